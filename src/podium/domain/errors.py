@@ -1,0 +1,40 @@
+"""The two families of errors.
+
+`UserError` is bad input from a person (a wrong score, an unknown job, a bad argument): it is
+reported as a message, without a traceback, and the CLI exits with code 2. Anything else that
+escapes is a bug: it is logged with its traceback.
+"""
+
+
+class PodiumError(Exception):
+    """Base of every error Podium raises on purpose."""
+
+
+class UserError(PodiumError):
+    """Bad input from a person. The message says what happened, the value, and what to do."""
+
+
+class InvalidTransition(PodiumError):
+    """A status change that the transition tables do not allow: always a bug in the caller."""
+
+    def __init__(self, subject: str, state: str, event: str) -> None:
+        super().__init__(f"{subject}: cannot apply '{event}' in state '{state}'")
+        self.subject = subject
+        self.state = state
+        self.event = event
+
+
+class InvalidScore(UserError):
+    """A score that cannot be run; the message lists each problem with its location."""
+
+
+class JobNotFound(UserError):
+    """No job has the id a person asked about."""
+
+
+class JobAlreadyRunning(UserError):
+    """The same score is already running as another job."""
+
+
+class ShuttingDown(UserError):
+    """The conductor is stopping and takes no new work."""

@@ -1,0 +1,62 @@
+"""The sheet plan: what a job consists of, as the engine sees it.
+
+A plan is built from a score by `podium.score` and frozen at submission; the engine only needs
+the shape of the work (numbers, dependencies, budgets), never the prompts.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from podium.domain.ids import SheetNum
+
+
+@dataclass(frozen=True, slots=True)
+class SheetPlan:
+    num: SheetNum
+    movement: int
+    voice: int | None
+    voice_count: int
+    instrument: str
+    depends_on: tuple[SheetNum, ...]
+    timeout_seconds: float
+    max_retries: int
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobPlan:
+    name: str
+    sheets: tuple[SheetPlan, ...]
+
+    @property
+    def total_sheets(self) -> int:
+        return len(self.sheets)
+
+
+def find_cycle(depends_on: Mapping[SheetNum, Iterable[SheetNum]]) -> list[SheetNum] | None:
+    """A dependency cycle as a path `[a, b, …, a]`, or None when the graph is acyclic."""
+    done: set[SheetNum] = set()
+    for root in sorted(depends_on):
+        if root in done:
+            continue
+        path: list[SheetNum] = []
+        on_path: set[SheetNum] = set()
+        stack: list[tuple[SheetNum, list[SheetNum]]] = [(root, sorted(depends_on.get(root, ())))]
+        path.append(root)
+        on_path.add(root)
+        while stack:
+            node, todo = stack[-1]
+            if not todo:
+                stack.pop()
+                path.pop()
+                on_path.discard(node)
+                done.add(node)
+                continue
+            nxt = todo.pop(0)
+            if nxt in on_path:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in done:
+                stack.append((nxt, sorted(depends_on.get(nxt, ()))))
+                path.append(nxt)
+                on_path.add(nxt)
+    return None

@@ -1,0 +1,128 @@
+"""Job and sheet statuses, and the only moves between them, written as tables.
+
+A move is looked up as `TABLE[state][event]`; anything missing is an `InvalidTransition` naming
+the subject, the state and the event. Nothing else in Podium changes a status.
+"""
+
+from enum import StrEnum
+
+from podium.domain.errors import InvalidTransition
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    PAUSED_AT_CHAIN = "paused_at_chain"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in _JOB_TERMINAL
+
+
+class JobEvent(StrEnum):
+    START = "start"
+    COMPLETE = "complete"
+    FAIL = "fail"
+    CANCEL = "cancel"
+    PAUSE = "pause"
+    RESUME = "resume"
+    HOLD_CHAIN = "hold_chain"
+    RELEASE_CHAIN = "release_chain"
+
+
+class SheetStatus(StrEnum):
+    PENDING = "pending"
+    READY = "ready"
+    RUNNING = "running"
+    VALIDATING = "validating"
+    WAITING = "waiting"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in _SHEET_TERMINAL
+
+    @property
+    def in_flight(self) -> bool:
+        """An attempt of this sheet holds a slot: its process or its validations are running."""
+        return self in (SheetStatus.RUNNING, SheetStatus.VALIDATING)
+
+
+class SheetEvent(StrEnum):
+    DEPENDENCIES_MET = "dependencies_met"
+    DISPATCH = "dispatch"
+    EXITED = "exited"
+    PASS = "pass"  # noqa: S105 - the validations passed; not a password
+    WAIT = "wait"
+    RETRY_DUE = "retry_due"
+    FAIL = "fail"
+    SKIP = "skip"
+    CANCEL = "cancel"
+    RESET = "reset"
+
+
+_JOB_TERMINAL = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})
+_SHEET_TERMINAL = frozenset(
+    {SheetStatus.COMPLETED, SheetStatus.FAILED, SheetStatus.SKIPPED, SheetStatus.CANCELLED}
+)
+
+J, JE = JobStatus, JobEvent
+JOB_TRANSITIONS: dict[JobStatus, dict[JobEvent, JobStatus]] = {
+    J.QUEUED: {JE.START: J.RUNNING, JE.PAUSE: J.PAUSED, JE.CANCEL: J.CANCELLED},
+    J.RUNNING: {
+        JE.COMPLETE: J.COMPLETED,
+        JE.FAIL: J.FAILED,
+        JE.CANCEL: J.CANCELLED,
+        JE.PAUSE: J.PAUSED,
+        JE.HOLD_CHAIN: J.PAUSED_AT_CHAIN,
+    },
+    J.PAUSED: {JE.RESUME: J.QUEUED, JE.CANCEL: J.CANCELLED},
+    J.PAUSED_AT_CHAIN: {JE.RELEASE_CHAIN: J.COMPLETED, JE.CANCEL: J.CANCELLED},
+    J.FAILED: {JE.RESUME: J.QUEUED},
+    J.CANCELLED: {JE.RESUME: J.QUEUED},
+    J.COMPLETED: {},
+}
+
+S, SE = SheetStatus, SheetEvent
+_CANCEL = {SE.CANCEL: S.CANCELLED}
+SHEET_TRANSITIONS: dict[SheetStatus, dict[SheetEvent, SheetStatus]] = {
+    S.PENDING: {SE.DEPENDENCIES_MET: S.READY, SE.SKIP: S.SKIPPED, **_CANCEL},
+    S.READY: {SE.DISPATCH: S.RUNNING, SE.SKIP: S.SKIPPED, **_CANCEL},
+    S.RUNNING: {SE.EXITED: S.VALIDATING, SE.WAIT: S.WAITING, SE.FAIL: S.FAILED, **_CANCEL},
+    S.VALIDATING: {
+        SE.PASS: S.COMPLETED,
+        SE.WAIT: S.WAITING,
+        SE.FAIL: S.FAILED,
+        SE.SKIP: S.SKIPPED,
+        **_CANCEL,
+    },
+    S.WAITING: {SE.RETRY_DUE: S.READY, SE.FAIL: S.FAILED, SE.SKIP: S.SKIPPED, **_CANCEL},
+    S.COMPLETED: {},
+    S.FAILED: {SE.RESET: S.PENDING},
+    S.SKIPPED: {SE.RESET: S.PENDING},
+    S.CANCELLED: {SE.RESET: S.PENDING},
+}
+del J, JE, S, SE, _CANCEL
+
+
+def next_job_status(subject: str, state: JobStatus, event: JobEvent) -> JobStatus:
+    """The job status after `event`, or `InvalidTransition` naming `subject`."""
+    try:
+        return JOB_TRANSITIONS[state][event]
+    except KeyError:
+        raise InvalidTransition(subject, state, event) from None
+
+
+def next_sheet_status(subject: str, state: SheetStatus, event: SheetEvent) -> SheetStatus:
+    """The sheet status after `event`, or `InvalidTransition` naming `subject`."""
+    try:
+        return SHEET_TRANSITIONS[state][event]
+    except KeyError:
+        raise InvalidTransition(subject, state, event) from None

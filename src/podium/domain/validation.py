@@ -1,0 +1,61 @@
+"""Validation rules and their results: what decides whether a sheet succeeded.
+
+Rules reach the runtime fully expanded (placeholders replaced, paths absolute); the runtime
+checks them and reports one `ValidationResult` per rule.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ValidationKind(StrEnum):
+    FILE_EXISTS = "file_exists"
+    CONTENT_CONTAINS = "content_contains"
+    COMMAND_SUCCEEDS = "command_succeeds"
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationRule:
+    kind: ValidationKind
+    description: str | None = None
+    path: str | None = None
+    pattern: str | None = None
+    command: str | None = None
+    timeout_seconds: float = 3600.0
+
+    def summary(self) -> str:
+        """One line naming the check, as a person would say it."""
+        match self.kind:
+            case ValidationKind.FILE_EXISTS:
+                what = f"file_exists {self.path}"
+            case ValidationKind.CONTENT_CONTAINS:
+                what = f"content_contains {self.pattern!r} in {self.path}"
+            case ValidationKind.COMMAND_SUCCEEDS:
+                what = f"command_succeeds {self.command}"
+        return f"{self.description} ({what})" if self.description else what
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationResult:
+    rule: ValidationRule
+    passed: bool
+    detail: str
+    """What was found: 'file not found', 'exit code 1: …'. Empty when it passed plainly."""
+
+
+def pass_rate(results: Sequence[ValidationResult]) -> float:
+    """The share of rules that passed, 0.0 to 1.0; no rules at all counts as a full pass."""
+    if not results:
+        return 1.0
+    return sum(r.passed for r in results) / len(results)
+
+
+def failure_summary(results: Sequence[ValidationResult]) -> str:
+    """A one-line account of the failed checks, for errors and status."""
+    failed = [r for r in results if not r.passed]
+    first = failed[0]
+    text = f"validation failed: {first.rule.summary()}: {first.detail}"
+    if len(failed) > 1:
+        text += f" (and {len(failed) - 1} more of {len(results)} checks)"
+    return text

@@ -1,0 +1,1 @@
+"""Fakes and harnesses shipped with Podium, so users can test their own scores and tools too."""
