@@ -1,0 +1,1 @@
+"""Reading scores: YAML with locations, the score model, planning, and prompt rendering."""

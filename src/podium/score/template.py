@@ -1,0 +1,53 @@
+"""Prompt templates: Jinja2, sandboxed, with undefined variables as errors."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+_ENV = SandboxedEnvironment(
+    undefined=jinja2.StrictUndefined,
+    autoescape=False,
+    keep_trailing_newline=True,
+)
+
+
+class TemplateProblem(Exception):
+    """A template that does not compile or render; `line` is within the template, if known."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def compile_template(source: str) -> jinja2.Template:
+    try:
+        return _ENV.from_string(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateProblem(f"template syntax error: {exc.message}", exc.lineno) from None
+
+
+def render(template: jinja2.Template, variables: Mapping[str | int, Any]) -> str:
+    try:
+        return template.render({str(k): v for k, v in variables.items()})
+    except jinja2.UndefinedError as exc:
+        raise TemplateProblem(
+            f"{exc.message}; define it under prompt.variables, or use "
+            "'| default(...)' in the template",
+            _template_line(exc),
+        ) from None
+    except jinja2.TemplateError as exc:
+        raise TemplateProblem(
+            f"the template failed to render: {exc}", _template_line(exc)
+        ) from None
+
+
+def _template_line(exc: BaseException) -> int | None:
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
