@@ -1,0 +1,1 @@
+"""Instruments: the command-line tools that do a sheet's work, and how to call them."""

@@ -1,0 +1,105 @@
+"""A blocking JSON-RPC client for the conductor's socket. Standard library only (not even
+`typing` or `pathlib` at run time), so that the CLI starts fast."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+from podium.ipc.protocol import INTERNAL_ERROR, MAX_RESPONSE_BYTES, encode, request
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+class ConductorUnavailable(Exception):
+    """Nothing answers on the socket."""
+
+    def __init__(self, socket_path: str, reason: str) -> None:
+        super().__init__(
+            f"the conductor is not running (no answer on {socket_path}: {reason}); "
+            "start it with 'podium start'"
+        )
+        self.socket_path = socket_path
+
+
+class RemoteError(Exception):
+    """The conductor answered with a JSON-RPC error."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class ConductorClient:
+    """One connection to the conductor, opened on first use and reused for every call."""
+
+    def __init__(self, socket_path: str, timeout: float = 30.0) -> None:
+        self.socket_path = socket_path
+        self._timeout = timeout
+        self._sock: socket.socket | None = None
+        self._file: Any = None
+        self._next_id = 0
+
+    def __enter__(self) -> ConductorClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        if self._sock is not None:
+            self._sock.close()
+        self._sock = self._file = None
+
+    def connect(self) -> None:
+        if self._sock is not None:
+            return
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self._timeout)
+        try:
+            sock.connect(self.socket_path)
+        except FileNotFoundError:
+            sock.close()
+            raise ConductorUnavailable(self.socket_path, "no such socket") from None
+        except ConnectionRefusedError:
+            sock.close()
+            raise ConductorUnavailable(self.socket_path, "connection refused") from None
+        except OSError as exc:
+            sock.close()
+            raise ConductorUnavailable(self.socket_path, exc.strerror or str(exc)) from None
+        self._sock = sock
+        self._file = sock.makefile("rb")
+
+    def call(
+        self, method: str, params: dict[str, Any] | None = None, timeout: float | None = None
+    ) -> Any:
+        """Send one request and return its result; raise `RemoteError` for an error reply."""
+        self.connect()
+        assert self._sock is not None
+        self._next_id += 1
+        self._sock.settimeout(timeout or self._timeout)
+        try:
+            self._sock.sendall(encode(request(method, params or {}, self._next_id)))
+            line = self._file.readline(MAX_RESPONSE_BYTES + 1)
+        except TimeoutError:
+            self.close()
+            raise RemoteError(
+                INTERNAL_ERROR,
+                f"the conductor did not answer '{method}' within {timeout or self._timeout:g}s",
+            ) from None
+        except OSError as exc:
+            self.close()
+            raise ConductorUnavailable(self.socket_path, str(exc)) from None
+        if not line:
+            self.close()
+            raise ConductorUnavailable(self.socket_path, "the connection was closed")
+        reply = json.loads(line)
+        if "error" in reply:
+            err = reply["error"]
+            raise RemoteError(int(err.get("code", INTERNAL_ERROR)), str(err.get("message")))
+        return reply.get("result")

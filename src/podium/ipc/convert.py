@@ -1,0 +1,49 @@
+"""Domain read models to the wire shapes of `podium.ipc.schema`."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+from podium.domain.ids import JobId, SheetNum
+from podium.domain.records import JobRecord
+from podium.domain.views import JobView
+from podium.ipc.schema import JobInfo, JobStatusResult, SheetInfo
+
+LogsFor = Callable[[JobId, SheetNum, int], Path]
+
+
+def job_info(job: JobRecord) -> JobInfo:
+    return JobInfo(
+        job_id=job.job_id,
+        name=job.name,
+        status=job.status.value,
+        score_path=job.score_path,
+        workspace=job.workspace,
+        submitted_at=job.submitted_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        error=job.error,
+        total_sheets=job.total_sheets,
+        completed_sheets=job.completed_sheets,
+    )
+
+
+def job_status(view: JobView, logs_for: LogsFor) -> JobStatusResult:
+    sheets = [
+        SheetInfo(
+            num=s.num,
+            status=s.status.value,
+            movement=s.movement,
+            voice=s.voice,
+            instrument=s.instrument,
+            depends_on=list(s.depends_on),
+            description=s.description,
+            attempts=s.attempts,
+            max_attempts=s.max_attempts,
+            error=s.error,
+            blocked_by=s.blocked_by,
+            updated_at=s.updated_at,
+            logs=str(logs_for(view.job_id, s.num, s.attempts)) if s.attempts else "",
+        )
+        for s in view.sheets
+    ]
+    return JobStatusResult(**job_info(view.job), sheets=sheets)

@@ -1,0 +1,191 @@
+"""The conductor's end of the socket: same-user peers only, size-capped, typed parameters."""
+
+import asyncio
+import json
+import logging
+import os
+import socket
+import stat
+import struct
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from podium.domain.errors import PodiumError
+from podium.ipc.protocol import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    JSONRPC,
+    MAX_REQUEST_BYTES,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
+    PERMISSION_DENIED,
+    encode,
+    error,
+    result,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    """A method's handler and the type its params must match (a TypedDict)."""
+
+    handler: Callable[[Any], Awaitable[Any]]
+    params: TypeAdapter[Any]
+
+
+def method(params_type: type, handler: Callable[[Any], Awaitable[Any]]) -> Method:
+    return Method(handler, TypeAdapter(params_type))
+
+
+class RpcServer:
+    def __init__(
+        self,
+        path: Path,
+        methods: Mapping[str, Method],
+        error_codes: Sequence[tuple[type[Exception], int]],
+    ) -> None:
+        self.path = path
+        self._methods = methods
+        self._error_codes = error_codes
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        """Bind the socket (mode 0600 in a 0700 folder). The caller holds the pid-file lock,
+        so a socket file already there is a stale leftover and is replaced."""
+        prepare_socket_dir(self.path.parent)
+        self.path.unlink(missing_ok=True)
+        old = os.umask(0o177)
+        try:
+            self._server = await asyncio.start_unix_server(
+                self._serve, path=str(self.path), limit=MAX_REQUEST_BYTES
+            )
+        finally:
+            os.umask(old)
+        self.path.chmod(0o600)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        self.path.unlink(missing_ok=True)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            if not _same_user(writer):
+                writer.write(
+                    encode(error(None, PERMISSION_DENIED, "this conductor belongs to another user"))
+                )
+                await writer.drain()
+                return
+            while True:
+                try:
+                    line = await reader.readline()
+                except ValueError:
+                    writer.write(
+                        encode(
+                            error(
+                                None,
+                                INVALID_REQUEST,
+                                f"message larger than {MAX_REQUEST_BYTES} bytes",
+                            )
+                        )
+                    )
+                    await writer.drain()
+                    return
+                if not line:
+                    return
+                reply = await self._answer(line)
+                if reply is not None:
+                    writer.write(encode(reply))
+                    await writer.drain()
+        except ConnectionError:
+            return
+        finally:
+            writer.close()
+
+    async def _answer(self, line: bytes) -> dict[str, Any] | None:
+        try:
+            message = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            return error(None, PARSE_ERROR, f"not JSON: {exc}")
+        if (
+            not isinstance(message, dict)
+            or message.get("jsonrpc") != JSONRPC
+            or not isinstance(message.get("method"), str)
+        ):
+            return error(None, INVALID_REQUEST, "expected a JSON-RPC 2.0 request object")
+        request_id = message.get("id")
+        reply = await self._call(message["method"], message.get("params", {}), request_id)
+        return reply if "id" in message else None
+
+    async def _call(self, name: str, params: Any, request_id: Any) -> dict[str, Any]:
+        found = self._methods.get(name)
+        if found is None:
+            return error(
+                request_id,
+                METHOD_NOT_FOUND,
+                f"unknown method '{name}'; if the CLI is newer than the conductor, "
+                "restart the conductor with 'podium stop && podium start'",
+            )
+        try:
+            typed = found.params.validate_python(params)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'params'}: {e['msg']}"
+                for e in exc.errors(include_url=False)
+            )
+            return error(request_id, INVALID_PARAMS, f"bad parameters for '{name}': {problems}")
+        try:
+            return result(request_id, await found.handler(typed))
+        except PodiumError as exc:
+            return error(request_id, self._code(exc), str(exc))
+        except Exception as exc:
+            log.exception("method %s failed", name)
+            return error(
+                request_id,
+                INTERNAL_ERROR,
+                f"internal error in '{name}': {type(exc).__name__}: {exc}; "
+                "the conductor log has the details",
+            )
+
+    def _code(self, exc: Exception) -> int:
+        for cls, code in self._error_codes:
+            if isinstance(exc, cls):
+                return code
+        return INVALID_PARAMS
+
+
+def _same_user(writer: asyncio.StreamWriter) -> bool:
+    sock: socket.socket = writer.get_extra_info("socket")
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    if uid != os.getuid():
+        log.warning("refused a connection from uid %d", uid)
+        return False
+    return True
+
+
+def prepare_socket_dir(folder: Path) -> None:
+    """Create the socket's folder as 0700, or check that an existing one is private to us."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = folder.stat()
+    if info.st_uid != os.getuid():
+        raise PodiumError(
+            f"the socket folder {folder} belongs to uid {info.st_uid}, not to "
+            "you; set PODIUM_SOCKET to a path in a folder of your own"
+        )
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o077:
+        raise PodiumError(
+            f"the socket folder {folder} is open to other users (mode "
+            f"{mode:o}); make it private with 'chmod 700 {folder}', or set "
+            "PODIUM_SOCKET to a path in a private folder"
+        )

@@ -1,0 +1,121 @@
+"""The one task that owns the engine: it takes events from the inbox, asks the engine what to
+do, commits every `Persist` of the batch in one transaction, then applies the effects."""
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Callable
+from typing import assert_never
+
+from podium.domain.commands import (
+    Accepted,
+    Command,
+    JobEnded,
+    Launch,
+    Persist,
+    Rejected,
+    Reply,
+    RunValidations,
+)
+from podium.domain.engine import Engine
+from podium.domain.events import Event
+from podium.runtime.attempts import AttemptRunner
+from podium.runtime.catalog import JobCatalog
+from podium.runtime.ports import Store
+from podium.runtime.validator import Validator
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 256
+"""Events handled per transaction: group commit keeps fsyncs few when events arrive together."""
+
+
+class Inbox:
+    """Events waiting for the engine. Anyone may post; only the engine loop takes."""
+
+    def __init__(self) -> None:
+        self._queue: asyncio.Queue[Event] = asyncio.Queue()
+
+    def post(self, event: Event) -> None:
+        self._queue.put_nowait(event)
+
+    async def take_batch(self, limit: int = MAX_BATCH) -> list[Event]:
+        batch = [await self._queue.get()]
+        while len(batch) < limit and not self._queue.empty():
+            batch.append(self._queue.get_nowait())
+        return batch
+
+
+class Replies:
+    """Futures for callers waiting on the engine's answer to their event."""
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+        self._waiting: dict[int, asyncio.Future[Accepted | Rejected]] = {}
+
+    def expect(self) -> tuple[int, asyncio.Future[Accepted | Rejected]]:
+        request = next(self._ids)
+        future: asyncio.Future[Accepted | Rejected] = asyncio.get_running_loop().create_future()
+        self._waiting[request] = future
+        return request, future
+
+    def resolve(self, reply: Reply) -> None:
+        future = self._waiting.pop(reply.request, None)
+        if future is not None and not future.done():
+            future.set_result(reply.result)
+
+
+class EngineLoop:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        store: Store,
+        inbox: Inbox,
+        replies: Replies,
+        attempts: AttemptRunner,
+        validator: Validator,
+        catalog: JobCatalog,
+        clock: Callable[[], float],
+    ) -> None:
+        self._engine = engine
+        self._store = store
+        self._inbox = inbox
+        self._replies = replies
+        self._attempts = attempts
+        self._validator = validator
+        self._catalog = catalog
+        self._clock = clock
+
+    async def run(self) -> None:
+        """Handle events until cancelled."""
+        while True:
+            batch = await self._inbox.take_batch()
+            self.handle(batch)
+
+    def handle(self, batch: list[Event]) -> None:
+        """Decide, persist, then act: nothing here awaits, so no reader sees a half-step."""
+        commands: list[Command] = []
+        for event in batch:
+            commands.extend(self._engine.handle(event, self._clock()))
+        persists = [c for c in commands if isinstance(c, Persist)]
+        if persists:
+            self._store.commit(persists)
+        for command in commands:
+            self._apply(command)
+
+    def _apply(self, command: Command) -> None:
+        match command:
+            case Persist():
+                pass
+            case Launch():
+                self._attempts.launch(command)
+            case RunValidations():
+                self._validator.start(command)
+            case Reply():
+                self._replies.resolve(command)
+            case JobEnded():
+                self._catalog.forget(command.job_id)
+                log.info("job %s ended", command.job_id)
+            case _:
+                assert_never(command)

@@ -1,0 +1,59 @@
+"""What the runtime needs from the parts the composition root plugs in.
+
+The runtime defines these protocols and the adapters satisfy them structurally, so the runtime
+never imports the store, the score reader or the instruments.
+"""
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from podium.domain.commands import Persist
+from podium.domain.ids import JobId, SheetNum
+from podium.domain.plan import JobPlan
+from podium.domain.records import ActiveJob, JobRecord, ProcessInfo, StoredJob
+from podium.domain.status import JobStatus
+from podium.domain.validation import ValidationRule
+from podium.domain.work import SheetWork
+
+
+class Store(Protocol):
+    def commit(self, batch: Sequence[Persist]) -> None:
+        """Write every record of the batch in one durable transaction."""
+
+    def record_process(
+        self, job_id: JobId, sheet: SheetNum, attempt: int, process: ProcessInfo
+    ) -> None: ...
+
+    def get_job(self, job_id: JobId) -> StoredJob | None: ...
+
+    def list_jobs(self, *, statuses: Sequence[JobStatus] | None, limit: int) -> list[JobRecord]: ...
+
+    def count_jobs(self) -> int: ...
+
+    def taken_ids(self, stem: str) -> set[str]:
+        """Ids of stored jobs that are `stem` or `stem-<something>`."""
+
+    def load_active(self) -> list[ActiveJob]: ...
+
+
+class CompiledJob(Protocol):
+    """A job's score, compiled: its plan and, per sheet, the work to run and the checks."""
+
+    @property
+    def plan(self) -> JobPlan: ...
+
+    @property
+    def workspace(self) -> Path: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def work(self, sheet: SheetNum, attempt_dir: Path) -> SheetWork: ...
+
+    def validations(self, sheet: SheetNum) -> tuple[ValidationRule, ...]: ...
+
+
+class Compiler(Protocol):
+    def compile(self, path: Path, text: str | None = None) -> CompiledJob:
+        """Compile the score at `path` (or `text`, as if read from `path`); raise UserError."""

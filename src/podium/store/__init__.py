@@ -1,0 +1,1 @@
+"""Where the conductor's state lives: SQLite by default, memory for tests."""

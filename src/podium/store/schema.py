@@ -1,0 +1,57 @@
+"""The SQLite schema, as ordered migrations; `PRAGMA user_version` says how many ran."""
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE jobs (
+        job_id           TEXT PRIMARY KEY,
+        name             TEXT NOT NULL,
+        score_path       TEXT NOT NULL,
+        workspace        TEXT NOT NULL,
+        status           TEXT NOT NULL,
+        submitted_at     REAL NOT NULL,
+        started_at       REAL,
+        finished_at      REAL,
+        error            TEXT,
+        total_sheets     INTEGER NOT NULL,
+        completed_sheets INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    CREATE INDEX jobs_by_status ON jobs (status);
+    CREATE INDEX jobs_by_submitted ON jobs (submitted_at DESC);
+
+    CREATE TABLE job_specs (
+        job_id     TEXT PRIMARY KEY REFERENCES jobs (job_id) ON DELETE CASCADE,
+        plan       TEXT NOT NULL,
+        score_text TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE sheets (
+        job_id     TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+        num        INTEGER NOT NULL,
+        status     TEXT NOT NULL,
+        updated_at REAL NOT NULL,
+        attempts   INTEGER NOT NULL,
+        failures   INTEGER NOT NULL,
+        error      TEXT,
+        blocked_by INTEGER,
+        PRIMARY KEY (job_id, num)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE attempts (
+        job_id      TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+        sheet       INTEGER NOT NULL,
+        attempt     INTEGER NOT NULL,
+        started_at  REAL NOT NULL,
+        outcome     TEXT NOT NULL,
+        exited_at   REAL,
+        ended_at    REAL,
+        exit_code   INTEGER,
+        signal      INTEGER,
+        error       TEXT,
+        validations TEXT,
+        pid         INTEGER,
+        pgid        INTEGER,
+        start_ticks INTEGER,
+        PRIMARY KEY (job_id, sheet, attempt)
+    ) WITHOUT ROWID;
+    """,
+)
