@@ -1,0 +1,98 @@
+"""Finding the conductor, and starting one in the background when there is none."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from podium.domain.errors import UserError
+from podium.ipc.client import ConductorClient, ConductorUnavailable
+from podium.locations import SOCKET_PATH_MAX, Locations, locate
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+START_TIMEOUT_SECONDS = 20.0
+
+
+def client(locations: Locations | None = None, timeout: float = 30.0) -> ConductorClient:
+    loc = locations or locate()
+    if loc.socket_too_long():
+        raise UserError(
+            f"the socket path {loc.socket} is longer than {SOCKET_PATH_MAX} bytes, "
+            "the limit for Unix sockets; set PODIUM_SOCKET to a shorter path"
+        )
+    return ConductorClient(loc.socket, timeout=timeout)
+
+
+def conductor_info(conductor: ConductorClient) -> dict[str, Any] | None:
+    """The conductor's `daemon.status`, or None when it is not running."""
+    try:
+        info: dict[str, Any] = conductor.call("daemon.status")
+    except ConductorUnavailable:
+        return None
+    return info
+
+
+class StartFailed(UserError):
+    pass
+
+
+def start_in_background(locations: Locations, config: str | None = None) -> dict[str, Any]:
+    """Start `python -m podium.daemon` in its own session, logging to the state folder, and
+    wait until it answers. Returns its `daemon.status`."""
+    os.makedirs(locations.state_dir, exist_ok=True)
+    argv = [sys.executable, "-m", "podium.daemon"]
+    if config:
+        argv += ["--config", os.path.abspath(config)]
+    log_fd = os.open(locations.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        pid = os.posix_spawn(
+            sys.executable,
+            argv,
+            os.environ,
+            setsid=True,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_DUP2, log_fd, 1),
+                (os.POSIX_SPAWN_DUP2, log_fd, 2),
+            ],
+        )
+    finally:
+        os.close(log_fd)
+    return _wait_until_ready(locations, pid)
+
+
+def _wait_until_ready(locations: Locations, pid: int) -> dict[str, Any]:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    with client(locations, timeout=5.0) as conductor:
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                code = os.waitstatus_to_exitcode(status)
+                info = conductor_info(conductor)
+                if code == 3 and info is not None:
+                    return info  # another start won the race; that conductor serves us
+                raise StartFailed(
+                    f"the conductor exited at start (code {code}):\n"
+                    f"{_log_tail(locations.log_file)}\n"
+                    f"(the whole log is {locations.log_file})"
+                )
+            info = conductor_info(conductor)
+            if info is not None:
+                return info
+            time.sleep(0.02)
+    raise StartFailed(
+        f"the conductor did not answer within {START_TIMEOUT_SECONDS:g}s; see {locations.log_file}"
+    )
+
+
+def _log_tail(path: str, lines: int = 8) -> str:
+    try:
+        with open(path, errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return "(no log)"
+    return "\n".join("  " + line for line in text.splitlines()[-lines:])

@@ -1,0 +1,37 @@
+"""How the CLI reports failures: a message on stderr and a stable exit code, no traceback for
+anything but a bug."""
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from podium.cli import exits
+from podium.domain.errors import UserError
+from podium.ipc.client import ConductorUnavailable, RemoteError
+from podium.ipc.protocol import USER_ERROR_CODES
+
+
+def fail(message: str) -> None:
+    print(f"podium: {message}", file=sys.stderr)
+
+
+def run_reporting_errors(
+    handler: Callable[[argparse.Namespace], int], args: argparse.Namespace
+) -> int:
+    try:
+        return handler(args)
+    except ConductorUnavailable as exc:
+        fail(str(exc))
+        return exits.NO_CONDUCTOR
+    except RemoteError as exc:
+        fail(exc.message)
+        return exits.USER if exc.code in USER_ERROR_CODES else exits.INTERNAL
+    except UserError as exc:
+        fail(str(exc))
+        return exits.USER
+    except KeyboardInterrupt:
+        return exits.INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`podium list | head`); nothing more to say.
+        sys.stderr.close()
+        return exits.OK

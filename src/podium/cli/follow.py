@@ -1,0 +1,93 @@
+"""Following a job as it runs: one line per sheet event, then a verdict."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+
+from podium.cli import exits
+from podium.cli.output import duration, paint, status_text
+from podium.ipc.client import ConductorClient
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TextIO
+
+POLL_SECONDS = 0.2
+TERMINAL = frozenset({"completed", "failed", "cancelled"})
+_SHOWN = frozenset({"running", "completed", "failed", "skipped", "cancelled"})
+
+
+class Follower:
+    """Turns successive `job.status` snapshots into lines a person can read."""
+
+    def __init__(self, out: TextIO, color: bool) -> None:
+        self._out = out
+        self._color = color
+        self._seen: dict[int, tuple[str, int]] = {}
+
+    def update(self, job: dict[str, Any]) -> None:
+        start = job["started_at"] or job["submitted_at"]
+        for sheet in job["sheets"]:
+            key = (sheet["status"], sheet["attempts"])
+            before = self._seen.get(sheet["num"])
+            if before == key:
+                continue
+            self._seen[sheet["num"]] = key
+            if sheet["status"] in _SHOWN:
+                self._line(
+                    start,
+                    sheet,
+                    retried=before is not None and before[1] > 0 and sheet["attempts"] > before[1],
+                )
+
+    def _line(self, start: float, sheet: dict[str, Any], retried: bool) -> None:
+        at = paint(f"[{duration(max(0.0, sheet['updated_at'] - start)):>6}]", "dim", self._color)
+        status = sheet["status"]
+        text = f"{at} sheet {sheet['num']:<3} {status_text(f'{status:<9}', self._color)}"
+        if status == "running":
+            text += f" attempt {sheet['attempts']}/{sheet['max_attempts']}"
+            if retried and sheet["error"]:
+                text += f", retrying after: {sheet['error']}"
+        elif status in ("failed", "skipped") and sheet["error"]:
+            text += f" {sheet['error']}"
+        print(text, file=self._out, flush=True)
+
+
+def follow(
+    conductor: ConductorClient,
+    job_id: str,
+    *,
+    out: TextIO = sys.stdout,
+    color: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Print the job's progress until it ends; the exit code says how it ended."""
+    follower = Follower(out, color)
+    while True:
+        job = conductor.call("job.status", {"job_id": job_id})
+        follower.update(job)
+        if job["status"] in TERMINAL:
+            return verdict(job, out, color)
+        sleep(POLL_SECONDS)
+
+
+def verdict(job: dict[str, Any], out: TextIO, color: bool) -> int:
+    took = duration(
+        (job["finished_at"] or time.time()) - (job["started_at"] or job["submitted_at"])
+    )
+    done = f"{job['completed_sheets']}/{job['total_sheets']} sheets"
+    if job["status"] == "completed":
+        print(f"job {job['job_id']} {status_text('completed', color)}: {done} in {took}", file=out)
+        return exits.OK
+    print(
+        f"job {job['job_id']} {status_text(job['status'], color)} after {took} ({done}): "
+        f"{job['error']}",
+        file=out,
+    )
+    failed = [s for s in job["sheets"] if s["status"] == "failed" and s["logs"]]
+    if failed:
+        print(f"  logs of sheet {failed[0]['num']}: {failed[0]['logs']}", file=out)
+    print(f"  details: podium status {job['job_id']}", file=out)
+    return exits.JOB_FAILED

@@ -1,0 +1,155 @@
+"""The `podium` entry point: one argparse parser for every command, handlers loaded on demand."""
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from podium import __version__
+from podium.cli import exits
+from podium.cli.errors import run_reporting_errors
+
+EPILOG = """\
+exit codes: 0 ok · 1 internal error · 2 bad input (score, job, argument) ·
+            3 the followed job did not complete · 4 the conductor is not running ·
+            130 interrupted while following (the job goes on)
+
+The conductor keeps its state in $XDG_STATE_HOME/podium (or $PODIUM_HOME) and listens on
+$XDG_RUNTIME_DIR/podium.sock (or $PODIUM_SOCKET)."""
+
+
+def _run(p: argparse.ArgumentParser) -> None:
+    p.add_argument("score", help="the score file (YAML)")
+    wait = p.add_mutually_exclusive_group()
+    wait.add_argument(
+        "--wait",
+        dest="wait",
+        action="store_true",
+        default=None,
+        help="follow the job until it ends (the default on a terminal)",
+    )
+    wait.add_argument(
+        "--no-wait",
+        "--detach",
+        dest="wait",
+        action="store_false",
+        help="submit and return at once (the default when not on a terminal)",
+    )
+    p.add_argument(
+        "--no-start",
+        action="store_true",
+        help="fail instead of starting the conductor when it is not running",
+    )
+    p.add_argument("--json", action="store_true", help="print the submission as JSON")
+
+
+def _status(p: argparse.ArgumentParser) -> None:
+    p.add_argument("job", nargs="?", help="a job id; without it, the conductor and its jobs")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _list(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--all", "-a", action="store_true", help="include finished jobs, newest first")
+    p.add_argument("--limit", "-l", type=int, default=50, help="at most this many (default 50)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _start(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--foreground",
+        "-f",
+        action="store_true",
+        help="run in this terminal, logging here, until Ctrl-C",
+    )
+    p.add_argument("--config", help="conductor.yaml to use instead of the default")
+
+
+def _json_only(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _nothing(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], str]
+COMMANDS: tuple[Command, ...] = (
+    (
+        "run",
+        "submit a score to the conductor (starting it if needed)",
+        _run,
+        "podium.cli.cmd_run:main",
+    ),
+    (
+        "status",
+        "a job's sheets, or the conductor and its jobs",
+        _status,
+        "podium.cli.cmd_status:main",
+    ),
+    ("list", "jobs: the active ones, or all with --all", _list, "podium.cli.cmd_status:list_main"),
+    ("start", "start the conductor in the background", _start, "podium.cli.cmd_conductor:start"),
+    (
+        "stop",
+        "stop the conductor; running attempts are stopped and retried at next start",
+        _nothing,
+        "podium.cli.cmd_conductor:stop",
+    ),
+    (
+        "conductor-status",
+        "whether the conductor runs, and how it is doing",
+        _json_only,
+        "podium.cli.cmd_conductor:status",
+    ),
+)
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Reads the terminal width itself: argparse's own way imports shutil (and with it bz2 and
+    lzma) on every run, help or not."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            columns = os.get_terminal_size(sys.stderr.fileno()).columns
+        except (OSError, ValueError):
+            columns = 80
+        super().__init__(prog, width=max(columns - 2, 40))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="podium",
+        description="Podium conducts long-running, multi-stage work done by "
+        "command-line tools and AI coding agents.",
+        epilog=EPILOG,
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", "-V", action="version", version=f"podium {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, summary, arguments, target in COMMANDS:
+        p = sub.add_parser(
+            name,
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            formatter_class=_Formatter,
+        )
+        arguments(p)
+        p.set_defaults(target=target)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "target", None):
+        parser.print_help()
+        return exits.USER
+    module_name, _, function = args.target.partition(":")
+    handler: Callable[[argparse.Namespace], int] = getattr(
+        importlib.import_module(module_name), function
+    )
+    return run_reporting_errors(handler, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
