@@ -93,10 +93,10 @@ class ScoreJob:
     def text(self) -> str:
         return self._score.text
 
-    def work(self, sheet: SheetNum, attempt_dir: Path) -> SheetWork:
+    def work(self, sheet: SheetNum, prompt_file: Path) -> SheetWork:
         prompt = self._score.prompt(sheet)
         return SheetWork(
-            argv=cli_instrument.command(prompt, attempt_dir / "prompt"),
+            argv=cli_instrument.command(prompt, prompt_file),
             cwd=str(self._score.workspace),
             prompt=prompt,
             validations=self._score.validations(sheet),
@@ -264,7 +264,7 @@ class ConductorApi:
         )
 
     async def status(self, params: JobParams) -> JobStatusResult:
-        return job_status(self._service.status(params["job_id"]), self._layout.attempt_dir)
+        return job_status(self._service.status(params["job_id"]), self._layout.sheet_dir)
 
     async def list(self, params: ListParams) -> ListResult:
         limit = params.get("limit", 50)

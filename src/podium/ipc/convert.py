@@ -8,7 +8,8 @@ from podium.domain.records import JobRecord
 from podium.domain.views import JobView
 from podium.ipc.schema import JobInfo, JobStatusResult, SheetInfo
 
-LogsFor = Callable[[JobId, SheetNum, int], Path]
+LogsFor = Callable[[JobId, SheetNum], Path]
+"""The folder that holds a sheet's attempt files."""
 
 
 def job_info(job: JobRecord) -> JobInfo:
@@ -42,7 +43,7 @@ def job_status(view: JobView, logs_for: LogsFor) -> JobStatusResult:
             error=s.error,
             blocked_by=s.blocked_by,
             updated_at=s.updated_at,
-            logs=str(logs_for(view.job_id, s.num, s.attempts)) if s.attempts else "",
+            logs=str(logs_for(view.job_id, s.num)) if s.attempts else "",
         )
         for s in view.sheets
     ]

@@ -48,7 +48,7 @@ class SheetInfo(TypedDict):
     blocked_by: int | None
     updated_at: float
     logs: str
-    """The folder of the sheet's latest attempt: prompt, stdout.log, stderr.log."""
+    """The folder of the sheet's attempts: attempt-<k>.prompt, .stdout.log, .stderr.log."""
 
 
 class JobInfo(TypedDict):

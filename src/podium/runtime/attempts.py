@@ -21,6 +21,24 @@ TAIL_BYTES = 4096
 AttemptKey = tuple[JobId, SheetNum, int]
 
 
+class AttemptFiles:
+    """The files of one attempt."""
+
+    def __init__(self, layout: Layout, cmd: Launch) -> None:
+        self.folder = layout.sheet_dir(cmd.job_id, cmd.sheet)
+        self.prompt = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "prompt")
+        self.stdout = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "stdout.log")
+        self.stderr = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "stderr.log")
+
+    def output_tail(self) -> str:
+        """The end of stderr, or of stdout when stderr is empty."""
+        for path in (self.stderr, self.stdout):
+            text = read_tail(path)
+            if text.strip():
+                return text
+        return ""
+
+
 class AttemptRunner:
     """Starts each `Launch` as a process in its own session and posts `AttemptExited`."""
 
@@ -47,19 +65,15 @@ class AttemptRunner:
         return len(self._running)
 
     def launch(self, cmd: Launch) -> None:
-        attempt_dir = self._layout.attempt_dir(cmd.job_id, cmd.sheet, cmd.attempt)
+        files = AttemptFiles(self._layout, cmd)
         try:
-            attempt_dir.mkdir(parents=True, exist_ok=True)
-            work = self._catalog.get(cmd.job_id).work(cmd.sheet, attempt_dir)
-            (attempt_dir / "prompt").write_text(work.prompt, encoding="utf-8")
+            files.folder.mkdir(parents=True, exist_ok=True)
+            work = self._catalog.get(cmd.job_id).work(cmd.sheet, files.prompt)
+            files.prompt.write_text(work.prompt, encoding="utf-8")
             cwd = Path(work.cwd)
-            cwd.mkdir(parents=True, exist_ok=True)
-            child = spawn(
-                work.argv,
-                cwd=cwd,
-                stdout=attempt_dir / "stdout.log",
-                stderr=attempt_dir / "stderr.log",
-            )
+            if not cwd.is_dir():
+                cwd.mkdir(parents=True)
+            child = spawn(work.argv, cwd=cwd, stdout=files.stdout, stderr=files.stderr)
         except (OSError, UserError) as exc:
             log.warning(
                 "job %s sheet %s attempt %s could not start: %s",
@@ -74,12 +88,12 @@ class AttemptRunner:
         key = (cmd.job_id, cmd.sheet, cmd.attempt)
         self._running[key] = child
         self._tasks.create_task(
-            self._watch(key, cmd.timeout_seconds, child, attempt_dir),
+            self._watch(key, cmd.timeout_seconds, child, files),
             name=f"attempt {cmd.job_id}/{cmd.sheet}/{cmd.attempt}",
         )
 
     async def _watch(
-        self, key: AttemptKey, timeout: float, child: Child, attempt_dir: Path
+        self, key: AttemptKey, timeout: float, child: Child, files: AttemptFiles
     ) -> None:
         timed_out = False
         try:
@@ -98,7 +112,8 @@ class AttemptRunner:
         status = exit_status(
             code, timed_out=timed_out, timeout_seconds=timeout if timed_out else None
         )
-        self._post(AttemptExited(*key, status, output_tail(attempt_dir)))
+        tail = files.output_tail() if code != 0 or timed_out else ""
+        self._post(AttemptExited(*key, status, tail))
 
     async def stop_all(self) -> None:
         """Stop every running attempt's process group (at shutdown)."""
@@ -106,15 +121,6 @@ class AttemptRunner:
         if children:
             log.info("stopping %d running attempt(s)", len(children))
         await asyncio.gather(*(stop_group(c.info.pgid, self._grace, leader=c) for c in children))
-
-
-def output_tail(attempt_dir: Path) -> str:
-    """The end of the attempt's stderr, or of its stdout when stderr is empty."""
-    for name in ("stderr.log", "stdout.log"):
-        text = read_tail(attempt_dir / name)
-        if text.strip():
-            return text
-    return ""
 
 
 def read_tail(path: Path, limit: int = TAIL_BYTES) -> str:

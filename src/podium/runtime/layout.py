@@ -1,4 +1,13 @@
-"""Where a job's files live under the state directory."""
+"""Where a job's files live under the state directory.
+
+    jobs/<job>/sheets/<n>/attempt-<k>.prompt        what the attempt was asked
+    jobs/<job>/sheets/<n>/attempt-<k>.stdout.log    its output, streamed as it runs
+    jobs/<job>/sheets/<n>/attempt-<k>.stderr.log
+    jobs/<job>/sheets/<n>/attempt-<k>.validation-<i>.log   output of command checks
+
+One folder per sheet holds all its attempts: creating folders and files is most of the cost
+of starting an attempt, so there are as few as can be.
+"""
 
 from pathlib import Path
 
@@ -9,5 +18,9 @@ class Layout:
     def __init__(self, jobs_dir: Path) -> None:
         self.jobs_dir = jobs_dir
 
-    def attempt_dir(self, job_id: JobId, sheet: SheetNum, attempt: int) -> Path:
-        return self.jobs_dir / job_id / "sheets" / str(sheet) / f"attempt-{attempt}"
+    def sheet_dir(self, job_id: JobId, sheet: SheetNum) -> Path:
+        return self.jobs_dir / job_id / "sheets" / str(sheet)
+
+    def attempt_file(self, job_id: JobId, sheet: SheetNum, attempt: int, name: str) -> Path:
+        """`name` is 'prompt', 'stdout.log', 'stderr.log' or 'validation-<i>.log'."""
+        return self.sheet_dir(job_id, sheet) / f"attempt-{attempt}.{name}"

@@ -49,7 +49,8 @@ class CompiledJob(Protocol):
     @property
     def text(self) -> str: ...
 
-    def work(self, sheet: SheetNum, attempt_dir: Path) -> SheetWork: ...
+    def work(self, sheet: SheetNum, prompt_file: Path) -> SheetWork:
+        """The attempt's work; `prompt_file` will hold the prompt when the process starts."""
 
     def validations(self, sheet: SheetNum) -> tuple[ValidationRule, ...]: ...
 

@@ -111,19 +111,26 @@ def signal_group(pgid: int, sig: signal.Signals) -> bool:
 def group_exists(pgid: int) -> bool:
     """True while a live (not zombie) process is in the group.
 
-    `killpg(pgid, 0)` would also count zombies, which linger wherever the init process does not
-    reap orphans (as in many containers), so the group is read from /proc instead.
+    `killpg(pgid, 0)` also counts zombies, which linger wherever the init process does not
+    reap orphans (as in many containers); so when it finds the group, /proc decides.
     """
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_bytes()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(b")") + 2 :].split()
-        if int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
-            return True
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    with os.scandir("/proc") as entries:
+        for entry in entries:
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = Path(entry.path, "stat").read_bytes()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(b")") + 2 :].split()
+            if int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+                return True
     return False
 
 

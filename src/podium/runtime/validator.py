@@ -45,10 +45,14 @@ class Validator:
     async def _run(self, cmd: RunValidations) -> None:
         job = self._catalog.get(cmd.job_id)
         rules = job.validations(cmd.sheet)
-        logs = self._layout.attempt_dir(cmd.job_id, cmd.sheet, cmd.attempt)
+
+        def log_file(index: int) -> Path:
+            name = f"validation-{index}.log"
+            return self._layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, name)
+
         results = []
         for index, rule in enumerate(rules, start=1):
-            results.append(await self.check(rule, job.workspace, logs / f"validation-{index}.log"))
+            results.append(await self.check(rule, job.workspace, log_file(index)))
         self._post(ValidationsDone(cmd.job_id, cmd.sheet, cmd.attempt, tuple(results)))
 
     async def check(

@@ -94,15 +94,16 @@ def template_diagnostic(
 ) -> Diagnostic:
     """Point at the line of the score where the template's failing line is."""
     mark = source.locate(("prompt", "template"))
-    line = mark.line
-    if exc.line is not None:
-        lines = text.splitlines()
-        first = (
-            lines[mark.line - 1][mark.column - 1 : mark.column] if mark.line <= len(lines) else ""
-        )
+    line, column = mark.line, mark.column
+    lines = text.splitlines()
+    if exc.line is not None and mark.line <= len(lines):
         # A block scalar (`template: |`) starts on the line after its indicator.
-        line = mark.line + exc.line - (0 if first in ("|", ">") else 1)
-    return Diagnostic(source.file, line, mark.column, "prompt.template", f"{prefix}{exc}")
+        block = lines[mark.line - 1][mark.column - 1 : mark.column] in ("|", ">")
+        line = mark.line + exc.line - (0 if block else 1)
+        if block and line <= len(lines):
+            content = lines[line - 1]
+            column = len(content) - len(content.lstrip()) + 1
+    return Diagnostic(source.file, line, column, "prompt.template", f"{prefix}{exc}")
 
 
 def load_score(path: Path) -> CompiledScore:

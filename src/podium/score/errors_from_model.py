@@ -35,8 +35,12 @@ def diagnostics(error: ValidationError, source: SourceMap) -> list[Diagnostic]:
     for detail in error.errors(include_url=False):
         loc = tuple(p for p in detail["loc"] if p != "[key]")
         path: tuple[Key, ...] = tuple(p for p in loc if isinstance(p, str | int))
-        key = detail["type"] == "extra_forbidden"
-        found.append(source.diagnostic(path, _message(detail, path), key=key))
+        message = _message(detail, path)
+        if detail["type"] == "missing":
+            # Point at the mapping that lacks the key, by its own key.
+            found.append(source.diagnostic(path[:-1], message, key=True))
+        else:
+            found.append(source.diagnostic(path, message, key=detail["type"] == "extra_forbidden"))
     return sorted(found, key=lambda d: (d.line, d.column))
 
 

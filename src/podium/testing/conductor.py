@@ -1,0 +1,150 @@
+"""A real conductor in a folder of its own, for tests (Podium's and its users').
+
+    with ConductorProcess(tmp_path / "home") as conductor:
+        job = conductor.call("job.submit", {"score_path": str(score)})["job_id"]
+        conductor.wait_for_job(job, "completed")
+
+It runs `python -m podium.daemon` as a child process with `PODIUM_HOME` pointing at the folder
+and the socket in a short private path (Unix socket paths are limited to 107 bytes).
+"""
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import yaml
+
+from podium.ipc.client import ConductorClient, ConductorUnavailable
+
+TERMINAL = frozenset({"completed", "failed", "cancelled"})
+
+
+class ConductorProcess:
+    def __init__(self, home: Path, config: Mapping[str, Any] | None = None) -> None:
+        self.home = home
+        self.home.mkdir(parents=True, exist_ok=True)
+        self._socket_dir = Path(tempfile.mkdtemp(prefix="podium-"))
+        self.socket = self._socket_dir / "podium.sock"
+        if config is not None:
+            (home / "conductor.yaml").write_text(yaml.safe_dump(dict(config)))
+        self.process: subprocess.Popen[bytes] | None = None
+        self._client: ConductorClient | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment under which `podium` commands talk to this conductor."""
+        return {**os.environ, "PODIUM_HOME": str(self.home), "PODIUM_SOCKET": str(self.socket)}
+
+    @property
+    def database(self) -> Path:
+        return self.home / "podium.db"
+
+    @property
+    def log(self) -> str:
+        path = self.home / "conductor.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def start(self, timeout: float = 20.0) -> "ConductorProcess":
+        with (self.home / "conductor.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "podium.daemon"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self.wait_until(self._answers, timeout, "the conductor to answer")
+        return self
+
+    def _answers(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise RuntimeError(f"the conductor exited with {self.process.returncode}:\n{self.log}")
+        try:
+            self.call("daemon.status")
+        except ConductorUnavailable:
+            self._drop_client()
+            return False
+        return True
+
+    def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        if self._client is None:
+            self._client = ConductorClient(str(self.socket), timeout=30.0)
+        return self._client.call(method, params)
+
+    def submit(self, score: Path) -> str:
+        job_id: str = self.call("job.submit", {"score_path": str(score)})["job_id"]
+        return job_id
+
+    def status(self, job_id: str) -> dict[str, Any]:
+        status: dict[str, Any] = self.call("job.status", {"job_id": job_id})
+        return status
+
+    def wait_for_job(
+        self, job_id: str, status: str | None = None, timeout: float = 30.0
+    ) -> dict[str, Any]:
+        """Wait until the job is terminal (and, with `status`, check it is that one)."""
+        found: dict[str, Any] = {}
+
+        def done() -> bool:
+            found.update(self.status(job_id))
+            return found["status"] in TERMINAL
+
+        self.wait_until(done, timeout, f"job {job_id} to finish")
+        if status is not None and found["status"] != status:
+            raise AssertionError(
+                f"job {job_id} ended {found['status']}, not {status}:\n"
+                f"{json.dumps(found, indent=2)}"
+            )
+        return found
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"gave up waiting for {what} after {timeout:g}s\nconductor log:\n{self.log}"
+                )
+            time.sleep(0.01)
+
+    def kill(self, sig: signal.Signals = signal.SIGKILL) -> int:
+        """Signal the conductor and wait for it to exit; return its exit code."""
+        assert self.process is not None
+        self._drop_client()
+        self.process.send_signal(sig)
+        return self.process.wait(timeout=60)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.kill(signal.SIGTERM)
+
+    def _drop_client(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def __enter__(self) -> "ConductorProcess":
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.stop()
+        finally:
+            with contextlib.suppress(OSError):
+                self.socket.unlink(missing_ok=True)
+                self._socket_dir.rmdir()

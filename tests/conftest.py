@@ -1,0 +1,54 @@
+"""Fixtures shared by every test suite."""
+
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from podium.testing.conductor import ConductorProcess
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def write_score(tmp_path: Path) -> Callable[..., Path]:
+    """Write a score (dedented) into the test's folder; its workspace defaults to ./ws."""
+
+    def write(text: str, name: str = "score.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def conductors(tmp_path: Path) -> Iterator[Callable[..., ConductorProcess]]:
+    """Start real conductors in this test's folder; all are stopped at the end."""
+    started: list[ConductorProcess] = []
+
+    def start(config: dict[str, Any] | None = None, home: Path | None = None) -> ConductorProcess:
+        conductor = ConductorProcess(home or tmp_path / "home", config)
+        started.append(conductor)
+        return conductor.start()
+
+    yield start
+    for conductor in started:
+        conductor.stop()
+
+
+@pytest.fixture
+def conductor(conductors: Callable[..., ConductorProcess]) -> ConductorProcess:
+    """One real conductor with a short kill grace."""
+    return conductors({"kill_grace_seconds": 1.0})
+
+
+def alive(pid: int) -> bool:
+    """True while `pid` runs; a zombie (which an init that does not reap leaves) is not alive."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in (b"Z", b"X")

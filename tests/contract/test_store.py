@@ -1,0 +1,156 @@
+"""What every store must do, run against each implementation."""
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from podium.domain.commands import Persist
+from podium.domain.ids import JobId, SheetNum
+from podium.domain.outcome import AttemptOutcome
+from podium.domain.records import AttemptRecord, JobRecord, NewJob, ProcessInfo, SheetRecord
+from podium.domain.status import JobStatus, SheetStatus
+from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
+from podium.store.sqlite import SqliteStore, StoreError
+from podium.testing.harness import make_plan
+
+Factory = Callable[[Path], SqliteStore]
+STORES: dict[str, Factory] = {"sqlite": lambda folder: SqliteStore(folder / "podium.db")}
+
+
+@pytest.fixture(params=sorted(STORES))
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> SqliteStore:
+    made = STORES[request.param](tmp_path)
+    request.addfinalizer(made.close)
+    return made
+
+
+def job(job_id: str, status: JobStatus = JobStatus.RUNNING, at: float = 100.0) -> JobRecord:
+    return JobRecord(JobId(job_id), "plan", f"/s/{job_id}.yaml", "/w", status, at, 2, started_at=at)
+
+
+def submit(store: SqliteStore, record: JobRecord) -> None:
+    store.commit([Persist(new_jobs=(NewJob(record, make_plan(sheets=2), "name: x\n"),))])
+
+
+RULE = ValidationRule(ValidationKind.CONTENT_CONTAINS, "has a title", "/w/a.md", "# ")
+
+
+def test_a_job_reads_back_as_written(store: SqliteStore) -> None:
+    submit(store, job("a"))
+    sheet = SheetRecord(
+        JobId("a"),
+        SheetNum(1),
+        SheetStatus.FAILED,
+        120.0,
+        attempts=2,
+        failures=2,
+        error="exit code 1",
+    )
+    store.commit([Persist(sheets=(sheet,), jobs=(job("a", JobStatus.FAILED),))])
+    stored = store.get_job(JobId("a"))
+    assert stored is not None
+    assert stored.record == job("a", JobStatus.FAILED)
+    assert stored.plan == make_plan(sheets=2)
+    assert stored.sheets == (sheet,)
+    assert store.get_job(JobId("b")) is None
+
+
+def test_attempts_keep_their_process_when_updated(store: SqliteStore) -> None:
+    submit(store, job("a"))
+    running = AttemptRecord(JobId("a"), SheetNum(1), 1, 101.0)
+    store.commit(
+        [
+            Persist(
+                attempts=(running,),
+                sheets=(
+                    SheetRecord(JobId("a"), SheetNum(1), SheetStatus.RUNNING, 101.0, attempts=1),
+                ),
+            )
+        ]
+    )
+    store.record_process(JobId("a"), SheetNum(1), 1, ProcessInfo(42, 42, 9000))
+    validating = AttemptRecord(
+        JobId("a"), SheetNum(1), 1, 101.0, AttemptOutcome.VALIDATING, exited_at=102.0, exit_code=0
+    )
+    store.commit(
+        [
+            Persist(
+                attempts=(validating,),
+                sheets=(
+                    SheetRecord(JobId("a"), SheetNum(1), SheetStatus.VALIDATING, 102.0, attempts=1),
+                ),
+            )
+        ]
+    )
+    [active] = store.load_active()
+    [in_flight] = active.in_flight
+    assert in_flight.record == validating
+    assert in_flight.process == ProcessInfo(42, 42, 9000)
+    assert active.score_text == "name: x\n"
+
+
+def test_validation_results_survive_the_round_trip(store: SqliteStore) -> None:
+    submit(store, job("a"))
+    results = (ValidationResult(RULE, False, "text not found in the file (3 bytes)"),)
+    attempt = AttemptRecord(
+        JobId("a"), SheetNum(1), 1, 101.0, AttemptOutcome.VALIDATING, validations=results
+    )
+    store.commit(
+        [
+            Persist(
+                attempts=(attempt,),
+                sheets=(
+                    SheetRecord(JobId("a"), SheetNum(1), SheetStatus.VALIDATING, 102.0, attempts=1),
+                ),
+            )
+        ]
+    )
+    assert store.load_active()[0].in_flight[0].record.validations == results
+
+
+def test_active_jobs_come_back_in_submission_order(store: SqliteStore) -> None:
+    submit(store, job("late", at=300.0))
+    submit(store, job("early", at=100.0))
+    submit(store, job("done", JobStatus.COMPLETED, at=200.0))
+    assert [a.job.record.job_id for a in store.load_active()] == ["early", "late"]
+
+
+def test_listing_is_newest_first_filtered_and_limited(store: SqliteStore) -> None:
+    for n in range(5):
+        submit(
+            store, job(f"j{n}", JobStatus.COMPLETED if n % 2 else JobStatus.RUNNING, at=100.0 + n)
+        )
+    assert [j.job_id for j in store.list_jobs(statuses=None, limit=3)] == ["j4", "j3", "j2"]
+    assert [j.job_id for j in store.list_jobs(statuses=[JobStatus.COMPLETED], limit=10)] == [
+        "j3",
+        "j1",
+    ]
+    assert store.count_jobs() == 5
+
+
+def test_taken_ids_match_the_stem_and_its_numbered_runs_only(store: SqliteStore) -> None:
+    for name in ("my_job", "my_job-2", "my_job-x", "myXjob-3", "my_job2"):
+        submit(store, job(name))
+    assert store.taken_ids("my_job") == {"my_job", "my_job-2", "my_job-x"}
+
+
+def test_a_batch_is_all_or_nothing(store: SqliteStore) -> None:
+    submit(store, job("a"))
+    duplicate = NewJob(job("a"), make_plan(sheets=1), "")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.commit([Persist(jobs=(job("a", JobStatus.FAILED),)), Persist(new_jobs=(duplicate,))])
+    stored = store.get_job(JobId("a"))
+    assert stored is not None and stored.record.status is JobStatus.RUNNING
+
+
+def test_sqlite_is_durable_and_versioned(tmp_path: Path) -> None:
+    path = tmp_path / "podium.db"
+    SqliteStore(path).close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(StoreError, match=r"written by a newer Podium \(schema 99"):
+        SqliteStore(path)

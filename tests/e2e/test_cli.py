@@ -1,0 +1,167 @@
+"""The `podium` command, driven as a person would, on real scores."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, alive
+
+PODIUM = str(Path(sys.executable).parent / "podium")
+
+
+class User:
+    """Runs `podium` with a home of its own, as a shell would."""
+
+    def __init__(self, home: Path, socket: Path) -> None:
+        self.env = {**os.environ, "PODIUM_HOME": str(home), "PODIUM_SOCKET": str(socket)}
+
+    def __call__(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [PODIUM, *args],
+            env=self.env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+
+
+@pytest.fixture
+def podium(tmp_path: Path) -> Iterator[User]:
+    socket_dir = Path(tempfile.mkdtemp(prefix="podium-"))
+    user = User(tmp_path / "home", socket_dir / "podium.sock")
+    yield user
+    user("stop")
+    shutil.rmtree(socket_dir, ignore_errors=True)
+
+
+def test_hello_runs_end_to_end_starting_the_conductor(podium: User, tmp_path: Path) -> None:
+    examples = tmp_path / "examples"
+    shutil.copytree(REPO / "examples", examples, ignore=shutil.ignore_patterns("workspaces"))
+
+    run = podium("run", "examples/hello.yaml", "--wait", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "started the conductor in the background (pid" in run.stderr
+    assert run.stdout.splitlines()[0] == (
+        f"job hello submitted: 3 sheet(s), workspace {examples}/workspaces/hello"
+    )
+    assert "sheet 3   completed" in run.stdout
+    assert run.stdout.splitlines()[-1].startswith("job hello completed: 3/3 sheets in ")
+    assert (examples / "workspaces/hello/sheet-3.txt").read_text() == "sheet 3 of 3: Hello world\n"
+
+    status = json.loads(podium("status", "hello", "--json").stdout)
+    assert status["status"] == "completed"
+    assert [s["attempts"] for s in status["sheets"]] == [1, 1, 1]
+    human = podium("status", "hello").stdout
+    assert human.startswith("hello  completed  3/3 sheets completed")
+
+    listed = json.loads(podium("list", "--all", "--json").stdout)
+    assert [(j["job_id"], j["status"]) for j in listed["jobs"]] == [("hello", "completed")]
+    assert podium("list").stdout.startswith("no active jobs")
+
+    again = podium("run", "examples/hello.yaml", "--no-wait", "--json", cwd=tmp_path)
+    assert json.loads(again.stdout)["job_id"] == "hello-2"
+    assert "started the conductor" not in again.stderr
+
+
+def test_a_failing_job_exits_3_naming_the_sheet_and_why(podium: User, tmp_path: Path) -> None:
+    score = tmp_path / "broken.yaml"
+    score.write_text(
+        textwrap.dedent("""
+        name: broken
+        instrument: cli
+        sheet: {size: 1, total_items: 2}
+        retry: {max_retries: 0}
+        prompt:
+          template: '{% if sheet_num == 2 %}echo "no network" >&2; exit 9{% endif %}'
+    """)
+    )
+    run = podium("run", str(score), "--wait")
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert "sheet 2   failed    exit code 9: no network" in run.stdout
+    assert (
+        "job broken failed after" in run.stdout
+        and "sheet 2 failed after 1 attempt: exit code 9: no network" in run.stdout
+    )
+    logs = next(line for line in run.stdout.splitlines() if "logs of sheet 2:" in line)
+    assert (Path(logs.split(": ", 1)[1]) / "attempt-1.stderr.log").read_text() == "no network\n"
+
+
+def test_a_wrong_score_is_explained_and_nothing_is_started(podium: User, tmp_path: Path) -> None:
+    score = tmp_path / "typo.yaml"
+    score.write_text(
+        "name: typo\ninstrument: cli\nsheet:\n  size: 1\n  total_itmes: 2\n"
+        "prompt: {template: 'true'}\n"
+    )
+    run = podium("run", str(score))
+    assert run.returncode == 2
+    assert (
+        f"{score}:5:3: sheet.total_itmes: unknown key 'total_itmes'; did you mean "
+        "'total_items'?" in run.stderr
+    )
+    assert podium("conductor-status").returncode == 4
+
+
+def test_commands_say_when_the_conductor_is_not_running(podium: User) -> None:
+    status = podium("status")
+    assert status.returncode == 4
+    assert "the conductor is not running" in status.stderr
+    assert "start it with 'podium start'" in status.stderr
+    stopped = podium("stop")
+    assert (stopped.returncode, stopped.stdout.strip()) == (0, "the conductor is not running")
+
+
+def test_start_status_and_stop_the_conductor(podium: User) -> None:
+    started = podium("start")
+    assert started.returncode == 0 and started.stdout.startswith("started the conductor (pid")
+    assert podium("start").stdout.startswith("the conductor is already running (pid")
+    info = json.loads(podium("conductor-status", "--json").stdout)
+    assert info["running"] and info["active_jobs"] == 0
+    summary = podium("status")
+    assert summary.returncode == 0 and "no active jobs" in summary.stdout
+    stopped = podium("stop")
+    assert stopped.stdout.strip() == f"stopped the conductor (pid {info['pid']})"
+    assert not alive(info["pid"])
+    assert podium("conductor-status").returncode == 4
+
+
+def test_unknown_job_is_a_user_error(podium: User) -> None:
+    podium("start")
+    missing = podium("status", "ghost")
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == "podium: no job 'ghost'; 'podium list --all' shows every job"
+
+
+def test_status_and_help_stay_lean(tmp_path: Path) -> None:
+    """`podium --help` and `podium status` import no part of the conductor, Jinja or the score
+    model: they must start fast."""
+    probe = textwrap.dedent("""
+        import sys
+        from podium.cli.main import main
+        for args in (["status"], ["list"]):
+            main(args)
+        heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("jinja2", "pydantic", "yaml")
+                       or m.startswith(("podium.daemon", "podium.runtime", "podium.score",
+                                        "podium.store", "podium.domain.engine")))
+        print(heavy)
+    """)
+    env = {**os.environ, "PODIUM_HOME": str(tmp_path), "PODIUM_SOCKET": str(tmp_path / "s")}
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"

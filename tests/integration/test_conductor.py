@@ -1,0 +1,253 @@
+"""A real conductor, a real socket, real subprocesses and a real SQLite file."""
+
+import json
+import os
+import socket
+import sqlite3
+import stat
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from podium.ipc import protocol
+from podium.ipc.client import RemoteError
+from podium.runtime.process import group_exists
+from podium.testing.conductor import ConductorProcess
+from tests.conftest import alive
+
+
+def test_a_score_runs_to_completion_with_its_validations(
+    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    score = write_score("""
+        name: greet
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 2, total_items: 5}
+        prompt:
+          template: 'echo "items {{ start_item }}-{{ end_item }} of sheet {{ sheet_num }}/{{ total_sheets }}" > out-{{ sheet_num }}.txt'
+        validations:
+          - type: content_contains
+            path: "{workspace}/out-{sheet_num}.txt"
+            pattern: "of sheet"
+    """)
+    job = conductor.submit(score)
+    assert job == "score"
+    done = conductor.wait_for_job(job, "completed")
+    assert [s["status"] for s in done["sheets"]] == ["completed"] * 3
+    ws = tmp_path / "ws"
+    assert (ws / "out-2.txt").read_text() == "items 3-4 of sheet 2/3\n"
+    assert (ws / "out-3.txt").read_text() == "items 5-5 of sheet 3/3\n"
+    logs = Path(done["sheets"][0]["logs"])
+    assert (logs / "attempt-1.prompt").read_text().startswith('echo "items 1-2')
+    assert (logs / "attempt-1.stdout.log").read_text() == ""
+    with sqlite3.connect(conductor.database) as db:
+        rows = db.execute("SELECT sheet, outcome, exit_code, pid FROM attempts ORDER BY sheet")
+        attempts = rows.fetchall()
+    assert [(s, o, c) for s, o, c, _pid in attempts] == [(n, "succeeded", 0) for n in (1, 2, 3)]
+    assert all(pid for *_, pid in attempts)
+
+
+def test_a_failing_sheet_is_retried_then_fails_the_job_and_skips_its_dependents(
+    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    score = write_score("""
+        name: flaky
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 1, total_items: 3, dependencies: {3: [1, 2]}}
+        retry: {max_retries: 2}
+        prompt:
+          template: |
+            echo run >> runs-{{ sheet_num }}.txt
+            {% if sheet_num == 2 %}echo "disk full" >&2; exit 4{% endif %}
+    """)
+    job = conductor.submit(score)
+    done = conductor.wait_for_job(job, "failed")
+    sheets = {s["num"]: s for s in done["sheets"]}
+    assert sheets[1]["status"] == "completed"
+    assert (sheets[2]["status"], sheets[2]["attempts"]) == ("failed", 3)
+    assert sheets[2]["error"] == "exit code 4: disk full"
+    assert (sheets[3]["status"], sheets[3]["blocked_by"]) == ("skipped", 2)
+    assert done["error"].startswith("sheet 2 failed after 3 attempts: exit code 4: disk full")
+    assert (tmp_path / "ws" / "runs-2.txt").read_text() == "run\n" * 3
+    assert not (tmp_path / "ws" / "runs-3.txt").exists()
+
+
+def test_exit_code_zero_is_not_success_when_a_validation_fails(
+    conductor: ConductorProcess, write_score: Callable[..., Path]
+) -> None:
+    score = write_score("""
+        name: lazy
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 1, total_items: 1}
+        retry: {max_retries: 1}
+        prompt: {template: "true"}
+        validations:
+          - type: file_exists
+            path: "{workspace}/report.md"
+            description: the report was written
+          - type: command_succeeds
+            command: "test -d {workspace}"
+    """)
+    job = conductor.submit(score)
+    done = conductor.wait_for_job(job, "failed")
+    [sheet] = done["sheets"]
+    assert sheet["attempts"] == 2
+    assert sheet["error"] == (
+        f"validation failed: the report was written (file_exists {score.parent}/ws/report.md): "
+        "file not found"
+    )
+
+
+def test_a_timeout_stops_the_whole_process_group(
+    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    score = write_score("""
+        name: stuck
+        workspace: ./ws
+        instrument: cli
+        instrument_config: {timeout_seconds: 1}
+        sheet: {size: 1, total_items: 1}
+        retry: {max_retries: 0}
+        prompt:
+          template: |
+            bash -c 'trap "" TERM; echo $$ > grandchild.pid; sleep 300' &
+            trap "" TERM
+            sleep 300
+    """)
+    job = conductor.submit(score)
+    done = conductor.wait_for_job(job, "failed")
+    assert done["sheets"][0]["error"] == "timed out after 1s"
+    with sqlite3.connect(conductor.database) as db:
+        (pgid,) = db.execute("SELECT pgid FROM attempts").fetchone()
+    assert not group_exists(pgid)
+    grandchild = int((tmp_path / "ws" / "grandchild.pid").read_text())
+    assert not alive(grandchild)
+
+
+def test_no_more_sheets_run_at_once_than_the_conductor_allows(
+    conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    conductor = conductors({"max_concurrent_sheets": 2})
+    score = write_score("""
+        name: wide
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 1, total_items: 6, dependencies: {6: [1]}}
+        prompt:
+          template: |
+            mkdir -p running
+            touch running/{{ sheet_num }}
+            ls running | wc -l > seen-{{ sheet_num }}
+            sleep 0.3
+            rm running/{{ sheet_num }}
+    """)
+    conductor.wait_for_job(conductor.submit(score), "completed")
+    seen = [int((tmp_path / "ws" / f"seen-{n}").read_text()) for n in range(1, 7)]
+    assert max(seen) == 2
+
+
+def test_the_same_score_cannot_run_twice_at_once(
+    conductor: ConductorProcess, write_score: Callable[..., Path]
+) -> None:
+    score = write_score("""
+        name: slow
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 1, total_items: 1}
+        prompt: {template: "while [ ! -e go ]; do sleep 0.02; done"}
+    """)
+    first = conductor.submit(score)
+    with pytest.raises(RemoteError) as refused:
+        conductor.submit(score)
+    assert refused.value.code == protocol.JOB_ALREADY_RUNNING
+    assert f"job '{first}' is already running this score" in refused.value.message
+    (score.parent / "ws" / "go").touch()
+    conductor.wait_for_job(first, "completed")
+    assert conductor.submit(score) == "score-2"
+
+
+def test_a_wrong_score_is_refused_with_its_location(
+    conductor: ConductorProcess, write_score: Callable[..., Path]
+) -> None:
+    score = write_score("""
+        name: typo
+        instrument: cli
+        sheet: {size: 1, total_items: 2, dependencies: {2: [5]}}
+        prompt: {template: "true"}
+    """)
+    with pytest.raises(RemoteError) as refused:
+        conductor.submit(score)
+    assert refused.value.code == protocol.INVALID_SCORE
+    assert refused.value.message == (
+        f"{score}:4:53: sheet.dependencies.2.0: sheet 2 depends on sheet 5, "
+        "but the score has 2 sheets"
+    )
+
+
+def test_unknown_jobs_and_methods_get_json_rpc_errors(conductor: ConductorProcess) -> None:
+    with pytest.raises(RemoteError) as missing:
+        conductor.status("nope")
+    assert missing.value.code == protocol.JOB_NOT_FOUND
+    with pytest.raises(RemoteError) as unknown:
+        conductor.call("job.frobnicate")
+    assert unknown.value.code == protocol.METHOD_NOT_FOUND
+    with pytest.raises(RemoteError) as bad:
+        conductor.call("job.status", {"job_id": 3})
+    assert bad.value.code == protocol.INVALID_PARAMS
+
+
+def test_the_socket_is_private(conductor: ConductorProcess) -> None:
+    assert stat.S_IMODE(conductor.socket.stat().st_mode) == 0o600
+    assert stat.S_IMODE(conductor.socket.parent.stat().st_mode) == 0o700
+
+
+def test_an_oversized_message_is_refused_and_the_connection_closed(
+    conductor: ConductorProcess,
+) -> None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(10)
+        sock.connect(str(conductor.socket))
+        sock.sendall(
+            b'{"jsonrpc":"2.0","id":1,"method":"daemon.status","params":{"x":"'
+            + b"y" * (protocol.MAX_REQUEST_BYTES + 10)
+            + b'"}}\n'
+        )
+        reply = json.loads(sock.makefile("rb").readline())
+        assert reply["error"]["code"] == protocol.INVALID_REQUEST
+        assert "larger than" in reply["error"]["message"]
+        assert sock.recv(1) == b""
+    assert conductor.call("daemon.status")["pid"]  # the conductor itself is fine
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to connect as another user")
+def test_another_user_is_refused_even_when_the_socket_is_reachable(
+    conductor: ConductorProcess,
+) -> None:
+    conductor.socket.parent.chmod(0o755)
+    conductor.socket.chmod(0o666)
+    probe = (
+        "import os, socket, sys\n"
+        "os.setgid(65534); os.setuid(65534)\n"
+        "s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])\n"
+        's.sendall(b\'{"jsonrpc":"2.0","id":1,"method":"daemon.status"}\\n\')\n'
+        "print(s.makefile().readline())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(conductor.socket)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    reply = json.loads(out.stdout)
+    assert reply["error"] == {
+        "code": protocol.PERMISSION_DENIED,
+        "message": "this conductor belongs to another user",
+    }
+    assert "refused a connection from uid 65534" in conductor.log

@@ -1,0 +1,105 @@
+"""The process layer with real children: sessions, files, reaping, and killing whole groups."""
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+from podium.domain.records import ProcessInfo
+from podium.runtime.process import (
+    exit_status,
+    group_exists,
+    is_alive,
+    spawn,
+    start_ticks,
+    stop_group,
+)
+from tests.conftest import alive
+
+T = TypeVar("T")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+def py(code: str) -> tuple[str, ...]:
+    return (sys.executable, "-c", code)
+
+
+def test_a_child_runs_in_its_own_session_with_its_output_on_files(tmp_path: Path) -> None:
+    async def main() -> tuple[int, int]:
+        child = spawn(
+            py("import os, sys; print(os.getcwd()); print('oops', file=sys.stderr)"),
+            cwd=tmp_path,
+            stdout=tmp_path / "out",
+            stderr=tmp_path / "err",
+        )
+        session = os.getsid(child.pid)
+        return session, await child.wait()
+
+    session_id, code = run(main())
+    assert code == 0
+    assert (tmp_path / "out").read_text() == f"{tmp_path}\n"
+    assert (tmp_path / "err").read_text() == "oops\n"
+    assert session_id != os.getsid(0)
+
+
+def test_exit_codes_and_signals_are_told_apart(tmp_path: Path) -> None:
+    async def main() -> list[int]:
+        codes = []
+        for code in ("raise SystemExit(3)", "import os; os.kill(os.getpid(), 9)"):
+            child = spawn(py(code), cwd=tmp_path, stdout=tmp_path / "o", stderr=tmp_path / "e")
+            codes.append(await child.wait())
+        return codes
+
+    exited, killed = run(main())
+    assert exit_status(exited).exit_code == 3
+    assert (exit_status(killed).exit_code, exit_status(killed).signal) == (None, 9)
+
+
+def test_stopping_a_group_reaches_grandchildren_that_ignore_sigterm(tmp_path: Path) -> None:
+    script = """
+import os, signal, subprocess, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+child = subprocess.Popen([sys.executable, "-c",
+    "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(300)"])
+open("grandchild", "w").write(str(child.pid))
+time.sleep(300)
+"""
+
+    async def main() -> tuple[int, int, float]:
+        child = spawn(py(script), cwd=tmp_path, stdout=tmp_path / "o", stderr=tmp_path / "e")
+        while not (tmp_path / "grandchild").exists() or not (tmp_path / "grandchild").read_text():
+            await asyncio.sleep(0.01)
+        started = time.monotonic()
+        await stop_group(child.info.pgid, 0.5, leader=child)
+        return (
+            child.info.pgid,
+            int((tmp_path / "grandchild").read_text()),
+            (time.monotonic() - started),
+        )
+
+    pgid, grandchild, took = run(main())
+    assert not group_exists(pgid)
+    assert not alive(grandchild)
+    assert 0.5 <= took < 5.0
+
+
+def test_a_reused_pid_is_not_taken_for_our_process() -> None:
+    me = ProcessInfo(os.getpid(), os.getpgid(0), 0)
+    assert not is_alive(me)
+    ticks = start_ticks(os.getpid())
+    assert ticks is not None and is_alive(ProcessInfo(os.getpid(), os.getpgid(0), ticks))
+    assert start_ticks(2**22 + 1) is None
+
+
+def test_stopping_a_group_that_is_gone_is_harmless() -> None:
+    async def main() -> None:
+        await stop_group(2**22 + 1, 0.1)
+
+    run(main())
+    assert not group_exists(2**22 + 1)

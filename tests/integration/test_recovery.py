@@ -1,0 +1,131 @@
+"""Durability: a conductor killed at any point comes back without losing or repeating work."""
+
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from podium.runtime.process import group_exists
+from podium.testing.conductor import ConductorProcess
+
+GATED_CHAIN = """
+    name: gated
+    workspace: ./ws
+    instrument: cli
+    sheet: {size: 1, total_items: 3}
+    retry: {max_retries: 3}
+    prompt:
+      template: |
+        echo "run $$" >> runs-{{ sheet_num }}.txt
+        {% if sheet_num == 2 %}while [ ! -e go ]; do sleep 0.02; done{% endif %}
+"""
+
+
+def lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def attempts(conductor: ConductorProcess, sheet: int) -> list[tuple[int, str, int | None]]:
+    with sqlite3.connect(conductor.database) as db:
+        rows = db.execute(
+            "SELECT attempt, outcome, pgid FROM attempts WHERE sheet = ? ORDER BY attempt", (sheet,)
+        )
+        return list(rows)
+
+
+def sheet_status(conductor: ConductorProcess, job: str, num: int) -> str:
+    status: str = conductor.status(job)["sheets"][num - 1]["status"]
+    return status
+
+
+def test_a_killed_conductor_goes_on_from_the_sheet_it_was_running(
+    conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    ws = tmp_path / "ws"
+    first = conductors({"kill_grace_seconds": 1.0})
+    job = first.submit(write_score(GATED_CHAIN))
+    first.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
+    assert sheet_status(first, job, 1) == "completed"
+    [(_, _, orphan_pgid)] = attempts(first, 2)
+
+    assert first.kill(signal.SIGKILL) == -signal.SIGKILL
+    assert orphan_pgid is not None and group_exists(orphan_pgid)  # the attempt outlived it
+
+    second = conductors({"kill_grace_seconds": 1.0})
+    assert not group_exists(orphan_pgid)  # stopped before anything else ran
+    second.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 2, 15, "sheet 2 to run again")
+    (ws / "go").touch()
+    done = second.wait_for_job(job, "completed")
+
+    assert len(lines(ws / "runs-1.txt")) == 1
+    assert len(lines(ws / "runs-3.txt")) == 1
+    assert [(n, outcome) for n, outcome, _ in attempts(second, 2)] == [
+        (1, "interrupted"),
+        (2, "succeeded"),
+    ]
+    assert done["sheets"][1]["attempts"] == 2
+    assert "recovered 1 unfinished job(s)" in second.log
+
+
+def test_a_sheet_killed_while_validating_is_validated_again_not_rerun(
+    conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    ws = tmp_path / "ws"
+    score = write_score("""
+        name: checked
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 1, total_items: 1}
+        prompt: {template: "echo run >> runs.txt"}
+        validations:
+          - type: command_succeeds
+            command: "echo checking >> {workspace}/checks.txt; while [ ! -e {workspace}/release ]; do sleep 0.02; done"
+    """)
+    first = conductors()
+    job = first.submit(score)
+    first.wait_until(lambda: len(lines(ws / "checks.txt")) == 1, 15, "the validation to start")
+    assert sheet_status(first, job, 1) == "validating"
+    first.kill(signal.SIGKILL)
+
+    second = conductors()
+    second.wait_until(lambda: len(lines(ws / "checks.txt")) == 2, 15, "the validation again")
+    (ws / "release").touch()
+    second.wait_for_job(job, "completed")
+    assert lines(ws / "runs.txt") == ["run"]
+    assert [(n, outcome) for n, outcome, _ in attempts(second, 1)] == [(1, "succeeded")]
+
+
+def test_sigterm_stops_running_attempts_and_a_restart_retries_them(
+    conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    ws = tmp_path / "ws"
+    first = conductors({"kill_grace_seconds": 1.0})
+    job = first.submit(write_score(GATED_CHAIN))
+    first.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
+    [(_, _, pgid)] = attempts(first, 2)
+
+    assert first.kill(signal.SIGTERM) == 0
+    assert pgid is not None and not group_exists(pgid)
+    assert "stopping 1 running attempt(s)" in first.log
+
+    second = conductors({"kill_grace_seconds": 1.0})
+    second.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 2, 15, "sheet 2 to run again")
+    (ws / "go").touch()
+    second.wait_for_job(job, "completed")
+    assert len(lines(ws / "runs-1.txt")) == 1
+
+
+def test_a_second_conductor_on_the_same_state_refuses_to_start(conductor: ConductorProcess) -> None:
+    other = subprocess.run(
+        [sys.executable, "-m", "podium.daemon"],
+        env=conductor.env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    assert other.returncode == 3
+    assert "a conductor is already running (pid" in other.stderr
+    assert conductor.call("daemon.status")["pid"] == conductor.process.pid  # type: ignore[union-attr]

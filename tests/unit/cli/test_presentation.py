@@ -1,0 +1,119 @@
+"""What the CLI prints, from the conductor's answers (no conductor needed)."""
+
+import io
+from typing import Any
+
+import pytest
+
+from podium.cli import exits
+from podium.cli.follow import Follower, verdict
+from podium.cli.main import build_parser
+from podium.cli.output import duration, table
+
+
+def sheet(
+    num: int, status: str, attempts: int, at: float, error: str | None = None
+) -> dict[str, Any]:
+    return {
+        "num": num,
+        "status": status,
+        "attempts": attempts,
+        "max_attempts": 3,
+        "updated_at": at,
+        "error": error,
+        "logs": f"/logs/{num}",
+    }
+
+
+def job(status: str, *sheets: dict[str, Any], error: str | None = None) -> dict[str, Any]:
+    return {
+        "job_id": "demo",
+        "status": status,
+        "submitted_at": 100.0,
+        "started_at": 100.0,
+        "finished_at": None if status == "running" else 112.5,
+        "error": error,
+        "completed_sheets": sum(s["status"] == "completed" for s in sheets),
+        "total_sheets": len(sheets),
+        "sheets": list(sheets),
+    }
+
+
+def test_following_prints_each_change_once_and_notes_retries() -> None:
+    out = io.StringIO()
+    follower = Follower(out, color=False)
+    follower.update(job("running", sheet(1, "running", 1, 100.2), sheet(2, "pending", 0, 100)))
+    follower.update(job("running", sheet(1, "running", 1, 100.2), sheet(2, "pending", 0, 100)))
+    follower.update(
+        job(
+            "running",
+            sheet(1, "running", 2, 103.0, error="exit code 1: boom"),
+            sheet(2, "pending", 0, 100),
+        )
+    )
+    follower.update(
+        job(
+            "running",
+            sheet(1, "completed", 2, 104.0),
+            sheet(2, "skipped", 0, 104.0, error="skipped: sheet 1 failed"),
+        )
+    )
+    assert out.getvalue().splitlines() == [
+        "[  0.2s] sheet 1   running   attempt 1/3",
+        "[  3.0s] sheet 1   running   attempt 2/3, retrying after: exit code 1: boom",
+        "[  4.0s] sheet 1   completed",
+        "[  4.0s] sheet 2   skipped   skipped: sheet 1 failed",
+    ]
+
+
+def test_the_verdict_names_the_failing_sheet_and_where_its_logs_are() -> None:
+    out = io.StringIO()
+    code = verdict(
+        job(
+            "failed",
+            sheet(1, "completed", 1, 101),
+            sheet(2, "failed", 3, 112, error="exit code 2"),
+            error="sheet 2 failed after 3 attempts: exit code 2",
+        ),
+        out,
+        color=False,
+    )
+    assert code == exits.JOB_FAILED
+    assert out.getvalue().splitlines() == [
+        "job demo failed after 12s (1/2 sheets): sheet 2 failed after 3 attempts: exit code 2",
+        "  logs of sheet 2: /logs/2",
+        "  details: podium status demo",
+    ]
+    done = io.StringIO()
+    assert verdict(job("completed", sheet(1, "completed", 1, 101)), done, False) == exits.OK
+    assert done.getvalue() == "job demo completed: 1/1 sheets in 12s\n"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0.04, "0.0s"),
+        (9.96, "10.0s"),
+        (42, "42s"),
+        (184, "3m04s"),
+        (7500, "2h05m"),
+        (3 * 86400 + 4 * 3600, "3d04h"),
+    ],
+)
+def test_durations_read_naturally(seconds: float, text: str) -> None:
+    assert duration(seconds) == text
+
+
+def test_tables_align_on_visible_width() -> None:
+    colored = [["\033[32mok\033[0m", "x"]]
+    assert table(["A", "B"], colored, [["ok", "x"]]).splitlines() == [
+        "A   B",
+        "\033[32mok\033[0m  x",
+    ]
+
+
+def test_run_waits_by_default_only_on_a_terminal() -> None:
+    parser = build_parser()
+    assert parser.parse_args(["run", "s.yaml"]).wait is None
+    assert parser.parse_args(["run", "s.yaml", "--wait"]).wait is True
+    assert parser.parse_args(["run", "s.yaml", "--detach"]).wait is False
