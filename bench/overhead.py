@@ -76,6 +76,7 @@ def main() -> int:
     print(f"    exit -> decided             p50  {ms(statistics.median(settle))}")
     print(f"  baseline: spawn `bash -c true`     {ms(bash)}")
     print(f"  baseline: spawn `true`             {ms(true)}")
+    print(f"  ratio per sheet / spawn `true`     {per_sheet / true:8.2f} x")
     print(f"  ratio per sheet / bash -c true     {per_sheet / bash:8.2f} x")
     print(f"  overhead per sheet beyond bash     {ms(per_sheet - bash)}")
     return 0

@@ -3,10 +3,12 @@
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -146,8 +148,13 @@ def test_status_and_help_stay_lean(tmp_path: Path) -> None:
     """`podium --help` and `podium status` import no part of the conductor, Jinja or the score
     model: they must start fast."""
     probe = textwrap.dedent("""
-        import sys
+        import contextlib, io, sys
         from podium.cli.main import main
+        with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                main(["--help"])
+            except SystemExit:
+                pass
         for args in (["status"], ["list"]):
             main(args)
         heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("jinja2", "pydantic", "yaml")
@@ -165,3 +172,38 @@ def test_status_and_help_stay_lean(tmp_path: Path) -> None:
         timeout=30,
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_run_with_no_start_refuses_to_start_a_conductor(podium: User, tmp_path: Path) -> None:
+    score = tmp_path / "one.yaml"
+    score.write_text(
+        "name: one\ninstrument: cli\nsheet: {size: 1, total_items: 1}\nprompt: {template: 'true'}\n"
+    )
+    run = podium("run", str(score), "--no-start")
+    assert run.returncode == 4
+    assert "the conductor is not running" in run.stderr
+    assert podium("conductor-status").returncode == 4
+
+
+def test_start_in_the_foreground_logs_here_and_stops_on_ctrl_c(podium: User) -> None:
+    with subprocess.Popen(
+        [PODIUM, "start", "--foreground"],
+        env=podium.env,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    ) as conductor:
+        assert conductor.stderr is not None
+        try:
+            deadline = time.monotonic() + 20
+            while podium("conductor-status").returncode != 0:
+                assert conductor.poll() is None, conductor.stderr.read()
+                assert time.monotonic() < deadline, "the conductor never answered"
+                time.sleep(0.05)
+            conductor.send_signal(signal.SIGINT)
+            assert conductor.wait(timeout=30) == 0
+        finally:
+            if conductor.poll() is None:
+                conductor.kill()
+        log = conductor.stderr.read()
+    assert "ready on" in log and "SIGINT received: shutting down gracefully" in log
