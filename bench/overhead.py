@@ -9,7 +9,6 @@ straight from Python. Prints figures; judges nothing.
 """
 
 import argparse
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -43,10 +42,9 @@ def run_chain(sheets: int, folder: Path) -> tuple[float, list[float], list[float
     with ConductorProcess(folder / "home", {"max_concurrent_sheets": 1}) as conductor:
         job = conductor.submit(score)
         done = conductor.wait_for_job(job, "completed", timeout=600)
-        with sqlite3.connect(conductor.database) as db:
-            rows = db.execute(
-                "SELECT sheet, started_at, exited_at, ended_at FROM attempts ORDER BY sheet"
-            ).fetchall()
+        rows = conductor.query(
+            "SELECT sheet, started_at, exited_at, ended_at FROM attempts ORDER BY sheet"
+        )
     wall = done["finished_at"] - done["started_at"]
     # From one sheet's end to the next one's dispatch, and from exit to decided.
     handoff = [rows[i + 1][1] - rows[i][3] for i in range(len(rows) - 1)]

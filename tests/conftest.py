@@ -43,12 +43,3 @@ def conductors(tmp_path: Path) -> Iterator[Callable[..., ConductorProcess]]:
 def conductor(conductors: Callable[..., ConductorProcess]) -> ConductorProcess:
     """One real conductor with a short kill grace."""
     return conductors({"kill_grace_seconds": 1.0})
-
-
-def alive(pid: int) -> bool:
-    """True while `pid` runs; a zombie (which an init that does not reap leaves) is not alive."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in (b"Z", b"X")

@@ -11,6 +11,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,6 @@ from podium.ipc.schema import (
     ListParams,
     ListResult,
     NoParams,
-    ShutdownParams,
     SubmitParams,
     SubmitResult,
 )
@@ -96,10 +96,9 @@ class ScoreJob:
     def work(self, sheet: SheetNum, prompt_file: Path) -> SheetWork:
         prompt = self._score.prompt(sheet)
         return SheetWork(
-            argv=cli_instrument.command(prompt, prompt_file),
+            argv=cli_instrument.command(prompt_file),
             cwd=str(self._score.workspace),
             prompt=prompt,
-            validations=self._score.validations(sheet),
         )
 
     def validations(self, sheet: SheetNum) -> tuple[ValidationRule, ...]:
@@ -108,7 +107,11 @@ class ScoreJob:
 
 class ScoreCompiler:
     def compile(self, path: Path, text: str | None = None) -> ScoreJob:
-        score = load_score(path) if text is None else compile_score(text, path)
+        """A new submission is read from disk and checked whole (every prompt rendered once);
+        a stored job's text was checked when it was submitted."""
+        if text is not None:
+            return ScoreJob(compile_score(text, path))
+        score = load_score(path)
         score.check()
         return ScoreJob(score)
 
@@ -116,7 +119,25 @@ class ScoreCompiler:
 # ---- the conductor --------------------------------------------------------------------
 
 
+@dataclass
+class _Parts:
+    """Everything one run of the conductor is made of, wired together."""
+
+    engine: Engine
+    inbox: Inbox
+    catalog: JobCatalog
+    layout: Layout
+    compiler: ScoreCompiler
+    service: JobService
+    attempts: AttemptRunner
+    loop: EngineLoop
+    server: RpcServer
+    store: SqliteStore
+
+
 class Conductor:
+    """Startup, serve, shutdown. The first SIGTERM or SIGINT drains; a second stops at once."""
+
     def __init__(self, locations: Locations, config: ConductorConfig) -> None:
         self.locations = locations
         self.config = config
@@ -139,11 +160,27 @@ class Conductor:
                 store.close()
         log.info("stopped")
 
+    def request_stop(self) -> None:
+        self._stop.set()
+
     async def _serve(self, store: SqliteStore) -> None:
+        self._install_signal_handlers()
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                parts = self._build(store, tasks)
+                engine = await self._startup(parts, tasks)
+                await self._stop.wait()
+                await self._shutdown(parts, engine)
+                raise _Stopped
+        except* _Stopped:
+            pass
+
+    def _build(self, store: SqliteStore, tasks: asyncio.TaskGroup) -> _Parts:
         engine = Engine(Limits(self.config.max_concurrent_sheets))
         inbox, replies, catalog = Inbox(), Replies(), JobCatalog()
         layout = Layout(Path(self.locations.jobs_dir))
         compiler = ScoreCompiler()
+        grace = self.config.kill_grace_seconds
         service = JobService(
             engine=engine,
             store=store,
@@ -152,65 +189,65 @@ class Conductor:
             catalog=catalog,
             compiler=compiler,
         )
-        self._install_signal_handlers()
-        try:
-            async with asyncio.TaskGroup() as tasks:
-                grace = self.config.kill_grace_seconds
-                attempts = AttemptRunner(
-                    catalog=catalog,
-                    store=store,
-                    layout=layout,
-                    post=inbox.post,
-                    tasks=tasks,
-                    kill_grace_seconds=grace,
-                )
-                validator = Validator(
-                    catalog=catalog,
-                    layout=layout,
-                    post=inbox.post,
-                    tasks=tasks,
-                    kill_grace_seconds=grace,
-                )
-                loop = EngineLoop(
-                    engine=engine,
-                    store=store,
-                    inbox=inbox,
-                    replies=replies,
-                    attempts=attempts,
-                    validator=validator,
-                    catalog=catalog,
-                    clock=wall_clock,
-                )
-                await recover(
-                    store=store,
-                    compiler=compiler,
-                    catalog=catalog,
-                    inbox=inbox,
-                    kill_grace_seconds=grace,
-                )
-                engine_task = tasks.create_task(loop.run(), name="engine")
-                api = ConductorApi(conductor=self, service=service, engine=engine, layout=layout)
-                server = RpcServer(Path(self.locations.socket), api.methods(), ERROR_CODES)
-                await server.start()
-                log.info(
-                    "conductor %s ready on %s (pid %d, state in %s)",
-                    __version__,
-                    self.locations.socket,
-                    os.getpid(),
-                    self.locations.state_dir,
-                )
-                await self._stop.wait()
-                log.info("shutting down: no new jobs; stopping running attempts")
-                service.accepting = False
-                await server.close()
-                engine_task.cancel()
-                await attempts.stop_all()
-                raise _Stopped
-        except* _Stopped:
-            pass
+        attempts = AttemptRunner(
+            catalog=catalog,
+            store=store,
+            layout=layout,
+            post=inbox.post,
+            tasks=tasks,
+            kill_grace_seconds=grace,
+        )
+        validator = Validator(
+            catalog=catalog, layout=layout, post=inbox.post, tasks=tasks, kill_grace_seconds=grace
+        )
+        loop = EngineLoop(
+            engine=engine,
+            store=store,
+            inbox=inbox,
+            replies=replies,
+            attempts=attempts,
+            validator=validator,
+            catalog=catalog,
+            clock=wall_clock,
+        )
+        api = ConductorApi(conductor=self, service=service, engine=engine, layout=layout)
+        server = RpcServer(Path(self.locations.socket), api.methods(), ERROR_CODES)
+        return _Parts(
+            engine, inbox, catalog, layout, compiler, service, attempts, loop, server, store
+        )
 
-    def request_stop(self) -> None:
-        self._stop.set()
+    async def _startup(self, parts: _Parts, tasks: asyncio.TaskGroup) -> asyncio.Task[None]:
+        """Answer on the socket at once; take new jobs once the unfinished ones are back."""
+        await parts.server.start()
+        await recover(
+            store=parts.store,
+            compiler=parts.compiler,
+            catalog=parts.catalog,
+            inbox=parts.inbox,
+            layout=parts.layout,
+            kill_grace_seconds=self.config.kill_grace_seconds,
+        )
+        engine = tasks.create_task(parts.loop.run(), name="engine")
+        parts.service.open()
+        log.info(
+            "conductor %s ready on %s (pid %d, state in %s)",
+            __version__,
+            self.locations.socket,
+            os.getpid(),
+            self.locations.state_dir,
+        )
+        return engine
+
+    async def _shutdown(self, parts: _Parts, engine: asyncio.Task[None]) -> None:
+        """Take no new work, record what already happened, then stop the running attempts:
+        the next start retries them (without spending their retry budget)."""
+        log.info("shutting down: no new jobs or attempts; stopping running attempts")
+        parts.service.close()
+        parts.loop.stop_launching()
+        await parts.server.close()
+        await parts.inbox.drained()
+        engine.cancel()
+        await parts.attempts.stop_all()
 
     def _install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()
@@ -254,7 +291,7 @@ class ConductorApi:
             "job.status": method(JobParams, self.status),
             "job.list": method(ListParams, self.list),
             "daemon.status": method(NoParams, self.daemon_status),
-            "daemon.shutdown": method(ShutdownParams, self.shutdown),
+            "daemon.shutdown": method(NoParams, self.shutdown),
         }
 
     async def submit(self, params: SubmitParams) -> SubmitResult:
@@ -286,10 +323,10 @@ class ConductorApi:
             running_sheets=self._engine.in_flight,
             max_concurrent_sheets=config.max_concurrent_sheets,
             memory_mb=_rss_mb(),
-            accepting_work=self._service.accepting,
+            state=self._service.state,
         )
 
-    async def shutdown(self, _params: ShutdownParams) -> dict[str, Any]:
+    async def shutdown(self, _params: NoParams) -> dict[str, Any]:
         asyncio.get_running_loop().call_soon(self._conductor.request_stop)
         return {"shutting_down": True, "pid": os.getpid()}
 
@@ -336,17 +373,14 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     locations = locate()
-    if locations.socket_too_long():
-        log.error(
-            "the socket path %s is longer than %d bytes, the limit for Unix sockets; "
-            "set PODIUM_SOCKET to a shorter path",
-            locations.socket,
-            SOCKET_PATH_MAX,
-        )
-        return 2
-    os.chdir("/")  # hold no directory of the caller's; every path used is absolute
     try:
-        config = load_config(args.config or Path(locations.config_file))
+        _check_platform(locations)
+        config = load_config(
+            args.config.absolute() if args.config else Path(locations.config_file),
+            explicit=args.config is not None,
+        )
+        Path(locations.state_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chdir("/")  # hold no directory of the caller's; every path used is absolute
         asyncio.run(Conductor(locations, config).run())
     except AlreadyRunning as exc:
         log.error("%s", exc)
@@ -355,6 +389,22 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s", exc)
         return 2
     return 0
+
+
+def _check_platform(locations: Locations) -> None:
+    """Fail at once, and clearly, where the conductor could not work."""
+    if locations.socket_too_long():
+        raise UserError(
+            f"the socket path {locations.socket} is longer than {SOCKET_PATH_MAX} bytes, the "
+            "limit for Unix sockets; set PODIUM_SOCKET to a shorter path"
+        )
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except (AttributeError, OSError) as exc:
+        raise UserError(
+            f"this system cannot watch processes through pidfds ({exc}); the conductor needs "
+            "Linux 5.3 or newer"
+        ) from None
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """What every store must do, run against each implementation."""
 
+import contextlib
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -148,7 +149,7 @@ def test_a_batch_is_all_or_nothing(store: SqliteStore) -> None:
 def test_sqlite_is_durable_and_versioned(tmp_path: Path) -> None:
     path = tmp_path / "podium.db"
     SqliteStore(path).close()
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute("PRAGMA user_version").fetchone()[0] == 1
         db.execute("PRAGMA user_version = 99")

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, alive
+from podium import procfs
+from tests.conftest import REPO
 
 PODIUM = str(Path(sys.executable).parent / "podium")
 
@@ -133,7 +134,7 @@ def test_start_status_and_stop_the_conductor(podium: User) -> None:
     assert summary.returncode == 0 and "no active jobs" in summary.stdout
     stopped = podium("stop")
     assert stopped.stdout.strip() == f"stopped the conductor (pid {info['pid']})"
-    assert not alive(info["pid"])
+    assert not procfs.running(info["pid"])
     assert podium("conductor-status").returncode == 4
 
 
@@ -207,3 +208,45 @@ def test_start_in_the_foreground_logs_here_and_stops_on_ctrl_c(podium: User) -> 
                 conductor.kill()
         log = conductor.stderr.read()
     assert "ready on" in log and "SIGINT received: shutting down gracefully" in log
+
+
+def test_two_starts_at_once_end_with_one_conductor(podium: User) -> None:
+    starts = [
+        subprocess.Popen(
+            [PODIUM, "start"],
+            env=podium.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=60) for p in starts]
+    assert [p.returncode for p in starts] == [0, 0], outputs
+    info = json.loads(podium("conductor-status", "--json").stdout)
+    pids = {int(out.split("pid ")[1].split(")")[0].split(",")[0]) for out, _ in outputs}
+    assert pids == {info["pid"]}
+
+
+def test_a_relative_config_is_read_from_where_start_was_run(podium: User, tmp_path: Path) -> None:
+    (tmp_path / "mine.yaml").write_text("max_concurrent_sheets: 3\n")
+    with subprocess.Popen(
+        [PODIUM, "start", "--foreground", "--config", "mine.yaml"],
+        env=podium.env,
+        cwd=tmp_path,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    ) as conductor:
+        try:
+            deadline = time.monotonic() + 20
+            while (status := podium("conductor-status", "--json")).returncode != 0:
+                assert conductor.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+            assert json.loads(status.stdout)["max_concurrent_sheets"] == 3
+        finally:
+            conductor.send_signal(signal.SIGTERM)
+            conductor.wait(timeout=30)
+    missing = podium("start", "--foreground", "--config", "nope.yaml", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert f"no conductor config at {tmp_path}/nope.yaml" in missing.stderr

@@ -2,8 +2,8 @@
 
 import json
 import os
+import signal
 import socket
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from podium import procfs
 from podium.ipc import protocol
-from podium.ipc.client import RemoteError
+from podium.ipc.client import ConductorClient, RemoteError
 from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess
-from tests.conftest import alive
 
 
 def test_a_score_runs_to_completion_with_its_validations(
@@ -44,9 +44,7 @@ def test_a_score_runs_to_completion_with_its_validations(
     logs = Path(done["sheets"][0]["logs"])
     assert (logs / "attempt-1.prompt").read_text().startswith('echo "items 1-2')
     assert (logs / "attempt-1.stdout.log").read_text() == ""
-    with sqlite3.connect(conductor.database) as db:
-        rows = db.execute("SELECT sheet, outcome, exit_code, pid FROM attempts ORDER BY sheet")
-        attempts = rows.fetchall()
+    attempts = conductor.query("SELECT sheet, outcome, exit_code, pid FROM attempts ORDER BY sheet")
     assert [(s, o, c) for s, o, c, _pid in attempts] == [(n, "succeeded", 0) for n in (1, 2, 3)]
     assert all(pid for *_, pid in attempts)
 
@@ -123,11 +121,10 @@ def test_a_timeout_stops_the_whole_process_group(
     job = conductor.submit(score)
     done = conductor.wait_for_job(job, "failed")
     assert done["sheets"][0]["error"] == "timed out after 1s"
-    with sqlite3.connect(conductor.database) as db:
-        (pgid,) = db.execute("SELECT pgid FROM attempts").fetchone()
+    [(pgid,)] = conductor.query("SELECT pgid FROM attempts")
     assert not group_exists(pgid)
     grandchild = int((tmp_path / "ws" / "grandchild.pid").read_text())
-    assert not alive(grandchild)
+    assert not procfs.running(grandchild)
 
 
 def test_no_more_sheets_run_at_once_than_the_conductor_allows(
@@ -138,18 +135,29 @@ def test_no_more_sheets_run_at_once_than_the_conductor_allows(
         name: wide
         workspace: ./ws
         instrument: cli
-        sheet: {size: 1, total_items: 6, dependencies: {6: [1]}}
+        sheet: {size: 1, total_items: 5, dependencies: {5: [1]}}
         prompt:
           template: |
-            mkdir -p running
-            touch running/{{ sheet_num }}
-            ls running | wc -l > seen-{{ sheet_num }}
-            sleep 0.3
-            rm running/{{ sheet_num }}
+            touch started-{{ sheet_num }}
+            while [ ! -e go ]; do sleep 0.02; done
     """)
-    conductor.wait_for_job(conductor.submit(score), "completed")
-    seen = [int((tmp_path / "ws" / f"seen-{n}").read_text()) for n in range(1, 7)]
-    assert max(seen) == 2
+    job = conductor.submit(score)
+    ws = tmp_path / "ws"
+
+    def running() -> list[int]:
+        return [s["num"] for s in conductor.status(job)["sheets"] if s["status"] == "running"]
+
+    def started() -> list[str]:
+        return sorted(p.name for p in ws.glob("started-*"))
+
+    # Sheets 1 to 4 are ready at once; a conductor that overran its limit would start them
+    # together, so by the time two have started, a third would have too.
+    conductor.wait_until(lambda: len(started()) == 2, 15, "two sheets to start")
+    assert running() == [1, 2]
+    assert conductor.call("daemon.status")["running_sheets"] == 2
+    assert started() == ["started-1", "started-2"]
+    (ws / "go").touch()
+    conductor.wait_for_job(job, "completed")
 
 
 def test_the_same_score_cannot_run_twice_at_once(
@@ -251,3 +259,68 @@ def test_another_user_is_refused_even_when_the_socket_is_reachable(
         "message": "this conductor belongs to another user",
     }
     assert "refused a connection from uid 65534" in conductor.log
+
+
+def test_shutdown_does_not_wait_for_connected_clients(conductor: ConductorProcess) -> None:
+    follower = ConductorClient(str(conductor.socket))
+    follower.call("daemon.status")  # an open connection, as `run --wait` keeps
+    try:
+        assert conductor.kill(signal.SIGTERM) == 0
+    finally:
+        follower.close()
+
+
+def test_progress_is_stored_as_sheets_complete(
+    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    score = write_score("""
+        name: halfway
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 1, total_items: 2}
+        prompt:
+          template: "{% if sheet_num == 2 %}while [ ! -e go ]; do sleep 0.02; done{% endif %}"
+    """)
+    job = conductor.submit(score)
+    conductor.wait_until(
+        lambda: conductor.status(job)["sheets"][1]["status"] == "running", 15, "sheet 2"
+    )
+    [listed] = conductor.call("job.list", {"all": True})["jobs"]
+    assert (listed["job_id"], listed["completed_sheets"]) == (job, 1)
+    (tmp_path / "ws" / "go").touch()
+    conductor.wait_for_job(job, "completed")
+
+
+def test_a_script_larger_than_an_argument_may_be_runs(
+    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    padding = "# " + "x" * 200_000
+    score = write_score(f"""
+        name: big
+        workspace: ./ws
+        instrument: cli
+        sheet: {{size: 1, total_items: 1}}
+        prompt:
+          template: |
+            {padding}
+            echo done > out.txt
+        validations:
+          - {{type: content_contains, path: "{{workspace}}/out.txt", pattern: done}}
+    """)
+    conductor.wait_for_job(conductor.submit(score), "completed")
+
+
+def test_an_attempt_that_cannot_start_says_why(
+    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    (tmp_path / "ws").write_text("a file where the workspace should be")
+    score = write_score("""
+        name: blocked
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 1, total_items: 1}
+        retry: {max_retries: 0}
+        prompt: {template: "true"}
+    """)
+    done = conductor.wait_for_job(conductor.submit(score), "failed")
+    assert done["sheets"][0]["error"].startswith("could not start: [Errno 17] File exists")

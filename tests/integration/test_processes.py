@@ -8,16 +8,16 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
+from podium import procfs
 from podium.domain.records import ProcessInfo
 from podium.runtime.process import (
     exit_status,
     group_exists,
-    is_alive,
+    group_left_by,
     spawn,
     start_ticks,
     stop_group,
 )
-from tests.conftest import alive
 
 T = TypeVar("T")
 
@@ -85,16 +85,36 @@ time.sleep(300)
 
     pgid, grandchild, took = run(main())
     assert not group_exists(pgid)
-    assert not alive(grandchild)
-    assert 0.5 <= took < 5.0
+    assert not procfs.running(grandchild)
+    assert took >= 0.5  # the grace period was given before SIGKILL
 
 
-def test_a_reused_pid_is_not_taken_for_our_process() -> None:
-    me = ProcessInfo(os.getpid(), os.getpgid(0), 0)
-    assert not is_alive(me)
+def test_a_recorded_process_is_known_by_pid_and_start_time_together() -> None:
     ticks = start_ticks(os.getpid())
-    assert ticks is not None and is_alive(ProcessInfo(os.getpid(), os.getpgid(0), ticks))
+    assert ticks is not None
+    assert group_left_by(ProcessInfo(os.getpid(), os.getpgid(0), ticks))
+    # The same pid with another start time is a reused pid: our group is gone by then.
+    assert not group_left_by(ProcessInfo(os.getpid(), os.getpgid(0), ticks - 1))
     assert start_ticks(2**22 + 1) is None
+
+
+def test_the_group_of_an_exited_leader_is_found_while_members_remain(tmp_path: Path) -> None:
+    async def main() -> tuple[ProcessInfo, int]:
+        child = spawn(
+            ("bash", "-c", "sleep 300 & echo $! > bg"),
+            cwd=tmp_path,
+            stdout=tmp_path / "o",
+            stderr=tmp_path / "e",
+        )
+        await child.wait()
+        return child.info, int((tmp_path / "bg").read_text())
+
+    info, background = run(main())
+    assert not procfs.running(info.pid)
+    assert group_left_by(info)
+    run(stop_group(info.pgid, 0.5))
+    assert not procfs.running(background)
+    assert not group_left_by(info)
 
 
 def test_stopping_a_group_that_is_gone_is_harmless() -> None:

@@ -1,12 +1,13 @@
 """Durability: a conductor killed at any point comes back without losing or repeating work."""
 
+import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from podium import procfs
 from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess
 
@@ -28,11 +29,9 @@ def lines(path: Path) -> list[str]:
 
 
 def attempts(conductor: ConductorProcess, sheet: int) -> list[tuple[int, str, int | None]]:
-    with sqlite3.connect(conductor.database) as db:
-        rows = db.execute(
-            "SELECT attempt, outcome, pgid FROM attempts WHERE sheet = ? ORDER BY attempt", (sheet,)
-        )
-        return list(rows)
+    return conductor.query(
+        "SELECT attempt, outcome, pgid FROM attempts WHERE sheet = ? ORDER BY attempt", sheet
+    )
 
 
 def sheet_status(conductor: ConductorProcess, job: str, num: int) -> str:
@@ -81,7 +80,7 @@ def test_a_sheet_killed_while_validating_is_validated_again_not_rerun(
         prompt: {template: "echo run >> runs.txt"}
         validations:
           - type: command_succeeds
-            command: "echo checking >> {workspace}/checks.txt; while [ ! -e {workspace}/release ]; do sleep 0.02; done"
+            command: "echo $$ >> {workspace}/checks.txt; while [ ! -e {workspace}/release ]; do sleep 0.02; done"
     """)
     first = conductors()
     job = first.submit(score)
@@ -91,6 +90,7 @@ def test_a_sheet_killed_while_validating_is_validated_again_not_rerun(
 
     second = conductors()
     second.wait_until(lambda: len(lines(ws / "checks.txt")) == 2, 15, "the validation again")
+    assert not procfs.running(int(lines(ws / "checks.txt")[0]))  # never two checks at once
     (ws / "release").touch()
     second.wait_for_job(job, "completed")
     assert lines(ws / "runs.txt") == ["run"]
@@ -129,3 +129,91 @@ def test_a_second_conductor_on_the_same_state_refuses_to_start(conductor: Conduc
     assert other.returncode == 3
     assert "a conductor is already running (pid" in other.stderr
     assert conductor.call("daemon.status")["pid"] == conductor.process.pid  # type: ignore[union-attr]
+
+
+def test_a_restart_does_not_spend_the_retry_budget(
+    conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    ws = tmp_path / "ws"
+    first = conductors({"kill_grace_seconds": 1.0})
+    job = first.submit(write_score(GATED_CHAIN.replace("max_retries: 3", "max_retries: 0")))
+    first.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
+    assert first.kill(signal.SIGTERM) == 0
+
+    second = conductors({"kill_grace_seconds": 1.0})
+    second.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 2, 15, "sheet 2 to run again")
+    (ws / "go").touch()
+    done = second.wait_for_job(job, "completed")
+    assert [(n, outcome) for n, outcome, _ in attempts(second, 2)] == [
+        (1, "interrupted"),
+        (2, "succeeded"),
+    ]
+    assert done["sheets"][1]["attempts"] == 2
+
+
+def test_processes_left_by_an_attempt_whose_leader_died_are_stopped_at_restart(
+    conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    ws = tmp_path / "ws"
+    score = write_score("""
+        name: leaky
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 1, total_items: 1}
+        prompt:
+          template: |
+            bash -c 'trap "" TERM; echo $$ >> helpers.txt; exec sleep 300' &
+            while [ ! -e go ]; do sleep 0.02; done
+    """)
+    first = conductors({"kill_grace_seconds": 0.5})
+    job = first.submit(score)
+    first.wait_until(lambda: len(lines(ws / "helpers.txt")) == 1, 15, "the helper to start")
+    first.kill(signal.SIGKILL)
+    [(leader,)] = first.query("SELECT pid FROM attempts")
+    os.kill(leader, signal.SIGKILL)  # the attempt's own process dies; its helper lives on
+    helper = int(lines(ws / "helpers.txt")[0])
+    assert procfs.running(helper)
+
+    second = conductors({"kill_grace_seconds": 0.5})
+    assert not procfs.running(helper)
+    second.wait_until(lambda: len(lines(ws / "helpers.txt")) == 2, 15, "the retry to start")
+    (ws / "go").touch()
+    second.wait_for_job(job, "completed")
+    assert not procfs.running(int(lines(ws / "helpers.txt")[1]))  # stopped when it ended
+    assert "left processes behind; stopping them" in second.log
+
+
+def test_an_attempt_whose_pid_was_never_recorded_is_found_by_its_marker(
+    conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    ws = tmp_path / "ws"
+    first = conductors({"kill_grace_seconds": 0.5})
+    job = first.submit(write_score(GATED_CHAIN))
+    first.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
+    first.kill(signal.SIGKILL)
+    [(pgid,)] = first.query("SELECT pgid FROM attempts WHERE sheet = 2")
+    first.query("UPDATE attempts SET pid = NULL, pgid = NULL, start_ticks = NULL")
+    assert group_exists(pgid)
+
+    second = conductors({"kill_grace_seconds": 0.5})
+    assert not group_exists(pgid)
+    (ws / "go").touch()
+    second.wait_for_job(job, "completed")
+
+
+def test_a_job_whose_score_no_longer_compiles_fails_and_the_others_go_on(
+    conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    first = conductors({"kill_grace_seconds": 0.5})
+    broken = first.submit(write_score(GATED_CHAIN, "broken.yaml"))
+    fine = first.submit(write_score(GATED_CHAIN.replace("./ws", "./other"), "fine.yaml"))
+    first.wait_until(lambda: len(lines(tmp_path / "other" / "runs-2.txt")) == 1, 15, "sheet 2")
+    first.kill(signal.SIGKILL)
+    first.query("UPDATE job_specs SET score_text = 'name: [' WHERE job_id = ?", broken)
+
+    second = conductors({"kill_grace_seconds": 0.5})
+    failed = second.wait_for_job(broken, "failed")
+    assert failed["error"].startswith("cannot go on after a restart: ")
+    assert {s["status"] for s in failed["sheets"][1:]} == {"cancelled"}
+    (tmp_path / "other" / "go").touch()
+    second.wait_for_job(fine, "completed")

@@ -6,6 +6,7 @@ import os
 import sys
 import time
 
+from podium import procfs
 from podium.cli import exits
 from podium.cli.connect import client, conductor_info, start_in_background
 from podium.cli.errors import fail
@@ -14,6 +15,11 @@ from podium.ipc.client import ConductorUnavailable
 from podium.locations import locate
 
 STOP_TIMEOUT_SECONDS = 120.0
+_STATES = {
+    "starting": "starting (recovering unfinished jobs; submissions wait)",
+    "ready": "ready",
+    "stopping": "stopping (no new jobs)",
+}
 
 
 def start(args: argparse.Namespace) -> int:
@@ -26,7 +32,7 @@ def start(args: argparse.Namespace) -> int:
     if args.foreground:
         argv = [sys.executable, "-m", "podium.daemon"]
         if args.config:
-            argv += ["--config", args.config]
+            argv += ["--config", os.path.abspath(args.config)]
         os.execv(sys.executable, argv)
     info = start_in_background(locations, args.config)
     print(f"started the conductor (pid {info['pid']}); log: {info['log_file']}")
@@ -36,13 +42,13 @@ def start(args: argparse.Namespace) -> int:
 def stop(_args: argparse.Namespace) -> int:
     with client() as conductor:
         try:
-            answer = conductor.call("daemon.shutdown", {"graceful": True})
+            answer = conductor.call("daemon.shutdown")
         except ConductorUnavailable:
             print("the conductor is not running")
             return exits.OK
     pid = int(answer["pid"])
     deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-    while _alive(pid):
+    while procfs.running(pid):
         if time.monotonic() > deadline:
             fail(
                 f"the conductor (pid {pid}) is still stopping after "
@@ -52,15 +58,6 @@ def stop(_args: argparse.Namespace) -> int:
         time.sleep(0.05)
     print(f"stopped the conductor (pid {pid})")
     return exits.OK
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            state = f.read().rsplit(b")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in (b"Z", b"X")
 
 
 def status(args: argparse.Namespace) -> int:
@@ -82,7 +79,7 @@ def status(args: argparse.Namespace) -> int:
     print(f"  jobs active     {info['active_jobs']}")
     print(f"  sheets running  {info['running_sheets']} of at most {info['max_concurrent_sheets']}")
     print(f"  memory          {info['memory_mb']:.1f} MB")
-    print(f"  accepting work  {'yes' if info['accepting_work'] else 'no (shutting down)'}")
+    print(f"  state           {_STATES.get(info['state'], info['state'])}")
     print(f"  socket          {info['socket']}")
     print(f"  state           {info['state_dir']}")
     print(f"  log             {info['log_file']}")

@@ -43,7 +43,7 @@ class StartFailed(UserError):
 def start_in_background(locations: Locations, config: str | None = None) -> dict[str, Any]:
     """Start `python -m podium.daemon` in its own session, logging to the state folder, and
     wait until it answers. Returns its `daemon.status`."""
-    os.makedirs(locations.state_dir, exist_ok=True)
+    os.makedirs(locations.state_dir, mode=0o700, exist_ok=True)
     argv = [sys.executable, "-m", "podium.daemon"]
     if config:
         argv += ["--config", os.path.abspath(config)]
@@ -72,9 +72,9 @@ def _wait_until_ready(locations: Locations, pid: int) -> dict[str, Any]:
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
                 code = os.waitstatus_to_exitcode(status)
-                info = conductor_info(conductor)
-                if code == 3 and info is not None:
-                    return info  # another start won the race; that conductor serves us
+                if code == 3:
+                    # Another start won the race: wait for that conductor instead.
+                    return _wait_for_other(conductor, deadline, locations)
                 raise StartFailed(
                     f"the conductor exited at start (code {code}):\n"
                     f"{_log_tail(locations.log_file)}\n"
@@ -86,6 +86,19 @@ def _wait_until_ready(locations: Locations, pid: int) -> dict[str, Any]:
             time.sleep(0.02)
     raise StartFailed(
         f"the conductor did not answer within {START_TIMEOUT_SECONDS:g}s; see {locations.log_file}"
+    )
+
+
+def _wait_for_other(
+    conductor: ConductorClient, deadline: float, locations: Locations
+) -> dict[str, Any]:
+    while time.monotonic() < deadline:
+        info = conductor_info(conductor)
+        if info is not None:
+            return info
+        time.sleep(0.02)
+    raise StartFailed(
+        "another conductor holds the lock but does not answer; see " + locations.log_file
     )
 
 

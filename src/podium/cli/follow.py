@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from podium.cli import exits
 from podium.cli.output import duration, paint, status_text
+from podium.domain.status import JobStatus
 from podium.ipc.client import ConductorClient
 
 TYPE_CHECKING = False
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from typing import Any, TextIO
 
 POLL_SECONDS = 0.2
-TERMINAL = frozenset({"completed", "failed", "cancelled"})
+TERMINAL = frozenset(s.value for s in JobStatus if s.is_terminal)
 _SHOWN = frozenset({"running", "completed", "failed", "skipped", "cancelled"})
 
 

@@ -6,7 +6,7 @@ returns, `Persist` first. Terminal jobs leave the engine; their history lives in
 """
 
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import assert_never
 
 from podium.domain.commands import (
@@ -14,7 +14,6 @@ from podium.domain.commands import (
     Command,
     JobEnded,
     Launch,
-    Persist,
     Rejected,
     Reply,
     RunValidations,
@@ -23,14 +22,16 @@ from podium.domain.events import (
     AttemptExited,
     AttemptNotLaunched,
     Event,
-    JobRecovered,
     JobSubmitted,
+    Recovered,
+    RecoveredJob,
     ValidationsDone,
 )
 from podium.domain.ids import JobId, SheetNum
+from podium.domain.live import Changes, LiveJob, LiveSheet
 from podium.domain.outcome import AttemptOutcome, ExitStatus, classify_exit, describe_exit
-from podium.domain.plan import JobPlan, SheetPlan
-from podium.domain.records import AttemptRecord, JobRecord, NewJob, SheetRecord
+from podium.domain.plan import JobPlan
+from podium.domain.records import AttemptRecord, JobRecord
 from podium.domain.status import (
     JobEvent,
     JobStatus,
@@ -48,114 +49,12 @@ class Limits:
     max_concurrent_sheets: int = 10
 
 
-@dataclass(slots=True)
-class _Sheet:
-    plan: SheetPlan
-    status: SheetStatus
-    updated_at: float
-    unmet: int
-    """Dependencies not yet satisfied."""
-    attempts: int = 0
-    failures: int = 0
-    error: str | None = None
-    blocked_by: SheetNum | None = None
-    attempt_started_at: float = 0.0
-    exited_at: float | None = None
-    exit: ExitStatus | None = None
-
-    @property
-    def satisfies_dependents(self) -> bool:
-        return self.status is SheetStatus.COMPLETED or (
-            self.status is SheetStatus.SKIPPED and self.blocked_by is None
-        )
-
-
-@dataclass(slots=True)
-class _Job:
-    seq: int
-    job_id: JobId
-    plan: JobPlan
-    score_path: str
-    workspace: str
-    submitted_at: float
-    status: JobStatus
-    sheets: dict[SheetNum, _Sheet]
-    dependents: dict[SheetNum, list[SheetNum]]
-    ready: list[SheetNum] = field(default_factory=list)
-    started_at: float | None = None
-    finished_at: float | None = None
-    error: str | None = None
-    completed: int = 0
-    terminal: int = 0
-
-    def record(self) -> JobRecord:
-        return JobRecord(
-            job_id=self.job_id,
-            name=self.plan.name,
-            score_path=self.score_path,
-            workspace=self.workspace,
-            status=self.status,
-            submitted_at=self.submitted_at,
-            total_sheets=self.plan.total_sheets,
-            completed_sheets=self.completed,
-            started_at=self.started_at,
-            finished_at=self.finished_at,
-            error=self.error,
-        )
-
-    def sheet_record(self, sheet: _Sheet) -> SheetRecord:
-        return SheetRecord(
-            job_id=self.job_id,
-            num=sheet.plan.num,
-            status=sheet.status,
-            updated_at=sheet.updated_at,
-            attempts=sheet.attempts,
-            failures=sheet.failures,
-            error=sheet.error,
-            blocked_by=sheet.blocked_by,
-        )
-
-
-class _Changes:
-    """What one `handle` call changed: persisted first, then the effects in order."""
-
-    def __init__(self) -> None:
-        self._new: dict[JobId, tuple[_Job, str]] = {}
-        self._jobs: dict[JobId, _Job] = {}
-        self._sheets: dict[tuple[JobId, SheetNum], tuple[_Job, _Sheet]] = {}
-        self._attempts: list[AttemptRecord] = []
-        self.effects: list[Command] = []
-
-    def new_job(self, job: _Job, score_text: str) -> None:
-        self._new[job.job_id] = (job, score_text)
-
-    def job(self, job: _Job) -> None:
-        self._jobs[job.job_id] = job
-
-    def sheet(self, job: _Job, sheet: _Sheet) -> None:
-        self._sheets[(job.job_id, sheet.plan.num)] = (job, sheet)
-
-    def attempt(self, record: AttemptRecord) -> None:
-        self._attempts.append(record)
-
-    def commands(self) -> list[Command]:
-        persist = Persist(
-            new_jobs=tuple(NewJob(j.record(), j.plan, text) for j, text in self._new.values()),
-            jobs=tuple(j.record() for jid, j in self._jobs.items() if jid not in self._new),
-            sheets=tuple(j.sheet_record(s) for j, s in self._sheets.values()),
-            attempts=tuple(self._attempts),
-        )
-        if persist == Persist():
-            return list(self.effects)
-        return [persist, *self.effects]
-
-
 class Engine:
     """Decides what runs, when, and what each outcome means. See the module docstring."""
 
     def __init__(self, limits: Limits) -> None:
         self._limits = limits
-        self._jobs: dict[JobId, _Job] = {}
+        self._jobs: dict[JobId, LiveJob] = {}
         self._by_score: dict[str, JobId] = {}
         self._ready_jobs: list[tuple[int, JobId]] = []
         self._queued_for_dispatch: set[JobId] = set()
@@ -178,19 +77,17 @@ class Engine:
     def active_jobs(self) -> list[JobRecord]:
         return [job.record() for job in self._jobs.values()]
 
-    def is_active(self, job_id: JobId) -> bool:
-        return job_id in self._jobs
-
     # ---- events ---------------------------------------------------------------------------
 
     def handle(self, event: Event, now: float) -> list[Command]:
         """Apply one event at time `now` and return what the runtime must do, in order."""
-        out = _Changes()
+        out = Changes()
         match event:
             case JobSubmitted():
                 self._submit(event, now, out)
-            case JobRecovered():
-                self._recover(event, now, out)
+            case Recovered():
+                for job in event.jobs:
+                    self._recover(job, now, out)
             case AttemptExited():
                 self._exited(event, now, out)
             case AttemptNotLaunched():
@@ -202,7 +99,7 @@ class Engine:
         self._dispatch(now, out)
         return out.commands()
 
-    def _submit(self, event: JobSubmitted, now: float, out: _Changes) -> None:
+    def _submit(self, event: JobSubmitted, now: float, out: Changes) -> None:
         other = self._by_score.get(event.score_path)
         if other is not None:
             out.effects.append(
@@ -231,7 +128,7 @@ class Engine:
         self._start(job, now, out)
         out.effects.append(Reply(event.request, Accepted(job.job_id)))
 
-    def _recover(self, event: JobRecovered, now: float, out: _Changes) -> None:
+    def _recover(self, event: RecoveredJob, now: float, out: Changes) -> None:
         rec = event.job
         job = self._new_job(
             rec.job_id,
@@ -252,17 +149,51 @@ class Engine:
             )
         self._recount(job)
         attempts = {a.sheet: a for a in event.attempts}
+        if event.problem is not None:
+            self._abandon(job, attempts, f"cannot go on after a restart: {event.problem}", now, out)
+            return
         for sheet in list(job.sheets.values()):
             self._recover_sheet(job, sheet, attempts.get(sheet.plan.num), now, out)
         if job.status is JobStatus.QUEUED:
             self._start(job, now, out)
         self._finish_if_done(job, now, out)
 
+    def _abandon(
+        self,
+        job: LiveJob,
+        attempts: dict[SheetNum, AttemptRecord],
+        reason: str,
+        now: float,
+        out: Changes,
+    ) -> None:
+        """Fail a recovered job that cannot run: its unfinished sheets are cancelled."""
+        for sheet in job.sheets.values():
+            if sheet.status.is_terminal:
+                continue
+            attempt = attempts.get(sheet.plan.num)
+            if sheet.status.in_flight and attempt is not None:
+                sheet.attempt_started_at = attempt.started_at
+                out.attempt(
+                    self._attempt(job, sheet, AttemptOutcome.INTERRUPTED, now, error=reason)
+                )
+            sheet.error = reason
+            self._move(job, sheet, SheetEvent.CANCEL, now, out)
+        if job.status is JobStatus.QUEUED:
+            self._move_job(job, JobEvent.START, out)
+        job.error = reason
+        self._end(job, JobEvent.FAIL, now, out)
+
     def _recover_sheet(
-        self, job: _Job, sheet: _Sheet, attempt: AttemptRecord | None, now: float, out: _Changes
+        self,
+        job: LiveJob,
+        sheet: LiveSheet,
+        attempt: AttemptRecord | None,
+        now: float,
+        out: Changes,
     ) -> None:
         match sheet.status:
             case SheetStatus.RUNNING:
+                # Not the sheet's fault: it is retried without spending its budget.
                 self._in_flight += 1
                 sheet.attempt_started_at = attempt.started_at if attempt else now
                 self._attempt_failed(
@@ -272,6 +203,7 @@ class Engine:
                     out,
                     outcome=AttemptOutcome.INTERRUPTED,
                     error="interrupted: the conductor stopped while it ran",
+                    spends_budget=False,
                 )
             case SheetStatus.VALIDATING:
                 self._in_flight += 1
@@ -290,7 +222,7 @@ class Engine:
             case _:
                 pass
 
-    def _exited(self, event: AttemptExited, now: float, out: _Changes) -> None:
+    def _exited(self, event: AttemptExited, now: float, out: Changes) -> None:
         found = self._current(event.job_id, event.sheet, event.attempt, SheetStatus.RUNNING)
         if found is None:
             return
@@ -308,7 +240,7 @@ class Engine:
             error += ": " + event.output_tail.strip().splitlines()[-1][:300]
         self._attempt_failed(job, sheet, now, out, outcome=outcome, error=error)
 
-    def _not_launched(self, event: AttemptNotLaunched, now: float, out: _Changes) -> None:
+    def _not_launched(self, event: AttemptNotLaunched, now: float, out: Changes) -> None:
         found = self._current(event.job_id, event.sheet, event.attempt, SheetStatus.RUNNING)
         if found is not None:
             job, sheet = found
@@ -321,7 +253,7 @@ class Engine:
                 error=f"could not start: {event.reason}",
             )
 
-    def _validated(self, event: ValidationsDone, now: float, out: _Changes) -> None:
+    def _validated(self, event: ValidationsDone, now: float, out: Changes) -> None:
         found = self._current(event.job_id, event.sheet, event.attempt, SheetStatus.VALIDATING)
         if found is None:
             return
@@ -350,18 +282,19 @@ class Engine:
 
     def _attempt_failed(
         self,
-        job: _Job,
-        sheet: _Sheet,
+        job: LiveJob,
+        sheet: LiveSheet,
         now: float,
-        out: _Changes,
+        out: Changes,
         *,
         outcome: AttemptOutcome,
         error: str,
         validations: tuple[ValidationResult, ...] = (),
+        spends_budget: bool = True,
     ) -> None:
         """An attempt ended without success: retry it within the budget, or fail the sheet."""
         self._in_flight -= 1
-        sheet.failures += 1
+        sheet.failures += spends_budget
         sheet.error = error
         out.attempt(self._attempt(job, sheet, outcome, now, error=error, validations=validations))
         if sheet.failures <= sheet.plan.max_retries:
@@ -373,14 +306,14 @@ class Engine:
         self._skip_dependents(job, sheet, now, out)
         self._finish_if_done(job, now, out)
 
-    def _release_dependents(self, job: _Job, sheet: _Sheet, now: float, out: _Changes) -> None:
+    def _release_dependents(self, job: LiveJob, sheet: LiveSheet, now: float, out: Changes) -> None:
         for num in job.dependents[sheet.plan.num]:
             dependent = job.sheets[num]
             dependent.unmet -= 1
             if dependent.unmet == 0 and dependent.status is SheetStatus.PENDING:
                 self._make_ready(job, dependent, now, out)
 
-    def _skip_dependents(self, job: _Job, failed: _Sheet, now: float, out: _Changes) -> None:
+    def _skip_dependents(self, job: LiveJob, failed: LiveSheet, now: float, out: Changes) -> None:
         """Every sheet that can no longer run because `failed` failed is skipped, transitively."""
         todo = list(job.dependents[failed.plan.num])
         while todo:
@@ -392,20 +325,24 @@ class Engine:
             self._move(job, dependent, SheetEvent.SKIP, now, out)
             todo.extend(job.dependents[dependent.plan.num])
 
-    def _finish_if_done(self, job: _Job, now: float, out: _Changes) -> None:
+    def _finish_if_done(self, job: LiveJob, now: float, out: Changes) -> None:
         if job.terminal < len(job.sheets) or job.status is not JobStatus.RUNNING:
             return
         if all(s.satisfies_dependents for s in job.sheets.values()):
-            self._move_job(job, JobEvent.COMPLETE, out)
+            self._end(job, JobEvent.COMPLETE, now, out)
         else:
-            job.error = _failure_summary(job)
-            self._move_job(job, JobEvent.FAIL, out)
+            job.error = job.failure_summary()
+            self._end(job, JobEvent.FAIL, now, out)
+
+    def _end(self, job: LiveJob, event: JobEvent, now: float, out: Changes) -> None:
+        """The job reaches a terminal status and leaves the engine."""
+        self._move_job(job, event, out)
         job.finished_at = now
         del self._jobs[job.job_id]
         self._by_score.pop(job.score_path, None)
         out.effects.append(JobEnded(job.job_id))
 
-    def _dispatch(self, now: float, out: _Changes) -> None:
+    def _dispatch(self, now: float, out: Changes) -> None:
         while self._in_flight < self._limits.max_concurrent_sheets and self._ready_jobs:
             _, job_id = self._ready_jobs[0]
             job = self._jobs.get(job_id)
@@ -416,7 +353,7 @@ class Engine:
             sheet = job.sheets[heapq.heappop(job.ready)]
             self._launch(job, sheet, now, out)
 
-    def _launch(self, job: _Job, sheet: _Sheet, now: float, out: _Changes) -> None:
+    def _launch(self, job: LiveJob, sheet: LiveSheet, now: float, out: Changes) -> None:
         self._move(job, sheet, SheetEvent.DISPATCH, now, out)
         sheet.attempts += 1
         sheet.attempt_started_at = now
@@ -439,24 +376,24 @@ class Engine:
         *,
         submitted_at: float,
         status: JobStatus,
-    ) -> _Job:
+    ) -> LiveJob:
         dependents: dict[SheetNum, list[SheetNum]] = {p.num: [] for p in plan.sheets}
         for p in plan.sheets:
             for dep in p.depends_on:
                 dependents[dep].append(p.num)
         sheets = {
-            p.num: _Sheet(p, SheetStatus.PENDING, submitted_at, unmet=len(p.depends_on))
+            p.num: LiveSheet(p, SheetStatus.PENDING, submitted_at, unmet=len(p.depends_on))
             for p in plan.sheets
         }
         self._seq += 1
-        job = _Job(
+        job = LiveJob(
             self._seq, job_id, plan, score_path, workspace, submitted_at, status, sheets, dependents
         )
         self._jobs[job_id] = job
         self._by_score[score_path] = job_id
         return job
 
-    def _recount(self, job: _Job) -> None:
+    def _recount(self, job: LiveJob) -> None:
         """Derive a recovered job's counters from its sheets' statuses."""
         for sheet in job.sheets.values():
             job.terminal += sheet.status.is_terminal
@@ -465,7 +402,7 @@ class Engine:
                 for num in job.dependents[sheet.plan.num]:
                     job.sheets[num].unmet -= 1
 
-    def _start(self, job: _Job, now: float, out: _Changes) -> None:
+    def _start(self, job: LiveJob, now: float, out: Changes) -> None:
         self._move_job(job, JobEvent.START, out)
         job.started_at = job.started_at or now
         for sheet in job.sheets.values():
@@ -473,11 +410,11 @@ class Engine:
                 self._make_ready(job, sheet, now, out)
         self._finish_if_done(job, now, out)
 
-    def _make_ready(self, job: _Job, sheet: _Sheet, now: float, out: _Changes) -> None:
+    def _make_ready(self, job: LiveJob, sheet: LiveSheet, now: float, out: Changes) -> None:
         self._move(job, sheet, SheetEvent.DEPENDENCIES_MET, now, out)
         self._push_ready(job, sheet)
 
-    def _push_ready(self, job: _Job, sheet: _Sheet) -> None:
+    def _push_ready(self, job: LiveJob, sheet: LiveSheet) -> None:
         heapq.heappush(job.ready, sheet.plan.num)
         if job.job_id not in self._queued_for_dispatch:
             self._queued_for_dispatch.add(job.job_id)
@@ -485,7 +422,7 @@ class Engine:
 
     def _current(
         self, job_id: JobId, num: SheetNum, attempt: int, status: SheetStatus
-    ) -> tuple[_Job, _Sheet] | None:
+    ) -> tuple[LiveJob, LiveSheet] | None:
         """The job and sheet a result belongs to, or None when the result is stale."""
         job = self._jobs.get(job_id)
         sheet = job.sheets.get(num) if job else None
@@ -495,23 +432,27 @@ class Engine:
             return None
         return job, sheet
 
-    def _move(self, job: _Job, sheet: _Sheet, event: SheetEvent, now: float, out: _Changes) -> None:
+    def _move(
+        self, job: LiveJob, sheet: LiveSheet, event: SheetEvent, now: float, out: Changes
+    ) -> None:
         before = sheet.status
         sheet.status = next_sheet_status(f"job {job.job_id} sheet {sheet.plan.num}", before, event)
         sheet.updated_at = now
         if sheet.status.is_terminal and not before.is_terminal:
             job.terminal += 1
-            job.completed += sheet.status is SheetStatus.COMPLETED
+            if sheet.status is SheetStatus.COMPLETED:
+                job.completed += 1
+                out.job(job)  # its progress is part of the job's record
         out.sheet(job, sheet)
 
-    def _move_job(self, job: _Job, event: JobEvent, out: _Changes) -> None:
+    def _move_job(self, job: LiveJob, event: JobEvent, out: Changes) -> None:
         job.status = next_job_status(f"job {job.job_id}", job.status, event)
         out.job(job)
 
     @staticmethod
     def _attempt(
-        job: _Job,
-        sheet: _Sheet,
+        job: LiveJob,
+        sheet: LiveSheet,
         outcome: AttemptOutcome,
         now: float,
         *,
@@ -533,18 +474,3 @@ class Engine:
             error=error,
             validations=validations,
         )
-
-
-def _failure_summary(job: _Job) -> str:
-    failed = [s for s in job.sheets.values() if s.status is SheetStatus.FAILED]
-    skipped = sum(1 for s in job.sheets.values() if s.blocked_by is not None)
-    if not failed:
-        return "the job ended with sheets that did not complete"
-    first = min(failed, key=lambda s: s.plan.num)
-    tries = "1 attempt" if first.attempts == 1 else f"{first.attempts} attempts"
-    text = f"sheet {first.plan.num} failed after {tries}: {first.error}"
-    if len(failed) > 1:
-        text += f"; {len(failed) - 1} more sheet(s) failed"
-    if skipped:
-        text += f"; {skipped} sheet(s) skipped because a dependency failed"
-    return text

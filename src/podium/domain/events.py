@@ -21,7 +21,7 @@ class JobSubmitted:
 
 
 @dataclass(frozen=True, slots=True)
-class JobRecovered:
+class RecoveredJob:
     """A job that was active when the conductor last stopped, as the store remembers it."""
 
     job: JobRecord
@@ -29,6 +29,16 @@ class JobRecovered:
     sheets: tuple[SheetRecord, ...]
     attempts: tuple[AttemptRecord, ...]
     """The latest attempt of each sheet that was running or validating."""
+    problem: str | None = None
+    """Why the job cannot go on (its score no longer compiles, say); it then fails."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recovered:
+    """Every unfinished job, handed back at once after a restart, so that the limits see all
+    the attempts still in flight before anything new is dispatched."""
+
+    jobs: tuple[RecoveredJob, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,4 +69,4 @@ class ValidationsDone:
     results: tuple[ValidationResult, ...]
 
 
-Event = JobSubmitted | JobRecovered | AttemptExited | AttemptNotLaunched | ValidationsDone
+Event = JobSubmitted | Recovered | AttemptExited | AttemptNotLaunched | ValidationsDone

@@ -44,13 +44,6 @@ class ValidationResult:
     """What was found: 'file not found', 'exit code 1: …'. Empty when it passed plainly."""
 
 
-def pass_rate(results: Sequence[ValidationResult]) -> float:
-    """The share of rules that passed, 0.0 to 1.0; no rules at all counts as a full pass."""
-    if not results:
-        return 1.0
-    return sum(r.passed for r in results) / len(results)
-
-
 def failure_summary(results: Sequence[ValidationResult]) -> str:
     """A one-line account of the failed checks, for errors and status."""
     failed = [r for r in results if not r.passed]

@@ -1,8 +1,6 @@
-"""A sheet's work order: what the runtime runs for one attempt and how it checks the result."""
+"""A sheet's work order: what the runtime runs for one attempt."""
 
 from dataclasses import dataclass
-
-from podium.domain.validation import ValidationRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -10,4 +8,3 @@ class SheetWork:
     argv: tuple[str, ...]
     cwd: str
     prompt: str
-    validations: tuple[ValidationRule, ...]

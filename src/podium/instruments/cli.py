@@ -1,16 +1,16 @@
-"""The `cli` instrument: the rendered prompt is a bash script, run as `bash -c PROMPT`."""
+"""The `cli` instrument: the rendered prompt is a bash script, run by `bash -c`.
 
+The script is not put in argv: bash sources it from the attempt's prompt file (`bash -c
+'. FILE'`), which runs it the same way while keeping it out of `ps` (world-readable, where a
+token in a script would show) and clear of Linux's 128 KiB limit on one argument.
+"""
+
+import shlex
 from pathlib import Path
 
 NAME = "cli"
 
-ARGV_PROMPT_LIMIT = 100 * 1024
-"""Linux refuses a single argument over 128 KiB (MAX_ARG_STRLEN); larger scripts run from the
-prompt file instead, which bash reads the same way."""
 
-
-def command(prompt: str, prompt_file: Path) -> tuple[str, ...]:
-    """The argv that runs `prompt`; `prompt_file` holds the same text."""
-    if len(prompt.encode()) > ARGV_PROMPT_LIMIT:
-        return ("bash", str(prompt_file))
-    return ("bash", "-c", prompt)
+def command(prompt_file: Path) -> tuple[str, ...]:
+    """The argv that runs the script in `prompt_file`."""
+    return ("bash", "-c", f". {shlex.quote(str(prompt_file))}")

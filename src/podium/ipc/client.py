@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import struct
 
 from podium.ipc.protocol import INTERNAL_ERROR, MAX_RESPONSE_BYTES, encode, request
 
@@ -72,6 +74,12 @@ class ConductorClient:
         except OSError as exc:
             sock.close()
             raise ConductorUnavailable(self.socket_path, exc.strerror or str(exc)) from None
+        owner = _peer_uid(sock)
+        if owner != os.getuid():
+            sock.close()
+            raise ConductorUnavailable(
+                self.socket_path, f"the socket belongs to uid {owner}, not to you; refusing it"
+            )
         self._sock = sock
         self._file = sock.makefile("rb")
 
@@ -98,8 +106,20 @@ class ConductorClient:
         if not line:
             self.close()
             raise ConductorUnavailable(self.socket_path, "the connection was closed")
+        if len(line) > MAX_RESPONSE_BYTES:
+            self.close()
+            raise RemoteError(
+                INTERNAL_ERROR,
+                f"the answer to '{method}' is larger than {MAX_RESPONSE_BYTES} bytes",
+            )
         reply = json.loads(line)
         if "error" in reply:
             err = reply["error"]
             raise RemoteError(int(err.get("code", INTERNAL_ERROR)), str(err.get("message")))
         return reply.get("result")
+
+
+def _peer_uid(sock: socket.socket) -> int:
+    """The uid of the process at the other end (the conductor), from the kernel."""
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return int(struct.unpack("3i", creds)[1])

@@ -30,10 +30,6 @@ class NoParams(TypedDict):
     pass
 
 
-class ShutdownParams(TypedDict):
-    graceful: NotRequired[bool]
-
-
 class SheetInfo(TypedDict):
     num: int
     status: str
@@ -85,4 +81,5 @@ class ConductorInfo(TypedDict):
     running_sheets: int
     max_concurrent_sheets: int
     memory_mb: float
-    accepting_work: bool
+    state: str
+    """'starting' while unfinished jobs are recovered, then 'ready', then 'stopping'."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from podium.domain.errors import PodiumError
+from podium.domain.errors import PodiumError, UserError
 from podium.ipc.protocol import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -55,6 +55,7 @@ class RpcServer:
         self._methods = methods
         self._error_codes = error_codes
         self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.StreamWriter] = set()
 
     async def start(self) -> None:
         """Bind the socket (mode 0600 in a 0700 folder). The caller holds the pid-file lock,
@@ -71,13 +72,18 @@ class RpcServer:
         self.path.chmod(0o600)
 
     async def close(self) -> None:
+        """Stop listening and hang up on every client (a follower polls on an open
+        connection; from Python 3.12 on, `wait_closed` would wait for it forever)."""
         if self._server is not None:
             self._server.close()
+            for writer in list(self._connections):
+                writer.close()
             await self._server.wait_closed()
             self._server = None
         self.path.unlink(missing_ok=True)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._connections.add(writer)
         try:
             if not _same_user(writer):
                 writer.write(
@@ -109,6 +115,7 @@ class RpcServer:
         except ConnectionError:
             return
         finally:
+            self._connections.discard(writer)
             writer.close()
 
     async def _answer(self, line: bytes) -> dict[str, Any] | None:
@@ -145,7 +152,7 @@ class RpcServer:
             return error(request_id, INVALID_PARAMS, f"bad parameters for '{name}': {problems}")
         try:
             return result(request_id, await found.handler(typed))
-        except PodiumError as exc:
+        except UserError as exc:
             return error(request_id, self._code(exc), str(exc))
         except Exception as exc:
             log.exception("method %s failed", name)
@@ -160,7 +167,7 @@ class RpcServer:
         for cls, code in self._error_codes:
             if isinstance(exc, cls):
                 return code
-        return INVALID_PARAMS
+        return INTERNAL_ERROR
 
 
 def _same_user(writer: asyncio.StreamWriter) -> bool:
@@ -176,7 +183,12 @@ def _same_user(writer: asyncio.StreamWriter) -> bool:
 def prepare_socket_dir(folder: Path) -> None:
     """Create the socket's folder as 0700, or check that an existing one is private to us."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = folder.stat()
+    info = folder.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        raise PodiumError(
+            f"the socket folder {folder} is a symbolic link; refusing to use it "
+            "(set PODIUM_SOCKET to a path in a real folder of your own)"
+        )
     if info.st_uid != os.getuid():
         raise PodiumError(
             f"the socket folder {folder} belongs to uid {info.st_uid}, not to "

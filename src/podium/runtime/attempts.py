@@ -12,7 +12,14 @@ from podium.domain.ids import JobId, SheetNum
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.layout import Layout
 from podium.runtime.ports import Store
-from podium.runtime.process import Child, exit_status, group_exists, spawn, stop_group
+from podium.runtime.process import (
+    Child,
+    exit_status,
+    group_exists,
+    marked_env,
+    spawn,
+    stop_group,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +67,6 @@ class AttemptRunner:
         self._grace = kill_grace_seconds
         self._running: dict[AttemptKey, Child] = {}
 
-    @property
-    def running(self) -> int:
-        return len(self._running)
-
     def launch(self, cmd: Launch) -> None:
         files = AttemptFiles(self._layout, cmd)
         try:
@@ -73,7 +76,10 @@ class AttemptRunner:
             cwd = Path(work.cwd)
             if not cwd.is_dir():
                 cwd.mkdir(parents=True)
-            child = spawn(work.argv, cwd=cwd, stdout=files.stdout, stderr=files.stderr)
+            marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
+            child = spawn(
+                work.argv, cwd=cwd, stdout=files.stdout, stderr=files.stderr, env=marked_env(marker)
+            )
         except (OSError, UserError) as exc:
             log.warning(
                 "job %s sheet %s attempt %s could not start: %s",
@@ -106,7 +112,9 @@ class AttemptRunner:
             await stop_group(child.info.pgid, self._grace, leader=child)
             code = await child.wait()
         if group_exists(child.info.pgid):
-            # The attempt ended but left processes behind in its group; none may outlive it.
+            # No process of an attempt may outlive it (a sheet that starts a service for later
+            # sheets must detach it with setsid).
+            log.warning("attempt %s/%s/%s left processes behind; stopping them", *key)
             await stop_group(child.info.pgid, min(self._grace, 2.0))
         del self._running[key]
         status = exit_status(

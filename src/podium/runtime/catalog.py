@@ -19,6 +19,3 @@ class JobCatalog:
 
     def forget(self, job_id: JobId) -> None:
         self._jobs.pop(job_id, None)
-
-    def __len__(self) -> int:
-        return len(self._jobs)

@@ -17,12 +17,17 @@ class ConductorConfig(BaseModel):
     """How long a process group gets between SIGTERM and SIGKILL."""
 
 
-def load_config(path: Path) -> ConductorConfig:
-    """The settings in `path`, or the defaults when the file does not exist."""
+def load_config(path: Path, *, explicit: bool = False) -> ConductorConfig:
+    """The settings in `path`; the defaults when the file does not exist, unless the file was
+    named explicitly (then its absence is an error)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        if explicit:
+            raise UserError(f"no conductor config at {path}") from None
         return ConductorConfig()
+    except OSError as exc:
+        raise UserError(f"cannot read the conductor config {path}: {exc.strerror}") from None
     try:
         data = yaml.safe_load(text) or {}
         return ConductorConfig.model_validate(data)

@@ -24,3 +24,7 @@ class Layout:
     def attempt_file(self, job_id: JobId, sheet: SheetNum, attempt: int, name: str) -> Path:
         """`name` is 'prompt', 'stdout.log', 'stderr.log' or 'validation-<i>.log'."""
         return self.sheet_dir(job_id, sheet) / f"attempt-{attempt}.{name}"
+
+    def marker(self, job_id: JobId, sheet: SheetNum, attempt: int) -> str:
+        """Names one attempt of one conductor (its state folder) in a process environment."""
+        return f"{self.jobs_dir}:{job_id}/{sheet}/{attempt}"

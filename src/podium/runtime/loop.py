@@ -45,6 +45,14 @@ class Inbox:
             batch.append(self._queue.get_nowait())
         return batch
 
+    def handled(self, count: int) -> None:
+        for _ in range(count):
+            self._queue.task_done()
+
+    async def drained(self) -> None:
+        """Wait until every event posted so far has been handled."""
+        await self._queue.join()
+
 
 class Replies:
     """Futures for callers waiting on the engine's answer to their event."""
@@ -86,12 +94,22 @@ class EngineLoop:
         self._validator = validator
         self._catalog = catalog
         self._clock = clock
+        self._launching = True
 
     async def run(self) -> None:
         """Handle events until cancelled."""
         while True:
             batch = await self._inbox.take_batch()
-            self.handle(batch)
+            try:
+                self.handle(batch)
+            finally:
+                self._inbox.handled(len(batch))
+
+    def stop_launching(self) -> None:
+        """At shutdown: decide and record as usual, but start no attempt or validation. The
+        sheets concerned stay running or validating in the store, and the next start picks
+        them up."""
+        self._launching = False
 
     def handle(self, batch: list[Event]) -> None:
         """Decide, persist, then act: nothing here awaits, so no reader sees a half-step."""
@@ -109,9 +127,11 @@ class EngineLoop:
             case Persist():
                 pass
             case Launch():
-                self._attempts.launch(command)
+                if self._launching:
+                    self._attempts.launch(command)
             case RunValidations():
-                self._validator.start(command)
+                if self._launching:
+                    self._validator.start(command)
             case Reply():
                 self._replies.resolve(command)
             case JobEnded():

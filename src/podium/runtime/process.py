@@ -13,6 +13,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from podium import procfs
 from podium.domain.outcome import ExitStatus
 from podium.domain.records import ProcessInfo
 
@@ -81,20 +82,44 @@ def spawn(
     return Child(popen, info)
 
 
+MARKER = "PODIUM_ATTEMPT_ID"
+"""Set in the environment of every attempt and validation process, so that a process can be
+found again even when the conductor died before recording its pid."""
+
+
+def marked_env(marker: str) -> dict[str, str]:
+    return {**os.environ, MARKER: marker}
+
+
 def start_ticks(pid: int) -> int | None:
     """The process's start time in clock ticks since boot, or None when it does not exist."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_bytes()
-    except OSError:
-        return None
-    fields = stat[stat.rindex(b")") + 2 :].split()
-    return int(fields[19])
+    found = procfs.stat(pid)
+    return found.start_ticks if found else None
 
 
-def is_alive(info: ProcessInfo) -> bool:
-    """True when `info.pid` is still the process we started (not a reuse of its pid)."""
-    ticks = start_ticks(info.pid)
-    return ticks is not None and ticks == info.start_ticks
+def group_left_by(info: ProcessInfo) -> bool:
+    """Whether the process group of a recorded process still has live members.
+
+    The pid alone is never trusted: if it now names another process (another start time), the
+    kernel reused it, which it does only once no process is left in our group.
+    """
+    found = procfs.stat(info.pid)
+    if found is not None and found.start_ticks != info.start_ticks:
+        return False
+    return group_exists(info.pgid)
+
+
+def groups_marked(markers: set[str]) -> set[int]:
+    """The process groups of the live processes whose MARKER is one of `markers`."""
+    wanted = {m.encode() for m in markers}
+    groups = set()
+    for pid in procfs.pids():
+        value = procfs.environ_value(pid, MARKER.encode())
+        if value is not None and value in wanted:
+            found = procfs.stat(pid)
+            if found is not None and found.running:
+                groups.add(found.pgid)
+    return groups
 
 
 def signal_group(pgid: int, sig: signal.Signals) -> bool:
@@ -120,17 +145,10 @@ def group_exists(pgid: int) -> bool:
         return False
     except PermissionError:
         pass
-    with os.scandir("/proc") as entries:
-        for entry in entries:
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = Path(entry.path, "stat").read_bytes()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(b")") + 2 :].split()
-            if int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
-                return True
+    for pid in procfs.pids():
+        found = procfs.stat(pid)
+        if found is not None and found.pgid == pgid and found.running:
+            return True
     return False
 
 

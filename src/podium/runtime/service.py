@@ -1,5 +1,6 @@
 """What the conductor's methods do: submit a score, report on jobs and on itself."""
 
+import asyncio
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,15 +11,12 @@ from podium.domain.errors import JobAlreadyRunning, JobNotFound, ShuttingDown
 from podium.domain.events import JobSubmitted
 from podium.domain.ids import JobId
 from podium.domain.records import JobRecord
-from podium.domain.status import JobStatus
 from podium.domain.views import JobView, job_view
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.loop import Inbox, Replies
 from podium.runtime.ports import Compiler, Store
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.PAUSED, JobStatus.PAUSED_AT_CHAIN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +50,28 @@ class JobService:
         self._catalog = catalog
         self._compiler = compiler
         self._reserved: set[str] = set()
-        self.accepting = True
+        self._open = asyncio.Event()
+        self._closed = False
+
+    @property
+    def state(self) -> str:
+        """'starting' (unfinished jobs are being recovered), 'ready', or 'stopping'."""
+        if self._closed:
+            return "stopping"
+        return "ready" if self._open.is_set() else "starting"
+
+    def open(self) -> None:
+        """Take submissions: the jobs of the previous run are back in the engine."""
+        self._open.set()
+
+    def close(self) -> None:
+        self._closed = True
 
     async def submit(self, score_path: str, client_cwd: str | None) -> Submitted:
-        if not self.accepting:
+        # Until recovery is done, a submission waits: the engine must know the unfinished
+        # jobs first, or it could not tell that a score is already running.
+        await self._open.wait()
+        if self._closed:
             raise ShuttingDown(
                 "the conductor is shutting down and takes no new jobs; "
                 "start it again with 'podium start'"
@@ -90,7 +106,7 @@ class JobService:
 
     def list(self, *, include_finished: bool, limit: int) -> JobList:
         if not include_finished:
-            jobs = self._engine.active_jobs()
+            jobs = self._engine.active_jobs()[::-1]  # newest first, like the full list
             return JobList(jobs[:limit], len(jobs))
         return JobList(self._store.list_jobs(statuses=None, limit=limit), self._store.count_jobs())
 

@@ -12,7 +12,7 @@ from podium.domain.validation import ValidationKind, ValidationResult, Validatio
 from podium.runtime.attempts import read_tail
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.layout import Layout
-from podium.runtime.process import exit_status, signal_group, spawn, stop_group
+from podium.runtime.process import exit_status, marked_env, signal_group, spawn, stop_group
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +50,16 @@ class Validator:
             name = f"validation-{index}.log"
             return self._layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, name)
 
+        marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
         results = []
         for index, rule in enumerate(rules, start=1):
-            results.append(await self.check(rule, job.workspace, log_file(index)))
+            results.append(await self.check(rule, job.workspace, log_file(index), marker))
         self._post(ValidationsDone(cmd.job_id, cmd.sheet, cmd.attempt, tuple(results)))
 
     async def check(
-        self, rule: ValidationRule, workspace: Path, log_file: Path
+        self, rule: ValidationRule, workspace: Path, log_file: Path, marker: str | None = None
     ) -> ValidationResult:
+        """One rule's result; a command runs in the workspace with `marker` in its environment."""
         match rule.kind:
             case ValidationKind.FILE_EXISTS:
                 assert rule.path is not None
@@ -67,16 +69,20 @@ class Validator:
                 assert rule.path is not None and rule.pattern is not None
                 return await asyncio.to_thread(_contains, rule, Path(rule.path), rule.pattern)
             case ValidationKind.COMMAND_SUCCEEDS:
-                return await self._command(rule, workspace, log_file)
+                return await self._command(rule, workspace, log_file, marker)
 
     async def _command(
-        self, rule: ValidationRule, workspace: Path, log_file: Path
+        self, rule: ValidationRule, workspace: Path, log_file: Path, marker: str | None
     ) -> ValidationResult:
         assert rule.command is not None
         log_file.parent.mkdir(parents=True, exist_ok=True)
         try:
             child = spawn(
-                ("bash", "-c", rule.command), cwd=workspace, stdout=log_file, stderr=log_file
+                ("bash", "-c", rule.command),
+                cwd=workspace,
+                stdout=log_file,
+                stderr=log_file,
+                env=marked_env(marker) if marker else None,
             )
         except OSError as exc:
             return ValidationResult(rule, False, f"could not run the command: {exc}")

@@ -1,7 +1,10 @@
 """`{name}` placeholders in validation paths and commands, as Marianne's scores write them.
 
 Only `{name}` where `name` is a known variable is replaced; anything else in braces (a Python
-dict in an inline script, say) is left as written. In commands the values are shell-quoted.
+dict in an inline script, say) is left as written. In commands, each value is quoted for the
+place it lands in: shell-quoted in plain text, escaped inside double quotes, and spliced out and
+back into single quotes, so that a workspace with a space (or a quote) in its path works inside
+`"{workspace}/out.txt"` as well as bare, and no value can inject shell syntax.
 """
 
 import re
@@ -9,14 +12,46 @@ import shlex
 from collections.abc import Mapping
 
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PLAIN, _SINGLE, _DOUBLE = "plain", "single", "double"
 
 
 def expand(text: str, values: Mapping[str, object], *, quote: bool = False) -> str:
-    def replace(match: re.Match[str]) -> str:
+    """Fill the known placeholders of `text`; with `quote`, quote them as shell words."""
+    out: list[str] = []
+    scanned, state = 0, _PLAIN
+    for match in _FIELD.finditer(text):
         name = match.group(1)
         if name not in values:
-            return match.group(0)
+            continue
+        state = _quoting_after(text, scanned, match.start(), state) if quote else state
         value = str(values[name])
-        return shlex.quote(value) if quote else value
+        out.append(text[scanned : match.start()])
+        out.append(_quoted(value, state) if quote else value)
+        scanned = match.end()
+    out.append(text[scanned:])
+    return "".join(out)
 
-    return _FIELD.sub(replace, text)
+
+def _quoting_after(text: str, start: int, end: int, state: str) -> str:
+    """The shell quoting state at `end`, given `state` at `start`."""
+    i = start
+    while i < end:
+        char = text[i]
+        if state == _SINGLE:
+            state = _PLAIN if char == "'" else state
+        elif char == "\\":
+            i += 1  # the next character is escaped (outside single quotes)
+        elif state == _DOUBLE:
+            state = _PLAIN if char == '"' else state
+        elif char in "'\"":
+            state = _SINGLE if char == "'" else _DOUBLE
+        i += 1
+    return state
+
+
+def _quoted(value: str, state: str) -> str:
+    if state == _DOUBLE:
+        return re.sub(r'([\\"$`])', r"\\\1", value)
+    if state == _SINGLE:
+        return "'" + shlex.quote(value) + "'"
+    return shlex.quote(value)

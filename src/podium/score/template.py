@@ -41,6 +41,10 @@ def render(template: jinja2.Template, variables: Mapping[str | int, Any]) -> str
         raise TemplateProblem(
             f"the template failed to render: {exc}", _template_line(exc)
         ) from None
+    except Exception as exc:  # noqa: BLE001 - an error raised inside the template is the score's
+        raise TemplateProblem(
+            f"the template failed to render: {type(exc).__name__}: {exc}", _template_line(exc)
+        ) from None
 
 
 def _template_line(exc: BaseException) -> int | None:

@@ -1,1 +1,1 @@
-"""Where the conductor's state lives: SQLite by default, memory for tests."""
+"""Where the conductor's state lives: SQLite, behind the `Store` port the runtime defines."""

@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -23,9 +24,10 @@ from typing import Any
 
 import yaml
 
+from podium.domain.status import JobStatus
 from podium.ipc.client import ConductorClient, ConductorUnavailable
 
-TERMINAL = frozenset({"completed", "failed", "cancelled"})
+TERMINAL = frozenset(s.value for s in JobStatus if s.is_terminal)
 
 
 class ConductorProcess:
@@ -47,6 +49,11 @@ class ConductorProcess:
     @property
     def database(self) -> Path:
         return self.home / "podium.db"
+
+    def query(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
+        """Run SQL on the conductor's database (read it, or tamper with it in a crash test)."""
+        with contextlib.closing(sqlite3.connect(self.database)) as db, db:
+            return db.execute(sql, args).fetchall()
 
     @property
     def log(self) -> str:
@@ -71,11 +78,11 @@ class ConductorProcess:
         if self.process.poll() is not None:
             raise RuntimeError(f"the conductor exited with {self.process.returncode}:\n{self.log}")
         try:
-            self.call("daemon.status")
+            state: str = self.call("daemon.status")["state"]
         except ConductorUnavailable:
             self._drop_client()
             return False
-        return True
+        return state == "ready"
 
     def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
         if self._client is None:
@@ -125,8 +132,15 @@ class ConductorProcess:
         return self.process.wait(timeout=60)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.kill(signal.SIGTERM)
+        """Stop the conductor (gracefully) and remove its socket folder."""
+        try:
+            if self.process is not None and self.process.poll() is None:
+                self.kill(signal.SIGTERM)
+        finally:
+            self._drop_client()
+            with contextlib.suppress(OSError):
+                self.socket.unlink(missing_ok=True)
+                self._socket_dir.rmdir()
 
     def _drop_client(self) -> None:
         if self._client is not None:
@@ -142,9 +156,4 @@ class ConductorProcess:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            self.stop()
-        finally:
-            with contextlib.suppress(OSError):
-                self.socket.unlink(missing_ok=True)
-                self._socket_dir.rmdir()
+        self.stop()

@@ -4,7 +4,7 @@ import pytest
 
 from podium.domain.commands import Accepted, JobEnded, Persist, Rejected
 from podium.domain.engine import Limits
-from podium.domain.events import JobRecovered
+from podium.domain.events import Recovered, RecoveredJob
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.records import AttemptRecord, JobRecord, SheetRecord
@@ -167,7 +167,7 @@ def test_launch_failures_count_as_failed_attempts() -> None:
 
 def _recovered(
     sheets: dict[int, SheetStatus], attempts: dict[int, int], plan_sheets: int = 3
-) -> JobRecovered:
+) -> Recovered:
     plan = make_plan(sheets=plan_sheets, max_retries=1)
     job = JobRecord(
         JobId("job"),
@@ -197,7 +197,7 @@ def _recovered(
         for n, st in sheets.items()
         if st.in_flight
     )
-    return JobRecovered(job, plan, records, inflight)
+    return Recovered((RecoveredJob(job, plan, records, inflight),))
 
 
 def test_recovery_retries_an_interrupted_attempt_and_keeps_completed_sheets() -> None:
@@ -236,3 +236,62 @@ def test_recovery_makes_a_sheet_waiting_for_its_retry_ready_again() -> None:
     )
     assert launched(commands) == [("job", 2)]
     assert statuses(h) == {1: "completed", 2: "running", 3: "pending"}
+
+
+def test_recovery_counts_every_job_in_flight_before_dispatching_any() -> None:
+    h = EngineHarness(Limits(max_concurrent_sheets=1))
+    plan = make_plan(sheets=1)
+
+    def job(job_id: str, status: SheetStatus, submitted: float) -> RecoveredJob:
+        record = JobRecord(
+            JobId(job_id),
+            "plan",
+            f"/s/{job_id}.yaml",
+            "/w",
+            JobStatus.RUNNING,
+            submitted,
+            1,
+            started_at=submitted,
+        )
+        sheet = SheetRecord(JobId(job_id), SheetNum(1), status, 11.0, attempts=1)
+        attempt = AttemptRecord(
+            JobId(job_id), SheetNum(1), 1, 12.0, AttemptOutcome.VALIDATING, exit_code=0
+        )
+        return RecoveredJob(
+            record, plan, (sheet,), (attempt,) if status is SheetStatus.VALIDATING else ()
+        )
+
+    # The earlier job waits for a slot; the later one holds it, validating.
+    commands = h.feed(
+        Recovered((job("a", SheetStatus.READY, 1.0), job("b", SheetStatus.VALIDATING, 2.0)))
+    )
+    assert validations_requested(commands) == [("b", 1)]
+    assert launched(commands) == []
+    assert h.engine.in_flight == 1
+    assert launched(h.validated("b", 1, attempt=1)) == [("a", 1)]
+
+
+def test_a_recovered_job_that_cannot_go_on_fails_with_the_reason() -> None:
+    h = EngineHarness()
+    event = _recovered(
+        {1: SheetStatus.COMPLETED, 2: SheetStatus.RUNNING, 3: SheetStatus.PENDING}, {1: 1, 2: 1}
+    )
+    [job] = event.jobs
+    commands = h.feed(
+        Recovered(
+            (
+                RecoveredJob(
+                    job.job, job.plan, job.sheets, job.attempts, problem="score.yaml:1:1: bad"
+                ),
+            )
+        )
+    )
+    persist = persisted(commands)[0]
+    assert persist.jobs[0].status is JobStatus.FAILED
+    assert persist.jobs[0].error == "cannot go on after a restart: score.yaml:1:1: bad"
+    assert {s.num: s.status for s in persist.sheets} == {
+        2: SheetStatus.CANCELLED,
+        3: SheetStatus.CANCELLED,
+    }
+    assert persist.attempts[0].outcome is AttemptOutcome.INTERRUPTED
+    assert launched(commands) == [] and JobEnded(JobId("job")) in commands

@@ -12,6 +12,10 @@ from hypothesis.stateful import (
 
 from podium.domain.commands import Command, JobEnded, Launch, Persist, RunValidations
 from podium.domain.engine import Limits
+from podium.domain.events import AttemptNotLaunched, Recovered, RecoveredJob
+from podium.domain.ids import JobId, SheetNum
+from podium.domain.plan import JobPlan
+from podium.domain.records import AttemptRecord, JobRecord, SheetRecord
 from podium.domain.status import JobStatus, SheetStatus
 from podium.testing.harness import EngineHarness, make_plan
 
@@ -39,11 +43,28 @@ class EngineMachine(RuleBasedStateMachine):
         self.validating: set[tuple[str, int, int]] = set()
         self.ended: set[str] = set()
         self.sheet_count: dict[str, int] = {}
+        # What a store would hold: the latest record of everything persisted.
+        self.stored_jobs: dict[str, JobRecord] = {}
+        self.stored_plans: dict[str, JobPlan] = {}
+        self.stored_sheets: dict[tuple[str, int], SheetRecord] = {}
+        self.stored_attempts: dict[tuple[str, int, int], AttemptRecord] = {}
+
+    def remember(self, persist: Persist) -> None:
+        for new in persist.new_jobs:
+            self.stored_plans[new.record.job_id] = new.plan
+            self.stored_jobs[new.record.job_id] = new.record
+        for job in persist.jobs:
+            self.stored_jobs[job.job_id] = job
+        for sheet in persist.sheets:
+            self.stored_sheets[(sheet.job_id, sheet.num)] = sheet
+        for attempt in persist.attempts:
+            self.stored_attempts[(attempt.job_id, attempt.sheet, attempt.attempt)] = attempt
 
     def apply(self, commands: list[Command]) -> None:
         for command in commands:
             match command:
                 case Persist():
+                    self.remember(command)
                     for sheet in command.sheets:
                         if sheet.status is SheetStatus.COMPLETED:
                             self.completed.add((sheet.job_id, sheet.num))
@@ -85,6 +106,33 @@ class EngineMachine(RuleBasedStateMachine):
         }[outcome]
         self.h.clock.advance(1)
         self.apply(self.h.exit(job_id, sheet, attempt=attempt, **kwargs))  # type: ignore[arg-type]
+
+    @precondition(lambda self: self.running)
+    @rule(data=st.data())
+    def attempt_cannot_start(self, data: st.DataObject) -> None:
+        job_id, sheet, attempt = data.draw(st.sampled_from(sorted(self.running)))
+        self.running.discard((job_id, sheet, attempt))
+        self.apply(self.h.feed(AttemptNotLaunched(JobId(job_id), SheetNum(sheet), attempt, "x")))
+
+    @precondition(lambda self: self.jobs)
+    @rule()
+    def restart(self) -> None:
+        """A new engine from what was persisted, as after a conductor crash."""
+        recovered = []
+        for job_id, record in self.stored_jobs.items():
+            if record.status.is_terminal:
+                continue
+            sheets = tuple(r for (j, _), r in self.stored_sheets.items() if j == job_id)
+            in_flight = tuple(
+                self.stored_attempts[(job_id, r.num, r.attempts)]
+                for r in sheets
+                if r.status.in_flight
+            )
+            recovered.append(RecoveredJob(record, self.stored_plans[job_id], sheets, in_flight))
+        self.h = EngineHarness(Limits(max_concurrent_sheets=self.limit), self.h.clock)
+        self.running.clear()
+        self.validating.clear()
+        self.apply(self.h.feed(Recovered(tuple(recovered))))
 
     @precondition(lambda self: self.validating)
     @rule(data=st.data(), passed=st.booleans())

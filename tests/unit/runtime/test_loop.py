@@ -1,0 +1,60 @@
+"""The engine loop's one promise: nothing happens for a state that was not saved."""
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+
+from podium.domain.commands import Launch, Persist
+from podium.domain.engine import Engine, Limits
+from podium.domain.events import JobSubmitted
+from podium.domain.ids import JobId
+from podium.runtime.catalog import JobCatalog
+from podium.runtime.loop import EngineLoop, Inbox, Replies
+from podium.testing.harness import make_plan
+
+
+class DiskFull(Exception):
+    pass
+
+
+class FailingStore:
+    def __init__(self) -> None:
+        self.batches: list[Sequence[Persist]] = []
+
+    def commit(self, batch: Sequence[Persist]) -> None:
+        self.batches.append(batch)
+        raise DiskFull
+
+
+class RecordingRunner:
+    def __init__(self) -> None:
+        self.launched: list[Launch] = []
+
+    def launch(self, cmd: Launch) -> None:
+        self.launched.append(cmd)
+
+
+def test_effects_never_run_when_the_commit_fails() -> None:
+    async def main() -> tuple[FailingStore, RecordingRunner, asyncio.Future[object]]:
+        store, runner, replies = FailingStore(), RecordingRunner(), Replies()
+        request, answer = replies.expect()
+        loop = EngineLoop(
+            engine=Engine(Limits()),
+            store=store,
+            inbox=Inbox(),
+            replies=replies,  # type: ignore[arg-type]
+            attempts=runner,
+            validator=None,
+            catalog=JobCatalog(),
+            clock=lambda: 1.0,  # type: ignore[arg-type]
+        )
+        event = JobSubmitted(request, JobId("a"), make_plan(sheets=2), "/s/a.yaml", "/w", "")
+        with pytest.raises(DiskFull):
+            loop.handle([event])
+        return store, runner, answer  # type: ignore[return-value]
+
+    store, runner, answer = asyncio.run(main())
+    assert len(store.batches) == 1 and store.batches[0][0].new_jobs  # it tried to save the job
+    assert runner.launched == []  # and started nothing
+    assert not answer.done()  # nor told the caller it was accepted
