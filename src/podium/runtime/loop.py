@@ -4,8 +4,8 @@ do, commits every `Persist` of the batch in one transaction, then applies the ef
 import asyncio
 import itertools
 import logging
-from collections.abc import Callable
-from typing import assert_never
+from collections.abc import Callable, Sequence
+from typing import Protocol, assert_never
 
 from podium.domain.commands import (
     Accepted,
@@ -19,15 +19,24 @@ from podium.domain.commands import (
 )
 from podium.domain.engine import Engine
 from podium.domain.events import Event
-from podium.runtime.attempts import AttemptRunner
 from podium.runtime.catalog import JobCatalog
-from podium.runtime.ports import Store
-from podium.runtime.validator import Validator
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
 """Events handled per transaction: group commit keeps fsyncs few when events arrive together."""
+
+
+class Committer(Protocol):
+    def commit(self, batch: Sequence[Persist]) -> None: ...
+
+
+class Launcher(Protocol):
+    def launch(self, cmd: Launch) -> None: ...
+
+
+class Checker(Protocol):
+    def start(self, cmd: RunValidations) -> None: ...
 
 
 class Inbox:
@@ -78,11 +87,11 @@ class EngineLoop:
         self,
         *,
         engine: Engine,
-        store: Store,
+        store: Committer,
         inbox: Inbox,
         replies: Replies,
-        attempts: AttemptRunner,
-        validator: Validator,
+        attempts: Launcher,
+        validator: Checker,
         catalog: JobCatalog,
         clock: Callable[[], float],
     ) -> None:

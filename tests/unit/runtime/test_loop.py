@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from podium.domain.commands import Launch, Persist
+from podium.domain.commands import Launch, Persist, RunValidations
 from podium.domain.engine import Engine, Limits
 from podium.domain.events import JobSubmitted
 from podium.domain.ids import JobId
@@ -30,31 +30,35 @@ class FailingStore:
 class RecordingRunner:
     def __init__(self) -> None:
         self.launched: list[Launch] = []
+        self.validated: list[RunValidations] = []
 
     def launch(self, cmd: Launch) -> None:
         self.launched.append(cmd)
 
+    def start(self, cmd: RunValidations) -> None:
+        self.validated.append(cmd)
+
 
 def test_effects_never_run_when_the_commit_fails() -> None:
-    async def main() -> tuple[FailingStore, RecordingRunner, asyncio.Future[object]]:
+    async def main() -> tuple[FailingStore, RecordingRunner, bool]:
         store, runner, replies = FailingStore(), RecordingRunner(), Replies()
         request, answer = replies.expect()
         loop = EngineLoop(
             engine=Engine(Limits()),
             store=store,
             inbox=Inbox(),
-            replies=replies,  # type: ignore[arg-type]
+            replies=replies,
             attempts=runner,
-            validator=None,
+            validator=runner,
             catalog=JobCatalog(),
-            clock=lambda: 1.0,  # type: ignore[arg-type]
+            clock=lambda: 1.0,
         )
         event = JobSubmitted(request, JobId("a"), make_plan(sheets=2), "/s/a.yaml", "/w", "")
         with pytest.raises(DiskFull):
             loop.handle([event])
-        return store, runner, answer  # type: ignore[return-value]
+        return store, runner, answer.done()
 
-    store, runner, answer = asyncio.run(main())
+    store, runner, answered = asyncio.run(main())
     assert len(store.batches) == 1 and store.batches[0][0].new_jobs  # it tried to save the job
     assert runner.launched == []  # and started nothing
-    assert not answer.done()  # nor told the caller it was accepted
+    assert not answered  # nor told the caller it was accepted
