@@ -98,7 +98,7 @@ class ConductorProcess:
         return status
 
     def wait_for_job(
-        self, job_id: str, status: str | None = None, timeout: float = 30.0
+        self, job_id: str, status: str | None = None, timeout: float = 30.0, poll: float = 0.01
     ) -> dict[str, Any]:
         """Wait until the job is terminal (and, with `status`, check it is that one)."""
         found: dict[str, Any] = {}
@@ -107,7 +107,7 @@ class ConductorProcess:
             found.update(self.status(job_id))
             return found["status"] in TERMINAL
 
-        self.wait_until(done, timeout, f"job {job_id} to finish")
+        self.wait_until(done, timeout, f"job {job_id} to finish", poll)
         if status is not None and found["status"] != status:
             raise AssertionError(
                 f"job {job_id} ended {found['status']}, not {status}:\n"
@@ -115,14 +115,16 @@ class ConductorProcess:
             )
         return found
 
-    def wait_until(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+    def wait_until(
+        self, condition: Callable[[], bool], timeout: float, what: str, poll: float = 0.01
+    ) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > deadline:
                 raise TimeoutError(
                     f"gave up waiting for {what} after {timeout:g}s\nconductor log:\n{self.log}"
                 )
-            time.sleep(0.01)
+            time.sleep(poll)
 
     def kill(self, sig: signal.Signals = signal.SIGKILL) -> int:
         """Signal the conductor and wait for it to exit; return its exit code."""
