@@ -30,6 +30,7 @@ from podium.domain.plan import JobPlan
 from podium.domain.validation import ValidationRule
 from podium.domain.work import SheetWork
 from podium.instruments import cli as cli_instrument
+from podium.instruments import names as instrument_names
 from podium.ipc import protocol
 from podium.ipc.convert import job_info, job_status
 from podium.ipc.schema import (
@@ -107,12 +108,15 @@ class ScoreJob:
 
 class ScoreCompiler:
     def compile(self, path: Path, text: str | None = None) -> ScoreJob:
-        """A new submission is read from disk and checked whole (every prompt rendered once);
-        a stored job's text was checked when it was submitted."""
+        """A new submission is read from disk and checked whole (every prompt rendered once,
+        every instrument runnable); a stored job's text was checked when it was submitted."""
         if text is not None:
             return ScoreJob(compile_score(text, path))
         score = load_score(path)
         score.check()
+        reason = instrument_names.cannot_run({s.num: s.instrument for s in score.plan.sheets})
+        if reason is not None:
+            raise UserError(f"{path}: {reason}")
         return ScoreJob(score)
 
 

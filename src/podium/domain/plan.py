@@ -21,6 +21,9 @@ class SheetPlan:
     timeout_seconds: float
     max_retries: int
     description: str | None = None
+    model: str | None = None
+    fallbacks: tuple[str, ...] = ()
+    """Instruments to move to, in order, when this one cannot do the work."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,26 +11,40 @@ from enum import StrEnum
 
 class ValidationKind(StrEnum):
     FILE_EXISTS = "file_exists"
+    FILE_MODIFIED = "file_modified"
     CONTENT_CONTAINS = "content_contains"
+    CONTENT_REGEX = "content_regex"
     COMMAND_SUCCEEDS = "command_succeeds"
+
+    @property
+    def reads_a_file(self) -> bool:
+        return self is not ValidationKind.COMMAND_SUCCEEDS
 
 
 @dataclass(frozen=True, slots=True)
 class ValidationRule:
+    """One check, ready to run: placeholders filled in, paths absolute."""
+
     kind: ValidationKind
     description: str | None = None
     path: str | None = None
     pattern: str | None = None
     command: str | None = None
+    working_directory: str | None = None
     timeout_seconds: float = 3600.0
+    stage: int = 1
+    """Rules run stage by stage; once a stage has a failure, later stages are not run."""
+    retry_count: int = 0
+    """File checks look again this many times before failing (a file may be landing)."""
+    retry_delay_ms: int = 200
 
     def summary(self) -> str:
         """One line naming the check, as a person would say it."""
         match self.kind:
-            case ValidationKind.FILE_EXISTS:
-                what = f"file_exists {self.path}"
-            case ValidationKind.CONTENT_CONTAINS:
-                what = f"content_contains {self.pattern!r} in {self.path}"
+            case ValidationKind.FILE_EXISTS | ValidationKind.FILE_MODIFIED:
+                what = f"{self.kind} {self.path}"
+            case ValidationKind.CONTENT_CONTAINS | ValidationKind.CONTENT_REGEX:
+                what = f"{self.kind} {self.pattern!r} in {self.path}"
             case ValidationKind.COMMAND_SUCCEEDS:
                 what = f"command_succeeds {self.command}"
         return f"{self.description} ({what})" if self.description else what

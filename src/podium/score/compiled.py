@@ -1,6 +1,6 @@
 """A score read, checked and planned: it renders each sheet's prompt and validations on demand."""
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -9,119 +9,273 @@ from pydantic import ValidationError
 
 from podium.domain.ids import SheetNum
 from podium.domain.plan import JobPlan
-from podium.domain.validation import ValidationKind, ValidationRule
+from podium.domain.validation import ValidationKind
+from podium.domain.validation import ValidationRule as Rule
+from podium.score.conditions import Condition, ConditionError, parse_condition
 from podium.score.diagnostics import Diagnostic, ScoreError
 from podium.score.errors_from_model import diagnostics
-from podium.score.model import ScoreModel
-from podium.score.placeholders import expand
-from podium.score.planner import ItemRange, build_plan, item_ranges
+from podium.score.expressions import ExpressionError, parse_expression
+from podium.score.model import ScoreModel, ValidationRule
+from podium.score.placeholders import FIELD, expand
+from podium.score.planner import PlannedSheet, job_plan, plan_sheets
 from podium.score.template import TemplateProblem, compile_template, render
+from podium.score.variables import (
+    BUILTINS,
+    condition_variables,
+    prompt_context,
+    validation_context,
+)
 from podium.score.yamlsource import SourceMap, load_yaml
+
+DEFAULT_COMMAND_TIMEOUT_SECONDS = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSource:
+    """Where a score's prompt template comes from, so its errors can point there."""
+
+    text: str
+    file: str
+    first_line: int
+    """The line of `file` on which the template's first line is."""
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedRule:
+    config: ValidationRule
+    condition: Condition | None
 
 
 class CompiledScore:
     """What a job needs from its score: the plan, and each sheet's prompt and checks."""
 
     def __init__(
-        self, path: Path, text: str, model: ScoreModel, source: SourceMap, template: jinja2.Template
+        self,
+        path: Path,
+        text: str,
+        model: ScoreModel,
+        source: SourceMap,
+        template: TemplateSource | None,
     ) -> None:
         self.path = path
         self.text = text
         self.model = model
+        self.source = source
+        self.template_source = template
         self.workspace = (path.parent / model.workspace).resolve()
-        self.plan: JobPlan = build_plan(model, source)
-        self._source = source
-        self._template = template
-        self._ranges: list[ItemRange] = item_ranges(model.sheet)
+        problems: list[Diagnostic] = []
+        self._template = _compile(template, problems)
+        try:
+            self.sheets: list[PlannedSheet] = plan_sheets(model, source, str(self.workspace))
+        except ScoreError as exc:
+            problems.extend(exc.diagnostics)
+            self.sheets = []
+        self._rules = _check_rules(model, source, problems)
+        problems.extend(_check_skip_expressions(model, source))
+        if problems:
+            raise ScoreError(problems)
+        self.plan: JobPlan = job_plan(model, self.sheets)
 
-    def builtins(self, num: SheetNum) -> dict[str, Any]:
-        items = self._ranges[num - 1]
-        return {
-            "sheet_num": int(num),
-            "total_sheets": self.plan.total_sheets,
-            "start_item": items.start_item,
-            "end_item": items.end_item,
-            "workspace": str(self.workspace),
-        }
+    def sheet(self, num: int) -> PlannedSheet:
+        return self.sheets[num - 1]
 
     def prompt(self, num: SheetNum) -> str:
-        """The sheet's rendered prompt; user variables override built-ins, as in Marianne."""
-        variables: dict[str | int, Any] = {}
-        variables.update(self.builtins(num))
-        variables.update(self.model.prompt.variables)
+        """The sheet's rendered template; user variables override built-ins, as in Marianne."""
         try:
-            return render(self._template, variables)
+            return self._render(num)
         except TemplateProblem as exc:
+            assert self.template_source is not None
             raise ScoreError(
-                [template_diagnostic(self._source, self.text, exc, f"sheet {num}: ")]
+                [_template_diagnostic(self.template_source, exc, f"sheet {num}: ")]
             ) from None
 
-    def validations(self, num: SheetNum) -> tuple[ValidationRule, ...]:
-        """The sheet's rules with placeholders filled in; built-ins win over user variables."""
-        values = {
-            str(k): v
-            for k, v in self.model.prompt.variables.items()
-            if isinstance(v, str | int | float)
-        }
-        values.update(self.builtins(num))
+    def validations(self, num: SheetNum) -> tuple[Rule, ...]:
+        """The rules that apply to the sheet, placeholders filled in; built-ins win over user
+        variables."""
+        context = validation_context(self.sheet(num).identity, self.model.prompt.variables)
+        numbers = condition_variables(context)
         return tuple(
-            self._rule(cfg_index, values) for cfg_index in range(len(self.model.validations))
+            _rule(rule.config, context, self.workspace)
+            for rule in self._rules
+            if rule.condition is None or rule.condition.holds(numbers)
         )
 
     def check(self) -> None:
-        """Render every sheet once, so template and placeholder errors surface at submission."""
+        """Render every sheet once, so template errors surface before anything runs. The same
+        error on several sheets is reported once, naming them."""
+        failures: dict[tuple[int, str], list[int]] = {}
         for sheet in self.plan.sheets:
-            self.prompt(sheet.num)
-            self.validations(sheet.num)
+            try:
+                self._render(sheet.num)
+            except TemplateProblem as exc:
+                failures.setdefault((exc.line or 0, str(exc)), []).append(sheet.num)
+        if not failures:
+            return
+        assert self.template_source is not None
+        problems = []
+        for (line, message), nums in failures.items():
+            shown = ", ".join(map(str, nums[:5])) + (
+                f" and {len(nums) - 5} more" if len(nums) > 5 else ""
+            )
+            which = f"sheet {shown}: " if len(nums) == 1 else f"sheets {shown}: "
+            problems.append(
+                _template_diagnostic(
+                    self.template_source, TemplateProblem(message, line or None), which
+                )
+            )
+        raise ScoreError(problems)
 
-    def _rule(self, index: int, values: Mapping[str, object]) -> ValidationRule:
-        cfg = self.model.validations[index]
-        path = None
-        if cfg.path is not None:
-            expanded = Path(expand(cfg.path, values))
-            path = str(expanded if expanded.is_absolute() else self.workspace / expanded)
-        return ValidationRule(
-            kind=ValidationKind(cfg.type),
-            description=cfg.description,
-            path=path,
-            pattern=cfg.pattern,
-            command=expand(cfg.command, values, quote=True) if cfg.command is not None else None,
+    def _render(self, num: SheetNum) -> str:
+        if self._template is None:
+            return ""
+        prompt = self.model.prompt
+        context = prompt_context(
+            self.sheet(num).identity,
+            prompt.variables,
+            stakes=prompt.stakes,
+            thinking_method=prompt.thinking_method,
         )
+        return render(self._template, context)
 
 
-def template_diagnostic(
-    source: SourceMap, text: str, exc: TemplateProblem, prefix: str = ""
+def _rule(config: ValidationRule, context: dict[str, Any], workspace: Path) -> Rule:
+    def place(path: str | None) -> str | None:
+        if path is None:
+            return None
+        expanded = Path(expand(path, context))
+        return str(expanded if expanded.is_absolute() else workspace / expanded)
+
+    kind = ValidationKind(config.type)
+    return Rule(
+        kind=kind,
+        description=config.description,
+        path=place(config.path),
+        pattern=config.pattern,
+        command=expand(config.command, context, quote=True) if config.command else None,
+        working_directory=place(config.working_directory),
+        timeout_seconds=config.timeout_seconds or DEFAULT_COMMAND_TIMEOUT_SECONDS,
+        stage=config.stage,
+        retry_count=config.retry_count if kind.reads_a_file else 0,
+        retry_delay_ms=config.retry_delay_ms,
+    )
+
+
+def _check_rules(
+    model: ScoreModel, source: SourceMap, problems: list[Diagnostic]
+) -> list[CheckedRule]:
+    """Conditions are parsed and path placeholders checked now, not when a sheet runs."""
+    user = {str(k) for k, v in model.prompt.variables.items() if isinstance(v, str | int | float)}
+    names = frozenset(user | set(BUILTINS))
+    numbers = frozenset(
+        {
+            str(k)
+            for k, v in model.prompt.variables.items()
+            if isinstance(v, int) and not isinstance(v, bool)
+        }
+        | set(BUILTINS) - {"workspace", "instrument_name"}
+    )
+    checked = []
+    for index, rule in enumerate(model.validations):
+        where = ("validations", index)
+        condition = None
+        text = rule.effective_condition
+        if text is not None:
+            try:
+                condition = parse_condition(text, numbers)
+            except ConditionError as exc:
+                key = "condition" if rule.condition is not None else "sheet"
+                problems.append(source.diagnostic((*where, key), str(exc)))
+        for field in ("path", "working_directory"):
+            value = getattr(rule, field)
+            for name in _placeholders(value):
+                if name not in names:
+                    problems.append(
+                        source.diagnostic(
+                            (*where, field),
+                            f"'{{{name}}}' is not a variable; known: {', '.join(sorted(names))}",
+                        )
+                    )
+        checked.append(CheckedRule(rule, condition))
+    return checked
+
+
+def _check_skip_expressions(model: ScoreModel, source: SourceMap) -> list[Diagnostic]:
+    problems = []
+    for num, text in model.sheet.skip_when.items():
+        try:
+            parse_expression(text)
+        except ExpressionError as exc:
+            problems.append(source.diagnostic(("sheet", "skip_when", num), str(exc)))
+    return problems
+
+
+def _placeholders(text: str | None) -> list[str]:
+    return FIELD.findall(text) if text else []
+
+
+def _compile(template: TemplateSource | None, problems: list[Diagnostic]) -> jinja2.Template | None:
+    if template is None:
+        return None
+    try:
+        return compile_template(template.text)
+    except TemplateProblem as exc:
+        problems.append(_template_diagnostic(template, exc))
+        return None
+
+
+def _template_diagnostic(
+    template: TemplateSource, exc: TemplateProblem, prefix: str = ""
 ) -> Diagnostic:
-    """Point at the line of the score where the template's failing line is."""
+    line = template.first_line + (exc.line - 1 if exc.line else 0)
+    return Diagnostic(
+        template.file, line, template.column, "prompt.template", f"{prefix}{exc}", code="V001"
+    )
+
+
+def inline_template(source: SourceMap, text: str, template: str) -> TemplateSource:
+    """Locate an inline `prompt.template` in the score's text."""
     mark = source.locate(("prompt", "template"))
-    line, column = mark.line, mark.column
     lines = text.splitlines()
-    if exc.line is not None and mark.line <= len(lines):
-        # A block scalar (`template: |`) starts on the line after its indicator.
-        block = lines[mark.line - 1][mark.column - 1 : mark.column] in ("|", ">")
-        line = mark.line + exc.line - (0 if block else 1)
-        if block and line <= len(lines):
-            content = lines[line - 1]
-            column = len(content) - len(content.lstrip()) + 1
-    return Diagnostic(source.file, line, column, "prompt.template", f"{prefix}{exc}")
+    indicator = (
+        lines[mark.line - 1][mark.column - 1 : mark.column] if mark.line <= len(lines) else ""
+    )
+    if indicator in ("|", ">"):
+        # A block scalar: the template starts on the next line, at its indentation.
+        first = mark.line + 1
+        body = lines[first - 1] if first <= len(lines) else ""
+        return TemplateSource(template, source.file, first, len(body) - len(body.lstrip()) + 1)
+    return TemplateSource(template, source.file, mark.line, mark.column)
 
 
 def load_score(path: Path) -> CompiledScore:
     """Read, check and plan the score at `path`; `ScoreError` lists every problem found."""
+    return compile_score(read_text(path), path)
+
+
+def read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScoreError([Diagnostic(str(path), 1, 1, "", "no such file")]) from None
+    except IsADirectoryError:
+        raise ScoreError(
+            [Diagnostic(str(path), 1, 1, "", "this is a folder, not a score file")]
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScoreError(
-            [Diagnostic(str(path), 1, 1, "", f"cannot read the score: {exc}")]
+            [Diagnostic(str(path), 1, 1, "", f"cannot read the file: {exc}")]
         ) from None
-    return compile_score(text, path)
 
 
 def compile_score(text: str, path: Path) -> CompiledScore:
     """Compile score `text` as if read from `path` (which anchors relative paths)."""
     data, source = load_yaml(text, str(path))
+    return compile_data(data, source, text, path)
+
+
+def compile_data(data: object, source: SourceMap, text: str, path: Path) -> CompiledScore:
+    """Compile a score already parsed from YAML."""
     if not isinstance(data, dict):
         raise ScoreError(
             [
@@ -132,12 +286,58 @@ def compile_score(text: str, path: Path) -> CompiledScore:
                 )
             ]
         )
+    if data.get("type") == "fleet":
+        raise ScoreError(
+            [
+                source.diagnostic(
+                    ("type",),
+                    "this is a fleet file, not a score; "
+                    "fleets cannot run yet (podium validate "
+                    "checks them)",
+                )
+            ]
+        )
     try:
         model = ScoreModel.model_validate(data)
     except ValidationError as exc:
-        raise ScoreError(diagnostics(exc, source)) from None
+        raise ScoreError(diagnostics(exc, source, ScoreModel)) from None
+    return CompiledScore(
+        path.absolute(), text, model, source, _template_source(model, source, text, path)
+    )
+
+
+def _template_source(
+    model: ScoreModel, source: SourceMap, text: str, path: Path
+) -> TemplateSource | None:
+    prompt = model.prompt
+    if prompt.template is not None:
+        return inline_template(source, text, prompt.template)
+    if prompt.template_file is None:
+        return None
+    file = (path.parent / prompt.template_file).resolve()
     try:
-        template = compile_template(model.prompt.template)
-    except TemplateProblem as exc:
-        raise ScoreError([template_diagnostic(source, text, exc)]) from None
-    return CompiledScore(path.resolve(), text, model, source, template)
+        body = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScoreError(
+            [
+                source.diagnostic(
+                    ("prompt", "template_file"), f"template file not found: {file}", code="V003"
+                )
+            ]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScoreError(
+            [
+                source.diagnostic(
+                    ("prompt", "template_file"),
+                    f"cannot read the template file {file}: {exc}",
+                    code="V003",
+                )
+            ]
+        ) from None
+    return TemplateSource(body, str(file), 1, 1)
+
+
+def rule_counts(score: CompiledScore) -> dict[int, int]:
+    """How many rules apply to each sheet."""
+    return {s.num: len(score.validations(s.num)) for s in score.plan.sheets}

@@ -1,9 +1,19 @@
-"""Errors in a score, each located as `file:line:column` with its YAML path."""
+"""Problems in a score, each located as `file:line:column` with its YAML path."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from podium.domain.errors import InvalidScore
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    """The score cannot run."""
+    WARNING = "warning"
+    """It runs, but probably not as meant."""
+    INFO = "info"
+    """Worth knowing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +24,9 @@ class Diagnostic:
     path: str
     """The YAML path, dotted: `sheet.dependencies.4`; empty for the whole document."""
     message: str
+    code: str = ""
+    """Marianne's check code (V001…V212) where there is one, or Podium's (P…)."""
+    severity: Severity = Severity.ERROR
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"

@@ -11,7 +11,7 @@ import re
 import shlex
 from collections.abc import Mapping
 
-_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PLAIN, _SINGLE, _DOUBLE = "plain", "single", "double"
 
 
@@ -19,7 +19,7 @@ def expand(text: str, values: Mapping[str, object], *, quote: bool = False) -> s
     """Fill the known placeholders of `text`; with `quote`, quote them as shell words."""
     out: list[str] = []
     scanned, state = 0, _PLAIN
-    for match in _FIELD.finditer(text):
+    for match in FIELD.finditer(text):
         name = match.group(1)
         if name not in values:
             continue

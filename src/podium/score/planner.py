@@ -1,11 +1,19 @@
-"""From a score's `sheet` block to the sheet plan: item ranges and the dependency graph."""
+"""From a score to its concrete sheets: item ranges, fan-out, dependencies, instruments, timeouts.
 
+Everything here is a pure function of the score model; problems are collected with their
+locations and raised together as a `ScoreError`.
+"""
+
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from podium.domain.ids import SheetNum
 from podium.domain.plan import JobPlan, SheetPlan, find_cycle
+from podium.score.casting import Casting, cast, instrument_map_index
 from podium.score.diagnostics import Diagnostic, ScoreError
-from podium.score.model import DEFAULT_SHEET_TIMEOUT_SECONDS, ScoreModel, SheetConfig
+from podium.score.fanout import ExpandedSheet, expand
+from podium.score.model import ScoreModel, SheetConfig
+from podium.score.variables import SheetIdentity
 from podium.score.yamlsource import SourceMap
 
 
@@ -13,6 +21,19 @@ from podium.score.yamlsource import SourceMap
 class ItemRange:
     start_item: int
     end_item: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedSheet:
+    identity: SheetIdentity
+    depends_on: tuple[int, ...]
+    casting: Casting
+    timeout_seconds: float
+    description: str | None
+
+    @property
+    def num(self) -> int:
+        return self.identity.num
 
 
 def item_ranges(sheet: SheetConfig) -> list[ItemRange]:
@@ -23,73 +44,211 @@ def item_ranges(sheet: SheetConfig) -> list[ItemRange]:
     ]
 
 
-def dependency_graph(
-    sheet: SheetConfig, total: int, source: SourceMap
-) -> dict[SheetNum, tuple[SheetNum, ...]]:
-    """Declared dependencies, checked; without any, each sheet depends on the one before."""
-    if not sheet.dependencies:
-        return {SheetNum(n): (SheetNum(n - 1),) if n > 1 else () for n in range(1, total + 1)}
-    problems: list[Diagnostic] = []
-    where = ("sheet", "dependencies")
-    for num, deps in sheet.dependencies.items():
-        if not 1 <= num <= total:
+def plan_sheets(score: ScoreModel, source: SourceMap, workspace: str) -> list[PlannedSheet]:
+    """The score's concrete sheets, or `ScoreError` listing every structural problem."""
+    ranges = item_ranges(score.sheet)
+    stages = len(ranges)
+    fan_out = _fan_out(score)
+    problems = [
+        *_fan_out_problems(score, fan_out, stages, source),
+        *_dependency_problems(score.sheet.dependencies, stages, source),
+        *_instrument_problems(score, source),
+    ]
+    if problems:
+        raise ScoreError(problems)
+    expanded = expand(stages, fan_out, score.sheet.dependencies)
+    by_map = instrument_map_index(score)
+    planned = []
+    for sheet in expanded:
+        items = ranges[sheet.stage - 1] if not fan_out else ItemRange(sheet.stage, sheet.stage)
+        casting = cast(score, sheet.num, sheet.stage, by_map)
+        identity = SheetIdentity(
+            sheet.num,
+            len(expanded),
+            items.start_item,
+            items.end_item,
+            sheet.stage,
+            sheet.instance,
+            sheet.fan_count,
+            stages,
+            casting.instrument,
+            workspace,
+        )
+        planned.append(
+            PlannedSheet(
+                identity,
+                sheet.depends_on,
+                casting,
+                sheet_timeout(score, sheet, casting),
+                score.sheet.descriptions.get(sheet.num),
+            )
+        )
+    return planned
+
+
+def job_plan(score: ScoreModel, sheets: Sequence[PlannedSheet]) -> JobPlan:
+    return JobPlan(
+        name=score.name,
+        sheets=tuple(
+            SheetPlan(
+                num=SheetNum(s.num),
+                movement=s.identity.stage,
+                voice=s.identity.instance if s.identity.fan_count > 1 else None,
+                voice_count=s.identity.fan_count,
+                instrument=s.casting.instrument,
+                depends_on=tuple(SheetNum(d) for d in s.depends_on),
+                timeout_seconds=s.timeout_seconds,
+                max_retries=score.retry.max_retries,
+                description=s.description,
+                model=s.casting.model,
+                fallbacks=s.casting.fallbacks,
+            )
+            for s in sheets
+        ),
+    )
+
+
+def sheet_timeout(score: ScoreModel, sheet: ExpandedSheet, casting: Casting) -> float:
+    """The most specific setting wins: this sheet's own, then its instrument's, then the
+    score's legacy `backend.timeout_seconds` (1800 s unless set)."""
+    per_sheet = score.sheet.per_sheet_instrument_config.get(sheet.num)
+    override = score.backend.sheet_overrides.get(sheet.num)
+    overrides = casting.config.get("timeout_overrides") or {}
+    for candidate in (
+        per_sheet.timeout_seconds if per_sheet else None,
+        override.timeout_seconds if override else None,
+        score.backend.timeout_overrides.get(sheet.num),
+        overrides.get(sheet.num),
+        casting.config.get("timeout_seconds"),
+    ):
+        if candidate is not None:
+            return float(candidate)
+    return score.backend.timeout_seconds
+
+
+def _fan_out(score: ScoreModel) -> dict[int, int]:
+    """`sheet.fan_out`, with `movements.N.voices` as its shorthand."""
+    fan_out = dict(score.sheet.fan_out)
+    for stage, movement in score.movements.items():
+        if movement.voices is not None and stage not in fan_out:
+            fan_out[stage] = movement.voices
+    return fan_out
+
+
+def _fan_out_problems(
+    score: ScoreModel, fan_out: Mapping[int, int], stages: int, source: SourceMap
+) -> list[Diagnostic]:
+    if not fan_out:
+        return []
+    where = ("sheet",)
+    problems = []
+    if score.sheet.size != 1:
+        problems.append(
+            source.diagnostic(
+                (*where, "size"),
+                f"fan-out needs size: 1 (each stage is one sheet), got size: {score.sheet.size}",
+            )
+        )
+    if score.sheet.start_item != 1:
+        problems.append(
+            source.diagnostic(
+                (*where, "start_item"),
+                f"fan-out needs start_item: 1, got start_item: {score.sheet.start_item}",
+            )
+        )
+    for stage, movement in score.movements.items():
+        declared = score.sheet.fan_out.get(stage)
+        if movement.voices is not None and declared is not None and declared != movement.voices:
             problems.append(
-                source.diagnostic((*where, num), _out_of_range(num, None, total), key=True)
+                source.diagnostic(
+                    ("movements", stage, "voices"),
+                    f"movement {stage} has {movement.voices} voices but sheet.fan_out gives stage "
+                    f"{stage} {declared} instances; keep one of them",
+                )
+            )
+    for stage in fan_out:
+        if stage > stages:
+            path = (
+                (*where, "fan_out", stage)
+                if stage in score.sheet.fan_out
+                else ("movements", stage, "voices")
+            )
+            problems.append(
+                source.diagnostic(
+                    path,
+                    f"there is no stage {stage}: the score has {_count(stages, 'stage')}",
+                    key=True,
+                )
+            )
+    return problems
+
+
+def _dependency_problems(
+    dependencies: Mapping[int, Sequence[int]], stages: int, source: SourceMap
+) -> list[Diagnostic]:
+    where = ("sheet", "dependencies")
+    problems = []
+    for num, deps in dependencies.items():
+        if num > stages:
+            problems.append(
+                source.diagnostic(
+                    (*where, num),
+                    f"there is no sheet {num}: the score has {_count(stages, 'sheet')}",
+                    key=True,
+                )
             )
         for index, dep in enumerate(deps):
             if dep == num:
                 problems.append(
                     source.diagnostic((*where, num, index), f"sheet {num} cannot depend on itself")
                 )
-            elif not 1 <= dep <= total:
+            elif dep > stages:
                 problems.append(
-                    source.diagnostic((*where, num, index), _out_of_range(num, dep, total))
+                    source.diagnostic(
+                        (*where, num, index),
+                        f"sheet {num} depends on sheet {dep}, but the score has "
+                        f"{_count(stages, 'sheet')}",
+                    )
                 )
     if problems:
-        raise ScoreError(problems)
-    graph = {
-        SheetNum(n): tuple(SheetNum(d) for d in sorted(set(sheet.dependencies.get(n, []))))
-        for n in range(1, total + 1)
-    }
-    cycle = find_cycle(graph)
+        return problems
+    cycle = find_cycle({SheetNum(n): [SheetNum(d) for d in ds] for n, ds in dependencies.items()})
     if cycle is not None:
         path = " → ".join(str(n) for n in reversed(cycle))
-        raise ScoreError(
-            [
-                source.diagnostic(
-                    (*where, cycle[0]),
-                    f"the dependencies form a cycle: {path}; a sheet can never wait for itself",
-                    key=True,
-                )
-            ]
-        )
-    return graph
-
-
-def _out_of_range(num: int, dep: int | None, total: int) -> str:
-    sheets = "1 sheet" if total == 1 else f"{total} sheets"
-    if dep is None:
-        return f"there is no sheet {num}: the score has {sheets}"
-    return f"sheet {num} depends on sheet {dep}, but the score has {sheets}"
-
-
-def build_plan(score: ScoreModel, source: SourceMap) -> JobPlan:
-    ranges = item_ranges(score.sheet)
-    graph = dependency_graph(score.sheet, len(ranges), source)
-    timeout = score.instrument_config.timeout_seconds or DEFAULT_SHEET_TIMEOUT_SECONDS
-    return JobPlan(
-        name=score.name,
-        sheets=tuple(
-            SheetPlan(
-                num=num,
-                movement=int(num),
-                voice=None,
-                voice_count=1,
-                instrument=score.instrument,
-                depends_on=graph[num],
-                timeout_seconds=timeout,
-                max_retries=score.retry.max_retries,
+        return [
+            source.diagnostic(
+                (*where, cycle[0]),
+                f"the dependencies form a cycle: {path}; a sheet can never wait for itself",
+                key=True,
             )
-            for num in sorted(graph)
-        ),
-    )
+        ]
+    return []
+
+
+def _instrument_problems(score: ScoreModel, source: SourceMap) -> list[Diagnostic]:
+    problems = []
+    if score.instrument is not None and score.backend.type != "claude_cli":
+        problems.append(
+            source.diagnostic(
+                ("instrument",),
+                f"both 'instrument: {score.instrument}' and 'backend.type: "
+                f"{score.backend.type}' are set; use one of them (instrument is the current way)",
+            )
+        )
+    first: dict[int, str] = {}
+    for name, sheets in score.sheet.instrument_map.items():
+        for index, num in enumerate(sheets):
+            if num in first and first[num] != name:
+                problems.append(
+                    source.diagnostic(
+                        ("sheet", "instrument_map", name, index),
+                        f"sheet {num} is given to both '{first[num]}' and '{name}' in "
+                        "instrument_map; a sheet has one instrument",
+                    )
+                )
+            first.setdefault(num, name)
+    return problems
+
+
+def _count(n: int, noun: str) -> str:
+    return f"1 {noun}" if n == 1 else f"{n} {noun}s"

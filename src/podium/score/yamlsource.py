@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from podium.score.diagnostics import Diagnostic, ScoreError
+from podium.score.diagnostics import Diagnostic, ScoreError, Severity
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_EXPANDED_NODES = 1_000_000
@@ -53,11 +53,18 @@ class SourceMap:
             probe = probe[:-1]
         return self._marks.get((), Mark(1, 1))
 
-    def diagnostic(self, path: Sequence[Key], message: str, *, key: bool = False) -> Diagnostic:
+    def diagnostic(
+        self,
+        path: Sequence[Key],
+        message: str,
+        *,
+        key: bool = False,
+        code: str = "",
+        severity: Severity = Severity.ERROR,
+    ) -> Diagnostic:
         mark = self.locate(path, key=key)
-        return Diagnostic(
-            self.file, mark.line, mark.column, ".".join(str(p) for p in path), message
-        )
+        dotted = ".".join(str(p) for p in path)
+        return Diagnostic(self.file, mark.line, mark.column, dotted, message, code, severity)
 
 
 def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:

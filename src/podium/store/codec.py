@@ -23,6 +23,8 @@ def plan_to_json(plan: JobPlan) -> str:
                     "timeout_seconds": s.timeout_seconds,
                     "max_retries": s.max_retries,
                     "description": s.description,
+                    "model": s.model,
+                    "fallbacks": list(s.fallbacks),
                 }
                 for s in plan.sheets
             ],
@@ -46,6 +48,8 @@ def plan_from_json(text: str) -> JobPlan:
                 timeout_seconds=s["timeout_seconds"],
                 max_retries=s["max_retries"],
                 description=s["description"],
+                model=s.get("model"),
+                fallbacks=tuple(s.get("fallbacks", ())),
             )
             for s in data["sheets"]
         ),
@@ -69,7 +73,9 @@ def results_from_json(text: str | None) -> tuple[ValidationResult, ...]:
                 path=r["path"],
                 pattern=r["pattern"],
                 command=r["command"],
+                working_directory=r.get("working_directory"),
                 timeout_seconds=r["timeout_seconds"],
+                stage=r.get("stage", 1),
             ),
             passed=r["passed"],
             detail=r["detail"],
@@ -87,6 +93,8 @@ def _result(r: ValidationResult) -> dict[str, Any]:
         "pattern": rule.pattern,
         "command": rule.command,
         "timeout_seconds": rule.timeout_seconds,
+        "working_directory": rule.working_directory,
+        "stage": rule.stage,
         "passed": r.passed,
         "detail": r.detail,
     }

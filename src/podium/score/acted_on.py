@@ -1,0 +1,96 @@
+"""Keys a score may set that Podium accepts but does not act on (yet): never ignored silently.
+
+`podium validate` lists each one that the score sets as a warning, and `podium run` prints the
+same list before it submits.
+"""
+
+from pydantic import BaseModel
+
+from podium.score.diagnostics import Diagnostic, Severity
+from podium.score.model import ScoreModel
+from podium.score.yamlsource import SourceMap
+
+NOT_YET: dict[tuple[str, ...], str] = {
+    ("instrument_fallbacks",): "fallbacks are planned but not used",
+    ("rate_limit",): "rate limits are not detected yet",
+    ("circuit_breaker",): "there is no circuit breaker yet",
+    ("cost_limits",): "costs are not tracked yet",
+    ("stale_detection",): "idle attempts are not detected yet",
+    ("parallel",): "sheets run as their dependencies allow, within the conductor's limit",
+    ("cross_sheet",): "previous_outputs, previous_files and skipped_upstream are empty",
+    ("on_success",): "hooks do not run yet",
+    ("concert",): "hooks do not run yet",
+    ("notifications",): "no notification is sent yet",
+    ("isolation",): "jobs run in the workspace itself",
+    ("workspace_lifecycle",): "workspaces are not archived yet",
+    ("spec",): "spec fragments are not injected yet",
+    ("techniques",): "techniques are not injected yet",
+    ("agent_card",): "the agent card is not published",
+    ("learning",): "there is no learning yet",
+    ("grounding",): "grounding hooks do not run yet",
+    ("checkpoints",): "checkpoints do not stop sheets yet",
+    ("ai_review",): "there is no AI review yet",
+    ("feedback",): "feedback is not extracted yet",
+    ("pause_between_sheets_seconds",): "there is no pause between sheets yet",
+    ("sheet", "skip_when"): "sheets are not skipped yet",
+    ("sheet", "skip_when_command"): "sheets are not skipped yet",
+    ("sheet", "per_sheet_fallbacks"): "fallbacks are planned but not used",
+    ("sheet", "prelude"): "nothing is injected into prompts yet",
+    ("sheet", "cadenzas"): "nothing is injected into prompts yet",
+    ("sheet", "spec_tags"): "spec fragments are not injected yet",
+    ("sheet", "prompt_extensions"): "prompt extensions are not added yet",
+    ("prompt", "prompt_extensions"): "prompt extensions are not added yet",
+    ("retry", "base_delay_seconds"): "retries start at once",
+    ("retry", "max_delay_seconds"): "retries start at once",
+    ("retry", "exponential_base"): "retries start at once",
+    ("retry", "jitter"): "retries start at once",
+    ("retry", "max_completion_attempts"): "there is no completion mode yet",
+    ("retry", "completion_delay_seconds"): "there is no completion mode yet",
+    ("retry", "completion_threshold_percent"): "there is no completion mode yet",
+}
+"""What Podium will act on, and what happens meanwhile."""
+
+NO_EFFECT: dict[tuple[str, ...], str] = {
+    ("conductor",): "metadata about who conducts; Podium does not use it",
+    ("bridge",): "a legacy Marianne setting",
+    ("logging",): "the conductor's own logging settings apply",
+    ("state_backend",): "Podium keeps all state in its own database",
+    ("state_path",): "Podium keeps all state in its own database",
+}
+
+
+def not_acted_on(score: ScoreModel, source: SourceMap) -> list[Diagnostic]:
+    """A warning for each key the score sets that Podium does not act on."""
+    found = []
+    for path, note in NOT_YET.items():
+        if _is_set(score, path):
+            found.append(
+                source.diagnostic(
+                    path,
+                    f"accepted, not acted on yet: {note}",
+                    key=True,
+                    code="P001",
+                    severity=Severity.WARNING,
+                )
+            )
+    for path, note in NO_EFFECT.items():
+        if _is_set(score, path):
+            found.append(
+                source.diagnostic(
+                    path,
+                    f"accepted, has no effect: {note}",
+                    key=True,
+                    code="P002",
+                    severity=Severity.INFO,
+                )
+            )
+    return sorted(found, key=lambda d: (d.line, d.column))
+
+
+def _is_set(model: BaseModel, path: tuple[str, ...]) -> bool:
+    current: object = model
+    for key in path:
+        if not isinstance(current, BaseModel) or key not in current.model_fields_set:
+            return False
+        current = getattr(current, key)
+    return current not in ({}, [], None)

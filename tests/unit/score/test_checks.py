@@ -1,0 +1,143 @@
+"""`podium validate`'s checks: each fires on the score it is about, with its code."""
+
+from pathlib import Path
+
+import pytest
+
+from podium.instruments import names
+from podium.score.checks import check
+from podium.score.diagnostics import Diagnostic, Severity
+from tests.unit.score.helpers import BASE, compile_text
+
+
+def findings(text: str, path: Path = Path("/tmp/demo.yaml")) -> list[Diagnostic]:
+    return check(compile_text(text, path), names.known())
+
+
+def codes(text: str, path: Path = Path("/tmp/demo.yaml")) -> set[str]:
+    return {d.code for d in findings(text, path)}
+
+
+CLEAN = BASE + "validations:\n  - {type: content_contains, path: '{workspace}/o', pattern: x}\n"
+
+
+def test_a_clean_score_has_nothing_to_say() -> None:
+    assert findings(CLEAN) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "severity", "fragment"),
+    [
+        ("workspace: /nope/missing/ws", "V002", Severity.WARNING, "will be created"),
+        (
+            "backend: {system_prompt_file: nope.md}",
+            "V004",
+            Severity.ERROR,
+            "system prompt file not found: /tmp/nope.md",
+        ),
+        (
+            "backend: {working_directory: nope}",
+            "V005",
+            Severity.ERROR,
+            "working directory does not exist",
+        ),
+        ("instrument_config: {timeout_seconds: 10}", "V103", Severity.WARNING, "very short"),
+        ("instrument_config: {timeout_seconds: 90000}", "V104", Severity.INFO, "25.0h"),
+        (
+            "instrument_fallbacks: [gemni-cli]",
+            "V211",
+            Severity.WARNING,
+            "unknown instrument 'gemni-cli'; did you mean 'gemini-cli'?",
+        ),
+        (
+            "movements: {1: {instrument: claud-code}}",
+            "V210",
+            Severity.WARNING,
+            "unknown instrument 'claud-code'",
+        ),
+        ("parallel: {enabled: true}", "P001", Severity.WARNING, "accepted, not acted on yet"),
+        ("state_backend: json", "P002", Severity.INFO, "accepted, has no effect"),
+        ("instrument_config: {modle: x}", "P003", Severity.WARNING, "did you mean 'model'?"),
+    ],
+)
+def test_each_check_fires_with_its_code(
+    change: str, code: str, severity: Severity, fragment: str
+) -> None:
+    [found] = [d for d in findings(CLEAN + change + "\n") if d.code == code]
+    assert found.severity is severity
+    assert fragment in found.message
+
+
+def test_template_checks() -> None:
+    text = (
+        CLEAN.replace(
+            '"echo {{ sheet_num }}"',
+            '"{{ sheet_nun }} {workspace} {{ x | default(1) }} {% set y = 1 %}{{ y }}"',
+        )
+        + "prompt_vars: null\n"
+    )
+    text = text.replace("prompt_vars: null\n", "")
+    found = {d.code: d.message for d in findings(text)}
+    assert [d.message for d in findings(text) if d.code == "V101"] == [
+        "undefined variable 'sheet_nun'; did you mean 'sheet_num'?",
+        "undefined variable 'x'; define it in prompt.variables",
+    ]
+    assert found["V202"].startswith("'{workspace}' in the template is Python format syntax")
+    shadow = CLEAN.replace(
+        '{template: "echo {{ sheet_num }}"}', '{template: "x", variables: {stage: 1}}'
+    )
+    assert "V208" in codes(shadow)
+
+
+def test_validation_checks() -> None:
+    assert "V203" in codes(BASE)
+    only_exists = BASE + "validations:\n  - {type: file_exists, path: '{workspace}/o'}\n"
+    assert "V205" in codes(only_exists)
+    jinja_path = BASE + "validations:\n  - {type: file_exists, path: '{{ workspace }}/o'}\n"
+    assert "V201" in codes(jinja_path)
+    missing = BASE + "validations:\n  - {type: content_contains, path: /nope/x.md, pattern: a}\n"
+    assert "V107" in codes(missing)
+
+
+def test_fan_out_and_claude_checks() -> None:
+    fan = CLEAN.replace("total_items: 3}", "total_items: 3, fan_out: {2: 2}}")
+    assert {"V206", "V207"} <= codes(fan)
+    claude = CLEAN.replace("instrument: cli\n", "") + (
+        "backend: {skip_permissions: false, disable_mcp: false}\n"
+    )
+    assert {"V204", "V209"} <= codes(claude)
+
+
+def test_keys_out_of_range_are_pointed_out() -> None:
+    text = CLEAN.replace(
+        "total_items: 3}",
+        "total_items: 3, descriptions: {7: x}, skip_when_command: {9: {command: 'true'}}}",
+    )
+    found = {d.code: d.message for d in findings(text)}
+    assert found["V214"] == "descriptions names sheet 7, but the score has 3 sheets"
+    assert found["V212"] == "skip_when_command key 9 is out of range (1-3); it will never apply"
+
+
+def test_an_evolved_score_still_naming_its_last_version(tmp_path: Path) -> None:
+    text = CLEAN.replace("name: demo", "name: demo-v2")
+    found = {d.code: d for d in findings(text, tmp_path / "demo-v3.yaml")}
+    assert found["V009"].severity is Severity.ERROR
+
+
+def test_injected_files_that_do_not_exist(tmp_path: Path) -> None:
+    (tmp_path / "here.md").write_text("x")
+    text = CLEAN.replace(
+        "total_items: 3}",
+        "total_items: 3, prelude: [{file: here.md, as: "
+        "context}, {file: gone.md, as: skill}, {file: '{{ workspace }}/x', as: "
+        "context}]}",
+    )
+    v108 = [d for d in findings(text, tmp_path / "s.yaml") if d.code == "V108"]
+    assert [d.message for d in v108] == [f"injected file not found: {tmp_path / 'gone.md'}"]
+
+
+def test_a_prompt_that_does_not_render_is_an_error() -> None:
+    text = CLEAN.replace("echo {{ sheet_num }}", "{{ {}[sheet_num] }}")
+    found = [d for d in findings(text) if d.code == "P010"]
+    assert [d.message.split(":")[0] for d in found] == ["sheet 1", "sheet 2", "sheet 3"]
+    assert {d.severity for d in found} == {Severity.ERROR}
