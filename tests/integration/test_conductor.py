@@ -324,3 +324,35 @@ def test_an_attempt_that_cannot_start_says_why(
     """)
     done = conductor.wait_for_job(conductor.submit(score), "failed")
     assert done["sheets"][0]["error"].startswith("could not start: [Errno 17] File exists")
+
+
+def test_conditions_stages_regexes_and_modification_decide_each_sheet(
+    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "log.md").write_text("old\n")
+    score = write_score("""
+        name: judged
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 1, total_items: 3, fan_out: {2: 2}, dependencies: {2: [1], 3: [2]}}
+        retry: {max_retries: 0}
+        prompt:
+          template: |
+            {% if stage == 1 %}printf '# Plan\\n' > plan.md
+            {% elif stage == 2 %}echo "voice {{ voice }}" > part-{{ voice }}.txt
+            {% else %}echo untouched{% endif %}
+        validations:
+          - {type: content_regex, path: "{workspace}/plan.md", pattern: "^# ", condition: "stage == 1"}
+          - {type: file_exists, path: "{workspace}/part-{instance}.txt", condition: "stage == 2"}
+          - {type: file_modified, path: "{workspace}/log.md", sheet: 4, stage: 1}
+          - {type: command_succeeds, command: "touch {workspace}/never", sheet: 4, stage: 2}
+    """)
+    done = conductor.wait_for_job(conductor.submit(score), "failed")
+    assert [s["status"] for s in done["sheets"]] == ["completed"] * 3 + ["failed"]
+    assert done["sheets"][3]["error"].startswith("validation failed: file_modified ")
+    assert (
+        "the file was not changed by the attempt (and 1 more of 2 checks)"
+        in (done["sheets"][3]["error"])
+    )
+    assert not (tmp_path / "ws" / "never").exists()  # stage 2 never ran

@@ -1,17 +1,23 @@
 """Each validation rule against real files and real commands."""
 
 import asyncio
+import threading
 from pathlib import Path
 
 from podium.domain.events import Event
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
 from podium.runtime.catalog import JobCatalog
+from podium.runtime.file_checks import read_snapshot, take_snapshot
 from podium.runtime.layout import Layout
 from podium.runtime.validator import Validator
 
+K = ValidationKind
 
-def check(rule: ValidationRule, workspace: Path) -> ValidationResult:
-    async def main() -> ValidationResult:
+
+def check_all(
+    rules: list[ValidationRule], workspace: Path, snapshot: dict[str, int | None] | None = None
+) -> list[ValidationResult]:
+    async def main() -> list[ValidationResult]:
         events: list[Event] = []
         async with asyncio.TaskGroup() as tasks:
             validator = Validator(
@@ -21,40 +27,104 @@ def check(rule: ValidationRule, workspace: Path) -> ValidationResult:
                 tasks=tasks,
                 kill_grace_seconds=0.2,
             )
-            return await validator.check(rule, workspace, workspace / "v.log")
+            return await validator.check_all(
+                rules, workspace=workspace, logs=lambda name: workspace / name, snapshot=snapshot
+            )
 
     return asyncio.run(main())
 
 
-def test_file_exists(tmp_path: Path) -> None:
-    rule = ValidationRule(ValidationKind.FILE_EXISTS, path=str(tmp_path / "a.txt"))
+def check(rule: ValidationRule, workspace: Path) -> ValidationResult:
+    return check_all([rule], workspace)[0]
+
+
+def test_file_exists_wants_a_file(tmp_path: Path) -> None:
+    rule = ValidationRule(K.FILE_EXISTS, path=str(tmp_path / "a.txt"))
     assert check(rule, tmp_path) == ValidationResult(rule, False, "file not found")
     (tmp_path / "a.txt").touch()
     assert check(rule, tmp_path).passed
+    folder = ValidationRule(K.FILE_EXISTS, path=str(tmp_path))
+    assert check(folder, tmp_path).detail == "a folder, not a file"
+
+
+def test_file_checks_look_again_while_a_file_is_landing(tmp_path: Path) -> None:
+    late = tmp_path / "late.txt"
+    timer = threading.Timer(0.15, late.touch)
+    timer.start()
+    try:
+        rule = ValidationRule(K.FILE_EXISTS, path=str(late), retry_count=10, retry_delay_ms=50)
+        assert check(rule, tmp_path).passed
+    finally:
+        timer.cancel()
 
 
 def test_content_contains_finds_text_across_read_chunks(tmp_path: Path) -> None:
     big = tmp_path / "big.log"
     big.write_bytes(b"x" * (1024 * 1024 - 3) + b"NEEDLE" + b"y" * 10)
-    found = ValidationRule(ValidationKind.CONTENT_CONTAINS, path=str(big), pattern="NEEDLE")
+    found = ValidationRule(K.CONTENT_CONTAINS, path=str(big), pattern="NEEDLE")
     assert check(found, tmp_path).passed
-    missing = ValidationRule(ValidationKind.CONTENT_CONTAINS, path=str(big), pattern="HAY")
+    missing = ValidationRule(K.CONTENT_CONTAINS, path=str(big), pattern="HAY")
     assert check(missing, tmp_path).detail == "text not found in the file (1048589 bytes)"
-    absent = ValidationRule(ValidationKind.CONTENT_CONTAINS, path=str(tmp_path / "no"), pattern="x")
+    absent = ValidationRule(K.CONTENT_CONTAINS, path=str(tmp_path / "no"), pattern="x")
     assert check(absent, tmp_path).detail == "file not found"
 
 
-def test_command_succeeds_runs_in_the_workspace_and_reports_output(tmp_path: Path) -> None:
-    (tmp_path / "marker").touch()
-    ok = ValidationRule(ValidationKind.COMMAND_SUCCEEDS, command="test -e marker")
+def test_content_regex_searches_line_by_line(tmp_path: Path) -> None:
+    (tmp_path / "r.md").write_text("intro\n# Title\nbody\n")
+    assert check(
+        ValidationRule(K.CONTENT_REGEX, path=str(tmp_path / "r.md"), pattern=r"^#\s+"), tmp_path
+    ).passed
+    result = check(
+        ValidationRule(K.CONTENT_REGEX, path=str(tmp_path / "r.md"), pattern=r"^## "), tmp_path
+    )
+    assert result.detail == "no match in the file (19 characters)"
+
+
+def test_file_modified_compares_with_the_snapshot_before_the_attempt(tmp_path: Path) -> None:
+    kept, changed, made = (tmp_path / n for n in ("kept", "changed", "made"))
+    kept.write_text("a")
+    changed.write_text("a")
+    rules = [ValidationRule(K.FILE_MODIFIED, path=str(p)) for p in (kept, changed, made)]
+    take_snapshot(rules, tmp_path / "snapshot.json")
+    changed.write_text("b")
+    made.write_text("new")
+    snapshot = read_snapshot(tmp_path / "snapshot.json")
+    results = check_all(rules, tmp_path, snapshot)
+    assert [(r.passed, r.detail) for r in results] == [
+        (False, "the file was not changed by the attempt"),
+        (True, ""),
+        (True, ""),
+    ]
+
+
+def test_a_failing_stage_stops_later_stages(tmp_path: Path) -> None:
+    rules = [
+        ValidationRule(K.COMMAND_SUCCEEDS, command="touch second-ran", stage=2),
+        ValidationRule(K.FILE_EXISTS, path=str(tmp_path / "missing"), stage=1),
+        ValidationRule(K.COMMAND_SUCCEEDS, command="touch first-ran", stage=1),
+    ]
+    results = check_all(rules, tmp_path)
+    assert [(r.passed, r.detail) for r in results] == [
+        (False, "not checked: a rule of stage 1 failed"),
+        (False, "file not found"),
+        (True, ""),
+    ]
+    assert (tmp_path / "first-ran").exists() and not (tmp_path / "second-ran").exists()
+
+
+def test_command_succeeds_runs_in_its_folder_and_reports_output(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "marker").touch()
+    ok = ValidationRule(
+        K.COMMAND_SUCCEEDS, command="test -e marker", working_directory=str(tmp_path / "sub")
+    )
     assert check(ok, tmp_path).passed
     bad = ValidationRule(
-        ValidationKind.COMMAND_SUCCEEDS,
-        command="echo 'checking'; echo '3 tests failed' >&2; exit 2",
+        K.COMMAND_SUCCEEDS, command="echo 'checking'; echo '3 tests failed' >&2; exit 2"
     )
     assert check(bad, tmp_path).detail == "exit code 2: 3 tests failed"
 
 
 def test_command_succeeds_times_out(tmp_path: Path) -> None:
-    slow = ValidationRule(ValidationKind.COMMAND_SUCCEEDS, command="sleep 30", timeout_seconds=0.2)
+    slow = ValidationRule(K.COMMAND_SUCCEEDS, command="sleep 30", timeout_seconds=0.2)
     assert check(slow, tmp_path) == ValidationResult(slow, False, "timed out after 0.2s")

@@ -10,6 +10,7 @@ from podium.domain.errors import UserError
 from podium.domain.events import AttemptExited, AttemptNotLaunched, Event
 from podium.domain.ids import JobId, SheetNum
 from podium.runtime.catalog import JobCatalog
+from podium.runtime.file_checks import take_snapshot
 from podium.runtime.layout import Layout
 from podium.runtime.ports import Store
 from podium.runtime.process import (
@@ -36,6 +37,7 @@ class AttemptFiles:
         self.prompt = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "prompt")
         self.stdout = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "stdout.log")
         self.stderr = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "stderr.log")
+        self.snapshot = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "snapshot.json")
 
     def output_tail(self) -> str:
         """The end of stderr, or of stdout when stderr is empty."""
@@ -71,8 +73,10 @@ class AttemptRunner:
         files = AttemptFiles(self._layout, cmd)
         try:
             files.folder.mkdir(parents=True, exist_ok=True)
-            work = self._catalog.get(cmd.job_id).work(cmd.sheet, files.prompt)
+            job = self._catalog.get(cmd.job_id)
+            work = job.work(cmd.sheet, files.prompt)
             files.prompt.write_text(work.prompt, encoding="utf-8")
+            take_snapshot(job.validations(cmd.sheet), files.snapshot)
             cwd = Path(work.cwd)
             if not cwd.is_dir():
                 cwd.mkdir(parents=True)

@@ -1,9 +1,15 @@
-"""Checking a sheet's validation rules after a successful attempt."""
+"""Checking a sheet's validation rules after a successful attempt.
+
+Rules run stage by stage (`stage: 1` first); once a stage has a failed rule, the rules of later
+stages are not run and say so. File checks look again `retry_count` times, `retry_delay_ms`
+apart, since a file may still be landing; commands run in their own process group with a
+timeout.
+"""
 
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from podium.domain.commands import RunValidations
@@ -11,12 +17,11 @@ from podium.domain.events import Event, ValidationsDone
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
 from podium.runtime.attempts import read_tail
 from podium.runtime.catalog import JobCatalog
+from podium.runtime.file_checks import check_file, read_snapshot
 from podium.runtime.layout import Layout
 from podium.runtime.process import exit_status, marked_env, signal_group, spawn, stop_group
 
 log = logging.getLogger(__name__)
-
-_CHUNK = 1024 * 1024
 
 
 class Validator:
@@ -44,42 +49,72 @@ class Validator:
 
     async def _run(self, cmd: RunValidations) -> None:
         job = self._catalog.get(cmd.job_id)
-        rules = job.validations(cmd.sheet)
 
-        def log_file(index: int) -> Path:
-            name = f"validation-{index}.log"
+        def attempt_file(name: str) -> Path:
             return self._layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, name)
 
-        marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
-        results = []
-        for index, rule in enumerate(rules, start=1):
-            results.append(await self.check(rule, job.workspace, log_file(index), marker))
+        results = await self.check_all(
+            job.validations(cmd.sheet),
+            workspace=job.workspace,
+            logs=attempt_file,
+            snapshot=read_snapshot(attempt_file("snapshot.json")),
+            marker=self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt),
+        )
         self._post(ValidationsDone(cmd.job_id, cmd.sheet, cmd.attempt, tuple(results)))
 
+    async def check_all(
+        self,
+        rules: Sequence[ValidationRule],
+        *,
+        workspace: Path,
+        logs: Callable[[str], Path],
+        snapshot: dict[str, int | None] | None = None,
+        marker: str | None = None,
+    ) -> list[ValidationResult]:
+        """Every rule's result, in the rules' order, checked stage by stage."""
+        results: dict[int, ValidationResult] = {}
+        failed_stage: int | None = None
+        for index in sorted(range(len(rules)), key=lambda i: rules[i].stage):
+            rule = rules[index]
+            if failed_stage is not None and rule.stage > failed_stage:
+                results[index] = ValidationResult(
+                    rule, False, f"not checked: a rule of stage {failed_stage} failed"
+                )
+                continue
+            log_file = logs(f"validation-{index + 1}.log")
+            results[index] = await self.check(rule, workspace, log_file, marker, snapshot or {})
+            if not results[index].passed and failed_stage is None:
+                failed_stage = rule.stage
+        return [results[i] for i in range(len(rules))]
+
     async def check(
-        self, rule: ValidationRule, workspace: Path, log_file: Path, marker: str | None = None
+        self,
+        rule: ValidationRule,
+        workspace: Path,
+        log_file: Path,
+        marker: str | None = None,
+        snapshot: dict[str, int | None] | None = None,
     ) -> ValidationResult:
         """One rule's result; a command runs in the workspace with `marker` in its environment."""
-        match rule.kind:
-            case ValidationKind.FILE_EXISTS:
-                assert rule.path is not None
-                found = Path(rule.path).exists()
-                return ValidationResult(rule, found, "" if found else "file not found")
-            case ValidationKind.CONTENT_CONTAINS:
-                assert rule.path is not None and rule.pattern is not None
-                return await asyncio.to_thread(_contains, rule, Path(rule.path), rule.pattern)
-            case ValidationKind.COMMAND_SUCCEEDS:
-                return await self._command(rule, workspace, log_file, marker)
+        if rule.kind is ValidationKind.COMMAND_SUCCEEDS:
+            return await self._command(rule, workspace, log_file, marker)
+        for _ in range(rule.retry_count):
+            result = await asyncio.to_thread(check_file, rule, snapshot or {})
+            if result.passed:
+                return result
+            await asyncio.sleep(rule.retry_delay_ms / 1000)
+        return await asyncio.to_thread(check_file, rule, snapshot or {})
 
     async def _command(
         self, rule: ValidationRule, workspace: Path, log_file: Path, marker: str | None
     ) -> ValidationResult:
         assert rule.command is not None
         log_file.parent.mkdir(parents=True, exist_ok=True)
+        cwd = Path(rule.working_directory) if rule.working_directory else workspace
         try:
             child = spawn(
                 ("bash", "-c", rule.command),
-                cwd=workspace,
+                cwd=cwd,
                 stdout=log_file,
                 stderr=log_file,
                 env=marked_env(marker) if marker else None,
@@ -106,23 +141,3 @@ class Validator:
         if tail:
             detail += f": {tail.splitlines()[-1][:300]}"
         return ValidationResult(rule, False, detail)
-
-
-def _contains(rule: ValidationRule, path: Path, pattern: str) -> ValidationResult:
-    """Search the file in chunks, so a huge file never sits in memory."""
-    needle = pattern.encode("utf-8")
-    keep = max(len(needle) - 1, 0)
-    try:
-        with path.open("rb") as f:
-            carry = b""
-            while chunk := f.read(_CHUNK):
-                window = carry + chunk
-                if needle in window:
-                    return ValidationResult(rule, True, "")
-                carry = window[-keep:] if keep else b""
-            size = f.tell()
-    except FileNotFoundError:
-        return ValidationResult(rule, False, "file not found")
-    except OSError as exc:
-        return ValidationResult(rule, False, f"cannot read the file: {exc.strerror}")
-    return ValidationResult(rule, False, f"text not found in the file ({size} bytes)")
