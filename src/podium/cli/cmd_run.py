@@ -1,4 +1,8 @@
-"""`podium run SCORE`: check the score here, submit it to the conductor, maybe follow it."""
+"""`podium run SCORE`: check the score here, submit it to the conductor, maybe follow it.
+
+With `--dry-run`, nothing is submitted: the plan is shown (and with `--show-prompts`, every
+sheet's prompt), no conductor needed.
+"""
 
 import argparse
 import json
@@ -10,15 +14,56 @@ from podium.cli import exits
 from podium.cli.connect import client, conductor_info, start_in_background
 from podium.cli.follow import follow
 from podium.cli.output import use_color
+from podium.cli.score_report import issues_text, plan_json, plan_table
+from podium.domain.errors import UserError
+from podium.instruments import names
 from podium.ipc.client import ConductorUnavailable
 from podium.locations import locate
-from podium.score.compiled import load_score
+from podium.score.checks import check
+from podium.score.compiled import CompiledScore, load_score, rule_counts
+from podium.score.diagnostics import Severity
 
 
 def main(args: argparse.Namespace) -> int:
     path = Path(args.score).absolute()
     score = load_score(path)
-    score.check()
+    found = check(score, names.known())
+    color = use_color(sys.stderr)
+    if any(d.severity is Severity.ERROR for d in found):
+        for line in issues_text([d for d in found if d.severity is Severity.ERROR], color):
+            print(line, file=sys.stderr)
+        print(
+            f"podium: {path.name} cannot run; 'podium validate {args.score}' shows every finding",
+            file=sys.stderr,
+        )
+        return exits.USER
+    if args.dry_run:
+        return _dry_run(args, score)
+    for line in issues_text([d for d in found if d.severity is Severity.WARNING], color):
+        print(line, file=sys.stderr)
+    reason = names.cannot_run({s.num: s.instrument for s in score.plan.sheets})
+    if reason is not None:
+        raise UserError(f"{path.name}: {reason}")
+    return _submit(args, path)
+
+
+def _dry_run(args: argparse.Namespace, score: CompiledScore) -> int:
+    counts = rule_counts(score)
+    prompts: dict[int, str] | None = None
+    if args.show_prompts:
+        prompts = {int(s.num): score.prompt(s.num) for s in score.plan.sheets}
+    if args.json:
+        print(json.dumps(plan_json(score, counts, prompts), indent=2))
+        return exits.OK
+    print(f"{score.plan.name}: {score.plan.total_sheets} sheet(s), workspace {score.workspace}")
+    print(plan_table(score, counts))
+    for num, prompt in (prompts or {}).items():
+        print(f"\n--- sheet {num} prompt ---")
+        print(prompt.rstrip("\n"))
+    return exits.OK
+
+
+def _submit(args: argparse.Namespace, path: Path) -> int:
     locations = locate()
     with client(locations) as conductor:
         if conductor_info(conductor) is None:

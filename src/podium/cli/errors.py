@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 
 from podium.cli import exits
-from podium.domain.errors import UserError
+from podium.domain.errors import InvalidScore, UserError
 from podium.ipc.client import ConductorUnavailable, RemoteError
 from podium.ipc.protocol import USER_ERROR_CODES
 
@@ -26,6 +26,12 @@ def run_reporting_errors(
     except RemoteError as exc:
         fail(exc.message)
         return exits.USER if exc.code in USER_ERROR_CODES else exits.INTERNAL
+    except InvalidScore as exc:
+        problems = str(exc).splitlines()
+        fail(f"the score has {len(problems)} problem(s):" if len(problems) > 1 else problems[0])
+        for line in problems[1:] if len(problems) == 1 else problems:
+            print(f"  {line}", file=sys.stderr)
+        return exits.USER
     except UserError as exc:
         fail(str(exc))
         return exits.USER

@@ -13,7 +13,8 @@ from podium.cli.errors import run_reporting_errors
 EPILOG = """\
 exit codes: 0 ok · 1 internal error · 2 bad input (score, job, argument) ·
             3 the followed job did not complete · 4 the conductor is not running ·
-            130 interrupted while following (the job goes on)
+            130 interrupted while following (the job goes on);
+            validate: 0 valid · 1 invalid · 2 cannot validate (unreadable, not YAML)
 
 The conductor keeps its state in $XDG_STATE_HOME/podium (or $PODIUM_HOME) and listens on
 $XDG_RUNTIME_DIR/podium.sock (or $PODIUM_SOCKET)."""
@@ -21,6 +22,17 @@ $XDG_RUNTIME_DIR/podium.sock (or $PODIUM_SOCKET)."""
 
 def _run(p: argparse.ArgumentParser) -> None:
     p.add_argument("score", help="the score file (YAML)")
+    p.add_argument(
+        "--dry-run",
+        "-n",
+        action="store_true",
+        help="show the plan (sheets, instruments, dependencies) and submit nothing",
+    )
+    p.add_argument(
+        "--show-prompts",
+        action="store_true",
+        help="with --dry-run: also render every sheet's prompt",
+    )
     wait = p.add_mutually_exclusive_group()
     wait.add_argument(
         "--wait",
@@ -41,7 +53,11 @@ def _run(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="fail instead of starting the conductor when it is not running",
     )
-    p.add_argument("--json", action="store_true", help="print the submission as JSON")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the submission (or with --dry-run, the plan) as JSON",
+    )
 
 
 def _status(p: argparse.ArgumentParser) -> None:
@@ -65,6 +81,18 @@ def _start(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="conductor.yaml to use instead of the default")
 
 
+def _validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="a score or a fleet file (YAML)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--verbose", "-v", action="store_true", help="also show the sheet plan")
+
+
+def _init(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", nargs="?", default="my-score", help="the score's name (my-score)")
+    p.add_argument("--path", "-p", default=".", help="the folder to write it in (here)")
+    p.add_argument("--force", "-f", action="store_true", help="overwrite an existing file")
+
+
 def _json_only(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
@@ -81,6 +109,13 @@ COMMANDS: tuple[Command, ...] = (
         _run,
         "podium.cli.cmd_run:main",
     ),
+    (
+        "validate",
+        "check a score (schema, references, Marianne's checks) and show its sheets",
+        _validate,
+        "podium.cli.cmd_validate:main",
+    ),
+    ("init", "write a starter score that runs as it is", _init, "podium.cli.cmd_init:main"),
     (
         "status",
         "a job's sheets, or the conductor and its jobs",

@@ -1,0 +1,136 @@
+"""`podium validate`, `podium run --dry-run` and `podium init`, as a user runs them."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+PODIUM = str(Path(sys.executable).parent / "podium")
+SHARED_HELLO = (
+    REPO.parent / "shared" / "scores" / "marianne" / "examples" / "getting-started" / ("hello.yaml")
+)
+
+
+def podium(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PODIUM, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_validate_a_good_score_shows_its_sheets() -> None:
+    done = podium("validate", str(REPO / "examples" / "hello.yaml"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[0] == "hello.yaml: valid - 3 sheets in 3 movements"
+    assert "  movement 3: sheet 3  after 1, 2" in done.stdout
+
+
+def test_validate_explains_every_problem_and_exits_1(tmp_path: Path) -> None:
+    score = tmp_path / "bad.yaml"
+    score.write_text(
+        "name: bad\ninstrument: cli\nsheet: {size: 1, total_items: 2, "
+        "dependencies: {2: [3]}}\nprompt: {template: '{{ x }'}\n"
+    )
+    done = podium("validate", str(score))
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[0] == "bad.yaml: invalid"
+    assert f"✗ {score}:3:53: sheet.dependencies.2.0: sheet 2 depends on sheet 3" in done.stdout
+    assert f"✗ {score}:4:20: [V001] prompt.template: template syntax error" in done.stdout
+
+
+def test_validate_as_json() -> None:
+    done = podium("validate", str(REPO / "examples" / "hello.yaml"), "--json")
+    report = json.loads(done.stdout)
+    assert (report["valid"], report["kind"], report["total_sheets"], report["error_count"]) == (
+        True,
+        "score",
+        3,
+        0,
+    )
+    assert report["dag"][2] == {"sheet": 3, "movement": 3, "depends_on": [1, 2]}
+
+
+def test_what_cannot_be_validated_exits_2(tmp_path: Path) -> None:
+    assert podium("validate", str(tmp_path / "nope.yaml")).returncode == 2
+    (tmp_path / "broken.yaml").write_text("name: [\n")
+    done = podium("validate", str(tmp_path / "broken.yaml"))
+    assert done.returncode == 2
+    assert "cannot validate" in done.stderr and "not valid YAML" in done.stderr
+
+
+@pytest.mark.skipif(not SHARED_HELLO.exists(), reason="../shared/scores is not here")
+def test_dry_run_prints_the_plan_as_json_with_applicable_rule_counts() -> None:
+    done = podium("run", str(SHARED_HELLO), "--dry-run", "--json")
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)
+    assert list(plan) == ["name", "total_sheets", "sheets"]
+    assert (plan["name"], plan["total_sheets"]) == ("hello", 5)
+    keys = [
+        "num",
+        "movement",
+        "voice",
+        "voice_count",
+        "instrument",
+        "model",
+        "depends_on",
+        "timeout_seconds",
+        "description",
+        "validations",
+    ]
+    assert all(list(sheet) == keys for sheet in plan["sheets"])
+    assert [(s["voice"], s["depends_on"], s["validations"]) for s in plan["sheets"]] == [
+        (None, [], 3),
+        (1, [1], 3),
+        (2, [1], 3),
+        (3, [1], 3),
+        (None, [2, 3, 4], 3),
+    ]
+    assert {s["timeout_seconds"] for s in plan["sheets"]} == {600.0}
+
+
+def test_dry_run_shows_the_table_and_the_prompts() -> None:
+    done = podium("run", str(REPO / "examples" / "hello.yaml"), "--dry-run", "--show-prompts")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1].split() == [
+        "SHEET",
+        "MOVEMENT",
+        "VOICE",
+        "INSTRUMENT",
+        "MODEL",
+        "TIMEOUT",
+        "AFTER",
+        "CHECKS",
+        "DESCRIPTION",
+    ]
+    assert "--- sheet 2 prompt ---" in lines
+    assert 'echo "sheet 2 of 3: world" > sheet-2.txt' in done.stdout
+
+
+@pytest.mark.skipif(not SHARED_HELLO.exists(), reason="../shared/scores is not here")
+def test_running_a_score_for_an_instrument_not_runnable_yet_says_so_before_starting() -> None:
+    done = podium("run", str(SHARED_HELLO), "--no-start")
+    assert done.returncode == 2
+    assert "sheet 1 plays 'claude-code'" in done.stderr
+    assert "cannot run yet" in done.stderr
+
+
+def test_init_writes_a_score_that_validates_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    done = podium("init", "nightly", cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.splitlines()[0] == "wrote nightly.yaml"
+    validated = podium("validate", "nightly.yaml", "--json", cwd=tmp_path)
+    report = json.loads(validated.stdout)
+    assert (report["valid"], report["issues"]) == (True, [])
+    again = podium("init", "nightly", cwd=tmp_path)
+    assert again.returncode == 2 and "already exists" in again.stderr
+    assert podium("init", "bad name", cwd=tmp_path).returncode == 2
