@@ -89,6 +89,7 @@ def load_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
         if node is None:
             raise ScoreError([Diagnostic(file, 1, 1, "", "the file is empty")])
         _check_size(node, file)
+        _check_duplicate_keys(node, file, set())
         data = loader.construct_document(node)
         _record_marks(node, (), source, loader, set())
     except RecursionError:
@@ -140,6 +141,32 @@ def _check_size(root: yaml.Node, file: str) -> None:
                 )
             ]
         )
+
+
+def _check_duplicate_keys(node: yaml.Node, file: str, seen: set[int]) -> None:
+    """A key written twice in one mapping: YAML keeps the last, so one of them is a mistake."""
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        first: dict[tuple[str, str], yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE:
+                ident = (key_node.tag, key_node.value)
+                if ident in first:
+                    mark = _mark(key_node)
+                    raise ScoreError([Diagnostic(
+                        file, mark.line, mark.column, "", f"the key '{key_node.value}' appears "
+                        f"twice in one mapping (first on line {_mark(first[ident]).line}); YAML "
+                        "would keep only the last")])
+                first[ident] = key_node
+            _check_duplicate_keys(value_node, file, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _check_duplicate_keys(item, file, seen)
+
+
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 def _record_marks(

@@ -224,7 +224,8 @@ def test_template_and_template_file_together_are_refused() -> None:
         ("name: [unclosed\n", "/scores/demo.yaml:2:1: not valid YAML: "),
         ("", "/scores/demo.yaml:1:1: the file is empty"),
         ("- a\n- b\n", "/scores/demo.yaml:1:1: a score is a mapping of keys"),
-        ("name: x\nname: y\n", "/scores/demo.yaml:"),
+        ("name: x\nname: y\n", "/scores/demo.yaml:2:1: the key 'name' appears twice in one "
+                                "mapping (first on line 1)"),
         (
             "a: &a [1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
             "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
@@ -254,3 +255,16 @@ def test_a_missing_file_is_a_score_error(tmp_path: Path) -> None:
 def test_a_fleet_file_is_not_run_as_a_score() -> None:
     [problem] = problems("type: fleet\nname: f\nscores: [{path: a.yaml}]\n")
     assert "this is a fleet file, not a score" in problem
+
+
+def test_yaml_merge_keys_may_override_what_they_merge() -> None:
+    score = compile_text("""
+        name: merged
+        instrument: cli
+        instrument_config: &defaults {timeout_seconds: 60}
+        movements:
+          1: {instrument_config: {<<: *defaults, timeout_seconds: 30}}
+        sheet: {size: 1, total_items: 2}
+        prompt: {template: x}
+    """)
+    assert [s.timeout_seconds for s in score.plan.sheets] == [30.0, 60.0]

@@ -1,0 +1,47 @@
+"""How long validating a score takes, in process: read, parse, plan, render every sheet, check.
+
+By default the largest shared Marianne score (engineering/quality-triage.yaml, 1,663 lines);
+or any score given. Prints the median and the spread over repeated runs; judges nothing.
+
+    python bench/validate.py [SCORE] [--runs 20]
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from podium.instruments import names
+from podium.score.checks import check
+from podium.score.compiled import load_score
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT = REPO.parent / "shared/scores/marianne/examples/engineering/quality-triage.yaml"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("score", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    if not args.score.exists():
+        print(f"no score at {args.score}; give one", file=sys.stderr)
+        return 2
+    lines = len(args.score.read_text().splitlines())
+    check(load_score(args.score), names.known())  # warm: imports, Jinja's caches
+    took = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        score = load_score(args.score)
+        found = check(score, names.known())
+        took.append(time.perf_counter() - started)
+    print(f"validate {args.score.name} ({lines} lines, {score.plan.total_sheets} sheets, "
+          f"{len(found)} findings), {args.runs} runs in process")
+    print(f"  median {statistics.median(took) * 1000:7.1f} ms")
+    print(f"  min    {min(took) * 1000:7.1f} ms   max {max(took) * 1000:7.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
