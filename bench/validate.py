@@ -36,8 +36,10 @@ def main() -> int:
         score = load_score(args.score)
         found = check(score, names.known())
         took.append(time.perf_counter() - started)
-    print(f"validate {args.score.name} ({lines} lines, {score.plan.total_sheets} sheets, "
-          f"{len(found)} findings), {args.runs} runs in process")
+    print(
+        f"validate {args.score.name} ({lines} lines, {score.plan.total_sheets} sheets, "
+        f"{len(found)} findings), {args.runs} runs in process"
+    )
     print(f"  median {statistics.median(took) * 1000:7.1f} ms")
     print(f"  min    {min(took) * 1000:7.1f} ms   max {max(took) * 1000:7.1f} ms")
     return 0

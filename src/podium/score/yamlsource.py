@@ -155,10 +155,19 @@ def _check_duplicate_keys(node: yaml.Node, file: str, seen: set[int]) -> None:
                 ident = (key_node.tag, key_node.value)
                 if ident in first:
                     mark = _mark(key_node)
-                    raise ScoreError([Diagnostic(
-                        file, mark.line, mark.column, "", f"the key '{key_node.value}' appears "
-                        f"twice in one mapping (first on line {_mark(first[ident]).line}); YAML "
-                        "would keep only the last")])
+                    raise ScoreError(
+                        [
+                            Diagnostic(
+                                file,
+                                mark.line,
+                                mark.column,
+                                "",
+                                f"the key '{key_node.value}' appears "
+                                f"twice in one mapping (first on line {_mark(first[ident]).line}); YAML "
+                                "would keep only the last",
+                            )
+                        ]
+                    )
                 first[ident] = key_node
             _check_duplicate_keys(value_node, file, seen)
     elif isinstance(node, yaml.SequenceNode):

@@ -224,8 +224,10 @@ def test_template_and_template_file_together_are_refused() -> None:
         ("name: [unclosed\n", "/scores/demo.yaml:2:1: not valid YAML: "),
         ("", "/scores/demo.yaml:1:1: the file is empty"),
         ("- a\n- b\n", "/scores/demo.yaml:1:1: a score is a mapping of keys"),
-        ("name: x\nname: y\n", "/scores/demo.yaml:2:1: the key 'name' appears twice in one "
-                                "mapping (first on line 1)"),
+        (
+            "name: x\nname: y\n",
+            "/scores/demo.yaml:2:1: the key 'name' appears twice in one mapping (first on line 1)",
+        ),
         (
             "a: &a [1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
             "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
