@@ -154,20 +154,12 @@ def _check_duplicate_keys(node: yaml.Node, file: str, seen: set[int]) -> None:
             if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE:
                 ident = (key_node.tag, key_node.value)
                 if ident in first:
-                    mark = _mark(key_node)
-                    raise ScoreError(
-                        [
-                            Diagnostic(
-                                file,
-                                mark.line,
-                                mark.column,
-                                "",
-                                f"the key '{key_node.value}' appears "
-                                f"twice in one mapping (first on line {_mark(first[ident]).line}); YAML "
-                                "would keep only the last",
-                            )
-                        ]
+                    mark, earlier = _mark(key_node), _mark(first[ident]).line
+                    message = (
+                        f"the key '{key_node.value}' appears twice in one mapping (first "
+                        f"on line {earlier}); YAML would keep only the last"
                     )
+                    raise ScoreError([Diagnostic(file, mark.line, mark.column, "", message)])
                 first[ident] = key_node
             _check_duplicate_keys(value_node, file, seen)
     elif isinstance(node, yaml.SequenceNode):
