@@ -54,7 +54,10 @@ from podium.runtime.loop import EngineLoop, Inbox, Replies
 from podium.runtime.recovery import recover
 from podium.runtime.service import JobService
 from podium.runtime.validator import Validator
-from podium.score.compiled import CompiledScore, compile_score, load_score
+from podium.score.checks import check
+from podium.score.compiled import CompiledScore, load_score
+from podium.score.diagnostics import ScoreError, Severity
+from podium.score.snapshot import freeze, thaw
 from podium.store.sqlite import SqliteStore
 
 log = logging.getLogger("podium.conductor")
@@ -91,14 +94,14 @@ class ScoreJob:
         return self._score.workspace
 
     @property
-    def text(self) -> str:
-        return self._score.text
+    def snapshot(self) -> str:
+        return freeze(self._score)
 
     def work(self, sheet: SheetNum, prompt_file: Path) -> SheetWork:
         prompt = self._score.prompt(sheet)
         return SheetWork(
             argv=cli_instrument.command(prompt_file),
-            cwd=str(self._score.workspace),
+            cwd=str(self._score.working_directory(sheet)),
             prompt=prompt,
         )
 
@@ -107,13 +110,16 @@ class ScoreJob:
 
 
 class ScoreCompiler:
-    def compile(self, path: Path, text: str | None = None) -> ScoreJob:
-        """A new submission is read from disk and checked whole (every prompt rendered once,
-        every instrument runnable); a stored job's text was checked when it was submitted."""
-        if text is not None:
-            return ScoreJob(compile_score(text, path))
+    def compile(self, path: Path, snapshot: str | None = None) -> ScoreJob:
+        """A new submission is read from disk and checked whole, as `podium validate` does
+        (every prompt rendered once, every instrument runnable); a stored job is compiled from
+        the snapshot it was submitted with."""
+        if snapshot is not None:
+            return ScoreJob(thaw(snapshot, path))
         score = load_score(path)
-        score.check()
+        errors = [d for d in check(score, instrument_names.known()) if d.severity is Severity.ERROR]
+        if errors:
+            raise ScoreError(errors)
         reason = instrument_names.cannot_run({s.num: s.instrument for s in score.plan.sheets})
         if reason is not None:
             raise UserError(f"{path}: {reason}")

@@ -89,7 +89,7 @@ def test_attempts_keep_their_process_when_updated(store: SqliteStore) -> None:
     [in_flight] = active.in_flight
     assert in_flight.record == validating
     assert in_flight.process == ProcessInfo(42, 42, 9000)
-    assert active.score_text == "name: x\n"
+    assert active.snapshot == "name: x\n"
 
 
 def test_validation_results_survive_the_round_trip(store: SqliteStore) -> None:

@@ -6,46 +6,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from podium import procfs
 from tests.conftest import REPO
-
-PODIUM = str(Path(sys.executable).parent / "podium")
-
-
-class User:
-    """Runs `podium` with a home of its own, as a shell would."""
-
-    def __init__(self, home: Path, socket: Path) -> None:
-        self.env = {**os.environ, "PODIUM_HOME": str(home), "PODIUM_SOCKET": str(socket)}
-
-    def __call__(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [PODIUM, *args],
-            env=self.env,
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-            stdin=subprocess.DEVNULL,
-        )
-
-
-@pytest.fixture
-def podium(tmp_path: Path) -> Iterator[User]:
-    socket_dir = Path(tempfile.mkdtemp(prefix="podium-"))
-    user = User(tmp_path / "home", socket_dir / "podium.sock")
-    yield user
-    user("stop")
-    shutil.rmtree(socket_dir, ignore_errors=True)
+from tests.e2e.conftest import PODIUM, User
 
 
 def test_hello_runs_end_to_end_starting_the_conductor(podium: User, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.e2e.conftest import User
 
 PODIUM = str(Path(sys.executable).parent / "podium")
 SHARED_HELLO = (
@@ -15,7 +16,7 @@ SHARED_HELLO = (
 )
 
 
-def podium(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def podium_(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [PODIUM, *args],
         cwd=cwd,
@@ -28,7 +29,7 @@ def podium(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[s
 
 
 def test_validate_a_good_score_shows_its_sheets() -> None:
-    done = podium("validate", str(REPO / "examples" / "hello.yaml"))
+    done = podium_("validate", str(REPO / "examples" / "hello.yaml"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines()[0] == "hello.yaml: valid - 3 sheets in 3 movements"
     assert "  movement 3: sheet 3  after 1, 2" in done.stdout
@@ -40,7 +41,7 @@ def test_validate_explains_every_problem_and_exits_1(tmp_path: Path) -> None:
         "name: bad\ninstrument: cli\nsheet: {size: 1, total_items: 2, "
         "dependencies: {2: [3]}}\nprompt: {template: '{{ x }'}\n"
     )
-    done = podium("validate", str(score))
+    done = podium_("validate", str(score))
     assert done.returncode == 1
     assert done.stdout.splitlines()[0] == "bad.yaml: invalid"
     assert f"✗ {score}:3:53: sheet.dependencies.2.0: sheet 2 depends on sheet 3" in done.stdout
@@ -48,7 +49,7 @@ def test_validate_explains_every_problem_and_exits_1(tmp_path: Path) -> None:
 
 
 def test_validate_as_json() -> None:
-    done = podium("validate", str(REPO / "examples" / "hello.yaml"), "--json")
+    done = podium_("validate", str(REPO / "examples" / "hello.yaml"), "--json")
     report = json.loads(done.stdout)
     assert (report["valid"], report["kind"], report["total_sheets"], report["error_count"]) == (
         True,
@@ -60,16 +61,16 @@ def test_validate_as_json() -> None:
 
 
 def test_what_cannot_be_validated_exits_2(tmp_path: Path) -> None:
-    assert podium("validate", str(tmp_path / "nope.yaml")).returncode == 2
+    assert podium_("validate", str(tmp_path / "nope.yaml")).returncode == 2
     (tmp_path / "broken.yaml").write_text("name: [\n")
-    done = podium("validate", str(tmp_path / "broken.yaml"))
+    done = podium_("validate", str(tmp_path / "broken.yaml"))
     assert done.returncode == 2
     assert "cannot validate" in done.stderr and "not valid YAML" in done.stderr
 
 
 @pytest.mark.skipif(not SHARED_HELLO.exists(), reason="../shared/scores is not here")
 def test_dry_run_prints_the_plan_as_json_with_applicable_rule_counts() -> None:
-    done = podium("run", str(SHARED_HELLO), "--dry-run", "--json")
+    done = podium_("run", str(SHARED_HELLO), "--dry-run", "--json")
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)
     assert list(plan) == ["name", "total_sheets", "sheets"]
@@ -98,7 +99,7 @@ def test_dry_run_prints_the_plan_as_json_with_applicable_rule_counts() -> None:
 
 
 def test_dry_run_shows_the_table_and_the_prompts() -> None:
-    done = podium("run", str(REPO / "examples" / "hello.yaml"), "--dry-run", "--show-prompts")
+    done = podium_("run", str(REPO / "examples" / "hello.yaml"), "--dry-run", "--show-prompts")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[1].split() == [
@@ -118,19 +119,29 @@ def test_dry_run_shows_the_table_and_the_prompts() -> None:
 
 @pytest.mark.skipif(not SHARED_HELLO.exists(), reason="../shared/scores is not here")
 def test_running_a_score_for_an_instrument_not_runnable_yet_says_so_before_starting() -> None:
-    done = podium("run", str(SHARED_HELLO), "--no-start")
+    done = podium_("run", str(SHARED_HELLO), "--no-start")
     assert done.returncode == 2
     assert "sheet 1 plays 'claude-code'" in done.stderr
     assert "cannot run yet" in done.stderr
 
 
+def test_init_writes_a_score_that_runs_as_it_is(tmp_path: Path, podium: User) -> None:
+    assert podium("init", "yes", cwd=tmp_path).returncode == 0  # a YAML word, kept as a name
+    run = podium("run", "yes.yaml", "--wait", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.splitlines()[-1].startswith("job yes completed: 3/3 sheets in ")
+    assert (tmp_path / "yes-workspace" / "step-3.txt").read_text() == (
+        "Step 3 of 3: the three steps\n"
+    )
+
+
 def test_init_writes_a_score_that_validates_and_refuses_to_overwrite(tmp_path: Path) -> None:
-    done = podium("init", "nightly", cwd=tmp_path)
+    done = podium_("init", "nightly", cwd=tmp_path)
     assert done.returncode == 0
     assert done.stdout.splitlines()[0] == "wrote nightly.yaml"
-    validated = podium("validate", "nightly.yaml", "--json", cwd=tmp_path)
+    validated = podium_("validate", "nightly.yaml", "--json", cwd=tmp_path)
     report = json.loads(validated.stdout)
     assert (report["valid"], report["issues"]) == (True, [])
-    again = podium("init", "nightly", cwd=tmp_path)
+    again = podium_("init", "nightly", cwd=tmp_path)
     assert again.returncode == 2 and "already exists" in again.stderr
-    assert podium("init", "bad name", cwd=tmp_path).returncode == 2
+    assert podium_("init", "bad name", cwd=tmp_path).returncode == 2

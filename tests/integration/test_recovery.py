@@ -209,7 +209,7 @@ def test_a_job_whose_score_no_longer_compiles_fails_and_the_others_go_on(
     fine = first.submit(write_score(GATED_CHAIN.replace("./ws", "./other"), "fine.yaml"))
     first.wait_until(lambda: len(lines(tmp_path / "other" / "runs-2.txt")) == 1, 15, "sheet 2")
     first.kill(signal.SIGKILL)
-    first.query("UPDATE job_specs SET score_text = 'name: [' WHERE job_id = ?", broken)
+    first.query("UPDATE job_specs SET snapshot = 'name: [' WHERE job_id = ?", broken)
 
     second = conductors({"kill_grace_seconds": 0.5})
     failed = second.wait_for_job(broken, "failed")
@@ -217,3 +217,29 @@ def test_a_job_whose_score_no_longer_compiles_fails_and_the_others_go_on(
     assert {s["status"] for s in failed["sheets"][1:]} == {"cancelled"}
     (tmp_path / "other" / "go").touch()
     second.wait_for_job(fine, "completed")
+
+
+def test_a_recovered_job_keeps_the_template_it_was_submitted_with(
+    conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    (tmp_path / "steps.j2").write_text(
+        'echo "v1 {{ sheet_num }}" >> log.txt\n'
+        "{% if sheet_num == 1 %}while [ ! -e go ]; do sleep 0.02; done{% endif %}\n"
+    )
+    score = write_score("""
+        name: pinned
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 1, total_items: 2}
+        prompt: {template_file: steps.j2}
+    """)
+    first = conductors({"kill_grace_seconds": 0.5})
+    job = first.submit(score)
+    first.wait_until((tmp_path / "ws" / "log.txt").exists, 15, "sheet 1 to start")
+    first.kill(signal.SIGKILL)
+    (tmp_path / "steps.j2").write_text('echo "v2 {{ sheet_num }}" >> log.txt\n')
+
+    second = conductors({"kill_grace_seconds": 0.5})
+    (tmp_path / "ws" / "go").touch()
+    second.wait_for_job(job, "completed")
+    assert lines(tmp_path / "ws" / "log.txt") == ["v1 1", "v1 1", "v1 2"]

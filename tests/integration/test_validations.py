@@ -6,8 +6,9 @@ from pathlib import Path
 
 from podium.domain.events import Event
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
+from podium.runtime import file_checks
 from podium.runtime.catalog import JobCatalog
-from podium.runtime.file_checks import read_snapshot, take_snapshot
+from podium.runtime.file_checks import Signature, read_snapshot, take_snapshot
 from podium.runtime.layout import Layout
 from podium.runtime.validator import Validator
 
@@ -15,7 +16,7 @@ K = ValidationKind
 
 
 def check_all(
-    rules: list[ValidationRule], workspace: Path, snapshot: dict[str, int | None] | None = None
+    rules: list[ValidationRule], workspace: Path, snapshot: dict[str, Signature] | None = None
 ) -> list[ValidationResult]:
     async def main() -> list[ValidationResult]:
         events: list[Event] = []
@@ -104,10 +105,10 @@ def test_a_failing_stage_stops_later_stages(tmp_path: Path) -> None:
         ValidationRule(K.COMMAND_SUCCEEDS, command="touch first-ran", stage=1),
     ]
     results = check_all(rules, tmp_path)
-    assert [(r.passed, r.detail) for r in results] == [
-        (False, "not checked: a rule of stage 1 failed"),
-        (False, "file not found"),
-        (True, ""),
+    assert [(r.passed, r.checked, r.detail) for r in results] == [
+        (False, False, "not checked: a rule of stage 1 failed"),
+        (False, True, "file not found"),
+        (True, True, ""),
     ]
     assert (tmp_path / "first-ran").exists() and not (tmp_path / "second-ran").exists()
 
@@ -128,3 +129,43 @@ def test_command_succeeds_runs_in_its_folder_and_reports_output(tmp_path: Path) 
 def test_command_succeeds_times_out(tmp_path: Path) -> None:
     slow = ValidationRule(K.COMMAND_SUCCEEDS, command="sleep 30", timeout_seconds=0.2)
     assert check(slow, tmp_path) == ValidationResult(slow, False, "timed out after 0.2s")
+
+
+def test_a_file_that_cannot_be_read_fails_its_rule_without_raising(tmp_path: Path) -> None:
+    (tmp_path / "made.txt").write_text("x")
+    inner = str(tmp_path / "made.txt" / "inner")
+    rules = [
+        ValidationRule(kind, path=inner, pattern="x")
+        for kind in (K.FILE_EXISTS, K.FILE_MODIFIED, K.CONTENT_CONTAINS, K.CONTENT_REGEX)
+    ]
+    take_snapshot(rules, tmp_path / "snapshot.json")
+    results = check_all(rules, tmp_path, read_snapshot(tmp_path / "snapshot.json"))
+    assert [r.passed for r in results] == [False] * 4
+    assert results[1].detail == "unreadable: Not a directory"
+    assert results[2].detail.startswith("cannot read ")
+
+
+def test_a_damaged_snapshot_is_no_snapshot(tmp_path: Path) -> None:
+    (tmp_path / "snapshot.json").write_text('{"trunc')
+    assert read_snapshot(tmp_path / "snapshot.json") == {}
+    (tmp_path / "f").write_text("x")
+    rule = ValidationRule(K.FILE_MODIFIED, path=str(tmp_path / "f"))
+    assert check(rule, tmp_path).detail == "no snapshot was taken before the attempt"
+
+
+def test_a_runaway_regex_fails_instead_of_hanging(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(file_checks, "REGEX_TIMEOUT_SECONDS", 0.2)
+    (tmp_path / "a.txt").write_text("a" * 60 + "!")
+    rule = ValidationRule(K.CONTENT_REGEX, path=str(tmp_path / "a.txt"), pattern="(a|aa)+b")
+    assert check(rule, tmp_path).detail == (
+        "the pattern took longer than 0.2s on the file; simplify it"
+    )
+
+
+def test_a_command_whose_folder_is_missing_says_so(tmp_path: Path) -> None:
+    rule = ValidationRule(
+        K.COMMAND_SUCCEEDS, command="true", working_directory=str(tmp_path / "gone")
+    )
+    assert (
+        check(rule, tmp_path).detail == f"its working directory {tmp_path / 'gone'} does not exist"
+    )

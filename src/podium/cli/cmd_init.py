@@ -1,6 +1,7 @@
 """`podium init [NAME]`: write a starter score that runs as it is, on the `cli` instrument."""
 
 import argparse
+import json
 import re
 from pathlib import Path
 
@@ -15,7 +16,7 @@ STARTER = """\
 # agent do the work, an agent instrument (claude-code, codex-cli, gemini-cli, ...) takes a
 # prompt in plain words instead.
 
-name: {name}
+name: {quoted}
 description: "What this score does, in one line"
 
 # Where the sheets work; relative to this file.
@@ -66,7 +67,8 @@ def main(args: argparse.Namespace) -> int:
     if target.exists() and not args.force:
         raise UserError(f"{target} already exists; choose another name, or --force to overwrite it")
     folder.mkdir(parents=True, exist_ok=True)
-    target.write_text(STARTER.format(name=name), encoding="utf-8")
+    # Quoted, so that a name like 'yes' or '123' stays text in YAML.
+    target.write_text(STARTER.format(name=name, quoted=json.dumps(name)), encoding="utf-8")
     print(f"wrote {target}")
     print(f"run it with:   podium run {target}")
     print(f"check it with: podium validate {target}")

@@ -25,6 +25,8 @@ from podium.score.diagnostics import Severity
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.show_prompts and not args.dry_run:
+        raise UserError("--show-prompts goes with --dry-run")
     path = Path(args.score).absolute()
     score = load_score(path)
     found = check(score, names.known())
@@ -37,10 +39,10 @@ def main(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return exits.USER
-    if args.dry_run:
-        return _dry_run(args, score)
     for line in issues_text([d for d in found if d.severity is Severity.WARNING], color):
         print(line, file=sys.stderr)
+    if args.dry_run:
+        return _dry_run(args, score)
     reason = names.cannot_run({s.num: s.instrument for s in score.plan.sheets})
     if reason is not None:
         raise UserError(f"{path.name}: {reason}")

@@ -88,6 +88,9 @@ def _report(  # noqa: PLR0917 - one call site per outcome, all positional for sy
         if args.verbose:
             print()
             print(plan_table(score, rule_counts(score)))
+            if valid and score.plan.sheets:
+                print("\nsheet 1's prompt:")
+                print(score.prompt(score.plan.sheets[0].num).rstrip("\n"))
     return VALID if valid else INVALID
 
 

@@ -124,7 +124,7 @@ class Engine:
         )
         for sheet in job.sheets.values():
             sheet.updated_at = now
-        out.new_job(job, event.score_text)
+        out.new_job(job, event.snapshot)
         self._start(job, now, out)
         out.effects.append(Reply(event.request, Accepted(job.job_id)))
 

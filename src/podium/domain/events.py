@@ -17,7 +17,7 @@ class JobSubmitted:
     plan: JobPlan
     score_path: str
     workspace: str
-    score_text: str
+    snapshot: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,8 +107,8 @@ class Changes:
         self._attempts: list[AttemptRecord] = []
         self.effects: list[Command] = []
 
-    def new_job(self, job: LiveJob, score_text: str) -> None:
-        self._new[job.job_id] = (job, score_text)
+    def new_job(self, job: LiveJob, snapshot: str) -> None:
+        self._new[job.job_id] = (job, snapshot)
 
     def job(self, job: LiveJob) -> None:
         self._jobs[job.job_id] = job

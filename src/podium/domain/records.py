@@ -34,7 +34,7 @@ class NewJob:
 
     record: JobRecord
     plan: JobPlan
-    score_text: str
+    snapshot: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,5 +96,5 @@ class ActiveJob:
     """A job that was not finished when the conductor stopped, with what it needs to go on."""
 
     job: StoredJob
-    score_text: str
+    snapshot: str
     in_flight: tuple[InFlightAttempt, ...]

@@ -56,13 +56,19 @@ class ValidationResult:
     passed: bool
     detail: str
     """What was found: 'file not found', 'exit code 1: …'. Empty when it passed plainly."""
+    checked: bool = True
+    """False when the rule was not run, because a rule of an earlier stage failed."""
 
 
 def failure_summary(results: Sequence[ValidationResult]) -> str:
     """A one-line account of the failed checks, for errors and status."""
-    failed = [r for r in results if not r.passed]
+    failed = [r for r in results if r.checked and not r.passed]
+    unchecked = sum(1 for r in results if not r.checked)
     first = failed[0]
     text = f"validation failed: {first.rule.summary()}: {first.detail}"
+    extra = []
     if len(failed) > 1:
-        text += f" (and {len(failed) - 1} more of {len(results)} checks)"
-    return text
+        extra.append(f"{len(failed) - 1} more of {len(results)} checks failed")
+    if unchecked:
+        extra.append(f"{unchecked} not checked after it")
+    return text + (f" ({'; '.join(extra)})" if extra else "")

@@ -47,7 +47,9 @@ class CompiledJob(Protocol):
     def workspace(self) -> Path: ...
 
     @property
-    def text(self) -> str: ...
+    def snapshot(self) -> str:
+        """Everything the job needs from its score files, frozen at submission: a restart
+        recompiles the job from it, not from files that may have changed since."""
 
     def work(self, sheet: SheetNum, prompt_file: Path) -> SheetWork:
         """The attempt's work; `prompt_file` will hold the prompt when the process starts."""
@@ -56,5 +58,6 @@ class CompiledJob(Protocol):
 
 
 class Compiler(Protocol):
-    def compile(self, path: Path, text: str | None = None) -> CompiledJob:
-        """Compile the score at `path` (or `text`, as if read from `path`); raise UserError."""
+    def compile(self, path: Path, snapshot: str | None = None) -> CompiledJob:
+        """Compile the score at `path` (or its `snapshot`, as if read from `path`); raise
+        UserError."""

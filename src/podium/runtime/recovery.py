@@ -43,7 +43,7 @@ async def recover(
         record = job.job.record
         problem = None
         try:
-            catalog.add(record.job_id, compiler.compile(Path(record.score_path), job.score_text))
+            catalog.add(record.job_id, compiler.compile(Path(record.score_path), job.snapshot))
         except UserError as exc:
             problem = str(exc)
             log.error("job %s cannot go on: %s", record.job_id, problem)

@@ -83,7 +83,12 @@ class JobService:
         self._catalog.add(job_id, compiled)
         self._inbox.post(
             JobSubmitted(
-                request, job_id, compiled.plan, str(path), str(compiled.workspace), compiled.text
+                request,
+                job_id,
+                compiled.plan,
+                str(path),
+                str(compiled.workspace),
+                compiled.snapshot,
             )
         )
         try:

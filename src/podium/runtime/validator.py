@@ -17,7 +17,7 @@ from podium.domain.events import Event, ValidationsDone
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
 from podium.runtime.attempts import read_tail
 from podium.runtime.catalog import JobCatalog
-from podium.runtime.file_checks import check_file, read_snapshot
+from podium.runtime.file_checks import Signature, check_file, read_snapshot
 from podium.runtime.layout import Layout
 from podium.runtime.process import exit_status, marked_env, signal_group, spawn, stop_group
 
@@ -48,6 +48,8 @@ class Validator:
         )
 
     async def _run(self, cmd: RunValidations) -> None:
+        # The checks themselves never raise (a file that cannot be read fails its rule); an
+        # exception here is a bug, and ends the conductor loudly rather than hang the sheet.
         job = self._catalog.get(cmd.job_id)
 
         def attempt_file(name: str) -> Path:
@@ -68,7 +70,7 @@ class Validator:
         *,
         workspace: Path,
         logs: Callable[[str], Path],
-        snapshot: dict[str, int | None] | None = None,
+        snapshot: dict[str, Signature] | None = None,
         marker: str | None = None,
     ) -> list[ValidationResult]:
         """Every rule's result, in the rules' order, checked stage by stage."""
@@ -78,7 +80,10 @@ class Validator:
             rule = rules[index]
             if failed_stage is not None and rule.stage > failed_stage:
                 results[index] = ValidationResult(
-                    rule, False, f"not checked: a rule of stage {failed_stage} failed"
+                    rule,
+                    False,
+                    f"not checked: a rule of stage {failed_stage} failed",
+                    checked=False,
                 )
                 continue
             log_file = logs(f"validation-{index + 1}.log")
@@ -93,7 +98,7 @@ class Validator:
         workspace: Path,
         log_file: Path,
         marker: str | None = None,
-        snapshot: dict[str, int | None] | None = None,
+        snapshot: dict[str, Signature] | None = None,
     ) -> ValidationResult:
         """One rule's result; a command runs in the workspace with `marker` in its environment."""
         if rule.kind is ValidationKind.COMMAND_SUCCEEDS:
@@ -111,6 +116,8 @@ class Validator:
         assert rule.command is not None
         log_file.parent.mkdir(parents=True, exist_ok=True)
         cwd = Path(rule.working_directory) if rule.working_directory else workspace
+        if not cwd.is_dir():
+            return ValidationResult(rule, False, f"its working directory {cwd} does not exist")
         try:
             child = spawn(
                 ("bash", "-c", rule.command),

@@ -59,6 +59,15 @@ NO_EFFECT: dict[tuple[str, ...], str] = {
 }
 
 
+ACTED_ON_SETTINGS = frozenset(
+    {"model", "timeout_seconds", "timeout_overrides", "working_directory"}
+)
+"""Instrument settings this version uses; the others are for agent instruments."""
+ACTED_ON_BACKEND = frozenset(
+    {"type", "timeout_seconds", "timeout_overrides", "sheet_overrides", "working_directory"}
+)
+
+
 def not_acted_on(score: ScoreModel, source: SourceMap) -> list[Diagnostic]:
     """A warning for each key the score sets that Podium does not act on."""
     found = []
@@ -73,6 +82,17 @@ def not_acted_on(score: ScoreModel, source: SourceMap) -> list[Diagnostic]:
                     severity=Severity.WARNING,
                 )
             )
+    for where, keys in _agent_settings(score):
+        found.append(
+            source.diagnostic(
+                where,
+                f"accepted, not acted on yet: {', '.join(keys)} (settings for agent "
+                "instruments, which this version does not run)",
+                key=True,
+                code="P001",
+                severity=Severity.WARNING,
+            )
+        )
     for path, note in NO_EFFECT.items():
         if _is_set(score, path):
             found.append(
@@ -94,3 +114,32 @@ def _is_set(model: BaseModel, path: tuple[str, ...]) -> bool:
             return False
         current = getattr(current, key)
     return current not in ({}, [], None)
+
+
+def _agent_settings(score: ScoreModel) -> list[tuple[tuple[str | int, ...], list[str]]]:
+    places: list[tuple[tuple[str | int, ...], set[str]]] = [
+        (("instrument_config",), set(score.instrument_config.as_dict())),
+        (("backend",), set(score.backend.model_fields_set - ACTED_ON_BACKEND)),
+    ]
+    places += [
+        (("instruments", a, "config"), set(d.config.as_dict()))
+        for a, d in score.instruments.items()
+    ]
+    places += [
+        (("movements", n, "instrument_config"), set(m.instrument_config.as_dict()))
+        for n, m in score.movements.items()
+    ]
+    places += [
+        (("movements", n, "instrument_fallbacks"), {"instrument_fallbacks"})
+        for n, m in score.movements.items()
+        if m.instrument_fallbacks
+    ]
+    places += [
+        (("sheet", "per_sheet_instrument_config", n), set(c.as_dict()))
+        for n, c in score.sheet.per_sheet_instrument_config.items()
+    ]
+    return [
+        (path, sorted(keys - ACTED_ON_SETTINGS))
+        for path, keys in places
+        if keys - ACTED_ON_SETTINGS
+    ]

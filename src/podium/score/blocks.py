@@ -130,6 +130,16 @@ class ParallelConfig(Block):
     budget_partition: bool = True
     stagger_delay_ms: int = Field(default=0, ge=0, le=5000)
 
+    @field_validator("budget_partition")
+    @classmethod
+    def _partition(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError(
+                "budget_partition: false is not implemented (in Marianne either); "
+                "remove it, or keep the default (true)"
+            )
+        return value
+
 
 class CrossSheetConfig(Block):
     auto_capture_stdout: bool = False

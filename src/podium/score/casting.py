@@ -19,8 +19,6 @@ from podium.score.model import ScoreModel
 class Casting:
     instrument: str
     """The profile name, after alias resolution."""
-    named_as: str
-    """The name the score used (an alias, or the profile itself)."""
     config: Mapping[str, Any]
     fallbacks: tuple[str, ...]
 
@@ -48,7 +46,6 @@ def cast(score: ScoreModel, num: int, stage: int, by_map: Mapping[int, str]) -> 
             name = movement.instrument
             config.update(movement.instrument_config.as_dict())
         name = name or score.instrument or score.backend.type
-    named_as = name
     alias = score.instruments.get(name)
     if alias is not None:
         name = alias.profile
@@ -56,7 +53,7 @@ def cast(score: ScoreModel, num: int, stage: int, by_map: Mapping[int, str]) -> 
     per_sheet = score.sheet.per_sheet_instrument_config.get(num)
     if per_sheet is not None:
         config.update(per_sheet.as_dict())
-    return Casting(name, named_as, config, _fallbacks(score, num, stage))
+    return Casting(name, config, _fallbacks(score, num, stage))
 
 
 def _fallbacks(score: ScoreModel, num: int, stage: int) -> tuple[str, ...]:

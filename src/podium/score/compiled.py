@@ -2,32 +2,26 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from pydantic import ValidationError
 
 from podium.domain.ids import SheetNum
 from podium.domain.plan import JobPlan
-from podium.domain.validation import ValidationKind
 from podium.domain.validation import ValidationRule as Rule
-from podium.score.conditions import Condition, ConditionError, parse_condition
 from podium.score.diagnostics import Diagnostic, ScoreError
 from podium.score.errors_from_model import diagnostics
 from podium.score.expressions import ExpressionError, parse_expression
-from podium.score.model import ScoreModel, ValidationRule
-from podium.score.placeholders import FIELD, expand
+from podium.score.model import ScoreModel
 from podium.score.planner import PlannedSheet, job_plan, plan_sheets
+from podium.score.rules import applicable, check_rules, fill
 from podium.score.template import TemplateProblem, compile_template, render
 from podium.score.variables import (
-    BUILTINS,
     condition_variables,
     prompt_context,
     validation_context,
 )
 from podium.score.yamlsource import SourceMap, load_yaml
-
-DEFAULT_COMMAND_TIMEOUT_SECONDS = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +33,6 @@ class TemplateSource:
     first_line: int
     """The line of `file` on which the template's first line is."""
     column: int
-
-
-@dataclass(frozen=True, slots=True)
-class CheckedRule:
-    config: ValidationRule
-    condition: Condition | None
 
 
 class CompiledScore:
@@ -71,7 +59,13 @@ class CompiledScore:
         except ScoreError as exc:
             problems.extend(exc.diagnostics)
             self.sheets = []
-        self._rules = _check_rules(model, source, problems)
+        sample = (
+            validation_context(self.sheets[0].identity, model.prompt.variables)
+            if self.sheets
+            else {}
+        )
+        self._rules, rule_problems = check_rules(model.validations, source, sample)
+        problems.extend(rule_problems)
         problems.extend(_check_skip_expressions(model, source))
         if problems:
             raise ScoreError(problems)
@@ -79,6 +73,15 @@ class CompiledScore:
 
     def sheet(self, num: int) -> PlannedSheet:
         return self.sheets[num - 1]
+
+    def working_directory(self, num: int) -> Path:
+        """Where the sheet's instrument runs: its `working_directory` setting (relative to the
+        score's folder), the legacy `backend.working_directory`, or the workspace."""
+        chosen = (
+            self.sheet(num).casting.config.get("working_directory")
+            or self.model.backend.working_directory
+        )
+        return (self.path.parent / str(chosen)).resolve() if chosen else self.workspace
 
     def prompt(self, num: SheetNum) -> str:
         """The sheet's rendered template; user variables override built-ins, as in Marianne."""
@@ -94,12 +97,8 @@ class CompiledScore:
         """The rules that apply to the sheet, placeholders filled in; built-ins win over user
         variables."""
         context = validation_context(self.sheet(num).identity, self.model.prompt.variables)
-        numbers = condition_variables(context)
-        return tuple(
-            _rule(rule.config, context, self.workspace)
-            for rule in self._rules
-            if rule.condition is None or rule.condition.holds(numbers)
-        )
+        rules = applicable(self._rules, condition_variables(context))
+        return tuple(fill(rule, context, self.workspace) for rule in rules)
 
     def check(self) -> None:
         """Render every sheet once, so template errors surface before anything runs. The same
@@ -139,67 +138,6 @@ class CompiledScore:
         return render(self._template, context)
 
 
-def _rule(config: ValidationRule, context: dict[str, Any], workspace: Path) -> Rule:
-    def place(path: str | None) -> str | None:
-        if path is None:
-            return None
-        expanded = Path(expand(path, context))
-        return str(expanded if expanded.is_absolute() else workspace / expanded)
-
-    kind = ValidationKind(config.type)
-    return Rule(
-        kind=kind,
-        description=config.description,
-        path=place(config.path),
-        pattern=config.pattern,
-        command=expand(config.command, context, quote=True) if config.command else None,
-        working_directory=place(config.working_directory),
-        timeout_seconds=config.timeout_seconds or DEFAULT_COMMAND_TIMEOUT_SECONDS,
-        stage=config.stage,
-        retry_count=config.retry_count if kind.reads_a_file else 0,
-        retry_delay_ms=config.retry_delay_ms,
-    )
-
-
-def _check_rules(
-    model: ScoreModel, source: SourceMap, problems: list[Diagnostic]
-) -> list[CheckedRule]:
-    """Conditions are parsed and path placeholders checked now, not when a sheet runs."""
-    user = {str(k) for k, v in model.prompt.variables.items() if isinstance(v, str | int | float)}
-    names = frozenset(user | set(BUILTINS))
-    numbers = frozenset(
-        {
-            str(k)
-            for k, v in model.prompt.variables.items()
-            if isinstance(v, int) and not isinstance(v, bool)
-        }
-        | set(BUILTINS) - {"workspace", "instrument_name"}
-    )
-    checked = []
-    for index, rule in enumerate(model.validations):
-        where = ("validations", index)
-        condition = None
-        text = rule.effective_condition
-        if text is not None:
-            try:
-                condition = parse_condition(text, numbers)
-            except ConditionError as exc:
-                key = "condition" if rule.condition is not None else "sheet"
-                problems.append(source.diagnostic((*where, key), str(exc)))
-        for field in ("path", "working_directory"):
-            value = getattr(rule, field)
-            for name in _placeholders(value):
-                if name not in names:
-                    problems.append(
-                        source.diagnostic(
-                            (*where, field),
-                            f"'{{{name}}}' is not a variable; known: {', '.join(sorted(names))}",
-                        )
-                    )
-        checked.append(CheckedRule(rule, condition))
-    return checked
-
-
 def _check_skip_expressions(model: ScoreModel, source: SourceMap) -> list[Diagnostic]:
     problems = []
     for num, text in model.sheet.skip_when.items():
@@ -208,10 +146,6 @@ def _check_skip_expressions(model: ScoreModel, source: SourceMap) -> list[Diagno
         except ExpressionError as exc:
             problems.append(source.diagnostic(("sheet", "skip_when", num), str(exc)))
     return problems
-
-
-def _placeholders(text: str | None) -> list[str]:
-    return FIELD.findall(text) if text else []
 
 
 def _compile(template: TemplateSource | None, problems: list[Diagnostic]) -> jinja2.Template | None:
@@ -274,8 +208,11 @@ def compile_score(text: str, path: Path) -> CompiledScore:
     return compile_data(data, source, text, path)
 
 
-def compile_data(data: object, source: SourceMap, text: str, path: Path) -> CompiledScore:
-    """Compile a score already parsed from YAML."""
+def compile_data(
+    data: object, source: SourceMap, text: str, path: Path, *, template_file_text: str | None = None
+) -> CompiledScore:
+    """Compile a score already parsed from YAML; `template_file_text` stands in for the
+    template file (from a job's snapshot)."""
     if not isinstance(data, dict):
         raise ScoreError(
             [
@@ -302,12 +239,16 @@ def compile_data(data: object, source: SourceMap, text: str, path: Path) -> Comp
     except ValidationError as exc:
         raise ScoreError(diagnostics(exc, source, ScoreModel)) from None
     return CompiledScore(
-        path.absolute(), text, model, source, _template_source(model, source, text, path)
+        path.absolute(),
+        text,
+        model,
+        source,
+        _template_source(model, source, text, path, template_file_text),
     )
 
 
 def _template_source(
-    model: ScoreModel, source: SourceMap, text: str, path: Path
+    model: ScoreModel, source: SourceMap, text: str, path: Path, pinned: str | None
 ) -> TemplateSource | None:
     prompt = model.prompt
     if prompt.template is not None:
@@ -315,6 +256,8 @@ def _template_source(
     if prompt.template_file is None:
         return None
     file = (path.parent / prompt.template_file).resolve()
+    if pinned is not None:
+        return TemplateSource(pinned, str(file), 1, 1)
     try:
         body = file.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -4,9 +4,10 @@
     len(sheets) > 2 and not job.failed
 
 Names allowed: `sheets`, `job`, True/False/None and the functions len, bool, int, str, any, all,
-max, min. Comparisons, `and`/`or`/`not`, attribute access, indexing and `.get(...)` calls are
-allowed; nothing else (no lambdas, comprehensions, imports, dunder attributes). The text is
-parsed into a syntax tree and never handed to `eval`.
+max, min. Comparisons, `and`/`or`/`not`, arithmetic, literal lists, tuples and sets, `x if c
+else y`, attribute access, indexing and `.get(...)` calls are allowed; nothing else (no
+lambdas, comprehensions, imports, dunder attributes, powers). The text is parsed into a syntax
+tree and never handed to `eval`.
 """
 
 import ast
@@ -16,31 +17,12 @@ FUNCTIONS = frozenset({"len", "bool", "int", "str", "any", "all", "max", "min"})
 METHODS = frozenset({"get"})
 
 _ALLOWED = (
-    ast.Expression,
-    ast.BoolOp,
-    ast.And,
-    ast.Or,
-    ast.UnaryOp,
-    ast.Not,
-    ast.USub,
-    ast.Compare,
-    ast.Eq,
-    ast.NotEq,
-    ast.Lt,
-    ast.LtE,
-    ast.Gt,
-    ast.GtE,
-    ast.In,
-    ast.NotIn,
-    ast.Is,
-    ast.IsNot,
-    ast.Name,
-    ast.Load,
-    ast.Constant,
-    ast.Attribute,
-    ast.Subscript,
-    ast.Call,
-)
+    ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd,
+    ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is,
+    ast.IsNot, ast.Name, ast.Load, ast.Constant, ast.Attribute, ast.Subscript, ast.Call,
+    ast.List, ast.Tuple, ast.Set, ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv,
+    ast.Mod, ast.IfExp,
+)  # fmt: skip
 
 
 class ExpressionError(ValueError):

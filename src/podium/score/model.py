@@ -6,7 +6,6 @@ score (ranges, cycles, fan-out) are in `planner.py` and `checks.py`, where they 
 line in question.
 """
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -41,41 +40,45 @@ from podium.score.blocks import (
 DEFAULT_SHEET_TIMEOUT_SECONDS = 1800.0
 """Marianne's default `backend.timeout_seconds`, used when nothing sets a sheet's timeout."""
 
-NATIVE_INSTRUMENTS = ("claude_cli", "anthropic_api", "ollama", "recursive_light")
-"""The instrument names Marianne knows without a profile; `claude_cli` is the default."""
-
 Positive = Annotated[int, Field(ge=1)]
 
 
 class InstrumentSettings(BaseModel):
     """`instrument_config` and its kin: flat settings handed to the instrument.
 
-    The keys Podium understands are typed; any other key is kept and passed on (instruments
-    have their own settings), and `podium validate` points it out in case it is a typo.
+    As in Marianne, any key and value pass through to the instrument. The timeouts are typed,
+    since Podium uses them; `podium validate` points out keys it does not know, in case they
+    are typos.
     """
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    model: str | None = None
-    cli_model: str | None = None
     timeout_seconds: float | None = Field(default=None, gt=0)
     timeout_overrides: dict[Positive, Annotated[float, Field(gt=0)]] | None = None
-    skip_permissions: bool | None = None
-    disable_mcp: bool | None = None
-    allowed_tools: list[str] | None = None
-    working_directory: str | None = None
-    system_prompt_file: str | None = None
-    cli_extra_args: list[str] | None = None
-    output_format: str | None = None
-    api_key_env: str | None = None
-    max_tokens: int | None = Field(default=None, ge=1)
-    temperature: float | None = Field(default=None, ge=0, le=2)
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)
 
 
-KNOWN_INSTRUMENT_SETTINGS = frozenset(InstrumentSettings.model_fields)
+KNOWN_INSTRUMENT_SETTINGS = frozenset(
+    {
+        "model",
+        "cli_model",
+        "timeout_seconds",
+        "timeout_overrides",
+        "skip_permissions",
+        "disable_mcp",
+        "allowed_tools",
+        "working_directory",
+        "system_prompt_file",
+        "cli_extra_args",
+        "output_format",
+        "api_key_env",
+        "max_tokens",
+        "temperature",
+    }
+)
+"""Settings instruments are known to take; `model` and the timeouts matter to the plan."""
 
 
 class InstrumentAlias(Block):
@@ -188,6 +191,15 @@ class SheetConfig(Block):
         default_factory=dict
     )
 
+    @model_validator(mode="after")
+    def _some_items(self) -> "SheetConfig":
+        if self.start_item > self.total_items:
+            raise ValueError(
+                f"start_item ({self.start_item}) is past total_items "
+                f"({self.total_items}); there would be no sheets"
+            )
+        return self
+
     @model_validator(mode="before")
     @classmethod
     def _computed_total(cls, data: Any) -> Any:
@@ -216,13 +228,14 @@ class PromptConfig(Block):
 ValidationType = Literal[
     "file_exists", "file_modified", "content_contains", "content_regex", "command_succeeds"
 ]
-_NEEDS: dict[str, tuple[str, ...]] = {
+RULE_NEEDS: dict[str, tuple[str, ...]] = {
     "file_exists": ("path",),
     "file_modified": ("path",),
     "content_contains": ("path", "pattern"),
     "content_regex": ("path", "pattern"),
     "command_succeeds": ("command",),
 }
+"""The fields each type of rule needs (checked with the rule's location, as V008)."""
 
 
 class ValidationRule(Block):
@@ -238,20 +251,6 @@ class ValidationRule(Block):
     retry_delay_ms: int = Field(default=200, ge=0, le=5000)
     timeout_seconds: float | None = Field(default=None, gt=0)
     sheet: int | None = Field(default=None, ge=1)
-
-    @model_validator(mode="after")
-    def _fields_for_type(self) -> "ValidationRule":
-        missing = [f for f in _NEEDS[self.type] if not (getattr(self, f) or "").strip()]
-        if missing:
-            raise ValueError(f"a {self.type} rule needs {' and '.join(repr(m) for m in missing)}")
-        if self.type == "content_regex":
-            try:
-                re.compile(self.pattern or "", re.MULTILINE)
-            except re.error as exc:
-                raise ValueError(
-                    f"pattern {self.pattern!r} is not a valid regular expression: {exc}"
-                ) from None
-        return self
 
     @property
     def effective_condition(self) -> str | None:

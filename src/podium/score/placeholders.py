@@ -1,22 +1,56 @@
 """`{name}` placeholders in validation paths and commands, as Marianne's scores write them.
 
-Only `{name}` where `name` is a known variable is replaced; anything else in braces (a Python
-dict in an inline script, say) is left as written. In commands, each value is quoted for the
-place it lands in: shell-quoted in plain text, escaped inside double quotes, and spliced out and
-back into single quotes, so that a workspace with a space (or a quote) in its path works inside
-`"{workspace}/out.txt"` as well as bare, and no value can inject shell syntax.
+Paths (and working directories) follow Python's `str.format`, as in Marianne: `{sheet_num:02d}`
+takes a format spec and `{{` is a literal brace; a name that is not a variable is an error when
+the score loads (`check_path`). Commands replace only `{name}` where `name` is a variable, and
+leave anything else in braces (a Python dict in an inline script) as written; each value is
+quoted for the place it lands in: shell-quoted in plain text, escaped inside double quotes, and
+spliced out and back into single quotes, so that a workspace with a space (or a quote) in its
+path works inside `"{workspace}/out.txt"` as well as bare, and no value can inject shell syntax.
 """
 
 import re
 import shlex
+import string
 from collections.abc import Mapping
 
 FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PLAIN, _SINGLE, _DOUBLE = "plain", "single", "double"
+_FORMATTER = string.Formatter()
+
+
+class PlaceholderError(ValueError):
+    pass
+
+
+def expand_path(text: str, values: Mapping[str, object]) -> str:
+    """`text` with its `{name[:spec]}` fields filled from `values`, as `str.format` would."""
+    out: list[str] = []
+    try:
+        for literal, field, spec, conversion in _FORMATTER.parse(text):
+            out.append(literal)
+            if field is None:
+                continue
+            if not _IDENTIFIER.match(field):
+                raise PlaceholderError(
+                    f"'{{{field}}}' is not a placeholder: write a variable's "
+                    "name, like {workspace} or {sheet_num:02d}"
+                )
+            if field not in values:
+                known = ", ".join(sorted(values))
+                raise PlaceholderError(f"'{{{field}}}' is not a variable; known: {known}")
+            value = _FORMATTER.convert_field(values[field], conversion)
+            out.append(format(value, spec or ""))
+    except ValueError as exc:
+        if isinstance(exc, PlaceholderError):
+            raise
+        raise PlaceholderError(f"cannot fill in {text!r}: {exc}") from None
+    return "".join(out)
 
 
 def expand(text: str, values: Mapping[str, object], *, quote: bool = False) -> str:
-    """Fill the known placeholders of `text`; with `quote`, quote them as shell words."""
+    """Fill the known `{name}` placeholders of `text`; with `quote`, quote them as shell words."""
     out: list[str] = []
     scanned, state = 0, _PLAIN
     for match in FIELD.finditer(text):

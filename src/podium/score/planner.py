@@ -14,6 +14,7 @@ from podium.score.diagnostics import Diagnostic, ScoreError
 from podium.score.fanout import ExpandedSheet, expand
 from podium.score.model import ScoreModel, SheetConfig
 from podium.score.variables import SheetIdentity
+from podium.score.wording import count
 from podium.score.yamlsource import SourceMap
 
 
@@ -26,9 +27,12 @@ class ItemRange:
 @dataclass(frozen=True, slots=True)
 class PlannedSheet:
     identity: SheetIdentity
+    voice: int | None
     depends_on: tuple[int, ...]
     casting: Casting
     timeout_seconds: float
+    timeout_from: tuple[str | int, ...]
+    """Where in the score the timeout was set (for messages about it)."""
     description: str | None
 
     @property
@@ -51,7 +55,9 @@ def plan_sheets(score: ScoreModel, source: SourceMap, workspace: str) -> list[Pl
     fan_out = _fan_out(score)
     problems = [
         *_fan_out_problems(score, fan_out, stages, source),
-        *_dependency_problems(score.sheet.dependencies, stages, source),
+        *_dependency_problems(
+            score.sheet.dependencies, stages, source, "stage" if fan_out else "sheet"
+        ),
         *_instrument_problems(score, source),
     ]
     if problems:
@@ -60,7 +66,8 @@ def plan_sheets(score: ScoreModel, source: SourceMap, workspace: str) -> list[Pl
     by_map = instrument_map_index(score)
     planned = []
     for sheet in expanded:
-        items = ranges[sheet.stage - 1] if not fan_out else ItemRange(sheet.stage, sheet.stage)
+        # With fan-out, each sheet is one item: Marianne's sheet_num.
+        items = ranges[sheet.stage - 1] if not fan_out else ItemRange(sheet.num, sheet.num)
         casting = cast(score, sheet.num, sheet.stage, by_map)
         identity = SheetIdentity(
             sheet.num,
@@ -74,12 +81,15 @@ def plan_sheets(score: ScoreModel, source: SourceMap, workspace: str) -> list[Pl
             casting.instrument,
             workspace,
         )
+        timeout, timeout_from = sheet_timeout(score, sheet, casting)
         planned.append(
             PlannedSheet(
                 identity,
+                sheet.voice,
                 sheet.depends_on,
                 casting,
-                sheet_timeout(score, sheet, casting),
+                timeout,
+                timeout_from,
                 score.sheet.descriptions.get(sheet.num),
             )
         )
@@ -93,7 +103,7 @@ def job_plan(score: ScoreModel, sheets: Sequence[PlannedSheet]) -> JobPlan:
             SheetPlan(
                 num=SheetNum(s.num),
                 movement=s.identity.stage,
-                voice=s.identity.instance if s.identity.fan_count > 1 else None,
+                voice=s.voice,
                 voice_count=s.identity.fan_count,
                 instrument=s.casting.instrument,
                 depends_on=tuple(SheetNum(d) for d in s.depends_on),
@@ -108,22 +118,32 @@ def job_plan(score: ScoreModel, sheets: Sequence[PlannedSheet]) -> JobPlan:
     )
 
 
-def sheet_timeout(score: ScoreModel, sheet: ExpandedSheet, casting: Casting) -> float:
+def sheet_timeout(
+    score: ScoreModel, sheet: ExpandedSheet, casting: Casting
+) -> tuple[float, tuple[str | int, ...]]:
     """The most specific setting wins: this sheet's own, then its instrument's, then the
-    score's legacy `backend.timeout_seconds` (1800 s unless set)."""
-    per_sheet = score.sheet.per_sheet_instrument_config.get(sheet.num)
-    override = score.backend.sheet_overrides.get(sheet.num)
+    score's legacy `backend.timeout_seconds` (1800 s unless set). Returns where it came from."""
+    num = sheet.num
+    per_sheet = score.sheet.per_sheet_instrument_config.get(num)
+    override = score.backend.sheet_overrides.get(num)
     overrides = casting.config.get("timeout_overrides") or {}
-    for candidate in (
-        per_sheet.timeout_seconds if per_sheet else None,
-        override.timeout_seconds if override else None,
-        score.backend.timeout_overrides.get(sheet.num),
-        overrides.get(sheet.num),
-        casting.config.get("timeout_seconds"),
-    ):
-        if candidate is not None:
-            return float(candidate)
-    return score.backend.timeout_seconds
+    candidates: list[tuple[float | None, tuple[str | int, ...]]] = [
+        (
+            per_sheet.timeout_seconds if per_sheet else None,
+            ("sheet", "per_sheet_instrument_config", num, "timeout_seconds"),
+        ),
+        (
+            override.timeout_seconds if override else None,
+            ("backend", "sheet_overrides", num, "timeout_seconds"),
+        ),
+        (score.backend.timeout_overrides.get(num), ("backend", "timeout_overrides", num)),
+        (overrides.get(num), ("instrument_config", "timeout_overrides", num)),
+        (casting.config.get("timeout_seconds"), ("instrument_config", "timeout_seconds")),
+    ]
+    for value, path in candidates:
+        if value is not None:
+            return float(value), path
+    return score.backend.timeout_seconds, ("backend", "timeout_seconds")
 
 
 def _fan_out(score: ScoreModel) -> dict[int, int]:
@@ -176,7 +196,7 @@ def _fan_out_problems(
             problems.append(
                 source.diagnostic(
                     path,
-                    f"there is no stage {stage}: the score has {_count(stages, 'stage')}",
+                    f"there is no stage {stage}: the score has {count(stages, 'stage')}",
                     key=True,
                 )
             )
@@ -184,30 +204,29 @@ def _fan_out_problems(
 
 
 def _dependency_problems(
-    dependencies: Mapping[int, Sequence[int]], stages: int, source: SourceMap
+    dependencies: Mapping[int, Sequence[int]], stages: int, source: SourceMap, noun: str
 ) -> list[Diagnostic]:
+    """Dependencies are between stages when the score fans out, else between sheets."""
     where = ("sheet", "dependencies")
+    total = count(stages, noun)
     problems = []
     for num, deps in dependencies.items():
         if num > stages:
             problems.append(
                 source.diagnostic(
-                    (*where, num),
-                    f"there is no sheet {num}: the score has {_count(stages, 'sheet')}",
-                    key=True,
+                    (*where, num), f"there is no {noun} {num}: the score has {total}", key=True
                 )
             )
         for index, dep in enumerate(deps):
             if dep == num:
                 problems.append(
-                    source.diagnostic((*where, num, index), f"sheet {num} cannot depend on itself")
+                    source.diagnostic((*where, num, index), f"{noun} {num} cannot depend on itself")
                 )
             elif dep > stages:
                 problems.append(
                     source.diagnostic(
                         (*where, num, index),
-                        f"sheet {num} depends on sheet {dep}, but the score has "
-                        f"{_count(stages, 'sheet')}",
+                        f"{noun} {num} depends on {noun} {dep}, but the score has {total}",
                     )
                 )
     if problems:
@@ -218,7 +237,7 @@ def _dependency_problems(
         return [
             source.diagnostic(
                 (*where, cycle[0]),
-                f"the dependencies form a cycle: {path}; a sheet can never wait for itself",
+                f"the dependencies form a cycle: {path}; a {noun} can never wait for itself",
                 key=True,
             )
         ]
@@ -248,7 +267,3 @@ def _instrument_problems(score: ScoreModel, source: SourceMap) -> list[Diagnosti
                 )
             first.setdefault(num, name)
     return problems
-
-
-def _count(n: int, noun: str) -> str:
-    return f"1 {noun}" if n == 1 else f"{n} {noun}s"

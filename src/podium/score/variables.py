@@ -78,6 +78,19 @@ class SheetIdentity:
         }
 
 
+class Pending(dict[object, object]):
+    """Outputs of earlier sheets, not known yet: any key reads as empty text, so that a
+    template using `previous_outputs[sheet_num - 1]` can be checked before anything ran."""
+
+    def __missing__(self, key: object) -> str:
+        return ""
+
+
+def plain(variables: Mapping[str | int, Any]) -> dict[str, Any]:
+    """The score's variables that can stand in a path or a command: text and numbers."""
+    return {str(k): v for k, v in variables.items() if isinstance(v, str | int | float)}
+
+
 def prompt_context(
     sheet: SheetIdentity,
     variables: Mapping[str | int, Any],
@@ -86,8 +99,8 @@ def prompt_context(
     thinking_method: str | None,
 ) -> dict[str | int, Any]:
     context: dict[str | int, Any] = {
-        "previous_outputs": {},
-        "previous_files": {},
+        "previous_outputs": Pending(),
+        "previous_files": Pending(),
         "skipped_upstream": [],
         "injected_context": [],
         "injected_skills": [],

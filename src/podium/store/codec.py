@@ -79,6 +79,7 @@ def results_from_json(text: str | None) -> tuple[ValidationResult, ...]:
             ),
             passed=r["passed"],
             detail=r["detail"],
+            checked=r.get("checked", True),
         )
         for r in json.loads(text)
     )
@@ -97,4 +98,5 @@ def _result(r: ValidationResult) -> dict[str, Any]:
         "stage": rule.stage,
         "passed": r.passed,
         "detail": r.detail,
+        "checked": r.checked,
     }

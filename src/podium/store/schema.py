@@ -21,7 +21,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE job_specs (
         job_id     TEXT PRIMARY KEY REFERENCES jobs (job_id) ON DELETE CASCADE,
         plan       TEXT NOT NULL,
-        score_text TEXT NOT NULL
+        snapshot   TEXT NOT NULL
     ) WITHOUT ROWID;
 
     CREATE TABLE sheets (

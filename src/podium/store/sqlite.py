@@ -121,8 +121,8 @@ class SqliteStore:
         for new in p.new_jobs:
             db.execute(_UPSERT_JOB, _job_row(new.record))
             db.execute(
-                "INSERT INTO job_specs (job_id, plan, score_text) VALUES (?,?,?)",
-                (new.record.job_id, plan_to_json(new.plan), new.score_text),
+                "INSERT INTO job_specs (job_id, plan, snapshot) VALUES (?,?,?)",
+                (new.record.job_id, plan_to_json(new.plan), new.snapshot),
             )
         db.executemany(_UPSERT_JOB, [_job_row(j) for j in p.jobs])
         db.executemany(
@@ -236,7 +236,7 @@ class SqliteStore:
     def _active(self, record: JobRecord) -> ActiveJob:
         stored = self._stored(record)
         text = self._db.execute(
-            "SELECT score_text FROM job_specs WHERE job_id = ?", (record.job_id,)
+            "SELECT snapshot FROM job_specs WHERE job_id = ?", (record.job_id,)
         ).fetchone()[0]
         in_flight = []
         for sheet in stored.sheets:

@@ -80,7 +80,7 @@ class EngineHarness:
                 plan=plan,
                 score_path=score_path or f"/scores/{job_id}.yaml",
                 workspace="/workspace",
-                score_text="",
+                snapshot="",
             )
         )
 

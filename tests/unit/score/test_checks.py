@@ -78,10 +78,11 @@ def test_template_checks() -> None:
     )
     text = text.replace("prompt_vars: null\n", "")
     found = {d.code: d.message for d in findings(text)}
+    # 'sheet_nun' breaks rendering (an error, P010); 'x' has a default (a warning, V101).
     assert [d.message for d in findings(text) if d.code == "V101"] == [
-        "undefined variable 'sheet_nun'; did you mean 'sheet_num'?",
-        "undefined variable 'x'; define it in prompt.variables",
+        "undefined variable 'x'; define it in prompt.variables"
     ]
+    assert "'sheet_nun' is undefined" in found["P010"]
     assert found["V202"].startswith("'{workspace}' in the template is Python format syntax")
     shadow = CLEAN.replace(
         '{template: "echo {{ sheet_num }}"}', '{template: "x", variables: {stage: 1}}'
@@ -141,3 +142,43 @@ def test_a_prompt_that_does_not_render_is_an_error() -> None:
     found = [d for d in findings(text) if d.code == "P010"]
     assert [d.message.split(":")[0] for d in found] == ["sheet 1", "sheet 2", "sheet 3"]
     assert {d.severity for d in found} == {Severity.ERROR}
+
+
+def test_timeouts_point_at_where_they_were_set() -> None:
+    text = CLEAN + "backend: {timeout_seconds: 10, timeout_overrides: {3: 20000}}\n"
+    found = {d.code: d for d in findings(text)}
+    assert (found["V103"].path, found["V103"].message) == (
+        "backend.timeout_seconds",
+        "a very short timeout (10s, sheets 1, 2) may stop work that was going fine",
+    )
+    assert (found["V104"].path, found["V104"].message) == (
+        "backend.timeout_overrides.3",
+        "a very long timeout (5.6h, sheet 3) is it needed?",
+    )
+
+
+def test_backend_settings_for_another_backend_are_pointed_out() -> None:
+    text = BASE.replace("instrument: cli\n", "") + (
+        "backend: {type: anthropic_api, skip_permissions: false, max_tokens: 10}\n"
+    )
+    [p004] = [d for d in findings(text) if d.code == "P004"]
+    assert p004.message == (
+        "backend.type is 'anthropic_api', so these settings for another "
+        "backend are ignored: skip_permissions"
+    )
+    assert "P004" in codes(BASE.replace("instrument: cli\n", "") + "backend: {type: mystery}\n")
+
+
+def test_agent_settings_are_listed_as_not_acted_on() -> None:
+    text = CLEAN + "instrument_config: {model: m, skip_permissions: true, timeout_seconds: 90}\n"
+    [found] = [d for d in findings(text) if d.code == "P001"]
+    assert found.message == (
+        "accepted, not acted on yet: skip_permissions (settings for agent "
+        "instruments, which this version does not run)"
+    )
+
+
+def test_a_score_without_any_prompt_is_pointed_out() -> None:
+    assert "P005" in codes(
+        CLEAN.replace('prompt: {template: "echo {{ sheet_num }}"}', "prompt: {variables: {a: 1}}")
+    )

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from podium.domain.ids import SheetNum
 from podium.score.compiled import compile_score, load_score
 from podium.score.diagnostics import ScoreError
 from tests.unit.score.helpers import BASE, compile_text, problems
@@ -119,16 +120,23 @@ def test_a_sheet_given_to_two_instruments_is_refused() -> None:
 
 
 def test_a_bad_regex_is_caught_when_the_score_loads() -> None:
-    [problem] = problems(BASE + "validations:\n  - {type: content_regex, path: x, pattern: '(['}\n")
-    assert problem.startswith(
-        "/scores/demo.yaml:6:5: validations.0: pattern '([' is not a valid regular expression"
+    with pytest.raises(ScoreError) as raised:
+        compile_text(BASE + "validations:\n  - {type: content_regex, path: x, pattern: '(['}\n")
+    [found] = raised.value.diagnostics
+    assert (found.code, str(found)) == (
+        "V007",
+        "/scores/demo.yaml:6:45: validations.0.pattern: '([' is not a valid regular expression: "
+        "unterminated character set at position 1",
     )
 
 
 def test_validation_rules_need_their_fields() -> None:
-    [problem] = problems(BASE + "validations:\n  - {type: content_contains, path: x}\n")
-    assert (
-        problem == "/scores/demo.yaml:6:5: validations.0: a content_contains rule needs 'pattern'"
+    with pytest.raises(ScoreError) as raised:
+        compile_text(BASE + "validations:\n  - {type: content_contains, path: x}\n")
+    [found] = raised.value.diagnostics
+    assert (found.code, str(found)) == (
+        "V008",
+        "/scores/demo.yaml:6:5: validations.0: a content_contains rule needs 'pattern'",
     )
 
 
@@ -270,3 +278,27 @@ def test_yaml_merge_keys_may_override_what_they_merge() -> None:
         prompt: {template: x}
     """)
     assert [s.timeout_seconds for s in score.plan.sheets] == [30.0, 60.0]
+
+
+def test_placeholders_in_paths_take_format_specs_and_report_bad_ones() -> None:
+    score = compile_text(
+        BASE + "workspace: /ws\nvalidations:\n"
+        "  - {type: file_exists, path: 'out-{sheet_num:03d}.md'}\n"
+    )
+    assert [r.path for r in score.validations(SheetNum(2))] == ["/ws/out-002.md"]
+    [problem] = problems(BASE + "validations:\n  - {type: file_exists, path: '{workspace:d}'}\n")
+    assert "validations.0.path: cannot fill in '{workspace:d}'" in problem
+    [problem] = problems(BASE + "validations:\n  - {type: file_exists, path: '{a.b}'}\n")
+    assert "'{a.b}' is not a placeholder" in problem
+
+
+def test_a_score_with_no_items_is_refused() -> None:
+    [problem] = problems(BASE.replace("total_items: 3}", "total_items: 3, start_item: 4}"))
+    assert "start_item (4) is past total_items (3); there would be no sheets" in problem
+
+
+def test_instrument_settings_pass_through_as_marianne_s_do() -> None:
+    score = compile_text(BASE + "instrument_config: {allowed_tools: 'Read,Write', model: 4}\n")
+    assert score.plan.sheets[0].model == "4"
+    [problem] = problems(BASE + "instrument_config: {timeout_seconds: soon}\n")
+    assert "instrument_config.timeout_seconds: input should be a valid number" in problem

@@ -1,10 +1,14 @@
 """Fan-out expansion: the patterns, and invariants over random scores."""
 
+from pathlib import Path
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from podium.domain.ids import SheetNum
 from podium.domain.plan import find_cycle
+from podium.score.compiled import compile_score
+from podium.score.diagnostics import ScoreError
 from podium.score.fanout import expand
 
 
@@ -73,3 +77,34 @@ def test_expansion_keeps_every_stage_and_never_creates_a_cycle(
         count = fan_out.get(stage, 1)
         mine = [s for s in sheets if s.stage == stage]
         assert [s.instance for s in mine] == list(range(1, count + 1))
+
+
+@st.composite
+def any_sheet_block(draw: st.DrawFn) -> str:
+    """A sheet block with any fan-out and any dependencies: forward, self, cyclic, out of range."""
+    stages = draw(st.integers(1, 6))
+    fan_out = draw(st.dictionaries(st.integers(1, stages + 1), st.integers(1, 4), max_size=3))
+    deps = draw(
+        st.dictionaries(
+            st.integers(1, stages + 1), st.lists(st.integers(1, stages + 1), max_size=3), max_size=4
+        )
+    )
+    return (
+        f"sheet: {{size: 1, total_items: {stages}, fan_out: {fan_out or {}}, "
+        f"dependencies: {deps or {}}}}"
+    )
+
+
+@given(any_sheet_block())
+def test_any_sheet_block_either_plans_soundly_or_is_refused_with_a_location(block: str) -> None:
+    text = f"name: f\ninstrument: cli\n{block}\nprompt: {{template: x}}\n"
+    try:
+        score = compile_score(text, Path("/s/f.yaml"))
+    except ScoreError as exc:
+        assert all(d.line == 3 and d.path.startswith("sheet.") for d in exc.diagnostics), exc
+        return
+    nums = [s.num for s in score.plan.sheets]
+    assert nums == list(range(1, len(nums) + 1))
+    assert all(1 <= d <= len(nums) and d != s.num for s in score.plan.sheets for d in s.depends_on)
+    graph = {s.num: list(s.depends_on) for s in score.plan.sheets}
+    assert find_cycle(graph) is None

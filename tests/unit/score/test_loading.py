@@ -86,7 +86,7 @@ def test_every_built_in_reaches_the_template() -> None:
             {{ previous_outputs }} {{ previous_files }} {{ skipped_upstream }}
     """)
     assert score.prompt(SheetNum(3)) == (
-        "3/4 items 2-2 /ws cli stage 2=2 of 3=3 voice 2=2 of 2=2 team high step by step {} {} []"
+        "3/4 items 3-3 /ws cli stage 2=2 of 3=3 voice 2=2 of 2=2 team high step by step {} {} []"
     )
     assert score.prompt(SheetNum(1)).startswith(
         "1/4 items 1-1 /ws cli stage 1=1 of 3=3 voice 1=1 of 1=1"
@@ -246,3 +246,11 @@ def test_a_plan_of_every_sheet_has_what_dry_run_shows() -> None:
         (3, 2, 2, "gemini-cli", "flash", 120.0, ("codex-cli",), None),
         (4, 3, None, "claude-code", "sonnet", 600.0, (), None),
     ]
+
+
+def test_outputs_of_earlier_sheets_can_be_used_before_they_exist() -> None:
+    score = compile_text(
+        BASE.replace('"echo {{ sheet_num }}"', '"[{{ previous_outputs[sheet_num - 1] }}]"')
+    )
+    score.check()
+    assert score.prompt(SheetNum(2)) == "[]"
