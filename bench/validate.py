@@ -1,7 +1,8 @@
 """How long validating a score takes, in process: read, parse, plan, render every sheet, check.
 
-By default the largest shared Marianne score (engineering/quality-triage.yaml, 1,663 lines);
-or any score given. Prints the median and the spread over repeated runs; judges nothing.
+By default the largest shared Marianne score (engineering/quality-triage.yaml, 1,663 lines),
+or examples/hello.yaml where ../shared is not at hand; or any score given. Prints the median
+and the spread over repeated runs; judges nothing.
 
     python bench/validate.py [SCORE] [--runs 20]
 """
@@ -22,7 +23,12 @@ DEFAULT = REPO.parent / "shared/scores/marianne/examples/engineering/quality-tri
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("score", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument(
+        "score",
+        nargs="?",
+        type=Path,
+        default=DEFAULT if DEFAULT.exists() else REPO / "examples" / "hello.yaml",
+    )
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     if not args.score.exists():
