@@ -24,6 +24,7 @@ workspace: ./ws
 instrument: cli
 sheet: {{size: 1, total_items: {sheets}}}
 retry: {{max_retries: 0}}
+pause_between_sheets_seconds: 0
 prompt: {{template: "true"}}
 """
 

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from podium import __version__
-from podium.domain.engine import Engine, Limits
+from podium.domain.engine import Engine
 from podium.domain.errors import (
     InvalidScore,
+    InvalidState,
     JobAlreadyRunning,
     JobNotFound,
     PodiumError,
@@ -32,14 +33,21 @@ from podium.domain.work import SheetWork
 from podium.instruments import cli as cli_instrument
 from podium.instruments import names as instrument_names
 from podium.ipc import protocol
-from podium.ipc.convert import job_info, job_status
+from podium.ipc.convert import job_info, job_status, rate_limit_info
 from podium.ipc.schema import (
+    ClearRateLimitsParams,
     ConductorInfo,
+    ControlResult,
     JobParams,
     JobStatusResult,
     ListParams,
     ListResult,
+    MessageResult,
+    ModifyParams,
     NoParams,
+    PauseParams,
+    RateLimitsResult,
+    ResumeParams,
     SubmitParams,
     SubmitResult,
 )
@@ -53,6 +61,7 @@ from podium.runtime.layout import Layout
 from podium.runtime.loop import EngineLoop, Inbox, Replies
 from podium.runtime.recovery import recover
 from podium.runtime.service import JobService
+from podium.runtime.skip_checks import SkipCommands
 from podium.runtime.validator import Validator
 from podium.score.checks import check
 from podium.score.compiled import CompiledScore, load_score
@@ -65,6 +74,7 @@ log = logging.getLogger("podium.conductor")
 ERROR_CODES: tuple[tuple[type[Exception], int], ...] = (
     (JobNotFound, protocol.JOB_NOT_FOUND),
     (JobAlreadyRunning, protocol.JOB_ALREADY_RUNNING),
+    (InvalidState, protocol.JOB_NOT_RESUMABLE),
     (ShuttingDown, protocol.SHUTTING_DOWN),
     (InvalidScore, protocol.INVALID_SCORE),
     (UserError, protocol.INVALID_PARAMS),
@@ -97,16 +107,22 @@ class ScoreJob:
     def snapshot(self) -> str:
         return freeze(self._score)
 
-    def work(self, sheet: SheetNum, prompt_file: Path) -> SheetWork:
+    def work(
+        self, sheet: SheetNum, prompt_file: Path, completion_of: tuple[str, ...] = ()
+    ) -> SheetWork:
         prompt = self._score.prompt(sheet)
         return SheetWork(
             argv=cli_instrument.command(prompt_file),
             cwd=str(self._score.working_directory(sheet)),
             prompt=prompt,
+            env=cli_instrument.environment(completion_of),
         )
 
     def validations(self, sheet: SheetNum) -> tuple[ValidationRule, ...]:
         return self._score.validations(sheet)
+
+    def skip_command(self, sheet: SheetNum) -> str | None:
+        return self._score.skip_command(sheet)
 
 
 class ScoreCompiler:
@@ -120,7 +136,18 @@ class ScoreCompiler:
         errors = [d for d in check(score, instrument_names.known()) if d.severity is Severity.ERROR]
         if errors:
             raise ScoreError(errors)
-        reason = instrument_names.cannot_run({s.num: s.instrument for s in score.plan.sheets})
+        sheets = score.plan.sheets
+        reason = instrument_names.cannot_run({s.num: s.instrument for s in sheets})
+        if reason is None:
+            fallbacks = {
+                s.num: f for s in sheets for f in s.fallbacks if not instrument_names.runnable(f)
+            }
+            if fallbacks:
+                first = min(fallbacks)
+                reason = (
+                    f"sheet {first} falls back to '{fallbacks[first]}', which this version of "
+                    "Podium cannot run yet"
+                )
         if reason is not None:
             raise UserError(f"{path}: {reason}")
         return ScoreJob(score)
@@ -186,7 +213,7 @@ class Conductor:
             pass
 
     def _build(self, store: SqliteStore, tasks: asyncio.TaskGroup) -> _Parts:
-        engine = Engine(Limits(self.config.max_concurrent_sheets))
+        engine = Engine(self.config.limits())
         inbox, replies, catalog = Inbox(), Replies(), JobCatalog()
         layout = Layout(Path(self.locations.jobs_dir))
         compiler = ScoreCompiler()
@@ -210,6 +237,9 @@ class Conductor:
         validator = Validator(
             catalog=catalog, layout=layout, post=inbox.post, tasks=tasks, kill_grace_seconds=grace
         )
+        skip_checks = SkipCommands(
+            catalog=catalog, layout=layout, post=inbox.post, tasks=tasks, kill_grace_seconds=grace
+        )
         loop = EngineLoop(
             engine=engine,
             store=store,
@@ -217,6 +247,7 @@ class Conductor:
             replies=replies,
             attempts=attempts,
             validator=validator,
+            skip_checks=skip_checks,
             catalog=catalog,
             clock=wall_clock,
         )
@@ -300,14 +331,52 @@ class ConductorApi:
             "job.submit": method(SubmitParams, self.submit),
             "job.status": method(JobParams, self.status),
             "job.list": method(ListParams, self.list),
+            "job.pause": method(PauseParams, self.pause),
+            "job.resume": method(ResumeParams, self.resume),
+            "job.modify": method(ModifyParams, self.modify),
+            "job.cancel": method(JobParams, self.cancel),
             "daemon.status": method(NoParams, self.daemon_status),
+            "daemon.rate_limits": method(NoParams, self.rate_limits),
+            "daemon.clear_rate_limits": method(ClearRateLimitsParams, self.clear_rate_limits),
             "daemon.shutdown": method(NoParams, self.shutdown),
         }
 
     async def submit(self, params: SubmitParams) -> SubmitResult:
-        done = await self._service.submit(params["score_path"], params.get("client_cwd"))
+        start = params.get("start_sheet", 1)
+        if start < 1:
+            raise UserError(f"--start-sheet must be 1 or more, got {start}")
+        done = await self._service.submit(
+            params["score_path"], params.get("client_cwd"), start_sheet=start
+        )
         return SubmitResult(
             job_id=done.job_id, total_sheets=done.total_sheets, workspace=done.workspace
+        )
+
+    async def pause(self, params: PauseParams) -> ControlResult:
+        message = await self._service.pause(params["job_id"], force=params.get("force", False))
+        return ControlResult(job_id=params["job_id"], message=message)
+
+    async def resume(self, params: ResumeParams) -> ControlResult:
+        reload = not params.get("no_reload", False)
+        message = await self._service.resume(params["job_id"], reload=reload)
+        return ControlResult(job_id=params["job_id"], message=message)
+
+    async def modify(self, params: ModifyParams) -> ControlResult:
+        message = await self._service.modify(
+            params["job_id"], params["score_path"], params.get("client_cwd")
+        )
+        return ControlResult(job_id=params["job_id"], message=message)
+
+    async def cancel(self, params: JobParams) -> ControlResult:
+        message = await self._service.cancel(params["job_id"])
+        return ControlResult(job_id=params["job_id"], message=message)
+
+    async def rate_limits(self, _params: NoParams) -> RateLimitsResult:
+        return RateLimitsResult(rate_limits=rate_limit_info(self._service.rate_limits()))
+
+    async def clear_rate_limits(self, params: ClearRateLimitsParams) -> MessageResult:
+        return MessageResult(
+            message=await self._service.clear_rate_limits(params.get("instrument"))
         )
 
     async def status(self, params: JobParams) -> JobStatusResult:
@@ -317,7 +386,7 @@ class ConductorApi:
         limit = params.get("limit", 50)
         if limit < 1:
             raise UserError(f"limit must be at least 1, got {limit}")
-        found = self._service.list(include_finished=params.get("all", False), limit=limit)
+        found = self._service.list_jobs(include_finished=params.get("all", False), limit=limit)
         return ListResult(jobs=[job_info(j) for j in found.jobs], total=found.total)
 
     async def daemon_status(self, _params: NoParams) -> ConductorInfo:
@@ -330,8 +399,11 @@ class ConductorApi:
             state_dir=loc.state_dir,
             log_file=loc.log_file,
             active_jobs=len(self._engine.active_jobs()),
+            running_jobs=self._engine.running_jobs,
+            max_concurrent_jobs=config.max_concurrent_jobs,
             running_sheets=self._engine.in_flight,
             max_concurrent_sheets=config.max_concurrent_sheets,
+            rate_limits=rate_limit_info(self._engine.rate_limits()),
             memory_mb=_rss_mb(),
             state=self._service.state,
         )

@@ -10,9 +10,19 @@ import pytest
 from podium.domain.commands import Persist
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.outcome import AttemptOutcome
-from podium.domain.records import AttemptRecord, JobRecord, NewJob, ProcessInfo, SheetRecord
+from podium.domain.records import (
+    AttemptRecord,
+    JobNote,
+    JobRecord,
+    JobSpec,
+    ProcessInfo,
+    RateLimitRecord,
+    SheetRecord,
+)
 from podium.domain.status import JobStatus, SheetStatus
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
+from podium.store.codec import plan_to_json
+from podium.store.schema import MIGRATIONS
 from podium.store.sqlite import SqliteStore, StoreError
 from podium.testing.harness import make_plan
 
@@ -32,7 +42,8 @@ def job(job_id: str, status: JobStatus = JobStatus.RUNNING, at: float = 100.0) -
 
 
 def submit(store: SqliteStore, record: JobRecord) -> None:
-    store.commit([Persist(new_jobs=(NewJob(record, make_plan(sheets=2), "name: x\n"),))])
+    spec = JobSpec(record.job_id, make_plan(sheets=2), "name: x\n")
+    store.commit([Persist(jobs=(record,), specs=(spec,))])
 
 
 RULE = ValidationRule(ValidationKind.CONTENT_CONTAINS, "has a title", "/w/a.md", "# ")
@@ -139,11 +150,79 @@ def test_taken_ids_match_the_stem_and_its_numbered_runs_only(store: SqliteStore)
 
 def test_a_batch_is_all_or_nothing(store: SqliteStore) -> None:
     submit(store, job("a"))
-    duplicate = NewJob(job("a"), make_plan(sheets=1), "")
+    orphan = JobSpec(JobId("nobody"), make_plan(sheets=1), "")
     with pytest.raises(sqlite3.IntegrityError):
-        store.commit([Persist(jobs=(job("a", JobStatus.FAILED),)), Persist(new_jobs=(duplicate,))])
+        store.commit([Persist(jobs=(job("a", JobStatus.FAILED),)), Persist(specs=(orphan,))])
     stored = store.get_job(JobId("a"))
     assert stored is not None and stored.record.status is JobStatus.RUNNING
+
+
+def test_every_field_of_every_record_survives_the_round_trip(store: SqliteStore) -> None:
+    record = JobRecord(
+        JobId("a"),
+        "plan",
+        "/s/a.yaml",
+        "/w",
+        JobStatus.PAUSED,
+        100.0,
+        2,
+        completed_sheets=1,
+        started_at=101.0,
+        detail="cost limit reached",
+        chain_depth=2,
+        cost=1.25,
+        resume_when_idle=True,
+    )
+    submit(store, record)
+    sheet = SheetRecord(
+        JobId("a"),
+        SheetNum(2),
+        SheetStatus.WAITING,
+        120.0,
+        attempts=3,
+        failures=1,
+        error="validation failed",
+        completions=1,
+        rate_waits=2,
+        fallback=1,
+        due=130.0,
+        wait="completion",
+        failed_checks=("file_exists /w/a.md: not found", "second"),
+        cost=0.5,
+    )
+    store.commit([Persist(sheets=(sheet,))])
+    stored = store.get_job(JobId("a"))
+    assert stored is not None
+    assert stored.record == record
+    assert stored.sheets == (sheet,)
+
+
+def test_a_modify_replaces_the_spec(store: SqliteStore) -> None:
+    submit(store, job("a"))
+    store.commit([Persist(specs=(JobSpec(JobId("a"), make_plan(sheets=5), "name: y\n"),))])
+    stored = store.get_job(JobId("a"))
+    assert stored is not None and stored.plan == make_plan(sheets=5)
+    assert store.snapshot(JobId("a")) == "name: y\n"
+
+
+def test_rate_limit_windows_are_kept_until_cleared(store: SqliteStore) -> None:
+    everyone = RateLimitRecord("claude-code", None, 500.0, "429")
+    opus = RateLimitRecord("claude-code", "opus", 600.0, "usage limit")
+    store.commit([Persist(rate_limits=(everyone, opus))])
+    longer = RateLimitRecord("claude-code", None, 900.0, "429 again")
+    store.commit([Persist(rate_limits=(longer,))])
+    assert store.rate_limits() == [longer, opus]
+    store.commit([Persist(rate_limits_cleared=(("claude-code", None),))])
+    assert store.rate_limits() == [opus]
+
+
+def test_history_comes_back_oldest_first_and_bounded(store: SqliteStore) -> None:
+    submit(store, job("a"))
+    notes = tuple(JobNote(JobId("a"), 100.0 + n, f"note {n}") for n in range(60))
+    store.commit([Persist(notes=notes)])
+    assert store.history(JobId("a"), limit=3) == notes[-3:]
+    stored = store.get_job(JobId("a"))
+    assert stored is not None and stored.history == notes[-50:]
 
 
 def test_sqlite_is_durable_and_versioned(tmp_path: Path) -> None:
@@ -151,7 +230,33 @@ def test_sqlite_is_durable_and_versioned(tmp_path: Path) -> None:
     SqliteStore(path).close()
     with contextlib.closing(sqlite3.connect(path)) as db, db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         db.execute("PRAGMA user_version = 99")
     with pytest.raises(StoreError, match=r"written by a newer Podium \(schema 99"):
         SqliteStore(path)
+
+
+def test_a_database_of_the_first_schema_is_migrated_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "podium.db"
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.executescript(MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
+        db.execute(
+            "INSERT INTO jobs (job_id, name, score_path, workspace, status, submitted_at, "
+            "total_sheets) VALUES ('old', 'plan', '/s/old.yaml', '/w', 'failed', 1.0, 2)"
+        )
+        db.execute(
+            "INSERT INTO job_specs (job_id, plan, snapshot) VALUES ('old', ?, '')",
+            (plan_to_json(make_plan(sheets=2)),),
+        )
+    store = SqliteStore(path)
+    try:
+        stored = store.get_job(JobId("old"))
+        assert stored is not None
+        assert stored.record.status is JobStatus.FAILED
+        assert (stored.record.detail, stored.record.chain_depth, stored.record.cost) == (
+            None,
+            0,
+            0.0,
+        )
+    finally:
+        store.close()

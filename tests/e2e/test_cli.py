@@ -50,8 +50,9 @@ def test_a_failing_job_exits_3_naming_the_sheet_and_why(podium: User, tmp_path: 
         textwrap.dedent("""
         name: broken
         instrument: cli
+        pause_between_sheets_seconds: 0
         sheet: {size: 1, total_items: 2}
-        retry: {max_retries: 0}
+        retry: {max_retries: 0, base_delay_seconds: 0.05, max_completion_attempts: 0}
         prompt:
           template: '{% if sheet_num == 2 %}echo "no network" >&2; exit 9{% endif %}'
     """)

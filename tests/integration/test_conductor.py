@@ -26,6 +26,7 @@ def test_a_score_runs_to_completion_with_its_validations(
         name: greet
         workspace: ./ws
         instrument: cli
+        pause_between_sheets_seconds: 0
         sheet: {size: 2, total_items: 5}
         prompt:
           template: 'echo "items {{ start_item }}-{{ end_item }} of sheet {{ sheet_num }}/{{ total_sheets }}" > out-{{ sheet_num }}.txt'
@@ -56,8 +57,9 @@ def test_a_failing_sheet_is_retried_then_fails_the_job_and_skips_its_dependents(
         name: flaky
         workspace: ./ws
         instrument: cli
+        pause_between_sheets_seconds: 0
         sheet: {size: 1, total_items: 3, dependencies: {3: [1, 2]}}
-        retry: {max_retries: 2}
+        retry: {max_retries: 2, base_delay_seconds: 0.05, max_completion_attempts: 0}
         prompt:
           template: |
             echo run >> runs-{{ sheet_num }}.txt
@@ -82,8 +84,9 @@ def test_exit_code_zero_is_not_success_when_a_validation_fails(
         name: lazy
         workspace: ./ws
         instrument: cli
+        pause_between_sheets_seconds: 0
         sheet: {size: 1, total_items: 1}
-        retry: {max_retries: 1}
+        retry: {max_retries: 1, base_delay_seconds: 0.05, max_completion_attempts: 0}
         prompt: {template: "true"}
         validations:
           - type: file_exists
@@ -109,9 +112,10 @@ def test_a_timeout_stops_the_whole_process_group(
         name: stuck
         workspace: ./ws
         instrument: cli
+        pause_between_sheets_seconds: 0
         instrument_config: {timeout_seconds: 1}
         sheet: {size: 1, total_items: 1}
-        retry: {max_retries: 0}
+        retry: {max_retries: 0, base_delay_seconds: 0.05, max_completion_attempts: 0}
         prompt:
           template: |
             bash -c 'trap "" TERM; echo $$ > grandchild.pid; sleep 300' &
@@ -135,6 +139,8 @@ def test_no_more_sheets_run_at_once_than_the_conductor_allows(
         name: wide
         workspace: ./ws
         instrument: cli
+        pause_between_sheets_seconds: 0
+        parallel: {enabled: true, max_concurrent: 5}
         sheet: {size: 1, total_items: 5, dependencies: {5: [1]}}
         prompt:
           template: |
@@ -167,6 +173,7 @@ def test_the_same_score_cannot_run_twice_at_once(
         name: slow
         workspace: ./ws
         instrument: cli
+        pause_between_sheets_seconds: 0
         sheet: {size: 1, total_items: 1}
         prompt: {template: "while [ ! -e go ]; do sleep 0.02; done"}
     """)
@@ -277,6 +284,7 @@ def test_progress_is_stored_as_sheets_complete(
         name: halfway
         workspace: ./ws
         instrument: cli
+        pause_between_sheets_seconds: 0
         sheet: {size: 1, total_items: 2}
         prompt:
           template: "{% if sheet_num == 2 %}while [ ! -e go ]; do sleep 0.02; done{% endif %}"
@@ -299,6 +307,7 @@ def test_a_script_larger_than_an_argument_may_be_runs(
         name: big
         workspace: ./ws
         instrument: cli
+        pause_between_sheets_seconds: 0
         sheet: {{size: 1, total_items: 1}}
         prompt:
           template: |
@@ -318,8 +327,9 @@ def test_an_attempt_that_cannot_start_says_why(
         name: blocked
         workspace: ./ws
         instrument: cli
+        pause_between_sheets_seconds: 0
         sheet: {size: 1, total_items: 1}
-        retry: {max_retries: 0}
+        retry: {max_retries: 0, base_delay_seconds: 0.05, max_completion_attempts: 0}
         prompt: {template: "true"}
     """)
     done = conductor.wait_for_job(conductor.submit(score), "failed")
@@ -335,8 +345,9 @@ def test_conditions_stages_regexes_and_modification_decide_each_sheet(
         name: judged
         workspace: ./ws
         instrument: cli
+        pause_between_sheets_seconds: 0
         sheet: {size: 1, total_items: 3, fan_out: {2: 2}, dependencies: {2: [1], 3: [2]}}
-        retry: {max_retries: 0}
+        retry: {max_retries: 0, base_delay_seconds: 0.05, max_completion_attempts: 0}
         prompt:
           template: |
             {% if stage == 1 %}printf '# Plan\\n' > plan.md

@@ -15,8 +15,9 @@ GATED_CHAIN = """
     name: gated
     workspace: ./ws
     instrument: cli
+    pause_between_sheets_seconds: 0
     sheet: {size: 1, total_items: 3}
-    retry: {max_retries: 3}
+    retry: {max_retries: 3, base_delay_seconds: 0.05, max_completion_attempts: 0}
     prompt:
       template: |
         echo "run $$" >> runs-{{ sheet_num }}.txt
@@ -76,6 +77,7 @@ def test_a_sheet_killed_while_validating_is_validated_again_not_rerun(
         name: checked
         workspace: ./ws
         instrument: cli
+        pause_between_sheets_seconds: 0
         sheet: {size: 1, total_items: 1}
         prompt: {template: "echo run >> runs.txt"}
         validations:
@@ -159,6 +161,7 @@ def test_processes_left_by_an_attempt_whose_leader_died_are_stopped_at_restart(
         name: leaky
         workspace: ./ws
         instrument: cli
+        pause_between_sheets_seconds: 0
         sheet: {size: 1, total_items: 1}
         prompt:
           template: |
@@ -230,6 +233,7 @@ def test_a_recovered_job_keeps_the_template_it_was_submitted_with(
         name: pinned
         workspace: ./ws
         instrument: cli
+        pause_between_sheets_seconds: 0
         sheet: {size: 1, total_items: 2}
         prompt: {template_file: steps.j2}
     """)

@@ -41,6 +41,10 @@ def main(args: argparse.Namespace) -> int:
         return exits.USER
     for line in issues_text([d for d in found if d.severity is Severity.WARNING], color):
         print(line, file=sys.stderr)
+    if not 1 <= args.start_sheet <= score.plan.total_sheets:
+        raise UserError(
+            f"--start-sheet {args.start_sheet}: the score has sheets 1 to {score.plan.total_sheets}"
+        )
     if args.dry_run:
         return _dry_run(args, score)
     reason = names.cannot_run({s.num: s.instrument for s in score.plan.sheets})
@@ -78,7 +82,8 @@ def _submit(args: argparse.Namespace, path: Path) -> int:
                 file=sys.stderr,
             )
         submitted = conductor.call(
-            "job.submit", {"score_path": str(path), "client_cwd": os.getcwd()}
+            "job.submit",
+            {"score_path": str(path), "client_cwd": os.getcwd(), "start_sheet": args.start_sheet},
         )
         job_id = submitted["job_id"]
         if args.json:

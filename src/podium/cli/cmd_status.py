@@ -7,9 +7,14 @@ import json
 import time
 
 from podium.cli import exits
+from podium.cli.cmd_control import describe_rate_limits
 from podium.cli.connect import client
+from podium.cli.follow import waiting_for
 from podium.cli.output import duration, paint, status_text, table, use_color, when
 from podium.domain.errors import UserError
+
+HISTORY_SHOWN = 8
+"""Notes shown under a job (`--json` has the last 50)."""
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,8 +40,11 @@ def main(args: argparse.Namespace) -> int:
     color = use_color()
     print(
         f"conductor: pid {info['pid']}, up {duration(info['uptime_seconds'])}, "
-        f"{info['running_sheets']} sheet(s) running of at most {info['max_concurrent_sheets']}"
+        f"{info['running_jobs']}/{info['max_concurrent_jobs']} job(s) and "
+        f"{info['running_sheets']}/{info['max_concurrent_sheets']} sheet(s) running"
     )
+    for line in describe_rate_limits(info["rate_limits"]):
+        print(f"  {paint(line, 'yellow', color)}")
     print()
     print("active jobs:" if active["jobs"] else "no active jobs")
     if active["jobs"]:
@@ -86,7 +94,23 @@ def _job_row(job: dict[str, Any], color: bool) -> list[str]:
 
 
 def render_job(job: dict[str, Any], color: bool) -> str:
-    """A job's header, its sheet table, and what went wrong where."""
+    """A job's header, its sheet table, what went wrong where, and its latest history."""
+    plain = [_sheet_row(s, False) for s in job["sheets"]]
+    rows = [_sheet_row(s, color) for s in job["sheets"]] if color else plain
+    return "\n".join(
+        [
+            *_header(job, color),
+            "",
+            table(
+                ["SHEET", "STATUS", "ATTEMPTS", "INSTRUMENT", "AFTER", "DESCRIPTION"], rows, plain
+            ),
+            *_sheet_notes(job["sheets"]),
+            *_history(job["history"]),
+        ]
+    )
+
+
+def _header(job: dict[str, Any], color: bool) -> list[str]:
     lines = [
         f"{paint(job['job_id'], 'bold', color)}  {status_text(job['status'], color)}  "
         f"{job['completed_sheets']}/{job['total_sheets']} sheets completed"
@@ -100,21 +124,37 @@ def render_job(job: dict[str, Any], color: bool) -> str:
         )
     lines.append(f"  score      {job['score_path']}")
     lines.append(f"  workspace  {job['workspace']}")
+    if job["cost"]:
+        lines.append(f"  cost       ${job['cost']:.2f}")
+    if job["detail"]:
+        lines.append(f"  {paint('note', 'yellow', color)}       {job['detail']}")
     if job["error"]:
         lines.append(f"  {paint('error', 'red', color)}      {job['error']}")
-    lines.append("")
-    plain = [_sheet_row(s, False) for s in job["sheets"]]
-    rows = [_sheet_row(s, color) for s in job["sheets"]] if color else plain
-    lines.append(table(["SHEET", "STATUS", "ATTEMPTS", "AFTER", "DESCRIPTION"], rows, plain))
-    problems = [s for s in job["sheets"] if s["error"] and s["status"] != "completed"]
+    lines.extend(
+        f"  {paint('waiting', 'yellow', color)}    {line}"
+        for line in describe_rate_limits(job["rate_limits"])
+    )
+    return lines
+
+
+def _sheet_notes(sheets: list[dict[str, Any]]) -> list[str]:
+    """What each waiting sheet waits for, and each problem with where its logs are."""
+    lines = [f"sheet {s['num']}: {waiting_for(s)}" for s in sheets if s["status"] == "waiting"]
+    problems = [s for s in sheets if s["error"] and s["status"] not in ("completed", "waiting")]
     for sheet in problems[:10]:
-        lines.append("")
-        lines.append(f"sheet {sheet['num']}: {sheet['error']}")
+        lines += ["", f"sheet {sheet['num']}: {sheet['error']}"]
         if sheet["logs"]:
             lines.append(f"  logs: {sheet['logs']}")
     if len(problems) > 10:
         lines.append(f"… and {len(problems) - 10} more sheets with errors (--json shows all)")
-    return "\n".join(lines)
+    return lines
+
+
+def _history(notes: list[dict[str, Any]]) -> list[str]:
+    if not notes:
+        return []
+    shown = notes[-HISTORY_SHOWN:]
+    return ["", "history (latest last):", *(f"  {when(n['at'])}  {n['text']}" for n in shown)]
 
 
 def _sheet_row(sheet: dict[str, Any], color: bool) -> list[str]:
@@ -123,6 +163,7 @@ def _sheet_row(sheet: dict[str, Any], color: bool) -> list[str]:
         str(sheet["num"]),
         status_text(sheet["status"], color),
         f"{sheet['attempts']}/{sheet['max_attempts']}",
+        sheet["instrument"],
         deps,
         sheet["description"] or "",
     ]

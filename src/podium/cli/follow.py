@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from podium.cli import exits
-from podium.cli.output import duration, paint, status_text
+from podium.cli.output import duration, paint, status_text, when
 from podium.domain.status import JobStatus
 from podium.ipc.client import ConductorClient
 
@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 POLL_SECONDS = 0.2
 TERMINAL = frozenset(s.value for s in JobStatus if s.is_terminal)
-_SHOWN = frozenset({"running", "completed", "failed", "skipped", "cancelled"})
+_SHOWN = frozenset({"running", "waiting", "completed", "failed", "skipped", "cancelled"})
+STOPS = TERMINAL | {"paused", "paused_at_chain"}
+"""Statuses at which following ends: nothing more happens without a person."""
 
 
 class Follower:
@@ -51,6 +53,8 @@ class Follower:
             text += f" attempt {sheet['attempts']}/{sheet['max_attempts']}"
             if retried and sheet["error"]:
                 text += f", retrying after: {sheet['error']}"
+        elif status == "waiting":
+            text += f" {waiting_for(sheet)}"
         elif status in ("failed", "skipped") and sheet["error"]:
             text += f" {sheet['error']}"
         print(text, file=self._out, flush=True)
@@ -69,9 +73,21 @@ def follow(
     while True:
         job = conductor.call("job.status", {"job_id": job_id})
         follower.update(job)
-        if job["status"] in TERMINAL:
+        if job["status"] in STOPS:
             return verdict(job, out, color)
         sleep(POLL_SECONDS)
+
+
+def waiting_for(sheet: dict[str, Any]) -> str:
+    """'retry at 14:03:07', 'rate limited until 15:00:00: <why>'."""
+    due = when(sheet["due"]) if sheet["due"] else "soon"
+    match sheet["wait"]:
+        case "rate_limit":
+            return f"rate limited until {due}: {sheet['error']}"
+        case "completion":
+            return f"completion attempt at {due}: {sheet['error']}"
+        case _:
+            return f"retry at {due} after: {sheet['error']}"
 
 
 def verdict(job: dict[str, Any], out: TextIO, color: bool) -> int:
@@ -79,9 +95,19 @@ def verdict(job: dict[str, Any], out: TextIO, color: bool) -> int:
         (job["finished_at"] or time.time()) - (job["started_at"] or job["submitted_at"])
     )
     done = f"{job['completed_sheets']}/{job['total_sheets']} sheets"
-    if job["status"] == "completed":
-        print(f"job {job['job_id']} {status_text('completed', color)}: {done} in {took}", file=out)
+    job_id = job["job_id"]
+    if job["status"] in ("completed", "paused_at_chain"):
+        print(f"job {job_id} {status_text('completed', color)}: {done} in {took}", file=out)
+        if job["status"] == "paused_at_chain":
+            print(f"  it holds its chain: 'podium resume {job_id}' starts the next job", file=out)
         return exits.OK
+    if job["status"] == "paused":
+        print(
+            f"job {job_id} {status_text('paused', color)} ({done}): {job['detail']}; "
+            f"'podium resume {job_id}' goes on",
+            file=out,
+        )
+        return exits.JOB_FAILED
     print(
         f"job {job['job_id']} {status_text(job['status'], color)} after {took} ({done}): "
         f"{job['error']}",

@@ -49,6 +49,14 @@ def _run(p: argparse.ArgumentParser) -> None:
         help="submit and return at once (the default when not on a terminal)",
     )
     p.add_argument(
+        "--start-sheet",
+        "-s",
+        type=int,
+        default=1,
+        metavar="N",
+        help="skip the sheets before sheet N (they count as done for dependencies)",
+    )
+    p.add_argument(
         "--no-start",
         action="store_true",
         help="fail instead of starting the conductor when it is not running",
@@ -93,6 +101,43 @@ def _init(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", "-f", action="store_true", help="overwrite an existing file")
 
 
+def _pause(p: argparse.ArgumentParser) -> None:
+    p.add_argument("job", help="the job id")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="stop the running attempts now (they run again on resume, budget untouched) "
+        "instead of letting them finish",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _resume(p: argparse.ArgumentParser) -> None:
+    p.add_argument("job", help="the job id")
+    p.add_argument(
+        "--no-reload",
+        action="store_true",
+        help="go on with the score the job was submitted with, not the file as it is now",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _modify(p: argparse.ArgumentParser) -> None:
+    p.add_argument("job", help="the job id")
+    p.add_argument("score", help="the new score file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _job(p: argparse.ArgumentParser) -> None:
+    p.add_argument("job", help="the job id")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _clear_rate_limits(p: argparse.ArgumentParser) -> None:
+    p.add_argument("instrument", nargs="?", help="only this instrument's (default: all)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
 def _json_only(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
@@ -123,6 +168,43 @@ COMMANDS: tuple[Command, ...] = (
         "podium.cli.cmd_status:main",
     ),
     ("list", "jobs: the active ones, or all with --all", _list, "podium.cli.cmd_status:list_main"),
+    (
+        "pause",
+        "pause a job: nothing new starts; attempts in flight finish (or stop, with --force)",
+        _pause,
+        "podium.cli.cmd_control:pause",
+    ),
+    (
+        "resume",
+        "resume a paused, failed or cancelled job: unfinished sheets run again, "
+        "completed ones never",
+        _resume,
+        "podium.cli.cmd_control:resume",
+    ),
+    (
+        "modify",
+        "give a job a new score: it pauses, lets attempts in flight finish, resumes on it",
+        _modify,
+        "podium.cli.cmd_control:modify",
+    ),
+    (
+        "cancel",
+        "cancel a job: its running attempts are stopped",
+        _job,
+        "podium.cli.cmd_control:cancel",
+    ),
+    (
+        "rate-limits",
+        "the instruments waiting for a rate limit to end, and until when",
+        _json_only,
+        "podium.cli.cmd_control:rate_limits",
+    ),
+    (
+        "clear-rate-limits",
+        "end rate-limit waits now (all, or one instrument's)",
+        _clear_rate_limits,
+        "podium.cli.cmd_control:clear_rate_limits",
+    ),
     ("start", "start the conductor in the background", _start, "podium.cli.cmd_conductor:start"),
     (
         "stop",

@@ -7,15 +7,28 @@ so an effect never runs for a state that was not saved.
 from dataclasses import dataclass
 
 from podium.domain.ids import JobId, SheetNum
-from podium.domain.records import AttemptRecord, JobRecord, NewJob, SheetRecord
+from podium.domain.policy import Hook
+from podium.domain.records import (
+    AttemptRecord,
+    JobNote,
+    JobRecord,
+    JobSpec,
+    RateLimitRecord,
+    SheetRecord,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Persist:
-    new_jobs: tuple[NewJob, ...] = ()
     jobs: tuple[JobRecord, ...] = ()
+    specs: tuple[JobSpec, ...] = ()
     sheets: tuple[SheetRecord, ...] = ()
     attempts: tuple[AttemptRecord, ...] = ()
+    rate_limits: tuple[RateLimitRecord, ...] = ()
+    """Windows opened or extended."""
+    rate_limits_cleared: tuple[tuple[str, str | None], ...] = ()
+    """(instrument, model) windows that ended early or expired."""
+    notes: tuple[JobNote, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +38,13 @@ class Launch:
     job_id: JobId
     sheet: SheetNum
     attempt: int
+    instrument: str
+    model: str | None
     timeout_seconds: float
+    idle_timeout_seconds: float | None = None
+    """Stop the attempt as stale when it writes nothing for this long."""
+    completion_of: tuple[str, ...] = ()
+    """A completion attempt: the checks the previous attempt failed, to be named to it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +57,59 @@ class RunValidations:
 
 
 @dataclass(frozen=True, slots=True)
-class Accepted:
+class RunSkipCheck:
+    """Run the sheet's `skip_when_command`; the answer comes back as `SkipChecked`."""
+
     job_id: JobId
+    sheet: SheetNum
+    attempt: int
+    """The sheet's attempt count when asked: an answer for another count is stale."""
+
+
+@dataclass(frozen=True, slots=True)
+class Kill:
+    """Stop the attempt's process group (TERM, grace, KILL); its exit still comes back."""
+
+    job_id: JobId
+    sheet: SheetNum
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunHooks:
+    """The job completed: run its `on_success` hooks."""
+
+    job_id: JobId
+    hooks: tuple[Hook, ...]
+    chain_depth: int
+    """The depth a job started by a `run_job` hook gets."""
+
+
+@dataclass(frozen=True, slots=True)
+class SwapScore:
+    """The job now runs on the score it was modified to; the old one is no longer needed."""
+
+    job_id: JobId
+
+
+@dataclass(frozen=True, slots=True)
+class WakeAt:
+    """Send a `Tick` at `at` (epoch seconds), replacing any later wake-up asked before."""
+
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    job_id: JobId | None
+    message: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
     reason: str
+    code: str = "invalid_state"
+    """invalid_state, or already_running (a submission of a score that is running)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +120,21 @@ class Reply:
 
 @dataclass(frozen=True, slots=True)
 class JobEnded:
-    """A job reached a terminal status; the runtime may drop what it cached for it."""
+    """A job left the engine (completed, failed or cancelled); the runtime may drop what it
+    cached for it."""
 
     job_id: JobId
 
 
-Command = Persist | Launch | RunValidations | Reply | JobEnded
+Command = (
+    Persist
+    | Launch
+    | RunValidations
+    | RunSkipCheck
+    | Kill
+    | RunHooks
+    | SwapScore
+    | WakeAt
+    | Reply
+    | JobEnded
+)

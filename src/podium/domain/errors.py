@@ -38,3 +38,7 @@ class JobAlreadyRunning(UserError):
 
 class ShuttingDown(UserError):
     """The conductor is stopping and takes no new work."""
+
+
+class InvalidState(UserError):
+    """The job's status does not allow what was asked (resuming a completed job, say)."""

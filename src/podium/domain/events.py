@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass
 
+from podium.domain.classify import Classified
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.outcome import ExitStatus
 from podium.domain.plan import JobPlan
-from podium.domain.records import AttemptRecord, JobRecord, SheetRecord
+from podium.domain.records import AttemptRecord, JobNote, JobRecord, RateLimitRecord, SheetRecord
 from podium.domain.validation import ValidationResult
 
 
@@ -18,19 +19,24 @@ class JobSubmitted:
     score_path: str
     workspace: str
     snapshot: str
+    start_sheet: int = 1
+    """Sheets before this one are skipped on purpose (`run --start-sheet`)."""
+    chain_depth: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class RecoveredJob:
-    """A job that was active when the conductor last stopped, as the store remembers it."""
+    """A job as the store remembers it: one left unfinished by the last conductor, or a
+    finished one being resumed or modified."""
 
     job: JobRecord
     plan: JobPlan
     sheets: tuple[SheetRecord, ...]
-    attempts: tuple[AttemptRecord, ...]
+    attempts: tuple[AttemptRecord, ...] = ()
     """The latest attempt of each sheet that was running or validating."""
     problem: str | None = None
     """Why the job cannot go on (its score no longer compiles, say); it then fails."""
+    history: tuple[JobNote, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +45,7 @@ class Recovered:
     the attempts still in flight before anything new is dispatched."""
 
     jobs: tuple[RecoveredJob, ...]
+    rate_limits: tuple[RateLimitRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +54,10 @@ class AttemptExited:
     sheet: SheetNum
     attempt: int
     status: ExitStatus
-    output_tail: str = ""
-    """The last lines the process wrote to stderr (or stdout when stderr was empty)."""
+    classified: Classified
+    """What the exit and the output mean (see `podium.domain.classify`)."""
+    cost: float | None = None
+    """What the attempt cost, when the instrument reports it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,4 +78,82 @@ class ValidationsDone:
     results: tuple[ValidationResult, ...]
 
 
-Event = JobSubmitted | Recovered | AttemptExited | AttemptNotLaunched | ValidationsDone
+@dataclass(frozen=True, slots=True)
+class SkipChecked:
+    """The answer of a `RunSkipCheck`."""
+
+    job_id: JobId
+    sheet: SheetNum
+    attempt: int
+    skip: bool
+    detail: str
+    """What the command did ('exited 0', 'timed out after 10s: ran anyway')."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """A time the engine asked for with `WakeAt` has come."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewScore:
+    """A job's score read again from disk (for a resume or a modify)."""
+
+    plan: JobPlan
+    snapshot: str
+    score_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class PauseJob:
+    request: int
+    job_id: JobId
+    force: bool = False
+    """Stop the attempts in flight now; their sheets go back to ready, budget untouched."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeJob:
+    request: int
+    job_id: JobId
+    stored: RecoveredJob | None = None
+    """The job as stored, when it has ended (failed or cancelled) and left the engine."""
+    score: NewScore | None = None
+    """The score reloaded from disk; None keeps the one the job ran with."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModifyJob:
+    request: int
+    job_id: JobId
+    score: NewScore
+    stored: RecoveredJob | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CancelJob:
+    request: int
+    job_id: JobId
+
+
+@dataclass(frozen=True, slots=True)
+class ClearRateLimits:
+    request: int
+    instrument: str | None = None
+    """Only this instrument's windows; None clears them all."""
+
+
+Event = (
+    JobSubmitted
+    | Recovered
+    | AttemptExited
+    | AttemptNotLaunched
+    | ValidationsDone
+    | SkipChecked
+    | Tick
+    | PauseJob
+    | ResumeJob
+    | ModifyJob
+    | CancelJob
+    | ClearRateLimits
+)

@@ -4,14 +4,27 @@ Mutable on purpose and private to the engine: `Engine` changes it and `Changes` 
 changed, so that one `handle` call returns one `Persist` with the final rows.
 """
 
+from collections import deque
 from dataclasses import dataclass, field
 
 from podium.domain.commands import Command, Persist
+from podium.domain.decide import Budget
 from podium.domain.ids import JobId, SheetNum
+from podium.domain.limits import InstrumentKey
 from podium.domain.outcome import ExitStatus
 from podium.domain.plan import JobPlan, SheetPlan
-from podium.domain.records import AttemptRecord, JobRecord, NewJob, SheetRecord
+from podium.domain.records import (
+    AttemptRecord,
+    JobNote,
+    JobRecord,
+    JobSpec,
+    RateLimitRecord,
+    SheetRecord,
+)
 from podium.domain.status import JobStatus, SheetStatus
+
+HISTORY_KEPT = 50
+"""Notes a live job keeps in memory for `status` (the store keeps them all)."""
 
 
 @dataclass(slots=True)
@@ -22,18 +35,57 @@ class LiveSheet:
     unmet: int
     """Dependencies not yet satisfied."""
     attempts: int = 0
-    failures: int = 0
+    budget: Budget = field(default_factory=Budget)
+    fallback: int = 0
+    """Index into the plan's instrument chain."""
     error: str | None = None
     blocked_by: SheetNum | None = None
+    due: float | None = None
+    wait: str | None = None
+    failed_checks: tuple[str, ...] = ()
+    cost: float = 0.0
     attempt_started_at: float = 0.0
     exited_at: float | None = None
     exit: ExitStatus | None = None
+    launched_on: InstrumentKey | None = None
+    """The slot the attempt in flight holds."""
+    checking: bool = False
+    """Its `skip_when_command` is running."""
+    checked: bool = False
+    """Its skip conditions were looked at since it last became ready."""
+    stopping: bool = False
+    """Its attempt in flight is being stopped on purpose (a forced pause)."""
+
+    @property
+    def instrument(self) -> str:
+        return self.plan.chain[self.fallback]
+
+    @property
+    def model(self) -> str | None:
+        """The planned model, on the planned instrument; a fallback runs its default."""
+        return self.plan.model if self.fallback == 0 else None
+
+    @property
+    def key(self) -> InstrumentKey:
+        return (self.instrument, self.model)
+
+    @property
+    def has_fallback(self) -> bool:
+        return self.fallback + 1 < len(self.plan.chain)
 
     @property
     def satisfies_dependents(self) -> bool:
         return self.status is SheetStatus.COMPLETED or (
             self.status is SheetStatus.SKIPPED and self.blocked_by is None
         )
+
+
+@dataclass(slots=True)
+class PendingScore:
+    """A new score for a job, applied once its attempts in flight have ended."""
+
+    plan: JobPlan
+    score_path: str
 
 
 @dataclass(slots=True)
@@ -47,12 +99,26 @@ class LiveJob:
     status: JobStatus
     sheets: dict[SheetNum, LiveSheet]
     dependents: dict[SheetNum, list[SheetNum]]
-    ready: list[SheetNum] = field(default_factory=list)
+    ready: set[SheetNum] = field(default_factory=set)
     started_at: float | None = None
     finished_at: float | None = None
     error: str | None = None
+    detail: str | None = None
+    chain_depth: int = 0
+    cost: float = 0.0
     completed: int = 0
     terminal: int = 0
+    in_flight: int = 0
+    completed_this_run: int = 0
+    """Sheets completed since the job last started or resumed (the hooks' zero-work guard)."""
+    not_before: float = 0.0
+    """Pacing and stagger: no dispatch for this job before then."""
+    stopped_by: SheetNum | None = None
+    """With fail_fast: the sheet whose failure stopped new dispatch."""
+    pending: PendingScore | None = None
+    resume_when_idle: bool = False
+    cost_warned: bool = False
+    history: deque[JobNote] = field(default_factory=lambda: deque(maxlen=HISTORY_KEPT))
 
     def record(self) -> JobRecord:
         return JobRecord(
@@ -67,6 +133,10 @@ class LiveJob:
             started_at=self.started_at,
             finished_at=self.finished_at,
             error=self.error,
+            detail=self.detail,
+            chain_depth=self.chain_depth,
+            cost=self.cost,
+            resume_when_idle=self.resume_when_idle,
         )
 
     def sheet_record(self, sheet: LiveSheet) -> SheetRecord:
@@ -76,9 +146,16 @@ class LiveJob:
             status=sheet.status,
             updated_at=sheet.updated_at,
             attempts=sheet.attempts,
-            failures=sheet.failures,
+            failures=sheet.budget.failures,
             error=sheet.error,
             blocked_by=sheet.blocked_by,
+            completions=sheet.budget.completions,
+            rate_waits=sheet.budget.rate_waits,
+            fallback=sheet.fallback,
+            due=sheet.due,
+            wait=sheet.wait,
+            failed_checks=sheet.failed_checks,
+            cost=sheet.cost,
         )
 
     def failure_summary(self) -> str:
@@ -93,7 +170,7 @@ class LiveJob:
         if len(failed) > 1:
             text += f"; {len(failed) - 1} more sheet(s) failed"
         if skipped:
-            text += f"; {skipped} sheet(s) skipped because a dependency failed"
+            text += f"; {skipped} sheet(s) not run because a sheet failed"
         return text
 
 
@@ -101,17 +178,19 @@ class Changes:
     """What one `handle` call changed: persisted first, then the effects in order."""
 
     def __init__(self) -> None:
-        self._new: dict[JobId, tuple[LiveJob, str]] = {}
         self._jobs: dict[JobId, LiveJob] = {}
+        self._specs: dict[JobId, JobSpec] = {}
         self._sheets: dict[tuple[JobId, SheetNum], tuple[LiveJob, LiveSheet]] = {}
         self._attempts: list[AttemptRecord] = []
+        self._windows: dict[InstrumentKey, RateLimitRecord | None] = {}
+        self._notes: list[JobNote] = []
         self.effects: list[Command] = []
-
-    def new_job(self, job: LiveJob, snapshot: str) -> None:
-        self._new[job.job_id] = (job, snapshot)
 
     def job(self, job: LiveJob) -> None:
         self._jobs[job.job_id] = job
+
+    def spec(self, spec: JobSpec) -> None:
+        self._specs[spec.job_id] = spec
 
     def sheet(self, job: LiveJob, sheet: LiveSheet) -> None:
         self._sheets[(job.job_id, sheet.plan.num)] = (job, sheet)
@@ -119,12 +198,24 @@ class Changes:
     def attempt(self, record: AttemptRecord) -> None:
         self._attempts.append(record)
 
+    def window(self, key: InstrumentKey, record: RateLimitRecord | None) -> None:
+        """A rate-limit window opened (a record) or closed (None)."""
+        self._windows[key] = record
+
+    def note(self, job: LiveJob, at: float, text: str) -> None:
+        note = JobNote(job.job_id, at, text)
+        job.history.append(note)
+        self._notes.append(note)
+
     def commands(self) -> list[Command]:
         persist = Persist(
-            new_jobs=tuple(NewJob(j.record(), j.plan, text) for j, text in self._new.values()),
-            jobs=tuple(j.record() for jid, j in self._jobs.items() if jid not in self._new),
+            jobs=tuple(j.record() for j in self._jobs.values()),
+            specs=tuple(self._specs.values()),
             sheets=tuple(j.sheet_record(s) for j, s in self._sheets.values()),
             attempts=tuple(self._attempts),
+            rate_limits=tuple(r for r in self._windows.values() if r is not None),
+            rate_limits_cleared=tuple(k for k, r in self._windows.items() if r is None),
+            notes=tuple(self._notes),
         )
         if persist == Persist():
             return list(self.effects)

@@ -13,8 +13,14 @@ class AttemptOutcome(StrEnum):
     FAILED = "failed"
     TIMED_OUT = "timed_out"
     CRASHED = "crashed"
+    STALE = "stale"
+    AUTH_FAILED = "auth_failed"
+    CAPACITY = "capacity"
+    RATE_LIMITED = "rate_limited"
     LAUNCH_FAILED = "launch_failed"
     INTERRUPTED = "interrupted"
+    STOPPED = "stopped"
+    """Stopped on purpose: by a cancel, or a forced pause."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +31,8 @@ class ExitStatus:
     signal: int | None = None
     timed_out: bool = False
     timeout_seconds: float | None = None
+    stale: bool = False
+    """Stopped because it wrote nothing for the idle timeout."""
 
 
 def classify_exit(
@@ -42,6 +50,8 @@ def classify_exit(
 
 def describe_exit(status: ExitStatus) -> str:
     """'exit code 2', 'killed by SIGKILL', 'timed out after 30s'."""
+    if status.stale:
+        return f"stopped after {status.timeout_seconds:g}s without output"
     if status.timed_out:
         return f"timed out after {status.timeout_seconds:g}s"
     if status.signal is not None:

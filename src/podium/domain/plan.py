@@ -5,9 +5,11 @@ the shape of the work (numbers, dependencies, budgets), never the prompts.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from podium.domain.classify import ErrorPatterns
 from podium.domain.ids import SheetNum
+from podium.domain.policy import JobPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,17 +21,29 @@ class SheetPlan:
     instrument: str
     depends_on: tuple[SheetNum, ...]
     timeout_seconds: float
-    max_retries: int
     description: str | None = None
     model: str | None = None
     fallbacks: tuple[str, ...] = ()
     """Instruments to move to, in order, when this one cannot do the work."""
+    skip_when: str | None = None
+    """An expression over `sheets` and `job`; true means the sheet is skipped."""
+    skip_when_command: str | None = None
+    """A shell command run before the sheet; exit 0 means the sheet is skipped."""
+    skip_command_timeout: float = 10.0
+
+    @property
+    def chain(self) -> tuple[str, ...]:
+        """The instrument, then its fallbacks."""
+        return (self.instrument, *self.fallbacks)
 
 
 @dataclass(frozen=True, slots=True)
 class JobPlan:
     name: str
     sheets: tuple[SheetPlan, ...]
+    policy: JobPolicy = field(default_factory=JobPolicy)
+    patterns: ErrorPatterns = field(default_factory=ErrorPatterns)
+    """How to recognise rate limits and other failures in an attempt's output."""
 
     @property
     def total_sheets(self) -> int:

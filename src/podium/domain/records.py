@@ -26,15 +26,23 @@ class JobRecord:
     started_at: float | None = None
     finished_at: float | None = None
     error: str | None = None
+    detail: str | None = None
+    """Why a job is paused ('paused by the user', 'cost limit reached: …')."""
+    chain_depth: int = 0
+    """How many `run_job` hooks led to this job (0 for a job a person submitted)."""
+    cost: float = 0.0
+    resume_when_idle: bool = False
+    """Paused for a modify: it resumes on its new score once its attempts in flight end."""
 
 
 @dataclass(frozen=True, slots=True)
-class NewJob:
-    """Written once, when a job is accepted: what the job was asked to do."""
+class JobSpec:
+    """What a job was asked to do: written when it is accepted, replaced by a modify."""
 
-    record: JobRecord
+    job_id: JobId
     plan: JobPlan
     snapshot: str
+    """The score and the files it reads, frozen (see `podium.score.snapshot`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +53,21 @@ class SheetRecord:
     updated_at: float
     attempts: int = 0
     failures: int = 0
-    """Attempts that spent the retry budget."""
+    """Attempts that spent the retry budget (of the current instrument)."""
     error: str | None = None
     blocked_by: SheetNum | None = None
     """Set when the sheet was skipped because this dependency failed."""
+    completions: int = 0
+    rate_waits: int = 0
+    fallback: int = 0
+    """0 while on the planned instrument, then 1, 2… along its fallbacks."""
+    due: float | None = None
+    """While waiting: when it may run again."""
+    wait: str | None = None
+    """While waiting: what for (retry, completion or rate_limit)."""
+    failed_checks: tuple[str, ...] = ()
+    """The checks the last attempt failed, for the completion attempt that follows."""
+    cost: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +85,30 @@ class AttemptRecord:
     signal: int | None = None
     error: str | None = None
     validations: tuple[ValidationResult, ...] = ()
+    instrument: str | None = None
+    model: str | None = None
+    mode: str = "normal"
+    """normal, or completion (told which checks failed last time)."""
+    cost: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitRecord:
+    """A rate-limit window: no attempt of this instrument (and model) starts before `until`."""
+
+    instrument: str
+    model: str | None
+    until: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobNote:
+    """One line of a job's history: a pause, a fallback, a rate-limit wait, a modify."""
+
+    job_id: JobId
+    at: float
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +126,8 @@ class StoredJob:
     record: JobRecord
     plan: JobPlan
     sheets: tuple[SheetRecord, ...]
+    history: tuple[JobNote, ...] = ()
+    """The latest notes, oldest first."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,8 @@ class SheetEvent(StrEnum):
     SKIP = "skip"
     CANCEL = "cancel"
     RESET = "reset"
+    REQUEUE = "requeue"
+    """Stopped on purpose (a forced pause): back to ready, its budget untouched."""
 
 
 _JOB_TERMINAL = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})
@@ -94,8 +96,14 @@ S, SE = SheetStatus, SheetEvent
 _CANCEL = {SE.CANCEL: S.CANCELLED}
 SHEET_TRANSITIONS: dict[SheetStatus, dict[SheetEvent, SheetStatus]] = {
     S.PENDING: {SE.DEPENDENCIES_MET: S.READY, SE.SKIP: S.SKIPPED, **_CANCEL},
-    S.READY: {SE.DISPATCH: S.RUNNING, SE.SKIP: S.SKIPPED, **_CANCEL},
-    S.RUNNING: {SE.EXITED: S.VALIDATING, SE.WAIT: S.WAITING, SE.FAIL: S.FAILED, **_CANCEL},
+    S.READY: {SE.DISPATCH: S.RUNNING, SE.SKIP: S.SKIPPED, SE.RESET: S.PENDING, **_CANCEL},
+    S.RUNNING: {
+        SE.EXITED: S.VALIDATING,
+        SE.WAIT: S.WAITING,
+        SE.FAIL: S.FAILED,
+        SE.REQUEUE: S.READY,
+        **_CANCEL,
+    },
     S.VALIDATING: {
         SE.PASS: S.COMPLETED,
         SE.WAIT: S.WAITING,
@@ -103,7 +111,13 @@ SHEET_TRANSITIONS: dict[SheetStatus, dict[SheetEvent, SheetStatus]] = {
         SE.SKIP: S.SKIPPED,
         **_CANCEL,
     },
-    S.WAITING: {SE.RETRY_DUE: S.READY, SE.FAIL: S.FAILED, SE.SKIP: S.SKIPPED, **_CANCEL},
+    S.WAITING: {
+        SE.RETRY_DUE: S.READY,
+        SE.FAIL: S.FAILED,
+        SE.SKIP: S.SKIPPED,
+        SE.RESET: S.PENDING,
+        **_CANCEL,
+    },
     S.COMPLETED: {},
     S.FAILED: {SE.RESET: S.PENDING},
     S.SKIPPED: {SE.RESET: S.PENDING},

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.plan import JobPlan
-from podium.domain.records import JobRecord, SheetRecord
+from podium.domain.records import JobNote, JobRecord, RateLimitRecord, SheetRecord
 from podium.domain.status import JobStatus, SheetStatus
 
 
@@ -16,6 +16,7 @@ class SheetView:
     movement: int
     voice: int | None
     instrument: str
+    """The instrument it runs on now (a fallback, once it moved)."""
     depends_on: tuple[SheetNum, ...]
     description: str | None
     attempts: int
@@ -23,12 +24,18 @@ class SheetView:
     error: str | None
     blocked_by: SheetNum | None
     updated_at: float
+    due: float | None = None
+    wait: str | None = None
+    cost: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
 class JobView:
     job: JobRecord
     sheets: tuple[SheetView, ...]
+    history: tuple[JobNote, ...] = ()
+    rate_limits: tuple[RateLimitRecord, ...] = ()
+    """Rate-limit windows open on the instruments its unfinished sheets use."""
 
     @property
     def job_id(self) -> JobId:
@@ -39,26 +46,38 @@ class JobView:
         return self.job.status
 
 
-def job_view(job: JobRecord, plan: JobPlan, sheets: Iterable[SheetRecord]) -> JobView:
+def job_view(
+    job: JobRecord,
+    plan: JobPlan,
+    sheets: Iterable[SheetRecord],
+    *,
+    history: tuple[JobNote, ...] = (),
+    rate_limits: tuple[RateLimitRecord, ...] = (),
+) -> JobView:
     """Join a job's record, its plan and its sheet records into what a person reads."""
     by_num = {s.num: s for s in sheets}
+    max_attempts = plan.policy.retry.max_retries + 1
     views = []
     for p in plan.sheets:
         rec = by_num.get(p.num)
+        fallback = min(rec.fallback, len(p.chain) - 1) if rec else 0
         views.append(
             SheetView(
                 num=p.num,
                 status=rec.status if rec else SheetStatus.PENDING,
                 movement=p.movement,
                 voice=p.voice,
-                instrument=p.instrument,
+                instrument=p.chain[fallback],
                 depends_on=p.depends_on,
                 description=p.description,
                 attempts=rec.attempts if rec else 0,
-                max_attempts=p.max_retries + 1,
+                max_attempts=max_attempts,
                 error=rec.error if rec else None,
                 blocked_by=rec.blocked_by if rec else None,
                 updated_at=rec.updated_at if rec else job.submitted_at,
+                due=rec.due if rec else None,
+                wait=rec.wait if rec else None,
+                cost=rec.cost if rec else 0.0,
             )
         )
-    return JobView(job=job, sheets=tuple(views))
+    return JobView(job=job, sheets=tuple(views), history=history, rate_limits=rate_limits)

@@ -24,6 +24,10 @@ def known() -> frozenset[str]:
     return frozenset(BUILTIN) | frozenset(NATIVE)
 
 
+def runnable(name: str) -> bool:
+    return name in RUNNABLE
+
+
 def cannot_run(instruments: dict[int, str]) -> str | None:
     """Why a score whose sheets play `instruments` (sheet → name) cannot run here, if so."""
     blocked = {n: name for n, name in instruments.items() if name not in RUNNABLE}

@@ -1,12 +1,12 @@
 """Domain read models to the wire shapes of `podium.ipc.schema`."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from podium.domain.ids import JobId, SheetNum
-from podium.domain.records import JobRecord
+from podium.domain.records import JobRecord, RateLimitRecord
 from podium.domain.views import JobView
-from podium.ipc.schema import JobInfo, JobStatusResult, SheetInfo
+from podium.ipc.schema import JobInfo, JobStatusResult, NoteInfo, RateLimitInfo, SheetInfo
 
 LogsFor = Callable[[JobId, SheetNum], Path]
 """The folder that holds a sheet's attempt files."""
@@ -23,9 +23,19 @@ def job_info(job: JobRecord) -> JobInfo:
         started_at=job.started_at,
         finished_at=job.finished_at,
         error=job.error,
+        detail=job.detail,
         total_sheets=job.total_sheets,
         completed_sheets=job.completed_sheets,
+        chain_depth=job.chain_depth,
+        cost=job.cost,
     )
+
+
+def rate_limit_info(windows: Iterable[RateLimitRecord]) -> list[RateLimitInfo]:
+    return [
+        RateLimitInfo(instrument=w.instrument, model=w.model, until=w.until, reason=w.reason)
+        for w in windows
+    ]
 
 
 def job_status(view: JobView, logs_for: LogsFor) -> JobStatusResult:
@@ -43,8 +53,16 @@ def job_status(view: JobView, logs_for: LogsFor) -> JobStatusResult:
             error=s.error,
             blocked_by=s.blocked_by,
             updated_at=s.updated_at,
+            due=s.due,
+            wait=s.wait,
+            cost=s.cost,
             logs=str(logs_for(view.job_id, s.num)) if s.attempts else "",
         )
         for s in view.sheets
     ]
-    return JobStatusResult(**job_info(view.job), sheets=sheets)
+    return JobStatusResult(
+        **job_info(view.job),
+        sheets=sheets,
+        history=[NoteInfo(at=n.at, text=n.text) for n in view.history],
+        rate_limits=rate_limit_info(view.rate_limits),
+    )

@@ -20,6 +20,8 @@ INTERNAL_ERROR = -32603
 JOB_NOT_FOUND = -32000
 JOB_ALREADY_RUNNING = -32002
 SHUTTING_DOWN = -32003
+JOB_NOT_RESUMABLE = -32004
+"""The job's status does not allow the request (pause a finished job, resume a running one)."""
 INVALID_SCORE = -32006
 PERMISSION_DENIED = -32007
 
@@ -29,6 +31,7 @@ USER_ERROR_CODES = frozenset(
         JOB_NOT_FOUND,
         JOB_ALREADY_RUNNING,
         SHUTTING_DOWN,
+        JOB_NOT_RESUMABLE,
         INVALID_SCORE,
         METHOD_NOT_FOUND,
     }

@@ -9,6 +9,8 @@ from typing_extensions import TypedDict
 class SubmitParams(TypedDict):
     score_path: str
     client_cwd: NotRequired[str]
+    start_sheet: NotRequired[int]
+    """Skip the sheets before this one (on purpose: they count as done for dependencies)."""
 
 
 class SubmitResult(TypedDict):
@@ -19,6 +21,53 @@ class SubmitResult(TypedDict):
 
 class JobParams(TypedDict):
     job_id: str
+
+
+class PauseParams(TypedDict):
+    job_id: str
+    force: NotRequired[bool]
+    """Stop the running attempts now; their sheets run again on resume."""
+
+
+class ResumeParams(TypedDict):
+    job_id: str
+    no_reload: NotRequired[bool]
+    """Go on with the score the job was submitted with instead of reading it again."""
+
+
+class ModifyParams(TypedDict):
+    job_id: str
+    score_path: str
+    client_cwd: NotRequired[str]
+
+
+class ControlResult(TypedDict):
+    job_id: str
+    message: str
+
+
+class ClearRateLimitsParams(TypedDict):
+    instrument: NotRequired[str]
+
+
+class MessageResult(TypedDict):
+    message: str
+
+
+class RateLimitInfo(TypedDict):
+    instrument: str
+    model: str | None
+    until: float
+    reason: str
+
+
+class RateLimitsResult(TypedDict):
+    rate_limits: list[RateLimitInfo]
+
+
+class NoteInfo(TypedDict):
+    at: float
+    text: str
 
 
 class ListParams(TypedDict):
@@ -43,6 +92,11 @@ class SheetInfo(TypedDict):
     error: str | None
     blocked_by: int | None
     updated_at: float
+    due: float | None
+    """While waiting: when it may run again."""
+    wait: str | None
+    """While waiting: what for (retry, completion, rate_limit)."""
+    cost: float
     logs: str
     """The folder of the sheet's attempts: attempt-<k>.prompt, .stdout.log, .stderr.log."""
 
@@ -57,12 +111,19 @@ class JobInfo(TypedDict):
     started_at: float | None
     finished_at: float | None
     error: str | None
+    detail: str | None
+    """Why the job is paused (by the user, a cost limit, a modify), or holds its chain."""
     total_sheets: int
     completed_sheets: int
+    chain_depth: int
+    cost: float
 
 
 class JobStatusResult(JobInfo):
     sheets: list[SheetInfo]
+    history: list[NoteInfo]
+    rate_limits: list[RateLimitInfo]
+    """Rate-limit windows open on the instruments its unfinished sheets use."""
 
 
 class ListResult(TypedDict):
@@ -78,8 +139,11 @@ class ConductorInfo(TypedDict):
     state_dir: str
     log_file: str
     active_jobs: int
+    running_jobs: int
+    max_concurrent_jobs: int
     running_sheets: int
     max_concurrent_sheets: int
+    rate_limits: list[RateLimitInfo]
     memory_mb: float
     state: str
     """'starting' while unfinished jobs are recovered, then 'ready', then 'stopping'."""

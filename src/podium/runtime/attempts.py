@@ -1,11 +1,21 @@
-"""Running attempts: start the process, enforce its timeout, report how it ended."""
+"""Running attempts: start the process, enforce its timeouts, report how it ended.
+
+Two clocks stop an attempt: its timeout, and with stale detection its idle timeout (nothing
+written to stdout or stderr for that long). What the exit and the output mean is classified
+here, with the job's error patterns, and handed to the engine.
+"""
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Callable
+from datetime import datetime, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from podium.domain.commands import Launch
+from podium.domain.classify import classify
+from podium.domain.commands import Kill, Launch
 from podium.domain.errors import UserError
 from podium.domain.events import AttemptExited, AttemptNotLaunched, Event
 from podium.domain.ids import JobId, SheetNum
@@ -21,6 +31,7 @@ from podium.runtime.process import (
     spawn,
     stop_group,
 )
+from podium.runtime.timing import IdleWatch
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +51,15 @@ class AttemptFiles:
         self.snapshot = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "snapshot.json")
 
     def output_tail(self) -> str:
-        """The end of stderr, or of stdout when stderr is empty."""
-        for path in (self.stderr, self.stdout):
-            text = read_tail(path)
-            if text.strip():
-                return text
-        return ""
+        """The ends of stdout and stderr, stderr last (where errors usually are)."""
+        return "\n".join(t for t in (read_tail(self.stdout), read_tail(self.stderr)) if t.strip())
+
+    def size(self) -> int:
+        total = 0
+        for path in (self.stdout, self.stderr):
+            with contextlib.suppress(OSError):
+                total += path.stat().st_size
+        return total
 
 
 class AttemptRunner:
@@ -74,7 +88,7 @@ class AttemptRunner:
         try:
             files.folder.mkdir(parents=True, exist_ok=True)
             job = self._catalog.get(cmd.job_id)
-            work = job.work(cmd.sheet, files.prompt)
+            work = job.work(cmd.sheet, files.prompt, cmd.completion_of)
             files.prompt.write_text(work.prompt, encoding="utf-8")
             take_snapshot(job.validations(cmd.sheet), files.snapshot)
             cwd = Path(work.cwd)
@@ -82,7 +96,11 @@ class AttemptRunner:
                 cwd.mkdir(parents=True)
             marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
             child = spawn(
-                work.argv, cwd=cwd, stdout=files.stdout, stderr=files.stderr, env=marked_env(marker)
+                work.argv,
+                cwd=cwd,
+                stdout=files.stdout,
+                stderr=files.stderr,
+                env={**marked_env(marker), **work.env},
             )
         except (OSError, UserError) as exc:
             log.warning(
@@ -98,23 +116,42 @@ class AttemptRunner:
         key = (cmd.job_id, cmd.sheet, cmd.attempt)
         self._running[key] = child
         self._tasks.create_task(
-            self._watch(key, cmd.timeout_seconds, child, files),
+            self._watch(key, cmd, child, files),
             name=f"attempt {cmd.job_id}/{cmd.sheet}/{cmd.attempt}",
         )
 
-    async def _watch(
-        self, key: AttemptKey, timeout: float, child: Child, files: AttemptFiles
-    ) -> None:
-        timed_out = False
-        try:
-            code = await asyncio.wait_for(child.wait(), timeout)
-        except TimeoutError:
-            timed_out = True
-            log.info(
-                "attempt %s/%s/%s timed out after %gs; stopping its process group", *key, timeout
-            )
+    def kill(self, cmd: Kill) -> None:
+        """Stop a running attempt on purpose; its exit is reported as usual."""
+        key = (cmd.job_id, cmd.sheet, cmd.attempt)
+        child = self._running.get(key)
+        if child is None:
+            return
+        log.info("stopping attempt %s/%s/%s on request", *key)
+        self._tasks.create_task(
+            stop_group(child.info.pgid, self._grace, leader=child), name=f"stop {key}"
+        )
+
+    async def _watch(self, key: AttemptKey, cmd: Launch, child: Child, files: AttemptFiles) -> None:
+        timeout, idle = cmd.timeout_seconds, cmd.idle_timeout_seconds
+        watch = IdleWatch(idle, files.size, time.monotonic()) if idle else None
+        exited = asyncio.ensure_future(child.wait())
+        timed_out = stale = False
+        deadline = time.monotonic() + timeout
+        while not exited.done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                log.info("attempt %s/%s/%s timed out after %gs; stopping it", *key, timeout)
+                break
+            step = min(remaining, watch.step) if watch else remaining
+            await asyncio.wait({exited}, timeout=step)
+            if watch is not None and not exited.done() and watch.silent(time.monotonic()):
+                stale = True
+                log.info("attempt %s/%s/%s wrote nothing for %gs; stopping it", *key, idle)
+                break
+        if not exited.done():
             await stop_group(child.info.pgid, self._grace, leader=child)
-            code = await child.wait()
+        code = await exited
         if group_exists(child.info.pgid):
             # No process of an attempt may outlive it (a sheet that starts a service for later
             # sheets must detach it with setsid).
@@ -122,10 +159,15 @@ class AttemptRunner:
             await stop_group(child.info.pgid, min(self._grace, 2.0))
         del self._running[key]
         status = exit_status(
-            code, timed_out=timed_out, timeout_seconds=timeout if timed_out else None
+            code,
+            timed_out=timed_out,
+            timeout_seconds=timeout if timed_out else (idle if stale else None),
+            stale=stale,
         )
-        tail = files.output_tail() if code != 0 or timed_out else ""
-        self._post(AttemptExited(*key, status, tail))
+        output = files.output_tail() if code != 0 or timed_out or stale else ""
+        patterns = self._catalog.get(cmd.job_id).plan.patterns
+        result = classify(status, output, patterns, time.time(), time_zone)
+        self._post(AttemptExited(*key, status, result))
 
     async def stop_all(self) -> None:
         """Stop every running attempt's process group (at shutdown)."""
@@ -133,6 +175,16 @@ class AttemptRunner:
         if children:
             log.info("stopping %d running attempt(s)", len(children))
         await asyncio.gather(*(stop_group(c.info.pgid, self._grace, leader=c) for c in children))
+
+
+def time_zone(name: str) -> tzinfo | None:
+    """A time zone by name; '' is the conductor's local zone."""
+    if not name:
+        return datetime.now().astimezone().tzinfo
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def read_tail(path: Path, limit: int = TAIL_BYTES) -> str:

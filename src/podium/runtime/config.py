@@ -6,15 +6,48 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from podium.domain.errors import UserError
+from podium.domain.limits import Limits
+
+
+class InstrumentLimit(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_concurrent: int | None = Field(default=None, ge=1, le=1000)
+    """Attempts on this instrument at once (4 when unset)."""
+    models: dict[str, int] = Field(default_factory=dict)
+    """Attempts at once per model; a model with a cap is not counted against the instrument's."""
 
 
 class ConductorConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    max_concurrent_jobs: int = Field(default=15, ge=1, le=1000)
+    """Jobs running at once; more wait, queued (a paused job holds no place)."""
     max_concurrent_sheets: int = Field(default=10, ge=1, le=1000)
     """Attempts running (or being validated) at once, across all jobs."""
+    job_timeout_seconds: float = Field(default=86400.0, ge=60)
+    """A job that runs longer than this (paused time aside) fails."""
     kill_grace_seconds: float = Field(default=10.0, ge=0, le=600)
     """How long a process group gets between SIGTERM and SIGKILL."""
+    instruments: dict[str, InstrumentLimit] = Field(default_factory=dict)
+    """Concurrency caps per instrument and per model."""
+
+    def limits(self) -> Limits:
+        return Limits(
+            max_concurrent_jobs=self.max_concurrent_jobs,
+            max_concurrent_sheets=self.max_concurrent_sheets,
+            job_timeout_seconds=self.job_timeout_seconds,
+            instrument_caps={
+                name: limit.max_concurrent
+                for name, limit in self.instruments.items()
+                if limit.max_concurrent is not None
+            },
+            model_caps={
+                (name, model): cap
+                for name, limit in self.instruments.items()
+                for model, cap in limit.models.items()
+            },
+        )
 
 
 def load_config(path: Path, *, explicit: bool = False) -> ConductorConfig:

@@ -11,14 +11,19 @@ from podium.domain.commands import (
     Accepted,
     Command,
     JobEnded,
+    Kill,
     Launch,
     Persist,
     Rejected,
     Reply,
+    RunHooks,
+    RunSkipCheck,
     RunValidations,
+    SwapScore,
+    WakeAt,
 )
 from podium.domain.engine import Engine
-from podium.domain.events import Event
+from podium.domain.events import Event, Tick
 from podium.runtime.catalog import JobCatalog
 
 log = logging.getLogger(__name__)
@@ -34,9 +39,15 @@ class Committer(Protocol):
 class Launcher(Protocol):
     def launch(self, cmd: Launch) -> None: ...
 
+    def kill(self, cmd: Kill) -> None: ...
+
 
 class Checker(Protocol):
     def start(self, cmd: RunValidations) -> None: ...
+
+
+class SkipChecker(Protocol):
+    def start(self, cmd: RunSkipCheck) -> None: ...
 
 
 class Inbox:
@@ -92,6 +103,7 @@ class EngineLoop:
         replies: Replies,
         attempts: Launcher,
         validator: Checker,
+        skip_checks: SkipChecker,
         catalog: JobCatalog,
         clock: Callable[[], float],
     ) -> None:
@@ -101,9 +113,11 @@ class EngineLoop:
         self._replies = replies
         self._attempts = attempts
         self._validator = validator
+        self._skip_checks = skip_checks
         self._catalog = catalog
         self._clock = clock
         self._launching = True
+        self._timer: asyncio.TimerHandle | None = None
 
     async def run(self) -> None:
         """Handle events until cancelled."""
@@ -119,6 +133,8 @@ class EngineLoop:
         sheets concerned stay running or validating in the store, and the next start picks
         them up."""
         self._launching = False
+        if self._timer is not None:
+            self._timer.cancel()
 
     def handle(self, batch: list[Event]) -> None:
         """Decide, persist, then act: nothing here awaits, so no reader sees a half-step."""
@@ -131,7 +147,7 @@ class EngineLoop:
         for command in commands:
             self._apply(command)
 
-    def _apply(self, command: Command) -> None:
+    def _apply(self, command: Command) -> None:  # noqa: C901, PLR0912 - a dispatch table
         match command:
             case Persist():
                 pass
@@ -141,6 +157,24 @@ class EngineLoop:
             case RunValidations():
                 if self._launching:
                     self._validator.start(command)
+            case RunSkipCheck():
+                if self._launching:
+                    self._skip_checks.start(command)
+            case Kill():
+                self._attempts.kill(command)
+            case WakeAt():
+                self._wake_at(command.at)
+            case SwapScore():
+                self._catalog.promote(command.job_id)
+            case RunHooks():
+                for hook in command.hooks:
+                    log.warning(
+                        "job %s completed: its on_success %s hook (%s) is not run by this "
+                        "version of Podium",
+                        command.job_id,
+                        hook.type,
+                        hook.job_path or hook.command,
+                    )
             case Reply():
                 self._replies.resolve(command)
             case JobEnded():
@@ -148,3 +182,13 @@ class EngineLoop:
                 log.info("job %s ended", command.job_id)
             case _:
                 assert_never(command)
+
+    def _wake_at(self, at: float) -> None:
+        """One timer for the whole engine: a new wake-up replaces the one before (the engine
+        asks again for anything later once it has been woken)."""
+        if not self._launching:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        delay = max(0.0, at - self._clock())
+        self._timer = asyncio.get_running_loop().call_later(delay, self._inbox.post, Tick())

@@ -11,7 +11,13 @@ from typing import Protocol
 from podium.domain.commands import Persist
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.plan import JobPlan
-from podium.domain.records import ActiveJob, JobRecord, ProcessInfo, StoredJob
+from podium.domain.records import (
+    ActiveJob,
+    JobRecord,
+    ProcessInfo,
+    RateLimitRecord,
+    StoredJob,
+)
 from podium.domain.status import JobStatus
 from podium.domain.validation import ValidationRule
 from podium.domain.work import SheetWork
@@ -26,6 +32,10 @@ class Store(Protocol):
     ) -> None: ...
 
     def get_job(self, job_id: JobId) -> StoredJob | None: ...
+
+    def snapshot(self, job_id: JobId) -> str | None: ...
+
+    def rate_limits(self) -> list[RateLimitRecord]: ...
 
     def list_jobs(self, *, statuses: Sequence[JobStatus] | None, limit: int) -> list[JobRecord]: ...
 
@@ -51,10 +61,16 @@ class CompiledJob(Protocol):
         """Everything the job needs from its score files, frozen at submission: a restart
         recompiles the job from it, not from files that may have changed since."""
 
-    def work(self, sheet: SheetNum, prompt_file: Path) -> SheetWork:
-        """The attempt's work; `prompt_file` will hold the prompt when the process starts."""
+    def work(
+        self, sheet: SheetNum, prompt_file: Path, completion_of: tuple[str, ...] = ()
+    ) -> SheetWork:
+        """The attempt's work; `prompt_file` will hold the prompt when the process starts.
+        `completion_of` names the checks the previous attempt failed (a completion attempt)."""
 
     def validations(self, sheet: SheetNum) -> tuple[ValidationRule, ...]: ...
+
+    def skip_command(self, sheet: SheetNum) -> str | None:
+        """The sheet's `skip_when_command`, placeholders filled in (values shell-quoted)."""
 
 
 class Compiler(Protocol):

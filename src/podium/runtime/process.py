@@ -153,12 +153,16 @@ def group_exists(pgid: int) -> bool:
 
 
 def exit_status(
-    returncode: int, *, timed_out: bool = False, timeout_seconds: float | None = None
+    returncode: int,
+    *,
+    timed_out: bool = False,
+    timeout_seconds: float | None = None,
+    stale: bool = False,
 ) -> ExitStatus:
     """Popen's return code (negative for a signal) as an `ExitStatus`."""
     if returncode < 0:
-        return ExitStatus(None, -returncode, timed_out, timeout_seconds)
-    return ExitStatus(returncode, None, timed_out, timeout_seconds)
+        return ExitStatus(None, -returncode, timed_out, timeout_seconds, stale)
+    return ExitStatus(returncode, None, timed_out, timeout_seconds, stale)
 
 
 async def wait_group_gone(pgid: int, timeout: float, poll: float = 0.02) -> bool:

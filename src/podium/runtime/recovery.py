@@ -1,8 +1,9 @@
 """Picking up after a conductor that stopped, cleanly or not.
 
 Every unfinished job is compiled again from the score text it was submitted with and handed
-back to the engine in one `Recovered` event. Before that, every process left from an attempt or
-a validation that was in flight is stopped, so that a sheet never has two live processes: it is
+back to the engine in one `Recovered` event, with the rate-limit windows still open. Before
+that, every process left from an attempt or a validation that was in flight is stopped, so
+that a sheet never has two live processes: it is
 found by its recorded pid *and* start time (never by a bare pid), and by the marker in its
 environment when the conductor died before recording it. The engine then records those
 attempts as interrupted and runs them again.
@@ -35,7 +36,10 @@ async def recover(
 ) -> int:
     """Queue the unfinished jobs for the engine; return how many there were."""
     active = store.load_active()
+    windows = tuple(store.rate_limits())
     if not active:
+        if windows:
+            inbox.post(Recovered((), windows))
         return 0
     await _stop_leftovers(active, layout, kill_grace_seconds)
     jobs = []
@@ -48,8 +52,10 @@ async def recover(
             problem = str(exc)
             log.error("job %s cannot go on: %s", record.job_id, problem)
         attempts = tuple(a.record for a in job.in_flight)
-        jobs.append(RecoveredJob(record, job.job.plan, job.job.sheets, attempts, problem))
-    inbox.post(Recovered(tuple(jobs)))
+        jobs.append(
+            RecoveredJob(record, job.job.plan, job.job.sheets, attempts, problem, job.job.history)
+        )
+    inbox.post(Recovered(tuple(jobs), windows))
     log.info("recovered %d unfinished job(s)", len(jobs))
     return len(jobs)
 

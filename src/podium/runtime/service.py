@@ -1,20 +1,42 @@
-"""What the conductor's methods do: submit a score, report on jobs and on itself."""
+"""What the conductor's methods do: submit a score, control a job, report on jobs and on itself.
+
+Each request that changes a job becomes one event for the engine, and the caller waits for the
+engine's answer. Reading score files and the store happens here, before the event is posted;
+the engine only decides.
+"""
 
 import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from podium.domain.commands import Rejected
+from podium.domain.commands import Accepted, Rejected
 from podium.domain.engine import Engine
-from podium.domain.errors import JobAlreadyRunning, JobNotFound, ShuttingDown
-from podium.domain.events import JobSubmitted
+from podium.domain.errors import (
+    InvalidState,
+    JobAlreadyRunning,
+    JobNotFound,
+    ShuttingDown,
+    UserError,
+)
+from podium.domain.events import (
+    CancelJob,
+    ClearRateLimits,
+    Event,
+    JobSubmitted,
+    ModifyJob,
+    NewScore,
+    PauseJob,
+    RecoveredJob,
+    ResumeJob,
+)
 from podium.domain.ids import JobId
-from podium.domain.records import JobRecord
+from podium.domain.records import JobRecord, RateLimitRecord
 from podium.domain.views import JobView, job_view
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.loop import Inbox, Replies
-from podium.runtime.ports import Compiler, Store
+from podium.runtime.ports import CompiledJob, Compiler, Store
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -61,44 +83,94 @@ class JobService:
         return "ready" if self._open.is_set() else "starting"
 
     def open(self) -> None:
-        """Take submissions: the jobs of the previous run are back in the engine."""
+        """Take requests: the jobs of the previous run are back in the engine."""
         self._open.set()
 
     def close(self) -> None:
         self._closed = True
 
-    async def submit(self, score_path: str, client_cwd: str | None) -> Submitted:
-        # Until recovery is done, a submission waits: the engine must know the unfinished
-        # jobs first, or it could not tell that a score is already running.
+    async def _ready(self) -> None:
+        # Until recovery is done, a request waits: the engine must know the unfinished jobs
+        # first (or it could not tell that a score is already running).
         await self._open.wait()
         if self._closed:
             raise ShuttingDown(
-                "the conductor is shutting down and takes no new jobs; "
+                "the conductor is shutting down and takes no new work; "
                 "start it again with 'podium start'"
             )
+
+    # ---- changes ----------------------------------------------------------------------
+
+    async def submit(
+        self, score_path: str, client_cwd: str | None, *, start_sheet: int = 1
+    ) -> Submitted:
+        await self._ready()
         path = Path(client_cwd or "/", score_path).absolute()
         compiled = self._compiler.compile(path)
         job_id = self._allocate(path.stem)
-        request, answer = self._replies.expect()
         self._catalog.add(job_id, compiled)
-        self._inbox.post(
-            JobSubmitted(
-                request,
-                job_id,
-                compiled.plan,
-                str(path),
-                str(compiled.workspace),
-                compiled.snapshot,
-            )
-        )
         try:
-            result = await answer
+            await self._ask(
+                lambda request: JobSubmitted(
+                    request,
+                    job_id,
+                    compiled.plan,
+                    str(path),
+                    str(compiled.workspace),
+                    compiled.snapshot,
+                    start_sheet=start_sheet,
+                ),
+                undo=lambda: self._catalog.forget(job_id),
+            )
         finally:
             self._reserved.discard(job_id)
-        if isinstance(result, Rejected):
-            self._catalog.forget(job_id)
-            raise JobAlreadyRunning(result.reason)
         return Submitted(job_id, compiled.plan.total_sheets, str(compiled.workspace))
+
+    async def pause(self, job_id: str, *, force: bool) -> str:
+        await self._ready()
+        self._must_be_active(JobId(job_id), "paused")
+        return await self._ask(lambda request: PauseJob(request, JobId(job_id), force))
+
+    async def cancel(self, job_id: str) -> str:
+        await self._ready()
+        self._must_be_active(JobId(job_id), "cancelled")
+        return await self._ask(lambda request: CancelJob(request, JobId(job_id)))
+
+    async def resume(self, job_id: str, *, reload: bool) -> str:
+        """Resume a paused, failed or cancelled job (or release a held chain). With `reload`
+        the score is read again from its file; otherwise the job keeps its snapshot."""
+        await self._ready()
+        jid = JobId(job_id)
+        stored = self._revivable(jid)
+        record = stored.job if stored else self._active_record(jid)
+        path = Path(record.score_path)
+        if reload and not path.exists():
+            raise UserError(
+                f"the score {path} is gone; resume with --no-reload to go on with the score "
+                "the job was submitted with"
+            )
+        score = self._read_again(jid, path) if reload else None
+        return await self._ask(
+            lambda request: ResumeJob(request, jid, stored, score), undo=lambda: self._undo(jid)
+        )
+
+    async def modify(self, job_id: str, score_path: str, client_cwd: str | None) -> str:
+        """Give a job a new score: it pauses, lets its attempts in flight end, then resumes
+        on the new score, keeping what is done."""
+        await self._ready()
+        jid = JobId(job_id)
+        stored = self._revivable(jid)
+        path = Path(client_cwd or "/", score_path).absolute()
+        score = self._read_again(jid, path)
+        return await self._ask(
+            lambda request: ModifyJob(request, jid, score, stored), undo=lambda: self._undo(jid)
+        )
+
+    async def clear_rate_limits(self, instrument: str | None) -> str:
+        await self._ready()
+        return await self._ask(lambda request: ClearRateLimits(request, instrument))
+
+    # ---- reads ------------------------------------------------------------------------
 
     def status(self, job_id: str) -> JobView:
         view = self._engine.view(JobId(job_id))
@@ -106,14 +178,75 @@ class JobService:
             return view
         stored = self._store.get_job(JobId(job_id))
         if stored is None:
-            raise JobNotFound(f"no job '{job_id}'; 'podium list --all' shows every job")
-        return job_view(stored.record, stored.plan, stored.sheets)
+            raise _not_found(job_id)
+        return job_view(stored.record, stored.plan, stored.sheets, history=stored.history)
 
-    def list(self, *, include_finished: bool, limit: int) -> JobList:
+    def list_jobs(self, *, include_finished: bool, limit: int) -> JobList:
         if not include_finished:
             jobs = self._engine.active_jobs()[::-1]  # newest first, like the full list
             return JobList(jobs[:limit], len(jobs))
         return JobList(self._store.list_jobs(statuses=None, limit=limit), self._store.count_jobs())
+
+    def rate_limits(self) -> list[RateLimitRecord]:
+        return self._engine.rate_limits()
+
+    # ---- mechanics --------------------------------------------------------------------
+
+    async def _ask(
+        self, event: Callable[[int], Event], undo: Callable[[], None] | None = None
+    ) -> str:
+        """Post the event and wait for the engine's answer; a rejection becomes the error that
+        says why (after `undo` has put back what was prepared for it)."""
+        request, answer = self._replies.expect()
+        self._inbox.post(event(request))
+        result = await answer
+        if isinstance(result, Rejected):
+            if undo is not None:
+                undo()
+            raise _rejection(result)
+        assert isinstance(result, Accepted)
+        return result.message
+
+    def _must_be_active(self, job_id: JobId, verb: str) -> None:
+        if self._engine.view(job_id) is not None:
+            return
+        stored = self._store.get_job(job_id)
+        if stored is None:
+            raise _not_found(job_id)
+        raise InvalidState(
+            f"job '{job_id}' has {stored.record.status}; only an active job can be {verb}"
+        )
+
+    def _active_record(self, job_id: JobId) -> JobRecord:
+        view = self._engine.view(job_id)
+        if view is None:
+            raise _not_found(job_id)
+        return view.job
+
+    def _revivable(self, job_id: JobId) -> RecoveredJob | None:
+        """A finished job as stored, ready to come back into the engine with its score; None
+        when the job is active."""
+        if self._engine.view(job_id) is not None:
+            return None
+        stored = self._store.get_job(job_id)
+        if stored is None:
+            raise _not_found(job_id)
+        snapshot = self._store.snapshot(job_id) or ""
+        path = Path(stored.record.score_path)
+        self._catalog.add(job_id, self._compiler.compile(path, snapshot))
+        return RecoveredJob(stored.record, stored.plan, stored.sheets, history=stored.history)
+
+    def _read_again(self, job_id: JobId, path: Path) -> NewScore:
+        """The score at `path`, compiled and checked as a new submission is, staged for the
+        job until the engine switches it over."""
+        compiled: CompiledJob = self._compiler.compile(path)
+        self._catalog.stage(job_id, compiled)
+        return NewScore(compiled.plan, compiled.snapshot, str(path))
+
+    def _undo(self, job_id: JobId) -> None:
+        self._catalog.unstage(job_id)
+        if self._engine.view(job_id) is None:
+            self._catalog.forget(job_id)
 
     def _allocate(self, stem: str) -> JobId:
         """The score file's stem, or `stem-2`, `stem-3`, … when earlier jobs hold it."""
@@ -125,3 +258,19 @@ class JobService:
             candidate = f"{base}-{n}"
         self._reserved.add(candidate)
         return JobId(candidate)
+
+
+def _not_found(job_id: str) -> JobNotFound:
+    return JobNotFound(f"no job '{job_id}'; 'podium list --all' shows every job")
+
+
+def _rejection(result: Rejected) -> UserError:
+    match result.code:
+        case "already_running":
+            return JobAlreadyRunning(result.reason)
+        case "not_found":
+            return JobNotFound(result.reason)
+        case "invalid_state":
+            return InvalidState(result.reason)
+        case _:
+            return UserError(result.reason)

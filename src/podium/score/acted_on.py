@@ -11,15 +11,11 @@ from podium.score.model import ScoreModel
 from podium.score.yamlsource import SourceMap
 
 NOT_YET: dict[tuple[str, ...], str] = {
-    ("instrument_fallbacks",): "fallbacks are planned but not used",
-    ("rate_limit",): "rate limits are not detected yet",
-    ("circuit_breaker",): "there is no circuit breaker yet",
-    ("cost_limits",): "costs are not tracked yet",
-    ("stale_detection",): "idle attempts are not detected yet",
-    ("parallel",): "sheets run as their dependencies allow, within the conductor's limit",
     ("cross_sheet",): "previous_outputs, previous_files and skipped_upstream are empty",
-    ("on_success",): "hooks do not run yet",
-    ("concert",): "hooks do not run yet",
+    ("on_success",): "the engine decides which hooks run, but does not run them yet",
+    ("rate_limit", "max_quota_waits"): "quota exhaustion is handled as a rate limit (max_waits)",
+    ("cost_limits", "cost_per_1k_input_tokens"): "token counts are not read yet",
+    ("cost_limits", "cost_per_1k_output_tokens"): "token counts are not read yet",
     ("notifications",): "no notification is sent yet",
     ("isolation",): "jobs run in the workspace itself",
     ("workspace_lifecycle",): "workspaces are not archived yet",
@@ -31,22 +27,11 @@ NOT_YET: dict[tuple[str, ...], str] = {
     ("checkpoints",): "checkpoints do not stop sheets yet",
     ("ai_review",): "there is no AI review yet",
     ("feedback",): "feedback is not extracted yet",
-    ("pause_between_sheets_seconds",): "there is no pause between sheets yet",
-    ("sheet", "skip_when"): "sheets are not skipped yet",
-    ("sheet", "skip_when_command"): "sheets are not skipped yet",
-    ("sheet", "per_sheet_fallbacks"): "fallbacks are planned but not used",
     ("sheet", "prelude"): "nothing is injected into prompts yet",
     ("sheet", "cadenzas"): "nothing is injected into prompts yet",
     ("sheet", "spec_tags"): "spec fragments are not injected yet",
     ("sheet", "prompt_extensions"): "prompt extensions are not added yet",
     ("prompt", "prompt_extensions"): "prompt extensions are not added yet",
-    ("retry", "base_delay_seconds"): "retries start at once",
-    ("retry", "max_delay_seconds"): "retries start at once",
-    ("retry", "exponential_base"): "retries start at once",
-    ("retry", "jitter"): "retries start at once",
-    ("retry", "max_completion_attempts"): "there is no completion mode yet",
-    ("retry", "completion_delay_seconds"): "there is no completion mode yet",
-    ("retry", "completion_threshold_percent"): "there is no completion mode yet",
 }
 """What Podium will act on, and what happens meanwhile."""
 
@@ -128,11 +113,6 @@ def _agent_settings(score: ScoreModel) -> list[tuple[tuple[str | int, ...], list
     places += [
         (("movements", n, "instrument_config"), set(m.instrument_config.as_dict()))
         for n, m in score.movements.items()
-    ]
-    places += [
-        (("movements", n, "instrument_fallbacks"), {"instrument_fallbacks"})
-        for n, m in score.movements.items()
-        if m.instrument_fallbacks
     ]
     places += [
         (("sheet", "per_sheet_instrument_config", n), set(c.as_dict()))

@@ -6,13 +6,14 @@ from pathlib import Path
 import jinja2
 from pydantic import ValidationError
 
+from podium.domain.expressions import ExpressionError, parse_expression
 from podium.domain.ids import SheetNum
 from podium.domain.plan import JobPlan
 from podium.domain.validation import ValidationRule as Rule
 from podium.score.diagnostics import Diagnostic, ScoreError
 from podium.score.errors_from_model import diagnostics
-from podium.score.expressions import ExpressionError, parse_expression
 from podium.score.model import ScoreModel
+from podium.score.placeholders import expand
 from podium.score.planner import PlannedSheet, job_plan, plan_sheets
 from podium.score.rules import applicable, check_rules, fill
 from podium.score.template import TemplateProblem, compile_template, render
@@ -69,7 +70,7 @@ class CompiledScore:
         problems.extend(_check_skip_expressions(model, source))
         if problems:
             raise ScoreError(problems)
-        self.plan: JobPlan = job_plan(model, self.sheets)
+        self.plan: JobPlan = job_plan(model, self.sheets, path.parent)
 
     def sheet(self, num: int) -> PlannedSheet:
         return self.sheets[num - 1]
@@ -99,6 +100,16 @@ class CompiledScore:
         context = validation_context(self.sheet(num).identity, self.model.prompt.variables)
         rules = applicable(self._rules, condition_variables(context))
         return tuple(fill(rule, context, self.workspace) for rule in rules)
+
+    def skip_command(self, num: SheetNum) -> str | None:
+        """The sheet's `skip_when_command` (keyed by stage), placeholders filled in and
+        shell-quoted as in validation commands."""
+        sheet = self.sheet(num)
+        found = self.model.sheet.skip_when_command.get(sheet.identity.stage)
+        if found is None:
+            return None
+        context = validation_context(sheet.identity, self.model.prompt.variables)
+        return expand(found.command, context, quote=True)
 
     def check(self) -> None:
         """Render every sheet once, so template errors surface before anything runs. The same

@@ -6,6 +6,7 @@ locations and raised together as a `ScoreError`.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from podium.domain.ids import SheetNum
 from podium.domain.plan import JobPlan, SheetPlan, find_cycle
@@ -13,6 +14,7 @@ from podium.score.casting import Casting, cast, instrument_map_index
 from podium.score.diagnostics import Diagnostic, ScoreError
 from podium.score.fanout import ExpandedSheet, expand
 from podium.score.model import ScoreModel, SheetConfig
+from podium.score.policy import error_patterns, job_policy
 from podium.score.variables import SheetIdentity
 from podium.score.wording import count
 from podium.score.yamlsource import SourceMap
@@ -96,9 +98,13 @@ def plan_sheets(score: ScoreModel, source: SourceMap, workspace: str) -> list[Pl
     return planned
 
 
-def job_plan(score: ScoreModel, sheets: Sequence[PlannedSheet]) -> JobPlan:
+def job_plan(score: ScoreModel, sheets: Sequence[PlannedSheet], folder: Path) -> JobPlan:
+    """The engine's view of the job; `folder` is the score's (it anchors hook paths)."""
+    skip_when, skip_commands = score.sheet.skip_when, score.sheet.skip_when_command
     return JobPlan(
         name=score.name,
+        policy=job_policy(score, folder),
+        patterns=error_patterns(score),
         sheets=tuple(
             SheetPlan(
                 num=SheetNum(s.num),
@@ -108,10 +114,20 @@ def job_plan(score: ScoreModel, sheets: Sequence[PlannedSheet]) -> JobPlan:
                 instrument=s.casting.instrument,
                 depends_on=tuple(SheetNum(d) for d in s.depends_on),
                 timeout_seconds=s.timeout_seconds,
-                max_retries=score.retry.max_retries,
                 description=s.description,
                 model=s.casting.model,
                 fallbacks=s.casting.fallbacks,
+                skip_when=skip_when.get(s.identity.stage),
+                skip_when_command=(
+                    skip_commands[s.identity.stage].command
+                    if s.identity.stage in skip_commands
+                    else None
+                ),
+                skip_command_timeout=(
+                    skip_commands[s.identity.stage].timeout_seconds
+                    if s.identity.stage in skip_commands
+                    else 10.0
+                ),
             )
             for s in sheets
         ),

@@ -1,102 +1,57 @@
-"""Domain values to JSON and back, for the columns that hold structured data."""
+"""Domain records to table rows and back, and structured values to JSON.
 
+A record's fields are its table's columns, in order; enums are stored by value, flags as 0/1,
+and the fields named as JSON (tuples of nested values) as JSON text. Reading a row back goes
+through pydantic, so a field added to a record needs a column and nothing else here.
+"""
+
+import dataclasses
 import json
-from typing import Any
+import typing
+from collections.abc import Sequence
+from enum import Enum
+from typing import Any, Generic, TypeVar
 
-from podium.domain.ids import SheetNum
-from podium.domain.plan import JobPlan, SheetPlan
-from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
+from pydantic import TypeAdapter
+
+from podium.domain.plan import JobPlan
+
+_PLAN = TypeAdapter(JobPlan)
 
 
 def plan_to_json(plan: JobPlan) -> str:
-    return json.dumps(
-        {
-            "name": plan.name,
-            "sheets": [
-                {
-                    "num": s.num,
-                    "movement": s.movement,
-                    "voice": s.voice,
-                    "voice_count": s.voice_count,
-                    "instrument": s.instrument,
-                    "depends_on": list(s.depends_on),
-                    "timeout_seconds": s.timeout_seconds,
-                    "max_retries": s.max_retries,
-                    "description": s.description,
-                    "model": s.model,
-                    "fallbacks": list(s.fallbacks),
-                }
-                for s in plan.sheets
-            ],
-        },
-        separators=(",", ":"),
-    )
+    return _PLAN.dump_json(plan).decode()
 
 
 def plan_from_json(text: str) -> JobPlan:
-    data = json.loads(text)
-    return JobPlan(
-        name=data["name"],
-        sheets=tuple(
-            SheetPlan(
-                num=SheetNum(s["num"]),
-                movement=s["movement"],
-                voice=s["voice"],
-                voice_count=s["voice_count"],
-                instrument=s["instrument"],
-                depends_on=tuple(SheetNum(d) for d in s["depends_on"]),
-                timeout_seconds=s["timeout_seconds"],
-                max_retries=s["max_retries"],
-                description=s["description"],
-                model=s.get("model"),
-                fallbacks=tuple(s.get("fallbacks", ())),
-            )
-            for s in data["sheets"]
-        ),
-    )
+    return _PLAN.validate_json(text)
 
 
-def results_to_json(results: tuple[ValidationResult, ...]) -> str | None:
-    if not results:
-        return None
-    return json.dumps([_result(r) for r in results], separators=(",", ":"))
+T = TypeVar("T")
 
 
-def results_from_json(text: str | None) -> tuple[ValidationResult, ...]:
-    if not text:
-        return ()
-    return tuple(
-        ValidationResult(
-            rule=ValidationRule(
-                kind=ValidationKind(r["kind"]),
-                description=r["description"],
-                path=r["path"],
-                pattern=r["pattern"],
-                command=r["command"],
-                working_directory=r.get("working_directory"),
-                timeout_seconds=r["timeout_seconds"],
-                stage=r.get("stage", 1),
-            ),
-            passed=r["passed"],
-            detail=r["detail"],
-            checked=r.get("checked", True),
-        )
-        for r in json.loads(text)
-    )
+class RowCodec(Generic[T]):
+    def __init__(self, cls: type[T], *, json_fields: Sequence[str] = ()) -> None:
+        self.columns: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+        hints = typing.get_type_hints(cls)
+        self._json = {name: TypeAdapter(hints[name]) for name in json_fields}
+        self._record: TypeAdapter[T] = TypeAdapter(cls)
 
+    def row(self, record: T) -> tuple[Any, ...]:
+        return tuple(self._value(name, getattr(record, name)) for name in self.columns)
 
-def _result(r: ValidationResult) -> dict[str, Any]:
-    rule = r.rule
-    return {
-        "kind": rule.kind.value,
-        "description": rule.description,
-        "path": rule.path,
-        "pattern": rule.pattern,
-        "command": rule.command,
-        "timeout_seconds": rule.timeout_seconds,
-        "working_directory": rule.working_directory,
-        "stage": rule.stage,
-        "passed": r.passed,
-        "detail": r.detail,
-        "checked": r.checked,
-    }
+    def _value(self, name: str, value: Any) -> Any:
+        if name in self._json:
+            return self._json[name].dump_json(value).decode() if value else None
+        if isinstance(value, Enum):
+            return value.value
+        if isinstance(value, bool):
+            return int(value)
+        return value
+
+    def record(self, row: Sequence[Any]) -> T:
+        data = dict(zip(self.columns, row, strict=True))
+        for name in self._json:
+            text = data[name]
+            data[name] = json.loads(text) if text else ()
+        return self._record.validate_python(data)

@@ -54,4 +54,39 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (job_id, sheet, attempt)
     ) WITHOUT ROWID;
     """,
+    """
+    ALTER TABLE jobs ADD COLUMN detail TEXT;
+    ALTER TABLE jobs ADD COLUMN chain_depth INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN cost REAL NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN resume_when_idle INTEGER NOT NULL DEFAULT 0;
+
+    ALTER TABLE sheets ADD COLUMN completions INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sheets ADD COLUMN rate_waits INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sheets ADD COLUMN fallback INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sheets ADD COLUMN due REAL;
+    ALTER TABLE sheets ADD COLUMN wait TEXT;
+    ALTER TABLE sheets ADD COLUMN failed_checks TEXT;
+    ALTER TABLE sheets ADD COLUMN cost REAL NOT NULL DEFAULT 0;
+
+    ALTER TABLE attempts ADD COLUMN instrument TEXT;
+    ALTER TABLE attempts ADD COLUMN model TEXT;
+    ALTER TABLE attempts ADD COLUMN mode TEXT NOT NULL DEFAULT 'normal';
+    ALTER TABLE attempts ADD COLUMN cost REAL;
+
+    CREATE TABLE rate_limits (
+        instrument TEXT NOT NULL,
+        model      TEXT NOT NULL,   -- '' when the window holds every model
+        until      REAL NOT NULL,
+        reason     TEXT NOT NULL,
+        PRIMARY KEY (instrument, model)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE job_history (
+        id     INTEGER PRIMARY KEY,
+        job_id TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+        at     REAL NOT NULL,
+        text   TEXT NOT NULL
+    );
+    CREATE INDEX job_history_by_job ON job_history (job_id, id);
+    """,
 )

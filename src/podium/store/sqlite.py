@@ -9,48 +9,46 @@ from typing import Any
 from podium.domain.commands import Persist
 from podium.domain.errors import PodiumError
 from podium.domain.ids import JobId, SheetNum
-from podium.domain.outcome import AttemptOutcome
 from podium.domain.records import (
     ActiveJob,
     AttemptRecord,
     InFlightAttempt,
+    JobNote,
     JobRecord,
     ProcessInfo,
+    RateLimitRecord,
     SheetRecord,
     StoredJob,
 )
-from podium.domain.status import JobStatus, SheetStatus
-from podium.store.codec import plan_from_json, plan_to_json, results_from_json, results_to_json
+from podium.domain.status import JobStatus
+from podium.store.codec import RowCodec, plan_from_json, plan_to_json
 from podium.store.schema import MIGRATIONS
 
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.PAUSED, JobStatus.PAUSED_AT_CHAIN)
+HISTORY_SHOWN = 50
+"""Notes read back with a job (the newest)."""
 
-_JOB_COLUMNS = (
-    "job_id, name, score_path, workspace, status, submitted_at, started_at, "
-    "finished_at, error, total_sheets, completed_sheets"
-)
-_UPSERT_JOB = f"""
-    INSERT INTO jobs ({_JOB_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)
-    ON CONFLICT (job_id) DO UPDATE SET status = excluded.status,
-        started_at = excluded.started_at, finished_at = excluded.finished_at,
-        error = excluded.error, completed_sheets = excluded.completed_sheets
-"""
-_UPSERT_SHEET = """
-    INSERT INTO sheets (job_id, num, status, updated_at, attempts, failures, error, blocked_by)
-    VALUES (?,?,?,?,?,?,?,?)
-    ON CONFLICT (job_id, num) DO UPDATE SET status = excluded.status,
-        updated_at = excluded.updated_at, attempts = excluded.attempts,
-        failures = excluded.failures, error = excluded.error, blocked_by = excluded.blocked_by
-"""
-_UPSERT_ATTEMPT = """
-    INSERT INTO attempts (job_id, sheet, attempt, started_at, outcome, exited_at, ended_at,
-                          exit_code, signal, error, validations)
-    VALUES (?,?,?,?,?,?,?,?,?,?,?)
-    ON CONFLICT (job_id, sheet, attempt) DO UPDATE SET outcome = excluded.outcome,
-        exited_at = excluded.exited_at, ended_at = excluded.ended_at,
-        exit_code = excluded.exit_code, signal = excluded.signal, error = excluded.error,
-        validations = excluded.validations
-"""
+_JOBS = RowCodec(JobRecord)
+_SHEETS = RowCodec(SheetRecord, json_fields=("failed_checks",))
+_ATTEMPTS = RowCodec(AttemptRecord, json_fields=("validations",))
+
+
+def _upsert(
+    table: str, columns: Sequence[str], key: Sequence[str], fixed: Sequence[str] = ()
+) -> str:
+    """An idempotent write of a whole record: insert, or update every column but the key (and
+    `fixed` ones, which never change once written)."""
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in (*key, *fixed))
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    )
+
+
+_UPSERT_JOB = _upsert("jobs", _JOBS.columns, ("job_id",), ("submitted_at",))
+_UPSERT_SHEET = _upsert("sheets", _SHEETS.columns, ("job_id", "num"))
+_UPSERT_ATTEMPT = _upsert("attempts", _ATTEMPTS.columns, ("job_id", "sheet", "attempt"))
+_UPSERT_SPEC = _upsert("job_specs", ("job_id", "plan", "snapshot"), ("job_id",))
 
 
 class StoreError(PodiumError):
@@ -118,47 +116,25 @@ class SqliteStore:
 
     def _write(self, p: Persist) -> None:
         db = self._db
-        for new in p.new_jobs:
-            db.execute(_UPSERT_JOB, _job_row(new.record))
-            db.execute(
-                "INSERT INTO job_specs (job_id, plan, snapshot) VALUES (?,?,?)",
-                (new.record.job_id, plan_to_json(new.plan), new.snapshot),
-            )
-        db.executemany(_UPSERT_JOB, [_job_row(j) for j in p.jobs])
+        db.executemany(_UPSERT_JOB, [_JOBS.row(j) for j in p.jobs])
         db.executemany(
-            _UPSERT_SHEET,
-            [
-                (
-                    s.job_id,
-                    s.num,
-                    s.status.value,
-                    s.updated_at,
-                    s.attempts,
-                    s.failures,
-                    s.error,
-                    s.blocked_by,
-                )
-                for s in p.sheets
-            ],
+            _UPSERT_SPEC, [(s.job_id, plan_to_json(s.plan), s.snapshot) for s in p.specs]
+        )
+        db.executemany(_UPSERT_SHEET, [_SHEETS.row(s) for s in p.sheets])
+        db.executemany(_UPSERT_ATTEMPT, [_ATTEMPTS.row(a) for a in p.attempts])
+        db.executemany(
+            "INSERT INTO rate_limits (instrument, model, until, reason) VALUES (?,?,?,?) "
+            "ON CONFLICT (instrument, model) DO UPDATE SET until = excluded.until, "
+            "reason = excluded.reason",
+            [(r.instrument, r.model or "", r.until, r.reason) for r in p.rate_limits],
         )
         db.executemany(
-            _UPSERT_ATTEMPT,
-            [
-                (
-                    a.job_id,
-                    a.sheet,
-                    a.attempt,
-                    a.started_at,
-                    a.outcome.value,
-                    a.exited_at,
-                    a.ended_at,
-                    a.exit_code,
-                    a.signal,
-                    a.error,
-                    results_to_json(a.validations),
-                )
-                for a in p.attempts
-            ],
+            "DELETE FROM rate_limits WHERE instrument = ? AND model = ?",
+            [(instrument, model or "") for instrument, model in p.rate_limits_cleared],
+        )
+        db.executemany(
+            "INSERT INTO job_history (job_id, at, text) VALUES (?,?,?)",
+            [(n.job_id, n.at, n.text) for n in p.notes],
         )
 
     def record_process(
@@ -178,21 +154,21 @@ class SqliteStore:
 
     def get_job(self, job_id: JobId) -> StoredJob | None:
         row = self._db.execute(
-            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE job_id = ?", (job_id,)
+            f"SELECT {', '.join(_JOBS.columns)} FROM jobs WHERE job_id = ?", (job_id,)
         ).fetchone()
         if row is None:
             return None
-        return self._stored(_job_from_row(row))
+        return self._stored(_JOBS.record(row))
 
     def list_jobs(self, *, statuses: Sequence[JobStatus] | None, limit: int) -> list[JobRecord]:
-        sql = f"SELECT {_JOB_COLUMNS} FROM jobs"
+        sql = f"SELECT {', '.join(_JOBS.columns)} FROM jobs"
         args: list[object] = []
         if statuses is not None:
             sql += f" WHERE status IN ({','.join('?' * len(statuses))})"
             args.extend(s.value for s in statuses)
         sql += " ORDER BY submitted_at DESC LIMIT ?"
         args.append(limit)
-        return [_job_from_row(r) for r in self._db.execute(sql, args)]
+        return [_JOBS.record(r) for r in self._db.execute(sql, args)]
 
     def count_jobs(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM jobs").fetchone()[0])
@@ -210,96 +186,60 @@ class SqliteStore:
         records.sort(key=lambda r: r.submitted_at)
         return [self._active(r) for r in records]
 
+    def snapshot(self, job_id: JobId) -> str | None:
+        """The score text the job runs on (see `podium.score.snapshot`)."""
+        row = self._db.execute(
+            "SELECT snapshot FROM job_specs WHERE job_id = ?", (job_id,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def rate_limits(self) -> list[RateLimitRecord]:
+        return [
+            RateLimitRecord(str(r[0]), str(r[1]) or None, float(r[2]), str(r[3]))
+            for r in self._db.execute(
+                "SELECT instrument, model, until, reason FROM rate_limits ORDER BY instrument"
+            )
+        ]
+
+    def history(self, job_id: JobId, limit: int = HISTORY_SHOWN) -> tuple[JobNote, ...]:
+        rows = self._db.execute(
+            "SELECT at, text FROM job_history WHERE job_id = ? ORDER BY id DESC LIMIT ?",
+            (job_id, limit),
+        ).fetchall()
+        return tuple(JobNote(job_id, float(at), str(text)) for at, text in reversed(rows))
+
     def _stored(self, record: JobRecord) -> StoredJob:
         plan_text = self._db.execute(
             "SELECT plan FROM job_specs WHERE job_id = ?", (record.job_id,)
         ).fetchone()[0]
         sheets = tuple(
-            SheetRecord(
-                JobId(r[0]),
-                SheetNum(r[1]),
-                SheetStatus(r[2]),
-                r[3],
-                r[4],
-                r[5],
-                r[6],
-                None if r[7] is None else SheetNum(r[7]),
-            )
+            _SHEETS.record(r)
             for r in self._db.execute(
-                "SELECT job_id, num, status, updated_at, attempts, failures, error, blocked_by "
-                "FROM sheets WHERE job_id = ? ORDER BY num",
+                f"SELECT {', '.join(_SHEETS.columns)} FROM sheets WHERE job_id = ? ORDER BY num",
                 (record.job_id,),
             )
         )
-        return StoredJob(record, plan_from_json(plan_text), sheets)
+        return StoredJob(record, plan_from_json(plan_text), sheets, self.history(record.job_id))
 
     def _active(self, record: JobRecord) -> ActiveJob:
         stored = self._stored(record)
-        text = self._db.execute(
-            "SELECT snapshot FROM job_specs WHERE job_id = ?", (record.job_id,)
-        ).fetchone()[0]
         in_flight = []
         for sheet in stored.sheets:
             if not sheet.status.in_flight:
                 continue
             row = self._db.execute(
-                "SELECT job_id, sheet, attempt, started_at, outcome, exited_at, ended_at, "
-                "exit_code, signal, error, validations, pid, pgid, start_ticks FROM attempts "
+                f"SELECT {', '.join(_ATTEMPTS.columns)}, pid, pgid, start_ticks FROM attempts "
                 "WHERE job_id = ? AND sheet = ? AND attempt = ?",
                 (record.job_id, sheet.num, sheet.attempts),
             ).fetchone()
             if row is not None:
-                in_flight.append(_in_flight_from_row(row))
-        return ActiveJob(stored, text, tuple(in_flight))
+                in_flight.append(_in_flight(row))
+        return ActiveJob(stored, self.snapshot(record.job_id) or "", tuple(in_flight))
 
 
-def _job_row(j: JobRecord) -> tuple[object, ...]:
-    return (
-        j.job_id,
-        j.name,
-        j.score_path,
-        j.workspace,
-        j.status.value,
-        j.submitted_at,
-        j.started_at,
-        j.finished_at,
-        j.error,
-        j.total_sheets,
-        j.completed_sheets,
-    )
-
-
-def _job_from_row(r: tuple[Any, ...]) -> JobRecord:
-    return JobRecord(
-        job_id=JobId(str(r[0])),
-        name=str(r[1]),
-        score_path=str(r[2]),
-        workspace=str(r[3]),
-        status=JobStatus(r[4]),
-        submitted_at=float(r[5]),
-        started_at=r[6],
-        finished_at=r[7],
-        error=r[8],
-        total_sheets=int(r[9]),
-        completed_sheets=int(r[10]),
-    )
-
-
-def _in_flight_from_row(r: tuple[Any, ...]) -> InFlightAttempt:
-    record = AttemptRecord(
-        job_id=JobId(str(r[0])),
-        sheet=SheetNum(int(r[1])),
-        attempt=int(r[2]),
-        started_at=float(r[3]),
-        outcome=AttemptOutcome(r[4]),
-        exited_at=r[5],
-        ended_at=r[6],
-        exit_code=r[7],
-        signal=r[8],
-        error=r[9],
-        validations=results_from_json(r[10]),
-    )
-    process = None
-    if r[11] is not None:
-        process = ProcessInfo(int(r[11]), int(r[12]), int(r[13]))
+def _in_flight(row: Sequence[Any]) -> InFlightAttempt:
+    width = len(_ATTEMPTS.columns)
+    record = _ATTEMPTS.record(row[:width])
+    pid, pgid, ticks = row[width:]
+    process = None if pid is None else ProcessInfo(int(pid), int(pgid), int(ticks))
     return InFlightAttempt(record, process)

@@ -2,18 +2,38 @@
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from podium.domain.commands import Command, Launch, Persist, Reply, RunValidations
+from podium.domain.classify import Classified
+from podium.domain.commands import (
+    Command,
+    Kill,
+    Launch,
+    Persist,
+    Reply,
+    RunSkipCheck,
+    RunValidations,
+    WakeAt,
+)
 from podium.domain.engine import Engine, Limits
 from podium.domain.events import (
     AttemptExited,
     AttemptNotLaunched,
+    CancelJob,
+    ClearRateLimits,
     Event,
     JobSubmitted,
+    ModifyJob,
+    NewScore,
+    PauseJob,
+    RecoveredJob,
+    ResumeJob,
+    SkipChecked,
+    Tick,
     ValidationsDone,
 )
 from podium.domain.ids import JobId, SheetNum
-from podium.domain.outcome import ExitStatus
+from podium.domain.outcome import AttemptOutcome, ExitStatus, classify_exit, describe_exit
 from podium.domain.plan import JobPlan, SheetPlan
+from podium.domain.policy import JobPolicy, ParallelPolicy, RetryPolicy
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
 from podium.testing.clock import FakeClock
 
@@ -25,34 +45,62 @@ def make_plan(
     max_retries: int = 0,
     name: str = "plan",
     timeout_seconds: float = 60.0,
+    instrument: str = "cli",
+    instruments: Mapping[int, str] | None = None,
+    model: str | None = None,
+    fallbacks: tuple[str, ...] = (),
+    policy: JobPolicy | None = None,
+    parallel: int | None = None,
+    fail_fast: bool = True,
+    skip_when: Mapping[int, str] | None = None,
+    skip_when_command: Mapping[int, str] | None = None,
 ) -> JobPlan:
     """A plan of `sheets` sheets (or as many as `dependencies` names) with those dependencies.
 
-    Without `dependencies`, sheets form a linear chain, as a score without any does.
+    Without `dependencies`, sheets form a linear chain, as a score without any does. Unless
+    `policy` is given the policy has no delays (no backoff, pacing or jitter) and no completion
+    attempts; `parallel` enables parallel dispatch, that many sheets at once.
     """
     deps = {int(k): sorted(int(d) for d in v) for k, v in (dependencies or {}).items()}
     count = sheets or max([*deps, *(d for v in deps.values() for d in v)], default=1)
     if dependencies is None:
         deps = {n: [n - 1] for n in range(2, count + 1)}
+    if policy is None:
+        policy = JobPolicy(
+            retry=RetryPolicy(
+                max_retries=max_retries,
+                base_delay_seconds=0.0,
+                jitter=False,
+                max_completion_attempts=0,
+                completion_delay_seconds=0.0,
+            ),
+            parallel=ParallelPolicy(
+                enabled=parallel is not None, max_concurrent=parallel or 1, fail_fast=fail_fast
+            ),
+        )
     return JobPlan(
         name=name,
+        policy=policy,
         sheets=tuple(
             SheetPlan(
                 num=SheetNum(n),
                 movement=n,
                 voice=None,
                 voice_count=1,
-                instrument="cli",
+                instrument=(instruments or {}).get(n, instrument),
                 depends_on=tuple(SheetNum(d) for d in deps.get(n, [])),
                 timeout_seconds=timeout_seconds,
-                max_retries=max_retries,
+                model=model,
+                fallbacks=fallbacks,
+                skip_when=(skip_when or {}).get(n),
+                skip_when_command=(skip_when_command or {}).get(n),
             )
             for n in range(1, count + 1)
         ),
     )
 
 
-_RULE = ValidationRule(ValidationKind.FILE_EXISTS, path="/workspace/out.txt")
+RULE = ValidationRule(ValidationKind.FILE_EXISTS, path="/workspace/out.txt")
 
 
 class EngineHarness:
@@ -69,18 +117,29 @@ class EngineHarness:
         self.commands.extend(commands)
         return commands
 
-    def submit(
-        self, plan: JobPlan, job_id: str = "job", score_path: str | None = None
-    ) -> list[Command]:
+    def request(self) -> int:
         self._requests += 1
+        return self._requests
+
+    def submit(
+        self,
+        plan: JobPlan,
+        job_id: str = "job",
+        score_path: str | None = None,
+        *,
+        start_sheet: int = 1,
+        chain_depth: int = 0,
+    ) -> list[Command]:
         return self.feed(
             JobSubmitted(
-                request=self._requests,
+                request=self.request(),
                 job_id=JobId(job_id),
                 plan=plan,
                 score_path=score_path or f"/scores/{job_id}.yaml",
                 workspace="/workspace",
                 snapshot="",
+                start_sheet=start_sheet,
+                chain_depth=chain_depth,
             )
         )
 
@@ -94,9 +153,21 @@ class EngineHarness:
         signal: int | None = None,
         timed_out: bool = False,
         tail: str = "",
+        outcome: AttemptOutcome | None = None,
+        reset_at: float | None = None,
+        cost: float | None = None,
     ) -> list[Command]:
+        """The attempt's process ended; `outcome` overrides what the exit alone would say (a
+        rate limit or an auth failure read from the output)."""
         status = ExitStatus(
             None if signal is not None else code, signal, timed_out, 60.0 if timed_out else None
+        )
+        detail = describe_exit(status)
+        if tail.strip():
+            detail += ": " + tail.strip().splitlines()[-1]
+        plain = classify_exit(status)
+        classified = Classified(
+            outcome or plain, "" if plain is AttemptOutcome.SUCCEEDED else detail, reset_at
         )
         return self.feed(
             AttemptExited(
@@ -104,8 +175,21 @@ class EngineHarness:
                 SheetNum(sheet),
                 attempt or self.current_attempt(job_id, sheet),
                 status,
-                tail,
+                classified,
+                cost,
             )
+        )
+
+    def rate_limited(
+        self, job_id: str, sheet: int, *, reset_at: float | None = None
+    ) -> list[Command]:
+        return self.exit(
+            job_id,
+            sheet,
+            1,
+            tail="rate limit exceeded",
+            outcome=AttemptOutcome.RATE_LIMITED,
+            reset_at=reset_at,
         )
 
     def not_launched(self, job_id: str, sheet: int, reason: str = "no such file") -> list[Command]:
@@ -123,9 +207,7 @@ class EngineHarness:
         *,
         attempt: int | None = None,
     ) -> list[Command]:
-        results = tuple(
-            ValidationResult(_RULE, ok, "" if ok else "file not found") for ok in passed
-        )
+        results = tuple(ValidationResult(RULE, ok, "" if ok else "file not found") for ok in passed)
         return self.feed(
             ValidationsDone(
                 JobId(job_id),
@@ -140,6 +222,52 @@ class EngineHarness:
         self.exit(job_id, sheet)
         return self.validated(job_id, sheet)
 
+    def skip_checked(self, job_id: str, sheet: int, skip: bool) -> list[Command]:
+        checks = [
+            c
+            for c in self.commands
+            if isinstance(c, RunSkipCheck) and c.job_id == job_id and c.sheet == sheet
+        ]
+        attempt = checks[-1].attempt if checks else 0
+        detail = "exited 0" if skip else "exited 1"
+        return self.feed(SkipChecked(JobId(job_id), SheetNum(sheet), attempt, skip, detail))
+
+    def advance(self, seconds: float) -> list[Command]:
+        """Let time pass and deliver the wake-up the engine asked for, if it falls due."""
+        self.clock.advance(seconds)
+        return self.feed(Tick())
+
+    def pause(self, job_id: str = "job", *, force: bool = False) -> list[Command]:
+        return self.feed(PauseJob(self.request(), JobId(job_id), force))
+
+    def resume(
+        self,
+        job_id: str = "job",
+        *,
+        stored: RecoveredJob | None = None,
+        plan: JobPlan | None = None,
+        score_path: str | None = None,
+    ) -> list[Command]:
+        score = None if plan is None else NewScore(plan, "", score_path or f"/scores/{job_id}.yaml")
+        return self.feed(ResumeJob(self.request(), JobId(job_id), stored, score))
+
+    def modify(
+        self,
+        plan: JobPlan,
+        job_id: str = "job",
+        *,
+        stored: RecoveredJob | None = None,
+        score_path: str | None = None,
+    ) -> list[Command]:
+        score = NewScore(plan, "", score_path or f"/scores/{job_id}.yaml")
+        return self.feed(ModifyJob(self.request(), JobId(job_id), score, stored))
+
+    def cancel(self, job_id: str = "job") -> list[Command]:
+        return self.feed(CancelJob(self.request(), JobId(job_id)))
+
+    def clear_rate_limits(self, instrument: str | None = None) -> list[Command]:
+        return self.feed(ClearRateLimits(self.request(), instrument))
+
     def current_attempt(self, job_id: str, sheet: int) -> int:
         launches = [
             c
@@ -150,10 +278,24 @@ class EngineHarness:
             raise AssertionError(f"job {job_id} sheet {sheet} was never launched")
         return launches[-1].attempt
 
+    def statuses(self, job_id: str = "job") -> dict[int, str]:
+        view = self.engine.view(JobId(job_id))
+        if view is None:
+            raise AssertionError(f"job {job_id} is not active")
+        return {s.num: s.status.value for s in view.sheets}
+
 
 def launched(commands: Iterable[Command]) -> list[tuple[str, int]]:
     """(job, sheet) of every Launch in `commands`, in order."""
     return [(c.job_id, c.sheet) for c in commands if isinstance(c, Launch)]
+
+
+def launches(commands: Iterable[Command]) -> list[Launch]:
+    return [c for c in commands if isinstance(c, Launch)]
+
+
+def killed(commands: Iterable[Command]) -> list[tuple[str, int]]:
+    return [(c.job_id, c.sheet) for c in commands if isinstance(c, Kill)]
 
 
 def validations_requested(commands: Iterable[Command]) -> list[tuple[str, int]]:
@@ -166,3 +308,7 @@ def replies(commands: Iterable[Command]) -> list[Reply]:
 
 def persisted(commands: Iterable[Command]) -> list[Persist]:
     return [c for c in commands if isinstance(c, Persist)]
+
+
+def wakes(commands: Iterable[Command]) -> list[float]:
+    return [c.at for c in commands if isinstance(c, WakeAt)]

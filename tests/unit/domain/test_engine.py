@@ -29,9 +29,8 @@ def test_submission_is_persisted_before_the_reply_and_the_first_launch() -> None
     h = EngineHarness()
     commands = h.submit(make_plan(sheets=3))
     assert isinstance(commands[0], Persist)
-    new = commands[0].new_jobs[0]
-    assert new.record.status is JobStatus.RUNNING
-    assert new.record.total_sheets == 3
+    assert commands[0].specs[0].plan.total_sheets == 3
+    assert commands[0].jobs[0].status is JobStatus.RUNNING
     assert launched(commands) == [("job", 1)]
     assert [r.result for r in replies(commands)] == [Accepted(JobId("job"))]
 
@@ -52,7 +51,7 @@ def test_linear_chain_runs_sheets_one_after_another() -> None:
 
 def test_independent_sheets_start_together_within_the_global_limit() -> None:
     h = EngineHarness(Limits(max_concurrent_sheets=2))
-    commands = h.submit(make_plan({1: [], 2: [], 3: [], 4: [1, 2, 3]}))
+    commands = h.submit(make_plan({1: [], 2: [], 3: [], 4: [1, 2, 3]}, parallel=3))
     assert launched(commands) == [("job", 1), ("job", 2)]
     assert launched(h.run_sheet("job", 2)) == [("job", 3)]
     assert launched(h.run_sheet("job", 1)) == []
@@ -72,7 +71,7 @@ def test_a_sheet_whose_process_fails_is_retried_until_the_budget_is_spent() -> N
     assert job.status is JobStatus.FAILED
     assert job.error == (
         "sheet 1 failed after 3 attempts: exit code 3: last words; "
-        "1 sheet(s) skipped because a dependency failed"
+        "1 sheet(s) not run because a sheet failed"
     )
     assert {s.num: s.status for s in persist.sheets} == {
         1: SheetStatus.FAILED,
@@ -116,7 +115,7 @@ def test_how_a_process_ended_decides_the_attempt_outcome(
 
 def test_a_failure_skips_only_the_sheets_that_depend_on_it() -> None:
     h = EngineHarness()
-    h.submit(make_plan({1: [], 2: [], 3: [1], 4: [3], 5: [2]}))
+    h.submit(make_plan({1: [], 2: [], 3: [1], 4: [3], 5: [2]}, parallel=2, fail_fast=False))
     assert launched(h.commands) == [("job", 1), ("job", 2)]
     h.exit("job", 1, code=1)
     assert statuses(h) == {1: "failed", 2: "running", 3: "skipped", 4: "skipped", 5: "pending"}
@@ -124,7 +123,7 @@ def test_a_failure_skips_only_the_sheets_that_depend_on_it() -> None:
     commands = h.run_sheet("job", 5)
     job = persisted(commands)[0].jobs[0]
     assert job.status is JobStatus.FAILED
-    assert "2 sheet(s) skipped" in (job.error or "")
+    assert "2 sheet(s) not run" in (job.error or "")
 
 
 def test_a_second_submission_of_an_active_score_is_rejected() -> None:

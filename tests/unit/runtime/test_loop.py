@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from podium.domain.commands import Launch, Persist, RunValidations
+from podium.domain.commands import Kill, Launch, Persist, RunSkipCheck, RunValidations
 from podium.domain.engine import Engine, Limits
 from podium.domain.events import JobSubmitted
 from podium.domain.ids import JobId
@@ -35,8 +35,16 @@ class RecordingRunner:
     def launch(self, cmd: Launch) -> None:
         self.launched.append(cmd)
 
+    def kill(self, cmd: Kill) -> None:
+        raise AssertionError(f"nothing should be killed: {cmd}")
+
     def start(self, cmd: RunValidations) -> None:
         self.validated.append(cmd)
+
+
+class NoSkipChecks:
+    def start(self, cmd: RunSkipCheck) -> None:
+        raise AssertionError(f"no skip check expected: {cmd}")
 
 
 def test_effects_never_run_when_the_commit_fails() -> None:
@@ -50,6 +58,7 @@ def test_effects_never_run_when_the_commit_fails() -> None:
             replies=replies,
             attempts=runner,
             validator=runner,
+            skip_checks=NoSkipChecks(),
             catalog=JobCatalog(),
             clock=lambda: 1.0,
         )
@@ -59,6 +68,6 @@ def test_effects_never_run_when_the_commit_fails() -> None:
         return store, runner, answer.done()
 
     store, runner, answered = asyncio.run(main())
-    assert len(store.batches) == 1 and store.batches[0][0].new_jobs  # it tried to save the job
+    assert len(store.batches) == 1 and store.batches[0][0].specs  # it tried to save the job
     assert runner.launched == []  # and started nothing
     assert not answered  # nor told the caller it was accepted

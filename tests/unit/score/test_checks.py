@@ -55,7 +55,7 @@ def test_a_clean_score_has_nothing_to_say() -> None:
             Severity.WARNING,
             "unknown instrument 'claud-code'",
         ),
-        ("parallel: {enabled: true}", "P001", Severity.WARNING, "accepted, not acted on yet"),
+        ("isolation: {enabled: true}", "P001", Severity.WARNING, "accepted, not acted on yet"),
         ("state_backend: json", "P002", Severity.INFO, "accepted, has no effect"),
         ("instrument_config: {modle: x}", "P003", Severity.WARNING, "did you mean 'model'?"),
     ],

@@ -2,8 +2,8 @@
 
 import pytest
 
+from podium.domain.expressions import ExpressionError, parse_expression
 from podium.score.conditions import ConditionError, parse_condition
-from podium.score.expressions import ExpressionError, parse_expression
 
 KNOWN = frozenset({"stage", "instance", "sheet_num"})
 

@@ -29,7 +29,8 @@ def test_the_example_score_plans_and_renders() -> None:
 def test_without_dependencies_sheets_form_a_chain_with_marianne_defaults() -> None:
     score = compile_text(BASE)
     assert [s.depends_on for s in score.plan.sheets] == [(), (1,), (2,)]
-    assert {s.max_retries for s in score.plan.sheets} == {3}
+    assert score.plan.policy.retry.max_retries == 3
+    assert score.plan.policy.pause_between_sheets_seconds == 2
     assert {s.timeout_seconds for s in score.plan.sheets} == {1800.0}
     assert score.workspace == Path("/scores/workspace")
 

@@ -1,0 +1,77 @@
+"""Running a sheet's `skip_when_command` before its first attempt: exit 0 means skip it.
+
+Anything else means run it, including a command that cannot start or runs past its timeout
+(fail open: a broken check never loses work). Its output goes to `skip-check.log` in the
+sheet's folder.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from podium.domain.commands import RunSkipCheck
+from podium.domain.events import Event, SkipChecked
+from podium.runtime.catalog import JobCatalog
+from podium.runtime.layout import Layout
+from podium.runtime.process import exit_status, marked_env, spawn, stop_group
+
+log = logging.getLogger(__name__)
+
+
+class SkipCommands:
+    def __init__(
+        self,
+        *,
+        catalog: JobCatalog,
+        layout: Layout,
+        post: Callable[[Event], None],
+        tasks: asyncio.TaskGroup,
+        kill_grace_seconds: float,
+    ) -> None:
+        self._catalog = catalog
+        self._layout = layout
+        self._post = post
+        self._tasks = tasks
+        self._grace = kill_grace_seconds
+
+    def start(self, cmd: RunSkipCheck) -> None:
+        self._tasks.create_task(self._run(cmd), name=f"skip check {cmd.job_id}/{cmd.sheet}")
+
+    async def _run(self, cmd: RunSkipCheck) -> None:
+        skip, detail = await self._check(cmd)
+        self._post(SkipChecked(cmd.job_id, cmd.sheet, cmd.attempt, skip, detail))
+
+    async def _check(self, cmd: RunSkipCheck) -> tuple[bool, str]:
+        job = self._catalog.get(cmd.job_id)
+        command = job.skip_command(cmd.sheet)
+        if command is None:
+            return False, "is not set"
+        timeout = next(s.skip_command_timeout for s in job.plan.sheets if s.num == cmd.sheet)
+        folder = self._layout.sheet_dir(cmd.job_id, cmd.sheet)
+        log_file = folder / "skip-check.log"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            job.workspace.mkdir(parents=True, exist_ok=True)
+            child = spawn(
+                ("bash", "-c", command),
+                cwd=job.workspace,
+                stdout=log_file,
+                stderr=log_file,
+                env=marked_env(self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)),
+            )
+        except OSError as exc:
+            log.warning(
+                "job %s sheet %s: skip_when_command cannot run: %s", cmd.job_id, cmd.sheet, exc
+            )
+            return False, f"could not run ({exc}); the sheet runs"
+        try:
+            code = await asyncio.wait_for(child.wait(), timeout)
+        except TimeoutError:
+            await stop_group(child.info.pgid, self._grace, leader=child)
+            return False, f"ran past its {timeout:g}s timeout; the sheet runs"
+        status = exit_status(code)
+        if status.exit_code == 0:
+            return True, "exited 0"
+        if status.signal is not None:
+            return False, f"was killed by signal {status.signal}; the sheet runs"
+        return False, ""
