@@ -565,7 +565,7 @@ class Engine:
             if job is None:
                 return
         if event.score is not None:
-            self._stage(job, event.score, now, out)
+            self._stage(job, event.score, out)
         self._resume_when_idle(job, event.request, "resumed", now, out)
 
     def _modify(self, event: ModifyJob, now: float, out: Changes) -> None:
@@ -599,7 +599,8 @@ class Engine:
         elif job.status is not JobStatus.PAUSED:
             job.detail = "being modified"
             self._move_job(job, JobEvent.PAUSE, out)
-        self._stage(job, event.score, now, out)
+        self._stage(job, event.score, out)
+        out.note(job, now, f"modified: {event.score.score_path}")
         self._resume_when_idle(job, event.request, "modified", now, out)
 
     def _revive(
@@ -631,12 +632,11 @@ class Engine:
             return None
         return self._restore(stored, now)
 
-    def _stage(self, job: LiveJob, score: NewScore, now: float, out: Changes) -> None:
+    @staticmethod
+    def _stage(job: LiveJob, score: NewScore, out: Changes) -> None:
         """Keep the new score; it replaces the job's once no attempt is in flight."""
         job.pending = PendingScore(score.plan, score.score_path)
         out.spec(JobSpec(job.job_id, score.plan, score.snapshot))
-        changed = "" if score.score_path == job.score_path else f" from {score.score_path}"
-        out.note(job, now, f"new score{changed} ({score.plan.total_sheets} sheets) received")
 
     def _resume_when_idle(
         self, job: LiveJob, request: int, verb: str, now: float, out: Changes
@@ -684,7 +684,7 @@ class Engine:
         """The job takes its new score. Sheets keep their attempt count (attempt files are
         never overwritten); completed ones, and ones skipped on purpose, stay so."""
         job.pending = None
-        old, old_total = job.sheets, job.plan.total_sheets
+        old, old_plan, old_total = job.sheets, job.plan, job.plan.total_sheets
         if self._by_score.get(job.score_path) == job.job_id:
             del self._by_score[job.score_path]
         job.plan, job.score_path = pending.plan, pending.score_path
@@ -703,12 +703,13 @@ class Engine:
         self._recount(job)
         out.job(job)
         out.effects.append(SwapScore(job.job_id))
-        out.note(
-            job,
-            now,
-            f"now runs its new score: {old_total} → {job.plan.total_sheets} sheets, "
-            f"{kept} already done kept",
-        )
+        if job.plan != old_plan:
+            out.note(
+                job,
+                now,
+                f"now runs its new score: {old_total} → {job.plan.total_sheets} sheets, "
+                f"{kept} already done kept",
+            )
 
     def _release_chain(self, job: LiveJob, request: int, now: float, out: Changes) -> None:
         hooks = self._hooks_to_run(job, now, out)

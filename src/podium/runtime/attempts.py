@@ -14,7 +14,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from podium.domain.classify import classify
+from podium.domain.classify import ErrorPatterns, classify
 from podium.domain.commands import Kill, Launch
 from podium.domain.errors import UserError
 from podium.domain.events import AttemptExited, AttemptNotLaunched, Event
@@ -115,8 +115,11 @@ class AttemptRunner:
         self._store.record_process(cmd.job_id, cmd.sheet, cmd.attempt, child.info)
         key = (cmd.job_id, cmd.sheet, cmd.attempt)
         self._running[key] = child
+        # The job may have ended (a cancel) by the time the attempt does: what the watcher
+        # needs of it is taken now.
+        patterns = job.plan.patterns
         self._tasks.create_task(
-            self._watch(key, cmd, child, files),
+            self._watch(key, cmd, child, files, patterns),
             name=f"attempt {cmd.job_id}/{cmd.sheet}/{cmd.attempt}",
         )
 
@@ -131,7 +134,14 @@ class AttemptRunner:
             stop_group(child.info.pgid, self._grace, leader=child), name=f"stop {key}"
         )
 
-    async def _watch(self, key: AttemptKey, cmd: Launch, child: Child, files: AttemptFiles) -> None:
+    async def _watch(
+        self,
+        key: AttemptKey,
+        cmd: Launch,
+        child: Child,
+        files: AttemptFiles,
+        patterns: ErrorPatterns,
+    ) -> None:
         timeout, idle = cmd.timeout_seconds, cmd.idle_timeout_seconds
         watch = IdleWatch(idle, files.size, time.monotonic()) if idle else None
         exited = asyncio.ensure_future(child.wait())
@@ -165,7 +175,6 @@ class AttemptRunner:
             stale=stale,
         )
         output = files.output_tail() if code != 0 or timed_out or stale else ""
-        patterns = self._catalog.get(cmd.job_id).plan.patterns
         result = classify(status, output, patterns, time.time(), time_zone)
         self._post(AttemptExited(*key, status, result))
 
