@@ -19,6 +19,10 @@ class User:
     def __init__(self, home: Path, socket: Path) -> None:
         self.env = {**os.environ, "PODIUM_HOME": str(home), "PODIUM_SOCKET": str(socket)}
 
+    @staticmethod
+    def argv(*args: str) -> list[str]:
+        return [PODIUM, *args]
+
     def __call__(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [PODIUM, *args],

@@ -58,7 +58,7 @@ def test_pause_lets_the_running_sheet_finish_and_resume_goes_on(
 ) -> None:
     ws = tmp_path / "ws"
     job = conductor.submit(write_score(GATED))
-    conductor.wait_until(lambda: lines(ws / "runs-1.txt"), 15, "sheet 1 to start")
+    conductor.wait_until(lambda: bool(lines(ws / "runs-1.txt")), 15, "sheet 1 to start")
     done = conductor.call("job.pause", {"job_id": job})
     assert done == {
         "job_id": job,
@@ -85,7 +85,7 @@ def test_a_forced_pause_stops_the_attempt_and_resume_runs_it_without_spending_bu
 ) -> None:
     ws = tmp_path / "ws"
     job = conductor.submit(write_score(SECOND_TIME_LUCKY))
-    conductor.wait_until(lambda: (ws / "pid").exists(), 15, "sheet 1 to start")
+    conductor.wait_until((ws / "pid").exists, 15, "sheet 1 to start")
     pid = int((ws / "pid").read_text())
     done = conductor.call("job.pause", {"job_id": job, "force": True})
     assert "stopping 1 running attempt(s)" in done["message"]
@@ -108,7 +108,7 @@ def test_a_paused_job_stays_paused_across_a_restart(
     ws = tmp_path / "ws"
     first = conductors()
     job = first.submit(write_score(GATED))
-    first.wait_until(lambda: lines(ws / "runs-1.txt"), 15, "sheet 1 to start")
+    first.wait_until(lambda: bool(lines(ws / "runs-1.txt")), 15, "sheet 1 to start")
     first.call("job.pause", {"job_id": job})
     (ws / "go").touch()
     first.wait_until(lambda: status_of(first, job)[1][0] == "completed", 15, "sheet 1")
@@ -126,7 +126,7 @@ def test_cancel_stops_the_process_group_and_resume_runs_the_cancelled_sheets(
 ) -> None:
     ws = tmp_path / "ws"
     job = conductor.submit(write_score(SECOND_TIME_LUCKY))
-    conductor.wait_until(lambda: (ws / "pid").exists(), 15, "sheet 1 to start")
+    conductor.wait_until((ws / "pid").exists, 15, "sheet 1 to start")
     pid = int((ws / "pid").read_text())
     assert conductor.call("job.cancel", {"job_id": job})["message"] == (
         "cancelled; stopping 1 running attempt(s)"
@@ -168,7 +168,7 @@ def test_modify_lets_the_running_sheet_finish_then_runs_the_new_score(
 ) -> None:
     ws = tmp_path / "ws"
     job = conductor.submit(write_score(GATED))
-    conductor.wait_until(lambda: lines(ws / "runs-1.txt"), 15, "sheet 1 to start")
+    conductor.wait_until(lambda: bool(lines(ws / "runs-1.txt")), 15, "sheet 1 to start")
     bigger = write_score(GATED.replace("total_items: 3", "total_items: 4"), "bigger.yaml")
     done = conductor.call("job.modify", {"job_id": job, "score_path": str(bigger)})
     assert "once its 1 attempt(s) in flight have ended" in done["message"]
@@ -226,7 +226,9 @@ def test_a_rate_limit_window_survives_a_restart_and_can_be_cleared(
     first = conductors()
     score = write_score(RATE_LIMITED_ONCE.replace("{message}", "Try again in 30 minutes."))
     job = first.submit(score)
-    first.wait_until(lambda: first.call("daemon.rate_limits")["rate_limits"], 15, "the window")
+    first.wait_until(
+        lambda: bool(first.call("daemon.rate_limits")["rate_limits"]), 15, "the window"
+    )
     first.stop()
     second = conductors()
     [window] = second.call("daemon.rate_limits")["rate_limits"]

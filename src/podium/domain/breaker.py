@@ -35,6 +35,8 @@ class Breaker:
     def failed(self, now: float, policy: BreakerPolicy) -> None:
         if not policy.enabled:
             return
+        if self.open_until is not None and not self.probing:
+            return  # it started before the breaker opened: that news is already in
         self.failures += 1
         if self.probing or self.failures >= policy.failure_threshold:
             self.opened += 1

@@ -92,8 +92,10 @@ _UNITS = {
     "day": 86400,
 }
 _RETRY_AFTER = re.compile(
-    r"retry[- ]after[\"']?\s*[:=]?\s*(\d+(?:\.\d+)?)\s*(s|sec|seconds?)?\b", re.IGNORECASE
+    r"retry[- ]after[\"']?\s*[:=]\s*(\d+(?:\.\d+)?)\s*(s|sec|seconds?)?(?![\d:.-])\b",
+    re.IGNORECASE,
 )
+"""The header form, `Retry-After: 120`: seconds. "retry after 2 minutes" is read by _IN."""
 _IN = re.compile(
     r"(?:try again|retry|reset|resets|available again|wait)\w*\s+(?:in|after)\s+"
     r"(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\b",
@@ -101,7 +103,7 @@ _IN = re.compile(
 )
 _AT = re.compile(
     r"(?:reset|resets|try again|available again)\w*\s+(?:at\s+)?"
-    r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?(?:\s*\(([A-Za-z_]+/[A-Za-z_]+|UTC)\))?",
+    r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?(?:\s*\(([A-Za-z_]+(?:/[A-Za-z0-9_+-]+)+|UTC)\))?",
     re.IGNORECASE,
 )
 _EPOCH = re.compile(

@@ -41,6 +41,8 @@ def classify_exit(
     """SUCCEEDED means the process ended well: its work is still to be validated."""
     if status.timed_out:
         return AttemptOutcome.TIMED_OUT
+    if status.stale:
+        return AttemptOutcome.STALE
     if status.signal is not None:
         return AttemptOutcome.CRASHED
     if status.exit_code in success_codes:

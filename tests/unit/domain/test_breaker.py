@@ -141,12 +141,6 @@ def test_a_disabled_breaker_never_opens() -> None:
     assert breaker.allows(100.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Breaker.failed counts a failure reported while the breaker is already open (an "
-    "attempt that started before it opened) as a failed probe: it doubles the window and "
-    "moves open_until, though the engine only sets its wake-up alarm when the breaker opens",
-)
 def test_a_failure_reported_while_the_breaker_is_open_does_not_extend_it() -> None:
     breaker = opened_at(0.0)
     breaker.failed(10.0, POLICY)

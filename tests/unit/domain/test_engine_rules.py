@@ -6,8 +6,8 @@ import pytest
 
 from podium.domain.commands import (
     Accepted,
+    Command,
     JobEnded,
-    Kill,
     Persist,
     Rejected,
     RunHooks,
@@ -60,8 +60,8 @@ def job_record(h: EngineHarness, job: str = "job") -> JobRecord:
     return found[-1]
 
 
-def reply_of(commands: list[object]) -> Accepted | Rejected:
-    [reply] = replies(commands)  # type: ignore[arg-type]
+def reply_of(commands: list[Command]) -> Accepted | Rejected:
+    [reply] = replies(commands)
     return reply.result
 
 
@@ -145,7 +145,7 @@ def test_fail_fast_stops_new_work_and_skips_what_is_left() -> None:
     commands = h.run_sheet("job", 2)
     assert launched(commands) == []
     record = persisted(commands)[0]
-    assert {s.num: s.status for s in record.sheets}[3] is SheetStatus.SKIPPED
+    assert [s.status for s in record.sheets if s.num == 3] == [SheetStatus.SKIPPED]
     assert record.jobs[-1].status is JobStatus.FAILED
     assert "parallel.fail_fast" in (record.sheets[-1].error or "")
 
