@@ -73,7 +73,7 @@ def follow(
     while True:
         job = conductor.call("job.status", {"job_id": job_id})
         follower.update(job)
-        if job["status"] in STOPS:
+        if job["status"] in STOPS and not job["resume_when_idle"]:
             return verdict(job, out, color)
         sleep(POLL_SECONDS)
 

@@ -34,6 +34,7 @@ class Breaker:
 
     def failed(self, now: float, policy: BreakerPolicy) -> None:
         if not policy.enabled:
+            self.abandoned()  # its job does not judge the instrument; a probe it ran is free
             return
         if self.open_until is not None and not self.probing:
             return  # it started before the breaker opened: that news is already in

@@ -63,7 +63,9 @@ class RunSkipCheck:
     job_id: JobId
     sheet: SheetNum
     attempt: int
-    """The sheet's attempt count when asked: an answer for another count is stale."""
+    """The sheet's attempt count when asked (it marks the check's processes)."""
+    check: int
+    """Numbers this check; the answer carries it back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,8 @@ class SwapScore:
     """The job now runs on the score it was modified to; the old one is no longer needed."""
 
     job_id: JobId
+    key: str
+    """The `NewScore.key` of the score it runs on now."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,12 +106,10 @@ class Engine:
         their slot until they do, and their sheet does not run again before."""
         self._draining_sheets: Counter[tuple[JobId, SheetNum]] = Counter()
         self._seq = 0
+        self._checks = 0
+        """Numbers each skip check, so that an answer to an older one is recognised."""
 
     # ---- queries (read-only; safe between events) -------------------------------------
-
-    @property
-    def limits(self) -> Limits:
-        return self._limits
 
     @property
     def in_flight(self) -> int:
@@ -140,16 +138,6 @@ class Engine:
     def rate_limits(self) -> list[RateLimitRecord]:
         """The rate-limit windows open now (some may have just expired: a `Tick` closes them)."""
         return sorted(self._windows.values(), key=lambda r: (r.instrument, r.model or ""))
-
-    def running_attempts(self) -> list[AttemptKey]:
-        """Attempts whose process may be running (for checks and tests)."""
-        keys = [
-            (job.job_id, s.plan.num, s.attempts)
-            for job in self._jobs.values()
-            for s in job.sheets.values()
-            if s.status is SheetStatus.RUNNING
-        ]
-        return keys + list(self._draining)
 
     # ---- events ---------------------------------------------------------------------------
 
@@ -260,7 +248,7 @@ class Engine:
             # A modify that had not taken effect when the conductor stopped left sheets ready
             # under the old score; the new one may give them dependencies still to meet.
             if sheet.status in (SheetStatus.READY, SheetStatus.WAITING) and sheet.unmet:
-                sheet.due, sheet.wait, sheet.checking = None, None, False
+                sheet.due, sheet.wait, sheet.checking = None, None, None
                 self._move(job, sheet, SheetEvent.RESET, now, out)
         if job.status is JobStatus.QUEUED:
             self._enqueue(job)
@@ -298,6 +286,9 @@ class Engine:
             sheet.budget = Budget(srec.failures, srec.completions, srec.rate_waits)
             sheet.due, sheet.wait, sheet.failed_checks = srec.due, srec.wait, srec.failed_checks
             sheet.cost = srec.cost
+        if stored.plan.policy.parallel.fail_fast:
+            failed = [n for n, s in job.sheets.items() if s.status is SheetStatus.FAILED]
+            job.stopped_by = min(failed, default=None)
         self._recount(job)
         return job
 
@@ -466,9 +457,9 @@ class Engine:
     def _skip_checked(self, event: SkipChecked, now: float, out: Changes) -> None:
         job = self._jobs.get(event.job_id)
         sheet = job.sheets.get(event.sheet) if job else None
-        if job is None or sheet is None or not sheet.checking or sheet.attempts != event.attempt:
+        if job is None or sheet is None or sheet.checking != event.check:
             return
-        sheet.checking = False
+        sheet.checking = None
         if event.skip:
             self._skip_on_purpose(job, sheet, f"skip_when_command {event.detail}", now, out)
         elif event.detail:
@@ -564,9 +555,15 @@ class Engine:
             )
             if job is None:
                 return
-        if event.score is not None:
-            self._stage(job, event.score, out)
-        self._resume_when_idle(job, event.request, "resumed", now, out)
+        if event.score is not None or job.pending is not None:
+            # A changed score waits for the attempts in flight, as a modify does; a modify
+            # already waiting keeps its score.
+            if job.pending is None and event.score is not None:
+                self._stage(job, event.score, out)
+            self._resume_when_idle(job, event.request, "resumed", now, out)
+            return
+        self._resume_now(job, now, out)
+        self._reply_resumed(job, event.request, "resumed", out)
 
     def _modify(self, event: ModifyJob, now: float, out: Changes) -> None:
         job = self._jobs.get(event.job_id)
@@ -593,6 +590,7 @@ class Engine:
                 verb="modified",
                 now=now,
                 out=out,
+                keeps_path=False,
             )
             if job is None:
                 return
@@ -612,6 +610,7 @@ class Engine:
         verb: str,
         now: float,
         out: Changes,
+        keeps_path: bool = True,
     ) -> LiveJob | None:
         """A finished job, back in the engine to be resumed or modified."""
         if stored is None:
@@ -626,17 +625,26 @@ class Engine:
                 out,
             )
             return None
-        if stored.job.score_path in self._by_score:
+        if keeps_path and stored.job.score_path in self._by_score:
             other = self._by_score[stored.job.score_path]
             self._reject(request, f"job '{other}' is already running {stored.job.score_path}", out)
             return None
         return self._restore(stored, now)
 
-    @staticmethod
-    def _stage(job: LiveJob, score: NewScore, out: Changes) -> None:
-        """Keep the new score; it replaces the job's once no attempt is in flight."""
-        job.pending = PendingScore(score.plan, score.score_path)
+    def _stage(self, job: LiveJob, score: NewScore, out: Changes) -> None:
+        """Keep the new score; it replaces the job's once no attempt is in flight. Its path is
+        the job's from now on (and taken, so no other job runs it); the old path stays taken
+        until the switch, since attempts in flight still run that score."""
+        if score.score_path != job.score_path:
+            if job.held_path is None:
+                job.held_path = job.score_path
+            elif job.score_path != job.held_path:
+                self._release_path(job, job.score_path)  # an earlier modify's, never used
+            job.score_path = score.score_path
+            self._by_score[job.score_path] = job.job_id
+        job.pending = PendingScore(score.plan, score.key)
         out.spec(JobSpec(job.job_id, score.plan, score.snapshot))
+        out.job(job)
 
     def _resume_when_idle(
         self, job: LiveJob, request: int, verb: str, now: float, out: Changes
@@ -647,11 +655,15 @@ class Engine:
             job.detail = f"{verb}: waits for {waiting} attempt(s) in flight to end"
             out.job(job)
             message = f"{verb}; it goes on once its {waiting} attempt(s) in flight have ended"
-        else:
-            message = verb
+            out.effects.append(Reply(request, Accepted(job.job_id, message)))
+            return
         self._settle(job, now, out)
-        paused = job.status is JobStatus.PAUSED and not job.resume_when_idle
-        if paused and job.detail:
+        self._reply_resumed(job, request, verb, out)
+
+    @staticmethod
+    def _reply_resumed(job: LiveJob, request: int, verb: str, out: Changes) -> None:
+        message = verb
+        if job.status is JobStatus.PAUSED and job.detail:
             message += f", but it is paused again: {job.detail}"
         out.effects.append(Reply(request, Accepted(job.job_id, message)))
 
@@ -685,10 +697,10 @@ class Engine:
         never overwritten); completed ones, and ones skipped on purpose, stay so."""
         job.pending = None
         old, old_plan, old_total = job.sheets, job.plan, job.plan.total_sheets
-        if self._by_score.get(job.score_path) == job.job_id:
-            del self._by_score[job.score_path]
-        job.plan, job.score_path = pending.plan, pending.score_path
-        self._by_score[job.score_path] = job.job_id
+        if job.held_path is not None and job.held_path != job.score_path:
+            self._release_path(job, job.held_path)
+        job.held_path = None
+        job.plan = pending.plan
         job.sheets, job.dependents = _sheets_of(pending.plan, now)
         job.ready.clear()
         kept = 0
@@ -702,7 +714,7 @@ class Engine:
             out.sheet(job, sheet)
         self._recount(job)
         out.job(job)
-        out.effects.append(SwapScore(job.job_id))
+        out.effects.append(SwapScore(job.job_id, pending.key))
         if job.plan != old_plan:
             out.note(
                 job,
@@ -899,8 +911,7 @@ class Engine:
         if job.status is not JobStatus.RUNNING or job.started_at is None:
             return
         if now < job.started_at + limit:
-            self._alarms.set(job.started_at + limit, AlarmKind.JOB_TIMEOUT, job.job_id)
-            return
+            return  # an alarm of an earlier run; each start sets its own
         reason = f"the job ran longer than the conductor's job_timeout_seconds ({limit:g}s)"
         self._stop_all(job, reason, now, out)
         job.error = reason
@@ -973,7 +984,15 @@ class Engine:
         self._finish_if_done(job, now, out)
 
     def _finish_if_done(self, job: LiveJob, now: float, out: Changes) -> None:
-        if job.status is not JobStatus.RUNNING or job.terminal < len(job.sheets) or job.in_flight:
+        """A job with every sheet finished ends, even paused (a pause stops new work, and
+        there is none); not while a new score waits for it."""
+        if (
+            job.status not in (JobStatus.RUNNING, JobStatus.PAUSED)
+            or job.terminal < len(job.sheets)
+            or job.in_flight
+            or job.resume_when_idle
+            or job.pending is not None
+        ):
             return
         if not all(s.satisfies_dependents for s in job.sheets.values()):
             job.error = job.failure_summary()
@@ -1019,8 +1038,9 @@ class Engine:
         job.finished_at = now
         job.ready.clear()
         del self._jobs[job.job_id]
-        if self._by_score.get(job.score_path) == job.job_id:
-            del self._by_score[job.score_path]
+        for path in (job.score_path, job.held_path):
+            if path is not None:
+                self._release_path(job, path)
         out.effects.append(JobEnded(job.job_id))
 
     # ---- dispatch ---------------------------------------------------------------------
@@ -1034,7 +1054,6 @@ class Engine:
                 continue
             self._move_job(job, JobEvent.START, out)
             job.started_at = now
-            job.completed_this_run = 0
             out.job(job)
             self._started(job, now, out)
             self._settle(job, now, out)
@@ -1076,7 +1095,7 @@ class Engine:
                     break
                 sheet = job.sheets[num]
                 if (
-                    sheet.checking
+                    sheet.checking is not None
                     or (job.job_id, num) in self._draining_sheets
                     or not self._available(job, sheet, now, out)
                 ):
@@ -1191,8 +1210,9 @@ class Engine:
                 self._skip_on_purpose(job, sheet, f"skip_when {plan.skip_when!r} is true", now, out)
                 return
         if plan.skip_when_command:
-            sheet.checking = True
-            out.effects.append(RunSkipCheck(job.job_id, plan.num, sheet.attempts))
+            self._checks += 1
+            sheet.checking = self._checks
+            out.effects.append(RunSkipCheck(job.job_id, plan.num, sheet.attempts, self._checks))
 
     def _wait_until(
         self, job: LiveJob, sheet: LiveSheet, due: float, now: float, out: Changes
@@ -1238,6 +1258,10 @@ class Engine:
         if not self._draining_sheets[key[:2]]:
             del self._draining_sheets[key[:2]]
         return True
+
+    def _release_path(self, job: LiveJob, path: str) -> None:
+        if self._by_score.get(path) == job.job_id:
+            del self._by_score[path]
 
     def _breaker(self, instrument: str) -> Breaker:
         breaker = self._breakers.get(instrument)
@@ -1292,9 +1316,7 @@ class Engine:
                 job.completed += 1
                 out.job(job)  # its progress is part of the job's record
         elif before.is_terminal and not sheet.status.is_terminal:
-            job.terminal -= 1
-            if before is SheetStatus.COMPLETED:
-                job.completed -= 1
+            job.terminal -= 1  # a reset; completed sheets are never reset
         out.sheet(job, sheet)
 
     def _move_job(self, job: LiveJob, event: JobEvent, out: Changes) -> None:

@@ -84,7 +84,7 @@ class SkipChecked:
 
     job_id: JobId
     sheet: SheetNum
-    attempt: int
+    check: int
     skip: bool
     detail: str
     """What the command did ('exited 0', 'timed out after 10s: ran anyway')."""
@@ -102,6 +102,8 @@ class NewScore:
     plan: JobPlan
     snapshot: str
     score_path: str
+    key: str = ""
+    """Names it in the runtime's catalog (a digest of the snapshot)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,8 +49,8 @@ class LiveSheet:
     exit: ExitStatus | None = None
     launched_on: InstrumentKey | None = None
     """The slot the attempt in flight holds."""
-    checking: bool = False
-    """Its `skip_when_command` is running."""
+    checking: int | None = None
+    """Its `skip_when_command` is running: the number of that check."""
     checked: bool = False
     """Its skip conditions were looked at since it last became ready."""
     stopping: bool = False
@@ -85,7 +85,8 @@ class PendingScore:
     """A new score for a job, applied once its attempts in flight have ended."""
 
     plan: JobPlan
-    score_path: str
+    key: str
+    """Names the compiled score the runtime keeps for it (see `SwapScore`)."""
 
 
 @dataclass(slots=True)
@@ -116,6 +117,8 @@ class LiveJob:
     stopped_by: SheetNum | None = None
     """With fail_fast: the sheet whose failure stopped new dispatch."""
     pending: PendingScore | None = None
+    held_path: str | None = None
+    """While a new score waits: the path of the score the attempts in flight still run."""
     resume_when_idle: bool = False
     cost_warned: bool = False
     history: deque[JobNote] = field(default_factory=lambda: deque(maxlen=HISTORY_KEPT))

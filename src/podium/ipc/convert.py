@@ -24,6 +24,7 @@ def job_info(job: JobRecord) -> JobInfo:
         finished_at=job.finished_at,
         error=job.error,
         detail=job.detail,
+        resume_when_idle=job.resume_when_idle,
         total_sheets=job.total_sheets,
         completed_sheets=job.completed_sheets,
         chain_depth=job.chain_depth,

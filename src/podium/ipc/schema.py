@@ -113,6 +113,8 @@ class JobInfo(TypedDict):
     error: str | None
     detail: str | None
     """Why the job is paused (by the user, a cost limit, a modify), or holds its chain."""
+    resume_when_idle: bool
+    """Paused only until its attempts in flight end (a modify, a resume on a new score)."""
     total_sheets: int
     completed_sheets: int
     chain_depth: int

@@ -1,7 +1,8 @@
 """The compiled scores of the jobs the conductor is running, by job id.
 
-A job being modified has two: the one its attempts in flight run on, and the new one, staged
-until the engine says the job has switched (`SwapScore`).
+A job being modified has more than one: the score its attempts in flight run on, and each new
+score sent for it, staged under its key until the engine says which one the job runs on now
+(`SwapScore`).
 """
 
 from podium.domain.ids import JobId
@@ -11,13 +12,10 @@ from podium.runtime.ports import CompiledJob
 class JobCatalog:
     def __init__(self) -> None:
         self._jobs: dict[JobId, CompiledJob] = {}
-        self._staged: dict[JobId, CompiledJob] = {}
+        self._staged: dict[JobId, dict[str, CompiledJob]] = {}
 
     def add(self, job_id: JobId, job: CompiledJob) -> None:
         self._jobs[job_id] = job
-
-    def has(self, job_id: JobId) -> bool:
-        return job_id in self._jobs
 
     def get(self, job_id: JobId) -> CompiledJob:
         try:
@@ -25,17 +23,24 @@ class JobCatalog:
         except KeyError:
             raise KeyError(f"job {job_id} has no compiled score in this conductor") from None
 
-    def stage(self, job_id: JobId, job: CompiledJob) -> None:
-        """The job's next score; the current one stays in use until `promote`."""
-        self._staged[job_id] = job
+    def find(self, job_id: JobId) -> CompiledJob | None:
+        return self._jobs.get(job_id)
 
-    def unstage(self, job_id: JobId) -> None:
-        self._staged.pop(job_id, None)
+    def stage(self, job_id: JobId, key: str, job: CompiledJob) -> None:
+        """A possible next score; the current one stays in use until `promote`."""
+        self._staged.setdefault(job_id, {})[key] = job
 
-    def promote(self, job_id: JobId) -> None:
-        staged = self._staged.pop(job_id, None)
-        if staged is not None:
-            self._jobs[job_id] = staged
+    def unstage(self, job_id: JobId, key: str) -> None:
+        staged = self._staged.get(job_id, {})
+        staged.pop(key, None)
+        if not staged:
+            self._staged.pop(job_id, None)
+
+    def promote(self, job_id: JobId, key: str) -> None:
+        """The job runs on the score staged under `key` now; the others are dropped."""
+        staged = self._staged.pop(job_id, {})
+        if key in staged:
+            self._jobs[job_id] = staged[key]
 
     def forget(self, job_id: JobId) -> None:
         self._jobs.pop(job_id, None)

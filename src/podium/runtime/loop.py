@@ -165,7 +165,7 @@ class EngineLoop:
             case WakeAt():
                 self._wake_at(command.at)
             case SwapScore():
-                self._catalog.promote(command.job_id)
+                self._catalog.promote(command.job_id, command.key)
             case RunHooks():
                 for hook in command.hooks:
                     log.warning(

@@ -6,6 +6,7 @@ the engine only decides.
 """
 
 import asyncio
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -150,8 +151,12 @@ class JobService:
                 "the job was submitted with"
             )
         score = self._read_again(jid, path) if reload else None
+        if score is not None and score.snapshot == self._store.snapshot(jid):
+            self._catalog.unstage(jid, score.key)
+            score = None  # unchanged: nothing to wait for
         return await self._ask(
-            lambda request: ResumeJob(request, jid, stored, score), undo=lambda: self._undo(jid)
+            lambda request: ResumeJob(request, jid, stored, score),
+            undo=lambda: self._undo(jid, score),
         )
 
     async def modify(self, job_id: str, score_path: str, client_cwd: str | None) -> str:
@@ -163,7 +168,8 @@ class JobService:
         path = Path(client_cwd or "/", score_path).absolute()
         score = self._read_again(jid, path)
         return await self._ask(
-            lambda request: ModifyJob(request, jid, score, stored), undo=lambda: self._undo(jid)
+            lambda request: ModifyJob(request, jid, score, stored),
+            undo=lambda: self._undo(jid, score),
         )
 
     async def clear_rate_limits(self, instrument: str | None) -> str:
@@ -232,19 +238,24 @@ class JobService:
         if stored is None:
             raise _not_found(job_id)
         snapshot = self._store.snapshot(job_id) or ""
-        path = Path(stored.record.score_path)
-        self._catalog.add(job_id, self._compiler.compile(path, snapshot))
-        return RecoveredJob(stored.record, stored.plan, stored.sheets, history=stored.history)
+        compiled = self._compiler.compile(Path(stored.record.score_path), snapshot)
+        self._catalog.add(job_id, compiled)
+        # The plan compiled again from the snapshot, not the stored one: a stored plan may
+        # predate fields this version reads (its policy, say).
+        return RecoveredJob(stored.record, compiled.plan, stored.sheets, history=stored.history)
 
     def _read_again(self, job_id: JobId, path: Path) -> NewScore:
         """The score at `path`, compiled and checked as a new submission is, staged for the
         job until the engine switches it over."""
         compiled: CompiledJob = self._compiler.compile(path)
-        self._catalog.stage(job_id, compiled)
-        return NewScore(compiled.plan, compiled.snapshot, str(path))
+        snapshot = compiled.snapshot
+        key = hashlib.sha256(snapshot.encode()).hexdigest()[:16]
+        self._catalog.stage(job_id, key, compiled)
+        return NewScore(compiled.plan, snapshot, str(path), key)
 
-    def _undo(self, job_id: JobId) -> None:
-        self._catalog.unstage(job_id)
+    def _undo(self, job_id: JobId, score: NewScore | None) -> None:
+        if score is not None:
+            self._catalog.unstage(job_id, score.key)
         if self._engine.view(job_id) is None:
             self._catalog.forget(job_id)
 

@@ -13,6 +13,7 @@ from podium.domain.commands import RunSkipCheck
 from podium.domain.events import Event, SkipChecked
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.layout import Layout
+from podium.runtime.ports import CompiledJob
 from podium.runtime.process import exit_status, marked_env, spawn, stop_group
 
 log = logging.getLogger(__name__)
@@ -35,14 +36,16 @@ class SkipCommands:
         self._grace = kill_grace_seconds
 
     def start(self, cmd: RunSkipCheck) -> None:
-        self._tasks.create_task(self._run(cmd), name=f"skip check {cmd.job_id}/{cmd.sheet}")
+        job = self._catalog.find(cmd.job_id)
+        if job is None:
+            return  # the job ended in the same step; nobody waits for the answer
+        self._tasks.create_task(self._run(cmd, job), name=f"skip check {cmd.job_id}/{cmd.sheet}")
 
-    async def _run(self, cmd: RunSkipCheck) -> None:
-        skip, detail = await self._check(cmd)
-        self._post(SkipChecked(cmd.job_id, cmd.sheet, cmd.attempt, skip, detail))
+    async def _run(self, cmd: RunSkipCheck, job: CompiledJob) -> None:
+        skip, detail = await self._check(cmd, job)
+        self._post(SkipChecked(cmd.job_id, cmd.sheet, cmd.check, skip, detail))
 
-    async def _check(self, cmd: RunSkipCheck) -> tuple[bool, str]:
-        job = self._catalog.get(cmd.job_id)
+    async def _check(self, cmd: RunSkipCheck, job: CompiledJob) -> tuple[bool, str]:
         command = job.skip_command(cmd.sheet)
         if command is None:
             return False, "is not set"

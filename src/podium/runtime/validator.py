@@ -19,6 +19,7 @@ from podium.runtime.attempts import read_tail
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.file_checks import Signature, check_file, read_snapshot
 from podium.runtime.layout import Layout
+from podium.runtime.ports import CompiledJob
 from podium.runtime.process import exit_status, marked_env, signal_group, spawn, stop_group
 
 log = logging.getLogger(__name__)
@@ -43,14 +44,15 @@ class Validator:
         self._grace = kill_grace_seconds
 
     def start(self, cmd: RunValidations) -> None:
+        # Taken now: the job may end (a cancel) in the same step, before the task runs.
+        job = self._catalog.get(cmd.job_id)
         self._tasks.create_task(
-            self._run(cmd), name=f"validate {cmd.job_id}/{cmd.sheet}/{cmd.attempt}"
+            self._run(cmd, job), name=f"validate {cmd.job_id}/{cmd.sheet}/{cmd.attempt}"
         )
 
-    async def _run(self, cmd: RunValidations) -> None:
+    async def _run(self, cmd: RunValidations, job: CompiledJob) -> None:
         # The checks themselves never raise (a file that cannot be read fails its rule); an
         # exception here is a bug, and ends the conductor loudly rather than hang the sheet.
-        job = self._catalog.get(cmd.job_id)
 
         def attempt_file(name: str) -> Path:
             return self._layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, name)

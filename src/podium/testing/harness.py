@@ -228,9 +228,9 @@ class EngineHarness:
             for c in self.commands
             if isinstance(c, RunSkipCheck) and c.job_id == job_id and c.sheet == sheet
         ]
-        attempt = checks[-1].attempt if checks else 0
+        check = checks[-1].check if checks else 0
         detail = "exited 0" if skip else "exited 1"
-        return self.feed(SkipChecked(JobId(job_id), SheetNum(sheet), attempt, skip, detail))
+        return self.feed(SkipChecked(JobId(job_id), SheetNum(sheet), check, skip, detail))
 
     def advance(self, seconds: float) -> list[Command]:
         """Let time pass and deliver the wake-up the engine asked for, if it falls due."""
@@ -259,7 +259,8 @@ class EngineHarness:
         stored: RecoveredJob | None = None,
         score_path: str | None = None,
     ) -> list[Command]:
-        score = NewScore(plan, "", score_path or f"/scores/{job_id}.yaml")
+        path = score_path or f"/scores/{job_id}.yaml"
+        score = NewScore(plan, "", path, key=f"{path}:{plan!r}")
         return self.feed(ModifyJob(self.request(), JobId(job_id), score, stored))
 
     def cancel(self, job_id: str = "job") -> list[Command]:

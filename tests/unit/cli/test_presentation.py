@@ -117,3 +117,65 @@ def test_run_waits_by_default_only_on_a_terminal() -> None:
     assert parser.parse_args(["run", "s.yaml"]).wait is None
     assert parser.parse_args(["run", "s.yaml", "--wait"]).wait is True
     assert parser.parse_args(["run", "s.yaml", "--detach"]).wait is False
+
+
+def test_a_waiting_sheet_says_what_for_and_until_when() -> None:
+    import time
+
+    from podium.cli.follow import waiting_for
+
+    at = time.mktime((2020, 1, 2, 15, 0, 0, 0, 0, -1))  # not today: shown with its date
+    base = {"due": at, "error": "exit code 1: 429"}
+    assert waiting_for({**base, "wait": "rate_limit"}) == (
+        "rate limited until 2020-01-02 15:00: exit code 1: 429"
+    )
+    assert waiting_for({**base, "wait": "retry"}).startswith("retry at ")
+    assert waiting_for({**base, "wait": "completion"}).startswith("completion attempt at ")
+    assert waiting_for({"due": None, "wait": "retry", "error": "x"}) == "retry at soon after: x"
+
+
+def test_following_ends_at_a_pause_and_at_a_held_chain() -> None:
+    paused = {**job("paused", sheet(1, "ready", 0, 100)), "detail": "paused by the user"}
+    out = io.StringIO()
+    assert verdict(paused, out, color=False) == exits.JOB_FAILED
+    assert out.getvalue() == (
+        "job demo paused (0/1 sheets): paused by the user; 'podium resume demo' goes on\n"
+    )
+    held = job("paused_at_chain", sheet(1, "completed", 1, 101))
+    out = io.StringIO()
+    assert verdict(held, out, color=False) == exits.OK
+    assert out.getvalue().splitlines() == [
+        "job demo completed: 1/1 sheets in 12s",
+        "  it holds its chain: 'podium resume demo' starts the next job",
+    ]
+
+
+def test_a_jobs_status_shows_why_it_waits_and_its_history() -> None:
+    from podium.cli.cmd_status import render_job
+
+    shown = {
+        **job(
+            "paused",
+            {
+                **sheet(1, "waiting", 1, 101),
+                "wait": "retry",
+                "due": None,
+                "instrument": "cli",
+                "depends_on": [],
+                "description": None,
+            },
+        ),
+        "score_path": "/s/demo.yaml",
+        "workspace": "/w",
+        "cost": 0.0,
+        "detail": "cost limit reached",
+        "rate_limits": [{"instrument": "agent", "model": None, "until": 101.0, "reason": "429"}],
+        "history": [{"at": 100.0, "text": "paused: cost limit reached"}],
+    }
+    shown["sheets"][0]["error"] = "exit code 1"
+    lines = render_job(shown, color=False).splitlines()
+    assert "  note       cost limit reached" in lines
+    assert any(line.startswith("  waiting    agent: rate limited until ") for line in lines)
+    assert "sheet 1: retry at soon after: exit code 1" in lines
+    assert lines[-2:] == ["history (latest last):", lines[-1]]
+    assert lines[-1].endswith("  paused: cost limit reached")

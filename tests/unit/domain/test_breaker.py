@@ -141,6 +141,14 @@ def test_a_disabled_breaker_never_opens() -> None:
     assert breaker.allows(100.0)
 
 
+def test_a_probe_run_for_a_job_without_a_breaker_frees_the_probe() -> None:
+    breaker = opened_at(0.0)
+    breaker.started(100.0)  # the recovery time is over: this is the probe
+    assert not breaker.allows(100.0)
+    breaker.failed(101.0, BreakerPolicy(enabled=False))
+    assert breaker.allows(101.0)
+
+
 def test_a_failure_reported_while_the_breaker_is_open_does_not_extend_it() -> None:
     breaker = opened_at(0.0)
     breaker.failed(10.0, POLICY)
@@ -209,4 +217,4 @@ def test_an_open_window_never_reaches_past_the_maximum_recovery_time(
     for step in history:
         now = apply(breaker, step, now, policy)
         if breaker.open_until is not None:
-            assert breaker.open_until - now <= MAX_RECOVERY_SECONDS
+            assert breaker.open_until - now <= MAX_RECOVERY_SECONDS + 1e-6

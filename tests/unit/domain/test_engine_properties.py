@@ -16,6 +16,7 @@ and, at the end, that once every instrument succeeds every job reaches a termina
 from collections import Counter
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -46,6 +47,8 @@ from podium.domain.policy import (
 from podium.domain.records import AttemptRecord, JobRecord, RateLimitRecord, SheetRecord
 from podium.domain.status import JobStatus, SheetStatus
 from podium.testing.harness import EngineHarness, make_plan
+
+pytestmark = pytest.mark.timeout(600)
 
 LIMITS = Limits(
     max_concurrent_jobs=2,
@@ -160,7 +163,7 @@ class EngineMachine(RuleBasedStateMachine):
                     key = (command.job_id, command.sheet, command.attempt)
                     self.validating[key] = self.running_key(key)
                 case RunSkipCheck():
-                    self.checks[(command.job_id, command.sheet)] = command.attempt
+                    self.checks[(command.job_id, command.sheet)] = command.check
                 case WakeAt():
                     self.wake = command.at if self.wake is None else min(self.wake, command.at)
                 case _:
@@ -283,7 +286,7 @@ class EngineMachine(RuleBasedStateMachine):
             None if self.h.engine.view(JobId(job)) else self.store.recovered(job, in_flight=False)
         )
         plan = self.store.plans[job] if reload else None
-        self.control(job, self.h.resume(job, stored=stored, plan=plan), held=False)
+        self.control(job, self.h.resume(job, stored=stored, plan=plan), held=False, revived=stored)
 
     @precondition(lambda self: self.store.jobs)
     @rule(data=st.data(), plan=plans())
@@ -292,7 +295,7 @@ class EngineMachine(RuleBasedStateMachine):
         stored = (
             None if self.h.engine.view(JobId(job)) else self.store.recovered(job, in_flight=False)
         )
-        self.control(job, self.h.modify(plan, job, stored=stored), held=False)
+        self.control(job, self.h.modify(plan, job, stored=stored), held=False, revived=stored)
 
     @precondition(lambda self: self.store.jobs)
     @rule(data=st.data())
@@ -319,15 +322,25 @@ class EngineMachine(RuleBasedStateMachine):
         self.feed(Recovered(jobs, tuple(self.store.windows.values())))
         self.held = {j for j in self.held if self.store.jobs[j].status is not JobStatus.RUNNING}
 
-    def control(self, job: str, commands: list[Command], *, held: bool) -> None:
+    def control(
+        self,
+        job: str,
+        commands: list[Command],
+        *,
+        held: bool,
+        revived: RecoveredJob | None = None,
+    ) -> None:
         """A pause or cancel holds the job from the moment it is accepted; a resume or modify
-        releases it (the launches it leads to come in the same batch as the reply)."""
+        releases it (the launches it leads to come in the same batch as the reply). A job
+        revived from the store runs on its stored score (a modify it was waiting for, say)."""
         [reply] = [c for c in commands if isinstance(c, Reply)]
         if isinstance(reply.result, Accepted):
             if held:
                 self.held.add(job)
             else:
                 self.held.discard(job)
+            if revived is not None:
+                self.in_force[job] = revived.plan
         self.apply(commands)
 
     # ---- invariants -------------------------------------------------------------------

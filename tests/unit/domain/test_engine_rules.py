@@ -15,7 +15,7 @@ from podium.domain.commands import (
     SwapScore,
 )
 from podium.domain.engine import Limits
-from podium.domain.events import Recovered, RecoveredJob
+from podium.domain.events import Recovered, RecoveredJob, SkipChecked
 from podium.domain.ids import JobId
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.plan import JobPlan
@@ -502,7 +502,7 @@ def test_modify_waits_for_attempts_in_flight_then_runs_the_new_score() -> None:
     assert job_record(h).status is JobStatus.PAUSED
     assert [s.plan.total_sheets for c in commands if isinstance(c, Persist) for s in c.specs] == [3]
     commands = h.run_sheet("job", 2)  # finishes under the old score
-    assert SwapScore(JobId("job")) in commands
+    assert [c.job_id for c in commands if isinstance(c, SwapScore)] == ["job"]
     assert launched(commands) == [("job", 3)]
     assert h.statuses() == {1: "completed", 2: "completed", 3: "running"}
     assert any("now runs its new score: 2 → 3 sheets, 2 already done kept" in n for n in notes(h))
@@ -580,3 +580,307 @@ def test_control_of_an_unknown_job_is_refused(verb: str) -> None:
     h = EngineHarness()
     result = reply_of(getattr(h, verb)("nobody"))
     assert isinstance(result, Rejected) and "not active" in result.reason
+
+
+# ---- edges ------------------------------------------------------------------------------
+
+
+def test_results_of_attempts_that_are_no_longer_current_change_nothing() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1, max_retries=1))
+    assert h.validated("job", 1, attempt=1) == []  # it is running, not validating
+    h.exit("job", 1, code=1)
+    h.exit("job", 1)  # attempt 2 exits: validating
+    assert h.not_launched("job", 1) == []  # not running any more
+    assert h.skip_checked("job", 1, skip=True) == []  # nothing asked
+
+
+def test_a_job_id_already_active_is_a_bug_not_a_second_job() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1), job_id="a", score_path="/s/one.yaml")
+    with pytest.raises(ValueError, match="already active"):
+        h.submit(make_plan(sheets=1), job_id="a", score_path="/s/two.yaml")
+
+
+def test_a_window_that_ended_while_the_conductor_was_down_is_cleared() -> None:
+    from podium.domain.records import RateLimitRecord
+
+    h = EngineHarness()
+    old = RateLimitRecord("agent", None, h.clock.now() - 1, "429")
+    commands = h.feed(Recovered((), (old,)))
+    assert persisted(commands)[0].rate_limits_cleared == (("agent", None),)
+    assert h.engine.rate_limits() == []
+
+
+def test_a_shorter_window_does_not_shorten_a_longer_one() -> None:
+    h = EngineHarness()
+    h.submit(make_plan({1: [], 2: []}, instrument="agent", parallel=2))
+    h.rate_limited("job", 1, reset_at=h.clock.now() + 600)
+    h.rate_limited("job", 2, reset_at=h.clock.now() + 60)
+    [window] = h.engine.rate_limits()
+    assert window.until == h.clock.now() + 600
+
+
+def test_a_recovered_job_that_cannot_run_is_cancelled_when_it_was_paused() -> None:
+    record = JobRecord(JobId("job"), "plan", "/s/job.yaml", "/w", JobStatus.PAUSED, 1.0, 1)
+    h = EngineHarness()
+    commands = h.feed(
+        Recovered((RecoveredJob(record, make_plan(sheets=1), (), problem="bad score"),))
+    )
+    assert persisted(commands)[0].jobs[-1].status is JobStatus.CANCELLED
+    queued = dataclasses.replace(record, status=JobStatus.QUEUED)
+    h.feed(Recovered((RecoveredJob(queued, make_plan(sheets=1), (), problem="bad score"),)))
+    assert job_record(h).status is JobStatus.FAILED
+
+
+def test_sheet_records_of_a_score_before_a_modify_are_left_out() -> None:
+    record = JobRecord(JobId("job"), "plan", "/s/job.yaml", "/w", JobStatus.RUNNING, 1.0, 1)
+    gone = SheetRecord(JobId("job"), 7, SheetStatus.COMPLETED, 1.0)  # type: ignore[arg-type]
+    h = EngineHarness()
+    h.feed(Recovered((RecoveredJob(record, make_plan(sheets=1), (gone,)),)))
+    assert h.statuses() == {1: "running"}
+
+
+def test_what_cannot_be_done_to_a_job_holding_its_chain_is_refused() -> None:
+    h = EngineHarness()
+    h.submit(hooks_plan(dataclasses.replace(CHAIN, pause_before_chain=True)))
+    h.run_sheet("job", 1)
+    for commands in (h.pause(), h.modify(make_plan(sheets=2))):
+        result = reply_of(commands)
+        assert isinstance(result, Rejected) and "holds its chain" in result.reason
+
+
+def test_modify_and_resume_refuse_a_score_another_job_is_running() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1), job_id="a", score_path="/s/a.yaml")
+    h.submit(make_plan(sheets=1), job_id="b", score_path="/s/b.yaml")
+    result = reply_of(h.modify(make_plan(sheets=1), "a", score_path="/s/b.yaml"))
+    assert isinstance(result, Rejected) and "job 'b' is already running /s/b.yaml" in result.reason
+    h.exit("a", 1, code=1)  # a fails and leaves
+    h.submit(make_plan(sheets=1), job_id="c", score_path="/s/a.yaml")
+    stored = RecoveredJob(job_record(h, "a"), make_plan(sheets=1), ())
+    result = reply_of(h.resume("a", stored=stored))
+    assert isinstance(result, Rejected) and "job 'c' is already running /s/a.yaml" in result.reason
+    result = reply_of(h.resume("gone"))
+    assert isinstance(result, Rejected) and result.code == "not_found"
+
+
+def test_a_running_job_cannot_be_resumed() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1))
+    result = reply_of(h.resume())
+    assert isinstance(result, Rejected) and "is running" in result.reason
+
+
+def test_a_resume_over_the_cost_limit_pauses_again_and_says_why() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=2, policy=policy(cost=CostPolicy(max_cost_per_job=1.0))))
+    h.exit("job", 1, cost=2.0)
+    h.validated("job", 1)
+    result = reply_of(h.resume())
+    assert isinstance(result, Accepted)
+    assert result.message == (
+        "resumed, but it is paused again: cost limit reached: $2.00 of $1.00 "
+        "(cost_limits.max_cost_per_job)"
+    )
+
+
+def test_reaching_a_sheets_cost_limit_pauses_the_job() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=2, policy=policy(cost=CostPolicy(max_cost_per_sheet=0.5))))
+    h.exit("job", 1, code=1, cost=0.7)
+    record = job_record(h)
+    assert record.status is JobStatus.PAUSED
+    assert record.detail == (
+        "cost limit reached: sheet 1 cost $0.70 of $0.50 (cost_limits.max_cost_per_sheet)"
+    )
+
+
+def test_the_job_timeout_counts_from_the_latest_resume() -> None:
+    h = EngineHarness(Limits(job_timeout_seconds=100))
+    h.submit(make_plan(sheets=2))
+    h.advance(50)
+    h.pause()
+    h.run_sheet("job", 1)
+    h.advance(200)
+    h.resume()
+    assert job_record(h).status is JobStatus.RUNNING
+    h.advance(60)  # 310 s after submission, 60 s after the resume: the first alarm re-arms
+    assert job_record(h).status is JobStatus.RUNNING
+    h.advance(40)
+    assert job_record(h).status is JobStatus.FAILED
+
+
+def test_validations_of_a_cancelled_job_free_their_slot_when_they_end() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1))
+    h.exit("job", 1)  # validating
+    h.cancel()
+    assert h.engine.in_flight == 1
+    h.validated("job", 1, attempt=1)
+    assert h.engine.in_flight == 0
+
+
+def test_the_job_timeout_does_not_fire_while_the_job_is_paused() -> None:
+    h = EngineHarness(Limits(job_timeout_seconds=100))
+    h.submit(make_plan(sheets=2))
+    h.pause()
+    h.run_sheet("job", 1)
+    h.advance(150)
+    assert job_record(h).status is JobStatus.PAUSED
+
+
+def test_an_alarm_of_an_earlier_run_does_not_time_out_a_resumed_job() -> None:
+    h = EngineHarness(Limits(job_timeout_seconds=100))
+    h.submit(make_plan(sheets=2))
+    h.advance(50)
+    h.pause()
+    h.resume()  # the run restarts its clock at 50 s
+    h.advance(60)  # the first run's alarm at 100 s rings
+    assert job_record(h).status is JobStatus.RUNNING
+    h.advance(40)
+    assert job_record(h).status is JobStatus.FAILED
+
+
+def test_the_view_of_a_job_names_it() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1), job_id="named")
+    view = h.engine.view(JobId("named"))
+    assert view is not None and view.job_id == "named"
+
+
+def test_a_failure_summary_without_a_failed_sheet_still_says_the_job_did_not_complete() -> None:
+    from podium.domain.live import LiveJob, LiveSheet
+
+    plan = make_plan(sheets=1)
+    sheet = LiveSheet(plan.sheets[0], SheetStatus.CANCELLED, 1.0, unmet=0)
+    job = LiveJob(
+        1, JobId("j"), plan, "/s", "/w", 1.0, JobStatus.RUNNING, {sheet.plan.num: sheet}, {}
+    )
+    assert job.failure_summary() == "the job ended with sheets that did not complete"
+
+
+def test_resume_without_a_new_score_goes_on_at_once_even_with_attempts_in_flight() -> None:
+    h = EngineHarness()
+    h.submit(make_plan({1: [], 2: []}, parallel=2))
+    h.pause()
+    result = reply_of(h.resume())
+    assert result == Accepted(JobId("job"), "resumed")
+    assert job_record(h).status is JobStatus.RUNNING
+
+
+def test_resume_during_a_modify_still_waits_for_the_attempts_in_flight() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=2))
+    h.modify(make_plan(sheets=3))
+    result = reply_of(h.resume())
+    assert isinstance(result, Accepted) and "once its 1 attempt(s) in flight" in result.message
+    assert launched(h.run_sheet("job", 1)) == [("job", 2)]
+    assert len(h.statuses()) == 3
+
+
+# ---- found in review ----------------------------------------------------------------------
+
+
+def test_a_modify_takes_its_new_path_at_once_and_holds_the_old_one_until_it_switches() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1), score_path="/s/old.yaml")
+    h.modify(make_plan(sheets=2), score_path="/s/new.yaml")
+    assert job_record(h).score_path == "/s/new.yaml"  # a restart now keeps the new path
+    for path in ("/s/new.yaml", "/s/old.yaml"):
+        result = reply_of(h.submit(make_plan(sheets=1), job_id="other", score_path=path))
+        assert isinstance(result, Rejected) and result.code == "already_running"
+    h.run_sheet("job", 1)  # the switch: the old path is free again
+    result = reply_of(h.submit(make_plan(sheets=1), job_id="other", score_path="/s/old.yaml"))
+    assert isinstance(result, Accepted)
+
+
+def test_an_answer_to_a_skip_check_of_the_score_before_a_modify_is_ignored() -> None:
+    h = EngineHarness()
+    h.submit(make_plan({1: [], 2: []}, parallel=2, skip_when_command={2: "old"}))
+    [old] = [c for c in h.commands if isinstance(c, RunSkipCheck)]
+    h.modify(make_plan({1: [], 2: []}, parallel=2, skip_when_command={2: "new"}))
+    h.run_sheet("job", 1)  # the switch asks again
+    assert h.feed(SkipChecked(JobId("job"), old.sheet, old.check, True, "exited 0")) == []
+    assert h.statuses()[2] == "ready"
+
+
+def test_a_job_whose_last_sheet_crosses_the_cost_limit_still_completes() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1, policy=policy(cost=CostPolicy(max_cost_per_job=1.0))))
+    h.exit("job", 1, cost=2.0)
+    assert job_record(h).status is JobStatus.PAUSED
+    h.validated("job", 1)
+    assert job_record(h).status is JobStatus.COMPLETED
+
+
+def test_a_resume_does_not_drop_a_modify_that_waits() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1))
+    h.modify(make_plan(sheets=3))
+    h.resume(plan=make_plan(sheets=1))  # the service reloads the old file
+    h.run_sheet("job", 1)
+    assert len(h.statuses()) == 3
+
+
+def test_fail_fast_holds_after_a_restart() -> None:
+    h = EngineHarness()
+    h.submit(make_plan({1: [], 2: [], 3: []}, parallel=2))
+    h.exit("job", 1, code=1)
+    record = job_record(h)
+    sheets = (
+        SheetRecord(JobId("job"), 1, SheetStatus.FAILED, 1.0, attempts=1),  # type: ignore[arg-type]
+        SheetRecord(JobId("job"), 2, SheetStatus.COMPLETED, 1.0, attempts=1),  # type: ignore[arg-type]
+        SheetRecord(JobId("job"), 3, SheetStatus.READY, 1.0),  # type: ignore[arg-type]
+    )
+    after = EngineHarness(clock=h.clock)
+    commands = after.feed(
+        Recovered((RecoveredJob(record, make_plan({1: [], 2: [], 3: []}, parallel=2), sheets),))
+    )
+    assert launched(commands) == []
+    assert job_record(after).status is JobStatus.FAILED
+
+
+def test_hooks_still_run_when_the_last_sheet_completed_during_a_pause() -> None:
+    h = EngineHarness()
+    h.submit(hooks_plan(CHAIN))
+    h.pause()
+    commands = h.run_sheet("job", 1)
+    assert RunHooks(JobId("job"), (CHAIN,), 1) in commands
+    assert job_record(h).status is JobStatus.COMPLETED
+
+
+def test_a_skip_when_that_raises_anything_runs_the_sheet() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=2, skip_when={2: "int(1e999) > 0"}))
+    assert launched(h.run_sheet("job", 1)) == [("job", 2)]
+    assert any("OverflowError" in n for n in notes(h))
+
+
+def test_a_second_modify_frees_the_path_the_first_one_took() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1), score_path="/s/a.yaml")
+    h.modify(make_plan(sheets=2), score_path="/s/b.yaml")
+    h.modify(make_plan(sheets=2), score_path="/s/c.yaml")
+    result = reply_of(h.submit(make_plan(sheets=1), job_id="other", score_path="/s/b.yaml"))
+    assert isinstance(result, Accepted)
+
+
+def test_skip_when_can_look_over_every_sheet() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=3, skip_when={3: "max(sheets) == 3 and len(sheets) == 3"}))
+    h.run_sheet("job", 1)
+    commands = h.run_sheet("job", 2)
+    assert [s.status for s in persisted(commands)[0].sheets if s.num == 3] == [SheetStatus.SKIPPED]
+    assert job_record(h).status is JobStatus.COMPLETED
+
+
+def test_a_job_where_several_sheets_failed_says_how_many() -> None:
+    h = EngineHarness()
+    h.submit(make_plan({1: [], 2: [], 3: [2]}, parallel=2, fail_fast=False))
+    h.exit("job", 1, code=1)
+    h.exit("job", 2, code=2)
+    assert job_record(h).error == (
+        "sheet 1 failed after 1 attempt: exit code 1; 1 more sheet(s) failed; "
+        "1 sheet(s) not run because a sheet failed"
+    )
