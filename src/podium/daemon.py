@@ -53,6 +53,7 @@ from podium.ipc.schema import (
 )
 from podium.ipc.server import Method, RpcServer, method
 from podium.locations import SOCKET_PATH_MAX, Locations, locate
+from podium.runtime.archive import ArchivePolicy
 from podium.runtime.attempts import AttemptRunner
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.clock import wall_clock
@@ -123,6 +124,18 @@ class ScoreJob:
 
     def skip_command(self, sheet: SheetNum) -> str | None:
         return self._score.skip_command(sheet)
+
+    @property
+    def archive_policy(self) -> ArchivePolicy | None:
+        lifecycle = self._score.model.workspace_lifecycle
+        if not lifecycle.archive_on_fresh:
+            return None
+        return ArchivePolicy(
+            archive_dir=lifecycle.archive_dir,
+            naming=lifecycle.archive_naming,
+            max_archives=lifecycle.max_archives,
+            preserve_patterns=tuple(lifecycle.preserve_patterns),
+        )
 
 
 class ScoreCompiler:
@@ -346,10 +359,16 @@ class ConductorApi:
         if start < 1:
             raise UserError(f"--start-sheet must be 1 or more, got {start}")
         done = await self._service.submit(
-            params["score_path"], params.get("client_cwd"), start_sheet=start
+            params["score_path"],
+            params.get("client_cwd"),
+            start_sheet=start,
+            fresh=params.get("fresh", False),
         )
         return SubmitResult(
-            job_id=done.job_id, total_sheets=done.total_sheets, workspace=done.workspace
+            job_id=done.job_id,
+            total_sheets=done.total_sheets,
+            workspace=done.workspace,
+            archived=done.archived,
         )
 
     async def pause(self, params: PauseParams) -> ControlResult:

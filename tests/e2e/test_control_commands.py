@@ -163,3 +163,31 @@ def test_run_start_sheet_skips_the_earlier_sheets(podium: User, tmp_path: Path) 
     wrong = podium("run", str(score), "--start-sheet", "5")
     assert wrong.returncode == 2
     assert wrong.stderr.endswith("--start-sheet 5: the score has sheets 1 to 2\n")
+
+
+def test_run_fresh_archives_the_previous_workspace_first(podium: User, tmp_path: Path) -> None:
+    score = write(
+        tmp_path,
+        """
+        name: iterate
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 1, total_items: 1}
+        workspace_lifecycle: {archive_on_fresh: true}
+        retry: {max_retries: 0}
+        prompt:
+          template: '[ ! -e result.txt ] && echo new > result.txt'
+        validations:
+          - {type: file_exists, path: "{workspace}/result.txt"}
+        """,
+        "iterate.yaml",
+    )
+    assert podium("run", str(score), "--wait").returncode == 0
+    again = podium("run", str(score), "--wait")  # result.txt is there: the script fails
+    assert again.returncode == 3
+    fresh = podium("run", str(score), "--fresh", "--wait")
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    ws = tmp_path / "ws"
+    assert f"archived the workspace's previous contents to {ws}/archive/iteration-1" in fresh.stderr
+    assert (ws / "archive" / "iteration-1" / "result.txt").read_text() == "new\n"
+    assert "started fresh" in podium("status", "iterate-3").stdout

@@ -83,9 +83,23 @@ def _submit(args: argparse.Namespace, path: Path) -> int:
             )
         submitted = conductor.call(
             "job.submit",
-            {"score_path": str(path), "client_cwd": os.getcwd(), "start_sheet": args.start_sheet},
+            {
+                "score_path": str(path),
+                "client_cwd": os.getcwd(),
+                "start_sheet": args.start_sheet,
+                "fresh": args.fresh,
+            },
         )
         job_id = submitted["job_id"]
+        if args.fresh and not args.json:
+            archived = submitted.get("archived")
+            print(
+                f"archived the workspace's previous contents to {archived}"
+                if archived
+                else "--fresh: nothing archived (the score does not set "
+                "workspace_lifecycle.archive_on_fresh, or the workspace was empty)",
+                file=sys.stderr,
+            )
         if args.json:
             print(json.dumps(submitted))
         else:

@@ -57,6 +57,12 @@ def _run(p: argparse.ArgumentParser) -> None:
         help="skip the sheets before sheet N (they count as done for dependencies)",
     )
     p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="archive the workspace's previous contents first (the score's "
+        "workspace_lifecycle says where); without archive_on_fresh it is left as it is",
+    )
+    p.add_argument(
         "--no-start",
         action="store_true",
         help="fail instead of starting the conductor when it is not running",

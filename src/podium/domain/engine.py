@@ -132,6 +132,10 @@ class Engine:
             rate_limits=self._windows_for(job),
         )
 
+    def job_running(self, score_path: str) -> JobId | None:
+        """The active job that runs (or is about to run) the score at `score_path`."""
+        return self._by_score.get(score_path)
+
     def active_jobs(self) -> list[JobRecord]:
         return [job.record() for job in self._jobs.values()]
 
@@ -211,6 +215,8 @@ class Engine:
         )
         job.chain_depth = event.chain_depth
         out.job(job)
+        if event.note:
+            out.note(job, now, event.note)
         out.spec(JobSpec(job.job_id, event.plan, event.snapshot))
         if event.start_sheet > 1:
             for sheet in job.sheets.values():

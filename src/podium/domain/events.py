@@ -22,6 +22,8 @@ class JobSubmitted:
     start_sheet: int = 1
     """Sheets before this one are skipped on purpose (`run --start-sheet`)."""
     chain_depth: int = 0
+    note: str | None = None
+    """The first line of the job's history (how it was started)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,16 @@ class SubmitParams(TypedDict):
     client_cwd: NotRequired[str]
     start_sheet: NotRequired[int]
     """Skip the sheets before this one (on purpose: they count as done for dependencies)."""
+    fresh: NotRequired[bool]
+    """Archive the workspace first, when the score's workspace_lifecycle asks for it."""
 
 
 class SubmitResult(TypedDict):
     job_id: str
     total_sheets: int
     workspace: str
+    archived: NotRequired[str | None]
+    """With fresh: where the workspace's previous contents went (None: nothing was moved)."""
 
 
 class JobParams(TypedDict):

@@ -21,6 +21,7 @@ from podium.domain.records import (
 from podium.domain.status import JobStatus
 from podium.domain.validation import ValidationRule
 from podium.domain.work import SheetWork
+from podium.runtime.archive import ArchivePolicy
 
 
 class Store(Protocol):
@@ -68,6 +69,10 @@ class CompiledJob(Protocol):
         `completion_of` names the checks the previous attempt failed (a completion attempt)."""
 
     def validations(self, sheet: SheetNum) -> tuple[ValidationRule, ...]: ...
+
+    @property
+    def archive_policy(self) -> ArchivePolicy | None:
+        """How to archive the workspace for a fresh run; None when the score does not ask."""
 
     def skip_command(self, sheet: SheetNum) -> str | None:
         """The sheet's `skip_when_command`, placeholders filled in (values shell-quoted)."""

@@ -10,6 +10,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from podium.domain.commands import Accepted, Rejected
@@ -35,6 +36,7 @@ from podium.domain.events import (
 from podium.domain.ids import JobId
 from podium.domain.records import JobRecord, RateLimitRecord
 from podium.domain.views import JobView, job_view
+from podium.runtime.archive import archive_workspace
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.loop import Inbox, Replies
 from podium.runtime.ports import CompiledJob, Compiler, Store
@@ -47,6 +49,7 @@ class Submitted:
     job_id: JobId
     total_sheets: int
     workspace: str
+    archived: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +106,12 @@ class JobService:
     # ---- changes ----------------------------------------------------------------------
 
     async def submit(
-        self, score_path: str, client_cwd: str | None, *, start_sheet: int = 1
+        self, score_path: str, client_cwd: str | None, *, start_sheet: int = 1, fresh: bool = False
     ) -> Submitted:
         await self._ready()
         path = Path(client_cwd or "/", score_path).absolute()
         compiled = self._compiler.compile(path)
+        archived = self._archive(path, compiled) if fresh else None
         job_id = self._allocate(path.stem)
         self._catalog.add(job_id, compiled)
         try:
@@ -120,12 +124,38 @@ class JobService:
                     str(compiled.workspace),
                     compiled.snapshot,
                     start_sheet=start_sheet,
+                    note=f"started fresh: the workspace was archived to {archived}"
+                    if archived
+                    else None,
                 ),
                 undo=lambda: self._catalog.forget(job_id),
             )
         finally:
             self._reserved.discard(job_id)
-        return Submitted(job_id, compiled.plan.total_sheets, str(compiled.workspace))
+        return Submitted(
+            job_id,
+            compiled.plan.total_sheets,
+            str(compiled.workspace),
+            str(archived) if archived else None,
+        )
+
+    def _archive(self, path: Path, compiled: CompiledJob) -> Path | None:
+        """Archive the workspace for a fresh run, unless a job is running this score in it.
+        Nothing happens between this check and the submission (no await), so no other
+        submission of the score can come in between."""
+        policy = compiled.archive_policy
+        if policy is None:
+            return None
+        running = self._engine.job_running(str(path))
+        if running is not None:
+            raise JobAlreadyRunning(
+                f"job '{running}' is already running this score ({path}); its workspace is "
+                "not archived"
+            )
+        try:
+            return archive_workspace(compiled.workspace, policy, datetime.now())
+        except OSError as exc:
+            raise UserError(f"cannot archive the workspace {compiled.workspace}: {exc}") from None
 
     async def pause(self, job_id: str, *, force: bool) -> str:
         await self._ready()

@@ -18,7 +18,6 @@ NOT_YET: dict[tuple[str, ...], str] = {
     ("cost_limits", "cost_per_1k_output_tokens"): "token counts are not read yet",
     ("notifications",): "no notification is sent yet",
     ("isolation",): "jobs run in the workspace itself",
-    ("workspace_lifecycle",): "workspaces are not archived yet",
     ("spec",): "spec fragments are not injected yet",
     ("techniques",): "techniques are not injected yet",
     ("agent_card",): "the agent card is not published",

@@ -884,3 +884,14 @@ def test_a_job_where_several_sheets_failed_says_how_many() -> None:
         "sheet 1 failed after 1 attempt: exit code 1; 1 more sheet(s) failed; "
         "1 sheet(s) not run because a sheet failed"
     )
+
+
+def test_a_submission_may_carry_the_first_line_of_its_history() -> None:
+    from podium.domain.events import JobSubmitted
+
+    h = EngineHarness()
+    event = JobSubmitted(1, JobId("job"), make_plan(sheets=1), "/s/a.yaml", "/w", "", note="hi")
+    h.feed(event)
+    assert notes(h) == ["hi"]
+    assert h.engine.job_running("/s/a.yaml") == "job"
+    assert h.engine.job_running("/s/b.yaml") is None

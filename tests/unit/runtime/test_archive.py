@@ -1,0 +1,60 @@
+"""Archiving a workspace for a fresh run."""
+
+from datetime import datetime
+from pathlib import Path
+
+from podium.runtime.archive import ArchivePolicy, archive_workspace
+
+NOW = datetime(2026, 11, 27, 15, 30, 0)
+KEEP = ArchivePolicy(preserve_patterns=(".iteration", ".marianne-*", "archive/**"))
+
+
+def fill(workspace: Path, *names: str) -> None:
+    for name in names:
+        path = workspace / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(name)
+
+
+def test_the_contents_move_to_a_numbered_archive_and_preserved_files_stay(tmp_path: Path) -> None:
+    fill(tmp_path, "report.md", "out/data.json", ".iteration", ".marianne-state")
+    archived = archive_workspace(tmp_path, KEEP, NOW)
+    assert archived == tmp_path / "archive" / "iteration-1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".iteration",
+        ".marianne-state",
+        "archive",
+    ]
+    assert (archived / "out" / "data.json").read_text() == "out/data.json"
+    fill(tmp_path, "report.md")
+    assert archive_workspace(tmp_path, KEEP, NOW) == tmp_path / "archive" / "iteration-2"
+
+
+def test_nothing_to_move_makes_no_archive(tmp_path: Path) -> None:
+    assert archive_workspace(tmp_path / "missing", KEEP, NOW) is None
+    fill(tmp_path, ".iteration")
+    assert archive_workspace(tmp_path, KEEP, NOW) is None
+    assert not (tmp_path / "archive").exists()
+
+
+def test_timestamped_archives_never_collide(tmp_path: Path) -> None:
+    policy = ArchivePolicy(naming="timestamp", archive_dir="old")
+    fill(tmp_path, "a")
+    first = archive_workspace(tmp_path, policy, NOW)
+    fill(tmp_path, "b")
+    second = archive_workspace(tmp_path, policy, NOW)
+    assert (first, second) == (
+        tmp_path / "old" / "20261127-153000",
+        tmp_path / "old" / "20261127-153000-2",
+    )
+
+
+def test_only_the_newest_archives_are_kept(tmp_path: Path) -> None:
+    policy = ArchivePolicy(max_archives=2)
+    for n in range(12):
+        fill(tmp_path, f"run-{n}")
+        archive_workspace(tmp_path, policy, NOW)
+    assert sorted(p.name for p in (tmp_path / "archive").iterdir()) == [
+        "iteration-11",
+        "iteration-12",
+    ]
