@@ -1,0 +1,242 @@
+"""What a person asks of a job: pause, resume, modify, cancel, and ending rate-limit waits."""
+
+from podium.domain.commands import (
+    Accepted,
+    Kill,
+    Reply,
+    RunHooks,
+)
+from podium.domain.decide import Action
+from podium.domain.engine.dispatch import Dispatch
+from podium.domain.events import (
+    CancelJob,
+    ClearRateLimits,
+    ModifyJob,
+    NewScore,
+    PauseJob,
+    RecoveredJob,
+    ResumeJob,
+)
+from podium.domain.ids import JobId
+from podium.domain.live import Changes, LiveJob, PendingScore
+from podium.domain.records import JobSpec
+from podium.domain.status import (
+    JobEvent,
+    JobStatus,
+    SheetStatus,
+)
+
+
+class Control(Dispatch):
+    def _pause(self, event: PauseJob, now: float, out: Changes) -> None:
+        job = self._jobs.get(event.job_id)
+        if job is None:
+            self._reject(event.request, f"job '{event.job_id}' is not active", out)
+            return
+        if job.status is JobStatus.PAUSED_AT_CHAIN:
+            self._reject(
+                event.request,
+                f"job '{job.job_id}' has completed and holds its chain; resume it to start the "
+                "next job, or cancel it",
+                out,
+            )
+            return
+        already = job.status is JobStatus.PAUSED
+        if not already:
+            job.detail = "paused by the user"
+            self._move_job(job, JobEvent.PAUSE, out)
+            out.note(job, now, "paused by the user" + (" (forced)" if event.force else ""))
+        job.resume_when_idle = False
+        out.job(job)
+        stopping = 0
+        if event.force:
+            for sheet in job.sheets.values():
+                if sheet.status is SheetStatus.RUNNING and not sheet.stopping:
+                    sheet.stopping = True
+                    stopping += 1
+                    out.effects.append(Kill(job.job_id, sheet.plan.num, sheet.attempts))
+        finishing = job.in_flight - stopping
+        parts = ["already paused" if already else "paused"]
+        if stopping:
+            parts.append(
+                f"stopping {stopping} running attempt(s); their sheets run again on resume"
+            )
+        if finishing:
+            parts.append(f"{finishing} attempt(s) in flight will finish and be recorded")
+        out.effects.append(Reply(event.request, Accepted(job.job_id, "; ".join(parts))))
+
+    def _resume(self, event: ResumeJob, now: float, out: Changes) -> None:
+        job = self._jobs.get(event.job_id)
+        if job is not None and job.status is JobStatus.PAUSED_AT_CHAIN:
+            self._release_chain(job, event.request, now, out)
+            return
+        if job is not None and job.status is not JobStatus.PAUSED:
+            self._reject(
+                event.request,
+                f"job '{job.job_id}' is {job.status}; only a paused, failed or cancelled job "
+                "can be resumed",
+                out,
+            )
+            return
+        if job is None:
+            job = self._revive(
+                event.job_id,
+                stored=event.stored,
+                request=event.request,
+                verb="resumed",
+                now=now,
+                out=out,
+            )
+            if job is None:
+                return
+        if event.score is not None or job.pending is not None:
+            # A changed score waits for the attempts in flight, as a modify does; a modify
+            # already waiting keeps its score.
+            if job.pending is None and event.score is not None:
+                self._stage(job, event.score, out)
+            self._resume_when_idle(job, event.request, "resumed", now, out)
+            return
+        self._resume_now(job, now, out)
+        self._reply_resumed(job, event.request, "resumed", out)
+
+    def _modify(self, event: ModifyJob, now: float, out: Changes) -> None:
+        job = self._jobs.get(event.job_id)
+        if job is not None and job.status is JobStatus.PAUSED_AT_CHAIN:
+            self._reject(
+                event.request,
+                f"job '{job.job_id}' has completed and holds its chain; resume or cancel it",
+                out,
+            )
+            return
+        other = self._by_score.get(event.score.score_path)
+        if other is not None and other != event.job_id:
+            self._reject(
+                event.request,
+                f"job '{other}' is already running {event.score.score_path}",
+                out,
+            )
+            return
+        if job is None:
+            job = self._revive(
+                event.job_id,
+                stored=event.stored,
+                request=event.request,
+                verb="modified",
+                now=now,
+                out=out,
+                keeps_path=False,
+            )
+            if job is None:
+                return
+        elif job.status is not JobStatus.PAUSED:
+            job.detail = "being modified"
+            self._move_job(job, JobEvent.PAUSE, out)
+        self._stage(job, event.score, out)
+        out.note(job, now, f"modified: {event.score.score_path}")
+        self._resume_when_idle(job, event.request, "modified", now, out)
+
+    def _revive(
+        self,
+        job_id: JobId,
+        *,
+        stored: RecoveredJob | None,
+        request: int,
+        verb: str,
+        now: float,
+        out: Changes,
+        keeps_path: bool = True,
+    ) -> LiveJob | None:
+        """A finished job, back in the engine to be resumed or modified."""
+        if stored is None:
+            self._reject(request, f"no job '{job_id}'", out, code="not_found")
+            return None
+        status = stored.job.status
+        if status not in (JobStatus.FAILED, JobStatus.CANCELLED):
+            self._reject(
+                request,
+                f"job '{job_id}' has {status}; only a paused, failed or cancelled job can be "
+                f"{verb} (run the score again with 'podium run')",
+                out,
+            )
+            return None
+        if keeps_path and stored.job.score_path in self._by_score:
+            other = self._by_score[stored.job.score_path]
+            self._reject(request, f"job '{other}' is already running {stored.job.score_path}", out)
+            return None
+        return self._restore(stored, now)
+
+    def _stage(self, job: LiveJob, score: NewScore, out: Changes) -> None:
+        """Keep the new score; it replaces the job's once no attempt is in flight. Its path is
+        the job's from now on (and taken, so no other job runs it); the old path stays taken
+        until the switch, since attempts in flight still run that score."""
+        if score.score_path != job.score_path:
+            if job.held_path is None:
+                job.held_path = job.score_path
+            elif job.score_path != job.held_path:
+                self._release_path(job, job.score_path)  # an earlier modify's, never used
+            job.score_path = score.score_path
+            self._by_score[job.score_path] = job.job_id
+        job.pending = PendingScore(score.plan, score.key)
+        out.spec(JobSpec(job.job_id, score.plan, score.snapshot))
+        out.job(job)
+
+    def _resume_when_idle(
+        self, job: LiveJob, request: int, verb: str, now: float, out: Changes
+    ) -> None:
+        job.resume_when_idle = True
+        waiting = job.in_flight
+        if waiting:
+            job.detail = f"{verb}: waits for {waiting} attempt(s) in flight to end"
+            out.job(job)
+            message = f"{verb}; it goes on once its {waiting} attempt(s) in flight have ended"
+            out.effects.append(Reply(request, Accepted(job.job_id, message)))
+            return
+        self._settle(job, now, out)
+        self._reply_resumed(job, request, verb, out)
+
+    @staticmethod
+    def _reply_resumed(job: LiveJob, request: int, verb: str, out: Changes) -> None:
+        message = verb
+        if job.status is JobStatus.PAUSED and job.detail:
+            message += f", but it is paused again: {job.detail}"
+        out.effects.append(Reply(request, Accepted(job.job_id, message)))
+
+    def _release_chain(self, job: LiveJob, request: int, now: float, out: Changes) -> None:
+        hooks = self._hooks_to_run(job, now, out)
+        out.note(job, now, "chain released")
+        job.detail = None
+        out.effects.append(RunHooks(job.job_id, hooks, job.chain_depth + 1))
+        self._end(job, JobEvent.RELEASE_CHAIN, now, out)
+        out.effects.append(Reply(request, Accepted(job.job_id, "chain released")))
+
+    def _cancel(self, event: CancelJob, now: float, out: Changes) -> None:
+        job = self._jobs.get(event.job_id)
+        if job is None:
+            self._reject(event.request, f"job '{event.job_id}' is not active", out)
+            return
+        stopping = self._stop_all(job, "cancelled by the user", now, out)
+        job.detail = None
+        out.note(job, now, "cancelled by the user")
+        self._end(job, JobEvent.CANCEL, now, out)
+        message = "cancelled" + (f"; stopping {stopping} running attempt(s)" if stopping else "")
+        out.effects.append(Reply(event.request, Accepted(job.job_id, message)))
+
+    def _clear_rate_limits(self, event: ClearRateLimits, now: float, out: Changes) -> None:
+        cleared = [k for k in self._windows if event.instrument in (None, k[0])]
+        for key in cleared:
+            del self._windows[key]
+            out.window(key, None)
+        woken = 0
+        for job in self._jobs.values():
+            for sheet in job.sheets.values():
+                if (
+                    sheet.status is SheetStatus.WAITING
+                    and sheet.wait == Action.WAIT_RATE_LIMIT
+                    and event.instrument in (None, sheet.instrument)
+                ):
+                    self._wake_sheet(job, sheet, now, out)
+                    woken += 1
+        message = f"cleared {len(cleared)} rate limit(s)"
+        if woken:
+            message += f"; {woken} waiting sheet(s) may run now"
+        out.effects.append(Reply(event.request, Accepted(None, message)))
