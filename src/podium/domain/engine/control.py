@@ -14,10 +14,8 @@ from podium.domain.events import (
     ModifyJob,
     NewScore,
     PauseJob,
-    RecoveredJob,
     ResumeJob,
 )
-from podium.domain.ids import JobId
 from podium.domain.live import Changes, LiveJob, PendingScore
 from podium.domain.records import JobSpec
 from podium.domain.status import (
@@ -78,17 +76,9 @@ class Control(Dispatch):
                 out,
             )
             return
+        job = job or self._revive(event, "resumed", now, out)
         if job is None:
-            job = self._revive(
-                event.job_id,
-                stored=event.stored,
-                request=event.request,
-                verb="resumed",
-                now=now,
-                out=out,
-            )
-            if job is None:
-                return
+            return
         if event.score is not None or job.pending is not None:
             # A changed score waits for the attempts in flight, as a modify does; a modify
             # already waiting keeps its score.
@@ -117,15 +107,7 @@ class Control(Dispatch):
             )
             return
         if job is None:
-            job = self._revive(
-                event.job_id,
-                stored=event.stored,
-                request=event.request,
-                verb="modified",
-                now=now,
-                out=out,
-                keeps_path=False,
-            )
+            job = self._revive(event, "modified", now, out)
             if job is None:
                 return
         elif job.status is not JobStatus.PAUSED:
@@ -136,17 +118,11 @@ class Control(Dispatch):
         self._resume_when_idle(job, event.request, "modified", now, out)
 
     def _revive(
-        self,
-        job_id: JobId,
-        *,
-        stored: RecoveredJob | None,
-        request: int,
-        verb: str,
-        now: float,
-        out: Changes,
-        keeps_path: bool = True,
+        self, event: ResumeJob | ModifyJob, verb: str, now: float, out: Changes
     ) -> LiveJob | None:
-        """A finished job, back in the engine to be resumed or modified."""
+        """A finished job, back in the engine to be resumed or modified (a modify moves it to
+        its new score's path, checked already)."""
+        job_id, stored, request = event.job_id, event.stored, event.request
         if stored is None:
             self._reject(request, f"no job '{job_id}'", out, code="not_found")
             return None
@@ -159,7 +135,7 @@ class Control(Dispatch):
                 out,
             )
             return None
-        if keeps_path and stored.job.score_path in self._by_score:
+        if isinstance(event, ResumeJob) and stored.job.score_path in self._by_score:
             other = self._by_score[stored.job.score_path]
             self._reject(request, f"job '{other}' is already running {stored.job.score_path}", out)
             return None

@@ -12,6 +12,7 @@ sheets are dispatched while every limit has room, and a wake-up is asked for the
 from typing import assert_never
 
 from podium.domain.alarms import AlarmKind
+from podium.domain.classify import Classified
 from podium.domain.commands import (
     Accepted,
     Command,
@@ -263,10 +264,17 @@ class Engine(Control):
             case _:
                 pass
 
-    def _exited(self, event: AttemptExited, now: float, out: Changes) -> None:
+    def _result_for(
+        self, event: AttemptExited | AttemptNotLaunched | ValidationsDone, status: SheetStatus
+    ) -> tuple[LiveJob, LiveSheet] | None:
+        """The job and sheet a result is for; None when it is stale, or when it ends an
+        attempt of a stopped job (whose slot it frees)."""
         if self._drained((event.job_id, event.sheet, event.attempt)):
-            return
-        found = self._current(event.job_id, event.sheet, event.attempt, SheetStatus.RUNNING)
+            return None
+        return self._current(event.job_id, event.sheet, event.attempt, status)
+
+    def _exited(self, event: AttemptExited, now: float, out: Changes) -> None:
+        found = self._result_for(event, SheetStatus.RUNNING)
         if found is None:
             return
         job, sheet = found
@@ -276,9 +284,8 @@ class Engine(Control):
             job.cost += event.cost
             out.job(job)
         result = event.classified
-        breaker = self._breaker(sheet.instrument)
         if result.outcome is AttemptOutcome.SUCCEEDED:
-            breaker.succeeded()
+            self._breaker(sheet.instrument).succeeded()
             sheet.stopping = False
             self._move(job, sheet, SheetEvent.EXITED, now, out)
             out.attempt(self._attempt(job, sheet, AttemptOutcome.VALIDATING, now, cost=event.cost))
@@ -286,52 +293,54 @@ class Engine(Control):
         elif sheet.stopping:
             self._give_slot(job, sheet)
             sheet.stopping = False
-            breaker.abandoned()
+            self._breaker(sheet.instrument).abandoned()
             error = "stopped by a forced pause; it runs again on resume"
             out.attempt(self._attempt(job, sheet, AttemptOutcome.STOPPED, now, error=error))
             self._move(job, sheet, SheetEvent.REQUEUE, now, out)
         else:
-            self._give_slot(job, sheet)
-            self._judge_instrument(job, sheet, result.outcome, now, out)
-            if result.outcome is AttemptOutcome.RATE_LIMITED:
-                self._open_window(job, sheet, result, now, out)
-            self._attempt_failed(
-                job,
-                sheet,
-                now,
-                out,
-                outcome=result.outcome,
-                error=result.detail,
-                reset_at=result.reset_at,
-                cost=event.cost,
-            )
+            self._ended_badly(job, sheet, result, now, out, cost=event.cost)
         self._check_cost(job, sheet, now, out)
         self._settle(job, now, out)
 
     def _not_launched(self, event: AttemptNotLaunched, now: float, out: Changes) -> None:
-        if self._drained((event.job_id, event.sheet, event.attempt)):
-            return
-        found = self._current(event.job_id, event.sheet, event.attempt, SheetStatus.RUNNING)
+        found = self._result_for(event, SheetStatus.RUNNING)
         if found is None:
             return
         job, sheet = found
-        self._give_slot(job, sheet)
         sheet.stopping = False
-        self._judge_instrument(job, sheet, AttemptOutcome.LAUNCH_FAILED, now, out)
+        failed = Classified(AttemptOutcome.LAUNCH_FAILED, f"could not start: {event.reason}")
+        self._ended_badly(job, sheet, failed, now, out)
+        self._settle(job, now, out)
+
+    def _ended_badly(
+        self,
+        job: LiveJob,
+        sheet: LiveSheet,
+        result: Classified,
+        now: float,
+        out: Changes,
+        *,
+        cost: float | None = None,
+    ) -> None:
+        """The attempt ended without succeeding: it frees its slot, tells the breaker and the
+        rate-limit windows, and the sheet waits, retries, falls back or fails."""
+        self._give_slot(job, sheet)
+        self._judge_instrument(job, sheet, result.outcome, now, out)
+        if result.outcome is AttemptOutcome.RATE_LIMITED:
+            self._open_window(job, sheet, result, now, out)
         self._attempt_failed(
             job,
             sheet,
             now,
             out,
-            outcome=AttemptOutcome.LAUNCH_FAILED,
-            error=f"could not start: {event.reason}",
+            outcome=result.outcome,
+            error=result.detail,
+            reset_at=result.reset_at,
+            cost=cost,
         )
-        self._settle(job, now, out)
 
     def _validated(self, event: ValidationsDone, now: float, out: Changes) -> None:
-        if self._drained((event.job_id, event.sheet, event.attempt)):
-            return
-        found = self._current(event.job_id, event.sheet, event.attempt, SheetStatus.VALIDATING)
+        found = self._result_for(event, SheetStatus.VALIDATING)
         if found is None:
             return
         job, sheet = found
