@@ -300,3 +300,56 @@ def test_stopping_the_conductor_does_not_cancel_or_lose_a_waiting_retry(
     assert status_of(second, job) == ("running", ["waiting"])
     done = second.wait_for_job(job, "completed")
     assert done["sheets"][0]["attempts"] == 2
+
+
+def test_an_attempt_that_goes_silent_is_stopped_as_stale_and_retried(
+    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    score = write_score("""
+        name: silent
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 1, total_items: 1}
+        retry: {max_retries: 1, base_delay_seconds: 0.05, max_completion_attempts: 0}
+        stale_detection: {enabled: true, idle_timeout_seconds: 1, check_interval_seconds: 0.5}
+        prompt:
+          template: |
+            if [ ! -e once ]; then touch once; echo working; sleep 60; fi
+    """)
+    job = conductor.submit(score)
+    done = conductor.wait_for_job(job, "completed", timeout=30)
+    assert done["sheets"][0]["attempts"] == 2
+    rows = conductor.query("SELECT outcome, error FROM attempts ORDER BY attempt")
+    assert rows[0] == ("stale", "stopped after 1s without output: working")
+    assert rows[1][0] == "succeeded"
+
+
+def test_a_completion_attempt_is_told_which_checks_failed(
+    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    score = write_score("""
+        name: partial
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 1, total_items: 1}
+        retry:
+          max_retries: 0
+          max_completion_attempts: 1
+          completion_delay_seconds: 0
+          completion_threshold_percent: 50
+        prompt:
+          template: |
+            echo "$PODIUM_ATTEMPT_MODE" >> modes.txt
+            printf '%s\\n' "$PODIUM_FAILED_CHECKS" > told.txt
+            touch a.md
+            [ "$PODIUM_ATTEMPT_MODE" = completion ] && touch b.md
+            true
+        validations:
+          - {type: file_exists, path: "{workspace}/a.md", description: first part}
+          - {type: file_exists, path: "{workspace}/b.md", description: second part}
+    """)
+    job = conductor.submit(score)
+    conductor.wait_for_job(job, "completed")
+    ws = tmp_path / "ws"
+    assert lines(ws / "modes.txt") == ["normal", "completion"]
+    assert lines(ws / "told.txt") == [f"second part (file_exists {ws}/b.md): file not found"]
