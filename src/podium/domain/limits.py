@@ -22,7 +22,7 @@ class Limits:
     max_concurrent_jobs: int = 15
     max_concurrent_sheets: int = 10
     job_timeout_seconds: float = 86400.0
-    """A job running longer than this fails (time paused does not count)."""
+    """A job running longer than this since its latest start or resume fails."""
     instrument_caps: Mapping[str, int] = field(default_factory=dict)
     model_caps: Mapping[InstrumentKey, int] = field(default_factory=dict)
     default_instrument_cap: int = DEFAULT_INSTRUMENT_CAP

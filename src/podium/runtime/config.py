@@ -26,7 +26,7 @@ class ConductorConfig(BaseModel):
     max_concurrent_sheets: int = Field(default=10, ge=1, le=1000)
     """Attempts running (or being validated) at once, across all jobs."""
     job_timeout_seconds: float = Field(default=86400.0, ge=60)
-    """A job that runs longer than this (paused time aside) fails."""
+    """A job running longer than this since its latest start or resume fails."""
     kill_grace_seconds: float = Field(default=10.0, ge=0, le=600)
     """How long a process group gets between SIGTERM and SIGKILL."""
     instruments: dict[str, InstrumentLimit] = Field(default_factory=dict)
