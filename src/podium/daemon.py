@@ -58,6 +58,7 @@ from podium.runtime.attempts import AttemptRunner
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.clock import wall_clock
 from podium.runtime.config import ConductorConfig, load_config
+from podium.runtime.context import WorkerContext
 from podium.runtime.layout import Layout
 from podium.runtime.loop import EngineLoop, Inbox, Replies
 from podium.runtime.recovery import recover
@@ -239,20 +240,10 @@ class Conductor:
             catalog=catalog,
             compiler=compiler,
         )
-        attempts = AttemptRunner(
-            catalog=catalog,
-            store=store,
-            layout=layout,
-            post=inbox.post,
-            tasks=tasks,
-            kill_grace_seconds=grace,
-        )
-        validator = Validator(
-            catalog=catalog, layout=layout, post=inbox.post, tasks=tasks, kill_grace_seconds=grace
-        )
-        skip_checks = SkipCommands(
-            catalog=catalog, layout=layout, post=inbox.post, tasks=tasks, kill_grace_seconds=grace
-        )
+        context = WorkerContext(catalog, layout, inbox.post, tasks, grace)
+        attempts = AttemptRunner(context, store)
+        validator = Validator(context)
+        skip_checks = SkipCommands(context)
         loop = EngineLoop(
             engine=engine,
             store=store,

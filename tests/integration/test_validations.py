@@ -8,6 +8,7 @@ from podium.domain.events import Event
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
 from podium.runtime import file_checks
 from podium.runtime.catalog import JobCatalog
+from podium.runtime.context import WorkerContext
 from podium.runtime.file_checks import Signature, read_snapshot, take_snapshot
 from podium.runtime.layout import Layout
 from podium.runtime.validator import Validator
@@ -22,11 +23,7 @@ def check_all(
         events: list[Event] = []
         async with asyncio.TaskGroup() as tasks:
             validator = Validator(
-                catalog=JobCatalog(),
-                layout=Layout(workspace / "jobs"),
-                post=events.append,
-                tasks=tasks,
-                kill_grace_seconds=0.2,
+                WorkerContext(JobCatalog(), Layout(workspace / "jobs"), events.append, tasks, 0.2)
             )
             return await validator.check_all(
                 rules, workspace=workspace, logs=lambda name: workspace / name, snapshot=snapshot

@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 from datetime import datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,9 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from podium.domain.classify import ErrorPatterns, classify
 from podium.domain.commands import Kill, Launch
 from podium.domain.errors import UserError
-from podium.domain.events import AttemptExited, AttemptNotLaunched, Event
+from podium.domain.events import AttemptExited, AttemptNotLaunched
 from podium.domain.ids import JobId, SheetNum
-from podium.runtime.catalog import JobCatalog
+from podium.runtime.context import WorkerContext
 from podium.runtime.file_checks import take_snapshot
 from podium.runtime.layout import Layout
 from podium.runtime.ports import Store
@@ -65,22 +64,13 @@ class AttemptFiles:
 class AttemptRunner:
     """Starts each `Launch` as a process in its own session and posts `AttemptExited`."""
 
-    def __init__(
-        self,
-        *,
-        catalog: JobCatalog,
-        store: Store,
-        layout: Layout,
-        post: Callable[[Event], None],
-        tasks: asyncio.TaskGroup,
-        kill_grace_seconds: float,
-    ) -> None:
-        self._catalog = catalog
+    def __init__(self, context: WorkerContext, store: Store) -> None:
+        self._catalog = context.catalog
         self._store = store
-        self._layout = layout
-        self._post = post
-        self._tasks = tasks
-        self._grace = kill_grace_seconds
+        self._layout = context.layout
+        self._post = context.post
+        self._tasks = context.tasks
+        self._grace = context.kill_grace_seconds
         self._running: dict[AttemptKey, Child] = {}
 
     def launch(self, cmd: Launch) -> None:

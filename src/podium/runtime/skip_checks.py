@@ -7,12 +7,10 @@ sheet's folder.
 
 import asyncio
 import logging
-from collections.abc import Callable
 
 from podium.domain.commands import RunSkipCheck
-from podium.domain.events import Event, SkipChecked
-from podium.runtime.catalog import JobCatalog
-from podium.runtime.layout import Layout
+from podium.domain.events import SkipChecked
+from podium.runtime.context import WorkerContext
 from podium.runtime.ports import CompiledJob
 from podium.runtime.process import exit_status, marked_env, spawn, stop_group
 
@@ -20,20 +18,12 @@ log = logging.getLogger(__name__)
 
 
 class SkipCommands:
-    def __init__(
-        self,
-        *,
-        catalog: JobCatalog,
-        layout: Layout,
-        post: Callable[[Event], None],
-        tasks: asyncio.TaskGroup,
-        kill_grace_seconds: float,
-    ) -> None:
-        self._catalog = catalog
-        self._layout = layout
-        self._post = post
-        self._tasks = tasks
-        self._grace = kill_grace_seconds
+    def __init__(self, context: WorkerContext) -> None:
+        self._catalog = context.catalog
+        self._layout = context.layout
+        self._post = context.post
+        self._tasks = context.tasks
+        self._grace = context.kill_grace_seconds
 
     def start(self, cmd: RunSkipCheck) -> None:
         job = self._catalog.find(cmd.job_id)

@@ -13,12 +13,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from podium.domain.commands import RunValidations
-from podium.domain.events import Event, ValidationsDone
+from podium.domain.events import ValidationsDone
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
 from podium.runtime.attempts import read_tail
-from podium.runtime.catalog import JobCatalog
+from podium.runtime.context import WorkerContext
 from podium.runtime.file_checks import Signature, check_file, read_snapshot
-from podium.runtime.layout import Layout
 from podium.runtime.ports import CompiledJob
 from podium.runtime.process import exit_status, marked_env, signal_group, spawn, stop_group
 
@@ -28,20 +27,12 @@ log = logging.getLogger(__name__)
 class Validator:
     """Runs `RunValidations` commands and posts `ValidationsDone` with one result per rule."""
 
-    def __init__(
-        self,
-        *,
-        catalog: JobCatalog,
-        layout: Layout,
-        post: Callable[[Event], None],
-        tasks: asyncio.TaskGroup,
-        kill_grace_seconds: float,
-    ) -> None:
-        self._catalog = catalog
-        self._layout = layout
-        self._post = post
-        self._tasks = tasks
-        self._grace = kill_grace_seconds
+    def __init__(self, context: WorkerContext) -> None:
+        self._catalog = context.catalog
+        self._layout = context.layout
+        self._post = context.post
+        self._tasks = context.tasks
+        self._grace = context.kill_grace_seconds
 
     def start(self, cmd: RunValidations) -> None:
         # Taken now: the job may end (a cancel) in the same step, before the task runs.

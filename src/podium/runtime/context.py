@@ -1,0 +1,20 @@
+"""What every worker of the runtime (attempts, validations, skip checks) is given."""
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from podium.domain.events import Event
+from podium.runtime.catalog import JobCatalog
+from podium.runtime.layout import Layout
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerContext:
+    catalog: JobCatalog
+    layout: Layout
+    post: Callable[[Event], None]
+    """Hands an event to the engine."""
+    tasks: asyncio.TaskGroup
+    """Where background work runs; an exception in it ends the conductor (a bug)."""
+    kill_grace_seconds: float
