@@ -144,6 +144,33 @@ def _clear_rate_limits(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
+def _instruments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="instruments_command", metavar="ACTION", required=True)
+    listing = sub.add_parser(
+        "list",
+        help="every instrument profile, and whether its program is installed",
+        description="Every instrument profile (built-in, yours, the project's) and whether "
+        "its program is installed.",
+        formatter_class=_Formatter,
+    )
+    checking = sub.add_parser(
+        "check",
+        help="whether one instrument can run here: program, version, models, credentials",
+        description="Whether one instrument can run here: its program and version, models, "
+        "credentials. Exit code 0: it can run; 1: something is missing; 2: unknown name.",
+        formatter_class=_Formatter,
+    )
+    checking.add_argument("name", help="the instrument's name")
+    for action, target in ((listing, "list_main"), (checking, "check_main")):
+        action.add_argument("--json", action="store_true", help="print JSON")
+        action.add_argument(
+            "--score",
+            metavar="FILE",
+            help="also see the profiles next to this score (.podium/instruments/)",
+        )
+        action.set_defaults(target=f"podium.cli.cmd_instruments:{target}")
+
+
 def _json_only(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
@@ -210,6 +237,12 @@ COMMANDS: tuple[Command, ...] = (
         "end rate-limit waits now (all, or one instrument's)",
         _clear_rate_limits,
         "podium.cli.cmd_control:clear_rate_limits",
+    ),
+    (
+        "instruments",
+        "the instruments (agent CLIs) Podium knows: list them, or check one",
+        _instruments,
+        "podium.cli.cmd_instruments:list_main",
     ),
     ("start", "start the conductor in the background", _start, "podium.cli.cmd_conductor:start"),
     (

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
+from podium.domain.codes import error_code
 from podium.domain.outcome import AttemptOutcome, ExitStatus, classify_exit, describe_exit
 
 TimezoneLookup = Callable[[str], tzinfo | None]
@@ -19,7 +20,8 @@ it reads files."""
 
 @dataclass(frozen=True, slots=True)
 class ErrorPatterns:
-    """Regular expressions (case-insensitive) that say what a failed attempt ran into."""
+    """Regular expressions (case-insensitive, `^` and `$` at line ends) that say what a failed
+    attempt ran into."""
 
     rate_limit: tuple[str, ...] = ()
     auth: tuple[str, ...] = ()
@@ -27,6 +29,17 @@ class ErrorPatterns:
     timeout: tuple[str, ...] = ()
     crash: tuple[str, ...] = ()
     stale: tuple[str, ...] = ()
+    quota: tuple[str, ...] = ()
+    """A spent quota or budget: waited out like a rate limit, but recorded as such (E104)."""
+    failure: tuple[str, ...] = ()
+    """Output that marks a run as failed even though it exited with a success code (an agent
+    CLI that exits 0 on API errors, say). Only these are read on a successful exit."""
+
+    def merged(self, other: "ErrorPatterns") -> "ErrorPatterns":
+        """Both sets of patterns; `self`'s are tried first."""
+        return ErrorPatterns(
+            *(getattr(self, f) + getattr(other, f) for f in ErrorPatterns.__dataclass_fields__)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +48,16 @@ class Classified:
     detail: str
     reset_at: float | None = None
     """For a rate limit: when it ends, if the message said."""
+    quota: bool = False
+    """For a rate limit: it was a spent quota or budget."""
+
+    @property
+    def code(self) -> str | None:
+        return error_code(self.outcome, quota=self.quota)
 
 
 _ORDER = (
+    ("quota", AttemptOutcome.RATE_LIMITED),
     ("rate_limit", AttemptOutcome.RATE_LIMITED),
     ("auth", AttemptOutcome.AUTH_FAILED),
     ("capacity", AttemptOutcome.CAPACITY),
@@ -45,34 +65,77 @@ _ORDER = (
     ("crash", AttemptOutcome.CRASHED),
     ("stale", AttemptOutcome.STALE),
 )
+_DETAIL_CHARS = 300
 
 
 def classify(
-    status: ExitStatus, output: str, patterns: ErrorPatterns, now: float, zones: TimezoneLookup
+    status: ExitStatus,
+    output: str,
+    patterns: ErrorPatterns,
+    now: float,
+    zones: TimezoneLookup,
+    *,
+    success_codes: frozenset[int] = frozenset({0}),
 ) -> Classified:
-    """The outcome of an attempt that ended with `status` and printed `output`."""
-    plain = classify_exit(status)
+    """The outcome of an attempt that ended with `status` and printed `output`.
+
+    A run that exited with a success code is a success whatever its output mentions, unless
+    a `failure` pattern says otherwise (an agent that exits 0 on API errors); it is then
+    classified like any failed run.
+    """
+    plain = classify_exit(status, success_codes)
     if plain is AttemptOutcome.SUCCEEDED:
-        return Classified(plain, "")
+        found = _search(patterns.failure, output)
+        if found is None:
+            return Classified(plain, "")
+        detail = f"{describe_exit(status)} but the output reports an error: {_line_of(found)}"
+        return _by_patterns(output, patterns, now, zones, detail) or Classified(
+            AttemptOutcome.FAILED, detail
+        )
     detail = describe_exit(status)
-    last = output.strip().splitlines()[-1][:300] if output.strip() else ""
-    if last:
-        detail += f": {last}"
     if status.stale:
-        return Classified(AttemptOutcome.STALE, detail)
+        return Classified(AttemptOutcome.STALE, _with_last_line(detail, output))
+    return _by_patterns(output, patterns, now, zones, detail) or Classified(
+        plain, _with_last_line(detail, output)
+    )
+
+
+def _by_patterns(
+    output: str, patterns: ErrorPatterns, now: float, zones: TimezoneLookup, detail: str
+) -> Classified | None:
+    """The first family of patterns (in priority order) that matches, with the line that
+    matched in the detail."""
     for field, outcome in _ORDER:
         found = _search(getattr(patterns, field), output)
-        if found is not None:
-            reset = (
-                reset_time(output, now, zones) if outcome is AttemptOutcome.RATE_LIMITED else None
-            )
-            return Classified(outcome, detail, reset)
-    return Classified(plain, detail)
+        if found is None:
+            continue
+        text = detail if ": " in detail else f"{detail}: {_line_of(found)}"
+        if outcome is AttemptOutcome.RATE_LIMITED:
+            return Classified(outcome, text, reset_time(output, now, zones), quota=field == "quota")
+        return Classified(outcome, text)
+    return None
+
+
+def _line_of(found: re.Match[str]) -> str:
+    text = found.string
+    start = text.rfind("\n", 0, found.start()) + 1
+    end = text.find("\n", found.end())
+    line = text[start : end if end >= 0 else len(text)].strip()
+    if len(line) <= _DETAIL_CHARS:
+        return line
+    # A long line (a JSON object): the part around the match.
+    begin = max(found.start() - start - _DETAIL_CHARS // 3, 0)
+    return "…" + line[begin : begin + _DETAIL_CHARS] + "…"
+
+
+def _with_last_line(detail: str, output: str) -> str:
+    last = output.strip().splitlines()[-1][:_DETAIL_CHARS] if output.strip() else ""
+    return f"{detail}: {last}" if last else detail
 
 
 def _search(patterns: Sequence[str], text: str) -> re.Match[str] | None:
     for pattern in patterns:
-        found = re.search(pattern, text, re.IGNORECASE)
+        found = re.search(pattern, text, re.IGNORECASE | re.MULTILINE)
         if found is not None:
             return found
     return None

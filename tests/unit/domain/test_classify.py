@@ -85,7 +85,9 @@ def test_patterns_match_regardless_of_case(patterns: ErrorPatterns, output: str)
 
 def test_any_pattern_of_a_kind_matches_and_anywhere_in_the_output() -> None:
     result = classified(FAILED, "HTTP 429 Too Many Requests\nretrying is up to you\n")
-    assert result == Classified(AttemptOutcome.RATE_LIMITED, "exit code 1: retrying is up to you")
+    assert result == Classified(
+        AttemptOutcome.RATE_LIMITED, "exit code 1: HTTP 429 Too Many Requests"
+    )
 
 
 def test_a_successful_exit_is_never_reclassified_though_its_output_says_rate_limit() -> None:
@@ -160,7 +162,7 @@ def test_the_detail_is_the_exit_and_the_last_line_of_output_cut_to_300_character
 @pytest.mark.parametrize(
     ("output", "expected"),
     [
-        pytest.param("rate limit exceeded\ntry again in 20 minutes", Classified(AttemptOutcome.RATE_LIMITED, "exit code 1: try again in 20 minutes", NOW + 1200), id="rate limit with a time"),
+        pytest.param("rate limit exceeded\ntry again in 20 minutes", Classified(AttemptOutcome.RATE_LIMITED, "exit code 1: rate limit exceeded", NOW + 1200), id="rate limit with a time"),
         pytest.param("rate limit exceeded", Classified(AttemptOutcome.RATE_LIMITED, "exit code 1: rate limit exceeded", None), id="rate limit without"),
         pytest.param("unauthorized; try again in 20 minutes", Classified(AttemptOutcome.AUTH_FAILED, "exit code 1: unauthorized; try again in 20 minutes", None), id="auth"),
         pytest.param("overloaded; try again in 20 minutes", Classified(AttemptOutcome.CAPACITY, "exit code 1: overloaded; try again in 20 minutes", None), id="capacity"),
@@ -273,3 +275,69 @@ def test_retry_after_an_iso_time_waits_until_that_time() -> None:
 def test_a_clock_time_in_a_three_part_zone_is_read_in_that_zone() -> None:
     text = "resets 3pm (America/Argentina/Buenos_Aires)"
     assert reset_time(text, NOW, Zones()) == utc("2026-11-27T18:00:00")
+
+
+# --- quota, failure on a success exit, error codes --------------------------------------------
+
+AGENT = ErrorPatterns(
+    rate_limit=(r"RateLimitError",),
+    auth=(r"AuthenticationError",),
+    quota=(r"exceeded your current quota",),
+    failure=(r"^litellm\.\w+Error",),
+)
+
+
+def test_a_spent_quota_is_a_rate_limit_with_its_own_code() -> None:
+    output = "litellm.RateLimitError: You exceeded your current quota, please check your plan"
+    result = classified(FAILED, output, AGENT)
+    assert (result.outcome, result.quota, result.code) == (
+        AttemptOutcome.RATE_LIMITED,
+        True,
+        "E104",
+    )
+    plain = classified(FAILED, "litellm.RateLimitError: slow down", AGENT)
+    assert (plain.outcome, plain.quota, plain.code) == (AttemptOutcome.RATE_LIMITED, False, "E102")
+
+
+def test_an_agent_that_exits_0_on_an_api_error_is_read_from_its_failure_patterns() -> None:
+    output = "Hello\nlitellm.AuthenticationError: AuthenticationError: Incorrect API key\nbye\n"
+    result = classified(ExitStatus(exit_code=0), output, AGENT)
+    assert result.outcome is AttemptOutcome.AUTH_FAILED
+    assert result.code == "E502"
+    assert result.detail == (
+        "exit code 0 but the output reports an error: "
+        "litellm.AuthenticationError: AuthenticationError: Incorrect API key"
+    )
+
+
+def test_a_failure_pattern_without_a_known_kind_is_a_plain_failure() -> None:
+    result = classified(ExitStatus(exit_code=0), "litellm.BadRequestError: nope", AGENT)
+    assert (result.outcome, result.code) == (AttemptOutcome.FAILED, "E009")
+
+
+def test_a_success_that_mentions_errors_without_a_failure_pattern_is_a_success() -> None:
+    output = "I fixed the RateLimitError handling and the AuthenticationError message."
+    assert classified(ExitStatus(exit_code=0), output, AGENT).outcome is AttemptOutcome.SUCCEEDED
+
+
+def test_the_profile_decides_which_exit_codes_are_success() -> None:
+    result = classify(
+        ExitStatus(exit_code=3), "", PATTERNS, NOW, Zones(), success_codes=frozenset({0, 3})
+    )
+    assert result.outcome is AttemptOutcome.SUCCEEDED
+
+
+def test_a_long_json_line_is_quoted_around_the_match() -> None:
+    line = '{"type":"result",' + '"pad":"x",' * 60 + '"api_error_status":429,"result":"denied"}'
+    result = classified(FAILED, line, ErrorPatterns(rate_limit=(r'"api_error_status":\s*429',)))
+    assert result.outcome is AttemptOutcome.RATE_LIMITED
+    assert '"api_error_status":429' in result.detail
+    assert len(result.detail) < 400
+
+
+def test_merged_patterns_try_the_first_set_before_the_second() -> None:
+    profile = ErrorPatterns(rate_limit=("slow down",), failure=("^Error",))
+    score = ErrorPatterns(rate_limit=("quota",))
+    merged = profile.merged(score)
+    assert merged.rate_limit == ("slow down", "quota")
+    assert merged.failure == ("^Error",)

@@ -1,0 +1,152 @@
+"""`podium instruments list` and `podium instruments check NAME`."""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from podium.cli import exits
+from podium.cli.output import paint, table, use_color
+from podium.domain.errors import UserError
+from podium.instruments import check
+from podium.instruments.profile import InstrumentProfile
+from podium.instruments.registry import Registry, discover
+
+NOT_RUNNABLE = 1
+"""`check`: the instrument is known but something it needs is missing."""
+
+
+def list_main(args: argparse.Namespace) -> int:
+    registry = _registry(args.score)
+    rows = [_summary(registry, registry.profiles[name]) for name in registry.names()]
+    if args.json:
+        print(json.dumps({"instruments": rows, "problems": list(registry.problems)}, indent=2))
+        return exits.OK
+    color = use_color()
+    plain = [_row(r, color=False) for r in rows]
+    print(
+        table(
+            ("NAME", "DISPLAY NAME", "KIND", "MODELS", "BINARY", "ORIGIN"),
+            [_row(r, color) for r in rows],
+            widths_from=plain,
+        )
+    )
+    _print_problems(registry.problems, color)
+    return exits.OK
+
+
+def check_main(args: argparse.Namespace) -> int:
+    registry = _registry(args.score)
+    profile = registry.require(args.name)
+    binary = _binary(profile)
+    found = check.report(
+        profile,
+        registry.origin(profile.name) or "?",
+        binary,
+        check.read_version(binary) if binary else None,
+        os.environ,
+    )
+    if args.json:
+        print(json.dumps(_report_json(found), indent=2))
+    else:
+        print(_report_text(found, use_color()))
+    return exits.OK if found.runnable else NOT_RUNNABLE
+
+
+def _registry(score: str | None) -> Registry:
+    if score is None:
+        return discover()
+    if not os.path.isfile(score):
+        raise UserError(
+            f"no score at {score}; --score takes the score file whose folder holds "
+            ".podium/instruments/"
+        )
+    return discover(Path(os.path.abspath(score)).parent)
+
+
+def _binary(profile: InstrumentProfile) -> str | None:
+    return check.which(profile.cli.command.executable) if profile.cli is not None else None
+
+
+def _summary(registry: Registry, profile: InstrumentProfile) -> dict[str, Any]:
+    binary = _binary(profile)
+    return {
+        "name": profile.name,
+        "display_name": profile.display_name,
+        "kind": profile.kind,
+        "description": profile.description,
+        "models": [m.name for m in profile.models],
+        "default_model": profile.default_model,
+        "capabilities": sorted(profile.capabilities),
+        "executable": profile.cli.command.executable if profile.cli is not None else None,
+        "binary": binary,
+        "found": binary is not None,
+        "origin": registry.origins[profile.name],
+    }
+
+
+def _row(summary: dict[str, Any], color: bool) -> list[str]:
+    found = paint("✓", "green", color) if summary["found"] else paint("✗", "red", color)
+    return [
+        summary["name"],
+        summary["display_name"],
+        summary["kind"],
+        str(len(summary["models"])),
+        f"{found} {summary['executable'] or '-'}",
+        summary["origin"],
+    ]
+
+
+def _print_problems(problems: tuple[str, ...], color: bool) -> None:
+    if not problems:
+        return
+    print(file=sys.stderr)
+    print(f"{len(problems)} profile problem(s), those files were skipped:", file=sys.stderr)
+    for problem in problems:
+        print(f"  {paint(problem, 'yellow', color)}", file=sys.stderr)
+
+
+def _report_json(found: check.CheckReport) -> dict[str, Any]:
+    return {
+        "name": found.name,
+        "display_name": found.display_name,
+        "kind": found.kind,
+        "origin": found.origin,
+        "executable": found.executable,
+        "binary": found.binary,
+        "version": found.version,
+        "models": list(found.models),
+        "default_model": found.default_model,
+        "capabilities": list(found.capabilities),
+        "credentials": list(found.credentials),
+        "credentials_set": list(found.credentials_set),
+        "runnable": found.runnable,
+        "missing": list(found.missing),
+        "warnings": list(found.warnings),
+    }
+
+
+def _report_text(found: check.CheckReport, color: bool) -> str:
+    if found.binary:
+        binary = f"{found.binary}" + (f" ({found.version})" if found.version else "")
+    else:
+        binary = paint(f"{found.executable or '-'} not found", "red", color)
+    models = (
+        ", ".join(f"{m} (default)" if m == found.default_model else m for m in found.models) or "-"
+    )
+    lines = [
+        f"{found.name} ({found.display_name}): {found.kind} instrument, {found.origin}",
+        f"  binary:       {binary}",
+        f"  models:       {models}",
+        f"  capabilities: {', '.join(found.capabilities) or '-'}",
+    ]
+    if found.credentials:
+        shown = ", ".join(found.credentials_set) or "none set"
+        lines.append(f"  credentials:  {shown}")
+    lines += [f"  missing: {paint(m, 'red', color)}" for m in found.missing]
+    lines += [f"  warning: {paint(w, 'yellow', color)}" for w in found.warnings]
+    verdict = "ready to run" if found.runnable else "cannot run here"
+    lines.append(paint(verdict, "green" if found.runnable else "red", color))
+    return "\n".join(lines)

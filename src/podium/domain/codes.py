@@ -1,0 +1,65 @@
+"""Error codes: one stable code per way an attempt can end badly, for `errors --code` and
+scripts. They follow Marianne's numbering, so users' filters keep working.
+
+| code | meaning |
+| --- | --- |
+| E001 | timed out (the sheet's timeout) |
+| E002 | stopped on purpose (cancel, forced pause) |
+| E003 | crashed (killed by a signal) |
+| E004 | interrupted (the conductor stopped while it ran) |
+| E006 | stale (no output for the idle timeout) |
+| E009 | failed (a non-zero exit nothing else explains) |
+| E102 | rate limited by the instrument |
+| E103 | the provider is overloaded or out of capacity |
+| E104 | a quota or budget is spent |
+| E201 | validation: a file that should exist does not |
+| E202 | validation: a file was not modified |
+| E203 | validation: a file lacks the text or pattern |
+| E204 | validation: a command failed |
+| E209 | validation: a rule was not checked |
+| E502 | authentication failed |
+| E601 | the instrument could not be started |
+"""
+
+from collections.abc import Sequence
+
+from podium.domain.outcome import AttemptOutcome
+from podium.domain.validation import ValidationKind, ValidationResult
+
+_BY_OUTCOME = {
+    AttemptOutcome.TIMED_OUT: "E001",
+    AttemptOutcome.STOPPED: "E002",
+    AttemptOutcome.CRASHED: "E003",
+    AttemptOutcome.INTERRUPTED: "E004",
+    AttemptOutcome.STALE: "E006",
+    AttemptOutcome.FAILED: "E009",
+    AttemptOutcome.RATE_LIMITED: "E102",
+    AttemptOutcome.CAPACITY: "E103",
+    AttemptOutcome.AUTH_FAILED: "E502",
+    AttemptOutcome.LAUNCH_FAILED: "E601",
+}
+
+_BY_RULE = {
+    ValidationKind.FILE_EXISTS: "E201",
+    ValidationKind.FILE_MODIFIED: "E202",
+    ValidationKind.CONTENT_CONTAINS: "E203",
+    ValidationKind.CONTENT_REGEX: "E203",
+    ValidationKind.COMMAND_SUCCEEDS: "E204",
+}
+
+QUOTA = "E104"
+
+
+def error_code(
+    outcome: AttemptOutcome,
+    *,
+    quota: bool = False,
+    validations: Sequence[ValidationResult] = (),
+) -> str | None:
+    """The code of an attempt that ended with `outcome`; None when it did not end badly."""
+    if outcome is AttemptOutcome.VALIDATION_FAILED:
+        failed = next((r for r in validations if r.checked and not r.passed), None)
+        return _BY_RULE[failed.rule.kind] if failed else "E209"
+    if outcome is AttemptOutcome.RATE_LIMITED and quota:
+        return QUOTA
+    return _BY_OUTCOME.get(outcome)

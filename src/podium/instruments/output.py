@@ -1,0 +1,211 @@
+"""Reading an instrument's stdout: the result text, the error message, the tokens it used, and
+what that cost.
+
+- `text`: stdout is the result.
+- `json`: stdout is one object; the profile's paths pick the result, the error and the tokens.
+- `jsonl`: one event per line. The result comes from the *last* event of the completion type
+  that matches the filter: codex and opencode emit a message per step, and the last one is the
+  answer (their own text modes print it). The error comes from the last event that has one.
+  Tokens are summed over every event that reports them, since opencode reports each step's.
+
+Output that is not the JSON the profile promises falls back to the raw stdout, with
+`parsed=False`.
+"""
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from podium.instruments.profile import CliOutput, InstrumentProfile
+
+FALLBACK_PRICE_PER_MILLION = (3.0, 15.0)
+"""USD per million input and output tokens when a model has no price (Sonnet's list price)."""
+
+_PAYLOADS = ("item", "part")
+"""Keys under which JSONL events nest their payload (codex: `item`, opencode: `part`)."""
+
+
+@dataclass(frozen=True)
+class ParsedOutput:
+    result: str | None
+    error: str | None
+    """The text at the profile's `error_path`: the error message when the run failed."""
+    input_tokens: int | None
+    output_tokens: int | None
+    parsed: bool
+    """False when the output was not the JSON the profile promises (the result is then the
+    raw stdout)."""
+
+
+@dataclass(frozen=True)
+class Cost:
+    amount: float | None
+    """USD; None when the tokens are unknown."""
+    estimated: bool
+    """The price is a guess: the model has no price of its own in the profile."""
+
+
+def parse_output(spec: CliOutput, stdout: str) -> ParsedOutput:
+    """What the instrument's `stdout` says, read as `spec` describes."""
+    if spec.format == "text":
+        return ParsedOutput(stdout, None, None, None, parsed=True)
+    if spec.format == "json":
+        return _parse_json(spec, stdout)
+    return _parse_jsonl(spec, stdout)
+
+
+def _raw(stdout: str) -> ParsedOutput:
+    return ParsedOutput(stdout, None, None, None, parsed=False)
+
+
+def _parse_json(spec: CliOutput, stdout: str) -> ParsedOutput:
+    data = _json_document(stdout)
+    if not isinstance(data, dict):
+        return _raw(stdout)
+    result = _text(_first(lookup(data, spec.result_path))) if spec.result_path else stdout
+    return ParsedOutput(
+        result=result,
+        error=_text(_first(lookup(data, spec.error_path))),
+        input_tokens=_tokens([data], spec.input_tokens_path, spec.aggregate_tokens),
+        output_tokens=_tokens([data], spec.output_tokens_path, spec.aggregate_tokens),
+        parsed=True,
+    )
+
+
+def _json_document(stdout: str) -> Any:
+    """The JSON document in stdout, or in its last line when something was printed before it."""
+    for candidate in (stdout, stdout.strip().rpartition("\n")[2]):
+        try:
+            return json.loads(candidate)
+        except ValueError:
+            continue
+    return None
+
+
+def _parse_jsonl(spec: CliOutput, stdout: str) -> ParsedOutput:
+    events = list(_events(stdout))
+    if not events:
+        return _raw(stdout)
+    completion = next((e for e in reversed(events) if _is_completion(spec, e)), None)
+    errors = [_text(_first(lookup(e, spec.error_path))) for e in events] if spec.error_path else []
+    return ParsedOutput(
+        result=_result(spec, completion),
+        error=next((e for e in reversed(errors) if e is not None), None),
+        input_tokens=_tokens(events, spec.input_tokens_path, spec.aggregate_tokens),
+        output_tokens=_tokens(events, spec.output_tokens_path, spec.aggregate_tokens),
+        parsed=True,
+    )
+
+
+def _events(stdout: str) -> Iterator[dict[str, Any]]:
+    for raw in stdout.splitlines():
+        line = raw.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            yield event
+
+
+def _is_completion(spec: CliOutput, event: dict[str, Any]) -> bool:
+    if spec.completion_event_type is not None and event.get("type") != spec.completion_event_type:
+        return False
+    return all(_has(event, k, v) for k, v in (spec.completion_event_filter or {}).items())
+
+
+def _has(event: dict[str, Any], key: str, expected: object) -> bool:
+    """The event, or failing that its payload object, has `expected` at `key`."""
+    places = [event, *(event[p] for p in _PAYLOADS if isinstance(event.get(p), dict))]
+    return any(_equal(v, expected) for place in places for v in lookup(place, key))
+
+
+def _equal(actual: object, expected: object) -> bool:
+    return actual == expected or str(actual) == str(expected)
+
+
+def _result(spec: CliOutput, event: dict[str, Any] | None) -> str | None:
+    if event is None:
+        return None
+    if spec.result_path:
+        return _text(_first(lookup(event, spec.result_path)))
+    for place in (event, *(event.get(p) for p in _PAYLOADS)):
+        if isinstance(place, dict) and isinstance(place.get("text"), str):
+            return str(place["text"])
+    return None
+
+
+def _tokens(documents: list[dict[str, Any]], path: str | None, aggregate: bool) -> int | None:
+    if not path:
+        return None
+    found: list[int] = []
+    for document in documents:
+        counts = [v for v in lookup(document, path) if type(v) is int]
+        if counts:
+            found.append(sum(counts) if aggregate else counts[0])
+    return sum(found) if found else None
+
+
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+|\*)\]")
+
+
+def lookup(data: Any, path: str | None) -> list[Any]:
+    """Every value at `path` in `data`: `a.b`, `a[0]`, `a.*` and `a[*]` (every value of a
+    mapping or every item of a list). Empty when nothing is there."""
+    if not path:
+        return []
+    found = [data]
+    for name, index in _STEP.findall(path):
+        step = name or index
+        found = [child for value in found for child in _children(value, step)]
+    return found
+
+
+def _children(value: Any, step: str) -> list[Any]:
+    if step == "*":
+        if isinstance(value, dict):
+            return list(value.values())
+        return list(value) if isinstance(value, list) else []
+    if isinstance(value, dict):
+        return [value[step]] if step in value else []
+    if isinstance(value, list) and step.isdigit() and int(step) < len(value):
+        return [value[int(step)]]
+    return []
+
+
+def _first(values: list[Any]) -> Any:
+    return values[0] if values else None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def estimate_cost(
+    profile: InstrumentProfile,
+    model: str | None,
+    input_tokens: int | None,
+    output_tokens: int | None,
+) -> Cost:
+    """What an attempt cost at the profile's list price for `model` (or, when the profile does
+    not list it, its `default_model`'s or its first model's). A model without a price costs
+    $3/$15 per million tokens, marked as estimated; unknown tokens cost nothing known."""
+    if input_tokens is None and output_tokens is None:
+        return Cost(None, estimated=False)
+    own = profile.model_spec(model)
+    spec = own or profile.model_spec(profile.default_model) or _first(list(profile.models))
+    input_price = spec.cost_per_1k_input if spec is not None else None
+    output_price = spec.cost_per_1k_output if spec is not None else None
+    if input_price is None or output_price is None:
+        input_price, output_price = (p / 1000 for p in FALLBACK_PRICE_PER_MILLION)
+        exact = False
+    else:
+        exact = own is not None or model is None
+    amount = ((input_tokens or 0) * input_price + (output_tokens or 0) * output_price) / 1000
+    return Cost(amount, estimated=not exact)
