@@ -45,6 +45,8 @@ class Launch:
     """Stop the attempt as stale when it writes nothing for this long."""
     completion_of: tuple[str, ...] = ()
     """A completion attempt: the checks the previous attempt failed, to be named to it."""
+    previous_error: str | None = None
+    """Why the previous attempt failed, for a retry's prompt."""
 
 
 @dataclass(frozen=True, slots=True)

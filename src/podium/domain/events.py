@@ -6,7 +6,14 @@ from podium.domain.classify import Classified
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.outcome import ExitStatus
 from podium.domain.plan import JobPlan
-from podium.domain.records import AttemptRecord, JobNote, JobRecord, RateLimitRecord, SheetRecord
+from podium.domain.records import (
+    AttemptRecord,
+    JobNote,
+    JobRecord,
+    RateLimitRecord,
+    SheetRecord,
+    Usage,
+)
 from podium.domain.validation import ValidationResult
 
 
@@ -58,8 +65,8 @@ class AttemptExited:
     status: ExitStatus
     classified: Classified
     """What the exit and the output mean (see `podium.domain.classify`)."""
-    cost: float | None = None
-    """What the attempt cost, when the instrument reports it."""
+    usage: Usage | None = None
+    """Tokens and cost, when the instrument reports them (or they could be estimated)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from podium.domain.records import (
     JobSpec,
     RateLimitRecord,
     SheetRecord,
+    Usage,
 )
 from podium.domain.status import JobStatus, SheetStatus
 
@@ -55,6 +56,10 @@ class LiveSheet:
     """Its skip conditions were looked at since it last became ready."""
     stopping: bool = False
     """Its attempt in flight is being stopped on purpose (a forced pause)."""
+    usage: Usage | None = None
+    """What the attempt in flight (or the last one) consumed, once it exited."""
+    quota: bool = False
+    """The last attempt ran into a spent quota."""
 
     @property
     def instrument(self) -> str:

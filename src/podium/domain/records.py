@@ -71,6 +71,17 @@ class SheetRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Usage:
+    """What an attempt consumed, as its instrument reported it (or as Podium estimated it)."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost: float | None = None
+    cost_estimated: bool = False
+    """True when the cost was computed from guessed prices, not the model's own."""
+
+
+@dataclass(frozen=True, slots=True)
 class AttemptRecord:
     job_id: JobId
     sheet: SheetNum
@@ -90,6 +101,11 @@ class AttemptRecord:
     mode: str = "normal"
     """normal, or completion (told which checks failed last time)."""
     cost: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_estimated: bool = False
+    error_code: str | None = None
+    """E001 timeout … E102 rate limit, E201 validation, E502 auth (see `podium.domain.codes`)."""
 
 
 @dataclass(frozen=True, slots=True)

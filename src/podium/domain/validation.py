@@ -49,6 +49,20 @@ class ValidationRule:
                 what = f"command_succeeds {self.command}"
         return f"{self.description} ({what})" if self.description else what
 
+    def expectation(self) -> str:
+        """What the rule wants, as a requirement: 'the file X exists'."""
+        match self.kind:
+            case ValidationKind.FILE_EXISTS:
+                return f"the file {self.path} exists"
+            case ValidationKind.FILE_MODIFIED:
+                return f"the file {self.path} is created or changed by the attempt"
+            case ValidationKind.CONTENT_CONTAINS:
+                return f"the file {self.path} contains the text {self.pattern!r}"
+            case ValidationKind.CONTENT_REGEX:
+                return f"the file {self.path} matches the regular expression {self.pattern!r}"
+            case ValidationKind.COMMAND_SUCCEEDS:
+                return f"the command `{self.command}` exits with code 0"
+
 
 @dataclass(frozen=True, slots=True)
 class ValidationResult:
@@ -58,6 +72,37 @@ class ValidationResult:
     """What was found: 'file not found', 'exit code 1: …'. Empty when it passed plainly."""
     checked: bool = True
     """False when the rule was not run, because a rule of an earlier stage failed."""
+
+    @property
+    def fix(self) -> str:
+        """What would most likely make the rule pass; empty when it passed."""
+        if self.passed:
+            return ""
+        if not self.checked:
+            return "fix the failed rule of the earlier stage first"
+        rule = self.rule
+        match rule.kind:
+            case ValidationKind.FILE_EXISTS | ValidationKind.FILE_MODIFIED if (
+                "not found" in self.detail
+            ):
+                return (
+                    f"the sheet must write {rule.path}; check that the prompt names this exact "
+                    "path and that the instrument runs in the workspace"
+                )
+            case ValidationKind.FILE_MODIFIED:
+                return f"the sheet must change {rule.path}; it was left as it was"
+            case ValidationKind.CONTENT_CONTAINS | ValidationKind.CONTENT_REGEX:
+                return (
+                    f"the sheet must write the expected content into {rule.path}; "
+                    "check the pattern against the file"
+                )
+            case ValidationKind.COMMAND_SUCCEEDS:
+                return (
+                    "run the command in the workspace to see why it fails; its output is in "
+                    "the attempt's validation log"
+                )
+            case _:
+                return "check the rule's path and pattern"
 
 
 def failure_summary(results: Sequence[ValidationResult]) -> str:

@@ -1,7 +1,39 @@
-"""A sheet's work order: what the runtime runs for one attempt."""
+"""A sheet's work order: what the runtime runs for one attempt, and how to read its output."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+from podium.domain.classify import ErrorPatterns
+from podium.domain.records import Usage
+
+
+@dataclass(frozen=True, slots=True)
+class OutputReading:
+    """What an attempt's stdout says, read the instrument's way."""
+
+    result: str | None = None
+    """The answer text (the whole stdout for a plain-text instrument)."""
+    error: str | None = None
+    """The error the instrument reported in its structured output, if any."""
+    usage: Usage | None = None
+
+
+def plain_text(stdout: str) -> OutputReading:
+    return OutputReading(result=stdout)
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRequest:
+    """Which attempt the runtime is starting, on which instrument."""
+
+    attempt: int
+    instrument: str
+    model: str | None = None
+    completion_of: tuple[str, ...] = ()
+    """The checks the previous attempt failed: a completion attempt."""
+    previous_error: str | None = None
+    output_of: Callable[[int], str | None] = field(default=lambda _num: None)
+    """The output (result text) of an earlier sheet of the job, when it has one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -10,4 +42,10 @@ class SheetWork:
     cwd: str
     prompt: str
     env: Mapping[str, str] = field(default_factory=dict)
-    """Added to the conductor's environment for the attempt."""
+    """The attempt's whole environment (already filtered by the instrument's profile)."""
+    prompt_on_stdin: bool = False
+    raw_prompt: bool = False
+    """The prompt is the score's own text (a script): stored as it is, not redacted."""
+    patterns: ErrorPatterns = field(default_factory=ErrorPatterns)
+    success_codes: frozenset[int] = frozenset({0})
+    read_output: Callable[[str], OutputReading] = plain_text

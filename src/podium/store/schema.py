@@ -89,4 +89,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX job_history_by_job ON job_history (job_id, id);
     """,
+    """
+    ALTER TABLE attempts ADD COLUMN input_tokens INTEGER;
+    ALTER TABLE attempts ADD COLUMN output_tokens INTEGER;
+    ALTER TABLE attempts ADD COLUMN cost_estimated INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE attempts ADD COLUMN error_code TEXT;
+    CREATE INDEX attempts_by_code ON attempts (error_code) WHERE error_code IS NOT NULL;
+    """,
 )

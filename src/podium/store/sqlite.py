@@ -19,6 +19,7 @@ from podium.domain.records import (
     RateLimitRecord,
     SheetRecord,
     StoredJob,
+    Usage,
 )
 from podium.domain.status import JobStatus
 from podium.store.codec import RowCodec, plan_from_json, plan_to_json
@@ -169,6 +170,30 @@ class SqliteStore:
         sql += " ORDER BY submitted_at DESC LIMIT ?"
         args.append(limit)
         return [_JOBS.record(r) for r in self._db.execute(sql, args)]
+
+    def latest_attempts(
+        self, job_id: JobId, sheets: Sequence[SheetNum]
+    ) -> dict[SheetNum, AttemptRecord]:
+        """The latest attempt of each of `sheets` that has one."""
+        found: dict[SheetNum, AttemptRecord] = {}
+        for sheet in sheets:
+            row = self._db.execute(
+                f"SELECT {', '.join(_ATTEMPTS.columns)} FROM attempts "
+                "WHERE job_id = ? AND sheet = ? ORDER BY attempt DESC LIMIT 1",
+                (job_id, sheet),
+            ).fetchone()
+            if row is not None:
+                found[SheetNum(sheet)] = _ATTEMPTS.record(row)
+        return found
+
+    def usage(self, job_id: JobId) -> Usage:
+        """The tokens and cost of every attempt of a job; estimated if any part was."""
+        tokens_in, tokens_out, cost, estimated = self._db.execute(
+            "SELECT sum(input_tokens), sum(output_tokens), sum(cost), max(cost_estimated) "
+            "FROM attempts WHERE job_id = ?",
+            (job_id,),
+        ).fetchone()
+        return Usage(tokens_in, tokens_out, cost, bool(estimated))
 
     def count_jobs(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM jobs").fetchone()[0])

@@ -34,6 +34,7 @@ from podium.domain.ids import JobId, SheetNum
 from podium.domain.outcome import AttemptOutcome, ExitStatus, classify_exit, describe_exit
 from podium.domain.plan import JobPlan, SheetPlan
 from podium.domain.policy import JobPolicy, ParallelPolicy, RetryPolicy
+from podium.domain.records import Usage
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
 from podium.testing.clock import FakeClock
 
@@ -156,6 +157,7 @@ class EngineHarness:
         outcome: AttemptOutcome | None = None,
         reset_at: float | None = None,
         cost: float | None = None,
+        quota: bool = False,
     ) -> list[Command]:
         """The attempt's process ended; `outcome` overrides what the exit alone would say (a
         rate limit or an auth failure read from the output)."""
@@ -167,7 +169,10 @@ class EngineHarness:
             detail += ": " + tail.strip().splitlines()[-1]
         plain = classify_exit(status)
         classified = Classified(
-            outcome or plain, "" if plain is AttemptOutcome.SUCCEEDED else detail, reset_at
+            outcome or plain,
+            "" if plain is AttemptOutcome.SUCCEEDED else detail,
+            reset_at,
+            quota=quota,
         )
         return self.feed(
             AttemptExited(
@@ -176,7 +181,7 @@ class EngineHarness:
                 attempt or self.current_attempt(job_id, sheet),
                 status,
                 classified,
-                cost,
+                None if cost is None else Usage(cost=cost),
             )
         )
 

@@ -28,7 +28,7 @@ from podium.domain.policy import (
     RateLimitPolicy,
     RetryPolicy,
 )
-from podium.domain.records import JobRecord, SheetRecord
+from podium.domain.records import AttemptRecord, JobRecord, SheetRecord
 from podium.domain.status import JobStatus, SheetStatus
 from podium.testing.harness import (
     EngineHarness,
@@ -895,3 +895,39 @@ def test_a_submission_may_carry_the_first_line_of_its_history() -> None:
     assert notes(h) == ["hi"]
     assert h.engine.job_running("/s/a.yaml") == "job"
     assert h.engine.job_running("/s/b.yaml") is None
+
+
+def attempt_rows(commands: list[Command]) -> list[AttemptRecord]:
+    return [a for p in persisted(commands) for a in p.attempts]
+
+
+def test_an_attempts_usage_and_error_code_are_recorded_through_its_validations() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1, policy=policy()))
+    exited = attempt_rows(h.exit("job", 1, cost=0.25))
+    assert [(a.outcome, a.cost) for a in exited] == [(AttemptOutcome.VALIDATING, 0.25)]
+    failed = attempt_rows(h.validated("job", 1, passed=(False,)))[-1]
+    assert (failed.outcome, failed.cost, failed.error_code) == (
+        AttemptOutcome.VALIDATION_FAILED,
+        0.25,
+        "E201",
+    )
+
+
+@pytest.mark.parametrize(
+    ("outcome", "quota", "code"),
+    [
+        (AttemptOutcome.RATE_LIMITED, False, "E102"),
+        (AttemptOutcome.RATE_LIMITED, True, "E104"),
+        (AttemptOutcome.AUTH_FAILED, False, "E502"),
+        (AttemptOutcome.CAPACITY, False, "E103"),
+        (AttemptOutcome.FAILED, False, "E009"),
+    ],
+)
+def test_each_way_an_attempt_fails_has_its_error_code(
+    outcome: AttemptOutcome, quota: bool, code: str
+) -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1, policy=policy()))
+    rows = attempt_rows(h.exit("job", 1, code=1, outcome=outcome, quota=quota))
+    assert [a.error_code for a in rows if a.outcome is outcome] == [code]

@@ -8,6 +8,7 @@ from podium.domain.validation import (
     ValidationRule,
     failure_summary,
 )
+from podium.domain.work import plain_text
 
 K = ValidationKind
 
@@ -47,3 +48,41 @@ def test_the_failure_summary_names_the_first_failure_and_counts_the_rest() -> No
     assert failure_summary(results[1:2]) == (
         "validation failed: file_exists /w/a.md: file not found"
     )
+
+
+def test_a_failed_rule_says_what_it_expected_and_how_to_fix_it() -> None:
+    rule = ValidationRule(ValidationKind.FILE_EXISTS, path="/ws/out.md")
+    missing = ValidationResult(rule, False, "file not found")
+    assert rule.expectation() == "the file /ws/out.md exists"
+    assert "must write /ws/out.md" in missing.fix
+    assert ValidationResult(rule, True, "").fix == ""
+    later = ValidationResult(rule, False, "not checked", checked=False)
+    assert later.fix == "fix the failed rule of the earlier stage first"
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        (ValidationRule(ValidationKind.FILE_MODIFIED, path="/a"), "must change /a"),
+        (
+            ValidationRule(ValidationKind.CONTENT_CONTAINS, path="/a", pattern="x"),
+            "expected content",
+        ),
+        (ValidationRule(ValidationKind.CONTENT_REGEX, path="/a", pattern="x"), "expected content"),
+        (ValidationRule(ValidationKind.COMMAND_SUCCEEDS, command="make"), "run the command"),
+    ],
+)
+def test_each_kind_of_rule_suggests_its_own_fix(rule: ValidationRule, words: str) -> None:
+    assert words in ValidationResult(rule, False, "no").fix
+    assert rule.expectation()
+
+
+def test_a_folder_where_a_file_should_be_gets_the_general_advice() -> None:
+    rule = ValidationRule(ValidationKind.FILE_EXISTS, path="/ws/out")
+    assert ValidationResult(rule, False, "a folder, not a file").fix == (
+        "check the rule's path and pattern"
+    )
+
+
+def test_plain_text_output_is_the_answer_itself() -> None:
+    assert plain_text("hello\n").result == "hello\n"

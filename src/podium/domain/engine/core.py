@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from podium.domain.alarms import AlarmKind, Alarms
 from podium.domain.breaker import Breaker
+from podium.domain.codes import error_code
 from podium.domain.commands import (
     Rejected,
     Reply,
@@ -315,10 +316,9 @@ class EngineCore:
         error: str | None = None,
         validations: tuple[ValidationResult, ...] = (),
         mode: str = "normal",
-        cost: float | None = None,
     ) -> AttemptRecord:
         ended = None if outcome in (AttemptOutcome.RUNNING, AttemptOutcome.VALIDATING) else now
-        exit_status = sheet.exit
+        exit_status, usage = sheet.exit, sheet.usage
         return AttemptRecord(
             job_id=job.job_id,
             sheet=sheet.plan.num,
@@ -334,7 +334,11 @@ class EngineCore:
             instrument=sheet.instrument,
             model=sheet.model,
             mode=mode,
-            cost=cost,
+            cost=usage.cost if usage else None,
+            input_tokens=usage.input_tokens if usage else None,
+            output_tokens=usage.output_tokens if usage else None,
+            cost_estimated=usage.cost_estimated if usage else False,
+            error_code=error_code(outcome, quota=sheet.quota, validations=validations),
         )
 
 

@@ -105,6 +105,7 @@ class Dispatch(Lifecycle):
         sheet.attempts += 1
         sheet.attempt_started_at = now
         sheet.exit, sheet.exited_at, sheet.due, sheet.wait = None, None, None, None
+        sheet.usage, sheet.quota = None, False
         self._take_slot(job, sheet)
         self._breaker(sheet.instrument).started(now)
         out.attempt(
@@ -127,6 +128,7 @@ class Dispatch(Lifecycle):
                 sheet.plan.timeout_seconds,
                 policy.idle_timeout_seconds,
                 sheet.failed_checks if completion else (),
+                sheet.error if sheet.attempts > 1 else None,
             )
         )
         if policy.parallel.enabled and policy.parallel.stagger_delay_ms:

@@ -41,7 +41,7 @@ from podium.domain.events import (
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.live import Changes, LiveJob, LiveSheet
 from podium.domain.outcome import AttemptOutcome, ExitStatus
-from podium.domain.records import AttemptRecord, JobRecord, JobSpec, RateLimitRecord
+from podium.domain.records import AttemptRecord, JobRecord, JobSpec, RateLimitRecord, Usage
 from podium.domain.status import (
     JobEvent,
     JobStatus,
@@ -255,6 +255,12 @@ class Engine(Control):
                     sheet.attempt_started_at = attempt.started_at
                     sheet.exited_at = attempt.exited_at
                     sheet.exit = ExitStatus(attempt.exit_code, attempt.signal)
+                    sheet.usage = Usage(
+                        attempt.input_tokens,
+                        attempt.output_tokens,
+                        attempt.cost,
+                        attempt.cost_estimated,
+                    )
                 out.effects.append(RunValidations(job.job_id, sheet.plan.num, sheet.attempts))
             case SheetStatus.WAITING:
                 self._wait_until(job, sheet, sheet.due or now, now, out)
@@ -278,17 +284,18 @@ class Engine(Control):
         if found is None:
             return
         job, sheet = found
-        sheet.exit, sheet.exited_at = event.status, now
-        if event.cost:
-            sheet.cost += event.cost
-            job.cost += event.cost
+        sheet.exit, sheet.exited_at, sheet.usage = event.status, now, event.usage
+        cost = event.usage.cost if event.usage else None
+        if cost:
+            sheet.cost += cost
+            job.cost += cost
             out.job(job)
         result = event.classified
         if result.outcome is AttemptOutcome.SUCCEEDED:
             self._breaker(sheet.instrument).succeeded()
             sheet.stopping = False
             self._move(job, sheet, SheetEvent.EXITED, now, out)
-            out.attempt(self._attempt(job, sheet, AttemptOutcome.VALIDATING, now, cost=event.cost))
+            out.attempt(self._attempt(job, sheet, AttemptOutcome.VALIDATING, now))
             out.effects.append(RunValidations(job.job_id, sheet.plan.num, sheet.attempts))
         elif sheet.stopping:
             self._give_slot(job, sheet)
@@ -298,7 +305,7 @@ class Engine(Control):
             out.attempt(self._attempt(job, sheet, AttemptOutcome.STOPPED, now, error=error))
             self._move(job, sheet, SheetEvent.REQUEUE, now, out)
         else:
-            self._ended_badly(job, sheet, result, now, out, cost=event.cost)
+            self._ended_badly(job, sheet, result, now, out)
         self._check_cost(job, sheet, now, out)
         self._settle(job, now, out)
 
@@ -319,12 +326,11 @@ class Engine(Control):
         result: Classified,
         now: float,
         out: Changes,
-        *,
-        cost: float | None = None,
     ) -> None:
         """The attempt ended without succeeding: it frees its slot, tells the breaker and the
         rate-limit windows, and the sheet waits, retries, falls back or fails."""
         self._give_slot(job, sheet)
+        sheet.quota = result.quota
         self._judge_instrument(job, sheet, result.outcome, now, out)
         if result.outcome is AttemptOutcome.RATE_LIMITED:
             self._open_window(job, sheet, result, now, out)
@@ -336,7 +342,6 @@ class Engine(Control):
             outcome=result.outcome,
             error=result.detail,
             reset_at=result.reset_at,
-            cost=cost,
         )
 
     def _validated(self, event: ValidationsDone, now: float, out: Changes) -> None:

@@ -39,13 +39,10 @@ class Outcomes(EngineCore):
         validations: tuple[ValidationResult, ...] = (),
         pass_rate: float = 0.0,
         reset_at: float | None = None,
-        cost: float | None = None,
     ) -> None:
         """An attempt ended without success: wait, retry, fall back or fail (see `decide`)."""
         sheet.error = error
-        out.attempt(
-            self._attempt(job, sheet, outcome, now, error=error, validations=validations, cost=cost)
-        )
+        out.attempt(self._attempt(job, sheet, outcome, now, error=error, validations=validations))
         seed = f"{job.job_id}/{sheet.plan.num}/{sheet.attempts}"
         policy = job.plan.policy
         decision = decide(
