@@ -11,11 +11,8 @@ from podium.score.model import ScoreModel
 from podium.score.yamlsource import SourceMap
 
 NOT_YET: dict[tuple[str, ...], str] = {
-    ("cross_sheet",): "previous_outputs, previous_files and skipped_upstream are empty",
     ("on_success",): "the engine decides which hooks run, but does not run them yet",
     ("rate_limit", "max_quota_waits"): "quota exhaustion is handled as a rate limit (max_waits)",
-    ("cost_limits", "cost_per_1k_input_tokens"): "token counts are not read yet",
-    ("cost_limits", "cost_per_1k_output_tokens"): "token counts are not read yet",
     ("notifications",): "no notification is sent yet",
     ("isolation",): "jobs run in the workspace itself",
     ("spec",): "spec fragments are not injected yet",
@@ -26,11 +23,7 @@ NOT_YET: dict[tuple[str, ...], str] = {
     ("checkpoints",): "checkpoints do not stop sheets yet",
     ("ai_review",): "there is no AI review yet",
     ("feedback",): "feedback is not extracted yet",
-    ("sheet", "prelude"): "nothing is injected into prompts yet",
-    ("sheet", "cadenzas"): "nothing is injected into prompts yet",
     ("sheet", "spec_tags"): "spec fragments are not injected yet",
-    ("sheet", "prompt_extensions"): "prompt extensions are not added yet",
-    ("prompt", "prompt_extensions"): "prompt extensions are not added yet",
 }
 """What Podium will act on, and what happens meanwhile."""
 
@@ -40,13 +33,27 @@ NO_EFFECT: dict[tuple[str, ...], str] = {
     ("logging",): "the conductor's own logging settings apply",
     ("state_backend",): "Podium keeps all state in its own database",
     ("state_path",): "Podium keeps all state in its own database",
+    ("cost_limits", "cost_per_1k_input_tokens"): "prices come from the instrument's profile",
+    ("cost_limits", "cost_per_1k_output_tokens"): "prices come from the instrument's profile",
 }
 
 
 ACTED_ON_SETTINGS = frozenset(
-    {"model", "timeout_seconds", "timeout_overrides", "working_directory"}
+    {
+        "model",
+        "cli_model",
+        "timeout_seconds",
+        "timeout_overrides",
+        "working_directory",
+        "skip_permissions",
+        "disable_mcp",
+        "allowed_tools",
+        "system_prompt_file",
+        "cli_extra_args",
+    }
 )
-"""Instrument settings this version uses; the others are for agent instruments."""
+"""Instrument settings Podium uses (see `podium.instruments.command`); the others are for
+Marianne's HTTP instruments, or choices the profile makes (`output_format`)."""
 ACTED_ON_BACKEND = frozenset(
     {"type", "timeout_seconds", "timeout_overrides", "sheet_overrides", "working_directory"}
 )
@@ -70,11 +77,11 @@ def not_acted_on(score: ScoreModel, source: SourceMap) -> list[Diagnostic]:
         found.append(
             source.diagnostic(
                 where,
-                f"accepted, not acted on yet: {', '.join(keys)} (settings for agent "
-                "instruments, which this version does not run)",
+                f"accepted, has no effect: {', '.join(keys)} (command-line instruments do "
+                "not take them; the profile decides the output format)",
                 key=True,
-                code="P001",
-                severity=Severity.WARNING,
+                code="P002",
+                severity=Severity.INFO,
             )
         )
     for path, note in NO_EFFECT.items():

@@ -1,7 +1,9 @@
 """A score read, checked and planned: it renders each sheet's prompt and validations on demand."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from pydantic import ValidationError
@@ -136,17 +138,45 @@ class CompiledScore:
             )
         raise ScoreError(problems)
 
-    def _render(self, num: SheetNum) -> str:
-        if self._template is None:
-            return ""
+    def render_with(self, num: SheetNum, extra: Mapping[str, Any]) -> str:
+        """The sheet's template rendered with `extra` variables too (earlier sheets' outputs,
+        injected items); a score's own variables of the same names win."""
+        try:
+            return self._render(num, extra)
+        except TemplateProblem as exc:
+            assert self.template_source is not None
+            raise ScoreError(
+                [_template_diagnostic(self.template_source, exc, f"sheet {num}: ")]
+            ) from None
+
+    def render_text(self, num: SheetNum, text: str, extra: Mapping[str, Any] | None = None) -> str:
+        """A short template (a path in a prelude or `capture_files`) rendered for the sheet."""
+        if "{{" not in text and "{%" not in text:
+            return text
+        try:
+            return render(compile_template(text), self.prompt_variables(num, extra))
+        except TemplateProblem as exc:
+            raise ScoreError(
+                [Diagnostic(str(self.path), 1, 1, "", f"sheet {num}: {text!r}: {exc}")]
+            ) from None
+
+    def prompt_variables(
+        self, num: SheetNum, extra: Mapping[str, Any] | None = None
+    ) -> dict[str | int, Any]:
         prompt = self.model.prompt
         context = prompt_context(
             self.sheet(num).identity,
             prompt.variables,
             stakes=prompt.stakes,
             thinking_method=prompt.thinking_method,
+            extra=extra,
         )
-        return render(self._template, context)
+        return context
+
+    def _render(self, num: SheetNum, extra: Mapping[str, Any] | None = None) -> str:
+        if self._template is None:
+            return ""
+        return render(self._template, self.prompt_variables(num, extra))
 
 
 def _check_skip_expressions(model: ScoreModel, source: SourceMap) -> list[Diagnostic]:

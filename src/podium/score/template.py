@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from jinja2.sandbox import SandboxedEnvironment
 
 _ENV = SandboxedEnvironment(
@@ -26,6 +27,14 @@ def compile_template(source: str) -> jinja2.Template:
         return _ENV.from_string(source)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(f"template syntax error: {exc.message}", exc.lineno) from None
+
+
+def names_used(source: str) -> set[str]:
+    """The variables a template reads (none when it does not parse)."""
+    try:
+        return set(jinja2.meta.find_undeclared_variables(_ENV.parse(source)))
+    except jinja2.TemplateSyntaxError:
+        return set()
 
 
 def render(template: jinja2.Template, variables: Mapping[str | int, Any]) -> str:

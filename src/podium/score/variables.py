@@ -97,7 +97,10 @@ def prompt_context(
     *,
     stakes: str | None,
     thinking_method: str | None,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str | int, Any]:
+    """`extra` holds what is known when the sheet runs (earlier outputs, injected items);
+    without it, those variables read as empty."""
     context: dict[str | int, Any] = {
         "previous_outputs": Pending(),
         "previous_files": Pending(),
@@ -106,6 +109,8 @@ def prompt_context(
         "injected_skills": [],
         "injected_tools": [],
     }
+    for name, value in (extra or {}).items():
+        context[name] = Pending(value) if isinstance(value, dict) else value
     context.update(sheet.builtins())
     context.update(variables)
     context["stakes"] = stakes or ""

@@ -169,12 +169,15 @@ def test_backend_settings_for_another_backend_are_pointed_out() -> None:
     assert "P004" in codes(BASE.replace("instrument: cli\n", "") + "backend: {type: mystery}\n")
 
 
-def test_agent_settings_are_listed_as_not_acted_on() -> None:
-    text = CLEAN + "instrument_config: {model: m, skip_permissions: true, timeout_seconds: 90}\n"
-    [found] = [d for d in findings(text) if d.code == "P001"]
+def test_settings_command_line_instruments_do_not_take_are_pointed_out() -> None:
+    text = CLEAN + (
+        "instrument_config: {model: m, skip_permissions: true, temperature: 0.2, "
+        "timeout_seconds: 90}\n"
+    )
+    [found] = [d for d in findings(text) if d.code == "P002" and "temperature" in d.message]
     assert found.message == (
-        "accepted, not acted on yet: skip_permissions (settings for agent "
-        "instruments, which this version does not run)"
+        "accepted, has no effect: temperature (command-line instruments do not take them; "
+        "the profile decides the output format)"
     )
 
 

@@ -1,0 +1,268 @@
+"""The whole prompt an agent receives for one attempt of a sheet, assembled in layers.
+
+In order: the preamble (which sheet this is, where to work, how success is judged), injected
+skills and tools, injected context (prelude and cadenzas, read when the sheet runs), the
+rendered template, `prompt_extensions`, the outputs and files of earlier sheets (`cross_sheet`,
+unless the template already places them), the success requirements built from the sheet's
+validations, and in a completion attempt the checks that failed. An instrument with
+`raw_prompt` receives the rendered template alone.
+
+Earlier sheets' outputs and captured files are also template variables (`previous_outputs`,
+`previous_files`, `skipped_upstream`), as in Marianne; so are the injected items
+(`injected_context`, `injected_skills`, `injected_tools`).
+"""
+
+import glob
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from podium.domain.errors import UserError
+from podium.domain.ids import SheetNum
+from podium.domain.validation import ValidationRule
+from podium.score.compiled import CompiledScore
+from podium.score.model import Injection
+from podium.score.template import names_used
+
+OutputOf = Callable[[int], str | None]
+"""The output (result text) of an earlier sheet's successful attempt; None when it has none."""
+
+SKIPPED = "[SKIPPED]"
+_EXTENSION_FILE_SUFFIXES = (".md", ".txt", ".j2", ".jinja", ".prompt")
+_INJECTED_FILE_MAX_CHARS = 200_000
+
+
+class InjectionMissing(UserError):
+    """A `required: true` prelude or cadenza item is not there when the sheet runs."""
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptContext:
+    """What the prompt of one attempt depends on beyond the score."""
+
+    attempt: int = 1
+    completion_of: tuple[str, ...] = ()
+    """The checks the previous attempt failed: this is a completion attempt."""
+    previous_error: str | None = None
+    """Why the previous attempt failed, for a retry."""
+    output_of: OutputOf = field(default=lambda _num: None)
+    skipped: frozenset[int] = frozenset()
+    """Earlier sheets that were skipped."""
+
+
+@dataclass(frozen=True, slots=True)
+class Injected:
+    context: list[str] = field(default_factory=list)
+    skills: list[str] = field(default_factory=list)
+    tools: list[str] = field(default_factory=list)
+
+
+def assemble(score: CompiledScore, num: SheetNum, attempt: AttemptContext, *, raw: bool) -> str:
+    """The prompt of attempt `attempt` of sheet `num`."""
+    sheet = score.sheet(num)
+    variables = cross_sheet_variables(score, num, attempt)
+    injected = Injected() if raw else injections(score, num, variables)
+    variables |= {
+        "injected_context": injected.context,
+        "injected_skills": injected.skills,
+        "injected_tools": injected.tools,
+    }
+    body = score.render_with(num, variables)
+    if raw:
+        return body
+    layers = [
+        preamble(score, num, attempt),
+        _section("Injected Skills", injected.skills),
+        _section("Injected Tools", injected.tools),
+        _section("Injected Context", injected.context),
+        body.strip() or _default_body(sheet.identity.num, sheet.identity.total_sheets),
+        *extensions(score, num),
+        _previous_work(score, variables),
+        success_requirements(score.validations(num)),
+        completion_suffix(attempt.completion_of),
+    ]
+    return "\n\n".join(layer for layer in layers if layer) + "\n"
+
+
+def preamble(score: CompiledScore, num: SheetNum, attempt: AttemptContext) -> str:
+    sheet = score.sheet(num).identity
+    where = f"movement {sheet.stage}"
+    if sheet.fan_count > 1:
+        where += f", voice {sheet.instance} of {sheet.fan_count}"
+    lines = [
+        f"You are running sheet {sheet.num} of {sheet.total_sheets} of '{score.model.name}' "
+        f"({where}).",
+        f"Workspace: {score.workspace}",
+    ]
+    if score.model.parallel.enabled:
+        lines.append(
+            "Other sheets may run at the same time in this workspace: touch only the files "
+            "this sheet is about."
+        )
+    lines += [
+        "The task below describes the intent; success is judged automatically by the checks "
+        "listed under 'Success requirements' when you finish, not by your exit status.",
+        "Write your outputs inside the workspace. Leave no background process running.",
+    ]
+    if attempt.attempt > 1 and attempt.previous_error and not attempt.completion_of:
+        lines.append(
+            f"This is attempt {attempt.attempt}; the previous attempt failed: "
+            f"{attempt.previous_error}"
+        )
+    return "<podium-preamble>\n" + "\n".join(lines) + "\n</podium-preamble>"
+
+
+def success_requirements(rules: Sequence[ValidationRule]) -> str:
+    if not rules:
+        return ""
+    items = "\n".join(f"- [ ] {_requirement(rule)}" for rule in rules)
+    return f"## Success requirements (validated automatically)\n\n{items}"
+
+
+def _requirement(rule: ValidationRule) -> str:
+    text = rule.expectation()
+    if rule.description:
+        text = f"{rule.description}: {text}"
+    return text
+
+
+def completion_suffix(failed: Sequence[str]) -> str:
+    if not failed:
+        return ""
+    items = "\n".join(f"- {check}" for check in failed)
+    return (
+        "## Completion: finish the previous attempt's work\n\n"
+        "The previous attempt ran, and some of its work already passes its checks: keep it. "
+        f"These checks still fail:\n\n{items}\n\n"
+        "Change only what these checks need, then stop."
+    )
+
+
+def cross_sheet_variables(
+    score: CompiledScore, num: SheetNum, attempt: AttemptContext
+) -> dict[str, Any]:
+    """`previous_outputs`, `previous_files` and `skipped_upstream` for sheet `num`."""
+    config = score.model.cross_sheet
+    if config is None:
+        return {"previous_outputs": {}, "previous_files": {}, "skipped_upstream": []}
+    first = 1 if config.lookback_sheets == 0 else max(1, num - config.lookback_sheets)
+    outputs: dict[int, str] = {}
+    skipped = []
+    for earlier in range(first, num):
+        if earlier in attempt.skipped:
+            outputs[earlier] = SKIPPED
+            skipped.append(earlier)
+            continue
+        if config.auto_capture_stdout:
+            text = attempt.output_of(earlier)
+            if text is not None:
+                outputs[earlier] = _cap(text, config.max_output_chars)
+    files = {
+        path: _cap(_read(Path(path)), config.max_output_chars)
+        for path in _captured_files(score, num, config.capture_files)
+    }
+    return {"previous_outputs": outputs, "previous_files": files, "skipped_upstream": skipped}
+
+
+def _captured_files(score: CompiledScore, num: SheetNum, patterns: Sequence[str]) -> list[str]:
+    found: list[str] = []
+    for pattern in patterns:
+        rendered = score.render_text(num, pattern)
+        base = Path(rendered)
+        path = str(base if base.is_absolute() else score.workspace / base)
+        found += sorted(p for p in glob.glob(path, recursive=True) if Path(p).is_file())  # noqa: PTH207
+    return list(dict.fromkeys(found))
+
+
+def injections(score: CompiledScore, num: SheetNum, variables: Mapping[str, Any]) -> Injected:
+    """The prelude and the sheet's cadenzas, read now; paths may use the template variables."""
+    injected = Injected()
+    items = [*score.model.sheet.prelude, *score.model.sheet.cadenzas.get(num, [])]
+    for item in items:
+        for text in _read_injection(score, num, item, variables):
+            match item.as_:
+                case "context":
+                    injected.context.append(text)
+                case "skill":
+                    injected.skills.append(text)
+                case "tool":
+                    injected.tools.append(text)
+    return injected
+
+
+def _read_injection(
+    score: CompiledScore, num: SheetNum, item: Injection, variables: Mapping[str, Any]
+) -> Iterator[str]:
+    target = score.render_text(num, item.file or item.directory or "", variables)
+    path = Path(target)
+    path = path if path.is_absolute() else score.path.parent / path
+    files = [path] if item.file else sorted(p for p in path.glob("*") if p.is_file())
+    if (item.file and not path.is_file()) or (item.directory and not path.is_dir()):
+        if item.required:
+            kind = "file" if item.file else "folder"
+            raise InjectionMissing(
+                f"sheet {num}: the required {kind} {path} (prelude/cadenzas, as: {item.as_}) "
+                "does not exist; create it or set required: false"
+            )
+        return
+    for file in files:
+        text = _read(file)
+        if text:
+            yield f"### {file.name}\n\n{text.strip()}"
+
+
+def extensions(score: CompiledScore, num: SheetNum) -> list[str]:
+    """`prompt.prompt_extensions`, then the sheet's own: text, or a file next to the score."""
+    texts = [*score.model.prompt.prompt_extensions]
+    texts += score.model.sheet.prompt_extensions.get(num, [])
+    found = []
+    for entry in texts:
+        candidate = score.path.parent / entry.strip()
+        is_file = entry.strip().endswith(_EXTENSION_FILE_SUFFIXES) and candidate.is_file()
+        text = (_read(candidate) if is_file else entry).strip()
+        if text:
+            found.append(text)
+    return found
+
+
+def _previous_work(score: CompiledScore, variables: Mapping[str, Any]) -> str:
+    """Earlier sheets' outputs and files, unless the template already places them."""
+    used = _template_names(score)
+    parts = []
+    outputs = variables.get("previous_outputs") or {}
+    if outputs and "previous_outputs" not in used:
+        parts += [f"### Sheet {n}\n\n{text}" for n, text in sorted(outputs.items())]
+    files = variables.get("previous_files") or {}
+    if files and "previous_files" not in used:
+        parts += [f"### {path}\n\n{text}" for path, text in files.items()]
+    return _section("Previous sheets", parts)
+
+
+def _template_names(score: CompiledScore) -> set[str]:
+    source = score.template_source
+    return set() if source is None else names_used(source.text)
+
+
+def _section(title: str, items: Sequence[str]) -> str:
+    if not items:
+        return ""
+    return f"## {title}\n\n" + "\n\n".join(items)
+
+
+def _default_body(num: int, total: int) -> str:
+    return f"Carry out sheet {num} of {total} of this score."
+
+
+def _cap(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[-limit:]
+
+
+def _read(path: Path) -> str:
+    try:
+        with path.open(encoding="utf-8", errors="replace") as f:
+            return f.read(_INJECTED_FILE_MAX_CHARS)
+    except OSError:
+        return ""
