@@ -26,12 +26,6 @@ from podium.domain.errors import (
     ShuttingDown,
     UserError,
 )
-from podium.domain.ids import SheetNum
-from podium.domain.plan import JobPlan
-from podium.domain.validation import ValidationRule
-from podium.domain.work import SheetWork
-from podium.instruments import cli as cli_instrument
-from podium.instruments import names as instrument_names
 from podium.ipc import protocol
 from podium.ipc.convert import job_info, job_status, rate_limit_info
 from podium.ipc.schema import (
@@ -53,7 +47,7 @@ from podium.ipc.schema import (
 )
 from podium.ipc.server import Method, RpcServer, method
 from podium.locations import SOCKET_PATH_MAX, Locations, locate
-from podium.runtime.archive import ArchivePolicy
+from podium.performance import ScoreCompiler, profile_caps
 from podium.runtime.attempts import AttemptRunner
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.clock import wall_clock
@@ -62,13 +56,10 @@ from podium.runtime.context import WorkerContext
 from podium.runtime.layout import Layout
 from podium.runtime.loop import EngineLoop, Inbox, Replies
 from podium.runtime.recovery import recover
+from podium.runtime.redact import Redactor
 from podium.runtime.service import JobService
 from podium.runtime.skip_checks import SkipCommands
 from podium.runtime.validator import Validator
-from podium.score.checks import check
-from podium.score.compiled import CompiledScore, load_score
-from podium.score.diagnostics import ScoreError, Severity
-from podium.score.snapshot import freeze, thaw
 from podium.store.sqlite import SqliteStore
 
 log = logging.getLogger("podium.conductor")
@@ -86,85 +77,6 @@ ERROR_CODES: tuple[tuple[type[Exception], int], ...] = (
 
 class AlreadyRunning(PodiumError):
     pass
-
-
-# ---- the score and the instrument, as the runtime's ports want them ---------------------
-
-
-class ScoreJob:
-    """A compiled score with its instrument: the work for each sheet of one job."""
-
-    def __init__(self, score: CompiledScore) -> None:
-        self._score = score
-
-    @property
-    def plan(self) -> JobPlan:
-        return self._score.plan
-
-    @property
-    def workspace(self) -> Path:
-        return self._score.workspace
-
-    @property
-    def snapshot(self) -> str:
-        return freeze(self._score)
-
-    def work(
-        self, sheet: SheetNum, prompt_file: Path, completion_of: tuple[str, ...] = ()
-    ) -> SheetWork:
-        prompt = self._score.prompt(sheet)
-        return SheetWork(
-            argv=cli_instrument.command(prompt_file),
-            cwd=str(self._score.working_directory(sheet)),
-            prompt=prompt,
-            env=cli_instrument.environment(completion_of),
-        )
-
-    def validations(self, sheet: SheetNum) -> tuple[ValidationRule, ...]:
-        return self._score.validations(sheet)
-
-    def skip_command(self, sheet: SheetNum) -> str | None:
-        return self._score.skip_command(sheet)
-
-    @property
-    def archive_policy(self) -> ArchivePolicy | None:
-        lifecycle = self._score.model.workspace_lifecycle
-        if not lifecycle.archive_on_fresh:
-            return None
-        return ArchivePolicy(
-            archive_dir=lifecycle.archive_dir,
-            naming=lifecycle.archive_naming,
-            max_archives=lifecycle.max_archives,
-            preserve_patterns=tuple(lifecycle.preserve_patterns),
-        )
-
-
-class ScoreCompiler:
-    def compile(self, path: Path, snapshot: str | None = None) -> ScoreJob:
-        """A new submission is read from disk and checked whole, as `podium validate` does
-        (every prompt rendered once, every instrument runnable); a stored job is compiled from
-        the snapshot it was submitted with."""
-        if snapshot is not None:
-            return ScoreJob(thaw(snapshot, path))
-        score = load_score(path)
-        errors = [d for d in check(score, instrument_names.known()) if d.severity is Severity.ERROR]
-        if errors:
-            raise ScoreError(errors)
-        sheets = score.plan.sheets
-        reason = instrument_names.cannot_run({s.num: s.instrument for s in sheets})
-        if reason is None:
-            fallbacks = {
-                s.num: f for s in sheets for f in s.fallbacks if not instrument_names.runnable(f)
-            }
-            if fallbacks:
-                first = min(fallbacks)
-                reason = (
-                    f"sheet {first} falls back to '{fallbacks[first]}', which this version of "
-                    "Podium cannot run yet"
-                )
-        if reason is not None:
-            raise UserError(f"{path}: {reason}")
-        return ScoreJob(score)
 
 
 # ---- the conductor --------------------------------------------------------------------
@@ -227,10 +139,10 @@ class Conductor:
             pass
 
     def _build(self, store: SqliteStore, tasks: asyncio.TaskGroup) -> _Parts:
-        engine = Engine(self.config.limits())
+        compiler = ScoreCompiler()
+        engine = Engine(self.config.limits(profile_caps(compiler.registry(None))))
         inbox, replies, catalog = Inbox(), Replies(), JobCatalog()
         layout = Layout(Path(self.locations.jobs_dir))
-        compiler = ScoreCompiler()
         grace = self.config.kill_grace_seconds
         service = JobService(
             engine=engine,
@@ -240,7 +152,7 @@ class Conductor:
             catalog=catalog,
             compiler=compiler,
         )
-        context = WorkerContext(catalog, layout, inbox.post, tasks, grace)
+        context = WorkerContext(catalog, layout, inbox.post, tasks, grace, Redactor(os.environ))
         attempts = AttemptRunner(context, store)
         validator = Validator(context)
         skip_checks = SkipCommands(context)
@@ -390,7 +302,9 @@ class ConductorApi:
         )
 
     async def status(self, params: JobParams) -> JobStatusResult:
-        return job_status(self._service.status(params["job_id"]), self._layout.sheet_dir)
+        view = self._service.status(params["job_id"])
+        attempts, usage = self._service.attempt_details(view)
+        return job_status(view, self._layout.sheet_dir, attempts, usage)
 
     async def list(self, params: ListParams) -> ListResult:
         limit = params.get("limit", 50)

@@ -218,3 +218,42 @@ def test_a_relative_config_is_read_from_where_start_was_run(podium: User, tmp_pa
     missing = podium("start", "--foreground", "--config", "nope.yaml", cwd=tmp_path)
     assert missing.returncode == 2
     assert f"no conductor config at {tmp_path}/nope.yaml" in missing.stderr
+
+
+def test_status_says_what_a_failed_check_expected_found_and_how_to_fix_it(
+    podium: User, tmp_path: Path
+) -> None:
+    score = tmp_path / "unfinished.yaml"
+    score.write_text(
+        textwrap.dedent("""
+        name: unfinished
+        instrument: cli
+        pause_between_sheets_seconds: 0
+        sheet: {size: 1, total_items: 1}
+        retry: {max_retries: 0, max_completion_attempts: 0}
+        prompt:
+          template: 'echo "# Report" > report.md'
+        validations:
+          - type: content_contains
+            path: "{workspace}/report.md"
+            pattern: "## Findings"
+            stage: 1
+          - type: file_exists
+            path: "{workspace}/summary.md"
+            stage: 2
+    """)
+    )
+    run = podium("run", str(score), "--wait")
+    assert run.returncode == 3, run.stdout + run.stderr
+    shown = podium("status", "unfinished").stdout
+    workspace = tmp_path / "workspace"
+    assert "sheet 1 [E203]: validation failed" in shown
+    assert f"expected  the file {workspace}/report.md contains the text '## Findings'" in shown
+    assert "found     text not found in the file (9 bytes)" in shown
+    assert "fix       the sheet must write the expected content into" in shown
+    assert "(1 later-stage check(s) not run)" in shown
+    checks = json.loads(podium("status", "unfinished", "--json").stdout)["sheets"][0][
+        "last_attempt"
+    ]["checks"]
+    assert [(c["passed"], c["checked"]) for c in checks] == [(False, True), (False, False)]
+    assert (workspace / "logs" / "sheet-01.stdout.log").is_file()

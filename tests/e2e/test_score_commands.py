@@ -1,6 +1,7 @@
 """`podium validate`, `podium run --dry-run` and `podium init`, as a user runs them."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -118,11 +119,15 @@ def test_dry_run_shows_the_table_and_the_prompts() -> None:
 
 
 @pytest.mark.skipif(not SHARED_HELLO.exists(), reason="../shared/scores is not here")
-def test_running_a_score_for_an_instrument_not_runnable_yet_says_so_before_starting() -> None:
-    done = podium_("run", str(SHARED_HELLO), "--no-start")
+@pytest.mark.skipif(shutil.which("claude") is not None, reason="Claude Code is installed here")
+def test_running_a_score_whose_instrument_is_not_installed_says_what_to_do(
+    podium: User,
+) -> None:
+    done = podium("run", str(SHARED_HELLO), "--no-wait")
     assert done.returncode == 2
-    assert "sheet 1 plays 'claude-code'" in done.stderr
-    assert "cannot run yet" in done.stderr
+    assert "instrument 'claude-code' runs 'claude', which is not installed" in done.stderr
+    assert "podium instruments check claude-code" in done.stderr
+    assert "no job" not in done.stdout
 
 
 def test_init_writes_a_score_that_runs_as_it_is(tmp_path: Path, podium: User) -> None:

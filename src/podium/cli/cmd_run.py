@@ -16,9 +16,12 @@ from podium.cli.follow import follow
 from podium.cli.output import use_color
 from podium.cli.score_report import issues_text, plan_json, plan_table
 from podium.domain.errors import UserError
+from podium.domain.ids import SheetNum
 from podium.instruments import names
+from podium.instruments.registry import discover
 from podium.ipc.client import ConductorUnavailable
 from podium.locations import locate
+from podium.score.assembly import AttemptContext, assemble
 from podium.score.checks import check
 from podium.score.compiled import CompiledScore, load_score, rule_counts
 from podium.score.diagnostics import Severity
@@ -29,7 +32,7 @@ def main(args: argparse.Namespace) -> int:
         raise UserError("--show-prompts goes with --dry-run")
     path = Path(args.score).absolute()
     score = load_score(path)
-    found = check(score, names.known())
+    found = check(score, names.known(path.parent))
     color = use_color(sys.stderr)
     if any(d.severity is Severity.ERROR for d in found):
         for line in issues_text([d for d in found if d.severity is Severity.ERROR], color):
@@ -41,15 +44,20 @@ def main(args: argparse.Namespace) -> int:
         return exits.USER
     for line in issues_text([d for d in found if d.severity is Severity.WARNING], color):
         print(line, file=sys.stderr)
+    registry = discover(path.parent)
+    for name in sorted({f for s in score.plan.sheets for f in s.fallbacks}):
+        if registry.get(name) is None:
+            print(
+                f"podium: note: fallback instrument '{name}' has no profile here; "
+                "sheets will not fall back to it",
+                file=sys.stderr,
+            )
     if not 1 <= args.start_sheet <= score.plan.total_sheets:
         raise UserError(
             f"--start-sheet {args.start_sheet}: the score has sheets 1 to {score.plan.total_sheets}"
         )
     if args.dry_run:
         return _dry_run(args, score)
-    reason = names.cannot_run({s.num: s.instrument for s in score.plan.sheets})
-    if reason is not None:
-        raise UserError(f"{path.name}: {reason}")
     return _submit(args, path)
 
 
@@ -57,7 +65,7 @@ def _dry_run(args: argparse.Namespace, score: CompiledScore) -> int:
     counts = rule_counts(score)
     prompts: dict[int, str] | None = None
     if args.show_prompts:
-        prompts = {int(s.num): score.prompt(s.num) for s in score.plan.sheets}
+        prompts = {int(s.num): _full_prompt(score, s.num) for s in score.plan.sheets}
     if args.json:
         print(json.dumps(plan_json(score, counts, prompts), indent=2))
         return exits.OK
@@ -67,6 +75,12 @@ def _dry_run(args: argparse.Namespace, score: CompiledScore) -> int:
         print(f"\n--- sheet {num} prompt ---")
         print(prompt.rstrip("\n"))
     return exits.OK
+
+
+def _full_prompt(score: CompiledScore, num: SheetNum) -> str:
+    """The prompt a first attempt would receive (earlier sheets' outputs are not known yet)."""
+    profile = discover(score.path.parent).get(score.plan.sheets[num - 1].instrument)
+    return assemble(score, num, AttemptContext(), raw=profile.raw_prompt if profile else False)
 
 
 def _submit(args: argparse.Namespace, path: Path) -> int:

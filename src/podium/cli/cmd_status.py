@@ -124,8 +124,9 @@ def _header(job: dict[str, Any], color: bool) -> list[str]:
         )
     lines.append(f"  score      {job['score_path']}")
     lines.append(f"  workspace  {job['workspace']}")
-    if job["cost"]:
-        lines.append(f"  cost       ${job['cost']:.2f}")
+    usage = job.get("usage") or {}
+    if job["cost"] or usage.get("input_tokens") or usage.get("output_tokens"):
+        lines.append(f"  usage      {_usage_text(job['cost'], usage)}")
     if job["detail"]:
         lines.append(f"  {paint('note', 'yellow', color)}       {job['detail']}")
     if job["error"]:
@@ -142,12 +143,44 @@ def _sheet_notes(sheets: list[dict[str, Any]]) -> list[str]:
     lines = [f"sheet {s['num']}: {waiting_for(s)}" for s in sheets if s["status"] == "waiting"]
     problems = [s for s in sheets if s["error"] and s["status"] not in ("completed", "waiting")]
     for sheet in problems[:10]:
-        lines += ["", f"sheet {sheet['num']}: {sheet['error']}"]
+        attempt = sheet.get("last_attempt") or {}
+        code = f" [{attempt['error_code']}]" if attempt.get("error_code") else ""
+        lines += ["", f"sheet {sheet['num']}{code}: {sheet['error']}"]
+        lines += _failed_checks(attempt.get("checks") or [])
         if sheet["logs"]:
             lines.append(f"  logs: {sheet['logs']}")
     if len(problems) > 10:
         lines.append(f"… and {len(problems) - 10} more sheets with errors (--json shows all)")
     return lines
+
+
+def _failed_checks(checks: list[dict[str, Any]]) -> list[str]:
+    """Each check that failed: what it expected, what was found, what would fix it."""
+    lines = []
+    for check in checks:
+        if check["passed"] or not check["checked"]:
+            continue
+        lines += [
+            f"  ✗ {check['check']}",
+            f"      expected  {check['expected']}",
+            f"      found     {check['actual']}",
+            f"      fix       {check['fix']}",
+        ]
+    unchecked = sum(1 for c in checks if not c["checked"])
+    if unchecked:
+        lines.append(f"  ({unchecked} later-stage check(s) not run)")
+    return lines
+
+
+def _usage_text(cost: float, usage: dict[str, Any]) -> str:
+    parts = []
+    if usage.get("input_tokens") or usage.get("output_tokens"):
+        parts.append(
+            f"{usage.get('input_tokens') or 0:,} tokens in, {usage.get('output_tokens') or 0:,} out"
+        )
+    if cost:
+        parts.append(f"${cost:.4f}" + (" (estimated)" if usage.get("cost_estimated") else ""))
+    return ", ".join(parts)
 
 
 def _history(notes: list[dict[str, Any]]) -> list[str]:

@@ -40,7 +40,7 @@ def main(args: argparse.Namespace) -> int:
         score = compile_data(data, source, text, path)
     except ScoreError as exc:
         return _report(args, path, "score", list(exc.diagnostics), None, color=color)
-    return _report(args, path, "score", check(score, names.known()), score, color=color)
+    return _report(args, path, "score", check(score, names.known(path.parent)), score, color=color)
 
 
 def _report(  # noqa: PLR0917 - one call site per outcome, all positional for symmetry

@@ -1,42 +1,15 @@
-"""The instrument names Podium knows, and which of them this version can run."""
+"""The instrument names a score may use."""
 
-BUILTIN = (
-    "cli",
-    "claude-code",
-    "codex-cli",
-    "gemini-cli",
-    "aider",
-    "goose",
-    "opencode",
-    "crush",
-    "cline-cli",
-)
-"""Podium's own instrument profiles."""
+from pathlib import Path
+
+from podium.instruments.registry import discover
 
 NATIVE = ("claude_cli", "anthropic_api", "ollama", "recursive_light")
-"""Names Marianne knows without a profile (`claude_cli` is the default of scores naming none)."""
-
-RUNNABLE = ("cli",)
-"""The instruments this version of the conductor can run."""
+"""Names Marianne knows without a profile (`claude_cli`, the default of scores naming none,
+plays Podium's `claude-code` profile; the others are HTTP instruments Podium does not run)."""
 
 
-def known() -> frozenset[str]:
-    return frozenset(BUILTIN) | frozenset(NATIVE)
-
-
-def runnable(name: str) -> bool:
-    return name in RUNNABLE
-
-
-def cannot_run(instruments: dict[int, str]) -> str | None:
-    """Why a score whose sheets play `instruments` (sheet → name) cannot run here, if so."""
-    blocked = {n: name for n, name in instruments.items() if name not in RUNNABLE}
-    if not blocked:
-        return None
-    first = min(blocked)
-    names = sorted(set(blocked.values()))
-    return (
-        f"sheet {first} plays '{blocked[first]}' ({len(blocked)} sheet(s) use "
-        f"{', '.join(repr(n) for n in names)}), which this version of Podium cannot run yet; "
-        f"it runs {', '.join(repr(n) for n in RUNNABLE)}. 'podium run --dry-run' shows the plan"
-    )
+def known(score_dir: Path | None = None) -> frozenset[str]:
+    """Every name a score in `score_dir` may use: the profiles visible from there, and
+    Marianne's native names."""
+    return frozenset(discover(score_dir).names()) | frozenset(NATIVE)

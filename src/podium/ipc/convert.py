@@ -1,12 +1,21 @@
 """Domain read models to the wire shapes of `podium.ipc.schema`."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from podium.domain.ids import JobId, SheetNum
-from podium.domain.records import JobRecord, RateLimitRecord
+from podium.domain.records import AttemptRecord, JobRecord, RateLimitRecord, Usage
 from podium.domain.views import JobView
-from podium.ipc.schema import JobInfo, JobStatusResult, NoteInfo, RateLimitInfo, SheetInfo
+from podium.ipc.schema import (
+    AttemptInfo,
+    CheckInfo,
+    JobInfo,
+    JobStatusResult,
+    NoteInfo,
+    RateLimitInfo,
+    SheetInfo,
+    UsageInfo,
+)
 
 LogsFor = Callable[[JobId, SheetNum], Path]
 """The folder that holds a sheet's attempt files."""
@@ -39,7 +48,15 @@ def rate_limit_info(windows: Iterable[RateLimitRecord]) -> list[RateLimitInfo]:
     ]
 
 
-def job_status(view: JobView, logs_for: LogsFor) -> JobStatusResult:
+def job_status(
+    view: JobView,
+    logs_for: LogsFor,
+    attempts: Mapping[SheetNum, AttemptRecord] | None = None,
+    usage: Usage | None = None,
+) -> JobStatusResult:
+    """`attempts`: the latest attempt of the sheets whose checks are worth showing."""
+    attempts = attempts or {}
+    usage = usage or Usage()
     sheets = [
         SheetInfo(
             num=s.num,
@@ -58,6 +75,7 @@ def job_status(view: JobView, logs_for: LogsFor) -> JobStatusResult:
             wait=s.wait,
             cost=s.cost,
             logs=str(logs_for(view.job_id, s.num)) if s.attempts else "",
+            last_attempt=attempt_info(attempts[s.num]) if s.num in attempts else None,
         )
         for s in view.sheets
     ]
@@ -66,4 +84,36 @@ def job_status(view: JobView, logs_for: LogsFor) -> JobStatusResult:
         sheets=sheets,
         history=[NoteInfo(at=n.at, text=n.text) for n in view.history],
         rate_limits=rate_limit_info(view.rate_limits),
+        usage=UsageInfo(
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cost=usage.cost,
+            cost_estimated=usage.cost_estimated,
+        ),
+    )
+
+
+def attempt_info(attempt: AttemptRecord) -> AttemptInfo:
+    return AttemptInfo(
+        attempt=attempt.attempt,
+        outcome=attempt.outcome.value,
+        error_code=attempt.error_code,
+        exit_code=attempt.exit_code,
+        instrument=attempt.instrument,
+        model=attempt.model,
+        input_tokens=attempt.input_tokens,
+        output_tokens=attempt.output_tokens,
+        cost=attempt.cost,
+        cost_estimated=attempt.cost_estimated,
+        checks=[
+            CheckInfo(
+                check=r.rule.summary(),
+                passed=r.passed,
+                checked=r.checked,
+                expected=r.rule.expectation(),
+                actual=r.detail or ("as expected" if r.passed else ""),
+                fix=r.fix,
+            )
+            for r in attempt.validations
+        ],
     )

@@ -83,6 +83,42 @@ class NoParams(TypedDict):
     pass
 
 
+class CheckInfo(TypedDict):
+    """One validation rule's result in an attempt."""
+
+    check: str
+    passed: bool
+    checked: bool
+    """False when an earlier stage failed and the rule was not run."""
+    expected: str
+    actual: str
+    fix: str
+
+
+class AttemptInfo(TypedDict):
+    """A sheet's latest attempt, as far as it got."""
+
+    attempt: int
+    outcome: str
+    error_code: str | None
+    exit_code: int | None
+    instrument: str | None
+    model: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+    cost: float | None
+    cost_estimated: bool
+    checks: list[CheckInfo]
+
+
+class UsageInfo(TypedDict):
+    input_tokens: int | None
+    output_tokens: int | None
+    cost: float | None
+    cost_estimated: bool
+    """The cost was computed from guessed prices for at least one attempt."""
+
+
 class SheetInfo(TypedDict):
     num: int
     status: str
@@ -103,6 +139,8 @@ class SheetInfo(TypedDict):
     cost: float
     logs: str
     """The folder of the sheet's attempts: attempt-<k>.prompt, .stdout.log, .stderr.log."""
+    last_attempt: AttemptInfo | None
+    """For a sheet that is not completed: its latest attempt, with every check's result."""
 
 
 class JobInfo(TypedDict):
@@ -130,6 +168,7 @@ class JobStatusResult(JobInfo):
     history: list[NoteInfo]
     rate_limits: list[RateLimitInfo]
     """Rate-limit windows open on the instruments its unfinished sheets use."""
+    usage: UsageInfo
 
 
 class ListResult(TypedDict):

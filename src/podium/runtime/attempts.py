@@ -13,20 +13,30 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from podium.domain.classify import ErrorPatterns, classify
+from podium.domain.classify import classify
 from podium.domain.commands import Kill, Launch
 from podium.domain.errors import UserError
 from podium.domain.events import AttemptExited, AttemptNotLaunched
 from podium.domain.ids import JobId, SheetNum
+from podium.domain.outcome import ExitStatus
+from podium.domain.work import AttemptRequest, SheetWork
+from podium.runtime.attempt_output import (
+    RESULT_FILE,
+    publish_logs,
+    read_end,
+    read_ending,
+    write_prompt,
+)
+from podium.runtime.attempt_output import output_of as output_of_sheet
 from podium.runtime.context import WorkerContext
 from podium.runtime.file_checks import take_snapshot
 from podium.runtime.layout import Layout
 from podium.runtime.ports import Store
 from podium.runtime.process import (
+    MARKER,
     Child,
     exit_status,
     group_exists,
-    marked_env,
     spawn,
     stop_group,
 )
@@ -48,10 +58,7 @@ class AttemptFiles:
         self.stdout = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "stdout.log")
         self.stderr = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "stderr.log")
         self.snapshot = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "snapshot.json")
-
-    def output_tail(self) -> str:
-        """The ends of stdout and stderr, stderr last (where errors usually are)."""
-        return "\n".join(t for t in (read_tail(self.stdout), read_tail(self.stderr)) if t.strip())
+        self.result = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, RESULT_FILE)
 
     def size(self) -> int:
         total = 0
@@ -71,15 +78,16 @@ class AttemptRunner:
         self._post = context.post
         self._tasks = context.tasks
         self._grace = context.kill_grace_seconds
+        self._redact = context.redact
         self._running: dict[AttemptKey, Child] = {}
 
     def launch(self, cmd: Launch) -> None:
         files = AttemptFiles(self._layout, cmd)
         try:
-            files.folder.mkdir(parents=True, exist_ok=True)
             job = self._catalog.get(cmd.job_id)
-            work = job.work(cmd.sheet, files.prompt, cmd.completion_of)
-            files.prompt.write_text(work.prompt, encoding="utf-8")
+            files.folder.mkdir(parents=True, exist_ok=True)
+            work = job.work(cmd.sheet, files.prompt, self._request(cmd))
+            write_prompt(files.prompt, work.prompt)
             take_snapshot(job.validations(cmd.sheet), files.snapshot)
             cwd = Path(work.cwd)
             if not cwd.is_dir():
@@ -90,7 +98,8 @@ class AttemptRunner:
                 cwd=cwd,
                 stdout=files.stdout,
                 stderr=files.stderr,
-                env={**marked_env(marker), **work.env},
+                stdin=files.prompt if work.prompt_on_stdin else None,
+                env={**work.env, MARKER: marker},
             )
         except (OSError, UserError) as exc:
             log.warning(
@@ -102,15 +111,31 @@ class AttemptRunner:
             )
             self._post(AttemptNotLaunched(cmd.job_id, cmd.sheet, cmd.attempt, str(exc)))
             return
+        if not work.raw_prompt:
+            # The process holds its prompt open already: what stays on disk is redacted.
+            with contextlib.suppress(OSError):
+                write_prompt(files.prompt, self._redact(work.prompt))
         self._store.record_process(cmd.job_id, cmd.sheet, cmd.attempt, child.info)
         key = (cmd.job_id, cmd.sheet, cmd.attempt)
         self._running[key] = child
         # The job may have ended (a cancel) by the time the attempt does: what the watcher
         # needs of it is taken now.
-        patterns = job.plan.patterns
         self._tasks.create_task(
-            self._watch(key, cmd, child, files, patterns),
+            self._watch(cmd, child, files, work=work, workspace=job.workspace),
             name=f"attempt {cmd.job_id}/{cmd.sheet}/{cmd.attempt}",
+        )
+
+    def _request(self, cmd: Launch) -> AttemptRequest:
+        def output_of(sheet: int) -> str | None:
+            return output_of_sheet(self._layout.sheet_dir(cmd.job_id, SheetNum(sheet)))
+
+        return AttemptRequest(
+            attempt=cmd.attempt,
+            instrument=cmd.instrument,
+            model=cmd.model,
+            completion_of=cmd.completion_of,
+            previous_error=cmd.previous_error,
+            output_of=output_of,
         )
 
     def kill(self, cmd: Kill) -> None:
@@ -125,13 +150,30 @@ class AttemptRunner:
         )
 
     async def _watch(
-        self,
-        key: AttemptKey,
-        cmd: Launch,
-        child: Child,
-        files: AttemptFiles,
-        patterns: ErrorPatterns,
+        self, cmd: Launch, child: Child, files: AttemptFiles, *, work: SheetWork, workspace: Path
     ) -> None:
+        status = await self._until_exit(cmd, child, files)
+        ending = await asyncio.to_thread(
+            read_ending, work, files.stdout, files.stderr, files.result, self._redact
+        )
+        await asyncio.to_thread(
+            publish_logs, workspace, cmd.sheet, files.stdout, files.stderr, self._redact
+        )
+        result = classify(
+            status,
+            ending.output,
+            work.patterns,
+            time.time(),
+            time_zone,
+            success_codes=work.success_codes,
+        )
+        self._post(
+            AttemptExited(cmd.job_id, cmd.sheet, cmd.attempt, status, result, ending.reading.usage)
+        )
+
+    async def _until_exit(self, cmd: Launch, child: Child, files: AttemptFiles) -> ExitStatus:
+        """Wait for the attempt to end, stopping it at its timeout or when it goes silent."""
+        key = (cmd.job_id, cmd.sheet, cmd.attempt)
         timeout, idle = cmd.timeout_seconds, cmd.idle_timeout_seconds
         watch = IdleWatch(idle, files.size, time.monotonic()) if idle else None
         exited = asyncio.ensure_future(child.wait())
@@ -158,15 +200,12 @@ class AttemptRunner:
             log.warning("attempt %s/%s/%s left processes behind; stopping them", *key)
             await stop_group(child.info.pgid, min(self._grace, 2.0))
         del self._running[key]
-        status = exit_status(
+        return exit_status(
             code,
             timed_out=timed_out,
             timeout_seconds=timeout if timed_out else (idle if stale else None),
             stale=stale,
         )
-        output = files.output_tail() if code != 0 or timed_out or stale else ""
-        result = classify(status, output, patterns, time.time(), time_zone)
-        self._post(AttemptExited(*key, status, result))
 
     async def stop_all(self) -> None:
         """Stop every running attempt's process group (at shutdown)."""
@@ -187,11 +226,4 @@ def time_zone(name: str) -> tzinfo | None:
 
 
 def read_tail(path: Path, limit: int = TAIL_BYTES) -> str:
-    try:
-        with path.open("rb") as f:
-            f.seek(0, 2)
-            size = f.tell()
-            f.seek(max(0, size - limit))
-            return f.read().decode("utf-8", errors="replace")
-    except OSError:
-        return ""
+    return read_end(path, limit)

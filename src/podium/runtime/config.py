@@ -1,5 +1,6 @@
 """The conductor's own settings (`conductor.yaml`), with their defaults."""
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
@@ -32,7 +33,9 @@ class ConductorConfig(BaseModel):
     instruments: dict[str, InstrumentLimit] = Field(default_factory=dict)
     """Concurrency caps per instrument and per model."""
 
-    def limits(self) -> Limits:
+    def limits(self, profile_caps: Mapping[tuple[str, str | None], int] | None = None) -> Limits:
+        """The engine's limits; the instruments' profiles give per-model caps, which this
+        configuration's `instruments:` overrides."""
         return Limits(
             max_concurrent_jobs=self.max_concurrent_jobs,
             max_concurrent_sheets=self.max_concurrent_sheets,
@@ -42,7 +45,8 @@ class ConductorConfig(BaseModel):
                 for name, limit in self.instruments.items()
                 if limit.max_concurrent is not None
             },
-            model_caps={
+            model_caps=dict(profile_caps or {})
+            | {
                 (name, model): cap
                 for name, limit in self.instruments.items()
                 for model, cap in limit.models.items()

@@ -18,3 +18,5 @@ class WorkerContext:
     tasks: asyncio.TaskGroup
     """Where background work runs; an exception in it ends the conductor (a bug)."""
     kill_grace_seconds: float
+    redact: Callable[[str], str] = str
+    """Masks credentials in what is kept or shown (see `podium.runtime.redact`)."""

@@ -13,14 +13,16 @@ from podium.domain.ids import JobId, SheetNum
 from podium.domain.plan import JobPlan
 from podium.domain.records import (
     ActiveJob,
+    AttemptRecord,
     JobRecord,
     ProcessInfo,
     RateLimitRecord,
     StoredJob,
+    Usage,
 )
 from podium.domain.status import JobStatus
 from podium.domain.validation import ValidationRule
-from podium.domain.work import SheetWork
+from podium.domain.work import AttemptRequest, SheetWork
 from podium.runtime.archive import ArchivePolicy
 
 
@@ -42,6 +44,12 @@ class Store(Protocol):
 
     def count_jobs(self) -> int: ...
 
+    def latest_attempts(
+        self, job_id: JobId, sheets: Sequence[SheetNum]
+    ) -> dict[SheetNum, AttemptRecord]: ...
+
+    def usage(self, job_id: JobId) -> Usage: ...
+
     def taken_ids(self, stem: str) -> set[str]:
         """Ids of stored jobs that are `stem` or `stem-<something>`."""
 
@@ -62,11 +70,10 @@ class CompiledJob(Protocol):
         """Everything the job needs from its score files, frozen at submission: a restart
         recompiles the job from it, not from files that may have changed since."""
 
-    def work(
-        self, sheet: SheetNum, prompt_file: Path, completion_of: tuple[str, ...] = ()
-    ) -> SheetWork:
-        """The attempt's work; `prompt_file` will hold the prompt when the process starts.
-        `completion_of` names the checks the previous attempt failed (a completion attempt)."""
+    def work(self, sheet: SheetNum, prompt_file: Path, request: AttemptRequest) -> SheetWork:
+        """The attempt's work: its command, environment and prompt, and how to read its
+        output. `prompt_file` will hold the prompt when the process starts. Raises UserError
+        when it cannot be run (no such instrument, its program is not installed)."""
 
     def validations(self, sheet: SheetNum) -> tuple[ValidationRule, ...]: ...
 

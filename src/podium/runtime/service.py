@@ -33,13 +33,17 @@ from podium.domain.events import (
     RecoveredJob,
     ResumeJob,
 )
-from podium.domain.ids import JobId
-from podium.domain.records import JobRecord, RateLimitRecord
+from podium.domain.ids import JobId, SheetNum
+from podium.domain.records import AttemptRecord, JobRecord, RateLimitRecord, Usage
+from podium.domain.status import SheetStatus
 from podium.domain.views import JobView, job_view
 from podium.runtime.archive import archive_workspace
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.loop import Inbox, Replies
 from podium.runtime.ports import CompiledJob, Compiler, Store
+
+DETAILED_SHEETS = 200
+"""Status shows the checks of at most this many unfinished sheets (the first ones)."""
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -216,6 +220,14 @@ class JobService:
         if stored is None:
             raise _not_found(job_id)
         return job_view(stored.record, stored.plan, stored.sheets, history=stored.history)
+
+    def attempt_details(self, view: JobView) -> tuple[dict[SheetNum, AttemptRecord], Usage]:
+        """The latest attempt of each unfinished sheet that ran (at most DETAILED_SHEETS of
+        them), and what the job's attempts consumed, from the store."""
+        sheets = [
+            s.num for s in view.sheets if s.attempts and s.status is not SheetStatus.COMPLETED
+        ][:DETAILED_SHEETS]
+        return self._store.latest_attempts(view.job_id, sheets), self._store.usage(view.job_id)
 
     def list_jobs(self, *, include_finished: bool, limit: int) -> JobList:
         if not include_finished:

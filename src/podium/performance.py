@@ -1,0 +1,227 @@
+"""A compiled score played on instruments: for each attempt of a sheet, the command line, the
+environment, the prompt, and how to read what the instrument printed.
+
+This is where the score reader and the instrument profiles meet, so only the composition root
+(`podium.daemon`) uses it; the runtime sees the result through its `CompiledJob` port.
+"""
+
+import os
+import shutil
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from podium.domain.errors import UserError
+from podium.domain.ids import SheetNum
+from podium.domain.plan import JobPlan
+from podium.domain.records import Usage
+from podium.domain.validation import ValidationRule
+from podium.domain.work import AttemptRequest, OutputReading, SheetWork
+from podium.instruments import cli as cli_instrument
+from podium.instruments.command import build_invocation, choose_model
+from podium.instruments.names import NATIVE
+from podium.instruments.output import estimate_cost, parse_output
+from podium.instruments.profile import InstrumentProfile
+from podium.instruments.registry import Registry, discover
+from podium.runtime.archive import ArchivePolicy
+from podium.score.assembly import AttemptContext, assemble
+from podium.score.checks import check
+from podium.score.compiled import CompiledScore, load_score
+from podium.score.diagnostics import ScoreError, Severity
+from podium.score.snapshot import freeze, thaw
+
+
+def which(executable: str) -> str | None:
+    """An executable on PATH, or beside the running Python (tools installed with Podium)."""
+    found = shutil.which(executable)
+    if found is not None:
+        return found
+    sibling = Path(sys.executable).parent / executable
+    return str(sibling) if os.access(sibling, os.X_OK) and sibling.is_file() else None
+
+
+class ScoreJob:
+    """A compiled score with the instruments it can play: the work for each sheet of a job."""
+
+    def __init__(self, score: CompiledScore, registry: Registry) -> None:
+        self._score = score
+        self._registry = registry
+        self._plan = playable(score.plan, registry)
+
+    @property
+    def plan(self) -> JobPlan:
+        return self._plan
+
+    @property
+    def workspace(self) -> Path:
+        return self._score.workspace
+
+    @property
+    def snapshot(self) -> str:
+        return freeze(self._score)
+
+    def work(self, sheet: SheetNum, prompt_file: Path, request: AttemptRequest) -> SheetWork:
+        score = self._score
+        profile = self._registry.require(request.instrument)
+        settings = dict(score.sheet(sheet).casting.config)
+        raw = profile.raw_prompt
+        prompt = assemble(
+            score,
+            sheet,
+            AttemptContext(
+                attempt=request.attempt,
+                completion_of=request.completion_of,
+                previous_error=request.previous_error,
+                output_of=request.output_of,
+            ),
+            raw=raw,
+        )
+        # A fallback instrument plays its own default model, not the planned one.
+        model = choose_model(profile, settings if request.model else {}, request.model)
+        cwd = score.working_directory(sheet)
+        invocation = build_invocation(
+            profile,
+            prompt=prompt,
+            prompt_file=prompt_file,
+            model=model,
+            timeout_seconds=score.sheet(sheet).timeout_seconds,
+            working_dir=cwd,
+            settings=settings,
+            parent_env=os.environ,
+            which=which,
+            system_prompt=_system_prompt(score, settings),
+        )
+        env = {**invocation.env, **cli_instrument.environment(request.completion_of)}
+        return SheetWork(
+            argv=invocation.argv,
+            cwd=str(cwd),
+            prompt=prompt,
+            env=env,
+            prompt_on_stdin=invocation.prompt_on_stdin,
+            raw_prompt=raw,
+            patterns=profile.error_patterns().merged(score.plan.patterns),
+            success_codes=frozenset(profile.cli.errors.success_exit_codes)
+            if profile.cli
+            else frozenset({0}),
+            read_output=output_reader(profile, model),
+        )
+
+    def validations(self, sheet: SheetNum) -> tuple[ValidationRule, ...]:
+        return self._score.validations(sheet)
+
+    def skip_command(self, sheet: SheetNum) -> str | None:
+        return self._score.skip_command(sheet)
+
+    @property
+    def archive_policy(self) -> ArchivePolicy | None:
+        lifecycle = self._score.model.workspace_lifecycle
+        if not lifecycle.archive_on_fresh:
+            return None
+        return ArchivePolicy(
+            archive_dir=lifecycle.archive_dir,
+            naming=lifecycle.archive_naming,
+            max_archives=lifecycle.max_archives,
+            preserve_patterns=tuple(lifecycle.preserve_patterns),
+        )
+
+
+def output_reader(profile: InstrumentProfile, model: str | None) -> Callable[[str], OutputReading]:
+    """Reads an attempt's stdout the profile's way: answer, reported error, tokens, cost."""
+
+    def read(stdout: str) -> OutputReading:
+        if profile.cli is None:
+            return OutputReading(result=stdout)
+        parsed = parse_output(profile.cli.output, stdout)
+        usage = None
+        if parsed.input_tokens is not None or parsed.output_tokens is not None:
+            cost = estimate_cost(profile, model, parsed.input_tokens, parsed.output_tokens)
+            usage = Usage(parsed.input_tokens, parsed.output_tokens, cost.amount, cost.estimated)
+        return OutputReading(result=parsed.result, error=parsed.error, usage=usage)
+
+    return read
+
+
+def _system_prompt(score: CompiledScore, settings: Mapping[str, Any]) -> str | None:
+    name = settings.get("system_prompt_file")
+    if not isinstance(name, str) or not name:
+        return None
+    path = score.path.parent / name
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(
+            f"instrument_config.system_prompt_file: cannot read {path}: {exc.strerror or exc}"
+        ) from None
+
+
+class ScoreCompiler:
+    """Compiles submitted scores, with the instrument profiles visible from their folder."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        self._env = env
+
+    def registry(self, score_dir: Path | None) -> Registry:
+        return discover(score_dir, self._env)
+
+    def compile(self, path: Path, snapshot: str | None = None) -> ScoreJob:
+        """A new submission is read from disk and checked whole, as `podium validate` does
+        (every prompt rendered once, every instrument known and installed); a stored job is
+        compiled from the snapshot it was submitted with."""
+        registry = self.registry(path.parent)
+        if snapshot is not None:
+            return ScoreJob(thaw(snapshot, path), registry)
+        score = load_score(path)
+        known = [*registry.names(), *NATIVE]
+        errors = [d for d in check(score, known) if d.severity is Severity.ERROR]
+        if errors:
+            raise ScoreError(errors)
+        reason = cannot_play(score, registry)
+        if reason is not None:
+            raise UserError(f"{path}: {reason}")
+        return ScoreJob(score, registry)
+
+
+def cannot_play(score: CompiledScore, registry: Registry) -> str | None:
+    """Why the score cannot run here: an instrument with no profile, or whose program is not
+    installed. Fallbacks are not required: one that cannot play fails its attempt when its
+    turn comes, and the sheet moves on along its chain."""
+    for sheet in score.plan.sheets:
+        if registry.get(sheet.instrument) is None:
+            return (
+                f"sheet {sheet.num} plays '{sheet.instrument}', which has no instrument "
+                f"profile; known: {', '.join(registry.names())}. Add a profile in "
+                ".podium/instruments/ next to the score, or see 'podium instruments list'"
+            )
+    for name in sorted({s.instrument for s in score.plan.sheets}):
+        profile = registry.require(name)
+        if profile.cli is None:
+            return f"instrument '{name}' is not a command-line instrument; Podium runs cli ones"
+        if which(profile.cli.command.executable) is None:
+            return (
+                f"instrument '{name}' runs '{profile.cli.command.executable}', which is not "
+                "installed or not on the conductor's PATH; install it, or check with "
+                f"'podium instruments check {name}'"
+            )
+    return None
+
+
+def playable(plan: JobPlan, registry: Registry) -> JobPlan:
+    """The plan without the fallbacks that have no profile here (Marianne's HTTP instruments,
+    `anthropic_api` say): falling back to them could only fail."""
+    sheets = tuple(
+        replace(s, fallbacks=tuple(f for f in s.fallbacks if registry.get(f) is not None))
+        for s in plan.sheets
+    )
+    return replace(plan, sheets=sheets)
+
+
+def profile_caps(registry: Registry) -> dict[tuple[str, str | None], int]:
+    """Each (instrument, model)'s `max_concurrent`, from the profiles."""
+    return {
+        (profile.name, model.name): model.max_concurrent
+        for name in registry.names()
+        if (profile := registry.get(name)) is not None
+        for model in profile.models
+    }

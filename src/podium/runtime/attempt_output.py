@@ -1,0 +1,109 @@
+"""What an attempt left behind, once it ended: its answer, its usage, the text to classify, and
+copies of its logs where users look for them (`{workspace}/logs/sheet-NN.stdout.log`).
+
+Everything kept or shown passes through the redactor first; the raw streams stay only in the
+conductor's private state folder.
+"""
+
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from podium.domain.work import OutputReading, SheetWork
+
+STDOUT_READ_LIMIT = 32 * 1024 * 1024
+"""Structured output is parsed from at most this much of stdout (its end, where results are)."""
+CLASSIFY_TAIL_BYTES = 64 * 1024
+"""How much of the end of stdout and stderr the error patterns read."""
+RESULT_FILE = "result.txt"
+
+Redact = Callable[[str], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    reading: OutputReading
+    output: str
+    """The redacted text the error patterns read: the ends of stdout and stderr, and the
+    error the instrument reported."""
+
+
+def read_ending(
+    work: SheetWork, stdout: Path, stderr: Path, result_file: Path, redact: Redact
+) -> Ending:
+    """Read and keep what the attempt printed. Never raises on unreadable output."""
+    reading = work.read_output(read_end(stdout, STDOUT_READ_LIMIT))
+    if reading.result is not None:
+        _write_private(result_file, redact(reading.result))
+    parts = [read_end(stdout, CLASSIFY_TAIL_BYTES), read_end(stderr, CLASSIFY_TAIL_BYTES)]
+    if reading.error:
+        parts.append(reading.error)
+    output = redact("\n".join(p for p in parts if p.strip()))
+    return Ending(reading, output)
+
+
+def publish_logs(workspace: Path, sheet: int, stdout: Path, stderr: Path, redact: Redact) -> None:
+    """Copy the attempt's streams, redacted, to `{workspace}/logs/sheet-NN.{stream}.log` (the
+    latest attempt of each sheet). A workspace that cannot take them is not an error."""
+    folder = workspace / "logs"
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        for source, stream in ((stdout, "stdout"), (stderr, "stderr")):
+            _copy_redacted(source, folder / f"sheet-{sheet:02d}.{stream}.log", redact)
+
+
+def output_of(sheet_dir: Path) -> str | None:
+    """The kept answer of a sheet's latest attempt that has one."""
+    best: tuple[int, Path] | None = None
+    with contextlib.suppress(OSError):
+        for path in sheet_dir.glob(f"attempt-*.{RESULT_FILE}"):
+            number = path.name.split(".", 1)[0].removeprefix("attempt-")
+            if number.isdigit() and (best is None or int(number) > best[0]):
+                best = (int(number), path)
+    if best is None:
+        return None
+    try:
+        return best[1].read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def read_end(path: Path, limit: int) -> str:
+    """The last `limit` bytes of a file, as text; empty when it cannot be read."""
+    try:
+        with path.open("rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - limit))
+            return f.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def write_prompt(path: Path, text: str) -> None:
+    """The prompt, readable by the owner only (it may hold what the score's author typed)."""
+    _write_private(path, text)
+
+
+def _write_private(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    partial.replace(path)
+
+
+def _copy_redacted(source: Path, target: Path, redact: Redact) -> None:
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with (
+            source.open("r", encoding="utf-8", errors="replace") as src,
+            partial.open("w", encoding="utf-8") as dst,
+        ):
+            for line in src:
+                dst.write(redact(line))
+    except FileNotFoundError:
+        return
+    partial.replace(target)

@@ -1,0 +1,58 @@
+"""Credentials out of what Podium stores and shows: prompts, output tails, error messages.
+
+Two nets: the values of the conductor's own secret-looking environment variables (an API key
+an agent echoes back is caught whatever its format), and the shapes of well-known tokens.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+
+MASK = "[REDACTED]"
+
+_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)", re.IGNORECASE)
+_MIN_SECRET_CHARS = 8
+
+_SHAPES = re.compile(
+    "|".join(
+        (
+            r"sk-ant-[A-Za-z0-9_\-]{8,}",  # Anthropic
+            r"sk-(?:proj-)?[A-Za-z0-9_\-]{16,}",  # OpenAI and compatible
+            r"AIza[0-9A-Za-z_\-]{30,}",  # Google
+            r"(?:AKIA|ASIA)[0-9A-Z]{16}",  # AWS access key ids
+            r"gh[pousr]_[A-Za-z0-9]{30,}",  # GitHub
+            r"github_pat_[A-Za-z0-9_]{30,}",
+            r"xox[abprs]-[A-Za-z0-9\-]{10,}",  # Slack
+            r"glpat-[A-Za-z0-9_\-]{20,}",  # GitLab
+        )
+    )
+)
+_ASSIGNED = re.compile(
+    r"""(?P<name>(?:api[_-]?key|access[_-]?token|auth[_-]?token|secret|password|passwd)
+        ["']?\s*[:=]\s*["']?)(?P<value>[^\s"',;]{8,})""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_BEARER = re.compile(r"(?P<name>\bBearer\s+)(?P<value>[A-Za-z0-9._~+/\-]{16,}=*)")
+
+
+class Redactor:
+    """Replaces credentials with MASK. Built once from the conductor's environment."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._values = sorted(secret_values(environ.items()), key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for value in self._values:
+            if value in text:
+                text = text.replace(value, MASK)
+        text = _SHAPES.sub(MASK, text)
+        text = _ASSIGNED.sub(lambda m: m.group("name") + MASK, text)
+        return _BEARER.sub(lambda m: m.group("name") + MASK, text)
+
+
+def secret_values(variables: Iterable[tuple[str, str]]) -> set[str]:
+    """The values of variables whose names say they hold a secret."""
+    return {
+        value
+        for name, value in variables
+        if _SECRET_NAME.search(name) and len(value) >= _MIN_SECRET_CHARS and not value.isdigit()
+    }

@@ -1,0 +1,258 @@
+"""Agent attempts on a real conductor: the fake agent and custom profiles as real processes.
+
+Profiles, prompt delivery, the filtered environment, redaction, usage, classification and the
+process tree, each seen from outside, the way a user would notice them.
+"""
+
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from podium import procfs
+from podium.runtime.process import group_exists
+from podium.testing.conductor import ConductorProcess
+
+Conductors = Callable[..., ConductorProcess]
+WriteScore = Callable[..., Path]
+
+AGENT_SCORE = """
+    name: agent
+    workspace: ./ws
+    instrument: {instrument}
+    pause_between_sheets_seconds: 0
+    sheet: {{size: 1, total_items: 1}}
+    retry: {{max_retries: 0, base_delay_seconds: 0.05, max_completion_attempts: 0}}
+    {extra}
+    prompt:
+      template: |
+        {prompt}
+    validations:
+      - type: file_exists
+        path: "{{workspace}}/out.txt"
+"""
+
+
+def agent_score(
+    write_score: WriteScore, prompt: str, extra: str = "", instrument: str = "fake-agent"
+) -> Path:
+    return write_score(AGENT_SCORE.format(prompt=prompt, extra=extra, instrument=instrument))
+
+
+def project_profile(score: Path, profile: dict[str, object]) -> None:
+    folder = score.parent / ".podium" / "instruments"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{profile['name']}.yaml").write_text(yaml.safe_dump(profile))
+
+
+def recorded_prompts(workspace: Path) -> list[str]:
+    return [p.read_text() for p in sorted((workspace / ".fake-agent").glob("prompt-*.txt"))]
+
+
+def test_an_agent_sheet_gets_the_assembled_prompt_on_stdin_and_its_usage_is_recorded(
+    conductor: ConductorProcess, write_score: WriteScore, tmp_path: Path
+) -> None:
+    score = agent_score(write_score, 'FAKE-AGENT: write out.txt text="done"')
+    job = conductor.submit(score)
+    done = conductor.wait_for_job(job, "completed")
+    [prompt] = recorded_prompts(tmp_path / "ws")
+    assert prompt.startswith("<podium-preamble>\nYou are running sheet 1 of 1 of 'agent'")
+    assert f"- [ ] the file {tmp_path}/ws/out.txt exists" in prompt
+    [(tokens_in, tokens_out, cost, code)] = conductor.query(
+        "SELECT input_tokens, output_tokens, cost, error_code FROM attempts"
+    )
+    assert tokens_in == len(prompt) // 4 and tokens_out > 0
+    assert cost == pytest.approx(tokens_in / 1000 * 0.001 + tokens_out / 1000 * 0.002)
+    assert code is None
+    assert done["usage"]["input_tokens"] == tokens_in
+
+
+def test_a_rate_limited_agent_waits_for_the_reset_it_printed_without_spending_retries(
+    conductor: ConductorProcess, write_score: WriteScore, tmp_path: Path
+) -> None:
+    score = agent_score(write_score, "Write the file.")
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / ".fake-agent.yaml").write_text(
+        yaml.safe_dump(
+            [
+                {"times": 1, "actions": [{"rate_limit": {"reset_in": 1}}]},
+                {"actions": [{"write": {"path": "out.txt", "text": "ok"}}]},
+            ]
+        )
+    )
+    job = conductor.submit(score)
+    done = conductor.wait_for_job(job, "completed")
+    assert done["sheets"][0]["attempts"] == 2  # max_retries 0: the wait spent no retry
+    rows = conductor.query("SELECT outcome, error_code FROM attempts ORDER BY attempt")
+    assert rows == [("rate_limited", "E102"), ("succeeded", None)]
+    assert any("rate limit" in n["text"] for n in done["history"])
+
+
+def test_an_auth_failure_is_not_retried_and_moves_to_the_fallback(
+    conductor: ConductorProcess, write_score: WriteScore, tmp_path: Path
+) -> None:
+    score = write_score("""
+        name: keys
+        workspace: ./ws
+        instrument: fake-agent
+        instrument_fallbacks: [cli]
+        pause_between_sheets_seconds: 0
+        sheet: {size: 1, total_items: 1}
+        retry: {max_retries: 3, base_delay_seconds: 0.05, max_completion_attempts: 0}
+        prompt:
+          template: |
+            {% if instrument_name == "fake-agent" %}FAKE-AGENT: auth-error{% endif %}
+            echo fallback > out.txt
+        validations:
+          - type: file_exists
+            path: "{workspace}/out.txt"
+    """)
+    job = conductor.submit(score)
+    done = conductor.wait_for_job(job, "completed")
+    rows = conductor.query("SELECT instrument, outcome, error_code FROM attempts ORDER BY attempt")
+    assert rows == [("fake-agent", "auth_failed", "E502"), ("cli", "succeeded", None)]
+    assert any("fake-agent" in n["text"] and "cli" in n["text"] for n in done["history"])
+
+
+def test_a_hung_agent_is_stopped_at_its_timeout_with_nothing_left(
+    conductor: ConductorProcess, write_score: WriteScore
+) -> None:
+    score = agent_score(
+        write_score, "FAKE-AGENT: hang", extra="instrument_config: {timeout_seconds: 1}"
+    )
+    job = conductor.submit(score)
+    done = conductor.wait_for_job(job, "failed")
+    assert done["sheets"][0]["error"].startswith("timed out after 1s")
+    [(pgid, code)] = conductor.query("SELECT pgid, error_code FROM attempts")
+    assert code == "E001"
+    assert not group_exists(pgid)
+
+
+def test_cancel_leaves_no_child_or_grandchild_even_ignoring_sigterm(
+    conductor: ConductorProcess, write_score: WriteScore, tmp_path: Path
+) -> None:
+    score = write_score("""
+        name: stubborn
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 1, total_items: 1}
+        prompt:
+          template: |
+            bash -c 'trap "" TERM; bash -c "trap \\"\\" TERM; echo \\$\\$ > g2.pid; sleep 300" &
+                     echo $$ > g1.pid; sleep 300' &
+            trap "" TERM
+            echo $$ > leader.pid
+            sleep 300
+    """)
+    job = conductor.submit(score)
+    ws = tmp_path / "ws"
+    conductor.wait_until(
+        lambda: all((ws / f).exists() for f in ("leader.pid", "g1.pid", "g2.pid")),
+        15,
+        "the attempt and its descendants to start",
+    )
+    pids = [int((ws / f).read_text()) for f in ("leader.pid", "g1.pid", "g2.pid")]
+    conductor.call("job.cancel", {"job_id": job})
+    conductor.wait_for_job(job, "cancelled")
+    conductor.wait_until(
+        lambda: not any(procfs.running(p) for p in pids), 10, "every process to be gone"
+    )
+    assert not group_exists(pids[0])
+
+
+def test_a_profile_with_required_env_passes_only_those_variables_and_its_own(
+    conductors: Conductors,
+    write_score: WriteScore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PROBE_ALLOWED", "yes")
+    monkeypatch.setenv("PROBE_SECRET_TOKEN", "do-not-pass-1234")
+    conductor = conductors({"kill_grace_seconds": 1.0})
+    score = write_score("""
+        name: probe
+        workspace: ./ws
+        instrument: env-probe
+        sheet: {size: 1, total_items: 1}
+        prompt:
+          template: env > env.txt
+        validations:
+          - type: file_exists
+            path: "{workspace}/env.txt"
+    """)
+    project_profile(
+        score,
+        {
+            "name": "env-probe",
+            "kind": "cli",
+            "raw_prompt": True,
+            "cli": {
+                "command": {
+                    "executable": "bash",
+                    "prompt_as_file": True,
+                    "prompt_via_stdin": False,
+                    "required_env": ["PROBE_ALLOWED"],
+                    "env": {"PROBE_FROM_PROFILE": "was ${PROBE_ALLOWED}"},
+                },
+                "output": {"format": "text"},
+            },
+        },
+    )
+    conductor.wait_for_job(conductor.submit(score), "completed")
+    seen = dict(
+        line.split("=", 1)
+        for line in (tmp_path / "ws" / "env.txt").read_text().splitlines()
+        if "=" in line
+    )
+    assert seen["PROBE_ALLOWED"] == "yes"
+    assert seen["PROBE_FROM_PROFILE"] == "was yes"
+    assert "PROBE_SECRET_TOKEN" not in seen
+    assert "PATH" in seen and "HOME" in seen
+
+
+def test_a_large_prompt_goes_through_stdin_even_for_an_argument_profile(
+    conductor: ConductorProcess, write_score: WriteScore, tmp_path: Path
+) -> None:
+    filler = "lorem ipsum " * 15_000  # ~180 KiB: one argv element over 128 KiB fails on Linux
+    score = agent_score(
+        write_score,
+        f'FAKE-AGENT: write out.txt text="ok"\n        {filler}',
+        instrument="argv-agent",
+    )
+    profile = yaml.safe_load(
+        (Path(__file__).parents[2] / "src/podium/instruments/builtin/fake-agent.yaml").read_text()
+    )
+    profile["name"] = "argv-agent"
+    profile["cli"]["command"].update(prompt_via_stdin=False, stdin_sentinel=None)
+    project_profile(score, profile)
+    job = conductor.submit(score)
+    conductor.wait_for_job(job, "completed")
+    [prompt] = recorded_prompts(tmp_path / "ws")
+    assert filler.strip() in prompt
+
+
+def test_credentials_in_a_prompt_reach_the_agent_but_not_the_stored_prompt(
+    conductor: ConductorProcess, write_score: WriteScore, tmp_path: Path
+) -> None:
+    key = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz"
+    score = agent_score(write_score, f'FAKE-AGENT: write out.txt text="ok"\n        key: {key}')
+    job = conductor.submit(score)
+    conductor.wait_for_job(job, "completed")
+    [prompt] = recorded_prompts(tmp_path / "ws")
+    assert key in prompt
+    stored = (conductor.home / "jobs" / job / "sheets" / "1" / "attempt-1.prompt").read_text()
+    assert key not in stored
+    assert "[REDACTED]" in stored
+
+
+def test_a_crashing_agent_is_a_crash_with_its_signal(
+    conductor: ConductorProcess, write_score: WriteScore
+) -> None:
+    score = agent_score(write_score, "FAKE-AGENT: crash signal=SEGV")
+    job = conductor.submit(score)
+    done = conductor.wait_for_job(job, "failed")
+    assert done["sheets"][0]["error"].startswith("killed by SIGSEGV")
+    [(sig, code)] = conductor.query("SELECT signal, error_code FROM attempts")
+    assert (sig, code) == (signal.SIGSEGV, "E003")

@@ -1,0 +1,88 @@
+"""Every recorded run of a real agent CLI is classified right by its built-in profile.
+
+Each recording's stdout and stderr are written to files and read back exactly as the runtime
+reads an attempt's streams (`read_ending`), with the profile's output parsing and error
+patterns, then classified. What each run should be is read from what was done to the CLI (the
+scripted provider's scenario), not from what the CLI printed.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from podium.domain.classify import classify
+from podium.domain.outcome import AttemptOutcome, ExitStatus
+from podium.domain.work import SheetWork
+from podium.instruments.registry import discover
+from podium.performance import output_reader
+from podium.runtime.attempt_output import read_ending
+from tests.unit.instruments.recorded import CLI_OF_PROFILE, RECORDINGS
+
+NOW = 1_800_000_000.0
+PROFILE_OF_CLI = {cli: profile for profile, cli in CLI_OF_PROFILE.items()}
+REGISTRY = discover(env={})
+
+SPECIAL = {
+    "claude-stall": AttemptOutcome.SUCCEEDED,  # the stall ended and the answer came (exit 0)
+    "claude-slow-timeout5s": AttemptOutcome.TIMED_OUT,  # "Request timed out"
+    "codex-stall-idle3s": AttemptOutcome.TIMED_OUT,  # "idle timeout waiting for SSE"
+    "claude-streamjson-noverbose": AttemptOutcome.FAILED,  # a usage error, retried as such
+}
+
+
+def expected(label: str, rc: int) -> tuple[AttemptOutcome, bool]:
+    """(outcome, quota) of the scenario a run was recorded under."""
+    if label in SPECIAL:
+        return SPECIAL[label], False
+    scenario = label.split("-", 1)[1]
+    if "recover" in scenario:
+        return AttemptOutcome.SUCCEEDED, False
+    if "quota" in scenario:
+        return AttemptOutcome.RATE_LIMITED, True
+    if "429" in scenario:
+        return AttemptOutcome.RATE_LIMITED, False
+    if "401" in scenario or "403" in scenario:
+        return AttemptOutcome.AUTH_FAILED, False
+    if any(code in scenario for code in ("500", "503", "529")):
+        return AttemptOutcome.CAPACITY, False
+    assert rc == 0, f"{label}: a scenario this test does not know failed"
+    return AttemptOutcome.SUCCEEDED, False
+
+
+def recordings() -> list[Any]:
+    if not RECORDINGS.is_dir():
+        return [pytest.param(None, marks=pytest.mark.skip(reason="../shared is not here"))]
+    return sorted(RECORDINGS.glob("*.json"))
+
+
+@pytest.mark.parametrize("path", recordings(), ids=lambda p: p.stem if p else "none")
+def test_a_recorded_run_is_classified_as_its_scenario(path: Path, tmp_path: Path) -> None:
+    run = json.loads(path.read_text())
+    profile = REGISTRY.require(PROFILE_OF_CLI[run["cli"]])
+    assert profile.cli is not None
+    stdout, stderr = tmp_path / "stdout.log", tmp_path / "stderr.log"
+    stdout.write_text(run["stdout"])
+    stderr.write_text(run["stderr"])
+    work = SheetWork(
+        argv=(),
+        cwd=str(tmp_path),
+        prompt="",
+        patterns=profile.error_patterns(),
+        success_codes=frozenset(profile.cli.errors.success_exit_codes),
+        read_output=output_reader(profile, profile.default_model),
+    )
+    ending = read_ending(work, stdout, stderr, tmp_path / "result.txt", str)
+    result = classify(
+        ExitStatus(run["rc"]),
+        ending.output,
+        work.patterns,
+        NOW,
+        lambda _name: None,
+        success_codes=work.success_codes,
+    )
+    outcome, quota = expected(path.stem, run["rc"])
+    assert (result.outcome, result.quota) == (outcome, quota), result.detail
+    if outcome is AttemptOutcome.SUCCEEDED:
+        assert ending.reading.result, "a successful run has an answer"

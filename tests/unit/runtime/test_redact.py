@@ -1,0 +1,51 @@
+"""Credentials never reach what Podium stores or shows."""
+
+import pytest
+
+from podium.runtime.redact import MASK, Redactor
+
+ENV = {
+    "ANTHROPIC_API_KEY": "my-own-key-1234567",
+    "HOME": "/home/ada",
+    "GITHUB_TOKEN": "short",
+    "PORT_AUTH": "12345678",
+}
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "sk-ant-api03-abcdefghijklmnop",
+        "sk-proj-abcdefghijklmnopqrstu",
+        "AIzaSyA1234567890abcdefghijklmnopqrs",
+        "AKIAABCDEFGHIJKLMNOP",
+        "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        "xoxb-1234567890-abcdef",
+    ],
+)
+def test_well_known_token_shapes_are_masked(secret: str) -> None:
+    out = Redactor({})(f"error: key {secret} rejected")
+    assert secret not in out
+    assert out == f"error: key {MASK} rejected"
+
+
+def test_the_value_of_a_secret_looking_variable_is_masked_wherever_it_appears() -> None:
+    redact = Redactor(ENV)
+    assert redact("the agent said my-own-key-1234567!") == f"the agent said {MASK}!"
+    # Short values, numbers and ordinary variables are left alone: masking them would
+    # garble ordinary text.
+    assert redact("short /home/ada 12345678") == "short /home/ada 12345678"
+
+
+def test_assignments_and_bearer_headers_keep_their_name() -> None:
+    redact = Redactor({})
+    assert redact('api_key="abcdefgh12345"') == f'api_key="{MASK}"'
+    assert redact("Authorization: Bearer abcdefghijklmnopqrstuvwxyz") == (
+        f"Authorization: Bearer {MASK}"
+    )
+    assert redact("password: hunter2hunter2") == f"password: {MASK}"
+
+
+def test_text_without_credentials_is_unchanged() -> None:
+    text = "Hello from the fake provider.\nTokens: 2.7k sent, 7 received."
+    assert Redactor(ENV)(text) == text
