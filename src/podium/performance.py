@@ -75,6 +75,7 @@ class ScoreJob:
                 completion_of=request.completion_of,
                 previous_error=request.previous_error,
                 output_of=request.output_of,
+                skipped=request.skipped() if score.model.cross_sheet else frozenset(),
             ),
             raw=raw,
         )
@@ -189,10 +190,11 @@ def cannot_play(score: CompiledScore, registry: Registry) -> str | None:
     turn comes, and the sheet moves on along its chain."""
     for sheet in score.plan.sheets:
         if registry.get(sheet.instrument) is None:
+            broken = "".join(f"\n  could not load: {p}" for p in registry.problems)
             return (
                 f"sheet {sheet.num} plays '{sheet.instrument}', which has no instrument "
                 f"profile; known: {', '.join(registry.names())}. Add a profile in "
-                ".podium/instruments/ next to the score, or see 'podium instruments list'"
+                ".podium/instruments/ next to the score, or see 'podium instruments list'" + broken
             )
     for name in sorted({s.instrument for s in score.plan.sheets}):
         profile = registry.require(name)

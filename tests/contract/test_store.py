@@ -18,6 +18,7 @@ from podium.domain.records import (
     ProcessInfo,
     RateLimitRecord,
     SheetRecord,
+    Usage,
 )
 from podium.domain.status import JobStatus, SheetStatus
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
@@ -260,3 +261,41 @@ def test_a_database_of_the_first_schema_is_migrated_in_place(tmp_path: Path) -> 
         )
     finally:
         store.close()
+
+
+def test_a_jobs_latest_attempts_usage_and_skipped_sheets_are_read_back(store: SqliteStore) -> None:
+    submit(store, job("a"))
+    attempts = (
+        AttemptRecord(
+            JobId("a"),
+            SheetNum(1),
+            1,
+            1.0,
+            AttemptOutcome.FAILED,
+            cost=0.5,
+            input_tokens=100,
+            output_tokens=10,
+            error_code="E009",
+        ),
+        AttemptRecord(
+            JobId("a"),
+            SheetNum(1),
+            2,
+            2.0,
+            AttemptOutcome.SUCCEEDED,
+            cost=0.25,
+            input_tokens=50,
+            output_tokens=5,
+            cost_estimated=True,
+        ),
+        AttemptRecord(
+            JobId("a"), SheetNum(2), 1, 3.0, AttemptOutcome.RATE_LIMITED, error_code="E104"
+        ),
+    )
+    sheets = (SheetRecord(JobId("a"), SheetNum(2), SheetStatus.SKIPPED, 4.0),)
+    store.commit([Persist(attempts=attempts, sheets=sheets)])
+    latest = store.latest_attempts(JobId("a"), [SheetNum(1), SheetNum(2), SheetNum(3)])
+    assert latest == {SheetNum(1): attempts[1], SheetNum(2): attempts[2]}
+    assert store.usage(JobId("a")) == Usage(150, 15, 0.75, True)
+    assert store.usage(JobId("none")) == Usage(None, None, None, False)
+    assert store.skipped_sheets(JobId("a")) == [SheetNum(2)]

@@ -232,7 +232,7 @@ def test_status_says_what_a_failed_check_expected_found_and_how_to_fix_it(
         sheet: {size: 1, total_items: 1}
         retry: {max_retries: 0, max_completion_attempts: 0}
         prompt:
-          template: 'echo "# Report" > report.md'
+          template: 'echo "# Report" > report.md; echo wrote the report'
         validations:
           - type: content_contains
             path: "{workspace}/report.md"
@@ -256,4 +256,5 @@ def test_status_says_what_a_failed_check_expected_found_and_how_to_fix_it(
         "last_attempt"
     ]["checks"]
     assert [(c["passed"], c["checked"]) for c in checks] == [(False, True), (False, False)]
-    assert (workspace / "logs" / "sheet-01.stdout.log").is_file()
+    assert (workspace / "logs" / "sheet-01.stdout.log").read_text() == "wrote the report\n"
+    assert not (workspace / "logs" / "sheet-01.stderr.log").exists()  # it wrote nothing there

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from podium import procfs
+from podium.ipc.client import RemoteError
 from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess
 
@@ -67,6 +68,8 @@ def test_an_agent_sheet_gets_the_assembled_prompt_on_stdin_and_its_usage_is_reco
     assert cost == pytest.approx(tokens_in / 1000 * 0.001 + tokens_out / 1000 * 0.002)
     assert code is None
     assert done["usage"]["input_tokens"] == tokens_in
+    attempt = conductor.home / "jobs" / job / "sheets" / "1" / "attempt-1"
+    assert attempt.with_suffix(".exit").read_text() == "0\n"  # written by the exit wrapper
 
 
 def test_a_rate_limited_agent_waits_for_the_reset_it_printed_without_spending_retries(
@@ -256,3 +259,42 @@ def test_a_crashing_agent_is_a_crash_with_its_signal(
     assert done["sheets"][0]["error"].startswith("killed by SIGSEGV")
     [(sig, code)] = conductor.query("SELECT signal, error_code FROM attempts")
     assert (sig, code) == (signal.SIGSEGV, "E003")
+
+
+def test_a_later_sheet_sees_earlier_answers_and_which_sheets_were_skipped(
+    conductor: ConductorProcess, write_score: WriteScore, tmp_path: Path
+) -> None:
+    score = write_score("""
+        name: relay
+        workspace: ./ws
+        instrument: fake-agent
+        pause_between_sheets_seconds: 0
+        sheet:
+          size: 1
+          total_items: 3
+          skip_when: {2: "sheets[1].completed"}
+        cross_sheet: {auto_capture_stdout: true, lookback_sheets: 2}
+        prompt:
+          template: |
+            FAKE-AGENT: print text="answer of sheet {{ sheet_num }}"
+    """)
+    job = conductor.submit(score)
+    conductor.wait_for_job(job, "completed")
+    first, third = recorded_prompts(tmp_path / "ws")
+    assert "## Previous sheets" not in first
+    assert "### Sheet 1\n\nanswer of sheet 1" in third
+    assert "### Sheet 2\n\n[SKIPPED]" in third
+
+
+def test_a_score_whose_profile_is_broken_is_refused_naming_the_file_and_the_problem(
+    conductor: ConductorProcess, write_score: WriteScore
+) -> None:
+    score = agent_score(write_score, "Go.", instrument="mine")
+    folder = score.parent / ".podium" / "instruments"
+    folder.mkdir(parents=True)
+    (folder / "mine.yaml").write_text("name: mine\nkind: cli\ncli: {command: {executable: [x]}}\n")
+    with pytest.raises(RemoteError) as refused:
+        conductor.submit(score)
+    message = refused.value.message
+    assert "sheet 1 plays 'mine', which has no instrument profile" in message
+    assert f"could not load: {folder / 'mine.yaml'}:3" in message

@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import signal
 import sys
 import time
 from collections.abc import Coroutine
@@ -14,6 +15,7 @@ from podium.runtime.process import (
     exit_status,
     group_exists,
     group_left_by,
+    read_exit_file,
     spawn,
     start_ticks,
     stop_group,
@@ -123,3 +125,44 @@ def test_stopping_a_group_that_is_gone_is_harmless() -> None:
 
     run(main())
     assert not group_exists(2**22 + 1)
+
+
+def test_the_exit_wrapper_records_the_status_and_ends_as_the_command_did(tmp_path: Path) -> None:
+    async def main(code: str, exit_file: Path) -> int:
+        child = spawn(
+            py(code),
+            cwd=tmp_path,
+            stdout=tmp_path / "o",
+            stderr=tmp_path / "e",
+            exit_file=exit_file,
+        )
+        return await child.wait()
+
+    plain = run(main("raise SystemExit(3)", tmp_path / "plain.exit"))
+    crashed = run(main("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)", tmp_path / "x"))
+    assert (plain, read_exit_file(tmp_path / "plain.exit")) == (3, 3)
+    assert (crashed, read_exit_file(tmp_path / "x")) == (-signal.SIGSEGV, 128 + signal.SIGSEGV)
+    assert "Segmentation fault" in (tmp_path / "e").read_text()
+
+
+def test_a_stopped_group_leaves_no_exit_file_and_no_process(tmp_path: Path) -> None:
+    """Whoever stops an attempt knows how it ended: the wrapper ends at once, and the command
+    that ignores SIGTERM is killed after the grace."""
+    exit_file = tmp_path / "exit"
+
+    async def main() -> int:
+        child = spawn(
+            ("bash", "-c", 'trap "" TERM; echo ready; sleep 60'),
+            cwd=tmp_path,
+            stdout=tmp_path / "o",
+            stderr=tmp_path / "e",
+            exit_file=exit_file,
+        )
+        while "ready" not in (tmp_path / "o").read_text():
+            await asyncio.sleep(0.01)
+        await stop_group(child.info.pgid, grace=0.2, leader=child)
+        assert not group_exists(child.info.pgid)
+        return await child.wait()
+
+    assert run(main()) == -signal.SIGTERM
+    assert read_exit_file(exit_file) is None

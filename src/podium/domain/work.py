@@ -34,6 +34,8 @@ class AttemptRequest:
     previous_error: str | None = None
     output_of: Callable[[int], str | None] = field(default=lambda _num: None)
     """The output (result text) of an earlier sheet of the job, when it has one."""
+    skipped: Callable[[], frozenset[int]] = field(default=frozenset)
+    """The job's sheets skipped so far (asked only when earlier sheets' outputs are wanted)."""
 
 
 @dataclass(frozen=True, slots=True)

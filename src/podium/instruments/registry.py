@@ -11,6 +11,7 @@ A file that cannot be read or is not a valid profile never hides the others: it 
 the registry's `problems`.
 """
 
+import functools
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -90,7 +91,7 @@ def load_profile(path: Path) -> InstrumentProfile:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError([f"{path}: cannot be read ({exc}); fix it or remove the file"]) from None
-    return parse_profile(text, str(path))
+    return _parsed(text, str(path))
 
 
 def parse_profile(text: str, source: str) -> InstrumentProfile:
@@ -153,6 +154,13 @@ def _child(node: yaml.Node | None, part: Any) -> tuple[int, yaml.Node] | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed(text: str, source: str) -> InstrumentProfile:
+    """`parse_profile`, once per text: every submission discovers the profiles again, and
+    reading a file is far cheaper than parsing and checking it. (Profiles are frozen.)"""
+    return parse_profile(text, source)
+
+
 def discover(score_dir: Path | None = None, env: Mapping[str, str] | None = None) -> Registry:
     """Every profile Podium can see: built-in, the user's, and the project's next to a score
     in `score_dir`. `env` (default: this process's) gives HOME and XDG_CONFIG_HOME."""
@@ -208,7 +216,7 @@ def _builtin() -> Iterator[tuple[str, InstrumentProfile | ProfileError]]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(_SUFFIXES):
             try:
-                yield BUILTIN, parse_profile(entry.read_text(encoding="utf-8"), str(entry))
+                yield BUILTIN, _parsed(entry.read_text(encoding="utf-8"), str(entry))
             except ProfileError as exc:
                 yield BUILTIN, exc
 

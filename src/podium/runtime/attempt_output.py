@@ -34,10 +34,11 @@ def read_ending(
     work: SheetWork, stdout: Path, stderr: Path, result_file: Path, redact: Redact
 ) -> Ending:
     """Read and keep what the attempt printed. Never raises on unreadable output."""
-    reading = work.read_output(read_end(stdout, STDOUT_READ_LIMIT))
-    if reading.result is not None:
+    printed = read_end(stdout, STDOUT_READ_LIMIT)
+    reading = work.read_output(printed)
+    if reading.result:
         _write_private(result_file, redact(reading.result))
-    parts = [read_end(stdout, CLASSIFY_TAIL_BYTES), read_end(stderr, CLASSIFY_TAIL_BYTES)]
+    parts = [printed[-CLASSIFY_TAIL_BYTES:], read_end(stderr, CLASSIFY_TAIL_BYTES)]
     if reading.error:
         parts.append(reading.error)
     output = redact("\n".join(p for p in parts if p.strip()))
@@ -46,12 +47,17 @@ def read_ending(
 
 def publish_logs(workspace: Path, sheet: int, stdout: Path, stderr: Path, redact: Redact) -> None:
     """Copy the attempt's streams, redacted, to `{workspace}/logs/sheet-NN.{stream}.log` (the
-    latest attempt of each sheet). A workspace that cannot take them is not an error."""
+    latest attempt of each sheet; a stream it left empty has no file). A workspace that cannot
+    take them is not an error."""
     folder = workspace / "logs"
     with contextlib.suppress(OSError):
-        folder.mkdir(parents=True, exist_ok=True)
         for source, stream in ((stdout, "stdout"), (stderr, "stderr")):
-            _copy_redacted(source, folder / f"sheet-{sheet:02d}.{stream}.log", redact)
+            target = folder / f"sheet-{sheet:02d}.{stream}.log"
+            if _size(source):
+                folder.mkdir(parents=True, exist_ok=True)
+                _copy_redacted(source, target, redact)
+            else:
+                target.unlink(missing_ok=True)
 
 
 def output_of(sheet_dir: Path) -> str | None:
@@ -68,6 +74,13 @@ def output_of(sheet_dir: Path) -> str | None:
         return best[1].read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def read_end(path: Path, limit: int) -> str:

@@ -22,6 +22,7 @@ from podium.domain.outcome import ExitStatus
 from podium.domain.work import AttemptRequest, SheetWork
 from podium.runtime.attempt_output import (
     RESULT_FILE,
+    Ending,
     publish_logs,
     read_end,
     read_ending,
@@ -59,6 +60,7 @@ class AttemptFiles:
         self.stderr = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "stderr.log")
         self.snapshot = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "snapshot.json")
         self.result = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, RESULT_FILE)
+        self.exit = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "exit")
 
     def size(self) -> int:
         total = 0
@@ -100,6 +102,7 @@ class AttemptRunner:
                 stderr=files.stderr,
                 stdin=files.prompt if work.prompt_on_stdin else None,
                 env={**work.env, MARKER: marker},
+                exit_file=files.exit,
             )
         except (OSError, UserError) as exc:
             log.warning(
@@ -136,6 +139,7 @@ class AttemptRunner:
             completion_of=cmd.completion_of,
             previous_error=cmd.previous_error,
             output_of=output_of,
+            skipped=lambda: frozenset(self._store.skipped_sheets(cmd.job_id)),
         )
 
     def kill(self, cmd: Kill) -> None:
@@ -153,12 +157,7 @@ class AttemptRunner:
         self, cmd: Launch, child: Child, files: AttemptFiles, *, work: SheetWork, workspace: Path
     ) -> None:
         status = await self._until_exit(cmd, child, files)
-        ending = await asyncio.to_thread(
-            read_ending, work, files.stdout, files.stderr, files.result, self._redact
-        )
-        await asyncio.to_thread(
-            publish_logs, workspace, cmd.sheet, files.stdout, files.stderr, self._redact
-        )
+        ending = await asyncio.to_thread(self._ending, cmd, files, work, workspace)
         result = classify(
             status,
             ending.output,
@@ -170,6 +169,11 @@ class AttemptRunner:
         self._post(
             AttemptExited(cmd.job_id, cmd.sheet, cmd.attempt, status, result, ending.reading.usage)
         )
+
+    def _ending(self, cmd: Launch, files: AttemptFiles, work: SheetWork, workspace: Path) -> Ending:
+        """Read what the attempt printed and put a copy where users look (in a thread)."""
+        publish_logs(workspace, cmd.sheet, files.stdout, files.stderr, self._redact)
+        return read_ending(work, files.stdout, files.stderr, files.result, self._redact)
 
     async def _until_exit(self, cmd: Launch, child: Child, files: AttemptFiles) -> ExitStatus:
         """Wait for the attempt to end, stopping it at its timeout or when it goes silent."""

@@ -3,6 +3,8 @@
     jobs/<job>/sheets/<n>/attempt-<k>.prompt        what the attempt was asked
     jobs/<job>/sheets/<n>/attempt-<k>.stdout.log    its output, streamed as it runs
     jobs/<job>/sheets/<n>/attempt-<k>.stderr.log
+    jobs/<job>/sheets/<n>/attempt-<k>.exit          its exit status, written by its wrapper
+    jobs/<job>/sheets/<n>/attempt-<k>.result.txt    its answer (redacted), for later sheets
     jobs/<job>/sheets/<n>/attempt-<k>.validation-<i>.log   output of command checks
 
 One folder per sheet holds all its attempts: creating folders and files is most of the cost

@@ -50,6 +50,8 @@ class Store(Protocol):
 
     def usage(self, job_id: JobId) -> Usage: ...
 
+    def skipped_sheets(self, job_id: JobId) -> list[SheetNum]: ...
+
     def taken_ids(self, stem: str) -> set[str]:
         """Ids of stored jobs that are `stem` or `stem-<something>`."""
 

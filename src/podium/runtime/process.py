@@ -54,6 +54,36 @@ class Child:
         return code
 
 
+EXIT_WRAPPER = (
+    '"$@"; c=$?; printf "%s\\n" "$c" > "$0"; '
+    'if [ "$c" -gt 128 ] && [ "$c" -lt 160 ]; then kill -$((c - 128)) $$; fi; exit "$c"'
+)
+"""Runs the command and writes its exit status to a file (`$0`), so that the status is known
+even when nobody waited for the process (the conductor restarted meanwhile); then it ends the
+way the command did, by the same signal or with the same code. (A command that exits with a
+code above 128 on purpose is taken for the signal a shell reports with that code.)
+
+Only shell builtins run besides the command: the wrapper costs one exec. The file is written
+just before the wrapper exits, so once the wrapper is gone the file is whole. A signal to the
+attempt's group ends the wrapper at once, without a file: whoever stopped the attempt knows how
+it ended. When the command dies by a signal, the shell says so on stderr ("Segmentation
+fault"), as a shell running it would."""
+
+
+def wrapped(argv: tuple[str, ...] | list[str], exit_file: Path) -> list[str]:
+    """`argv` run through EXIT_WRAPPER, recording its status in `exit_file`."""
+    return ["/bin/sh", "-c", EXIT_WRAPPER, str(exit_file), *argv]
+
+
+def read_exit_file(path: Path) -> int | None:
+    """The status an attempt's wrapper recorded (a shell's `$?`), or None when it has not."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
 def spawn(
     argv: tuple[str, ...] | list[str],
     *,
@@ -62,8 +92,12 @@ def spawn(
     stderr: Path,
     stdin: Path | None = None,
     env: dict[str, str] | None = None,
+    exit_file: Path | None = None,
 ) -> Child:
-    """Start `argv` in a new session, with its streams on files. Raises OSError on failure."""
+    """Start `argv` in a new session, with its streams on files; with `exit_file`, through the
+    exit wrapper. Raises OSError on failure."""
+    if exit_file is not None:
+        argv = wrapped(argv, exit_file)
     with contextlib.ExitStack() as files:
         out = files.enter_context(stdout.open("wb"))
         err = out if stderr == stdout else files.enter_context(stderr.open("wb"))

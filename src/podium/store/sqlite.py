@@ -21,7 +21,7 @@ from podium.domain.records import (
     StoredJob,
     Usage,
 )
-from podium.domain.status import JobStatus
+from podium.domain.status import JobStatus, SheetStatus
 from podium.store.codec import RowCodec, plan_from_json, plan_to_json
 from podium.store.schema import MIGRATIONS
 
@@ -194,6 +194,13 @@ class SqliteStore:
             (job_id,),
         ).fetchone()
         return Usage(tokens_in, tokens_out, cost, bool(estimated))
+
+    def skipped_sheets(self, job_id: JobId) -> list[SheetNum]:
+        rows = self._db.execute(
+            "SELECT num FROM sheets WHERE job_id = ? AND status = ?",
+            (job_id, SheetStatus.SKIPPED.value),
+        )
+        return [SheetNum(r[0]) for r in rows]
 
     def count_jobs(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM jobs").fetchone()[0])
