@@ -80,7 +80,8 @@ class ScoreJob:
             raw=raw,
         )
         # A fallback instrument plays its own default model, not the planned one.
-        model = choose_model(profile, settings if request.model else {}, request.model)
+        planned = request.instrument == score.sheet(sheet).casting.instrument
+        model = choose_model(profile, settings if planned else {}, request.model)
         cwd = score.working_directory(sheet)
         invocation = build_invocation(
             profile,
@@ -135,11 +136,15 @@ def output_reader(profile: InstrumentProfile, model: str | None) -> Callable[[st
         if profile.cli is None:
             return OutputReading(result=stdout)
         parsed = parse_output(profile.cli.output, stdout)
+        tokens_in, tokens_out = parsed.input_tokens, parsed.output_tokens
         usage = None
-        if parsed.input_tokens is not None or parsed.output_tokens is not None:
-            cost = estimate_cost(profile, model, parsed.input_tokens, parsed.output_tokens)
-            usage = Usage(parsed.input_tokens, parsed.output_tokens, cost.amount, cost.estimated)
-        return OutputReading(result=parsed.result, error=parsed.error, usage=usage)
+        if parsed.cost is not None:
+            usage = Usage(tokens_in, tokens_out, parsed.cost, cost_estimated=False)
+        elif tokens_in is not None or tokens_out is not None:
+            cost = estimate_cost(profile, model, tokens_in, tokens_out)
+            usage = Usage(tokens_in, tokens_out, cost.amount, cost.estimated)
+        signals = parsed.signals if parsed.parsed else None
+        return OutputReading(parsed.result, parsed.error, usage, signals)
 
     return read
 

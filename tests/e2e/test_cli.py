@@ -248,7 +248,7 @@ def test_status_says_what_a_failed_check_expected_found_and_how_to_fix_it(
     shown = podium("status", "unfinished").stdout
     workspace = tmp_path / "workspace"
     assert "sheet 1 [E203]: validation failed" in shown
-    assert f"expected  the file {workspace}/report.md contains the text '## Findings'" in shown
+    assert f"expected  the file {workspace}/report.md contains the text `## Findings`" in shown
     assert "found     text not found in the file (9 bytes)" in shown
     assert "fix       the sheet must write the expected content into" in shown
     assert "(1 later-stage check(s) not run)" in shown

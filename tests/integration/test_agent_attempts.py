@@ -298,3 +298,86 @@ def test_a_score_whose_profile_is_broken_is_refused_naming_the_file_and_the_prob
     message = refused.value.message
     assert "sheet 1 plays 'mine', which has no instrument profile" in message
     assert f"could not load: {folder / 'mine.yaml'}:3" in message
+
+
+def test_an_agent_reading_its_prompt_file_late_gets_the_prompt_not_the_redacted_copy(
+    conductor: ConductorProcess, write_score: WriteScore, tmp_path: Path
+) -> None:
+    agent = tmp_path / "late-reader"
+    agent.write_text('#!/bin/sh\nsleep 0.3\ncat "$1" > got.txt\necho done\n')
+    agent.chmod(0o755)
+    key = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz"
+    score = write_score(f"""
+        name: late
+        workspace: ./ws
+        instrument: late-reader
+        sheet: {{size: 1, total_items: 1}}
+        prompt:
+          template: "Use {key} to log in."
+        validations:
+          - type: file_exists
+            path: "{{workspace}}/got.txt"
+    """)
+    project_profile(
+        score,
+        {
+            "name": "late-reader",
+            "kind": "cli",
+            "cli": {
+                "command": {
+                    "executable": str(agent),
+                    "prompt_as_file": True,
+                    "prompt_via_stdin": False,
+                },
+                "output": {"format": "text"},
+            },
+        },
+    )
+    job = conductor.submit(score)
+    conductor.wait_for_job(job, "completed")
+    assert f"Use {key} to log in." in (tmp_path / "ws" / "got.txt").read_text()
+    sheet = conductor.home / "jobs" / job / "sheets" / "1"
+    assert key not in (sheet / "attempt-1.prompt").read_text()
+    assert not (sheet / "attempt-1.input").exists()  # the handed-over copy is gone
+
+
+def test_the_score_chooses_the_model_with_cli_model_too(
+    conductor: ConductorProcess, write_score: WriteScore, tmp_path: Path
+) -> None:
+    score = agent_score(
+        write_score,
+        'FAKE-AGENT: write out.txt text="ok"',
+        extra="instrument_config: {cli_model: big-model}",
+    )
+    conductor.wait_for_job(conductor.submit(score), "completed")
+    [call] = (tmp_path / "ws" / ".fake-agent" / "calls.jsonl").read_text().splitlines()
+    assert yaml.safe_load(call)["model"] == "big-model"
+
+
+def test_a_setting_that_cannot_be_passed_on_fails_the_sheet_not_the_conductor(
+    conductor: ConductorProcess, write_score: WriteScore
+) -> None:
+    score = agent_score(
+        write_score, "Go.", extra='instrument_config: {cli_extra_args: "--x \'unbalanced"}'
+    )
+    done = conductor.wait_for_job(conductor.submit(score), "failed")
+    assert "cli_extra_args" in done["sheets"][0]["error"]
+    assert conductor.call("daemon.status")["state"] == "ready"
+
+
+def test_an_exit_code_that_is_also_a_stop_signals_number_is_just_an_exit_code(
+    conductor: ConductorProcess, write_score: WriteScore
+) -> None:
+    """Gemini exits with the HTTP status modulo 256: a 403 is 147, which a shell would also
+    give a process stopped by SIGSTOP. The attempt ends at once with that code."""
+    score = write_score("""
+        name: stop-code
+        workspace: ./ws
+        instrument: cli
+        instrument_config: {timeout_seconds: 30}
+        sheet: {size: 1, total_items: 1}
+        retry: {max_retries: 0, max_completion_attempts: 0}
+        prompt: {template: "exit 147"}
+    """)
+    done = conductor.wait_for_job(conductor.submit(score), "failed", timeout=15)
+    assert done["sheets"][0]["error"] == "exit code 147"

@@ -18,7 +18,7 @@ from podium.domain.work import SheetWork
 from podium.instruments.registry import discover
 from podium.performance import output_reader
 from podium.runtime.attempt_output import read_ending
-from tests.unit.instruments.recorded import CLI_OF_PROFILE, RECORDINGS
+from tests.unit.instruments.recorded import CLI_OF_PROFILE, RECORDINGS, recording
 
 NOW = 1_800_000_000.0
 PROFILE_OF_CLI = {cli: profile for profile, cli in CLI_OF_PROFILE.items()}
@@ -86,3 +86,43 @@ def test_a_recorded_run_is_classified_as_its_scenario(path: Path, tmp_path: Path
     assert (result.outcome, result.quota) == (outcome, quota), result.detail
     if outcome is AttemptOutcome.SUCCEEDED:
         assert ending.reading.result, "a successful run has an answer"
+
+
+def test_claude_code_reports_its_own_cost_and_it_is_taken_as_exact() -> None:
+    run = recording("claude-text-json")
+    profile = REGISTRY.require("claude-code")
+    reading = output_reader(profile, None)(run["stdout"])
+    assert reading.usage is not None
+    assert reading.usage.cost == pytest.approx(json.loads(run["stdout"])["total_cost_usd"])
+    assert reading.usage.cost_estimated is False
+
+
+def test_an_agents_tool_output_is_not_read_as_the_instruments_own_error(tmp_path: Path) -> None:
+    """Codex failed for another reason after a command it ran printed an HTTP 429: the
+    instrument is not rate limited."""
+    tool = {
+        "type": "item.completed",
+        "item": {
+            "type": "command_execution",
+            "command": "curl -i https://api.example.com",
+            "aggregated_output": "HTTP/1.1 429 Too Many Requests\nRetry-After: 3600\n",
+            "exit_code": 0,
+        },
+    }
+    failed = {"type": "turn.failed", "error": {"message": "context window exceeded"}}
+    stdout = "\n".join(json.dumps(e) for e in (tool, failed)) + "\n"
+    profile = REGISTRY.require("codex-cli")
+    assert profile.cli is not None
+    (tmp_path / "out").write_text(stdout)
+    (tmp_path / "err").write_text("")
+    work = SheetWork(
+        argv=(),
+        cwd=str(tmp_path),
+        prompt="",
+        patterns=profile.error_patterns(),
+        read_output=output_reader(profile, None),
+    )
+    ending = read_ending(work, tmp_path / "out", tmp_path / "err", tmp_path / "result", str)
+    result = classify(ExitStatus(1), ending.output, work.patterns, NOW, lambda _name: None)
+    assert result.outcome is AttemptOutcome.FAILED
+    assert "context window exceeded" in result.detail

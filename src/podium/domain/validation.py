@@ -57,9 +57,9 @@ class ValidationRule:
             case ValidationKind.FILE_MODIFIED:
                 return f"the file {self.path} is created or changed by the attempt"
             case ValidationKind.CONTENT_CONTAINS:
-                return f"the file {self.path} contains the text {self.pattern!r}"
+                return f"the file {self.path} contains the text `{self.pattern}`"
             case ValidationKind.CONTENT_REGEX:
-                return f"the file {self.path} matches the regular expression {self.pattern!r}"
+                return f"the file {self.path} matches the regular expression `{self.pattern}`"
             case ValidationKind.COMMAND_SUCCEEDS:
                 return f"the command `{self.command}` exits with code 0"
 

@@ -16,6 +16,9 @@ class OutputReading:
     error: str | None = None
     """The error the instrument reported in its structured output, if any."""
     usage: Usage | None = None
+    signals: str | None = None
+    """For structured output: the parts error patterns should read (error events, lines that
+    are not JSON), instead of the whole stdout with the agent's tool output in it."""
 
 
 def plain_text(stdout: str) -> OutputReading:

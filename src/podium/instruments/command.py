@@ -154,10 +154,16 @@ def choose_model(
 
 
 def prompt_goes_to_stdin(command: CliCommand, prompt: str) -> bool:
-    """Whether the prompt is written to stdin rather than put in the arguments."""
+    """Whether the prompt is written to stdin rather than put in the arguments: when the
+    profile says so, and always when an argument could not carry it (too large for Linux, or
+    holding a NUL byte, which ends an argument)."""
     if command.prompt_as_file:
         return False
-    return command.prompt_via_stdin or len(prompt.encode("utf-8")) > ARGUMENT_LIMIT
+    return (
+        command.prompt_via_stdin
+        or len(prompt.encode("utf-8", "replace")) > ARGUMENT_LIMIT
+        or "\0" in prompt
+    )
 
 
 def _prompt_delivery(command: CliCommand, prompt: str, prompt_file: Path) -> tuple[list[str], bool]:
@@ -227,7 +233,13 @@ def _tools(value: object) -> str | None:
 
 def _extra_args(value: object) -> list[str]:
     if isinstance(value, str):
-        return shlex.split(value)
+        try:
+            return shlex.split(value)
+        except ValueError as exc:
+            raise UserError(
+                f"instrument_config.cli_extra_args {value!r} cannot be split into arguments "
+                f"({exc}); balance its quotes, or give a list"
+            ) from None
     if isinstance(value, list | tuple):
         return [str(v) for v in value]
     return []

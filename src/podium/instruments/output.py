@@ -37,6 +37,13 @@ class ParsedOutput:
     parsed: bool
     """False when the output was not the JSON the profile promises (the result is then the
     raw stdout)."""
+    cost: float | None = None
+    """What the CLI itself reported the run cost (`cost_path`)."""
+    signals: str | None = None
+    """For structured output, only the parts that can say what went wrong: error events and
+    objects, and lines that are not JSON. Error patterns read these rather than the whole
+    stdout, which also carries the agent's tool output (a `curl` that printed "429" is not a
+    rate limit of the instrument). None for text output."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,8 @@ def _parse_json(spec: CliOutput, stdout: str) -> ParsedOutput:
         input_tokens=_tokens([data], spec.input_tokens_path, spec.aggregate_tokens),
         output_tokens=_tokens([data], spec.output_tokens_path, spec.aggregate_tokens),
         parsed=True,
+        cost=_cost([data], spec.cost_path),
+        signals=_signals(stdout, [data]),
     )
 
 
@@ -79,7 +88,7 @@ def _json_document(stdout: str) -> Any:
     for candidate in (stdout, stdout.strip().rpartition("\n")[2]):
         try:
             return json.loads(candidate)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly nested output
             continue
     return None
 
@@ -96,6 +105,8 @@ def _parse_jsonl(spec: CliOutput, stdout: str) -> ParsedOutput:
         input_tokens=_tokens(events, spec.input_tokens_path, spec.aggregate_tokens),
         output_tokens=_tokens(events, spec.output_tokens_path, spec.aggregate_tokens),
         parsed=True,
+        cost=_cost(events, spec.cost_path),
+        signals=_signals(stdout, events),
     )
 
 
@@ -106,10 +117,43 @@ def _events(stdout: str) -> Iterator[dict[str, Any]]:
             continue
         try:
             event = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(event, dict):
             yield event
+
+
+_ERRORISH = re.compile(r"error|fail", re.IGNORECASE)
+
+
+def _signals(stdout: str, documents: list[dict[str, Any]]) -> str:
+    """The lines of stdout that are not JSON, and the documents that report an error: an
+    `error` key, a true `is_error`, or a `type` that names an error or a failure."""
+    lines = [line for line in stdout.splitlines() if line.strip() and not _is_json(line)]
+    for document in documents:
+        kind = document.get("type")
+        if (
+            document.get("error")
+            or document.get("is_error") is True
+            or (isinstance(kind, str) and _ERRORISH.search(kind))
+        ):
+            lines.append(json.dumps(document, separators=(",", ":"), ensure_ascii=False))
+    return "\n".join(lines)
+
+
+def _is_json(line: str) -> bool:
+    text = line.strip()
+    return text.startswith(("{", "[")) and text.endswith(("}", "]"))
+
+
+def _cost(documents: list[dict[str, Any]], path: str | None) -> float | None:
+    values = [
+        float(v)
+        for document in documents
+        for v in lookup(document, path)
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    ]
+    return sum(values) if values else None
 
 
 def _is_completion(spec: CliOutput, event: dict[str, Any]) -> bool:
@@ -193,12 +237,14 @@ def estimate_cost(
     input_tokens: int | None,
     output_tokens: int | None,
 ) -> Cost:
-    """What an attempt cost at the profile's list price for `model` (or, when the profile does
-    not list it, its `default_model`'s or its first model's). A model without a price costs
-    $3/$15 per million tokens, marked as estimated; unknown tokens cost nothing known."""
+    """What an attempt cost at the profile's list price for `model` (or, without one, its
+    `default_model`). A model the profile does not list is priced as the default (or first)
+    model, and a model without a price at $3/$15 per million tokens: both marked estimated, as
+    is a run whose model is unknown (no model, no default: the CLI chose). Unknown tokens cost
+    nothing known."""
     if input_tokens is None and output_tokens is None:
         return Cost(None, estimated=False)
-    own = profile.model_spec(model)
+    own = profile.model_spec(model or profile.default_model)
     spec = own or profile.model_spec(profile.default_model) or _first(list(profile.models))
     input_price = spec.cost_per_1k_input if spec is not None else None
     output_price = spec.cost_per_1k_output if spec is not None else None
@@ -206,6 +252,7 @@ def estimate_cost(
         input_price, output_price = (p / 1000 for p in FALLBACK_PRICE_PER_MILLION)
         exact = False
     else:
-        exact = own is not None or model is None
+        # Exact only for a model the profile prices; without a model the CLI chose one.
+        exact = own is not None
     amount = ((input_tokens or 0) * input_price + (output_tokens or 0) * output_price) / 1000
     return Cost(amount, estimated=not exact)

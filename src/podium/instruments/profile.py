@@ -126,6 +126,9 @@ class CliOutput(_Block):
     output_tokens_path: str | None = None
     aggregate_tokens: bool = False
     """Sum every wildcard match instead of taking the first (CLIs that route between models)."""
+    cost_path: str | None = None
+    """Podium: where the CLI reports what the run cost, in USD (summed over jsonl events).
+    A reported cost is used as it is; otherwise the tokens are priced with `models`."""
 
 
 class CliErrors(_Block):

@@ -26,8 +26,8 @@ Redact = Callable[[str], str]
 class Ending:
     reading: OutputReading
     output: str
-    """The redacted text the error patterns read: the ends of stdout and stderr, and the
-    error the instrument reported."""
+    """The redacted text the error patterns read: the end of stdout (for structured output,
+    only what reports an error), the end of stderr, and the error the instrument reported."""
 
 
 def read_ending(
@@ -38,7 +38,8 @@ def read_ending(
     reading = work.read_output(printed)
     if reading.result:
         _write_private(result_file, redact(reading.result))
-    parts = [printed[-CLASSIFY_TAIL_BYTES:], read_end(stderr, CLASSIFY_TAIL_BYTES)]
+    said = printed if reading.signals is None else reading.signals
+    parts = [said[-CLASSIFY_TAIL_BYTES:], read_end(stderr, CLASSIFY_TAIL_BYTES)]
     if reading.error:
         parts.append(reading.error)
     output = redact("\n".join(p for p in parts if p.strip()))
@@ -103,7 +104,7 @@ def write_prompt(path: Path, text: str) -> None:
 def _write_private(path: Path, text: str) -> None:
     partial = path.with_name(path.name + ".partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
+    with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as f:
         f.write(text)
     partial.replace(path)
 

@@ -8,6 +8,7 @@ here, with the job's error patterns, and handed to the engine.
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -51,10 +52,13 @@ AttemptKey = tuple[JobId, SheetNum, int]
 
 
 class AttemptFiles:
-    """The files of one attempt."""
+    """The files of one attempt. The prompt is handed over in `input`, as written, and removed
+    once the process no longer needs it; `prompt` keeps it, redacted unless it is the score's
+    own script."""
 
     def __init__(self, layout: Layout, cmd: Launch) -> None:
         self.folder = layout.sheet_dir(cmd.job_id, cmd.sheet)
+        self.input = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "input")
         self.prompt = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "prompt")
         self.stdout = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "stdout.log")
         self.stderr = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "stderr.log")
@@ -88,8 +92,8 @@ class AttemptRunner:
         try:
             job = self._catalog.get(cmd.job_id)
             files.folder.mkdir(parents=True, exist_ok=True)
-            work = job.work(cmd.sheet, files.prompt, self._request(cmd))
-            write_prompt(files.prompt, work.prompt)
+            work = job.work(cmd.sheet, files.input, self._request(cmd))
+            write_prompt(files.input, work.prompt)
             take_snapshot(job.validations(cmd.sheet), files.snapshot)
             cwd = Path(work.cwd)
             if not cwd.is_dir():
@@ -100,11 +104,13 @@ class AttemptRunner:
                 cwd=cwd,
                 stdout=files.stdout,
                 stderr=files.stderr,
-                stdin=files.prompt if work.prompt_on_stdin else None,
+                stdin=files.input if work.prompt_on_stdin else None,
                 env={**work.env, MARKER: marker},
                 exit_file=files.exit,
             )
-        except (OSError, UserError) as exc:
+        except (OSError, ValueError, UserError) as exc:
+            # ValueError: what the score put in the prompt or the settings cannot be passed on
+            # (an encoding error, a NUL byte); the attempt fails, the conductor goes on.
             log.warning(
                 "job %s sheet %s attempt %s could not start: %s",
                 cmd.job_id,
@@ -114,10 +120,7 @@ class AttemptRunner:
             )
             self._post(AttemptNotLaunched(cmd.job_id, cmd.sheet, cmd.attempt, str(exc)))
             return
-        if not work.raw_prompt:
-            # The process holds its prompt open already: what stays on disk is redacted.
-            with contextlib.suppress(OSError):
-                write_prompt(files.prompt, self._redact(work.prompt))
+        self._keep_prompt(files, work)
         self._store.record_process(cmd.job_id, cmd.sheet, cmd.attempt, child.info)
         key = (cmd.job_id, cmd.sheet, cmd.attempt)
         self._running[key] = child
@@ -127,6 +130,19 @@ class AttemptRunner:
             self._watch(cmd, child, files, work=work, workspace=job.workspace),
             name=f"attempt {cmd.job_id}/{cmd.sheet}/{cmd.attempt}",
         )
+
+    def _keep_prompt(self, files: AttemptFiles, work: SheetWork) -> None:
+        """Keep the prompt for the record, and drop the handed-over copy once the process has
+        it (stdin is open already; a prompt passed as a file is read later, so that copy goes
+        when the attempt ends)."""
+        with contextlib.suppress(OSError):
+            if work.raw_prompt:
+                files.prompt.unlink(missing_ok=True)
+                os.link(files.input, files.prompt)
+            else:
+                write_prompt(files.prompt, self._redact(work.prompt))
+            if work.prompt_on_stdin:
+                files.input.unlink()
 
     def _request(self, cmd: Launch) -> AttemptRequest:
         def output_of(sheet: int) -> str | None:
@@ -172,6 +188,7 @@ class AttemptRunner:
 
     def _ending(self, cmd: Launch, files: AttemptFiles, work: SheetWork, workspace: Path) -> Ending:
         """Read what the attempt printed and put a copy where users look (in a thread)."""
+        files.input.unlink(missing_ok=True)
         publish_logs(workspace, cmd.sheet, files.stdout, files.stderr, self._redact)
         return read_ending(work, files.stdout, files.stderr, files.result, self._redact)
 

@@ -54,14 +54,19 @@ class Child:
         return code
 
 
+_REPLAYED = "|".join(str(128 + n) for n in (*range(1, 17), 24, 25, 26, 27, 29, 30, 31))
+"""Exit codes a shell gives a command killed by a signal that ends a process (not STOP, CONT,
+CHLD, WINCH…, which a code of 145..151 or 156 would otherwise replay)."""
+
 EXIT_WRAPPER = (
     '"$@"; c=$?; printf "%s\\n" "$c" > "$0"; '
-    'if [ "$c" -gt 128 ] && [ "$c" -lt 160 ]; then kill -$((c - 128)) $$; fi; exit "$c"'
+    f'case "$c" in {_REPLAYED}) ulimit -c 0; kill -$((c - 128)) $$;; esac; exit "$c"'
 )
 """Runs the command and writes its exit status to a file (`$0`), so that the status is known
 even when nobody waited for the process (the conductor restarted meanwhile); then it ends the
-way the command did, by the same signal or with the same code. (A command that exits with a
-code above 128 on purpose is taken for the signal a shell reports with that code.)
+way the command did: by the same signal (without a core dump), or with the same code. (A
+command that exits on purpose with a code a shell gives a signal, 143 say, is taken for that
+signal; codes of signals that do not end a process are left as codes.)
 
 Only shell builtins run besides the command: the wrapper costs one exec. The file is written
 just before the wrapper exits, so once the wrapper is gone the file is whole. A signal to the

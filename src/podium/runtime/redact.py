@@ -13,7 +13,8 @@ _SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)",
 _MIN_SECRET_CHARS = 8
 
 _SHAPES = re.compile(
-    "|".join(
+    r"(?<![A-Za-z0-9_\-])(?:"
+    + "|".join(
         (
             r"sk-ant-[A-Za-z0-9_\-]{8,}",  # Anthropic
             r"sk-(?:proj-)?[A-Za-z0-9_\-]{16,}",  # OpenAI and compatible
@@ -25,10 +26,12 @@ _SHAPES = re.compile(
             r"glpat-[A-Za-z0-9_\-]{20,}",  # GitLab
         )
     )
+    + r")"
 )
+"""Well-known token shapes, each starting a word (`task-scheduler` holds no `sk-` key)."""
 _ASSIGNED = re.compile(
     r"""(?P<name>(?:api[_-]?key|access[_-]?token|auth[_-]?token|secret|password|passwd)
-        ["']?\s*[:=]\s*["']?)(?P<value>[^\s"',;]{8,})""",
+        ["']?\s*[:=]\s*["']?)(?P<value>[^\s"',;()\[\]{}]{8,})(?=$|[\s"',;])""",
     re.IGNORECASE | re.VERBOSE,
 )
 _BEARER = re.compile(r"(?P<name>\bBearer\s+)(?P<value>[A-Za-z0-9._~+/\-]{16,}=*)")

@@ -209,7 +209,8 @@ def _read_injection(
     for file in files:
         text = _read(file)
         if text:
-            yield f"### {file.name}\n\n{text.strip()}"
+            name = file.name.encode("utf-8", "replace").decode("utf-8")  # undecodable bytes
+            yield f"### {name}\n\n{text.strip()}"
 
 
 def extensions(score: CompiledScore, num: SheetNum) -> list[str]:
@@ -261,8 +262,10 @@ def _cap(text: str, limit: int) -> str:
 
 
 def _read(path: Path) -> str:
+    """A file's text (at most _INJECTED_FILE_MAX_CHARS); undecodable bytes and NULs, which no
+    prompt can carry, are dropped."""
     try:
         with path.open(encoding="utf-8", errors="replace") as f:
-            return f.read(_INJECTED_FILE_MAX_CHARS)
+            return f.read(_INJECTED_FILE_MAX_CHARS).replace("\0", "")
     except OSError:
         return ""

@@ -24,6 +24,8 @@ class Casting:
 
     @property
     def model(self) -> str | None:
+        """The sheet's `model` setting, which model caps and rate-limit windows are keyed by
+        (as in Marianne's plan). An instrument also reads `cli_model` from the settings."""
         value = self.config.get("model")
         return None if value is None else str(value)
 
@@ -45,6 +47,8 @@ def cast(score: ScoreModel, num: int, stage: int, by_map: Mapping[int, str]) -> 
         if movement is not None:
             name = movement.instrument
             config.update(movement.instrument_config.as_dict())
+        if name is None and score.instrument is None and score.backend.cli_model:
+            config.setdefault("cli_model", score.backend.cli_model)  # the legacy block's model
         name = name or score.instrument or score.backend.type
     alias = score.instruments.get(name)
     if alias is not None:

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from podium.domain.errors import UserError
 from podium.instruments.command import (
     ARGUMENT_LIMIT,
     InstrumentNotFound,
@@ -331,3 +332,14 @@ def test_choose_model() -> None:
         "name: t\nkind: cli\ndefault_model: d\ncli:\n  command:\n    executable: t\n", "t.yaml"
     )
     assert choose_model(pinned, {}) == "d"
+
+
+def test_a_prompt_with_a_nul_byte_goes_to_stdin_since_no_argument_can_hold_it() -> None:
+    done = invoke("gemini-cli", prompt="before\0after")
+    assert done.prompt_on_stdin
+    assert not any("\0" in arg for arg in done.argv)
+
+
+def test_unbalanced_quotes_in_cli_extra_args_are_a_clear_user_error() -> None:
+    with pytest.raises(UserError, match=r"cli_extra_args .* balance its quotes, or give a list"):
+        invoke("claude-code", settings={"cli_extra_args": "--x 'unbalanced"})

@@ -209,3 +209,11 @@ def test_the_claude_run_costs_sonnets_price_estimated() -> None:
     )
     assert cost.estimated
     assert cost.amount == pytest.approx((19454 * 3 + 7 * 15) / 1_000_000)
+
+
+def test_absurdly_nested_json_is_taken_as_plain_output() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    parsed = parse_output(output_of("claude-code"), deep)
+    assert (parsed.parsed, parsed.result) == (False, deep)
+    events = parse_output(output_of("codex-cli"), deep + "\n")
+    assert events.parsed is False

@@ -49,3 +49,15 @@ def test_assignments_and_bearer_headers_keep_their_name() -> None:
 def test_text_without_credentials_is_unchanged() -> None:
     text = "Hello from the fake provider.\nTokens: 2.7k sent, 7 received."
     assert Redactor(ENV)(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Created src/task-scheduler-service.py and disk-usage-report-2026.md",
+        'api_key = os.environ["OPENAI_API_KEY"]',
+        "password = get_password(user)",
+    ],
+)
+def test_ordinary_code_and_names_are_left_alone(text: str) -> None:
+    assert Redactor({})(text) == text

@@ -183,3 +183,31 @@ def test_a_required_injection_that_is_missing_stops_the_attempt_with_a_fix(
         """,
     )
     assert "## Injected Context" not in assemble(optional, SheetNum(1), AttemptContext(), raw=False)
+
+
+def test_injected_files_with_odd_names_or_binary_content_still_make_a_prompt(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "context"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("plain notes")
+    (folder / "logo.png").write_bytes(b"\x89PNG\x00\x00binary")
+    weird = folder.as_posix().encode() + b"/caf\xe9.txt"
+    with open(weird, "w") as f:  # noqa: PTH123 - a name that is not UTF-8
+        f.write("latin-1 name")
+    score = score_in(
+        tmp_path,
+        """
+        name: odd
+        workspace: ./ws
+        sheet:
+          size: 1
+          total_items: 1
+          prelude: [{directory: context, as: context}]
+        prompt: {template: "Go."}
+        """,
+    )
+    prompt = assemble(score, SheetNum(1), AttemptContext(), raw=False)
+    assert "\0" not in prompt
+    assert "plain notes" in prompt and "latin-1 name" in prompt
+    prompt.encode("utf-8")  # every character can be written out
