@@ -183,6 +183,7 @@ class Conductor:
             inbox=parts.inbox,
             layout=parts.layout,
             kill_grace_seconds=self.config.kill_grace_seconds,
+            reattach=parts.attempts.reattach,
         )
         engine = tasks.create_task(parts.loop.run(), name="engine")
         parts.service.open()

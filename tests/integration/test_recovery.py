@@ -40,7 +40,7 @@ def sheet_status(conductor: ConductorProcess, job: str, num: int) -> str:
     return status
 
 
-def test_a_killed_conductor_goes_on_from_the_sheet_it_was_running(
+def test_an_attempt_running_when_the_conductor_is_killed_is_reattached_not_rerun(
     conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
 ) -> None:
     ws = tmp_path / "ws"
@@ -48,25 +48,45 @@ def test_a_killed_conductor_goes_on_from_the_sheet_it_was_running(
     job = first.submit(write_score(GATED_CHAIN))
     first.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
     assert sheet_status(first, job, 1) == "completed"
-    [(_, _, orphan_pgid)] = attempts(first, 2)
+    [(_, _, pgid)] = attempts(first, 2)
 
     assert first.kill(signal.SIGKILL) == -signal.SIGKILL
-    assert orphan_pgid is not None and group_exists(orphan_pgid)  # the attempt outlived it
-
     second = conductors({"kill_grace_seconds": 1.0})
-    assert not group_exists(orphan_pgid)  # stopped before anything else ran
-    second.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 2, 15, "sheet 2 to run again")
+    assert pgid is not None and group_exists(pgid)  # it outlived its conductor, and goes on
+    assert sheet_status(second, job, 2) == "running"
     (ws / "go").touch()
     done = second.wait_for_job(job, "completed")
 
-    assert len(lines(ws / "runs-1.txt")) == 1
-    assert len(lines(ws / "runs-3.txt")) == 1
-    assert [(n, outcome) for n, outcome, _ in attempts(second, 2)] == [
-        (1, "interrupted"),
-        (2, "succeeded"),
-    ]
+    assert [len(lines(ws / f"runs-{n}.txt")) for n in (1, 2, 3)] == [1, 1, 1]
+    assert [(n, outcome) for n, outcome, _ in attempts(second, 2)] == [(1, "succeeded")]
+    assert done["sheets"][1]["attempts"] == 1
+    assert "re-attached 1 attempt(s)" in second.log
+
+
+def test_an_attempt_that_ended_while_no_conductor_ran_is_finished_from_its_exit_file(
+    conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    ws = tmp_path / "ws"
+    first = conductors({"kill_grace_seconds": 1.0})
+    score = GATED_CHAIN.replace(
+        "while [ ! -e go ]; do sleep 0.02; done",
+        "while [ ! -e go ]; do sleep 0.02; done; touch ended; exit $(cat go)",
+    )
+    job = first.submit(write_score(score))
+    first.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
+    first.kill(signal.SIGKILL)
+    (ws / "go").write_text("3")  # it fails with exit code 3 while nobody watches
+    first.wait_until((ws / "ended").exists, 15, "the attempt to end")
+    [(_, _, pgid)] = attempts(first, 2)
+    assert pgid is not None
+    first.wait_until(lambda: not group_exists(pgid), 15, "its process to be gone")
+    (ws / "go").write_text("0")  # the retry succeeds
+
+    second = conductors({"kill_grace_seconds": 1.0})
+    done = second.wait_for_job(job, "completed")
+    rows = second.query("SELECT attempt, outcome, exit_code FROM attempts WHERE sheet = 2")
+    assert sorted(rows) == [(1, "failed", 3), (2, "succeeded", 0)]
     assert done["sheets"][1]["attempts"] == 2
-    assert "recovered 1 unfinished job(s)" in second.log
 
 
 def test_a_sheet_killed_while_validating_is_validated_again_not_rerun(
@@ -246,4 +266,59 @@ def test_a_recovered_job_keeps_the_template_it_was_submitted_with(
     second = conductors({"kill_grace_seconds": 0.5})
     (tmp_path / "ws" / "go").touch()
     second.wait_for_job(job, "completed")
-    assert lines(tmp_path / "ws" / "log.txt") == ["v1 1", "v1 1", "v1 2"]
+    # Sheet 1's attempt went on (re-attached); sheet 2 still runs the template as submitted.
+    assert lines(tmp_path / "ws" / "log.txt") == ["v1 1", "v1 2"]
+
+
+def test_a_reattached_attempt_keeps_its_timeout_and_can_be_cancelled(
+    conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    ws = tmp_path / "ws"
+    first = conductors({"kill_grace_seconds": 0.5})
+    stuck = first.submit(
+        write_score(
+            GATED_CHAIN.replace("name: gated", "name: stuck").replace(
+                "pause_between_sheets_seconds: 0",
+                "pause_between_sheets_seconds: 0\n    instrument_config: {timeout_seconds: 4}",
+            ),
+            "stuck.yaml",
+        )
+    )
+    first.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
+    first.kill(signal.SIGKILL)
+    [(_, _, pgid)] = attempts(first, 2)
+    assert pgid is not None
+
+    second = conductors({"kill_grace_seconds": 0.5})
+    # Started before the crash, it times out 4 s after it started, not 4 s after the restart.
+    second.wait_until(
+        lambda: (
+            second.query("SELECT outcome FROM attempts WHERE sheet = 2 AND attempt = 1")
+            == [("timed_out",)]
+        ),
+        15,
+        "the re-attached attempt to time out",
+    )
+    assert not group_exists(pgid)
+    second.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 2, 15, "the retry to start")
+    second.call("job.cancel", {"job_id": stuck})
+    second.wait_for_job(stuck, "cancelled")
+
+
+def test_cancelling_a_reattached_attempt_stops_its_whole_group(
+    conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    ws = tmp_path / "ws"
+    first = conductors({"kill_grace_seconds": 0.5})
+    job = first.submit(write_score(GATED_CHAIN))
+    first.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
+    first.kill(signal.SIGKILL)
+    [(_, _, pgid)] = attempts(first, 2)
+    assert pgid is not None
+
+    second = conductors({"kill_grace_seconds": 0.5})
+    assert group_exists(pgid)
+    second.call("job.cancel", {"job_id": job})
+    second.wait_for_job(job, "cancelled")
+    second.wait_until(lambda: not group_exists(pgid), 10, "the attempt's group to go")
+    assert len(lines(ws / "runs-2.txt")) == 1

@@ -46,6 +46,9 @@ class RecoveredJob:
     problem: str | None = None
     """Why the job cannot go on (its score no longer compiles, say); it then fails."""
     history: tuple[JobNote, ...] = ()
+    reattached: frozenset[SheetNum] = frozenset()
+    """Sheets whose attempt outlived the last conductor (still running, or ended with its
+    exit status recorded): the runtime watches it again and reports its end as usual."""
 
 
 @dataclass(frozen=True, slots=True)

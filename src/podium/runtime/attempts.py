@@ -20,6 +20,7 @@ from podium.domain.errors import UserError
 from podium.domain.events import AttemptExited, AttemptNotLaunched
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.outcome import ExitStatus
+from podium.domain.records import AttemptRecord, ProcessInfo
 from podium.domain.work import AttemptRequest, SheetWork
 from podium.runtime.attempt_output import (
     RESULT_FILE,
@@ -36,6 +37,7 @@ from podium.runtime.layout import Layout
 from podium.runtime.ports import Store
 from podium.runtime.process import (
     MARKER,
+    Adopted,
     Child,
     exit_status,
     group_exists,
@@ -49,6 +51,10 @@ log = logging.getLogger(__name__)
 TAIL_BYTES = 4096
 
 AttemptKey = tuple[JobId, SheetNum, int]
+
+
+def cmd_key(cmd: Launch) -> AttemptKey:
+    return (cmd.job_id, cmd.sheet, cmd.attempt)
 
 
 class AttemptFiles:
@@ -85,7 +91,7 @@ class AttemptRunner:
         self._tasks = context.tasks
         self._grace = context.kill_grace_seconds
         self._redact = context.redact
-        self._running: dict[AttemptKey, Child] = {}
+        self._running: dict[AttemptKey, Child | Adopted] = {}
 
     def launch(self, cmd: Launch) -> None:
         files = AttemptFiles(self._layout, cmd)
@@ -131,6 +137,43 @@ class AttemptRunner:
             name=f"attempt {cmd.job_id}/{cmd.sheet}/{cmd.attempt}",
         )
 
+    def reattach(self, attempt: AttemptRecord, process: ProcessInfo) -> None:
+        """Watch again an attempt an earlier conductor started (its process still runs, or
+        its wrapper recorded how it ended), under the timeouts it started with; its end is
+        reported as if this conductor had started it."""
+        job = self._catalog.get(attempt.job_id)
+        sheet = job.plan.sheets[attempt.sheet - 1]
+        cmd = Launch(
+            attempt.job_id,
+            attempt.sheet,
+            attempt.attempt,
+            attempt.instrument or sheet.instrument,
+            attempt.model,
+            sheet.timeout_seconds,
+            job.plan.policy.idle_timeout_seconds,
+        )
+        files = AttemptFiles(self._layout, cmd)
+        try:
+            work = job.work(cmd.sheet, files.input, self._request(cmd))
+        except (OSError, ValueError, UserError) as exc:
+            # Only how to read its output is needed now; the plain way will do.
+            log.warning("attempt %s/%s/%s: %s", *cmd_key(cmd), exc)
+            work = SheetWork(argv=(), cwd=str(job.workspace), prompt="", patterns=job.plan.patterns)
+        adopted = Adopted(process, files.exit)
+        self._running[cmd_key(cmd)] = adopted
+        log.info("re-attached attempt %s/%s/%s (pid %s)", *cmd_key(cmd), process.pid)
+        self._tasks.create_task(
+            self._watch(
+                cmd,
+                adopted,
+                files,
+                work=work,
+                workspace=job.workspace,
+                elapsed=max(0.0, time.time() - attempt.started_at),
+            ),
+            name=f"attempt {cmd.job_id}/{cmd.sheet}/{cmd.attempt}",
+        )
+
     def _keep_prompt(self, files: AttemptFiles, work: SheetWork) -> None:
         """Keep the prompt for the record, and drop the handed-over copy once the process has
         it (stdin is open already; a prompt passed as a file is read later, so that copy goes
@@ -170,9 +213,16 @@ class AttemptRunner:
         )
 
     async def _watch(
-        self, cmd: Launch, child: Child, files: AttemptFiles, *, work: SheetWork, workspace: Path
+        self,
+        cmd: Launch,
+        child: Child | Adopted,
+        files: AttemptFiles,
+        *,
+        work: SheetWork,
+        workspace: Path,
+        elapsed: float = 0.0,
     ) -> None:
-        status = await self._until_exit(cmd, child, files)
+        status = await self._until_exit(cmd, child, files, elapsed)
         ending = await asyncio.to_thread(self._ending, cmd, files, work, workspace)
         result = classify(
             status,
@@ -192,14 +242,17 @@ class AttemptRunner:
         publish_logs(workspace, cmd.sheet, files.stdout, files.stderr, self._redact)
         return read_ending(work, files.stdout, files.stderr, files.result, self._redact)
 
-    async def _until_exit(self, cmd: Launch, child: Child, files: AttemptFiles) -> ExitStatus:
-        """Wait for the attempt to end, stopping it at its timeout or when it goes silent."""
+    async def _until_exit(
+        self, cmd: Launch, child: Child | Adopted, files: AttemptFiles, elapsed: float
+    ) -> ExitStatus:
+        """Wait for the attempt to end, stopping it at its timeout (`elapsed` of which had
+        passed before this conductor watched it) or when it goes silent."""
         key = (cmd.job_id, cmd.sheet, cmd.attempt)
         timeout, idle = cmd.timeout_seconds, cmd.idle_timeout_seconds
         watch = IdleWatch(idle, files.size, time.monotonic()) if idle else None
         exited = asyncio.ensure_future(child.wait())
         timed_out = stale = False
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout - elapsed
         while not exited.done():
             remaining = deadline - time.monotonic()
             if remaining <= 0:

@@ -35,23 +35,59 @@ class Child:
         code = self.popen.poll()
         if code is not None:
             return code
-        loop = asyncio.get_running_loop()
-        fd = os.pidfd_open(self.pid)
-        done: asyncio.Future[None] = loop.create_future()
-
-        def exited() -> None:
-            if not done.done():
-                done.set_result(None)
-
-        loop.add_reader(fd, exited)
-        try:
-            await done
-        finally:
-            loop.remove_reader(fd)
-            os.close(fd)
+        await until_gone(self.pid)
         code = self.popen.poll()
         assert code is not None, f"pid {self.pid} signalled exit but could not be reaped"
         return code
+
+
+@dataclass(slots=True)
+class Adopted:
+    """The process of an attempt started by an earlier conductor: not our child, so it is
+    watched through a pidfd, and how it ended is read from the file its exit wrapper wrote."""
+
+    info: ProcessInfo
+    exit_file: Path
+
+    @property
+    def pid(self) -> int:
+        return self.info.pid
+
+    async def wait(self) -> int:
+        """Its return code, Popen-style (negative for a signal); -SIGKILL when the wrapper
+        itself was killed before it could say (a stop, or the OOM killer)."""
+        await until_gone(self.pid, self.info.start_ticks)
+        code = read_exit_file(self.exit_file)
+        if code is None:
+            return -signal.SIGKILL
+        return -(code - 128) if str(code) in _REPLAYED.split("|") else code
+
+
+async def until_gone(pid: int, start_ticks: int | None = None) -> None:
+    """Wait until the process ends (its pidfd becomes readable); at once if it is gone, or,
+    with `start_ticks`, if the pid now names another process."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    if start_ticks is not None:
+        found = procfs.stat(pid)  # checked after opening: the pidfd pins this very process
+        if found is None or found.start_ticks != start_ticks or not found.running:
+            os.close(fd)
+            return
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def exited() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    loop.add_reader(fd, exited)
+    try:
+        await done
+    finally:
+        loop.remove_reader(fd)
+        os.close(fd)
 
 
 _REPLAYED = "|".join(str(128 + n) for n in (*range(1, 17), 24, 25, 26, 27, 29, 30, 31))
@@ -216,7 +252,7 @@ async def wait_group_gone(pgid: int, timeout: float, poll: float = 0.02) -> bool
         await asyncio.sleep(poll)
 
 
-async def stop_group(pgid: int, grace: float, leader: Child | None = None) -> None:
+async def stop_group(pgid: int, grace: float, leader: Child | Adopted | None = None) -> None:
     """SIGTERM the group, give it `grace` seconds, then SIGKILL whatever is left.
 
     With `leader`, the leader is reaped as it exits, so it cannot linger as a zombie that keeps

@@ -1,28 +1,37 @@
 """Picking up after a conductor that stopped, cleanly or not.
 
 Every unfinished job is compiled again from the score text it was submitted with and handed
-back to the engine in one `Recovered` event, with the rate-limit windows still open. Before
-that, every process left from an attempt or a validation that was in flight is stopped, so
-that a sheet never has two live processes: it is
-found by its recorded pid *and* start time (never by a bare pid), and by the marker in its
-environment when the conductor died before recording it. The engine then records those
-attempts as interrupted and runs them again.
+back to the engine in one `Recovered` event, with the rate-limit windows still open.
+
+An attempt that was running outlives its conductor: when its process is still alive (the same
+pid *and* start time, never a bare pid) or its exit wrapper recorded how it ended, it is
+re-attached: watched again under its timeouts, its end reported as usual, so no work is lost
+and none runs twice. Every other process left from an attempt or a validation in flight is
+stopped first, so that a sheet never has two live processes: found by its recorded pid and
+start time, and by the marker in its environment when the conductor died before recording
+it. The engine records those attempts as interrupted and runs them again.
 """
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
+from podium import procfs
 from podium.domain.errors import UserError
 from podium.domain.events import Recovered, RecoveredJob
-from podium.domain.records import ActiveJob
+from podium.domain.ids import SheetNum
+from podium.domain.outcome import AttemptOutcome
+from podium.domain.records import ActiveJob, AttemptRecord, InFlightAttempt, ProcessInfo
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.layout import Layout
 from podium.runtime.loop import Inbox
 from podium.runtime.ports import Compiler, Store
-from podium.runtime.process import group_left_by, groups_marked, stop_group
+from podium.runtime.process import group_left_by, groups_marked, read_exit_file, stop_group
 
 log = logging.getLogger(__name__)
+
+Reattach = Callable[[AttemptRecord, ProcessInfo], None]
 
 
 async def recover(
@@ -33,6 +42,7 @@ async def recover(
     inbox: Inbox,
     layout: Layout,
     kill_grace_seconds: float,
+    reattach: Reattach,
 ) -> int:
     """Queue the unfinished jobs for the engine; return how many there were."""
     active = store.load_active()
@@ -41,30 +51,72 @@ async def recover(
         if windows:
             inbox.post(Recovered((), windows))
         return 0
-    await _stop_leftovers(active, layout, kill_grace_seconds)
+    problems = {job.job.record.job_id: _compile(job, compiler, catalog) for job in active}
+    adopted = [
+        a
+        for job in active
+        if problems[job.job.record.job_id] is None
+        for a in job.in_flight
+        if _outlived(a, layout)
+    ]
+    await _stop_leftovers(active, adopted, layout, kill_grace_seconds)
     jobs = []
     for job in active:
         record = job.job.record
-        problem = None
-        try:
-            catalog.add(record.job_id, compiler.compile(Path(record.score_path), job.snapshot))
-        except UserError as exc:
-            problem = str(exc)
-            log.error("job %s cannot go on: %s", record.job_id, problem)
-        attempts = tuple(a.record for a in job.in_flight)
+        mine = frozenset(
+            SheetNum(a.record.sheet) for a in adopted if a.record.job_id == record.job_id
+        )
         jobs.append(
-            RecoveredJob(record, job.job.plan, job.job.sheets, attempts, problem, job.job.history)
+            RecoveredJob(
+                record,
+                job.job.plan,
+                job.job.sheets,
+                tuple(a.record for a in job.in_flight),
+                problems[record.job_id],
+                job.job.history,
+                reattached=mine,
+            )
         )
     inbox.post(Recovered(tuple(jobs), windows))
-    log.info("recovered %d unfinished job(s)", len(jobs))
+    for attempt in adopted:
+        assert attempt.process is not None
+        reattach(attempt.record, attempt.process)
+    log.info("recovered %d unfinished job(s); re-attached %d attempt(s)", len(jobs), len(adopted))
     return len(jobs)
 
 
-async def _stop_leftovers(active: list[ActiveJob], layout: Layout, grace: float) -> None:
-    in_flight = [a for job in active for a in job.in_flight]
+def _compile(job: ActiveJob, compiler: Compiler, catalog: JobCatalog) -> str | None:
+    record = job.job.record
+    try:
+        catalog.add(record.job_id, compiler.compile(Path(record.score_path), job.snapshot))
+    except UserError as exc:
+        log.error("job %s cannot go on: %s", record.job_id, exc)
+        return str(exc)
+    return None
+
+
+def _outlived(attempt: InFlightAttempt, layout: Layout) -> bool:
+    """The attempt's process still runs (same pid and start time), or its wrapper recorded
+    how it ended."""
+    record, process = attempt.record, attempt.process
+    if record.outcome is not AttemptOutcome.RUNNING or process is None:
+        return False
+    found = procfs.stat(process.pid)
+    if found is not None and found.start_ticks == process.start_ticks and found.running:
+        return True
+    exit_file = layout.attempt_file(record.job_id, record.sheet, record.attempt, "exit")
+    return read_exit_file(exit_file) is not None
+
+
+async def _stop_leftovers(
+    active: list[ActiveJob], adopted: list[InFlightAttempt], layout: Layout, grace: float
+) -> None:
+    kept = {id(a) for a in adopted}
+    in_flight = [a for job in active for a in job.in_flight if id(a) not in kept]
     groups = {a.process.pgid for a in in_flight if a.process and group_left_by(a.process)}
     markers = {layout.marker(a.record.job_id, a.record.sheet, a.record.attempt) for a in in_flight}
     groups |= groups_marked(markers) if markers else set()
+    groups -= {a.process.pgid for a in adopted if a.process}
     if groups:
         log.warning(
             "stopping %d process group(s) left running by the previous conductor", len(groups)

@@ -165,7 +165,10 @@ def test_launch_failures_count_as_failed_attempts() -> None:
 
 
 def _recovered(
-    sheets: dict[int, SheetStatus], attempts: dict[int, int], plan_sheets: int = 3
+    sheets: dict[int, SheetStatus],
+    attempts: dict[int, int],
+    plan_sheets: int = 3,
+    reattached: frozenset[SheetNum] = frozenset(),
 ) -> Recovered:
     plan = make_plan(sheets=plan_sheets, max_retries=1)
     job = JobRecord(
@@ -196,7 +199,7 @@ def _recovered(
         for n, st in sheets.items()
         if st.in_flight
     )
-    return Recovered((RecoveredJob(job, plan, records, inflight),))
+    return Recovered((RecoveredJob(job, plan, records, inflight, reattached=reattached),))
 
 
 def test_recovery_retries_an_interrupted_attempt_and_keeps_completed_sheets() -> None:
@@ -212,6 +215,37 @@ def test_recovery_retries_an_interrupted_attempt_and_keeps_completed_sheets() ->
     assert launched(commands) == [("job", 2)]
     assert h.current_attempt("job", 2) == 2
     assert launched(h.run_sheet("job", 2)) == [("job", 3)]
+
+
+def test_an_attempt_that_outlived_the_conductor_goes_on_and_ends_as_usual() -> None:
+    h = EngineHarness(Limits(max_concurrent_sheets=1))
+    commands = h.feed(
+        _recovered(
+            {1: SheetStatus.RUNNING, 2: SheetStatus.PENDING, 3: SheetStatus.PENDING},
+            {1: 1},
+            reattached=frozenset({SheetNum(1)}),
+        )
+    )
+    assert launched(commands) == []  # not run again
+    assert all(not p.attempts for p in persisted(commands))  # nor recorded as interrupted
+    assert statuses(h) == {1: "running", 2: "pending", 3: "pending"}
+    assert validations_requested(h.exit("job", 1, attempt=1)) == [("job", 1)]
+    assert launched(h.validated("job", 1, attempt=1)) == [("job", 2)]
+
+
+def test_a_reattached_attempt_that_failed_is_retried_under_its_budget() -> None:
+    h = EngineHarness()
+    h.feed(
+        _recovered(
+            {1: SheetStatus.RUNNING, 2: SheetStatus.PENDING, 3: SheetStatus.PENDING},
+            {1: 1},
+            reattached=frozenset({SheetNum(1)}),
+        )
+    )
+    commands = h.exit("job", 1, code=3, attempt=1)
+    ended = [a for p in persisted(commands) for a in p.attempts if a.attempt == 1]
+    assert [(a.outcome, a.exit_code) for a in ended] == [(AttemptOutcome.FAILED, 3)]
+    assert h.current_attempt("job", 1) == 2  # the retry, with the budget it had
 
 
 def test_recovery_revalidates_an_attempt_whose_process_had_finished() -> None:

@@ -189,7 +189,15 @@ class Engine(Control):
             return
         out.job(job)
         for sheet in list(job.sheets.values()):
-            self._recover_sheet(job, sheet, attempts.get(sheet.plan.num), now, out)
+            attempt = attempts.get(sheet.plan.num)
+            if (
+                sheet.status is SheetStatus.RUNNING
+                and sheet.plan.num in stored.reattached
+                and attempt is not None
+            ):
+                self._reattach(job, sheet, attempt)
+            else:
+                self._recover_sheet(job, sheet, attempt, now, out)
         for sheet in job.sheets.values():
             # A modify that had not taken effect when the conductor stopped left sheets ready
             # under the old score; the new one may give them dependencies still to meet.
@@ -229,6 +237,13 @@ class Engine(Control):
             self._end(job, JobEvent.FAIL, now, out)
         else:
             self._end(job, JobEvent.CANCEL, now, out)
+
+    def _reattach(self, job: LiveJob, sheet: LiveSheet, attempt: AttemptRecord) -> None:
+        """The attempt goes on where it was: it holds its slot until the runtime reports it
+        ended, like any other."""
+        ran_on = None if attempt.instrument is None else (attempt.instrument, attempt.model)
+        self._take_slot(job, sheet, ran_on)
+        sheet.attempt_started_at = attempt.started_at
 
     def _recover_sheet(
         self,
