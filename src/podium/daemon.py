@@ -42,6 +42,7 @@ from podium.ipc.schema import (
     PauseParams,
     RateLimitsResult,
     ResumeParams,
+    ShutdownParams,
     SubmitParams,
     SubmitResult,
 )
@@ -106,6 +107,7 @@ class Conductor:
         self.config = config
         self.started_at = time.time()
         self._stop = asyncio.Event()
+        self._drain = False
         self._signals = 0
 
     async def run(self) -> None:
@@ -123,7 +125,8 @@ class Conductor:
                 store.close()
         log.info("stopped")
 
-    def request_stop(self) -> None:
+    def request_stop(self, drain: bool = False) -> None:
+        self._drain = self._drain or drain
         self._stop.set()
 
     async def _serve(self, store: SqliteStore) -> None:
@@ -197,15 +200,26 @@ class Conductor:
         return engine
 
     async def _shutdown(self, parts: _Parts, engine: asyncio.Task[None]) -> None:
-        """Take no new work, record what already happened, then stop the running attempts:
-        the next start retries them (without spending their retry budget)."""
-        log.info("shutting down: no new jobs or attempts; stopping running attempts")
+        """Take no new work and record what already happened. Running attempts outlive the
+        conductor (the next start re-attaches them); with drain, they are waited for first."""
         parts.service.close()
         parts.loop.stop_launching()
+        if self._drain and parts.attempts.running:
+            log.info(
+                "draining: no new jobs or attempts; waiting for %d running attempt(s) to end",
+                parts.attempts.running,
+            )
+            while parts.attempts.running:
+                await asyncio.sleep(0.05)
         await parts.server.close()
         await parts.inbox.drained()
         engine.cancel()
-        await parts.attempts.stop_all()
+        left = parts.attempts.running
+        log.info(
+            "shutting down: no new jobs or attempts; %d running attempt(s) go on and are "
+            "picked up at the next start",
+            left,
+        )
 
     def _install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()
@@ -221,8 +235,8 @@ class Conductor:
             self.request_stop()
         else:
             log.warning(
-                "%s received again: stopping at once; running attempts are left "
-                "behind and will be stopped and retried at the next start",
+                "%s received again: stopping at once; running attempts go on and are "
+                "picked up at the next start",
                 sig.name,
             )
             os._exit(1)
@@ -255,7 +269,7 @@ class ConductorApi:
             "daemon.status": method(NoParams, self.daemon_status),
             "daemon.rate_limits": method(NoParams, self.rate_limits),
             "daemon.clear_rate_limits": method(ClearRateLimitsParams, self.clear_rate_limits),
-            "daemon.shutdown": method(NoParams, self.shutdown),
+            "daemon.shutdown": method(ShutdownParams, self.shutdown),
         }
 
     async def submit(self, params: SubmitParams) -> SubmitResult:
@@ -333,9 +347,17 @@ class ConductorApi:
             state=self._service.state,
         )
 
-    async def shutdown(self, _params: NoParams) -> dict[str, Any]:
-        asyncio.get_running_loop().call_soon(self._conductor.request_stop)
-        return {"shutting_down": True, "pid": os.getpid()}
+    async def shutdown(self, params: ShutdownParams) -> dict[str, Any]:
+        running = self._engine.running_jobs
+        drain = params.get("drain", False)
+        if running and not (drain or params.get("force", False)):
+            raise InvalidState(
+                f"{running} job(s) are running; 'podium stop --drain' waits for their running "
+                "attempts to end, 'podium stop --force' stops now (running attempts go on and "
+                "are picked up at the next start)"
+            )
+        asyncio.get_running_loop().call_soon(self._conductor.request_stop, drain)
+        return {"shutting_down": True, "pid": os.getpid(), "drain": drain}
 
 
 def _rss_mb() -> float:

@@ -41,5 +41,5 @@ def podium(tmp_path: Path) -> Iterator[User]:
     socket_dir = Path(tempfile.mkdtemp(prefix="podium-"))
     user = User(tmp_path / "home", socket_dir / "podium.sock")
     yield user
-    user("stop")
+    user("stop", "--force")
     shutil.rmtree(socket_dir, ignore_errors=True)

@@ -258,3 +258,35 @@ def test_status_says_what_a_failed_check_expected_found_and_how_to_fix_it(
     assert [(c["passed"], c["checked"]) for c in checks] == [(False, True), (False, False)]
     assert (workspace / "logs" / "sheet-01.stdout.log").read_text() == "wrote the report\n"
     assert not (workspace / "logs" / "sheet-01.stderr.log").exists()  # it wrote nothing there
+
+
+def test_stop_refuses_while_a_job_runs_and_force_leaves_its_attempt_running(
+    podium: User, tmp_path: Path
+) -> None:
+    score = tmp_path / "gate.yaml"
+    score.write_text(
+        textwrap.dedent("""
+        name: gate
+        instrument: cli
+        sheet: {size: 1, total_items: 1}
+        prompt:
+          template: 'echo $$ > pid; while [ ! -e go ]; do sleep 0.02; done'
+    """)
+    )
+    assert podium("run", str(score), "--no-wait").returncode == 0
+    pid_file = tmp_path / "workspace" / "pid"
+    deadline = time.monotonic() + 15
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    refused = podium("stop")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "1 job(s) are running; 'podium stop --drain' waits" in refused.stderr
+    assert podium("stop", "--force").returncode == 0
+    attempt = int(pid_file.read_text())
+    assert procfs.running(attempt)  # the attempt outlives the conductor
+    assert podium("start").returncode == 0  # and the next conductor picks it up
+    (tmp_path / "workspace" / "go").touch()
+    deadline = time.monotonic() + 15
+    while json.loads(podium("status", "gate", "--json").stdout)["status"] != "completed":
+        assert time.monotonic() < deadline, "the re-attached attempt did not complete"
+        time.sleep(0.05)

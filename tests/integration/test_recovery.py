@@ -7,7 +7,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from podium import procfs
+from podium.ipc.client import RemoteError
 from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess
 
@@ -119,7 +122,7 @@ def test_a_sheet_killed_while_validating_is_validated_again_not_rerun(
     assert [(n, outcome) for n, outcome, _ in attempts(second, 1)] == [(1, "succeeded")]
 
 
-def test_sigterm_stops_running_attempts_and_a_restart_retries_them(
+def test_a_graceful_stop_leaves_running_attempts_running_for_the_next_start(
     conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
 ) -> None:
     ws = tmp_path / "ws"
@@ -127,16 +130,36 @@ def test_sigterm_stops_running_attempts_and_a_restart_retries_them(
     job = first.submit(write_score(GATED_CHAIN))
     first.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
     [(_, _, pgid)] = attempts(first, 2)
+    assert pgid is not None
 
     assert first.kill(signal.SIGTERM) == 0
-    assert pgid is not None and not group_exists(pgid)
-    assert "stopping 1 running attempt(s)" in first.log
+    assert group_exists(pgid)  # the attempt goes on without its conductor
+    assert "1 running attempt(s) go on and are picked up at the next start" in first.log
 
     second = conductors({"kill_grace_seconds": 1.0})
-    second.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 2, 15, "sheet 2 to run again")
     (ws / "go").touch()
     second.wait_for_job(job, "completed")
-    assert len(lines(ws / "runs-1.txt")) == 1
+    assert [len(lines(ws / f"runs-{n}.txt")) for n in (1, 2, 3)] == [1, 1, 1]
+
+
+def test_stop_refuses_while_jobs_run_unless_drained_or_forced(
+    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    ws = tmp_path / "ws"
+    job = conductor.submit(write_score(GATED_CHAIN))
+    conductor.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
+    with pytest.raises(RemoteError) as refused:
+        conductor.call("daemon.shutdown")
+    assert "1 job(s) are running; 'podium stop --drain' waits" in refused.value.message
+    assert conductor.call("daemon.shutdown", {"drain": True})["drain"] is True
+    assert conductor.process is not None and conductor.process.poll() is None  # draining
+    (ws / "go").touch()  # sheet 2's attempt ends; sheet 3 does not start
+    assert conductor.process.wait(timeout=15) == 0
+    assert "draining: no new jobs or attempts; waiting for 1 running attempt(s)" in conductor.log
+    assert "0 running attempt(s) go on" in conductor.log
+    rows = conductor.query("SELECT sheet, outcome FROM attempts ORDER BY sheet")
+    assert rows[-1][0] == 2  # nothing new started while draining
+    assert job
 
 
 def test_a_second_conductor_on_the_same_state_refuses_to_start(conductor: ConductorProcess) -> None:
@@ -153,14 +176,15 @@ def test_a_second_conductor_on_the_same_state_refuses_to_start(conductor: Conduc
     assert conductor.call("daemon.status")["pid"] == conductor.process.pid  # type: ignore[union-attr]
 
 
-def test_a_restart_does_not_spend_the_retry_budget(
+def test_an_attempt_lost_with_its_conductor_is_retried_without_spending_the_budget(
     conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
 ) -> None:
     ws = tmp_path / "ws"
     first = conductors({"kill_grace_seconds": 1.0})
     job = first.submit(write_score(GATED_CHAIN.replace("max_retries: 3", "max_retries: 0")))
     first.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
-    assert first.kill(signal.SIGTERM) == 0
+    first.kill(signal.SIGKILL)
+    first.kill_running_attempts()  # gone with the machine, say: no process, no exit status
 
     second = conductors({"kill_grace_seconds": 1.0})
     second.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 2, 15, "sheet 2 to run again")

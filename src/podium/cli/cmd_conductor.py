@@ -39,17 +39,19 @@ def start(args: argparse.Namespace) -> int:
     return exits.OK
 
 
-def stop(_args: argparse.Namespace) -> int:
+def stop(args: argparse.Namespace) -> int:
     with client() as conductor:
         try:
-            answer = conductor.call("daemon.shutdown")
+            answer = conductor.call("daemon.shutdown", {"drain": args.drain, "force": args.force})
         except ConductorUnavailable:
             print("the conductor is not running")
             return exits.OK
+    if args.drain:
+        print("waiting for the running attempts to end (Ctrl-C leaves the conductor draining)")
     pid = int(answer["pid"])
     deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
     while procfs.running(pid):
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline and not args.drain:
             fail(
                 f"the conductor (pid {pid}) is still stopping after "
                 f"{STOP_TIMEOUT_SECONDS:g}s; its log says why"

@@ -20,6 +20,20 @@ The conductor keeps its state in $XDG_STATE_HOME/podium (or $PODIUM_HOME) and li
 $XDG_RUNTIME_DIR/podium.sock (or $PODIUM_SOCKET)."""
 
 
+def _stop(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--drain",
+        action="store_true",
+        help="start nothing new and wait for the running attempts to end, then stop",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="stop even though jobs are running (their attempts go on and are picked up at "
+        "the next start)",
+    )
+
+
 def _run(p: argparse.ArgumentParser) -> None:
     p.add_argument("score", help="the score file (YAML)")
     p.add_argument(
@@ -175,10 +189,6 @@ def _json_only(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
-def _nothing(p: argparse.ArgumentParser) -> None:
-    pass
-
-
 Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], str]
 COMMANDS: tuple[Command, ...] = (
     (
@@ -247,8 +257,8 @@ COMMANDS: tuple[Command, ...] = (
     ("start", "start the conductor in the background", _start, "podium.cli.cmd_conductor:start"),
     (
         "stop",
-        "stop the conductor; running attempts are stopped and retried at next start",
-        _nothing,
+        "stop the conductor; running attempts go on and are picked up at the next start",
+        _stop,
         "podium.cli.cmd_conductor:stop",
     ),
     (

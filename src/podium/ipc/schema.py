@@ -83,6 +83,13 @@ class NoParams(TypedDict):
     pass
 
 
+class ShutdownParams(TypedDict):
+    drain: NotRequired[bool]
+    """Wait until the running attempts have ended (no new ones start meanwhile)."""
+    force: NotRequired[bool]
+    """Stop even though jobs are running (their attempts go on, and are picked up again)."""
+
+
 class CheckInfo(TypedDict):
     """One validation rule's result in an attempt."""
 

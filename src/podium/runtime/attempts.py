@@ -281,12 +281,10 @@ class AttemptRunner:
             stale=stale,
         )
 
-    async def stop_all(self) -> None:
-        """Stop every running attempt's process group (at shutdown)."""
-        children = list(self._running.values())
-        if children:
-            log.info("stopping %d running attempt(s)", len(children))
-        await asyncio.gather(*(stop_group(c.info.pgid, self._grace, leader=c) for c in children))
+    @property
+    def running(self) -> int:
+        """Attempts whose process this conductor watches."""
+        return len(self._running)
 
 
 def time_zone(name: str) -> tzinfo | None:

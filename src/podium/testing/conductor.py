@@ -134,15 +134,27 @@ class ConductorProcess:
         return self.process.wait(timeout=60)
 
     def stop(self) -> None:
-        """Stop the conductor (gracefully) and remove its socket folder."""
+        """Stop the conductor (gracefully) and remove its socket folder. Attempts still
+        running outlive a conductor by design; a test leaves nothing behind, so they are
+        killed too."""
         try:
             if self.process is not None and self.process.poll() is None:
                 self.kill(signal.SIGTERM)
+                self.kill_running_attempts()
         finally:
             self._drop_client()
             with contextlib.suppress(OSError):
                 self.socket.unlink(missing_ok=True)
                 self._socket_dir.rmdir()
+
+    def kill_running_attempts(self) -> None:
+        """SIGKILL the process group of every attempt the store says is running."""
+        if not self.database.exists():
+            return
+        rows = self.query("SELECT pgid FROM attempts WHERE outcome = 'running' AND pgid > 0")
+        for (pgid,) in rows:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, signal.SIGKILL)
 
     def _drop_client(self) -> None:
         if self._client is not None:
