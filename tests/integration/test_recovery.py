@@ -346,3 +346,37 @@ def test_cancelling_a_reattached_attempt_stops_its_whole_group(
     second.wait_for_job(job, "cancelled")
     second.wait_until(lambda: not group_exists(pgid), 10, "the attempt's group to go")
     assert len(lines(ws / "runs-2.txt")) == 1
+
+
+def test_the_same_process_finishes_across_a_crash_and_its_output_is_whole(
+    conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    ws = tmp_path / "ws"
+    score = write_score("""
+        name: long
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 1, total_items: 1}
+        prompt:
+          template: |
+            echo "started by $$"; echo $$ > pid
+            while [ ! -e go ]; do sleep 0.02; done
+            echo "finished by $$"
+        validations:
+          - type: file_exists
+            path: "{workspace}/pid"
+    """)
+    first = conductors({"kill_grace_seconds": 0.5})
+    job = first.submit(score)
+    first.wait_until((ws / "pid").exists, 15, "the attempt to start")
+    first.kill(signal.SIGKILL)
+    (ws / "go").touch()  # it finishes while no conductor watches, or just after the restart
+
+    second = conductors({"kill_grace_seconds": 0.5})
+    done = second.wait_for_job(job, "completed")
+    pid = (ws / "pid").read_text().strip()
+    output = (second.home / "jobs" / job / "sheets" / "1" / "attempt-1.stdout.log").read_text()
+    assert output == f"started by {pid}\nfinished by {pid}\n"
+    assert (ws / "logs" / "sheet-01.stdout.log").read_text() == output
+    assert done["sheets"][0]["attempts"] == 1
+    assert not procfs.running(int(pid))
