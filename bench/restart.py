@@ -11,7 +11,6 @@ state. Prints figures; judges nothing.
 
 import argparse
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,16 +34,8 @@ VOICES = 10
 
 def timed_start(conductor: ConductorProcess) -> tuple[float, float]:
     """Seconds from starting the daemon to its first answer, and to ready."""
-    log = (conductor.home / "conductor.log").open("ab")
     started = time.perf_counter()
-    conductor.process = subprocess.Popen(
-        [sys.executable, "-m", "podium.daemon"],
-        env=conductor.env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    conductor.launch()
     answered = None
     while True:
         try:

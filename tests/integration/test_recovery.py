@@ -43,19 +43,27 @@ def sheet_status(conductor: ConductorProcess, job: str, num: int) -> str:
     return status
 
 
+def killed_while_sheet_2_runs(conductor: ConductorProcess, score: Path) -> tuple[str, int]:
+    """Submit a gated chain, wait until its sheet 2 runs, then SIGKILL the conductor. The job,
+    and the process group of sheet 2's attempt."""
+    job = conductor.submit(score)
+    runs = score.parent / "ws" / "runs-2.txt"
+    conductor.wait_until(lambda: len(lines(runs)) == 1, 15, "sheet 2 to start")
+    [(_, _, pgid)] = attempts(conductor, 2)
+    assert pgid is not None
+    assert conductor.kill(signal.SIGKILL) == -signal.SIGKILL
+    return job, pgid
+
+
 def test_an_attempt_running_when_the_conductor_is_killed_is_reattached_not_rerun(
     conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
 ) -> None:
     ws = tmp_path / "ws"
     first = conductors({"kill_grace_seconds": 1.0})
-    job = first.submit(write_score(GATED_CHAIN))
-    first.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
-    assert sheet_status(first, job, 1) == "completed"
-    [(_, _, pgid)] = attempts(first, 2)
-
-    assert first.kill(signal.SIGKILL) == -signal.SIGKILL
+    job, pgid = killed_while_sheet_2_runs(first, write_score(GATED_CHAIN))
     second = conductors({"kill_grace_seconds": 1.0})
-    assert pgid is not None and group_exists(pgid)  # it outlived its conductor, and goes on
+    assert group_exists(pgid)  # it outlived its conductor, and goes on
+    assert sheet_status(second, job, 1) == "completed"
     assert sheet_status(second, job, 2) == "running"
     (ws / "go").touch()
     done = second.wait_for_job(job, "completed")
@@ -75,13 +83,9 @@ def test_an_attempt_that_ended_while_no_conductor_ran_is_finished_from_its_exit_
         "while [ ! -e go ]; do sleep 0.02; done",
         "while [ ! -e go ]; do sleep 0.02; done; touch ended; exit $(cat go)",
     )
-    job = first.submit(write_score(score))
-    first.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
-    first.kill(signal.SIGKILL)
+    job, pgid = killed_while_sheet_2_runs(first, write_score(score))
     (ws / "go").write_text("3")  # it fails with exit code 3 while nobody watches
     first.wait_until((ws / "ended").exists, 15, "the attempt to end")
-    [(_, _, pgid)] = attempts(first, 2)
-    assert pgid is not None
     first.wait_until(lambda: not group_exists(pgid), 15, "its process to be gone")
     (ws / "go").write_text("0")  # the retry succeeds
 
@@ -181,9 +185,9 @@ def test_an_attempt_lost_with_its_conductor_is_retried_without_spending_the_budg
 ) -> None:
     ws = tmp_path / "ws"
     first = conductors({"kill_grace_seconds": 1.0})
-    job = first.submit(write_score(GATED_CHAIN.replace("max_retries: 3", "max_retries: 0")))
-    first.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
-    first.kill(signal.SIGKILL)
+    job, _ = killed_while_sheet_2_runs(
+        first, write_score(GATED_CHAIN.replace("max_retries: 3", "max_retries: 0"))
+    )
     first.kill_running_attempts()  # gone with the machine, say: no process, no exit status
 
     second = conductors({"kill_grace_seconds": 1.0})
@@ -299,20 +303,16 @@ def test_a_reattached_attempt_keeps_its_timeout_and_can_be_cancelled(
 ) -> None:
     ws = tmp_path / "ws"
     first = conductors({"kill_grace_seconds": 0.5})
-    stuck = first.submit(
+    stuck, pgid = killed_while_sheet_2_runs(
+        first,
         write_score(
             GATED_CHAIN.replace("name: gated", "name: stuck").replace(
                 "pause_between_sheets_seconds: 0",
                 "pause_between_sheets_seconds: 0\n    instrument_config: {timeout_seconds: 4}",
             ),
             "stuck.yaml",
-        )
+        ),
     )
-    first.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
-    first.kill(signal.SIGKILL)
-    [(_, _, pgid)] = attempts(first, 2)
-    assert pgid is not None
-
     second = conductors({"kill_grace_seconds": 0.5})
     # Started before the crash, it times out 4 s after it started, not 4 s after the restart.
     second.wait_until(
@@ -334,12 +334,7 @@ def test_cancelling_a_reattached_attempt_stops_its_whole_group(
 ) -> None:
     ws = tmp_path / "ws"
     first = conductors({"kill_grace_seconds": 0.5})
-    job = first.submit(write_score(GATED_CHAIN))
-    first.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
-    first.kill(signal.SIGKILL)
-    [(_, _, pgid)] = attempts(first, 2)
-    assert pgid is not None
-
+    job, pgid = killed_while_sheet_2_runs(first, write_score(GATED_CHAIN))
     second = conductors({"kill_grace_seconds": 0.5})
     assert group_exists(pgid)
     second.call("job.cancel", {"job_id": job})

@@ -61,6 +61,13 @@ class ConductorProcess:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def start(self, timeout: float = 20.0) -> "ConductorProcess":
+        """Start the conductor and wait until it is ready."""
+        self.launch()
+        self.wait_until(self._answers, timeout, "the conductor to answer")
+        return self
+
+    def launch(self) -> None:
+        """Start the conductor's process, without waiting for it."""
         with (self.home / "conductor.log").open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "podium.daemon"],
@@ -70,8 +77,6 @@ class ConductorProcess:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        self.wait_until(self._answers, timeout, "the conductor to answer")
-        return self
 
     def _answers(self) -> bool:
         assert self.process is not None
