@@ -18,7 +18,7 @@ from podium.cli.score_report import issues_text, plan_json, plan_table
 from podium.domain.errors import UserError
 from podium.domain.ids import SheetNum
 from podium.instruments import names
-from podium.instruments.registry import discover
+from podium.instruments.registry import Registry, discover
 from podium.ipc.client import ConductorUnavailable
 from podium.locations import locate
 from podium.score.assembly import AttemptContext, assemble
@@ -65,7 +65,8 @@ def _dry_run(args: argparse.Namespace, score: CompiledScore) -> int:
     counts = rule_counts(score)
     prompts: dict[int, str] | None = None
     if args.show_prompts:
-        prompts = {int(s.num): _full_prompt(score, s.num) for s in score.plan.sheets}
+        registry = discover(score.path.parent)
+        prompts = {int(s.num): _full_prompt(score, registry, s.num) for s in score.plan.sheets}
     if args.json:
         print(json.dumps(plan_json(score, counts, prompts), indent=2))
         return exits.OK
@@ -77,9 +78,9 @@ def _dry_run(args: argparse.Namespace, score: CompiledScore) -> int:
     return exits.OK
 
 
-def _full_prompt(score: CompiledScore, num: SheetNum) -> str:
+def _full_prompt(score: CompiledScore, registry: Registry, num: SheetNum) -> str:
     """The prompt a first attempt would receive (earlier sheets' outputs are not known yet)."""
-    profile = discover(score.path.parent).get(score.plan.sheets[num - 1].instrument)
+    profile = registry.get(score.plan.sheets[num - 1].instrument)
     return assemble(score, num, AttemptContext(), raw=profile.raw_prompt if profile else False)
 
 

@@ -26,7 +26,6 @@ from podium.runtime.attempt_output import (
     RESULT_FILE,
     Ending,
     publish_logs,
-    read_end,
     read_ending,
     write_prompt,
 )
@@ -47,8 +46,6 @@ from podium.runtime.process import (
 from podium.runtime.timing import IdleWatch
 
 log = logging.getLogger(__name__)
-
-TAIL_BYTES = 4096
 
 AttemptKey = tuple[JobId, SheetNum, int]
 
@@ -295,7 +292,3 @@ def time_zone(name: str) -> tzinfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
-
-
-def read_tail(path: Path, limit: int = TAIL_BYTES) -> str:
-    return read_end(path, limit)

@@ -15,7 +15,7 @@ from pathlib import Path
 from podium.domain.commands import RunValidations
 from podium.domain.events import ValidationsDone
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
-from podium.runtime.attempts import read_tail
+from podium.runtime.attempt_output import read_end
 from podium.runtime.context import WorkerContext
 from podium.runtime.file_checks import Signature, check_file, read_snapshot
 from podium.runtime.ports import CompiledJob
@@ -137,7 +137,7 @@ class Validator:
             if status.signal is None
             else (f"killed by signal {status.signal}")
         )
-        tail = read_tail(log_file, 1024).strip()
+        tail = read_end(log_file, 1024).strip()
         if tail:
             detail += f": {tail.splitlines()[-1][:300]}"
         return ValidationResult(rule, False, detail)
