@@ -52,7 +52,7 @@ from podium.performance import ScoreCompiler, profile_caps
 from podium.runtime.attempts import AttemptRunner
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.clock import wall_clock
-from podium.runtime.config import ConductorConfig, load_config
+from podium.config import ConductorConfig, load_config
 from podium.runtime.context import WorkerContext
 from podium.runtime.layout import Layout
 from podium.runtime.loop import EngineLoop, Inbox, Replies

@@ -19,6 +19,22 @@ class InstrumentLimit(BaseModel):
     """Attempts at once per model; a model with a cap is not counted against the instrument's."""
 
 
+class ResourceLimits(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_memory_mb: int = Field(default=8192, ge=64)
+    """Memory (RSS) of the conductor and every process it started, together."""
+    max_processes: int = Field(default=256, ge=4)
+    """Processes the conductor started (attempts and their children), together."""
+
+
+class SocketConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str | None = None
+    """Where the conductor listens (the CLI looks there too); `PODIUM_SOCKET` overrides it."""
+
+
 class ConductorConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -32,6 +48,17 @@ class ConductorConfig(BaseModel):
     """How long a process group gets between SIGTERM and SIGKILL."""
     instruments: dict[str, InstrumentLimit] = Field(default_factory=dict)
     """Concurrency caps per instrument and per model."""
+    resource_limits: ResourceLimits = Field(default_factory=ResourceLimits)
+    """What the resource monitor holds the conductor and its processes to (backpressure)."""
+    monitor_interval_seconds: float = Field(default=15.0, ge=0.1, le=3600)
+    """How often the resource monitor measures memory and processes."""
+    shutdown_timeout_seconds: float = Field(default=300.0, ge=0)
+    """How long `stop --drain` waits for running attempts before stopping anyway."""
+    log_level: str = Field(default="info", pattern="(?i)^(debug|info|warning|error)$")
+    """The least severe log records kept: debug, info, warning or error."""
+    log_file: str | None = None
+    """The conductor's log (default: conductor.log in the state folder); rotated."""
+    socket: SocketConfig = Field(default_factory=SocketConfig)
 
     def limits(self, profile_caps: Mapping[tuple[str, str | None], int] | None = None) -> Limits:
         """The engine's limits; the instruments' profiles give per-model caps, which this
