@@ -1,7 +1,11 @@
-"""The conductor's own settings (`conductor.yaml`), with their defaults."""
+"""The conductor's own settings (`conductor.yaml`), with their defaults, the built-in profiles
+laid over them, and the keys of Marianne's file that Podium accepts without using."""
 
+import difflib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -9,9 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from podium.domain.errors import UserError
 from podium.domain.limits import Limits
 
+_MODEL = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
 
 class InstrumentLimit(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _MODEL
 
     max_concurrent: int | None = Field(default=None, ge=1, le=1000)
     """Attempts on this instrument at once (4 when unset)."""
@@ -20,7 +26,7 @@ class InstrumentLimit(BaseModel):
 
 
 class ResourceLimits(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _MODEL
 
     max_memory_mb: int = Field(default=8192, ge=64)
     """Memory (RSS) of the conductor and every process it started, together."""
@@ -29,14 +35,14 @@ class ResourceLimits(BaseModel):
 
 
 class SocketConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _MODEL
 
     path: str | None = None
     """Where the conductor listens (the CLI looks there too); `PODIUM_SOCKET` overrides it."""
 
 
 class ConductorConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _MODEL
 
     max_concurrent_jobs: int = Field(default=15, ge=1, le=1000)
     """Jobs running at once; more wait, queued (a paused job holds no place)."""
@@ -59,6 +65,7 @@ class ConductorConfig(BaseModel):
     log_file: str | None = None
     """The conductor's log (default: conductor.log in the state folder); rotated."""
     socket: SocketConfig = Field(default_factory=SocketConfig)
+    """Where the conductor listens."""
 
     def limits(self, profile_caps: Mapping[tuple[str, str | None], int] | None = None) -> Limits:
         """The engine's limits; the instruments' profiles give per-model caps, which this
@@ -81,24 +88,210 @@ class ConductorConfig(BaseModel):
         )
 
 
-def load_config(path: Path, *, explicit: bool = False) -> ConductorConfig:
-    """The settings in `path`; the defaults when the file does not exist, unless the file was
-    named explicitly (then its absence is an error)."""
+PROFILES: Mapping[str, Mapping[str, Any]] = {
+    "dev": {"log_level": "debug", "max_concurrent_jobs": 2, "monitor_interval_seconds": 5},
+    "intensive": {
+        "job_timeout_seconds": 172800,
+        "resource_limits": {"max_memory_mb": 16384, "max_processes": 512},
+    },
+    "minimal": {"max_concurrent_jobs": 2, "max_concurrent_sheets": 2},
+}
+"""Built-in profiles (`podium start --profile NAME`), deep-merged over the file's settings:
+dev debugs with little running at once; intensive gives long jobs room (48 h, 16 GB, 512
+processes); minimal keeps a small machine quiet."""
+
+MARIANNE_KEYS: frozenset[tuple[str, ...]] = frozenset(
+    {
+        ("observer",),
+        ("learning",),
+        ("profiler",),
+        ("preflight",),
+        ("mcp_pool",),
+        ("keyring",),
+        ("state_backend_type",),
+        ("state_db_path",),
+        ("pid_file",),
+        ("max_job_history",),
+        ("default_thinking_method",),
+        ("socket", "permissions"),
+        ("socket", "backlog"),
+        ("resource_limits", "max_api_calls_per_minute"),
+    }
+)
+"""Settings of Marianne's conductor.yaml that Podium does not use: accepted, with a warning."""
+
+RESTART_ONLY: tuple[str, ...] = ("socket.path",)
+"""Settings a running conductor cannot change: a reload only says they need a restart."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedConfig:
+    """The settings in force, and where they came from."""
+
+    config: ConductorConfig
+    path: Path
+    exists: bool
+    """Whether the file exists (without it, the defaults and the profile apply)."""
+    profile: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def check_profile(name: str | None) -> None:
+    if name is not None and name not in PROFILES:
+        raise UserError(
+            f"unknown profile {name!r}; the profiles are {', '.join(PROFILES)} "
+            "(see docs/configuration.md)"
+        )
+
+
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` with `over` laid on it: mappings merge key by key, anything else replaces."""
+    merged = dict(base)
+    for key, value in over.items():
+        old = merged.get(key)
+        if isinstance(old, Mapping) and isinstance(value, Mapping):
+            merged[key] = deep_merge(old, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def drop_marianne_keys(data: Mapping[str, Any], where: str) -> tuple[dict[str, Any], list[str]]:
+    """`data` without Marianne's settings Podium does not use, and a warning for each."""
+    warnings: list[str] = []
+
+    def strip(node: Mapping[str, Any], prefix: tuple[str, ...]) -> dict[str, Any]:
+        kept: dict[str, Any] = {}
+        for key, value in node.items():
+            path = (*prefix, str(key))
+            if path in MARIANNE_KEYS:
+                warnings.append(
+                    f"{where}: {'.'.join(path)} is a setting of Marianne's conductor that "
+                    "Podium does not use; it is ignored"
+                )
+            elif isinstance(value, Mapping) and len(path) == 1 and path[0] != "instruments":
+                kept[key] = strip(value, path)
+            else:
+                kept[key] = value
+        return kept
+
+    return strip(data, ()), warnings
+
+
+def read_settings(path: Path, *, explicit: bool = False) -> tuple[dict[str, Any], bool]:
+    """The mapping written in `path` (empty when the file does not exist and was not named
+    explicitly), and whether the file exists."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         if explicit:
-            raise UserError(f"no conductor config at {path}") from None
-        return ConductorConfig()
+            raise UserError(
+                f"no conductor config at {path}; write one with 'podium config init'"
+            ) from None
+        return {}, False
     except OSError as exc:
         raise UserError(f"cannot read the conductor config {path}: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(text) or {}
-        return ConductorConfig.model_validate(data)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise UserError(f"{path}: not valid YAML: {exc}") from None
+    if data is None:
+        return {}, True
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: expected a mapping of settings, got {type(data).__name__}")
+    return data, True
+
+
+def validate(data: Mapping[str, Any], where: str) -> tuple[ConductorConfig, list[str]]:
+    """The settings in `data` and the warnings about them; a `UserError` naming every problem
+    when they are invalid."""
+    kept, warnings = drop_marianne_keys(data, where)
+    try:
+        return ConductorConfig.model_validate(kept), warnings
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)
+        problems = "; ".join(_problem(e) for e in exc.errors(include_url=False))
+        raise UserError(f"{where}: {problems}") from None
+
+
+def load(
+    path: Path,
+    *,
+    explicit: bool = False,
+    profile: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> LoadedConfig:
+    """The file's settings, with the profile then `overrides` (explicit flags) laid over."""
+    check_profile(profile)
+    data, exists = read_settings(path, explicit=explicit)
+    if profile is not None:
+        data = deep_merge(data, PROFILES[profile])
+    data = deep_merge(data, overrides or {})
+    config, warnings = validate(data, str(path))
+    return LoadedConfig(config, path, exists, profile, tuple(warnings))
+
+
+def load_config(path: Path, *, explicit: bool = False) -> ConductorConfig:
+    """The settings in `path`; the defaults when the file does not exist, unless the file was
+    named explicitly (then its absence is an error)."""
+    return load(path, explicit=explicit).config
+
+
+def _problem(error: Any) -> str:
+    where = ".".join(map(str, error["loc"])) or "(top level)"
+    if error["type"] != "extra_forbidden":
+        given = error.get("input")
+        shown = "" if isinstance(given, dict | list) else f" (got {given!r})"
+        return f"{where}: {error['msg']}{shown}"
+    return f"{where}: unknown setting{_did_you_mean(error['loc'])}"
+
+
+def _did_you_mean(loc: tuple[Any, ...]) -> str:
+    model: type[BaseModel] | None = ConductorConfig
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part)) if model else None
+        annotation = field.annotation if field else None
+        model = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
         )
-        raise UserError(f"{path}: {problems}") from None
+    if model is None:
+        return ""
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def starter_text() -> str:
+    """A conductor.yaml setting every setting to its default, each with what it means."""
+    lines = [
+        "# Podium conductor settings. Every setting is shown with its default.",
+        "# Reload a running conductor after editing: podium config set …, kill -HUP, or",
+        "# restart it. The keys of Marianne's conductor.yaml that Podium does not use are",
+        "# accepted with a warning. See docs/configuration.md.",
+        "",
+    ]
+    lines += _starter_fields(ConductorConfig(), "")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _starter_fields(model: BaseModel, indent: str) -> list[str]:
+    lines: list[str] = []
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        lines += [f"{indent}# {line}" for line in (field.description or "").splitlines()]
+        if isinstance(value, BaseModel):
+            lines.append(f"{indent}{name}:")
+            lines += _starter_fields(value, indent + "  ")
+        elif name == "instruments":
+            lines += [
+                f"{indent}# For example:",
+                f"{indent}#   {name}:",
+                f"{indent}#     claude-code: {{max_concurrent: 2, models: {{claude-opus-4: 1}}}}",
+                f"{indent}{name}: {{}}",
+            ]
+        else:
+            dumped = yaml.safe_dump(value, default_flow_style=True).removesuffix("\n...\n")
+            lines.append(f"{indent}{name}: {dumped.strip()}")
+        if not indent:
+            lines.append("")
+    return lines

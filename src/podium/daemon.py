@@ -13,67 +13,36 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from podium import __version__
+from podium.api import ERROR_CODES, ConductorApi, InspectionApi
+from podium.config import PROFILES, ConductorConfig, load
 from podium.domain.engine import Engine
 from podium.domain.errors import (
-    InvalidScore,
-    InvalidState,
-    JobAlreadyRunning,
-    JobNotFound,
     PodiumError,
-    ShuttingDown,
     UserError,
 )
-from podium.ipc import protocol
-from podium.ipc.convert import job_info, job_status, rate_limit_info
-from podium.ipc.schema import (
-    ClearRateLimitsParams,
-    ConductorInfo,
-    ControlResult,
-    JobParams,
-    JobStatusResult,
-    ListParams,
-    ListResult,
-    MessageResult,
-    ModifyParams,
-    NoParams,
-    PauseParams,
-    RateLimitsResult,
-    ResumeParams,
-    ShutdownParams,
-    SubmitParams,
-    SubmitResult,
-)
-from podium.ipc.server import Method, RpcServer, method
-from podium.locations import SOCKET_PATH_MAX, Locations, locate
+from podium.ipc.server import RpcServer
+from podium.locations import SOCKET_PATH_MAX, Locations, locate, socket_in
 from podium.performance import ScoreCompiler, profile_caps
 from podium.runtime.attempts import AttemptRunner
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.clock import wall_clock
-from podium.config import ConductorConfig, load_config
 from podium.runtime.context import WorkerContext
+from podium.runtime.inspection import Inspector
 from podium.runtime.layout import Layout
+from podium.runtime.logs import ConductorLog
 from podium.runtime.loop import EngineLoop, Inbox, Replies
+from podium.runtime.monitor import ResourceMonitor
 from podium.runtime.recovery import recover
 from podium.runtime.redact import Redactor
 from podium.runtime.service import JobService
+from podium.runtime.settings import Appliers, LiveSettings
 from podium.runtime.skip_checks import SkipCommands
 from podium.runtime.validator import Validator
 from podium.store.sqlite import SqliteStore
 
 log = logging.getLogger("podium.conductor")
-
-ERROR_CODES: tuple[tuple[type[Exception], int], ...] = (
-    (JobNotFound, protocol.JOB_NOT_FOUND),
-    (JobAlreadyRunning, protocol.JOB_ALREADY_RUNNING),
-    (InvalidState, protocol.JOB_NOT_RESUMABLE),
-    (ShuttingDown, protocol.SHUTTING_DOWN),
-    (InvalidScore, protocol.INVALID_SCORE),
-    (UserError, protocol.INVALID_PARAMS),
-)
-"""The one table from error classes to JSON-RPC codes; the first match wins."""
 
 
 class AlreadyRunning(PodiumError):
@@ -97,14 +66,15 @@ class _Parts:
     loop: EngineLoop
     server: RpcServer
     store: SqliteStore
+    monitor: ResourceMonitor
 
 
 class Conductor:
     """Startup, serve, shutdown. The first SIGTERM or SIGINT drains; a second stops at once."""
 
-    def __init__(self, locations: Locations, config: ConductorConfig) -> None:
+    def __init__(self, locations: Locations, settings: LiveSettings) -> None:
         self.locations = locations
-        self.config = config
+        self.settings = settings
         self.started_at = time.time()
         self._stop = asyncio.Event()
         self._drain = False
@@ -124,6 +94,11 @@ class Conductor:
             finally:
                 store.close()
         log.info("stopped")
+
+    @property
+    def config(self) -> ConductorConfig:
+        """The settings in force; a reload replaces them (read them anew each time)."""
+        return self.settings.config
 
     def request_stop(self, drain: bool = False) -> None:
         self._drain = self._drain or drain
@@ -154,9 +129,21 @@ class Conductor:
             replies=replies,
             catalog=catalog,
             compiler=compiler,
+            pressure=lambda: monitor.pressure,
+            jobs_dir=layout.jobs_dir,
         )
-        context = WorkerContext(catalog, layout, inbox.post, tasks, grace, Redactor(os.environ))
+        redactor = Redactor(os.environ)
+        context = WorkerContext(catalog, layout, inbox.post, tasks, grace, redactor)
+        self.settings.attach(
+            Appliers(inbox.post, context, lambda: profile_caps(compiler.registry(None)))
+        )
         attempts = AttemptRunner(context, store)
+        monitor = ResourceMonitor(
+            config=lambda: self.config,
+            groups=attempts.process_groups,
+            post=inbox.post,
+            clock=wall_clock,
+        )
         validator = Validator(context)
         skip_checks = SkipCommands(context)
         loop = EngineLoop(
@@ -170,10 +157,28 @@ class Conductor:
             catalog=catalog,
             clock=wall_clock,
         )
-        api = ConductorApi(conductor=self, service=service, engine=engine, layout=layout)
-        server = RpcServer(Path(self.locations.socket), api.methods(), ERROR_CODES)
+        api = ConductorApi(
+            conductor=self, service=service, engine=engine, layout=layout, monitor=monitor
+        )
+        settings = self.settings
+        inspector = Inspector(store=store, layout=layout, redact=redactor, view=service.status)
+        inspection = InspectionApi(
+            service=service, inspector=inspector, log_file=lambda: str(settings.log_path())
+        )
+        methods = api.methods() | inspection.methods()
+        server = RpcServer(Path(self.locations.socket), methods, ERROR_CODES)
         return _Parts(
-            engine, inbox, catalog, layout, compiler, service, attempts, loop, server, store
+            engine,
+            inbox,
+            catalog,
+            layout,
+            compiler,
+            service,
+            attempts,
+            loop,
+            server,
+            store,
+            monitor,
         )
 
     async def _startup(self, parts: _Parts, tasks: asyncio.TaskGroup) -> asyncio.Task[None]:
@@ -189,6 +194,7 @@ class Conductor:
             reattach=parts.attempts.reattach,
         )
         engine = tasks.create_task(parts.loop.run(), name="engine")
+        tasks.create_task(parts.monitor.run(), name="resource monitor")
         parts.service.open()
         log.info(
             "conductor %s ready on %s (pid %d, state in %s)",
@@ -209,8 +215,17 @@ class Conductor:
                 "draining: no new jobs or attempts; waiting for %d running attempt(s) to end",
                 parts.attempts.running,
             )
-            while parts.attempts.running:
+            limit = self.config.shutdown_timeout_seconds
+            deadline = time.monotonic() + limit
+            while parts.attempts.running and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
+            if parts.attempts.running:
+                log.warning(
+                    "drained for shutdown_timeout_seconds (%gs): stopping with %d attempt(s) "
+                    "still running",
+                    limit,
+                    parts.attempts.running,
+                )
         await parts.server.close()
         await parts.inbox.drained()
         engine.cancel()
@@ -225,6 +240,14 @@ class Conductor:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._on_signal, sig)
+        loop.add_signal_handler(signal.SIGHUP, self._on_hangup)
+
+    def _on_hangup(self) -> None:
+        log.info("SIGHUP received: reading %s again", self.settings.loaded.path)
+        try:
+            self.settings.reload()
+        except UserError as exc:
+            log.error("reload refused, the settings in force are kept: %s", exc)
 
     def _on_signal(self, sig: signal.Signals) -> None:
         self._signals += 1
@@ -244,125 +267,6 @@ class Conductor:
 
 class _Stopped(Exception):
     """Raised inside the task group to end every task at shutdown."""
-
-
-class ConductorApi:
-    """The JSON-RPC methods, each a thin translation to the job service."""
-
-    def __init__(
-        self, *, conductor: Conductor, service: JobService, engine: Engine, layout: Layout
-    ) -> None:
-        self._conductor = conductor
-        self._service = service
-        self._engine = engine
-        self._layout = layout
-
-    def methods(self) -> dict[str, Method]:
-        return {
-            "job.submit": method(SubmitParams, self.submit),
-            "job.status": method(JobParams, self.status),
-            "job.list": method(ListParams, self.list),
-            "job.pause": method(PauseParams, self.pause),
-            "job.resume": method(ResumeParams, self.resume),
-            "job.modify": method(ModifyParams, self.modify),
-            "job.cancel": method(JobParams, self.cancel),
-            "daemon.status": method(NoParams, self.daemon_status),
-            "daemon.rate_limits": method(NoParams, self.rate_limits),
-            "daemon.clear_rate_limits": method(ClearRateLimitsParams, self.clear_rate_limits),
-            "daemon.shutdown": method(ShutdownParams, self.shutdown),
-        }
-
-    async def submit(self, params: SubmitParams) -> SubmitResult:
-        start = params.get("start_sheet", 1)
-        if start < 1:
-            raise UserError(f"--start-sheet must be 1 or more, got {start}")
-        done = await self._service.submit(
-            params["score_path"],
-            params.get("client_cwd"),
-            start_sheet=start,
-            fresh=params.get("fresh", False),
-        )
-        return SubmitResult(
-            job_id=done.job_id,
-            total_sheets=done.total_sheets,
-            workspace=done.workspace,
-            archived=done.archived,
-        )
-
-    async def pause(self, params: PauseParams) -> ControlResult:
-        message = await self._service.pause(params["job_id"], force=params.get("force", False))
-        return ControlResult(job_id=params["job_id"], message=message)
-
-    async def resume(self, params: ResumeParams) -> ControlResult:
-        reload = not params.get("no_reload", False)
-        message = await self._service.resume(params["job_id"], reload=reload)
-        return ControlResult(job_id=params["job_id"], message=message)
-
-    async def modify(self, params: ModifyParams) -> ControlResult:
-        message = await self._service.modify(
-            params["job_id"], params["score_path"], params.get("client_cwd")
-        )
-        return ControlResult(job_id=params["job_id"], message=message)
-
-    async def cancel(self, params: JobParams) -> ControlResult:
-        message = await self._service.cancel(params["job_id"])
-        return ControlResult(job_id=params["job_id"], message=message)
-
-    async def rate_limits(self, _params: NoParams) -> RateLimitsResult:
-        return RateLimitsResult(rate_limits=rate_limit_info(self._service.rate_limits()))
-
-    async def clear_rate_limits(self, params: ClearRateLimitsParams) -> MessageResult:
-        return MessageResult(
-            message=await self._service.clear_rate_limits(params.get("instrument"))
-        )
-
-    async def status(self, params: JobParams) -> JobStatusResult:
-        view = self._service.status(params["job_id"])
-        attempts, usage = self._service.attempt_details(view)
-        return job_status(view, self._layout.sheet_dir, attempts, usage)
-
-    async def list(self, params: ListParams) -> ListResult:
-        limit = params.get("limit", 50)
-        if limit < 1:
-            raise UserError(f"limit must be at least 1, got {limit}")
-        found = self._service.list_jobs(include_finished=params.get("all", False), limit=limit)
-        return ListResult(jobs=[job_info(j) for j in found.jobs], total=found.total)
-
-    async def daemon_status(self, _params: NoParams) -> ConductorInfo:
-        loc, config = self._conductor.locations, self._conductor.config
-        return ConductorInfo(
-            pid=os.getpid(),
-            version=__version__,
-            uptime_seconds=round(time.time() - self._conductor.started_at, 3),
-            socket=loc.socket,
-            state_dir=loc.state_dir,
-            log_file=loc.log_file,
-            active_jobs=len(self._engine.active_jobs()),
-            running_jobs=self._engine.running_jobs,
-            max_concurrent_jobs=config.max_concurrent_jobs,
-            running_sheets=self._engine.in_flight,
-            max_concurrent_sheets=config.max_concurrent_sheets,
-            rate_limits=rate_limit_info(self._engine.rate_limits()),
-            memory_mb=_rss_mb(),
-            state=self._service.state,
-        )
-
-    async def shutdown(self, params: ShutdownParams) -> dict[str, Any]:
-        running = self._engine.running_jobs
-        drain = params.get("drain", False)
-        if running and not (drain or params.get("force", False)):
-            raise InvalidState(
-                f"{running} job(s) are running; 'podium stop --drain' waits for their running "
-                "attempts to end, 'podium stop --force' stops now (running attempts go on and "
-                "are picked up at the next start)"
-            )
-        asyncio.get_running_loop().call_soon(self._conductor.request_stop, drain)
-        return {"shutting_down": True, "pid": os.getpid(), "drain": drain}
-
-
-def _rss_mb() -> float:
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return round(pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024), 1)
 
 
 @contextlib.contextmanager
@@ -391,33 +295,86 @@ def _pid_lock(pid_file: Path) -> Iterator[None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m podium.daemon", description="Run the Podium conductor in the foreground."
-    )
-    parser.add_argument("--config", type=Path, help="conductor.yaml to use")
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    locations = locate()
+    args = _parser().parse_args(argv)
+    redact = Redactor(os.environ)
+    # Until the settings say where the log goes, records go to stderr, where `podium start`
+    # reads why a conductor could not start.
+    early = ConductorLog(detached=False, redact=redact)
+    early.apply("info", Path(os.devnull))
+    sink = ConductorLog(detached=args.detached, redact=redact)
     try:
+        locations, settings = _settings(args, sink)
         _check_platform(locations)
-        config = load_config(
-            args.config.absolute() if args.config else Path(locations.config_file),
-            explicit=args.config is not None,
-        )
         Path(locations.state_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
+        early.close()
+        settings.start_logging()
         os.chdir("/")  # hold no directory of the caller's; every path used is absolute
-        asyncio.run(Conductor(locations, config).run())
+        asyncio.run(Conductor(locations, settings).run())
     except AlreadyRunning as exc:
-        log.error("%s", exc)
+        _report(exc, sink)
         return 3
     except PodiumError as exc:
-        log.error("%s", exc)
+        _report(exc, sink)
         return 2
+    except Exception:
+        log.exception("the conductor stopped on an internal error")
+        raise
+    finally:
+        early.close()
+        sink.close()
     return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m podium.daemon", description="Run the Podium conductor."
+    )
+    parser.add_argument("--config", type=Path, help="conductor.yaml to use")
+    parser.add_argument(
+        "--profile", choices=sorted(PROFILES), help="a built-in profile laid over the file"
+    )
+    parser.add_argument(
+        "--log-level", choices=("debug", "info", "warning", "error"), help="overrides log_level"
+    )
+    parser.add_argument(
+        "--detached",
+        action="store_true",
+        help="log JSON lines to the log file (as `podium start` runs it) instead of stderr",
+    )
+    return parser
+
+
+def _settings(args: argparse.Namespace, sink: ConductorLog) -> tuple[Locations, LiveSettings]:
+    """The settings (file, then profile, then flags) and the locations they give: the socket
+    is `PODIUM_SOCKET`, else the file's `socket.path`, else the default."""
+    named = args.config.absolute() if args.config else None
+    found = locate(config_file=str(named) if named else None)
+    overrides = {"log_level": args.log_level} if args.log_level else {}
+    loaded = load(
+        Path(found.config_file),
+        explicit=named is not None,
+        profile=args.profile,
+        overrides=overrides,
+    )
+    configured = loaded.config.socket.path
+    if configured and not os.environ.get("PODIUM_SOCKET"):
+        found = Locations(
+            found.state_dir, found.config_file, socket_in(found.config_file, configured)
+        )
+    settings = LiveSettings(
+        loaded,
+        explicit=named is not None,
+        overrides=overrides,
+        log_sink=sink,
+        state_dir=found.state_dir,
+    )
+    return found, settings
+
+
+def _report(exc: Exception, sink: ConductorLog) -> None:
+    log.error("%s", exc)
+    if sink.path is not None:  # the log is a file by now: say it where `podium start` looks
+        print(f"error: {exc}", file=sys.stderr)
 
 
 def _check_platform(locations: Locations) -> None:

@@ -59,6 +59,10 @@ class ScoreJob:
         return self._score.workspace
 
     @property
+    def workspace_override(self) -> str | None:
+        return self._score.workspace_override
+
+    @property
     def snapshot(self) -> str:
         return freeze(self._score)
 
@@ -171,14 +175,16 @@ class ScoreCompiler:
     def registry(self, score_dir: Path | None) -> Registry:
         return discover(score_dir, self._env)
 
-    def compile(self, path: Path, snapshot: str | None = None) -> ScoreJob:
+    def compile(
+        self, path: Path, snapshot: str | None = None, workspace: str | None = None
+    ) -> ScoreJob:
         """A new submission is read from disk and checked whole, as `podium validate` does
         (every prompt rendered once, every instrument known and installed); a stored job is
         compiled from the snapshot it was submitted with."""
         registry = self.registry(path.parent)
         if snapshot is not None:
             return ScoreJob(thaw(snapshot, path), registry)
-        score = load_score(path)
+        score = load_score(path, workspace)
         known = [*registry.names(), *NATIVE]
         errors = [d for d in check(score, known) if d.severity is Severity.ERROR]
         if errors:

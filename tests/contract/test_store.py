@@ -299,3 +299,54 @@ def test_a_jobs_latest_attempts_usage_and_skipped_sheets_are_read_back(store: Sq
     assert store.usage(JobId("a")) == Usage(150, 15, 0.75, True)
     assert store.usage(JobId("none")) == Usage(None, None, None, False)
     assert store.skipped_sheets(JobId("a")) == [SheetNum(2)]
+
+
+def test_a_jobs_attempts_come_newest_first_filtered_counted_and_limited(
+    store: SqliteStore,
+) -> None:
+    submit(store, job("a"))
+    submit(store, job("b"))
+    a, b = JobId("a"), JobId("b")
+    one = AttemptRecord(a, SheetNum(1), 1, 1.0, AttemptOutcome.FAILED, error_code="E009")
+    two = AttemptRecord(a, SheetNum(1), 2, 2.0, AttemptOutcome.SUCCEEDED)
+    three = AttemptRecord(a, SheetNum(2), 1, 3.0, AttemptOutcome.RATE_LIMITED, error_code="E102")
+    other = AttemptRecord(b, SheetNum(1), 1, 4.0, AttemptOutcome.FAILED, error_code="E009")
+    store.commit([Persist(attempts=(one, two, three, other))])
+    assert store.attempts(a, limit=10) == ([three, two, one], 3)
+    assert store.attempts(a, limit=2) == ([three, two], 3)
+    assert store.attempts(a, sheet=SheetNum(1), limit=10) == ([two, one], 2)
+    assert store.attempts(a, failed=True, limit=10) == ([three, one], 2)
+    assert store.attempts(a, codes=("E102", "E104"), limit=10) == ([three], 1)
+    assert store.attempts(a, codes=(), limit=10) == ([], 0)
+    assert store.attempts(JobId("none"), limit=10) == ([], 0)
+
+
+def test_deleting_a_job_removes_every_row_it_owns_and_nothing_else(store: SqliteStore) -> None:
+    for name in ("a", "b"):
+        submit(store, job(name, JobStatus.COMPLETED))
+        store.commit(
+            [
+                Persist(
+                    sheets=(SheetRecord(JobId(name), SheetNum(1), SheetStatus.COMPLETED, 1.0),),
+                    attempts=(AttemptRecord(JobId(name), SheetNum(1), 1, 1.0),),
+                    notes=(JobNote(JobId(name), 1.0, "completed"),),
+                )
+            ]
+        )
+    assert store.delete_jobs([JobId("a"), JobId("nobody")]) == 1
+    assert store.get_job(JobId("a")) is None
+    assert store.snapshot(JobId("a")) is None
+    assert store.attempts(JobId("a"), limit=10) == ([], 0)
+    assert store.history(JobId("a")) == ()
+    assert store.get_job(JobId("b")) is not None
+    assert len(store.history(JobId("b"))) == 1
+    assert store.delete_jobs([]) == 0
+
+
+def test_jobs_are_counted_by_status_and_found_by_score(store: SqliteStore) -> None:
+    submit(store, job("a", JobStatus.COMPLETED, at=1.0))
+    submit(store, job("b", JobStatus.FAILED, at=2.0))
+    assert store.count_jobs() == 2
+    assert store.count_jobs([JobStatus.FAILED, JobStatus.CANCELLED]) == 1
+    assert store.latest_job("/s/a.yaml") == job("a", JobStatus.COMPLETED, at=1.0)
+    assert store.latest_job("/s/none.yaml") is None

@@ -3,11 +3,9 @@
 import json
 import subprocess
 import textwrap
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from tests.e2e.conftest import User
+from tests.e2e.conftest import User, wait_for
 
 GATED = """
     name: gated
@@ -27,14 +25,6 @@ def write(folder: Path, text: str, name: str = "gated.yaml") -> Path:
     path = folder / name
     path.write_text(textwrap.dedent(text))
     return path
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"gave up waiting for {what}")
-        time.sleep(0.05)
 
 
 def job_status(podium: User, job: str) -> dict[str, object]:
@@ -147,8 +137,9 @@ def test_rate_limits_are_listed_and_cleared(podium: User, tmp_path: Path) -> Non
     assert "usage limit" in listed
     shown = podium("status", "limited").stdout
     assert "waiting    cli: rate limited until" in shown
-    assert "sheet 1: rate limited until" in shown
-    cleared = podium("clear-rate-limits", "cli")
+    [row] = [line for line in shown.splitlines() if line.split()[:2] == ["1", "waiting"]]
+    assert "rate limited until" in row
+    cleared = podium("clear-rate-limits", "--instrument", "cli")
     assert cleared.stdout == "cleared 1 rate limit(s); 1 waiting sheet(s) may run now\n"
     wait_for(lambda: job_status(podium, "limited")["status"] == "completed", "the job to end")
     assert podium("rate-limits").stdout == "no rate limits\n"

@@ -297,9 +297,12 @@ def test_stopping_the_conductor_does_not_cancel_or_lose_a_waiting_retry(
     first.wait_until(lambda: status_of(first, job)[1] == ["waiting"], 15, "the retry to wait")
     first.kill(signal.SIGTERM)
     second = conductors()
-    assert status_of(second, job) == ("running", ["waiting"])
     done = second.wait_for_job(job, "completed")
     assert done["sheets"][0]["attempts"] == 2
+    [(_, first_end), (retry_start, _)] = second.query(
+        "SELECT started_at, COALESCE(exited_at, ended_at) FROM attempts ORDER BY attempt"
+    )
+    assert retry_start - first_end >= 2.9  # the retry kept its 3 s delay across the stop
 
 
 def test_an_attempt_that_goes_silent_is_stopped_as_stale_and_retried(

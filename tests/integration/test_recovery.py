@@ -166,6 +166,30 @@ def test_stop_refuses_while_jobs_run_unless_drained_or_forced(
     assert job
 
 
+def test_a_drain_ends_after_the_shutdown_timeout_leaving_the_attempt_running(
+    conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    ws = tmp_path / "ws"
+    conductor = conductors({"shutdown_timeout_seconds": 0.5})
+    job = conductor.submit(write_score(GATED_CHAIN))
+    conductor.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
+    [(_, _, pgid)] = attempts(conductor, 2)
+    assert pgid is not None
+
+    conductor.call("daemon.shutdown", {"drain": True})
+
+    assert conductor.process is not None
+    assert conductor.process.wait(timeout=15) == 0  # the gate never opened
+    assert "drained for shutdown_timeout_seconds (0.5s): stopping with 1 attempt(s)" in (
+        conductor.log
+    )
+    assert group_exists(pgid)  # and the attempt goes on for the next conductor
+    second = conductors()
+    (ws / "go").touch()
+    second.wait_for_job(job, "completed")
+    assert [len(lines(ws / f"runs-{n}.txt")) for n in (1, 2, 3)] == [1, 1, 1]
+
+
 def test_a_second_conductor_on_the_same_state_refuses_to_start(conductor: ConductorProcess) -> None:
     other = subprocess.run(
         [sys.executable, "-m", "podium.daemon"],
@@ -189,9 +213,12 @@ def test_an_attempt_lost_with_its_conductor_is_retried_without_spending_the_budg
         first, write_score(GATED_CHAIN.replace("max_retries: 3", "max_retries: 0"))
     )
     first.kill_running_attempts()  # gone with the machine, say: no process, no exit status
+    handed_over = first.home / "jobs" / job / "sheets" / "2" / "attempt-1.input"
+    assert handed_over.exists()  # the script, as written, secrets and all
 
     second = conductors({"kill_grace_seconds": 1.0})
     second.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 2, 15, "sheet 2 to run again")
+    assert not handed_over.exists()
     (ws / "go").touch()
     done = second.wait_for_job(job, "completed")
     assert [(n, outcome) for n, outcome, _ in attempts(second, 2)] == [

@@ -5,32 +5,109 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from podium.cli import exits
 from podium.cli.connect import client
-from podium.cli.output import when
+from podium.cli.follow import POLL_SECONDS, follow
+from podium.cli.output import use_color, when
+from podium.domain.errors import UserError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from podium.ipc.client import ConductorClient
+
+_IN_FLIGHT = ("running", "validating")
+
 
 def pause(args: argparse.Namespace) -> int:
-    return _control("job.pause", {"job_id": args.job, "force": args.force}, args.json)
+    if not args.wait:
+        return _control("job.pause", {"job_id": args.job, "force": args.force}, args.json)
+    if args.timeout <= 0:
+        raise UserError(f"--timeout must be more than 0 seconds, got {args.timeout:g}")
+    with client() as conductor:
+        done = conductor.call("job.pause", {"job_id": args.job, "force": args.force})
+        if not args.json:
+            print(f"job {done['job_id']}: {done['message']}", flush=True)
+        job, settled = wait_until_paused(conductor, args.job, args.timeout)
+    running = sum(1 for s in job["sheets"] if s["status"] in _IN_FLIGHT)
+    if args.json:
+        print(json.dumps({**done, "status": job["status"], "in_flight": running}))
+    elif settled and job["status"] == "paused":
+        print(f"job {args.job} is paused: no attempt in flight")
+    elif settled:
+        print(f"job {args.job} is {job['status']}")
+    else:
+        print(
+            f"podium: job {args.job} is pausing, but {running} attempt(s) still run after "
+            f"{args.timeout:g}s; 'podium pause {args.job} --wait' waits again, --force stops "
+            "them",
+            file=sys.stderr,
+        )
+    return exits.OK if settled else exits.TIMED_OUT
+
+
+def wait_until_paused(
+    conductor: ConductorClient,
+    job_id: str,
+    timeout: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[dict[str, Any], bool]:
+    """Poll until no attempt of the job is in flight (or it ended, or was resumed again);
+    the job as last seen, and whether that happened within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        job: dict[str, Any] = conductor.call("job.status", {"job_id": job_id})
+        busy = any(s["status"] in _IN_FLIGHT for s in job["sheets"])
+        if not busy or job["status"] not in ("paused", "paused_at_chain"):
+            return job, True
+        if time.monotonic() >= deadline:
+            return job, False
+        sleep(POLL_SECONDS)
 
 
 def resume(args: argparse.Namespace) -> int:
-    return _control("job.resume", {"job_id": args.job, "no_reload": args.no_reload}, args.json)
+    params: dict[str, Any] = {"job_id": args.job, "no_reload": args.no_reload}
+    if args.force:
+        params["force"] = True
+    if args.config:
+        if args.no_reload:
+            raise UserError("--config reads a new score file; it cannot go with --no-reload")
+        params["score_path"] = str(Path(args.config).absolute())
+        params["client_cwd"] = os.getcwd()
+    return _control("job.resume", params, args.json)
 
 
 def modify(args: argparse.Namespace) -> int:
+    if (args.score is None) == (args.config is None):
+        raise UserError(
+            "give the new score once: 'podium modify JOB --config FILE' (or 'podium modify "
+            "JOB FILE')"
+        )
     params = {
         "job_id": args.job,
-        "score_path": str(Path(args.score).absolute()),
+        "score_path": str(Path(args.config or args.score).absolute()),
         "client_cwd": os.getcwd(),
+        "resume": args.resume,
     }
-    return _control("job.modify", params, args.json)
+    if not args.wait:
+        return _control("job.modify", params, args.json)
+    with client() as conductor:
+        done = conductor.call("job.modify", params)
+        print(json.dumps(done) if args.json else f"job {done['job_id']}: {done['message']}")
+        try:
+            return follow(conductor, args.job, color=use_color())
+        except KeyboardInterrupt:
+            print(
+                f"\nstopped following; job {args.job} goes on (podium status {args.job})",
+                file=sys.stderr,
+            )
+            return exits.INTERRUPTED
 
 
 def cancel(args: argparse.Namespace) -> int:
@@ -59,7 +136,12 @@ def rate_limits(args: argparse.Namespace) -> int:
 
 
 def clear_rate_limits(args: argparse.Namespace) -> int:
-    params = {"instrument": args.instrument} if args.instrument else {}
+    if args.instrument and args.instrument_option and args.instrument != args.instrument_option:
+        raise UserError(
+            f"two instruments given ({args.instrument}, {args.instrument_option}); name one"
+        )
+    instrument = args.instrument or args.instrument_option
+    params = {"instrument": instrument} if instrument else {}
     with client() as conductor:
         done = conductor.call("daemon.clear_rate_limits", params)
     print(json.dumps(done) if args.json else done["message"])

@@ -31,7 +31,8 @@ def main(args: argparse.Namespace) -> int:
     if args.show_prompts and not args.dry_run:
         raise UserError("--show-prompts goes with --dry-run")
     path = Path(args.score).absolute()
-    score = load_score(path)
+    workspace = _workspace(args.workspace)
+    score = load_score(path, workspace)
     found = check(score, names.known(path.parent))
     color = use_color(sys.stderr)
     if any(d.severity is Severity.ERROR for d in found):
@@ -58,7 +59,18 @@ def main(args: argparse.Namespace) -> int:
         )
     if args.dry_run:
         return _dry_run(args, score)
-    return _submit(args, path)
+    return _submit(args, path, workspace)
+
+
+def _workspace(given: str | None) -> str | None:
+    """The absolute folder of `--workspace`: it may not exist yet (it is created), but it
+    cannot be a file."""
+    if given is None:
+        return None
+    folder = Path(given).absolute()
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"--workspace {given}: {folder} is a file, not a folder")
+    return str(folder)
 
 
 def _dry_run(args: argparse.Namespace, score: CompiledScore) -> int:
@@ -84,7 +96,7 @@ def _full_prompt(score: CompiledScore, registry: Registry, num: SheetNum) -> str
     return assemble(score, num, AttemptContext(), raw=profile.raw_prompt if profile else False)
 
 
-def _submit(args: argparse.Namespace, path: Path) -> int:
+def _submit(args: argparse.Namespace, path: Path, workspace: str | None) -> int:
     locations = locate()
     with client(locations) as conductor:
         if conductor_info(conductor) is None:
@@ -103,11 +115,18 @@ def _submit(args: argparse.Namespace, path: Path) -> int:
                 "client_cwd": os.getcwd(),
                 "start_sheet": args.start_sheet,
                 "fresh": args.fresh,
+                **({"workspace": workspace} if workspace else {}),
             },
         )
         job_id = submitted["job_id"]
-        if args.fresh and not args.json:
-            archived = submitted.get("archived")
+        changed_since = submitted.get("changed_since")
+        if changed_since and not args.json:
+            print(
+                f"the score changed since job {changed_since} completed: running it fresh",
+                file=sys.stderr,
+            )
+        archived = submitted.get("archived")
+        if (args.fresh or archived) and not args.json:
             print(
                 f"archived the workspace's previous contents to {archived}"
                 if archived

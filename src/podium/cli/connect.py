@@ -40,15 +40,34 @@ class StartFailed(UserError):
     pass
 
 
-def start_in_background(locations: Locations, config: str | None = None) -> dict[str, Any]:
-    """Start `python -m podium.daemon` in its own session, logging to the state folder, and
-    wait until it answers. Returns its `daemon.status`."""
-    os.makedirs(locations.state_dir, mode=0o700, exist_ok=True)
+def daemon_argv(
+    config: str | None = None, profile: str | None = None, log_level: str | None = None
+) -> list[str]:
+    """`python -m podium.daemon` with the settings `podium start` was given."""
     argv = [sys.executable, "-m", "podium.daemon"]
     if config:
         argv += ["--config", os.path.abspath(config)]
-    log_fd = os.open(locations.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    if profile:
+        argv += ["--profile", profile]
+    if log_level:
+        argv += ["--log-level", log_level]
+    return argv
+
+
+def start_in_background(
+    locations: Locations,
+    config: str | None = None,
+    profile: str | None = None,
+    log_level: str | None = None,
+) -> dict[str, Any]:
+    """Start the conductor in its own session and wait until it answers. It writes its own
+    log (JSON lines); whatever it prints besides (why it could not start, a crash) goes to
+    `locations.stderr_file`. Returns its `daemon.status`."""
+    os.makedirs(locations.state_dir, mode=0o700, exist_ok=True)
+    argv = [*daemon_argv(config, profile, log_level), "--detached"]
+    out_fd = os.open(locations.stderr_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     try:
+        before = os.fstat(out_fd).st_size
         pid = os.posix_spawn(
             sys.executable,
             argv,
@@ -56,16 +75,16 @@ def start_in_background(locations: Locations, config: str | None = None) -> dict
             setsid=True,
             file_actions=[
                 (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                (os.POSIX_SPAWN_DUP2, log_fd, 1),
-                (os.POSIX_SPAWN_DUP2, log_fd, 2),
+                (os.POSIX_SPAWN_DUP2, out_fd, 1),
+                (os.POSIX_SPAWN_DUP2, out_fd, 2),
             ],
         )
     finally:
-        os.close(log_fd)
-    return _wait_until_ready(locations, pid)
+        os.close(out_fd)
+    return _wait_until_ready(locations, pid, before)
 
 
-def _wait_until_ready(locations: Locations, pid: int) -> dict[str, Any]:
+def _wait_until_ready(locations: Locations, pid: int, output_from: int) -> dict[str, Any]:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     with client(locations, timeout=5.0) as conductor:
         while time.monotonic() < deadline:
@@ -77,15 +96,18 @@ def _wait_until_ready(locations: Locations, pid: int) -> dict[str, Any]:
                     return _wait_for_other(conductor, deadline, locations)
                 raise StartFailed(
                     f"the conductor exited at start (code {code}):\n"
-                    f"{_log_tail(locations.log_file)}\n"
-                    f"(the whole log is {locations.log_file})"
+                    f"{_output_tail(locations.stderr_file, output_from)}\n"
+                    f"(its output is in {locations.stderr_file})"
                 )
             info = conductor_info(conductor)
-            if info is not None:
+            if info is not None and info["pid"] == pid:
                 return info
+            # Another conductor answering means another start won the race: ours is about
+            # to find the lock taken and exit, and must not outlive this command.
             time.sleep(0.02)
     raise StartFailed(
-        f"the conductor did not answer within {START_TIMEOUT_SECONDS:g}s; see {locations.log_file}"
+        f"the conductor did not answer within {START_TIMEOUT_SECONDS:g}s; see "
+        f"{locations.stderr_file} and its log"
     )
 
 
@@ -98,14 +120,17 @@ def _wait_for_other(
             return info
         time.sleep(0.02)
     raise StartFailed(
-        "another conductor holds the lock but does not answer; see " + locations.log_file
+        "another conductor holds the lock but does not answer; see " + locations.stderr_file
     )
 
 
-def _log_tail(path: str, lines: int = 8) -> str:
+def _output_tail(path: str, start: int, lines: int = 8) -> str:
+    """The last lines the conductor printed from offset `start` on."""
     try:
-        with open(path, errors="replace") as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            f.seek(start)
+            text = f.read().decode(errors="replace")
     except OSError:
-        return "(no log)"
-    return "\n".join("  " + line for line in text.splitlines()[-lines:])
+        return "  (no output)"
+    tail = text.splitlines()[-lines:]
+    return "\n".join("  " + line for line in tail) if tail else "  (no output)"

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 
 from podium.cli import exits
-from podium.domain.errors import InvalidScore, UserError
+from podium.domain.errors import InvalidScore, PodiumError, UserError
 from podium.ipc.client import ConductorUnavailable, RemoteError
 from podium.ipc.protocol import USER_ERROR_CODES
 
@@ -35,6 +35,9 @@ def run_reporting_errors(
     except UserError as exc:
         fail(str(exc))
         return exits.USER
+    except PodiumError as exc:
+        fail(str(exc))
+        return exits.INTERNAL
     except KeyboardInterrupt:
         return exits.INTERRUPTED
     except BrokenPipeError:

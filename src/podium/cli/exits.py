@@ -9,5 +9,7 @@ JOB_FAILED = 3
 """`run --wait` followed the job to a status other than completed."""
 NO_CONDUCTOR = 4
 """The conductor is not running (and was not to be started)."""
+TIMED_OUT = 5
+"""`pause --wait` gave up after its `--timeout`; the job's attempts go on."""
 INTERRUPTED = 130
 """Ctrl-C while following a job; the job itself goes on."""

@@ -13,6 +13,7 @@ from podium.cli.errors import run_reporting_errors
 EPILOG = """\
 exit codes: 0 ok · 1 internal error · 2 bad input (score, job, argument) ·
             3 the followed job did not complete · 4 the conductor is not running ·
+            5 pause --wait timed out (the job goes on) ·
             130 interrupted while following (the job goes on);
             validate: 0 valid · 1 invalid · 2 cannot validate (unreadable, not YAML)
 
@@ -71,6 +72,13 @@ def _run(p: argparse.ArgumentParser) -> None:
         help="skip the sheets before sheet N (they count as done for dependencies)",
     )
     p.add_argument(
+        "--workspace",
+        "-w",
+        metavar="DIR",
+        help="run in this folder instead of the score's workspace (created if missing; the job "
+        "keeps it through resume and modify)",
+    )
+    p.add_argument(
         "--fresh",
         action="store_true",
         help="archive the workspace's previous contents first (the score's "
@@ -90,12 +98,101 @@ def _run(p: argparse.ArgumentParser) -> None:
 
 def _status(p: argparse.ArgumentParser) -> None:
     p.add_argument("job", nargs="?", help="a job id; without it, the conductor and its jobs")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--json", action="store_true", help="print JSON (with --watch: one line per interval)"
+    )
+    p.add_argument(
+        "--watch",
+        "-W",
+        action="store_true",
+        help="redraw the view every interval until the job completes, fails or pauses (the "
+        "exit code says which, as after 'run --wait'), or until Ctrl-C (exit 0; the job goes "
+        "on); not on a terminal, print a snapshot every interval",
+    )
+    p.add_argument(
+        "--interval",
+        "-i",
+        type=float,
+        metavar="SECONDS",
+        help="with --watch: seconds between two views (default 2, at least 0.2)",
+    )
+    p.add_argument(
+        "--all-sheets",
+        action="store_true",
+        help="one row per sheet even for a job of more than 50 sheets (which are summed up "
+        "by default)",
+    )
+    # The commands this podium has, for the view's hints to name only those.
+    p.set_defaults(commands=frozenset(name for name, *_ in COMMANDS))
 
 
 def _list(p: argparse.ArgumentParser) -> None:
     p.add_argument("--all", "-a", action="store_true", help="include finished jobs, newest first")
+    p.add_argument(
+        "--status",
+        "-s",
+        action="append",
+        metavar="STATUS",
+        help="only jobs with this status, finished or not (repeat it, or give several "
+        "separated by commas): queued, running, paused, paused_at_chain, completed, failed, "
+        "cancelled",
+    )
     p.add_argument("--limit", "-l", type=int, default=50, help="at most this many (default 50)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _clear(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--score",
+        "-j",
+        action="append",
+        metavar="JOB",
+        help="only this job (repeat it for more); an active one is an error",
+    )
+    p.add_argument(
+        "--status",
+        "-s",
+        action="append",
+        metavar="STATUS",
+        help="only jobs that ended so: completed, failed, cancelled (repeat it, or use commas)",
+    )
+    p.add_argument(
+        "--older-than",
+        metavar="AGE",
+        help="only jobs that finished at least this long ago: seconds, or 30m, 12h, 7d, 2w",
+    )
+    p.add_argument(
+        "--yes",
+        "-y",
+        action="store_true",
+        help="do not ask (needed when there is no terminal to ask on)",
+    )
+    p.add_argument("--json", action="store_true", help="print what was removed as JSON")
+
+
+def _recover(p: argparse.ArgumentParser) -> None:
+    p.add_argument("job", help="a failed, cancelled or paused job")
+    p.add_argument(
+        "--sheet",
+        "-s",
+        type=int,
+        action="append",
+        metavar="N",
+        help="check only sheet N (failed, cancelled or skipped; repeat it for more)",
+    )
+    p.add_argument(
+        "--from-sheet",
+        type=int,
+        metavar="N",
+        help="instead, put every finished sheet from N on (completed ones too) back to pending "
+        "with a fresh budget; 'podium resume' then runs them",
+    )
+    p.add_argument(
+        "--dry-run",
+        "-n",
+        action="store_true",
+        help="say what would happen (the checks run), change nothing",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -107,6 +204,61 @@ def _start(p: argparse.ArgumentParser) -> None:
         help="run in this terminal, logging here, until Ctrl-C",
     )
     p.add_argument("--config", help="conductor.yaml to use instead of the default")
+    p.add_argument(
+        "--profile",
+        "-p",
+        choices=("dev", "intensive", "minimal"),
+        help="a built-in profile laid over conductor.yaml: dev (debug log, 2 jobs), intensive "
+        "(48 h jobs, 16 GB, 512 processes), minimal (2 jobs, 2 sheets); see 'podium config'",
+    )
+    p.add_argument(
+        "--log-level",
+        "-l",
+        choices=("debug", "info", "warning", "error"),
+        help="overrides log_level (and the profile's)",
+    )
+
+
+def _config(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    actions = (
+        ("show", "the settings in force: the running conductor's, else the file's"),
+        ("path", "the conductor.yaml in use"),
+        ("check", "validate conductor.yaml and show its warnings (exit 0 valid, 1 invalid)"),
+        (
+            "set",
+            "set one setting (dotted key, YAML value) in conductor.yaml and reload a running "
+            "conductor (its line is changed in place, comments kept; when it cannot be, the "
+            "file is written out again without them)",
+        ),
+        ("init", "write a starter conductor.yaml listing every setting with its default"),
+    )
+    for name, summary in actions:
+        action = sub.add_parser(
+            name,
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            formatter_class=_Formatter,
+        )
+        action.add_argument("--config", metavar="FILE", help="this file instead of the default")
+        if name in ("show", "check"):
+            action.add_argument("--json", action="store_true", help="print JSON")
+        if name == "set":
+            action.add_argument("key", help="a dotted key: resource_limits.max_memory_mb")
+            action.add_argument("value", help="a YAML value: 4096, debug, null, {a: 1}")
+        if name == "init":
+            action.add_argument("--force", "-f", action="store_true", help="overwrite the file")
+        action.set_defaults(target=f"podium.cli.cmd_config:{name}_main")
+
+
+def _restart(p: argparse.ArgumentParser) -> None:
+    _start(p)
+    p.add_argument(
+        "--drain",
+        action="store_true",
+        help="first wait for the running attempts to end (by default they go on through the "
+        "restart and the new conductor re-attaches them)",
+    )
 
 
 def _validate(p: argparse.ArgumentParser) -> None:
@@ -129,6 +281,20 @@ def _pause(p: argparse.ArgumentParser) -> None:
         help="stop the running attempts now (they run again on resume, budget untouched) "
         "instead of letting them finish",
     )
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="return once no attempt of the job is in flight any more (exit code 5 after "
+        "--timeout)",
+    )
+    p.add_argument(
+        "--timeout",
+        "-t",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="with --wait: give up after this long (default 60)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -139,12 +305,37 @@ def _resume(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="go on with the score the job was submitted with, not the file as it is now",
     )
+    p.add_argument(
+        "--config",
+        "-c",
+        metavar="FILE",
+        help="go on with this score file instead (it becomes the job's, as with modify)",
+    )
+    p.add_argument(
+        "--force",
+        "-f",
+        action="store_true",
+        help="also resume a completed job: every sheet runs again, with a fresh budget",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
 def _modify(p: argparse.ArgumentParser) -> None:
     p.add_argument("job", help="the job id")
-    p.add_argument("score", help="the new score file")
+    p.add_argument("score", nargs="?", help="the new score file (or --config FILE)")
+    p.add_argument("--config", "-c", metavar="FILE", help="the new score file")
+    p.add_argument(
+        "--resume",
+        "-r",
+        action="store_true",
+        help="a paused job goes on at once with the new score (without it, it stays paused "
+        "until 'podium resume'); a running job always goes on",
+    )
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="then follow the job until it ends or pauses, as 'run --wait' does",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -155,6 +346,13 @@ def _job(p: argparse.ArgumentParser) -> None:
 
 def _clear_rate_limits(p: argparse.ArgumentParser) -> None:
     p.add_argument("instrument", nargs="?", help="only this instrument's (default: all)")
+    p.add_argument(
+        "--instrument",
+        "-i",
+        dest="instrument_option",
+        metavar="INSTRUMENT",
+        help="the same, as an option",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -185,6 +383,84 @@ def _instruments(p: argparse.ArgumentParser) -> None:
         action.set_defaults(target=f"podium.cli.cmd_instruments:{target}")
 
 
+def _completion(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "shell",
+        choices=("bash", "zsh", "fish", "tcsh", "powershell"),
+        help="the shell to complete in",
+    )
+    p.epilog = (
+        'bash:  eval "$(podium completion bash)"   (in ~/.bashrc)\n'
+        'zsh:   eval "$(podium completion zsh)"    (in ~/.zshrc)\n'
+        "fish:  podium completion fish > ~/.config/fish/completions/podium.fish"
+    )
+
+
+def _sheet_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sheet", "-b", type=int, metavar="N", help="only sheet N")
+
+
+def _history(p: argparse.ArgumentParser) -> None:
+    p.add_argument("job", help="the job id")
+    _sheet_option(p)
+    p.add_argument("--limit", "-n", type=int, default=50, help="the latest N attempts (default 50)")
+    p.add_argument(
+        "--json", action="store_true", help="print JSON (with the last 20 lines of each stream)"
+    )
+
+
+def _errors(p: argparse.ArgumentParser) -> None:
+    p.add_argument("job", help="the job id")
+    _sheet_option(p)
+    p.add_argument(
+        "--type",
+        "-t",
+        choices=("transient", "rate_limit", "permanent"),
+        help="only this kind: transient (E0xx: timeouts, crashes, failed runs), rate_limit "
+        "(E1xx), permanent (failed checks, authentication, an instrument that cannot start)",
+    )
+    p.add_argument("--code", "-c", metavar="CODE", help="only this error code (E001, E204…)")
+    p.add_argument(
+        "--verbose",
+        "-V",
+        action="store_true",
+        help="also the failed checks (expected, found, fix) and the end of stdout and stderr",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _diagnose(p: argparse.ArgumentParser) -> None:
+    p.add_argument("job", help="the job id")
+    p.add_argument(
+        "--include-logs",
+        action="store_true",
+        help="append the last 50 lines of each failed attempt's stdout and stderr",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _logs(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "job", nargs="?", help="a job id: its attempts' output; without it, the conductor's log"
+    )
+    p.add_argument(
+        "--follow",
+        "-F",
+        action="store_true",
+        help="keep printing as output arrives, moving on to new attempts and sheets, until the "
+        "job stops; the conductor's log until Ctrl-C (Ctrl-C exits 130)",
+    )
+    p.add_argument(
+        "--lines", "-n", type=int, default=50, help="start with the last N lines (default 50)"
+    )
+    _sheet_option(p)
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="JSON lines: one object per chunk of output (or the conductor's log as written)",
+    )
+
+
 def _json_only(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
@@ -210,7 +486,36 @@ COMMANDS: tuple[Command, ...] = (
         _status,
         "podium.cli.cmd_status:main",
     ),
-    ("list", "jobs: the active ones, or all with --all", _list, "podium.cli.cmd_status:list_main"),
+    (
+        "list",
+        "jobs: the active ones, all with --all, or those with a --status",
+        _list,
+        "podium.cli.cmd_status:list_main",
+    ),
+    (
+        "history",
+        "every attempt of a job: when, what ran it, how it ended, its checks and output",
+        _history,
+        "podium.cli.cmd_history:history_main",
+    ),
+    (
+        "errors",
+        "a job's failed attempts, by sheet: class, code, message",
+        _errors,
+        "podium.cli.cmd_history:errors_main",
+    ),
+    (
+        "diagnose",
+        "one report on a failed or stuck job: errors, timeline, files, instruments, next steps",
+        _diagnose,
+        "podium.cli.cmd_diagnose:main",
+    ),
+    (
+        "logs",
+        "the output of a job's attempts (or the conductor's log), optionally followed live",
+        _logs,
+        "podium.cli.cmd_logs:main",
+    ),
     (
         "pause",
         "pause a job: nothing new starts; attempts in flight finish (or stop, with --force)",
@@ -220,7 +525,7 @@ COMMANDS: tuple[Command, ...] = (
     (
         "resume",
         "resume a paused, failed or cancelled job: unfinished sheets run again, "
-        "completed ones never",
+        "completed ones never (a completed job runs again whole with --force)",
         _resume,
         "podium.cli.cmd_control:resume",
     ),
@@ -235,6 +540,19 @@ COMMANDS: tuple[Command, ...] = (
         "cancel a job: its running attempts are stopped",
         _job,
         "podium.cli.cmd_control:cancel",
+    ),
+    (
+        "recover",
+        "check a failed job's failed sheets again without running them (those whose "
+        "validations pass now are completed), or reset sheets with --from-sheet",
+        _recover,
+        "podium.cli.cmd_jobs:recover",
+    ),
+    (
+        "clear",
+        "remove finished jobs from the registry, with their state folders (never their workspaces)",
+        _clear,
+        "podium.cli.cmd_jobs:clear",
     ),
     (
         "rate-limits",
@@ -254,6 +572,18 @@ COMMANDS: tuple[Command, ...] = (
         _instruments,
         "podium.cli.cmd_instruments:list_main",
     ),
+    (
+        "completion",
+        "print the shell code that completes podium's commands, options and job ids",
+        _completion,
+        "podium.cli.completion:main",
+    ),
+    (
+        "doctor",
+        "check that Podium can run here: Python, the conductor, instruments, disk, socket",
+        _json_only,
+        "podium.cli.cmd_doctor:main",
+    ),
     ("start", "start the conductor in the background", _start, "podium.cli.cmd_conductor:start"),
     (
         "stop",
@@ -262,10 +592,22 @@ COMMANDS: tuple[Command, ...] = (
         "podium.cli.cmd_conductor:stop",
     ),
     (
+        "restart",
+        "stop the conductor and start it again; running attempts go on and are re-attached",
+        _restart,
+        "podium.cli.cmd_conductor:restart",
+    ),
+    (
         "conductor-status",
-        "whether the conductor runs, and how it is doing",
+        "whether the conductor runs, and how it is doing (resource pressure included)",
         _json_only,
         "podium.cli.cmd_conductor:status",
+    ),
+    (
+        "config",
+        "the conductor's settings (conductor.yaml): show, set, path, init, check",
+        _config,
+        "podium.cli.cmd_config:show_main",
     ),
 )
 
@@ -306,6 +648,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (`podium completion`)
+        from podium.cli.completion import complete  # noqa: PLC0415 - only when completing
+
+        complete(parser)
     args = parser.parse_args(argv)
     if not getattr(args, "target", None):
         parser.print_help()

@@ -19,6 +19,8 @@ scripts. They follow Marianne's numbering, so users' filters keep working.
 | E209 | validation: a rule was not checked |
 | E502 | authentication failed |
 | E601 | the instrument could not be started |
+
+Each code has a type (`error_type`): E0xx are transient, E1xx rate_limit, the rest permanent.
 """
 
 from collections.abc import Sequence
@@ -63,3 +65,22 @@ def error_code(
     if outcome is AttemptOutcome.RATE_LIMITED and quota:
         return QUOTA
     return _BY_OUTCOME.get(outcome)
+
+
+TRANSIENT, RATE_LIMIT, PERMANENT = "transient", "rate_limit", "permanent"
+ERROR_TYPES = (TRANSIENT, RATE_LIMIT, PERMANENT)
+_TYPE_BY_FAMILY = {"E0": TRANSIENT, "E1": RATE_LIMIT}
+
+
+def error_type(code: str) -> str:
+    """What kind of failure a code is, for `errors --type`: transient (the run went wrong: a
+    timeout, a crash, an interruption; trying again may pass), rate_limit (the provider said
+    wait: E1xx) or permanent (the work or the setup is wrong: failed checks, authentication,
+    an instrument that cannot start; it stays wrong until someone changes something)."""
+    return _TYPE_BY_FAMILY.get(code[:2], PERMANENT)
+
+
+def codes_of_type(kind: str) -> tuple[str, ...]:
+    """Every known code of one kind (see `error_type`)."""
+    known = (*_BY_OUTCOME.values(), *_BY_RULE.values(), QUOTA, "E209")
+    return tuple(sorted({c for c in known if error_type(c) == kind}))

@@ -56,6 +56,9 @@ class RunValidations:
     job_id: JobId
     sheet: SheetNum
     attempt: int
+    recheck: bool = False
+    """For `podium recover`: the workspace as it is now, against the sheet's latest attempt;
+    the results come back marked the same way."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +109,21 @@ class WakeAt:
 
 
 @dataclass(frozen=True, slots=True)
+class SheetChange:
+    """What a request did (or, in a dry run, would do) to one sheet."""
+
+    sheet: SheetNum
+    changed: bool
+    detail: str
+    """'completed', 'pending again', or why it is left as it is."""
+
+
+@dataclass(frozen=True, slots=True)
 class Accepted:
     job_id: JobId | None
     message: str = ""
+    sheets: tuple[SheetChange, ...] = ()
+    """Sheet by sheet, for requests that change sheets (`podium recover`)."""
 
 
 @dataclass(frozen=True, slots=True)

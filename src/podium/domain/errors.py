@@ -42,3 +42,8 @@ class ShuttingDown(UserError):
 
 class InvalidState(UserError):
     """The job's status does not allow what was asked (resuming a completed job, say)."""
+
+
+class ResourceExhausted(UserError):
+    """The conductor is under high resource pressure and takes no new work now; the same
+    request succeeds once the load drops."""

@@ -4,8 +4,10 @@ from dataclasses import dataclass
 
 from podium.domain.classify import Classified
 from podium.domain.ids import JobId, SheetNum
+from podium.domain.limits import Limits
 from podium.domain.outcome import ExitStatus
 from podium.domain.plan import JobPlan
+from podium.domain.pressure import PressureLevel
 from podium.domain.records import (
     AttemptRecord,
     JobNote,
@@ -88,6 +90,8 @@ class ValidationsDone:
     sheet: SheetNum
     attempt: int
     results: tuple[ValidationResult, ...]
+    recheck: bool = False
+    """The answer to a `RunValidations` of `podium recover`, not to an attempt."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +138,8 @@ class ResumeJob:
     """The job as stored, when it has ended (failed or cancelled) and left the engine."""
     score: NewScore | None = None
     """The score reloaded from disk; None keeps the one the job ran with."""
+    force: bool = False
+    """A completed job runs again too: every sheet, with a fresh budget."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +148,25 @@ class ModifyJob:
     job_id: JobId
     score: NewScore
     stored: RecoveredJob | None = None
+    resume: bool = True
+    """A paused job goes on with its new score; False leaves it paused until resumed."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecoverSheets:
+    """`podium recover`: check the validations of failed sheets again without running them
+    (those that pass are completed), or with `from_sheet` put the sheets from there on back to
+    pending for a resume."""
+
+    request: int
+    job_id: JobId
+    stored: RecoveredJob | None = None
+    """The job as stored, when it has ended (failed or cancelled) and left the engine."""
+    sheets: tuple[SheetNum, ...] = ()
+    """Only these sheets; none: every failed sheet."""
+    from_sheet: SheetNum | None = None
+    dry_run: bool = False
+    """Say what would happen; change nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +182,24 @@ class ClearRateLimits:
     """Only this instrument's windows; None clears them all."""
 
 
+@dataclass(frozen=True, slots=True)
+class LimitsChanged:
+    """The conductor's settings were reloaded: these limits apply from now on. Nothing running
+    is stopped; a lower limit only holds back what starts next."""
+
+    limits: Limits
+
+
+@dataclass(frozen=True, slots=True)
+class PressureMeasured:
+    """The resource monitor's level (see `podium.domain.pressure`): posted when it changes,
+    and at every measurement while it is critical (each of those pauses one more job)."""
+
+    level: PressureLevel
+    reason: str
+    """What the level comes from, in words ('memory 7.9 GB of 8 GB (97%)')."""
+
+
 Event = (
     JobSubmitted
     | Recovered
@@ -169,5 +212,8 @@ Event = (
     | ResumeJob
     | ModifyJob
     | CancelJob
+    | RecoverSheets
     | ClearRateLimits
+    | LimitsChanged
+    | PressureMeasured
 )

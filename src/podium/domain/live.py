@@ -23,6 +23,7 @@ from podium.domain.records import (
     Usage,
 )
 from podium.domain.status import JobStatus, SheetStatus
+from podium.domain.validation import ValidationResult
 
 HISTORY_KEPT = 50
 """Notes a live job keeps in memory for `status` (the store keeps them all)."""
@@ -60,6 +61,8 @@ class LiveSheet:
     """What the attempt in flight (or the last one) consumed, once it exited."""
     quota: bool = False
     """The last attempt ran into a spent quota."""
+    mode: str = "normal"
+    """How the attempt in flight (or the last one) was asked: normal, or completion."""
 
     @property
     def instrument(self) -> str:
@@ -95,6 +98,19 @@ class PendingScore:
 
 
 @dataclass(slots=True)
+class Recheck:
+    """A `podium recover` under way: the sheets whose validations are being checked again,
+    and the answers so far. The request is answered once every sheet has its answer."""
+
+    request: int
+    waiting: set[SheetNum]
+    dry_run: bool
+    revived: bool
+    """The job had ended: it leaves the engine again once the recheck is done."""
+    results: dict[SheetNum, tuple[ValidationResult, ...]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class LiveJob:
     seq: int
     job_id: JobId
@@ -126,6 +142,8 @@ class LiveJob:
     """While a new score waits: the path of the score the attempts in flight still run."""
     resume_when_idle: bool = False
     cost_warned: bool = False
+    recheck: Recheck | None = None
+    """A `podium recover` checking its sheets again: no other request is taken meanwhile."""
     history: deque[JobNote] = field(default_factory=lambda: deque(maxlen=HISTORY_KEPT))
 
     def record(self) -> JobRecord:

@@ -68,6 +68,8 @@ class SheetEvent(StrEnum):
     RESET = "reset"
     REQUEUE = "requeue"
     """Stopped on purpose (a forced pause): back to ready, its budget untouched."""
+    RECOVER = "recover"
+    """`podium recover`: its validations pass now, checked again without running it."""
 
 
 _JOB_TERMINAL = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})
@@ -93,9 +95,9 @@ JOB_TRANSITIONS: dict[JobStatus, dict[JobEvent, JobStatus]] = {
         JE.HOLD_CHAIN: J.PAUSED_AT_CHAIN,
     },
     J.PAUSED_AT_CHAIN: {JE.RELEASE_CHAIN: J.COMPLETED, JE.CANCEL: J.CANCELLED},
-    J.FAILED: {JE.RESUME: J.QUEUED},
-    J.CANCELLED: {JE.RESUME: J.QUEUED},
-    J.COMPLETED: {},
+    J.FAILED: {JE.RESUME: J.QUEUED, JE.COMPLETE: J.COMPLETED},
+    J.CANCELLED: {JE.RESUME: J.QUEUED, JE.COMPLETE: J.COMPLETED},
+    J.COMPLETED: {JE.RESUME: J.QUEUED},
 }
 
 S, SE = SheetStatus, SheetEvent
@@ -124,10 +126,10 @@ SHEET_TRANSITIONS: dict[SheetStatus, dict[SheetEvent, SheetStatus]] = {
         SE.RESET: S.PENDING,
         **_CANCEL,
     },
-    S.COMPLETED: {},
-    S.FAILED: {SE.RESET: S.PENDING},
-    S.SKIPPED: {SE.RESET: S.PENDING},
-    S.CANCELLED: {SE.RESET: S.PENDING},
+    S.COMPLETED: {SE.RESET: S.PENDING},
+    S.FAILED: {SE.RESET: S.PENDING, SE.RECOVER: S.COMPLETED},
+    S.SKIPPED: {SE.RESET: S.PENDING, SE.RECOVER: S.COMPLETED},
+    S.CANCELLED: {SE.RESET: S.PENDING, SE.RECOVER: S.COMPLETED},
 }
 del J, JE, S, SE, _CANCEL
 

@@ -27,6 +27,10 @@ class SheetView:
     due: float | None = None
     wait: str | None = None
     cost: float = 0.0
+    model: str | None = None
+    """The model it runs with now: the planned one, or its instrument's default on a fallback."""
+    voice_count: int = 1
+    """How many voices its movement fans out to (1 without a fan-out)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,8 @@ def job_view(
                 due=rec.due if rec else None,
                 wait=rec.wait if rec else None,
                 cost=rec.cost if rec else 0.0,
+                model=p.model if fallback == 0 else None,
+                voice_count=p.voice_count,
             )
         )
     return JobView(job=job, sheets=tuple(views), history=history, rate_limits=rate_limits)

@@ -3,17 +3,26 @@
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from podium.domain.codes import error_type
 from podium.domain.ids import JobId, SheetNum
-from podium.domain.records import AttemptRecord, JobRecord, RateLimitRecord, Usage
+from podium.domain.inspection import AttemptDetail, Attempts, Output, StreamText
+from podium.domain.records import AttemptRecord, JobNote, JobRecord, RateLimitRecord, Usage
 from podium.domain.views import JobView
 from podium.ipc.schema import (
+    AttemptDetailInfo,
     AttemptInfo,
+    AttemptsResult,
     CheckInfo,
+    DiagnoseResult,
+    JobFilesInfo,
     JobInfo,
     JobStatusResult,
+    LogsResult,
+    LogTextInfo,
     NoteInfo,
     RateLimitInfo,
     SheetInfo,
+    SheetLogInfo,
     UsageInfo,
 )
 
@@ -64,6 +73,8 @@ def job_status(
             movement=s.movement,
             voice=s.voice,
             instrument=s.instrument,
+            model=s.model,
+            voice_count=s.voice_count,
             depends_on=list(s.depends_on),
             description=s.description,
             attempts=s.attempts,
@@ -116,4 +127,70 @@ def attempt_info(attempt: AttemptRecord) -> AttemptInfo:
             )
             for r in attempt.validations
         ],
+        started_at=attempt.started_at,
+        ended_at=attempt.ended_at,
+    )
+
+
+def attempt_detail_info(detail: AttemptDetail) -> AttemptDetailInfo:
+    record = detail.record
+    return AttemptDetailInfo(
+        **attempt_info(record),
+        sheet=record.sheet,
+        exited_at=record.exited_at,
+        signal=record.signal,
+        error=record.error,
+        error_type=error_type(record.error_code) if record.error_code else None,
+        mode=record.mode,
+        stdout_tail=detail.stdout,
+        stderr_tail=detail.stderr,
+        logs=str(detail.folder),
+    )
+
+
+def attempts_result(found: Attempts) -> AttemptsResult:
+    return AttemptsResult(
+        job_id=found.view.job_id,
+        status=found.view.status.value,
+        attempts=[attempt_detail_info(a) for a in found.attempts],
+        total=found.total,
+    )
+
+
+def logs_result(output: Output) -> LogsResult:
+    def text(stream: StreamText) -> LogTextInfo:
+        return LogTextInfo(text=stream.text, start=stream.start, end=stream.end, path=stream.path)
+
+    return LogsResult(
+        job_id=output.view.job_id,
+        status=output.view.status.value,
+        resume_when_idle=output.view.job.resume_when_idle,
+        sheets=[
+            SheetLogInfo(
+                sheet=s.sheet.num,
+                attempt=s.attempt,
+                status=s.sheet.status.value,
+                stdout=text(s.stdout),
+                stderr=text(s.stderr),
+            )
+            for s in output.sheets
+        ],
+    )
+
+
+def diagnose_result(
+    job: JobStatusResult,
+    notes: Iterable[JobNote],
+    timeline: Attempts,
+    errors: Attempts,
+    files: JobFilesInfo,
+) -> DiagnoseResult:
+    return DiagnoseResult(
+        job=job,
+        notes=[NoteInfo(at=n.at, text=n.text) for n in notes],
+        attempts=[attempt_detail_info(a) for a in timeline.attempts],
+        total_attempts=timeline.total,
+        errors=[attempt_detail_info(a) for a in errors.attempts],
+        total_errors=errors.total,
+        files=files,
     )

@@ -18,6 +18,8 @@ METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 JOB_NOT_FOUND = -32000
+RESOURCE_EXHAUSTED = -32001
+"""Resource pressure is high: no new work now; the same request later may succeed."""
 JOB_ALREADY_RUNNING = -32002
 SHUTTING_DOWN = -32003
 JOB_NOT_RESUMABLE = -32004
@@ -29,6 +31,7 @@ USER_ERROR_CODES = frozenset(
     {
         INVALID_PARAMS,
         JOB_NOT_FOUND,
+        RESOURCE_EXHAUSTED,
         JOB_ALREADY_RUNNING,
         SHUTTING_DOWN,
         JOB_NOT_RESUMABLE,

@@ -13,6 +13,8 @@ class SubmitParams(TypedDict):
     """Skip the sheets before this one (on purpose: they count as done for dependencies)."""
     fresh: NotRequired[bool]
     """Archive the workspace first, when the score's workspace_lifecycle asks for it."""
+    workspace: NotRequired[str]
+    """This folder instead of the score's workspace (relative to client_cwd)."""
 
 
 class SubmitResult(TypedDict):
@@ -21,6 +23,8 @@ class SubmitResult(TypedDict):
     workspace: str
     archived: NotRequired[str | None]
     """With fresh: where the workspace's previous contents went (None: nothing was moved)."""
+    changed_since: NotRequired[str | None]
+    """The completed job of this score when the score changed since: the run is fresh."""
 
 
 class JobParams(TypedDict):
@@ -37,12 +41,54 @@ class ResumeParams(TypedDict):
     job_id: str
     no_reload: NotRequired[bool]
     """Go on with the score the job was submitted with instead of reading it again."""
+    force: NotRequired[bool]
+    """A completed job runs again too: every sheet, with a fresh budget."""
+    score_path: NotRequired[str]
+    """Go on with this score file instead (it becomes the job's, as with modify)."""
+    client_cwd: NotRequired[str]
 
 
 class ModifyParams(TypedDict):
     job_id: str
     score_path: str
     client_cwd: NotRequired[str]
+    resume: NotRequired[bool]
+    """A paused job goes on at once with its new score (default); False leaves it paused."""
+
+
+class RecoverParams(TypedDict):
+    job_id: str
+    sheets: NotRequired[list[int]]
+    """Only these sheets (failed, cancelled or skipped); default: every failed sheet."""
+    from_sheet: NotRequired[int]
+    """Instead: put every finished sheet from this one on back to pending, for a resume."""
+    dry_run: NotRequired[bool]
+
+
+class SheetChangeInfo(TypedDict):
+    sheet: int
+    changed: bool
+    """Completed (or back to pending); in a dry run, would be."""
+    detail: str
+
+
+class RecoverResult(TypedDict):
+    job_id: str
+    message: str
+    dry_run: bool
+    sheets: list[SheetChangeInfo]
+    status: str
+    """The job's status after the request."""
+
+
+class ClearParams(TypedDict):
+    job_ids: NotRequired[list[str]]
+    statuses: NotRequired[list[str]]
+    """Only jobs with one of these statuses (completed, failed, cancelled)."""
+    older_than_seconds: NotRequired[float]
+    """Only jobs that finished at least this long ago."""
+    dry_run: NotRequired[bool]
+    """List what would be removed; remove nothing."""
 
 
 class ControlResult(TypedDict):
@@ -77,6 +123,8 @@ class NoteInfo(TypedDict):
 class ListParams(TypedDict):
     all: NotRequired[bool]
     limit: NotRequired[int]
+    statuses: NotRequired[list[str]]
+    """Only jobs with one of these statuses, finished or not."""
 
 
 class NoParams(TypedDict):
@@ -116,6 +164,9 @@ class AttemptInfo(TypedDict):
     cost: float | None
     cost_estimated: bool
     checks: list[CheckInfo]
+    started_at: float
+    ended_at: float | None
+    """When it was decided (after its validations); None while it runs."""
 
 
 class UsageInfo(TypedDict):
@@ -132,10 +183,15 @@ class SheetInfo(TypedDict):
     movement: int
     voice: int | None
     instrument: str
+    model: str | None
+    """The model it runs with; None: the instrument's default."""
+    voice_count: int
+    """How many voices its movement fans out to (1 without a fan-out)."""
     depends_on: list[int]
     description: str | None
     attempts: int
     max_attempts: int
+    """Its attempt budget: the retries allowed plus the first attempt."""
     error: str | None
     blocked_by: int | None
     updated_at: float
@@ -183,6 +239,54 @@ class ListResult(TypedDict):
     total: int
 
 
+class ClearResult(TypedDict):
+    jobs: list[JobInfo]
+    """Removed (in a dry run: that would be)."""
+    dry_run: bool
+    problems: list[str]
+    """State folders that could not be removed, and why."""
+
+
+class PressureLimitsInfo(TypedDict):
+    max_memory_mb: float
+    max_processes: int
+
+
+class PressureInfo(TypedDict):
+    """The resource monitor's latest measurement (see `podium.domain.pressure`)."""
+
+    level: str
+    """none, low, medium, high (new jobs refused) or critical (jobs paused)."""
+    reason: str
+    memory_mb: float | None
+    """RSS of the conductor and every process it started; None when not measured."""
+    processes: int | None
+    limits: PressureLimitsInfo
+    sampled_at: float | None
+
+
+class HealthResult(TypedDict):
+    status: str
+    pid: int
+    uptime_seconds: float
+    shutting_down: bool
+
+
+class ReadyResult(TypedDict):
+    ready: bool
+    status: str
+    """'ready' or 'not_ready'."""
+    reasons: list[str]
+    """Why it is not ready (empty when it is)."""
+    running_jobs: int
+    memory_mb: float | None
+    processes: int | None
+    pressure: str
+    accepting_work: bool
+    shutting_down: bool
+    uptime_seconds: float
+
+
 class ConductorInfo(TypedDict):
     pid: int
     version: str
@@ -199,3 +303,139 @@ class ConductorInfo(TypedDict):
     memory_mb: float
     state: str
     """'starting' while unfinished jobs are recovered, then 'ready', then 'stopping'."""
+    pressure: PressureInfo
+
+
+class HistoryParams(TypedDict):
+    job_id: str
+    sheet: NotRequired[int]
+    limit: NotRequired[int]
+    """At most this many attempts, the newest (50)."""
+    tail_lines: NotRequired[int]
+    """The last lines of each attempt's stdout and stderr to include (5; at most 200)."""
+
+
+class ErrorsParams(HistoryParams):
+    type: NotRequired[str]
+    """transient, rate_limit or permanent (see `podium.domain.codes.error_type`)."""
+    code: NotRequired[str]
+    """Only this error code (E001…)."""
+
+
+class AttemptDetailInfo(AttemptInfo):
+    """One attempt as `history` and `errors` show it."""
+
+    sheet: int
+    exited_at: float | None
+    signal: int | None
+    error: str | None
+    error_type: str | None
+    """transient, rate_limit or permanent; None when it did not end badly."""
+    mode: str
+    stdout_tail: str
+    stderr_tail: str
+    logs: str
+    """The folder of its files: attempt-<k>.prompt, .stdout.log, .stderr.log."""
+
+
+class AttemptsResult(TypedDict):
+    job_id: str
+    status: str
+    attempts: list[AttemptDetailInfo]
+    """Newest first."""
+    total: int
+    """How many attempts match; more than listed when the limit cut them."""
+
+
+class DiagnoseParams(TypedDict):
+    job_id: str
+    tail_lines: NotRequired[int]
+    """The last lines of each failed attempt's stdout and stderr (10; at most 200)."""
+
+
+class JobFilesInfo(TypedDict):
+    state: str
+    """The job's folder in the conductor's state folder (its attempts' prompts and output)."""
+    workspace_logs: str
+    """Where the latest attempt of each sheet leaves a redacted copy of its output."""
+    conductor_log: str
+
+
+class DiagnoseResult(TypedDict):
+    job: JobStatusResult
+    notes: list[NoteInfo]
+    """The job's history, oldest first (the latest 200)."""
+    attempts: list[AttemptDetailInfo]
+    """The latest attempts, newest first, without output tails: the timeline."""
+    total_attempts: int
+    errors: list[AttemptDetailInfo]
+    """The latest failed attempts, newest first, with their output tails."""
+    total_errors: int
+    files: JobFilesInfo
+
+
+class LogCursorInfo(TypedDict):
+    sheet: int
+    attempt: int
+    stdout: int
+    stderr: int
+    """Offsets read so far in each stream of that attempt."""
+
+
+class LogsParams(TypedDict):
+    job_id: str
+    sheet: NotRequired[int]
+    lines: NotRequired[int]
+    """Without cursors: the last lines of each stream (50)."""
+    cursors: NotRequired[list[LogCursorInfo]]
+    """Following: what was read so far; the answer holds only what is new."""
+
+
+class LogTextInfo(TypedDict):
+    text: str
+    start: int
+    end: int
+    """The offset to go on from."""
+    path: str
+
+
+class SheetLogInfo(TypedDict):
+    sheet: int
+    attempt: int
+    status: str
+    """The sheet's status: running or validating while its attempt is in flight."""
+    stdout: LogTextInfo
+    stderr: LogTextInfo
+
+
+class LogsResult(TypedDict):
+    job_id: str
+    status: str
+    resume_when_idle: bool
+    sheets: list[SheetLogInfo]
+
+
+class ConfigResult(TypedDict):
+    """`daemon.config`: the settings in force and where they came from."""
+
+    config_file: str
+    file_exists: bool
+    profile: str | None
+    """The built-in profile the conductor was started with, laid over the file."""
+    settings: dict[str, object]
+    """Every setting (conductor.yaml's keys), with the value in force."""
+    warnings: list[str]
+    socket: str
+    log_file: str
+
+
+class ReloadResult(TypedDict):
+    """`daemon.reload`: what re-reading conductor.yaml changed."""
+
+    config_file: str
+    profile: str | None
+    changed: list[str]
+    """`key: old → new`, one per setting."""
+    needs_restart: list[str]
+    """Changed settings a running conductor cannot apply (socket.path)."""
+    warnings: list[str]

@@ -33,6 +33,7 @@ from podium.runtime.attempt_output import output_of as output_of_sheet
 from podium.runtime.context import WorkerContext
 from podium.runtime.file_checks import take_snapshot
 from podium.runtime.layout import Layout
+from podium.runtime.logs import job_fields
 from podium.runtime.ports import Store
 from podium.runtime.process import (
     MARKER,
@@ -86,7 +87,7 @@ class AttemptRunner:
         self._layout = context.layout
         self._post = context.post
         self._tasks = context.tasks
-        self._grace = context.kill_grace_seconds
+        self._context = context
         self._redact = context.redact
         self._running: dict[AttemptKey, Child | Adopted] = {}
 
@@ -120,6 +121,7 @@ class AttemptRunner:
                 cmd.sheet,
                 cmd.attempt,
                 exc,
+                extra=job_fields(*cmd_key(cmd)),
             )
             self._post(AttemptNotLaunched(cmd.job_id, cmd.sheet, cmd.attempt, str(exc)))
             return
@@ -127,6 +129,13 @@ class AttemptRunner:
         self._store.record_process(cmd.job_id, cmd.sheet, cmd.attempt, child.info)
         key = (cmd.job_id, cmd.sheet, cmd.attempt)
         self._running[key] = child
+        log.info(
+            "job %s sheet %s attempt %s started on %s (pid %s)",
+            *key,
+            cmd.instrument,
+            child.info.pid,
+            extra=job_fields(*key),
+        )
         # The job may have ended (a cancel) by the time the attempt does: what the watcher
         # needs of it is taken now.
         self._tasks.create_task(
@@ -154,11 +163,16 @@ class AttemptRunner:
             work = job.work(cmd.sheet, files.input, self._request(cmd))
         except (OSError, ValueError, UserError) as exc:
             # Only how to read its output is needed now; the plain way will do.
-            log.warning("attempt %s/%s/%s: %s", *cmd_key(cmd), exc)
+            log.warning("attempt %s/%s/%s: %s", *cmd_key(cmd), exc, extra=job_fields(*cmd_key(cmd)))
             work = SheetWork(argv=(), cwd=str(job.workspace), prompt="", patterns=job.plan.patterns)
         adopted = Adopted(process, files.exit)
         self._running[cmd_key(cmd)] = adopted
-        log.info("re-attached attempt %s/%s/%s (pid %s)", *cmd_key(cmd), process.pid)
+        log.info(
+            "re-attached attempt %s/%s/%s (pid %s)",
+            *cmd_key(cmd),
+            process.pid,
+            extra=job_fields(*cmd_key(cmd)),
+        )
         self._tasks.create_task(
             self._watch(
                 cmd,
@@ -204,9 +218,10 @@ class AttemptRunner:
         child = self._running.get(key)
         if child is None:
             return
-        log.info("stopping attempt %s/%s/%s on request", *key)
+        log.info("stopping attempt %s/%s/%s on request", *key, extra=job_fields(*key))
         self._tasks.create_task(
-            stop_group(child.info.pgid, self._grace, leader=child), name=f"stop {key}"
+            stop_group(child.info.pgid, self._context.kill_grace_seconds, leader=child),
+            name=f"stop {key}",
         )
 
     async def _watch(
@@ -254,22 +269,36 @@ class AttemptRunner:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 timed_out = True
-                log.info("attempt %s/%s/%s timed out after %gs; stopping it", *key, timeout)
+                log.info(
+                    "attempt %s/%s/%s timed out after %gs; stopping it",
+                    *key,
+                    timeout,
+                    extra=job_fields(*key),
+                )
                 break
             step = min(remaining, watch.step) if watch else remaining
             await asyncio.wait({exited}, timeout=step)
             if watch is not None and not exited.done() and watch.silent(time.monotonic()):
                 stale = True
-                log.info("attempt %s/%s/%s wrote nothing for %gs; stopping it", *key, idle)
+                log.info(
+                    "attempt %s/%s/%s wrote nothing for %gs; stopping it",
+                    *key,
+                    idle,
+                    extra=job_fields(*key),
+                )
                 break
         if not exited.done():
-            await stop_group(child.info.pgid, self._grace, leader=child)
+            await stop_group(child.info.pgid, self._context.kill_grace_seconds, leader=child)
         code = await exited
         if group_exists(child.info.pgid):
             # No process of an attempt may outlive it (a sheet that starts a service for later
             # sheets must detach it with setsid).
-            log.warning("attempt %s/%s/%s left processes behind; stopping them", *key)
-            await stop_group(child.info.pgid, min(self._grace, 2.0))
+            log.warning(
+                "attempt %s/%s/%s left processes behind; stopping them",
+                *key,
+                extra=job_fields(*key),
+            )
+            await stop_group(child.info.pgid, min(self._context.kill_grace_seconds, 2.0))
         del self._running[key]
         return exit_status(
             code,
@@ -282,6 +311,11 @@ class AttemptRunner:
     def running(self) -> int:
         """Attempts whose process this conductor watches."""
         return len(self._running)
+
+    def process_groups(self) -> frozenset[int]:
+        """The process group of each attempt watched, re-attached ones included (those are
+        not the conductor's descendants, but their processes are its load)."""
+        return frozenset(child.info.pgid for child in self._running.values())
 
 
 def time_zone(name: str) -> tzinfo | None:

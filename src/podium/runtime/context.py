@@ -9,7 +9,7 @@ from podium.runtime.catalog import JobCatalog
 from podium.runtime.layout import Layout
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class WorkerContext:
     catalog: JobCatalog
     layout: Layout
@@ -18,5 +18,6 @@ class WorkerContext:
     tasks: asyncio.TaskGroup
     """Where background work runs; an exception in it ends the conductor (a bug)."""
     kill_grace_seconds: float
+    """Read when something is stopped: a reloaded conductor.yaml changes it for what follows."""
     redact: Callable[[str], str] = str
     """Masks credentials in what is kept or shown (see `podium.runtime.redact`)."""

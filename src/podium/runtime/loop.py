@@ -25,6 +25,7 @@ from podium.domain.commands import (
 from podium.domain.engine import Engine
 from podium.domain.events import Event, Tick
 from podium.runtime.catalog import JobCatalog
+from podium.runtime.logs import job_fields
 
 log = logging.getLogger(__name__)
 
@@ -174,12 +175,13 @@ class EngineLoop:
                         command.job_id,
                         hook.type,
                         hook.job_path or hook.command,
+                        extra=job_fields(command.job_id),
                     )
             case Reply():
                 self._replies.resolve(command)
             case JobEnded():
                 self._catalog.forget(command.job_id)
-                log.info("job %s ended", command.job_id)
+                log.info("job %s ended", command.job_id, extra=job_fields(command.job_id))
             case _:
                 assert_never(command)
 

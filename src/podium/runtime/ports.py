@@ -14,6 +14,7 @@ from podium.domain.plan import JobPlan
 from podium.domain.records import (
     ActiveJob,
     AttemptRecord,
+    JobNote,
     JobRecord,
     ProcessInfo,
     RateLimitRecord,
@@ -42,15 +43,35 @@ class Store(Protocol):
 
     def list_jobs(self, *, statuses: Sequence[JobStatus] | None, limit: int) -> list[JobRecord]: ...
 
-    def count_jobs(self) -> int: ...
+    def count_jobs(self, statuses: Sequence[JobStatus] | None = None) -> int: ...
+
+    def latest_job(self, score_path: str) -> JobRecord | None:
+        """The job submitted last for the score at `score_path`."""
+
+    def delete_jobs(self, job_ids: Sequence[JobId]) -> int:
+        """Remove finished jobs and all their rows; how many were removed."""
 
     def latest_attempts(
         self, job_id: JobId, sheets: Sequence[SheetNum]
     ) -> dict[SheetNum, AttemptRecord]: ...
 
+    def attempts(
+        self,
+        job_id: JobId,
+        *,
+        sheet: SheetNum | None = None,
+        failed: bool = False,
+        codes: Sequence[str] | None = None,
+        limit: int,
+    ) -> tuple[list[AttemptRecord], int]:
+        """A job's attempts, newest first, at most `limit`, and how many match."""
+
     def usage(self, job_id: JobId) -> Usage: ...
 
     def skipped_sheets(self, job_id: JobId) -> list[SheetNum]: ...
+
+    def history(self, job_id: JobId, limit: int = ...) -> tuple[JobNote, ...]:
+        """The job's latest `limit` notes, oldest first."""
 
     def taken_ids(self, stem: str) -> set[str]:
         """Ids of stored jobs that are `stem` or `stem-<something>`."""
@@ -66,6 +87,10 @@ class CompiledJob(Protocol):
 
     @property
     def workspace(self) -> Path: ...
+
+    @property
+    def workspace_override(self) -> str | None:
+        """The folder `run --workspace` gave instead of the score's own; None: the score's."""
 
     @property
     def snapshot(self) -> str:
@@ -88,6 +113,8 @@ class CompiledJob(Protocol):
 
 
 class Compiler(Protocol):
-    def compile(self, path: Path, snapshot: str | None = None) -> CompiledJob:
+    def compile(
+        self, path: Path, snapshot: str | None = None, workspace: str | None = None
+    ) -> CompiledJob:
         """Compile the score at `path` (or its `snapshot`, as if read from `path`); raise
         UserError."""

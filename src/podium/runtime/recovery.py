@@ -9,7 +9,8 @@ re-attached: watched again under its timeouts, its end reported as usual, so no 
 and none runs twice. Every other process left from an attempt or a validation in flight is
 stopped first, so that a sheet never has two live processes: found by its recorded pid and
 start time, and by the marker in its environment when the conductor died before recording
-it. The engine records those attempts as interrupted and runs them again.
+it. The engine records those attempts as interrupted and runs them again; the prompts handed
+over to them (unredacted) are removed.
 """
 
 import asyncio
@@ -25,6 +26,7 @@ from podium.domain.outcome import AttemptOutcome
 from podium.domain.records import ActiveJob, AttemptRecord, InFlightAttempt, ProcessInfo
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.layout import Layout
+from podium.runtime.logs import job_fields
 from podium.runtime.loop import Inbox
 from podium.runtime.ports import Compiler, Store
 from podium.runtime.process import group_left_by, groups_marked, read_exit_file, stop_group
@@ -60,6 +62,7 @@ async def recover(
         if _outlived(a, layout)
     ]
     await _stop_leftovers(active, adopted, layout, kill_grace_seconds)
+    _drop_handed_over_prompts(active, adopted, layout)
     jobs = []
     for job in active:
         record = job.job.record
@@ -90,7 +93,7 @@ def _compile(job: ActiveJob, compiler: Compiler, catalog: JobCatalog) -> str | N
     try:
         catalog.add(record.job_id, compiler.compile(Path(record.score_path), job.snapshot))
     except UserError as exc:
-        log.error("job %s cannot go on: %s", record.job_id, exc)
+        log.error("job %s cannot go on: %s", record.job_id, exc, extra=job_fields(record.job_id))
         return str(exc)
     return None
 
@@ -106,6 +109,19 @@ def _outlived(attempt: InFlightAttempt, layout: Layout) -> bool:
         return True
     exit_file = layout.attempt_file(record.job_id, record.sheet, record.attempt, "exit")
     return read_exit_file(exit_file) is not None
+
+
+def _drop_handed_over_prompts(
+    active: list[ActiveJob], adopted: list[InFlightAttempt], layout: Layout
+) -> None:
+    """An interrupted attempt's input file holds its prompt as written, secrets and all; the
+    attempt runs again with a new one, so this copy goes (the redacted record stays)."""
+    kept = {id(a) for a in adopted}
+    for job in active:
+        for a in job.in_flight:
+            if id(a) not in kept:
+                r = a.record
+                layout.attempt_file(r.job_id, r.sheet, r.attempt, "input").unlink(missing_ok=True)
 
 
 async def _stop_leftovers(

@@ -19,6 +19,7 @@ from podium.domain.errors import (
     InvalidState,
     JobAlreadyRunning,
     JobNotFound,
+    ResourceExhausted,
     ShuttingDown,
     UserError,
 )
@@ -31,14 +32,17 @@ from podium.domain.events import (
     NewScore,
     PauseJob,
     RecoveredJob,
+    RecoverSheets,
     ResumeJob,
 )
 from podium.domain.ids import JobId, SheetNum
+from podium.domain.pressure import Pressure, refusal
 from podium.domain.records import AttemptRecord, JobRecord, RateLimitRecord, Usage
-from podium.domain.status import SheetStatus
+from podium.domain.status import JobStatus, SheetStatus
 from podium.domain.views import JobView, job_view
 from podium.runtime.archive import archive_workspace
 from podium.runtime.catalog import JobCatalog
+from podium.runtime.clearing import Cleared, Selection, remove_state, select_finished
 from podium.runtime.loop import Inbox, Replies
 from podium.runtime.ports import CompiledJob, Compiler, Store
 
@@ -54,6 +58,8 @@ class Submitted:
     total_sheets: int
     workspace: str
     archived: str | None = None
+    changed_since: JobId | None = None
+    """The completed job of this score, when the score changed since (a fresh run)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +78,23 @@ class JobService:
         replies: Replies,
         catalog: JobCatalog,
         compiler: Compiler,
+        pressure: Callable[[], Pressure | None] = lambda: None,
+        jobs_dir: Path | None = None,
     ) -> None:
         self._engine = engine
+        self._jobs_dir = jobs_dir
+        """Where jobs keep their state folders (`jobs/<id>/`), removed by `clear`."""
+        self._pressure = pressure
+        """The resource monitor's latest word; at a level that refuses work, new jobs and
+        resumes are refused."""
         self._store = store
         self._inbox = inbox
         self._replies = replies
         self._catalog = catalog
         self._compiler = compiler
         self._reserved: set[str] = set()
+        self._reviving: set[JobId] = set()
+        """Finished jobs a request is bringing back into the engine, not there yet."""
         self._open = asyncio.Event()
         self._closed = False
 
@@ -107,15 +122,32 @@ class JobService:
                 "start it again with 'podium start'"
             )
 
+    def _refuse_under_pressure(self) -> None:
+        pressure = self._pressure()
+        if pressure is not None and pressure.level.refuses_work:
+            raise ResourceExhausted(refusal(pressure))
+
     # ---- changes ----------------------------------------------------------------------
 
     async def submit(
-        self, score_path: str, client_cwd: str | None, *, start_sheet: int = 1, fresh: bool = False
+        self,
+        score_path: str,
+        client_cwd: str | None,
+        *,
+        start_sheet: int = 1,
+        fresh: bool = False,
+        workspace: str | None = None,
     ) -> Submitted:
+        """Submit the score at `score_path` (relative to `client_cwd`); `workspace` replaces
+        the score's own. A score that changed since its last job completed runs fresh."""
         await self._ready()
+        self._refuse_under_pressure()
         path = Path(client_cwd or "/", score_path).absolute()
-        compiled = self._compiler.compile(path)
-        archived = self._archive(path, compiled) if fresh else None
+        folder = str(Path(client_cwd or "/", workspace).absolute()) if workspace else None
+        compiled = self._compiler.compile(path, workspace=folder)
+        changed_since = self._changed_since(path, compiled)
+        archived = self._archive(path, compiled) if fresh or changed_since else None
+        note = _fresh_note(changed_since, archived)
         job_id = self._allocate(path.stem)
         self._catalog.add(job_id, compiled)
         try:
@@ -128,9 +160,7 @@ class JobService:
                     str(compiled.workspace),
                     compiled.snapshot,
                     start_sheet=start_sheet,
-                    note=f"started fresh: the workspace was archived to {archived}"
-                    if archived
-                    else None,
+                    note=note,
                 ),
                 undo=lambda: self._catalog.forget(job_id),
             )
@@ -141,7 +171,22 @@ class JobService:
             compiled.plan.total_sheets,
             str(compiled.workspace),
             str(archived) if archived else None,
+            changed_since,
         )
+
+    def _changed_since(self, path: Path, compiled: CompiledJob) -> JobId | None:
+        """The job that last ran this score and completed, when the score has changed since:
+        the new run is then a fresh one (its workspace archived, if the score says so)."""
+        last = self._store.latest_job(str(path))
+        if (
+            last is None
+            or last.status is not JobStatus.COMPLETED
+            or last.workspace != str(compiled.workspace)
+        ):
+            return None
+        if self._store.snapshot(last.job_id) == compiled.snapshot:
+            return None
+        return last.job_id
 
     def _archive(self, path: Path, compiled: CompiledJob) -> Path | None:
         """Archive the workspace for a fresh run, unless a job is running this score in it.
@@ -171,40 +216,95 @@ class JobService:
         self._must_be_active(JobId(job_id), "cancelled")
         return await self._ask(lambda request: CancelJob(request, JobId(job_id)))
 
-    async def resume(self, job_id: str, *, reload: bool) -> str:
-        """Resume a paused, failed or cancelled job (or release a held chain). With `reload`
-        the score is read again from its file; otherwise the job keeps its snapshot."""
+    async def resume(
+        self, job_id: str, *, reload: bool, force: bool = False, score_path: Path | None = None
+    ) -> str:
+        """Resume a paused, failed or cancelled job (or release a held chain); with `force`, a
+        completed one too, every sheet again. With `reload` the score is read again from its
+        file (or from `score_path`, which becomes the job's); otherwise the job keeps its
+        snapshot."""
         await self._ready()
+        self._refuse_under_pressure()
         jid = JobId(job_id)
         stored = self._revivable(jid)
         record = stored.job if stored else self._active_record(jid)
-        path = Path(record.score_path)
+        path = score_path or Path(record.score_path)
         if reload and not path.exists():
             raise UserError(
                 f"the score {path} is gone; resume with --no-reload to go on with the score "
                 "the job was submitted with"
             )
         score = self._read_again(jid, path) if reload else None
-        if score is not None and score.snapshot == self._store.snapshot(jid):
+        if (
+            score is not None
+            and str(path) == record.score_path
+            and score.snapshot == self._store.snapshot(jid)
+        ):
             self._catalog.unstage(jid, score.key)
             score = None  # unchanged: nothing to wait for
         return await self._ask(
-            lambda request: ResumeJob(request, jid, stored, score),
+            lambda request: ResumeJob(request, jid, stored, score, force),
             undo=lambda: self._undo(jid, score),
+            reviving=jid if stored else None,
         )
 
-    async def modify(self, job_id: str, score_path: str, client_cwd: str | None) -> str:
+    async def modify(
+        self, job_id: str, score_path: str, client_cwd: str | None, *, resume: bool = True
+    ) -> str:
         """Give a job a new score: it pauses, lets its attempts in flight end, then resumes
-        on the new score, keeping what is done."""
+        on the new score, keeping what is done (a paused job stays paused unless `resume`)."""
         await self._ready()
         jid = JobId(job_id)
         stored = self._revivable(jid)
         path = Path(client_cwd or "/", score_path).absolute()
         score = self._read_again(jid, path)
         return await self._ask(
-            lambda request: ModifyJob(request, jid, score, stored),
+            lambda request: ModifyJob(request, jid, score, stored, resume),
             undo=lambda: self._undo(jid, score),
+            reviving=jid if stored else None,
         )
+
+    async def recover(
+        self,
+        job_id: str,
+        *,
+        sheets: tuple[int, ...] = (),
+        from_sheet: int | None = None,
+        dry_run: bool = False,
+    ) -> Accepted:
+        """Check failed sheets' validations again against the workspace as it is now (those
+        that pass are completed), or put the sheets from `from_sheet` on back to pending."""
+        await self._ready()
+        jid = JobId(job_id)
+        stored = self._revivable(jid)
+        return await self._ask_for(
+            lambda request: RecoverSheets(
+                request,
+                jid,
+                stored,
+                tuple(SheetNum(n) for n in sheets),
+                None if from_sheet is None else SheetNum(from_sheet),
+                dry_run,
+            ),
+            undo=lambda: self._undo(jid, None),
+            reviving=jid if stored else None,
+        )
+
+    async def clear(self, selection: Selection, *, dry_run: bool) -> Cleared:
+        """Remove finished jobs from the registry (rows and state folders, never their
+        workspace); an active job named in `selection` is an error."""
+        await self._ready()
+        found = select_finished(
+            self._store,
+            lambda job_id: job_id in self._reviving or self._engine.view(job_id) is not None,
+            selection,
+        )
+        if dry_run or not found:
+            return Cleared(found, ())
+        # Nothing awaits between the check above and this: no request can revive them between.
+        self._store.delete_jobs([r.job_id for r in found])
+        problems = await asyncio.to_thread(remove_state, self._jobs_dir, found)
+        return Cleared(found, problems)
 
     async def clear_rate_limits(self, instrument: str | None) -> str:
         await self._ready()
@@ -229,7 +329,13 @@ class JobService:
         ][:DETAILED_SHEETS]
         return self._store.latest_attempts(view.job_id, sheets), self._store.usage(view.job_id)
 
-    def list_jobs(self, *, include_finished: bool, limit: int) -> JobList:
+    def list_jobs(
+        self, *, include_finished: bool, limit: int, statuses: tuple[JobStatus, ...] = ()
+    ) -> JobList:
+        if statuses:
+            # From the store, which has every job (the engine's are written before any effect).
+            found = self._store.list_jobs(statuses=statuses, limit=limit)
+            return JobList(found, self._store.count_jobs(statuses))
         if not include_finished:
             jobs = self._engine.active_jobs()[::-1]  # newest first, like the full list
             return JobList(jobs[:limit], len(jobs))
@@ -241,19 +347,39 @@ class JobService:
     # ---- mechanics --------------------------------------------------------------------
 
     async def _ask(
-        self, event: Callable[[int], Event], undo: Callable[[], None] | None = None
+        self,
+        event: Callable[[int], Event],
+        undo: Callable[[], None] | None = None,
+        *,
+        reviving: JobId | None = None,
     ) -> str:
+        return (await self._ask_for(event, undo, reviving=reviving)).message
+
+    async def _ask_for(
+        self,
+        event: Callable[[int], Event],
+        undo: Callable[[], None] | None = None,
+        *,
+        reviving: JobId | None = None,
+    ) -> Accepted:
         """Post the event and wait for the engine's answer; a rejection becomes the error that
-        says why (after `undo` has put back what was prepared for it)."""
+        says why (after `undo` has put back what was prepared for it). A finished job the event
+        brings back (`reviving`) counts as active meanwhile: `clear` leaves it alone."""
         request, answer = self._replies.expect()
+        if reviving is not None:
+            self._reviving.add(reviving)
         self._inbox.post(event(request))
-        result = await answer
+        try:
+            result = await answer
+        finally:
+            if reviving is not None:
+                self._reviving.discard(reviving)
         if isinstance(result, Rejected):
             if undo is not None:
                 undo()
             raise _rejection(result)
         assert isinstance(result, Accepted)
-        return result.message
+        return result
 
     def _must_be_active(self, job_id: JobId, verb: str) -> None:
         if self._engine.view(job_id) is not None:
@@ -289,7 +415,9 @@ class JobService:
     def _read_again(self, job_id: JobId, path: Path) -> NewScore:
         """The score at `path`, compiled and checked as a new submission is, staged for the
         job until the engine switches it over."""
-        compiled: CompiledJob = self._compiler.compile(path)
+        current = self._catalog.find(job_id)
+        workspace = current.workspace_override if current is not None else None
+        compiled: CompiledJob = self._compiler.compile(path, workspace=workspace)
         snapshot = compiled.snapshot
         key = hashlib.sha256(snapshot.encode()).hexdigest()[:16]
         self._catalog.stage(job_id, key, compiled)
@@ -311,6 +439,19 @@ class JobService:
             candidate = f"{base}-{n}"
         self._reserved.add(candidate)
         return JobId(candidate)
+
+
+def _fresh_note(changed_since: JobId | None, archived: Path | None) -> str | None:
+    """The first line of a fresh job's history."""
+    parts = []
+    if changed_since is not None:
+        parts.append(f"started fresh: the score changed since job {changed_since} completed")
+    if archived is not None:
+        parts.append(f"the workspace was archived to {archived}")
+    if not parts:
+        return None
+    text = "; ".join(parts)
+    return text if text.startswith("started fresh") else f"started fresh: {text}"
 
 
 def _not_found(job_id: str) -> JobNotFound:

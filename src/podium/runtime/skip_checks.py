@@ -11,6 +11,7 @@ import logging
 from podium.domain.commands import RunSkipCheck
 from podium.domain.events import SkipChecked
 from podium.runtime.context import WorkerContext
+from podium.runtime.logs import job_fields
 from podium.runtime.ports import CompiledJob
 from podium.runtime.process import exit_status, marked_env, spawn, stop_group
 
@@ -23,7 +24,7 @@ class SkipCommands:
         self._layout = context.layout
         self._post = context.post
         self._tasks = context.tasks
-        self._grace = context.kill_grace_seconds
+        self._context = context
 
     def start(self, cmd: RunSkipCheck) -> None:
         job = self._catalog.find(cmd.job_id)
@@ -54,13 +55,17 @@ class SkipCommands:
             )
         except OSError as exc:
             log.warning(
-                "job %s sheet %s: skip_when_command cannot run: %s", cmd.job_id, cmd.sheet, exc
+                "job %s sheet %s: skip_when_command cannot run: %s",
+                cmd.job_id,
+                cmd.sheet,
+                exc,
+                extra=job_fields(cmd.job_id, cmd.sheet),
             )
             return False, f"could not run ({exc}); the sheet runs"
         try:
             code = await asyncio.wait_for(child.wait(), timeout)
         except TimeoutError:
-            await stop_group(child.info.pgid, self._grace, leader=child)
+            await stop_group(child.info.pgid, self._context.kill_grace_seconds, leader=child)
             return False, f"ran past its {timeout:g}s timeout; the sheet runs"
         status = exit_status(code)
         if status.exit_code == 0:

@@ -32,7 +32,7 @@ class Validator:
         self._layout = context.layout
         self._post = context.post
         self._tasks = context.tasks
-        self._grace = context.kill_grace_seconds
+        self._context = context
 
     def start(self, cmd: RunValidations) -> None:
         # Taken now: the job may end (a cancel) in the same step, before the task runs.
@@ -48,14 +48,16 @@ class Validator:
         def attempt_file(name: str) -> Path:
             return self._layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, name)
 
+        # A recheck (`podium recover`) keeps the attempt's own check logs as they were.
+        prefix = "recheck-" if cmd.recheck else ""
         results = await self.check_all(
             job.validations(cmd.sheet),
             workspace=job.workspace,
-            logs=attempt_file,
+            logs=lambda name: attempt_file(prefix + name),
             snapshot=read_snapshot(attempt_file("snapshot.json")),
             marker=self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt),
         )
-        self._post(ValidationsDone(cmd.job_id, cmd.sheet, cmd.attempt, tuple(results)))
+        self._post(ValidationsDone(cmd.job_id, cmd.sheet, cmd.attempt, tuple(results), cmd.recheck))
 
     async def check_all(
         self,
@@ -127,7 +129,7 @@ class Validator:
             signal_group(child.info.pgid, signal.SIGKILL)
             raise
         except TimeoutError:
-            await stop_group(child.info.pgid, self._grace, leader=child)
+            await stop_group(child.info.pgid, self._context.kill_grace_seconds, leader=child)
             return ValidationResult(rule, False, f"timed out after {rule.timeout_seconds:g}s")
         if code == 0:
             return ValidationResult(rule, True, "")

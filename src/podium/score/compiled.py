@@ -55,6 +55,9 @@ class CompiledScore:
         self.source = source
         self.template_source = template
         self.workspace = (path.parent / model.workspace).resolve()
+        self.workspace_override: str | None = None
+        """The folder `run --workspace` gave instead of the score's own (kept in the
+        job's snapshot)."""
         problems: list[Diagnostic] = []
         self._template = _compile(template, problems)
         try:
@@ -223,9 +226,10 @@ def inline_template(source: SourceMap, text: str, template: str) -> TemplateSour
     return TemplateSource(template, source.file, mark.line, mark.column)
 
 
-def load_score(path: Path) -> CompiledScore:
-    """Read, check and plan the score at `path`; `ScoreError` lists every problem found."""
-    return compile_score(read_text(path), path)
+def load_score(path: Path, workspace: str | None = None) -> CompiledScore:
+    """Read, check and plan the score at `path`; `ScoreError` lists every problem found.
+    `workspace` (an absolute folder) replaces the score's own (`run --workspace`)."""
+    return compile_score(read_text(path), path, workspace)
 
 
 def read_text(path: Path) -> str:
@@ -243,17 +247,23 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def compile_score(text: str, path: Path) -> CompiledScore:
+def compile_score(text: str, path: Path, workspace: str | None = None) -> CompiledScore:
     """Compile score `text` as if read from `path` (which anchors relative paths)."""
     data, source = load_yaml(text, str(path))
-    return compile_data(data, source, text, path)
+    return compile_data(data, source, text, path, workspace=workspace)
 
 
 def compile_data(
-    data: object, source: SourceMap, text: str, path: Path, *, template_file_text: str | None = None
+    data: object,
+    source: SourceMap,
+    text: str,
+    path: Path,
+    *,
+    template_file_text: str | None = None,
+    workspace: str | None = None,
 ) -> CompiledScore:
     """Compile a score already parsed from YAML; `template_file_text` stands in for the
-    template file (from a job's snapshot)."""
+    template file (from a job's snapshot), `workspace` for the score's own."""
     if not isinstance(data, dict):
         raise ScoreError(
             [
@@ -275,17 +285,21 @@ def compile_data(
                 )
             ]
         )
+    if workspace is not None:
+        data = {**data, "workspace": workspace}
     try:
         model = ScoreModel.model_validate(data)
     except ValidationError as exc:
         raise ScoreError(diagnostics(exc, source, ScoreModel)) from None
-    return CompiledScore(
+    score = CompiledScore(
         path.absolute(),
         text,
         model,
         source,
         _template_source(model, source, text, path, template_file_text),
     )
+    score.workspace_override = workspace
+    return score
 
 
 def _template_source(

@@ -16,16 +16,20 @@ def freeze(score: CompiledScore) -> str:
     template_file = None
     if score.model.prompt.template_file is not None and score.template_source is not None:
         template_file = score.template_source.text
-    return json.dumps({"score": score.text, "template_file": template_file})
+    frozen = {"score": score.text, "template_file": template_file}
+    if score.workspace_override is not None:
+        frozen["workspace"] = score.workspace_override
+    return json.dumps(frozen)
 
 
 def thaw(snapshot: str, path: Path) -> CompiledScore:
     try:
         frozen = json.loads(snapshot)
         text, template = frozen["score"], frozen["template_file"]
+        workspace = frozen.get("workspace")
     except (ValueError, KeyError, TypeError):
         raise ScoreError(
             [Diagnostic(str(path), 1, 1, "", "the job's stored score cannot be read")]
         ) from None
     data, source = load_yaml(text, str(path))
-    return compile_data(data, source, text, path, template_file_text=template)
+    return compile_data(data, source, text, path, template_file_text=template, workspace=workspace)

@@ -151,6 +151,15 @@ class SqliteStore:
                 (process.pid, process.pgid, process.start_ticks, job_id, sheet, attempt),
             )
 
+    def delete_jobs(self, job_ids: Sequence[JobId]) -> int:
+        """Remove finished jobs with everything recorded about them (sheets, attempts,
+        history and score snapshot go with the job's row). Returns how many were removed."""
+        with self._transaction():
+            removed = self._db.executemany(
+                "DELETE FROM jobs WHERE job_id = ?", [(job_id,) for job_id in job_ids]
+            ).rowcount
+        return int(removed)
+
     # ---- reads ------------------------------------------------------------------------
 
     def get_job(self, job_id: JobId) -> StoredJob | None:
@@ -186,6 +195,35 @@ class SqliteStore:
                 found[SheetNum(sheet)] = _ATTEMPTS.record(row)
         return found
 
+    def attempts(
+        self,
+        job_id: JobId,
+        *,
+        sheet: SheetNum | None = None,
+        failed: bool = False,
+        codes: Sequence[str] | None = None,
+        limit: int,
+    ) -> tuple[list[AttemptRecord], int]:
+        """A job's attempts, newest first, at most `limit` of them, and how many there are.
+        `failed`: only those that ended badly (with an error code); `codes`: only these."""
+        where, args = ["job_id = ?"], list[object]([job_id])
+        if sheet is not None:
+            where.append("sheet = ?")
+            args.append(sheet)
+        if failed:
+            where.append("error_code IS NOT NULL")
+        if codes is not None:
+            where.append(f"error_code IN ({','.join('?' * len(codes))})")
+            args.extend(codes)
+        condition = " AND ".join(where)
+        total = self._db.execute(f"SELECT count(*) FROM attempts WHERE {condition}", args)
+        rows = self._db.execute(
+            f"SELECT {', '.join(_ATTEMPTS.columns)} FROM attempts WHERE {condition} "
+            "ORDER BY started_at DESC, sheet DESC, attempt DESC LIMIT ?",
+            [*args, limit],
+        )
+        return [_ATTEMPTS.record(r) for r in rows], int(total.fetchone()[0])
+
     def usage(self, job_id: JobId) -> Usage:
         """The tokens and cost of every attempt of a job; estimated if any part was."""
         tokens_in, tokens_out, cost, estimated = self._db.execute(
@@ -202,8 +240,24 @@ class SqliteStore:
         )
         return [SheetNum(r[0]) for r in rows]
 
-    def count_jobs(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM jobs").fetchone()[0])
+    def count_jobs(self, statuses: Sequence[JobStatus] | None = None) -> int:
+        if statuses is None:
+            return int(self._db.execute("SELECT count(*) FROM jobs").fetchone()[0])
+        return int(
+            self._db.execute(
+                f"SELECT count(*) FROM jobs WHERE status IN ({','.join('?' * len(statuses))})",
+                [s.value for s in statuses],
+            ).fetchone()[0]
+        )
+
+    def latest_job(self, score_path: str) -> JobRecord | None:
+        """The job submitted last for the score at `score_path`."""
+        row = self._db.execute(
+            f"SELECT {', '.join(_JOBS.columns)} FROM jobs WHERE score_path = ? "
+            "ORDER BY submitted_at DESC LIMIT 1",
+            (score_path,),
+        ).fetchone()
+        return None if row is None else _JOBS.record(row)
 
     def taken_ids(self, stem: str) -> set[str]:
         escaped = stem.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -25,6 +25,7 @@ from podium.domain.events import (
     NewScore,
     PauseJob,
     RecoveredJob,
+    RecoverSheets,
     ResumeJob,
     SkipChecked,
     Tick,
@@ -252,9 +253,10 @@ class EngineHarness:
         stored: RecoveredJob | None = None,
         plan: JobPlan | None = None,
         score_path: str | None = None,
+        force: bool = False,
     ) -> list[Command]:
         score = None if plan is None else NewScore(plan, "", score_path or f"/scores/{job_id}.yaml")
-        return self.feed(ResumeJob(self.request(), JobId(job_id), stored, score))
+        return self.feed(ResumeJob(self.request(), JobId(job_id), stored, score, force))
 
     def modify(
         self,
@@ -263,10 +265,47 @@ class EngineHarness:
         *,
         stored: RecoveredJob | None = None,
         score_path: str | None = None,
+        resume: bool = True,
     ) -> list[Command]:
         path = score_path or f"/scores/{job_id}.yaml"
         score = NewScore(plan, "", path, key=f"{path}:{plan!r}")
-        return self.feed(ModifyJob(self.request(), JobId(job_id), score, stored))
+        return self.feed(ModifyJob(self.request(), JobId(job_id), score, stored, resume))
+
+    def recover(
+        self,
+        job_id: str = "job",
+        *,
+        stored: RecoveredJob | None = None,
+        sheets: Sequence[int] = (),
+        from_sheet: int | None = None,
+        dry_run: bool = False,
+    ) -> list[Command]:
+        return self.feed(
+            RecoverSheets(
+                self.request(),
+                JobId(job_id),
+                stored,
+                tuple(SheetNum(n) for n in sheets),
+                None if from_sheet is None else SheetNum(from_sheet),
+                dry_run,
+            )
+        )
+
+    def rechecked(self, job_id: str, sheet: int, passed: Sequence[bool] = (True,)) -> list[Command]:
+        """The answer to the latest `RunValidations` of `podium recover` for this sheet."""
+        asked = [
+            c
+            for c in self.commands
+            if isinstance(c, RunValidations)
+            and c.recheck
+            and (c.job_id, c.sheet) == (job_id, sheet)
+        ]
+        if not asked:
+            raise AssertionError(f"job {job_id} sheet {sheet} was never checked again")
+        results = tuple(ValidationResult(RULE, ok, "" if ok else "file not found") for ok in passed)
+        return self.feed(
+            ValidationsDone(JobId(job_id), SheetNum(sheet), asked[-1].attempt, results, True)
+        )
 
     def cancel(self, job_id: str = "job") -> list[Command]:
         return self.feed(CancelJob(self.request(), JobId(job_id)))

@@ -148,34 +148,3 @@ def test_following_ends_at_a_pause_and_at_a_held_chain() -> None:
         "job demo completed: 1/1 sheets in 12s",
         "  it holds its chain: 'podium resume demo' starts the next job",
     ]
-
-
-def test_a_jobs_status_shows_why_it_waits_and_its_history() -> None:
-    from podium.cli.cmd_status import render_job
-
-    shown = {
-        **job(
-            "paused",
-            {
-                **sheet(1, "waiting", 1, 101),
-                "wait": "retry",
-                "due": None,
-                "instrument": "cli",
-                "depends_on": [],
-                "description": None,
-            },
-        ),
-        "score_path": "/s/demo.yaml",
-        "workspace": "/w",
-        "cost": 0.0,
-        "detail": "cost limit reached",
-        "rate_limits": [{"instrument": "agent", "model": None, "until": 101.0, "reason": "429"}],
-        "history": [{"at": 100.0, "text": "paused: cost limit reached"}],
-    }
-    shown["sheets"][0]["error"] = "exit code 1"
-    lines = render_job(shown, color=False).splitlines()
-    assert "  note       cost limit reached" in lines
-    assert any(line.startswith("  waiting    agent: rate limited until ") for line in lines)
-    assert "sheet 1: retry at soon after: exit code 1" in lines
-    assert lines[-2:] == ["history (latest last):", lines[-1]]
-    assert lines[-1].endswith("  paused: cost limit reached")

@@ -22,11 +22,11 @@ def test_every_status_has_a_row() -> None:
     assert set(SHEET_TRANSITIONS) == set(SheetStatus)
 
 
-def test_terminal_sheets_only_leave_by_an_explicit_reset() -> None:
+def test_terminal_sheets_only_leave_by_an_explicit_reset_or_recover() -> None:
     for state in SheetStatus:
         if state.is_terminal:
-            assert set(SHEET_TRANSITIONS[state]) <= {SheetEvent.RESET}
-    assert SHEET_TRANSITIONS[SheetStatus.COMPLETED] == {}
+            assert set(SHEET_TRANSITIONS[state]) <= {SheetEvent.RESET, SheetEvent.RECOVER}
+    assert SHEET_TRANSITIONS[SheetStatus.COMPLETED] == {SheetEvent.RESET: SheetStatus.PENDING}
 
 
 def test_every_non_terminal_sheet_can_be_cancelled() -> None:
@@ -35,8 +35,11 @@ def test_every_non_terminal_sheet_can_be_cancelled() -> None:
             assert SHEET_TRANSITIONS[state][SheetEvent.CANCEL] is SheetStatus.CANCELLED
 
 
-def test_a_completed_job_never_moves() -> None:
+def test_a_completed_job_only_moves_when_resumed() -> None:
     for event in JobEvent:
+        if event is JobEvent.RESUME:
+            assert next_job_status("job a", JobStatus.COMPLETED, event) is JobStatus.QUEUED
+            continue
         with pytest.raises(InvalidTransition):
             next_job_status("job a", JobStatus.COMPLETED, event)
 

@@ -2,8 +2,9 @@
 
 Split by concern, each layer building on the one before: `core` (state and mechanics),
 `outcomes` (what an unsuccessful attempt leads to), `lifecycle` (how a job goes on and ends),
-`dispatch` (starting work within the limits), `control` (pause, resume, modify, cancel) and
-`engine` (the events, the queries and `handle`).
+`dispatch` (starting work within the limits), `control` (pause, resume, modify, cancel),
+`recover` (sheets checked again, or reset, for `podium recover`) and `engine` (the events, the
+queries and `handle`).
 """
 
 from podium.domain.engine.engine import Engine

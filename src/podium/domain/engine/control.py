@@ -6,7 +6,7 @@ from podium.domain.commands import (
     Reply,
     RunHooks,
 )
-from podium.domain.decide import Action
+from podium.domain.decide import Action, Budget
 from podium.domain.engine.dispatch import Dispatch
 from podium.domain.events import (
     CancelJob,
@@ -14,13 +14,16 @@ from podium.domain.events import (
     ModifyJob,
     NewScore,
     PauseJob,
+    PressureMeasured,
     ResumeJob,
 )
 from podium.domain.live import Changes, LiveJob, PendingScore
+from podium.domain.pressure import PressureLevel, pause_note
 from podium.domain.records import JobSpec
 from podium.domain.status import (
     JobEvent,
     JobStatus,
+    SheetEvent,
     SheetStatus,
 )
 
@@ -63,6 +66,22 @@ class Control(Dispatch):
             parts.append(f"{finishing} attempt(s) in flight will finish and be recorded")
         out.effects.append(Reply(event.request, Accepted(job.job_id, "; ".join(parts))))
 
+    def _pressure_measured(self, event: PressureMeasured, now: float, out: Changes) -> None:
+        """Backpressure: the level spaces attempt starts (see `_dispatch`); at the critical
+        level the newest running job is paused, one per measurement. Its attempts in flight
+        finish; nothing is killed, and nothing is resumed by itself when the load drops."""
+        self._pacing.level = event.level
+        if event.level is not PressureLevel.CRITICAL:
+            return
+        running = [j for j in self._jobs.values() if j.status is JobStatus.RUNNING]
+        if not running:
+            return
+        job = max(running, key=lambda j: j.seq)
+        note = pause_note(event.reason)
+        job.detail = note
+        self._move_job(job, JobEvent.PAUSE, out)
+        out.note(job, now, note)
+
     def _resume(self, event: ResumeJob, now: float, out: Changes) -> None:
         job = self._jobs.get(event.job_id)
         if job is not None and job.status is JobStatus.PAUSED_AT_CHAIN:
@@ -74,6 +93,12 @@ class Control(Dispatch):
                 f"job '{job.job_id}' is {job.status}; only a paused, failed or cancelled job "
                 "can be resumed",
                 out,
+            )
+            return
+        other = self._by_score.get(event.score.score_path) if event.score else None
+        if event.score is not None and other is not None and other != event.job_id:
+            self._reject(
+                event.request, f"job '{other}' is already running {event.score.score_path}", out
             )
             return
         job = job or self._revive(event, "resumed", now, out)
@@ -106,6 +131,7 @@ class Control(Dispatch):
                 out,
             )
             return
+        stays_paused = job is not None and job.status is JobStatus.PAUSED and not event.resume
         if job is None:
             job = self._revive(event, "modified", now, out)
             if job is None:
@@ -115,6 +141,10 @@ class Control(Dispatch):
             self._move_job(job, JobEvent.PAUSE, out)
         self._stage(job, event.score, out)
         out.note(job, now, f"modified: {event.score.score_path}")
+        if stays_paused:
+            message = f"modified; it stays paused: 'podium resume {job.job_id}' goes on with it"
+            out.effects.append(Reply(event.request, Accepted(job.job_id, message)))
+            return
         self._resume_when_idle(job, event.request, "modified", now, out)
 
     def _revive(
@@ -127,11 +157,15 @@ class Control(Dispatch):
             self._reject(request, f"no job '{job_id}'", out, code="not_found")
             return None
         status = stored.job.status
-        if status not in (JobStatus.FAILED, JobStatus.CANCELLED):
+        forced = isinstance(event, ResumeJob) and event.force and status is JobStatus.COMPLETED
+        if status not in (JobStatus.FAILED, JobStatus.CANCELLED) and not forced:
+            again = "'podium run'" + (
+                f", or 'podium resume {job_id} --force'" if status is JobStatus.COMPLETED else ""
+            )
             self._reject(
                 request,
                 f"job '{job_id}' has {status}; only a paused, failed or cancelled job can be "
-                f"{verb} (run the score again with 'podium run')",
+                f"{verb} (run the score again with {again})",
                 out,
             )
             return None
@@ -139,7 +173,20 @@ class Control(Dispatch):
             other = self._by_score[stored.job.score_path]
             self._reject(request, f"job '{other}' is already running {stored.job.score_path}", out)
             return None
-        return self._restore(stored, now)
+        job = self._restore(stored, now)
+        if forced:
+            self._rerun_all(job, now, out)
+        return job
+
+    def _rerun_all(self, job: LiveJob, now: float, out: Changes) -> None:
+        """A completed job resumed with --force: every sheet runs again, with a fresh budget
+        (attempt numbers go on, so no earlier attempt's files are overwritten)."""
+        for sheet in job.sheets.values():
+            sheet.budget, sheet.fallback, sheet.failed_checks = Budget(), 0, ()
+            sheet.error, sheet.blocked_by = None, None
+            self._move(job, sheet, SheetEvent.RESET, now, out)
+        self._recount(job)
+        out.note(job, now, "every sheet runs again (resume --force of a completed job)")
 
     def _stage(self, job: LiveJob, score: NewScore, out: Changes) -> None:
         """Keep the new score; it replaces the job's once no attempt is in flight. Its path is

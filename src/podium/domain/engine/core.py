@@ -25,6 +25,7 @@ from podium.domain.limits import InstrumentKey, Limits, Occupancy
 from podium.domain.live import Changes, LiveJob, LiveSheet
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.plan import JobPlan
+from podium.domain.pressure import LaunchPacing
 from podium.domain.records import AttemptRecord, RateLimitRecord
 from podium.domain.skip import skip_names
 from podium.domain.status import (
@@ -66,6 +67,8 @@ class EngineCore:
         self._windows: dict[InstrumentKey, RateLimitRecord] = {}
         self._breakers: dict[str, Breaker] = {}
         self._alarms = Alarms()
+        self._pacing = LaunchPacing()
+        """Backpressure: the resource monitor's level spaces attempt starts."""
         self._draining: dict[AttemptKey, tuple[JobId, InstrumentKey]] = {}
         """Attempts of stopped jobs whose process or validations have not ended yet: they keep
         their slot until they do, and their sheet does not run again before."""
@@ -315,7 +318,6 @@ class EngineCore:
         *,
         error: str | None = None,
         validations: tuple[ValidationResult, ...] = (),
-        mode: str = "normal",
     ) -> AttemptRecord:
         ended = None if outcome in (AttemptOutcome.RUNNING, AttemptOutcome.VALIDATING) else now
         exit_status, usage = sheet.exit, sheet.usage
@@ -333,7 +335,7 @@ class EngineCore:
             validations=validations,
             instrument=sheet.instrument,
             model=sheet.model,
-            mode=mode,
+            mode=sheet.mode,
             cost=usage.cost if usage else None,
             input_tokens=usage.input_tokens if usage else None,
             output_tokens=usage.output_tokens if usage else None,

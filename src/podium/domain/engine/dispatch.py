@@ -1,6 +1,7 @@
 """Starting work: queued jobs take job slots, ready sheets take sheet slots, within every limit."""
 
 import heapq
+import math
 
 from podium.domain.alarms import AlarmKind
 from podium.domain.commands import (
@@ -12,6 +13,7 @@ from podium.domain.engine.core import (
     utc_text,
 )
 from podium.domain.engine.lifecycle import Lifecycle
+from podium.domain.limits import Limits, Occupancy
 from podium.domain.live import Changes, LiveJob, LiveSheet
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.status import (
@@ -23,9 +25,36 @@ from podium.domain.status import (
 
 
 class Dispatch(Lifecycle):
+    def _change_limits(self, limits: Limits, now: float) -> None:
+        """New limits from now on; `handle` then admits and dispatches as always. The slots
+        held are counted again under the new caps (a model may have gained or lost a cap of
+        its own), and each running job's timeout alarm is set from its new limit."""
+        held = [
+            (job.job_id, sheet.launched_on)
+            for job in self._jobs.values()
+            for sheet in job.sheets.values()
+            if sheet.launched_on is not None
+        ]
+        held.extend(self._draining.values())
+        self._limits = limits
+        self._slots = Occupancy(limits)
+        for job_id, key in held:
+            self._slots.take(job_id, key)
+        for job in self._jobs.values():
+            if job.status is JobStatus.RUNNING and job.started_at is not None:
+                self._alarms.set(
+                    max(now, job.started_at + limits.job_timeout_seconds),
+                    AlarmKind.JOB_TIMEOUT,
+                    job.job_id,
+                )
+
     def _admit(self, now: float, out: Changes) -> None:
         """Start queued jobs, oldest first, while job slots are free."""
-        while self._queue and self._running_jobs < self._limits.max_concurrent_jobs:
+        while (
+            self._queue
+            and self._running_jobs < self._limits.max_concurrent_jobs
+            and self._pacing.admits_jobs
+        ):
             seq, job_id = heapq.heappop(self._queue)
             job = self._jobs.get(job_id)
             if job is None or job.seq != seq or job.status is not JobStatus.QUEUED:
@@ -48,7 +77,7 @@ class Dispatch(Lifecycle):
     def _dispatch(self, now: float, out: Changes) -> None:
         """Launch ready sheets while every limit has room: jobs in submission order, sheets in
         number order within a job."""
-        if self._slots.full():
+        if self._slots.full() or not self._pressure_allows(now):
             return
         jobs = sorted(
             (j for j in self._jobs.values() if j.ready and j.status is JobStatus.RUNNING),
@@ -80,8 +109,21 @@ class Dispatch(Lifecycle):
                     continue
                 if self._slots.room_for(sheet.key):
                     self._launch(job, sheet, now, out)
+                    if not self._pressure_allows(now):
+                        return
             if self._slots.full():
                 return
+
+    def _pressure_allows(self, now: float) -> bool:
+        """Whether backpressure lets an attempt start now; when it will later, the engine
+        asks to look again then."""
+        until = self._pacing.hold_until(now)
+        if until is None:
+            return True
+        if until < math.inf and until != self._pacing.asked:
+            self._pacing.asked = until
+            self._alarms.set(until, AlarmKind.LOOK)
+        return False
 
     def _available(self, job: LiveJob, sheet: LiveSheet, now: float, out: Changes) -> bool:
         """Whether the sheet's instrument takes work now; a sheet that has somewhere else to go
@@ -106,17 +148,11 @@ class Dispatch(Lifecycle):
         sheet.attempt_started_at = now
         sheet.exit, sheet.exited_at, sheet.due, sheet.wait = None, None, None, None
         sheet.usage, sheet.quota = None, False
+        sheet.mode = "completion" if completion else "normal"
         self._take_slot(job, sheet)
+        self._pacing.last_launch = now
         self._breaker(sheet.instrument).started(now)
-        out.attempt(
-            self._attempt(
-                job,
-                sheet,
-                AttemptOutcome.RUNNING,
-                now,
-                mode="completion" if completion else "normal",
-            )
-        )
+        out.attempt(self._attempt(job, sheet, AttemptOutcome.RUNNING, now))
         policy = job.plan.policy
         out.effects.append(
             Launch(

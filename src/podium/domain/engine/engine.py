@@ -21,7 +21,7 @@ from podium.domain.commands import (
     RunValidations,
     WakeAt,
 )
-from podium.domain.engine.control import Control
+from podium.domain.engine.recover import Recover
 from podium.domain.events import (
     AttemptExited,
     AttemptNotLaunched,
@@ -29,10 +29,13 @@ from podium.domain.events import (
     ClearRateLimits,
     Event,
     JobSubmitted,
+    LimitsChanged,
     ModifyJob,
     PauseJob,
+    PressureMeasured,
     Recovered,
     RecoveredJob,
+    RecoverSheets,
     ResumeJob,
     SkipChecked,
     Tick,
@@ -52,7 +55,7 @@ from podium.domain.validation import failure_summary
 from podium.domain.views import JobView, job_view
 
 
-class Engine(Control):
+class Engine(Recover):
     """Decides what runs, when, and what each outcome means. See the module docstring."""
 
     @property
@@ -91,6 +94,15 @@ class Engine(Control):
         """Apply one event at time `now` and return what the runtime must do, in order."""
         out = Changes()
         match event:
+            case PauseJob() | ResumeJob() | ModifyJob() | CancelJob() | RecoverSheets() if (
+                self._rechecking(event.job_id)
+            ):
+                self._reject(
+                    event.request,
+                    f"job '{event.job_id}' is being recovered (its validations are checked "
+                    "again); try again once 'podium recover' has answered",
+                    out,
+                )
             case JobSubmitted():
                 self._submit(event, now, out)
             case Recovered():
@@ -99,6 +111,8 @@ class Engine(Control):
                 self._exited(event, now, out)
             case AttemptNotLaunched():
                 self._not_launched(event, now, out)
+            case ValidationsDone(recheck=True):
+                self._rechecked(event, now, out)
             case ValidationsDone():
                 self._validated(event, now, out)
             case SkipChecked():
@@ -113,8 +127,14 @@ class Engine(Control):
                 self._modify(event, now, out)
             case CancelJob():
                 self._cancel(event, now, out)
+            case RecoverSheets():
+                self._recover_sheets(event, now, out)
             case ClearRateLimits():
                 self._clear_rate_limits(event, now, out)
+            case LimitsChanged():
+                self._change_limits(event.limits, now)
+            case PressureMeasured():
+                self._pressure_measured(event, now, out)
             case _:
                 assert_never(event)
         self._admit(now, out)
@@ -224,7 +244,7 @@ class Engine(Control):
                 continue
             attempt = attempts.get(sheet.plan.num)
             if sheet.status.in_flight and attempt is not None:
-                sheet.attempt_started_at = attempt.started_at
+                sheet.attempt_started_at, sheet.mode = attempt.started_at, attempt.mode
                 out.attempt(
                     self._attempt(job, sheet, AttemptOutcome.INTERRUPTED, now, error=reason)
                 )
@@ -243,7 +263,7 @@ class Engine(Control):
         ended, like any other."""
         ran_on = None if attempt.instrument is None else (attempt.instrument, attempt.model)
         self._take_slot(job, sheet, ran_on)
-        sheet.attempt_started_at = attempt.started_at
+        sheet.attempt_started_at, sheet.mode = attempt.started_at, attempt.mode
 
     def _recover_sheet(
         self,
@@ -257,6 +277,7 @@ class Engine(Control):
             case SheetStatus.RUNNING:
                 # Not the sheet's fault: it runs again without spending its budget.
                 sheet.attempt_started_at = attempt.started_at if attempt else now
+                sheet.mode = attempt.mode if attempt else "normal"
                 error = "interrupted: the conductor stopped while it ran"
                 out.attempt(self._attempt(job, sheet, AttemptOutcome.INTERRUPTED, now, error=error))
                 self._move(job, sheet, SheetEvent.REQUEUE, now, out)
@@ -267,7 +288,7 @@ class Engine(Control):
                     ran_on = (attempt.instrument, attempt.model)
                 self._take_slot(job, sheet, ran_on)
                 if attempt is not None:
-                    sheet.attempt_started_at = attempt.started_at
+                    sheet.attempt_started_at, sheet.mode = attempt.started_at, attempt.mode
                     sheet.exited_at = attempt.exited_at
                     sheet.exit = ExitStatus(attempt.exit_code, attempt.signal)
                     sheet.usage = Usage(

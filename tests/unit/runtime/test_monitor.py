@@ -1,0 +1,95 @@
+"""The resource monitor on real processes: what it counts, what it tells the engine."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Collection, Iterator
+
+import pytest
+
+from podium.config import ConductorConfig, ResourceLimits
+from podium.domain.events import Event, PressureMeasured
+from podium.domain.pressure import PressureLevel, Sample
+from podium.runtime.monitor import ResourceMonitor, measure
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+
+
+@pytest.fixture
+def orphan() -> Iterator[int]:
+    """A process in a session of its own that is not this process's descendant (as an attempt
+    re-attached after a restart is not the conductor's): its pid, which is also its group."""
+    spawner = (
+        "import subprocess, sys; "
+        f"p = subprocess.Popen({SLEEPER!r}, start_new_session=True, "
+        "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); print(p.pid)"
+    )
+    pid = int(
+        subprocess.run(
+            [sys.executable, "-c", spawner], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    yield pid
+    os.killpg(pid, signal.SIGKILL)
+
+
+def test_children_and_the_groups_of_reattached_attempts_are_counted(orphan: int) -> None:
+    alone = measure(frozenset())
+    with subprocess.Popen(SLEEPER) as child:
+        try:
+            with_child = measure(frozenset())
+            with_both = measure(frozenset({orphan}))
+        finally:
+            child.kill()
+    assert with_child.processes == alone.processes + 1
+    assert with_both.processes == alone.processes + 2
+    assert with_both.memory_mb > with_child.memory_mb > alone.memory_mb > 0
+
+
+class Probe:
+    def __init__(self, *samples: Sample | OSError) -> None:
+        self.samples = list(samples)
+
+    def __call__(self, groups: Collection[int]) -> Sample:
+        found = self.samples.pop(0)
+        if isinstance(found, OSError):
+            raise found
+        return found
+
+
+def monitor(probe: Probe, posted: list[Event]) -> ResourceMonitor:
+    config = ConductorConfig(resource_limits=ResourceLimits(max_memory_mb=1000, max_processes=10))
+    return ResourceMonitor(
+        config=lambda: config,
+        groups=frozenset,
+        post=posted.append,
+        clock=lambda: 100.0,
+        probe=probe,
+    )
+
+
+def test_the_engine_hears_of_changes_and_of_every_critical_measurement() -> None:
+    posted: list[Event] = []
+    probe = Probe(Sample(100, 1), Sample(100, 1), Sample(100, 9), Sample(100, 10), Sample(100, 10))
+    watcher = monitor(probe, posted)
+    for _ in range(5):
+        asyncio.run(watcher.check())
+    assert posted == [
+        PressureMeasured(PressureLevel.HIGH, "9 of 10 processes (90%)"),
+        PressureMeasured(PressureLevel.CRITICAL, "10 of 10 processes (100%)"),
+        PressureMeasured(PressureLevel.CRITICAL, "10 of 10 processes (100%)"),
+    ]
+    assert watcher.pressure.sampled_at == 100.0
+
+
+def test_a_failed_measurement_keeps_the_level_and_the_monitor_going() -> None:
+    posted: list[Event] = []
+    watcher = monitor(Probe(Sample(100, 9), PermissionError("no access to /proc/1")), posted)
+    asyncio.run(watcher.check())
+    failed = asyncio.run(watcher.check())
+    assert failed.level is PressureLevel.HIGH
+    assert failed.sample is None
+    assert "no access to /proc/1" in failed.reason
+    assert len(posted) == 1
