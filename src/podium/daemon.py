@@ -29,6 +29,7 @@ from podium.runtime.attempts import AttemptRunner
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.clock import wall_clock
 from podium.runtime.context import WorkerContext
+from podium.runtime.hooks import HookRunner
 from podium.runtime.inspection import Inspector
 from podium.runtime.layout import Layout
 from podium.runtime.logs import ConductorLog
@@ -40,6 +41,7 @@ from podium.runtime.service import JobService
 from podium.runtime.settings import Appliers, LiveSettings
 from podium.runtime.skip_checks import SkipCommands
 from podium.runtime.validator import Validator
+from podium.score.placeholders import expand
 from podium.store.sqlite import SqliteStore
 
 log = logging.getLogger("podium.conductor")
@@ -154,6 +156,7 @@ class Conductor:
             attempts=attempts,
             validator=validator,
             skip_checks=skip_checks,
+            hooks=HookRunner(context, store, service, expand),
             catalog=catalog,
             clock=wall_clock,
         )

@@ -1,6 +1,7 @@
 """What every store must do, run against each implementation."""
 
 import contextlib
+import dataclasses
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,8 @@ from podium.domain.ids import JobId, SheetNum
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.records import (
     AttemptRecord,
+    HookOutcome,
+    HookRecord,
     JobNote,
     JobRecord,
     JobSpec,
@@ -173,6 +176,7 @@ def test_every_field_of_every_record_survives_the_round_trip(store: SqliteStore)
         chain_depth=2,
         cost=1.25,
         resume_when_idle=True,
+        hook=2,
     )
     submit(store, record)
     sheet = SheetRecord(
@@ -350,3 +354,27 @@ def test_jobs_are_counted_by_status_and_found_by_score(store: SqliteStore) -> No
     assert store.count_jobs([JobStatus.FAILED, JobStatus.CANCELLED]) == 1
     assert store.latest_job("/s/a.yaml") == job("a", JobStatus.COMPLETED, at=1.0)
     assert store.latest_job("/s/none.yaml") is None
+
+
+def test_hooks_keep_their_process_and_chained_job_and_start_over_when_cleared(
+    store: SqliteStore,
+) -> None:
+    submit(store, dataclasses.replace(job("a"), hook=2))
+    done = HookRecord(JobId("a"), 1, "run_command", "run_command: make", "build", 101.0)
+    done = dataclasses.replace(
+        done, outcome=HookOutcome.FAILED, ended_at=102.0, exit_code=3, error="exit 3", output="x"
+    )
+    running = HookRecord(JobId("a"), 2, "run_job", "run_job: /s/b.yaml", None, 103.0)
+    store.commit([Persist(hooks=(done, running))])
+    store.record_hook_process(JobId("a"), 2, ProcessInfo(41, 41, 7))
+    store.record_hook_job(JobId("a"), 2, JobId("b"))
+    chained = dataclasses.replace(running, chained_job=JobId("b"))
+    stored = store.get_job(JobId("a"))
+    assert stored is not None and stored.hooks == (done, chained)
+    [active] = store.load_active()
+    assert [(h.record, h.process) for h in active.hooks] == [
+        (done, None),
+        (chained, ProcessInfo(41, 41, 7)),
+    ]
+    store.commit([Persist(hooks_cleared=(JobId("a"),), hooks=(running,))])
+    assert store.hooks(JobId("a")) == (running,)

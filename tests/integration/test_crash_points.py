@@ -1,12 +1,14 @@
-"""A conductor killed at the worst moments: while submissions arrive, while a limit changes.
-(Killed mid-attempt and mid-validation: test_recovery.py.)"""
+"""A conductor killed at the worst moments: while submissions arrive, while a limit changes,
+while an on_success hook runs. (Killed mid-attempt and mid-validation: test_recovery.py.)"""
 
 import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from podium import procfs
 from podium.ipc.client import ConductorClient, ConductorUnavailable, RemoteError
+from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess
 
 SUBMITTERS = 4
@@ -98,3 +100,95 @@ def test_queued_jobs_start_again_in_their_order_after_a_crash(
     for job in jobs:
         second.wait_for_job(job, "completed")
     assert order.read_text().split() == ["a", "b", "c", "d"]  # a re-attached, the rest in order
+
+
+HOOKED = """
+    name: hooked
+    workspace: ./ws
+    instrument: cli
+    sheet: {{size: 1, total_items: 1}}
+    prompt: {{template: 'true'}}
+    on_success:
+      - type: run_command
+        command: 'echo start >> {runs}; while [ ! -e {gate} ]; do sleep 0.02; done; echo end >> {runs}'
+"""
+
+
+def test_a_hook_interrupted_by_a_crash_runs_again_once_and_its_first_run_is_stopped(
+    conductors: Callable[..., ConductorProcess], tmp_path: Path
+) -> None:
+    runs, gate = tmp_path / "runs.txt", tmp_path / "gate"
+    score = tmp_path / "hooked.yaml"
+    score.write_text(HOOKED.format(runs=runs, gate=gate))
+    first = conductors()
+    job = first.submit(score)
+
+    def recorded() -> list[tuple[int, int]]:
+        rows = first.query("SELECT pid, pgid FROM hook_results WHERE pid IS NOT NULL")
+        return [(int(pid), int(pgid)) for pid, pgid in rows]
+
+    first.wait_until(lambda: runs.exists() and bool(recorded()), 15, "the hook to start")
+    [(pid, pgid)] = recorded()
+    assert first.status(job)["status"] == "running"  # not completed before its hook ran
+    assert first.kill(signal.SIGKILL) == -signal.SIGKILL
+    assert procfs.running(pid)  # the hook outlived its conductor…
+
+    second = conductors()
+    second.wait_until(lambda: runs.read_text().count("start") == 2, 15, "the hook to run again")
+    assert not group_exists(pgid)  # …until the next one stopped it before running it again
+    gate.touch()
+    done = second.wait_for_job(job, "completed")
+    assert runs.read_text().split() == ["start", "start", "end"]  # one whole run, no twin
+    assert [h["outcome"] for h in done["hooks"]] == ["succeeded"]
+    assert any(
+        "hook 1 was interrupted by a restart; running it again" in n["text"]
+        for n in done["history"]
+    )
+
+
+CHAINED = """
+    name: {name}
+    workspace: ./ws-{name}
+    instrument: cli
+    sheet: {{size: 1, total_items: 1}}
+    prompt: {{template: 'echo {name} >> {runs}'}}
+    concert: {{cooldown_between_jobs_seconds: 0}}
+"""
+
+
+def test_a_chained_job_submitted_just_before_a_crash_is_not_submitted_again(
+    conductors: Callable[..., ConductorProcess], tmp_path: Path
+) -> None:
+    runs = tmp_path / "runs.txt"
+    (tmp_path / "next.yaml").write_text(CHAINED.format(name="next", runs=runs))
+    score = tmp_path / "first.yaml"
+    score.write_text(
+        CHAINED.format(name="first", runs=runs)
+        + "    on_success: [{type: run_job, job_path: next.yaml}]\n"
+    )
+    first = conductors()
+    parent = first.submit(score)
+    [hook] = first.wait_for_job(parent, "completed")["hooks"]
+    child = hook["chained_job"]
+    first.wait_for_job(child, "completed")
+    assert first.kill(signal.SIGKILL) == -signal.SIGKILL
+    # Put the store back to the moment right after the child's submission: the parent still
+    # runs its hook, whose end was never recorded.
+    first.query(
+        "UPDATE jobs SET status = 'running', hook = 1, finished_at = NULL WHERE job_id = ?",
+        parent,
+    )
+    first.query(
+        "UPDATE hook_results SET outcome = 'running', ended_at = NULL WHERE job_id = ?", parent
+    )
+
+    second = conductors()
+    done = second.wait_for_job(parent, "completed")
+    chained = second.query(
+        "SELECT job_id FROM jobs WHERE score_path = ?", str(tmp_path / "next.yaml")
+    )
+    assert chained == [(child,)]
+    second.wait_for_job(child, "completed")
+    assert runs.read_text().split() == ["first", "next"]  # the chained job ran once
+    assert [h["chained_job"] for h in done["hooks"]] == [child]
+    assert any("interrupted by a restart" in n["text"] for n in done["history"])

@@ -126,6 +126,6 @@ def status(args: argparse.Namespace) -> int:
         print(f"  pressure        {pressure_line(pressure)}")
     print(f"  state           {_STATES.get(info['state'], info['state'])}")
     print(f"  socket          {info['socket']}")
-    print(f"  state           {info['state_dir']}")
+    print(f"  state folder    {info['state_dir']}")
     print(f"  log             {info['log_file']}")
     return exits.OK

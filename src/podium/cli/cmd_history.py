@@ -9,7 +9,7 @@ import time
 
 from podium.cli import exits
 from podium.cli.connect import client
-from podium.cli.job_view import failed_checks
+from podium.cli.job_view import failed_checks, hooks_block
 from podium.cli.output import duration, paint, status_text, use_color, when
 from podium.domain.errors import UserError
 
@@ -69,10 +69,11 @@ def _positive(flag: str, value: int) -> int:
 
 def render_history(found: dict[str, Any], color: bool) -> str:
     """Each attempt (latest last): when, sheet, outcome and code, what ran it, how it ended,
-    what it used, its checks, and the end of its output."""
+    what it used, its checks, and the end of its output; then the job's hooks."""
     attempts = found["attempts"][::-1]
+    hooks = hooks_block(found.get("hooks") or [], color, time.time())
     if not attempts:
-        return f"job {found['job_id']} ({found['status']}) has no attempts yet"
+        return "\n".join([f"job {found['job_id']} ({found['status']}) has no attempts yet", *hooks])
     lines = [f"{paint(found['job_id'], 'bold', color)}  {status_text(found['status'], color)}"]
     for attempt in attempts:
         lines += ["", *attempt_block(attempt, color)]
@@ -81,7 +82,7 @@ def render_history(found: dict[str, Any], color: bool) -> str:
             "",
             f"(the latest {len(attempts)} of {found['total']} attempts; --limit shows more)",
         ]
-    return "\n".join(lines)
+    return "\n".join([*lines, *hooks])
 
 
 def attempt_block(attempt: dict[str, Any], color: bool, *, checks: str = "all") -> list[str]:

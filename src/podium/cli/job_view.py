@@ -53,6 +53,7 @@ def render_job(
             *(summary(job, color, now) if compact else sheet_table(sheets, color, now)),
             *recent_errors(sheets),
             *problems(sheets),
+            *hooks_block(job.get("hooks") or [], color, now),
             *history(job["history"]),
             *hints(job, commands),
         ]
@@ -77,6 +78,8 @@ def header(job: dict[str, Any], color: bool, now: float) -> list[str]:
     usage = usage_text(job["cost"], job.get("usage") or {})
     if usage:
         lines.append(f"  usage      {usage}")
+    if job["chain_depth"]:
+        lines.append(f"  chain      depth {job['chain_depth']} (started by a run_job hook)")
     if job["detail"]:
         lines.append(f"  {paint('note', 'yellow', color)}       {job['detail']}")
     if job["error"]:
@@ -189,6 +192,38 @@ def failed_checks(checks: Sequence[dict[str, Any]]) -> list[str]:
     unchecked = sum(1 for c in checks if not c["checked"])
     if unchecked:
         lines.append(f"  ({unchecked} later-stage check(s) not run)")
+    return lines
+
+
+# ---- hooks ----------------------------------------------------------------------------------
+
+HOOK_MARKS = {"succeeded": ("✓", "green"), "failed": ("✗", "red"), "running": ("…", "yellow")}
+
+
+def hooks_block(found: Sequence[dict[str, Any]], color: bool, now: float) -> list[str]:
+    """The job's `on_success` hooks (of its latest run): how each ended, how long it took,
+    why it failed, the job it started."""
+    if not found:
+        return []
+    lines = ["", "hooks:"]
+    for hook in found:
+        mark, tint = HOOK_MARKS.get(hook["outcome"], ("?", None))
+        facts = [hook["outcome"]]
+        if hook["exit_code"] is not None:
+            facts.append(f"exit {hook['exit_code']}")
+        if hook["ended_at"] is not None:
+            facts.append(f"took {duration(max(0.0, hook['ended_at'] - hook['started_at']))}")
+        else:
+            facts.append(f"running for {duration(max(0.0, now - hook['started_at']))}")
+        title = hook["label"] + (f" ({hook['description']})" if hook["description"] else "")
+        lines.append(
+            f"  {paint(mark, tint, color)} {hook['num']}  {clip(title, DETAIL_WIDTH)}  "
+            f"{' · '.join(facts)}"
+        )
+        if hook["error"]:
+            lines.append(f"      {paint('error', 'red', color)}  {hook['error']}")
+        if hook["chained_job"]:
+            lines.append(f"      started job {hook['chained_job']}")
     return lines
 
 

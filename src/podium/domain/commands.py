@@ -10,6 +10,7 @@ from podium.domain.ids import JobId, SheetNum
 from podium.domain.policy import Hook
 from podium.domain.records import (
     AttemptRecord,
+    HookRecord,
     JobNote,
     JobRecord,
     JobSpec,
@@ -29,6 +30,9 @@ class Persist:
     rate_limits_cleared: tuple[tuple[str, str | None], ...] = ()
     """(instrument, model) windows that ended early or expired."""
     notes: tuple[JobNote, ...] = ()
+    hooks_cleared: tuple[JobId, ...] = ()
+    """Jobs whose hooks start over: their earlier runs' hook records go (before `hooks`)."""
+    hooks: tuple[HookRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +87,26 @@ class Kill:
 
 
 @dataclass(frozen=True, slots=True)
-class RunHooks:
-    """The job completed: run its `on_success` hooks."""
+class RunHook:
+    """Run the job's `on_success` hook number `index` (1 for the first); its end comes back as
+    `HookFinished`."""
 
     job_id: JobId
-    hooks: tuple[Hook, ...]
+    index: int
+    hook: Hook
     chain_depth: int
     """The depth a job started by a `run_job` hook gets."""
+    chained_job: JobId | None = None
+    """A `run_job` hook run again after a restart: the job it had been given; it is submitted
+    only if the store does not have it."""
+
+
+@dataclass(frozen=True, slots=True)
+class StopHook:
+    """Stop the job's running hook (its process group); nothing comes back."""
+
+    job_id: JobId
+    index: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +170,8 @@ Command = (
     | RunValidations
     | RunSkipCheck
     | Kill
-    | RunHooks
+    | RunHook
+    | StopHook
     | SwapScore
     | WakeAt
     | Reply

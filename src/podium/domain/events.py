@@ -10,6 +10,7 @@ from podium.domain.plan import JobPlan
 from podium.domain.pressure import PressureLevel
 from podium.domain.records import (
     AttemptRecord,
+    HookRecord,
     JobNote,
     JobRecord,
     RateLimitRecord,
@@ -51,6 +52,8 @@ class RecoveredJob:
     reattached: frozenset[SheetNum] = frozenset()
     """Sheets whose attempt outlived the last conductor (still running, or ended with its
     exit status recorded): the runtime watches it again and reports its end as usual."""
+    hooks: tuple[HookRecord, ...] = ()
+    """Its on_success hooks' records, while it runs them (`JobRecord.hook`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,29 @@ class SkipChecked:
     skip: bool
     detail: str
     """What the command did ('exited 0', 'timed out after 10s: ran anyway')."""
+
+
+@dataclass(frozen=True, slots=True)
+class HookResult:
+    """How an `on_success` hook ended."""
+
+    ok: bool
+    exit_code: int | None = None
+    error: str | None = None
+    """Why it failed: 'exit 3: make: *** No rule…', 'timed out after 300s'."""
+    output: str = ""
+    """The end of what it printed (redacted)."""
+    chained_job: JobId | None = None
+    """The job a `run_job` hook submitted."""
+
+
+@dataclass(frozen=True, slots=True)
+class HookFinished:
+    """The answer of a `RunHook`."""
+
+    job_id: JobId
+    index: int
+    result: HookResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +233,7 @@ Event = (
     | AttemptNotLaunched
     | ValidationsDone
     | SkipChecked
+    | HookFinished
     | Tick
     | PauseJob
     | ResumeJob

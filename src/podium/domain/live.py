@@ -13,8 +13,10 @@ from podium.domain.ids import JobId, SheetNum
 from podium.domain.limits import InstrumentKey
 from podium.domain.outcome import ExitStatus
 from podium.domain.plan import JobPlan, SheetPlan
+from podium.domain.policy import Hook
 from podium.domain.records import (
     AttemptRecord,
+    HookRecord,
     JobNote,
     JobRecord,
     JobSpec,
@@ -145,6 +147,11 @@ class LiveJob:
     recheck: Recheck | None = None
     """A `podium recover` checking its sheets again: no other request is taken meanwhile."""
     history: deque[JobNote] = field(default_factory=lambda: deque(maxlen=HISTORY_KEPT))
+    hooks: tuple[Hook, ...] = ()
+    """The on_success hooks it runs (once every sheet is done)."""
+    hook: int = 0
+    """The hook running now (1 for the first); 0 when none is."""
+    hook_records: dict[int, HookRecord] = field(default_factory=dict)
 
     def record(self) -> JobRecord:
         return JobRecord(
@@ -163,6 +170,7 @@ class LiveJob:
             chain_depth=self.chain_depth,
             cost=self.cost,
             resume_when_idle=self.resume_when_idle,
+            hook=self.hook,
         )
 
     def sheet_record(self, sheet: LiveSheet) -> SheetRecord:
@@ -210,6 +218,8 @@ class Changes:
         self._attempts: list[AttemptRecord] = []
         self._windows: dict[InstrumentKey, RateLimitRecord | None] = {}
         self._notes: list[JobNote] = []
+        self._hooks: dict[tuple[JobId, int], HookRecord] = {}
+        self._hooks_cleared: list[JobId] = []
         self.effects: list[Command] = []
 
     def job(self, job: LiveJob) -> None:
@@ -233,6 +243,12 @@ class Changes:
         job.history.append(note)
         self._notes.append(note)
 
+    def hook(self, record: HookRecord) -> None:
+        self._hooks[(record.job_id, record.num)] = record
+
+    def hooks_cleared(self, job: LiveJob) -> None:
+        self._hooks_cleared.append(job.job_id)
+
     def commands(self) -> list[Command]:
         persist = Persist(
             jobs=tuple(j.record() for j in self._jobs.values()),
@@ -242,6 +258,8 @@ class Changes:
             rate_limits=tuple(r for r in self._windows.values() if r is not None),
             rate_limits_cleared=tuple(k for k, r in self._windows.items() if r is None),
             notes=tuple(self._notes),
+            hooks_cleared=tuple(self._hooks_cleared),
+            hooks=tuple(self._hooks.values()),
         )
         if persist == Persist():
             return list(self.effects)

@@ -68,6 +68,10 @@ class CostPolicy:
     warn_at_percent: float = 80.0
 
 
+LABEL_WIDTH = 100
+"""A hook's label is cut to this many characters."""
+
+
 @dataclass(frozen=True, slots=True)
 class Hook:
     """One `on_success` hook, resolved: run by the runtime when the job completes."""
@@ -83,6 +87,13 @@ class Hook:
     timeout_seconds: float = 300.0
     fresh: bool = False
     pause_before_chain: bool = False
+
+    @property
+    def label(self) -> str:
+        """'run_command: make deploy', 'run_job: /scores/next.yaml' (long commands cut)."""
+        what = self.job_path if self.type == "run_job" else self.command
+        text = f"{self.type}: {what}"
+        return text if len(text) <= LABEL_WIDTH else text[: LABEL_WIDTH - 1] + "…"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ restart. Records are complete rows, so writing one is an idempotent upsert.
 """
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.outcome import AttemptOutcome
@@ -33,6 +34,8 @@ class JobRecord:
     cost: float = 0.0
     resume_when_idle: bool = False
     """Paused for a modify: it resumes on its new score once its attempts in flight end."""
+    hook: int = 0
+    """While its on_success hooks run: the one running (1 for the first); 0 otherwise."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,35 @@ class AttemptRecord:
     """E001 timeout … E102 rate limit, E201 validation, E502 auth (see `podium.domain.codes`)."""
 
 
+class HookOutcome(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class HookRecord:
+    """One `on_success` hook of a job's latest run: written when it starts, again when it
+    ends."""
+
+    job_id: JobId
+    num: int
+    """1 for the job's first hook."""
+    type: str
+    label: str
+    """'run_command: make deploy' (see `Hook.label`)."""
+    description: str | None
+    started_at: float
+    outcome: HookOutcome = HookOutcome.RUNNING
+    ended_at: float | None = None
+    exit_code: int | None = None
+    error: str | None = None
+    output: str = ""
+    """The end of what it printed (redacted)."""
+    chained_job: JobId | None = None
+    """The job a `run_job` hook submitted (recorded just before it is submitted)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimitRecord:
     """A rate-limit window: no attempt of this instrument (and model) starts before `until`."""
@@ -144,11 +176,18 @@ class StoredJob:
     sheets: tuple[SheetRecord, ...]
     history: tuple[JobNote, ...] = ()
     """The latest notes, oldest first."""
+    hooks: tuple[HookRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class InFlightAttempt:
     record: AttemptRecord
+    process: ProcessInfo | None
+
+
+@dataclass(frozen=True, slots=True)
+class InFlightHook:
+    record: HookRecord
     process: ProcessInfo | None
 
 
@@ -159,3 +198,5 @@ class ActiveJob:
     job: StoredJob
     snapshot: str
     in_flight: tuple[InFlightAttempt, ...]
+    hooks: tuple[InFlightHook, ...] = ()
+    """Its hooks' records, with the process of the one that was running, if known."""

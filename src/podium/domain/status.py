@@ -32,6 +32,8 @@ class JobEvent(StrEnum):
     RESUME = "resume"
     HOLD_CHAIN = "hold_chain"
     RELEASE_CHAIN = "release_chain"
+    RUN_HOOKS = "run_hooks"
+    """Its last sheet completed while it was paused: it runs its on_success hooks."""
 
 
 class SheetStatus(StrEnum):
@@ -93,8 +95,9 @@ JOB_TRANSITIONS: dict[JobStatus, dict[JobEvent, JobStatus]] = {
         JE.COMPLETE: J.COMPLETED,
         JE.FAIL: J.FAILED,
         JE.HOLD_CHAIN: J.PAUSED_AT_CHAIN,
+        JE.RUN_HOOKS: J.RUNNING,
     },
-    J.PAUSED_AT_CHAIN: {JE.RELEASE_CHAIN: J.COMPLETED, JE.CANCEL: J.CANCELLED},
+    J.PAUSED_AT_CHAIN: {JE.RELEASE_CHAIN: J.RUNNING, JE.CANCEL: J.CANCELLED},
     J.FAILED: {JE.RESUME: J.QUEUED, JE.COMPLETE: J.COMPLETED},
     J.CANCELLED: {JE.RESUME: J.QUEUED, JE.COMPLETE: J.COMPLETED},
     J.COMPLETED: {JE.RESUME: J.QUEUED},

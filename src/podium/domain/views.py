@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.plan import JobPlan
-from podium.domain.records import JobNote, JobRecord, RateLimitRecord, SheetRecord
+from podium.domain.records import HookRecord, JobNote, JobRecord, RateLimitRecord, SheetRecord
 from podium.domain.status import JobStatus, SheetStatus
 
 
@@ -40,6 +40,8 @@ class JobView:
     history: tuple[JobNote, ...] = ()
     rate_limits: tuple[RateLimitRecord, ...] = ()
     """Rate-limit windows open on the instruments its unfinished sheets use."""
+    hooks: tuple[HookRecord, ...] = ()
+    """Its on_success hooks of its latest run, in order."""
 
     @property
     def job_id(self) -> JobId:
@@ -57,6 +59,7 @@ def job_view(
     *,
     history: tuple[JobNote, ...] = (),
     rate_limits: tuple[RateLimitRecord, ...] = (),
+    hooks: tuple[HookRecord, ...] = (),
 ) -> JobView:
     """Join a job's record, its plan and its sheet records into what a person reads."""
     by_num = {s.num: s for s in sheets}
@@ -86,4 +89,6 @@ def job_view(
                 voice_count=p.voice_count,
             )
         )
-    return JobView(job=job, sheets=tuple(views), history=history, rate_limits=rate_limits)
+    return JobView(
+        job=job, sheets=tuple(views), history=history, rate_limits=rate_limits, hooks=hooks
+    )

@@ -6,7 +6,14 @@ from pathlib import Path
 from podium.domain.codes import error_type
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.inspection import AttemptDetail, Attempts, Output, StreamText
-from podium.domain.records import AttemptRecord, JobNote, JobRecord, RateLimitRecord, Usage
+from podium.domain.records import (
+    AttemptRecord,
+    HookRecord,
+    JobNote,
+    JobRecord,
+    RateLimitRecord,
+    Usage,
+)
 from podium.domain.views import JobView
 from podium.ipc.schema import (
     AttemptDetailInfo,
@@ -14,6 +21,7 @@ from podium.ipc.schema import (
     AttemptsResult,
     CheckInfo,
     DiagnoseResult,
+    HookInfo,
     JobFilesInfo,
     JobInfo,
     JobStatusResult,
@@ -57,6 +65,25 @@ def rate_limit_info(windows: Iterable[RateLimitRecord]) -> list[RateLimitInfo]:
     ]
 
 
+def hook_info(hooks: Iterable[HookRecord]) -> list[HookInfo]:
+    return [
+        HookInfo(
+            num=h.num,
+            type=h.type,
+            label=h.label,
+            description=h.description,
+            outcome=h.outcome.value,
+            started_at=h.started_at,
+            ended_at=h.ended_at,
+            exit_code=h.exit_code,
+            error=h.error,
+            output=h.output,
+            chained_job=h.chained_job,
+        )
+        for h in hooks
+    ]
+
+
 def job_status(
     view: JobView,
     logs_for: LogsFor,
@@ -94,6 +121,7 @@ def job_status(
         **job_info(view.job),
         sheets=sheets,
         history=[NoteInfo(at=n.at, text=n.text) for n in view.history],
+        hooks=hook_info(view.hooks),
         rate_limits=rate_limit_info(view.rate_limits),
         usage=UsageInfo(
             input_tokens=usage.input_tokens,
@@ -154,6 +182,7 @@ def attempts_result(found: Attempts) -> AttemptsResult:
         status=found.view.status.value,
         attempts=[attempt_detail_info(a) for a in found.attempts],
         total=found.total,
+        hooks=hook_info(found.view.hooks),
     )
 
 

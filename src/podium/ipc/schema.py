@@ -120,6 +120,26 @@ class NoteInfo(TypedDict):
     text: str
 
 
+class HookInfo(TypedDict):
+    """One on_success hook of the job's latest run."""
+
+    num: int
+    type: str
+    label: str
+    """'run_command: make deploy'."""
+    description: str | None
+    outcome: str
+    """running, succeeded or failed."""
+    started_at: float
+    ended_at: float | None
+    exit_code: int | None
+    error: str | None
+    output: str
+    """The end of what it printed (redacted)."""
+    chained_job: str | None
+    """The job a run_job hook submitted."""
+
+
 class ListParams(TypedDict):
     all: NotRequired[bool]
     limit: NotRequired[int]
@@ -229,6 +249,7 @@ class JobInfo(TypedDict):
 class JobStatusResult(JobInfo):
     sheets: list[SheetInfo]
     history: list[NoteInfo]
+    hooks: list[HookInfo]
     rate_limits: list[RateLimitInfo]
     """Rate-limit windows open on the instruments its unfinished sheets use."""
     usage: UsageInfo
@@ -345,6 +366,8 @@ class AttemptsResult(TypedDict):
     """Newest first."""
     total: int
     """How many attempts match; more than listed when the limit cut them."""
+    hooks: list[HookInfo]
+    """The job's on_success hooks (of its latest run)."""
 
 
 class DiagnoseParams(TypedDict):

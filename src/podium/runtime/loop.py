@@ -16,9 +16,10 @@ from podium.domain.commands import (
     Persist,
     Rejected,
     Reply,
-    RunHooks,
+    RunHook,
     RunSkipCheck,
     RunValidations,
+    StopHook,
     SwapScore,
     WakeAt,
 )
@@ -49,6 +50,12 @@ class Checker(Protocol):
 
 class SkipChecker(Protocol):
     def start(self, cmd: RunSkipCheck) -> None: ...
+
+
+class HookStarter(Protocol):
+    def start(self, cmd: RunHook) -> None: ...
+
+    def stop(self, cmd: StopHook) -> None: ...
 
 
 class Inbox:
@@ -105,6 +112,7 @@ class EngineLoop:
         attempts: Launcher,
         validator: Checker,
         skip_checks: SkipChecker,
+        hooks: HookStarter,
         catalog: JobCatalog,
         clock: Callable[[], float],
     ) -> None:
@@ -115,6 +123,7 @@ class EngineLoop:
         self._attempts = attempts
         self._validator = validator
         self._skip_checks = skip_checks
+        self._hooks = hooks
         self._catalog = catalog
         self._clock = clock
         self._launching = True
@@ -167,16 +176,11 @@ class EngineLoop:
                 self._wake_at(command.at)
             case SwapScore():
                 self._catalog.promote(command.job_id, command.key)
-            case RunHooks():
-                for hook in command.hooks:
-                    log.warning(
-                        "job %s completed: its on_success %s hook (%s) is not run by this "
-                        "version of Podium",
-                        command.job_id,
-                        hook.type,
-                        hook.job_path or hook.command,
-                        extra=job_fields(command.job_id),
-                    )
+            case RunHook():
+                if self._launching:
+                    self._hooks.start(command)
+            case StopHook():
+                self._hooks.stop(command)
             case Reply():
                 self._replies.resolve(command)
             case JobEnded():

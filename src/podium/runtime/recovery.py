@@ -25,6 +25,7 @@ from podium.domain.ids import SheetNum
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.records import ActiveJob, AttemptRecord, InFlightAttempt, ProcessInfo
 from podium.runtime.catalog import JobCatalog
+from podium.runtime.hooks import leftover_hook_groups
 from podium.runtime.layout import Layout
 from podium.runtime.logs import job_fields
 from podium.runtime.loop import Inbox
@@ -78,6 +79,7 @@ async def recover(
                 problems[record.job_id],
                 job.job.history,
                 reattached=mine,
+                hooks=tuple(h.record for h in job.hooks),
             )
         )
     inbox.post(Recovered(tuple(jobs), windows))
@@ -133,6 +135,7 @@ async def _stop_leftovers(
     markers = {layout.marker(a.record.job_id, a.record.sheet, a.record.attempt) for a in in_flight}
     groups |= groups_marked(markers) if markers else set()
     groups -= {a.process.pgid for a in adopted if a.process}
+    groups |= leftover_hook_groups(active, layout)
     if groups:
         log.warning(
             "stopping %d process group(s) left running by the previous conductor", len(groups)

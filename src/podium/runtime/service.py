@@ -137,9 +137,14 @@ class JobService:
         start_sheet: int = 1,
         fresh: bool = False,
         workspace: str | None = None,
+        job_id: JobId | None = None,
+        chain_depth: int = 0,
+        note: str | None = None,
     ) -> Submitted:
         """Submit the score at `score_path` (relative to `client_cwd`); `workspace` replaces
-        the score's own. A score that changed since its last job completed runs fresh."""
+        the score's own. A score that changed since its last job completed runs fresh. A
+        `run_job` hook gives the job's id (from `reserve_id`), its depth in the chain and the
+        first line of its history."""
         await self._ready()
         self._refuse_under_pressure()
         path = Path(client_cwd or "/", score_path).absolute()
@@ -147,8 +152,8 @@ class JobService:
         compiled = self._compiler.compile(path, workspace=folder)
         changed_since = self._changed_since(path, compiled)
         archived = self._archive(path, compiled) if fresh or changed_since else None
-        note = _fresh_note(changed_since, archived)
-        job_id = self._allocate(path.stem)
+        note = "; ".join(filter(None, (note, _fresh_note(changed_since, archived)))) or None
+        job_id = job_id or self._allocate(path.stem)
         self._catalog.add(job_id, compiled)
         try:
             await self._ask(
@@ -160,6 +165,7 @@ class JobService:
                     str(compiled.workspace),
                     compiled.snapshot,
                     start_sheet=start_sheet,
+                    chain_depth=chain_depth,
                     note=note,
                 ),
                 undo=lambda: self._catalog.forget(job_id),
@@ -173,6 +179,10 @@ class JobService:
             str(archived) if archived else None,
             changed_since,
         )
+
+    def reserve_id(self, score_path: str) -> JobId:
+        """An id for a job of the score at `score_path`, held until a `submit` with it."""
+        return self._allocate(Path(score_path).stem)
 
     def _changed_since(self, path: Path, compiled: CompiledJob) -> JobId | None:
         """The job that last ran this score and completed, when the score has changed since:
@@ -319,7 +329,13 @@ class JobService:
         stored = self._store.get_job(JobId(job_id))
         if stored is None:
             raise _not_found(job_id)
-        return job_view(stored.record, stored.plan, stored.sheets, history=stored.history)
+        return job_view(
+            stored.record,
+            stored.plan,
+            stored.sheets,
+            history=stored.history,
+            hooks=stored.hooks,
+        )
 
     def attempt_details(self, view: JobView) -> tuple[dict[SheetNum, AttemptRecord], Usage]:
         """The latest attempt of each unfinished sheet that ran (at most DETAILED_SHEETS of

@@ -11,7 +11,6 @@ from podium.score.model import ScoreModel
 from podium.score.yamlsource import SourceMap
 
 NOT_YET: dict[tuple[str, ...], str] = {
-    ("on_success",): "the engine decides which hooks run, but does not run them yet",
     ("rate_limit", "max_quota_waits"): "quota exhaustion is handled as a rate limit (max_waits)",
     ("notifications",): "no notification is sent yet",
     ("isolation",): "jobs run in the workspace itself",

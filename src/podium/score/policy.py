@@ -17,7 +17,7 @@ from podium.score.model import ScoreModel
 
 
 def job_policy(score: ScoreModel, folder: Path) -> JobPolicy:
-    """`folder` is the score's: hooks' `job_path`s are relative to it."""
+    """`folder` is the score's: hooks' `job_path`s and `job_workspace`s are relative to it."""
     retry, parallel, rate = score.retry, score.parallel, score.rate_limit
     breaker, cost, concert = score.circuit_breaker, score.cost_limits, score.concert
     return JobPolicy(
@@ -57,7 +57,9 @@ def job_policy(score: ScoreModel, folder: Path) -> JobPolicy:
             Hook(
                 type=h.type,
                 job_path=str((folder / h.job_path).resolve()) if h.job_path else None,
-                job_workspace=h.job_workspace,
+                job_workspace=(
+                    str((folder / h.job_workspace).resolve()) if h.job_workspace else None
+                ),
                 command=h.command,
                 working_directory=h.working_directory,
                 description=h.description,

@@ -96,4 +96,26 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE attempts ADD COLUMN error_code TEXT;
     CREATE INDEX attempts_by_code ON attempts (error_code) WHERE error_code IS NOT NULL;
     """,
+    """
+    ALTER TABLE jobs ADD COLUMN hook INTEGER NOT NULL DEFAULT 0;
+
+    CREATE TABLE hook_results (
+        job_id      TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+        num         INTEGER NOT NULL,
+        type        TEXT NOT NULL,
+        label       TEXT NOT NULL,
+        description TEXT,
+        started_at  REAL NOT NULL,
+        outcome     TEXT NOT NULL,
+        ended_at    REAL,
+        exit_code   INTEGER,
+        error       TEXT,
+        output      TEXT NOT NULL DEFAULT '',
+        chained_job TEXT,
+        pid         INTEGER,
+        pgid        INTEGER,
+        start_ticks INTEGER,
+        PRIMARY KEY (job_id, num)
+    ) WITHOUT ROWID;
+    """,
 )

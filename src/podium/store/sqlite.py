@@ -12,7 +12,10 @@ from podium.domain.ids import JobId, SheetNum
 from podium.domain.records import (
     ActiveJob,
     AttemptRecord,
+    HookOutcome,
+    HookRecord,
     InFlightAttempt,
+    InFlightHook,
     JobNote,
     JobRecord,
     ProcessInfo,
@@ -32,6 +35,7 @@ HISTORY_SHOWN = 50
 _JOBS = RowCodec(JobRecord)
 _SHEETS = RowCodec(SheetRecord, json_fields=("failed_checks",))
 _ATTEMPTS = RowCodec(AttemptRecord, json_fields=("validations",))
+_HOOKS = RowCodec(HookRecord)
 
 
 def _upsert(
@@ -50,6 +54,7 @@ _UPSERT_JOB = _upsert("jobs", _JOBS.columns, ("job_id",), ("submitted_at",))
 _UPSERT_SHEET = _upsert("sheets", _SHEETS.columns, ("job_id", "num"))
 _UPSERT_ATTEMPT = _upsert("attempts", _ATTEMPTS.columns, ("job_id", "sheet", "attempt"))
 _UPSERT_SPEC = _upsert("job_specs", ("job_id", "plan", "snapshot"), ("job_id",))
+_UPSERT_HOOK = _upsert("hook_results", _HOOKS.columns, ("job_id", "num"))
 
 
 class StoreError(PodiumError):
@@ -137,6 +142,8 @@ class SqliteStore:
             "INSERT INTO job_history (job_id, at, text) VALUES (?,?,?)",
             [(n.job_id, n.at, n.text) for n in p.notes],
         )
+        db.executemany("DELETE FROM hook_results WHERE job_id = ?", [(j,) for j in p.hooks_cleared])
+        db.executemany(_UPSERT_HOOK, [_HOOKS.row(h) for h in p.hooks])
 
     def record_process(
         self, job_id: JobId, sheet: SheetNum, attempt: int, process: ProcessInfo
@@ -150,6 +157,42 @@ class SqliteStore:
                 "WHERE job_id = ? AND sheet = ? AND attempt = ?",
                 (process.pid, process.pgid, process.start_ticks, job_id, sheet, attempt),
             )
+
+    def record_hook_process(self, job_id: JobId, num: int, process: ProcessInfo) -> None:
+        """Like `record_process`, for the process of a running hook."""
+        with self._transaction(durable=False):
+            self._db.execute(
+                "UPDATE hook_results SET pid = ?, pgid = ?, start_ticks = ? "
+                "WHERE job_id = ? AND num = ?",
+                (process.pid, process.pgid, process.start_ticks, job_id, num),
+            )
+
+    def record_hook_job(self, job_id: JobId, num: int, chained: JobId) -> None:
+        """The job a `run_job` hook is about to submit: durable before it is submitted."""
+        with self._transaction():
+            self._db.execute(
+                "UPDATE hook_results SET chained_job = ? WHERE job_id = ? AND num = ?",
+                (chained, job_id, num),
+            )
+
+    def hooks(self, job_id: JobId) -> tuple[HookRecord, ...]:
+        """The records of the job's hooks (of its latest run), in order."""
+        return tuple(r.record for r in self._hooks(job_id))
+
+    def _hooks(self, job_id: JobId) -> list[InFlightHook]:
+        rows = self._db.execute(
+            f"SELECT {', '.join(_HOOKS.columns)}, pid, pgid, start_ticks FROM hook_results "
+            "WHERE job_id = ? ORDER BY num",
+            (job_id,),
+        )
+        found = []
+        for row in rows:
+            record = _HOOKS.record(row[: len(_HOOKS.columns)])
+            pid, pgid, ticks = row[len(_HOOKS.columns) :]
+            running = record.outcome is HookOutcome.RUNNING and pid is not None
+            process = ProcessInfo(int(pid), int(pgid), int(ticks)) if running else None
+            found.append(InFlightHook(record, process))
+        return found
 
     def delete_jobs(self, job_ids: Sequence[JobId]) -> int:
         """Remove finished jobs with everything recorded about them (sheets, attempts,
@@ -305,7 +348,13 @@ class SqliteStore:
                 (record.job_id,),
             )
         )
-        return StoredJob(record, plan_from_json(plan_text), sheets, self.history(record.job_id))
+        return StoredJob(
+            record,
+            plan_from_json(plan_text),
+            sheets,
+            self.history(record.job_id),
+            self.hooks(record.job_id),
+        )
 
     def _active(self, record: JobRecord) -> ActiveJob:
         stored = self._stored(record)
@@ -320,7 +369,8 @@ class SqliteStore:
             ).fetchone()
             if row is not None:
                 in_flight.append(_in_flight(row))
-        return ActiveJob(stored, self.snapshot(record.job_id) or "", tuple(in_flight))
+        hooks = tuple(self._hooks(record.job_id)) if record.hook else ()
+        return ActiveJob(stored, self.snapshot(record.job_id) or "", tuple(in_flight), hooks)
 
 
 def _in_flight(row: Sequence[Any]) -> InFlightAttempt:

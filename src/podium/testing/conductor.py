@@ -157,6 +157,10 @@ class ConductorProcess:
         if not self.database.exists():
             return
         rows = self.query("SELECT pgid FROM attempts WHERE outcome = 'running' AND pgid > 0")
+        with contextlib.suppress(sqlite3.OperationalError):  # a store older than its hooks
+            rows += self.query(
+                "SELECT pgid FROM hook_results WHERE outcome = 'running' AND pgid > 0"
+            )
         for (pgid,) in rows:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pgid, signal.SIGKILL)

@@ -9,6 +9,7 @@ from podium.domain.commands import (
     Launch,
     Persist,
     Reply,
+    RunHook,
     RunSkipCheck,
     RunValidations,
     WakeAt,
@@ -20,6 +21,8 @@ from podium.domain.events import (
     CancelJob,
     ClearRateLimits,
     Event,
+    HookFinished,
+    HookResult,
     JobSubmitted,
     ModifyJob,
     NewScore,
@@ -237,6 +240,28 @@ class EngineHarness:
         check = checks[-1].check if checks else 0
         detail = "exited 0" if skip else "exited 1"
         return self.feed(SkipChecked(JobId(job_id), SheetNum(sheet), check, skip, detail))
+
+    def hook_finished(
+        self,
+        job_id: str = "job",
+        *,
+        ok: bool = True,
+        exit_code: int | None = None,
+        error: str | None = None,
+        chained_job: str | None = None,
+        index: int | None = None,
+    ) -> list[Command]:
+        """The job's latest `RunHook` (or hook `index`) ended: with exit 0, or as failed."""
+        asked = [c for c in self.commands if isinstance(c, RunHook) and c.job_id == job_id]
+        if not asked:
+            raise AssertionError(f"job {job_id} never ran a hook")
+        result = HookResult(
+            ok,
+            exit_code if exit_code is not None else (0 if ok else 1),
+            None if ok else (error or "exit 1"),
+            chained_job=None if chained_job is None else JobId(chained_job),
+        )
+        return self.feed(HookFinished(JobId(job_id), index or asked[-1].index, result))
 
     def advance(self, seconds: float) -> list[Command]:
         """Let time pass and deliver the wake-up the engine asked for, if it falls due."""

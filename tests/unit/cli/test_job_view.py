@@ -328,3 +328,40 @@ def test_a_paused_job_says_why_and_shows_its_latest_history_last() -> None:
     at = lines.index("history (latest last):")
     assert [line.split()[-1] for line in lines[at + 1 : at + 9]] == [str(n) for n in range(2, 10)]
     assert lines[at + 9 :] == ["", "next:", "  podium resume demo  go on where it stopped"]
+
+
+def hook(num: int, outcome: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "num": num,
+        "type": "run_command",
+        "label": f"run_command: step {num}",
+        "description": None,
+        "outcome": outcome,
+        "started_at": NOW - 20,
+        "ended_at": None if outcome == "running" else NOW - 18,
+        "exit_code": None,
+        "error": None,
+        "output": "",
+        "chained_job": None,
+        **changes,
+    }
+
+
+def test_hooks_show_how_each_ended_and_the_job_a_chain_started() -> None:
+    hooks = [
+        hook(1, "succeeded", exit_code=0, description="build"),
+        hook(2, "failed", exit_code=3, error="exit 3: no rule"),
+        hook(3, "succeeded", type="run_job", label="run_job: /s/next.yaml", chained_job="next"),
+        hook(4, "running"),
+    ]
+    lines = shown(job("running", sheet(1, "completed"), hooks=hooks, chain_depth=2))
+    assert "  chain      depth 2 (started by a run_job hook)" in lines
+    start = lines.index("hooks:")
+    assert lines[start + 1 : start + 7] == [
+        "  ✓ 1  run_command: step 1 (build)  succeeded · exit 0 · took 2.0s",
+        "  ✗ 2  run_command: step 2  failed · exit 3 · took 2.0s",
+        "      error  exit 3: no rule",
+        "  ✓ 3  run_job: /s/next.yaml  succeeded · took 2.0s",
+        "      started job next",
+        "  … 4  run_command: step 4  running · running for 20s",
+    ]

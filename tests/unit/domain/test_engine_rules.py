@@ -10,7 +10,7 @@ from podium.domain.commands import (
     JobEnded,
     Persist,
     Rejected,
-    RunHooks,
+    RunHook,
     RunSkipCheck,
     SwapScore,
 )
@@ -541,14 +541,14 @@ def test_a_completed_job_asks_for_its_hooks_one_level_deeper() -> None:
     h = EngineHarness()
     h.submit(hooks_plan(CHAIN), chain_depth=1)
     commands = h.run_sheet("job", 1)
-    assert RunHooks(JobId("job"), (CHAIN,), 2) in commands
+    assert RunHook(JobId("job"), 1, CHAIN, 2) in commands
 
 
 def test_the_zero_work_guard_holds_back_hooks() -> None:
     h = EngineHarness()
     plan = make_plan(sheets=1, policy=policy(hooks=(CHAIN,)), skip_when={1: "True"})
     commands = h.submit(plan)
-    assert not [c for c in commands if isinstance(c, RunHooks)]
+    assert not [c for c in commands if isinstance(c, RunHook)]
     assert job_record(h).status is JobStatus.COMPLETED
     assert any("zero-work guard" in n for n in notes(h))
 
@@ -558,7 +558,7 @@ def test_chains_stop_at_the_maximum_depth() -> None:
     command = Hook(type="run_command", command="echo done")
     h.submit(hooks_plan(CHAIN, command, depth=2), chain_depth=2)
     commands = h.run_sheet("job", 1)
-    assert RunHooks(JobId("job"), (command,), 3) in commands
+    assert RunHook(JobId("job"), 1, command, 3) in commands
     assert any("past concert.max_chain_depth (2)" in n for n in notes(h))
 
 
@@ -567,11 +567,13 @@ def test_pause_before_chain_holds_the_chain_until_resumed() -> None:
     held = dataclasses.replace(CHAIN, pause_before_chain=True)
     h.submit(hooks_plan(held))
     commands = h.run_sheet("job", 1)
-    assert not [c for c in commands if isinstance(c, RunHooks)]
+    assert not [c for c in commands if isinstance(c, RunHook)]
     assert job_record(h).status is JobStatus.PAUSED_AT_CHAIN
     assert h.engine.running_jobs == 0
     commands = h.resume()
-    assert RunHooks(JobId("job"), (held,), 1) in commands
+    assert RunHook(JobId("job"), 1, held, 1) in commands
+    assert job_record(h).status is JobStatus.RUNNING  # while its hook runs
+    h.hook_finished(chained_job="next")
     assert job_record(h).status is JobStatus.COMPLETED
 
 
@@ -846,7 +848,8 @@ def test_hooks_still_run_when_the_last_sheet_completed_during_a_pause() -> None:
     h.submit(hooks_plan(CHAIN))
     h.pause()
     commands = h.run_sheet("job", 1)
-    assert RunHooks(JobId("job"), (CHAIN,), 1) in commands
+    assert RunHook(JobId("job"), 1, CHAIN, 1) in commands
+    h.hook_finished(chained_job="next")
     assert job_record(h).status is JobStatus.COMPLETED
 
 

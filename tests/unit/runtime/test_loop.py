@@ -5,7 +5,15 @@ from collections.abc import Sequence
 
 import pytest
 
-from podium.domain.commands import Kill, Launch, Persist, RunSkipCheck, RunValidations
+from podium.domain.commands import (
+    Kill,
+    Launch,
+    Persist,
+    RunHook,
+    RunSkipCheck,
+    RunValidations,
+    StopHook,
+)
 from podium.domain.engine import Engine, Limits
 from podium.domain.events import JobSubmitted
 from podium.domain.ids import JobId
@@ -47,6 +55,14 @@ class NoSkipChecks:
         raise AssertionError(f"no skip check expected: {cmd}")
 
 
+class NoHooks:
+    def start(self, cmd: RunHook) -> None:
+        raise AssertionError(f"no hook expected: {cmd}")
+
+    def stop(self, cmd: StopHook) -> None:
+        raise AssertionError(f"no hook expected: {cmd}")
+
+
 def test_effects_never_run_when_the_commit_fails() -> None:
     async def main() -> tuple[FailingStore, RecordingRunner, bool]:
         store, runner, replies = FailingStore(), RecordingRunner(), Replies()
@@ -59,6 +75,7 @@ def test_effects_never_run_when_the_commit_fails() -> None:
             attempts=runner,
             validator=runner,
             skip_checks=NoSkipChecks(),
+            hooks=NoHooks(),
             catalog=JobCatalog(),
             clock=lambda: 1.0,
         )

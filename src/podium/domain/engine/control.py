@@ -4,7 +4,6 @@ from podium.domain.commands import (
     Accepted,
     Kill,
     Reply,
-    RunHooks,
 )
 from podium.domain.decide import Action, Budget
 from podium.domain.engine.dispatch import Dispatch
@@ -73,7 +72,7 @@ class Control(Dispatch):
         self._pacing.level = event.level
         if event.level is not PressureLevel.CRITICAL:
             return
-        running = [j for j in self._jobs.values() if j.status is JobStatus.RUNNING]
+        running = [j for j in self._jobs.values() if j.status is JobStatus.RUNNING and not j.hook]
         if not running:
             return
         job = max(running, key=lambda j: j.seq)
@@ -227,9 +226,8 @@ class Control(Dispatch):
     def _release_chain(self, job: LiveJob, request: int, now: float, out: Changes) -> None:
         hooks = self._hooks_to_run(job, now, out)
         out.note(job, now, "chain released")
-        job.detail = None
-        out.effects.append(RunHooks(job.job_id, hooks, job.chain_depth + 1))
-        self._end(job, JobEvent.RELEASE_CHAIN, now, out)
+        self._move_job(job, JobEvent.RELEASE_CHAIN, out)
+        self._start_hooks(job, hooks, now, out)
         out.effects.append(Reply(request, Accepted(job.job_id, "chain released")))
 
     def _cancel(self, event: CancelJob, now: float, out: Changes) -> None:
@@ -238,6 +236,8 @@ class Control(Dispatch):
             self._reject(event.request, f"job '{event.job_id}' is not active", out)
             return
         stopping = self._stop_all(job, "cancelled by the user", now, out)
+        if job.hook:
+            self._stop_hook(job, "cancelled by the user", now, out)
         job.detail = None
         out.note(job, now, "cancelled by the user")
         self._end(job, JobEvent.CANCEL, now, out)

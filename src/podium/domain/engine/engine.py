@@ -28,6 +28,7 @@ from podium.domain.events import (
     CancelJob,
     ClearRateLimits,
     Event,
+    HookFinished,
     JobSubmitted,
     LimitsChanged,
     ModifyJob,
@@ -77,6 +78,7 @@ class Engine(Recover):
             (job.sheet_record(s) for s in job.sheets.values()),
             history=tuple(job.history),
             rate_limits=self._windows_for(job),
+            hooks=tuple(job.hook_records[n] for n in sorted(job.hook_records)),
         )
 
     def job_running(self, score_path: str) -> JobId | None:
@@ -103,6 +105,13 @@ class Engine(Recover):
                     "again); try again once 'podium recover' has answered",
                     out,
                 )
+            case PauseJob() | ModifyJob() if self._running_hooks(event.job_id):
+                self._reject(
+                    event.request,
+                    f"job '{event.job_id}' is running its on_success hooks; wait for them to "
+                    "end, or cancel it",
+                    out,
+                )
             case JobSubmitted():
                 self._submit(event, now, out)
             case Recovered():
@@ -117,6 +126,8 @@ class Engine(Recover):
                 self._validated(event, now, out)
             case SkipChecked():
                 self._skip_checked(event, now, out)
+            case HookFinished():
+                self._hook_finished(event, now, out)
             case Tick():
                 self._tick(now, out)
             case PauseJob():
@@ -208,6 +219,11 @@ class Engine(Recover):
             )
             return
         out.job(job)
+        if stored.job.hook:
+            ending = self._resume_hooks(job, stored, now, out)
+            if ending is not None:
+                self._end(job, ending, now, out)
+            return
         for sheet in list(job.sheets.values()):
             attempt = attempts.get(sheet.plan.num)
             if (

@@ -5,17 +5,16 @@ of a job (with its hooks), a new score taking over, a job stopped whole (cancel,
 from podium.domain.commands import (
     JobEnded,
     Kill,
-    RunHooks,
     SwapScore,
 )
 from podium.domain.decide import Budget
 from podium.domain.engine.core import (
     sheets_of,
 )
-from podium.domain.engine.outcomes import Outcomes
+from podium.domain.engine.hooks import Hooks
+from podium.domain.events import HookFinished
 from podium.domain.live import Changes, LiveJob, PendingScore
 from podium.domain.outcome import AttemptOutcome
-from podium.domain.policy import Hook
 from podium.domain.status import (
     JobEvent,
     JobStatus,
@@ -24,7 +23,7 @@ from podium.domain.status import (
 )
 
 
-class Lifecycle(Outcomes):
+class Lifecycle(Hooks):
     def _settle(self, job: LiveJob, now: float, out: Changes) -> None:
         """After a change to `job`: a resume waiting for the job to go idle happens, a job
         stopped by fail_fast skips what is left, and a job with nothing left to do ends."""
@@ -51,6 +50,7 @@ class Lifecycle(Outcomes):
             or job.in_flight
             or job.resume_when_idle
             or job.pending is not None
+            or job.hook
         ):
             return
         if not all(s.satisfies_dependents for s in job.sheets.values()):
@@ -75,21 +75,18 @@ class Lifecycle(Outcomes):
             self._move_job(job, JobEvent.HOLD_CHAIN, out)
             out.note(job, now, "completed; the chain waits for 'podium resume'")
             return
-        out.effects.append(RunHooks(job.job_id, hooks, job.chain_depth + 1))
-        self._end(job, JobEvent.COMPLETE, now, out)
+        if not hooks:
+            self._end(job, JobEvent.COMPLETE, now, out)
+            return
+        self._start_hooks(job, hooks, now, out)
 
-    def _hooks_to_run(self, job: LiveJob, now: float, out: Changes) -> tuple[Hook, ...]:
-        policy = job.plan.policy
-        depth = job.chain_depth + 1
-        if depth <= policy.concert.max_chain_depth:
-            return policy.hooks
-        out.note(
-            job,
-            now,
-            f"a chained job would be at depth {depth}, past concert.max_chain_depth "
-            f"({policy.concert.max_chain_depth}): its run_job hooks do not run",
-        )
-        return tuple(h for h in policy.hooks if h.type != "run_job")
+    def _hook_finished(self, event: HookFinished, now: float, out: Changes) -> None:
+        job = self._jobs.get(event.job_id)
+        if job is None or job.hook != event.index:
+            return  # the job was cancelled meanwhile
+        ending = self._hook_ended(job, event, now, out)
+        if ending is not None:
+            self._end(job, ending, now, out)
 
     def _end(self, job: LiveJob, event: JobEvent, now: float, out: Changes) -> None:
         """The job reaches a terminal status and leaves the engine."""
@@ -181,8 +178,8 @@ class Lifecycle(Outcomes):
 
     def _check_job_timeout(self, job: LiveJob, now: float, out: Changes) -> None:
         limit = self._limits.job_timeout_seconds
-        if job.status is not JobStatus.RUNNING or job.started_at is None:
-            return
+        if job.status is not JobStatus.RUNNING or job.started_at is None or job.hook:
+            return  # hooks have timeouts of their own
         if now < job.started_at + limit:
             return  # an alarm of an earlier run; each start sets its own
         reason = f"the job ran longer than the conductor's job_timeout_seconds ({limit:g}s)"

@@ -1,0 +1,162 @@
+"""A job's `on_success` hooks, run one after another once every sheet is done.
+
+A job whose hooks run stays `running` (its detail names the hook) until the last one has
+ended: it is never completed in the store before its hooks ran. Each hook's start is
+persisted, with the job, before the runtime is asked to run it (`RunHook`); its end
+(`HookFinished`) is persisted with whatever follows. So after a restart the store says which
+hooks ended (they do not run again) and which one was running: that one runs again, and a
+`run_job` hook is handed the job it had recorded, so that it never submits it twice.
+"""
+
+from dataclasses import replace
+
+from podium.domain.commands import RunHook, StopHook
+from podium.domain.engine.outcomes import Outcomes
+from podium.domain.events import HookFinished, HookResult, RecoveredJob
+from podium.domain.ids import JobId
+from podium.domain.live import Changes, LiveJob
+from podium.domain.policy import Hook
+from podium.domain.records import HookOutcome, HookRecord
+from podium.domain.status import JobEvent, JobStatus
+
+
+class Hooks(Outcomes):
+    def _running_hooks(self, job_id: JobId) -> bool:
+        job = self._jobs.get(job_id)
+        return job is not None and job.hook > 0
+
+    def _hooks_to_run(
+        self, job: LiveJob, now: float, out: Changes, *, quiet: bool = False
+    ) -> tuple[Hook, ...]:
+        """The job's hooks, without its `run_job` ones past `concert.max_chain_depth`."""
+        policy = job.plan.policy
+        depth = job.chain_depth + 1
+        if depth <= policy.concert.max_chain_depth:
+            return policy.hooks
+        if not quiet:
+            out.note(
+                job,
+                now,
+                f"a chained job would be at depth {depth}, past concert.max_chain_depth "
+                f"({policy.concert.max_chain_depth}): its run_job hooks do not run",
+            )
+        return tuple(h for h in policy.hooks if h.type != "run_job")
+
+    def _start_hooks(self, job: LiveJob, hooks: tuple[Hook, ...], now: float, out: Changes) -> None:
+        """The job runs `hooks` (at least one), from the first. Its score is free meanwhile,
+        so that a hook may submit it again (a concert that chains to itself)."""
+        if job.status is not JobStatus.RUNNING:
+            self._move_job(job, JobEvent.RUN_HOOKS, out)
+        job.hooks, job.hook_records = hooks, {}
+        out.hooks_cleared(job)
+        self._release_path(job, job.score_path)
+        self._run_hook(job, 1, now, out)
+
+    def _run_hook(
+        self, job: LiveJob, num: int, now: float, out: Changes, chained: JobId | None = None
+    ) -> None:
+        hook = job.hooks[num - 1]
+        job.hook = num
+        job.detail = f"running its on_success hooks ({num} of {len(job.hooks)})"
+        record = job.hook_records[num] = HookRecord(
+            job.job_id, num, hook.type, hook.label, hook.description, now, chained_job=chained
+        )
+        out.hook(record)
+        out.job(job)
+        out.effects.append(RunHook(job.job_id, num, hook, job.chain_depth + 1, chained))
+
+    def _hook_ended(
+        self, job: LiveJob, event: HookFinished, now: float, out: Changes
+    ) -> JobEvent | None:
+        """Record how the running hook ended and start the next one. Returns how the job ends:
+        COMPLETE after its last hook (a failed hook with `on_failure: continue` included), FAIL
+        as soon as a hook with `on_failure: abort` fails; None while hooks still run."""
+        num, result = event.index, event.result
+        record = job.hook_records[num] = replace(
+            job.hook_records[num],
+            outcome=HookOutcome.SUCCEEDED if result.ok else HookOutcome.FAILED,
+            ended_at=now,
+            exit_code=result.exit_code,
+            error=result.error,
+            output=result.output,
+            chained_job=result.chained_job,
+        )
+        out.hook(record)
+        hook = job.hooks[num - 1]
+        name = f"on_success hook {num} ({hook.label})"
+        later = len(job.hooks) - num
+        if not result.ok and hook.on_failure == "abort":
+            job.error = f"{name} failed: {result.error}"
+            skipped = f"; the {later} later hook(s) do not run" if later else ""
+            out.note(job, now, job.error + skipped)
+            self._hooks_over(job)
+            return JobEvent.FAIL
+        if not result.ok:
+            out.note(
+                job,
+                now,
+                f"{name} failed: {result.error}; the job stays completed (on_failure: continue)",
+            )
+        elif result.chained_job is not None:
+            out.note(job, now, f"{name} started job {result.chained_job}")
+        if later:
+            self._run_hook(job, num + 1, now, out)
+            return None
+        self._hooks_over(job)
+        return JobEvent.COMPLETE
+
+    @staticmethod
+    def _hooks_over(job: LiveJob) -> None:
+        job.hook, job.detail = 0, None
+
+    def _stop_hook(self, job: LiveJob, reason: str, now: float, out: Changes) -> None:
+        """The job ends while a hook runs (a cancel): the hook is stopped, and says why."""
+        record = job.hook_records[job.hook] = replace(
+            job.hook_records[job.hook],
+            outcome=HookOutcome.FAILED,
+            ended_at=now,
+            error=f"stopped: {reason}",
+        )
+        out.hook(record)
+        out.effects.append(StopHook(job.job_id, job.hook))
+        self._hooks_over(job)
+
+    def _resume_hooks(
+        self, job: LiveJob, stored: RecoveredJob, now: float, out: Changes
+    ) -> JobEvent | None:
+        """A job the last conductor left running its hooks: those that ended stay ended, the
+        one that was running runs again. Returns how the job ends, if it does now."""
+        hooks = self._hooks_to_run(job, now, out, quiet=True)
+        num = stored.job.hook
+        job.hooks, job.hook_records = hooks, {r.num: r for r in stored.hooks}
+        job.hook = num
+        self._release_path(job, job.score_path)
+        record = job.hook_records.get(num)
+        if record is None or num > len(hooks):
+            out.note(
+                job,
+                now,
+                f"on_success hook {num} is not known after a restart; the job ends without "
+                "its later hooks",
+            )
+            self._hooks_over(job)
+            return JobEvent.COMPLETE
+        if record.outcome is not HookOutcome.RUNNING:  # its end was saved: go on from there
+            result = HookResult(
+                record.outcome is HookOutcome.SUCCEEDED,
+                record.exit_code,
+                record.error,
+                record.output,
+                record.chained_job,
+            )
+            return self._hook_ended(
+                job, HookFinished(job.job_id, num, result), record.ended_at or now, out
+            )
+        again = (
+            "its job is submitted unless it was before the restart"
+            if hooks[num - 1].type == "run_job"
+            else "running it again"
+        )
+        out.note(job, now, f"hook {num} was interrupted by a restart; {again}")
+        self._run_hook(job, num, now, out, record.chained_job)
+        return None

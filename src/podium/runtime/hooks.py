@@ -1,0 +1,243 @@
+"""Running a job's `on_success` hooks, one `RunHook` at a time; each end is a `HookFinished`.
+
+`run_command` runs its command with bash; `run_script` splits it into words (shlex) and runs
+them without a shell. Either way `{workspace}`, `{job_id}` and `{sheet_count}` are filled in
+(shell-quoted for `run_command`); the process leads its own group, runs in
+`working_directory` (default: the workspace) under the hook's timeout, and its output goes to
+`jobs/<job>/hooks/hook-<n>.log`, the end of it (redacted) kept with the result. A `run_job`
+hook submits another score as a new job one level deeper in the chain, after
+`concert.cooldown_between_jobs_seconds`; the new job's id is recorded before it is submitted,
+so that a restart finds that job instead of submitting it twice.
+
+A hook still running when the conductor stops is stopped with it and its record stays
+`running`: the next conductor stops whatever is left of its processes, and the engine runs it
+again.
+"""
+
+import asyncio
+import logging
+import shlex
+import signal
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol
+
+from podium.domain.commands import RunHook, StopHook
+from podium.domain.errors import UserError
+from podium.domain.events import HookFinished, HookResult
+from podium.domain.ids import JobId
+from podium.domain.policy import Hook
+from podium.domain.records import ActiveJob, HookOutcome, ProcessInfo, StoredJob
+from podium.runtime.attempt_output import read_end
+from podium.runtime.context import WorkerContext
+from podium.runtime.layout import Layout
+from podium.runtime.logs import job_fields
+from podium.runtime.ports import CompiledJob
+from podium.runtime.process import (
+    exit_status,
+    group_left_by,
+    groups_marked,
+    marked_env,
+    signal_group,
+    spawn,
+    stop_group,
+)
+from podium.runtime.service import JobService
+
+log = logging.getLogger(__name__)
+
+OUTPUT_KEPT = 2000
+"""Characters of a hook's output kept with its result (its end)."""
+
+
+class Expand(Protocol):
+    """Fills `{name}` placeholders, quoted as shell words with `quote`
+    (`podium.score.placeholders.expand`)."""
+
+    def __call__(self, text: str, values: dict[str, object], *, quote: bool = False) -> str: ...
+
+
+class HookStore(Protocol):
+    def record_hook_process(self, job_id: JobId, num: int, process: ProcessInfo) -> None: ...
+
+    def record_hook_job(self, job_id: JobId, num: int, chained: JobId) -> None: ...
+
+    def get_job(self, job_id: JobId) -> StoredJob | None: ...
+
+
+def hook_log(layout: Layout, job_id: JobId, num: int) -> Path:
+    return layout.jobs_dir / job_id / "hooks" / f"hook-{num}.log"
+
+
+def hook_marker(layout: Layout, job_id: JobId, num: int) -> str:
+    """Names one hook of one conductor in its processes' environment."""
+    return f"{layout.jobs_dir}:{job_id}/hook-{num}"
+
+
+class HookRunner:
+    """Runs `RunHook` commands, one task each, and stops them on `StopHook`."""
+
+    def __init__(
+        self, context: WorkerContext, store: HookStore, service: JobService, expand: Expand
+    ) -> None:
+        self._context = context
+        self._store = store
+        self._service = service
+        self._expand = expand
+        self._running: dict[JobId, asyncio.Task[None]] = {}
+
+    def start(self, cmd: RunHook) -> None:
+        job = self._context.catalog.find(cmd.job_id)
+        if job is None:  # cannot happen while the job is active; never hang it on that
+            failed = HookResult(False, error="the job's score is not loaded in this conductor")
+            self._context.post(HookFinished(cmd.job_id, cmd.index, failed))
+            return
+        task = self._context.tasks.create_task(
+            self._run(cmd, job), name=f"hook {cmd.job_id}/{cmd.index}"
+        )
+        self._running[cmd.job_id] = task
+
+    def stop(self, cmd: StopHook) -> None:
+        task = self._running.pop(cmd.job_id, None)
+        if task is not None:
+            task.cancel()
+
+    async def _run(self, cmd: RunHook, job: CompiledJob) -> None:
+        log.info(
+            "job %s: on_success hook %d (%s) starts",
+            cmd.job_id,
+            cmd.index,
+            cmd.hook.label,
+            extra=job_fields(cmd.job_id),
+        )
+        try:
+            if cmd.hook.type == "run_job":
+                result = await self._chain(cmd, job)
+            else:
+                result = await self._command(cmd, job)
+        finally:
+            if self._running.get(cmd.job_id) is asyncio.current_task():
+                del self._running[cmd.job_id]
+        log.log(
+            logging.INFO if result.ok else logging.WARNING,
+            "job %s: on_success hook %d %s",
+            cmd.job_id,
+            cmd.index,
+            "succeeded" if result.ok else f"failed: {result.error}",
+            extra=job_fields(cmd.job_id),
+        )
+        self._context.post(HookFinished(cmd.job_id, cmd.index, result))
+
+    # ---- run_command and run_script -----------------------------------------------------
+
+    def _argv(self, hook: Hook, values: dict[str, object]) -> list[str]:
+        """Raises ValueError when a script's words cannot be split."""
+        assert hook.command is not None
+        if hook.type == "run_command":
+            return ["bash", "-c", self._expand(hook.command, values, quote=True)]
+        return [self._expand(word, values) for word in shlex.split(hook.command)]
+
+    async def _command(self, cmd: RunHook, job: CompiledJob) -> HookResult:
+        hook = cmd.hook
+        values: dict[str, object] = {
+            "workspace": str(job.workspace),
+            "job_id": cmd.job_id,
+            "sheet_count": job.plan.total_sheets,
+        }
+        try:
+            argv = self._argv(hook, values)
+        except ValueError as exc:
+            return HookResult(False, error=f"cannot split its command into words: {exc}")
+        if not argv:
+            return HookResult(False, error="its command is empty")
+        cwd = job.workspace / (hook.working_directory or ".")
+        if not cwd.is_dir():
+            return HookResult(False, error=f"its working directory {cwd} does not exist")
+        output = hook_log(self._context.layout, cmd.job_id, cmd.index)
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            child = spawn(
+                argv,
+                cwd=cwd,
+                stdout=output,
+                stderr=output,
+                env=marked_env(hook_marker(self._context.layout, cmd.job_id, cmd.index)),
+            )
+        except OSError as exc:
+            return HookResult(False, error=f"could not run: {exc}")
+        self._store.record_hook_process(cmd.job_id, cmd.index, child.info)
+        try:
+            code = await asyncio.wait_for(child.wait(), hook.timeout_seconds)
+        except asyncio.CancelledError:
+            signal_group(child.info.pgid, signal.SIGKILL)
+            raise
+        except TimeoutError:
+            await stop_group(child.info.pgid, self._context.kill_grace_seconds, leader=child)
+            error = f"timed out after {hook.timeout_seconds:g}s"
+            return HookResult(False, error=error, output=self._tail(output))
+        tail = self._tail(output)
+        if code == 0:
+            return HookResult(True, exit_code=0, output=tail)
+        status = exit_status(code)
+        error = (
+            f"exit {status.exit_code}"
+            if status.signal is None
+            else f"killed by signal {status.signal}"
+        )
+        last = tail.strip().splitlines()[-1:] if tail.strip() else []
+        if last:
+            error += f": {last[0][:300]}"
+        return HookResult(False, exit_code=status.exit_code, error=error, output=tail)
+
+    def _tail(self, path: Path) -> str:
+        return self._context.redact(read_end(path, OUTPUT_KEPT * 4))[-OUTPUT_KEPT:]
+
+    # ---- run_job ------------------------------------------------------------------------
+
+    async def _chain(self, cmd: RunHook, job: CompiledJob) -> HookResult:
+        hook = cmd.hook
+        assert hook.job_path is not None
+        chained = cmd.chained_job
+        if chained is not None and self._store.get_job(chained) is not None:
+            return HookResult(
+                True,
+                output=f"job {chained} had been submitted before the restart",
+                chained_job=chained,
+            )
+        concert = job.plan.policy.concert
+        if concert.cooldown_between_jobs_seconds > 0:
+            await asyncio.sleep(concert.cooldown_between_jobs_seconds)
+        chained = chained or self._service.reserve_id(hook.job_path)
+        self._store.record_hook_job(cmd.job_id, cmd.index, chained)
+        workspace = hook.job_workspace or (
+            str(job.workspace) if concert.inherit_workspace else None
+        )
+        try:
+            submitted = await self._service.submit(
+                hook.job_path,
+                None,
+                fresh=hook.fresh,
+                workspace=workspace,
+                job_id=chained,
+                chain_depth=cmd.chain_depth,
+                note=(
+                    f"started by on_success hook {cmd.index} of job {cmd.job_id} "
+                    f"(chain depth {cmd.chain_depth})"
+                ),
+            )
+        except UserError as exc:
+            return HookResult(False, error=f"could not submit {hook.job_path}: {exc}")
+        return HookResult(
+            True,
+            output=f"submitted {hook.job_path} as job {submitted.job_id}",
+            chained_job=submitted.job_id,
+        )
+
+
+def leftover_hook_groups(active: Iterable[ActiveJob], layout: Layout) -> set[int]:
+    """The process groups still alive of hooks that were running when the last conductor
+    stopped: found by their recorded pid and start time, and by their marker."""
+    running = [h for job in active for h in job.hooks if h.record.outcome is HookOutcome.RUNNING]
+    groups = {h.process.pgid for h in running if h.process and group_left_by(h.process)}
+    markers = {hook_marker(layout, h.record.job_id, h.record.num) for h in running}
+    return groups | (groups_marked(markers) if markers else set())
