@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from podium.testing.conductor import kill_leftovers
+
 PODIUM = str(Path(sys.executable).parent / "podium")
 
 
@@ -52,4 +54,5 @@ def podium(tmp_path: Path) -> Iterator[User]:
     user = User(tmp_path / "home", socket_dir / "podium.sock")
     yield user
     user("stop", "--force")
+    kill_leftovers(tmp_path / "home" / "jobs")  # attempts outlive their conductor by design
     shutil.rmtree(socket_dir, ignore_errors=True)

@@ -24,8 +24,10 @@ from typing import Any
 
 import yaml
 
+from podium import procfs
 from podium.domain.status import JobStatus
 from podium.ipc.client import ConductorClient, ConductorUnavailable
+from podium.runtime.process import MARKER
 
 TERMINAL = frozenset(s.value for s in JobStatus if s.is_terminal)
 
@@ -139,13 +141,14 @@ class ConductorProcess:
         return self.process.wait(timeout=60)
 
     def stop(self) -> None:
-        """Stop the conductor (gracefully) and remove its socket folder. Attempts still
-        running outlive a conductor by design; a test leaves nothing behind, so they are
-        killed too."""
+        """Stop the conductor (gracefully) and remove its socket folder. Attempts and hooks
+        still running outlive a conductor by design; a test leaves nothing behind, so they are
+        killed too, whether this conductor still ran or not."""
         try:
             if self.process is not None and self.process.poll() is None:
                 self.kill(signal.SIGTERM)
-                self.kill_running_attempts()
+            self.kill_running_attempts()
+            kill_leftovers(self.home / "jobs")
         finally:
             self._drop_client()
             with contextlib.suppress(OSError):
@@ -180,3 +183,21 @@ class ConductorProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def kill_leftovers(jobs_dir: Path) -> int:
+    """SIGKILL the process group of every live process that an attempt or a hook of the
+    conductor keeping its jobs in `jobs_dir` started (they carry its marker in their
+    environment), however it got there. Returns how many groups there were."""
+    prefix = f"{jobs_dir}:".encode()
+    groups = set()
+    for pid in procfs.pids():
+        value = procfs.environ_value(pid, MARKER.encode())
+        if value is not None and value.startswith(prefix):
+            found = procfs.stat(pid)
+            if found is not None and found.running:
+                groups.add(found.pgid)
+    for pgid in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+    return len(groups)
