@@ -1,5 +1,6 @@
 """Which finished jobs `podium clear` picks, read from a real SQLite store."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ def record(job_id: str, status: JobStatus, finished: float | None) -> JobRecord:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SqliteStore:
+def store(tmp_path: Path) -> Iterator[SqliteStore]:
     made = SqliteStore(tmp_path / "podium.db")
     jobs = (
         record("old", JobStatus.COMPLETED, NOW - 86400),
@@ -39,7 +40,8 @@ def store(tmp_path: Path) -> SqliteStore:
         record("busy", JobStatus.RUNNING, None),
     )
     made.commit([Persist(jobs=jobs, specs=tuple(JobSpec(j.job_id, make_plan(), "") for j in jobs))])
-    return made
+    yield made
+    made.close()
 
 
 def ids(found: list[JobRecord]) -> list[str]:
