@@ -17,7 +17,6 @@ again.
 import asyncio
 import logging
 import shlex
-import signal
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
@@ -38,9 +37,8 @@ from podium.runtime.process import (
     group_left_by,
     groups_marked,
     marked_env,
-    signal_group,
     spawn,
-    stop_group,
+    wait_within,
 )
 from podium.runtime.service import JobService
 
@@ -166,13 +164,8 @@ class HookRunner:
         except OSError as exc:
             return HookResult(False, error=f"could not run: {exc}")
         self._store.record_hook_process(cmd.job_id, cmd.index, child.info)
-        try:
-            code = await asyncio.wait_for(child.wait(), hook.timeout_seconds)
-        except asyncio.CancelledError:
-            signal_group(child.info.pgid, signal.SIGKILL)
-            raise
-        except TimeoutError:
-            await stop_group(child.info.pgid, self._context.kill_grace_seconds, leader=child)
+        code = await wait_within(child, hook.timeout_seconds, self._context.kill_grace_seconds)
+        if code is None:
             error = f"timed out after {hook.timeout_seconds:g}s"
             return HookResult(False, error=error, output=self._tail(output))
         tail = self._tail(output)

@@ -252,6 +252,19 @@ async def wait_group_gone(pgid: int, timeout: float, poll: float = 0.02) -> bool
         await asyncio.sleep(poll)
 
 
+async def wait_within(child: Child, timeout: float, grace: float) -> int | None:
+    """The child's return code, or None when it ran past `timeout`: its whole group is then
+    stopped (SIGTERM, `grace`, SIGKILL). Cancelled, the group is killed at once."""
+    try:
+        return await asyncio.wait_for(child.wait(), timeout)
+    except asyncio.CancelledError:
+        signal_group(child.info.pgid, signal.SIGKILL)
+        raise
+    except TimeoutError:
+        await stop_group(child.info.pgid, grace, leader=child)
+        return None
+
+
 async def stop_group(pgid: int, grace: float, leader: Child | Adopted | None = None) -> None:
     """SIGTERM the group, give it `grace` seconds, then SIGKILL whatever is left.
 

@@ -5,7 +5,6 @@ Anything else means run it, including a command that cannot start or runs past i
 sheet's folder.
 """
 
-import asyncio
 import logging
 
 from podium.domain.commands import RunSkipCheck
@@ -13,7 +12,7 @@ from podium.domain.events import SkipChecked
 from podium.runtime.context import WorkerContext
 from podium.runtime.logs import job_fields
 from podium.runtime.ports import CompiledJob
-from podium.runtime.process import exit_status, marked_env, spawn, stop_group
+from podium.runtime.process import exit_status, marked_env, spawn, wait_within
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +61,8 @@ class SkipCommands:
                 extra=job_fields(cmd.job_id, cmd.sheet),
             )
             return False, f"could not run ({exc}); the sheet runs"
-        try:
-            code = await asyncio.wait_for(child.wait(), timeout)
-        except TimeoutError:
-            await stop_group(child.info.pgid, self._context.kill_grace_seconds, leader=child)
+        code = await wait_within(child, timeout, self._context.kill_grace_seconds)
+        if code is None:
             return False, f"ran past its {timeout:g}s timeout; the sheet runs"
         status = exit_status(code)
         if status.exit_code == 0:

@@ -8,7 +8,6 @@ timeout.
 
 import asyncio
 import logging
-import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from podium.runtime.attempt_output import read_end
 from podium.runtime.context import WorkerContext
 from podium.runtime.file_checks import Signature, check_file, read_snapshot
 from podium.runtime.ports import CompiledJob
-from podium.runtime.process import exit_status, marked_env, signal_group, spawn, stop_group
+from podium.runtime.process import exit_status, marked_env, spawn, wait_within
 
 log = logging.getLogger(__name__)
 
@@ -123,13 +122,8 @@ class Validator:
             )
         except OSError as exc:
             return ValidationResult(rule, False, f"could not run the command: {exc}")
-        try:
-            code = await asyncio.wait_for(child.wait(), rule.timeout_seconds)
-        except asyncio.CancelledError:
-            signal_group(child.info.pgid, signal.SIGKILL)
-            raise
-        except TimeoutError:
-            await stop_group(child.info.pgid, self._context.kill_grace_seconds, leader=child)
+        code = await wait_within(child, rule.timeout_seconds, self._context.kill_grace_seconds)
+        if code is None:
             return ValidationResult(rule, False, f"timed out after {rule.timeout_seconds:g}s")
         if code == 0:
             return ValidationResult(rule, True, "")
