@@ -58,6 +58,13 @@ class HookStarter(Protocol):
     def stop(self, cmd: StopHook) -> None: ...
 
 
+class Observer(Protocol):
+    """Told of every committed batch, after the commit and before the effects; it must not
+    block the loop (slow work, such as sending a notification, goes to a task of its own)."""
+
+    def committed(self, batch: Sequence[Persist]) -> None: ...
+
+
 class Inbox:
     """Events waiting for the engine. Anyone may post; only the engine loop takes."""
 
@@ -115,6 +122,7 @@ class EngineLoop:
         hooks: HookStarter,
         catalog: JobCatalog,
         clock: Callable[[], float],
+        observers: Sequence[Observer] = (),
     ) -> None:
         self._engine = engine
         self._store = store
@@ -126,6 +134,7 @@ class EngineLoop:
         self._hooks = hooks
         self._catalog = catalog
         self._clock = clock
+        self._observers = tuple(observers)
         self._launching = True
         self._timer: asyncio.TimerHandle | None = None
 
@@ -154,6 +163,11 @@ class EngineLoop:
         persists = [c for c in commands if isinstance(c, Persist)]
         if persists:
             self._store.commit(persists)
+            for observer in self._observers:
+                try:
+                    observer.committed(persists)
+                except Exception:  # an observer's bug never stops the engine
+                    log.exception("%s failed on a committed batch", type(observer).__name__)
         for command in commands:
             self._apply(command)
 
