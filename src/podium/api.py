@@ -33,6 +33,7 @@ from podium.ipc.convert import (
     job_status,
     logs_result,
     rate_limit_info,
+    worktree_info,
 )
 from podium.ipc.schema import (
     AttemptsResult,
@@ -57,6 +58,8 @@ from podium.ipc.schema import (
     MessageResult,
     ModifyParams,
     NoParams,
+    NotificationFailureInfo,
+    NotificationsInfo,
     PauseParams,
     PressureInfo,
     PressureLimitsInfo,
@@ -76,6 +79,7 @@ from podium.runtime.clearing import Selection, statuses_named
 from podium.runtime.inspection import Inspector
 from podium.runtime.layout import Layout
 from podium.runtime.monitor import ResourceMonitor
+from podium.runtime.notify import NotifyCounts
 from podium.runtime.service import JobService
 from podium.runtime.settings import LiveSettings
 
@@ -117,12 +121,14 @@ class ConductorApi:
         engine: Engine,
         layout: Layout,
         monitor: ResourceMonitor,
+        notifications: Callable[[], NotifyCounts],
     ) -> None:
         self._conductor = conductor
         self._service = service
         self._engine = engine
         self._layout = layout
         self._monitor = monitor
+        self._notifications = notifications
 
     def methods(self) -> dict[str, Method]:
         return {
@@ -235,7 +241,11 @@ class ConductorApi:
     async def status(self, params: JobParams) -> JobStatusResult:
         view = self._service.status(params["job_id"])
         attempts, usage = self._service.attempt_details(view)
-        return job_status(view, self._layout.sheet_dir, attempts, usage)
+        result = job_status(view, self._layout.sheet_dir, attempts, usage)
+        worktree = self._service.worktree(params["job_id"])
+        if worktree is not None:
+            result["worktree"] = worktree_info(worktree)
+        return result
 
     async def list(self, params: ListParams) -> ListResult:
         limit = params.get("limit", 50)
@@ -266,6 +276,7 @@ class ConductorApi:
             memory_mb=_rss_mb(),
             state=self._service.state,
             pressure=_pressure_info(self._monitor.pressure),
+            notifications=_notifications_info(self._notifications()),
         )
 
     async def health(self, _params: NoParams) -> HealthResult:
@@ -459,3 +470,20 @@ def _codes(kind: str | None, code: str | None) -> tuple[str, ...] | None:
 def _rss_mb() -> float:
     pages = int(Path("/proc/self/statm").read_text().split()[1])
     return round(pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024), 1)
+
+
+def _notifications_info(counts: NotifyCounts) -> NotificationsInfo:
+    last = counts.last_failure
+    return NotificationsInfo(
+        sent=counts.sent,
+        failed=counts.failed,
+        last_failure=None
+        if last is None
+        else NotificationFailureInfo(
+            destination=last.destination,
+            error=last.error,
+            at=last.at,
+            job_id=last.job_id,
+            event=str(last.event),
+        ),
+    )

@@ -41,6 +41,35 @@ class SocketConfig(BaseModel):
     """Where the conductor listens (the CLI looks there too); `PODIUM_SOCKET` overrides it."""
 
 
+class SmtpConfig(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        validate_by_name=True,
+        serialize_by_alias=True,
+    )
+
+    host: str
+    """The mail server that sends the scores' email notifications."""
+    port: int = Field(default=587, ge=1, le=65535)
+    username: str | None = None
+    """Log in as this user (with the password in `password_env`); unset: no login."""
+    password_env: str | None = None
+    """The variable of the conductor's environment that holds the password."""
+    sender: str = Field(default="podium@localhost", alias="from")
+    """The From address."""
+    starttls: bool = True
+    """Switch the connection to TLS (STARTTLS) before logging in."""
+
+
+class NotificationsConfig(BaseModel):
+    model_config = _MODEL
+
+    smtp: SmtpConfig | None = None
+    """The mail server for `type: email` notifications (none: they fail, and say so)."""
+
+
 class ConductorConfig(BaseModel):
     model_config = _MODEL
 
@@ -66,6 +95,8 @@ class ConductorConfig(BaseModel):
     """The conductor's log (default: conductor.log in the state folder); rotated."""
     socket: SocketConfig = Field(default_factory=SocketConfig)
     """Where the conductor listens."""
+    notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
+    """What the scores' notifications need from the conductor (docs/notifications.md)."""
 
     def limits(self, profile_caps: Mapping[tuple[str, str | None], int] | None = None) -> Limits:
         """The engine's limits; the instruments' profiles give per-model caps, which this

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from podium import __version__
 from podium.api import ERROR_CODES, ConductorApi, InspectionApi
+from podium.api_fleets import FleetApi
 from podium.config import PROFILES, ConductorConfig, load
 from podium.domain.engine import Engine
 from podium.domain.errors import (
@@ -28,19 +29,25 @@ from podium.performance import ScoreCompiler, profile_caps
 from podium.runtime.attempts import AttemptRunner
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.clock import wall_clock
+from podium.runtime.concert_log import ConcertLog
 from podium.runtime.context import WorkerContext
+from podium.runtime.fleets import FleetRunner
 from podium.runtime.hooks import HookRunner
 from podium.runtime.inspection import Inspector
 from podium.runtime.layout import Layout
 from podium.runtime.logs import ConductorLog
 from podium.runtime.loop import EngineLoop, Inbox, Replies
 from podium.runtime.monitor import ResourceMonitor
+from podium.runtime.notify import Notifier
+from podium.runtime.notify_channels import Channels
 from podium.runtime.recovery import recover
 from podium.runtime.redact import Redactor
 from podium.runtime.service import JobService
 from podium.runtime.settings import Appliers, LiveSettings
 from podium.runtime.skip_checks import SkipCommands
 from podium.runtime.validator import Validator
+from podium.runtime.worktree import Worktrees
+from podium.score.fleet import load_fleet
 from podium.score.placeholders import expand
 from podium.store.sqlite import SqliteStore
 
@@ -49,6 +56,10 @@ log = logging.getLogger("podium.conductor")
 
 class AlreadyRunning(PodiumError):
     pass
+
+
+NOTIFY_AT_SHUTDOWN_SECONDS = 5.0
+"""How long a stopping conductor waits for the notifications still queued."""
 
 
 # ---- the conductor --------------------------------------------------------------------
@@ -69,6 +80,9 @@ class _Parts:
     server: RpcServer
     store: SqliteStore
     monitor: ResourceMonitor
+    fleets: FleetRunner
+    worktrees: Worktrees
+    notifier: Notifier
 
 
 class Conductor:
@@ -124,6 +138,13 @@ class Conductor:
         inbox, replies, catalog = Inbox(), Replies(), JobCatalog()
         layout = Layout(Path(self.locations.jobs_dir))
         grace = self.config.kill_grace_seconds
+        worktrees = Worktrees(
+            records=store.worktrees,
+            notes=store,
+            active=lambda job_id: engine.view(job_id) is not None,
+            tasks=tasks,
+            clock=wall_clock,
+        )
         service = JobService(
             engine=engine,
             store=store,
@@ -133,6 +154,7 @@ class Conductor:
             compiler=compiler,
             pressure=lambda: monitor.pressure,
             jobs_dir=layout.jobs_dir,
+            worktrees=worktrees,
         )
         redactor = Redactor(os.environ)
         context = WorkerContext(catalog, layout, inbox.post, tasks, grace, redactor)
@@ -148,6 +170,16 @@ class Conductor:
         )
         validator = Validator(context)
         skip_checks = SkipCommands(context)
+        fleets = FleetRunner(
+            fleets=store.fleets, service=service, load=load_fleet, tasks=tasks, clock=wall_clock
+        )
+        notifier = Notifier(
+            catalog=catalog,
+            channels=Channels(os.environ, lambda: self.config.notifications.smtp),
+            clock=wall_clock,
+            redact=redactor,
+        )
+        tasks.create_task(notifier.run(), name="notifications")
         loop = EngineLoop(
             engine=engine,
             store=store,
@@ -159,16 +191,22 @@ class Conductor:
             hooks=HookRunner(context, store, service, expand),
             catalog=catalog,
             clock=wall_clock,
+            observers=[ConcertLog(catalog, wall_clock), fleets, worktrees, notifier],
         )
         api = ConductorApi(
-            conductor=self, service=service, engine=engine, layout=layout, monitor=monitor
+            conductor=self,
+            service=service,
+            engine=engine,
+            layout=layout,
+            monitor=monitor,
+            notifications=lambda: notifier.counts,
         )
         settings = self.settings
         inspector = Inspector(store=store, layout=layout, redact=redactor, view=service.status)
         inspection = InspectionApi(
             service=service, inspector=inspector, log_file=lambda: str(settings.log_path())
         )
-        methods = api.methods() | inspection.methods()
+        methods = api.methods() | inspection.methods() | FleetApi(fleets).methods()
         server = RpcServer(Path(self.locations.socket), methods, ERROR_CODES)
         return _Parts(
             engine,
@@ -182,11 +220,15 @@ class Conductor:
             server,
             store,
             monitor,
+            fleets,
+            worktrees,
+            notifier,
         )
 
     async def _startup(self, parts: _Parts, tasks: asyncio.TaskGroup) -> asyncio.Task[None]:
         """Answer on the socket at once; take new jobs once the unfinished ones are back."""
         await parts.server.start()
+        parts.worktrees.recover()
         await recover(
             store=parts.store,
             compiler=parts.compiler,
@@ -199,6 +241,7 @@ class Conductor:
         engine = tasks.create_task(parts.loop.run(), name="engine")
         tasks.create_task(parts.monitor.run(), name="resource monitor")
         parts.service.open()
+        parts.fleets.start()
         log.info(
             "conductor %s ready on %s (pid %d, state in %s)",
             __version__,
@@ -232,6 +275,9 @@ class Conductor:
         await parts.server.close()
         await parts.inbox.drained()
         engine.cancel()
+        unsent = await parts.notifier.drained(NOTIFY_AT_SHUTDOWN_SECONDS)
+        if unsent:
+            log.warning("stopping with %d notification(s) not sent", unsent)
         left = parts.attempts.running
         log.info(
             "shutting down: no new jobs or attempts; %d running attempt(s) go on and are "

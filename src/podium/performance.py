@@ -15,6 +15,8 @@ from typing import Any
 
 from podium.domain.errors import UserError
 from podium.domain.ids import SheetNum
+from podium.domain.isolation import Isolation
+from podium.domain.notices import Notification
 from podium.domain.plan import JobPlan
 from podium.domain.records import Usage
 from podium.domain.validation import ValidationRule
@@ -119,6 +121,14 @@ class ScoreJob:
 
     def skip_command(self, sheet: SheetNum) -> str | None:
         return self._score.skip_command(sheet)
+
+    @property
+    def isolation(self) -> Isolation | None:
+        return self._score.isolation
+
+    @property
+    def notifications(self) -> tuple[Notification, ...]:
+        return self._score.notifications
 
     @property
     def archive_policy(self) -> ArchivePolicy | None:

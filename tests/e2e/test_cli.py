@@ -110,7 +110,9 @@ def test_unknown_job_is_a_user_error(podium: User) -> None:
     podium("start")
     missing = podium("status", "ghost")
     assert missing.returncode == 2
-    assert missing.stderr.strip() == "podium: no job 'ghost'; 'podium list --all' shows every job"
+    assert missing.stderr.strip() == (
+        "podium: no job or fleet 'ghost'; 'podium list --all' shows every job and fleet"
+    )
 
 
 def test_status_and_help_stay_lean(tmp_path: Path) -> None:

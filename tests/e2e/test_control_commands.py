@@ -85,7 +85,7 @@ def test_cancel_then_resume_and_what_is_refused(podium: User, tmp_path: Path) ->
         again.stderr == "podium: job 'gated' has cancelled; only an active job can be cancelled\n"
     )
     unknown = podium("resume", "nope")
-    assert unknown.returncode == 2 and "no job 'nope'" in unknown.stderr
+    assert unknown.returncode == 2 and "no job or fleet 'nope'" in unknown.stderr
     (ws / "go").touch()
     assert podium("resume", "gated").returncode == 0
     wait_for(lambda: job_status(podium, "gated")["status"] == "completed", "the job to end")

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from tests.e2e.conftest import User
+from tests.e2e.conftest import User, wait_for
 
 EXAMPLES = REPO.parent / "shared" / "scores" / "marianne" / "examples"
 FAKE_PROFILE = REPO / "src" / "podium" / "instruments" / "builtin" / "fake-agent.yaml"
@@ -151,3 +151,96 @@ def test_the_parallel_research_fanout_completes_every_voice(podium: User, tmp_pa
     workspace = tmp_path / "workspaces" / "fanout-workspace"
     searches = sorted(p.name for p in workspace.glob("02-search-*.md"))
     assert len(searches) == len(sheets) - 2
+
+
+def rewrite_rules(gate: str, times: int | None = None) -> dict[str, object]:
+    rule: dict[str, object] = {
+        "match": r"Write your findings to `(\S+/05-gate-status\.yaml)`",
+        "actions": [{"write": {"path": r"\1", "text": f"status: {gate}\nreal_count: 1\n"}}],
+    }
+    if times is not None:
+        rule["times"] = times
+    return rule
+
+
+def findings(name: str, *actions: dict[str, object]) -> dict[str, object]:
+    return {"match": rf"Write your findings to `(\S+/{name})`", "actions": list(actions)}
+
+
+def test_the_codebase_rewrite_chains_into_itself_until_its_maximum_depth(
+    podium: User, tmp_path: Path
+) -> None:
+    """Three iterations (chain depth 0, 1, 2, as capped in this copy), each run fresh in an
+    archived workspace; the third one's gate says CONVERGED, so sheets 6-8 are skipped."""
+    rules = [
+        findings("01-reconnaissance\\.md", {"write": {"path": r"\1", "words": 250}}),
+        findings(
+            "02-candidates\\.yaml",
+            {
+                "write": {
+                    "path": r"\1",
+                    "text": "candidates:\n  - module: core\n    classification: REWRITE\n",
+                }
+            },
+        ),
+        findings(
+            "03-triage\\.yaml",
+            {"write": {"path": r"\1", "text": "- verdict: REAL\n  evidence: old APIs\n"}},
+        ),
+        findings("04-rewrite-plan\\.md", {"write": {"path": r"\1", "words": 150}}),
+        rewrite_rules("PROCEED", times=2),
+        rewrite_rules("CONVERGED"),
+        findings(
+            "06-migration-log\\.md",
+            {"write": {"path": r"\1", "words": 80}},
+            {"append": {"path": r"\1", "text": "\ncore: DONE\n"}},
+        ),
+        findings(
+            "0[78]-(?:unit-test|integration)-results\\.md",
+            {"write": {"path": r"\1", "text": "# Results\n**Results:** PASS\n"}},
+        ),
+        findings(
+            "09-quality-review\\.md",
+            {"write": {"path": r"\1", "words": 200}},
+            {"append": {"path": r"\1", "text": "\nDecision: CONTINUE\n"}},
+        ),
+    ]
+    score = stage_score(tmp_path, "engineering/codebase-rewrite.yaml", rules)
+    data = yaml.safe_load(score.read_text())
+    workspace = (score.parent / data["workspace"]).resolve()
+    # The score asks for its own absolute path; the chain is capped at depth 2 in this copy.
+    data["on_success"][0]["job_path"] = str(score)
+    data["concert"].update(max_chain_depth=2, cooldown_between_jobs_seconds=0)
+    score.write_text(yaml.safe_dump(data, sort_keys=False))
+    # A fresh run archives the workspace: the fake agent's script and records live outside it.
+    script = tmp_path / "fake-agent.yaml"
+    shutil.move(workspace / ".fake-agent.yaml", script)
+    podium.env["PODIUM_FAKE_AGENT_SCRIPT"] = str(script)
+    podium.env["PODIUM_FAKE_AGENT_RECORD"] = str(tmp_path / "records")
+
+    assert podium("run", str(score)).returncode == 0
+
+    def chain() -> dict[str, dict[str, object]]:
+        found = json.loads(podium("list", "--all", "--json").stdout)["jobs"]
+        return {str(j["job_id"]): j for j in found}
+
+    def done() -> bool:
+        jobs = chain()
+        return len(jobs) == 3 and all(j["status"] in ("completed", "failed") for j in jobs.values())
+
+    wait_for(done, "three iterations of the codebase rewrite", timeout=120)
+    jobs = chain()
+    assert {j: (v["chain_depth"], v["status"]) for j, v in jobs.items()} == {
+        "codebase-rewrite": (0, "completed"),
+        "codebase-rewrite-2": (1, "completed"),
+        "codebase-rewrite-3": (2, "completed"),
+    }
+    last = json.loads(podium("status", "codebase-rewrite-3", "--json").stdout)
+    assert [s["status"] for s in last["sheets"]] == ["completed"] * 5 + ["skipped"] * 3 + [
+        "completed"
+    ]
+    assert last["parent"] == "codebase-rewrite-2"
+    assert any("past concert.max_chain_depth (2)" in n["text"] for n in last["history"])
+    archives = sorted(p.name for p in (workspace / "archive").iterdir())
+    assert archives == ["iteration-1", "iteration-2"]
+    assert (workspace / "archive" / "iteration-1" / "09-quality-review.md").is_file()

@@ -146,6 +146,28 @@ def test_a_hook_interrupted_by_a_crash_runs_again_once_and_its_first_run_is_stop
     )
 
 
+def test_a_graceful_stop_stops_a_running_hook_and_the_next_conductor_runs_it_again(
+    conductors: Callable[..., ConductorProcess], tmp_path: Path
+) -> None:
+    runs, gate = tmp_path / "runs.txt", tmp_path / "gate"
+    score = tmp_path / "hooked.yaml"
+    score.write_text(HOOKED.format(runs=runs, gate=gate))
+    first = conductors()
+    job = first.submit(score)
+    rows = "SELECT pgid FROM hook_results WHERE pgid IS NOT NULL"
+    first.wait_until(lambda: runs.exists() and bool(first.query(rows)), 15, "the hook to start")
+    [(pgid,)] = first.query(rows)
+    assert first.kill(signal.SIGTERM) == 0
+    assert not group_exists(int(pgid))  # a hook, unlike an attempt, does not outlive a stop
+
+    second = conductors()
+    second.wait_until(lambda: runs.read_text().count("start") == 2, 15, "the hook to run again")
+    gate.touch()
+    done = second.wait_for_job(job, "completed")
+    assert runs.read_text().split() == ["start", "start", "end"]
+    assert [h["outcome"] for h in done["hooks"]] == ["succeeded"]
+
+
 CHAINED = """
     name: {name}
     workspace: ./ws-{name}

@@ -9,14 +9,14 @@ import time
 from podium import procfs
 from podium.cli import exits
 from podium.cli.connect import client, conductor_info, daemon_argv, start_in_background
-from podium.cli.output import duration
+from podium.cli.output import duration, when
 from podium.domain.errors import PodiumError
 from podium.ipc.client import ConductorUnavailable
 from podium.locations import locate
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from podium.ipc.schema import PressureInfo
+    from podium.ipc.schema import NotificationsInfo, PressureInfo
 
 STOP_TIMEOUT_SECONDS = 120.0
 
@@ -102,6 +102,18 @@ def pressure_line(pressure: "PressureInfo") -> str:
     return f"{line}: {effect}" if effect else line
 
 
+def notifications_line(counts: "NotificationsInfo") -> str:
+    """Notifications sent and failed, and the latest failure: where, when, why."""
+    line = f"{counts['sent']} sent, {counts['failed']} failed"
+    last = counts["last_failure"]
+    if last is not None:
+        line += (
+            f"; last failure {when(last['at'])}, {last['event']} of job {last['job_id']} "
+            f"to {last['destination']}: {last['error']}"
+        )
+    return line
+
+
 def status(args: argparse.Namespace) -> int:
     with client() as conductor:
         info = conductor_info(conductor)
@@ -124,6 +136,9 @@ def status(args: argparse.Namespace) -> int:
     pressure = info.get("pressure")
     if pressure is not None:
         print(f"  pressure        {pressure_line(pressure)}")
+    notifications = info.get("notifications")
+    if notifications is not None:
+        print(f"  notifications   {notifications_line(notifications)}")
     print(f"  state           {_STATES.get(info['state'], info['state'])}")
     print(f"  socket          {info['socket']}")
     print(f"  state folder    {info['state_dir']}")

@@ -15,6 +15,8 @@ from podium.cli.connect import client
 from podium.cli.follow import POLL_SECONDS, follow
 from podium.cli.output import use_color, when
 from podium.domain.errors import UserError
+from podium.ipc.client import RemoteError
+from podium.ipc.protocol import JOB_NOT_FOUND
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,7 +29,8 @@ _IN_FLIGHT = ("running", "validating")
 
 def pause(args: argparse.Namespace) -> int:
     if not args.wait:
-        return _control("job.pause", {"job_id": args.job, "force": args.force}, args.json)
+        params = {"job_id": args.job, "force": args.force}
+        return _control("job.pause", params, args.json, fleet={"force": args.force})
     if args.timeout <= 0:
         raise UserError(f"--timeout must be more than 0 seconds, got {args.timeout:g}")
     with client() as conductor:
@@ -80,7 +83,9 @@ def resume(args: argparse.Namespace) -> int:
             raise UserError("--config reads a new score file; it cannot go with --no-reload")
         params["score_path"] = str(Path(args.config).absolute())
         params["client_cwd"] = os.getcwd()
-    return _control("job.resume", params, args.json)
+    # --config and --force name a job's score and sheets; a fleet takes neither.
+    fleet: dict[str, Any] | None = None if args.config or args.force else {}
+    return _control("job.resume", params, args.json, fleet=fleet)
 
 
 def modify(args: argparse.Namespace) -> int:
@@ -111,12 +116,25 @@ def modify(args: argparse.Namespace) -> int:
 
 
 def cancel(args: argparse.Namespace) -> int:
-    return _control("job.cancel", {"job_id": args.job}, args.json)
+    return _control("job.cancel", {"job_id": args.job}, args.json, fleet={})
 
 
-def _control(method: str, params: dict[str, Any], as_json: bool) -> int:
+def _control(
+    method: str, params: dict[str, Any], as_json: bool, fleet: dict[str, Any] | None = None
+) -> int:
+    """Call `method` on a job; with `fleet` (the fleet method's own params), a fleet of that
+    id when there is no such job (fleet ids share the job id namespace)."""
     with client() as conductor:
-        done = conductor.call(method, params)
+        try:
+            done = conductor.call(method, params)
+        except RemoteError as exc:
+            if fleet is None or exc.code != JOB_NOT_FOUND:
+                raise
+            action = method.removeprefix("job.")
+            fleet_id = params["job_id"]
+            done = conductor.call(f"fleet.{action}", {"fleet_id": fleet_id, **fleet})
+            print(json.dumps(done) if as_json else f"fleet {fleet_id}: {done['message']}")
+            return exits.OK
     print(json.dumps(done) if as_json else f"job {done['job_id']}: {done['message']}")
     return exits.OK
 

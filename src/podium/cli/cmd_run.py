@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from podium.cli import exits
+from podium.cli import exits, fleet_run
 from podium.cli.connect import client, conductor_info, start_in_background
 from podium.cli.follow import follow
 from podium.cli.output import use_color
@@ -25,12 +25,15 @@ from podium.score.assembly import AttemptContext, assemble
 from podium.score.checks import check
 from podium.score.compiled import CompiledScore, load_score, rule_counts
 from podium.score.diagnostics import Severity
+from podium.score.fleet import is_fleet_file
 
 
 def main(args: argparse.Namespace) -> int:
     if args.show_prompts and not args.dry_run:
         raise UserError("--show-prompts goes with --dry-run")
     path = Path(args.score).absolute()
+    if is_fleet_file(path):
+        return fleet_run.run(args, path)
     workspace = _workspace(args.workspace)
     score = load_score(path, workspace)
     found = check(score, names.known(path.parent))

@@ -9,12 +9,14 @@ import time
 
 from podium.cli import exits
 from podium.cli.cmd_control import describe_rate_limits
+from podium.cli.cmd_fleet import fleet_instead, fleets_table, render_fleet
 from podium.cli.cmd_jobs import job_statuses
 from podium.cli.connect import client
 from podium.cli.job_view import render_job
 from podium.cli.output import duration, paint, status_text, table, use_color, when
 from podium.cli.watch import MIN_INTERVAL, Screen, watch
 from podium.domain.errors import UserError
+from podium.ipc.client import RemoteError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,7 +34,12 @@ def main(args: argparse.Namespace) -> int:
         if args.watch:
             return _watch(conductor, args, interval, color)
         if args.job:
-            job = conductor.call("job.status", {"job_id": args.job})
+            try:
+                job = conductor.call("job.status", {"job_id": args.job})
+            except RemoteError as exc:
+                fleet = fleet_instead(conductor, exc, args.job)
+                print(json.dumps(fleet, indent=2) if args.json else render_fleet(fleet, color))
+                return exits.OK
             print(json.dumps(job, indent=2) if args.json else _job_text(job, args, color))
             return exits.OK
         found = overview(conductor)
@@ -72,7 +79,14 @@ def _watch(
     def frame() -> tuple[str, dict[str, Any] | None]:
         now = time.time()
         if args.job:
-            job = conductor.call("job.status", {"job_id": args.job})
+            try:
+                job = conductor.call("job.status", {"job_id": args.job})
+            except RemoteError as exc:
+                fleet_instead(conductor, exc, args.job)  # neither a job nor a fleet: says so
+                raise UserError(
+                    f"{args.job} is a fleet; --watch follows a job: 'podium status {args.job}' "
+                    "shows the fleet, 'podium status --watch JOB' one of its jobs"
+                ) from None
             if args.json:
                 return json.dumps(job), job
             top = paint(f"{when(now)}  {every} (the job goes on)", "dim", color)
@@ -134,9 +148,16 @@ def list_main(args: argparse.Namespace) -> int:
         params["statuses"] = statuses
     with client() as conductor:
         found = conductor.call("job.list", params)
+        fleets = (
+            []
+            if statuses
+            else conductor.call("fleet.list", {"all": args.all, "limit": args.limit})["fleets"]
+        )
     if args.json:
-        print(json.dumps(found, indent=2))
+        print(json.dumps({**found, "fleets": fleets} if fleets else found, indent=2))
         return exits.OK
+    if fleets:
+        print(fleets_table(fleets, use_color()), end="\n\n")
     jobs = found["jobs"]
     if not jobs:
         if statuses:

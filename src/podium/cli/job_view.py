@@ -21,7 +21,7 @@ from podium.cli.output import duration, paint, status_text, when
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Collection, Sequence
+    from collections.abc import Collection, Mapping, Sequence
     from typing import Any
 
     from podium.cli.job_sheets import Sheet
@@ -75,11 +75,14 @@ def header(job: dict[str, Any], color: bool, now: float) -> list[str]:
         lines.append(f"  {timing}")
     lines.append(f"  score      {job['score_path']}")
     lines.append(f"  workspace  {job['workspace']}")
+    if job.get("worktree"):
+        lines.append(f"  worktree   {worktree_text(job['worktree'])}")
     usage = usage_text(job["cost"], job.get("usage") or {})
     if usage:
         lines.append(f"  usage      {usage}")
-    if job["chain_depth"]:
-        lines.append(f"  chain      depth {job['chain_depth']} (started by a run_job hook)")
+    chain = chain_text(job)
+    if chain:
+        lines.append(f"  chain      {chain}")
     if job["detail"]:
         lines.append(f"  {paint('note', 'yellow', color)}       {job['detail']}")
     if job["error"]:
@@ -89,6 +92,13 @@ def header(job: dict[str, Any], color: bool, now: float) -> list[str]:
         for w in job["rate_limits"]
     )
     return lines
+
+
+def worktree_text(worktree: Mapping[str, Any]) -> str:
+    """'/repo/.worktrees/build on branch podium/build', or once removed, the branch alone."""
+    if worktree["removed"]:
+        return f"removed; its work is on branch {worktree['branch']}"
+    return f"{worktree['path']} on branch {worktree['branch']}"
 
 
 def _timing(job: dict[str, Any], now: float) -> str:
@@ -195,6 +205,20 @@ def failed_checks(checks: Sequence[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def chain_text(job: Mapping[str, Any]) -> str:
+    """Where the job stands in a chain of run_job hooks: its depth, the job that started it
+    and the jobs it started; empty for a job outside any chain."""
+    parts = []
+    if job["chain_depth"]:
+        parent = job.get("parent")
+        started = f"started by {parent}" if parent else "started by a run_job hook"
+        parts.append(f"depth {job['chain_depth']} ({started})")
+    children = job.get("children") or []
+    if children:
+        parts.append(f"started {', '.join(children)}")
+    return "; ".join(parts)
+
+
 # ---- hooks ----------------------------------------------------------------------------------
 
 HOOK_MARKS = {"succeeded": ("✓", "green"), "failed": ("✗", "red"), "running": ("…", "yellow")}
@@ -244,7 +268,15 @@ def hints(job: dict[str, Any], commands: Collection[str] | None = None) -> list[
         for command, why in _hints_for(job)
         if commands is None or command.split()[1] in commands
     ]
-    if job["status"] == "completed":
+    worktree = job.get("worktree")
+    if job["status"] == "completed" and worktree and worktree["removed"]:
+        found.append(
+            (
+                f"git -C {worktree['repo']} show --stat {worktree['branch']}",
+                "what the sheets made, committed to the job's branch",
+            )
+        )
+    elif job["status"] == "completed":
         found.append((f"ls {job['workspace']}", "what the sheets made"))
     if not found:
         return []

@@ -36,12 +36,13 @@ def _stop(p: argparse.ArgumentParser) -> None:
 
 
 def _run(p: argparse.ArgumentParser) -> None:
-    p.add_argument("score", help="the score file (YAML)")
+    p.add_argument("score", help="the score file, or a fleet file (type: fleet; docs/fleets.md)")
     p.add_argument(
         "--dry-run",
         "-n",
         action="store_true",
-        help="show the plan (sheets, instruments, dependencies) and submit nothing",
+        help="show the plan (sheets, instruments, dependencies; for a fleet, its groups in "
+        "order) and submit nothing",
     )
     p.add_argument(
         "--show-prompts",
@@ -54,7 +55,7 @@ def _run(p: argparse.ArgumentParser) -> None:
         dest="wait",
         action="store_true",
         default=None,
-        help="follow the job until it ends (the default on a terminal)",
+        help="follow the job (or every job of the fleet) until it ends (the default on a terminal)",
     )
     wait.add_argument(
         "--no-wait",
@@ -97,7 +98,12 @@ def _run(p: argparse.ArgumentParser) -> None:
 
 
 def _status(p: argparse.ArgumentParser) -> None:
-    p.add_argument("job", nargs="?", help="a job id; without it, the conductor and its jobs")
+    p.add_argument(
+        "job",
+        nargs="?",
+        help="a job id, or a fleet id (its groups in order, each member's job); without it, "
+        "the conductor and its jobs",
+    )
     p.add_argument(
         "--json", action="store_true", help="print JSON (with --watch: one line per interval)"
     )
@@ -274,7 +280,9 @@ def _init(p: argparse.ArgumentParser) -> None:
 
 
 def _pause(p: argparse.ArgumentParser) -> None:
-    p.add_argument("job", help="the job id")
+    p.add_argument(
+        "job", help="the job id, or a fleet id (its running jobs pause, no waiting group starts)"
+    )
     p.add_argument(
         "--force",
         action="store_true",
@@ -299,7 +307,9 @@ def _pause(p: argparse.ArgumentParser) -> None:
 
 
 def _resume(p: argparse.ArgumentParser) -> None:
-    p.add_argument("job", help="the job id")
+    p.add_argument(
+        "job", help="the job id, or a fleet id (its paused jobs resume, waiting groups may start)"
+    )
     p.add_argument(
         "--no-reload",
         action="store_true",
@@ -340,7 +350,9 @@ def _modify(p: argparse.ArgumentParser) -> None:
 
 
 def _job(p: argparse.ArgumentParser) -> None:
-    p.add_argument("job", help="the job id")
+    p.add_argument(
+        "job", help="the job id, or a fleet id (its active jobs are cancelled, no group starts)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -469,7 +481,7 @@ Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], str]
 COMMANDS: tuple[Command, ...] = (
     (
         "run",
-        "submit a score to the conductor (starting it if needed)",
+        "submit a score (or a fleet of scores) to the conductor (starting it if needed)",
         _run,
         "podium.cli.cmd_run:main",
     ),
@@ -482,13 +494,13 @@ COMMANDS: tuple[Command, ...] = (
     ("init", "write a starter score that runs as it is", _init, "podium.cli.cmd_init:main"),
     (
         "status",
-        "a job's sheets, or the conductor and its jobs",
+        "a job's sheets, a fleet's groups and jobs, or the conductor and its jobs",
         _status,
         "podium.cli.cmd_status:main",
     ),
     (
         "list",
-        "jobs: the active ones, all with --all, or those with a --status",
+        "jobs (and fleets): the active ones, all with --all, or jobs with a --status",
         _list,
         "podium.cli.cmd_status:list_main",
     ),
@@ -518,14 +530,16 @@ COMMANDS: tuple[Command, ...] = (
     ),
     (
         "pause",
-        "pause a job: nothing new starts; attempts in flight finish (or stop, with --force)",
+        "pause a job (or a fleet): nothing new starts; attempts in flight finish (or stop, "
+        "with --force)",
         _pause,
         "podium.cli.cmd_control:pause",
     ),
     (
         "resume",
         "resume a paused, failed or cancelled job: unfinished sheets run again, "
-        "completed ones never (a completed job runs again whole with --force)",
+        "completed ones never (a completed job runs again whole with --force); a fleet's "
+        "paused jobs resume and its waiting groups may start",
         _resume,
         "podium.cli.cmd_control:resume",
     ),
@@ -537,7 +551,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     (
         "cancel",
-        "cancel a job: its running attempts are stopped",
+        "cancel a job (or a fleet): its running attempts are stopped",
         _job,
         "podium.cli.cmd_control:cancel",
     ),
@@ -550,7 +564,8 @@ COMMANDS: tuple[Command, ...] = (
     ),
     (
         "clear",
-        "remove finished jobs from the registry, with their state folders (never their workspaces)",
+        "remove finished jobs from the registry, with their state folders and kept git "
+        "worktrees (never their workspaces or branches)",
         _clear,
         "podium.cli.cmd_jobs:clear",
     ),

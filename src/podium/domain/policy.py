@@ -100,8 +100,12 @@ class Hook:
 class ConcertPolicy:
     enabled: bool = False
     max_chain_depth: int = 5
-    cooldown_between_jobs_seconds: float = 5.0
+    cooldown_between_jobs_seconds: float = 30.0
     inherit_workspace: bool = True
+    abort_on_hook_failure: bool = False
+    """Any failed hook fails the job and ends the chain, whatever its `on_failure` says."""
+    log_path: str | None = None
+    """A file (relative to the workspace) that each job of the chain appends its story to."""
 
 
 @dataclass(frozen=True, slots=True)

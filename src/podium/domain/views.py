@@ -42,6 +42,8 @@ class JobView:
     """Rate-limit windows open on the instruments its unfinished sheets use."""
     hooks: tuple[HookRecord, ...] = ()
     """Its on_success hooks of its latest run, in order."""
+    parent: JobId | None = None
+    """The job whose `run_job` hook started it (for a job deeper than 0 in a chain)."""
 
     @property
     def job_id(self) -> JobId:

@@ -6,6 +6,7 @@ from pathlib import Path
 from podium.domain.codes import error_type
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.inspection import AttemptDetail, Attempts, Output, StreamText
+from podium.domain.isolation import Worktree
 from podium.domain.records import (
     AttemptRecord,
     HookRecord,
@@ -32,6 +33,7 @@ from podium.ipc.schema import (
     SheetInfo,
     SheetLogInfo,
     UsageInfo,
+    WorktreeInfo,
 )
 
 LogsFor = Callable[[JobId, SheetNum], Path]
@@ -119,6 +121,8 @@ def job_status(
     ]
     return JobStatusResult(
         **job_info(view.job),
+        parent=view.parent,
+        children=[h.chained_job for h in view.hooks if h.chained_job is not None],
         sheets=sheets,
         history=[NoteInfo(at=n.at, text=n.text) for n in view.history],
         hooks=hook_info(view.hooks),
@@ -129,6 +133,17 @@ def job_status(
             cost=usage.cost,
             cost_estimated=usage.cost_estimated,
         ),
+        worktree=None,
+    )
+
+
+def worktree_info(worktree: Worktree) -> WorktreeInfo:
+    return WorktreeInfo(
+        repo=worktree.repo,
+        path=worktree.path,
+        branch=worktree.branch,
+        base_commit=worktree.base_commit,
+        removed=worktree.removed_at is not None,
     )
 
 

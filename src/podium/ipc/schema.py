@@ -246,13 +246,31 @@ class JobInfo(TypedDict):
     cost: float
 
 
+class WorktreeInfo(TypedDict):
+    """The git worktree a job runs in (`isolation`)."""
+
+    repo: str
+    """The main checkout's root."""
+    path: str
+    branch: str
+    base_commit: str
+    removed: bool
+    """The worktree was removed when the job ended (its branch stays)."""
+
+
 class JobStatusResult(JobInfo):
+    parent: str | None
+    """The job whose run_job hook started this one."""
+    children: list[str]
+    """The jobs its run_job hooks started (in its latest run)."""
     sheets: list[SheetInfo]
     history: list[NoteInfo]
     hooks: list[HookInfo]
     rate_limits: list[RateLimitInfo]
     """Rate-limit windows open on the instruments its unfinished sheets use."""
     usage: UsageInfo
+    worktree: WorktreeInfo | None
+    """The git worktree the job runs in (`isolation`); None: it runs in its workspace."""
 
 
 class ListResult(TypedDict):
@@ -308,6 +326,23 @@ class ReadyResult(TypedDict):
     uptime_seconds: float
 
 
+class NotificationFailureInfo(TypedDict):
+    destination: str
+    """The channel and the URL's host (never the whole URL), or the recipients."""
+    error: str
+    at: float
+    job_id: str
+    event: str
+
+
+class NotificationsInfo(TypedDict):
+    """The scores' notifications since the conductor started."""
+
+    sent: int
+    failed: int
+    last_failure: NotificationFailureInfo | None
+
+
 class ConductorInfo(TypedDict):
     pid: int
     version: str
@@ -325,6 +360,7 @@ class ConductorInfo(TypedDict):
     state: str
     """'starting' while unfinished jobs are recovered, then 'ready', then 'stopping'."""
     pressure: PressureInfo
+    notifications: NotificationsInfo
 
 
 class HistoryParams(TypedDict):

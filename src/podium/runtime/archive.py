@@ -3,8 +3,9 @@
 run's validations pass by themselves.
 
 Every entry of the workspace moves into a new folder under `archive_dir` (`iteration-N`, or a
-timestamp), except the archive folder itself and what `preserve_patterns` keep in place; with
-`max_archives`, the oldest archives beyond that many are deleted.
+timestamp), except the archive folder itself, what `preserve_patterns` keep in place, and git
+worktrees (a folder whose `.git` is a file) or folders of them (`.worktrees`), where jobs may be
+running; with `max_archives`, the oldest archives beyond that many are deleted.
 """
 
 import fnmatch
@@ -38,7 +39,9 @@ def archive_workspace(workspace: Path, policy: ArchivePolicy, now: datetime) -> 
     moving = [
         entry
         for entry in sorted(workspace.iterdir())
-        if entry.resolve() != root.resolve() and not _preserved(entry.name, policy)
+        if entry.resolve() != root.resolve()
+        and not _preserved(entry.name, policy)
+        and not _holds_worktrees(entry)
     ]
     if not moving:
         return None
@@ -59,6 +62,14 @@ def _preserved(name: str, policy: ArchivePolicy) -> bool:
         ):
             return True
     return False
+
+
+def _holds_worktrees(entry: Path) -> bool:
+    if not entry.is_dir() or entry.is_symlink():
+        return False
+    if (entry / ".git").is_file():
+        return True
+    return any((child / ".git").is_file() for child in entry.iterdir() if child.is_dir())
 
 
 def _name(root: Path, naming: str, now: datetime) -> str:

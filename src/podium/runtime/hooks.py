@@ -113,6 +113,9 @@ class HookRunner:
                 result = await self._chain(cmd, job)
             else:
                 result = await self._command(cmd, job)
+        except Exception as exc:  # a bug here must end the hook, not the conductor
+            log.exception("job %s: on_success hook %d broke", cmd.job_id, cmd.index)
+            result = HookResult(False, error=f"the conductor failed to run it: {exc!r}")
         finally:
             if self._running.get(cmd.job_id) is asyncio.current_task():
                 del self._running[cmd.job_id]

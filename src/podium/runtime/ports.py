@@ -10,6 +10,8 @@ from typing import Protocol
 
 from podium.domain.commands import Persist
 from podium.domain.ids import JobId, SheetNum
+from podium.domain.isolation import Isolation
+from podium.domain.notices import Notification
 from podium.domain.plan import JobPlan
 from podium.domain.records import (
     ActiveJob,
@@ -32,8 +34,14 @@ class Store(Protocol):
         """Write every record of the batch in one durable transaction."""
 
     def record_process(
-        self, job_id: JobId, sheet: SheetNum, attempt: int, process: ProcessInfo
-    ) -> None: ...
+        self,
+        job_id: JobId,
+        sheet: SheetNum,
+        attempt: int,
+        process: ProcessInfo,
+        spawned_at: float | None = None,
+    ) -> None:
+        """The attempt's process, started at `spawned_at` (wall clock, once it runs)."""
 
     def record_hook_process(self, job_id: JobId, num: int, process: ProcessInfo) -> None: ...
 
@@ -75,6 +83,9 @@ class Store(Protocol):
 
     def skipped_sheets(self, job_id: JobId) -> list[SheetNum]: ...
 
+    def parent_of(self, job_id: JobId) -> JobId | None:
+        """The job whose `run_job` hook submitted this one, if it is still stored."""
+
     def history(self, job_id: JobId, limit: int = ...) -> tuple[JobNote, ...]:
         """The job's latest `limit` notes, oldest first."""
 
@@ -115,6 +126,14 @@ class CompiledJob(Protocol):
 
     def skip_command(self, sheet: SheetNum) -> str | None:
         """The sheet's `skip_when_command`, placeholders filled in (values shell-quoted)."""
+
+    @property
+    def isolation(self) -> Isolation | None:
+        """The git worktree the score asks each job to run in; None: in the workspace."""
+
+    @property
+    def notifications(self) -> tuple[Notification, ...]:
+        """Where the score asks for which of the job's events to be told."""
 
 
 class Compiler(Protocol):

@@ -9,7 +9,7 @@ import asyncio
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from podium.domain.events import (
     ResumeJob,
 )
 from podium.domain.ids import JobId, SheetNum
+from podium.domain.isolation import Worktree
 from podium.domain.pressure import Pressure, refusal
 from podium.domain.records import AttemptRecord, JobRecord, RateLimitRecord, Usage
 from podium.domain.status import JobStatus, SheetStatus
@@ -45,6 +46,7 @@ from podium.runtime.catalog import JobCatalog
 from podium.runtime.clearing import Cleared, Selection, remove_state, select_finished
 from podium.runtime.loop import Inbox, Replies
 from podium.runtime.ports import CompiledJob, Compiler, Store
+from podium.runtime.worktree import WorktreeFailed, Worktrees
 
 DETAILED_SHEETS = 200
 """Status shows the checks of at most this many unfinished sheets (the first ones)."""
@@ -80,8 +82,11 @@ class JobService:
         compiler: Compiler,
         pressure: Callable[[], Pressure | None] = lambda: None,
         jobs_dir: Path | None = None,
+        worktrees: Worktrees | None = None,
     ) -> None:
         self._engine = engine
+        self._worktrees = worktrees
+        """Makes a job's git worktree when its score asks for isolation; None: never."""
         self._jobs_dir = jobs_dir
         """Where jobs keep their state folders (`jobs/<id>/`), removed by `clear`."""
         self._pressure = pressure
@@ -144,18 +149,27 @@ class JobService:
         """Submit the score at `score_path` (relative to `client_cwd`); `workspace` replaces
         the score's own. A score that changed since its last job completed runs fresh. A
         `run_job` hook gives the job's id (from `reserve_id`), its depth in the chain and the
-        first line of its history."""
+        first line of its history. A score with `isolation` runs in a git worktree of its own
+        (made here, before the engine hears of the job; see `podium.runtime.worktree`)."""
         await self._ready()
         self._refuse_under_pressure()
         path = Path(client_cwd or "/", score_path).absolute()
         folder = str(Path(client_cwd or "/", workspace).absolute()) if workspace else None
         compiled = self._compiler.compile(path, workspace=folder)
-        changed_since = self._changed_since(path, compiled)
-        archived = self._archive(path, compiled) if fresh or changed_since else None
-        note = "; ".join(filter(None, (note, _fresh_note(changed_since, archived)))) or None
         job_id = job_id or self._allocate(path.stem)
-        self._catalog.add(job_id, compiled)
+        worktree = None
         try:
+            compiled, worktree, placed = await self._isolate(job_id, path, compiled)
+            # A new worktree starts clean: there is nothing of an earlier run to archive.
+            changed_since = self._changed_since(path, compiled) if worktree is None else None
+            archived = (
+                self._archive(path, compiled)
+                if worktree is None and (fresh or changed_since)
+                else None
+            )
+            fresh_note = _fresh_note(changed_since, archived)
+            note = "; ".join(filter(None, (note, placed, fresh_note))) or None
+            self._catalog.add(job_id, compiled)
             await self._ask(
                 lambda request: JobSubmitted(
                     request,
@@ -170,6 +184,10 @@ class JobService:
                 ),
                 undo=lambda: self._catalog.forget(job_id),
             )
+        except BaseException:
+            if worktree is not None and self._worktrees is not None:
+                await self._worktrees.discard(worktree)
+            raise
         finally:
             self._reserved.discard(job_id)
         return Submitted(
@@ -178,6 +196,36 @@ class JobService:
             str(compiled.workspace),
             str(archived) if archived else None,
             changed_since,
+        )
+
+    async def _isolate(
+        self, job_id: JobId, path: Path, compiled: CompiledJob
+    ) -> tuple[CompiledJob, Worktree | None, str | None]:
+        """The job's own git worktree, when its score asks for one: the score compiled again
+        with its workspace there, the worktree, and the first words of the job's history."""
+        isolation = compiled.isolation
+        if isolation is None or self._worktrees is None:
+            return compiled, None, None
+        try:
+            worktree = await self._worktrees.open(job_id, compiled.workspace, isolation)
+        except WorktreeFailed as exc:
+            if not isolation.fallback_on_error:
+                raise UserError(
+                    f"isolation: cannot make a git worktree for job {job_id}: {exc}; make the "
+                    "workspace part of a git repository with at least one commit, or set "
+                    "isolation.fallback_on_error: true to run in the workspace itself"
+                ) from None
+            return compiled, None, f"warning: no git worktree, runs in the workspace itself: {exc}"
+        try:
+            isolated = self._compiler.compile(path, workspace=worktree.workspace)
+        except BaseException:
+            await self._worktrees.discard(worktree)
+            raise
+        base = worktree.base_commit[:12]
+        return (
+            isolated,
+            worktree,
+            f"runs in worktree {worktree.path} on branch {worktree.branch} (from {base})",
         )
 
     def reserve_id(self, score_path: str) -> JobId:
@@ -312,8 +360,13 @@ class JobService:
         if dry_run or not found:
             return Cleared(found, ())
         # Nothing awaits between the check above and this: no request can revive them between.
-        self._store.delete_jobs([r.job_id for r in found])
+        ids = [r.job_id for r in found]
+        if self._worktrees is not None:
+            self._worktrees.clearing(ids)
+        self._store.delete_jobs(ids)
         problems = await asyncio.to_thread(remove_state, self._jobs_dir, found)
+        if self._worktrees is not None:
+            problems = (*problems, *await self._worktrees.cleared(ids))
         return Cleared(found, problems)
 
     async def clear_rate_limits(self, instrument: str | None) -> str:
@@ -324,18 +377,24 @@ class JobService:
 
     def status(self, job_id: str) -> JobView:
         view = self._engine.view(JobId(job_id))
-        if view is not None:
-            return view
-        stored = self._store.get_job(JobId(job_id))
-        if stored is None:
-            raise _not_found(job_id)
-        return job_view(
-            stored.record,
-            stored.plan,
-            stored.sheets,
-            history=stored.history,
-            hooks=stored.hooks,
-        )
+        if view is None:
+            stored = self._store.get_job(JobId(job_id))
+            if stored is None:
+                raise _not_found(job_id)
+            view = job_view(
+                stored.record,
+                stored.plan,
+                stored.sheets,
+                history=stored.history,
+                hooks=stored.hooks,
+            )
+        if view.job.chain_depth:
+            view = replace(view, parent=self._store.parent_of(view.job_id))
+        return view
+
+    def worktree(self, job_id: str) -> Worktree | None:
+        """The job's git worktree (`isolation`), on disk or removed; None when it has none."""
+        return None if self._worktrees is None else self._worktrees.find(JobId(job_id))
 
     def attempt_details(self, view: JobView) -> tuple[dict[SheetNum, AttemptRecord], Usage]:
         """The latest attempt of each unfinished sheet that ran (at most DETAILED_SHEETS of
@@ -381,6 +440,8 @@ class JobService:
         """Post the event and wait for the engine's answer; a rejection becomes the error that
         says why (after `undo` has put back what was prepared for it). A finished job the event
         brings back (`reviving`) counts as active meanwhile: `clear` leaves it alone."""
+        if reviving is not None:
+            await self._worktree_back(reviving, undo)
         request, answer = self._replies.expect()
         if reviving is not None:
             self._reviving.add(reviving)
@@ -390,12 +451,25 @@ class JobService:
         finally:
             if reviving is not None:
                 self._reviving.discard(reviving)
+                if self._worktrees is not None:
+                    self._worktrees.let_go(reviving)
         if isinstance(result, Rejected):
             if undo is not None:
                 undo()
             raise _rejection(result)
         assert isinstance(result, Accepted)
         return result
+
+    async def _worktree_back(self, job_id: JobId, undo: Callable[[], None] | None) -> None:
+        """A finished job coming back needs its worktree, if it had one, on disk again."""
+        if self._worktrees is None:
+            return
+        try:
+            await self._worktrees.bring_back(job_id)
+        except UserError:
+            if undo is not None:
+                undo()
+            raise
 
     def _must_be_active(self, job_id: JobId, verb: str) -> None:
         if self._engine.view(job_id) is not None:

@@ -12,8 +12,6 @@ from podium.score.yamlsource import SourceMap
 
 NOT_YET: dict[tuple[str, ...], str] = {
     ("rate_limit", "max_quota_waits"): "quota exhaustion is handled as a rate limit (max_waits)",
-    ("notifications",): "no notification is sent yet",
-    ("isolation",): "jobs run in the workspace itself",
     ("spec",): "spec fragments are not injected yet",
     ("techniques",): "techniques are not injected yet",
     ("agent_card",): "the agent card is not published",
@@ -83,6 +81,16 @@ def not_acted_on(score: ScoreModel, source: SourceMap) -> list[Diagnostic]:
                 severity=Severity.INFO,
             )
         )
+    for where, note in _hook_settings(score):
+        found.append(
+            source.diagnostic(
+                where,
+                f"accepted, has no effect: {note}",
+                key=True,
+                code="P002",
+                severity=Severity.INFO,
+            )
+        )
     for path, note in NO_EFFECT.items():
         if _is_set(score, path):
             found.append(
@@ -104,6 +112,21 @@ def _is_set(model: BaseModel, path: tuple[str, ...]) -> bool:
             return False
         current = getattr(current, key)
     return current not in ({}, [], None)
+
+
+def _hook_settings(score: ScoreModel) -> list[tuple[tuple[str | int, ...], str]]:
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    for index, hook in enumerate(score.on_success):
+        if "inherit_learning" in hook.model_fields_set:
+            found.append((("on_success", index, "inherit_learning"), "there is no learning"))
+        if "detached" in hook.model_fields_set and not hook.detached:
+            found.append(
+                (
+                    ("on_success", index, "detached"),
+                    "a run_job hook never waits for the job it submits",
+                )
+            )
+    return found
 
 
 def _agent_settings(score: ScoreModel) -> list[tuple[tuple[str | int, ...], list[str]]]:

@@ -177,7 +177,7 @@ class HookConfig(Block):
 class ConcertConfig(Block):
     enabled: bool = False
     max_chain_depth: int = Field(default=5, ge=1, le=100)
-    cooldown_between_jobs_seconds: float = Field(default=5.0, ge=0)
+    cooldown_between_jobs_seconds: float = Field(default=30.0, ge=0)
     inherit_workspace: bool = True
     concert_log_path: str | None = None
     abort_concert_on_hook_failure: bool = False
@@ -191,6 +191,7 @@ NotificationEvent = Literal[
     "job_complete",
     "job_failed",
     "job_paused",
+    "rate_limit",
 ]
 
 
@@ -209,7 +210,42 @@ class NotificationConfig(Block):
             self.config.get("webhook_url") or self.config.get("webhook_url_env")
         ):
             raise ValueError("a slack notification needs 'webhook_url' or 'webhook_url_env'")
+        if self.type == "email" and not _addresses(self.config.get("to")):
+            raise ValueError("an email notification needs 'to': an address or a list of them")
+        _check_sending(self.config)
         return self
+
+
+def _addresses(value: object) -> list[str]:
+    found = [value] if isinstance(value, str) else value
+    if not isinstance(found, list) or not all(isinstance(a, str) and "@" in a for a in found):
+        return []
+    return found
+
+
+def _check_sending(config: dict[str, Any]) -> None:
+    """The settings Podium reads when it sends: a URL it can post to, a timeout, retries,
+    headers."""
+    for key in ("url", "webhook_url"):
+        url = config.get(key)
+        if url is not None and not (
+            isinstance(url, str) and url.startswith(("http://", "https://"))
+        ):
+            raise ValueError(f"config.{key} must be an http:// or https:// URL")
+    for key in ("url_env", "webhook_url_env"):
+        if key in config and not isinstance(config[key], str):
+            raise ValueError(f"config.{key} is the name of an environment variable")
+    timeout = config.get("timeout", 10)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ValueError(f"config.timeout must be a number of seconds above 0, got {timeout!r}")
+    retries = config.get("retries", 3)
+    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
+        raise ValueError(f"config.retries must be a whole number from 0 to 10, got {retries!r}")
+    headers = config.get("headers", {})
+    if not isinstance(headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str | int | float) for k, v in headers.items()
+    ):
+        raise ValueError("config.headers must map header names to values")
 
 
 class IsolationConfig(Block):

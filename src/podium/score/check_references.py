@@ -2,10 +2,12 @@
 
 V002 workspace parent, V004 system prompt file, V005 working directory, V107 checked files,
 V108 injected files, V210/V211 instruments and fallbacks, V212/V214 sheet keys out of range,
-P003 instrument settings Podium does not know, P004 backend settings for another backend.
+P003 instrument settings Podium does not know, P004 backend settings for another backend,
+P006 a desktop notification without notify-send.
 """
 
 import difflib
+import shutil
 from collections.abc import Collection, Iterator
 from pathlib import Path
 
@@ -34,6 +36,7 @@ def references(score: CompiledScore, known: Collection[str]) -> Iterator[Diagnos
     yield from _sheet_keys(score)
     yield from _instrument_settings(score)
     yield from _backend(score)
+    yield from _desktop_notifications(score)
 
 
 def _paths(score: CompiledScore) -> Iterator[Diagnostic]:
@@ -267,3 +270,18 @@ def _backend(score: CompiledScore) -> Iterator[Diagnostic]:
             WARNING,
             key=True,
         )
+
+
+def _desktop_notifications(score: CompiledScore) -> Iterator[Diagnostic]:
+    if shutil.which("notify-send") is not None:
+        return
+    for index, entry in enumerate(score.model.notifications):
+        if entry.type == "desktop":
+            yield finding(
+                score,
+                ("notifications", index, "type"),
+                "desktop notifications need 'notify-send' (libnotify), which is not on the "
+                "PATH; the conductor skips them until it is installed",
+                "P006",
+                WARNING,
+            )

@@ -9,7 +9,9 @@ path, V202 `{var}` in a Jinja template, V203 no validations, V204 Claude CLI wit
 skip_permissions, V206 fan-out without dependencies, V208 a variable shadowing a built-in, V210
 unknown instrument, V211 unknown fallback, V212 skip keys out of range, V214 per-sheet keys out
 of range, P001 accepted but not acted on yet, P003 an instrument setting Podium does not know,
-P004 backend settings for another backend, P005 no prompt at all. Info: V104 very long timeout,
+P004 backend settings for another backend, P005 no prompt at all, P006 a desktop
+notification without notify-send, P007 isolation outside any git repository. Info: V104 very
+long timeout,
 V205 only file_exists checks, V207 fan-out without parallel, V209 Claude CLI without
 disable_mcp, P002 a key with no effect.
 
@@ -24,6 +26,7 @@ from jinja2 import TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from podium.score.acted_on import not_acted_on
+from podium.score.check_isolation import isolation
 from podium.score.check_references import references
 from podium.score.compiled import CompiledScore
 from podium.score.diagnostics import Diagnostic, ScoreError
@@ -49,6 +52,7 @@ def check(score: CompiledScore, known_instruments: Collection[str]) -> list[Diag
         *_fan_out(score),
         *_claude_cli(score),
         *references(score, known_instruments),
+        *isolation(score),
         *not_acted_on(score.model, score.source),
     ]
     order = {ERROR: 0, WARNING: 1, INFO: 2}

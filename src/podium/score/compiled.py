@@ -10,11 +10,14 @@ from pydantic import ValidationError
 
 from podium.domain.expressions import ExpressionError, parse_expression
 from podium.domain.ids import SheetNum
+from podium.domain.isolation import Isolation
+from podium.domain.notices import Notification
 from podium.domain.plan import JobPlan
 from podium.domain.validation import ValidationRule as Rule
 from podium.score.diagnostics import Diagnostic, ScoreError
 from podium.score.errors_from_model import diagnostics
 from podium.score.model import ScoreModel
+from podium.score.notifications import notifications
 from podium.score.placeholders import expand
 from podium.score.planner import PlannedSheet, job_plan, plan_sheets
 from podium.score.rules import applicable, check_rules, fill
@@ -76,6 +79,27 @@ class CompiledScore:
         if problems:
             raise ScoreError(problems)
         self.plan: JobPlan = job_plan(model, self.sheets, path.parent)
+
+    @property
+    def isolation(self) -> Isolation | None:
+        """The score's `isolation` block when it asks for a git worktree per job."""
+        block = self.model.isolation
+        if not block.enabled or block.mode != "worktree":
+            return None
+        return Isolation(
+            worktree_base=block.worktree_base,
+            branch_prefix=block.branch_prefix,
+            source_branch=block.source_branch,
+            cleanup_on_success=block.cleanup_on_success,
+            cleanup_on_failure=block.cleanup_on_failure,
+            lock=block.lock_during_execution,
+            fallback_on_error=block.fallback_on_error,
+        )
+
+    @property
+    def notifications(self) -> tuple[Notification, ...]:
+        """The score's `notifications:` entries, as the conductor sends them."""
+        return notifications(self.model.notifications)
 
     def sheet(self, num: int) -> PlannedSheet:
         return self.sheets[num - 1]
@@ -279,9 +303,9 @@ def compile_data(
             [
                 source.diagnostic(
                     ("type",),
-                    "this is a fleet file, not a score; "
-                    "fleets cannot run yet (podium validate "
-                    "checks them)",
+                    "this is a fleet file, not a score; 'podium run' runs it as a "
+                    "fleet, but it cannot stand where a score is expected (a run_job "
+                    "hook, a member of another fleet, resume --config, modify)",
                 )
             ]
         )

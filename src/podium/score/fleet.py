@@ -4,11 +4,12 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError, model_validator
 
+from podium.domain.fleet import FleetPlan
 from podium.score.blocks import Block
-from podium.score.compiled import load_score
+from podium.score.compiled import load_score, read_text
 from podium.score.diagnostics import Diagnostic, ScoreError
 from podium.score.errors_from_model import diagnostics
-from podium.score.yamlsource import SourceMap
+from podium.score.yamlsource import SourceMap, load_yaml
 
 
 class FleetScore(Block):
@@ -92,3 +93,39 @@ def check_fleet(
                 )
             )
     return fleet, problems
+
+
+def is_fleet(data: object) -> bool:
+    """Whether parsed YAML is a fleet file (`type: fleet`) rather than a score."""
+    return isinstance(data, dict) and data.get("type") == "fleet"
+
+
+def load_fleet(path: Path) -> FleetPlan:
+    """Read and check the fleet file at `path` (each of its scores must compile); raises
+    `ScoreError` listing every problem. Score paths become absolute, from the file's folder."""
+    path = path.absolute()
+    data, source = load_yaml(read_text(path), str(path))
+    if not is_fleet(data):
+        raise ScoreError(
+            [source.diagnostic((), "this is not a fleet file (it has no 'type: fleet')")]
+        )
+    assert isinstance(data, dict)
+    fleet, problems = check_fleet(data, source, path)
+    if problems or fleet is None:
+        raise ScoreError(problems)
+    return FleetPlan(
+        fleet.name,
+        str(path),
+        {name: tuple(group.depends_on) for name, group in fleet.groups.items()},
+        tuple((str((path.parent / s.path).resolve()), s.group) for s in fleet.scores),
+    )
+
+
+def is_fleet_file(path: Path) -> bool:
+    """Whether the file at `path` is a fleet file; one that cannot be read or parsed is not
+    (loading it as a score then says why)."""
+    try:
+        data, _ = load_yaml(read_text(path), str(path))
+    except ScoreError:
+        return False
+    return is_fleet(data)

@@ -75,6 +75,8 @@ def job_policy(score: ScoreModel, folder: Path) -> JobPolicy:
             max_chain_depth=concert.max_chain_depth,
             cooldown_between_jobs_seconds=concert.cooldown_between_jobs_seconds,
             inherit_workspace=concert.inherit_workspace,
+            abort_on_hook_failure=concert.abort_concert_on_hook_failure,
+            log_path=concert.concert_log_path,
         ),
         idle_timeout_seconds=(
             score.stale_detection.idle_timeout_seconds if score.stale_detection.enabled else None

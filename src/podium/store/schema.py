@@ -118,4 +118,45 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (job_id, num)
     ) WITHOUT ROWID;
     """,
+    """
+    CREATE TABLE fleets (
+        fleet_id   TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        path       TEXT NOT NULL,
+        status     TEXT NOT NULL,
+        reason     TEXT,
+        created_at REAL NOT NULL,
+        ended_at   REAL,
+        groups     TEXT NOT NULL    -- JSON: {group: [the groups it depends on]}
+    ) WITHOUT ROWID;
+
+    CREATE TABLE fleet_members (
+        fleet_id   TEXT NOT NULL REFERENCES fleets (fleet_id) ON DELETE CASCADE,
+        num        INTEGER NOT NULL,
+        score_path TEXT NOT NULL,
+        grp        TEXT,
+        job_id     TEXT,            -- given before the job is submitted
+        submitted  INTEGER NOT NULL DEFAULT 0,
+        error      TEXT,
+        PRIMARY KEY (fleet_id, num)
+    ) WITHOUT ROWID;
+    CREATE INDEX fleet_members_by_job ON fleet_members (job_id) WHERE job_id IS NOT NULL;
+    """,
+    """
+    CREATE TABLE worktrees (
+        job_id             TEXT PRIMARY KEY,  -- no reference: written before the job's row
+        repo               TEXT NOT NULL,
+        path               TEXT NOT NULL,
+        branch             TEXT NOT NULL,
+        base_commit        TEXT NOT NULL,
+        workspace          TEXT NOT NULL,
+        cleanup_on_success INTEGER NOT NULL,
+        cleanup_on_failure INTEGER NOT NULL,
+        lock_while_running INTEGER NOT NULL,
+        removed_at         REAL
+    ) WITHOUT ROWID;
+    """,
+    """
+    ALTER TABLE attempts ADD COLUMN spawned_at REAL;  -- when the process started running
+    """,
 )

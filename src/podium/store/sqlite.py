@@ -26,7 +26,9 @@ from podium.domain.records import (
 )
 from podium.domain.status import JobStatus, SheetStatus
 from podium.store.codec import RowCodec, plan_from_json, plan_to_json
+from podium.store.fleets import FleetRows
 from podium.store.schema import MIGRATIONS
+from podium.store.worktrees import WorktreeRows
 
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.PAUSED, JobStatus.PAUSED_AT_CHAIN)
 HISTORY_SHOWN = 50
@@ -146,16 +148,30 @@ class SqliteStore:
         db.executemany(_UPSERT_HOOK, [_HOOKS.row(h) for h in p.hooks])
 
     def record_process(
-        self, job_id: JobId, sheet: SheetNum, attempt: int, process: ProcessInfo
+        self,
+        job_id: JobId,
+        sheet: SheetNum,
+        attempt: int,
+        process: ProcessInfo,
+        spawned_at: float | None = None,
     ) -> None:
         """Committed without waiting for the disk: this record matters only while its process
         lives, and a power loss that could drop it ends the process too. A conductor crash
-        cannot drop it: once committed, it is in the WAL."""
+        cannot drop it: once committed, it is in the WAL. `spawned_at` (when the process
+        started running) is kept for measuring the conductor's own overhead."""
         with self._transaction(durable=False):
             self._db.execute(
-                "UPDATE attempts SET pid = ?, pgid = ?, start_ticks = ? "
+                "UPDATE attempts SET pid = ?, pgid = ?, start_ticks = ?, spawned_at = ? "
                 "WHERE job_id = ? AND sheet = ? AND attempt = ?",
-                (process.pid, process.pgid, process.start_ticks, job_id, sheet, attempt),
+                (
+                    process.pid,
+                    process.pgid,
+                    process.start_ticks,
+                    spawned_at,
+                    job_id,
+                    sheet,
+                    attempt,
+                ),
             )
 
     def record_hook_process(self, job_id: JobId, num: int, process: ProcessInfo) -> None:
@@ -174,6 +190,13 @@ class SqliteStore:
                 "UPDATE hook_results SET chained_job = ? WHERE job_id = ? AND num = ?",
                 (chained, job_id, num),
             )
+
+    def parent_of(self, job_id: JobId) -> JobId | None:
+        """The job whose `run_job` hook submitted this one, if it is still stored."""
+        row = self._db.execute(
+            "SELECT job_id FROM hook_results WHERE chained_job = ? LIMIT 1", (job_id,)
+        ).fetchone()
+        return JobId(row[0]) if row else None
 
     def hooks(self, job_id: JobId) -> tuple[HookRecord, ...]:
         """The records of the job's hooks (of its latest run), in order."""
@@ -305,10 +328,23 @@ class SqliteStore:
     def taken_ids(self, stem: str) -> set[str]:
         escaped = stem.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self._db.execute(
-            "SELECT job_id FROM jobs WHERE job_id = ? OR job_id LIKE ? ESCAPE '\\'",
-            (stem, f"{escaped}-%"),
+            "SELECT job_id FROM jobs WHERE job_id = ? OR job_id LIKE ? ESCAPE '\\' "
+            "UNION SELECT fleet_id FROM fleets WHERE fleet_id = ? OR fleet_id LIKE ? ESCAPE '\\' "
+            # a fleet member's job id is taken from the moment it is given, before its job exists
+            "UNION SELECT job_id FROM fleet_members WHERE job_id = ? OR job_id LIKE ? ESCAPE '\\'",
+            (stem, f"{escaped}-%") * 3,
         )
         return {r[0] for r in rows}
+
+    @property
+    def fleets(self) -> FleetRows:
+        """The fleets and their members (fleet ids share the job id namespace)."""
+        return FleetRows(self._db, self._transaction)
+
+    @property
+    def worktrees(self) -> WorktreeRows:
+        """The jobs' git worktrees (`isolation`)."""
+        return WorktreeRows(self._db, self._transaction)
 
     def load_active(self) -> list[ActiveJob]:
         records = self.list_jobs(statuses=ACTIVE, limit=-1)

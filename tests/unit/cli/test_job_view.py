@@ -354,8 +354,10 @@ def test_hooks_show_how_each_ended_and_the_job_a_chain_started() -> None:
         hook(3, "succeeded", type="run_job", label="run_job: /s/next.yaml", chained_job="next"),
         hook(4, "running"),
     ]
-    lines = shown(job("running", sheet(1, "completed"), hooks=hooks, chain_depth=2))
-    assert "  chain      depth 2 (started by a run_job hook)" in lines
+    lines = shown(
+        job("running", sheet(1, "completed"), hooks=hooks, chain_depth=2, children=["next"])
+    )
+    assert "  chain      depth 2 (started by a run_job hook); started next" in lines
     start = lines.index("hooks:")
     assert lines[start + 1 : start + 7] == [
         "  ✓ 1  run_command: step 1 (build)  succeeded · exit 0 · took 2.0s",
@@ -365,3 +367,9 @@ def test_hooks_show_how_each_ended_and_the_job_a_chain_started() -> None:
         "      started job next",
         "  … 4  run_command: step 4  running · running for 20s",
     ]
+
+
+def test_a_chained_job_names_the_job_that_started_it() -> None:
+    lines = shown(job("queued", sheet(1, "pending"), chain_depth=1, parent="first"))
+    assert "  chain      depth 1 (started by first)" in lines
+    assert not any(line.startswith("  chain") for line in shown(job("queued", sheet(1, "pending"))))

@@ -102,6 +102,22 @@ def test_a_failed_hook_that_continues_leaves_the_job_completed_and_says_so() -> 
     )
 
 
+def test_a_concert_that_aborts_on_hook_failure_ends_its_chain_at_any_failed_hook() -> None:
+    h = EngineHarness()
+    policy = JobPolicy(hooks=(BUILD, CHAIN), concert=ConcertPolicy(abort_on_hook_failure=True))
+    h.submit(dataclasses.replace(make_plan(sheets=1), policy=policy))
+    h.run_sheet("job", 1)
+    commands = h.hook_finished(ok=False, error="exit 1")  # BUILD says on_failure: continue
+    assert run_hooks(commands) == []
+    record = job_record(h)
+    assert record.status is JobStatus.FAILED
+    assert record.error == "on_success hook 1 (run_command: make build) failed: exit 1"
+    assert any(
+        "the 1 later hook(s) do not run (concert.abort_concert_on_hook_failure)" in n
+        for n in notes(h)
+    )
+
+
 def test_a_job_paused_when_its_last_sheet_completed_runs_its_hooks_as_running() -> None:
     h = EngineHarness()
     h.submit(hooks_plan(BUILD))

@@ -58,3 +58,24 @@ def test_only_the_newest_archives_are_kept(tmp_path: Path) -> None:
         "iteration-11",
         "iteration-12",
     ]
+
+
+def test_preserve_patterns_keep_whole_folders_in_place(tmp_path: Path) -> None:
+    fill(tmp_path, "report.md", ".worktrees/notes.txt", "archive/iteration-1/old.md")
+    policy = ArchivePolicy(preserve_patterns=("archive/**", ".worktrees/**"))
+    archived = archive_workspace(tmp_path, policy, NOW)
+    assert archived == tmp_path / "archive" / "iteration-2"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".worktrees", "archive"]
+    assert (tmp_path / ".worktrees" / "notes.txt").exists()
+    assert sorted(p.name for p in archived.iterdir()) == ["report.md"]
+
+
+def test_git_worktrees_are_never_archived_even_when_no_pattern_keeps_them(
+    tmp_path: Path,
+) -> None:
+    # A worktree's `.git` is a file naming its repository; jobs may be running in it.
+    fill(tmp_path, "report.md", ".worktrees/job/.git", "wt/.git", "repo/.git/HEAD")
+    archived = archive_workspace(tmp_path, ArchivePolicy(), NOW)
+    assert archived is not None
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".worktrees", "archive", "wt"]
+    assert sorted(p.name for p in archived.iterdir()) == ["repo", "report.md"]

@@ -55,7 +55,8 @@ def test_a_clean_score_has_nothing_to_say() -> None:
             Severity.WARNING,
             "unknown instrument 'claud-code'",
         ),
-        ("isolation: {enabled: true}", "P001", Severity.WARNING, "accepted, not acted on yet"),
+        ("ai_review: {enabled: true}", "P001", Severity.WARNING, "accepted, not acted on yet"),
+        ("isolation: {enabled: true}", "P007", Severity.WARNING, "is not in a git repository"),
         ("state_backend: json", "P002", Severity.INFO, "accepted, has no effect"),
         ("instrument_config: {modle: x}", "P003", Severity.WARNING, "did you mean 'model'?"),
     ],
@@ -185,3 +186,16 @@ def test_a_score_without_any_prompt_is_pointed_out() -> None:
     assert "P005" in codes(
         CLEAN.replace('prompt: {template: "echo {{ sheet_num }}"}', "prompt: {variables: {a: 1}}")
     )
+
+
+def test_hook_settings_that_change_nothing_are_pointed_out() -> None:
+    text = CLEAN + (
+        "on_success:\n"
+        "  - {type: run_job, job_path: next.yaml, detached: false, inherit_learning: true}\n"
+        "  - {type: run_job, job_path: next.yaml, detached: true}\n"
+    )
+    found = sorted(d.message for d in findings(text) if d.code == "P002")
+    assert found == [
+        "accepted, has no effect: a run_job hook never waits for the job it submits",
+        "accepted, has no effect: there is no learning",
+    ]

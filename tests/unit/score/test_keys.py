@@ -43,7 +43,7 @@ DEFAULTS = [
     ("parallel.max_concurrent", 3),
     ("parallel.fail_fast", True),
     ("concert.max_chain_depth", 5),
-    ("concert.cooldown_between_jobs_seconds", 5.0),
+    ("concert.cooldown_between_jobs_seconds", 30.0),
     ("concert.inherit_workspace", True),
     ("isolation.mode", "worktree"),
     ("isolation.branch_prefix", "marianne"),

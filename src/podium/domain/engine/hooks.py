@@ -85,9 +85,12 @@ class Hooks(Outcomes):
         hook = job.hooks[num - 1]
         name = f"on_success hook {num} ({hook.label})"
         later = len(job.hooks) - num
-        if not result.ok and hook.on_failure == "abort":
+        concert = job.plan.policy.concert
+        if not result.ok and (hook.on_failure == "abort" or concert.abort_on_hook_failure):
             job.error = f"{name} failed: {result.error}"
             skipped = f"; the {later} later hook(s) do not run" if later else ""
+            if hook.on_failure != "abort":
+                skipped += " (concert.abort_concert_on_hook_failure)"
             out.note(job, now, job.error + skipped)
             self._hooks_over(job)
             return JobEvent.FAIL

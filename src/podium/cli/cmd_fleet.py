@@ -1,0 +1,151 @@
+"""Fleets from the command line: following a fleet (`podium run FLEET.yaml --wait`), and the
+fleet's side of `podium status|pause|resume|cancel ID` and `podium list` (`fleet_run` submits).
+
+A fleet id shares the job id namespace, so those commands ask for a job first and, when there
+is no such job, for a fleet of that id.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+from podium.cli import exits
+from podium.cli.follow import POLL_SECONDS
+from podium.cli.output import paint, status_text, table, when
+from podium.ipc.client import RemoteError
+from podium.ipc.protocol import JOB_NOT_FOUND
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from podium.ipc.client import ConductorClient
+
+ENDED = frozenset({"completed", "failed", "cancelled"})
+
+
+# ---- following -----------------------------------------------------------------------
+
+
+def follow_fleet(
+    conductor: ConductorClient,
+    fleet_id: str,
+    *,
+    quiet: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Poll the fleet until it ends, printing each member's change of state; exit code 0 when
+    it completed, JOB_FAILED otherwise."""
+    seen: dict[int, str] = {}
+    while True:
+        fleet = conductor.call("fleet.status", {"fleet_id": fleet_id})
+        for member in fleet["members"]:
+            if seen.get(member["num"]) != member["state"] and not quiet:
+                print(f"{when(time.time())}  {_member_line(member, fleet['path'])}", flush=True)
+            seen[member["num"]] = member["state"]
+        if fleet["status"] in ENDED:
+            break
+        sleep(POLL_SECONDS)
+    if not quiet:
+        reason = f": {fleet['reason']}" if fleet["reason"] else ""
+        print(f"fleet {fleet_id} {fleet['status']}{reason}")
+    return exits.OK if fleet["status"] == "completed" else exits.JOB_FAILED
+
+
+def _member_line(member: dict[str, Any], fleet_path: str) -> str:
+    group = member["group"] or "no group"
+    job = f"job {member['job_id']}" if member["job_id"] else "no job yet"
+    return f"{group}: {shown(member['score_path'], fleet_path)} ({job}) {member['state']}"
+
+
+# ---- status, control, list ------------------------------------------------------------
+
+
+def fleet_instead(conductor: ConductorClient, error: RemoteError, fleet_id: str) -> dict[str, Any]:
+    """The fleet `fleet_id`, asked for after the conductor found no job of that id; the
+    conductor's 'no job or fleet' error when there is none either. Other errors are raised
+    as they came."""
+    if error.code != JOB_NOT_FOUND:
+        raise error
+    found: dict[str, Any] = conductor.call("fleet.status", {"fleet_id": fleet_id})
+    return found
+
+
+def render_fleet(fleet: dict[str, Any], color: bool) -> str:
+    """`podium status FLEET`: its groups in order, each member's job and state."""
+    lines = [
+        f"fleet {fleet['fleet_id']} ({fleet['name']}): "
+        f"{status_text(fleet['status'], color)}, submitted {when(fleet['created_at'])}"
+        + (f", ended {when(fleet['ended_at'])}" if fleet["ended_at"] else ""),
+        f"file: {fleet['path']}",
+    ]
+    if fleet["reason"]:
+        lines.append(paint(f"reason: {fleet['reason']}", "yellow", color))
+    for group in fleet["groups"]:
+        lines += ["", _group_title(group)]
+        members = [m for m in fleet["members"] if m["group"] == group["name"]]
+        lines += [f"  {line}" for line in _members_rows(members, fleet["path"], color)]
+    return "\n".join(lines)
+
+
+def _group_title(group: dict[str, Any]) -> str:
+    title = "no group" if group["name"] is None else f"group {group['name']}"
+    deps = group["depends_on"]
+    if not deps:
+        return f"{title} (starts at once)"
+    text = f"{title} (after {', '.join(deps)}"
+    if group["never_starts"]:
+        return text + "; never starts: a group it depends on did not complete)"
+    if group["waits_for"]:
+        return text + f"; waits for {', '.join(group['waits_for'])})"
+    return text + ")"
+
+
+def _members_rows(members: list[dict[str, Any]], fleet_path: str, color: bool) -> list[str]:
+    def row(m: dict[str, Any], paint_it: bool) -> list[str]:
+        state = status_text(m["state"], paint_it) if m["job_status"] else m["state"]
+        return [shown(m["score_path"], fleet_path), m["job_id"] or "-", state]
+
+    plain = [row(m, False) for m in members]
+    rows = [row(m, True) for m in members] if color else plain
+    return table(["SCORE", "JOB", "STATE"], rows, plain).splitlines()
+
+
+def members_table(fleet: dict[str, Any], color: bool) -> str:
+    def row(m: dict[str, Any]) -> list[str]:
+        return [
+            m["group"] or "-",
+            shown(m["score_path"], fleet["path"]),
+            f"job {m['job_id']}" if m["job_id"] else m["state"],
+        ]
+
+    plain = [row(m) for m in fleet["members"]]
+    return table(["GROUP", "SCORE", "JOB"], plain, plain)
+
+
+def fleets_table(fleets: list[dict[str, Any]], color: bool) -> str:
+    """`podium list`'s fleets."""
+
+    def row(f: dict[str, Any], paint_it: bool) -> list[str]:
+        done = sum(1 for m in f["members"] if m["job_status"] == "completed")
+        return [
+            f["fleet_id"],
+            status_text(f["status"], paint_it),
+            f"{done}/{len(f['members'])}",
+            when(f["created_at"]),
+            f["path"],
+        ]
+
+    plain = [row(f, False) for f in fleets]
+    rows = [row(f, True) for f in fleets] if color else plain
+    return table(["FLEET", "STATUS", "JOBS DONE", "SUBMITTED", "FILE"], rows, plain)
+
+
+def shown(score_path: str, fleet_path: str) -> str:
+    """A member's score, relative to the fleet file's folder when it is under it."""
+    folder = os.path.dirname(fleet_path)
+    if score_path.startswith(folder + os.sep):
+        return score_path[len(folder) + 1 :]
+    return score_path

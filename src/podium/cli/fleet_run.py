@@ -1,0 +1,99 @@
+"""`podium run FLEET.yaml`: check the fleet here (each of its scores must compile), then
+submit it to the conductor, or with --dry-run show its groups in order."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from podium.cli import exits
+from podium.cli.cmd_fleet import follow_fleet, members_table, shown
+from podium.cli.connect import client, conductor_info, start_in_background
+from podium.cli.output import use_color
+from podium.domain.errors import UserError
+from podium.domain.fleet import FleetPlan, group_order
+from podium.ipc.client import ConductorUnavailable
+from podium.locations import locate
+from podium.score.fleet import load_fleet
+
+
+def run(args: argparse.Namespace, path: Path) -> int:
+    """`podium run FLEET.yaml`: refused up front when one of its scores does not compile."""
+    for given, option in (
+        (args.start_sheet != 1, "--start-sheet"),
+        (args.workspace, "--workspace"),
+        (args.fresh, "--fresh"),
+        (args.show_prompts, "--show-prompts"),
+    ):
+        if given:
+            raise UserError(
+                f"{option} applies to a score, not to a fleet ({path.name} is a fleet file); "
+                "set it in the fleet's scores instead"
+            )
+    plan = load_fleet(path)
+    if args.dry_run:
+        return _dry_run(plan, as_json=args.json)
+    locations = locate()
+    with client(locations) as conductor:
+        if conductor_info(conductor) is None:
+            if args.no_start:
+                raise ConductorUnavailable(locations.socket, "not running, and --no-start")
+            info = start_in_background(locations)
+            print(
+                f"started the conductor in the background (pid {info['pid']}; "
+                f"log: {info['log_file']})",
+                file=sys.stderr,
+            )
+        fleet = conductor.call("fleet.submit", {"path": str(path), "client_cwd": os.getcwd()})
+        if args.json:
+            print(json.dumps(fleet))
+        else:
+            groups = sum(1 for g in fleet["groups"] if g["name"] is not None)
+            print(
+                f"fleet {fleet['fleet_id']} submitted: {len(fleet['members'])} score(s) in "
+                f"{groups} group(s)"
+            )
+            print(members_table(fleet, use_color()))
+        wait = args.wait if args.wait is not None else sys.stdout.isatty()
+        if not wait:
+            return exits.OK
+        try:
+            return follow_fleet(conductor, fleet["fleet_id"], quiet=args.json)
+        except KeyboardInterrupt:
+            print(
+                f"\nstopped following; fleet {fleet['fleet_id']} goes on "
+                f"(podium status {fleet['fleet_id']})",
+                file=sys.stderr,
+            )
+            return exits.INTERRUPTED
+
+
+def _dry_run(plan: FleetPlan, *, as_json: bool) -> int:
+    names: list[str | None] = [None] if any(g is None for _, g in plan.scores) else []
+    names += group_order(plan.groups)
+    steps = [
+        (
+            name,
+            list(plan.groups[name]) if name is not None else [],
+            [score for score, group in plan.scores if group == name],
+        )
+        for name in names
+    ]
+    if as_json:
+        groups = [{"name": n, "depends_on": d, "scores": s} for n, d, s in steps]
+        print(json.dumps({"name": plan.name, "path": plan.path, "groups": groups}, indent=2))
+        return exits.OK
+    print(
+        f"fleet {plan.name}: {len(plan.scores)} score(s) in {len(plan.groups)} group(s); "
+        "nothing submitted (--dry-run)"
+    )
+    for step, (name, deps, scores) in enumerate(steps, 1):
+        start = f"after group {', '.join(deps)} completed" if deps else "at once"
+        title = "no group" if name is None else f"group {name}"
+        print(f"{step}. {title}: starts {start}")
+        for score in scores:
+            print(f"     {shown(score, plan.path)}")
+    return exits.OK

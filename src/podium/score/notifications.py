@@ -1,0 +1,35 @@
+"""A score's `notifications:` entries as the conductor sends them (see docs/notifications.md).
+
+The entries were checked when the score was read (`NotificationConfig`), so turning them into
+`Notification`s cannot fail.
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from podium.domain.notices import Channel, NoticeEvent, Notification
+from podium.score.blocks import NotificationConfig
+
+DEFAULT_TIMEOUT_SECONDS = 10.0
+DEFAULT_RETRIES = 3
+
+
+def notifications(entries: Iterable[NotificationConfig]) -> tuple[Notification, ...]:
+    return tuple(_notification(entry) for entry in entries)
+
+
+def _notification(entry: NotificationConfig) -> Notification:
+    config: Mapping[str, Any] = entry.config
+    channel = Channel(entry.type)
+    key = {Channel.WEBHOOK: "url", Channel.SLACK: "webhook_url"}.get(channel)
+    to = config.get("to", ()) if channel is Channel.EMAIL else ()
+    return Notification(
+        channel=channel,
+        events=frozenset(NoticeEvent(e) for e in entry.on_events),
+        url=config.get(key) if key else None,
+        url_env=config.get(f"{key}_env") if key else None,
+        headers=tuple((str(k), str(v)) for k, v in config.get("headers", {}).items()),
+        timeout_seconds=float(config.get("timeout", DEFAULT_TIMEOUT_SECONDS)),
+        retries=int(config.get("retries", DEFAULT_RETRIES)),
+        to=(to,) if isinstance(to, str) else tuple(to),
+    )

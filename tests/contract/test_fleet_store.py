@@ -1,0 +1,59 @@
+"""The fleets' rows: a fleet reads back as written, and its ids are taken in the job namespace."""
+
+from pathlib import Path
+
+from podium.domain.fleet import FleetMember, FleetRecord, FleetStatus
+from podium.domain.ids import JobId
+from podium.store.sqlite import SqliteStore
+from tests.contract.test_store import job, submit
+
+GROUPS = {"second": ("first",), "first": ()}
+
+
+def fleet(store: SqliteStore, fleet_id: str = "rel", at: float = 1.0) -> None:
+    record = FleetRecord(JobId(fleet_id), "rel", "/f.yaml", FleetStatus.RUNNING, at, GROUPS)
+    members = [FleetMember(1, "/a.yaml", "first"), FleetMember(2, "/b.yaml", None)]
+    store.fleets.add(record, members)
+
+
+def test_a_fleet_reads_back_as_written_and_follows_its_members(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "podium.db")
+    try:
+        fleet(store)
+        rows = store.fleets
+        rows.reserve(JobId("rel"), 1, JobId("a"))
+        rows.submitted(JobId("rel"), 1)
+        rows.reserve(JobId("rel"), 2, JobId("b"))
+        rows.refused(JobId("rel"), 2, "it does not compile")
+        found = rows.get("rel")
+        assert found is not None
+        assert list(found.record.groups.items()) == list(GROUPS.items())
+        assert found.members == (
+            FleetMember(1, "/a.yaml", "first", JobId("a"), submitted=True),
+            FleetMember(2, "/b.yaml", None, error="it does not compile"),
+        )
+        assert rows.get("nope") is None
+        submit(store, job("a"))
+        assert rows.job_statuses([JobId("a"), JobId("b")]) == {JobId("a"): job("a").status}
+
+        rows.set_status(JobId("rel"), FleetStatus.FAILED, "job a failed", 5.0)
+        fleet(store, "later", at=2.0)
+        assert [f.record.fleet_id for f in rows.listed(unfinished_only=True)] == ["later"]
+        assert [f.record.fleet_id for f in rows.listed(unfinished_only=False)] == ["later", "rel"]
+        ended = rows.get("rel")
+        assert ended is not None and ended.record.reason == "job a failed"
+        assert ended.record.ended_at == 5.0
+    finally:
+        store.close()
+
+
+def test_fleet_ids_and_their_members_job_ids_are_taken_before_any_job_has_them(
+    tmp_path: Path,
+) -> None:
+    store = SqliteStore(tmp_path / "podium.db")
+    try:
+        fleet(store)
+        store.fleets.reserve(JobId("rel"), 1, JobId("rel-2"))
+        assert store.taken_ids("rel") == {"rel", "rel-2"}
+    finally:
+        store.close()
