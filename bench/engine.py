@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from figures import Figure
 from podium.domain.commands import Launch, RunValidations
 from podium.domain.engine import Limits
 from podium.testing.harness import EngineHarness, make_plan
@@ -54,6 +55,19 @@ def measure(build: Callable[[int], EngineHarness], sheets: int, runs: int) -> li
         figures.append((time.perf_counter() - started) / events * 1e6)
         assert h.engine.active_jobs() == [], "the job did not end"
     return figures
+
+
+def run(quick: bool, say: Callable[[str], None] = print) -> list[Figure]:
+    sheets = 500 if quick else 2000
+    say(f"  {sheets} sheets through the engine alone")
+    return [
+        Figure(
+            f"engine alone: {name}, {sheets} sheets, per event",
+            statistics.median(measure(build, sheets, 3)),
+            "µs",
+        )
+        for name, build in (("independent, 20 at a time", wide), ("a chain", chain))
+    ]
 
 
 def main() -> int:

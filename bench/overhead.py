@@ -1,84 +1,201 @@
-"""Per-sheet orchestration overhead: a chain of trivial sheets through a real conductor.
+"""Per-sheet orchestration overhead: sheets of `true` through a real conductor.
 
-Runs a score of N sheets whose prompt is `true` (no validations; each sheet depends on the one
-before, so they run one at a time) and divides the job's wall time by N. Beside it, the same
-machine's cost of spawning the instrument's command (`bash -c true`) and plain `true` N times
-straight from Python. Prints figures; judges nothing.
+A score of N sheets whose prompt is `true`, in `lanes` independent chains (sheet n depends on
+sheet n - lanes) under `max_concurrent_sheets: lanes`, so a sheet waits only for the one before
+it in its chain. From the attempts the engine records:
 
-    python bench/overhead.py [--sheets 200]
+- ready → exec: from the decision on a sheet (its dependent is ready then) to the moment the
+  next sheet of its chain runs as a process (the runtime records it once spawned);
+- exit → decided: from the moment the runtime saw a sheet's process end to the sheet's
+  decision (its output read, its checks run, the result committed).
+
+Run with no validations, then with one `file_exists` each; on a fresh conductor, with many
+finished jobs in the store, and after the conductor has run many jobs in the same process
+(the overhead must grow with neither). Beside it: spawning `bash -c true` straight from Python.
+
+    python bench/overhead.py [--sheets 1000] [--history 10000] [--uptime 5000]
 """
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from figures import Figure, ms, p50, percentile, table
 from podium.testing.conductor import ConductorProcess
+from seed import seed
 
-SCORE = """\
-name: overhead
-workspace: ./ws
+P50_TARGET_MS = 3.0
+P99_TARGET_MS = 20.0
+
+HEADER = """\
+name: overhead-{tag}
+workspace: ./ws-{tag}
 instrument: cli
-sheet: {{size: 1, total_items: {sheets}}}
 retry: {{max_retries: 0}}
 pause_between_sheets_seconds: 0
 prompt: {{template: "true"}}
 """
 
 
-def spawn_cost(argv: list[str], count: int) -> float:
+def score_text(tag: str, sheets: int, lanes: int, check: Path | None) -> str:
+    text = HEADER.format(tag=tag)
+    deps = "".join(f"    {n}: [{n - lanes}]\n" for n in range(lanes + 1, sheets + 1))
+    text += f"sheet:\n  size: 1\n  total_items: {sheets}\n"
+    text += "  dependencies:\n" + deps if deps else "  dependencies: {}\n"
+    if lanes > 1:
+        text += f"parallel: {{enabled: true, max_concurrent: {lanes}}}\n"
+    if check is not None:
+        text += f'validations:\n  - {{type: file_exists, path: "{check}"}}\n'
+    return text
+
+
+def spawn_cost(argv: list[str], count: int) -> list[float]:
     """Seconds per spawn-and-wait of `argv`, from Python."""
-    started = time.perf_counter()
+    took = []
     for _ in range(count):
+        started = time.perf_counter()
         subprocess.run(argv, check=True)
-    return (time.perf_counter() - started) / count
+        took.append(time.perf_counter() - started)
+    return took
 
 
-def run_chain(sheets: int, folder: Path) -> tuple[float, list[float], list[float]]:
-    score = folder / "overhead.yaml"
-    score.write_text(SCORE.format(sheets=sheets))
-    with ConductorProcess(folder / "home", {"max_concurrent_sheets": 1}) as conductor:
-        job = conductor.submit(score)
-        # Ask rarely: every answer costs the conductor time it would spend on the sheets.
-        done = conductor.wait_for_job(job, "completed", timeout=600, poll=0.5)
-        rows = conductor.query(
-            "SELECT sheet, started_at, exited_at, ended_at FROM attempts ORDER BY sheet"
+def run_job(
+    conductor: ConductorProcess, folder: Path, tag: str, sheets: int, *, lanes: int, check: bool
+) -> tuple[list[float], list[float], float]:
+    """Handoffs, settles (seconds) and wall time per sheet of one job."""
+    score = folder / f"overhead-{tag}.yaml"
+    score.write_text(score_text(tag, sheets, lanes, score if check else None))
+    job = conductor.submit(score)
+    # Ask rarely: every answer costs the conductor time it would spend on the sheets.
+    done = conductor.wait_for_job(job, "completed", timeout=1200, poll=0.5)
+    rows = conductor.query(
+        "SELECT sheet, spawned_at, exited_at, ended_at FROM attempts WHERE job_id = ? "
+        "ORDER BY sheet",
+        job,
+    )
+    by_sheet = {int(s): (spawned, exited, end) for s, spawned, exited, end in rows}
+    # Sheet n is ready once sheet n - lanes (the one before it in its chain) is decided.
+    handoff = [by_sheet[n][0] - by_sheet[n - lanes][2] for n in by_sheet if n - lanes in by_sheet]
+    settle = [end - exited for _, exited, end in by_sheet.values()]
+    wall = (done["finished_at"] - done["started_at"]) / sheets
+    return handoff, settle, wall
+
+
+def figures_of(
+    label: str, handoff: list[float], settle: list[float], wall: float, bash: list[float]
+) -> list[Figure]:
+    """`bash`: seconds per spawn of `bash -c true` from Python (what ready → exec includes)."""
+    spawn = "spawn bash -c true"
+    return [
+        Figure(
+            f"overhead: {label}, ready → exec (p50)",
+            ms(p50(handoff)),
+            "ms",
+            baseline=ms(p50(bash)),
+            baseline_name=spawn,
+            target=P50_TARGET_MS,
+        ),
+        Figure(
+            f"overhead: {label}, ready → exec (p99)",
+            ms(percentile(handoff, 99)),
+            "ms",
+            baseline=ms(percentile(bash, 99)),
+            baseline_name=spawn,
+            target=P99_TARGET_MS,
+        ),
+        Figure(
+            f"overhead: {label}, exit → decided (p50)", ms(p50(settle)), "ms", target=P50_TARGET_MS
+        ),
+        Figure(
+            f"overhead: {label}, exit → decided (p99)",
+            ms(percentile(settle, 99)),
+            "ms",
+            target=P99_TARGET_MS,
+        ),
+        Figure(
+            f"overhead: {label}, wall per sheet",
+            ms(wall),
+            "ms",
+            baseline=ms(p50(bash)),
+            baseline_name=spawn,
+        ),
+    ]
+
+
+def run_uptime(conductor: ConductorProcess, folder: Path, jobs: int, width: int = 50) -> None:
+    """Run `jobs` one-sheet jobs through the conductor, `width` at a time (a score runs as one
+    job at a time, so each of `width` scores is submitted again once its last job ended)."""
+    scores = []
+    for n in range(width):
+        scores.append(folder / f"uptime-{n}.yaml")
+        scores[-1].write_text(
+            f"name: uptime-{n}\nworkspace: ./ws-uptime\ninstrument: cli\n"
+            "sheet: {size: 1, total_items: 1}\nprompt: {template: 'true'}\n"
         )
-    wall = done["finished_at"] - done["started_at"]
-    # From one sheet's end to the next one's dispatch, and from exit to decided.
-    handoff = [rows[i + 1][1] - rows[i][3] for i in range(len(rows) - 1)]
-    settle = [end - exited for _, _, exited, end in rows]
-    return wall, handoff, settle
+    submitted: list[str] = []
+    for n in range(jobs):
+        if n >= width:
+            conductor.wait_for_job(submitted[n - width], "completed", timeout=600, poll=0.02)
+        submitted.append(conductor.submit(scores[n % width]))
+    for job in submitted[-width:]:
+        conductor.wait_for_job(job, "completed", timeout=600, poll=0.05)
 
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:8.2f} ms"
+def measure(
+    sheets: int, history: int, uptime: int, folder: Path, say: Callable[[str], None]
+) -> list[Figure]:
+    bash = spawn_cost(["bash", "-c", "true"], 200)
+    figures: list[Figure] = []
+    config = {"max_concurrent_sheets": 8, "max_concurrent_jobs": 50}
+    with ConductorProcess(folder / "fresh", config) as conductor:
+        for lanes in (1, 8):
+            for check in (False, True):
+                tag = f"c{lanes}{'-check' if check else ''}"
+                say(f"  {sheets} sheets, {lanes} at once{', file_exists each' if check else ''}")
+                label = f"{sheets} sheets, {lanes} at once{', 1 check' if check else ''}"
+                figures += figures_of(
+                    label, *run_job(conductor, folder, tag, sheets, lanes=lanes, check=check), bash
+                )
+    home = folder / "history"
+    say(f"  seeding {history:,} finished jobs")
+    seed(home, history)
+    with ConductorProcess(home, config) as conductor:
+        say(f"  {sheets} sheets with {history:,} finished jobs in the store")
+        label = f"{sheets} sheets, 1 at once, {history:,} jobs in the store"
+        figures += figures_of(
+            label, *run_job(conductor, folder, "history", sheets, lanes=1, check=False), bash
+        )
+    with ConductorProcess(folder / "uptime", config) as conductor:
+        say(f"  running {uptime:,} jobs in one conductor")
+        run_uptime(conductor, folder, uptime)
+        say(f"  {sheets} sheets after {uptime:,} jobs")
+        label = f"{sheets} sheets, 1 at once, after {uptime:,} jobs"
+        figures += figures_of(
+            label, *run_job(conductor, folder, "uptime", sheets, lanes=1, check=False), bash
+        )
+    return figures
+
+
+def run(quick: bool, say: Callable[[str], None] = print) -> list[Figure]:
+    with tempfile.TemporaryDirectory(prefix="podium-bench-") as tmp:
+        if quick:
+            return measure(200, 1000, 200, Path(tmp), say)
+        return measure(1000, 10_000, 5000, Path(tmp), say)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sheets", type=int, default=200)
+    parser.add_argument("--sheets", type=int, default=1000)
+    parser.add_argument("--history", type=int, default=10_000)
+    parser.add_argument("--uptime", type=int, default=5000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="podium-bench-") as tmp:
-        wall, handoff, settle = run_chain(args.sheets, Path(tmp))
-    per_sheet = wall / args.sheets
-    bash = spawn_cost(["bash", "-c", "true"], args.sheets)
-    true = spawn_cost(["true"], args.sheets)
-    print(f"{args.sheets} sheets of `true`, one at a time, through a real conductor")
-    print(f"  job wall time                      {wall:8.3f} s")
-    print(f"  per sheet (wall / sheets)          {ms(per_sheet)}")
-    print(
-        f"    sheet end -> next dispatch  p50  {ms(statistics.median(handoff))}" if handoff else ""
-    )
-    print(f"    exit -> decided             p50  {ms(statistics.median(settle))}")
-    print(f"  baseline: spawn `bash -c true`     {ms(bash)}")
-    print(f"  baseline: spawn `true`             {ms(true)}")
-    print(f"  ratio per sheet / spawn `true`     {per_sheet / true:8.2f} x")
-    print(f"  ratio per sheet / bash -c true     {per_sheet / bash:8.2f} x")
-    print(f"  overhead per sheet beyond bash     {ms(per_sheet - bash)}")
+        found = measure(args.sheets, args.history, args.uptime, Path(tmp), print)
+    print(table(found))
     return 0
 
 

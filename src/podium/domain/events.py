@@ -75,6 +75,8 @@ class AttemptExited:
     """What the exit and the output mean (see `podium.domain.classify`)."""
     usage: Usage | None = None
     """Tokens and cost, when the instrument reports them (or they could be estimated)."""
+    exited_at: float | None = None
+    """When the runtime saw the process end (before it read the output); None: on receipt."""
 
 
 @dataclass(frozen=True, slots=True)

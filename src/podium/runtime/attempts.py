@@ -125,8 +125,9 @@ class AttemptRunner:
             )
             self._post(AttemptNotLaunched(cmd.job_id, cmd.sheet, cmd.attempt, str(exc)))
             return
+        spawned_at = time.time()
         self._keep_prompt(files, work)
-        self._store.record_process(cmd.job_id, cmd.sheet, cmd.attempt, child.info)
+        self._store.record_process(cmd.job_id, cmd.sheet, cmd.attempt, child.info, spawned_at)
         key = (cmd.job_id, cmd.sheet, cmd.attempt)
         self._running[key] = child
         log.info(
@@ -235,6 +236,7 @@ class AttemptRunner:
         elapsed: float = 0.0,
     ) -> None:
         status = await self._until_exit(cmd, child, files, elapsed)
+        exited_at = time.time()
         ending = await asyncio.to_thread(self._ending, cmd, files, work, workspace)
         result = classify(
             status,
@@ -245,7 +247,15 @@ class AttemptRunner:
             success_codes=work.success_codes,
         )
         self._post(
-            AttemptExited(cmd.job_id, cmd.sheet, cmd.attempt, status, result, ending.reading.usage)
+            AttemptExited(
+                cmd.job_id,
+                cmd.sheet,
+                cmd.attempt,
+                status,
+                result,
+                ending.reading.usage,
+                exited_at=exited_at,
+            )
         )
 
     def _ending(self, cmd: Launch, files: AttemptFiles, work: SheetWork, workspace: Path) -> Ending:

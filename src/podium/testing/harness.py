@@ -162,9 +162,11 @@ class EngineHarness:
         reset_at: float | None = None,
         cost: float | None = None,
         quota: bool = False,
+        exited_at: float | None = None,
     ) -> list[Command]:
-        """The attempt's process ended; `outcome` overrides what the exit alone would say (a
-        rate limit or an auth failure read from the output)."""
+        """The attempt's process ended (at `exited_at`, as the runtime saw it); `outcome`
+        overrides what the exit alone would say (a rate limit or an auth failure read from the
+        output)."""
         status = ExitStatus(
             None if signal is not None else code, signal, timed_out, 60.0 if timed_out else None
         )
@@ -186,6 +188,7 @@ class EngineHarness:
                 status,
                 classified,
                 None if cost is None else Usage(cost=cost),
+                exited_at=exited_at,
             )
         )
 

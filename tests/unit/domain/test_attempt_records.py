@@ -58,3 +58,16 @@ def test_a_reattached_completion_attempt_keeps_its_mode_to_its_end() -> None:
     h.validated("job", 1, passed=[True], attempt=2)
     [ended] = [a for a in attempts(h) if a.outcome.value == "succeeded"]
     assert (ended.attempt, ended.mode, ended.started_at) == (2, "completion", 11.0)
+
+
+def test_an_attempt_records_when_its_process_ended_not_when_the_engine_heard_of_it() -> None:
+    h = EngineHarness()
+    h.submit(make_plan({1: [], 2: []}, parallel=2))
+    h.advance(1.0)
+    heard = h.clock.now()
+    h.exit("job", 1, exited_at=heard - 0.25)
+    h.validated("job", 1, passed=[True])
+    h.exit("job", 2, exited_at=heard + 9.0)  # a clock that jumped: never after receipt
+    h.validated("job", 2, passed=[True])
+    ended = {a.sheet: a for a in attempts(h) if a.ended_at is not None}
+    assert (ended[SheetNum(1)].exited_at, ended[SheetNum(2)].exited_at) == (heard - 0.25, heard)

@@ -336,7 +336,8 @@ class Engine(Recover):
         if found is None:
             return
         job, sheet = found
-        sheet.exit, sheet.exited_at, sheet.usage = event.status, now, event.usage
+        sheet.exit, sheet.usage = event.status, event.usage
+        sheet.exited_at = now if event.exited_at is None else min(now, event.exited_at)
         cost = event.usage.cost if event.usage else None
         if cost:
             sheet.cost += cost
