@@ -2,10 +2,12 @@
 happened to it, one JSON object per line, so that a chain of many jobs reads as one story.
 
 The lines come from what the engine committed: a job starting, ending (or holding its chain)
-and a `run_job` hook submitting the next job. The path is relative to the job's workspace; a
+and a `run_job` hook submitting the next job. They are written in order by a task of their
+own, in a thread, never in the engine loop. The path is relative to the job's workspace; a
 line that cannot be written is logged and never affects the job.
 """
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -36,10 +38,15 @@ TOLD = frozenset(
 class ConcertLog:
     """An engine-loop observer that appends to the concert logs of the jobs that ask for one."""
 
-    def __init__(self, catalog: JobCatalog, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, catalog: JobCatalog, clock: Callable[[], float], tasks: asyncio.TaskGroup
+    ) -> None:
         self._catalog = catalog
         self._since = clock()
+        self._tasks = tasks
         self._told: dict[JobId, JobStatus] = {}
+        self._lines: list[tuple[JobId, Path, str]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     def committed(self, batch: Sequence[Persist]) -> None:
         for persist in batch:
@@ -102,11 +109,22 @@ class ConcertLog:
         if depth is not None:
             line["chain_depth"] = depth
         line.update(event)
-        target = Path(workspace, path)
+        self._lines.append((job_id, Path(workspace, path), json.dumps(line) + "\n"))
+        if self._writer is None or self._writer.done():
+            self._writer = self._tasks.create_task(self._write(), name="concert log")
+
+    async def _write(self) -> None:
+        while self._lines:
+            lines, self._lines = self._lines, []
+            await asyncio.to_thread(_append, lines)
+
+
+def _append(lines: list[tuple[JobId, Path, str]]) -> None:
+    for job_id, target, text in lines:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             with target.open("a", encoding="utf-8") as out:
-                out.write(json.dumps(line) + "\n")
+                out.write(text)
         except OSError as exc:
             log.warning(
                 "job %s: cannot write its concert log %s: %s",

@@ -12,7 +12,7 @@ shown by `podium conductor-status`. Notices not yet sent when the conductor stop
 import asyncio
 import contextlib
 import logging
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -26,7 +26,8 @@ from podium.runtime.notify_channels import Channels, NotifyFailed
 log = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 1000
-"""Notices waiting to be sent, across destinations; more are dropped (and counted failed)."""
+"""Notices waiting to be sent to one destination; more are dropped (and counted failed), so
+that a dead destination never costs the others theirs."""
 BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 60.0
 
@@ -58,6 +59,10 @@ class _Delivery:
 _Lane = tuple[Channel, str | None, str | None, tuple[str, ...]]
 
 
+def _lane(target: Notification) -> _Lane:
+    return (target.channel, target.url, target.url_env, target.to)
+
+
 class Notifier:
     """The engine loop's observer for notifications, and the task that sends them."""
 
@@ -78,9 +83,10 @@ class Notifier:
         self._limit = limit
         self._backoff = backoff_seconds
         self._tracker = Tracker(since=clock())
-        self._queue: asyncio.Queue[_Delivery] = asyncio.Queue(limit)
+        self._queue: asyncio.Queue[_Delivery] = asyncio.Queue()  # bounded per destination
         self._lanes: dict[_Lane, deque[_Delivery]] = {}
         self._waiting = 0
+        self._pending: Counter[_Lane] = Counter()
         self._idle = asyncio.Event()
         self._idle.set()
         self._said_no_desktop = False
@@ -110,10 +116,14 @@ class Notifier:
                 self._post(_Delivery(target, notice))
 
     def _post(self, delivery: _Delivery) -> None:
-        if self._waiting >= self._limit:
-            self._failed(delivery, f"dropped: {self._waiting} notices already wait to be sent")
+        key = _lane(delivery.target)
+        if self._pending[key] >= self._limit:
+            self._failed(
+                delivery, f"dropped: {self._pending[key]} notices already wait for this destination"
+            )
             return
         self._queue.put_nowait(delivery)
+        self._pending[key] += 1
         self._waiting += 1
         self._idle.clear()
 
@@ -125,7 +135,7 @@ class Notifier:
             while True:
                 delivery = await self._queue.get()
                 target = delivery.target
-                key = (target.channel, target.url, target.url_env, target.to)
+                key = _lane(target)
                 lane = self._lanes.get(key)
                 if lane is None:
                     lane = self._lanes[key] = deque()
@@ -161,6 +171,10 @@ class Notifier:
             else:
                 self._no_desktop()
         finally:
+            key = _lane(delivery.target)
+            self._pending[key] -= 1
+            if not self._pending[key]:
+                del self._pending[key]
             self._waiting -= 1
             if self._waiting == 0:
                 self._idle.set()

@@ -118,6 +118,20 @@ def test_a_concert_that_aborts_on_hook_failure_ends_its_chain_at_any_failed_hook
     )
 
 
+def test_a_concert_that_aborts_cancels_the_job_an_earlier_hook_had_started() -> None:
+    h = EngineHarness()
+    policy = JobPolicy(hooks=(CHAIN, BUILD), concert=ConcertPolicy(abort_on_hook_failure=True))
+    h.submit(dataclasses.replace(make_plan(sheets=1), policy=policy))
+    h.run_sheet("job", 1)
+    h.submit(make_plan(sheets=1), "next", chain_depth=1)  # what the run_job hook submitted
+    h.hook_finished(chained_job="next")
+    h.hook_finished(ok=False, error="exit 2")
+    ended = {r.job_id: r.status for p in persisted(h.commands) for r in p.jobs}
+    assert ended == {"job": JobStatus.FAILED, "next": JobStatus.CANCELLED}
+    assert "cancelled job next, which it had started" in notes(h)
+    assert h.engine.view(JobId("next")) is None
+
+
 def test_a_job_paused_when_its_last_sheet_completed_runs_its_hooks_as_running() -> None:
     h = EngineHarness()
     h.submit(hooks_plan(BUILD))

@@ -200,6 +200,22 @@ def test_notices_past_the_queue_limit_are_dropped_and_counted(tmp_path: Path) ->
     assert errors is not None and "notifications.smtp" in errors.error
 
 
+def test_a_full_queue_for_one_destination_leaves_the_others_theirs(
+    server: Server, tmp_path: Path
+) -> None:
+    job = score_job(
+        f"""
+        - {{type: email, on_events: [job_start], config: {{to: a@x}}}}
+        - {{type: webhook, on_events: [job_complete], config: {{url: '{server.url}/ok'}}}}
+        """,
+        tmp_path,
+    )
+    batches = [Persist(jobs=(running(float(n)),)) for n in range(10, 13)]
+    counts = Run(job, limit=2)(*batches, Persist(jobs=(ended(),)), before_sending=True)
+    assert [body["event"] for _, body in server.got] == ["job_complete"]
+    assert (counts.sent, counts.failed) == (1, 3)  # one mail dropped, two with no server
+
+
 class SmtpHandler(socketserver.StreamRequestHandler):
     """Just enough SMTP for smtplib: it keeps each message's lines."""
 

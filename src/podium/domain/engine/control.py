@@ -235,12 +235,7 @@ class Control(Dispatch):
         if job is None:
             self._reject(event.request, f"job '{event.job_id}' is not active", out)
             return
-        stopping = self._stop_all(job, "cancelled by the user", now, out)
-        if job.hook:
-            self._stop_hook(job, "cancelled by the user", now, out)
-        job.detail = None
-        out.note(job, now, "cancelled by the user")
-        self._end(job, JobEvent.CANCEL, now, out)
+        stopping = self._cancel_job(job, "cancelled by the user", now, out)
         message = "cancelled" + (f"; stopping {stopping} running attempt(s)" if stopping else "")
         out.effects.append(Reply(event.request, Accepted(job.job_id, message)))
 

@@ -85,8 +85,35 @@ class Lifecycle(Hooks):
         if job is None or job.hook != event.index:
             return  # the job was cancelled meanwhile
         ending = self._hook_ended(job, event, now, out)
+        if ending is JobEvent.FAIL and job.plan.policy.concert.abort_on_hook_failure:
+            self._abort_chain(job, now, out)
         if ending is not None:
             self._end(job, ending, now, out)
+
+    def _abort_chain(self, job: LiveJob, now: float, out: Changes) -> None:
+        """A hook failed and the concert aborts: the jobs an earlier `run_job` hook of this
+        job started are cancelled too, so that the chain ends here."""
+        reason = (
+            f"cancelled: job {job.job_id}, which started it, had a hook fail "
+            "(concert.abort_concert_on_hook_failure)"
+        )
+        for record in job.hook_records.values():
+            child = self._jobs.get(record.chained_job) if record.chained_job else None
+            if child is None:
+                continue
+            self._cancel_job(child, reason, now, out)
+            out.note(job, now, f"cancelled job {child.job_id}, which it had started")
+
+    def _cancel_job(self, job: LiveJob, reason: str, now: float, out: Changes) -> int:
+        """The job ends cancelled: its attempts and its running hook are stopped. Returns how
+        many attempts are being stopped."""
+        stopping = self._stop_all(job, reason, now, out)
+        if job.hook:
+            self._stop_hook(job, reason, now, out)
+        job.detail = None
+        out.note(job, now, reason)
+        self._end(job, JobEvent.CANCEL, now, out)
+        return stopping
 
     def _end(self, job: LiveJob, event: JobEvent, now: float, out: Changes) -> None:
         """The job reaches a terminal status and leaves the engine."""
