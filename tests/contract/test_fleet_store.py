@@ -57,3 +57,23 @@ def test_fleet_ids_and_their_members_job_ids_are_taken_before_any_job_has_them(
         assert store.taken_ids("rel") == {"rel", "rel-2"}
     finally:
         store.close()
+
+
+def test_the_jobs_of_unfinished_fleets_are_known_and_a_refused_member_can_be_forgiven(
+    tmp_path: Path,
+) -> None:
+    store = SqliteStore(tmp_path / "podium.db")
+    try:
+        fleet(store)
+        fleet(store, "done", at=2.0)
+        rows = store.fleets
+        rows.reserve(JobId("rel"), 1, JobId("a"))
+        rows.reserve(JobId("done"), 1, JobId("a-2"))
+        rows.set_status(JobId("done"), FleetStatus.COMPLETED, None, 5.0)
+        assert store.fleet_jobs() == {JobId("a"): JobId("rel")}
+        rows.refused(JobId("rel"), 2, "it does not compile")
+        rows.forgive(JobId("rel"), 2)
+        found = rows.get("rel")
+        assert found is not None and found.members[1] == FleetMember(2, "/b.yaml", None)
+    finally:
+        store.close()

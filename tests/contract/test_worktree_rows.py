@@ -36,8 +36,21 @@ def test_a_worktree_reads_back_as_written_with_its_jobs_status(tmp_path: Path) -
         assert rows.get(JobId("build")) == replace(TREE, removed_at=12.5)
         assert [w.job_id for w, _ in rows.on_disk()] == ["lost"]
         rows.removed(JobId("build"), None)
-        rows.forget(JobId("lost"))
+        rows.forget(JobId("lost"), "/repo/.worktrees/lost-2")
+        assert rows.get(JobId("lost")) is not None, "a record of another worktree stays"
+        rows.forget(JobId("lost"), "/repo/.worktrees/lost")
         assert [w.job_id for w, _ in rows.on_disk()] == ["build"]
         assert rows.get(JobId("lost")) is None
+    finally:
+        store.close()
+
+
+def test_the_workspaces_in_use_are_those_of_unfinished_jobs(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "podium.db")
+    try:
+        submit(store, job("done", JobStatus.COMPLETED))
+        submit(store, job("paused", JobStatus.PAUSED))
+        submit(store, job("running", JobStatus.RUNNING))
+        assert [j for j, _ in store.worktrees.in_use()] == ["paused", "running"]
     finally:
         store.close()

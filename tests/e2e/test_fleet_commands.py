@@ -131,3 +131,25 @@ def test_a_fleet_whose_score_does_not_compile_is_refused_up_front(
         "--workspace applies to a score, not to a fleet"
         in podium("run", str(fleet), "--workspace", str(tmp_path)).stderr
     )
+
+
+def test_pause_wait_is_refused_for_a_fleet_and_a_fleet_failing_as_submitted_says_why(
+    podium: User, tmp_path: Path
+) -> None:
+    fleet = scores(tmp_path)
+    assert podium("run", str(fleet), "--no-wait").returncode == 0
+    wait_for((tmp_path / "ws" / "a.ran").exists, "score a to run")
+    refused = podium("pause", "release", "--wait")
+    assert refused.returncode == 2
+    assert "'release' is a fleet, and --wait (with --timeout) waits for one job's" in refused.stderr
+    assert fleet_status(podium, "release")["status"] == "running"
+    assert "no job or fleet 'nothing-here'" in podium("pause", "nothing-here", "--wait").stderr
+
+    again = podium("run", str(fleet), "--no-wait")  # a.yaml is already running: refused
+    assert again.returncode == 3, again.stderr
+    assert again.stderr.startswith(
+        f"podium: fleet release-2 failed: the score {tmp_path / 'a.yaml'} (group 'first') "
+        "could not be submitted: "
+    )
+    (tmp_path / "ws" / "go").touch()
+    wait_for(lambda: fleet_status(podium, "release")["status"] == "completed", "the fleet")

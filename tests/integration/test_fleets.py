@@ -261,3 +261,66 @@ def test_members_given_ids_before_a_crash_are_submitted_once_under_those_ids(
     assert len((tmp_path / "ws" / "a1.ran").read_text().splitlines()) == 1
     assert len((tmp_path / "ws" / "a2.ran").read_text().splitlines()) == 1
     assert second.query("SELECT count(*) FROM jobs") == [(3,)]
+
+
+def test_clear_leaves_the_jobs_of_an_unfinished_fleet_alone_and_says_why(
+    conductor: ConductorProcess, tmp_path: Path
+) -> None:
+    score(tmp_path, "a1", "true")
+    score(tmp_path, "a2", gated("a2"))
+    score(tmp_path, "b", "true")
+    fleet = submit(conductor, fleet_file(tmp_path, A_THEN_B))
+    fleet_id, a1 = fleet["fleet_id"], str(member_jobs(fleet)["a1"])
+    conductor.wait_for_job(a1, "completed")
+    kept = (
+        f"job {a1} belongs to fleet {fleet_id}, which has not ended; cancel or finish the "
+        "fleet first"
+    )
+    for params in ({}, {"job_ids": [a1]}, {"dry_run": True}):
+        cleared = conductor.call("job.clear", params)
+        assert (cleared["jobs"], cleared["problems"]) == ([], [kept])
+    assert conductor.status(a1)["status"] == "completed"
+
+    (tmp_path / "ws" / "go-a2").touch()
+    done = wait_for_fleet(conductor, fleet_id)
+    assert done["status"] == "completed"
+    cleared = conductor.call("job.clear", {})
+    assert sorted(j["job_id"] for j in cleared["jobs"]) == sorted(
+        str(j) for j in member_jobs(done).values()
+    )
+    assert cleared["problems"] == []
+
+
+def test_resuming_a_failed_fleet_resumes_its_failed_job_and_the_next_group_starts(
+    conductor: ConductorProcess, tmp_path: Path
+) -> None:
+    score(tmp_path, "a1", "true")
+    score(tmp_path, "a2", "test -e fixed")
+    score(tmp_path, "b", "echo $$ >> b.ran")
+    fleet_id = submit(conductor, fleet_file(tmp_path, A_THEN_B))["fleet_id"]
+    failed = wait_for_fleet(conductor, fleet_id)
+    assert failed["status"] == "failed" and member_jobs(failed)["b"] is None
+
+    (tmp_path / "ws" / "fixed").touch()
+    resumed = conductor.call("fleet.resume", {"fleet_id": fleet_id})
+    assert (resumed["status"], resumed["reason"], resumed["ended_at"]) == ("running", None, None)
+    assert resumed["message"].startswith("resumed: 1 job(s) go on;")
+    done = wait_for_fleet(conductor, fleet_id)
+    assert done["status"] == "completed"
+    assert len((tmp_path / "ws" / "b.ran").read_text().splitlines()) == 1
+
+
+def test_a_failed_fleet_whose_job_was_cleared_cannot_be_resumed(
+    conductor: ConductorProcess, tmp_path: Path
+) -> None:
+    score(tmp_path, "a1", "true")
+    score(tmp_path, "a2", "exit 3")
+    score(tmp_path, "b", "true")
+    fleet_id = submit(conductor, fleet_file(tmp_path, A_THEN_B))["fleet_id"]
+    a2 = str(member_jobs(wait_for_fleet(conductor, fleet_id))["a2"])
+    assert [j["job_id"] for j in conductor.call("job.clear", {"job_ids": [a2]})["jobs"]] == [a2]
+    with pytest.raises(RemoteError) as refused:
+        conductor.call("fleet.resume", {"fleet_id": fleet_id})
+    assert refused.value.code == JOB_NOT_RESUMABLE
+    assert f"its job(s) {a2} were removed ('podium clear')" in refused.value.message
+    assert fleet_status(conductor, fleet_id)["status"] == "failed"

@@ -216,3 +216,99 @@ def test_a_refused_submission_leaves_no_worktree_or_branch_behind(
     assert branches.split() == [f"podium/{first}"]
     gate.touch()
     conductor.wait_for_job(first, "completed")
+
+
+CHAINED = """
+    name: parent
+    workspace: ./ws
+    instrument: cli
+    pause_between_sheets_seconds: 0
+    sheet: {size: 1, total_items: 1}
+    isolation: {enabled: true, branch_prefix: podium}
+    prompt: {template: 'echo parent > parent.txt'}
+    concert: {cooldown_between_jobs_seconds: 0}
+    on_success:
+      - {type: run_job, job_path: child.yaml}
+"""
+CHILD = """
+    name: child
+    workspace: ./elsewhere
+    instrument: cli
+    sheet: {size: 1, total_items: 1}
+    prompt:
+      template: |
+        while [ ! -e GATE ]; do sleep 0.02; done; echo child > child.txt
+"""
+"""Runs in its parent's workspace (concert.inherit_workspace), until the file GATE exists."""
+
+
+def chain(repo: Path, gate: Path) -> Path:
+    score = make_repo(repo, CHAINED)
+    (repo / "child.yaml").write_text(textwrap.dedent(CHILD).replace("GATE", str(gate)))
+    return score
+
+
+def chained_job(conductor: ConductorProcess, parent: str) -> str:
+    [hook] = conductor.wait_for_job(parent, "completed")["hooks"]
+    return str(hook["chained_job"])
+
+
+def test_a_worktree_stays_while_a_chained_job_works_in_it(
+    conductor: ConductorProcess, tmp_path: Path
+) -> None:
+    repo, gate = tmp_path / "repo", tmp_path / "go"
+    parent = conductor.submit(chain(repo, gate))
+    worktree = repo / ".worktrees" / parent
+    child = chained_job(conductor, parent)
+    assert conductor.status(child)["workspace"] == str(worktree / "ws")
+    kept = f"worktree {worktree} kept: job {child} runs in it; it is removed when that job ends"
+    conductor.wait_until(lambda: kept in history(conductor, parent), 20, "the worktree's fate")
+    assert worktree.is_dir()
+    gate.touch()
+    conductor.wait_for_job(child, "completed")
+    conductor.wait_until(lambda: not worktree.exists(), 20, "the worktree to be removed")
+    assert git(repo, "show", f"podium/{parent}:ws/child.txt") == "child\n"
+    assert git(repo, "show", f"podium/{parent}:ws/parent.txt") == "parent\n"
+    conductor.wait_until(
+        lambda: conductor.status(parent)["worktree"]["removed"], 20, "the removal to be recorded"
+    )
+
+
+def test_at_start_a_worktree_stays_while_a_job_that_works_in_it_runs(
+    conductors: Callable[..., ConductorProcess], tmp_path: Path
+) -> None:
+    repo, gate = tmp_path / "repo", tmp_path / "go"
+    first = conductors()
+    parent = first.submit(chain(repo, gate))
+    worktree = repo / ".worktrees" / parent
+    child = chained_job(first, parent)
+    kept = f"worktree {worktree} kept: job {child} runs in it"
+    first.wait_until(lambda: kept in history(first, parent), 20, "the worktree's fate")
+    first.stop()  # the child's attempt goes on without a conductor
+    second = conductors()
+    second.wait_until(
+        lambda: history(second, parent).count(kept) == 2, 20, "the worktree's fate at start"
+    )
+    assert worktree.is_dir()
+    gate.touch()
+    second.wait_for_job(child, "completed")
+    second.wait_until(lambda: not worktree.exists(), 20, "the worktree to be removed")
+    assert git(repo, "show", f"podium/{parent}:ws/child.txt") == "child\n"
+
+
+def test_a_worktree_whose_head_left_the_jobs_branch_is_kept_and_the_history_says_why(
+    conductor: ConductorProcess, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    detaching = SCORE.replace("total_items: 3, dependencies: {3: [1, 2]}", "total_items: 1")
+    detaching = detaching.replace("echo made", "git checkout -q --detach && echo made")
+    job = conductor.submit(make_repo(repo, detaching))
+    worktree = repo / ".worktrees" / job
+    conductor.wait_for_job(job, "completed")
+    conductor.wait_until(lambda: "kept" in history(conductor, job), 20, "the worktree's fate")
+    assert (
+        f"worktree {worktree} kept: its HEAD is detached, not on the job's branch podium/{job}"
+        in history(conductor, job)
+    )
+    assert (worktree / "ws" / "result-1.txt").read_text() == "made-1\n"
+    assert conductor.status(job)["worktree"]["removed"] is False

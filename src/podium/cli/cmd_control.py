@@ -34,7 +34,13 @@ def pause(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise UserError(f"--timeout must be more than 0 seconds, got {args.timeout:g}")
     with client() as conductor:
-        done = conductor.call("job.pause", {"job_id": args.job, "force": args.force})
+        try:
+            done = conductor.call("job.pause", {"job_id": args.job, "force": args.force})
+        except RemoteError as exc:
+            if exc.code != JOB_NOT_FOUND:
+                raise
+            _refuse_fleet_wait(conductor, args.job)
+            raise
         if not args.json:
             print(f"job {done['job_id']}: {done['message']}", flush=True)
         job, settled = wait_until_paused(conductor, args.job, args.timeout)
@@ -53,6 +59,16 @@ def pause(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return exits.OK if settled else exits.TIMED_OUT
+
+
+def _refuse_fleet_wait(conductor: ConductorClient, job_id: str) -> None:
+    """--wait follows one job's attempts: for a fleet of that id, say so (nothing paused);
+    when there is no fleet either, the conductor's 'no job or fleet' error."""
+    conductor.call("fleet.status", {"fleet_id": job_id})
+    raise UserError(
+        f"'{job_id}' is a fleet, and --wait (with --timeout) waits for one job's attempts; "
+        f"pause it without --wait, then 'podium status {job_id}' shows each of its jobs"
+    )
 
 
 def wait_until_paused(

@@ -19,6 +19,10 @@ from podium.ipc.client import ConductorUnavailable
 from podium.locations import locate
 from podium.score.fleet import load_fleet
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 def run(args: argparse.Namespace, path: Path) -> int:
     """`podium run FLEET.yaml`: refused up front when one of its scores does not compile."""
@@ -59,7 +63,7 @@ def run(args: argparse.Namespace, path: Path) -> int:
             print(members_table(fleet, use_color()))
         wait = args.wait if args.wait is not None else sys.stdout.isatty()
         if not wait:
-            return exits.OK
+            return _ended_at_once(fleet)
         try:
             return follow_fleet(conductor, fleet["fleet_id"], quiet=args.json)
         except KeyboardInterrupt:
@@ -69,6 +73,15 @@ def run(args: argparse.Namespace, path: Path) -> int:
                 file=sys.stderr,
             )
             return exits.INTERRUPTED
+
+
+def _ended_at_once(fleet: dict[str, Any]) -> int:
+    """Exit code OK, unless the fleet failed as it was submitted (a score of a group that
+    starts at once could not be submitted): then why, and JOB_FAILED."""
+    if fleet["status"] != "failed":
+        return exits.OK
+    print(f"podium: fleet {fleet['fleet_id']} failed: {fleet['reason']}", file=sys.stderr)
+    return exits.JOB_FAILED
 
 
 def _dry_run(plan: FleetPlan, *, as_json: bool) -> int:

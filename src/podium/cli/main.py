@@ -293,7 +293,7 @@ def _pause(p: argparse.ArgumentParser) -> None:
         "--wait",
         action="store_true",
         help="return once no attempt of the job is in flight any more (exit code 5 after "
-        "--timeout)",
+        "--timeout); a job only, a fleet refuses it",
     )
     p.add_argument(
         "--timeout",
@@ -308,7 +308,9 @@ def _pause(p: argparse.ArgumentParser) -> None:
 
 def _resume(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "job", help="the job id, or a fleet id (its paused jobs resume, waiting groups may start)"
+        "job",
+        help="the job id, or a fleet id (its paused jobs resume, waiting groups may start; a "
+        "failed fleet's failed and cancelled jobs resume too)",
     )
     p.add_argument(
         "--no-reload",

@@ -1,8 +1,8 @@
 """Fleets: several scores run together, in groups that wait for one another.
 
 A group starts once every group it depends on has completed (every job of it completed). A
-member whose job failed or was cancelled, or whose score could not be submitted, breaks its
-group: the groups that depend on it, directly or not, never start. The fleet's status is
+member whose job failed, was cancelled or was removed, or whose score could not be submitted,
+breaks its group: the groups that depend on it, directly or not, never start. The fleet's status is
 derived from its members' facts each time it is asked, never kept up to date by hand.
 """
 
@@ -104,10 +104,15 @@ def group_order(groups: Groups) -> list[str]:
 
 
 def _broken(member: FleetMember, statuses: Mapping[JobId, JobStatus]) -> bool:
-    if member.error is not None:
+    if member.error is not None or _removed(member, statuses):
         return True
     status = statuses.get(member.job_id) if member.job_id else None
     return status in (JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+def _removed(member: FleetMember, statuses: Mapping[JobId, JobStatus]) -> bool:
+    """Its job was submitted (so it was stored) but is no longer there: it was cleared."""
+    return member.submitted and member.job_id is not None and member.job_id not in statuses
 
 
 def _completed(member: FleetMember, statuses: Mapping[JobId, JobStatus]) -> bool:
@@ -146,8 +151,8 @@ def waits_for(
 def never_start(
     groups: Groups, members: Sequence[FleetMember], statuses: Mapping[JobId, JobStatus]
 ) -> set[str]:
-    """The groups that can no longer complete: a member failed, was cancelled or could not be
-    submitted, in the group or in one it depends on (directly or not)."""
+    """The groups that can no longer complete: a member failed, was cancelled, was removed or
+    could not be submitted, in the group or in one it depends on (directly or not)."""
     broken = {m.group for m in members if m.group is not None and _broken(m, statuses)}
     return _doomed(groups, broken)
 
@@ -186,7 +191,11 @@ def decide(
 
 def _ended(member: FleetMember, statuses: Mapping[JobId, JobStatus]) -> bool:
     status = statuses.get(member.job_id) if member.job_id else None
-    return member.error is not None or (status is not None and status not in _ACTIVE)
+    return (
+        member.error is not None
+        or _removed(member, statuses)
+        or (status is not None and status not in _ACTIVE)
+    )
 
 
 def _failure(member: FleetMember, statuses: Mapping[JobId, JobStatus], doomed: set[str]) -> str:
@@ -195,7 +204,8 @@ def _failure(member: FleetMember, statuses: Mapping[JobId, JobStatus], doomed: s
         what = f"the score {member.score_path} ({where}) could not be submitted: {member.error}"
     else:
         assert member.job_id is not None
-        what = f"job {member.job_id} ({member.score_path}, {where}) {statuses[member.job_id]}"
+        ended = statuses.get(member.job_id, "was removed ('podium clear')")
+        what = f"job {member.job_id} ({member.score_path}, {where}) {ended}"
     never = sorted(doomed - {member.group})
     if never:
         what += f"; so group(s) {', '.join(never)} never started"

@@ -4,7 +4,7 @@ job's workspace lies inside it, and whether it is removed when the job ends.
 Pure: paths are computed, never touched; the git commands run in `podium.runtime.worktree`.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -105,3 +105,40 @@ def save_message(job_id: JobId, status: JobStatus | None) -> str:
     """The message of the commit that saves what a job left uncommitted in its worktree."""
     how = f" ({status})" if status is not None else ""
     return f"podium: work left uncommitted by job {job_id}{how}"
+
+
+def occupants(worktree: Worktree, workspaces: Iterable[tuple[JobId, str]]) -> list[JobId]:
+    """The other jobs (of `workspaces`: the unfinished jobs' ids and workspaces) that work
+    inside the worktree, such as a job chained with the workspace of the job that ended: the
+    worktree stays until the last of them ends."""
+    folder = PurePath(worktree.path)
+    return sorted(
+        job_id
+        for job_id, workspace in workspaces
+        if job_id != worktree.job_id and PurePath(workspace).is_relative_to(folder)
+    )
+
+
+def occupied_note(worktree: Worktree, jobs: Sequence[JobId]) -> str:
+    """Why a worktree whose job ended stays for now."""
+    who = f"job {jobs[0]} runs" if len(jobs) == 1 else f"jobs {', '.join(jobs)} run"
+    return (
+        f"worktree {worktree.path} kept: {who} in it; it is removed when "
+        f"{'that job ends' if len(jobs) == 1 else 'the last of them ends'}"
+    )
+
+
+IGNORED_SHOWN = 5
+"""Names of ignored files listed in the history line of a removal (the rest are counted)."""
+
+
+def removed_note(worktree: Worktree, ignored: Sequence[str]) -> str:
+    """The history line of a removal; `ignored`: the files and folders git ignores that went
+    with the worktree (never committed, so not on the branch either)."""
+    text = f"worktree {worktree.path} removed; branch {worktree.branch} kept"
+    if not ignored:
+        return text
+    names = ", ".join(ignored[:IGNORED_SHOWN])
+    more = f" and {len(ignored) - IGNORED_SHOWN} more" if len(ignored) > IGNORED_SHOWN else ""
+    what = "file or folder" if len(ignored) == 1 else "files or folders"
+    return f"{text}; {len(ignored)} {what} git ignores went with it: {names}{more}"

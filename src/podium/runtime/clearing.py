@@ -34,7 +34,8 @@ class Selection:
 class Cleared:
     jobs: list[JobRecord]
     problems: tuple[str, ...]
-    """State folders that could not be removed, and why (their rows are gone)."""
+    """State folders that could not be removed, and why (their rows are gone); jobs left
+    alone, and why."""
 
 
 class JobReader(Protocol):

@@ -8,11 +8,15 @@ The runner learns of members' ends as an observer of the engine loop (`committed
 next is decided by `podium.domain.fleet.decide` from the stored facts, one fleet at a time (a
 lock per fleet), in a task of the conductor's task group. At startup every unfinished fleet is
 evaluated again: a group whose dependencies completed while the conductor was down starts.
+
+Requests (pause, resume, cancel) take the same lock and read the fleet again under it, so that
+an evaluation or another request that came first is never overwritten.
 """
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -36,7 +40,6 @@ from podium.domain.fleet import (
 )
 from podium.domain.ids import JobId
 from podium.domain.status import JobStatus
-from podium.runtime.service import JobService
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +56,25 @@ class FleetStore(Protocol):
     def reserve(self, fleet_id: JobId, num: int, job_id: JobId) -> None: ...
     def submitted(self, fleet_id: JobId, num: int) -> None: ...
     def refused(self, fleet_id: JobId, num: int, error: str) -> None: ...
+    def forgive(self, fleet_id: JobId, num: int) -> None: ...
     def set_status(
         self, fleet_id: JobId, status: FleetStatus, reason: str | None, ended_at: float | None
     ) -> None: ...
     def get(self, fleet_id: str) -> StoredFleet | None: ...
     def listed(self, *, unfinished_only: bool, limit: int = -1) -> list[StoredFleet]: ...
     def job_statuses(self, job_ids: Sequence[JobId]) -> dict[JobId, JobStatus]: ...
+
+
+class Jobs(Protocol):
+    """What the runner asks of the jobs' side (`podium.runtime.service.JobService`)."""
+
+    def reserve_id(self, score_path: str) -> JobId: ...
+    async def submit(
+        self, score_path: str, client_cwd: str | None, *, job_id: JobId | None, note: str | None
+    ) -> object: ...
+    async def pause(self, job_id: str, *, force: bool) -> str: ...
+    async def resume(self, job_id: str, *, reload: bool) -> str: ...
+    async def cancel(self, job_id: str) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +90,11 @@ class FleetRunner:
         self,
         *,
         fleets: FleetStore,
-        service: JobService,
+        service: Jobs,
         load: Callable[[Path], FleetPlan],
         tasks: asyncio.TaskGroup,
         clock: Callable[[], float],
+        retry_seconds: float = RETRY_SECONDS,
     ) -> None:
         self._fleets = fleets
         self._service = service
@@ -87,6 +104,9 @@ class FleetRunner:
         self._members: dict[JobId, JobId] = {}
         """Each job of an unfinished fleet, and its fleet."""
         self._locks: dict[JobId, asyncio.Lock] = {}
+        self._retry_seconds = retry_seconds
+        self._retrying: set[JobId] = set()
+        """Fleets with an evaluation already due after a refusal under resource pressure."""
 
     # ---- reacting -----------------------------------------------------------------------
 
@@ -107,12 +127,23 @@ class FleetRunner:
         for fleet_id in sorted(ended):
             self._schedule(fleet_id)
 
-    def _schedule(self, fleet_id: JobId, delay: float = 0.0) -> None:
-        self._tasks.create_task(self._evaluate_later(fleet_id, delay), name=f"fleet {fleet_id}")
+    def _schedule(self, fleet_id: JobId) -> None:
+        self._tasks.create_task(self._evaluate_later(fleet_id, 0.0), name=f"fleet {fleet_id}")
+
+    def _retry_later(self, fleet_id: JobId) -> None:
+        """Evaluate the fleet again in `retry_seconds`, unless that is already due: however
+        often it is refused meanwhile, a fleet waits on one timer."""
+        if fleet_id in self._retrying:
+            return
+        self._retrying.add(fleet_id)
+        self._tasks.create_task(
+            self._evaluate_later(fleet_id, self._retry_seconds), name=f"fleet {fleet_id} (retry)"
+        )
 
     async def _evaluate_later(self, fleet_id: JobId, delay: float) -> None:
         if delay:
             await asyncio.sleep(delay)
+            self._retrying.discard(fleet_id)
         try:
             await self._evaluate(fleet_id)
         except Exception:  # a bug here must leave the fleet waiting, not stop the conductor
@@ -173,7 +204,9 @@ class FleetRunner:
 
     async def _submit(self, record: FleetRecord, member: FleetMember, job_id: JobId) -> bool:
         """Submit the member's job; False when the fleet is to wait (the conductor is stopping,
-        or resource pressure refuses work: it tries again in RETRY_SECONDS)."""
+        or resource pressure refuses work: it tries again in `retry_seconds`). A refusal, or
+        an unexpected error, is stored as the member's error: the fleet fails with it as the
+        reason instead of waiting for a job that never comes."""
         group = f"group '{member.group}'" if member.group else "no group"
         try:
             await self._service.submit(
@@ -185,15 +218,21 @@ class FleetRunner:
         except ShuttingDown:
             return False
         except ResourceExhausted as exc:
-            log.warning("fleet %s: %s; trying again in %gs", record.fleet_id, exc, RETRY_SECONDS)
-            self._schedule(record.fleet_id, RETRY_SECONDS)
+            log.warning(
+                "fleet %s: %s; trying again in %gs", record.fleet_id, exc, self._retry_seconds
+            )
+            self._retry_later(record.fleet_id)
             return False
         except UserError as exc:
             log.warning(
                 "fleet %s: could not submit %s: %s", record.fleet_id, member.score_path, exc
             )
-            self._fleets.refused(record.fleet_id, member.num, str(exc))
-            self._members.pop(job_id, None)
+            self._refuse(record.fleet_id, member.num, job_id, str(exc))
+            return True
+        except Exception as exc:  # a bug or a broken disk: fail the fleet, never leave it waiting
+            log.exception("fleet %s: could not submit %s", record.fleet_id, member.score_path)
+            why = f"{type(exc).__name__}: {exc} (the conductor's log has the details)"
+            self._refuse(record.fleet_id, member.num, job_id, why)
             return True
         self._fleets.submitted(record.fleet_id, member.num)
         log.info(
@@ -204,6 +243,10 @@ class FleetRunner:
             group,
         )
         return True
+
+    def _refuse(self, fleet_id: JobId, num: int, job_id: JobId, error: str) -> None:
+        self._fleets.refused(fleet_id, num, error)
+        self._members.pop(job_id, None)
 
     def _record(self, record: FleetRecord, decision: Decision) -> None:
         if (decision.status, decision.reason) == (record.status, record.reason):
@@ -251,70 +294,106 @@ class FleetRunner:
 
     async def pause(self, fleet_id: str, *, force: bool) -> str:
         """Hold the groups not started yet and pause every running member."""
-        record = self._open(fleet_id, "paused")
-        async with self._lock(record.fleet_id):
+        async with self._opened(fleet_id, "paused") as record:
             self._fleets.set_status(record.fleet_id, FleetStatus.PAUSED, None, None)
             running = (JobStatus.QUEUED, JobStatus.RUNNING)
-            done = await self._each(
+            counts = await self._each(
                 record.fleet_id, running, lambda job: self._service.pause(job, force=force)
             )
-        return f"paused: {done} job(s) pausing; the groups not started yet wait for a resume"
+        return (
+            f"paused: {_tally(counts, 'job(s) pausing')}; the groups not started yet wait for a "
+            "resume"
+        )
 
     async def resume(self, fleet_id: str) -> str:
-        """Resume the paused members and let the waiting groups start."""
-        record = self._open(fleet_id, "resumed")
-        async with self._lock(record.fleet_id):
+        """Resume the paused members and let the waiting groups start. A failed fleet is
+        reopened: its failed and cancelled jobs resume, its scores that could not be submitted
+        are submitted again when their group's turn comes."""
+        async with self._opened(fleet_id, "resumed", failed_too=True) as record:
+            statuses: tuple[JobStatus, ...] = (JobStatus.PAUSED,)
+            if record.status is FleetStatus.FAILED:
+                self._reopen(self.status(record.fleet_id).fleet)
+                statuses = (JobStatus.PAUSED, JobStatus.FAILED, JobStatus.CANCELLED)
             self._fleets.set_status(record.fleet_id, FleetStatus.RUNNING, None, None)
-            done = await self._each(
-                record.fleet_id,
-                (JobStatus.PAUSED,),
-                lambda job: self._service.resume(job, reload=False),
+            counts = await self._each(
+                record.fleet_id, statuses, lambda job: self._service.resume(job, reload=False)
             )
-        self._schedule(record.fleet_id)
         return (
-            f"resumed: {done} job(s) go on; waiting groups start once their dependencies complete"
+            f"resumed: {_tally(counts, 'job(s) go on')}; waiting groups start once their "
+            "dependencies complete"
         )
 
     async def cancel(self, fleet_id: str) -> str:
         """Cancel every active member; no further group ever starts."""
-        record = self._open(fleet_id, "cancelled")
-        async with self._lock(record.fleet_id):
+        async with self._opened(fleet_id, "cancelled") as record:
             reason = "cancelled by the user"
             self._fleets.set_status(record.fleet_id, FleetStatus.CANCELLED, reason, self._clock())
             self._forget(record.fleet_id)
-            done = await self._each(record.fleet_id, _ACTIVE, self._service.cancel)
-        return f"cancelled: {done} active job(s) cancelled; no further group starts"
+            counts = await self._each(record.fleet_id, _ACTIVE, self._service.cancel)
+        return f"cancelled: {_tally(counts, 'active job(s) cancelled')}; no further group starts"
 
-    def _open(self, fleet_id: str, verb: str) -> FleetRecord:
-        record = self.status(fleet_id).fleet.record
-        if record.status.is_terminal:
+    @contextlib.asynccontextmanager
+    async def _opened(
+        self, fleet_id: str, verb: str, *, failed_too: bool = False
+    ) -> AsyncIterator[FleetRecord]:
+        """The fleet as stored, read under its lock (so that nothing decided meanwhile is
+        overwritten) and unfinished (or failed, with `failed_too`); it is evaluated again
+        afterwards, whatever happened."""
+        found = self.status(fleet_id).fleet.record.fleet_id
+        try:
+            async with self._lock(found):
+                record = self.status(found).fleet.record
+                reopens = failed_too and record.status is FleetStatus.FAILED
+                if record.status.is_terminal and not reopens:
+                    also = " or a failed" if failed_too else ""
+                    raise InvalidState(
+                        f"fleet '{fleet_id}' has already ended ({record.status}); only an "
+                        f"unfinished{also} fleet can be {verb}"
+                    )
+                yield record
+        finally:
+            self._schedule(found)
+
+    def _reopen(self, fleet: StoredFleet) -> None:
+        """Make a failed fleet unfinished again: its jobs are followed again, and its scores
+        that could not be submitted may be. Refused when one of its jobs was removed."""
+        fleet_id = fleet.record.fleet_id
+        jobs = [m.job_id for m in fleet.members if m.job_id is not None and m.submitted]
+        statuses = self._fleets.job_statuses(jobs)
+        gone = [j for j in jobs if j not in statuses]
+        if gone:
             raise InvalidState(
-                f"fleet '{fleet_id}' has already ended ({record.status}); only an unfinished "
-                f"fleet can be {verb}"
+                f"fleet '{fleet_id}' cannot go on: its job(s) {', '.join(gone)} were removed "
+                f"('podium clear'); run the fleet again with 'podium run {fleet.record.path}'"
             )
-        return record
+        for member in fleet.members:
+            if member.error is not None:
+                self._fleets.forgive(fleet_id, member.num)
+        self._watch(fleet)
+        log.info("fleet %s reopened", fleet_id)
 
     async def _each(
         self,
         fleet_id: JobId,
         statuses: tuple[JobStatus, ...],
         act: Callable[[JobId], Awaitable[str]],
-    ) -> int:
-        """`act` on each member whose job has one of `statuses`; how many took it. A job that
-        ended meanwhile is left alone."""
+    ) -> tuple[int, list[str]]:
+        """`act` on each member whose job has one of `statuses`: how many took it, and why
+        each of the others was left as it is (it ended meanwhile, say)."""
         state = self.status(fleet_id)
-        done = 0
+        done, left = 0, []
         for member in state.fleet.members:
             job_id = member.job_id
             if job_id is None or state.statuses.get(job_id) not in statuses:
                 continue
             try:
                 await act(job_id)
-            except (InvalidState, JobNotFound) as exc:
+            except UserError as exc:
                 log.info("fleet %s: job %s left as it is: %s", fleet_id, job_id, exc)
+                left.append(str(exc))
                 continue
             done += 1
-        return done
+        return done, left
 
     def _state(self, fleet_id: str) -> FleetState | None:
         stored = self._fleets.get(fleet_id)
@@ -323,6 +402,15 @@ class FleetRunner:
     def _with_statuses(self, stored: StoredFleet) -> FleetState:
         jobs = [m.job_id for m in stored.members if m.job_id is not None]
         return FleetState(stored, self._fleets.job_statuses(jobs))
+
+
+def _tally(counts: tuple[int, list[str]], what: str) -> str:
+    """'2 job(s) pausing, 1 left as it is: <why>'."""
+    done, left = counts
+    text = f"{done} {what}"
+    if left:
+        text += f", {len(left)} left as it is: {'; '.join(left)}"
+    return text
 
 
 def fleet_not_found(fleet_id: str) -> JobNotFound:

@@ -94,6 +94,9 @@ class Store(Protocol):
 
     def load_active(self) -> list[ActiveJob]: ...
 
+    def fleet_jobs(self) -> dict[JobId, JobId]:
+        """The jobs of the fleets that have not ended, each with its fleet."""
+
 
 class CompiledJob(Protocol):
     """A job's score, compiled: its plan and, per sheet, the work to run and the checks."""

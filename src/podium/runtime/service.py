@@ -184,7 +184,10 @@ class JobService:
                 ),
                 undo=lambda: self._catalog.forget(job_id),
             )
-        except BaseException:
+        except Exception:
+            # Refused, or failed before the engine heard of the job. Not on a cancellation: the
+            # engine may have accepted the job already; a worktree whose job is not stored is
+            # removed at the next start.
             if worktree is not None and self._worktrees is not None:
                 await self._worktrees.discard(worktree)
             raise
@@ -218,7 +221,7 @@ class JobService:
             return compiled, None, f"warning: no git worktree, runs in the workspace itself: {exc}"
         try:
             isolated = self._compiler.compile(path, workspace=worktree.workspace)
-        except BaseException:
+        except Exception:
             await self._worktrees.discard(worktree)
             raise
         base = worktree.base_commit[:12]
@@ -350,15 +353,24 @@ class JobService:
 
     async def clear(self, selection: Selection, *, dry_run: bool) -> Cleared:
         """Remove finished jobs from the registry (rows and state folders, never their
-        workspace); an active job named in `selection` is an error."""
+        workspace); an active job named in `selection` is an error. A job of a fleet that has
+        not ended stays (the fleet decides by it), and the problems say so."""
         await self._ready()
         found = select_finished(
             self._store,
             lambda job_id: job_id in self._reviving or self._engine.view(job_id) is not None,
             selection,
         )
+        fleets = self._store.fleet_jobs()
+        kept = tuple(
+            f"job {r.job_id} belongs to fleet {fleets[r.job_id]}, which has not ended; cancel "
+            "or finish the fleet first"
+            for r in found
+            if r.job_id in fleets
+        )
+        found = [r for r in found if r.job_id not in fleets]
         if dry_run or not found:
-            return Cleared(found, ())
+            return Cleared(found, kept)
         # Nothing awaits between the check above and this: no request can revive them between.
         ids = [r.job_id for r in found]
         if self._worktrees is not None:
@@ -367,7 +379,7 @@ class JobService:
         problems = await asyncio.to_thread(remove_state, self._jobs_dir, found)
         if self._worktrees is not None:
             problems = (*problems, *await self._worktrees.cleared(ids))
-        return Cleared(found, problems)
+        return Cleared(found, (*kept, *problems))
 
     async def clear_rate_limits(self, instrument: str | None) -> str:
         await self._ready()

@@ -2,17 +2,21 @@
 
 A job's worktree is made when it is submitted, on a new branch `{branch_prefix}/{job_id}` from
 `source_branch` (or the current HEAD), at `{worktree_base}/{job_id}`; the job's workspace is
-the score's workspace at the same place inside it. When the job ends, the worktree is removed
-or kept as the score says; the branch always stays, and whatever the job left uncommitted is
-committed to it first, so nothing is lost. Every worktree is recorded before its job is
-submitted: the next start removes those whose jobs ended meanwhile, or whose submission never
-completed.
+the score's workspace at the same place inside it. Worktrees never nest: a workspace inside
+another job's worktree gets one beside it, in the main checkout. When the job ends, the
+worktree is removed or kept as the score says; the branch always stays, and whatever the job
+left uncommitted is committed to it first, so nothing is lost (files git ignores go with the
+worktree, and the history counts them). A worktree whose HEAD left the job's branch stays, and
+so does one in which another unfinished job works (a chained job given the workspace), until
+that job ends. Every worktree is recorded before git makes it: the next start removes those
+whose jobs ended meanwhile, or whose submission never completed.
 """
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -22,27 +26,27 @@ from podium.domain.ids import JobId
 from podium.domain.isolation import (
     Isolation,
     Worktree,
-    base_folder,
-    branch_name,
-    exclude_pattern,
-    job_workspace,
     keep_reason,
+    occupants,
+    occupied_note,
     removes_on_end,
-    save_message,
-    worktree_name,
 )
 from podium.domain.records import JobNote
 from podium.domain.status import JobStatus
-from podium.runtime.git import GitFailed, git
+from podium.runtime.git import GitFailed
+from podium.runtime.git_worktree import (
+    LeftBranch,
+    add_worktree,
+    discard_worktree,
+    locate,
+    plan_worktree,
+    remove_worktree,
+    restore_worktree,
+    unlock_worktree,
+)
 from podium.runtime.logs import job_fields
 
 log = logging.getLogger(__name__)
-
-CHECKOUT_TIMEOUT_SECONDS = 600.0
-"""For the commands that write a whole checkout (add, remove, add -A): a large tree is slow."""
-REMOVE_TRIES = 3
-"""A stopped attempt may still write for a moment: save and remove again this many times."""
-_FALLBACK_IDENTITY = ("-c", "user.name=Podium", "-c", "user.email=podium@localhost")
 
 
 class WorktreeRecords(Protocol):
@@ -52,177 +56,15 @@ class WorktreeRecords(Protocol):
 
     def on_disk(self) -> list[tuple[Worktree, JobStatus | None]]: ...
 
+    def in_use(self) -> list[tuple[JobId, str]]: ...
+
     def removed(self, job_id: JobId, at: float | None) -> None: ...
 
-    def forget(self, job_id: JobId) -> None: ...
+    def forget(self, job_id: JobId, path: str) -> None: ...
 
 
 class NoteWriter(Protocol):
     def commit(self, batch: Sequence[Persist]) -> None: ...
-
-
-# ---- the git side ---------------------------------------------------------------------------
-
-
-async def open_worktree(job_id: JobId, workspace: Path, isolation: Isolation) -> Worktree:
-    """Make the job's worktree and branch; raises GitFailed (or ValueError when the workspace
-    is not inside the repository git names)."""
-    repo = Path(await git("rev-parse", "--show-toplevel", cwd=_nearest_folder(workspace)))
-    source = isolation.source_branch or "HEAD"
-    base = await git("rev-parse", "--verify", "--end-of-options", f"{source}^{{commit}}", cwd=repo)
-    folder = Path(base_folder(repo, isolation))
-    taken = await _taken_names(repo, folder, isolation.branch_prefix)
-    name = worktree_name(job_id, taken)
-    path, branch = folder / name, branch_name(isolation, name)
-    inside = job_workspace(repo, path, workspace.resolve())
-    pattern = exclude_pattern(repo, folder)
-    if pattern is not None:
-        common = Path(repo, await git("rev-parse", "--git-common-dir", cwd=repo))
-        await asyncio.to_thread(_exclude, common / "info" / "exclude", pattern)
-    lock = ("--lock",) if isolation.lock else ()
-    await git(
-        "worktree",
-        "add",
-        *lock,
-        "-b",
-        branch,
-        str(path),
-        base,
-        cwd=repo,
-        timeout=CHECKOUT_TIMEOUT_SECONDS,
-    )
-    return Worktree(
-        job_id,
-        str(repo),
-        str(path),
-        branch,
-        base,
-        str(inside),
-        isolation.cleanup_on_success,
-        isolation.cleanup_on_failure,
-        isolation.lock,
-    )
-
-
-async def restore_worktree(worktree: Worktree) -> None:
-    """Check the job's branch out again where its removed worktree was."""
-    lock = ("--lock",) if worktree.lock_while_running else ()
-    await git("worktree", "prune", cwd=Path(worktree.repo))
-    await git(
-        "worktree",
-        "add",
-        *lock,
-        worktree.path,
-        worktree.branch,
-        cwd=Path(worktree.repo),
-        timeout=CHECKOUT_TIMEOUT_SECONDS,
-    )
-
-
-async def remove_worktree(worktree: Worktree, status: JobStatus | None) -> list[str]:
-    """Commit what the job left uncommitted to its branch, then remove the worktree (the
-    branch stays). What was done, for the job's history; raises GitFailed."""
-    path, repo = Path(worktree.path), Path(worktree.repo)
-    done: list[str] = []
-    if not await asyncio.to_thread(path.is_dir):
-        await git("worktree", "prune", cwd=repo)
-        return [f"worktree {path} was already gone; branch {worktree.branch} kept"]
-    await _unlock(worktree)
-    for attempt in range(1, REMOVE_TRIES + 1):
-        saved = await _save(worktree, status)
-        if saved is not None:
-            done.append(
-                f"the worktree had uncommitted changes: committed them to branch "
-                f"{worktree.branch} ({saved})"
-            )
-        try:
-            await git("worktree", "remove", str(path), cwd=repo, timeout=CHECKOUT_TIMEOUT_SECONDS)
-            break
-        except GitFailed:
-            if attempt == REMOVE_TRIES:
-                raise
-            await asyncio.sleep(attempt)  # something still writes there
-    done.append(f"worktree {path} removed; branch {worktree.branch} kept")
-    return done
-
-
-async def discard_worktree(worktree: Worktree) -> None:
-    """Undo `open_worktree` for a job that was never submitted: worktree and branch go."""
-    repo = Path(worktree.repo)
-    await _unlock(worktree)
-    await git(
-        "worktree", "remove", "--force", worktree.path, cwd=repo, timeout=CHECKOUT_TIMEOUT_SECONDS
-    )
-    await git("branch", "-D", worktree.branch, cwd=repo)
-
-
-async def _save(worktree: Worktree, status: JobStatus | None) -> str | None:
-    """Commit every change in the worktree to its branch; the commit, or None if clean."""
-    path = Path(worktree.path)
-    if not await git("status", "--porcelain", cwd=path, timeout=CHECKOUT_TIMEOUT_SECONDS):
-        return None
-    await git("add", "-A", cwd=path, timeout=CHECKOUT_TIMEOUT_SECONDS)
-    identity = await _identity(path)
-    message = save_message(worktree.job_id, status)
-    await git(
-        *identity,
-        "-c",
-        "commit.gpgsign=false",
-        "commit",
-        "--no-verify",
-        "-q",
-        "-m",
-        message,
-        cwd=path,
-    )
-    return await git("rev-parse", "--short", "HEAD", cwd=path)
-
-
-async def _identity(path: Path) -> tuple[str, ...]:
-    """The user's name and email when git has them; Podium's otherwise (a commit needs one)."""
-    try:
-        await git("config", "user.name", cwd=path)
-        await git("config", "user.email", cwd=path)
-    except GitFailed:
-        return _FALLBACK_IDENTITY
-    return ()
-
-
-async def _unlock(worktree: Worktree) -> None:
-    if not worktree.lock_while_running:
-        return
-    with contextlib.suppress(GitFailed):  # not locked (any more): nothing to undo
-        await git("worktree", "unlock", worktree.path, cwd=Path(worktree.repo))
-
-
-async def _taken_names(repo: Path, folder: Path, prefix: str) -> set[str]:
-    refs = await git("for-each-ref", "--format=%(refname)", f"refs/heads/{prefix}/", cwd=repo)
-    start = len(f"refs/heads/{prefix}/")
-    names = {line[start:] for line in refs.splitlines() if line}
-    return names | await asyncio.to_thread(_entries, folder)
-
-
-def _entries(folder: Path) -> set[str]:
-    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
-
-
-def _nearest_folder(path: Path) -> Path:
-    """The path, or its nearest ancestor that exists (a workspace may not be made yet)."""
-    for candidate in (path, *path.parents):
-        if candidate.is_dir():
-            return candidate
-    return Path("/")
-
-
-def _exclude(file: Path, pattern: str) -> None:
-    lines = file.read_text().splitlines() if file.exists() else []
-    if pattern in lines:
-        return
-    file.parent.mkdir(parents=True, exist_ok=True)
-    with file.open("a") as out:
-        if lines and not file.read_text().endswith("\n"):
-            out.write("\n")
-        out.write(f"{pattern}\n")
 
 
 # ---- the conductor side ---------------------------------------------------------------------
@@ -232,9 +74,29 @@ class WorktreeFailed(Exception):
     """No worktree could be made for a job: why, in git's words."""
 
 
+class _Locks:
+    """An asyncio lock per key, dropped when nobody holds it or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks.pop(key)
+            if users > 1:
+                self._locks[key] = (lock, users - 1)
+
+
 class Worktrees:
     """The jobs' worktrees: made at submission, removed or kept when their job ends (an
-    observer of the engine loop's commits), made again when a job comes back."""
+    observer of the engine loop's commits), made again when a job comes back. A worktree in
+    which another job works (a chained job given its workspace) stays until that job ends."""
 
     def __init__(
         self,
@@ -251,23 +113,33 @@ class Worktrees:
         """Whether the engine runs the job now (a job brought back keeps its worktree)."""
         self._tasks = tasks
         self._clock = clock
-        self._lock = asyncio.Lock()
-        """One git change at a time: worktrees of one repository share its metadata."""
+        self._repos: dict[str, asyncio.Lock] = {}
+        """Per repository: one change of its list of worktrees at a time (add, remove)."""
+        self._jobs = _Locks()
+        """Per job: one change of its worktree at a time (made, removed, made again)."""
         self._on_disk: set[JobId] = set()
         self._ending: set[JobId] = set()
         self._kept: set[JobId] = set()
         """Ended jobs whose worktree stays, until a request brings them back."""
+        self._waiting: dict[JobId, Callable[[], Awaitable[object]]] = {}
+        """Worktrees that stay while other jobs work in them, and what removes each once the
+        last of those jobs ended."""
         self._held: set[JobId] = set()
         self._gone: set[JobId] = set()
         """Cleared jobs: their history is gone, nothing is noted for them any more."""
 
+    def _repo(self, repo: str) -> asyncio.Lock:
+        return self._repos.setdefault(repo, asyncio.Lock())
+
     # ---- submission and return --------------------------------------------------------------
 
     async def open(self, job_id: JobId, workspace: Path, isolation: Isolation) -> Worktree:
-        """Make and record the job's worktree; raises WorktreeFailed."""
-        async with self._lock:
+        """Make and record the job's worktree; raises WorktreeFailed. It is recorded before
+        git makes it, so that one half made (the conductor stopped) is found at the next
+        start."""
+        async with self._jobs.hold(job_id):
             try:
-                worktree = await open_worktree(job_id, workspace, isolation)
+                worktree = await self._make(job_id, workspace, isolation)
             except GitFailed as exc:
                 log.warning("no worktree for job %s: %s", job_id, exc, extra=job_fields(job_id))
                 raise WorktreeFailed(str(exc)) from None
@@ -275,7 +147,6 @@ class Worktrees:
                 raise WorktreeFailed(
                     f"the workspace {workspace} is not inside the repository git found for it"
                 ) from None
-            self._records.add(worktree)
             self._on_disk.add(job_id)
             self._gone.discard(job_id)
         log.info(
@@ -287,21 +158,33 @@ class Worktrees:
         )
         return worktree
 
+    async def _make(self, job_id: JobId, workspace: Path, isolation: Isolation) -> Worktree:
+        where = await locate(workspace, isolation)
+        async with self._repo(str(where.repo)):
+            worktree = await plan_worktree(job_id, workspace, isolation, where)
+            self._records.add(worktree)
+            try:
+                await add_worktree(worktree, isolation)
+            except GitFailed:
+                self._records.forget(job_id, worktree.path)
+                raise
+        return worktree
+
     async def discard(self, worktree: Worktree) -> None:
         """The job was not submitted after all: its worktree, branch and record go."""
-        async with self._lock:
+        async with self._jobs.hold(worktree.job_id), self._repo(worktree.repo):
             try:
                 await discard_worktree(worktree)
             except GitFailed as exc:
                 log.warning("cannot remove the worktree of a refused submission: %s", exc)
-            self._records.forget(worktree.job_id)
+            self._records.forget(worktree.job_id, worktree.path)
             self._on_disk.discard(worktree.job_id)
 
     async def bring_back(self, job_id: JobId) -> None:
         """A request brings a finished job back: its worktree is on disk again (made from its
         branch if it was removed), and no end-of-job cleanup removes it until `let_go`.
         Raises UserError when git cannot make it again."""
-        async with self._lock:
+        async with self._jobs.hold(job_id):
             worktree = self._records.get(job_id)
             if worktree is not None and (
                 worktree.removed_at is not None
@@ -310,6 +193,7 @@ class Worktrees:
                 await self._restore(worktree)
             self._held.add(job_id)
             self._kept.discard(job_id)
+            self._waiting.pop(job_id, None)
 
     def let_go(self, job_id: JobId) -> None:
         """The request that brought the job back was answered: the engine runs it now (or
@@ -318,7 +202,8 @@ class Worktrees:
 
     async def _restore(self, worktree: Worktree) -> None:
         try:
-            await restore_worktree(worktree)
+            async with self._repo(worktree.repo):
+                await restore_worktree(worktree)
         except GitFailed as exc:
             raise UserError(
                 f"job {worktree.job_id} cannot get its worktree back: {exc}; check out branch "
@@ -334,35 +219,45 @@ class Worktrees:
     # ---- the end of a job ---------------------------------------------------------------------
 
     def committed(self, batch: Sequence[Persist]) -> None:
-        """An observer of the engine loop: a job with a worktree that ended is cleaned up."""
+        """An observer of the engine loop: a job with a worktree that ended is cleaned up, and
+        so is a worktree that waited for the jobs working in it."""
+        ended = False
         for persist in batch:
             for job in persist.jobs:
-                if (
-                    job.status.is_terminal
-                    and job.job_id in self._on_disk
-                    and job.job_id not in self._ending
-                    and job.job_id not in self._kept
-                ):
-                    self._ending.add(job.job_id)
-                    self._tasks.create_task(
-                        self._ended(job.job_id, job.status), name=f"worktree of {job.job_id}"
-                    )
+                if not job.status.is_terminal:
+                    continue
+                ended = True
+                if job.job_id in self._on_disk and job.job_id not in self._kept:
+                    self._start(job.job_id, functools.partial(self._ended, job.job_id, job.status))
+        if ended:
+            for job_id, settle in list(self._waiting.items()):
+                self._start(job_id, settle)
+
+    def _start(self, job_id: JobId, work: Callable[[], Awaitable[object]]) -> None:
+        if job_id in self._ending:
+            return
+        self._ending.add(job_id)
+        self._tasks.create_task(self._settle(job_id, work), name=f"worktree of {job_id}")
+
+    async def _settle(self, job_id: JobId, work: Callable[[], Awaitable[object]]) -> None:
+        try:
+            await work()
+        finally:
+            self._ending.discard(job_id)
 
     async def _ended(self, job_id: JobId, status: JobStatus) -> None:
-        try:
-            async with self._lock:
-                worktree = self._records.get(job_id)
-                if (
-                    worktree is None
-                    or worktree.removed_at is not None
-                    or self._active(job_id)
-                    or job_id in self._held
-                ):
-                    return
-                if removes_on_end(worktree, status):
-                    self._note(job_id, await self._remove(worktree, status))
-                    return
-                await _unlock(worktree)
+        async with self._jobs.hold(job_id):
+            worktree = self._records.get(job_id)
+            if (
+                worktree is None
+                or worktree.removed_at is not None
+                or self._active(job_id)
+                or job_id in self._held
+            ):
+                self._waiting.pop(job_id, None)
+                return
+            if not removes_on_end(worktree, status):
+                await unlock_worktree(worktree)
                 self._kept.add(job_id)
                 self._note(
                     job_id,
@@ -371,34 +266,56 @@ class Worktrees:
                         f"{worktree.branch}; 'podium clear' removes it"
                     ],
                 )
-        finally:
-            self._ending.discard(job_id)
+                return
+            waits = self._occupied(worktree, functools.partial(self._ended, job_id, status))
+            if waits is not None:
+                return
+            self._note(job_id, await self._remove(worktree, status))
+
+    def _occupied(self, worktree: Worktree, settle: Callable[[], Awaitable[object]]) -> str | None:
+        """Why the worktree stays for now (other unfinished jobs work in it), noted in its
+        job's history the first time; None when nobody does."""
+        jobs = occupants(worktree, self._records.in_use())
+        job_id = worktree.job_id
+        if not jobs:
+            self._waiting.pop(job_id, None)
+            return None
+        reason = occupied_note(worktree, jobs)
+        if job_id not in self._waiting:
+            log.info("%s", reason, extra=job_fields(job_id))
+            self._note(job_id, [reason])
+        self._waiting[job_id] = settle
+        return reason
 
     async def _remove(self, worktree: Worktree, status: JobStatus | None) -> list[str]:
         """Remove the worktree; what happened (or why it stays), for the job's history."""
+        path = worktree.path
         try:
-            done = await remove_worktree(worktree, status)
-        except GitFailed as exc:
-            log.warning(
-                "worktree %s of job %s kept: %s",
-                worktree.path,
-                worktree.job_id,
-                exc,
-                extra=job_fields(worktree.job_id),
+            done = await remove_worktree(worktree, status, serial=self._repo(worktree.repo))
+        except LeftBranch as exc:
+            reason = (
+                f"worktree {path} kept: {exc}; switch back ('git -C {path} switch "
+                f"{worktree.branch}') and clear the job, or save what you need and remove it "
+                f"with 'git worktree remove --force {path}'"
             )
-            return [
-                f"worktree {worktree.path} kept: cannot remove it: {exc}; remove it with "
-                f"'git worktree remove {worktree.path}' once its changes are safe"
-            ]
-        self._records.removed(worktree.job_id, self._clock())
-        self._on_disk.discard(worktree.job_id)
-        return done
+        except GitFailed as exc:
+            reason = (
+                f"worktree {path} kept: cannot remove it: {exc}; remove it with "
+                f"'git worktree remove {path}' once its changes are safe"
+            )
+        else:
+            self._records.removed(worktree.job_id, self._clock())
+            self._on_disk.discard(worktree.job_id)
+            return done
+        log.warning("%s", reason, extra=job_fields(worktree.job_id))
+        return [reason]
 
     # ---- restarts and clearing ------------------------------------------------------------
 
     def recover(self) -> None:
         """At startup: watch the worktrees on disk, and remove in the background those whose
-        job ended while the conductor was down (or whose submission never completed)."""
+        job ended while the conductor was down (or whose submission never completed), unless
+        an unfinished job works in them."""
         stale = []
         for worktree, status in self._records.on_disk():
             self._on_disk.add(worktree.job_id)
@@ -417,23 +334,39 @@ class Worktrees:
                 await self._ended(worktree.job_id, status)
 
     async def _forget(self, worktree: Worktree) -> str | None:
-        """Remove the worktree of a job that is not stored; why it stays, if it does."""
-        async with self._lock:
-            current = self._records.get(worktree.job_id)
-            if current is None or current.removed_at is not None:
-                self._records.forget(worktree.job_id)
+        """Remove the worktree of a job that is not stored, and its record; why it stays, if
+        it does. A record that names another worktree now (a new submission with the same id
+        made its own) is left alone: only the worktree given goes."""
+        job_id = worktree.job_id
+        async with self._jobs.hold(job_id):
+            current = self._records.get(job_id)
+            if current is None:
                 return None
-            try:
-                done = await remove_worktree(current, None)
-            except GitFailed as exc:
-                reason = f"worktree {current.path} kept: cannot remove it: {exc}"
-                log.warning("%s", reason)
+            if current.path != worktree.path:
+                return await self._drop(worktree)
+            if current.removed_at is not None:
+                self._records.forget(job_id, current.path)
+                return None
+            reason = self._occupied(current, functools.partial(self._forget, worktree))
+            if reason is not None:
                 return reason
+            try:
+                reason = await self._drop(current)
             finally:
-                self._records.forget(worktree.job_id)
-                self._on_disk.discard(worktree.job_id)
-            log.info("%s", "; ".join(done), extra=job_fields(worktree.job_id))
-            return None
+                self._records.forget(job_id, current.path)
+                self._on_disk.discard(job_id)
+            return reason
+
+    async def _drop(self, worktree: Worktree) -> str | None:
+        """Remove a worktree no job has; why it stays, if it does."""
+        try:
+            done = await remove_worktree(worktree, None, serial=self._repo(worktree.repo))
+        except (GitFailed, LeftBranch) as exc:
+            reason = f"worktree {worktree.path} kept: cannot remove it: {exc}"
+            log.warning("%s", reason)
+            return reason
+        log.info("%s", "; ".join(done), extra=job_fields(worktree.job_id))
+        return None
 
     def clearing(self, job_ids: Sequence[JobId]) -> None:
         """The jobs are about to be removed from the store: note nothing more for them."""

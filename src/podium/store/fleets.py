@@ -63,6 +63,10 @@ class FleetRows:
         """The member's score could not be submitted: its job never comes."""
         self._member(fleet_id, num, "error = ?, job_id = NULL", error)
 
+    def forgive(self, fleet_id: JobId, num: int) -> None:
+        """The member's score may be submitted again (its failed fleet was reopened)."""
+        self._member(fleet_id, num, "error = ?", None)
+
     def _member(self, fleet_id: JobId, num: int, assignment: str, value: object) -> None:
         with self._write() as db:
             db.execute(
@@ -93,6 +97,14 @@ class FleetRows:
             (limit,),
         ).fetchall()
         return [self._stored(r) for r in rows]
+
+    def unfinished_jobs(self) -> dict[JobId, JobId]:
+        """The jobs of the fleets that have not ended, each with its fleet."""
+        rows = self._db.execute(
+            "SELECT m.job_id, m.fleet_id FROM fleet_members m JOIN fleets f USING (fleet_id) "
+            "WHERE f.ended_at IS NULL AND m.job_id IS NOT NULL"
+        )
+        return {JobId(str(job_id)): JobId(str(fleet_id)) for job_id, fleet_id in rows}
 
     def job_statuses(self, job_ids: Sequence[JobId]) -> dict[JobId, JobStatus]:
         """The status of each of these jobs the store has."""

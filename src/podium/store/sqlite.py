@@ -336,6 +336,9 @@ class SqliteStore:
         )
         return {r[0] for r in rows}
 
+    def fleet_jobs(self) -> dict[JobId, JobId]:
+        return self.fleets.unfinished_jobs()
+
     @property
     def fleets(self) -> FleetRows:
         """The fleets and their members (fleet ids share the job id namespace)."""

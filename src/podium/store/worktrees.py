@@ -25,6 +25,11 @@ _ON_DISK = (
     f"SELECT {', '.join('w.' + c for c in _ROWS.columns)}, j.status FROM worktrees w "  # noqa: S608
     "LEFT JOIN jobs j ON j.job_id = w.job_id WHERE w.removed_at IS NULL ORDER BY w.job_id"
 )
+_FINISHED = tuple(s.value for s in JobStatus if s.is_terminal)
+_IN_USE = (
+    "SELECT job_id, workspace FROM jobs "  # noqa: S608
+    f"WHERE status NOT IN ({', '.join('?' * len(_FINISHED))}) ORDER BY job_id"
+)
 
 
 class WorktreeRows:
@@ -50,11 +55,17 @@ class WorktreeRows:
             for r in rows
         ]
 
+    def in_use(self) -> list[tuple[JobId, str]]:
+        """The unfinished jobs' ids and workspaces (a worktree stays while one works in it)."""
+        return [(JobId(j), w) for j, w in self._db.execute(_IN_USE, _FINISHED)]
+
     def removed(self, job_id: JobId, at: float | None) -> None:
         """The worktree is gone (`at`), or back on disk (None)."""
         with self._transaction():
             self._db.execute("UPDATE worktrees SET removed_at = ? WHERE job_id = ?", (at, job_id))
 
-    def forget(self, job_id: JobId) -> None:
+    def forget(self, job_id: JobId, path: str) -> None:
+        """Drop the job's record if it is still that of the worktree at `path` (a submission
+        with the same id may have recorded a worktree of its own since)."""
         with self._transaction():
-            self._db.execute("DELETE FROM worktrees WHERE job_id = ?", (job_id,))
+            self._db.execute("DELETE FROM worktrees WHERE job_id = ? AND path = ?", (job_id, path))

@@ -477,6 +477,8 @@ def test_a_completed_job_cannot_be_resumed() -> None:
     stored = RecoveredJob(job_record(h), make_plan(sheets=1), ())
     result = reply_of(h.resume(stored=stored))
     assert isinstance(result, Rejected) and "completed" in result.reason
+    result = reply_of(h.modify(make_plan(sheets=2), stored=stored))
+    assert isinstance(result, Rejected) and "only a paused, failed or cancelled" in result.reason
 
 
 def test_cancel_stops_everything_and_nothing_revives_the_job() -> None:

@@ -175,3 +175,16 @@ def test_a_fleet_never_starts_a_group_early_never_starts_a_member_twice_and_alwa
     assert not any(s is JobStatus.RUNNING for s in statuses.values())
     doomed = never_start(groups, found, statuses)
     assert all(m.job_id is not None for m in found if m.group not in doomed)
+
+
+def test_a_member_whose_job_was_removed_breaks_its_group_instead_of_waiting_forever() -> None:
+    found, statuses = started(members("build", "test"), 1, status=JobStatus.COMPLETED)
+    del statuses[JobId("j1")]  # cleared: submitted, but no longer stored
+    decision = decide(fleet(), found, statuses)
+    assert decision == Decision(
+        (),
+        FleetStatus.FAILED,
+        "job j1 (/s1.yaml, group 'build') was removed ('podium clear'); "
+        "so group(s) ship, test never started",
+    )
+    assert never_start(GROUPS, found, statuses) == {"build", "test", "ship"}

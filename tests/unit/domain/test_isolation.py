@@ -14,6 +14,9 @@ from podium.domain.isolation import (
     exclude_pattern,
     job_workspace,
     keep_reason,
+    occupants,
+    occupied_note,
+    removed_note,
     removes_on_end,
     save_message,
     worktree_name,
@@ -82,3 +85,37 @@ def test_the_saving_commit_names_the_job() -> None:
         "podium: work left uncommitted by job build (failed)"
     )
     assert save_message(JobId("build"), None) == "podium: work left uncommitted by job build"
+
+
+def test_a_worktree_is_occupied_by_the_other_jobs_working_inside_it() -> None:
+    jobs = [
+        (JobId("j"), "/repo/.worktrees/j"),
+        (JobId("child"), "/repo/.worktrees/j/ws"),
+        (JobId("beside"), "/repo/.worktrees/j-2/ws"),
+        (JobId("also"), "/repo/.worktrees/j"),
+        (JobId("main"), "/repo/ws"),
+    ]
+    assert occupants(WORKTREE, jobs) == ["also", "child"]
+    assert occupants(WORKTREE, []) == []
+
+
+def test_an_occupied_worktree_says_who_works_in_it() -> None:
+    assert occupied_note(WORKTREE, [JobId("child")]) == (
+        "worktree /repo/.worktrees/j kept: job child runs in it; it is removed when that job ends"
+    )
+    assert occupied_note(WORKTREE, [JobId("a"), JobId("b")]) == (
+        "worktree /repo/.worktrees/j kept: jobs a, b run in it; it is removed when the last of "
+        "them ends"
+    )
+
+
+def test_a_removal_counts_the_ignored_files_that_went_with_it() -> None:
+    removed = "worktree /repo/.worktrees/j removed; branch p/j kept"
+    assert removed_note(WORKTREE, []) == removed
+    assert removed_note(WORKTREE, [".env"]) == (
+        f"{removed}; 1 file or folder git ignores went with it: .env"
+    )
+    many = [f"f{n}" for n in range(7)]
+    assert removed_note(WORKTREE, many) == (
+        f"{removed}; 7 files or folders git ignores went with it: f0, f1, f2, f3, f4 and 2 more"
+    )
