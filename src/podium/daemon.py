@@ -23,6 +23,7 @@ from podium.domain.errors import (
     PodiumError,
     UserError,
 )
+from podium.domain.fleet import FleetPlan
 from podium.ipc.server import RpcServer
 from podium.locations import SOCKET_PATH_MAX, Locations, locate, socket_in
 from podium.performance import ScoreCompiler, profile_caps
@@ -47,7 +48,6 @@ from podium.runtime.settings import Appliers, LiveSettings
 from podium.runtime.skip_checks import SkipCommands
 from podium.runtime.validator import Validator
 from podium.runtime.worktree import Worktrees
-from podium.score.fleet import load_fleet
 from podium.score.placeholders import expand
 from podium.store.sqlite import SqliteStore
 
@@ -171,7 +171,7 @@ class Conductor:
         validator = Validator(context)
         skip_checks = SkipCommands(context)
         fleets = FleetRunner(
-            fleets=store.fleets, service=service, load=load_fleet, tasks=tasks, clock=wall_clock
+            fleets=store.fleets, service=service, load=_load_fleet, tasks=tasks, clock=wall_clock
         )
         notifier = Notifier(
             catalog=catalog,
@@ -418,6 +418,14 @@ def _settings(args: argparse.Namespace, sink: ConductorLog) -> tuple[Locations, 
         state_dir=found.state_dir,
     )
     return found, settings
+
+
+def _load_fleet(path: Path) -> FleetPlan:
+    """A fleet file, read with the score reader (imported on first use: see
+    `podium.performance`)."""
+    from podium.score.fleet import load_fleet  # noqa: PLC0415
+
+    return load_fleet(path)
 
 
 def _report(exc: Exception, sink: ConductorLog) -> None:

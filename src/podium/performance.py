@@ -3,7 +3,12 @@ environment, the prompt, and how to read what the instrument printed.
 
 This is where the score reader and the instrument profiles meet, so only the composition root
 (`podium.daemon`) uses it; the runtime sees the result through its `CompiledJob` port.
+
+The score reader (its models, Jinja) is imported when the first score is compiled, not when the
+conductor starts: a conductor with nothing to recover answers without ever loading it.
 """
+
+from __future__ import annotations
 
 import os
 import shutil
@@ -28,11 +33,10 @@ from podium.instruments.output import estimate_cost, parse_output
 from podium.instruments.profile import InstrumentProfile
 from podium.instruments.registry import Registry, discover
 from podium.runtime.archive import ArchivePolicy
-from podium.score.assembly import AttemptContext, assemble
-from podium.score.checks import check
-from podium.score.compiled import CompiledScore, load_score
-from podium.score.diagnostics import ScoreError, Severity
-from podium.score.snapshot import freeze, thaw
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from podium.score.compiled import CompiledScore
 
 
 def which(executable: str) -> str | None:
@@ -66,9 +70,16 @@ class ScoreJob:
 
     @property
     def snapshot(self) -> str:
+        from podium.score.snapshot import freeze  # noqa: PLC0415 - see the module's docstring
+
         return freeze(self._score)
 
     def work(self, sheet: SheetNum, prompt_file: Path, request: AttemptRequest) -> SheetWork:
+        from podium.score.assembly import (  # noqa: PLC0415 - see the module's docstring
+            AttemptContext,
+            assemble,
+        )
+
         score = self._score
         profile = self._registry.require(request.instrument)
         settings = dict(score.sheet(sheet).casting.config)
@@ -191,6 +202,11 @@ class ScoreCompiler:
         """A new submission is read from disk and checked whole, as `podium validate` does
         (every prompt rendered once, every instrument known and installed); a stored job is
         compiled from the snapshot it was submitted with."""
+        from podium.score.checks import check  # noqa: PLC0415 - see the module's docstring
+        from podium.score.compiled import load_score  # noqa: PLC0415
+        from podium.score.diagnostics import ScoreError, Severity  # noqa: PLC0415
+        from podium.score.snapshot import thaw  # noqa: PLC0415
+
         registry = self.registry(path.parent)
         if snapshot is not None:
             return ScoreJob(thaw(snapshot, path), registry)
