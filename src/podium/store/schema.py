@@ -160,5 +160,6 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE attempts ADD COLUMN spawned_at REAL;  -- when the process started running
     CREATE INDEX hook_results_by_chained_job ON hook_results (chained_job)
         WHERE chained_job IS NOT NULL;
+    CREATE INDEX jobs_by_score ON jobs (score_path, submitted_at DESC);
     """,
 )

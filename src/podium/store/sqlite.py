@@ -326,13 +326,16 @@ class SqliteStore:
         return None if row is None else _JOBS.record(row)
 
     def taken_ids(self, stem: str) -> set[str]:
-        escaped = stem.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        # `stem-…` as a range of the (binary) key, which its index answers; LIKE would scan.
+        low, high = f"{stem}-", f"{stem}."
         rows = self._db.execute(
-            "SELECT job_id FROM jobs WHERE job_id = ? OR job_id LIKE ? ESCAPE '\\' "
-            "UNION SELECT fleet_id FROM fleets WHERE fleet_id = ? OR fleet_id LIKE ? ESCAPE '\\' "
+            "SELECT job_id FROM jobs WHERE job_id = ? OR (job_id >= ? AND job_id < ?) "
+            "UNION SELECT fleet_id FROM fleets "
+            "WHERE fleet_id = ? OR (fleet_id >= ? AND fleet_id < ?) "
             # a fleet member's job id is taken from the moment it is given, before its job exists
-            "UNION SELECT job_id FROM fleet_members WHERE job_id = ? OR job_id LIKE ? ESCAPE '\\'",
-            (stem, f"{escaped}-%") * 3,
+            "UNION SELECT job_id FROM fleet_members "
+            "WHERE job_id = ? OR (job_id >= ? AND job_id < ?)",
+            (stem, low, high) * 3,
         )
         return {r[0] for r in rows}
 
