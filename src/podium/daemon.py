@@ -191,7 +191,13 @@ class Conductor:
             hooks=HookRunner(context, store, service, expand),
             catalog=catalog,
             clock=wall_clock,
-            observers=[ConcertLog(catalog, wall_clock, tasks), fleets, worktrees, notifier],
+            observers=[
+                catalog,
+                ConcertLog(catalog, wall_clock, tasks),
+                fleets,
+                worktrees,
+                notifier,
+            ],
         )
         api = ConductorApi(
             conductor=self,

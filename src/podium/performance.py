@@ -49,12 +49,37 @@ def which(executable: str) -> str | None:
 
 
 class ScoreJob:
-    """A compiled score with the instruments it can play: the work for each sheet of a job."""
+    """A compiled score with the instruments it can play: the work for each sheet of a job.
+
+    A queued job may `release` its compiled score (the models and templates, most of its
+    memory): what it is known by stays, and the score is compiled again from its snapshot
+    when the job needs it to run.
+    """
 
     def __init__(self, score: CompiledScore, registry: Registry) -> None:
-        self._score = score
+        self._score: CompiledScore | None = score
         self._registry = registry
         self._plan = playable(score.plan, registry)
+        self._path = score.path
+        self._workspace = score.workspace
+        self._workspace_override = score.workspace_override
+        self._isolation = score.isolation
+        self._notifications = score.notifications
+        self._archive_policy = _archive_policy(score)
+        self._snapshot: str | None = None
+
+    def release(self) -> None:
+        if self._score is not None:
+            self._snapshot = self.snapshot
+            self._score = None
+
+    def _compiled(self) -> CompiledScore:
+        if self._score is None:
+            from podium.score.snapshot import thaw  # noqa: PLC0415 - see the module's docstring
+
+            assert self._snapshot is not None
+            self._score = thaw(self._snapshot, self._path)
+        return self._score
 
     @property
     def plan(self) -> JobPlan:
@@ -62,17 +87,19 @@ class ScoreJob:
 
     @property
     def workspace(self) -> Path:
-        return self._score.workspace
+        return self._workspace
 
     @property
     def workspace_override(self) -> str | None:
-        return self._score.workspace_override
+        return self._workspace_override
 
     @property
     def snapshot(self) -> str:
-        from podium.score.snapshot import freeze  # noqa: PLC0415 - see the module's docstring
+        if self._snapshot is None:
+            from podium.score.snapshot import freeze  # noqa: PLC0415 - see the module's docstring
 
-        return freeze(self._score)
+            self._snapshot = freeze(self._compiled())
+        return self._snapshot
 
     def work(self, sheet: SheetNum, prompt_file: Path, request: AttemptRequest) -> SheetWork:
         from podium.score.assembly import (  # noqa: PLC0415 - see the module's docstring
@@ -80,7 +107,7 @@ class ScoreJob:
             assemble,
         )
 
-        score = self._score
+        score = self._compiled()
         profile = self._registry.require(request.instrument)
         settings = dict(score.sheet(sheet).casting.config)
         raw = profile.raw_prompt
@@ -128,30 +155,34 @@ class ScoreJob:
         )
 
     def validations(self, sheet: SheetNum) -> tuple[ValidationRule, ...]:
-        return self._score.validations(sheet)
+        return self._compiled().validations(sheet)
 
     def skip_command(self, sheet: SheetNum) -> str | None:
-        return self._score.skip_command(sheet)
+        return self._compiled().skip_command(sheet)
 
     @property
     def isolation(self) -> Isolation | None:
-        return self._score.isolation
+        return self._isolation
 
     @property
     def notifications(self) -> tuple[Notification, ...]:
-        return self._score.notifications
+        return self._notifications
 
     @property
     def archive_policy(self) -> ArchivePolicy | None:
-        lifecycle = self._score.model.workspace_lifecycle
-        if not lifecycle.archive_on_fresh:
-            return None
-        return ArchivePolicy(
-            archive_dir=lifecycle.archive_dir,
-            naming=lifecycle.archive_naming,
-            max_archives=lifecycle.max_archives,
-            preserve_patterns=tuple(lifecycle.preserve_patterns),
-        )
+        return self._archive_policy
+
+
+def _archive_policy(score: CompiledScore) -> ArchivePolicy | None:
+    lifecycle = score.model.workspace_lifecycle
+    if not lifecycle.archive_on_fresh:
+        return None
+    return ArchivePolicy(
+        archive_dir=lifecycle.archive_dir,
+        naming=lifecycle.archive_naming,
+        max_archives=lifecycle.max_archives,
+        preserve_patterns=tuple(lifecycle.preserve_patterns),
+    )
 
 
 def output_reader(profile: InstrumentProfile, model: str | None) -> Callable[[str], OutputReading]:

@@ -3,9 +3,17 @@
 A job being modified has more than one: the score its attempts in flight run on, and each new
 score sent for it, staged under its key until the engine says which one the job runs on now
 (`SwapScore`).
+
+A queued job's score is released (see `CompiledJob.release`): ten thousand queued jobs cost
+what they are known by, not ten thousand compiled scores. The catalog learns which jobs are
+queued from what the engine commits.
 """
 
+from collections.abc import Sequence
+
+from podium.domain.commands import Persist
 from podium.domain.ids import JobId
+from podium.domain.status import JobStatus
 from podium.runtime.ports import CompiledJob
 
 
@@ -41,6 +49,13 @@ class JobCatalog:
         staged = self._staged.pop(job_id, {})
         if key in staged:
             self._jobs[job_id] = staged[key]
+
+    def committed(self, batch: Sequence[Persist]) -> None:
+        """An engine-loop observer: the scores of jobs that are queued are released."""
+        for persist in batch:
+            for record in persist.jobs:
+                if record.status is JobStatus.QUEUED and (job := self._jobs.get(record.job_id)):
+                    job.release()
 
     def forget(self, job_id: JobId) -> None:
         self._jobs.pop(job_id, None)

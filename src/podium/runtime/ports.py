@@ -130,6 +130,10 @@ class CompiledJob(Protocol):
     def skip_command(self, sheet: SheetNum) -> str | None:
         """The sheet's `skip_when_command`, placeholders filled in (values shell-quoted)."""
 
+    def release(self) -> None:
+        """Drop what can be rebuilt from the snapshot (most of its memory), while the job
+        waits; anything that needs it rebuilds it."""
+
     @property
     def isolation(self) -> Isolation | None:
         """The git worktree the score asks each job to run in; None: in the workspace."""

@@ -24,6 +24,7 @@ from podium.domain.events import Recovered, RecoveredJob
 from podium.domain.ids import SheetNum
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.records import ActiveJob, AttemptRecord, InFlightAttempt, ProcessInfo
+from podium.domain.status import JobStatus
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.hooks import leftover_hook_groups
 from podium.runtime.layout import Layout
@@ -93,7 +94,10 @@ async def recover(
 def _compile(job: ActiveJob, compiler: Compiler, catalog: JobCatalog) -> str | None:
     record = job.job.record
     try:
-        catalog.add(record.job_id, compiler.compile(Path(record.score_path), job.snapshot))
+        compiled = compiler.compile(Path(record.score_path), job.snapshot)
+        if record.status is JobStatus.QUEUED:
+            compiled.release()
+        catalog.add(record.job_id, compiled)
     except UserError as exc:
         log.error("job %s cannot go on: %s", record.job_id, exc, extra=job_fields(record.job_id))
         return str(exc)
