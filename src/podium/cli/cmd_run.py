@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from podium.cli import exits, fleet_run
-from podium.cli.connect import client, conductor_info, start_in_background
+from podium.cli.connect import client, ensure_running
 from podium.cli.follow import follow
 from podium.cli.output import use_color
 from podium.cli.score_report import issues_text, plan_json, plan_table
@@ -19,7 +19,6 @@ from podium.domain.errors import UserError
 from podium.domain.ids import SheetNum
 from podium.instruments import names
 from podium.instruments.registry import Registry, discover
-from podium.ipc.client import ConductorUnavailable
 from podium.locations import locate
 from podium.score.assembly import AttemptContext, assemble
 from podium.score.checks import check
@@ -102,15 +101,7 @@ def _full_prompt(score: CompiledScore, registry: Registry, num: SheetNum) -> str
 def _submit(args: argparse.Namespace, path: Path, workspace: str | None) -> int:
     locations = locate()
     with client(locations) as conductor:
-        if conductor_info(conductor) is None:
-            if args.no_start:
-                raise ConductorUnavailable(locations.socket, "not running, and --no-start")
-            info = start_in_background(locations)
-            print(
-                f"started the conductor in the background (pid {info['pid']}; "
-                f"log: {info['log_file']})",
-                file=sys.stderr,
-            )
+        ensure_running(conductor, locations, no_start=args.no_start)
         submitted = conductor.call(
             "job.submit",
             {

@@ -40,6 +40,20 @@ class StartFailed(UserError):
     pass
 
 
+def ensure_running(conductor: ConductorClient, locations: Locations, *, no_start: bool) -> None:
+    """Start a conductor in the background when none answers (`run` does), and say so on
+    stderr; with `no_start`, a missing conductor is an error."""
+    if conductor_info(conductor) is not None:
+        return
+    if no_start:
+        raise ConductorUnavailable(locations.socket, "not running, and --no-start")
+    info = start_in_background(locations)
+    print(
+        f"started the conductor in the background (pid {info['pid']}; log: {info['log_file']})",
+        file=sys.stderr,
+    )
+
+
 def daemon_argv(
     config: str | None = None, profile: str | None = None, log_level: str | None = None
 ) -> list[str]:

@@ -11,11 +11,10 @@ from pathlib import Path
 
 from podium.cli import exits
 from podium.cli.cmd_fleet import follow_fleet, members_table, shown
-from podium.cli.connect import client, conductor_info, start_in_background
+from podium.cli.connect import client, ensure_running
 from podium.cli.output import use_color
 from podium.domain.errors import UserError
 from podium.domain.fleet import FleetPlan, group_order
-from podium.ipc.client import ConductorUnavailable
 from podium.locations import locate
 from podium.score.fleet import load_fleet
 
@@ -42,15 +41,7 @@ def run(args: argparse.Namespace, path: Path) -> int:
         return _dry_run(plan, as_json=args.json)
     locations = locate()
     with client(locations) as conductor:
-        if conductor_info(conductor) is None:
-            if args.no_start:
-                raise ConductorUnavailable(locations.socket, "not running, and --no-start")
-            info = start_in_background(locations)
-            print(
-                f"started the conductor in the background (pid {info['pid']}; "
-                f"log: {info['log_file']})",
-                file=sys.stderr,
-            )
+        ensure_running(conductor, locations, no_start=args.no_start)
         fleet = conductor.call("fleet.submit", {"path": str(path), "client_cwd": os.getcwd()})
         if args.json:
             print(json.dumps(fleet))
