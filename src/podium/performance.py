@@ -56,7 +56,9 @@ class ScoreJob:
     when the job needs it to run.
     """
 
-    def __init__(self, score: CompiledScore, registry: Registry) -> None:
+    def __init__(
+        self, score: CompiledScore, registry: Registry, snapshot: str | None = None
+    ) -> None:
         self._score: CompiledScore | None = score
         self._registry = registry
         self._plan = playable(score.plan, registry)
@@ -66,7 +68,8 @@ class ScoreJob:
         self._isolation = score.isolation
         self._notifications = score.notifications
         self._archive_policy = _archive_policy(score)
-        self._snapshot: str | None = None
+        self._snapshot = snapshot
+        """Frozen on first need, or the one the score was thawed from."""
 
     def release(self) -> None:
         if self._score is not None:
@@ -240,7 +243,7 @@ class ScoreCompiler:
 
         registry = self.registry(path.parent)
         if snapshot is not None:
-            return ScoreJob(thaw(snapshot, path), registry)
+            return ScoreJob(thaw(snapshot, path), registry, snapshot)
         score = load_score(path, workspace)
         known = [*registry.names(), *NATIVE]
         errors = [d for d in check(score, known) if d.severity is Severity.ERROR]

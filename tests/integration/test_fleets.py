@@ -182,6 +182,7 @@ def test_a_paused_fleet_holds_its_waiting_groups_until_resumed(
     conductor.wait_until(
         lambda: conductor.status(str(jobs["a1"]))["status"] == "paused", 15, "a1 to pause"
     )
+    assert member_jobs(fleet_status(conductor, fleet_id))["b"] is None  # held while paused
     resumed = conductor.call("fleet.resume", {"fleet_id": fleet_id})
     assert resumed["status"] == "running"
     assert wait_for_fleet(conductor, fleet_id)["status"] == "completed"

@@ -113,7 +113,7 @@ def _members_rows(members: list[dict[str, Any]], fleet_path: str, color: bool) -
     return table(["SCORE", "JOB", "STATE"], rows, plain).splitlines()
 
 
-def members_table(fleet: dict[str, Any], color: bool) -> str:
+def members_table(fleet: dict[str, Any]) -> str:
     def row(m: dict[str, Any]) -> list[str]:
         return [
             m["group"] or "-",

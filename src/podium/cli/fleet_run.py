@@ -12,7 +12,6 @@ from pathlib import Path
 from podium.cli import exits
 from podium.cli.cmd_fleet import follow_fleet, members_table, shown
 from podium.cli.connect import client, ensure_running
-from podium.cli.output import use_color
 from podium.domain.errors import UserError
 from podium.domain.fleet import FleetPlan, group_order
 from podium.locations import locate
@@ -51,7 +50,7 @@ def run(args: argparse.Namespace, path: Path) -> int:
                 f"fleet {fleet['fleet_id']} submitted: {len(fleet['members'])} score(s) in "
                 f"{groups} group(s)"
             )
-            print(members_table(fleet, use_color()))
+            print(members_table(fleet))
         wait = args.wait if args.wait is not None else sys.stdout.isatty()
         if not wait:
             return _ended_at_once(fleet)

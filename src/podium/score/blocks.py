@@ -210,13 +210,20 @@ class NotificationConfig(Block):
             self.config.get("webhook_url") or self.config.get("webhook_url_env")
         ):
             raise ValueError("a slack notification needs 'webhook_url' or 'webhook_url_env'")
-        if self.type == "email" and not _addresses(self.config.get("to")):
+        if self.type == "email" and not email_addresses(self.config.get("to")):
             raise ValueError("an email notification needs 'to': an address or a list of them")
         _check_sending(self.config)
         return self
 
 
-def _addresses(value: object) -> list[str]:
+NOTIFY_TIMEOUT_SECONDS = 10.0
+"""A notification's `config.timeout` when it sets none."""
+NOTIFY_RETRIES = 3
+"""A notification's `config.retries` when it sets none."""
+
+
+def email_addresses(value: object) -> list[str]:
+    """An email entry's `to` as a list; empty when it is not one address or a list of them."""
     found = [value] if isinstance(value, str) else value
     if not isinstance(found, list) or not all(isinstance(a, str) and "@" in a for a in found):
         return []
@@ -235,10 +242,10 @@ def _check_sending(config: dict[str, Any]) -> None:
     for key in ("url_env", "webhook_url_env"):
         if key in config and not isinstance(config[key], str):
             raise ValueError(f"config.{key} is the name of an environment variable")
-    timeout = config.get("timeout", 10)
+    timeout = config.get("timeout", NOTIFY_TIMEOUT_SECONDS)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise ValueError(f"config.timeout must be a number of seconds above 0, got {timeout!r}")
-    retries = config.get("retries", 3)
+    retries = config.get("retries", NOTIFY_RETRIES)
     if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
         raise ValueError(f"config.retries must be a whole number from 0 to 10, got {retries!r}")
     headers = config.get("headers", {})

@@ -273,15 +273,15 @@ def _backend(score: CompiledScore) -> Iterator[Diagnostic]:
 
 
 def _desktop_notifications(score: CompiledScore) -> Iterator[Diagnostic]:
-    if shutil.which("notify-send") is not None:
+    desktop = [i for i, entry in enumerate(score.model.notifications) if entry.type == "desktop"]
+    if not desktop or shutil.which("notify-send") is not None:
         return
-    for index, entry in enumerate(score.model.notifications):
-        if entry.type == "desktop":
-            yield finding(
-                score,
-                ("notifications", index, "type"),
-                "desktop notifications need 'notify-send' (libnotify), which is not on the "
-                "PATH; the conductor skips them until it is installed",
-                "P006",
-                WARNING,
-            )
+    for index in desktop:
+        yield finding(
+            score,
+            ("notifications", index, "type"),
+            "desktop notifications need 'notify-send' (libnotify), which is not on the "
+            "PATH; the conductor skips them until it is installed",
+            "P006",
+            WARNING,
+        )

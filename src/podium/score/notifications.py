@@ -8,10 +8,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from podium.domain.notices import Channel, NoticeEvent, Notification
-from podium.score.blocks import NotificationConfig
-
-DEFAULT_TIMEOUT_SECONDS = 10.0
-DEFAULT_RETRIES = 3
+from podium.score.blocks import (
+    NOTIFY_RETRIES,
+    NOTIFY_TIMEOUT_SECONDS,
+    NotificationConfig,
+    email_addresses,
+)
 
 
 def notifications(entries: Iterable[NotificationConfig]) -> tuple[Notification, ...]:
@@ -22,14 +24,13 @@ def _notification(entry: NotificationConfig) -> Notification:
     config: Mapping[str, Any] = entry.config
     channel = Channel(entry.type)
     key = {Channel.WEBHOOK: "url", Channel.SLACK: "webhook_url"}.get(channel)
-    to = config.get("to", ()) if channel is Channel.EMAIL else ()
     return Notification(
         channel=channel,
         events=frozenset(NoticeEvent(e) for e in entry.on_events),
         url=config.get(key) if key else None,
         url_env=config.get(f"{key}_env") if key else None,
         headers=tuple((str(k), str(v)) for k, v in config.get("headers", {}).items()),
-        timeout_seconds=float(config.get("timeout", DEFAULT_TIMEOUT_SECONDS)),
-        retries=int(config.get("retries", DEFAULT_RETRIES)),
-        to=(to,) if isinstance(to, str) else tuple(to),
+        timeout_seconds=float(config.get("timeout", NOTIFY_TIMEOUT_SECONDS)),
+        retries=int(config.get("retries", NOTIFY_RETRIES)),
+        to=tuple(email_addresses(config.get("to"))) if channel is Channel.EMAIL else (),
     )

@@ -253,6 +253,16 @@ def hold_checkouts(repo: Path, tmp_path: Path) -> tuple[Path, Path]:
     return started, gate
 
 
+async def appears(path: Path, timeout: float = 30.0) -> None:
+    """Wait until `path` exists; fail after `timeout` seconds instead of hanging."""
+
+    async def poll() -> None:
+        while not path.exists():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
 def test_a_worktree_whose_making_was_cancelled_is_recorded_and_removed_at_the_next_start(
     repo: Path, tmp_path: Path
 ) -> None:
@@ -260,8 +270,7 @@ def test_a_worktree_whose_making_was_cancelled_is_recorded_and_removed_at_the_ne
 
     async def cancel_while_git_adds(worktrees: Worktrees, store: SqliteStore) -> None:
         opening = asyncio.create_task(worktrees.open(JobId("build"), repo, ISOLATION))
-        while not started.exists():
-            await asyncio.sleep(0.01)
+        await appears(started)
         opening.cancel()
         with pytest.raises(asyncio.CancelledError):
             await opening
@@ -336,8 +345,7 @@ def test_work_in_one_repository_does_not_wait_for_another(repo: Path, tmp_path: 
 
     async def both(worktrees: Worktrees, store: SqliteStore) -> Worktree:
         slow = asyncio.create_task(worktrees.open(JobId("slow"), repo, ISOLATION))
-        while not started.exists():
-            await asyncio.sleep(0.01)
+        await appears(started)
         try:
             return await asyncio.wait_for(worktrees.open(JobId("quick"), other, ISOLATION), 30)
         finally:
