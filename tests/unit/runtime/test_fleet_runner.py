@@ -29,6 +29,8 @@ class ScriptedJobs:
         """Each score's (stem) or job's refusal of any request."""
         self.gate = asyncio.Event()
         self.gate.set()
+        self.held = 0
+        """Pauses waiting at the gate."""
 
     def reserve_id(self, score_path: str) -> JobId:
         return JobId(Path(score_path).stem)
@@ -42,7 +44,9 @@ class ScriptedJobs:
         return job_id
 
     async def pause(self, job_id: str, *, force: bool) -> str:
+        self.held += 1
         await self.gate.wait()
+        self.held -= 1
         return self._set(job_id, JobStatus.PAUSED)
 
     async def resume(self, job_id: str, *, reload: bool) -> str:
@@ -106,8 +110,18 @@ def pending() -> set[asyncio.Task[object]]:
 
 
 async def settle() -> None:
+    """Let every ready task run until it blocks: nothing here waits on I/O or a clock, so a few
+    turns of the event loop suffice."""
     for _ in range(20):
         await asyncio.sleep(0)
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    for _ in range(1000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"never came true: {what}")
 
 
 def test_a_pause_queued_behind_a_cancel_does_not_bring_the_fleet_back(
@@ -117,7 +131,7 @@ def test_a_pause_queued_behind_a_cancel_does_not_bring_the_fleet_back(
         fleet_id = (await runner.submit(Path("/f/fleet.yaml"))).fleet.record.fleet_id
         jobs.gate.clear()
         first = asyncio.create_task(runner.pause(fleet_id, force=False))
-        await settle()  # the first pause holds the fleet, waiting on its jobs
+        await until(lambda: jobs.held == 1, "the first pause to hold the fleet at the gate")
         cancel = asyncio.create_task(runner.cancel(fleet_id))
         second = asyncio.create_task(runner.pause(fleet_id, force=False))
         await settle()
@@ -161,8 +175,9 @@ def test_an_unexpected_submission_error_fails_the_fleet_with_it_as_the_reason(
         assert state.fleet.record.status is FleetStatus.RUNNING  # a still runs
         submit(store, job("a", JobStatus.COMPLETED))
         runner.start()
-        await settle()
-        record = runner.status(state.fleet.record.fleet_id).fleet.record
+        fleet_id = state.fleet.record.fleet_id
+        await until(lambda: runner.status(fleet_id).fleet.record.status.is_terminal, "its end")
+        record = runner.status(fleet_id).fleet.record
         assert record.status is FleetStatus.FAILED
         assert record.reason is not None
         assert "/f/b.yaml (group 'first') could not be submitted: OSError" in record.reason
