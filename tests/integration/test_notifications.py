@@ -102,7 +102,14 @@ def test_a_webhook_hears_each_event_of_a_two_sheet_job_in_order(
         "status": "completed",
     }
     assert last["at"].endswith("+00:00")
-    info = conductor.call("daemon.status")["notifications"]
+
+    # The receiver keeps a notice before it answers; the conductor counts it once answered.
+    def counts() -> dict[str, Any]:
+        found: dict[str, Any] = conductor.call("daemon.status")["notifications"]
+        return found
+
+    conductor.wait_until(lambda: sum(counts()[k] for k in ("sent", "failed")) == 7, 20, "answers")
+    info = counts()
     assert (info["sent"], info["failed"], info["last_failure"]) == (7, 0, None)
 
 
