@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from podium.domain.errors import UserError
 from podium.domain.limits import Limits
@@ -23,6 +23,27 @@ class InstrumentLimit(BaseModel):
     """Attempts on this instrument at once (4 when unset)."""
     models: dict[str, int] = Field(default_factory=dict)
     """Attempts at once per model; a model with a cap is not counted against the instrument's."""
+    base_url: str | None = Field(default=None, pattern=r"^https?://[^\s\"'\\]+$")
+    """The endpoint this instrument's CLI talks to (your gateway or proxy), for every score
+    whose `instrument_config` sets no `base_url` of its own."""
+    config_file: str | None = None
+    """A configuration file for this instrument's CLI (an absolute path, `~` allowed), for
+    every score whose `instrument_config` sets no `config_file` of its own."""
+
+    @field_validator("config_file")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        path = Path(value).expanduser()
+        if not path.is_absolute():
+            raise ValueError(f"{value!r} is not an absolute path; write it in full or with ~")
+        return str(path)
+
+    def connection(self) -> dict[str, str]:
+        """The `base_url` and `config_file` given here."""
+        found = {"base_url": self.base_url, "config_file": self.config_file}
+        return {k: v for k, v in found.items() if v}
 
 
 class ResourceLimits(BaseModel):

@@ -132,8 +132,14 @@ class Conductor:
         except* _Stopped:
             pass
 
+    def _connection(self, instrument: str) -> dict[str, str]:
+        """The conductor's `base_url` and `config_file` for an instrument (read live, so a
+        reload applies to the next attempt)."""
+        found = self.config.instruments.get(instrument)
+        return found.connection() if found else {}
+
     def _build(self, store: SqliteStore, tasks: asyncio.TaskGroup) -> _Parts:
-        compiler = ScoreCompiler()
+        compiler = ScoreCompiler(connections=self._connection)
         engine = Engine(self.config.limits(profile_caps(compiler.registry(None))))
         inbox, replies, catalog = Inbox(), Replies(), JobCatalog()
         layout = Layout(Path(self.locations.jobs_dir))

@@ -27,7 +27,7 @@ from podium.domain.records import Usage
 from podium.domain.validation import ValidationRule
 from podium.domain.work import AttemptRequest, OutputReading, SheetWork
 from podium.instruments import cli as cli_instrument
-from podium.instruments.command import build_invocation, choose_model
+from podium.instruments.command import CONNECTION_SETTINGS, build_invocation, choose_model
 from podium.instruments.names import NATIVE
 from podium.instruments.output import estimate_cost, parse_output
 from podium.instruments.profile import InstrumentProfile
@@ -48,6 +48,10 @@ def which(executable: str) -> str | None:
     return str(sibling) if os.access(sibling, os.X_OK) and sibling.is_file() else None
 
 
+Connections = Callable[[str], Mapping[str, str]]
+"""The conductor's `base_url` and `config_file` for an instrument, by its name."""
+
+
 class ScoreJob:
     """A compiled score with the instruments it can play: the work for each sheet of a job.
 
@@ -57,10 +61,15 @@ class ScoreJob:
     """
 
     def __init__(
-        self, score: CompiledScore, registry: Registry, snapshot: str | None = None
+        self,
+        score: CompiledScore,
+        registry: Registry,
+        snapshot: str | None = None,
+        connections: Connections | None = None,
     ) -> None:
         self._score: CompiledScore | None = score
         self._registry = registry
+        self._connections = connections
         self._plan = playable(score.plan, registry)
         self._path = score.path
         self._workspace = score.workspace
@@ -129,6 +138,7 @@ class ScoreJob:
         # A fallback instrument plays its own default model, not the planned one.
         planned = request.instrument == score.sheet(sheet).casting.instrument
         model = choose_model(profile, settings if planned else {}, request.model)
+        settings = self._connected(request.instrument, settings, planned, score)
         cwd = score.working_directory(sheet)
         invocation = build_invocation(
             profile,
@@ -156,6 +166,27 @@ class ScoreJob:
             else frozenset({0}),
             read_output=output_reader(profile, model),
         )
+
+    def _connected(
+        self, instrument: str, settings: dict[str, Any], planned: bool, score: CompiledScore
+    ) -> dict[str, Any]:
+        """`settings` with `base_url` and `config_file` as the sheet gives them (a relative
+        config file is in the score's folder), else as the conductor's configuration gives
+        them for the instrument. A fallback instrument keeps the sheet's other settings but
+        never the connection meant for the planned one."""
+        merged = {k: v for k, v in settings.items() if k not in CONNECTION_SETTINGS}
+        defaults = self._connections(instrument) if self._connections else {}
+        for key in CONNECTION_SETTINGS:
+            own = settings.get(key) if planned else None
+            if own:
+                merged[key] = (
+                    str(score.path.parent / Path(str(own)).expanduser())
+                    if key == "config_file"
+                    else own
+                )
+            elif defaults.get(key):
+                merged[key] = defaults[key]
+        return merged
 
     def validations(self, sheet: SheetNum) -> tuple[ValidationRule, ...]:
         return self._compiled().validations(sheet)
@@ -224,8 +255,11 @@ def _system_prompt(score: CompiledScore, settings: Mapping[str, Any]) -> str | N
 class ScoreCompiler:
     """Compiles submitted scores, with the instrument profiles visible from their folder."""
 
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, env: Mapping[str, str] | None = None, connections: Connections | None = None
+    ) -> None:
         self._env = env
+        self._connections = connections
 
     def registry(self, score_dir: Path | None) -> Registry:
         return discover(score_dir, self._env)
@@ -243,7 +277,7 @@ class ScoreCompiler:
 
         registry = self.registry(path.parent)
         if snapshot is not None:
-            return ScoreJob(thaw(snapshot, path), registry, snapshot)
+            return ScoreJob(thaw(snapshot, path), registry, snapshot, self._connections)
         score = load_score(path, workspace)
         known = [*registry.names(), *NATIVE]
         errors = [d for d in check(score, known) if d.severity is Severity.ERROR]
@@ -252,7 +286,7 @@ class ScoreCompiler:
         reason = cannot_play(score, registry)
         if reason is not None:
             raise UserError(f"{path}: {reason}")
-        return ScoreJob(score, registry)
+        return ScoreJob(score, registry, connections=self._connections)
 
 
 def cannot_play(score: CompiledScore, registry: Registry) -> str | None:
@@ -277,6 +311,16 @@ def cannot_play(score: CompiledScore, registry: Registry) -> str | None:
                 "installed or not on the conductor's PATH; install it, or check with "
                 f"'podium instruments check {name}'"
             )
+    for sheet in score.plan.sheets:
+        cli = registry.require(sheet.instrument).cli
+        settings = score.sheet(sheet.num).casting.config
+        for key in CONNECTION_SETTINGS:
+            if cli is not None and settings.get(key) and getattr(cli.command, key) is None:
+                return (
+                    f"sheet {sheet.num}: instrument '{sheet.instrument}' has no way to take "
+                    f"instrument_config.{key} (its profile sets no cli.command.{key}); remove "
+                    "the setting, or override the profile to route it to the CLI"
+                )
     return None
 
 

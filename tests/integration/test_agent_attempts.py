@@ -381,3 +381,85 @@ def test_an_exit_code_that_is_also_a_stop_signals_number_is_just_an_exit_code(
     """)
     done = conductor.wait_for_job(conductor.submit(score), "failed", timeout=15)
     assert done["sheets"][0]["error"] == "exit code 147"
+
+
+GATEWAY_PROBE = {
+    "name": "gateway-probe",
+    "kind": "cli",
+    "raw_prompt": True,
+    "cli": {
+        "command": {
+            "executable": "bash",
+            "prompt_as_file": True,
+            "prompt_via_stdin": False,
+            "required_env": [],
+            "base_url": {"env": {"PROBE_BASE_URL": "{value}"}},
+            "config_file": {"args": ["{value}"], "env": {"PROBE_CONFIG_FOLDER": "{folder}"}},
+        },
+        "output": {"format": "text"},
+    },
+}
+
+
+def test_the_conductor_config_and_the_score_point_an_instrument_at_a_gateway(
+    conductors: Conductors, write_score: WriteScore, tmp_path: Path
+) -> None:
+    """The conductor's `instruments.<name>.base_url` applies unless the score sets its own;
+    a relative config file is found next to the score."""
+    conductor = conductors(
+        {
+            "instruments": {
+                "gateway-probe": {
+                    "base_url": "http://127.0.0.1:9/conductor",
+                    "config_file": "/etc/probe/conductor.toml",
+                }
+            }
+        }
+    )
+    template = """
+        name: {name}
+        workspace: ./{name}
+        instrument: gateway-probe
+        {config}
+        pause_between_sheets_seconds: 0
+        sheet: {{size: 1, total_items: 1}}
+        prompt:
+          template: 'echo "$PROBE_BASE_URL $PROBE_CONFIG_FOLDER $1" > seen.txt'
+        validations:
+          - type: file_exists
+            path: "{{workspace}}/seen.txt"
+    """
+    defaults = write_score(template.format(name="defaults", config=""), "defaults.yaml")
+    own = write_score(
+        template.format(
+            name="own",
+            config="instrument_config: {base_url: 'https://gw.example/v1', "
+            "config_file: conf/probe.toml}",
+        ),
+        "own.yaml",
+    )
+    project_profile(defaults, GATEWAY_PROBE)
+    for score in (defaults, own):
+        conductor.wait_for_job(conductor.submit(score), "completed")
+    assert (tmp_path / "defaults" / "seen.txt").read_text().split() == [
+        "http://127.0.0.1:9/conductor",
+        "/etc/probe",
+        "/etc/probe/conductor.toml",
+    ]
+    assert (tmp_path / "own" / "seen.txt").read_text().split() == [
+        "https://gw.example/v1",
+        str(tmp_path / "conf"),
+        str(tmp_path / "conf" / "probe.toml"),
+    ]
+
+
+def test_a_base_url_for_an_instrument_that_cannot_take_one_is_refused_at_submission(
+    conductor: ConductorProcess, write_score: WriteScore
+) -> None:
+    score = agent_score(
+        write_score,
+        'FAKE-AGENT: write out.txt text="done"',
+        extra="instrument_config: {base_url: 'http://127.0.0.1:9'}",
+    )
+    with pytest.raises(RemoteError, match=r"no way to take instrument_config\.base_url"):
+        conductor.submit(score)

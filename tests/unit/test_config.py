@@ -149,3 +149,34 @@ def test_the_starter_file_sets_every_setting_to_its_default_and_explains_it() ->
     for name in ConductorConfig.model_fields:
         assert f"\n{name}:" in text
     assert "# Memory (RSS) of the conductor" in text
+
+
+def test_an_instrument_can_be_pointed_at_a_gateway_and_a_config_file(tmp_path: Path) -> None:
+    loaded = load(
+        write(
+            tmp_path,
+            "instruments:\n"
+            "  claude-code: {base_url: 'http://127.0.0.1:4000', config_file: ~/claude.json}\n"
+            "  codex-cli: {max_concurrent: 2}\n",
+        )
+    )
+    instruments = loaded.config.instruments
+    assert instruments["claude-code"].connection() == {
+        "base_url": "http://127.0.0.1:4000",
+        "config_file": str(Path("~/claude.json").expanduser()),
+    }
+    assert instruments["codex-cli"].connection() == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("instruments: {x: {base_url: 'localhost:4000'}}\n", "instruments.x.base_url: String should match pattern"),
+        ("instruments: {x: {config_file: conf.toml}}\n", "'conf.toml' is not an absolute path"),
+    ],
+)  # fmt: skip
+def test_a_gateway_setting_that_cannot_work_is_refused(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(UserError, match=message):
+        load(write(tmp_path, text))

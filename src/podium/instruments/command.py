@@ -105,8 +105,9 @@ def build_invocation(
     `model` is the model already chosen (see `choose_model`). `settings` is the score's flat
     `instrument_config`: `skip_permissions` (default true) adds the auto-approve flag,
     `disable_mcp` (default true) the MCP-disabling arguments, `allowed_tools` (a list or a
-    comma-separated string) the allowed-tools flag, `cli_extra_args` (a list, or a string split
-    like a shell would) more arguments at the end. `output_format` is ignored: the profile's
+    comma-separated string) the allowed-tools flag, `base_url` and `config_file` (an absolute
+    path) go where the profile routes them, `cli_extra_args` (a list, or a string split like a
+    shell would) more arguments at the end. `output_format` is ignored: the profile's
     output parsing depends on its own format. `system_prompt` is the text of the score's
     `system_prompt_file`, read by the caller.
     """
@@ -124,6 +125,7 @@ def build_invocation(
             "cli.command.executable with its full path"
         )
     prompt_args, on_stdin = _prompt_delivery(command, prompt, prompt_file)
+    routed_args, routed_env = _connection(profile.name, command, settings)
     argv = [
         executable,
         *_optional(command.subcommand),
@@ -137,9 +139,54 @@ def build_invocation(
         *_flag(command.system_prompt_flag, system_prompt),
         *_flag(command.allowed_tools_flag, _tools(settings.get("allowed_tools"))),
         *command.extra_flags,
+        *routed_args,
         *_extra_args(settings.get("cli_extra_args")),
     ]
-    return Invocation(tuple(argv), on_stdin, child_environment(command, parent_env))
+    env = child_environment(command, parent_env)
+    env.update(routed_env)
+    return Invocation(tuple(argv), on_stdin, env)
+
+
+CONNECTION_SETTINGS = ("base_url", "config_file")
+"""Settings that say where the CLI connects and what configuration it reads; each profile
+routes them (`cli.command.base_url`, `cli.command.config_file`)."""
+
+_URL = re.compile(r"https?://[^\s\"'\\]+")
+
+
+def _connection(
+    name: str, command: CliCommand, settings: Mapping[str, Any]
+) -> tuple[list[str], dict[str, str]]:
+    """The arguments and variables that carry `base_url` and `config_file` to the CLI."""
+    args: list[str] = []
+    env: dict[str, str] = {}
+    for key in CONNECTION_SETTINGS:
+        value = settings.get(key)
+        if value is None or value == "":
+            continue
+        route = command.base_url if key == "base_url" else command.config_file
+        if route is None:
+            raise UserError(
+                f"instrument '{name}' has no way to take instrument_config.{key}: its profile "
+                f"sets no cli.command.{key}; remove the setting, or override the profile "
+                "(see 'podium instruments check') to route it to the CLI's variable or flag"
+            )
+        text = str(value)
+        if key == "base_url" and not _URL.fullmatch(text):
+            raise UserError(
+                f"instrument_config.base_url {text!r} is not an http:// or https:// URL "
+                "(without spaces or quotes)"
+            )
+        if key == "config_file" and not Path(text).is_absolute():
+            raise UserError(f"instrument_config.config_file {text!r} is not an absolute path")
+        folder = str(Path(text).parent)
+
+        def fill(template: str, text: str = text, folder: str = folder) -> str:
+            return template.replace("{value}", text).replace("{folder}", folder)
+
+        args.extend(fill(a) for a in route.args)
+        env.update({k: fill(v) for k, v in route.env.items()})
+    return args, env
 
 
 def choose_model(

@@ -4,8 +4,9 @@ The schema is Marianne's, so a profile written for Marianne loads unchanged. Eve
 forbids keys it does not know, so a typo is an error instead of a silently ignored setting.
 
 Podium adds a few optional keys, each documented where it is defined:
-`cli.command.prompt_as_file`, `cli.errors.quota_patterns`, `cli.errors.failure_patterns`, and
-prefix entries (`AWS_*`) in `cli.command.required_env`.
+`cli.command.prompt_as_file`, `cli.command.base_url` and `cli.command.config_file`,
+`cli.errors.quota_patterns`, `cli.errors.failure_patterns`, and prefix entries (`AWS_*`) in
+`cli.command.required_env`.
 """
 
 import re
@@ -64,6 +65,20 @@ class CodeMode(_Block):
     max_execution_ms: int = Field(default=30000, ge=100)
 
 
+class SettingRoute(_Block):
+    """Podium extension: how a setting reaches the CLI, as variables and arguments in which
+    `{value}` is replaced by the setting's value and `{folder}` by the folder of that path."""
+
+    env: dict[str, str] = Field(default_factory=dict)
+    args: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _routes_somewhere(self) -> "SettingRoute":
+        if not self.env and not self.args:
+            raise ValueError("give 'env:' or 'args:' (or both) with {value} where it goes")
+        return self
+
+
 class CliCommand(_Block):
     """How the command line is built. A flag set to null means the instrument has none."""
 
@@ -104,6 +119,12 @@ class CliCommand(_Block):
     """Podium extension: pass the path of the file holding the prompt where the prompt would
     go (after `prompt_flag`, or as a positional). The `cli` instrument runs `bash FILE` this
     way, so a script never shows in the process list and has no size limit."""
+    base_url: SettingRoute | None = None
+    """Podium extension: how `instrument_config.base_url` (a gateway, a proxy, a local model
+    server) reaches the CLI: `{env: {ANTHROPIC_BASE_URL: "{value}"}}`."""
+    config_file: SettingRoute | None = None
+    """Podium extension: how `instrument_config.config_file` reaches the CLI:
+    `{args: ["--settings", "{value}"]}`, or `{env: {CODEX_HOME: "{folder}"}}`."""
 
 
 class CliOutput(_Block):

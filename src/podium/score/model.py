@@ -74,6 +74,8 @@ KNOWN_INSTRUMENT_SETTINGS = frozenset(
         "cli_extra_args",
         "output_format",
         "api_key_env",
+        "base_url",
+        "config_file",
         "max_tokens",
         "temperature",
     }

@@ -343,3 +343,62 @@ def test_a_prompt_with_a_nul_byte_goes_to_stdin_since_no_argument_can_hold_it() 
 def test_unbalanced_quotes_in_cli_extra_args_are_a_clear_user_error() -> None:
     with pytest.raises(UserError, match=r"cli_extra_args .* balance its quotes, or give a list"):
         invoke("claude-code", settings={"cli_extra_args": "--x 'unbalanced"})
+
+
+def test_base_url_reaches_each_cli_where_it_reads_it() -> None:
+    url = "http://127.0.0.1:8765/gateway"
+    assert invoke("claude-code", settings={"base_url": url}).env["ANTHROPIC_BASE_URL"] == url
+    assert invoke("gemini-cli", settings={"base_url": url}).env["GOOGLE_GEMINI_BASE_URL"] == url
+    assert invoke("aider", settings={"base_url": url}).env["OPENAI_API_BASE"] == url
+    codex = invoke("codex-cli", settings={"base_url": url, "cli_extra_args": ["--last"]}).argv
+    provider = codex.index("model_provider=podium")
+    assert codex[provider - 1] == "-c"
+    assert f'base_url="{url}"' in codex[provider - 2]
+    assert codex[-1] == "--last"  # the score's own arguments still come last
+
+
+def test_config_file_reaches_each_cli_as_a_flag_or_a_variable() -> None:
+    path = "/etc/agents/codex/config.toml"
+    claude = invoke("claude-code", settings={"config_file": path}).argv
+    assert claude[claude.index("--settings") + 1] == path
+    assert invoke("codex-cli", settings={"config_file": path}).env["CODEX_HOME"] == (
+        "/etc/agents/codex"
+    )
+    gemini = invoke("gemini-cli", settings={"config_file": path}).env
+    assert gemini["GEMINI_CLI_SYSTEM_SETTINGS_PATH"] == path
+    assert invoke("opencode", settings={"config_file": path}).env["OPENCODE_CONFIG"] == path
+
+
+def test_a_routed_variable_survives_required_env() -> None:
+    found = invoke("claude-code", settings={"base_url": "https://gw.example"}, env={"X": "1"})
+    assert "X" not in found.env
+    assert found.env["ANTHROPIC_BASE_URL"] == "https://gw.example"
+
+
+def test_no_setting_no_route() -> None:
+    plain = invoke("codex-cli")
+    assert "model_provider=podium" not in plain.argv
+    assert "CODEX_HOME" not in plain.env
+
+
+@pytest.mark.parametrize(
+    ("name", "settings", "message"),
+    [
+        ("opencode", {"base_url": "http://x"}, "no way to take instrument_config.base_url"),
+        ("cli", {"config_file": "/a.toml"}, "sets no cli.command.config_file"),
+        ("claude-code", {"base_url": "ftp://x"}, "not an http:// or https:// URL"),
+        ("codex-cli", {"base_url": 'http://x",evil="1'}, "not an http:// or https:// URL"),
+        ("claude-code", {"config_file": "settings.json"}, "not an absolute path"),
+    ],
+)
+def test_a_connection_setting_that_cannot_be_used_is_a_clear_error(
+    name: str, settings: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(UserError, match=message):
+        invoke(name, settings=settings)
+
+
+def test_a_route_must_go_somewhere() -> None:
+    text = "name: x\nkind: cli\ncli:\n  command:\n    executable: x\n    base_url: {}\n"
+    with pytest.raises(UserError, match="give 'env:' or 'args:'"):
+        parse_profile(text, "x.yaml")
