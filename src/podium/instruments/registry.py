@@ -211,14 +211,18 @@ def _everything(
                 yield str(path), exc
 
 
-def _builtin() -> Iterator[tuple[str, InstrumentProfile | ProfileError]]:
+@functools.cache
+def _builtin() -> tuple[tuple[str, InstrumentProfile | ProfileError], ...]:
+    """The profiles shipped with Podium, read once: they change only with Podium itself."""
     folder = resources.files("podium.instruments") / "builtin"
+    found: list[tuple[str, InstrumentProfile | ProfileError]] = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(_SUFFIXES):
             try:
-                yield BUILTIN, _parsed(entry.read_text(encoding="utf-8"), str(entry))
+                found.append((BUILTIN, _parsed(entry.read_text(encoding="utf-8"), str(entry))))
             except ProfileError as exc:
-                yield BUILTIN, exc
+                found.append((BUILTIN, exc))
+    return tuple(found)
 
 
 def _profile_files(folder: Path) -> list[Path]:

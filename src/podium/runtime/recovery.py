@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 Reattach = Callable[[AttemptRecord, ProcessInfo], None]
 
+_BETWEEN_ANSWERS = 50
+"""Jobs compiled between two turns of the event loop while recovering (a few ms each)."""
+
 
 async def recover(
     *,
@@ -55,7 +58,11 @@ async def recover(
         if windows:
             inbox.post(Recovered((), windows))
         return 0
-    problems = {job.job.record.job_id: _compile(job, compiler, catalog) for job in active}
+    problems: dict[str, str | None] = {}
+    for done, job in enumerate(active, 1):
+        problems[job.job.record.job_id] = _compile(job, compiler, catalog)
+        if done % _BETWEEN_ANSWERS == 0:
+            await asyncio.sleep(0)  # the socket answers meanwhile ("starting")
     adopted = [
         a
         for job in active

@@ -1,5 +1,6 @@
 """Prompt templates: Jinja2, sandboxed, with undefined variables as errors."""
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,7 +23,10 @@ class TemplateProblem(Exception):
         self.line = line
 
 
+@functools.lru_cache(maxsize=128)
 def compile_template(source: str) -> jinja2.Template:
+    """The template of `source`, compiled once per text: a template is never changed by
+    rendering it, and the jobs of one score (or a recovery of thousands) share their text."""
     try:
         return _ENV.from_string(source)
     except jinja2.TemplateSyntaxError as exc:
