@@ -13,7 +13,7 @@ from pathlib import Path
 from podium.cli import exits
 from podium.cli.connect import client
 from podium.cli.follow import POLL_SECONDS, follow
-from podium.cli.output import use_color, when
+from podium.cli.output import describe_rate_limits, use_color
 from podium.domain.errors import UserError
 from podium.ipc.client import RemoteError
 from podium.ipc.protocol import JOB_NOT_FOUND
@@ -180,12 +180,3 @@ def clear_rate_limits(args: argparse.Namespace) -> int:
         done = conductor.call("daemon.clear_rate_limits", params)
     print(json.dumps(done) if args.json else done["message"])
     return exits.OK
-
-
-def describe_rate_limits(windows: list[dict[str, Any]]) -> list[str]:
-    """'claude-code (opus): waiting until 15:00:00 — 429 Too Many Requests'."""
-    lines = []
-    for w in windows:
-        name = w["instrument"] if w["model"] is None else f"{w['instrument']} ({w['model']})"
-        lines.append(f"{name}: rate limited until {when(w['until'])}: {w['reason']}")
-    return lines

@@ -1,4 +1,7 @@
-"""`podium status [JOB]` and `podium list`."""
+"""`podium status [JOB]` and `podium list`.
+
+Only what the plain views need is imported up front: fleets, one job's view and the watch
+screen are imported when asked for, so that `podium status` starts fast."""
 
 from __future__ import annotations
 
@@ -8,13 +11,16 @@ import sys
 import time
 
 from podium.cli import exits
-from podium.cli.cmd_control import describe_rate_limits
-from podium.cli.cmd_fleet import fleet_instead, fleets_table, render_fleet
-from podium.cli.cmd_jobs import job_statuses
 from podium.cli.connect import client
-from podium.cli.job_view import render_job
-from podium.cli.output import duration, paint, status_text, table, use_color, when
-from podium.cli.watch import MIN_INTERVAL, Screen, watch
+from podium.cli.output import (
+    describe_rate_limits,
+    duration,
+    paint,
+    status_text,
+    table,
+    use_color,
+    when,
+)
 from podium.domain.errors import UserError
 from podium.ipc.client import RemoteError
 
@@ -37,6 +43,8 @@ def main(args: argparse.Namespace) -> int:
             try:
                 job = conductor.call("job.status", {"job_id": args.job})
             except RemoteError as exc:
+                from podium.cli.cmd_fleet import fleet_instead, render_fleet  # noqa: PLC0415
+
                 fleet = fleet_instead(conductor, exc, args.job)
                 print(json.dumps(fleet, indent=2) if args.json else render_fleet(fleet, color))
                 return exits.OK
@@ -53,6 +61,8 @@ def main(args: argparse.Namespace) -> int:
 def _interval(args: argparse.Namespace) -> float:
     if args.interval is None:
         return DEFAULT_INTERVAL
+    from podium.cli.watch import MIN_INTERVAL  # noqa: PLC0415 - only with --interval
+
     if not args.watch:
         raise UserError(
             f"--interval {args.interval:g} needs --watch: 'podium status --watch --interval "
@@ -66,6 +76,8 @@ def _interval(args: argparse.Namespace) -> float:
 
 
 def _job_text(job: dict[str, Any], args: argparse.Namespace, color: bool) -> str:
+    from podium.cli.job_view import render_job  # noqa: PLC0415 - only for one job
+
     return render_job(job, color, time.time(), all_sheets=args.all_sheets, commands=args.commands)
 
 
@@ -73,6 +85,9 @@ def _watch(
     conductor: ConductorClient, args: argparse.Namespace, interval: float, color: bool
 ) -> int:
     """Redraw the job's view (or the overview) every `interval` seconds."""
+    from podium.cli.cmd_fleet import fleet_instead  # noqa: PLC0415 - only when watching
+    from podium.cli.watch import Screen, watch  # noqa: PLC0415
+
     live = sys.stdout.isatty() and not args.json
     every = f"every {interval:g}s; Ctrl-C stops watching"
 
@@ -142,6 +157,8 @@ def render_overview(found: dict[str, Any], color: bool, now: float) -> str:
 def list_main(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UserError(f"--limit must be at least 1, got {args.limit}")
+    from podium.cli.cmd_jobs import job_statuses  # noqa: PLC0415 - only for list
+
     statuses = job_statuses(args.status or [])
     params: dict[str, Any] = {"all": args.all, "limit": args.limit}
     if statuses:
@@ -157,6 +174,8 @@ def list_main(args: argparse.Namespace) -> int:
         print(json.dumps({**found, "fleets": fleets} if fleets else found, indent=2))
         return exits.OK
     if fleets:
+        from podium.cli.cmd_fleet import fleets_table  # noqa: PLC0415 - only with fleets
+
         print(fleets_table(fleets, use_color()), end="\n\n")
     jobs = found["jobs"]
     if not jobs:

@@ -629,6 +629,9 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
+_NAMES = frozenset(name for name, *_ in COMMANDS)
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     """Reads the terminal width itself: argparse's own way imports shutil (and with it bz2 and
     lzma) on every run, help or not."""
@@ -641,7 +644,9 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
         super().__init__(prog, width=max(columns - 2, 40))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command or, given a `command`, of that one alone: building all
+    thirty takes longer than most commands run."""
     parser = argparse.ArgumentParser(
         prog="podium",
         description="Podium conducts long-running, multi-stage work done by "
@@ -652,6 +657,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", "-V", action="version", version=f"podium {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, summary, arguments, target in COMMANDS:
+        if command is not None and name != command:
+            continue
         p = sub.add_parser(
             name,
             help=summary,
@@ -664,11 +671,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
     if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (`podium completion`)
         from podium.cli.completion import complete  # noqa: PLC0415 - only when completing
 
-        complete(parser)
+        complete(build_parser())
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(words[0] if words and words[0] in _NAMES else None)
     args = parser.parse_args(argv)
     if not getattr(args, "target", None):
         parser.print_help()

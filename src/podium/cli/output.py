@@ -3,7 +3,8 @@
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 _COLORS = {"green": "32", "red": "31", "yellow": "33", "blue": "34", "dim": "2", "bold": "1"}
 
@@ -80,3 +81,12 @@ def table(
         ]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
+
+
+def describe_rate_limits(windows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """'claude-code (opus): waiting until 15:00:00 — 429 Too Many Requests'."""
+    lines = []
+    for w in windows:
+        name = w["instrument"] if w["model"] is None else f"{w['instrument']} ({w['model']})"
+        lines.append(f"{name}: rate limited until {when(w['until'])}: {w['reason']}")
+    return lines
