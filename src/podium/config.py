@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from podium.domain.errors import UserError
 from podium.domain.limits import Limits
 
-_MODEL = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+_MODEL = ConfigDict(extra="forbid", frozen=True)
+"""Each setting is documented by the docstring under it, read only by `starter_text`:
+pydantic's `use_attribute_docstrings` would read this file's source at every start."""
 
 
 class InstrumentLimit(BaseModel):
@@ -66,7 +68,6 @@ class SmtpConfig(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
-        use_attribute_docstrings=True,
         validate_by_name=True,
         serialize_by_alias=True,
     )
@@ -326,11 +327,33 @@ def starter_text() -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _docstrings(cls: type) -> dict[str, str]:
+    """The docstring written under each attribute of `cls`, by name."""
+    import ast  # noqa: PLC0415 - only for `podium config init`
+    import inspect  # noqa: PLC0415
+    import textwrap  # noqa: PLC0415
+
+    body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
+    assert isinstance(body, ast.ClassDef)
+    found: dict[str, str] = {}
+    for node, after in zip(body.body, body.body[1:], strict=False):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ):
+            found[node.target.id] = inspect.cleandoc(after.value.value)
+    return found
+
+
 def _starter_fields(model: BaseModel, indent: str) -> list[str]:
     lines: list[str] = []
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
-        lines += [f"{indent}# {line}" for line in (field.description or "").splitlines()]
+        described = field.description or _docstrings(type(model)).get(name, "")
+        lines += [f"{indent}# {line}" for line in described.splitlines()]
         if isinstance(value, BaseModel):
             lines.append(f"{indent}{name}:")
             lines += _starter_fields(value, indent + "  ")

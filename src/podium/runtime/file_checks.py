@@ -11,8 +11,6 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-import regex
-
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
 
 _CHUNK = 1024 * 1024
@@ -110,6 +108,8 @@ def _contains(rule: ValidationRule, path: Path, needle: bytes) -> ValidationResu
 
 
 def _matches(rule: ValidationRule, path: Path) -> ValidationResult:
+    import regex  # noqa: PLC0415 - slow to import, and only this kind of check needs it
+
     assert rule.pattern is not None
     with path.open("rb") as f:
         data = f.read(REGEX_MAX_BYTES + 1)
