@@ -62,7 +62,8 @@ class EngineCore:
         self._jobs: dict[JobId, LiveJob] = {}
         self._by_score: dict[str, JobId] = {}
         self._slots = Occupancy(self._limits)
-        self._running_jobs = 0
+        self._running: dict[JobId, LiveJob] = {}
+        """The running jobs: dispatch looks only at these, however many wait in the queue."""
         self._queue: list[tuple[int, JobId]] = []
         self._windows: dict[InstrumentKey, RateLimitRecord] = {}
         self._breakers: dict[str, Breaker] = {}
@@ -89,7 +90,7 @@ class EngineCore:
             status=rec.status,
         )
         if rec.status is JobStatus.RUNNING:
-            self._running_jobs += 1
+            self._running[rec.job_id] = job
         job.started_at, job.finished_at, job.error = rec.started_at, rec.finished_at, rec.error
         job.detail, job.chain_depth, job.cost = rec.detail, rec.chain_depth, rec.cost
         job.resume_when_idle = rec.resume_when_idle
@@ -306,7 +307,10 @@ class EngineCore:
     def _move_job(self, job: LiveJob, event: JobEvent, out: Changes) -> None:
         before = job.status
         job.status = next_job_status(f"job {job.job_id}", before, event)
-        self._running_jobs += (job.status is JobStatus.RUNNING) - (before is JobStatus.RUNNING)
+        if job.status is JobStatus.RUNNING:
+            self._running[job.job_id] = job
+        elif before is JobStatus.RUNNING:
+            del self._running[job.job_id]
         out.job(job)
 
     @staticmethod

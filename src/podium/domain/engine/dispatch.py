@@ -52,7 +52,7 @@ class Dispatch(Lifecycle):
         """Start queued jobs, oldest first, while job slots are free."""
         while (
             self._queue
-            and self._running_jobs < self._limits.max_concurrent_jobs
+            and len(self._running) < self._limits.max_concurrent_jobs
             and self._pacing.admits_jobs
         ):
             seq, job_id = heapq.heappop(self._queue)
@@ -79,10 +79,7 @@ class Dispatch(Lifecycle):
         number order within a job."""
         if self._slots.full() or not self._pressure_allows(now):
             return
-        jobs = sorted(
-            (j for j in self._jobs.values() if j.ready and j.status is JobStatus.RUNNING),
-            key=lambda j: j.seq,
-        )
+        jobs = sorted((j for j in self._running.values() if j.ready), key=lambda j: j.seq)
         for job in jobs:
             limit = job.plan.policy.parallel.limit
             if (

@@ -66,7 +66,7 @@ class Engine(Recover):
 
     @property
     def running_jobs(self) -> int:
-        return self._running_jobs
+        return len(self._running)
 
     def view(self, job_id: JobId) -> JobView | None:
         job = self._jobs.get(job_id)
