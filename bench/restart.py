@@ -69,6 +69,9 @@ def config(attempts: int, jobs: int) -> dict[str, object]:
         "max_concurrent_sheets": attempts + 10,
         "kill_grace_seconds": 0.5,
         "instruments": {"cli": {"max_concurrent": attempts + 10}},
+        # Each attempt is three processes (the exit wrapper, bash, sleep): room for them all,
+        # so that backpressure never refuses the queued submissions.
+        "resource_limits": {"max_processes": 4 * attempts + 64},
     }
 
 

@@ -10,10 +10,11 @@ conductor starts: a conductor with nothing to recover answers without ever loadi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -260,9 +261,24 @@ class ScoreCompiler:
     ) -> None:
         self._env = env
         self._connections = connections
+        self._batch: dict[Path | None, Registry] | None = None
 
     def registry(self, score_dir: Path | None) -> Registry:
+        if self._batch is not None:
+            if score_dir not in self._batch:
+                self._batch[score_dir] = discover(score_dir, self._env)
+            return self._batch[score_dir]
         return discover(score_dir, self._env)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Within it, the profiles of each folder are read once: a recovery compiles
+        thousands of jobs, mostly from a few folders."""
+        self._batch = {}
+        try:
+            yield
+        finally:
+            self._batch = None
 
     def compile(
         self, path: Path, snapshot: str | None = None, workspace: str | None = None

@@ -5,6 +5,7 @@ never imports the store, the score reader or the instruments.
 """
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
@@ -149,3 +150,7 @@ class Compiler(Protocol):
     ) -> CompiledJob:
         """Compile the score at `path` (or its `snapshot`, as if read from `path`); raise
         UserError."""
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Within it, the instrument profiles of a folder are read once (many compiles at
+        once: a recovery)."""

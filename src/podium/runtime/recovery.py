@@ -59,10 +59,11 @@ async def recover(
             inbox.post(Recovered((), windows))
         return 0
     problems: dict[str, str | None] = {}
-    for done, job in enumerate(active, 1):
-        problems[job.job.record.job_id] = _compile(job, compiler, catalog)
-        if done % _BETWEEN_ANSWERS == 0:
-            await asyncio.sleep(0)  # the socket answers meanwhile ("starting")
+    with compiler.batch():
+        for done, job in enumerate(active, 1):
+            problems[job.job.record.job_id] = _compile(job, compiler, catalog)
+            if done % _BETWEEN_ANSWERS == 0:
+                await asyncio.sleep(0)  # the socket answers meanwhile ("starting")
     adopted = [
         a
         for job in active
