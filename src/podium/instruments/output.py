@@ -1,7 +1,8 @@
 """Reading an instrument's stdout: the result text, the error message, the tokens it used, and
 what that cost.
 
-- `text`: stdout is the result.
+- `text`: stdout is the result; the profile's patterns (`input_tokens_pattern`…) find the
+  tokens and the cost in it, summed over every line that reports them.
 - `json`: stdout is one object; the profile's paths pick the result, the error and the tokens.
 - `jsonl`: one event per line. The result comes from the *last* event of the completion type
   that matches the filter: codex and opencode emit a message per step, and the last one is the
@@ -57,10 +58,47 @@ class Cost:
 def parse_output(spec: CliOutput, stdout: str) -> ParsedOutput:
     """What the instrument's `stdout` says, read as `spec` describes."""
     if spec.format == "text":
-        return ParsedOutput(stdout, None, None, None, parsed=True)
+        return ParsedOutput(
+            stdout,
+            None,
+            _counted(stdout, spec.input_tokens_pattern),
+            _counted(stdout, spec.output_tokens_pattern),
+            parsed=True,
+            cost=_summed(stdout, spec.cost_pattern),
+        )
     if spec.format == "json":
         return _parse_json(spec, stdout)
     return _parse_jsonl(spec, stdout)
+
+
+_SCALE = {"": 1, "k": 1_000, "m": 1_000_000}
+_COUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*([kKmM]?)")
+
+
+def _counted(stdout: str, pattern: str | None) -> int | None:
+    """The token counts the pattern's first group finds, summed: `2.7k` is 2,700."""
+    if pattern is None:
+        return None
+    total, seen = 0, False
+    for found in re.finditer(pattern, stdout, re.IGNORECASE | re.MULTILINE):
+        number = _COUNT.fullmatch(found.group(1).strip())
+        if number is not None:
+            value = float(number.group(1).replace(",", ""))
+            total += round(value * _SCALE[number.group(2).lower()])
+            seen = True
+    return total if seen else None
+
+
+def _summed(stdout: str, pattern: str | None) -> float | None:
+    if pattern is None:
+        return None
+    values = []
+    for found in re.finditer(pattern, stdout, re.IGNORECASE | re.MULTILINE):
+        try:
+            values.append(float(found.group(1).replace(",", "")))
+        except ValueError:
+            continue
+    return sum(values) if values else None
 
 
 def _raw(stdout: str) -> ParsedOutput:

@@ -5,8 +5,8 @@ forbids keys it does not know, so a typo is an error instead of a silently ignor
 
 Podium adds a few optional keys, each documented where it is defined:
 `cli.command.prompt_as_file`, `cli.command.base_url` and `cli.command.config_file`,
-`cli.errors.quota_patterns`, `cli.errors.failure_patterns`, and prefix entries (`AWS_*`) in
-`cli.command.required_env`.
+`cli.output.cost_path` and the `cli.output.*_pattern` keys, `cli.errors.quota_patterns`,
+`cli.errors.failure_patterns`, and prefix entries (`AWS_*`) in `cli.command.required_env`.
 """
 
 import re
@@ -150,6 +150,15 @@ class CliOutput(_Block):
     cost_path: str | None = None
     """Podium: where the CLI reports what the run cost, in USD (summed over jsonl events).
     A reported cost is used as it is; otherwise the tokens are priced with `models`."""
+    input_tokens_pattern: Pattern | None = None
+    """Podium extension, for `text` output: a regular expression whose first group is a
+    count of input tokens (`2.7k`, `10,323` and `1.2M` are understood), summed over every
+    line that matches: aider prints `Tokens: 2.7k sent, 7 received.` per reply."""
+    output_tokens_pattern: Pattern | None = None
+    """Podium extension, for `text` output: the same, for output tokens."""
+    cost_pattern: Pattern | None = None
+    """Podium extension, for `text` output: a regular expression whose first group is what a
+    reply cost in USD, summed over every match."""
 
 
 class CliErrors(_Block):

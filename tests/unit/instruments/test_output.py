@@ -217,3 +217,34 @@ def test_absurdly_nested_json_is_taken_as_plain_output() -> None:
     assert (parsed.parsed, parsed.result) == (False, deep)
     events = parse_output(output_of("codex-cli"), deep + "\n")
     assert events.parsed is False
+
+
+AIDER_USAGE = CliOutput(
+    format="text",
+    input_tokens_pattern=r"^Tokens: (\S+) sent",
+    output_tokens_pattern=r"^Tokens: .*?(\S+) received",
+    cost_pattern=r"Cost: \$([\d.,]+) message",
+)
+
+
+def test_text_output_reads_tokens_and_cost_with_the_profile_patterns() -> None:
+    parsed = parse_output(AIDER_USAGE, recording("aider-write")["stdout"])
+    assert (parsed.input_tokens, parsed.output_tokens, parsed.cost) == (2700, 7, 0.0068)
+    assert parsed.result == recording("aider-write")["stdout"]
+
+
+def test_text_usage_is_summed_over_every_reply_and_understands_suffixes() -> None:
+    stdout = (
+        "Tokens: 10,323 sent, 1.2k cache write, 15 received. Cost: $0.03 message, $0.03 session.\n"
+        "thinking...\n"
+        "Tokens: 1.5M sent, 2k received. Cost: $1,200.50 message, $1,200.53 session.\n"
+    )
+    parsed = parse_output(AIDER_USAGE, stdout)
+    assert parsed.input_tokens == 10_323 + 1_500_000
+    assert parsed.output_tokens == 15 + 2_000
+    assert parsed.cost == pytest.approx(1200.53)
+
+
+def test_text_without_a_usage_line_has_no_tokens() -> None:
+    parsed = parse_output(AIDER_USAGE, "Tokens: lots sent, some received.\nno numbers here\n")
+    assert (parsed.input_tokens, parsed.output_tokens, parsed.cost) == (None, None, None)
