@@ -41,7 +41,7 @@ from podium.runtime.loop import EngineLoop, Inbox, Replies
 from podium.runtime.monitor import ResourceMonitor
 from podium.runtime.notify import Notifier
 from podium.runtime.notify_channels import Channels
-from podium.runtime.recovery import recover
+from podium.runtime.recovery import check_deferred, recover
 from podium.runtime.redact import Redactor
 from podium.runtime.service import JobService
 from podium.runtime.settings import Appliers, LiveSettings
@@ -254,6 +254,7 @@ class Conductor:
         tasks.create_task(parts.monitor.run(), name="resource monitor")
         parts.service.open()
         parts.fleets.start()
+        tasks.create_task(check_deferred(parts.catalog, parts.compiler), name="deferred scores")
         log.info(
             "conductor %s ready on %s (pid %d, state in %s)",
             __version__,

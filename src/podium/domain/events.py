@@ -66,6 +66,15 @@ class Recovered:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredScoreBroken:
+    """A job recovered uncompiled (queued when the conductor stopped) whose stored score no
+    longer compiles, found when it was first needed: the job fails with the reason."""
+
+    job_id: JobId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class AttemptExited:
     job_id: JobId
     sheet: SheetNum
@@ -231,6 +240,7 @@ class PressureMeasured:
 Event = (
     JobSubmitted
     | Recovered
+    | StoredScoreBroken
     | AttemptExited
     | AttemptNotLaunched
     | ValidationsDone

@@ -6,7 +6,8 @@ score sent for it, staged under its key until the engine says which one the job 
 
 A queued job's score is released (see `CompiledJob.release`): ten thousand queued jobs cost
 what they are known by, not ten thousand compiled scores. The catalog learns which jobs are
-queued from what the engine commits.
+queued from what the engine commits. A queued job recovered after a restart is not even
+compiled until needed (see `podium.runtime.deferred`).
 """
 
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from podium.domain.commands import Persist
 from podium.domain.ids import JobId
 from podium.domain.status import JobStatus
+from podium.runtime.deferred import DeferredJob
 from podium.runtime.ports import CompiledJob
 
 
@@ -33,6 +35,10 @@ class JobCatalog:
 
     def find(self, job_id: JobId) -> CompiledJob | None:
         return self._jobs.get(job_id)
+
+    def deferred(self) -> list[tuple[JobId, DeferredJob]]:
+        """The jobs whose score is compiled on first need, in the order they were added."""
+        return [(i, job) for i, job in self._jobs.items() if isinstance(job, DeferredJob)]
 
     def stage(self, job_id: JobId, key: str, job: CompiledJob) -> None:
         """A possible next score; the current one stays in use until `promote`."""

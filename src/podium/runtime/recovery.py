@@ -1,7 +1,10 @@
 """Picking up after a conductor that stopped, cleanly or not.
 
 Every unfinished job is compiled again from the score text it was submitted with and handed
-back to the engine in one `Recovered` event, with the rate-limit windows still open.
+back to the engine in one `Recovered` event, with the rate-limit windows still open. A job
+that was queued, with nothing in flight, is handed back uncompiled (a `DeferredJob`), since
+compiling is most of a recovery's time; `check_deferred` compiles them once the conductor is
+ready, so that a score that no longer compiles fails its job early.
 
 An attempt that was running outlives its conductor: when its process is still alive (the same
 pid *and* start time, never a bare pid) or its exit wrapper recorded how it ended, it is
@@ -15,6 +18,7 @@ over to them (unredacted) are removed.
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +30,7 @@ from podium.domain.outcome import AttemptOutcome
 from podium.domain.records import ActiveJob, AttemptRecord, InFlightAttempt, ProcessInfo
 from podium.domain.status import JobStatus
 from podium.runtime.catalog import JobCatalog
+from podium.runtime.deferred import DeferredJob
 from podium.runtime.hooks import leftover_hook_groups
 from podium.runtime.layout import Layout
 from podium.runtime.logs import job_fields
@@ -39,6 +44,9 @@ Reattach = Callable[[AttemptRecord, ProcessInfo], None]
 
 _BETWEEN_ANSWERS = 50
 """Jobs compiled between two turns of the event loop while recovering (a few ms each)."""
+
+_SLICE_SECONDS = 0.01
+"""How long `check_deferred` compiles before the event loop gets a turn."""
 
 
 async def recover(
@@ -61,7 +69,7 @@ async def recover(
     problems: dict[str, str | None] = {}
     with compiler.batch():
         for done, job in enumerate(active, 1):
-            problems[job.job.record.job_id] = _compile(job, compiler, catalog)
+            problems[job.job.record.job_id] = _compile(job, compiler, catalog, inbox)
             if done % _BETWEEN_ANSWERS == 0:
                 await asyncio.sleep(0)  # the socket answers meanwhile ("starting")
     adopted = [
@@ -99,8 +107,36 @@ async def recover(
     return len(jobs)
 
 
-def _compile(job: ActiveJob, compiler: Compiler, catalog: JobCatalog) -> str | None:
+async def check_deferred(catalog: JobCatalog, compiler: Compiler) -> None:
+    """Compile each score the recovery deferred once, in queue order, a slice at a time with
+    the event loop free in between; each is released again. One that no longer compiles
+    fails its job (see `DeferredJob`). A job that ended or took a new score meanwhile is
+    passed over."""
+    entries = catalog.deferred()
+    start, index = time.monotonic(), 0
+    while index < len(entries):
+        deadline = time.monotonic() + _SLICE_SECONDS
+        with compiler.batch():
+            while index < len(entries) and time.monotonic() < deadline:
+                job_id, entry = entries[index]
+                index += 1
+                if catalog.find(job_id) is entry:
+                    entry.check()
+        await asyncio.sleep(0)
+    if entries:
+        log.info(
+            "checked the scores of %d queued job(s) in %.1fs",
+            len(entries),
+            time.monotonic() - start,
+        )
+
+
+def _compile(job: ActiveJob, compiler: Compiler, catalog: JobCatalog, inbox: Inbox) -> str | None:
     record = job.job.record
+    if record.status is JobStatus.QUEUED and not job.in_flight and not job.hooks:
+        deferred = DeferredJob(record, job.job.plan, job.snapshot, compiler, inbox.post)
+        catalog.add(record.job_id, deferred)
+        return None
     try:
         compiled = compiler.compile(Path(record.score_path), job.snapshot)
         if record.status is JobStatus.QUEUED:

@@ -39,6 +39,7 @@ from podium.domain.events import (
     RecoverSheets,
     ResumeJob,
     SkipChecked,
+    StoredScoreBroken,
     Tick,
     ValidationsDone,
 )
@@ -116,6 +117,8 @@ class Engine(Recover):
                 self._submit(event, now, out)
             case Recovered():
                 self._recovered(event, now, out)
+            case StoredScoreBroken():
+                self._score_broken(event, now, out)
             case AttemptExited():
                 self._exited(event, now, out)
             case AttemptNotLaunched():
@@ -273,6 +276,26 @@ class Engine(Recover):
             self._end(job, JobEvent.FAIL, now, out)
         else:
             self._end(job, JobEvent.CANCEL, now, out)
+
+    def _score_broken(self, event: StoredScoreBroken, now: float, out: Changes) -> None:
+        """A job recovered uncompiled whose score turned out broken fails as a recovery that
+        finds it so fails it; whatever it started since is stopped."""
+        job = self._jobs.get(event.job_id)
+        if job is None:
+            return
+        reason = f"cannot go on after a restart: {event.reason}"
+        if job.recheck is not None:
+            self._reject(job.recheck.request, reason, out)
+            job.recheck = None
+        self._stop_all(job, reason, now, out)
+        if job.hook:
+            self._stop_hook(job, reason, now, out)
+        job.error, job.detail = reason, None
+        out.note(job, now, reason)
+        if job.status is JobStatus.QUEUED:
+            self._move_job(job, JobEvent.START, out)
+        ending = JobEvent.CANCEL if job.status is JobStatus.PAUSED_AT_CHAIN else JobEvent.FAIL
+        self._end(job, ending, now, out)
 
     def _reattach(self, job: LiveJob, sheet: LiveSheet, attempt: AttemptRecord) -> None:
         """The attempt goes on where it was: it holds its slot until the runtime reports it
