@@ -72,9 +72,11 @@ def test_codex_warning_items_and_retries_are_not_the_answer() -> None:
     assert parsed.input_tokens is None
 
 
-def test_text_output_is_the_result() -> None:
+def test_text_output_is_the_result_and_aiders_usage_line_gives_its_tokens() -> None:
     stdout = recording("aider-text")["stdout"]
-    assert parse_output(output_of("aider"), stdout) == ParsedOutput(stdout, None, None, None, True)
+    assert parse_output(output_of("aider"), stdout) == ParsedOutput(
+        stdout, None, 2700, 7, True, cost=0.0067
+    )
 
 
 def test_output_that_is_not_json_falls_back_to_stdout() -> None:

@@ -149,6 +149,8 @@ class ScriptedProvider:
 
 class _ProviderServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128
+    """Connections waiting to be accepted: several CLIs retrying at once overflow the default 5."""
     block_on_close = False
 
     def __init__(self, port: int, provider: ScriptedProvider) -> None:

@@ -14,6 +14,8 @@ REFUSAL = b"refused by the scripted provider's trap proxy: nothing leaves 127.0.
 
 class TrapServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128
+    """Connections waiting to be accepted: several CLIs retrying at once overflow the default 5."""
     block_on_close = False
 
     def __init__(self, port: int, record: Callable[[str], None]) -> None:
