@@ -26,7 +26,7 @@ from podium.domain.errors import (
 from podium.domain.fleet import FleetPlan
 from podium.ipc.server import RpcServer
 from podium.locations import SOCKET_PATH_MAX, Locations, locate, socket_in
-from podium.performance import ScoreCompiler, profile_caps
+from podium.performance import ScoreCompiler, profile_caps, unroutable
 from podium.runtime.attempts import AttemptRunner
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.clock import wall_clock
@@ -140,7 +140,11 @@ class Conductor:
 
     def _build(self, store: SqliteStore, tasks: asyncio.TaskGroup) -> _Parts:
         compiler = ScoreCompiler(connections=self._connection)
-        engine = Engine(self.config.limits(profile_caps(compiler.registry(None))))
+        profiles = compiler.registry(None)
+        engine = Engine(self.config.limits(profile_caps(profiles)))
+        connections = {n: i.connection() for n, i in self.config.instruments.items()}
+        for problem in unroutable(profiles, connections):
+            log.warning("conductor.yaml: %s", problem)
         inbox, replies, catalog = Inbox(), Replies(), JobCatalog()
         layout = Layout(Path(self.locations.jobs_dir))
         grace = self.config.kill_grace_seconds

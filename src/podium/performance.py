@@ -173,10 +173,11 @@ class ScoreJob:
     ) -> dict[str, Any]:
         """`settings` with `base_url` and `config_file` as the sheet gives them (a relative
         config file is in the score's folder), else as the conductor's configuration gives
-        them for the instrument. A fallback instrument keeps the sheet's other settings but
-        never the connection meant for the planned one."""
+        them for the instrument, when its profile can take them. A fallback instrument keeps
+        the sheet's other settings but never the connection meant for the planned one."""
         merged = {k: v for k, v in settings.items() if k not in CONNECTION_SETTINGS}
         defaults = self._connections(instrument) if self._connections else {}
+        cli = self._registry.require(instrument).cli
         for key in CONNECTION_SETTINGS:
             own = settings.get(key) if planned else None
             if own:
@@ -185,7 +186,9 @@ class ScoreJob:
                     if key == "config_file"
                     else own
                 )
-            elif defaults.get(key):
+            elif defaults.get(key) and cli is not None and getattr(cli.command, key) is not None:
+                # The conductor's setting goes to the instruments that can take it; the
+                # others are warned about once, at start (`unroutable`).
                 merged[key] = defaults[key]
         return merged
 
@@ -348,6 +351,27 @@ def playable(plan: JobPlan, registry: Registry) -> JobPlan:
         for s in plan.sheets
     )
     return replace(plan, sheets=sheets)
+
+
+def unroutable(registry: Registry, connections: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """The conductor's `instruments.NAME.base_url`/`config_file` settings that the built-in
+    or user profile of NAME cannot pass to its CLI, each as a line saying so."""
+    found = []
+    for name, given in sorted(connections.items()):
+        profile = registry.get(name)
+        for key in CONNECTION_SETTINGS:
+            if not given.get(key):
+                continue
+            if profile is None or profile.cli is None or getattr(profile.cli.command, key) is None:
+                found.append(
+                    f"instruments.{name}.{key} is not used: "
+                    + (
+                        f"no instrument is called '{name}'"
+                        if profile is None
+                        else f"its profile sets no cli.command.{key}"
+                    )
+                )
+    return found
 
 
 def profile_caps(registry: Registry) -> dict[tuple[str, str | None], int]:

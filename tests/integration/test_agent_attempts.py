@@ -463,3 +463,12 @@ def test_a_base_url_for_an_instrument_that_cannot_take_one_is_refused_at_submiss
     )
     with pytest.raises(RemoteError, match=r"no way to take instrument_config\.base_url"):
         conductor.submit(score)
+
+
+def test_a_conductor_gateway_for_an_instrument_that_cannot_take_it_is_left_out_with_a_warning(
+    conductors: Conductors, write_score: WriteScore
+) -> None:
+    conductor = conductors({"instruments": {"fake-agent": {"base_url": "http://127.0.0.1:9"}}})
+    score = agent_score(write_score, 'FAKE-AGENT: write out.txt text="done"')
+    conductor.wait_for_job(conductor.submit(score), "completed")
+    assert "instruments.fake-agent.base_url is not used" in conductor.log

@@ -152,6 +152,7 @@ CONNECTION_SETTINGS = ("base_url", "config_file")
 routes them (`cli.command.base_url`, `cli.command.config_file`)."""
 
 _URL = re.compile(r"https?://[^\s\"'\\]+")
+_PLACEHOLDER = re.compile(r"\{(value|folder)\}")
 
 
 def _connection(
@@ -182,7 +183,8 @@ def _connection(
         folder = str(Path(text).parent)
 
         def fill(template: str, text: str = text, folder: str = folder) -> str:
-            return template.replace("{value}", text).replace("{folder}", folder)
+            # One pass: a value that itself holds "{folder}" stays as it is.
+            return _PLACEHOLDER.sub(lambda m: text if m.group(1) == "value" else folder, template)
 
         args.extend(fill(a) for a in route.args)
         env.update({k: fill(v) for k, v in route.env.items()})

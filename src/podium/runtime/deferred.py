@@ -10,11 +10,13 @@ background, in queue order, so that a score that no longer compiles is found ear
 A score that no longer compiles is reported once (`StoredScoreBroken`: the job fails with the
 reason). What the engine loop and its workers ask of a broken entry never raises: it has no
 notifications, validations or skip command, and runs in its recorded workspace. Only `work`
-and `workspace_override` raise, as `UserError`, where their callers expect one.
+raises, as `UserError`, where its caller expects one. What a compiled score says of the job
+(workspace, isolation, notifications…) is kept when the score is released again.
 """
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from podium.domain.errors import UserError
@@ -35,6 +37,15 @@ log = logging.getLogger(__name__)
 Broken = Callable[[StoredScoreBroken], None]
 
 
+@dataclass(frozen=True, slots=True)
+class _Known:
+    workspace: Path
+    workspace_override: str | None
+    isolation: Isolation | None
+    archive_policy: ArchivePolicy | None
+    notifications: tuple[Notification, ...]
+
+
 class DeferredJob:
     """A recovered queued job's score, compiled when first needed (see the module)."""
 
@@ -52,14 +63,15 @@ class DeferredJob:
         self._compiler = compiler
         self._broken = broken
         self._job: CompiledJob | None = None
-        self._notifications: tuple[Notification, ...] | None = None
+        self._known: _Known | None = None
+        """What the compiled score said, kept when it is released again."""
         self.problem: str | None = None
         """Why the stored score does not compile; None: it does, or was not tried yet."""
 
     @property
     def checked(self) -> bool:
         """The score was compiled once (or found broken)."""
-        return self._notifications is not None or self.problem is not None
+        return self._known is not None or self.problem is not None
 
     def check(self) -> None:
         """Compile the score once to know it compiles, and release it again."""
@@ -76,8 +88,21 @@ class DeferredJob:
                 log.error("job %s cannot go on: %s", job_id, exc, extra=job_fields(job_id))
                 self._broken(StoredScoreBroken(job_id, self.problem))
                 return None
-            self._notifications = self._job.notifications
+            job = self._job
+            self._known = _Known(
+                job.workspace,
+                job.workspace_override,
+                job.isolation,
+                job.archive_policy,
+                job.notifications,
+            )
         return self._job
+
+    def _facts(self) -> _Known | None:
+        """What the score says, compiling it the first time only; None when it is broken."""
+        if self._known is None:
+            self._compiled()
+        return self._known
 
     def _required(self) -> CompiledJob:
         job = self._compiled()
@@ -98,12 +123,14 @@ class DeferredJob:
 
     @property
     def workspace(self) -> Path:
-        job = self._compiled()
-        return job.workspace if job is not None else Path(self._record.workspace)
+        known = self._facts()
+        return known.workspace if known is not None else Path(self._record.workspace)
 
     @property
     def workspace_override(self) -> str | None:
-        return self._required().workspace_override
+        """None for a broken score: a modify then brings the job a new one."""
+        known = self._facts()
+        return known.workspace_override if known is not None else None
 
     def work(self, sheet: SheetNum, prompt_file: Path, request: AttemptRequest) -> SheetWork:
         return self._required().work(sheet, prompt_file, request)
@@ -118,19 +145,18 @@ class DeferredJob:
 
     @property
     def archive_policy(self) -> ArchivePolicy | None:
-        job = self._compiled()
-        return job.archive_policy if job is not None else None
+        known = self._facts()
+        return known.archive_policy if known is not None else None
 
     @property
     def isolation(self) -> Isolation | None:
-        job = self._compiled()
-        return job.isolation if job is not None else None
+        known = self._facts()
+        return known.isolation if known is not None else None
 
     @property
     def notifications(self) -> tuple[Notification, ...]:
-        if self._notifications is None:
-            self._compiled()
-        return self._notifications or ()
+        known = self._facts()
+        return known.notifications if known is not None else ()
 
     def release(self) -> None:
         """Drop the compiled score whole; the next need compiles it again."""

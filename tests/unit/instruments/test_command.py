@@ -18,6 +18,7 @@ from podium.instruments.command import (
 )
 from podium.instruments.profile import InstrumentProfile
 from podium.instruments.registry import discover, parse_profile
+from podium.performance import unroutable
 from tests.unit.instruments.recorded import CLI_OF_PROFILE, MARIANNE_PROFILES, recordings_of
 
 BUILTIN = discover(env={})
@@ -402,3 +403,23 @@ def test_a_route_must_go_somewhere() -> None:
     text = "name: x\nkind: cli\ncli:\n  command:\n    executable: x\n    base_url: {}\n"
     with pytest.raises(UserError, match="give 'env:' or 'args:'"):
         parse_profile(text, "x.yaml")
+
+
+def test_a_value_holding_a_placeholder_is_passed_as_it_is() -> None:
+    url = "http://127.0.0.1:8765/{folder}/{value}"
+    assert invoke("claude-code", settings={"base_url": url}).env["ANTHROPIC_BASE_URL"] == url
+
+
+def test_the_conductor_settings_an_instrument_cannot_take_are_named() -> None:
+    found = unroutable(
+        BUILTIN,
+        {
+            "claude-code": {"base_url": "http://gw", "config_file": "/c.json"},
+            "opencode": {"base_url": "http://gw", "config_file": "/o.json"},
+            "nosuch": {"config_file": "/x"},
+        },
+    )
+    assert found == [
+        "instruments.nosuch.config_file is not used: no instrument is called 'nosuch'",
+        "instruments.opencode.base_url is not used: its profile sets no cli.command.base_url",
+    ]

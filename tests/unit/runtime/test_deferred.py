@@ -21,13 +21,13 @@ from tests.unit.runtime.test_catalog import SCORE
 
 
 def fixture(
-    tmp_path: Path, snapshot: str | None = None
+    tmp_path: Path, snapshot: str | None = None, compiler: ScoreCompiler | None = None
 ) -> tuple[DeferredJob, ScoreJob, list[StoredScoreBroken]]:
     """A deferred entry of the demo score (or of `snapshot`), what it compiles to, and the
     `StoredScoreBroken` events it posted."""
     path = tmp_path / "demo.yaml"
     path.write_text(textwrap.dedent(SCORE))
-    compiler = ScoreCompiler()
+    compiler = compiler or ScoreCompiler()
     fresh = compiler.compile(path)
     record = JobRecord(
         JobId("demo"), "demo", str(path), str(tmp_path / "recorded"), JobStatus.QUEUED, 0.0, 2
@@ -66,8 +66,7 @@ def test_a_stored_score_that_no_longer_compiles_is_reported_once_and_breaks_noth
     assert (entry.archive_policy, entry.isolation) == (None, None)
     with pytest.raises(UserError, match=r"its stored score no longer compiles: .*demo\.yaml"):
         entry.work(SheetNum(1), tmp_path / "prompt", request())
-    with pytest.raises(UserError, match="job demo cannot go on"):
-        _ = entry.workspace_override
+    assert entry.workspace_override is None  # a modify may bring it a score that compiles
     entry.check()
     assert posted == [StoredScoreBroken(JobId("demo"), entry.problem or "")]
     assert "the job's stored score cannot be read" in posted[0].reason
@@ -87,3 +86,30 @@ def test_the_background_pass_checks_only_the_entries_still_in_use(tmp_path: Path
     catalog.add(JobId("replaced"), fresh)
     asyncio.run(check_deferred(catalog, ScoreCompiler()))
     assert (kept.checked, ended.checked, replaced.checked) == (True, False, False)
+
+
+class CountingCompiler(ScoreCompiler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.compiles = 0
+
+    def compile(
+        self, path: Path, snapshot: str | None = None, workspace: str | None = None
+    ) -> ScoreJob:
+        self.compiles += 1
+        return super().compile(path, snapshot, workspace)
+
+
+def test_what_the_score_says_of_the_job_is_kept_once_it_is_released(tmp_path: Path) -> None:
+    counting = CountingCompiler()
+    entry, fresh, _ = fixture(tmp_path, compiler=counting)
+    compiled_for_the_fixture = counting.compiles
+    entry.check()
+    for _ in range(3):
+        assert (entry.workspace, entry.isolation, entry.archive_policy) == (
+            fresh.workspace,
+            fresh.isolation,
+            fresh.archive_policy,
+        )
+        assert entry.notifications == fresh.notifications
+    assert counting.compiles == compiled_for_the_fixture + 1

@@ -281,7 +281,7 @@ class Engine(Recover):
         """A job recovered uncompiled whose score turned out broken fails as a recovery that
         finds it so fails it; whatever it started since is stopped."""
         job = self._jobs.get(event.job_id)
-        if job is None:
+        if job is None or job.status.is_terminal:  # ended, or back only for a recheck
             return
         reason = f"cannot go on after a restart: {event.reason}"
         if job.recheck is not None:
