@@ -11,6 +11,7 @@ from podium.testing.provider.turn import (
     Tool,
     Turn,
     estimate_tokens,
+    reply_tokens,
     retry_headers,
     sse,
     text_of,
@@ -133,10 +134,9 @@ def _stop_reason(move: Move) -> str:
 
 
 def _usage(move: Move, turn: Turn) -> dict[str, int]:
-    said = move.text if isinstance(move, Say) else move.arguments_json
     return {
         "input_tokens": turn.input_tokens,
-        "output_tokens": estimate_tokens(said),
+        "output_tokens": reply_tokens(move),
         "cache_creation_input_tokens": 0,
         "cache_read_input_tokens": 0,
     }

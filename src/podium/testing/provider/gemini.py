@@ -16,6 +16,7 @@ from podium.testing.provider.turn import (
     Tool,
     Turn,
     estimate_tokens,
+    reply_tokens,
     retry_headers,
     sse,
     text_of,
@@ -133,7 +134,7 @@ def _chunk(turn: Turn, parts: list[JSON], finish: str | None, usage: JSON) -> di
 
 
 def _usage(move: Move, turn: Turn) -> dict[str, int]:
-    output = estimate_tokens(move.text if isinstance(move, Say) else move.arguments_json)
+    output = reply_tokens(move)
     return {
         "promptTokenCount": turn.input_tokens,
         "candidatesTokenCount": output,

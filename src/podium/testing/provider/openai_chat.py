@@ -10,6 +10,7 @@ from podium.testing.provider.turn import (
     Tool,
     Turn,
     estimate_tokens,
+    reply_tokens,
     sse,
     text_of,
 )
@@ -97,7 +98,7 @@ def _finish(move: Move) -> str:
 
 
 def _usage(move: Move, turn: Turn) -> dict[str, int]:
-    output = estimate_tokens(move.text if isinstance(move, Say) else move.arguments_json)
+    output = reply_tokens(move)
     return {
         "prompt_tokens": turn.input_tokens,
         "completion_tokens": output,

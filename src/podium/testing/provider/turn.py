@@ -78,6 +78,11 @@ def estimate_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
+def reply_tokens(move: Move) -> int:
+    """The rough token count of what a reply says: its text, or its tool call's arguments."""
+    return estimate_tokens(move.text if isinstance(move, Say) else move.arguments_json)
+
+
 def text_of(value: JSON) -> str:
     """All strings inside a JSON value, joined by newlines (to search prompts for context)."""
     if isinstance(value, str):
