@@ -1,5 +1,6 @@
 """Fixtures shared by every test suite."""
 
+import os
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,6 +11,11 @@ import pytest
 from podium.testing.conductor import ConductorProcess
 
 REPO = Path(__file__).resolve().parent.parent
+
+SHARED = Path(os.environ.get("PODIUM_SHARED_DIR") or REPO.parent / "shared")
+"""The team's shared material beside the clone (real scores, profiles, recorded runs). Tests
+that read it skip when it is absent; `PODIUM_SHARED_DIR=/nonexistent` runs them as a clone
+without it would, which CI does to keep the coverage gate independent of it."""
 
 
 @pytest.fixture

@@ -8,13 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, SHARED
 from tests.e2e.conftest import User
 
 PODIUM = str(Path(sys.executable).parent / "podium")
-SHARED_HELLO = (
-    REPO.parent / "shared" / "scores" / "marianne" / "examples" / "getting-started" / ("hello.yaml")
-)
+SHARED_HELLO = SHARED / "scores" / "marianne" / "examples" / "getting-started" / "hello.yaml"
 
 
 def podium_(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

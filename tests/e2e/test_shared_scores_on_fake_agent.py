@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, SHARED
 from tests.e2e.conftest import User, wait_for
 
-EXAMPLES = REPO.parent / "shared" / "scores" / "marianne" / "examples"
+EXAMPLES = SHARED / "scores" / "marianne" / "examples"
 FAKE_PROFILE = REPO / "src" / "podium" / "instruments" / "builtin" / "fake-agent.yaml"
 
 pytestmark = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="../shared/scores is not here")

@@ -5,9 +5,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import SHARED
 
-SHARED = REPO.parent / "shared"
 MARIANNE_PROFILES = SHARED / "instruments" / "marianne"
 RECORDINGS = SHARED / "fixtures" / "agent-clis"
 

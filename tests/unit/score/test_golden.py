@@ -9,15 +9,15 @@ from podium.instruments import names
 from podium.score.checks import check
 from podium.score.compiled import load_score
 from podium.score.diagnostics import Severity
-from tests.conftest import REPO
+from tests.conftest import SHARED
 
-SHARED = REPO.parent / "shared" / "scores"
-CASES = sorted((SHARED / "expected").rglob("*.plan.json")) if SHARED.is_dir() else []
+SCORES = SHARED / "scores"
+CASES = sorted((SCORES / "expected").rglob("*.plan.json")) if SCORES.is_dir() else []
 
 
 def _score_for(expected: Path) -> Path:
-    relative = expected.relative_to(SHARED / "expected")
-    return SHARED / "marianne" / str(relative).replace(".plan.json", ".yaml")
+    relative = expected.relative_to(SCORES / "expected")
+    return SCORES / "marianne" / str(relative).replace(".plan.json", ".yaml")
 
 
 @pytest.mark.skipif(not CASES, reason="../shared/scores is not here")
