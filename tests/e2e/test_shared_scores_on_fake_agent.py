@@ -167,6 +167,7 @@ def findings(name: str, *actions: dict[str, object]) -> dict[str, object]:
     return {"match": rf"Write your findings to `(\S+/{name})`", "actions": list(actions)}
 
 
+@pytest.mark.timeout(180)  # three chained jobs of nine sheets; it waits up to 120 s for them
 def test_the_codebase_rewrite_chains_into_itself_until_its_maximum_depth(
     podium: User, tmp_path: Path
 ) -> None:
