@@ -157,6 +157,31 @@ def test_without_fail_fast_independent_branches_go_on() -> None:
     assert launched(h.run_sheet("job", 2)) == [("job", 3)]
 
 
+@pytest.mark.parametrize(
+    ("dependencies", "failing", "skipped"),
+    [
+        # 4 is reached from failed 1 twice, through 2 and through 3.
+        ({1: [], 2: [1], 3: [1], 4: [2, 3]}, (1,), {2: 1, 3: 1, 4: 1}),
+        # 3 was skipped for 1 already when 2 fails: it keeps 1 as its reason.
+        ({1: [], 2: [], 3: [1, 2]}, (1, 2), {3: 1}),
+    ],
+    ids=["diamond-below-one-failure", "fan-in-of-two-failures"],
+)
+def test_a_sheet_cut_off_along_several_paths_is_skipped_once_and_keeps_the_first_reason(
+    dependencies: dict[int, list[int]], failing: tuple[int, ...], skipped: dict[int, int]
+) -> None:
+    h = EngineHarness()
+    h.submit(make_plan(dependencies, parallel=len(failing), fail_fast=False))
+    for num in failing:
+        h.exit("job", num, code=1)
+    last = {s.num: s for c in persisted(h.commands) for s in c.sheets}
+    skips = {n: (s.blocked_by, s.error) for n, s in last.items() if s.status is SheetStatus.SKIPPED}
+    assert skips == {n: (by, f"not run: sheet {by} failed") for n, by in skipped.items()}
+    record = job_record(h)
+    assert record.status is JobStatus.FAILED
+    assert f"{len(skipped)} sheet(s) not run because a sheet failed" in (record.error or "")
+
+
 def test_start_sheet_skips_earlier_sheets_on_purpose_and_the_job_can_complete() -> None:
     h = EngineHarness()
     commands = h.submit(make_plan(sheets=3), start_sheet=3)
@@ -338,6 +363,32 @@ def test_a_rate_limited_sheet_with_a_fallback_moves_instead_of_waiting() -> None
     h.submit(make_plan(sheets=1, instrument="agent", fallbacks=("other",)))
     [launch] = launches(h.rate_limited("job", 1, reset_at=h.clock.now() + 3600))
     assert launch.instrument == "other"
+
+
+@pytest.mark.parametrize(
+    ("model", "held"),
+    [(None, "agent"), ("big", "agent (big)")],
+)
+def test_a_sheet_with_a_fallback_skips_an_instrument_already_rate_limited(
+    model: str | None, held: str
+) -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1, instrument="agent", model=model), job_id="first")
+    h.rate_limited("first", 1, reset_at=h.clock.now() + 3600)
+    plan = make_plan(sheets=1, instrument="agent", model=model, fallbacks=("other",))
+    [launch] = launches(h.submit(plan, job_id="second"))
+    assert (launch.job_id, launch.instrument, launch.model, launch.attempt) == (
+        "second",
+        "other",
+        None,
+        1,
+    )
+    assert notes(h)[-1] == (
+        f"sheet 1 moves from agent to other: {held} is rate limited until 2027-01-15 09:00:00 UTC"
+    )
+    [row] = [s for c in h.commands if isinstance(c, Persist) for s in c.sheets if s.fallback]
+    assert (row.job_id, row.num, row.fallback) == ("second", 1, 1)
+    assert h.statuses("first") == {1: "waiting"}  # no fallback: it waits out the window
 
 
 def test_clearing_rate_limits_wakes_the_waiting_sheets() -> None:
@@ -645,6 +696,105 @@ def test_sheet_records_of_a_score_before_a_modify_are_left_out() -> None:
     assert h.statuses() == {1: "running"}
 
 
+@pytest.mark.parametrize(
+    "second",
+    [
+        SheetRecord(JobId("job"), 2, SheetStatus.READY, 1.0),  # type: ignore[arg-type]
+        SheetRecord(
+            JobId("job"),
+            2,  # type: ignore[arg-type]
+            SheetStatus.WAITING,
+            1.0,
+            attempts=1,
+            failures=1,
+            error="exit code 1",
+            due=1_800_000_010.0,
+            wait="retry",
+        ),
+    ],
+    ids=["ready", "waiting"],
+)
+def test_after_a_restart_a_modify_that_had_not_taken_effect_holds_back_sheets_it_made_dependent(
+    second: SheetRecord,
+) -> None:
+    """Sheets 1 and 2 ran side by side; the modify waiting for sheet 1 makes 2 depend on 1.
+    The store holds the new plan with the sheets as the old one left them."""
+    record = JobRecord(
+        JobId("job"),
+        "plan",
+        "/s/job.yaml",
+        "/w",
+        JobStatus.PAUSED,
+        1.0,
+        2,
+        started_at=1.0,
+        detail="modified: waits for 1 attempt(s) in flight to end",
+        resume_when_idle=True,
+    )
+    first = SheetRecord(JobId("job"), 1, SheetStatus.RUNNING, 1.0, attempts=1)  # type: ignore[arg-type]
+    running = AttemptRecord(JobId("job"), 1, 1, 1.0, AttemptOutcome.RUNNING)  # type: ignore[arg-type]
+    new_plan = make_plan({1: [], 2: [1]}, parallel=2)
+    h = EngineHarness()
+    commands = h.feed(Recovered((RecoveredJob(record, new_plan, (first, second), (running,)),)))
+    assert launched(commands) == [("job", 1)]  # interrupted, it runs again; 2 waits for it
+    ended = [(a.sheet, a.attempt, a.outcome) for c in persisted(commands) for a in c.attempts]
+    assert ended[0] == (1, 1, AttemptOutcome.INTERRUPTED)
+    assert h.statuses() == {1: "running", 2: "pending"}
+    rows = [s for c in persisted(commands) for s in c.sheets if s.num == 2]
+    assert [(s.status, s.due, s.wait) for s in rows][-1] == (SheetStatus.PENDING, None, None)
+    assert job_record(h).status is JobStatus.RUNNING
+    assert launched(h.advance(10)) == []  # a retry alarm of the old score wakes nothing
+    assert launched(h.run_sheet("job", 1)) == [("job", 2)]
+    assert h.current_attempt("job", 2) == second.attempts + 1
+
+
+def test_a_validation_going_on_after_a_restart_holds_the_instrument_it_ran_on() -> None:
+    """A modify moved the sheet from `old` to `new` while its attempt was being validated."""
+    record = JobRecord(
+        JobId("job"), "plan", "/s/job.yaml", "/w", JobStatus.RUNNING, 1.0, 1, started_at=1.0
+    )
+    sheet = SheetRecord(JobId("job"), 1, SheetStatus.VALIDATING, 1.0, attempts=1)  # type: ignore[arg-type]
+    attempt = AttemptRecord(
+        JobId("job"),
+        1,  # type: ignore[arg-type]
+        1,
+        1.0,
+        AttemptOutcome.VALIDATING,
+        exit_code=0,
+        instrument="old",
+    )
+    h = EngineHarness(Limits(instrument_caps={"old": 1, "new": 1}))
+    h.feed(
+        Recovered(
+            (RecoveredJob(record, make_plan(sheets=1, instrument="new"), (sheet,), (attempt,)),)
+        )
+    )
+    assert launched(h.submit(make_plan(sheets=1, instrument="new"), job_id="on-new")) == [
+        ("on-new", 1)
+    ]
+    assert launched(h.submit(make_plan(sheets=1, instrument="old"), job_id="on-old")) == []
+    assert launched(h.validated("job", 1, attempt=1)) == [("on-old", 1)]
+    assert job_record(h).status is JobStatus.COMPLETED
+
+
+def test_a_job_queued_when_the_conductor_stopped_starts_once_a_job_slot_is_free() -> None:
+    def queued(job_id: str, submitted: float) -> RecoveredJob:
+        record = JobRecord(
+            JobId(job_id), "plan", f"/s/{job_id}.yaml", "/w", JobStatus.QUEUED, submitted, 1
+        )
+        return RecoveredJob(record, make_plan(sheets=1), ())
+
+    h = EngineHarness(Limits(max_concurrent_jobs=1))
+    commands = h.feed(Recovered((queued("a", 1.0), queued("b", 2.0))))
+    assert launched(commands) == [("a", 1)]
+    assert (job_record(h, "a").status, job_record(h, "b").status) == (
+        JobStatus.RUNNING,
+        JobStatus.QUEUED,
+    )
+    assert launched(h.run_sheet("a", 1)) == [("b", 1)]
+    assert job_record(h, "b").status is JobStatus.RUNNING
+
+
 def test_what_cannot_be_done_to_a_job_holding_its_chain_is_refused() -> None:
     h = EngineHarness()
     h.submit(hooks_plan(dataclasses.replace(CHAIN, pause_before_chain=True)))
@@ -781,6 +931,62 @@ def test_resume_during_a_modify_still_waits_for_the_attempts_in_flight() -> None
     assert isinstance(result, Accepted) and "once its 1 attempt(s) in flight" in result.message
     assert launched(h.run_sheet("job", 1)) == [("job", 2)]
     assert len(h.statuses()) == 3
+
+
+def test_resume_with_a_changed_score_waits_for_the_attempts_in_flight_then_runs_it() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=2), score_path="/s/old.yaml")
+    h.pause()  # sheet 1 goes on running
+    commands = h.resume(plan=make_plan(sheets=3), score_path="/s/new.yaml")
+    assert reply_of(commands) == Accepted(
+        JobId("job"), "resumed; it goes on once its 1 attempt(s) in flight have ended"
+    )
+    assert launched(commands) == []
+    assert [s.plan.total_sheets for c in commands if isinstance(c, Persist) for s in c.specs] == [3]
+    record = job_record(h)
+    assert (record.status, record.score_path, record.resume_when_idle) == (
+        JobStatus.PAUSED,
+        "/s/new.yaml",
+        True,
+    )
+    assert record.detail == "resumed: waits for 1 attempt(s) in flight to end"
+    commands = h.run_sheet("job", 1)  # finishes under the old score
+    assert [c.job_id for c in commands if isinstance(c, SwapScore)] == ["job"]
+    assert launched(commands) == [("job", 2)]
+    assert h.statuses() == {1: "completed", 2: "running", 3: "pending"}
+    assert job_record(h).status is JobStatus.RUNNING
+    assert any("now runs its new score: 2 → 3 sheets, 1 already done kept" in n for n in notes(h))
+
+
+@pytest.mark.parametrize(
+    ("rate_limited", "at_once", "now"),
+    [(False, [("job", 1)], SheetStatus.RUNNING), (True, [], SheetStatus.READY)],
+    ids=["retry-backoff", "rate-limit"],
+)
+def test_resume_makes_a_waiting_sheet_ready_with_a_fresh_budget(
+    rate_limited: bool, at_once: list[tuple[str, int]], now: SheetStatus
+) -> None:
+    """A retry's backoff is not waited out again; a rate limit's window still holds the
+    sheet back, and it runs when the window ends."""
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1, instrument="agent", policy=policy()))
+    if rate_limited:
+        h.rate_limited("job", 1, reset_at=h.clock.now() + 600)
+    else:
+        h.exit("job", 1, code=1)  # its retry is due in 10 s
+    assert h.statuses() == {1: "waiting"}
+    h.pause()
+    commands = h.resume()
+    assert launched(commands) == at_once
+    rows = [s for c in persisted(commands) for s in c.sheets]
+    assert [(s.num, s.status, s.failures, s.rate_waits, s.due, s.wait) for s in rows] == [
+        (1, now, 0, 0, None, None)
+    ]
+    if rate_limited:
+        assert h.statuses() == {1: "ready"}
+        assert launched(h.advance(599)) == []
+        assert launched(h.advance(1)) == [("job", 1)]
+    assert h.current_attempt("job", 1) == 2
 
 
 # ---- found in review ----------------------------------------------------------------------
