@@ -328,34 +328,3 @@ def test_a_recovered_job_that_cannot_go_on_fails_with_the_reason() -> None:
     }
     assert persist.attempts[0].outcome is AttemptOutcome.INTERRUPTED
     assert launched(commands) == [] and JobEnded(JobId("job")) in commands
-
-
-def test_a_recovered_validating_attempt_holds_the_slot_of_the_instrument_it_ran_on() -> None:
-    # Job b's score now names `cli`, but its attempt ran on `claude`: the claude slot it holds
-    # (cap 1) keeps job a's claude sheet waiting until b's checks are decided.
-    h = EngineHarness(Limits(max_concurrent_sheets=4, instrument_caps={"claude": 1}))
-
-    def job(job_id: str, status: SheetStatus, instrument: str) -> RecoveredJob:
-        record = JobRecord(
-            JobId(job_id), "plan", f"/s/{job_id}.yaml", "/w", JobStatus.RUNNING, 1.0, 1
-        )
-        sheet = SheetRecord(JobId(job_id), SheetNum(1), status, 11.0, attempts=1)
-        attempt = AttemptRecord(
-            JobId(job_id),
-            SheetNum(1),
-            1,
-            12.0,
-            AttemptOutcome.VALIDATING,
-            exit_code=0,
-            instrument="claude",
-            input_tokens=7,
-        )
-        in_flight = (attempt,) if status is SheetStatus.VALIDATING else ()
-        return RecoveredJob(record, make_plan(sheets=1, instrument=instrument), (sheet,), in_flight)
-
-    commands = h.feed(
-        Recovered((job("b", SheetStatus.VALIDATING, "cli"), job("a", SheetStatus.READY, "claude")))
-    )
-    assert validations_requested(commands) == [("b", 1)]
-    assert launched(commands) == []
-    assert launched(h.validated("b", 1, attempt=1)) == [("a", 1)]
