@@ -155,12 +155,18 @@ class ConductorApi:
         start = params.get("start_sheet", 1)
         if start < 1:
             raise UserError(f"--start-sheet must be 1 or more, got {start}")
+        key = params.get("idempotency_key")
+        if key is not None and not 0 < len(key) <= MAX_SUBMIT_KEY:
+            raise UserError(
+                f"--idempotency-key must have 1 to {MAX_SUBMIT_KEY} characters, got {len(key)}"
+            )
         done = await self._service.submit(
             params["score_path"],
             params.get("client_cwd"),
             start_sheet=start,
             fresh=params.get("fresh", False),
             workspace=params.get("workspace"),
+            submit_key=key,
         )
         return SubmitResult(
             job_id=done.job_id,
@@ -168,6 +174,7 @@ class ConductorApi:
             workspace=done.workspace,
             archived=done.archived,
             changed_since=done.changed_since,
+            duplicate=done.duplicate,
         )
 
     async def pause(self, params: PauseParams) -> ControlResult:
@@ -443,6 +450,8 @@ class InspectionApi:
 
 
 MAX_ATTEMPTS_SHOWN = 10_000
+MAX_SUBMIT_KEY = 200
+"""Characters of a submission's idempotency key (a uuid is 32 or 36)."""
 MAX_TAIL_LINES = 200
 MAX_LOG_LINES = 100_000
 DIAGNOSE_NOTES = 200
