@@ -75,6 +75,7 @@ from podium.ipc.schema import (
 )
 from podium.ipc.server import Method, method
 from podium.locations import Locations
+from podium.runtime import submit_keys
 from podium.runtime.clearing import Selection, statuses_named
 from podium.runtime.inspection import Inspector
 from podium.runtime.layout import Layout
@@ -155,11 +156,7 @@ class ConductorApi:
         start = params.get("start_sheet", 1)
         if start < 1:
             raise UserError(f"--start-sheet must be 1 or more, got {start}")
-        key = params.get("idempotency_key")
-        if key is not None and not 0 < len(key) <= MAX_SUBMIT_KEY:
-            raise UserError(
-                f"--idempotency-key must have 1 to {MAX_SUBMIT_KEY} characters, got {len(key)}"
-            )
+        key = submit_keys.checked(params.get("idempotency_key"))
         done = await self._service.submit(
             params["score_path"],
             params.get("client_cwd"),

@@ -203,3 +203,30 @@ def test_a_request_whose_answer_is_lost_is_told_apart_from_no_conductor(
                 client.call("job.submit", {"score_path": str(score)})
     finally:
         relay.close()
+
+
+def test_a_fleet_submitted_again_with_its_key_is_the_same_fleet(
+    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    write_score(ONCE)
+    fleet = write_score(
+        """
+        type: fleet
+        name: nightly
+        scores:
+          - {path: score.yaml}
+        """,
+        "fleet.yaml",
+    )
+    argv = ("run", str(fleet), "--no-wait", "--idempotency-key", "nightly-1")
+    first = podium(conductor.env, tmp_path, *argv)
+    assert first.returncode == 0, first.stderr
+    second = podium(conductor.env, tmp_path, *argv)
+    assert second.returncode == 0, second.stderr
+    # The same fleet (its members' statuses may have moved on in between).
+    assert first.stdout.splitlines()[0] == second.stdout.splitlines()[0]
+    assert "idempotency key nightly-1 was used before: fleet " in second.stderr
+    assert conductor.query("SELECT count(*) FROM fleets") == [(1,)]
+    conductor.wait_for_job("score", "completed")
+    assert conductor.query("SELECT job_id FROM jobs") == [("score",)]
+    assert runs(tmp_path) == ["run"]

@@ -95,8 +95,8 @@ def _run(p: argparse.ArgumentParser) -> None:
         "--idempotency-key",
         metavar="KEY",
         help="name this submission, so that running it again with the same KEY gives back the "
-        "job accepted then instead of a second one (safe to retry after the conductor "
-        "stopped before answering, exit code 6); default: a fresh key each run",
+        "job (or fleet) accepted then instead of a second one (safe to retry after the "
+        "conductor stopped before answering, exit code 6); default: a fresh key each run",
     )
     p.add_argument(
         "--json",

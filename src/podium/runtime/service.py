@@ -45,9 +45,9 @@ from podium.domain.views import JobView, job_view
 from podium.runtime.archive import archive_workspace
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.clearing import Cleared, Selection, remove_state, select_finished
-from podium.runtime.keylocks import KeyLocks
 from podium.runtime.loop import Inbox, Replies
 from podium.runtime.ports import CompiledJob, Compiler, Store
+from podium.runtime.submit_keys import KeyLocks
 from podium.runtime.worktree import WorktreeFailed, Worktrees
 
 DETAILED_SHEETS = 200

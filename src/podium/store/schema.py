@@ -166,5 +166,8 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE job_specs ADD COLUMN submit_key TEXT;  -- the client's idempotency key
     CREATE UNIQUE INDEX job_specs_by_submit_key ON job_specs (submit_key)
         WHERE submit_key IS NOT NULL;
+    ALTER TABLE fleets ADD COLUMN submit_key TEXT;
+    CREATE UNIQUE INDEX fleets_by_submit_key ON fleets (submit_key)
+        WHERE submit_key IS NOT NULL;
     """,
 )

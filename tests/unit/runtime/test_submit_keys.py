@@ -1,6 +1,6 @@
 import asyncio
 
-from podium.runtime.keylocks import KeyLocks
+from podium.runtime.submit_keys import KeyLocks
 
 
 async def _use(locks: KeyLocks, key: str, log: list[str], go: asyncio.Event) -> None:
