@@ -259,3 +259,36 @@ def test_the_process_found_by_a_marker_is_the_exit_wrapper_leading_its_group(
 
 def _members(pgid: int) -> int:
     return sum(1 for pid in procfs.pids() if (s := procfs.stat(pid)) and s.pgid == pgid)
+
+
+CHECKED = """
+    name: checked
+    workspace: ./ws
+    instrument: cli
+    sheet:
+      size: 1
+      total_items: 1
+      skip_when_command:
+        1: {command: 'echo $$ >> checks.txt; while [ ! -e go ]; do sleep 0.02; done; exit 1'}
+    prompt:
+      template: echo run >> runs.txt
+"""
+
+
+def test_a_skip_check_left_running_by_a_crash_is_stopped_and_asked_again(
+    conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    ws = tmp_path / "ws"
+    first = conductors({"kill_grace_seconds": 0.5})
+    job = first.submit(write_score(CHECKED))
+    first.wait_until(lambda: len(lines(ws / "checks.txt")) == 1, 15, "the skip check to start")
+    assert first.kill(signal.SIGKILL) == -signal.SIGKILL
+    [check] = [int(pid) for pid in lines(ws / "checks.txt")]
+    assert group_exists(check)
+
+    second = conductors({"kill_grace_seconds": 0.5})
+    assert not group_exists(check)  # never two checks of one sheet at once
+    second.wait_until(lambda: len(lines(ws / "checks.txt")) == 2, 15, "the check to run again")
+    (ws / "go").touch()
+    second.wait_for_job(job, "completed")
+    assert lines(ws / "runs.txt") == ["run"]

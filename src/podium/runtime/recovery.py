@@ -16,7 +16,9 @@ that had ended already is finished from its exit file. Only an attempt with neit
 process nor an exit file is interrupted: every process left from it, or from a validation in
 flight, is stopped first (found by its recorded pid and start time, and by its marker), so
 that a sheet never has two live processes. The engine records those attempts as interrupted
-and runs them again; the prompts handed over to them (unredacted) are removed.
+and runs them again; the prompts handed over to them (unredacted) are removed. Checks are not
+re-attached but asked again: a validation or a `skip_when_command` left running is stopped
+the same way (by its marker), and the engine runs it again.
 """
 
 import asyncio
@@ -31,7 +33,7 @@ from podium.domain.events import Recovered, RecoveredJob
 from podium.domain.ids import SheetNum
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.records import ActiveJob, AttemptRecord, InFlightAttempt, ProcessInfo
-from podium.domain.status import JobStatus
+from podium.domain.status import JobStatus, SheetStatus
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.deferred import DeferredJob
 from podium.runtime.hooks import leftover_hook_groups
@@ -162,10 +164,10 @@ def _outlived(
     marker, and recorded now), or ended with its exit recorded by its wrapper (then the
     process is None when it was never recorded)."""
     running = [a for a in in_flight if a.record.outcome is AttemptOutcome.RUNNING]
-    unrecorded = {_marker(a, layout): a for a in running if a.process is None}
+    unrecorded = {_marker(a, layout) for a in running if a.process is None}
     # The marker first, the exit file then: a wrapper writes its file before it exits, so an
     # attempt is found one way or the other, whenever it ends.
-    leaders = leaders_marked(set(unrecorded)) if unrecorded else {}
+    leaders = leaders_marked(unrecorded) if unrecorded else {}
     outlived = []
     for attempt in running:
         process = attempt.process
@@ -218,12 +220,13 @@ async def _stop_leftovers(
     active: list[ActiveJob], adopted: list[InFlightAttempt], layout: Layout, grace: float
 ) -> None:
     """Stop what is left of the attempts not re-attached, and of the re-attached ones that
-    ended before their pid was known (nothing else watches their group); hooks too."""
+    ended before their pid was known (nothing else watches their group); of the skip checks
+    in flight (they run again), and of hooks."""
     kept = {_key(a) for a in adopted}
     in_flight = [a for job in active for a in job.in_flight if _key(a) not in kept]
     groups = {a.process.pgid for a in in_flight if a.process and group_left_by(a.process)}
     ended = [a for a in adopted if a.process is None]
-    markers = {_marker(a, layout) for a in (*in_flight, *ended)}
+    markers = {_marker(a, layout) for a in (*in_flight, *ended)} | _skip_checks(active, layout)
     groups |= groups_marked(markers) if markers else set()
     groups -= {a.process.pgid for a in adopted if a.process}
     groups |= leftover_hook_groups(active, layout)
@@ -232,3 +235,14 @@ async def _stop_leftovers(
             "stopping %d process group(s) left running by the previous conductor", len(groups)
         )
         await asyncio.gather(*(stop_group(pgid, grace) for pgid in groups))
+
+
+def _skip_checks(active: list[ActiveJob], layout: Layout) -> set[str]:
+    """The markers a `skip_when_command` may have run under: a sheet ready for its first
+    attempt (attempts count from 1, so marker 0 is only ever a skip check's)."""
+    return {
+        layout.marker(sheet.job_id, sheet.num, 0)
+        for job in active
+        for sheet in job.job.sheets
+        if sheet.status is SheetStatus.READY and sheet.attempts == 0
+    }
