@@ -34,8 +34,9 @@ class AnswerLost(ConductorUnavailable):
     def __init__(self, socket_path: str, method: str, reason: str) -> None:
         Exception.__init__(
             self,
-            f"the conductor stopped before answering '{method}' ({reason}); it may have "
-            "been carried out: check with 'podium status' before trying again",
+            f"the conductor stopped before answering '{method}' ({reason}); if it was "
+            "asked to change something, that may have been done: check with 'podium status' "
+            "before asking again",
         )
         self.socket_path = socket_path
         self.method = method
