@@ -75,6 +75,7 @@ from podium.ipc.schema import (
 )
 from podium.ipc.server import Method, method
 from podium.locations import Locations
+from podium.runtime import submit_keys
 from podium.runtime.clearing import Selection, statuses_named
 from podium.runtime.inspection import Inspector
 from podium.runtime.layout import Layout
@@ -155,12 +156,14 @@ class ConductorApi:
         start = params.get("start_sheet", 1)
         if start < 1:
             raise UserError(f"--start-sheet must be 1 or more, got {start}")
+        key = submit_keys.checked(params.get("idempotency_key"))
         done = await self._service.submit(
             params["score_path"],
             params.get("client_cwd"),
             start_sheet=start,
             fresh=params.get("fresh", False),
             workspace=params.get("workspace"),
+            submit_key=key,
         )
         return SubmitResult(
             job_id=done.job_id,
@@ -168,6 +171,7 @@ class ConductorApi:
             workspace=done.workspace,
             archived=done.archived,
             changed_since=done.changed_since,
+            duplicate=done.duplicate,
         )
 
     async def pause(self, params: PauseParams) -> ControlResult:
@@ -443,6 +447,8 @@ class InspectionApi:
 
 
 MAX_ATTEMPTS_SHOWN = 10_000
+MAX_SUBMIT_KEY = 200
+"""Characters of a submission's idempotency key (a uuid is 32 or 36)."""
 MAX_TAIL_LINES = 200
 MAX_LOG_LINES = 100_000
 DIAGNOSE_NOTES = 200

@@ -17,6 +17,7 @@ from podium.ipc.fleet_schema import (
     FleetSubmitParams,
 )
 from podium.ipc.server import Method, method
+from podium.runtime import submit_keys
 from podium.runtime.fleets import FleetRunner, FleetState
 
 
@@ -36,7 +37,12 @@ class FleetApi:
 
     async def submit(self, params: FleetSubmitParams) -> FleetInfo:
         path = Path(params.get("client_cwd", "/"), params["path"]).absolute()
-        return fleet_info(await self._fleets.submit(path))
+        key = submit_keys.checked(params.get("idempotency_key"))
+        state = await self._fleets.submit(path, key)
+        info = fleet_info(state)
+        if state.duplicate:
+            info["duplicate"] = True
+        return info
 
     async def status(self, params: FleetParams) -> FleetInfo:
         return fleet_info(self._fleets.status(params["fleet_id"]))

@@ -1,6 +1,9 @@
 """The fleets' rows: a fleet reads back as written, and its ids are taken in the job namespace."""
 
+import sqlite3
 from pathlib import Path
+
+import pytest
 
 from podium.domain.fleet import FleetMember, FleetRecord, FleetStatus
 from podium.domain.ids import JobId
@@ -75,5 +78,21 @@ def test_the_jobs_of_unfinished_fleets_are_known_and_a_refused_member_can_be_for
         rows.forgive(JobId("rel"), 2)
         found = rows.get("rel")
         assert found is not None and found.members[1] == FleetMember(2, "/b.yaml", None)
+    finally:
+        store.close()
+
+
+def test_a_submission_key_names_one_fleet(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "podium.db")
+    try:
+        record = FleetRecord(JobId("rel"), "rel", "/f.yaml", FleetStatus.RUNNING, 1.0, GROUPS)
+        store.fleets.add(record, [FleetMember(1, "/a.yaml", "first")], "k1")
+        found = store.fleets.for_key("k1")
+        assert found is not None and found.record == record
+        assert store.fleets.for_key("k2") is None
+        other = FleetRecord(JobId("rel-2"), "rel", "/f.yaml", FleetStatus.RUNNING, 2.0, GROUPS)
+        with pytest.raises(sqlite3.IntegrityError):
+            store.fleets.add(other, [], "k1")
+        assert store.fleets.get("rel-2") is None
     finally:
         store.close()

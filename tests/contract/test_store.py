@@ -212,6 +212,26 @@ def test_a_modify_replaces_the_spec(store: SqliteStore) -> None:
     assert store.snapshot(JobId("a")) == "name: y\n"
 
 
+def test_a_submission_key_names_one_job_kept_through_a_modify_until_it_is_deleted(
+    store: SqliteStore,
+) -> None:
+    spec = JobSpec(JobId("a"), make_plan(sheets=2), "name: x\n", submit_key="k1")
+    store.commit([Persist(jobs=(job("a"),), specs=(spec,))])
+    assert store.job_for_key("k1") == job("a")
+    assert store.job_for_key("k2") is None
+    # The same key twice is one job: a second job cannot take it.
+    again = JobSpec(JobId("b"), make_plan(sheets=2), "name: x\n", submit_key="k1")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.commit([Persist(jobs=(job("b"),), specs=(again,))])
+    assert store.get_job(JobId("b")) is None
+    store.commit([Persist(specs=(JobSpec(JobId("a"), make_plan(sheets=5), "name: y\n"),))])
+    assert store.job_for_key("k1") == job("a")
+    submit(store, job("c"))  # jobs without a key do not collide
+    submit(store, job("d"))
+    store.delete_jobs([JobId("a")])
+    assert store.job_for_key("k1") is None
+
+
 def test_rate_limit_windows_are_kept_until_cleared(store: SqliteStore) -> None:
     everyone = RateLimitRecord("claude-code", None, 500.0, "429")
     opus = RateLimitRecord("claude-code", "opus", 600.0, "usage limit")

@@ -261,7 +261,7 @@ def test_processes_left_by_an_attempt_whose_leader_died_are_stopped_at_restart(
     assert "left processes behind; stopping them" in second.log
 
 
-def test_an_attempt_whose_pid_was_never_recorded_is_found_by_its_marker(
+def test_an_attempt_whose_pid_was_never_recorded_is_found_by_its_marker_and_reattached(
     conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
 ) -> None:
     ws = tmp_path / "ws"
@@ -274,9 +274,11 @@ def test_an_attempt_whose_pid_was_never_recorded_is_found_by_its_marker(
     assert group_exists(pgid)
 
     second = conductors({"kill_grace_seconds": 0.5})
-    assert not group_exists(pgid)
+    assert group_exists(pgid)
+    assert second.query("SELECT pgid FROM attempts WHERE sheet = 2") == [(pgid,)]
     (ws / "go").touch()
     second.wait_for_job(job, "completed")
+    assert len(lines(ws / "runs-2.txt")) == 1
 
 
 def test_a_job_whose_score_no_longer_compiles_fails_and_the_others_go_on(

@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import sys
+import uuid
 from pathlib import Path
 
 from podium.cli import exits, fleet_run
@@ -19,6 +20,7 @@ from podium.domain.errors import UserError
 from podium.domain.ids import SheetNum
 from podium.instruments import names
 from podium.instruments.registry import Registry, discover
+from podium.ipc.client import AnswerLost
 from podium.locations import locate
 from podium.score.assembly import AttemptContext, assemble
 from podium.score.checks import check
@@ -99,20 +101,37 @@ def _full_prompt(score: CompiledScore, registry: Registry, num: SheetNum) -> str
 
 
 def _submit(args: argparse.Namespace, path: Path, workspace: str | None) -> int:
+    key = args.idempotency_key or uuid.uuid4().hex
     locations = locate()
     with client(locations) as conductor:
         ensure_running(conductor, locations, no_start=args.no_start)
-        submitted = conductor.call(
-            "job.submit",
-            {
-                "score_path": str(path),
-                "client_cwd": os.getcwd(),
-                "start_sheet": args.start_sheet,
-                "fresh": args.fresh,
-                **({"workspace": workspace} if workspace else {}),
-            },
-        )
+        try:
+            submitted = conductor.call(
+                "job.submit",
+                {
+                    "score_path": str(path),
+                    "client_cwd": os.getcwd(),
+                    "start_sheet": args.start_sheet,
+                    "fresh": args.fresh,
+                    "idempotency_key": key,
+                    **({"workspace": workspace} if workspace else {}),
+                },
+            )
+        except AnswerLost:
+            print(
+                "podium: the conductor stopped before answering; the job may have been "
+                f"accepted: run 'podium status {path.stem}' to see (or run this again with "
+                f"--idempotency-key {key}, which submits it only if it was not)",
+                file=sys.stderr,
+            )
+            return exits.ANSWER_LOST
         job_id = submitted["job_id"]
+        if submitted.get("duplicate") and not args.json:
+            print(
+                f"idempotency key {key} was used before: job {job_id} is the one submitted "
+                "then; nothing new was submitted",
+                file=sys.stderr,
+            )
         changed_since = submitted.get("changed_since")
         if changed_since and not args.json:
             print(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from podium.cli import exits
 from podium.domain.errors import InvalidScore, PodiumError, UserError
-from podium.ipc.client import ConductorUnavailable, RemoteError
+from podium.ipc.client import AnswerLost, ConductorUnavailable, RemoteError
 from podium.ipc.protocol import USER_ERROR_CODES
 
 
@@ -22,7 +22,8 @@ def run_reporting_errors(
         return handler(args)
     except ConductorUnavailable as exc:
         fail(str(exc))
-        return exits.NO_CONDUCTOR
+        # A request that may have been carried out is not one refused for want of a conductor.
+        return exits.ANSWER_LOST if isinstance(exc, AnswerLost) else exits.NO_CONDUCTOR
     except RemoteError as exc:
         fail(exc.message)
         return exits.USER if exc.code in USER_ERROR_CODES else exits.INTERNAL

@@ -11,5 +11,8 @@ NO_CONDUCTOR = 4
 """The conductor is not running (and was not to be started)."""
 TIMED_OUT = 5
 """`pause --wait` gave up after its `--timeout`; the job's attempts go on."""
+ANSWER_LOST = 6
+"""The conductor stopped after the request was sent and before it answered: what was asked
+may have been done (`run`: the job may have been accepted)."""
 INTERRUPTED = 130
 """Ctrl-C while following a job; the job itself goes on."""

@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import sys
+import uuid
 from pathlib import Path
 
 from podium.cli import exits
@@ -14,6 +15,7 @@ from podium.cli.cmd_fleet import follow_fleet, members_table, shown
 from podium.cli.connect import client, ensure_running
 from podium.domain.errors import UserError
 from podium.domain.fleet import FleetPlan, group_order
+from podium.ipc.client import AnswerLost
 from podium.locations import locate
 from podium.score.fleet import load_fleet
 
@@ -38,10 +40,29 @@ def run(args: argparse.Namespace, path: Path) -> int:
     plan = load_fleet(path)
     if args.dry_run:
         return _dry_run(plan, as_json=args.json)
+    key = args.idempotency_key or uuid.uuid4().hex
     locations = locate()
     with client(locations) as conductor:
         ensure_running(conductor, locations, no_start=args.no_start)
-        fleet = conductor.call("fleet.submit", {"path": str(path), "client_cwd": os.getcwd()})
+        try:
+            fleet = conductor.call(
+                "fleet.submit",
+                {"path": str(path), "client_cwd": os.getcwd(), "idempotency_key": key},
+            )
+        except AnswerLost:
+            print(
+                "podium: the conductor stopped before answering; the fleet may have been "
+                f"accepted: run 'podium list --all' to see (or run this again with "
+                f"--idempotency-key {key}, which submits it only if it was not)",
+                file=sys.stderr,
+            )
+            return exits.ANSWER_LOST
+        if fleet.get("duplicate") and not args.json:
+            print(
+                f"idempotency key {key} was used before: fleet {fleet['fleet_id']} is the one "
+                "submitted then; nothing new was submitted",
+                file=sys.stderr,
+            )
         if args.json:
             print(json.dumps(fleet))
         else:

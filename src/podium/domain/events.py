@@ -34,6 +34,8 @@ class JobSubmitted:
     chain_depth: int = 0
     note: str | None = None
     """The first line of the job's history (how it was started)."""
+    submit_key: str | None = None
+    """The client's idempotency key, stored with the job in the same transaction."""
 
 
 @dataclass(frozen=True, slots=True)

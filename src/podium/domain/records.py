@@ -46,6 +46,9 @@ class JobSpec:
     plan: JobPlan
     snapshot: str
     """The score and the files it reads, frozen (see `podium.score.snapshot`)."""
+    submit_key: str | None = None
+    """The idempotency key the job was submitted with: kept with the job, never replaced (a
+    modify writes None, which leaves it)."""
 
 
 @dataclass(frozen=True, slots=True)

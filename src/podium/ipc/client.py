@@ -26,6 +26,22 @@ class ConductorUnavailable(Exception):
         self.socket_path = socket_path
 
 
+class AnswerLost(ConductorUnavailable):
+    """The request was sent whole, and the connection closed before its answer came: the
+    conductor stopped, maybe after carrying the request out. Whoever sent it must not take it
+    for refused (a submission may have been accepted)."""
+
+    def __init__(self, socket_path: str, method: str, reason: str) -> None:
+        Exception.__init__(
+            self,
+            f"the conductor stopped before answering '{method}' ({reason}); if it was "
+            "asked to change something, that may have been done: check with 'podium status' "
+            "before asking again",
+        )
+        self.socket_path = socket_path
+        self.method = method
+
+
 class RemoteError(Exception):
     """The conductor answered with a JSON-RPC error."""
 
@@ -93,6 +109,11 @@ class ConductorClient:
         self._sock.settimeout(timeout or self._timeout)
         try:
             self._sock.sendall(encode(request(method, params or {}, self._next_id)))
+        except OSError as exc:
+            # Not sent whole: the conductor cannot have read the request, let alone acted.
+            self.close()
+            raise ConductorUnavailable(self.socket_path, str(exc)) from None
+        try:
             line = self._file.readline(MAX_RESPONSE_BYTES + 1)
         except TimeoutError:
             self.close()
@@ -102,10 +123,10 @@ class ConductorClient:
             ) from None
         except OSError as exc:
             self.close()
-            raise ConductorUnavailable(self.socket_path, str(exc)) from None
+            raise AnswerLost(self.socket_path, method, str(exc)) from None
         if not line:
             self.close()
-            raise ConductorUnavailable(self.socket_path, "the connection was closed")
+            raise AnswerLost(self.socket_path, method, "the connection was closed")
         if len(line) > MAX_RESPONSE_BYTES:
             self.close()
             raise RemoteError(

@@ -9,6 +9,9 @@ class FleetSubmitParams(TypedDict):
     path: str
     """The fleet file (relative to client_cwd); its scores' paths are relative to its folder."""
     client_cwd: NotRequired[str]
+    idempotency_key: NotRequired[str]
+    """Names this submission: asked again with the same key, the conductor gives back the fleet
+    it made then (`duplicate`) and submits nothing. The CLI sends a fresh one each run."""
 
 
 class FleetParams(TypedDict):
@@ -63,6 +66,8 @@ class FleetInfo(TypedDict):
     members: list[FleetMemberInfo]
     message: NotRequired[str]
     """What a pause, resume or cancel did."""
+    duplicate: NotRequired[bool]
+    """From fleet.submit: the idempotency key had been used; this is the fleet made then."""
 
 
 class FleetListResult(TypedDict):

@@ -15,6 +15,9 @@ class SubmitParams(TypedDict):
     """Archive the workspace first, when the score's workspace_lifecycle asks for it."""
     workspace: NotRequired[str]
     """This folder instead of the score's workspace (relative to client_cwd)."""
+    idempotency_key: NotRequired[str]
+    """Names this submission: asked again with the same key, the conductor gives back the job
+    it accepted then (`duplicate`) and submits nothing. The CLI sends a fresh one each run."""
 
 
 class SubmitResult(TypedDict):
@@ -25,6 +28,8 @@ class SubmitResult(TypedDict):
     """With fresh: where the workspace's previous contents went (None: nothing was moved)."""
     changed_since: NotRequired[str | None]
     """The completed job of this score when the score changed since: the run is fresh."""
+    duplicate: NotRequired[bool]
+    """The idempotency key had been used: this is the job accepted then; nothing was submitted."""
 
 
 class JobParams(TypedDict):

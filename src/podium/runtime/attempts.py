@@ -144,9 +144,10 @@ class AttemptRunner:
             name=f"attempt {cmd.job_id}/{cmd.sheet}/{cmd.attempt}",
         )
 
-    def reattach(self, attempt: AttemptRecord, process: ProcessInfo) -> None:
+    def reattach(self, attempt: AttemptRecord, process: ProcessInfo | None) -> None:
         """Watch again an attempt an earlier conductor started (its process still runs, or
-        its wrapper recorded how it ended), under the timeouts it started with; its end is
+        its wrapper recorded how it ended; `process` is None when that conductor never
+        learnt its pid and it has ended), under the timeouts it started with; its end is
         reported as if this conductor had started it."""
         job = self._catalog.get(attempt.job_id)
         sheet = job.plan.sheets[attempt.sheet - 1]
@@ -169,9 +170,9 @@ class AttemptRunner:
         adopted = Adopted(process, files.exit)
         self._running[cmd_key(cmd)] = adopted
         log.info(
-            "re-attached attempt %s/%s/%s (pid %s)",
+            "re-attached attempt %s/%s/%s (%s)",
             *cmd_key(cmd),
-            process.pid,
+            f"pid {process.pid}" if process else "ended",
             extra=job_fields(*cmd_key(cmd)),
         )
         self._tasks.create_task(
@@ -217,7 +218,7 @@ class AttemptRunner:
         """Stop a running attempt on purpose; its exit is reported as usual."""
         key = (cmd.job_id, cmd.sheet, cmd.attempt)
         child = self._running.get(key)
-        if child is None:
+        if child is None or child.info is None:
             return
         log.info("stopping attempt %s/%s/%s on request", *key, extra=job_fields(*key))
         self._tasks.create_task(
@@ -275,6 +276,10 @@ class AttemptRunner:
         exited = asyncio.ensure_future(child.wait())
         timed_out = stale = False
         deadline = time.monotonic() + timeout - elapsed
+        if isinstance(child, Adopted) and child.ended():
+            # It ended while no conductor watched: it ran within its time, whatever the
+            # time is now.
+            await exited
         while not exited.done():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -297,10 +302,10 @@ class AttemptRunner:
                     extra=job_fields(*key),
                 )
                 break
-        if not exited.done():
+        if not exited.done() and child.info is not None:
             await stop_group(child.info.pgid, self._context.kill_grace_seconds, leader=child)
         code = await exited
-        if group_exists(child.info.pgid):
+        if child.info is not None and group_exists(child.info.pgid):
             # No process of an attempt may outlive it (a sheet that starts a service for later
             # sheets must detach it with setsid).
             log.warning(
@@ -325,7 +330,7 @@ class AttemptRunner:
     def process_groups(self) -> frozenset[int]:
         """The process group of each attempt watched, re-attached ones included (those are
         not the conductor's descendants, but their processes are its load)."""
-        return frozenset(child.info.pgid for child in self._running.values())
+        return frozenset(c.info.pgid for c in self._running.values() if c.info is not None)
 
 
 def time_zone(name: str) -> tzinfo | None:

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -40,6 +40,7 @@ from podium.domain.fleet import (
 )
 from podium.domain.ids import JobId
 from podium.domain.status import JobStatus
+from podium.runtime.submit_keys import KeyLocks
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,10 @@ _ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.PAUSED, JobStatus.PAUS
 class FleetStore(Protocol):
     """`podium.store.fleets.FleetRows`."""
 
-    def add(self, fleet: FleetRecord, members: Sequence[FleetMember]) -> None: ...
+    def add(
+        self, fleet: FleetRecord, members: Sequence[FleetMember], submit_key: str | None = None
+    ) -> None: ...
+    def for_key(self, submit_key: str) -> StoredFleet | None: ...
     def reserve(self, fleet_id: JobId, num: int, job_id: JobId) -> None: ...
     def submitted(self, fleet_id: JobId, num: int) -> None: ...
     def refused(self, fleet_id: JobId, num: int, error: str) -> None: ...
@@ -83,6 +87,8 @@ class FleetState:
 
     fleet: StoredFleet
     statuses: dict[JobId, JobStatus]
+    duplicate: bool = False
+    """Submitted with an idempotency key used before: the fleet made then; nothing new."""
 
 
 class FleetRunner:
@@ -104,6 +110,8 @@ class FleetRunner:
         self._members: dict[JobId, JobId] = {}
         """Each job of an unfinished fleet, and its fleet."""
         self._locks: dict[JobId, asyncio.Lock] = {}
+        self._keys = KeyLocks()
+        """Submissions with the same idempotency key, one at a time."""
         self._retry_seconds = retry_seconds
         self._retrying: set[JobId] = set()
         """Fleets with an evaluation already due after a refusal under resource pressure."""
@@ -268,8 +276,25 @@ class FleetRunner:
 
     # ---- requests -----------------------------------------------------------------------
 
-    async def submit(self, path: Path) -> FleetState:
-        """Record the fleet at `path` and submit the scores that start at once."""
+    async def submit(self, path: Path, submit_key: str | None = None) -> FleetState:
+        """Record the fleet at `path` and submit the scores that start at once. With
+        `submit_key` (a client's idempotency key), a key used before gives back the fleet
+        made then, marked `duplicate`, and submits nothing."""
+        if submit_key is None:
+            return await self._submit_new(path, None)
+        async with self._keys.hold(submit_key):
+            found = self._fleets.for_key(submit_key)
+            if found is None:
+                return await self._submit_new(path, submit_key)
+        if found.record.path != str(path):
+            raise UserError(
+                f"idempotency key {submit_key!r} was given with {found.record.path} (fleet "
+                f"{found.record.fleet_id}), not with {path}; give each submission a key of its "
+                "own"
+            )
+        return replace(self.status(found.record.fleet_id), duplicate=True)
+
+    async def _submit_new(self, path: Path, submit_key: str | None) -> FleetState:
         plan = self._load(path)
         # `reserve_id` names ids after a file's stem; the suffix keeps a dotted name whole.
         fleet_id = self._service.reserve_id(f"{plan.name}.fleet")
@@ -277,7 +302,7 @@ class FleetRunner:
             fleet_id, plan.name, plan.path, FleetStatus.RUNNING, self._clock(), plan.groups
         )
         members = [FleetMember(n, score, group) for n, (score, group) in enumerate(plan.scores, 1)]
-        self._fleets.add(record, members)
+        self._fleets.add(record, members, submit_key)
         log.info("fleet %s submitted (%s, %d score(s))", fleet_id, plan.path, len(members))
         await self._evaluate(fleet_id)
         return self.status(fleet_id)

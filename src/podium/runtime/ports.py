@@ -90,6 +90,9 @@ class Store(Protocol):
     def history(self, job_id: JobId, limit: int = ...) -> tuple[JobNote, ...]:
         """The job's latest `limit` notes, oldest first."""
 
+    def job_for_key(self, submit_key: str) -> JobRecord | None:
+        """The job submitted with this idempotency key, while it is stored."""
+
     def taken_ids(self, stem: str) -> set[str]:
         """Ids of stored jobs that are `stem` or `stem-<something>`."""
 

@@ -44,19 +44,22 @@ class Child:
 @dataclass(slots=True)
 class Adopted:
     """The process of an attempt started by an earlier conductor: not our child, so it is
-    watched through a pidfd, and how it ended is read from the file its exit wrapper wrote."""
+    watched through a pidfd, and how it ended is read from the file its exit wrapper wrote.
+    `info` is None for an attempt that had ended before any conductor learnt its pid: its
+    exit file is all there is."""
 
-    info: ProcessInfo
+    info: ProcessInfo | None
     exit_file: Path
 
-    @property
-    def pid(self) -> int:
-        return self.info.pid
+    def ended(self) -> bool:
+        """Its wrapper recorded how it ended (it is gone, or about to be)."""
+        return read_exit_file(self.exit_file) is not None
 
     async def wait(self) -> int:
         """Its return code, Popen-style (negative for a signal); -SIGKILL when the wrapper
         itself was killed before it could say (a stop, or the OOM killer)."""
-        await until_gone(self.pid, self.info.start_ticks)
+        if self.info is not None:
+            await until_gone(self.info.pid, self.info.start_ticks)
         code = read_exit_file(self.exit_file)
         if code is None:
             return -signal.SIGKILL
@@ -182,6 +185,21 @@ def group_left_by(info: ProcessInfo) -> bool:
     if found is not None and found.start_ticks != info.start_ticks:
         return False
     return group_exists(info.pgid)
+
+
+def leaders_marked(markers: set[str]) -> dict[str, ProcessInfo]:
+    """For each of `markers` carried by a live process that leads its own process group (an
+    attempt's exit wrapper: `spawn` starts it in a session of its own), that process."""
+    wanted = {m.encode(): m for m in markers}
+    found: dict[str, ProcessInfo] = {}
+    for pid in procfs.pids():
+        value = procfs.environ_value(pid, MARKER.encode())
+        if value is None or value not in wanted:
+            continue
+        stat = procfs.stat(pid)
+        if stat is not None and stat.running and stat.pgid == pid:
+            found[wanted[value]] = ProcessInfo(pid, pid, stat.start_ticks)
+    return found
 
 
 def groups_marked(markers: set[str]) -> set[int]:

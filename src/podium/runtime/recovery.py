@@ -9,11 +9,16 @@ ready, so that a score that no longer compiles fails its job early.
 An attempt that was running outlives its conductor: when its process is still alive (the same
 pid *and* start time, never a bare pid) or its exit wrapper recorded how it ended, it is
 re-attached: watched again under its timeouts, its end reported as usual, so no work is lost
-and none runs twice. Every other process left from an attempt or a validation in flight is
-stopped first, so that a sheet never has two live processes: found by its recorded pid and
-start time, and by the marker in its environment when the conductor died before recording
-it. The engine records those attempts as interrupted and runs them again; the prompts handed
-over to them (unredacted) are removed.
+and none runs twice. That holds whatever the moment of the crash, even between starting the
+process and recording its pid: such a process is found by the marker in its environment (its
+exit wrapper leads its own process group), recorded, and re-attached like the others; one
+that had ended already is finished from its exit file. Only an attempt with neither a live
+process nor an exit file is interrupted: every process left from it, or from a validation in
+flight, is stopped first (found by its recorded pid and start time, and by its marker), so
+that a sheet never has two live processes. The engine records those attempts as interrupted
+and runs them again; the prompts handed over to them (unredacted) are removed. Checks are not
+re-attached but asked again: a validation or a `skip_when_command` left running is stopped
+the same way (by its marker), and the engine runs it again.
 """
 
 import asyncio
@@ -28,7 +33,7 @@ from podium.domain.events import Recovered, RecoveredJob
 from podium.domain.ids import SheetNum
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.records import ActiveJob, AttemptRecord, InFlightAttempt, ProcessInfo
-from podium.domain.status import JobStatus
+from podium.domain.status import JobStatus, SheetStatus
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.deferred import DeferredJob
 from podium.runtime.hooks import leftover_hook_groups
@@ -36,11 +41,17 @@ from podium.runtime.layout import Layout
 from podium.runtime.logs import job_fields
 from podium.runtime.loop import Inbox
 from podium.runtime.ports import Compiler, Store
-from podium.runtime.process import group_left_by, groups_marked, read_exit_file, stop_group
+from podium.runtime.process import (
+    group_left_by,
+    groups_marked,
+    leaders_marked,
+    read_exit_file,
+    stop_group,
+)
 
 log = logging.getLogger(__name__)
 
-Reattach = Callable[[AttemptRecord, ProcessInfo], None]
+Reattach = Callable[[AttemptRecord, ProcessInfo | None], None]
 
 _BETWEEN_ANSWERS = 50
 """Jobs compiled between two turns of the event loop while recovering (a few ms each)."""
@@ -72,13 +83,11 @@ async def recover(
             problems[job.job.record.job_id] = _compile(job, compiler, catalog, inbox)
             if done % _BETWEEN_ANSWERS == 0:
                 await asyncio.sleep(0)  # the socket answers meanwhile ("starting")
-    adopted = [
-        a
-        for job in active
-        if problems[job.job.record.job_id] is None
-        for a in job.in_flight
-        if _outlived(a, layout)
-    ]
+    adopted = _outlived(
+        [a for job in active if problems[job.job.record.job_id] is None for a in job.in_flight],
+        layout,
+        store,
+    )
     await _stop_leftovers(active, adopted, layout, kill_grace_seconds)
     _drop_handed_over_prompts(active, adopted, layout)
     jobs = []
@@ -101,7 +110,6 @@ async def recover(
         )
     inbox.post(Recovered(tuple(jobs), windows))
     for attempt in adopted:
-        assert attempt.process is not None
         reattach(attempt.record, attempt.process)
     log.info("recovered %d unfinished job(s); re-attached %d attempt(s)", len(jobs), len(adopted))
     return len(jobs)
@@ -148,17 +156,48 @@ def _compile(job: ActiveJob, compiler: Compiler, catalog: JobCatalog, inbox: Inb
     return None
 
 
-def _outlived(attempt: InFlightAttempt, layout: Layout) -> bool:
-    """The attempt's process still runs (same pid and start time), or its wrapper recorded
-    how it ended."""
-    record, process = attempt.record, attempt.process
-    if record.outcome is not AttemptOutcome.RUNNING or process is None:
-        return False
+def _outlived(
+    in_flight: list[InFlightAttempt], layout: Layout, store: Store
+) -> list[InFlightAttempt]:
+    """The running attempts that outlived their conductor, each with its process as it is
+    known now: still running (the same pid and start time; or, never recorded, found by its
+    marker, and recorded now), or ended with its exit recorded by its wrapper (then the
+    process is None when it was never recorded)."""
+    running = [a for a in in_flight if a.record.outcome is AttemptOutcome.RUNNING]
+    unrecorded = {_marker(a, layout) for a in running if a.process is None}
+    # The marker first, the exit file then: a wrapper writes its file before it exits, so an
+    # attempt is found one way or the other, whenever it ends.
+    leaders = leaders_marked(unrecorded) if unrecorded else {}
+    outlived = []
+    for attempt in running:
+        process = attempt.process
+        if process is None:
+            process = leaders.get(_marker(attempt, layout))
+            if process is not None:
+                record = attempt.record
+                store.record_process(record.job_id, record.sheet, record.attempt, process)
+                outlived.append(InFlightAttempt(record, process))
+                continue
+        elif _alive(process):
+            outlived.append(attempt)
+            continue
+        if read_exit_file(_file(attempt, layout, "exit")) is not None:
+            outlived.append(attempt)
+    return outlived
+
+
+def _alive(process: ProcessInfo) -> bool:
     found = procfs.stat(process.pid)
-    if found is not None and found.start_ticks == process.start_ticks and found.running:
-        return True
-    exit_file = layout.attempt_file(record.job_id, record.sheet, record.attempt, "exit")
-    return read_exit_file(exit_file) is not None
+    return found is not None and found.start_ticks == process.start_ticks and found.running
+
+
+def _marker(attempt: InFlightAttempt, layout: Layout) -> str:
+    return layout.marker(attempt.record.job_id, attempt.record.sheet, attempt.record.attempt)
+
+
+def _file(attempt: InFlightAttempt, layout: Layout, name: str) -> Path:
+    r = attempt.record
+    return layout.attempt_file(r.job_id, r.sheet, r.attempt, name)
 
 
 def _drop_handed_over_prompts(
@@ -166,21 +205,28 @@ def _drop_handed_over_prompts(
 ) -> None:
     """An interrupted attempt's input file holds its prompt as written, secrets and all; the
     attempt runs again with a new one, so this copy goes (the redacted record stays)."""
-    kept = {id(a) for a in adopted}
+    kept = {_key(a) for a in adopted}
     for job in active:
         for a in job.in_flight:
-            if id(a) not in kept:
-                r = a.record
-                layout.attempt_file(r.job_id, r.sheet, r.attempt, "input").unlink(missing_ok=True)
+            if _key(a) not in kept:
+                _file(a, layout, "input").unlink(missing_ok=True)
+
+
+def _key(attempt: InFlightAttempt) -> tuple[str, int, int]:
+    return (attempt.record.job_id, attempt.record.sheet, attempt.record.attempt)
 
 
 async def _stop_leftovers(
     active: list[ActiveJob], adopted: list[InFlightAttempt], layout: Layout, grace: float
 ) -> None:
-    kept = {id(a) for a in adopted}
-    in_flight = [a for job in active for a in job.in_flight if id(a) not in kept]
+    """Stop what is left of the attempts not re-attached, and of the re-attached ones that
+    ended before their pid was known (nothing else watches their group); of the skip checks
+    in flight (they run again), and of hooks."""
+    kept = {_key(a) for a in adopted}
+    in_flight = [a for job in active for a in job.in_flight if _key(a) not in kept]
     groups = {a.process.pgid for a in in_flight if a.process and group_left_by(a.process)}
-    markers = {layout.marker(a.record.job_id, a.record.sheet, a.record.attempt) for a in in_flight}
+    ended = [a for a in adopted if a.process is None]
+    markers = {_marker(a, layout) for a in (*in_flight, *ended)} | _skip_checks(active, layout)
     groups |= groups_marked(markers) if markers else set()
     groups -= {a.process.pgid for a in adopted if a.process}
     groups |= leftover_hook_groups(active, layout)
@@ -189,3 +235,14 @@ async def _stop_leftovers(
             "stopping %d process group(s) left running by the previous conductor", len(groups)
         )
         await asyncio.gather(*(stop_group(pgid, grace) for pgid in groups))
+
+
+def _skip_checks(active: list[ActiveJob], layout: Layout) -> set[str]:
+    """The markers a `skip_when_command` may have run under: a sheet ready for its first
+    attempt (attempts count from 1, so marker 0 is only ever a skip check's)."""
+    return {
+        layout.marker(sheet.job_id, sheet.num, 0)
+        for job in active
+        for sheet in job.job.sheets
+        if sheet.status is SheetStatus.READY and sheet.attempts == 0
+    }

@@ -6,6 +6,7 @@ the engine only decides.
 """
 
 import asyncio
+import contextlib
 import hashlib
 import re
 from collections.abc import Callable
@@ -46,6 +47,7 @@ from podium.runtime.catalog import JobCatalog
 from podium.runtime.clearing import Cleared, Selection, remove_state, select_finished
 from podium.runtime.loop import Inbox, Replies
 from podium.runtime.ports import CompiledJob, Compiler, Store
+from podium.runtime.submit_keys import KeyLocks
 from podium.runtime.worktree import WorktreeFailed, Worktrees
 
 DETAILED_SHEETS = 200
@@ -62,6 +64,8 @@ class Submitted:
     archived: str | None = None
     changed_since: JobId | None = None
     """The completed job of this score, when the score changed since (a fresh run)."""
+    duplicate: bool = False
+    """Its idempotency key had been used: this is the job submitted then, nothing new."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +102,8 @@ class JobService:
         self._catalog = catalog
         self._compiler = compiler
         self._reserved: set[str] = set()
+        self._keys = KeyLocks()
+        """Submissions with the same idempotency key, one at a time."""
         self._reviving: set[JobId] = set()
         """Finished jobs a request is bringing back into the engine, not there yet."""
         self._open = asyncio.Event()
@@ -145,61 +151,83 @@ class JobService:
         job_id: JobId | None = None,
         chain_depth: int = 0,
         note: str | None = None,
+        submit_key: str | None = None,
     ) -> Submitted:
         """Submit the score at `score_path` (relative to `client_cwd`); `workspace` replaces
         the score's own. A score that changed since its last job completed runs fresh. A
         `run_job` hook gives the job's id (from `reserve_id`), its depth in the chain and the
         first line of its history. A score with `isolation` runs in a git worktree of its own
-        (made here, before the engine hears of the job; see `podium.runtime.worktree`)."""
-        await self._ready()
-        self._refuse_under_pressure()
+        (made here, before the engine hears of the job; see `podium.runtime.worktree`).
+
+        With `submit_key` (a client's idempotency key), a key used before gives back the job
+        submitted with it, marked `duplicate`, and submits nothing; a new key is stored with
+        the job, in the transaction that accepts it."""
         path = Path(client_cwd or "/", score_path).absolute()
-        folder = str(Path(client_cwd or "/", workspace).absolute()) if workspace else None
-        compiled = self._compiler.compile(path, workspace=folder)
-        job_id = job_id or self._allocate(path.stem)
-        worktree = None
-        try:
-            compiled, worktree, placed = await self._isolate(job_id, path, compiled)
-            # A new worktree starts clean: there is nothing of an earlier run to archive.
-            changed_since = self._changed_since(path, compiled) if worktree is None else None
-            archived = (
-                self._archive(path, compiled)
-                if worktree is None and (fresh or changed_since)
-                else None
+        async with self._keys.hold(submit_key) if submit_key else contextlib.nullcontext():
+            if submit_key is not None and (found := self._submitted_with(submit_key, path)):
+                return found
+            await self._ready()
+            self._refuse_under_pressure()
+            folder = str(Path(client_cwd or "/", workspace).absolute()) if workspace else None
+            compiled = self._compiler.compile(path, workspace=folder)
+            job_id = job_id or self._allocate(path.stem)
+            worktree = None
+            try:
+                compiled, worktree, placed = await self._isolate(job_id, path, compiled)
+                # A new worktree starts clean: there is nothing of an earlier run to archive.
+                changed_since = self._changed_since(path, compiled) if worktree is None else None
+                archived = (
+                    self._archive(path, compiled)
+                    if worktree is None and (fresh or changed_since)
+                    else None
+                )
+                fresh_note = _fresh_note(changed_since, archived)
+                note = "; ".join(filter(None, (note, placed, fresh_note))) or None
+                self._catalog.add(job_id, compiled)
+                await self._ask(
+                    lambda request: JobSubmitted(
+                        request,
+                        job_id,
+                        compiled.plan,
+                        str(path),
+                        str(compiled.workspace),
+                        compiled.snapshot,
+                        start_sheet=start_sheet,
+                        chain_depth=chain_depth,
+                        note=note,
+                        submit_key=submit_key,
+                    ),
+                    undo=lambda: self._catalog.forget(job_id),
+                )
+            except Exception:
+                # Refused, or failed before the engine heard of the job. Not on a cancellation: the
+                # engine may have accepted the job already; a worktree whose job is not stored is
+                # removed at the next start.
+                if worktree is not None and self._worktrees is not None:
+                    await self._worktrees.discard(worktree)
+                raise
+            finally:
+                self._reserved.discard(job_id)
+            return Submitted(
+                job_id,
+                compiled.plan.total_sheets,
+                str(compiled.workspace),
+                str(archived) if archived else None,
+                changed_since,
             )
-            fresh_note = _fresh_note(changed_since, archived)
-            note = "; ".join(filter(None, (note, placed, fresh_note))) or None
-            self._catalog.add(job_id, compiled)
-            await self._ask(
-                lambda request: JobSubmitted(
-                    request,
-                    job_id,
-                    compiled.plan,
-                    str(path),
-                    str(compiled.workspace),
-                    compiled.snapshot,
-                    start_sheet=start_sheet,
-                    chain_depth=chain_depth,
-                    note=note,
-                ),
-                undo=lambda: self._catalog.forget(job_id),
+
+    def _submitted_with(self, submit_key: str, path: Path) -> Submitted | None:
+        """The job submitted with this idempotency key before, if any; the key cannot name
+        another score's job."""
+        found = self._store.job_for_key(submit_key)
+        if found is None:
+            return None
+        if found.score_path != str(path):
+            raise UserError(
+                f"idempotency key {submit_key!r} was given with {found.score_path} (job "
+                f"{found.job_id}), not with {path}; give each submission a key of its own"
             )
-        except Exception:
-            # Refused, or failed before the engine heard of the job. Not on a cancellation: the
-            # engine may have accepted the job already; a worktree whose job is not stored is
-            # removed at the next start.
-            if worktree is not None and self._worktrees is not None:
-                await self._worktrees.discard(worktree)
-            raise
-        finally:
-            self._reserved.discard(job_id)
-        return Submitted(
-            job_id,
-            compiled.plan.total_sheets,
-            str(compiled.workspace),
-            str(archived) if archived else None,
-            changed_since,
-        )
+        return Submitted(found.job_id, found.total_sheets, found.workspace, duplicate=True)
 
     async def _isolate(
         self, job_id: JobId, path: Path, compiled: CompiledJob

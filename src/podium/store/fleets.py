@@ -29,10 +29,14 @@ class FleetRows:
         with self._transaction():
             yield self._db
 
-    def add(self, fleet: FleetRecord, members: Sequence[FleetMember]) -> None:
+    def add(
+        self, fleet: FleetRecord, members: Sequence[FleetMember], submit_key: str | None = None
+    ) -> None:
+        """A new fleet and its members; `submit_key`, the client's idempotency key, names it
+        from then on (see `for_key`)."""
         with self._write() as db:
             db.execute(
-                f"INSERT INTO fleets ({_FLEET_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+                f"INSERT INTO fleets ({_FLEET_COLUMNS}, submit_key) VALUES (?,?,?,?,?,?,?,?,?)",
                 (
                     fleet.fleet_id,
                     fleet.name,
@@ -42,6 +46,7 @@ class FleetRows:
                     fleet.created_at,
                     fleet.ended_at,
                     json.dumps({g: list(deps) for g, deps in fleet.groups.items()}),
+                    submit_key,
                 ),
             )
             db.executemany(
@@ -86,6 +91,13 @@ class FleetRows:
     def get(self, fleet_id: str) -> StoredFleet | None:
         row = self._db.execute(
             f"SELECT {_FLEET_COLUMNS} FROM fleets WHERE fleet_id = ?", (fleet_id,)
+        ).fetchone()
+        return None if row is None else self._stored(row)
+
+    def for_key(self, submit_key: str) -> StoredFleet | None:
+        """The fleet submitted with this idempotency key, if it is stored."""
+        row = self._db.execute(
+            f"SELECT {_FLEET_COLUMNS} FROM fleets WHERE submit_key = ?", (submit_key,)
         ).fetchone()
         return None if row is None else self._stored(row)
 

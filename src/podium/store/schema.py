@@ -162,4 +162,12 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE chained_job IS NOT NULL;
     CREATE INDEX jobs_by_score ON jobs (score_path, submitted_at DESC);
     """,
+    """
+    ALTER TABLE job_specs ADD COLUMN submit_key TEXT;  -- the client's idempotency key
+    CREATE UNIQUE INDEX job_specs_by_submit_key ON job_specs (submit_key)
+        WHERE submit_key IS NOT NULL;
+    ALTER TABLE fleets ADD COLUMN submit_key TEXT;
+    CREATE UNIQUE INDEX fleets_by_submit_key ON fleets (submit_key)
+        WHERE submit_key IS NOT NULL;
+    """,
 )

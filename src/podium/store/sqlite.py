@@ -55,7 +55,9 @@ def _upsert(
 _UPSERT_JOB = _upsert("jobs", _JOBS.columns, ("job_id",), ("submitted_at",))
 _UPSERT_SHEET = _upsert("sheets", _SHEETS.columns, ("job_id", "num"))
 _UPSERT_ATTEMPT = _upsert("attempts", _ATTEMPTS.columns, ("job_id", "sheet", "attempt"))
-_UPSERT_SPEC = _upsert("job_specs", ("job_id", "plan", "snapshot"), ("job_id",))
+_UPSERT_SPEC = _upsert(
+    "job_specs", ("job_id", "plan", "snapshot", "submit_key"), ("job_id",), ("submit_key",)
+)
 _UPSERT_HOOK = _upsert("hook_results", _HOOKS.columns, ("job_id", "num"))
 
 
@@ -126,7 +128,8 @@ class SqliteStore:
         db = self._db
         db.executemany(_UPSERT_JOB, [_JOBS.row(j) for j in p.jobs])
         db.executemany(
-            _UPSERT_SPEC, [(s.job_id, plan_to_json(s.plan), s.snapshot) for s in p.specs]
+            _UPSERT_SPEC,
+            [(s.job_id, plan_to_json(s.plan), s.snapshot, s.submit_key) for s in p.specs],
         )
         db.executemany(_UPSERT_SHEET, [_SHEETS.row(s) for s in p.sheets])
         db.executemany(_UPSERT_ATTEMPT, [_ATTEMPTS.row(a) for a in p.attempts])
@@ -324,6 +327,15 @@ class SqliteStore:
             (score_path,),
         ).fetchone()
         return None if row is None else _JOBS.record(row)
+
+    def job_for_key(self, submit_key: str) -> JobRecord | None:
+        """The job submitted with this idempotency key, while it is stored."""
+        row = self._db.execute(
+            f"SELECT {', '.join('j.' + c for c in _JOBS.columns)} FROM job_specs s "
+            "JOIN jobs j ON j.job_id = s.job_id WHERE s.submit_key = ?",
+            (submit_key,),
+        ).fetchone()
+        return _JOBS.record(row) if row else None
 
     def taken_ids(self, stem: str) -> set[str]:
         # `stem-…` as a range of the (binary) key, which its index answers; LIKE would scan.

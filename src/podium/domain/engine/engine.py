@@ -191,7 +191,7 @@ class Engine(Recover):
         out.job(job)
         if event.note:
             out.note(job, now, event.note)
-        out.spec(JobSpec(job.job_id, event.plan, event.snapshot))
+        out.spec(JobSpec(job.job_id, event.plan, event.snapshot, event.submit_key))
         if event.start_sheet > 1:
             for sheet in job.sheets.values():
                 if sheet.plan.num < event.start_sheet:
