@@ -30,6 +30,10 @@ from podium.ipc.wire import Refusal, out_of_range, read_request, shown
 log = logging.getLogger(__name__)
 
 
+SHORTEST_SECRET = 8
+"""No credential the redactor knows is shorter (see `podium.redact`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Method:
     """A method's handler and the type its params must match (a TypedDict)."""
@@ -60,10 +64,14 @@ class RpcServer:
         path: Path,
         methods: Mapping[str, Method],
         error_codes: Sequence[tuple[type[Exception], int]],
+        redact: Callable[[str], str] = str,
     ) -> None:
+        """`redact` masks credentials in every reply: results and error messages are what
+        people read, whichever method made them."""
         self.path = path
         self._methods = methods
         self._error_codes = error_codes
+        self._redact = redact
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.StreamWriter] = set()
 
@@ -156,17 +164,30 @@ class RpcServer:
                 request_id, INVALID_PARAMS, f"bad parameters for '{name}': {_problems(exc)}"
             )
         try:
-            return result(request_id, await found.handler(typed))
+            return result(request_id, self._masked(await found.handler(typed)))
         except UserError as exc:
-            return error(request_id, self._code(exc), str(exc))
+            return error(request_id, self._code(exc), self._redact(str(exc)))
         except Exception as exc:
             log.exception("method %s failed", name)
             return error(
                 request_id,
                 INTERNAL_ERROR,
-                f"internal error in '{name}': {type(exc).__name__}: {exc}; "
-                "the conductor log has the details",
+                self._redact(
+                    f"internal error in '{name}': {type(exc).__name__}: {exc}; "
+                    "the conductor log has the details"
+                ),
             )
+
+    def _masked(self, value: Any) -> Any:
+        """`value` with every string of it redacted (ones too short to hold a credential
+        are left as they are: most of a reply is statuses and numbers)."""
+        if isinstance(value, str):
+            return self._redact(value) if len(value) >= SHORTEST_SECRET else value
+        if isinstance(value, dict):
+            return {key: self._masked(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._masked(item) for item in value]
+        return value
 
     def _code(self, exc: Exception) -> int:
         for cls, code in self._error_codes:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from podium.runtime.redact import MASK, Redactor
+from podium.redact import MASK, Redactor
 
 ENV = {
     "ANTHROPIC_API_KEY": "my-own-key-1234567",
