@@ -175,6 +175,8 @@ WRONG_PARAMS = [
     ),
     ("job.history", {"job_id": "j", "limit": 2**70}, "params.limit: a number out of range"),
     ("daemon.status", {"verbose": True}, "params.verbose: Extra inputs are not permitted"),
+    ("job.submit", {"score_path": "a\x00b"}, "params.score_path: text with a NUL character"),
+    ("fleet.submit", {"path": "\x00"}, "params.path: text with a NUL character"),
     ("fleet.list", {"all": 0}, "params.all: Input should be a valid boolean, got 0"),
 ]
 
@@ -264,3 +266,11 @@ def test_any_json_as_params_gets_a_result_or_a_json_rpc_error(
     assert ("result" in reply) != ("error" in reply), reply
     if "error" in reply:
         assert reply["error"]["code"] != protocol.INTERNAL_ERROR, (name, params, reply)
+
+
+def test_a_score_path_naming_an_endless_file_is_refused_without_reading_it_whole(
+    raw: RawClient,
+) -> None:
+    code, message = _error(raw.call("job.submit", {"score_path": "/dev/zero"}))
+    assert code == protocol.INVALID_SCORE
+    assert "the file is larger than 4 MiB; a score is never this big" in message

@@ -25,7 +25,7 @@ from podium.ipc.protocol import (
     error,
     result,
 )
-from podium.ipc.wire import Refusal, out_of_range, read_request, shown
+from podium.ipc.wire import Refusal, read_request, shown, unacceptable
 
 log = logging.getLogger(__name__)
 
@@ -152,10 +152,10 @@ class RpcServer:
                 f"unknown method {shown(name)}; if the CLI is newer than the conductor, "
                 "restart the conductor with 'podium stop && podium start'",
             )
-        too_large = out_of_range(params)
-        if too_large is not None:
+        refused = unacceptable(params)
+        if refused is not None:
             return error(
-                request_id, too_large.code, f"bad parameters for '{name}': {too_large.message}"
+                request_id, refused.code, f"bad parameters for '{name}': {refused.message}"
             )
         try:
             typed = found.parse(params)

@@ -94,9 +94,10 @@ def _valid_id(value: Any) -> bool:
     return type(value) is int and -MAX_ID <= value <= MAX_ID
 
 
-def out_of_range(params: Any) -> Refusal | None:
-    """The first number in `params` too large to be a parameter, as an INVALID_PARAMS
-    refusal; None when every number fits."""
+def unacceptable(params: Any) -> Refusal | None:
+    """The first value in `params` no parameter may be, as an INVALID_PARAMS refusal: a
+    number too large (or not finite), or text with a NUL character (no path, id or name
+    holds one). None when every value is acceptable."""
     stack: list[tuple[str, Any]] = [("params", params)]
     while stack:
         path, value = stack.pop()
@@ -111,6 +112,8 @@ def out_of_range(params: Any) -> Refusal | None:
                 INVALID_PARAMS,
                 f"{path}: a number out of range (at most {MAX_INT} in size), got {shown(value)}",
             )
+        elif isinstance(value, str) and "\x00" in value:
+            return Refusal(INVALID_PARAMS, f"{path}: text with a NUL character, got {shown(value)}")
     return None
 
 
