@@ -27,6 +27,8 @@ from podium.domain.fleet import FleetPlan
 from podium.ipc.server import RpcServer
 from podium.locations import SOCKET_PATH_MAX, Locations, locate, socket_in
 from podium.performance import ScoreCompiler, profile_caps, unroutable
+from podium.private import keep_private, make_private_dir, open_private, secure_state_dir
+from podium.redact import Redactor
 from podium.runtime.attempts import AttemptRunner
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.clock import wall_clock
@@ -42,7 +44,6 @@ from podium.runtime.monitor import ResourceMonitor
 from podium.runtime.notify import Notifier
 from podium.runtime.notify_channels import Channels
 from podium.runtime.recovery import check_deferred, recover
-from podium.runtime.redact import Redactor
 from podium.runtime.service import JobService
 from podium.runtime.settings import Appliers, LiveSettings
 from podium.runtime.skip_checks import SkipCommands
@@ -88,9 +89,12 @@ class _Parts:
 class Conductor:
     """Startup, serve, shutdown. The first SIGTERM or SIGINT drains; a second stops at once."""
 
-    def __init__(self, locations: Locations, settings: LiveSettings) -> None:
+    def __init__(
+        self, locations: Locations, settings: LiveSettings, redactor: Redactor | None = None
+    ) -> None:
         self.locations = locations
         self.settings = settings
+        self.redactor = redactor or Redactor(os.environ)
         self.started_at = time.time()
         self._stop = asyncio.Event()
         self._drain = False
@@ -139,7 +143,8 @@ class Conductor:
         return found.connection() if found else {}
 
     def _build(self, store: SqliteStore, tasks: asyncio.TaskGroup) -> _Parts:
-        compiler = ScoreCompiler(connections=self._connection)
+        redactor = self.redactor
+        compiler = ScoreCompiler(connections=self._connection, secrets=redactor.learn)
         profiles = compiler.registry(None)
         engine = Engine(self.config.limits(profile_caps(profiles)))
         connections = {n: i.connection() for n, i in self.config.instruments.items()}
@@ -166,7 +171,6 @@ class Conductor:
             jobs_dir=layout.jobs_dir,
             worktrees=worktrees,
         )
-        redactor = Redactor(os.environ)
         context = WorkerContext(catalog, layout, inbox.post, tasks, grace, redactor)
         self.settings.attach(
             Appliers(inbox.post, context, lambda: profile_caps(compiler.registry(None)))
@@ -223,7 +227,7 @@ class Conductor:
             service=service, inspector=inspector, log_file=lambda: str(settings.log_path())
         )
         methods = api.methods() | inspection.methods() | FleetApi(fleets).methods()
-        server = RpcServer(Path(self.locations.socket), methods, ERROR_CODES)
+        server = RpcServer(Path(self.locations.socket), methods, ERROR_CODES, redactor)
         return _Parts(
             engine,
             inbox,
@@ -342,8 +346,8 @@ def _pid_lock(pid_file: Path) -> Iterator[None]:
     The lock, not the file's existence, says a conductor is running: a pid file left by a
     crash is simply locked again.
     """
-    pid_file.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(pid_file, os.O_RDWR | os.O_CREAT, 0o644)
+    make_private_dir(pid_file.parent)
+    fd = open_private(pid_file, os.O_RDWR)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -361,6 +365,7 @@ def _pid_lock(pid_file: Path) -> Iterator[None]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    keep_private()  # before anything is written: every file of the conductor is private
     args = _parser().parse_args(argv)
     redact = Redactor(os.environ)
     # Until the settings say where the log goes, records go to stderr, where `podium start`
@@ -371,11 +376,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         locations, settings = _settings(args, sink)
         _check_platform(locations)
-        Path(locations.state_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
+        was_open = secure_state_dir(locations.state_dir)
         early.close()
         settings.start_logging()
+        if was_open is not None:
+            log.warning(
+                "the state folder %s was open to other users (mode %o); made it private (700)",
+                locations.state_dir,
+                was_open,
+            )
         os.chdir("/")  # hold no directory of the caller's; every path used is absolute
-        asyncio.run(Conductor(locations, settings).run())
+        asyncio.run(Conductor(locations, settings, redact).run())
     except AlreadyRunning as exc:
         _report(exc, sink)
         return 3

@@ -160,7 +160,6 @@ class ScoreJob:
             prompt=prompt,
             env=env,
             prompt_on_stdin=invocation.prompt_on_stdin,
-            raw_prompt=raw,
             patterns=profile.error_patterns().merged(score.plan.patterns),
             success_codes=frozenset(profile.cli.errors.success_exit_codes)
             if profile.cli
@@ -260,10 +259,16 @@ class ScoreCompiler:
     """Compiles submitted scores, with the instrument profiles visible from their folder."""
 
     def __init__(
-        self, env: Mapping[str, str] | None = None, connections: Connections | None = None
+        self,
+        env: Mapping[str, str] | None = None,
+        connections: Connections | None = None,
+        secrets: Callable[[Mapping[Any, Any]], None] | None = None,
     ) -> None:
+        """`secrets` is told each compiled score's variables (the redactor learns the values
+        of those named like secrets)."""
         self._env = env
         self._connections = connections
+        self._secrets = secrets
         self._batch: dict[Path | None, Registry] | None = None
 
     def registry(self, score_dir: Path | None) -> Registry:
@@ -296,8 +301,11 @@ class ScoreCompiler:
 
         registry = self.registry(path.parent)
         if snapshot is not None:
-            return ScoreJob(thaw(snapshot, path), registry, snapshot, self._connections)
+            thawed = thaw(snapshot, path)
+            self._learn(thawed)
+            return ScoreJob(thawed, registry, snapshot, self._connections)
         score = load_score(path, workspace)
+        self._learn(score)  # before the checks: an error may quote a variable
         known = [*registry.names(), *NATIVE]
         errors = [d for d in check(score, known) if d.severity is Severity.ERROR]
         if errors:
@@ -306,6 +314,10 @@ class ScoreCompiler:
         if reason is not None:
             raise UserError(f"{path}: {reason}")
         return ScoreJob(score, registry, connections=self._connections)
+
+    def _learn(self, score: CompiledScore) -> None:
+        if self._secrets is not None:
+            self._secrets(score.model.prompt.variables)
 
 
 def cannot_play(score: CompiledScore, registry: Registry) -> str | None:

@@ -255,7 +255,8 @@ def _write(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        # A new file is private: it may name an SMTP password or a webhook token.
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o600)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

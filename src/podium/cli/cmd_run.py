@@ -1,7 +1,7 @@
 """`podium run SCORE`: check the score here, submit it to the conductor, maybe follow it.
 
 With `--dry-run`, nothing is submitted: the plan is shown (and with `--show-prompts`, every
-sheet's prompt), no conductor needed.
+sheet's prompt, credentials masked), no conductor needed.
 """
 
 import argparse
@@ -22,6 +22,7 @@ from podium.instruments import names
 from podium.instruments.registry import Registry, discover
 from podium.ipc.client import AnswerLost
 from podium.locations import locate
+from podium.redact import Redactor
 from podium.score.assembly import AttemptContext, assemble
 from podium.score.checks import check
 from podium.score.compiled import CompiledScore, load_score, rule_counts
@@ -82,7 +83,13 @@ def _dry_run(args: argparse.Namespace, score: CompiledScore) -> int:
     prompts: dict[int, str] | None = None
     if args.show_prompts:
         registry = discover(score.path.parent)
-        prompts = {int(s.num): _full_prompt(score, registry, s.num) for s in score.plan.sheets}
+        # Masked as the conductor masks the prompts it keeps: a terminal is scrollback, a
+        # screen share, a CI log.
+        redact = Redactor(os.environ)
+        redact.learn(score.model.prompt.variables)
+        prompts = {
+            int(s.num): redact(_full_prompt(score, registry, s.num)) for s in score.plan.sheets
+        }
     if args.json:
         print(json.dumps(plan_json(score, counts, prompts), indent=2))
         return exits.OK

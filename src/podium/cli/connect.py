@@ -9,6 +9,7 @@ import time
 from podium.domain.errors import UserError
 from podium.ipc.client import ConductorClient, ConductorUnavailable
 from podium.locations import SOCKET_PATH_MAX, Locations, locate
+from podium.private import open_private, secure_state_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -77,9 +78,16 @@ def start_in_background(
     """Start the conductor in its own session and wait until it answers. It writes its own
     log (JSON lines); whatever it prints besides (why it could not start, a crash) goes to
     `locations.stderr_file`. Returns its `daemon.status`."""
-    os.makedirs(locations.state_dir, mode=0o700, exist_ok=True)
+    # Checked here too, as the conductor does, because conductor.stderr is written first.
+    was_open = secure_state_dir(locations.state_dir)
+    if was_open is not None:
+        print(
+            f"podium: the state folder {locations.state_dir} was open to other users (mode "
+            f"{was_open:o}); made it private (700)",
+            file=sys.stderr,
+        )
     argv = [*daemon_argv(config, profile, log_level), "--detached"]
-    out_fd = os.open(locations.stderr_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    out_fd = open_private(locations.stderr_file, os.O_WRONLY | os.O_APPEND)
     try:
         before = os.fstat(out_fd).st_size
         pid = os.posix_spawn(

@@ -49,8 +49,6 @@ class SheetWork:
     env: Mapping[str, str] = field(default_factory=dict)
     """The attempt's whole environment (already filtered by the instrument's profile)."""
     prompt_on_stdin: bool = False
-    raw_prompt: bool = False
-    """The prompt is the score's own text (a script): stored as it is, not redacted."""
     patterns: ErrorPatterns = field(default_factory=ErrorPatterns)
     success_codes: frozenset[int] = frozenset({0})
     read_output: Callable[[str], OutputReading] = plain_text

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podium.instruments.profile import InstrumentProfile
+from podium.private import user_umask
 
 VERSION_TIMEOUT_SECONDS = 5.0
 
@@ -43,6 +44,7 @@ def read_version(binary: str) -> str | None:
             stdin=subprocess.DEVNULL,
             check=False,
             errors="replace",
+            umask=user_umask(),
         )
     except (OSError, subprocess.SubprocessError):
         return None

@@ -43,7 +43,13 @@ USER_ERROR_CODES = frozenset(
 
 
 def encode(message: dict[str, Any]) -> bytes:
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+    """One line of UTF-8 JSON. A string that is not valid Unicode (a file name read with
+    surrogate escapes) is sent as `\\u` escapes rather than failing the whole message."""
+    text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return text.encode() + b"\n"
+    except UnicodeEncodeError:
+        return json.dumps(message, separators=(",", ":")).encode() + b"\n"
 
 
 def request(method: str, params: dict[str, Any], request_id: int) -> dict[str, Any]:

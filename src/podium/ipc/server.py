@@ -1,7 +1,6 @@
 """The conductor's end of the socket: same-user peers only, size-capped, typed parameters."""
 
 import asyncio
-import json
 import logging
 import os
 import socket
@@ -12,24 +11,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from podium.domain.errors import PodiumError, UserError
 from podium.ipc.protocol import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
     INVALID_REQUEST,
-    JSONRPC,
     MAX_REQUEST_BYTES,
     METHOD_NOT_FOUND,
-    PARSE_ERROR,
     PERMISSION_DENIED,
     encode,
     error,
     result,
 )
+from podium.ipc.wire import Refusal, read_request, shown, unacceptable
 
 log = logging.getLogger(__name__)
+
+
+SHORTEST_SECRET = 8
+"""No credential the redactor knows is shorter (see `podium.redact`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +41,21 @@ class Method:
     handler: Callable[[Any], Awaitable[Any]]
     params: TypeAdapter[Any]
 
+    def parse(self, params: Any) -> Any:
+        """`params` as the handler's type; ValidationError when they do not match it."""
+        return self.params.validate_python((params,))[0]
+
+
+STRICT_PARAMS = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+"""Parameters are taken as sent or refused: no "yes" for true, no 2.0 for 2, no unknown
+field silently dropped (a client's typo must not turn into a default)."""
+
 
 def method(params_type: type, handler: Callable[[Any], Awaitable[Any]]) -> Method:
-    return Method(handler, TypeAdapter(params_type))
+    """Register `handler` with its params TypedDict; every method is checked the same strict
+    way. (The TypedDict is wrapped in a tuple because pydantic takes a config only for a type
+    that has none of its own; the config still reaches the TypedDicts inside.)"""
+    return Method(handler, TypeAdapter(tuple[params_type], config=STRICT_PARAMS))  # type: ignore[valid-type]
 
 
 class RpcServer:
@@ -50,10 +64,14 @@ class RpcServer:
         path: Path,
         methods: Mapping[str, Method],
         error_codes: Sequence[tuple[type[Exception], int]],
+        redact: Callable[[str], str] = str,
     ) -> None:
+        """`redact` masks credentials in every reply: results and error messages are what
+        people read, whichever method made them."""
         self.path = path
         self._methods = methods
         self._error_codes = error_codes
+        self._redact = redact
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.StreamWriter] = set()
 
@@ -119,19 +137,11 @@ class RpcServer:
             writer.close()
 
     async def _answer(self, line: bytes) -> dict[str, Any] | None:
-        try:
-            message = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            return error(None, PARSE_ERROR, f"not JSON: {exc}")
-        if (
-            not isinstance(message, dict)
-            or message.get("jsonrpc") != JSONRPC
-            or not isinstance(message.get("method"), str)
-        ):
-            return error(None, INVALID_REQUEST, "expected a JSON-RPC 2.0 request object")
-        request_id = message.get("id")
-        reply = await self._call(message["method"], message.get("params", {}), request_id)
-        return reply if "id" in message else None
+        found = read_request(line)
+        if isinstance(found, Refusal):
+            return error(found.request_id, found.code, found.message)
+        reply = await self._call(found.method, found.params, found.request_id)
+        return reply if found.has_id else None
 
     async def _call(self, name: str, params: Any, request_id: Any) -> dict[str, Any]:
         found = self._methods.get(name)
@@ -139,35 +149,65 @@ class RpcServer:
             return error(
                 request_id,
                 METHOD_NOT_FOUND,
-                f"unknown method '{name}'; if the CLI is newer than the conductor, "
+                f"unknown method {shown(name)}; if the CLI is newer than the conductor, "
                 "restart the conductor with 'podium stop && podium start'",
             )
-        try:
-            typed = found.params.validate_python(params)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'params'}: {e['msg']}"
-                for e in exc.errors(include_url=False)
+        refused = unacceptable(params)
+        if refused is not None:
+            return error(
+                request_id, refused.code, f"bad parameters for '{name}': {refused.message}"
             )
-            return error(request_id, INVALID_PARAMS, f"bad parameters for '{name}': {problems}")
         try:
-            return result(request_id, await found.handler(typed))
+            typed = found.parse(params)
+        except ValidationError as exc:
+            return error(
+                request_id, INVALID_PARAMS, f"bad parameters for '{name}': {_problems(exc)}"
+            )
+        try:
+            return result(request_id, self._masked(await found.handler(typed)))
         except UserError as exc:
-            return error(request_id, self._code(exc), str(exc))
+            return error(request_id, self._code(exc), self._redact(str(exc)))
         except Exception as exc:
             log.exception("method %s failed", name)
             return error(
                 request_id,
                 INTERNAL_ERROR,
-                f"internal error in '{name}': {type(exc).__name__}: {exc}; "
-                "the conductor log has the details",
+                self._redact(
+                    f"internal error in '{name}': {type(exc).__name__}: {exc}; "
+                    "the conductor log has the details"
+                ),
             )
+
+    def _masked(self, value: Any) -> Any:
+        """`value` with every string of it redacted (ones too short to hold a credential
+        are left as they are: most of a reply is statuses and numbers)."""
+        if isinstance(value, str):
+            return self._redact(value) if len(value) >= SHORTEST_SECRET else value
+        if isinstance(value, dict):
+            return {key: self._masked(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._masked(item) for item in value]
+        return value
 
     def _code(self, exc: Exception) -> int:
         for cls, code in self._error_codes:
             if isinstance(exc, cls):
                 return code
         return INTERNAL_ERROR
+
+
+def _problems(exc: ValidationError) -> str:
+    """Each mismatch as `params.field: what was expected, got what was sent`."""
+    problems = []
+    for found in exc.errors(include_url=False):
+        path = "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in found["loc"][1:]
+        )
+        text = f"params{path}: {found['msg']}"
+        if found["type"] != "missing":
+            text += f", got {shown(found['input'])}"
+        problems.append(text)
+    return "; ".join(problems)
 
 
 def _same_user(writer: asyncio.StreamWriter) -> bool:

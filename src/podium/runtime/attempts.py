@@ -8,7 +8,6 @@ here, with the job's error patterns, and handed to the engine.
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -22,6 +21,7 @@ from podium.domain.ids import JobId, SheetNum
 from podium.domain.outcome import ExitStatus
 from podium.domain.records import AttemptRecord, ProcessInfo
 from podium.domain.work import AttemptRequest, SheetWork
+from podium.private import make_private_dir
 from podium.runtime.attempt_output import (
     RESULT_FILE,
     Ending,
@@ -57,8 +57,8 @@ def cmd_key(cmd: Launch) -> AttemptKey:
 
 class AttemptFiles:
     """The files of one attempt. The prompt is handed over in `input`, as written, and removed
-    once the process no longer needs it; `prompt` keeps it, redacted unless it is the score's
-    own script."""
+    once the process no longer needs it; `prompt` keeps it, always redacted (a score's own
+    script too: it may spell out a token)."""
 
     def __init__(self, layout: Layout, cmd: Launch) -> None:
         self.folder = layout.sheet_dir(cmd.job_id, cmd.sheet)
@@ -95,7 +95,7 @@ class AttemptRunner:
         files = AttemptFiles(self._layout, cmd)
         try:
             job = self._catalog.get(cmd.job_id)
-            files.folder.mkdir(parents=True, exist_ok=True)
+            make_private_dir(files.folder)
             work = job.work(cmd.sheet, files.input, self._request(cmd))
             write_prompt(files.input, work.prompt)
             take_snapshot(job.validations(cmd.sheet), files.snapshot)
@@ -192,11 +192,7 @@ class AttemptRunner:
         it (stdin is open already; a prompt passed as a file is read later, so that copy goes
         when the attempt ends)."""
         with contextlib.suppress(OSError):
-            if work.raw_prompt:
-                files.prompt.unlink(missing_ok=True)
-                os.link(files.input, files.prompt)
-            else:
-                write_prompt(files.prompt, self._redact(work.prompt))
+            write_prompt(files.prompt, self._redact(work.prompt))
             if work.prompt_on_stdin:
                 files.input.unlink()
 

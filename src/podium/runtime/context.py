@@ -20,4 +20,4 @@ class WorkerContext:
     kill_grace_seconds: float
     """Read when something is stopped: a reloaded conductor.yaml changes it for what follows."""
     redact: Callable[[str], str] = str
-    """Masks credentials in what is kept or shown (see `podium.runtime.redact`)."""
+    """Masks credentials in what is kept or shown (see `podium.redact`)."""

@@ -10,6 +10,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from podium.private import user_umask
+
 GIT_TIMEOUT_SECONDS = 60.0
 
 _REDIRECTING = frozenset(
@@ -60,6 +62,7 @@ def _run(args: tuple[str, ...], cwd: Path, timeout: float) -> str:
             text=True,
             timeout=timeout,
             check=False,
+            umask=user_umask(),  # a worktree's files are the user's
         )
     except subprocess.TimeoutExpired:
         raise GitFailed(args, cwd, f"no answer within {timeout:g}s") from None

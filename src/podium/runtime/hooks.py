@@ -27,6 +27,7 @@ from podium.domain.events import HookFinished, HookResult
 from podium.domain.ids import JobId
 from podium.domain.policy import Hook
 from podium.domain.records import ActiveJob, HookOutcome, ProcessInfo, StoredJob
+from podium.private import make_private_dir
 from podium.runtime.attempt_output import read_end
 from podium.runtime.context import WorkerContext
 from podium.runtime.layout import Layout
@@ -156,7 +157,7 @@ class HookRunner:
             return HookResult(False, error=f"its working directory {cwd} does not exist")
         output = hook_log(self._context.layout, cmd.job_id, cmd.index)
         try:
-            output.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dir(output.parent)
             child = spawn(
                 argv,
                 cwd=cwd,

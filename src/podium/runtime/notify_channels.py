@@ -20,6 +20,7 @@ from typing import assert_never
 from podium import __version__
 from podium.config import SmtpConfig
 from podium.domain.notices import Channel, Notice, Notification, headline, message, payload
+from podium.private import user_umask
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +152,7 @@ async def desktop(notice: Notice) -> bool:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        umask=user_umask(),
     )
     try:
         _, err = await asyncio.wait_for(process.communicate(), DESKTOP_TIMEOUT_SECONDS)

@@ -12,10 +12,12 @@ import signal
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from podium import procfs
 from podium.domain.outcome import ExitStatus
 from podium.domain.records import ProcessInfo
+from podium.private import open_private, user_umask
 
 
 @dataclass(slots=True)
@@ -98,7 +100,7 @@ _REPLAYED = "|".join(str(128 + n) for n in (*range(1, 17), 24, 25, 26, 27, 29, 3
 CHLD, WINCH…, which a code of 145..151 or 156 would otherwise replay)."""
 
 EXIT_WRAPPER = (
-    '"$@"; c=$?; printf "%s\\n" "$c" > "$0"; '
+    '"$@"; c=$?; umask 077; printf "%s\\n" "$c" > "$0"; '
     f'case "$c" in {_REPLAYED}) ulimit -c 0; kill -$((c - 128)) $$;; esac; exit "$c"'
 )
 """Runs the command and writes its exit status to a file (`$0`), so that the status is known
@@ -108,7 +110,8 @@ command that exits on purpose with a code a shell gives a signal, 143 say, is ta
 signal; codes of signals that do not end a process are left as codes.)
 
 Only shell builtins run besides the command: the wrapper costs one exec. The file is written
-just before the wrapper exits, so once the wrapper is gone the file is whole. A signal to the
+just before the wrapper exits, so once the wrapper is gone the file is whole, and private
+(the command itself runs under the user's umask, see `spawn`). A signal to the
 attempt's group ends the wrapper at once, without a file: whoever stopped the attempt knows how
 it ended. When the command dies by a signal, the shell says so on stderr ("Segmentation
 fault"), as a shell running it would."""
@@ -139,12 +142,14 @@ def spawn(
     exit_file: Path | None = None,
 ) -> Child:
     """Start `argv` in a new session, with its streams on files; with `exit_file`, through the
-    exit wrapper. Raises OSError on failure."""
+    exit wrapper. The stream files are private (they may hold secrets); the process runs under
+    the user's umask, so what it creates in the workspace is as the user would have it.
+    Raises OSError on failure."""
     if exit_file is not None:
         argv = wrapped(argv, exit_file)
     with contextlib.ExitStack() as files:
-        out = files.enter_context(stdout.open("wb"))
-        err = out if stderr == stdout else files.enter_context(stderr.open("wb"))
+        out = files.enter_context(_private_output(stdout))
+        err = out if stderr == stdout else files.enter_context(_private_output(stderr))
         inp = files.enter_context((stdin or Path(os.devnull)).open("rb"))
         popen = subprocess.Popen(
             list(argv),
@@ -155,9 +160,14 @@ def spawn(
             env=env,
             start_new_session=True,
             close_fds=True,
+            umask=user_umask(),
         )
     info = ProcessInfo(pid=popen.pid, pgid=popen.pid, start_ticks=start_ticks(popen.pid) or 0)
     return Child(popen, info)
+
+
+def _private_output(path: Path) -> BinaryIO:
+    return os.fdopen(open_private(path, os.O_WRONLY | os.O_TRUNC), "wb")
 
 
 MARKER = "PODIUM_ATTEMPT_ID"

@@ -9,6 +9,7 @@ import logging
 
 from podium.domain.commands import RunSkipCheck
 from podium.domain.events import SkipChecked
+from podium.private import make_private_dir
 from podium.runtime.context import WorkerContext
 from podium.runtime.logs import job_fields
 from podium.runtime.ports import CompiledJob
@@ -43,7 +44,7 @@ class SkipCommands:
         folder = self._layout.sheet_dir(cmd.job_id, cmd.sheet)
         log_file = folder / "skip-check.log"
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            make_private_dir(folder)
             job.workspace.mkdir(parents=True, exist_ok=True)
             child = spawn(
                 ("bash", "-c", command),

@@ -14,6 +14,7 @@ from pathlib import Path
 from podium.domain.commands import RunValidations
 from podium.domain.events import ValidationsDone
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
+from podium.private import make_private_dir
 from podium.runtime.attempt_output import read_end
 from podium.runtime.context import WorkerContext
 from podium.runtime.file_checks import Signature, check_file, read_snapshot
@@ -108,7 +109,7 @@ class Validator:
         self, rule: ValidationRule, workspace: Path, log_file: Path, marker: str | None
     ) -> ValidationResult:
         assert rule.command is not None
-        log_file.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(log_file.parent)
         cwd = Path(rule.working_directory) if rule.working_directory else workspace
         if not cwd.is_dir():
             return ValidationResult(rule, False, f"its working directory {cwd} does not exist")

@@ -27,7 +27,7 @@ from podium.score.variables import (
     prompt_context,
     validation_context,
 )
-from podium.score.yamlsource import SourceMap, load_yaml
+from podium.score.yamlsource import MAX_BYTES, SourceMap, load_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,8 +257,13 @@ def load_score(path: Path, workspace: str | None = None) -> CompiledScore:
 
 
 def read_text(path: Path) -> str:
+    """The file's text, read no further than one byte past the cap `load_yaml` enforces (a
+    score path may name /dev/zero or a multi-gigabyte log)."""
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_BYTES + 1)
+        # Cut mid-character, an oversized file still reads as oversized, not as bad UTF-8.
+        return data.decode("utf-8", errors="replace" if len(data) > MAX_BYTES else "strict")
     except FileNotFoundError:
         raise ScoreError([Diagnostic(str(path), 1, 1, "", "no such file")]) from None
     except IsADirectoryError:

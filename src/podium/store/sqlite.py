@@ -25,6 +25,7 @@ from podium.domain.records import (
     Usage,
 )
 from podium.domain.status import JobStatus, SheetStatus
+from podium.private import make_private, make_private_dir
 from podium.store.codec import RowCodec, plan_from_json, plan_to_json
 from podium.store.fleets import FleetRows
 from podium.store.schema import MIGRATIONS
@@ -67,11 +68,19 @@ class StoreError(PodiumError):
 
 class SqliteStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)
         self.path = path
         self._db = sqlite3.connect(path, isolation_level=None)
         try:
             self._db.execute("PRAGMA journal_mode = WAL")
+            # SQLite gives its -wal and -shm files the database's mode, when it creates them.
+            for name in (
+                path,
+                path.with_name(path.name + "-wal"),
+                path.with_name(path.name + "-shm"),
+            ):
+                if name.exists():
+                    make_private(name)
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA busy_timeout = 5000")

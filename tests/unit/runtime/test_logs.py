@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from podium.redact import Redactor
 from podium.runtime.logs import ConductorLog, JsonFormatter, TextFormatter, job_fields
-from podium.runtime.redact import Redactor
 
 SECRET = "s3cr3t-value-of-the-key"
 REDACT = Redactor({"MY_API_KEY": SECRET})

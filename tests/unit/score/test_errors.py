@@ -257,6 +257,20 @@ def test_an_oversized_file_is_refused() -> None:
         compile_score("#" * (5 * 1024 * 1024), Path("/scores/demo.yaml"))
 
 
+def test_an_endless_file_is_refused_without_being_read_whole() -> None:
+    with pytest.raises(ScoreError, match="larger than 4 MiB"):
+        load_score(Path("/dev/zero"))
+
+
+def test_an_oversized_file_cut_inside_a_character_is_still_called_oversized(
+    tmp_path: Path,
+) -> None:
+    score = tmp_path / "big.yaml"
+    score.write_bytes("é".encode() * (3 * 1024 * 1024))  # 6 MiB, the cap falls mid-character
+    with pytest.raises(ScoreError, match="larger than 4 MiB"):
+        load_score(score)
+
+
 def test_a_missing_file_is_a_score_error(tmp_path: Path) -> None:
     with pytest.raises(ScoreError, match="no such file"):
         load_score(tmp_path / "absent.yaml")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from podium.runtime.redact import MASK, Redactor
+from podium.redact import MASK, Redactor
 
 ENV = {
     "ANTHROPIC_API_KEY": "my-own-key-1234567",
@@ -61,3 +61,17 @@ def test_text_without_credentials_is_unchanged() -> None:
 )
 def test_ordinary_code_and_names_are_left_alone(text: str) -> None:
     assert Redactor({})(text) == text
+
+
+def test_a_score_variable_named_like_a_secret_is_masked_once_learned() -> None:
+    redact = Redactor({})
+    text = "deploying with tok-Quiet-Harbor-42 as ada-the-deployer"
+    assert redact(text) == text
+    redact.learn({"DEPLOY_TOKEN": "tok-Quiet-Harbor-42", "user": "ada-the-deployer", 3: "x"})
+    assert redact(text) == f"deploying with {MASK} as ada-the-deployer"
+
+
+def test_only_text_values_of_secret_names_are_learned() -> None:
+    redact = Redactor({})
+    redact.learn({"DB_PASSWORD": 12345678901, "API_KEY": ["sk-a-list-value"], "A_KEY": "short"})
+    assert redact("12345678901 sk-a-list-value short") == "12345678901 sk-a-list-value short"

@@ -1,11 +1,14 @@
 """Credentials out of what Podium stores and shows: prompts, output tails, error messages.
 
-Two nets: the values of the conductor's own secret-looking environment variables (an API key
-an agent echoes back is caught whatever its format), and the shapes of well-known tokens.
+Two nets: the values of secret-looking variables (the conductor's environment, and each
+score's `prompt.variables`: an API key an agent echoes back is caught whatever its format), and
+the shapes of well-known tokens. Both the conductor and the CLI (`run --dry-run
+--show-prompts`) mask with it, so it stands apart from either.
 """
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 MASK = "[REDACTED]"
 
@@ -38,10 +41,21 @@ _BEARER = re.compile(r"(?P<name>\bBearer\s+)(?P<value>[A-Za-z0-9._~+/\-]{16,}=*)
 
 
 class Redactor:
-    """Replaces credentials with MASK. Built once from the conductor's environment."""
+    """Replaces credentials with MASK. Built once from the conductor's environment; it learns
+    the secret variables of each score compiled since, and never forgets them (a job's output
+    may be read long after it ended)."""
 
     def __init__(self, environ: Mapping[str, str]) -> None:
         self._values = sorted(secret_values(environ.items()), key=len, reverse=True)
+
+    def learn(self, variables: Mapping[Any, Any]) -> None:
+        """Mask from now on the text values of `variables` whose names say they hold a secret
+        (a score's `prompt.variables`: names and values of any type; only text counts)."""
+        pairs = ((k, v) for k, v in variables.items() if isinstance(k, str) and isinstance(v, str))
+        found = secret_values(pairs) - set(self._values)
+        if found:
+            # One assignment: a thread redacting meanwhile sees the old list or the new one.
+            self._values = sorted({*self._values, *found}, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for value in self._values:

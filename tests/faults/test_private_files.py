@@ -1,0 +1,248 @@
+"""Podium's files are its user's alone, and what it keeps for people to read holds no secret:
+a real job whose agent prints tokens leaves every file 0600 in 0700 folders, masked copies
+wherever people look, and the agent's own files with the user's usual modes."""
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from podium.testing.conductor import ConductorProcess, kill_leftovers
+
+PODIUM = str(Path(sys.executable).parent / "podium")
+VARIABLE_SECRET = "tok-Quiet-Harbor-42"
+"""A score variable named like a secret, in no well-known token shape."""
+SHAPED_SECRET = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz"
+USER_UMASK = 0o022
+
+
+class User:
+    """Runs `podium` as a shell with umask 022 would, against its own state folder."""
+
+    def __init__(self, home: Path, socket: Path | None = None) -> None:
+        self.home = home
+        self.env = {**os.environ, "PODIUM_HOME": str(home)}
+        if socket is not None:
+            self.env["PODIUM_SOCKET"] = str(socket)
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [PODIUM, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+            umask=USER_UMASK,
+        )
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gave up waiting for {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def short_home() -> Iterator[Path]:
+    """A state folder with a path short enough for its socket to live inside it."""
+    home = Path(tempfile.mkdtemp(prefix="ph-")) / "state"
+    yield home
+    subprocess.run(
+        [PODIUM, "stop", "--force"],
+        env={**os.environ, "PODIUM_HOME": str(home)},
+        check=False,
+        capture_output=True,
+        timeout=60,
+    )
+    kill_leftovers(home / "jobs")
+    shutil.rmtree(home.parent, ignore_errors=True)
+
+
+@pytest.fixture
+def socket_dir() -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="podium-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+SCORE = """
+    name: secretive
+    instrument: cli
+    workspace: {workspace}
+    pause_between_sheets_seconds: 0
+    sheet: {{size: 1, total_items: 1}}
+    retry: {{max_retries: 2, base_delay_seconds: 0.05, max_completion_attempts: 0}}
+    prompt:
+      variables:
+        DEPLOY_TOKEN: "{variable}"
+      template: |
+        echo "deploying with {{{{ DEPLOY_TOKEN }}}} and {shaped}"
+        echo "stderr says {{{{ DEPLOY_TOKEN }}}}" >&2
+        echo made > made.txt
+        mkdir -p made-dir
+        if [ -f second ]; then touch ok.txt; else touch second; exit 1; fi
+    validations:
+      - type: file_exists
+        path: "{{workspace}}/ok.txt"
+      - type: command_succeeds
+        command: "echo checking {{DEPLOY_TOKEN}} {shaped}"
+"""
+
+
+def _score(tmp_path: Path) -> Path:
+    path = tmp_path / "secretive.yaml"
+    path.write_text(
+        textwrap.dedent(
+            SCORE.format(workspace=tmp_path / "ws", variable=VARIABLE_SECRET, shaped=SHAPED_SECRET)
+        )
+    )
+    return path
+
+
+def _not_private(home: Path) -> list[str]:
+    wrong = []
+    for root, folders, files in os.walk(home):
+        for name in folders:
+            mode = stat.S_IMODE((Path(root) / name).lstat().st_mode)
+            if mode != 0o700:
+                wrong.append(f"{Path(root) / name}/ is {mode:o}")
+        for name in files:
+            mode = stat.S_IMODE((Path(root) / name).lstat().st_mode)
+            if mode != 0o600:
+                wrong.append(f"{Path(root) / name} is {mode:o}")
+    top = stat.S_IMODE(home.stat().st_mode)
+    return wrong if top == 0o700 else [f"{home}/ is {top:o}", *wrong]
+
+
+def _holding_secrets(paths: list[Path]) -> list[str]:
+    return [
+        str(path)
+        for path in paths
+        if VARIABLE_SECRET in path.read_text(errors="replace")
+        or SHAPED_SECRET in path.read_text(errors="replace")
+    ]
+
+
+def test_a_real_job_leaves_only_private_files_and_masked_copies(
+    short_home: Path, tmp_path: Path
+) -> None:
+    podium = User(short_home)
+    score = _score(tmp_path)
+    run = podium("run", str(score), "--no-wait", "--json")
+    assert run.returncode == 0, run.stderr
+    job = json.loads(run.stdout)["job_id"]
+    wait_for(
+        lambda: json.loads(podium("status", job, "--json").stdout)["status"] == "completed",
+        "the job to complete",
+    )
+    sheet = short_home / "jobs" / job / "sheets" / "1"
+    raw = sheet / "attempt-2.stdout.log"
+    assert VARIABLE_SECRET in raw.read_text() and SHAPED_SECRET in raw.read_text()
+    assert (short_home / "run" / "podium.sock").is_socket()
+
+    assert _not_private(short_home) == []
+
+    kept_for_people = [
+        *sheet.glob("attempt-*.prompt"),
+        *sheet.glob("attempt-*.result.txt"),
+        *(tmp_path / "ws" / "logs").iterdir(),
+        short_home / "conductor.log",
+    ]
+    assert len([p for p in kept_for_people if p.name.endswith(".prompt")]) == 2
+    assert _holding_secrets(kept_for_people) == []
+    for command in (
+        ("status", job),
+        ("logs", job),
+        ("errors", job),
+        ("diagnose", job, "--include-logs"),
+        ("history", job),
+    ):
+        shown = podium(*command)
+        assert shown.returncode == 0, shown.stderr
+        assert VARIABLE_SECRET not in shown.stdout + shown.stderr, command
+        assert SHAPED_SECRET not in shown.stdout + shown.stderr, command
+    assert "deploying with [REDACTED] and [REDACTED]" in podium("logs", job).stdout
+
+    # What the agent made in its workspace has the user's umask, not the conductor's.
+    assert stat.S_IMODE((tmp_path / "ws" / "made.txt").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "ws" / "made-dir").stat().st_mode) == 0o755
+
+
+def test_show_prompts_masks_variables_named_like_secrets(tmp_path: Path) -> None:
+    podium = User(tmp_path / "home")
+    shown = podium("run", str(_score(tmp_path)), "--dry-run", "--show-prompts")
+    assert shown.returncode == 0, shown.stderr
+    assert 'echo "deploying with [REDACTED] and [REDACTED]"' in shown.stdout
+    assert VARIABLE_SECRET not in shown.stdout and SHAPED_SECRET not in shown.stdout
+    as_json = podium("run", str(_score(tmp_path)), "--dry-run", "--show-prompts", "--json")
+    assert VARIABLE_SECRET not in as_json.stdout
+    assert not (tmp_path / "home").exists()  # a dry run needs no conductor
+
+
+def test_a_state_folder_open_to_others_is_made_private_and_the_user_told(
+    tmp_path: Path, socket_dir: Path
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    home.chmod(0o755)
+    podium = User(home, socket_dir / "podium.sock")
+    try:
+        started = podium("start")
+        assert started.returncode == 0, started.stderr
+        assert stat.S_IMODE(home.stat().st_mode) == 0o700
+        assert (
+            f"the state folder {home} was open to other users (mode 755); made it private"
+            in started.stderr
+        )
+    finally:
+        podium("stop", "--force")
+
+
+def test_a_conductor_started_on_its_own_makes_its_state_folder_private_and_logs_it(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    home.chmod(0o755)
+    with ConductorProcess(home) as conductor:
+        assert stat.S_IMODE(home.stat().st_mode) == 0o700
+        assert (
+            f"the state folder {home} was open to other users (mode 755); made it private"
+            in conductor.log
+        )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a folder to another user")
+def test_a_state_folder_of_another_user_is_refused(tmp_path: Path, socket_dir: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    os.chown(home, 65534, 65534)
+    podium = User(home, socket_dir / "podium.sock")
+    started = podium("start")
+    assert started.returncode == 2
+    assert f"the state folder {home} belongs to uid 65534, not to you" in started.stderr
+    assert list(home.iterdir()) == []  # not even conductor.stderr was written there
+    daemon = subprocess.run(
+        [sys.executable, "-m", "podium.daemon"],
+        env=podium.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert daemon.returncode == 2
+    assert "belongs to uid 65534, not to you" in daemon.stderr
+    assert list(home.iterdir()) == []

@@ -1,0 +1,77 @@
+"""Podium's own files are created private, and its state folder is made private or refused."""
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from podium.private import (
+    NotPrivate,
+    make_private,
+    make_private_dir,
+    open_private,
+    secure_state_dir,
+)
+
+
+@pytest.fixture(autouse=True)
+def open_umask() -> Iterator[None]:
+    """The helpers must not rely on the conductor's umask."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_missing_folders_are_created_private_down_the_whole_path(tmp_path: Path) -> None:
+    make_private_dir(tmp_path / "a" / "b" / "c")
+    assert [_mode(tmp_path / p) for p in ("a", "a/b", "a/b/c")] == [0o700] * 3
+
+
+def test_an_existing_folder_is_left_as_it_is(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir(mode=0o755)
+    make_private_dir(tmp_path / "mine")
+    assert _mode(tmp_path / "mine") == 0o755
+
+
+def test_a_file_is_opened_private_and_an_open_one_of_ours_is_made_private(tmp_path: Path) -> None:
+    os.close(open_private(tmp_path / "new", os.O_WRONLY))
+    old = tmp_path / "old"
+    old.write_text("x")
+    old.chmod(0o644)
+    os.close(open_private(old, os.O_WRONLY | os.O_APPEND))
+    assert (_mode(tmp_path / "new"), _mode(old)) == (0o600, 0o600)
+    old.chmod(0o664)
+    make_private(old)
+    assert _mode(old) == 0o600
+
+
+def test_a_missing_state_folder_is_created_private(tmp_path: Path) -> None:
+    assert secure_state_dir(str(tmp_path / "state")) is None
+    assert _mode(tmp_path / "state") == 0o700
+
+
+def test_a_state_folder_open_to_others_is_tightened_and_its_old_mode_returned(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "state"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    assert secure_state_dir(str(folder)) == 0o755
+    assert _mode(folder) == 0o700
+    assert secure_state_dir(str(folder)) is None
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a folder to another user")
+def test_a_state_folder_of_another_user_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "state"
+    folder.mkdir(mode=0o755)
+    os.chown(folder, 65534, 65534)
+    with pytest.raises(NotPrivate, match="belongs to uid 65534, not to you"):
+        secure_state_dir(str(folder))
+    assert _mode(folder) == 0o755
