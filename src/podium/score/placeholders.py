@@ -7,27 +7,34 @@ leave anything else in braces (a Python dict in an inline script) as written.
 
 Shell commands (`command_succeeds`, `run_command` hooks, `skip_when_command`) never receive a
 value as text. `shell_command` puts each value in the command's environment as
-`PODIUM_V_<name>` and replaces the placeholder by a reference to it, in the form the place
+`PODIUM_V_<name>` and replaces the placeholder by a reference to it, in the form its place
 needs (`podium.score.shell_lexer` reads the command as bash does to find the place):
 
-| where the placeholder is            | it becomes                  |
-| ----------------------------------- | --------------------------- |
-| a plain word, `$(…)`, backticks, `${x:-…}` | `"$PODIUM_V_name"`    |
-| inside "…", or an unquoted here-document body | `${PODIUM_V_name}`  |
-| inside '…'                          | `'"$PODIUM_V_name"'`        |
-| inside $'…'                         | `'"$PODIUM_V_name"$'`       |
-| a comment                           | `"$PODIUM_V_name"` (never run) |
+| where the placeholder is                              | it becomes            |
+| ----------------------------------------------------- | --------------------- |
+| a plain word, also in `$(…)`, backticks, `${x:-…}`    | `"$PODIUM_V_name"`    |
+| inside "…", or in a here-document's body (`<<END`)    | `${PODIUM_V_name}`    |
+| inside '…'                                            | `'"$PODIUM_V_name"'`  |
+| inside $'…'                                           | `'"$PODIUM_V_name"$'` |
+| in a comment (never run)                              | `"$PODIUM_V_name"`    |
 
-Where bash would read a value as code or as a variable's name even from a variable —
-arithmetic (`$(( ))`, `(( ))`, `let`, `[[ … -eq … ]]`, array subscripts, substring offsets),
-`eval`, `trap`, `bash -c`, `read`, `declare` names — and in a here-document with a quoted
-delimiter (where nothing is filled in), and wherever the lexer cannot follow the command, the
-placeholder is refused when the score is validated, with its line and column. Should the lexer
-ever misjudge a place, the worst outcome is a wrong string (an unquoted reference is split or
-globbed), never a value run as code: bash expands a variable once and does not parse the
-result. A value is passed byte for byte; one containing a NUL byte (which no environment can
-hold) is refused. What people see (history, `errors`, the prompt's list of checks) is the
-command with the values written in (`ShellCommand.shown`), which is never run.
+The placeholder is refused when the score is validated, with its line and column in the
+command, where bash would take a value as code or as a variable's name even from a variable —
+arithmetic (`$(( ))`, `(( ))`, `$[ ]`, `let`, `[[ … -eq … ]]`, array subscripts, substring
+offsets), `eval`, `trap`, `bash -c`, `ssh`, `compgen -W`, `read`, `declare` names, `PS4=`,
+`${!…}` — where it would not be filled in (a here-document with a quoted delimiter), right
+after `$` or a backslash, and wherever the lexer cannot follow the command (fail closed).
+
+Should the lexer misjudge a quoting context, the worst outcome is a wrong string (an unquoted
+reference split or globbed, a quoted one taken literally), never a value run as code: bash
+expands a variable once and does not parse the result. The places where bash does evaluate an
+expanded value are the refused ones above. What a command itself does with a value — stores
+it and evaluates it later (`x={n}; (( x ))`), pipes it into an interpreter, hands it to
+`python3 -c "…{workspace}…"` — is the command's own doing.
+
+A value is passed byte for byte; one containing a NUL byte (which no environment can hold) is
+refused. What people see (history, `errors`, the prompt's list of checks) is the command with
+the values written in (`ShellCommand.shown`); that text is never run.
 """
 
 import re

@@ -8,8 +8,12 @@ that context needs. It refuses, with the offset of the placeholder, every place 
 would read a value as code or as a variable's name rather than as text: arithmetic (`$(( ))`,
 `(( ))`, `$[ ]`, `let`, substring offsets, array subscripts, the operands of `-eq`… in
 `[[ ]]`), a quoted here-document delimiter (no expansion there), commands that run their
-arguments as shell code (`eval`, `trap`, `bash -c` …) or take them as variable names (`read`,
-`unset`, `declare` …), and every construct it does not understand (fail closed).
+arguments as shell code (`eval`, `trap`, `bash -c`, `ssh` …) or take them as variable names
+(`read`, `unset`, `declare` …), prompt variables (`PS4=`), and every construct it does not
+understand (fail closed).
+
+It reads one command's text and no more: which of bash's contexts a spot is in. Whether a
+command later feeds a value to an interpreter is beyond any reading of its quoting.
 """
 
 import re
@@ -49,12 +53,13 @@ class Refused(ValueError):
 _ARITHMETIC_OPERATORS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
 _RESERVED = frozenset({"!", "if", "then", "else", "elif", "do", "while", "until", "time", "{"})
 _PREFIXES = frozenset({"command", "builtin", "exec", "nohup"})
-_RUNS_CODE = frozenset({"eval", "let", "trap", "alias"})
+_RUNS_CODE = frozenset({"eval", "let", "trap", "alias", "compgen", "complete", "ssh", "watch"})
 _NAMES_VARIABLES = frozenset({"read", "unset", "mapfile", "readarray", "getopts"})
 _DECLARES = frozenset({"declare", "typeset", "local", "readonly", "export"})
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox"})
 _SHELL_CODE_OPTION = re.compile(r"^-[A-Za-z]*c[A-Za-z]*$")
-_SUBSCRIPT_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\[")
+_SUBSCRIPT = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*)?\[(.*?)\]\+?=", re.DOTALL)
+_PROMPT_ASSIGNMENT = re.compile(r"^(?:PS[0-4]|PROMPT_COMMAND)\+?=")
 _WORD_END = frozenset(" \t\n;&|<>()")
 _ARITHMETIC = (
     "where bash evaluates its value as arithmetic, which can run code; compare it with "
@@ -201,16 +206,10 @@ class _Lexer:
                 _check_condition(cmd.words)
                 cmd.condition = False
             return
+        if spots:
+            _check_assignment(raw, word.start, spots)
         if cmd.name is None:
             if raw in _RESERVED or raw in _PREFIXES or _is_assignment(raw):
-                closing = raw.find("]")
-                inside = [s for s in spots if s.start - word.start < closing]
-                if inside and _SUBSCRIPT_ASSIGNMENT.match(raw):
-                    raise Refused(
-                        inside[0].start,
-                        f"{{{inside[0].name}}} is in an array subscript, "
-                        + _ARITHMETIC.replace("{name}", "{" + inside[0].name + "}"),
-                    )
                 return
             cmd.name = len(cmd.words) - 1
             cmd.condition = raw == "[["
@@ -459,6 +458,27 @@ class _Lexer:
 
 def _is_assignment(word: str) -> bool:
     return re.match(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=", word) is not None
+
+
+def _check_assignment(raw: str, start: int, spots: list[Spot]) -> None:
+    """Refuses a placeholder in the subscript of `a[…]=` or `([…]=…)` (arithmetic), or in the
+    value of a prompt variable (`PS4` is expanded, `$(…)` and all, when bash traces)."""
+    subscript = _SUBSCRIPT.match(raw)
+    if subscript is not None:
+        inside = [s for s in spots if s.start - start < subscript.end(1)]
+        if inside:
+            name = inside[0].name
+            raise Refused(
+                inside[0].start,
+                f"{{{name}}} is in an array subscript, "
+                + _ARITHMETIC.replace("{name}", "{" + name + "}"),
+            )
+    if _PROMPT_ASSIGNMENT.match(raw):
+        raise Refused(
+            spots[0].start,
+            f"{{{spots[0].name}}} is assigned to a prompt variable, whose value bash expands "
+            "again (running any `$(…)` in it); use another variable",
+        )
 
 
 def _check_argument(cmd: _Command, raw: str, offset: int, spot: Spot) -> None:

@@ -47,6 +47,8 @@ def contexts(text: str) -> list[Context]:
         ("echo a#{v}", [W]),
         ("echo '#' {v}", [W]),
         ("x={v} y='{v}'", [W, S]),
+        ("a[1]={v} b=([0]={v})", [W, W]),
+        ("echo [x]={v}", [W]),
         ("[[ {v} == x && -f {v} ]]", [W, W]),
         ("test {v} -eq 3", [W]),
         ("export X={v}", [W]),
