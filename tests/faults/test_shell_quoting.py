@@ -8,6 +8,7 @@ fresh folder holding a file a glob would match, and the `PWNED` sentinel must ne
 `PODIUM_SHELL_EXAMPLES` raises the number of random examples for a longer local run.
 """
 
+import hashlib
 import os
 import subprocess
 import tempfile
@@ -180,6 +181,69 @@ def test_any_value_in_any_context_arrives_exactly_and_runs_nothing(name: str, va
     out, pwned = run(case.template, value)
     assert not pwned
     assert out == case.expected(value).encode()
+
+
+@dataclass(frozen=True)
+class Word:
+    """A generated shell word and what `printf %s` prints for it, given the value."""
+
+    text: str
+    prints: Callable[[str], str]
+
+
+def _nest(inner: Word, kind: str) -> Word:
+    if kind == "substitution":
+        return Word(f'"$(printf %s {inner.text})"', lambda v: inner.prints(v).rstrip("\n"))
+    if kind == "backticks":
+        return Word(f'"`printf %s {inner.text}`"', lambda v: inner.prints(v).rstrip("\n"))
+    if kind == "default":
+        return Word(f"${{unset_x:-{inner.text}}}", inner.prints)
+    delimiter = "E" + hashlib.sha1(inner.text.encode()).hexdigest()[:8]
+    body = f"$(printf %s {inner.text})"
+    return Word(
+        f'"$(cat <<{delimiter}\n{body}\n{delimiter}\n)"',
+        lambda v: inner.prints(v).rstrip("\n"),
+    )
+
+
+def _joined(first: Word, second: Word) -> Word:
+    """Two words written together are one word: bash joins what they give."""
+    return Word(first.text + second.text, lambda v: first.prints(v) + second.prints(v))
+
+
+LEAVES = [
+    Word("{v}", _same),
+    Word('"a{v}b"', lambda v: f"a{v}b"),
+    Word("'a{v}b'", lambda v: f"a{v}b"),
+    Word("$'a{v}b'", lambda v: f"a{v}b"),
+    Word("c", lambda v: "c"),
+]
+words = st.recursive(
+    st.sampled_from(LEAVES),
+    lambda inner: st.one_of(
+        st.builds(
+            _nest,
+            inner.filter(lambda w: "`" not in w.text),
+            st.sampled_from(["substitution", "backticks", "default", "heredoc"]),
+        ),
+        st.builds(_nest, inner, st.sampled_from(["substitution", "default", "heredoc"])),
+        st.tuples(inner, inner).map(lambda pair: _joined(*pair)),
+    ),
+    max_leaves=5,
+)
+
+
+@settings(
+    max_examples=int(os.environ.get("PODIUM_SHELL_EXAMPLES", "200")),
+    derandomize=os.environ.get("CI") == "true",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(word=words, value=values)
+def test_generated_nestings_of_contexts_pass_any_value_exactly(word: Word, value: str) -> None:
+    out, pwned = run(f"printf %s {word.text}", value)
+    assert not pwned
+    assert out == word.prints(value).encode(), word.text
 
 
 @pytest.mark.parametrize(
