@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from podium.score.compiled import load_score
-from podium.score.placeholders import PlaceholderError, shell_command
+from podium.score.placeholders import PlaceholderError, script_words, shell_command
 from tests.conftest import REPO
 
 SENTINEL = "PWNED"
@@ -359,3 +359,27 @@ def test_every_shared_score_command_compiles_to_a_script_bash_can_read() -> None
             [BASH, "-n", "-c", script], check=False, capture_output=True, text=True
         )
         assert done.returncode == 0, (script, done.stderr)
+
+
+def test_a_script_fills_its_words_as_text_without_a_shell() -> None:
+    words = script_words("touch '{w}/a b' {n}.txt ;", {"w": "/my ws", "n": "$(x)"})
+    assert words == ["touch", "/my ws/a b", "$(x).txt", ";"]
+
+
+@pytest.mark.parametrize(
+    "script",
+    ["bash -c 'echo {w}'", "env X=1 sh -ec 'ls {w}'", "ssh host ls {w}", "watch ls {w}"],
+)
+def test_a_script_refuses_a_placeholder_in_code_it_hands_to_a_shell(script: str) -> None:
+    with pytest.raises(PlaceholderError, match="given to another shell as code"):
+        script_words(script, {"w": "/ws"})
+
+
+def test_a_script_that_hands_a_shell_only_its_own_text_is_accepted() -> None:
+    assert script_words("bash -c 'echo \"$1\"' _ {w}", {"w": "/ws"})[-1] == "/ws"
+    assert script_words("bash ./deploy.sh {w}", {"w": "/ws"}) == ["bash", "./deploy.sh", "/ws"]
+
+
+def test_a_script_that_cannot_be_split_is_refused() -> None:
+    with pytest.raises(PlaceholderError, match="cannot split"):
+        script_words("echo 'unbalanced", {})

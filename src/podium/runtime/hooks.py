@@ -3,7 +3,8 @@
 `run_command` runs its command with bash; `run_script` splits it into words (shlex) and runs
 them without a shell. Either way `{workspace}`, `{job_id}` and `{sheet_count}` are filled in:
 for `run_command` as references to environment variables that hold the values, so no value
-is read as shell syntax (`podium.score.placeholders.shell_command`). The process leads its
+is read as shell syntax (`podium.score.placeholders.shell_command`); for `run_script` as text
+in its words, refused in words handed to a shell as code (`bash -c '…'`). The process leads its
 own group, runs in `working_directory` (default: the workspace) under the hook's timeout,
 and its output goes to `jobs/<job>/hooks/hook-<n>.log`, the end of it (redacted) kept with
 the result. A `run_job` hook submits another score as a new job one level deeper in the
@@ -17,7 +18,6 @@ again.
 
 import asyncio
 import logging
-import shlex
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Protocol
@@ -50,11 +50,12 @@ OUTPUT_KEPT = 2000
 """Characters of a hook's output kept with its result (its end)."""
 
 
-class Expand(Protocol):
-    """Fills `{name}` placeholders with their values as text
-    (`podium.score.placeholders.expand`)."""
+class ExpandScript(Protocol):
+    """Splits a `run_script` command into words and fills their `{name}` placeholders with
+    their values as text (`podium.score.placeholders.script_words`); raises ValueError when
+    it cannot be split, or hands a value to a shell as code."""
 
-    def __call__(self, text: str, values: Mapping[str, object]) -> str: ...
+    def __call__(self, text: str, values: Mapping[str, object]) -> list[str]: ...
 
 
 class ExpandShell(Protocol):
@@ -90,13 +91,13 @@ class HookRunner:
         context: WorkerContext,
         store: HookStore,
         service: JobService,
-        expand: Expand,
+        expand_script: ExpandScript,
         expand_shell: ExpandShell,
     ) -> None:
         self._context = context
         self._store = store
         self._service = service
-        self._expand = expand
+        self._expand_script = expand_script
         self._expand_shell = expand_shell
         self._running: dict[JobId, asyncio.Task[None]] = {}
 
@@ -154,7 +155,7 @@ class HookRunner:
         if hook.type == "run_command":
             command = self._expand_shell(hook.command, values)
             return ["bash", "-c", command.script], dict(command.environment)
-        return [self._expand(word, values) for word in shlex.split(hook.command)], {}
+        return self._expand_script(hook.command, values), {}
 
     async def _command(self, cmd: RunHook, job: CompiledJob) -> HookResult:
         hook = cmd.hook

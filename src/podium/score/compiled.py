@@ -20,7 +20,7 @@ from podium.score.diagnostics import Diagnostic, ScoreError
 from podium.score.errors_from_model import diagnostics
 from podium.score.model import ScoreModel
 from podium.score.notifications import notifications
-from podium.score.placeholders import PlaceholderError, shell_command
+from podium.score.placeholders import PlaceholderError, script_words, shell_command
 from podium.score.planner import PlannedSheet, job_plan, plan_sheets
 from podium.score.rules import applicable, check_rules, fill
 from podium.score.template import TemplateProblem, compile_template, render
@@ -223,7 +223,8 @@ def _check_shell_commands(
     model: ScoreModel, source: SourceMap, sample: Mapping[str, Any]
 ) -> list[Diagnostic]:
     """Every `skip_when_command` and `run_command` hook fills its placeholders where bash
-    takes their values as text (validation commands are checked with their rules)."""
+    takes their values as text, and no `run_script` hook hands one to a shell as code
+    (validation commands are checked with their rules)."""
     commands: list[tuple[tuple[str | int, ...], str, Mapping[str, Any]]] = [
         (("sheet", "skip_when_command", stage, "command"), found.command, sample)
         for stage, found in model.sheet.skip_when_command.items()
@@ -240,6 +241,12 @@ def _check_shell_commands(
             shell_command(command, values)
         except PlaceholderError as exc:
             problems.append(source.diagnostic(where, str(exc)))
+    for index, hook in enumerate(model.on_success):
+        if hook.type == "run_script" and hook.command:
+            try:
+                script_words(hook.command, hook_values)
+            except ValueError as exc:
+                problems.append(source.diagnostic(("on_success", index, "command"), str(exc)))
     return problems
 
 

@@ -38,11 +38,12 @@ the values written in (`ShellCommand.shown`); that text is never run.
 """
 
 import re
+import shlex
 import string
 from collections.abc import Mapping
 
 from podium.domain.shell import ShellCommand
-from podium.score.shell_lexer import Context, Refused, lex
+from podium.score.shell_lexer import CODE_FOR_A_SHELL, Context, Refused, code_words, lex
 
 FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 ENVIRONMENT_PREFIX = "PODIUM_V_"
@@ -123,3 +124,21 @@ def shell_command(text: str, values: Mapping[str, object]) -> ShellCommand:
         scanned = spot.end
     script.append(text[scanned:])
     return ShellCommand("".join(script), tuple(environment.items()), expand(text, values))
+
+
+def script_words(text: str, values: Mapping[str, object]) -> list[str]:
+    """A `run_script` command: `text` split into words as a shell would, each word's
+    placeholders filled in with their values as text; the words then run without a shell.
+    Raises PlaceholderError where the words hand a value to a shell as code
+    (`bash -c '…{workspace}…'`) or when they cannot be split."""
+    try:
+        words = shlex.split(text)
+    except ValueError as exc:
+        raise PlaceholderError(f"cannot split {text!r} into words: {exc}") from None
+    for index in code_words(words) if words else range(0):
+        known = [m[1] for m in FIELD.finditer(words[index]) if m[1] in values]
+        if known:
+            raise PlaceholderError(
+                f"word {index + 1} of the command: {{{known[0]}}} is {CODE_FOR_A_SHELL}"
+            )
+    return [expand(word, values) for word in words]

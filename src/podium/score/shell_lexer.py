@@ -17,7 +17,7 @@ command later feeds a value to an interpreter is beyond any reading of its quoti
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -53,7 +53,9 @@ class Refused(ValueError):
 _ARITHMETIC_OPERATORS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
 _RESERVED = frozenset({"!", "if", "then", "else", "elif", "do", "while", "until", "time", "{"})
 _PREFIXES = frozenset({"command", "builtin", "exec", "nohup"})
-_RUNS_CODE = frozenset({"eval", "let", "trap", "alias", "compgen", "complete", "ssh", "watch"})
+_RUNS_CODE = frozenset({"eval", "let", "trap", "alias", "compgen", "complete"})
+_HANDS_TO_A_SHELL = frozenset({"ssh", "watch"})
+"""Programs that join their arguments into a command for a shell."""
 _NAMES_VARIABLES = frozenset({"read", "unset", "mapfile", "readarray", "getopts"})
 _DECLARES = frozenset({"declare", "typeset", "local", "readonly", "export"})
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox"})
@@ -486,7 +488,7 @@ def _check_argument(cmd: _Command, raw: str, offset: int, spot: Spot) -> None:
     of a command that takes its arguments as code or as variables' names."""
     assert cmd.name is not None
     words = [w for w, _ in cmd.words]
-    name, previous = words[cmd.name].rsplit("/", 1)[-1], words[-2]
+    name, previous = _program(words[cmd.name]), words[-2]
 
     def refuse(why: str) -> Refused:
         return Refused(spot.start, f"{{{spot.name}}} is an argument of `{name}`, which {why}")
@@ -506,13 +508,39 @@ def _check_argument(cmd: _Command, raw: str, offset: int, spot: Spot) -> None:
         raise refuse("takes the word after `-v` as a variable's name")
     if name in ("test", "[") and previous in ("-v", "-R"):
         raise refuse(f"takes the word after `{previous}` as a variable's name")
-    shells = [k for k, w in enumerate(words[:-1]) if w.rsplit("/", 1)[-1] in _SHELLS]
-    if shells and any(_SHELL_CODE_OPTION.match(w) for w in words[shells[0] + 1 : -1]):
-        raise Refused(
-            spot.start,
-            f"{{{spot.name}}} is in a script given to another shell with `-c`, which would "
-            "run its value as code; use the value in this command instead",
-        )
+    if len(words) - 1 in code_words(words, cmd.name):
+        raise Refused(spot.start, f"{{{spot.name}}} is {CODE_FOR_A_SHELL}")
+
+
+CODE_FOR_A_SHELL = (
+    "in a command given to another shell as code (`bash -c`, `ssh`, `watch`), which would "
+    "run its value as code; use the value in this command instead"
+)
+
+
+def code_words(words: Sequence[str], name: int = 0) -> range:
+    """The indexes of the words of a command (its name at `name`) that another shell runs as
+    code: the script of `bash -c SCRIPT` (with any options between; the words after it are
+    its positional parameters, data), or every argument of `ssh` and `watch`."""
+    if _program(words[name]) in _HANDS_TO_A_SHELL:
+        return range(name + 1, len(words))
+    shell = next((k for k in range(name, len(words)) if _program(words[k]) in _SHELLS), None)
+    if shell is None:
+        return range(0)
+    option = next(
+        (j for j in range(shell + 1, len(words)) if _SHELL_CODE_OPTION.match(words[j])), None
+    )
+    if option is None:
+        return range(0)
+    script = next(
+        (j for j in range(option + 1, len(words)) if not words[j].startswith(("-", "+"))),
+        len(words) - 1,
+    )
+    return range(option + 1, script + 1)
+
+
+def _program(word: str) -> str:
+    return word.rsplit("/", 1)[-1]
 
 
 def _check_condition(words: list[tuple[str, list[Spot]]]) -> None:

@@ -49,6 +49,8 @@ def contexts(text: str) -> list[Context]:
         ("x={v} y='{v}'", [W, S]),
         ("a[1]={v} b=([0]={v})", [W, W]),
         ("echo [x]={v}", [W]),
+        ("bash -c 'echo \"$1\"' _ {v}", [W]),
+        ("bash ./deploy.sh {v}", [W]),
         ("[[ {v} == x && -f {v} ]]", [W, W]),
         ("test {v} -eq 3", [W]),
         ("export X={v}", [W]),
