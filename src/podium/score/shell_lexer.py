@@ -9,8 +9,9 @@ would read a value as code or as a variable's name rather than as text: arithmet
 `(( ))`, `$[ ]`, `let`, substring offsets, array subscripts, the operands of `-eq`… in
 `[[ ]]`), a quoted here-document delimiter (no expansion there), commands that run their
 arguments as shell code (`eval`, `trap`, `bash -c`, `ssh` …) or take them as variable names
-(`read`, `unset`, `declare` …), prompt variables (`PS4=`), and every construct it does not
-understand (fail closed).
+(`read`, `unset`, `declare` …), variables whose value bash evaluates (`PS4=`, `RANDOM=`, and
+any command that declares an integer or reference variable: `declare -i`), and every
+construct it does not understand (fail closed).
 
 It reads one command's text and no more: which of bash's contexts a spot is in. Whether a
 command later feeds a value to an interpreter is beyond any reading of its quoting.
@@ -53,7 +54,7 @@ class Refused(ValueError):
 _ARITHMETIC_OPERATORS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
 _RESERVED = frozenset({"!", "if", "then", "else", "elif", "do", "while", "until", "time", "{"})
 _PREFIXES = frozenset({"command", "builtin", "exec", "nohup"})
-_RUNS_CODE = frozenset({"eval", "let", "trap", "alias", "compgen", "complete"})
+_RUNS_CODE = frozenset({"eval", "let", "trap", "alias", "bind", "compgen", "complete"})
 _HANDS_TO_A_SHELL = frozenset({"ssh", "watch"})
 """Programs that join their arguments into a command for a shell."""
 _NAMES_VARIABLES = frozenset({"read", "unset", "mapfile", "readarray", "getopts"})
@@ -61,7 +62,11 @@ _DECLARES = frozenset({"declare", "typeset", "local", "readonly", "export"})
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox"})
 _SHELL_CODE_OPTION = re.compile(r"^-[A-Za-z]*c[A-Za-z]*$")
 _SUBSCRIPT = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*)?\[(.*?)\]\+?=", re.DOTALL)
-_PROMPT_ASSIGNMENT = re.compile(r"^(?:PS[0-4]|PROMPT_COMMAND)\+?=")
+_EVALUATED_ASSIGNMENT = re.compile(
+    r"^(PS[0-4]|PROMPT_COMMAND|BASH_ENV|ENV|RANDOM|SRANDOM|OPTIND|HISTCMD)\+?="
+)
+"""Variables whose value bash evaluates: prompts and `BASH_ENV` are expanded again (`$(…)`
+and all), and these special integers are assigned through arithmetic."""
 _WORD_END = frozenset(" \t\n;&|<>()")
 _ARITHMETIC = (
     "where bash evaluates its value as arithmetic, which can run code; compare it with "
@@ -109,6 +114,15 @@ def lex(text: str, spots: Mapping[int, tuple[int, str]]) -> list[Spot]:
     its end and its name. Raises `Refused`."""
     lexer = _Lexer(text, spots)
     lexer.command(0, len(text), closer=None, refuse=None)
+    if lexer.found and lexer.evaluating_declaration is not None:
+        # Whatever is assigned to such a variable later, anywhere in the command, is
+        # evaluated; which assignment a value reaches is not for a lexer to follow.
+        raise Refused(
+            lexer.found[0].start,
+            f"{{{lexer.found[0].name}}} is in a command that declares an integer or reference "
+            f"variable (`{lexer.evaluating_declaration}`), whose assigned values bash "
+            "evaluates; remove the option or the placeholder",
+        )
     return lexer.found
 
 
@@ -118,6 +132,8 @@ class _Lexer:
         self.spots = spots
         self.found: list[Spot] = []
         self.heredocs: list[_Heredoc] = []
+        self.evaluating_declaration: str | None = None
+        """`declare -i …` or the like, once seen."""
 
     def place(self, i: int, context: Context, refuse: str | None) -> int:
         end, name = self.spots[i]
@@ -222,6 +238,9 @@ class _Lexer:
                     "in a command with placeholders; move it out of the substitution",
                 )
             return
+        name = _program(cmd.words[cmd.name][0])
+        if name in _DECLARES and raw.startswith(("-", "+")) and set(raw) & set("inaA"):
+            self.evaluating_declaration = f"{name} {raw}"
         if spots:
             _check_argument(cmd, raw, spots[0].start - word.start, spots[0])
 
@@ -464,7 +483,7 @@ def _is_assignment(word: str) -> bool:
 
 def _check_assignment(raw: str, start: int, spots: list[Spot]) -> None:
     """Refuses a placeholder in the subscript of `a[…]=` or `([…]=…)` (arithmetic), or in the
-    value of a prompt variable (`PS4` is expanded, `$(…)` and all, when bash traces)."""
+    value of a variable bash evaluates (`_EVALUATED_ASSIGNMENT`)."""
     subscript = _SUBSCRIPT.match(raw)
     if subscript is not None:
         inside = [s for s in spots if s.start - start < subscript.end(1)]
@@ -475,11 +494,12 @@ def _check_assignment(raw: str, start: int, spots: list[Spot]) -> None:
                 f"{{{name}}} is in an array subscript, "
                 + _ARITHMETIC.replace("{name}", "{" + name + "}"),
             )
-    if _PROMPT_ASSIGNMENT.match(raw):
+    evaluated = _EVALUATED_ASSIGNMENT.match(raw)
+    if evaluated is not None:
         raise Refused(
             spots[0].start,
-            f"{{{spots[0].name}}} is assigned to a prompt variable, whose value bash expands "
-            "again (running any `$(…)` in it); use another variable",
+            f"{{{spots[0].name}}} is assigned to {evaluated[1]}, whose value bash evaluates "
+            "(as a prompt or as arithmetic, running any `$(…)` in it); use another variable",
         )
 
 
@@ -504,8 +524,8 @@ def _check_argument(cmd: _Command, raw: str, offset: int, spot: Spot) -> None:
         equals = raw.find("=")
         if equals < 0 or offset < equals:
             raise refuse("takes the text before `=` as a variable's name")
-    if name == "printf" and previous == "-v":
-        raise refuse("takes the word after `-v` as a variable's name")
+    if name in ("printf", "wait") and previous in ("-v", "-p"):
+        raise refuse(f"takes the word after `{previous}` as a variable's name")
     if name in ("test", "[") and previous in ("-v", "-R"):
         raise refuse(f"takes the word after `{previous}` as a variable's name")
     if len(words) - 1 in code_words(words, cmd.name):
