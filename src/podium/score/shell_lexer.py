@@ -227,7 +227,7 @@ class _Lexer:
         if spots:
             _check_assignment(raw, word.start, spots)
         if cmd.name is None:
-            if raw in _RESERVED or raw in _PREFIXES or _is_assignment(raw):
+            if raw in _RESERVED or _program(raw) in _PREFIXES or _is_assignment(raw):
                 return
             cmd.name = len(cmd.words) - 1
             cmd.condition = raw == "[["
@@ -560,7 +560,9 @@ def code_words(words: Sequence[str], name: int = 0) -> range:
 
 
 def _program(word: str) -> str:
-    return word.rsplit("/", 1)[-1]
+    """The program a command word names, its quotes removed (`\\eval` and `'let'` are still
+    `eval` and `let` to bash) and its folder dropped."""
+    return re.sub(r"[\\'\"]", "", word).rsplit("/", 1)[-1]
 
 
 def _check_condition(words: list[tuple[str, list[Spot]]]) -> None:
