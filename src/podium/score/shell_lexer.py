@@ -68,6 +68,7 @@ _EVALUATED_ASSIGNMENT = re.compile(
 """Variables whose value bash evaluates: prompts and `BASH_ENV` are expanded again (`$(…)`
 and all), and these special integers are assigned through arithmetic."""
 _WORD_END = frozenset(" \t\n;&|<>()")
+_REDIRECTION = re.compile(r"&>>?|[<>]&|>>|>\||<>|[<>]")
 _ARITHMETIC = (
     "where bash evaluates its value as arithmetic, which can run code; compare it with "
     "`test` or `[ ]` instead (`[ {name} -ge 3 ]`), which do not evaluate it"
@@ -97,6 +98,8 @@ class _Command:
     """Index in `words` of the command's name, once known."""
     condition: bool = False
     """Inside `[[ … ]]`."""
+    target: str | None = None
+    """The redirection operator whose target is the next word (not one of the command's)."""
 
 
 @dataclass(slots=True)
@@ -196,9 +199,14 @@ class _Lexer:
         if text.startswith("((", i):
             return self.arithmetic(i + 2, limit, "))", f"in `(( ))`, {_ARITHMETIC}"), False
         if text.startswith("<<<", i):
+            reading.cmd.target = "<<<"
             return i + 3, False
         if text.startswith("<<", i):
             return self.heredoc_operator(i + 2, limit), False
+        redirection = _REDIRECTION.match(text, i)
+        if redirection is not None:
+            reading.cmd.target = redirection[0]
+            return redirection.end(), False
         if char == ")" and reading.closer == ")":
             if reading.depth == 0:
                 return i + 1, True
@@ -215,9 +223,27 @@ class _Lexer:
             self.end_word(reading.cmd, reading.word, end, reading.closer)
             reading.word = None
 
+    def not_a_word(self, cmd: _Command, raw: str, spots: list[Spot], end: int) -> bool:
+        """Whether `raw` is a redirection's target or file descriptor rather than a word of
+        the command; refuses a placeholder as the target of `>&` or `<&`."""
+        if cmd.target is not None:
+            target, cmd.target = cmd.target, None
+            if spots and target in (">&", "<&"):
+                name = "{" + spots[0].name + "}"
+                raise Refused(
+                    spots[0].start,
+                    f"{name} is the target of `{target}`, which bash expands a second time "
+                    f"when it is not a file descriptor; write `> {name}` or `&> {name}`",
+                )
+            return True
+        # `2` in `2>&1`: the file descriptor of a redirection
+        return raw.isdigit() and self.text.startswith(("<", ">"), end)
+
     def end_word(self, cmd: _Command, word: _Word, end: int, closer: str | None) -> None:
         raw = self.text[word.start : end]
         spots = self.found[word.first_spot :]
+        if self.not_a_word(cmd, raw, spots, end):
+            return
         cmd.words.append((raw, spots))
         if cmd.condition:
             if raw == "]]":
