@@ -8,6 +8,7 @@ fresh folder holding a file a glob would match, and the `PWNED` sentinel must ne
 `PODIUM_SHELL_EXAMPLES` raises the number of random examples for a longer local run.
 """
 
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -244,6 +245,142 @@ def test_generated_nestings_of_contexts_pass_any_value_exactly(word: Word, value
     out, pwned = run(f"printf %s {word.text}", value)
     assert not pwned
     assert out == word.prints(value).encode(), word.text
+
+
+TOKENS = [
+    *["{v}"] * 4,
+    " ",
+    " ",
+    "\t",
+    "\n",
+    "'",
+    '"',
+    "\\",
+    "$(",
+    "(",
+    ")",
+    "`",
+    "$((",
+    "))",
+    "((",
+    "$[",
+    "]",
+    "[[ ",
+    " ]]",
+    " -eq ",
+    "${",
+    "}",
+    "${x:",
+    "${x[",
+    "${!",
+    "${#",
+    ":-",
+    "#",
+    "<<",
+    "END",
+    "<<'END'",
+    "<<-END",
+    "<<<",
+    ">",
+    ">&",
+    "<&",
+    "&>",
+    "2>&1",
+    ";",
+    "|",
+    "&&",
+    "$'",
+    '$"',
+    "x",
+    "a",
+    "=",
+    "x=",
+    "a[",
+    "]=",
+    "echo ",
+    "printf %s ",
+    "case ",
+    " in ",
+    ";;",
+    "esac",
+    "{ ",
+    " }",
+    "f() ",
+    "let ",
+    "eval ",
+    "read ",
+    "test ",
+    "-v ",
+    "export ",
+    "local ",
+    "declare -i ",
+    "typeset -n ",
+    "for ((",
+    "do ",
+    "done",
+    "if ",
+    "then ",
+    "fi",
+    "bash ",
+    "sh ",
+    "-c ",
+    "exec ",
+    "command ",
+    "PS4=",
+    "RANDOM=",
+    "set -x;",
+    "<(",
+    "~",
+    "*",
+    "?",
+    "@",
+    "%",
+    "/",
+    "-",
+    "1",
+]
+ATTEMPTS = [
+    f"x[$(touch {SENTINEL})]",
+    f"$(touch {SENTINEL})",
+    f"`touch {SENTINEL}`",
+    f"'; touch {SENTINEL}; '",
+    f'"; touch {SENTINEL}; "',
+    f"1); touch {SENTINEL}; ((",
+    f"\n$(touch {SENTINEL})\n",
+]
+
+
+@settings(
+    max_examples=int(os.environ.get("PODIUM_SHELL_EXAMPLES", "200")),
+    derandomize=os.environ.get("CI") == "true",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(
+    text=st.lists(st.sampled_from(TOKENS), min_size=1, max_size=14)
+    .map("".join)
+    .filter(lambda t: "{v}" in t),
+    value=st.sampled_from(ATTEMPTS),
+)
+def test_any_command_the_lexer_accepts_never_runs_a_value(text: str, value: str) -> None:
+    """Random token soup, most of it nonsense to bash: whatever the lexer lets through, a value
+    that tries every way into code never runs."""
+    try:
+        command = shell_command(text, {"v": value})
+    except PlaceholderError:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            subprocess.run(
+                [BASH, "-c", command.script],
+                cwd=folder,
+                stdin=subprocess.DEVNULL,
+                env={"PATH": os.environ["PATH"], **dict(command.environment)},
+                capture_output=True,
+                timeout=5,
+                check=False,
+            )
+        assert not (Path(folder) / SENTINEL).exists(), command.script
 
 
 @pytest.mark.parametrize(
