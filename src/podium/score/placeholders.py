@@ -43,7 +43,8 @@ import string
 from collections.abc import Mapping
 
 from podium.domain.shell import ShellCommand
-from podium.score.shell_lexer import CODE_FOR_A_SHELL, Context, Refused, code_words, lex
+from podium.score.shell_lexer import Context, lex
+from podium.score.shell_rules import CODE_FOR_A_SHELL, Refused, code_words
 
 FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 ENVIRONMENT_PREFIX = "PODIUM_V_"

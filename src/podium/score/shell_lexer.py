@@ -2,15 +2,14 @@
 
 `lex(text, spots)` walks a command as bash reads it — plain words, '…', "…", $'…', $(…) and
 backticks (each a fresh command, also inside double quotes), ${…} parameter expansions,
-here-documents, comments — and says for each placeholder which context holds it, so that
-`podium.score.placeholders` can put there a reference to an environment variable in the form
-that context needs. It refuses, with the offset of the placeholder, every place where bash
-would read a value as code or as a variable's name rather than as text: arithmetic (`$(( ))`,
-`(( ))`, `$[ ]`, `let`, substring offsets, array subscripts, the operands of `-eq`… in
-`[[ ]]`), a quoted here-document delimiter (no expansion there), commands that run their
-arguments as shell code (`eval`, `trap`, `bash -c`, `ssh` …) or take them as variable names
-(`read`, `unset`, `declare` …), variables whose value bash evaluates (`PS4=`, `RANDOM=`, and
-any command that declares an integer or reference variable: `declare -i`), and every
+here-documents, comments, redirections — and says for each placeholder which context holds
+it, so that `podium.score.placeholders` can put there a reference to an environment variable
+in the form that context needs. It refuses (`Refused`, with the offset of the placeholder)
+every place where bash would read a value as code rather than as text: arithmetic (`$(( ))`,
+`(( ))`, `$[ ]`, substring offsets, array subscripts), a quoted here-document delimiter (no
+expansion there), the target of `>&` (expanded twice), a command that declares an integer or
+reference variable (`declare -i`: whatever is assigned to it later is evaluated), the words
+that `podium.score.shell_rules` names (`eval`, `bash -c`, `read`, `[[ -eq ]]` …), and every
 construct it does not understand (fail closed).
 
 It reads one command's text and no more: which of bash's contexts a spot is in. Whether a
@@ -18,9 +17,22 @@ command later feeds a value to an interpreter is beyond any reading of its quoti
 """
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from podium.score.shell_rules import (
+    ARITHMETIC,
+    DECLARES,
+    PREFIXES,
+    RESERVED,
+    Refused,
+    check_argument,
+    check_assignment,
+    check_condition,
+    is_assignment,
+    program,
+)
 
 
 class Context(StrEnum):
@@ -42,37 +54,8 @@ class Spot:
     context: Context
 
 
-class Refused(ValueError):
-    """A placeholder where its value could become code, or a command this lexer cannot read."""
-
-    def __init__(self, offset: int, message: str) -> None:
-        super().__init__(message)
-        self.offset = offset
-        self.message = message
-
-
-_ARITHMETIC_OPERATORS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
-_RESERVED = frozenset({"!", "if", "then", "else", "elif", "do", "while", "until", "time", "{"})
-_PREFIXES = frozenset({"command", "builtin", "exec", "nohup"})
-_RUNS_CODE = frozenset({"eval", "let", "trap", "alias", "bind", "compgen", "complete"})
-_HANDS_TO_A_SHELL = frozenset({"ssh", "watch"})
-"""Programs that join their arguments into a command for a shell."""
-_NAMES_VARIABLES = frozenset({"read", "unset", "mapfile", "readarray", "getopts"})
-_DECLARES = frozenset({"declare", "typeset", "local", "readonly", "export"})
-_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox"})
-_SHELL_CODE_OPTION = re.compile(r"^-[A-Za-z]*c[A-Za-z]*$")
-_SUBSCRIPT = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*)?\[(.*?)\]\+?=", re.DOTALL)
-_EVALUATED_ASSIGNMENT = re.compile(
-    r"^(PS[0-4]|PROMPT_COMMAND|BASH_ENV|ENV|RANDOM|SRANDOM|OPTIND|HISTCMD)\+?="
-)
-"""Variables whose value bash evaluates: prompts and `BASH_ENV` are expanded again (`$(…)`
-and all), and these special integers are assigned through arithmetic."""
 _WORD_END = frozenset(" \t\n;&|<>()")
 _REDIRECTION = re.compile(r"&>>?|[<>]&|>>|>\||<>|[<>]")
-_ARITHMETIC = (
-    "where bash evaluates its value as arithmetic, which can run code; compare it with "
-    "`test` or `[ ]` instead (`[ {name} -ge 3 ]`), which do not evaluate it"
-)
 
 
 @dataclass(slots=True)
@@ -197,7 +180,7 @@ class _Lexer:
         if reading.cmd.condition and char != "\n":
             return i + 1, False  # `&&`, `(`, `<` … compare and group inside `[[ ]]`
         if text.startswith("((", i):
-            return self.arithmetic(i + 2, limit, "))", f"in `(( ))`, {_ARITHMETIC}"), False
+            return self.arithmetic(i + 2, limit, "))", f"in `(( ))`, {ARITHMETIC}"), False
         if text.startswith("<<<", i):
             reading.cmd.target = "<<<"
             return i + 3, False
@@ -247,13 +230,13 @@ class _Lexer:
         cmd.words.append((raw, spots))
         if cmd.condition:
             if raw == "]]":
-                _check_condition(cmd.words)
+                check_condition([(w, _pairs(spots)) for w, spots in cmd.words])
                 cmd.condition = False
             return
         if spots:
-            _check_assignment(raw, word.start, spots)
+            check_assignment(raw, word.start, _pairs(spots))
         if cmd.name is None:
-            if raw in _RESERVED or _program(raw) in _PREFIXES or _is_assignment(raw):
+            if raw in RESERVED or program(raw) in PREFIXES or is_assignment(raw):
                 return
             cmd.name = len(cmd.words) - 1
             cmd.condition = raw == "[["
@@ -264,11 +247,12 @@ class _Lexer:
                     "in a command with placeholders; move it out of the substitution",
                 )
             return
-        name = _program(cmd.words[cmd.name][0])
-        if name in _DECLARES and raw.startswith(("-", "+")) and set(raw) & set("inaA"):
+        name = program(cmd.words[cmd.name][0])
+        if name in DECLARES and raw.startswith(("-", "+")) and set(raw) & set("inaA"):
             self.evaluating_declaration = f"{name} {raw}"
         if spots:
-            _check_argument(cmd, raw, spots[0].start - word.start, spots[0])
+            words = [w for w, _ in cmd.words]
+            check_argument(words, cmd.name, spots[0].start - word.start, _pairs(spots)[0])
 
     def comment(self, i: int, limit: int, refuse: str | None) -> int:
         while i < limit and self.text[i] != "\n":
@@ -352,11 +336,11 @@ class _Lexer:
                 "from the placeholder (bash would read them as one expansion)",
             )
         if text.startswith("$((", i):
-            return self.arithmetic(i + 3, limit, "))", f"in `$(( ))`, {_ARITHMETIC}")
+            return self.arithmetic(i + 3, limit, "))", f"in `$(( ))`, {ARITHMETIC}")
         if text.startswith("$(", i):
             return self.command(i + 2, limit, closer=")", refuse=refuse)
         if text.startswith("$[", i):
-            return self.arithmetic(i + 2, limit, "]", f"in `$[ ]`, {_ARITHMETIC}")
+            return self.arithmetic(i + 2, limit, "]", f"in `$[ ]`, {ARITHMETIC}")
         if text.startswith("${", i):
             return self.parameter(i + 2, limit, refuse, quoted=quoted)
         if not quoted and text.startswith("$'", i):
@@ -375,11 +359,11 @@ class _Lexer:
             raise Refused(name.end(), "a placeholder cannot name a parameter in `${…}`")
         i = name.end()
         if text.startswith("[", i):
-            i = self.arithmetic(i + 1, limit, "]", f"in an array subscript, {_ARITHMETIC}")
+            i = self.arithmetic(i + 1, limit, "]", f"in an array subscript, {ARITHMETIC}")
         if text.startswith("}", i):
             return i + 1
         if text.startswith(":", i) and not text.startswith((":-", ":=", ":?", ":+"), i):
-            return self.arithmetic(i + 1, limit, "}", f"in a substring offset, {_ARITHMETIC}")
+            return self.arithmetic(i + 1, limit, "}", f"in a substring offset, {ARITHMETIC}")
         if text.startswith("@", i):
             refuse = refuse or "in a parameter transformation `${x@…}`"
         return self.parameter_word(i, limit, refuse, quoted=quoted)
@@ -503,112 +487,5 @@ class _Lexer:
         return i
 
 
-def _is_assignment(word: str) -> bool:
-    return re.match(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=", word) is not None
-
-
-def _check_assignment(raw: str, start: int, spots: list[Spot]) -> None:
-    """Refuses a placeholder in the subscript of `a[…]=` or `([…]=…)` (arithmetic), or in the
-    value of a variable bash evaluates (`_EVALUATED_ASSIGNMENT`)."""
-    subscript = _SUBSCRIPT.match(raw)
-    if subscript is not None:
-        inside = [s for s in spots if s.start - start < subscript.end(1)]
-        if inside:
-            name = inside[0].name
-            raise Refused(
-                inside[0].start,
-                f"{{{name}}} is in an array subscript, "
-                + _ARITHMETIC.replace("{name}", "{" + name + "}"),
-            )
-    evaluated = _EVALUATED_ASSIGNMENT.match(raw)
-    if evaluated is not None:
-        raise Refused(
-            spots[0].start,
-            f"{{{spots[0].name}}} is assigned to {evaluated[1]}, whose value bash evaluates "
-            "(as a prompt or as arithmetic, running any `$(…)` in it); use another variable",
-        )
-
-
-def _check_argument(cmd: _Command, raw: str, offset: int, spot: Spot) -> None:
-    """Refuses a placeholder in an argument (`raw`, the placeholder `offset` characters in)
-    of a command that takes its arguments as code or as variables' names."""
-    assert cmd.name is not None
-    words = [w for w, _ in cmd.words]
-    name, previous = _program(words[cmd.name]), words[-2]
-
-    def refuse(why: str) -> Refused:
-        return Refused(spot.start, f"{{{spot.name}}} is an argument of `{name}`, which {why}")
-
-    if name in _RUNS_CODE:
-        raise refuse("runs it as shell code")
-    if name in _NAMES_VARIABLES:
-        raise refuse("takes it as a variable's name")
-    if name in _DECLARES:
-        options = [w for w in words[cmd.name + 1 : -1] if w.startswith(("-", "+"))]
-        if any(set(o) & set("inaA") for o in options):
-            raise refuse("with these options evaluates it or takes it as a name")
-        equals = raw.find("=")
-        if equals < 0 or offset < equals:
-            raise refuse("takes the text before `=` as a variable's name")
-    if name in ("printf", "wait") and previous in ("-v", "-p"):
-        raise refuse(f"takes the word after `{previous}` as a variable's name")
-    if name in ("test", "[") and previous in ("-v", "-R"):
-        raise refuse(f"takes the word after `{previous}` as a variable's name")
-    if len(words) - 1 in code_words(words, cmd.name):
-        raise Refused(spot.start, f"{{{spot.name}}} is {CODE_FOR_A_SHELL}")
-
-
-CODE_FOR_A_SHELL = (
-    "in a command given to another shell as code (`bash -c`, `ssh`, `watch`), which would "
-    "run its value as code; use the value in this command instead"
-)
-
-
-def code_words(words: Sequence[str], name: int = 0) -> range:
-    """The indexes of the words of a command (its name at `name`) that another shell runs as
-    code: the script of `bash -c SCRIPT` (with any options between; the words after it are
-    its positional parameters, data), or every argument of `ssh` and `watch`."""
-    if _program(words[name]) in _HANDS_TO_A_SHELL:
-        return range(name + 1, len(words))
-    shell = next((k for k in range(name, len(words)) if _program(words[k]) in _SHELLS), None)
-    if shell is None:
-        return range(0)
-    option = next(
-        (j for j in range(shell + 1, len(words)) if _SHELL_CODE_OPTION.match(words[j])), None
-    )
-    if option is None:
-        return range(0)
-    script = next(
-        (j for j in range(option + 1, len(words)) if not words[j].startswith(("-", "+"))),
-        len(words) - 1,
-    )
-    return range(option + 1, script + 1)
-
-
-def _program(word: str) -> str:
-    """The program a command word names, its quotes removed (`\\eval` and `'let'` are still
-    `eval` and `let` to bash) and its folder dropped."""
-    return re.sub(r"[\\'\"]", "", word).rsplit("/", 1)[-1]
-
-
-def _check_condition(words: list[tuple[str, list[Spot]]]) -> None:
-    """`[[ … ]]` evaluates the operands of `-eq` … as arithmetic and takes the operand of
-    `-v` as a variable's name."""
-    for k, (_, spots) in enumerate(words):
-        if not spots:
-            continue
-        before = words[k - 1][0] if k > 0 else ""
-        after = words[k + 1][0] if k + 1 < len(words) else ""
-        if before in _ARITHMETIC_OPERATORS or after in _ARITHMETIC_OPERATORS:
-            raise Refused(
-                spots[0].start,
-                f"{{{spots[0].name}}} is an operand of an arithmetic "
-                "comparison in `[[ ]]`, "
-                + _ARITHMETIC.replace("{name}", "{" + spots[0].name + "}"),
-            )
-        if before in ("-v", "-R"):
-            raise Refused(
-                spots[0].start,
-                f"{{{spots[0].name}}} follows `{before}` in `[[ ]]`, "
-                "which takes it as a variable's name",
-            )
+def _pairs(spots: list[Spot]) -> list[tuple[int, str]]:
+    return [(spot.start, spot.name) for spot in spots]

@@ -3,7 +3,8 @@
 import pytest
 
 from podium.score.placeholders import FIELD
-from podium.score.shell_lexer import Context, Refused, lex
+from podium.score.shell_lexer import Context, lex
+from podium.score.shell_rules import Refused
 
 W, D, S, A, C = Context.WORD, Context.DOUBLE, Context.SINGLE, Context.ANSI, Context.COMMENT
 
