@@ -49,7 +49,7 @@ from podium.runtime.settings import Appliers, LiveSettings
 from podium.runtime.skip_checks import SkipCommands
 from podium.runtime.validator import Validator
 from podium.runtime.worktree import Worktrees
-from podium.score.placeholders import expand
+from podium.score.placeholders import script_words, shell_command
 from podium.store.sqlite import SqliteStore
 
 log = logging.getLogger("podium.conductor")
@@ -202,7 +202,7 @@ class Conductor:
             attempts=attempts,
             validator=validator,
             skip_checks=skip_checks,
-            hooks=HookRunner(context, store, service, expand),
+            hooks=HookRunner(context, store, service, script_words, shell_command),
             catalog=catalog,
             clock=wall_clock,
             observers=[

@@ -25,6 +25,7 @@ from podium.domain.isolation import Isolation
 from podium.domain.notices import Notification
 from podium.domain.plan import JobPlan
 from podium.domain.records import Usage
+from podium.domain.shell import ShellCommand
 from podium.domain.validation import ValidationRule
 from podium.domain.work import AttemptRequest, OutputReading, SheetWork
 from podium.instruments import cli as cli_instrument
@@ -194,7 +195,7 @@ class ScoreJob:
     def validations(self, sheet: SheetNum) -> tuple[ValidationRule, ...]:
         return self._compiled().validations(sheet)
 
-    def skip_command(self, sheet: SheetNum) -> str | None:
+    def skip_command(self, sheet: SheetNum) -> ShellCommand | None:
         return self._compiled().skip_command(sheet)
 
     @property

@@ -13,7 +13,7 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def test_a_command_hook_gets_its_placeholders_shell_quoted(
+def test_a_command_hook_gets_its_placeholders_as_their_values(
     conductor: ConductorProcess, tmp_path: Path
 ) -> None:
     score = write(

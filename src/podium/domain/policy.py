@@ -68,6 +68,9 @@ class CostPolicy:
     warn_at_percent: float = 80.0
 
 
+HOOK_PLACEHOLDERS = ("workspace", "job_id", "sheet_count")
+"""What a `run_command` or `run_script` hook's `{name}` placeholders may name."""
+
 LABEL_WIDTH = 100
 """A hook's label is cut to this many characters."""
 

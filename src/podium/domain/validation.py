@@ -30,6 +30,11 @@ class ValidationRule:
     path: str | None = None
     pattern: str | None = None
     command: str | None = None
+    """What bash runs: placeholders are references to `command_environment` (see
+    `podium.domain.shell.ShellCommand`)."""
+    command_environment: tuple[tuple[str, str], ...] = ()
+    command_shown: str | None = None
+    """The command with its values written in, for people; never run."""
     working_directory: str | None = None
     timeout_seconds: float = 3600.0
     stage: int = 1
@@ -37,6 +42,10 @@ class ValidationRule:
     retry_count: int = 0
     """File checks look again this many times before failing (a file may be landing)."""
     retry_delay_ms: int = 200
+
+    @property
+    def shown_command(self) -> str | None:
+        return self.command_shown or self.command
 
     def summary(self) -> str:
         """One line naming the check, as a person would say it."""
@@ -46,7 +55,7 @@ class ValidationRule:
             case ValidationKind.CONTENT_CONTAINS | ValidationKind.CONTENT_REGEX:
                 what = f"{self.kind} {self.pattern!r} in {self.path}"
             case ValidationKind.COMMAND_SUCCEEDS:
-                what = f"command_succeeds {self.command}"
+                what = f"command_succeeds {self.shown_command}"
         return f"{self.description} ({what})" if self.description else what
 
     def expectation(self) -> str:
@@ -61,7 +70,7 @@ class ValidationRule:
             case ValidationKind.CONTENT_REGEX:
                 return f"the file {self.path} matches the regular expression `{self.pattern}`"
             case ValidationKind.COMMAND_SUCCEEDS:
-                return f"the command `{self.command}` exits with code 0"
+                return f"the command `{self.shown_command}` exits with code 0"
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from podium.domain.isolation import Isolation
 from podium.domain.notices import Notification
 from podium.domain.plan import JobPlan
 from podium.domain.records import JobRecord
+from podium.domain.shell import ShellCommand
 from podium.domain.validation import ValidationRule
 from podium.domain.work import AttemptRequest, SheetWork
 from podium.runtime.archive import ArchivePolicy
@@ -139,7 +140,7 @@ class DeferredJob:
         job = self._compiled()
         return job.validations(sheet) if job is not None else ()
 
-    def skip_command(self, sheet: SheetNum) -> str | None:
+    def skip_command(self, sheet: SheetNum) -> ShellCommand | None:
         job = self._compiled()
         return job.skip_command(sheet) if job is not None else None
 

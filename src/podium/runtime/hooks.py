@@ -1,13 +1,15 @@
 """Running a job's `on_success` hooks, one `RunHook` at a time; each end is a `HookFinished`.
 
 `run_command` runs its command with bash; `run_script` splits it into words (shlex) and runs
-them without a shell. Either way `{workspace}`, `{job_id}` and `{sheet_count}` are filled in
-(shell-quoted for `run_command`); the process leads its own group, runs in
-`working_directory` (default: the workspace) under the hook's timeout, and its output goes to
-`jobs/<job>/hooks/hook-<n>.log`, the end of it (redacted) kept with the result. A `run_job`
-hook submits another score as a new job one level deeper in the chain, after
-`concert.cooldown_between_jobs_seconds`; the new job's id is recorded before it is submitted,
-so that a restart finds that job instead of submitting it twice.
+them without a shell. Either way `{workspace}`, `{job_id}` and `{sheet_count}` are filled in:
+for `run_command` as references to environment variables that hold the values, so no value
+is read as shell syntax (`podium.score.placeholders.shell_command`); for `run_script` as text
+in its words, refused in words handed to a shell as code (`bash -c '…'`). The process leads its
+own group, runs in `working_directory` (default: the workspace) under the hook's timeout,
+and its output goes to `jobs/<job>/hooks/hook-<n>.log`, the end of it (redacted) kept with
+the result. A `run_job` hook submits another score as a new job one level deeper in the
+chain, after `concert.cooldown_between_jobs_seconds`; the new job's id is recorded before it
+is submitted, so that a restart finds that job instead of submitting it twice.
 
 A hook still running when the conductor stops is stopped with it and its record stays
 `running`: the next conductor stops whatever is left of its processes, and the engine runs it
@@ -16,8 +18,7 @@ again.
 
 import asyncio
 import logging
-import shlex
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -27,6 +28,7 @@ from podium.domain.events import HookFinished, HookResult
 from podium.domain.ids import JobId
 from podium.domain.policy import Hook
 from podium.domain.records import ActiveJob, HookOutcome, ProcessInfo, StoredJob
+from podium.domain.shell import ShellCommand
 from podium.private import make_private_dir
 from podium.runtime.attempt_output import read_end
 from podium.runtime.context import WorkerContext
@@ -49,11 +51,20 @@ OUTPUT_KEPT = 2000
 """Characters of a hook's output kept with its result (its end)."""
 
 
-class Expand(Protocol):
-    """Fills `{name}` placeholders, quoted as shell words with `quote`
-    (`podium.score.placeholders.expand`)."""
+class ExpandScript(Protocol):
+    """Splits a `run_script` command into words and fills their `{name}` placeholders with
+    their values as text (`podium.score.placeholders.script_words`); raises ValueError when
+    it cannot be split, or hands a value to a shell as code."""
 
-    def __call__(self, text: str, values: dict[str, object], *, quote: bool = False) -> str: ...
+    def __call__(self, text: str, values: Mapping[str, object]) -> list[str]: ...
+
+
+class ExpandShell(Protocol):
+    """Turns `{name}` placeholders of a bash command into references to environment
+    variables holding their values (`podium.score.placeholders.shell_command`); raises
+    ValueError where a value could become code."""
+
+    def __call__(self, text: str, values: Mapping[str, object]) -> ShellCommand: ...
 
 
 class HookStore(Protocol):
@@ -77,12 +88,18 @@ class HookRunner:
     """Runs `RunHook` commands, one task each, and stops them on `StopHook`."""
 
     def __init__(
-        self, context: WorkerContext, store: HookStore, service: JobService, expand: Expand
+        self,
+        context: WorkerContext,
+        store: HookStore,
+        service: JobService,
+        expand_script: ExpandScript,
+        expand_shell: ExpandShell,
     ) -> None:
         self._context = context
         self._store = store
         self._service = service
-        self._expand = expand
+        self._expand_script = expand_script
+        self._expand_shell = expand_shell
         self._running: dict[JobId, asyncio.Task[None]] = {}
 
     def start(self, cmd: RunHook) -> None:
@@ -132,12 +149,14 @@ class HookRunner:
 
     # ---- run_command and run_script -----------------------------------------------------
 
-    def _argv(self, hook: Hook, values: dict[str, object]) -> list[str]:
-        """Raises ValueError when a script's words cannot be split."""
+    def _argv(self, hook: Hook, values: dict[str, object]) -> tuple[list[str], dict[str, str]]:
+        """The command line and the variables it needs. Raises ValueError when a script's
+        words cannot be split, or a command's placeholder sits where bash would run it."""
         assert hook.command is not None
         if hook.type == "run_command":
-            return ["bash", "-c", self._expand(hook.command, values, quote=True)]
-        return [self._expand(word, values) for word in shlex.split(hook.command)]
+            command = self._expand_shell(hook.command, values)
+            return ["bash", "-c", command.script], dict(command.environment)
+        return self._expand_script(hook.command, values), {}
 
     async def _command(self, cmd: RunHook, job: CompiledJob) -> HookResult:
         hook = cmd.hook
@@ -147,9 +166,9 @@ class HookRunner:
             "sheet_count": job.plan.total_sheets,
         }
         try:
-            argv = self._argv(hook, values)
+            argv, variables = self._argv(hook, values)
         except ValueError as exc:
-            return HookResult(False, error=f"cannot split its command into words: {exc}")
+            return HookResult(False, error=f"cannot run its command: {exc}")
         if not argv:
             return HookResult(False, error="its command is empty")
         cwd = job.workspace / (hook.working_directory or ".")
@@ -163,7 +182,10 @@ class HookRunner:
                 cwd=cwd,
                 stdout=output,
                 stderr=output,
-                env=marked_env(hook_marker(self._context.layout, cmd.job_id, cmd.index)),
+                env={
+                    **marked_env(hook_marker(self._context.layout, cmd.job_id, cmd.index)),
+                    **variables,
+                },
             )
         except OSError as exc:
             return HookResult(False, error=f"could not run: {exc}")

@@ -24,6 +24,7 @@ from podium.domain.records import (
     StoredJob,
     Usage,
 )
+from podium.domain.shell import ShellCommand
 from podium.domain.status import JobStatus
 from podium.domain.validation import ValidationRule
 from podium.domain.work import AttemptRequest, SheetWork
@@ -131,8 +132,9 @@ class CompiledJob(Protocol):
     def archive_policy(self) -> ArchivePolicy | None:
         """How to archive the workspace for a fresh run; None when the score does not ask."""
 
-    def skip_command(self, sheet: SheetNum) -> str | None:
-        """The sheet's `skip_when_command`, placeholders filled in (values shell-quoted)."""
+    def skip_command(self, sheet: SheetNum) -> ShellCommand | None:
+        """The sheet's `skip_when_command`, its placeholders references to environment
+        variables that hold their values."""
 
     def release(self) -> None:
         """Drop what can be rebuilt from the snapshot (most of its memory), while the job

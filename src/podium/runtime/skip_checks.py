@@ -2,7 +2,8 @@
 
 Anything else means run it, including a command that cannot start or runs past its timeout
 (fail open: a broken check never loses work). Its output goes to `skip-check.log` in the
-sheet's folder.
+sheet's folder; the values of its placeholders are in its environment
+(`podium.domain.shell.ShellCommand`).
 """
 
 import logging
@@ -46,12 +47,13 @@ class SkipCommands:
         try:
             make_private_dir(folder)
             job.workspace.mkdir(parents=True, exist_ok=True)
+            marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
             child = spawn(
-                ("bash", "-c", command),
+                ("bash", "-c", command.script),
                 cwd=job.workspace,
                 stdout=log_file,
                 stderr=log_file,
-                env=marked_env(self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)),
+                env={**marked_env(marker), **dict(command.environment)},
             )
         except OSError as exc:
             log.warning(

@@ -3,11 +3,12 @@
 Rules run stage by stage (`stage: 1` first); once a stage has a failed rule, the rules of later
 stages are not run and say so. File checks look again `retry_count` times, `retry_delay_ms`
 apart, since a file may still be landing; commands run in their own process group with a
-timeout.
+timeout, the values of their placeholders in their environment.
 """
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -119,7 +120,10 @@ class Validator:
                 cwd=cwd,
                 stdout=log_file,
                 stderr=log_file,
-                env=marked_env(marker) if marker else None,
+                env={
+                    **(marked_env(marker) if marker else os.environ),
+                    **dict(rule.command_environment),
+                },
             )
         except OSError as exc:
             return ValidationResult(rule, False, f"could not run the command: {exc}")

@@ -13,12 +13,14 @@ from podium.domain.ids import SheetNum
 from podium.domain.isolation import Isolation
 from podium.domain.notices import Notification
 from podium.domain.plan import JobPlan
+from podium.domain.policy import HOOK_PLACEHOLDERS
+from podium.domain.shell import ShellCommand
 from podium.domain.validation import ValidationRule as Rule
 from podium.score.diagnostics import Diagnostic, ScoreError
 from podium.score.errors_from_model import diagnostics
 from podium.score.model import ScoreModel
 from podium.score.notifications import notifications
-from podium.score.placeholders import expand
+from podium.score.placeholders import PlaceholderError, script_words, shell_command
 from podium.score.planner import PlannedSheet, job_plan, plan_sheets
 from podium.score.rules import applicable, check_rules, fill
 from podium.score.template import TemplateProblem, compile_template, render
@@ -76,6 +78,7 @@ class CompiledScore:
         self._rules, rule_problems = check_rules(model.validations, source, sample)
         problems.extend(rule_problems)
         problems.extend(_check_skip_expressions(model, source))
+        problems.extend(_check_shell_commands(model, source, sample))
         if problems:
             raise ScoreError(problems)
         self.plan: JobPlan = job_plan(model, self.sheets, path.parent)
@@ -130,15 +133,15 @@ class CompiledScore:
         rules = applicable(self._rules, condition_variables(context))
         return tuple(fill(rule, context, self.workspace) for rule in rules)
 
-    def skip_command(self, num: SheetNum) -> str | None:
-        """The sheet's `skip_when_command` (keyed by stage), placeholders filled in and
-        shell-quoted as in validation commands."""
+    def skip_command(self, num: SheetNum) -> ShellCommand | None:
+        """The sheet's `skip_when_command` (keyed by stage), its placeholders filled in as in
+        validation commands: as references to environment variables holding the values."""
         sheet = self.sheet(num)
         found = self.model.sheet.skip_when_command.get(sheet.identity.stage)
         if found is None:
             return None
         context = validation_context(sheet.identity, self.model.prompt.variables)
-        return expand(found.command, context, quote=True)
+        return shell_command(found.command, context)
 
     def check(self) -> None:
         """Render every sheet once, so template errors surface before anything runs. The same
@@ -213,6 +216,37 @@ def _check_skip_expressions(model: ScoreModel, source: SourceMap) -> list[Diagno
             parse_expression(text)
         except ExpressionError as exc:
             problems.append(source.diagnostic(("sheet", "skip_when", num), str(exc)))
+    return problems
+
+
+def _check_shell_commands(
+    model: ScoreModel, source: SourceMap, sample: Mapping[str, Any]
+) -> list[Diagnostic]:
+    """Every `skip_when_command` and `run_command` hook fills its placeholders where bash
+    takes their values as text, and no `run_script` hook hands one to a shell as code
+    (validation commands are checked with their rules)."""
+    commands: list[tuple[tuple[str | int, ...], str, Mapping[str, Any]]] = [
+        (("sheet", "skip_when_command", stage, "command"), found.command, sample)
+        for stage, found in model.sheet.skip_when_command.items()
+    ]
+    hook_values = {name: sample.get(name, name) for name in HOOK_PLACEHOLDERS}
+    commands += [
+        (("on_success", index, "command"), hook.command, hook_values)
+        for index, hook in enumerate(model.on_success)
+        if hook.type == "run_command" and hook.command
+    ]
+    problems = []
+    for where, command, values in commands:
+        try:
+            shell_command(command, values)
+        except PlaceholderError as exc:
+            problems.append(source.diagnostic(where, str(exc)))
+    for index, hook in enumerate(model.on_success):
+        if hook.type == "run_script" and hook.command:
+            try:
+                script_words(hook.command, hook_values)
+            except ValueError as exc:
+                problems.append(source.diagnostic(("on_success", index, "command"), str(exc)))
     return problems
 
 

@@ -1,8 +1,9 @@
 """Validation rules, checked when the score loads and filled in for each sheet.
 
 At load: each rule has the fields its type needs (V008), its regex compiles (V007), its
-condition parses, and its path placeholders name real variables and format. Per sheet: the
-rules whose condition holds, with paths and commands filled in.
+condition parses, its path placeholders name real variables and format, and its command's
+placeholders sit where bash takes their values as text (`podium.score.placeholders`). Per
+sheet: the rules whose condition holds, with paths and commands filled in.
 """
 
 import re
@@ -16,7 +17,7 @@ from podium.domain.validation import ValidationRule as Rule
 from podium.score.conditions import Condition, ConditionError, parse_condition
 from podium.score.diagnostics import Diagnostic
 from podium.score.model import RULE_NEEDS, ValidationRule
-from podium.score.placeholders import PlaceholderError, expand, expand_path
+from podium.score.placeholders import PlaceholderError, expand_path, shell_command
 from podium.score.yamlsource import SourceMap
 
 DEFAULT_COMMAND_TIMEOUT_SECONDS = 3600.0
@@ -52,6 +53,11 @@ def check_rules(
                     expand_path(value, sample)
                 except PlaceholderError as exc:
                     problems.append(source.diagnostic((*where, field), str(exc)))
+        if rule.command is not None:
+            try:
+                shell_command(rule.command, sample)
+            except PlaceholderError as exc:
+                problems.append(source.diagnostic((*where, "command"), str(exc)))
         checked.append(CheckedRule(rule, condition))
     return checked, problems
 
@@ -91,12 +97,15 @@ def fill(config: ValidationRule, context: Mapping[str, Any], workspace: Path) ->
         return str(expanded if expanded.is_absolute() else workspace / expanded)
 
     kind = ValidationKind(config.type)
+    command = shell_command(config.command, context) if config.command else None
     return Rule(
         kind=kind,
         description=config.description,
         path=place(config.path),
         pattern=config.pattern,
-        command=expand(config.command, context, quote=True) if config.command else None,
+        command=command.script if command else None,
+        command_environment=command.environment if command else (),
+        command_shown=command.shown if command else None,
         working_directory=place(config.working_directory),
         timeout_seconds=config.timeout_seconds or DEFAULT_COMMAND_TIMEOUT_SECONDS,
         stage=config.stage,

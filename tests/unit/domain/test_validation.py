@@ -86,3 +86,14 @@ def test_a_folder_where_a_file_should_be_gets_the_general_advice() -> None:
 
 def test_plain_text_output_is_the_answer_itself() -> None:
     assert plain_text("hello\n").result == "hello\n"
+
+
+def test_a_rule_names_its_command_as_written_with_its_values_not_as_run() -> None:
+    rule = ValidationRule(
+        ValidationKind.COMMAND_SUCCEEDS,
+        command='test -s "$PODIUM_V_workspace"/out',
+        command_environment=(("PODIUM_V_workspace", "/w"),),
+        command_shown="test -s /w/out",
+    )
+    assert rule.summary() == "command_succeeds test -s /w/out"
+    assert rule.expectation() == "the command `test -s /w/out` exits with code 0"

@@ -1,5 +1,6 @@
 """Reading scores: what a score means once loaded."""
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from podium.domain.validation import ValidationKind
 from podium.score.compiled import load_score, rule_counts
 from podium.score.diagnostics import ScoreError
 from podium.score.model import SheetConfig
-from podium.score.placeholders import expand
+from podium.score.placeholders import expand, shell_command
 from podium.score.planner import item_ranges
 from tests.conftest import REPO
 from tests.unit.score.helpers import BASE, compile_text
@@ -164,7 +165,15 @@ def test_validation_rules_carry_every_field() -> None:
         2,
     )
     assert command.command == (
-        "grep -c x '/tmp/my ws'/out-2.txt && python3 -c 'print({n: 1 for n in []})'"
+        'grep -c x "$PODIUM_V_workspace"/out-"$PODIUM_V_sheet_num".txt'
+        " && python3 -c 'print({n: 1 for n in []})'"
+    )
+    assert command.command_environment == (
+        ("PODIUM_V_workspace", "/tmp/my ws"),
+        ("PODIUM_V_sheet_num", "2"),
+    )
+    assert command.command_shown == (
+        "grep -c x /tmp/my ws/out-2.txt && python3 -c 'print({n: 1 for n in []})'"
     )
     assert (command.working_directory, command.timeout_seconds, command.retry_count) == (
         "/tmp/my ws/sub",
@@ -182,11 +191,17 @@ def test_validation_rules_carry_every_field() -> None:
         'printf "%s\\n" {ws}"/x"',
     ],
 )
-def test_placeholders_are_quoted_for_where_they_land(command: str) -> None:
+def test_placeholders_reach_the_shell_as_their_values_wherever_they_land(command: str) -> None:
     """Bare, in double quotes or in single quotes, the shell sees the value itself."""
     value = '/a b/it\'s $HOME `id` \\ "q"'
-    expanded = expand(command, {"ws": value}, quote=True)
-    out = subprocess.run(["bash", "-c", expanded], capture_output=True, text=True, check=True)
+    filled = shell_command(command, {"ws": value})
+    out = subprocess.run(
+        ["bash", "-c", filled.script],
+        env={**os.environ, **dict(filled.environment)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout == f"{value}/x\n"
 
 

@@ -1,0 +1,98 @@
+"""The quoting context of each placeholder, as bash reads the command."""
+
+import pytest
+
+from podium.score.placeholders import FIELD
+from podium.score.shell_lexer import Context, lex
+from podium.score.shell_rules import Refused
+
+W, D, S, A, C = Context.WORD, Context.DOUBLE, Context.SINGLE, Context.ANSI, Context.COMMENT
+
+
+def contexts(text: str) -> list[Context]:
+    spots = {m.start(): (m.end(), m[1]) for m in FIELD.finditer(text) if m[1] == "v"}
+    return [spot.context for spot in lex(text, spots)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("echo {v}", [W]),
+        ("echo {v}/x {v}", [W, W]),
+        ('echo "{v}"', [D]),
+        ("echo '{v}'", [S]),
+        ("echo $'{v}'", [A]),
+        ("echo $'\\'{v}'", [A]),
+        ('echo $"{v}"', [D]),
+        ('echo "it\'s {v}"', [D]),
+        ("echo 'say \"{v}\"'", [S]),
+        ('echo "a\\"{v}"', [D]),
+        ("echo \\'{v}", [W]),
+        ('echo "$(echo {v})"', [W]),
+        ("echo \"$(echo '{v}')\"", [S]),
+        ('echo "$(echo "{v}")"', [D]),
+        ('echo "$(echo "$(echo \'{v}\')")"', [S]),
+        ("echo `echo {v}`", [W]),
+        ('echo "`echo {v}`"', [W]),
+        ("echo ${x:-{v}}", [W]),
+        ('echo "${x:-{v}}"', [W]),
+        ("echo \"${x:-'{v}'}\"", [W]),
+        ("echo ${x:-'{v}'}", [S]),
+        ('echo "${x#"{v}"}"', [D]),
+        ("echo ${x:-{a}} {v}", [W]),
+        ("cat <<END\n{v} '{v}' \"{v}\"\nEND\necho {v}", [D, D, D, W]),
+        ("cat <<-END\n\t{v}\n\tEND", [D]),
+        ("cat <<END | tr a b\n$(echo '{v}')\nEND", [S]),
+        ("cat <<<{v}", [W]),
+        ("echo {v} # {v}\necho {v}", [W, C, W]),
+        ("echo a#{v}", [W]),
+        ("echo '#' {v}", [W]),
+        ("x={v} y='{v}'", [W, S]),
+        ("a[1]={v} b=([0]={v})", [W, W]),
+        ("echo [x]={v}", [W]),
+        ("bash -c 'echo \"$1\"' _ {v}", [W]),
+        ("bash ./deploy.sh {v}", [W]),
+        ("[[ {v} == x && -f {v} ]]", [W, W]),
+        ("test {v} -eq 3", [W]),
+        ("export X={v}", [W]),
+        ("echo $(( 1 + 2 )) {v}", [W]),
+        ("f() { echo {v}; }", [W]),
+        ("case {v} in x) echo {v};; esac", [W, W]),
+        ("echo $(echo (a) {v})", [W]),
+        ("echo\\\n{v}", [W]),
+    ],
+)
+def test_each_placeholder_gets_the_context_bash_reads_it_in(
+    text: str, expected: list[Context]
+) -> None:
+    assert contexts(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "offset"),
+    [
+        ("echo $(( {v} ))", 9),
+        ("echo $((1+$(echo {v})))", 17),
+        ("echo ${x:1:{v}}", 11),
+        ("[[ {v} -ge 1 ]]", 3),
+        ("[[ -v {v} ]]", 6),
+        ("x[{v}]=1", 2),
+        ("cat <<'END'\n{v}\nEND", 12),
+        ("cat <<E\\ND\n{v}\nEND", 11),
+        ("echo ${{v}}", 7),
+        ("cat <<{v}\nx\n", 6),
+        ("echo ${!x} {v}", -1),
+    ],
+)
+def test_refused_places_carry_the_offset_of_what_is_refused(text: str, offset: int) -> None:
+    if offset < 0:
+        assert contexts(text) == [W]  # `${!x}` holds no placeholder: only its own is refused
+        return
+    with pytest.raises(Refused) as found:
+        contexts(text)
+    assert found.value.offset == offset
+
+
+def test_a_placeholder_in_an_indirect_expansion_is_refused() -> None:
+    with pytest.raises(Refused, match="indirect"):
+        contexts("echo ${!x:-{v}}")
