@@ -18,6 +18,7 @@ from podium import __version__
 from podium.api import ERROR_CODES, ConductorApi, InspectionApi
 from podium.api_fleets import FleetApi
 from podium.config import PROFILES, ConductorConfig, load
+from podium.domain.disk import refused_write
 from podium.domain.engine import Engine
 from podium.domain.errors import (
     PodiumError,
@@ -32,6 +33,7 @@ from podium.runtime.catalog import JobCatalog
 from podium.runtime.clock import wall_clock
 from podium.runtime.concert_log import ConcertLog
 from podium.runtime.context import WorkerContext
+from podium.runtime.disk import StateDisk
 from podium.runtime.fleets import FleetRunner
 from podium.runtime.hooks import HookRunner
 from podium.runtime.inspection import Inspector
@@ -60,6 +62,9 @@ class AlreadyRunning(PodiumError):
 
 NOTIFY_AT_SHUTDOWN_SECONDS = 5.0
 """How long a stopping conductor waits for the notifications still queued."""
+
+DISK_WAIT_AT_SHUTDOWN_SECONDS = 5.0
+"""How long a stopping conductor waits for a disk that refuses the engine's commit."""
 
 
 # ---- the conductor --------------------------------------------------------------------
@@ -171,12 +176,18 @@ class Conductor:
         self.settings.attach(
             Appliers(inbox.post, context, lambda: profile_caps(compiler.registry(None)))
         )
-        attempts = AttemptRunner(context, store)
+        # `monitor` needs the attempts, so it is looked up when a write fails.
+        attempts = AttemptRunner(
+            context,
+            store,
+            unwritable=lambda e: monitor.write_failed(e),  # noqa: PLW0108
+        )
         monitor = ResourceMonitor(
             config=lambda: self.config,
             groups=attempts.process_groups,
             post=inbox.post,
             clock=wall_clock,
+            disk=StateDisk(Path(self.locations.state_dir)),
         )
         validator = Validator(context)
         skip_checks = SkipCommands(context)
@@ -201,6 +212,7 @@ class Conductor:
             hooks=HookRunner(context, store, service, expand),
             catalog=catalog,
             clock=wall_clock,
+            unwritable=monitor.write_failed,
             observers=[
                 catalog,
                 ConcertLog(catalog, wall_clock, tasks),
@@ -290,7 +302,7 @@ class Conductor:
                     parts.attempts.running,
                 )
         await parts.server.close()
-        await parts.inbox.drained()
+        await self._drained(parts)
         engine.cancel()
         unsent = await parts.notifier.drained(NOTIFY_AT_SHUTDOWN_SECONDS)
         if unsent:
@@ -301,6 +313,26 @@ class Conductor:
             "picked up at the next start",
             left,
         )
+
+    async def _drained(self, parts: _Parts) -> None:
+        """Wait until the engine has handled every event; but not for a disk that does not
+        take its commit: what was not recorded was not acted on either, and the next start
+        goes on from what was."""
+        drained = asyncio.ensure_future(parts.inbox.drained())
+        stuck_since: float | None = None
+        while not drained.done():
+            await asyncio.wait({drained}, timeout=0.5)
+            if not parts.loop.waiting_for_disk:
+                stuck_since = None
+                continue
+            stuck_since = stuck_since or time.monotonic()
+            if time.monotonic() - stuck_since >= DISK_WAIT_AT_SHUTDOWN_SECONDS:
+                log.warning(
+                    "stopping with the engine's last step not recorded (the state folder "
+                    "does not take it); the next start goes on from what was recorded"
+                )
+                drained.cancel()
+                return
 
     def _install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()
@@ -382,6 +414,15 @@ def main(argv: list[str] | None = None) -> int:
     except PodiumError as exc:
         _report(exc, sink)
         return 2
+    except OSError as exc:
+        if not refused_write(exc):
+            log.exception("the conductor stopped on an internal error")
+            raise
+        # Where the state folder takes no write at all (read-only, or too full to create the
+        # lock, the log or the socket), the conductor does not start; once it runs, a full
+        # or read-only folder only stops dispatch (the disk pressure level).
+        print(f"error: {refusal_to_start(exc)}", file=sys.stderr)
+        return 2
     except Exception:
         log.exception("the conductor stopped on an internal error")
         raise
@@ -389,6 +430,16 @@ def main(argv: list[str] | None = None) -> int:
         early.close()
         sink.close()
     return 0
+
+
+def refusal_to_start(exc: OSError) -> str:
+    """Why the conductor does not start where a write is refused, and what to do."""
+    where = f" {exc.filename}" if exc.filename else ""
+    return (
+        f"the conductor cannot start: it cannot write{where} ({exc.strerror or exc}); make "
+        "room in the state folder or make it writable (or set PODIUM_HOME to another folder), "
+        "then start it again"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ import os
 import sys
 import time
 
+from podium.domain.disk import refused_write
 from podium.domain.errors import UserError
 from podium.ipc.client import ConductorClient, ConductorUnavailable
 from podium.locations import SOCKET_PATH_MAX, Locations, locate
@@ -77,9 +78,18 @@ def start_in_background(
     """Start the conductor in its own session and wait until it answers. It writes its own
     log (JSON lines); whatever it prints besides (why it could not start, a crash) goes to
     `locations.stderr_file`. Returns its `daemon.status`."""
-    os.makedirs(locations.state_dir, mode=0o700, exist_ok=True)
     argv = [*daemon_argv(config, profile, log_level), "--detached"]
-    out_fd = os.open(locations.stderr_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.makedirs(locations.state_dir, mode=0o700, exist_ok=True)
+        out_fd = os.open(locations.stderr_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    except OSError as exc:
+        if not refused_write(exc):
+            raise
+        raise StartFailed(
+            f"the conductor cannot start: the state folder {locations.state_dir} takes no "
+            f"write ({exc.strerror}); make room there or make it writable (or set PODIUM_HOME "
+            "to another folder), then try again"
+        ) from None
     try:
         before = os.fstat(out_fd).st_size
         pid = os.posix_spawn(

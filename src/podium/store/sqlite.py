@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from podium.domain.commands import Persist
-from podium.domain.errors import PodiumError
+from podium.domain.errors import PodiumError, StateUnwritable
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.records import (
     ActiveJob,
@@ -59,6 +59,16 @@ _UPSERT_SPEC = _upsert("job_specs", ("job_id", "plan", "snapshot"), ("job_id",))
 _UPSERT_HOOK = _upsert("hook_results", _HOOKS.columns, ("job_id", "num"))
 
 
+_UNWRITABLE = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY})
+"""Primary result codes of a write the disk refused (not a bug, not a corrupt file)."""
+
+
+def unwritable(exc: sqlite3.Error) -> bool:
+    """Whether SQLite failed because the disk would not take the write."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _UNWRITABLE
+
+
 class StoreError(PodiumError):
     """The database cannot be used (a newer schema, a corrupt file)."""
 
@@ -74,6 +84,14 @@ class SqliteStore:
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA busy_timeout = 5000")
             self._migrate()
+        except sqlite3.OperationalError as exc:
+            self._db.close()
+            if unwritable(exc) or exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_CANTOPEN:
+                raise StateUnwritable(
+                    f"the database {path} cannot be opened for writing ({exc}); make room "
+                    "in the state folder or make it writable, then start again"
+                ) from exc
+            raise
         except BaseException:
             self._db.close()
             raise
@@ -100,17 +118,27 @@ class SqliteStore:
 
     @contextlib.contextmanager
     def _transaction(self, *, durable: bool = True) -> Iterator[None]:
-        """One transaction; with `durable=False` its commit does not wait for the disk."""
+        """One transaction; with `durable=False` its commit does not wait for the disk. A
+        write the disk refuses (full, read-only, failing) raises `StateUnwritable`, with
+        nothing of the transaction kept: the same transaction may be tried again."""
         if not durable:
             self._db.execute("PRAGMA synchronous = NORMAL")
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # A failed COMMIT may leave the transaction open, or SQLite may have rolled
+                # it back already.
+                if self._db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if unwritable(exc):
+                raise StateUnwritable(f"{exc} ({self.path})") from exc
+            raise
         finally:
             if not durable:
                 self._db.execute("PRAGMA synchronous = FULL")
