@@ -387,7 +387,8 @@ def _pid_lock(pid_file: Path) -> Iterator[None]:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
-        os.ftruncate(fd, 0)
+        with contextlib.suppress(OSError):  # a folder turned read-only keeps the old pid
+            os.ftruncate(fd, 0)
     finally:
         os.close(fd)
 

@@ -40,16 +40,23 @@ def small_tmpfs(where: Path, size_mb: int) -> Iterator[Path]:
         _unmount(where)
 
 
-@contextlib.contextmanager
-def small_ext4(where: Path, image: Path, size_mb: int) -> Iterator[Path]:
-    """A private ext4 of `size_mb` at `where` (on a loop device), mounted to turn read-only
-    at its first error (`fail_ext4`), unmounted afterwards whatever happened."""
-    where.mkdir(parents=True, exist_ok=True)
+def make_ext4(image: Path, size_mb: int) -> Path:
+    """An image file holding an empty ext4 file system of `size_mb`."""
     with image.open("wb") as f:
         f.truncate(size_mb * 1024 * 1024)
     made = _run("mkfs.ext4", "-q", "-F", str(image))
     if made.returncode != 0:
         pytest.skip(f"cannot make an ext4 file system here: {made.stderr.strip()}")
+    return image
+
+
+@contextlib.contextmanager
+def mounted_ext4(where: Path, image: Path) -> Iterator[Path]:
+    """The ext4 in `image`, checked as a boot would (fsck), mounted private at `where` (on a
+    loop device) to turn read-only at its first error (`fail_ext4`), and unmounted
+    afterwards whatever happened."""
+    where.mkdir(parents=True, exist_ok=True)
+    _run("e2fsck", "-p", "-f", str(image))
     _mount_or_skip("-o", "loop,errors=remount-ro", str(image), str(where))
     try:
         where.chmod(0o700)

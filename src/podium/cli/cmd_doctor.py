@@ -216,6 +216,17 @@ def conductor_findings(locations: Locations) -> list[Finding]:
             f"running: pid {info['pid']}, {info['active_jobs']} active job(s), on {socket}",
         )
     )
+    pressure = info.get("pressure") or {}
+    if pressure.get("level") == "disk":
+        found.append(
+            Finding(
+                "conductor",
+                FAIL,
+                f"dispatch stopped: {pressure['reason']}",
+                "free space in the state folder (or make it writable); the conductor goes on "
+                "by itself once it can write there",
+            )
+        )
     if info["version"] != __version__:
         found.append(
             Finding(

@@ -6,6 +6,7 @@ when a write fails and makes it again once there is room. Nothing here raises fo
 read-only disk: that is what it reports.
 """
 
+import errno
 import logging
 import os
 from pathlib import Path
@@ -43,7 +44,7 @@ class StateDisk:
         except OSError as exc:
             return DiskSample(str(self.folder), 0, False, False, exc.strerror or str(exc))
         free = found.f_bavail * found.f_frsize
-        read_only = bool(found.f_flag & os.ST_RDONLY)
+        read_only = bool(found.f_flag & os.ST_RDONLY) or self._refuses_writes()
         held = self._reserve_held(rule)
         if not held and not read_only and free >= rule.min_free_bytes + rule.reserve_bytes:
             held = self._make_reserve(rule.reserve_bytes)
@@ -63,6 +64,16 @@ class StateDisk:
             log.warning("could not give up the reserve file %s: %s", self.reserve, exc)
             return
         log.warning("gave up the reserve file %s to make room", self.reserve)
+
+    def _refuses_writes(self) -> bool:
+        """Whether the folder is read-only although mounted read-write: a file system the
+        kernel turned read-only after an error keeps its mount flags, and `access` says
+        nothing of it; opening a file for writing does (and needs no room)."""
+        try:
+            os.close(os.open(self.reserve, os.O_WRONLY | os.O_CREAT, 0o600))
+        except OSError as exc:
+            return exc.errno == errno.EROFS
+        return False
 
     def _reserve_held(self, rule: DiskRule) -> bool:
         try:
