@@ -37,6 +37,7 @@ from podium.runtime.disk import StateDisk
 from podium.runtime.fleets import FleetRunner
 from podium.runtime.hooks import HookRunner
 from podium.runtime.inspection import Inspector
+from podium.runtime.job_card import JobCards
 from podium.runtime.layout import Layout
 from podium.runtime.logs import ConductorLog
 from podium.runtime.loop import EngineLoop, Inbox, Replies
@@ -51,7 +52,9 @@ from podium.runtime.skip_checks import SkipCommands
 from podium.runtime.validator import Validator
 from podium.runtime.worktree import Worktrees
 from podium.score.placeholders import expand
+from podium.store.integrity import check_not_forgotten, check_readable
 from podium.store.sqlite import SqliteStore
+from podium.store.upkeep import Upkeep
 
 log = logging.getLogger("podium.conductor")
 
@@ -102,9 +105,13 @@ class Conductor:
         self._signals = 0
 
     async def run(self) -> None:
-        with _pid_lock(Path(self.locations.pid_file)):
-            store = SqliteStore(Path(self.locations.database))
+        with pid_lock(Path(self.locations.pid_file)):
+            database, backups_dir = Path(self.locations.database), self._backups_dir
+            check_readable(database, backups_dir)
+            store = SqliteStore(database, backups_dir)
             try:
+                jobs_dir = Path(self.locations.jobs_dir)
+                check_not_forgotten(store.count_jobs(), jobs_dir, database, backups_dir)
                 await self._serve(store)
             except BaseExceptionGroup as group:
                 # A failure in startup or in a task arrives wrapped by the task group.
@@ -115,6 +122,10 @@ class Conductor:
             finally:
                 store.close()
         log.info("stopped")
+
+    @property
+    def _backups_dir(self) -> Path:
+        return Path(self.locations.state_dir) / "backups"
 
     @property
     def config(self) -> ConductorConfig:
@@ -216,6 +227,7 @@ class Conductor:
             observers=[
                 catalog,
                 ConcertLog(catalog, wall_clock, tasks),
+                JobCards(layout, tasks),
                 fleets,
                 worktrees,
                 notifier,
@@ -268,6 +280,7 @@ class Conductor:
         )
         engine = tasks.create_task(parts.loop.run(), name="engine")
         tasks.create_task(parts.monitor.run(), name="resource monitor")
+        tasks.create_task(Upkeep(parts.store, self._backups_dir).run(), name="store upkeep")
         parts.service.open()
         parts.fleets.start()
         tasks.create_task(check_deferred(parts.catalog, parts.compiler), name="deferred scores")
@@ -368,7 +381,7 @@ class _Stopped(Exception):
 
 
 @contextlib.contextmanager
-def _pid_lock(pid_file: Path) -> Iterator[None]:
+def pid_lock(pid_file: Path) -> Iterator[None]:
     """Hold an exclusive lock on the pid file for the conductor's whole life.
 
     The lock, not the file's existence, says a conductor is running: a pid file left by a

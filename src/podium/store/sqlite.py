@@ -2,6 +2,7 @@
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from podium.domain.records import (
     Usage,
 )
 from podium.domain.status import JobStatus, SheetStatus
+from podium.store.backups import take_backup
 from podium.store.codec import RowCodec, plan_from_json, plan_to_json
 from podium.store.fleets import FleetRows
 from podium.store.schema import MIGRATIONS
@@ -74,9 +76,14 @@ class StoreError(PodiumError):
 
 
 class SqliteStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, backups_dir: Path | None = None) -> None:
+        """Open (or create) the database at `path`; with `backups_dir`, a copy of it is kept
+        there before its schema is migrated."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self._backups_dir = backups_dir
+        self.commits = 0
+        """Transactions committed since the store was opened."""
         self._db = sqlite3.connect(path, isolation_level=None)
         try:
             self._db.execute("PRAGMA journal_mode = WAL")
@@ -92,6 +99,12 @@ class SqliteStore:
                     "in the state folder or make it writable, then start again"
                 ) from exc
             raise
+        except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
+            self._db.close()
+            raise StoreError(
+                f"the database {path} is damaged ({exc}); 'podium doctor --repair' moves it "
+                "aside and restores the newest sound backup"
+            ) from exc
         except BaseException:
             self._db.close()
             raise
@@ -106,6 +119,8 @@ class SqliteStore:
                 f"{self.path} was written by a newer Podium (schema {version}, this one knows "
                 f"{len(MIGRATIONS)}); upgrade Podium to use it"
             )
+        if 0 < version < len(MIGRATIONS) and self._backups_dir is not None:
+            take_backup(self.path, self._backups_dir, time.time())
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             try:
                 self._db.executescript(
@@ -128,6 +143,7 @@ class SqliteStore:
             try:
                 yield
                 self._db.execute("COMMIT")
+                self.commits += 1
             except BaseException:
                 # A failed COMMIT may leave the transaction open, or SQLite may have rolled
                 # it back already.
@@ -142,6 +158,15 @@ class SqliteStore:
         finally:
             if not durable:
                 self._db.execute("PRAGMA synchronous = FULL")
+
+    def checkpoint(self, *, truncate: bool = False) -> None:
+        """Copy what the WAL holds into the database file, so that a lost or broken -wal
+        file after a crash costs nothing older; `truncate` also empties the WAL (when the
+        conductor is idle). Skipped without a word when the disk refuses it: the WAL keeps
+        everything meanwhile."""
+        mode = "TRUNCATE" if truncate else "PASSIVE"
+        with contextlib.suppress(sqlite3.OperationalError):
+            self._db.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
 
     # ---- writes -----------------------------------------------------------------------
 

@@ -1,0 +1,64 @@
+"""Keeping the database safe while the conductor runs: the WAL is checkpointed every few
+seconds after commits (and emptied once the conductor is idle), so that a lost or broken
+-wal file after a crash costs seconds of history at most, never every job; and a backup is
+taken every day (`podium.store.backups`), in a thread."""
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from podium.store.backups import EVERY_SECONDS, backups, take_backup
+from podium.store.sqlite import SqliteStore
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_SECONDS = 5.0
+"""How often the WAL is checkpointed while commits come."""
+
+
+class Upkeep:
+    def __init__(
+        self, store: SqliteStore, backups_dir: Path, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._store = store
+        self._backups_dir = backups_dir
+        self._clock = clock
+        self._checkpointed = store.commits
+        self._emptied = False
+
+    async def run(self) -> None:
+        """Until cancelled: a backup when the newest is a day old, checkpoints in between."""
+        while True:
+            if self._backup_due():
+                await self.backup()
+            await asyncio.sleep(CHECKPOINT_SECONDS)
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """On the engine's thread (the store's connection is used there): quick, and only
+        when something was committed since the last one; empty the WAL at the first idle
+        round."""
+        commits = self._store.commits
+        if commits != self._checkpointed:
+            self._store.checkpoint()
+            self._checkpointed, self._emptied = commits, False
+        elif not self._emptied:
+            self._store.checkpoint(truncate=True)
+            self._emptied = True
+
+    async def backup(self) -> None:
+        try:
+            path = await asyncio.to_thread(
+                take_backup, self._store.path, self._backups_dir, self._clock()
+            )
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("could not back up the database into %s: %s", self._backups_dir, exc)
+            return
+        log.info("backed up the database to %s", path)
+
+    def _backup_due(self) -> bool:
+        newest = backups(self._backups_dir)[:1]
+        return not newest or self._clock() - newest[0].taken_at >= EVERY_SECONDS
