@@ -157,4 +157,25 @@ def _output_tail(path: str, start: int, lines: int = 8) -> str:
     except OSError:
         return "  (no output)"
     tail = text.splitlines()[-lines:]
-    return "\n".join("  " + line for line in tail) if tail else "  (no output)"
+    if tail:
+        return "\n".join("  " + line for line in tail)
+    return "  (no output)" + _no_room(os.path.dirname(path))
+
+
+FULL_BYTES = 1024 * 1024
+"""Less free space than this where the conductor writes its output: that is why it said nothing."""
+
+
+def _no_room(state_dir: str) -> str:
+    """Why a conductor that exited at start could not say why: its folder is full."""
+    try:
+        found = os.statvfs(state_dir)
+    except OSError:
+        return ""
+    free = found.f_bavail * found.f_frsize
+    if free >= FULL_BYTES:
+        return ""
+    return (
+        f"\n  the state folder {state_dir} is full ({free // 1024} KB free), so the conductor "
+        "could not write its lock, log or output; make room there, then try again"
+    )
