@@ -49,6 +49,6 @@ class ResourceExhausted(UserError):
     request succeeds once the load drops."""
 
 
-class StateUnwritable(PodiumError):
+class StateUnwritable(ResourceExhausted):
     """The conductor's state folder cannot take a write now (full, read-only, failing). Nothing
-    was recorded; the same write succeeds once the folder has room or is writable again."""
+    was recorded; the same request succeeds once the folder has room or is writable again."""

@@ -5,6 +5,7 @@ taken every day (`podium.store.backups`), in a thread."""
 
 import asyncio
 import logging
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable
@@ -17,6 +18,9 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_SECONDS = 5.0
 """How often the WAL is checkpointed while commits come."""
+
+BACKUP_MARGIN_BYTES = 256 * 2**20
+"""Free space a backup leaves besides twice the database's size."""
 
 
 class Upkeep:
@@ -50,6 +54,20 @@ class Upkeep:
             self._emptied = True
 
     async def backup(self) -> None:
+        """Take a backup in a thread; not when it would leave the disk nearly full (a backup
+        never takes the room the conductor needs to go on)."""
+        try:
+            size = self._store.path.stat().st_size
+            free = shutil.disk_usage(self._store.path.parent).free
+        except OSError:
+            return
+        if free < 2 * size + BACKUP_MARGIN_BYTES:
+            log.warning(
+                "no backup of the database today: %d MB free in %s, too little to copy it",
+                free // 2**20,
+                self._store.path.parent,
+            )
+            return
         try:
             path = await asyncio.to_thread(
                 take_backup, self._store.path, self._backups_dir, self._clock()

@@ -1,12 +1,13 @@
 """The state folder's room: when it stops dispatch, what the reason says, and what the engine
 does at the disk level."""
 
+import errno
 import math
 
 import pytest
 
 from podium.domain.commands import Persist
-from podium.domain.disk import MB, DiskRule, DiskSample, disk_trouble, size
+from podium.domain.disk import MB, DiskRule, DiskSample, disk_trouble, refused_write, size
 from podium.domain.engine import Limits
 from podium.domain.events import PressureMeasured
 from podium.domain.ids import JobId
@@ -117,3 +118,19 @@ def test_an_attempt_without_room_for_its_files_waits_without_spending_its_budget
     assert launched(h.feed(PressureMeasured(PressureLevel.NONE, "calm"))) == [("job", 1)]
     h.run_sheet("job", 1)
     assert h.engine.view(JobId("job")) is None  # it ended: completed on its one budgeted try
+
+
+@pytest.mark.parametrize(
+    ("exc", "refused"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), True),
+        (OSError(errno.EROFS, "Read-only file system"), True),
+        (OSError(errno.EDQUOT, "Disk quota exceeded"), True),
+        (OSError(errno.EIO, "Input/output error"), True),
+        (FileNotFoundError(errno.ENOENT, "No such file or directory"), False),
+        (PermissionError(errno.EACCES, "Permission denied"), False),
+        (ValueError("not an OSError"), False),
+    ],
+)
+def test_only_a_disk_that_refuses_writes_counts_as_one(exc: Exception, refused: bool) -> None:
+    assert refused_write(exc) is refused
