@@ -66,7 +66,8 @@ def take_backup(database: Path, folder: Path, now: float, keep: int = KEEP) -> P
 def problem_of(path: Path) -> str | None:
     """What `PRAGMA quick_check` finds wrong with the database at `path`; None when sound."""
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        # Not read-only: a database whose -shm file is gone needs to make it again.
+        with contextlib.closing(sqlite3.connect(path)) as db:
             rows = db.execute("PRAGMA quick_check").fetchall()
     except sqlite3.Error as exc:
         return str(exc)
