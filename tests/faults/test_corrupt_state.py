@@ -140,6 +140,30 @@ def test_a_garbled_database_is_refused_and_restored_from_its_newest_backup(
     assert "a repair needs it stopped: 'podium stop'" in refused_while_running.stderr
 
 
+def test_garbage_in_the_wal_after_a_crash_never_starts_an_empty_registry(
+    conductor: ConductorProcess, tmp_path: Path
+) -> None:
+    conductor.start()
+    done = conductor.submit(score(tmp_path, "done", 1))
+    conductor.wait_for_job(done, "completed")
+    conductor.kill(signal.SIGKILL)
+    wal = Path(f"{conductor.database}-wal")
+    size = wal.stat().st_size if wal.exists() else 0
+    wal.write_bytes(os.urandom(max(size, 4096)))
+    (conductor.home / "jobs" / "stray").mkdir()  # a folder no job of the database owns
+
+    started = podium(conductor, "start")
+    if started.returncode == 0:  # the job had been checkpointed into the database
+        assert conductor.status(done)["status"] == "completed"
+        conductor.wait_until(
+            lambda: "1 job folder(s) in " in conductor.log, 20, "the stray folder in the log"
+        )
+        assert "are not in the database (stray)" in conductor.log
+    else:  # it was only in the WAL: the start says so, it does not forget it
+        assert "knows no job, but " in started.stderr
+        assert "holds the folders of 2 (done, stray)" in started.stderr
+
+
 def stored(path: Path, job_id: str) -> SqliteStore:
     store = SqliteStore(path)
     record = JobRecord(JobId(job_id), "plan", "/s/a.yaml", "/w", JobStatus.QUEUED, 1.0, 1)

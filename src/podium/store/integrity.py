@@ -3,7 +3,9 @@ is unreadable, or that knows no job while job folders say there were some (its -
 after a crash, say): it would forget them without a word. It stops, says what it found and
 how to get the jobs back."""
 
+import contextlib
 import os
+import sqlite3
 from pathlib import Path
 
 from podium.store.backups import backups, problem_of
@@ -70,3 +72,14 @@ def damaged(found: str, backups_dir: Path) -> str:
         "the newest sound backup and registers the job folders it does not know, saying "
         f"what it could not prove{kept}"
     )
+
+
+def unknown_folders(database: Path, jobs_dir: Path) -> list[str]:
+    """The job folders whose job the database does not know (on a connection of its own, in
+    a thread): what a partly lost database forgot, or what a `clear` could not remove."""
+    folders = job_folders(jobs_dir)
+    if not folders:
+        return []
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+        known = {str(r[0]) for r in db.execute("SELECT job_id FROM jobs")}
+    return [f for f in folders if f not in known]

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from podium.store.backups import EVERY_SECONDS, backups, take_backup
+from podium.store.integrity import unknown_folders
 from podium.store.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,11 @@ class Upkeep:
         self._checkpointed = store.commits
         self._emptied = False
 
-    async def run(self) -> None:
-        """Until cancelled: a backup when the newest is a day old, checkpoints in between."""
+    async def run(self, jobs_dir: Path | None = None) -> None:
+        """Until cancelled: a backup when the newest is a day old, checkpoints in between.
+        With `jobs_dir`, say first which job folders the database does not know."""
+        if jobs_dir is not None:
+            await self.look_for_forgotten(jobs_dir)
         while True:
             if self._backup_due():
                 await self.backup()
@@ -52,6 +56,23 @@ class Upkeep:
         elif not self._emptied:
             self._store.checkpoint(truncate=True)
             self._emptied = True
+
+    async def look_for_forgotten(self, jobs_dir: Path) -> None:
+        try:
+            unknown = await asyncio.to_thread(unknown_folders, self._store.path, jobs_dir)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("could not compare %s with the database: %s", jobs_dir, exc)
+            return
+        if unknown:
+            shown = ", ".join(unknown[:5]) + (", …" if len(unknown) > 5 else "")
+            log.warning(
+                "%d job folder(s) in %s are not in the database (%s): left from a 'clear' "
+                "that could not remove them, or forgotten by a damaged database; "
+                "'podium doctor --repair' (with the conductor stopped) registers those it can",
+                len(unknown),
+                jobs_dir,
+                shown,
+            )
 
     async def backup(self) -> None:
         """Take a backup in a thread; not when it would leave the disk nearly full (a backup
