@@ -21,6 +21,7 @@ from podium.domain.ids import JobId
 from podium.domain.records import JobRecord, JobSpec
 from podium.domain.status import JobStatus
 from podium.store.backups import KEEP, backups, problem_of, take_backup
+from podium.store.integrity import StateDamaged, check_readable
 from podium.store.sqlite import SqliteStore
 from podium.store.upkeep import Upkeep
 from podium.testing.conductor import ConductorProcess
@@ -195,3 +196,18 @@ def test_a_checkpointed_store_loses_nothing_with_its_wal(tmp_path: Path) -> None
         store.close()
     with contextlib.closing(sqlite3.connect(tmp_path / "alone.db")) as db:
         assert db.execute("SELECT job_id FROM jobs").fetchall() == [("a",)]
+
+
+def test_a_database_cut_short_is_found_by_its_header(tmp_path: Path) -> None:
+    database = tmp_path / "podium.db"
+    with contextlib.closing(stored(database, "a")):
+        pass
+    whole = database.stat().st_size
+    os.truncate(database, whole // 2)
+    with pytest.raises(StateDamaged) as found:
+        check_readable(database, tmp_path / "backups")
+    assert str(found.value).startswith(
+        f"the database {database} is damaged (it is cut short: {whole // 2} bytes of the "
+        f"{whole} it says it holds). The conductor does not start on it"
+    )
+    assert str(found.value).endswith(f"; there is no backup in {tmp_path / 'backups'}")
