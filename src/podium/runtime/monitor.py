@@ -101,6 +101,8 @@ class ResourceMonitor:
         self._disk = disk
         self._memory = Pressure(PressureLevel.NONE, "not measured yet", caps_of(config()))
         self._trouble: str | None = None
+        self._failures = 0
+        """Writes reported failed: a sample taken across one is not trusted."""
         self._pressure = self._memory
 
     @property
@@ -122,6 +124,7 @@ class ResourceMonitor:
         caps = caps_of(self._config())
         before = self._memory
         groups = frozenset(self._groups())
+        failures = self._failures
         disk = await asyncio.to_thread(self._disk_sample)
         try:
             sample = await asyncio.to_thread(self._probe, groups)
@@ -138,13 +141,17 @@ class ResourceMonitor:
                     before.level,
                     self._memory.reason,
                 )
-        self._settle(disk_trouble(disk, rule_of(*self._disk_settings())))
+        if self._failures == failures:  # else the sample may be older than the failure
+            self._settle(disk_trouble(disk, rule_of(*self._disk_settings())))
+        else:
+            self._settle(self._trouble)
         return self._pressure
 
     def write_failed(self, error: str) -> None:
         """A write in the state folder failed (the engine's commit, an attempt's files): the
         reserve is given up and dispatch stops at once, until a look at the folder finds room
         for the reserve again."""
+        self._failures += 1
         self._disk.failed(error)
         if self._trouble is None:
             self._settle(f"the state folder {self._disk.folder} could not be written ({error})")
@@ -159,7 +166,7 @@ class ResourceMonitor:
     def _settle(self, trouble: str | None) -> None:
         """Lay the state folder's word over the memory level; tell the engine what changed."""
         shown_before = self._pressure
-        if trouble != self._trouble:
+        if (trouble is None) != (self._trouble is None):
             if trouble is None:
                 log.info("the state folder has room again: dispatch resumes")
             else:
