@@ -57,12 +57,7 @@ def repair(locations: Locations) -> Report:
     state = Path(locations.state_dir)
     database, jobs_dir = Path(locations.database), Path(locations.jobs_dir)
     report = Report([], [])
-    problem = problem_of(database) if database.exists() else None
-    if problem is None and database.exists():
-        with contextlib.closing(SqliteStore(database)) as store:
-            known = store.count_jobs()
-        if not known and job_folders(jobs_dir):
-            problem = "it knows no job, but job folders exist"
+    problem = _problem(database, jobs_dir)
     if problem is not None:
         _restore(database, state / "backups", problem, report)
     with contextlib.closing(SqliteStore(database)) as store:
@@ -70,6 +65,19 @@ def repair(locations: Locations) -> Report:
     if not report.done and not report.unproven:
         report.done.append(f"nothing to repair: {database} is sound and knows every job folder")
     return report
+
+
+def _problem(database: Path, jobs_dir: Path) -> str | None:
+    """Why the database is not to be trusted (see `podium.store.integrity`), or None."""
+    folders = bool(job_folders(jobs_dir))
+    if not database.exists():
+        return "it is missing" if folders else None  # else a state folder never used
+    problem = problem_of(database)
+    if problem is not None:
+        return problem
+    with contextlib.closing(SqliteStore(database)) as store:
+        known = store.count_jobs()
+    return "it knows no job, but job folders exist" if folders and not known else None
 
 
 def _restore(database: Path, backups_dir: Path, problem: str, report: Report) -> None:
