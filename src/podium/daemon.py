@@ -111,7 +111,8 @@ class Conductor:
             store = SqliteStore(database, backups_dir)
             try:
                 jobs_dir = Path(self.locations.jobs_dir)
-                check_not_forgotten(store.count_jobs(), jobs_dir, database, backups_dir)
+                known = len(store.list_jobs(statuses=None, limit=1))  # no count of them all
+                check_not_forgotten(known, jobs_dir, database, backups_dir)
                 await self._serve(store)
             except BaseExceptionGroup as group:
                 # A failure in startup or in a task arrives wrapped by the task group.
