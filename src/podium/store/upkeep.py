@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 CHECKPOINT_SECONDS = 5.0
 """How often the WAL is checkpointed while commits come."""
 
+FIRST_BACKUP_SECONDS = 300.0
+"""A conductor that just started spends its first minutes on recovery and new work, not on
+copying the database: the first backup is looked at after this long, then every hour."""
+
 BACKUP_MARGIN_BYTES = 256 * 2**20
 """Free space a backup leaves besides twice the database's size."""
 
@@ -35,15 +39,18 @@ class Upkeep:
         self._emptied = False
 
     async def run(self, jobs_dir: Path | None = None) -> None:
-        """Until cancelled: a backup when the newest is a day old, checkpoints in between.
+        """Until cancelled: checkpoints, and a backup when the newest is a day old.
         With `jobs_dir`, say first which job folders the database does not know."""
         if jobs_dir is not None:
             await self.look_for_forgotten(jobs_dir)
+        look_at = self._clock() + FIRST_BACKUP_SECONDS
         while True:
-            if self._backup_due():
-                await self.backup()
             await asyncio.sleep(CHECKPOINT_SECONDS)
             self.checkpoint()
+            if self._clock() >= look_at:
+                look_at = self._clock() + 3600.0
+                if self._backup_due():
+                    await self.backup()
 
     def checkpoint(self) -> None:
         """On the engine's thread (the store's connection is used there): quick, and only
