@@ -55,6 +55,12 @@ class ResourceLimits(BaseModel):
     """Memory (RSS) of the conductor and every process it started, together."""
     max_processes: int = Field(default=256, ge=4)
     """Processes the conductor started (attempts and their children), together."""
+    min_free_disk_mb: int = Field(default=64, ge=0)
+    """Below this much free space in the state folder, no attempt or queued job starts (the
+    disk pressure level) until there is again."""
+    disk_reserve_mb: int = Field(default=8, ge=0, le=1024)
+    """A reserve file kept in the state folder and given up when a write fails there, so that
+    the conductor can still record what is running, stop cleanly and recover."""
 
 
 class SocketConfig(BaseModel):

@@ -18,6 +18,7 @@ from podium import __version__
 from podium.api import ERROR_CODES, ConductorApi, InspectionApi
 from podium.api_fleets import FleetApi
 from podium.config import PROFILES, ConductorConfig, load
+from podium.domain.disk import refused_write
 from podium.domain.engine import Engine
 from podium.domain.errors import (
     PodiumError,
@@ -34,9 +35,11 @@ from podium.runtime.catalog import JobCatalog
 from podium.runtime.clock import wall_clock
 from podium.runtime.concert_log import ConcertLog
 from podium.runtime.context import WorkerContext
+from podium.runtime.disk import StateDisk
 from podium.runtime.fleets import FleetRunner
 from podium.runtime.hooks import HookRunner
 from podium.runtime.inspection import Inspector
+from podium.runtime.job_card import JobCards
 from podium.runtime.layout import Layout
 from podium.runtime.logs import ConductorLog
 from podium.runtime.loop import EngineLoop, Inbox, Replies
@@ -50,7 +53,9 @@ from podium.runtime.skip_checks import SkipCommands
 from podium.runtime.validator import Validator
 from podium.runtime.worktree import Worktrees
 from podium.score.placeholders import script_words, shell_command
+from podium.store.integrity import check_not_forgotten, check_readable
 from podium.store.sqlite import SqliteStore
+from podium.store.upkeep import Upkeep
 
 log = logging.getLogger("podium.conductor")
 
@@ -61,6 +66,9 @@ class AlreadyRunning(PodiumError):
 
 NOTIFY_AT_SHUTDOWN_SECONDS = 5.0
 """How long a stopping conductor waits for the notifications still queued."""
+
+DISK_WAIT_AT_SHUTDOWN_SECONDS = 5.0
+"""How long a stopping conductor waits for a disk that refuses the engine's commit."""
 
 
 # ---- the conductor --------------------------------------------------------------------
@@ -101,9 +109,14 @@ class Conductor:
         self._signals = 0
 
     async def run(self) -> None:
-        with _pid_lock(Path(self.locations.pid_file)):
-            store = SqliteStore(Path(self.locations.database))
+        with pid_lock(Path(self.locations.pid_file)):
+            database, backups_dir = Path(self.locations.database), self._backups_dir
+            check_readable(database, backups_dir)
+            store = SqliteStore(database, backups_dir)
             try:
+                jobs_dir = Path(self.locations.jobs_dir)
+                known = len(store.list_jobs(statuses=None, limit=1))  # no count of them all
+                check_not_forgotten(known, jobs_dir, database, backups_dir)
                 await self._serve(store)
             except BaseExceptionGroup as group:
                 # A failure in startup or in a task arrives wrapped by the task group.
@@ -114,6 +127,10 @@ class Conductor:
             finally:
                 store.close()
         log.info("stopped")
+
+    @property
+    def _backups_dir(self) -> Path:
+        return Path(self.locations.state_dir) / "backups"
 
     @property
     def config(self) -> ConductorConfig:
@@ -175,12 +192,18 @@ class Conductor:
         self.settings.attach(
             Appliers(inbox.post, context, lambda: profile_caps(compiler.registry(None)))
         )
-        attempts = AttemptRunner(context, store)
+        # `monitor` needs the attempts, so it is looked up when a write fails.
+        attempts = AttemptRunner(
+            context,
+            store,
+            unwritable=lambda e: monitor.write_failed(e),  # noqa: PLW0108
+        )
         monitor = ResourceMonitor(
             config=lambda: self.config,
             groups=attempts.process_groups,
             post=inbox.post,
             clock=wall_clock,
+            disk=StateDisk(Path(self.locations.state_dir)),
         )
         validator = Validator(context)
         skip_checks = SkipCommands(context)
@@ -205,9 +228,11 @@ class Conductor:
             hooks=HookRunner(context, store, service, script_words, shell_command),
             catalog=catalog,
             clock=wall_clock,
+            unwritable=monitor.write_failed,
             observers=[
                 catalog,
                 ConcertLog(catalog, wall_clock, tasks),
+                JobCards(layout, tasks),
                 fleets,
                 worktrees,
                 notifier,
@@ -260,6 +285,8 @@ class Conductor:
         )
         engine = tasks.create_task(parts.loop.run(), name="engine")
         tasks.create_task(parts.monitor.run(), name="resource monitor")
+        upkeep = Upkeep(parts.store, self._backups_dir)
+        tasks.create_task(upkeep.run(parts.layout.jobs_dir), name="store upkeep")
         parts.service.open()
         parts.fleets.start()
         tasks.create_task(check_deferred(parts.catalog, parts.compiler), name="deferred scores")
@@ -294,7 +321,7 @@ class Conductor:
                     parts.attempts.running,
                 )
         await parts.server.close()
-        await parts.inbox.drained()
+        await self._drained(parts)
         engine.cancel()
         unsent = await parts.notifier.drained(NOTIFY_AT_SHUTDOWN_SECONDS)
         if unsent:
@@ -305,6 +332,26 @@ class Conductor:
             "picked up at the next start",
             left,
         )
+
+    async def _drained(self, parts: _Parts) -> None:
+        """Wait until the engine has handled every event; but not for a disk that does not
+        take its commit: what was not recorded was not acted on either, and the next start
+        goes on from what was."""
+        drained = asyncio.ensure_future(parts.inbox.drained())
+        stuck_since: float | None = None
+        while not drained.done():
+            await asyncio.wait({drained}, timeout=0.5)
+            if not parts.loop.waiting_for_disk:
+                stuck_since = None
+                continue
+            stuck_since = stuck_since or time.monotonic()
+            if time.monotonic() - stuck_since >= DISK_WAIT_AT_SHUTDOWN_SECONDS:
+                log.warning(
+                    "stopping with the engine's last step not recorded (the state folder "
+                    "does not take it); the next start goes on from what was recorded"
+                )
+                drained.cancel()
+                return
 
     def _install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()
@@ -340,7 +387,7 @@ class _Stopped(Exception):
 
 
 @contextlib.contextmanager
-def _pid_lock(pid_file: Path) -> Iterator[None]:
+def pid_lock(pid_file: Path) -> Iterator[None]:
     """Hold an exclusive lock on the pid file for the conductor's whole life.
 
     The lock, not the file's existence, says a conductor is running: a pid file left by a
@@ -359,7 +406,8 @@ def _pid_lock(pid_file: Path) -> Iterator[None]:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
-        os.ftruncate(fd, 0)
+        with contextlib.suppress(OSError):  # a folder turned read-only keeps the old pid
+            os.ftruncate(fd, 0)
     finally:
         os.close(fd)
 
@@ -393,6 +441,15 @@ def main(argv: list[str] | None = None) -> int:
     except PodiumError as exc:
         _report(exc, sink)
         return 2
+    except OSError as exc:
+        if not refused_write(exc):
+            log.exception("the conductor stopped on an internal error")
+            raise
+        # Where the state folder takes no write at all (read-only, or too full to create the
+        # lock, the log or the socket), the conductor does not start; once it runs, a full
+        # or read-only folder only stops dispatch (the disk pressure level).
+        print(f"error: {refusal_to_start(exc)}", file=sys.stderr)
+        return 2
     except Exception:
         log.exception("the conductor stopped on an internal error")
         raise
@@ -400,6 +457,16 @@ def main(argv: list[str] | None = None) -> int:
         early.close()
         sink.close()
     return 0
+
+
+def refusal_to_start(exc: OSError) -> str:
+    """Why the conductor does not start where a write is refused, and what to do."""
+    where = f" {exc.filename}" if exc.filename else ""
+    return (
+        f"the conductor cannot start: it cannot write{where} ({exc.strerror or exc}); make "
+        "room in the state folder or make it writable (or set PODIUM_HOME to another folder), "
+        "then start it again"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:

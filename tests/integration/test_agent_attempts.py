@@ -13,7 +13,7 @@ import yaml
 
 from podium import procfs
 from podium.ipc.client import RemoteError
-from podium.runtime.process import group_exists
+from podium.runtime.process import group_exists, read_exit_file
 from podium.testing.conductor import ConductorProcess
 
 Conductors = Callable[..., ConductorProcess]
@@ -69,7 +69,7 @@ def test_an_agent_sheet_gets_the_assembled_prompt_on_stdin_and_its_usage_is_reco
     assert code is None
     assert done["usage"]["input_tokens"] == tokens_in
     attempt = conductor.home / "jobs" / job / "sheets" / "1" / "attempt-1"
-    assert attempt.with_suffix(".exit").read_text() == "0\n"  # written by the exit wrapper
+    assert read_exit_file(attempt.with_suffix(".exit")) == 0  # written by the exit wrapper
 
 
 def test_a_rate_limited_agent_waits_for_the_reset_it_printed_without_spending_retries(

@@ -102,5 +102,10 @@ def test_a_reload_reports_each_change_and_what_needs_a_restart(
     assert live["config_file"] == str(conductor.home / "conductor.yaml")
     assert live["profile"] is None
     assert live["socket"] == str(conductor.socket)
-    assert live["settings"]["resource_limits"] == {"max_memory_mb": 4096, "max_processes": 256}
+    assert live["settings"]["resource_limits"] == {
+        "max_memory_mb": 4096,
+        "max_processes": 256,
+        "min_free_disk_mb": 64,
+        "disk_reserve_mb": 8,
+    }
     assert "socket.path: None → '/elsewhere.sock' needs a restart" in conductor.log

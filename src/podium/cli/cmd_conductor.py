@@ -92,6 +92,7 @@ _PRESSURE_EFFECTS = {
     "medium": "attempts start at most every 2s",
     "high": "new jobs and resumes are refused; attempts start at most every 10s",
     "critical": "no attempt starts, and the newest running job is paused at each measurement",
+    "disk": "no attempt or queued job starts and new jobs are refused; running attempts go on",
 }
 
 

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import stat
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -51,6 +52,8 @@ class Finding:
 
 def main(args: argparse.Namespace) -> int:
     locations = locate()
+    if getattr(args, "repair", False):
+        return repair(locations)
     findings = [
         *python_findings(sys.version_info[:3]),
         *platform_findings(),
@@ -65,6 +68,20 @@ def main(args: argparse.Namespace) -> int:
     else:
         print(render(findings, use_color()))
     return exits.OK if healthy else exits.INTERNAL
+
+
+def repair(locations: Locations) -> int:
+    """`--repair`, with the conductor stopped: run in a process of its own, as the conductor
+    is (it opens the store, which this command never imports)."""
+    with client(locations, timeout=5.0) as conductor:
+        info = conductor_info(conductor)
+    if info is not None:
+        raise UserError(
+            f"the conductor is running (pid {info['pid']}); a repair needs it stopped: "
+            "'podium stop', then 'podium doctor --repair' again"
+        )
+    done = subprocess.run([sys.executable, "-m", "podium.repair"], check=False)
+    return exits.OK if done.returncode == 0 else exits.USER
 
 
 def render(findings: Iterable[Finding], color: bool) -> str:
@@ -216,6 +233,17 @@ def conductor_findings(locations: Locations) -> list[Finding]:
             f"running: pid {info['pid']}, {info['active_jobs']} active job(s), on {socket}",
         )
     )
+    pressure = info.get("pressure") or {}
+    if pressure.get("level") == "disk":
+        found.append(
+            Finding(
+                "conductor",
+                FAIL,
+                f"dispatch stopped: {pressure['reason']}",
+                "free space in the state folder (or make it writable); the conductor goes on "
+                "by itself once it can write there",
+            )
+        )
     if info["version"] != __version__:
         found.append(
             Finding(

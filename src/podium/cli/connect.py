@@ -6,6 +6,7 @@ import os
 import sys
 import time
 
+from podium.domain.disk import refused_write
 from podium.domain.errors import UserError
 from podium.ipc.client import ConductorClient, ConductorUnavailable
 from podium.locations import SOCKET_PATH_MAX, Locations, locate
@@ -78,16 +79,25 @@ def start_in_background(
     """Start the conductor in its own session and wait until it answers. It writes its own
     log (JSON lines); whatever it prints besides (why it could not start, a crash) goes to
     `locations.stderr_file`. Returns its `daemon.status`."""
-    # Checked here too, as the conductor does, because conductor.stderr is written first.
-    was_open = secure_state_dir(locations.state_dir)
+    argv = [*daemon_argv(config, profile, log_level), "--detached"]
+    try:
+        # Checked here too, as the conductor does, because conductor.stderr is written first.
+        was_open = secure_state_dir(locations.state_dir)
+        out_fd = open_private(locations.stderr_file, os.O_WRONLY | os.O_APPEND)
+    except OSError as exc:
+        if not refused_write(exc):
+            raise
+        raise StartFailed(
+            f"the conductor cannot start: the state folder {locations.state_dir} takes no "
+            f"write ({exc.strerror}); make room there or make it writable (or set PODIUM_HOME "
+            "to another folder), then try again"
+        ) from None
     if was_open is not None:
         print(
             f"podium: the state folder {locations.state_dir} was open to other users (mode "
             f"{was_open:o}); made it private (700)",
             file=sys.stderr,
         )
-    argv = [*daemon_argv(config, profile, log_level), "--detached"]
-    out_fd = open_private(locations.stderr_file, os.O_WRONLY | os.O_APPEND)
     try:
         before = os.fstat(out_fd).st_size
         pid = os.posix_spawn(
@@ -155,4 +165,25 @@ def _output_tail(path: str, start: int, lines: int = 8) -> str:
     except OSError:
         return "  (no output)"
     tail = text.splitlines()[-lines:]
-    return "\n".join("  " + line for line in tail) if tail else "  (no output)"
+    if tail:
+        return "\n".join("  " + line for line in tail)
+    return "  (no output)" + _no_room(os.path.dirname(path))
+
+
+FULL_BYTES = 1024 * 1024
+"""Less free space than this where the conductor writes its output: that is why it said nothing."""
+
+
+def _no_room(state_dir: str) -> str:
+    """Why a conductor that exited at start could not say why: its folder is full."""
+    try:
+        found = os.statvfs(state_dir)
+    except OSError:
+        return ""
+    free = found.f_bavail * found.f_frsize
+    if free >= FULL_BYTES:
+        return ""
+    return (
+        f"\n  the state folder {state_dir} is full ({free // 1024} KB free), so the conductor "
+        "could not write its lock, log or output; make room there, then try again"
+    )

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable
 
 from podium.cli import exits
+from podium.domain.disk import refused_write
 from podium.domain.errors import InvalidScore, PodiumError, UserError
 from podium.ipc.client import AnswerLost, ConductorUnavailable, RemoteError
 from podium.ipc.protocol import USER_ERROR_CODES
@@ -19,7 +20,7 @@ def run_reporting_errors(
     handler: Callable[[argparse.Namespace], int], args: argparse.Namespace
 ) -> int:
     try:
-        return handler(args)
+        return _refused_writes_reported(handler, args)
     except ConductorUnavailable as exc:
         fail(str(exc))
         # A request that may have been carried out is not one refused for want of a conductor.
@@ -45,3 +46,24 @@ def run_reporting_errors(
         # The reader went away (`podium list | head`); nothing more to say.
         sys.stderr.close()
         return exits.OK
+
+
+def _refused_writes_reported(
+    handler: Callable[[argparse.Namespace], int], args: argparse.Namespace
+) -> int:
+    try:
+        return handler(args)
+    except OSError as exc:
+        if not refused_write(exc):
+            raise
+        fail(unwritable_message(exc))
+        return exits.USER
+
+
+def unwritable_message(exc: OSError) -> str:
+    """A write the disk refused, said for a person: where, why, and what to do."""
+    where = f" {exc.filename}" if exc.filename else ""
+    return (
+        f"cannot write{where}: {exc.strerror or exc}; make room on that disk or make it "
+        "writable, then try again ('podium doctor' checks the state folder)"
+    )

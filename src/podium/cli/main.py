@@ -487,6 +487,28 @@ def _json_only(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
+def _doctor(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="bring back a lost or damaged database (the conductor stopped; see below)",
+    )
+    p.epilog = (
+        "When the conductor refuses to start because its database is damaged, or knows no\n"
+        "job while job folders exist (a -wal file lost after a crash, say), stop it and run\n"
+        "'podium doctor --repair'. It moves the database aside (never deletes it), restores\n"
+        "the newest backup that passes an integrity check (the conductor keeps the last 7,\n"
+        "one a day and one before each schema change, in <state>/backups/), then registers\n"
+        "every job folder the database does not know from what its files prove: its card\n"
+        "(job.json) and its attempts' exit files. Sheets it cannot prove completed are\n"
+        "pending; such jobs are paused, to be resumed. It prints what it restored and what\n"
+        "it could not prove.\n\n"
+        "To restore a backup yourself instead: 'podium stop', move podium.db, podium.db-wal\n"
+        "and podium.db-shm aside, copy the backup to <state>/podium.db, 'podium start'."
+    )
+
+
 Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], str]
 COMMANDS: tuple[Command, ...] = (
     (
@@ -605,8 +627,9 @@ COMMANDS: tuple[Command, ...] = (
     ),
     (
         "doctor",
-        "check that Podium can run here: Python, the conductor, instruments, disk, socket",
-        _json_only,
+        "check that Podium can run here: Python, the conductor, instruments, disk, socket; "
+        "--repair brings back a damaged database",
+        _doctor,
         "podium.cli.cmd_doctor:main",
     ),
     ("start", "start the conductor in the background", _start, "podium.cli.cmd_conductor:start"),

@@ -47,3 +47,8 @@ class InvalidState(UserError):
 class ResourceExhausted(UserError):
     """The conductor is under high resource pressure and takes no new work now; the same
     request succeeds once the load drops."""
+
+
+class StateUnwritable(ResourceExhausted):
+    """The conductor's state folder cannot take a write now (full, read-only, failing). Nothing
+    was recorded; the same request succeeds once the folder has room or is writable again."""

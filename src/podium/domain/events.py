@@ -98,6 +98,9 @@ class AttemptNotLaunched:
     sheet: SheetNum
     attempt: int
     reason: str
+    no_room: bool = False
+    """The state folder could not take the attempt's files (full or read-only): not the
+    sheet's fault, so it runs again without spending its budget, once dispatch resumes."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,15 @@ number of those processes. Its share of a limit is the larger of the two shares:
 | high     | 85 %        | one attempt every 10 s; new jobs and resumes are refused        |
 | critical | 95 %        | no attempt starts, no queued job starts; at each measurement    |
 |          |             | the newest running job is paused (never killed)                 |
+| disk     | (see below) | no attempt starts, no queued job starts; new jobs are refused;  |
+|          |             | running attempts go on                                          |
 
 A level is entered as soon as its threshold is passed, but left only once the share has fallen
 5 points below it (`HYSTERESIS`), so that a share hovering at a threshold does not make the
 level flap at every measurement.
+
+The disk level comes from the state folder, not from a share: it holds while the folder is
+nearly full or read-only (`podium.domain.disk`), whatever memory and processes say.
 """
 
 import math
@@ -29,6 +34,8 @@ class PressureLevel(StrEnum):
     MEDIUM = "medium"
     HIGH = "high"
     CRITICAL = "critical"
+    DISK = "disk"
+    """The state folder is full or read-only (`podium.domain.disk`)."""
 
     @property
     def rank(self) -> int:
@@ -59,6 +66,7 @@ LAUNCH_GAP_SECONDS: dict[PressureLevel, float] = {
     PressureLevel.MEDIUM: 2.0,
     PressureLevel.HIGH: 10.0,
     PressureLevel.CRITICAL: math.inf,
+    PressureLevel.DISK: math.inf,
 }
 """The least time between two attempt starts, across all jobs, at each level."""
 
@@ -129,8 +137,23 @@ def unmeasured(previous: Pressure, caps: ResourceCaps, error: str, now: float) -
     )
 
 
+def with_disk(pressure: Pressure, trouble: str | None) -> Pressure:
+    """The pressure with the state folder's word laid over it: the disk level while the folder
+    is in trouble (see `podium.domain.disk.disk_trouble`), else `pressure` as it is."""
+    if trouble is None:
+        return pressure
+    return Pressure(
+        PressureLevel.DISK, trouble, pressure.caps, pressure.sample, pressure.sampled_at
+    )
+
+
 def refusal(pressure: Pressure) -> str:
     """Why new work is refused under `pressure` (a level that refuses work), and what to do."""
+    if pressure.level is PressureLevel.DISK:
+        return (
+            f"the conductor takes no new work now: {pressure.reason} (podium conductor-status "
+            "shows it; jobs already running keep their state)"
+        )
     return (
         f"the conductor is under {pressure.level} resource pressure ({pressure.reason}) and "
         "takes no new work now; try again when the load drops (podium conductor-status "
@@ -170,4 +193,4 @@ class LaunchPacing:
     @property
     def admits_jobs(self) -> bool:
         """Queued jobs may start (they would only be paused again at the critical level)."""
-        return self.level is not PressureLevel.CRITICAL
+        return self.level not in (PressureLevel.CRITICAL, PressureLevel.DISK)

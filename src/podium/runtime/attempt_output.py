@@ -31,12 +31,13 @@ class Ending:
 
 
 def read_ending(
-    work: SheetWork, stdout: Path, stderr: Path, result_file: Path, redact: Redact
+    work: SheetWork, stdout: Path, stderr: Path, result_file: Path | None, redact: Redact
 ) -> Ending:
-    """Read and keep what the attempt printed. Never raises on unreadable output."""
+    """Read and keep what the attempt printed (its answer in `result_file`, unless None).
+    Never raises on unreadable output."""
     printed = read_end(stdout, STDOUT_READ_LIMIT)
     reading = work.read_output(printed)
-    if reading.result:
+    if reading.result and result_file is not None:
         _write_private(result_file, redact(reading.result))
     said = printed if reading.signals is None else reading.signals
     parts = [said[-CLASSIFY_TAIL_BYTES:], read_end(stderr, CLASSIFY_TAIL_BYTES)]
@@ -104,8 +105,12 @@ def write_prompt(path: Path, text: str) -> None:
 def _write_private(path: Path, text: str) -> None:
     partial = path.with_name(path.name + ".partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as f:
-        f.write(text)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as f:
+            f.write(text)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # a full disk leaves no half-written copy behind
+        raise
     partial.replace(path)
 
 

@@ -9,13 +9,14 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from podium.domain.classify import classify
 from podium.domain.commands import Kill, Launch
-from podium.domain.errors import UserError
+from podium.domain.errors import StateUnwritable, UserError
 from podium.domain.events import AttemptExited, AttemptNotLaunched
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.outcome import ExitStatus
@@ -31,6 +32,7 @@ from podium.runtime.attempt_output import (
 )
 from podium.runtime.attempt_output import output_of as output_of_sheet
 from podium.runtime.context import WorkerContext
+from podium.runtime.disk import no_room
 from podium.runtime.file_checks import take_snapshot
 from podium.runtime.layout import Layout
 from podium.runtime.logs import job_fields
@@ -81,8 +83,14 @@ class AttemptFiles:
 class AttemptRunner:
     """Starts each `Launch` as a process in its own session and posts `AttemptExited`."""
 
-    def __init__(self, context: WorkerContext, store: Store) -> None:
+    def __init__(
+        self,
+        context: WorkerContext,
+        store: Store,
+        unwritable: Callable[[str], None] = lambda error: None,
+    ) -> None:
         self._catalog = context.catalog
+        self._unwritable = unwritable
         self._store = store
         self._layout = context.layout
         self._post = context.post
@@ -115,19 +123,11 @@ class AttemptRunner:
         except (OSError, ValueError, UserError) as exc:
             # ValueError: what the score put in the prompt or the settings cannot be passed on
             # (an encoding error, a NUL byte); the attempt fails, the conductor goes on.
-            log.warning(
-                "job %s sheet %s attempt %s could not start: %s",
-                cmd.job_id,
-                cmd.sheet,
-                cmd.attempt,
-                exc,
-                extra=job_fields(*cmd_key(cmd)),
-            )
-            self._post(AttemptNotLaunched(cmd.job_id, cmd.sheet, cmd.attempt, str(exc)))
+            self._not_launched(cmd, files, exc)
             return
         spawned_at = time.time()
         self._keep_prompt(files, work)
-        self._store.record_process(cmd.job_id, cmd.sheet, cmd.attempt, child.info, spawned_at)
+        self._record(cmd, child, spawned_at)
         key = (cmd.job_id, cmd.sheet, cmd.attempt)
         self._running[key] = child
         log.info(
@@ -143,6 +143,38 @@ class AttemptRunner:
             self._watch(cmd, child, files, work=work, workspace=job.workspace),
             name=f"attempt {cmd.job_id}/{cmd.sheet}/{cmd.attempt}",
         )
+
+    def _not_launched(self, cmd: Launch, files: AttemptFiles, exc: Exception) -> None:
+        """Tell the engine; when the disk refused the attempt's files, the sheet waits for
+        room (not its fault), and nothing half-written is left."""
+        room = no_room(exc)
+        log.warning(
+            "job %s sheet %s attempt %s could not start: %s%s",
+            *cmd_key(cmd),
+            exc,
+            "; it starts once the state folder has room" if room else "",
+            extra=job_fields(*cmd_key(cmd)),
+        )
+        if room:
+            self._unwritable(str(exc))
+            for path in (files.input, files.snapshot, files.exit):
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+        self._post(AttemptNotLaunched(*cmd_key(cmd), str(exc), no_room=room))
+
+    def _record(self, cmd: Launch, child: Child, spawned_at: float) -> None:
+        """Record the process, which only a restart needs: a disk that refuses it does not
+        stop the attempt (a restart then finds it by its marker and watches it again)."""
+        try:
+            self._store.record_process(*cmd_key(cmd), child.info, spawned_at)
+        except StateUnwritable as exc:
+            log.warning(
+                "attempt %s/%s/%s runs, but its process could not be recorded: %s",
+                *cmd_key(cmd),
+                exc,
+                extra=job_fields(*cmd_key(cmd)),
+            )
+            self._unwritable(str(exc.__cause__ or exc))
 
     def reattach(self, attempt: AttemptRecord, process: ProcessInfo | None) -> None:
         """Watch again an attempt an earlier conductor started (its process still runs, or
@@ -256,10 +288,23 @@ class AttemptRunner:
         )
 
     def _ending(self, cmd: Launch, files: AttemptFiles, work: SheetWork, workspace: Path) -> Ending:
-        """Read what the attempt printed and put a copy where users look (in a thread)."""
-        files.input.unlink(missing_ok=True)
+        """Read what the attempt printed and put a copy where users look (in a thread). A
+        disk that refuses the copy or the kept answer loses them, not the attempt's end."""
+        with contextlib.suppress(OSError):
+            files.input.unlink(missing_ok=True)
         publish_logs(workspace, cmd.sheet, files.stdout, files.stderr, self._redact)
-        return read_ending(work, files.stdout, files.stderr, files.result, self._redact)
+        try:
+            return read_ending(work, files.stdout, files.stderr, files.result, self._redact)
+        except OSError as exc:
+            if not no_room(exc):
+                raise
+            log.warning(
+                "attempt %s/%s/%s: its answer could not be kept: %s",
+                *cmd_key(cmd),
+                exc,
+                extra=job_fields(*cmd_key(cmd)),
+            )
+            return read_ending(work, files.stdout, files.stderr, None, self._redact)
 
     async def _until_exit(
         self, cmd: Launch, child: Child | Adopted, files: AttemptFiles, elapsed: float

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from podium.domain.commands import RunHook, StopHook
-from podium.domain.errors import UserError
+from podium.domain.errors import StateUnwritable, UserError
 from podium.domain.events import HookFinished, HookResult
 from podium.domain.ids import JobId
 from podium.domain.policy import Hook
@@ -189,7 +189,11 @@ class HookRunner:
             )
         except OSError as exc:
             return HookResult(False, error=f"could not run: {exc}")
-        self._store.record_hook_process(cmd.job_id, cmd.index, child.info)
+        try:
+            self._store.record_hook_process(cmd.job_id, cmd.index, child.info)
+        except StateUnwritable as exc:
+            # Only a restart needs it (it then finds the hook by its marker): the hook goes on.
+            log.warning("job %s: hook %d runs, but is not recorded: %s", cmd.job_id, cmd.index, exc)
         code = await wait_within(child, hook.timeout_seconds, self._context.kill_grace_seconds)
         if code is None:
             error = f"timed out after {hook.timeout_seconds:g}s"

@@ -1,10 +1,12 @@
 """Where a job's files live under the state directory.
 
+    jobs/<job>/job.json                             the job's card (see `job_card`)
     jobs/<job>/sheets/<n>/attempt-<k>.prompt        what the attempt was asked (redacted)
     jobs/<job>/sheets/<n>/attempt-<k>.input         the prompt handed over, while it is needed
     jobs/<job>/sheets/<n>/attempt-<k>.stdout.log    its output, streamed as it runs
     jobs/<job>/sheets/<n>/attempt-<k>.stderr.log
     jobs/<job>/sheets/<n>/attempt-<k>.exit          its exit status, written by its wrapper
+                                                    (blanks until then)
     jobs/<job>/sheets/<n>/attempt-<k>.result.txt    its answer (redacted), for later sheets
     jobs/<job>/sheets/<n>/attempt-<k>.validation-<i>.log   output of command checks
 

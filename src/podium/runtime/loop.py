@@ -1,5 +1,11 @@
 """The one task that owns the engine: it takes events from the inbox, asks the engine what to
-do, commits every `Persist` of the batch in one transaction, then applies the effects."""
+do, commits every `Persist` of the batch in one transaction, then applies the effects.
+
+A commit the disk refuses (full, read-only, failing) never ends the loop: the same batch is
+committed again, with a growing pause, until it goes through, and none of its effects is
+applied before. Meanwhile the conductor is told (dispatch stops, `conductor-status` says
+why), and the socket goes on answering.
+"""
 
 import asyncio
 import itertools
@@ -24,6 +30,7 @@ from podium.domain.commands import (
     WakeAt,
 )
 from podium.domain.engine import Engine
+from podium.domain.errors import StateUnwritable
 from podium.domain.events import Event, Tick
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.logs import job_fields
@@ -32,6 +39,10 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
 """Events handled per transaction: group commit keeps fsyncs few when events arrive together."""
+
+RETRY_FIRST_SECONDS = 0.05
+RETRY_MAX_SECONDS = 2.0
+"""The pause before committing a refused batch again: doubled each time, up to the second."""
 
 
 class Committer(Protocol):
@@ -123,6 +134,7 @@ class EngineLoop:
         catalog: JobCatalog,
         clock: Callable[[], float],
         observers: Sequence[Observer] = (),
+        unwritable: Callable[[str], None] = lambda error: None,
     ) -> None:
         self._engine = engine
         self._store = store
@@ -135,7 +147,10 @@ class EngineLoop:
         self._catalog = catalog
         self._clock = clock
         self._observers = tuple(observers)
+        self._unwritable = unwritable
         self._launching = True
+        self.waiting_for_disk = False
+        """A batch is waiting for the disk to take its commit."""
         self._timer: asyncio.TimerHandle | None = None
 
     async def run(self) -> None:
@@ -143,7 +158,11 @@ class EngineLoop:
         while True:
             batch = await self._inbox.take_batch()
             try:
-                self.handle(batch)
+                commands = self._decide(batch)
+                persists = _persists(commands)
+                if persists:
+                    await self._commit_enduring(persists)
+                self._act(persists, commands)
             finally:
                 self._inbox.handled(len(batch))
 
@@ -156,13 +175,46 @@ class EngineLoop:
             self._timer.cancel()
 
     def handle(self, batch: list[Event]) -> None:
-        """Decide, persist, then act: nothing here awaits, so no reader sees a half-step."""
+        """Decide, persist, then act: nothing here awaits, so no reader sees a half-step. A
+        failed commit raises, and nothing is applied."""
+        commands = self._decide(batch)
+        persists = _persists(commands)
+        if persists:
+            self._store.commit(persists)
+        self._act(persists, commands)
+
+    def _decide(self, batch: list[Event]) -> list[Command]:
         commands: list[Command] = []
         for event in batch:
             commands.extend(self._engine.handle(event, self._clock()))
-        persists = [c for c in commands if isinstance(c, Persist)]
+        return commands
+
+    async def _commit_enduring(self, persists: list[Persist]) -> None:
+        """Commit the batch, however long the disk takes to accept it. When it commits at
+        the first try, nothing awaits (the usual case: no reader sees a half-step)."""
+        pause = RETRY_FIRST_SECONDS
+        while True:
+            try:
+                self._store.commit(persists)
+            except StateUnwritable as exc:
+                if not self.waiting_for_disk:
+                    log.error(
+                        "could not record the engine's last step: %s; nothing of it is acted "
+                        "on until it is recorded, tried again until the disk takes it",
+                        exc,
+                    )
+                    self.waiting_for_disk = True
+                self._unwritable(str(exc.__cause__ or exc))
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RETRY_MAX_SECONDS)
+                continue
+            if self.waiting_for_disk:
+                log.info("the engine's last step is recorded; the conductor goes on")
+                self.waiting_for_disk = False
+            return
+
+    def _act(self, persists: list[Persist], commands: list[Command]) -> None:
         if persists:
-            self._store.commit(persists)
             for observer in self._observers:
                 try:
                     observer.committed(persists)
@@ -212,3 +264,7 @@ class EngineLoop:
             self._timer.cancel()
         delay = max(0.0, at - self._clock())
         self._timer = asyncio.get_running_loop().call_later(delay, self._inbox.post, Tick())
+
+
+def _persists(commands: list[Command]) -> list[Persist]:
+    return [c for c in commands if isinstance(c, Persist)]

@@ -4,6 +4,10 @@ started, turns that into a pressure level (`podium.domain.pressure`) and tells t
 Attempts run in sessions of their own but are still the conductor's descendants, except those
 re-attached after a restart: their process groups are counted too, so the numbers stay honest.
 A measurement that fails is logged and leaves the level as it was; it never stops the conductor.
+
+The state folder is looked at too (`podium.runtime.disk`): while it is nearly full, read-only,
+or refused a write, the level is "disk" whatever memory and processes say, and it is looked at
+every `DISK_RECHECK_SECONDS` at least, so that dispatch resumes soon after room returns.
 """
 
 import asyncio
@@ -15,6 +19,7 @@ import psutil
 
 from podium import procfs
 from podium.config import ConductorConfig
+from podium.domain.disk import DiskSample, disk_trouble
 from podium.domain.events import Event, PressureMeasured
 from podium.domain.pressure import (
     Pressure,
@@ -23,9 +28,14 @@ from podium.domain.pressure import (
     Sample,
     assess,
     unmeasured,
+    with_disk,
 )
+from podium.runtime.disk import StateDisk, rule_of
 
 log = logging.getLogger(__name__)
+
+DISK_RECHECK_SECONDS = 1.0
+"""How often the state folder is looked at while it stops dispatch."""
 
 _GONE = (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied)
 """What a process that ends (or turns zombie) between listing and reading it raises."""
@@ -80,6 +90,7 @@ class ResourceMonitor:
         groups: Callable[[], Collection[int]],
         post: Callable[[Event], None],
         clock: Callable[[], float],
+        disk: StateDisk,
         probe: Callable[[Collection[int]], Sample] = measure,
     ) -> None:
         self._config = config
@@ -87,7 +98,12 @@ class ResourceMonitor:
         self._post = post
         self._clock = clock
         self._probe = probe
-        self._pressure = Pressure(PressureLevel.NONE, "not measured yet", caps_of(config()))
+        self._disk = disk
+        self._memory = Pressure(PressureLevel.NONE, "not measured yet", caps_of(config()))
+        self._trouble: str | None = None
+        self._failures = 0
+        """Writes reported failed: a sample taken across one is not trusted."""
+        self._pressure = self._memory
 
     @property
     def pressure(self) -> Pressure:
@@ -98,23 +114,64 @@ class ResourceMonitor:
         """Measure until cancelled."""
         while True:
             await self.check()
-            await asyncio.sleep(self._config().monitor_interval_seconds)
+            interval = self._config().monitor_interval_seconds
+            if self._trouble is not None:
+                interval = min(interval, DISK_RECHECK_SECONDS)
+            await asyncio.sleep(interval)
 
     async def check(self) -> Pressure:
         """Measure once, and tell the engine what it needs to know."""
         caps = caps_of(self._config())
-        before = self._pressure
+        before = self._memory
         groups = frozenset(self._groups())
+        failures = self._failures
+        disk = await asyncio.to_thread(self._disk_sample)
         try:
             sample = await asyncio.to_thread(self._probe, groups)
         except (psutil.Error, OSError) as exc:
             log.warning("could not measure resource use: %s; the pressure level stays", exc)
-            self._pressure = unmeasured(before, caps, str(exc) or type(exc).__name__, self._clock())
-            return self._pressure
-        after = self._pressure = assess(sample, caps, before.level, self._clock())
-        if after.level is not before.level:
-            report = log.warning if after.level.refuses_work else log.info
-            report("resource pressure %s (was %s): %s", after.level, before.level, after.reason)
-        if after.level is not before.level or after.level is PressureLevel.CRITICAL:
+            self._memory = unmeasured(before, caps, str(exc) or type(exc).__name__, self._clock())
+        else:
+            self._memory = assess(sample, caps, before.level, self._clock())
+            if self._memory.level is not before.level:
+                report = log.warning if self._memory.level.refuses_work else log.info
+                report(
+                    "resource pressure %s (was %s): %s",
+                    self._memory.level,
+                    before.level,
+                    self._memory.reason,
+                )
+        if self._failures == failures:  # else the sample may be older than the failure
+            self._settle(disk_trouble(disk, rule_of(*self._disk_settings())))
+        else:
+            self._settle(self._trouble)
+        return self._pressure
+
+    def write_failed(self, error: str) -> None:
+        """A write in the state folder failed (the engine's commit, an attempt's files): the
+        reserve is given up and dispatch stops at once, until a look at the folder finds room
+        for the reserve again."""
+        self._failures += 1
+        self._disk.failed(error)
+        if self._trouble is None:
+            self._settle(f"the state folder {self._disk.folder} could not be written ({error})")
+
+    def _disk_sample(self) -> DiskSample:
+        return self._disk.sample(rule_of(*self._disk_settings()))
+
+    def _disk_settings(self) -> tuple[int, int]:
+        limits = self._config().resource_limits
+        return limits.min_free_disk_mb, limits.disk_reserve_mb
+
+    def _settle(self, trouble: str | None) -> None:
+        """Lay the state folder's word over the memory level; tell the engine what changed."""
+        shown_before = self._pressure
+        if (trouble is None) != (self._trouble is None):
+            if trouble is None:
+                log.info("the state folder has room again: dispatch resumes")
+            else:
+                log.warning("dispatch stops: %s", trouble)
+        self._trouble = trouble
+        after = self._pressure = with_disk(self._memory, trouble)
+        if after.level is not shown_before.level or after.level is PressureLevel.CRITICAL:
             self._post(PressureMeasured(after.level, after.reason))
-        return after

@@ -7,6 +7,7 @@ and the attempt could outlive the conductor.
 
 import asyncio
 import contextlib
+import errno
 import os
 import signal
 import subprocess
@@ -100,7 +101,7 @@ _REPLAYED = "|".join(str(128 + n) for n in (*range(1, 17), 24, 25, 26, 27, 29, 3
 CHLD, WINCH…, which a code of 145..151 or 156 would otherwise replay)."""
 
 EXIT_WRAPPER = (
-    '"$@"; c=$?; umask 077; printf "%s\\n" "$c" > "$0"; '
+    '"$@"; c=$?; umask 077; printf "%s\\n" "$c" 1<> "$0"; '
     f'case "$c" in {_REPLAYED}) ulimit -c 0; kill -$((c - 128)) $$;; esac; exit "$c"'
 )
 """Runs the command and writes its exit status to a file (`$0`), so that the status is known
@@ -111,7 +112,10 @@ signal; codes of signals that do not end a process are left as codes.)
 
 Only shell builtins run besides the command: the wrapper costs one exec. The file is written
 just before the wrapper exits, so once the wrapper is gone the file is whole, and private
-(the command itself runs under the user's umask, see `spawn`). A signal to the
+(the command itself runs under the user's umask, see `spawn`). A full disk cannot refuse it:
+`spawn` makes the file beforehand, filled with blanks (`EXIT_ROOM` bytes), and the wrapper
+writes over it in place (`1<>` neither truncates nor needs a new block); a file of blanks says
+the wrapper has not written yet. A signal to the
 attempt's group ends the wrapper at once, without a file: whoever stopped the attempt knows how
 it ended. When the command dies by a signal, the shell says so on stderr ("Segmentation
 fault"), as a shell running it would."""
@@ -122,8 +126,24 @@ def wrapped(argv: tuple[str, ...] | list[str], exit_file: Path) -> list[str]:
     return ["/bin/sh", "-c", EXIT_WRAPPER, str(exit_file), *argv]
 
 
+EXIT_ROOM = 16
+"""Bytes of blanks the exit file is made with: room for any status and its newline."""
+
+
+def make_exit_file(path: Path) -> None:
+    """Make the exit file, private, with room for the status taken now (see EXIT_WRAPPER).
+    Raises OSError when the disk has no room for it: the attempt must not start then."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        if os.write(fd, b" " * EXIT_ROOM) != EXIT_ROOM:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    finally:
+        os.close(fd)
+
+
 def read_exit_file(path: Path) -> int | None:
-    """The status an attempt's wrapper recorded (a shell's `$?`), or None when it has not."""
+    """The status an attempt's wrapper recorded (a shell's `$?`), or None when it has not
+    (no file, or its blanks only)."""
     try:
         text = path.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError):
@@ -146,6 +166,7 @@ def spawn(
     the user's umask, so what it creates in the workspace is as the user would have it.
     Raises OSError on failure."""
     if exit_file is not None:
+        make_exit_file(exit_file)
         argv = wrapped(argv, exit_file)
     with contextlib.ExitStack() as files:
         out = files.enter_context(_private_output(stdout))

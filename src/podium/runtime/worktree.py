@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from podium.domain.commands import Persist
-from podium.domain.errors import UserError
+from podium.domain.errors import StateUnwritable, UserError
 from podium.domain.ids import JobId
 from podium.domain.isolation import (
     Isolation,
@@ -242,6 +242,10 @@ class Worktrees:
     async def _settle(self, job_id: JobId, work: Callable[[], Awaitable[object]]) -> None:
         try:
             await work()
+        except StateUnwritable as exc:
+            # Not recorded, so done again at the next start; a full disk never ends the
+            # conductor.
+            log.warning("job %s: its worktree's end is not recorded: %s", job_id, exc)
         finally:
             self._ending.discard(job_id)
 

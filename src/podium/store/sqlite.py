@@ -2,12 +2,13 @@
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from podium.domain.commands import Persist
-from podium.domain.errors import PodiumError
+from podium.domain.errors import PodiumError, StateUnwritable
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.records import (
     ActiveJob,
@@ -26,6 +27,7 @@ from podium.domain.records import (
 )
 from podium.domain.status import JobStatus, SheetStatus
 from podium.private import make_private, make_private_dir
+from podium.store.backups import take_backup
 from podium.store.codec import RowCodec, plan_from_json, plan_to_json
 from podium.store.fleets import FleetRows
 from podium.store.schema import MIGRATIONS
@@ -62,14 +64,29 @@ _UPSERT_SPEC = _upsert(
 _UPSERT_HOOK = _upsert("hook_results", _HOOKS.columns, ("job_id", "num"))
 
 
+_UNWRITABLE = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY})
+"""Primary result codes of a write the disk refused (not a bug, not a corrupt file)."""
+
+
+def unwritable(exc: sqlite3.Error) -> bool:
+    """Whether SQLite failed because the disk would not take the write."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _UNWRITABLE
+
+
 class StoreError(PodiumError):
     """The database cannot be used (a newer schema, a corrupt file)."""
 
 
 class SqliteStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, backups_dir: Path | None = None) -> None:
+        """Open (or create) the database at `path`; with `backups_dir`, a copy of it is kept
+        there before its schema is migrated."""
         make_private_dir(path.parent)
         self.path = path
+        self._backups_dir = backups_dir
+        self.commits = 0
+        """Transactions committed since the store was opened."""
         self._db = sqlite3.connect(path, isolation_level=None)
         try:
             self._db.execute("PRAGMA journal_mode = WAL")
@@ -85,6 +102,20 @@ class SqliteStore:
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA busy_timeout = 5000")
             self._migrate()
+        except sqlite3.OperationalError as exc:
+            self._db.close()
+            if unwritable(exc) or exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_CANTOPEN:
+                raise StateUnwritable(
+                    f"the database {path} cannot be opened for writing ({exc}); make room "
+                    "in the state folder or make it writable, then start again"
+                ) from exc
+            raise
+        except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
+            self._db.close()
+            raise StoreError(
+                f"the database {path} is damaged ({exc}); 'podium doctor --repair' moves it "
+                "aside and restores the newest sound backup"
+            ) from exc
         except BaseException:
             self._db.close()
             raise
@@ -99,6 +130,8 @@ class SqliteStore:
                 f"{self.path} was written by a newer Podium (schema {version}, this one knows "
                 f"{len(MIGRATIONS)}); upgrade Podium to use it"
             )
+        if 0 < version < len(MIGRATIONS) and self._backups_dir is not None:
+            take_backup(self.path, self._backups_dir, time.time())
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             try:
                 self._db.executescript(
@@ -111,20 +144,40 @@ class SqliteStore:
 
     @contextlib.contextmanager
     def _transaction(self, *, durable: bool = True) -> Iterator[None]:
-        """One transaction; with `durable=False` its commit does not wait for the disk."""
+        """One transaction; with `durable=False` its commit does not wait for the disk. A
+        write the disk refuses (full, read-only, failing) raises `StateUnwritable`, with
+        nothing of the transaction kept: the same transaction may be tried again."""
         if not durable:
             self._db.execute("PRAGMA synchronous = NORMAL")
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield
+                self._db.execute("COMMIT")
+                self.commits += 1
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # A failed COMMIT may leave the transaction open, or SQLite may have rolled
+                # it back already.
+                if self._db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if unwritable(exc):
+                raise StateUnwritable(f"{exc} ({self.path})") from exc
+            raise
         finally:
             if not durable:
                 self._db.execute("PRAGMA synchronous = FULL")
+
+    def checkpoint(self, *, truncate: bool = False) -> None:
+        """Copy what the WAL holds into the database file, so that a lost or broken -wal
+        file after a crash costs nothing older; `truncate` also empties the WAL (when the
+        conductor is idle). Skipped without a word when the disk refuses it: the WAL keeps
+        everything meanwhile."""
+        mode = "TRUNCATE" if truncate else "PASSIVE"
+        with contextlib.suppress(sqlite3.OperationalError):
+            self._db.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
 
     # ---- writes -----------------------------------------------------------------------
 

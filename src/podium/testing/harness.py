@@ -204,10 +204,16 @@ class EngineHarness:
             reset_at=reset_at,
         )
 
-    def not_launched(self, job_id: str, sheet: int, reason: str = "no such file") -> list[Command]:
+    def not_launched(
+        self, job_id: str, sheet: int, reason: str = "no such file", *, no_room: bool = False
+    ) -> list[Command]:
         return self.feed(
             AttemptNotLaunched(
-                JobId(job_id), SheetNum(sheet), self.current_attempt(job_id, sheet), reason
+                JobId(job_id),
+                SheetNum(sheet),
+                self.current_attempt(job_id, sheet),
+                reason,
+                no_room=no_room,
             )
         )
 

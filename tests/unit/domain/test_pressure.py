@@ -107,7 +107,7 @@ def test_the_messages_say_why_and_what_to_do() -> None:
     assert pause_note("memory 7.9 GB of 8 GB (97%)") == (
         "paused by the conductor: memory 7.9 GB of 8 GB (97%); resume it when the load drops"
     )
-    assert [level.refuses_work for level in LEVELS] == [False, False, False, True, True]
+    assert [level.refuses_work for level in LEVELS] == [False, False, False, True, True, True]
 
 
 def test_pacing_spaces_launches_by_level() -> None:

@@ -15,6 +15,7 @@ from podium.domain.commands import (
     StopHook,
 )
 from podium.domain.engine import Engine, Limits
+from podium.domain.errors import StateUnwritable
 from podium.domain.events import JobSubmitted
 from podium.domain.ids import JobId
 from podium.runtime.catalog import JobCatalog
@@ -88,3 +89,55 @@ def test_effects_never_run_when_the_commit_fails() -> None:
     assert len(store.batches) == 1 and store.batches[0][0].specs  # it tried to save the job
     assert runner.launched == []  # and started nothing
     assert not answered  # nor told the caller it was accepted
+
+
+class FullDiskStore:
+    """Refuses the first `refusals` commits as a full disk does, then takes them."""
+
+    def __init__(self, refusals: int) -> None:
+        self.refusals = refusals
+        self.committed: list[Sequence[Persist]] = []
+
+    def commit(self, batch: Sequence[Persist]) -> None:
+        if self.refusals:
+            self.refusals -= 1
+            raise StateUnwritable("database or disk is full (/state/podium.db)")
+        self.committed.append(batch)
+
+
+def test_a_commit_the_disk_refuses_is_tried_again_and_nothing_is_acted_on_before() -> None:
+    async def main() -> tuple[list[str], list[int], list[int], bool]:
+        store, runner, replies, inbox = FullDiskStore(3), RecordingRunner(), Replies(), Inbox()
+        told: list[str] = []
+        launches_seen: list[int] = []
+
+        def refused(error: str) -> None:
+            told.append(error)
+            launches_seen.append(len(runner.launched))
+
+        request, answer = replies.expect()
+        loop = EngineLoop(
+            engine=Engine(Limits()),
+            store=store,
+            inbox=inbox,
+            replies=replies,
+            attempts=runner,
+            validator=runner,
+            skip_checks=NoSkipChecks(),
+            hooks=NoHooks(),
+            catalog=JobCatalog(),
+            clock=lambda: 1.0,
+            unwritable=refused,
+        )
+        inbox.post(JobSubmitted(request, JobId("a"), make_plan(sheets=2), "/s/a.yaml", "/w", ""))
+        task = asyncio.create_task(loop.run())
+        await asyncio.wait_for(inbox.drained(), timeout=10)
+        task.cancel()
+        return told, launches_seen, [len(store.committed), len(runner.launched)], answer.done()
+
+    told, launches_seen, (committed, launched), answered = asyncio.run(main())
+    assert told == ["database or disk is full (/state/podium.db)"] * 3
+    assert launches_seen == [0, 0, 0]  # nothing started while the step was not recorded
+    assert committed == 1  # the same batch, committed once it could be
+    assert launched == 1  # then acted on (one sheet at a time, as the plan says)
+    assert answered  # and then the caller was told

@@ -6,12 +6,14 @@ import signal
 import subprocess
 import sys
 from collections.abc import Collection, Iterator
+from pathlib import Path
 
 import pytest
 
 from podium.config import ConductorConfig, ResourceLimits
 from podium.domain.events import Event, PressureMeasured
 from podium.domain.pressure import PressureLevel, Sample
+from podium.runtime.disk import RESERVE_FILE, StateDisk
 from podium.runtime.monitor import ResourceMonitor, measure
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
@@ -59,21 +61,27 @@ class Probe:
         return found
 
 
-def monitor(probe: Probe, posted: list[Event]) -> ResourceMonitor:
-    config = ConductorConfig(resource_limits=ResourceLimits(max_memory_mb=1000, max_processes=10))
+def monitor(
+    probe: Probe, posted: list[Event], state: Path, min_free_disk_mb: int = 0
+) -> ResourceMonitor:
+    limits = ResourceLimits(
+        max_memory_mb=1000, max_processes=10, min_free_disk_mb=min_free_disk_mb, disk_reserve_mb=1
+    )
+    config = ConductorConfig(resource_limits=limits)
     return ResourceMonitor(
         config=lambda: config,
         groups=frozenset,
         post=posted.append,
         clock=lambda: 100.0,
         probe=probe,
+        disk=StateDisk(state),
     )
 
 
-def test_the_engine_hears_of_changes_and_of_every_critical_measurement() -> None:
+def test_the_engine_hears_of_changes_and_of_every_critical_measurement(tmp_path: Path) -> None:
     posted: list[Event] = []
     probe = Probe(Sample(100, 1), Sample(100, 1), Sample(100, 9), Sample(100, 10), Sample(100, 10))
-    watcher = monitor(probe, posted)
+    watcher = monitor(probe, posted, tmp_path)
     for _ in range(5):
         asyncio.run(watcher.check())
     assert posted == [
@@ -84,12 +92,44 @@ def test_the_engine_hears_of_changes_and_of_every_critical_measurement() -> None
     assert watcher.pressure.sampled_at == 100.0
 
 
-def test_a_failed_measurement_keeps_the_level_and_the_monitor_going() -> None:
+def test_a_failed_measurement_keeps_the_level_and_the_monitor_going(tmp_path: Path) -> None:
     posted: list[Event] = []
-    watcher = monitor(Probe(Sample(100, 9), PermissionError("no access to /proc/1")), posted)
+    watcher = monitor(
+        Probe(Sample(100, 9), PermissionError("no access to /proc/1")), posted, tmp_path
+    )
     asyncio.run(watcher.check())
     failed = asyncio.run(watcher.check())
     assert failed.level is PressureLevel.HIGH
     assert failed.sample is None
     assert "no access to /proc/1" in failed.reason
     assert len(posted) == 1
+
+
+def test_a_state_folder_short_of_room_stops_dispatch_and_says_how_much_it_needs(
+    tmp_path: Path,
+) -> None:
+    posted: list[Event] = []
+    watcher = monitor(Probe(Sample(100, 1)), posted, tmp_path, min_free_disk_mb=10**9)
+    found = asyncio.run(watcher.check())
+    assert found.level is PressureLevel.DISK
+    assert found.reason.startswith(f"the state folder {tmp_path} has ")
+    assert found.reason.endswith(" free; dispatch resumes when 976563 GB are free")
+    assert posted == [PressureMeasured(PressureLevel.DISK, found.reason)]
+    assert (tmp_path / RESERVE_FILE).stat().st_size == 0  # no room was taken for the reserve
+
+
+def test_a_failed_write_gives_up_the_reserve_until_it_can_be_made_again(tmp_path: Path) -> None:
+    posted: list[Event] = []
+    watcher = monitor(Probe(Sample(100, 1), Sample(100, 1)), posted, tmp_path)
+    asyncio.run(watcher.check())
+    reserve = tmp_path / RESERVE_FILE
+    assert reserve.stat().st_size == 1024 * 1024
+    watcher.write_failed("No space left on device")
+    assert not reserve.exists()
+    reason = f"the state folder {tmp_path} could not be written (No space left on device)"
+    assert watcher.pressure.level is PressureLevel.DISK
+    assert posted == [PressureMeasured(PressureLevel.DISK, reason)]
+    calm = asyncio.run(watcher.check())  # there is room: the reserve is made again
+    assert calm.level is PressureLevel.NONE
+    assert reserve.stat().st_size == 1024 * 1024
+    assert posted[-1] == PressureMeasured(PressureLevel.NONE, calm.reason)

@@ -391,6 +391,13 @@ class Engine(Recover):
             return
         job, sheet = found
         sheet.stopping = False
+        if event.no_room:
+            self._give_slot(job, sheet)
+            error = f"not started: {event.reason}; it starts once the state folder has room"
+            out.attempt(self._attempt(job, sheet, AttemptOutcome.INTERRUPTED, now, error=error))
+            self._move(job, sheet, SheetEvent.REQUEUE, now, out)
+            self._settle(job, now, out)
+            return
         failed = Classified(AttemptOutcome.LAUNCH_FAILED, f"could not start: {event.reason}")
         self._ended_badly(job, sheet, failed, now, out)
         self._settle(job, now, out)
