@@ -270,7 +270,7 @@ class FleetRunner:
 
     async def submit(self, path: Path) -> FleetState:
         """Record the fleet at `path` and submit the scores that start at once."""
-        plan = self._load(path)
+        plan = await asyncio.to_thread(self._load, path)  # off the loop: it reads every score
         # `reserve_id` names ids after a file's stem; the suffix keeps a dotted name whole.
         fleet_id = self._service.reserve_id(f"{plan.name}.fleet")
         record = FleetRecord(

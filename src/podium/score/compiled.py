@@ -8,6 +8,7 @@ from typing import Any
 import jinja2
 from pydantic import ValidationError
 
+from podium.bounded import SCORE_MAX_BYTES, RefusedFile, read_user_text
 from podium.domain.expressions import ExpressionError, parse_expression
 from podium.domain.ids import SheetNum
 from podium.domain.isolation import Isolation
@@ -256,9 +257,12 @@ def load_score(path: Path, workspace: str | None = None) -> CompiledScore:
     return compile_score(read_text(path), path, workspace)
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, kind: str = "a score") -> str:
+    """The text of a score (or fleet) file: a regular file of at most `SCORE_MAX_BYTES`."""
     try:
-        return path.read_text(encoding="utf-8")
+        return read_user_text(path, SCORE_MAX_BYTES, kind, "a YAML file")
+    except RefusedFile as exc:
+        raise ScoreError([Diagnostic(str(path), 1, 1, "", str(exc))]) from None
     except FileNotFoundError:
         raise ScoreError([Diagnostic(str(path), 1, 1, "", "no such file")]) from None
     except IsADirectoryError:
@@ -338,7 +342,7 @@ def _template_source(
     if pinned is not None:
         return TemplateSource(pinned, str(file), 1, 1)
     try:
-        body = file.read_text(encoding="utf-8")
+        body = read_user_text(file, SCORE_MAX_BYTES, "a prompt template", "a text file")
     except FileNotFoundError:
         raise ScoreError(
             [
@@ -346,6 +350,10 @@ def _template_source(
                     ("prompt", "template_file"), f"template file not found: {file}", code="V003"
                 )
             ]
+        ) from None
+    except RefusedFile as exc:
+        raise ScoreError(
+            [source.diagnostic(("prompt", "template_file"), str(exc), code="V003")]
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScoreError(
