@@ -68,6 +68,24 @@ def read_user_file(path: StrPath, limit: int, kind: str, expected: str) -> bytes
     return data
 
 
+def read_head(path: StrPath, limit: int) -> bytes:
+    """At most the first `limit` bytes of a regular file, read without ever blocking on a FIFO
+    or a device; empty for anything else, or when it cannot be read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError:
+        return b""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b""
+        os.set_blocking(fd, True)
+        return _read_at_most(fd, limit)
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+
+
 def read_user_text(path: StrPath, limit: int, kind: str, expected: str) -> str:
     """`read_user_file` decoded as UTF-8 (raises `UnicodeDecodeError` on other bytes)."""
     return read_user_file(path, limit, kind, expected).decode("utf-8")
@@ -136,6 +154,25 @@ def cut_line(line: bytes, limit: int = LINE_MAX_BYTES) -> bytes:
     if len(line) <= limit:
         return line
     return _finish(line[:limit], b"", len(line) - limit, limit)
+
+
+def cut_lines(text: str, limit: int = LINE_MAX_BYTES) -> str:
+    """`text` with each line longer than `limit` bytes cut as `cut_line` does."""
+    if len(text) <= limit:
+        return text
+    return "".join(
+        cut_line(line.encode(), limit).decode("utf-8", errors="replace") + newline
+        for line, newline in _split_lines(text)
+    )
+
+
+def _split_lines(text: str) -> Iterator[tuple[str, str]]:
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start:end], "\n"
+        start = end + 1
+    if start < len(text):
+        yield text[start:], ""
 
 
 def bounded_lines(

@@ -12,6 +12,7 @@ from podium.bounded import (
     RefusedFile,
     bounded_lines,
     cut_line,
+    cut_lines,
     human_size,
     read_user_file,
 )
@@ -108,3 +109,11 @@ def test_bounded_lines_keeps_every_short_line_and_bounds_every_long_one(
         else:
             assert len(got) <= limit + len(b" [\xe2\x80\xa6  bytes of this line left out]") + 20
             assert got.endswith(b"bytes of this line left out]")
+
+
+def test_long_lines_of_a_text_are_cut_and_short_ones_kept() -> None:
+    text = "short\n" + "word " * 100 + "\nlast"
+    cut = cut_lines(text, 50)
+    first, middle, last = cut.split("\n")
+    assert (first, last) == ("short", "last")
+    assert middle.startswith("word word") and middle.endswith(" bytes of this line left out]")
