@@ -68,6 +68,19 @@ def read_user_file(path: StrPath, limit: int, kind: str, expected: str) -> bytes
     return data
 
 
+def open_regular(path: StrPath, kind: str, expected: str) -> BinaryIO:
+    """`path` opened for reading in binary, once it is known to be a regular file (never
+    blocking on a FIFO); `RefusedFile` for anything else."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        _refuse_special(path, os.fstat(fd), kind, expected)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_head(path: StrPath, limit: int) -> bytes:
     """At most the first `limit` bytes of a regular file, read without ever blocking on a FIFO
     or a device; empty for anything else, or when it cannot be read."""

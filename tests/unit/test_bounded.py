@@ -14,6 +14,8 @@ from podium.bounded import (
     cut_line,
     cut_lines,
     human_size,
+    open_regular,
+    read_head,
     read_user_file,
 )
 
@@ -117,3 +119,19 @@ def test_long_lines_of_a_text_are_cut_and_short_ones_kept() -> None:
     first, middle, last = cut.split("\n")
     assert (first, last) == ("short", "last")
     assert middle.startswith("word word") and middle.endswith(" bytes of this line left out]")
+
+
+def test_open_regular_opens_a_file_and_refuses_a_fifo(tmp_path: Path) -> None:
+    path = tmp_path / "out.txt"
+    path.write_bytes(b"text")
+    with open_regular(path, "a file", "a regular file") as f:
+        assert f.read() == b"text"
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(RefusedFile, match="a named pipe"):
+        open_regular(fifo, "a file", "a regular file")
+
+
+def test_read_head_reads_at_most_its_limit_and_nothing_of_a_device() -> None:
+    assert read_head("/dev/zero", 10) == b""
+    assert read_head("/nonexistent/file", 10) == b""
