@@ -214,19 +214,31 @@ def _padded(value: object, width: object, *_rest: object) -> int:
 
 
 def _expanded(value: object, tabsize: object = 8) -> int:
-    text = value if isinstance(value, str) else ""
-    return len(text) + text.count("\t") * max(_count(tabsize) or 0, 0)
+    if not isinstance(value, str | bytes):
+        return 0
+    tab = "\t" if isinstance(value, str) else b"\t"
+    return len(value) + value.count(tab) * max(_count(tabsize) or 0, 0)  # type: ignore[arg-type]
 
 
 def _replaced(value: object, old: object, new: object, count: object = -1) -> int:
-    text = value if isinstance(value, str) else ""
-    if not isinstance(old, str) or not isinstance(new, str):
-        return len(text)
-    times = text.count(old) if old else len(text) + 1
+    if not isinstance(value, str | bytes):
+        return 0
+    if type(old) is not type(value) or type(new) is not type(value):
+        return len(value)
+    assert isinstance(old, str | bytes) and isinstance(new, str | bytes)
+    times = value.count(old) if old else len(value) + 1  # type: ignore[arg-type]
     limit = _count(count)
     if limit is not None and limit >= 0:
         times = min(times, limit)
-    return len(text) + times * max(0, len(new) - len(old))
+    return len(value) + times * max(0, len(new) - len(old))
+
+
+def _translated(value: object, table: object, *_rest: object) -> int:
+    """`str.translate` may map each character to a long text; `bytes.translate` cannot."""
+    if not isinstance(value, str) or not isinstance(table, Mapping):
+        return weight(value)
+    longest = max((weight(v) for v in table.values()), default=1)
+    return len(value) * max(longest, 1)
 
 
 def _joined(separator: object, items: object) -> int:
@@ -242,6 +254,7 @@ _STR_METHODS: dict[str, Callable[..., int]] = {
     "expandtabs": _expanded,
     "replace": _replaced,
     "join": _joined,
+    "translate": _translated,
 }
 """The size of what a `str` method would make, from its arguments."""
 
@@ -342,12 +355,13 @@ def check_call(
     wrapped = getattr(function, "__wrapped__", function)
     owner = getattr(wrapped, "__self__", None)
     name = getattr(wrapped, "__name__", "")
-    if isinstance(owner, str):
-        if name in ("format", "format_map"):
+    if isinstance(owner, str | bytes):
+        if name in ("format", "format_map") and isinstance(owner, str):
             check_format(owner, [*args, *kwargs.values()])
         elif name in _STR_METHODS:
             args = _replayable(args)
-            _refuse_estimate(_STR_METHODS[name](owner, *args, **kwargs), f"str.{name}")
+            what = f"{type(owner).__name__}.{name}"
+            _refuse_estimate(_STR_METHODS[name](owner, *args, **kwargs), what)
     return args
 
 
