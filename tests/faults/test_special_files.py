@@ -5,11 +5,17 @@ goes on answering."""
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from podium.config import read_settings
+from podium.domain.errors import UserError
+from podium.instruments.registry import ProfileError, load_profile
 from podium.ipc.client import RemoteError
+from podium.score.compiled import load_score
+from podium.score.diagnostics import ScoreError
 from podium.testing.conductor import ConductorProcess
 
 PODIUM = str(Path(sys.executable).parent / "podium")
@@ -66,3 +72,35 @@ def test_validating_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Pat
     )
     assert done.returncode == 2
     assert "is not a regular file (a named pipe); a score must be a YAML file" in done.stderr
+
+
+def test_a_conductor_config_that_is_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
+
+    fifo = tmp_path / "conductor.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(UserError, match=r"is not a regular file \(a named pipe\)"):
+        read_settings(fifo)
+
+
+def test_an_instrument_profile_that_is_a_device_is_refused(tmp_path: Path) -> None:
+
+    with pytest.raises(ProfileError, match="/dev/zero is not a regular file"):
+        load_profile(Path("/dev/zero"))
+
+
+def test_a_template_file_that_is_a_fifo_is_refused_with_its_location(
+    write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+
+    os.mkfifo(tmp_path / "prompt.j2")
+    score = write_score(
+        """
+        name: fifo-template
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 1, total_items: 1}
+        prompt: {template_file: prompt.j2}
+        """
+    )
+    with pytest.raises(ScoreError, match=r"prompt\.j2 is not a regular file \(a named pipe\)"):
+        load_score(score)
