@@ -34,7 +34,7 @@ from podium.runtime.context import WorkerContext
 from podium.runtime.file_checks import take_snapshot
 from podium.runtime.layout import Layout
 from podium.runtime.logs import job_fields
-from podium.runtime.ports import Store
+from podium.runtime.ports import CompiledJob, Store
 from podium.runtime.process import (
     MARKER,
     Adopted,
@@ -90,18 +90,55 @@ class AttemptRunner:
         self._context = context
         self._redact = context.redact
         self._running: dict[AttemptKey, Child | Adopted] = {}
+        self._starting: dict[AttemptKey, bool] = {}
+        """Attempts whose prompt is being made, and whether a `Kill` came meanwhile."""
+        self._stopped = False
 
     def launch(self, cmd: Launch) -> None:
+        """Start the attempt. Its prompt is made off the loop (reading earlier sheets' answers
+        and rendering the template can take seconds), then its process is spawned here."""
+        self._starting[cmd_key(cmd)] = False
+        # The workspace is there once the engine has launched a sheet in it, as users expect
+        # (a cheap call; the rest waits for the prompt).
+        job = self._catalog.find(cmd.job_id)
+        if job is not None:
+            with contextlib.suppress(OSError):
+                job.workspace.mkdir(parents=True, exist_ok=True)
+        self._tasks.create_task(
+            self._start(cmd), name=f"start {cmd.job_id}/{cmd.sheet}/{cmd.attempt}"
+        )
+
+    def _prepare(
+        self, job: CompiledJob, cmd: Launch, files: AttemptFiles, skipped: frozenset[int]
+    ) -> SheetWork:
+        """What the attempt runs, its prompt written: in a worker thread."""
+        files.folder.mkdir(parents=True, exist_ok=True)
+        work = job.work(cmd.sheet, files.input, self._request(cmd, skipped))
+        write_prompt(files.input, work.prompt)
+        if not work.raw_prompt:
+            with contextlib.suppress(OSError):
+                write_prompt(files.prompt, self._redact(work.prompt))
+        take_snapshot(job.validations(cmd.sheet), files.snapshot)
+        cwd = Path(work.cwd)
+        if not cwd.is_dir():
+            cwd.mkdir(parents=True)
+        return work
+
+    async def _start(self, cmd: Launch) -> None:
         files = AttemptFiles(self._layout, cmd)
         try:
-            job = self._catalog.get(cmd.job_id)
-            files.folder.mkdir(parents=True, exist_ok=True)
-            work = job.work(cmd.sheet, files.input, self._request(cmd))
-            write_prompt(files.input, work.prompt)
-            take_snapshot(job.validations(cmd.sheet), files.snapshot)
+            try:
+                job = self._catalog.get(cmd.job_id)
+                # The store is the loop's: what the thread needs of it is read here.
+                skipped = frozenset(self._store.skipped_sheets(cmd.job_id))
+                work = await asyncio.to_thread(self._prepare, job, cmd, files, skipped)
+            finally:
+                stop = self._starting.pop(cmd_key(cmd), False)
+            if self._stopped:
+                # The conductor is shutting down: the attempt stays as the store has it (no
+                # process), and the next start takes it up.
+                return
             cwd = Path(work.cwd)
-            if not cwd.is_dir():
-                cwd.mkdir(parents=True)
             marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
             child = spawn(
                 work.argv,
@@ -130,6 +167,8 @@ class AttemptRunner:
         self._store.record_process(cmd.job_id, cmd.sheet, cmd.attempt, child.info, spawned_at)
         key = (cmd.job_id, cmd.sheet, cmd.attempt)
         self._running[key] = child
+        if stop:  # a Kill came while the prompt was being made
+            self.kill(Kill(*key))
         log.info(
             "job %s sheet %s attempt %s started on %s (pid %s)",
             *key,
@@ -187,19 +226,17 @@ class AttemptRunner:
         )
 
     def _keep_prompt(self, files: AttemptFiles, work: SheetWork) -> None:
-        """Keep the prompt for the record, and drop the handed-over copy once the process has
-        it (stdin is open already; a prompt passed as a file is read later, so that copy goes
-        when the attempt ends)."""
+        """Keep the score's own script for the record (a redacted prompt was kept when it was
+        made), and drop the handed-over copy once the process has it (stdin is open already;
+        a prompt passed as a file is read later, so that copy goes when the attempt ends)."""
         with contextlib.suppress(OSError):
             if work.raw_prompt:
                 files.prompt.unlink(missing_ok=True)
                 os.link(files.input, files.prompt)
-            else:
-                write_prompt(files.prompt, self._redact(work.prompt))
             if work.prompt_on_stdin:
                 files.input.unlink()
 
-    def _request(self, cmd: Launch) -> AttemptRequest:
+    def _request(self, cmd: Launch, skipped: frozenset[int] | None = None) -> AttemptRequest:
         def output_of(sheet: int) -> str | None:
             return output_of_sheet(self._layout.sheet_dir(cmd.job_id, SheetNum(sheet)))
 
@@ -210,12 +247,24 @@ class AttemptRunner:
             completion_of=cmd.completion_of,
             previous_error=cmd.previous_error,
             output_of=output_of,
-            skipped=lambda: frozenset(self._store.skipped_sheets(cmd.job_id)),
+            skipped=(
+                (lambda: skipped)
+                if skipped is not None
+                else lambda: frozenset(self._store.skipped_sheets(cmd.job_id))
+            ),
         )
 
+    def stop_starting(self) -> None:
+        """At shutdown: an attempt whose prompt is still being made is not spawned."""
+        self._stopped = True
+
     def kill(self, cmd: Kill) -> None:
-        """Stop a running attempt on purpose; its exit is reported as usual."""
+        """Stop a running attempt on purpose; its exit is reported as usual. One still being
+        started is stopped as soon as its process is there."""
         key = (cmd.job_id, cmd.sheet, cmd.attempt)
+        if key in self._starting:
+            self._starting[key] = True
+            return
         child = self._running.get(key)
         if child is None:
             return

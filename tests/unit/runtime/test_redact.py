@@ -83,8 +83,9 @@ _WORDS = st.sampled_from(
 )
 
 
-@given(st.lists(_WORDS, max_size=400), st.integers(64, 400))
+@given(st.lists(_WORDS, max_size=400), st.integers(128, 600))
 def test_long_text_is_masked_in_pieces_as_it_would_be_whole(words: list[str], size: int) -> None:
+    # Pieces of at least twice the longest word: a piece can always end between two words.
     text = " ".join(words)
     parts = list(pieces(text, size))
     assert "".join(parts) == text
