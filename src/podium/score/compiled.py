@@ -143,13 +143,16 @@ class CompiledScore:
 
     def check(self) -> None:
         """Render every sheet once, so template errors surface before anything runs. The same
-        error on several sheets is reported once, naming them."""
+        error on several sheets is reported once, naming them. A template too slow for one
+        sheet is not rendered for the others: a score of many sheets would take minutes."""
         failures: dict[tuple[int, str], list[int]] = {}
         for sheet in self.plan.sheets:
             try:
                 self._render(sheet.num)
             except TemplateProblem as exc:
                 failures.setdefault((exc.line or 0, str(exc)), []).append(sheet.num)
+                if exc.slow:
+                    break
         if not failures:
             return
         assert self.template_source is not None

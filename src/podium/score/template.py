@@ -7,7 +7,12 @@ from typing import Any
 import jinja2
 import jinja2.meta
 
-from podium.score.template_limits import BoundedEnvironment, TemplateLimit, render_bounded
+from podium.score.template_limits import (
+    BoundedEnvironment,
+    TemplateLimit,
+    TemplateTooSlow,
+    render_bounded,
+)
 
 _ENV = BoundedEnvironment(
     undefined=jinja2.StrictUndefined,
@@ -17,11 +22,13 @@ _ENV = BoundedEnvironment(
 
 
 class TemplateProblem(Exception):
-    """A template that does not compile or render; `line` is within the template, if known."""
+    """A template that does not compile or render; `line` is within the template, if known.
+    `slow`: the render ran out of time (rendering the template again would too)."""
 
-    def __init__(self, message: str, line: int | None) -> None:
+    def __init__(self, message: str, line: int | None, *, slow: bool = False) -> None:
         super().__init__(message)
         self.line = line
+        self.slow = slow
 
 
 @functools.lru_cache(maxsize=128)
@@ -53,7 +60,8 @@ def render(template: jinja2.Template, variables: Mapping[str | int, Any]) -> str
     try:
         return render_bounded(template, {str(k): v for k, v in variables.items()})
     except TemplateLimit as exc:
-        raise TemplateProblem(str(exc), _template_line(exc)) from None
+        slow = isinstance(exc, TemplateTooSlow)
+        raise TemplateProblem(str(exc), _template_line(exc), slow=slow) from None
     except jinja2.UndefinedError as exc:
         raise TemplateProblem(
             f"{exc.message}; define it under prompt.variables, or use "

@@ -43,6 +43,10 @@ class TemplateLimit(Exception):
     """A template asked for more than a limit allows; the message says which and what to do."""
 
 
+class TemplateTooSlow(TemplateLimit):
+    """A render ran past `RENDER_SECONDS`."""
+
+
 @dataclass
 class _Budget:
     deadline: float
@@ -56,7 +60,7 @@ class _Budget:
                 "over less, or move the work into a script the sheet runs"
             )
         if time.monotonic() > self.deadline:
-            raise TemplateLimit(
+            raise TemplateTooSlow(
                 f"the prompt template takes more than {RENDER_SECONDS:g} seconds to render; "
                 "loop over less, or move the work into a script the sheet runs"
             )

@@ -1,5 +1,6 @@
 """Prompt templates render as Jinja renders them, within bounds of size, loops and time."""
 
+from pathlib import Path
 from typing import Any
 
 import jinja2.sandbox
@@ -7,6 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from podium.score.compiled import compile_score
+from podium.score.diagnostics import ScoreError
 from podium.score.template import TemplateProblem, compile_template, render
 from podium.score.template_limits import TEXT_MAX_CHARS, TemplateLimit, check_binop, weight
 
@@ -128,3 +131,22 @@ def test_the_weight_of_a_repeated_list_counts_every_reference(items: list[str], 
 def test_weight_stops_counting_past_the_limit() -> None:
     huge = [["y" * 1000] * 1000] * 1000
     assert TEXT_MAX_CHARS < weight(huge) < 2 * TEXT_MAX_CHARS
+
+
+def test_a_template_too_slow_for_one_sheet_is_not_rendered_for_the_others(
+    tmp_path: Path,
+) -> None:
+    score = compile_score(
+        "name: slow\n"
+        "instrument: cli\n"
+        "sheet: {size: 1, total_items: 4}\n"
+        "prompt:\n"
+        "  template: |\n"
+        "    {% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}\n"
+        "    {{ f(40) }}\n",
+        tmp_path / "score.yaml",
+    )
+    with pytest.raises(ScoreError) as refused:
+        score.check()
+    [problem] = refused.value.diagnostics
+    assert "sheet 1: the prompt template takes more than 5 seconds" in problem.message
