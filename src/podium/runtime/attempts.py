@@ -97,15 +97,16 @@ class AttemptRunner:
     def launch(self, cmd: Launch) -> None:
         """Start the attempt. Its prompt is made off the loop (reading earlier sheets' answers
         and rendering the template can take seconds), then its process is spawned here."""
+        # The score and the store as they are now, as the engine decided; the store is the
+        # loop's, so what the thread needs of it is read here.
+        job = self._catalog.get(cmd.job_id)
+        skipped = frozenset(self._store.skipped_sheets(cmd.job_id))
+        # The workspace is there once the engine has launched a sheet in it, as users expect.
+        with contextlib.suppress(OSError):
+            job.workspace.mkdir(parents=True, exist_ok=True)
         self._starting[cmd_key(cmd)] = False
-        # The workspace is there once the engine has launched a sheet in it, as users expect
-        # (a cheap call; the rest waits for the prompt).
-        job = self._catalog.find(cmd.job_id)
-        if job is not None:
-            with contextlib.suppress(OSError):
-                job.workspace.mkdir(parents=True, exist_ok=True)
         self._tasks.create_task(
-            self._start(cmd), name=f"start {cmd.job_id}/{cmd.sheet}/{cmd.attempt}"
+            self._start(cmd, job, skipped), name=f"start {cmd.job_id}/{cmd.sheet}/{cmd.attempt}"
         )
 
     def _prepare(
@@ -124,13 +125,10 @@ class AttemptRunner:
             cwd.mkdir(parents=True)
         return work
 
-    async def _start(self, cmd: Launch) -> None:
+    async def _start(self, cmd: Launch, job: CompiledJob, skipped: frozenset[int]) -> None:
         files = AttemptFiles(self._layout, cmd)
         try:
             try:
-                job = self._catalog.get(cmd.job_id)
-                # The store is the loop's: what the thread needs of it is read here.
-                skipped = frozenset(self._store.skipped_sheets(cmd.job_id))
                 work = await asyncio.to_thread(self._prepare, job, cmd, files, skipped)
             finally:
                 stop = self._starting.pop(cmd_key(cmd), False)
