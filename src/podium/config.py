@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from podium.bounded import CONFIG_MAX_BYTES, RefusedFile, read_user_text
 from podium.domain.errors import UserError
 from podium.domain.limits import Limits
 
@@ -241,7 +242,9 @@ def read_settings(path: Path, *, explicit: bool = False) -> tuple[dict[str, Any]
     """The mapping written in `path` (empty when the file does not exist and was not named
     explicitly), and whether the file exists."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_user_text(path, CONFIG_MAX_BYTES, "the conductor config", "a YAML file")
+    except RefusedFile as exc:
+        raise UserError(str(exc)) from None
     except FileNotFoundError:
         if explicit:
             raise UserError(
@@ -250,6 +253,8 @@ def read_settings(path: Path, *, explicit: bool = False) -> tuple[dict[str, Any]
         return {}, False
     except OSError as exc:
         raise UserError(f"cannot read the conductor config {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -8,6 +8,8 @@ from conductor.yaml by a small parser of its usual forms, YAML (40 ms to import)
 import os
 import re
 
+from podium.bounded import CONFIG_MAX_BYTES, read_user_text
+
 SOCKET_PATH_MAX = 107
 """The longest path a Unix socket can be bound at (sun_path holds 108 bytes, NUL included)."""
 
@@ -101,8 +103,7 @@ def configured_socket(config_file: str) -> str | None:
     """`socket.path` of conductor.yaml, absolute (relative to the file's folder), or None when
     the file does not exist or does not set it."""
     try:
-        with open(config_file, encoding="utf-8") as f:
-            text = f.read()
+        text = read_user_text(config_file, CONFIG_MAX_BYTES, "the conductor config", "a YAML file")
     except (OSError, UnicodeDecodeError):
         return None
     if not _SOCKET_KEY.search(text):

@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from podium.bounded import PROMPT_FILE_MAX_BYTES, RefusedFile, read_user_text
 from podium.domain.errors import UserError
 from podium.domain.ids import SheetNum
 from podium.domain.isolation import Isolation
@@ -249,10 +250,16 @@ def _system_prompt(score: CompiledScore, settings: Mapping[str, Any]) -> str | N
         return None
     path = score.path.parent / name
     try:
-        return path.read_text(encoding="utf-8")
+        return read_user_text(path, PROMPT_FILE_MAX_BYTES, "a system prompt file", "a text file")
+    except RefusedFile as exc:
+        raise UserError(f"instrument_config.system_prompt_file: {exc}") from None
     except OSError as exc:
         raise UserError(
             f"instrument_config.system_prompt_file: cannot read {path}: {exc.strerror or exc}"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"instrument_config.system_prompt_file: {path} is not UTF-8 text ({exc.reason})"
         ) from None
 
 

@@ -7,7 +7,7 @@ the shapes of well-known tokens. Both the conductor and the CLI (`run --dry-run
 """
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 MASK = "[REDACTED]"
@@ -61,9 +61,54 @@ class Redactor:
         for value in self._values:
             if value in text:
                 text = text.replace(value, MASK)
-        text = _SHAPES.sub(MASK, text)
-        text = _ASSIGNED.sub(lambda m: m.group("name") + MASK, text)
-        return _BEARER.sub(lambda m: m.group("name") + MASK, text)
+        if len(text) <= PIECE_CHARS:
+            return _masked(text)
+        # A regex search holds the interpreter until it is done: megabytes of output are
+        # searched piece by piece, so the conductor's other threads run in between.
+        return "".join(_masked(piece) for piece in pieces(text, PIECE_CHARS))
+
+
+def _masked(text: str) -> str:
+    text = _SHAPES.sub(MASK, text)
+    text = _ASSIGNED.sub(lambda m: m.group("name") + MASK, text)
+    return _BEARER.sub(lambda m: m.group("name") + MASK, text)
+
+
+PIECE_CHARS = 64 * 1024
+_SEPARATORS = ",;()[]{}<>|&!?*#"
+"""Characters no credential shape reaches across, where a piece may end when no line ends
+near enough."""
+
+
+def pieces(text: str, size: int) -> Iterator[str]:
+    """`text` in consecutive pieces of at most `size` characters, each ending, where it can,
+    at a line end, else at a separator or a space no credential shape spans, so that each is
+    masked as the whole would be. A run of `size / 2` characters with none of them (no real
+    text has one) is cut where it must be."""
+    start = 0
+    while len(text) - start > size:
+        low, end = start + size // 2, start + size
+        cut = text.rfind("\n", low, end)
+        if cut < 0:
+            cut = max(*(text.rfind(c, low, end) for c in _SEPARATORS), _space(text, low, end))
+        cut = end if cut < 0 else cut + 1
+        yield text[start:cut]
+        start = cut
+    yield text[start:]
+
+
+_SPANS_SPACE = re.compile(r"(?:[:=]\s*|\bBearer\s*)$", re.IGNORECASE)
+"""What may precede a space inside a credential shape: `password: …`, `Bearer …`."""
+
+
+def _space(text: str, low: int, end: int) -> int:
+    """The last space in `text[low:end]` that no credential shape spans, or -1."""
+    at = end
+    while (at := text.rfind(" ", low, at)) >= 0:
+        after = text[at + 1 : at + 2]
+        if after not in (":", "=", " ") and not _SPANS_SPACE.search(text, max(0, at - 8), at):
+            return at
+    return -1
 
 
 def secret_values(variables: Iterable[tuple[str, str]]) -> set[str]:

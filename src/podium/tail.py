@@ -41,17 +41,20 @@ def last_lines(
         with path.open("rb") as f:
             end = f.seek(0, os.SEEK_END)
             if whole_lines:
-                end = _last_line_end(f, end)
+                end = _last_line_end(f, end, max_bytes)
             start, data = _backwards(f, end, count, max_bytes)
     except OSError:
         return Chunk("", 0, 0)
     return Chunk(data.decode("utf-8", errors="replace"), start, end)
 
 
-def _last_line_end(f: BinaryIO, end: int) -> int:
-    """Just past the file's last newline before `end` (0 when it has none)."""
+def _last_line_end(f: BinaryIO, end: int, max_bytes: int) -> int:
+    """Just past the file's last newline before `end` (0 when it has none). A line still
+    being written that is already longer than `max_bytes` is not waited for: `end` then."""
     pos = end
     while pos > 0:
+        if end - pos >= max_bytes:
+            return end
         step = min(BLOCK_BYTES, pos)
         f.seek(pos - step)
         block = f.read(step)

@@ -1,8 +1,10 @@
 """Credentials never reach what Podium stores or shows."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from podium.redact import MASK, Redactor
+from podium.redact import MASK, Redactor, pieces
 
 ENV = {
     "ANTHROPIC_API_KEY": "my-own-key-1234567",
@@ -75,3 +77,39 @@ def test_only_text_values_of_secret_names_are_learned() -> None:
     redact = Redactor({})
     redact.learn({"DB_PASSWORD": 12345678901, "API_KEY": ["sk-a-list-value"], "A_KEY": "short"})
     assert redact("12345678901 sk-a-list-value short") == "12345678901 sk-a-list-value short"
+
+
+_WORDS = st.sampled_from(
+    [
+        "sk-ant-abcdefghijklmnop",
+        "Bearer abcdefghijklmnopqrstuv",
+        "password: hunter2hunter2",
+        "my-own-key-1234567",
+        "ghp_" + "a" * 36,
+        "plain",
+        "words",
+        ",",
+        ";",
+        "(",
+        "\n",
+        " ",
+    ]
+)
+
+
+@given(st.lists(_WORDS, max_size=400), st.integers(128, 600))
+def test_long_text_is_masked_in_pieces_as_it_would_be_whole(words: list[str], size: int) -> None:
+    # Pieces of at least twice the longest word: a piece can always end between two words.
+    text = " ".join(words)
+    parts = list(pieces(text, size))
+    assert "".join(parts) == text
+    assert all(len(p) <= size for p in parts)
+    whole = Redactor(ENV)
+    assert "".join(whole(p) for p in parts) == whole(text)
+
+
+def test_megabytes_of_output_are_masked_like_a_short_text() -> None:
+    line = "token sk-ant-abcdefghijklmnop, more text; " * 50_000
+    masked = Redactor(ENV)(line)
+    assert "sk-ant-" not in masked
+    assert masked.count(MASK) == 50_000

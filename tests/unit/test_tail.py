@@ -71,3 +71,13 @@ def test_a_missing_file_reads_as_empty(tmp_path: Path) -> None:
     assert last_lines(missing, 3) == Chunk("", 0, 0)
     assert read_from(missing, 7, 10, whole_lines=True) == Chunk("", 7, 7)
     assert file_size(missing) == 0
+
+
+def test_a_line_still_being_written_past_the_limit_is_shown_not_searched_to_its_start(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "out.log"
+    path.write_bytes(b"first\n" + b"y" * (3 * 1024 * 1024))
+    chunk = last_lines(path, 5, 1024 * 1024, whole_lines=True)
+    assert chunk.text == "y" * (1024 * 1024)
+    assert chunk.end == path.stat().st_size

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from podium.bounded import CONFIG_MAX_BYTES, read_user_text
 from podium.cli import exits
 from podium.cli.connect import client, conductor_info
 from podium.config import (
@@ -125,7 +126,11 @@ def set_main(args: argparse.Namespace) -> int:
     data, exists = read_settings(path)
     updated = deep_merge(data, _nested(keys, value))
     _, warnings = validate(updated, str(path))
-    text = path.read_text(encoding="utf-8") if exists else ""
+    text = (
+        read_user_text(path, CONFIG_MAX_BYTES, "the conductor config", "a YAML file")
+        if exists
+        else ""
+    )
     new_text = _edit_in_place(text, keys, args.value, updated)
     _write(path, new_text if new_text is not None else _dump(updated))
     print(

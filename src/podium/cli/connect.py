@@ -156,12 +156,16 @@ def _wait_for_other(
     )
 
 
+_OUTPUT_TAIL_BYTES = 64 * 1024
+
+
 def _output_tail(path: str, start: int, lines: int = 8) -> str:
     """The last lines the conductor printed from offset `start` on."""
     try:
         with open(path, "rb") as f:
-            f.seek(start)
-            text = f.read().decode(errors="replace")
+            end = f.seek(0, os.SEEK_END)
+            f.seek(max(start, end - _OUTPUT_TAIL_BYTES))
+            text = f.read(_OUTPUT_TAIL_BYTES).decode(errors="replace")
     except OSError:
         return "  (no output)"
     tail = text.splitlines()[-lines:]

@@ -23,6 +23,7 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from podium.bounded import PROFILE_MAX_BYTES, RefusedFile, read_user_text
 from podium.domain.errors import UserError
 from podium.instruments.profile import InstrumentProfile
 
@@ -88,7 +89,9 @@ class Registry:
 def load_profile(path: Path) -> InstrumentProfile:
     """The profile in the YAML file at `path`; a `ProfileError` says where it is wrong."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_user_text(path, PROFILE_MAX_BYTES, "an instrument profile", "a YAML file")
+    except RefusedFile as exc:
+        raise ProfileError([f"{exc}; fix it or remove the file"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError([f"{path}: cannot be read ({exc}); fix it or remove the file"]) from None
     return _parsed(text, str(path))

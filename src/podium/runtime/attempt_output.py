@@ -11,10 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from podium.bounded import LINE_MAX_BYTES, bounded_lines
 from podium.domain.work import OutputReading, SheetWork
 
-STDOUT_READ_LIMIT = 32 * 1024 * 1024
-"""Structured output is parsed from at most this much of stdout (its end, where results are)."""
+STDOUT_READ_LIMIT = 8 * 1024 * 1024
+"""Structured output is parsed from at most this much of stdout (its end, where results are);
+the kept answer is at most this long too."""
+RESULT_READ_LIMIT = 2 * STDOUT_READ_LIMIT
+"""A kept answer is read back from at most this much of its file's end (redaction can make
+it a little longer than what was printed)."""
 CLASSIFY_TAIL_BYTES = 64 * 1024
 """How much of the end of stdout and stderr the error patterns read."""
 RESULT_FILE = "result.txt"
@@ -72,10 +77,9 @@ def output_of(sheet_dir: Path) -> str | None:
                 best = (int(number), path)
     if best is None:
         return None
-    try:
-        return best[1].read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    if not best[1].is_file():
         return None
+    return read_end(best[1], RESULT_READ_LIMIT)
 
 
 def _size(path: Path) -> int:
@@ -92,7 +96,8 @@ def read_end(path: Path, limit: int) -> str:
             f.seek(0, os.SEEK_END)
             size = f.tell()
             f.seek(max(0, size - limit))
-            return f.read().decode("utf-8", errors="replace")
+            # At most `limit`: the file may still be growing.
+            return f.read(limit).decode("utf-8", errors="replace")
     except OSError:
         return ""
 
@@ -115,14 +120,13 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _copy_redacted(source: Path, target: Path, redact: Redact) -> None:
+    """Line by line, each line cut to `LINE_MAX_BYTES`: a stream of one 500 MB line is copied
+    in bounded memory, and the redactor never holds the interpreter for long."""
     partial = target.with_name(target.name + ".partial")
     try:
-        with (
-            source.open("r", encoding="utf-8", errors="replace") as src,
-            partial.open("w", encoding="utf-8") as dst,
-        ):
-            for line in src:
-                dst.write(redact(line))
+        with source.open("rb") as src, partial.open("w", encoding="utf-8") as dst:
+            for line in bounded_lines(src, LINE_MAX_BYTES):
+                dst.write(redact(line.decode("utf-8", errors="replace")))
     except FileNotFoundError:
         return
     partial.replace(target)

@@ -36,7 +36,7 @@ from podium.runtime.disk import no_room
 from podium.runtime.file_checks import take_snapshot
 from podium.runtime.layout import Layout
 from podium.runtime.logs import job_fields
-from podium.runtime.ports import Store
+from podium.runtime.ports import CompiledJob, Store
 from podium.runtime.process import (
     MARKER,
     Adopted,
@@ -98,18 +98,52 @@ class AttemptRunner:
         self._context = context
         self._redact = context.redact
         self._running: dict[AttemptKey, Child | Adopted] = {}
+        self._starting: dict[AttemptKey, bool] = {}
+        """Attempts whose prompt is being made, and whether a `Kill` came meanwhile."""
+        self._stopped = False
 
     def launch(self, cmd: Launch) -> None:
+        """Start the attempt. Its prompt is made off the loop (reading earlier sheets' answers
+        and rendering the template can take seconds), then its process is spawned here."""
+        # The score and the store as they are now, as the engine decided; the store is the
+        # loop's, so what the thread needs of it is read here.
+        job = self._catalog.get(cmd.job_id)
+        skipped = frozenset(self._store.skipped_sheets(cmd.job_id))
+        # The workspace is there once the engine has launched a sheet in it, as users expect.
+        with contextlib.suppress(OSError):
+            job.workspace.mkdir(parents=True, exist_ok=True)
+        self._starting[cmd_key(cmd)] = False
+        self._tasks.create_task(
+            self._start(cmd, job, skipped), name=f"start {cmd.job_id}/{cmd.sheet}/{cmd.attempt}"
+        )
+
+    def _prepare(
+        self, job: CompiledJob, cmd: Launch, files: AttemptFiles, skipped: frozenset[int]
+    ) -> SheetWork:
+        """What the attempt runs, its prompt written: in a worker thread."""
+        make_private_dir(files.folder)
+        work = job.work(cmd.sheet, files.input, self._request(cmd, skipped))
+        write_prompt(files.input, work.prompt)
+        with contextlib.suppress(OSError):
+            write_prompt(files.prompt, self._redact(work.prompt))
+        take_snapshot(job.validations(cmd.sheet), files.snapshot)
+        cwd = Path(work.cwd)
+        if not cwd.is_dir():
+            cwd.mkdir(parents=True)
+        return work
+
+    async def _start(self, cmd: Launch, job: CompiledJob, skipped: frozenset[int]) -> None:
         files = AttemptFiles(self._layout, cmd)
         try:
-            job = self._catalog.get(cmd.job_id)
-            make_private_dir(files.folder)
-            work = job.work(cmd.sheet, files.input, self._request(cmd))
-            write_prompt(files.input, work.prompt)
-            take_snapshot(job.validations(cmd.sheet), files.snapshot)
+            try:
+                work = await asyncio.to_thread(self._prepare, job, cmd, files, skipped)
+            finally:
+                stop = self._starting.pop(cmd_key(cmd), False)
+            if self._stopped:
+                # The conductor is shutting down: the attempt stays as the store has it (no
+                # process), and the next start takes it up.
+                return
             cwd = Path(work.cwd)
-            if not cwd.is_dir():
-                cwd.mkdir(parents=True)
             marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
             child = spawn(
                 work.argv,
@@ -126,10 +160,12 @@ class AttemptRunner:
             self._not_launched(cmd, files, exc)
             return
         spawned_at = time.time()
-        self._keep_prompt(files, work)
+        self._drop_handed_over_input(files, work)
         self._record(cmd, child, spawned_at)
         key = (cmd.job_id, cmd.sheet, cmd.attempt)
         self._running[key] = child
+        if stop:  # a Kill came while the prompt was being made
+            self.kill(Kill(*key))
         log.info(
             "job %s sheet %s attempt %s started on %s (pid %s)",
             *key,
@@ -219,16 +255,15 @@ class AttemptRunner:
             name=f"attempt {cmd.job_id}/{cmd.sheet}/{cmd.attempt}",
         )
 
-    def _keep_prompt(self, files: AttemptFiles, work: SheetWork) -> None:
-        """Keep the prompt for the record, and drop the handed-over copy once the process has
-        it (stdin is open already; a prompt passed as a file is read later, so that copy goes
-        when the attempt ends)."""
+    def _drop_handed_over_input(self, files: AttemptFiles, work: SheetWork) -> None:
+        """Drop the handed-over (unredacted) copy of the prompt once the process has it (stdin
+        is open already; a prompt passed as a file is read later, so that copy goes when the
+        attempt ends). The redacted copy kept for the record was written with it."""
         with contextlib.suppress(OSError):
-            write_prompt(files.prompt, self._redact(work.prompt))
             if work.prompt_on_stdin:
                 files.input.unlink()
 
-    def _request(self, cmd: Launch) -> AttemptRequest:
+    def _request(self, cmd: Launch, skipped: frozenset[int] | None = None) -> AttemptRequest:
         def output_of(sheet: int) -> str | None:
             return output_of_sheet(self._layout.sheet_dir(cmd.job_id, SheetNum(sheet)))
 
@@ -239,12 +274,24 @@ class AttemptRunner:
             completion_of=cmd.completion_of,
             previous_error=cmd.previous_error,
             output_of=output_of,
-            skipped=lambda: frozenset(self._store.skipped_sheets(cmd.job_id)),
+            skipped=(
+                (lambda: skipped)
+                if skipped is not None
+                else lambda: frozenset(self._store.skipped_sheets(cmd.job_id))
+            ),
         )
 
+    def stop_starting(self) -> None:
+        """At shutdown: an attempt whose prompt is still being made is not spawned."""
+        self._stopped = True
+
     def kill(self, cmd: Kill) -> None:
-        """Stop a running attempt on purpose; its exit is reported as usual."""
+        """Stop a running attempt on purpose; its exit is reported as usual. One still being
+        started is stopped as soon as its process is there."""
         key = (cmd.job_id, cmd.sheet, cmd.attempt)
+        if key in self._starting:
+            self._starting[key] = True
+            return
         child = self._running.get(key)
         if child is None or child.info is None:
             return

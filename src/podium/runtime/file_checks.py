@@ -10,7 +10,9 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
+from podium.bounded import RefusedFile, open_regular
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
 
 _CHUNK = 1024 * 1024
@@ -65,8 +67,15 @@ def check_file(rule: ValidationRule, snapshot: dict[str, Signature]) -> Validati
                 raise ValueError("command_succeeds is not a file check")
     except FileNotFoundError:
         return ValidationResult(rule, False, "file not found")
+    except RefusedFile as exc:
+        return ValidationResult(rule, False, str(exc))
     except OSError as exc:
         return ValidationResult(rule, False, f"cannot read {path}: {exc.strerror or exc}")
+
+
+def _open(path: Path) -> BinaryIO:
+    """A device never ends and a FIFO blocks its reader: only a regular file is searched."""
+    return open_regular(path, "the file a content check reads", "a regular file")
 
 
 def _signature(path: str) -> Signature:
@@ -96,7 +105,7 @@ def _modified(rule: ValidationRule, snapshot: dict[str, Signature]) -> Validatio
 def _contains(rule: ValidationRule, path: Path, needle: bytes) -> ValidationResult:
     """Search in chunks, so that a huge file never sits in memory."""
     keep = max(len(needle) - 1, 0)
-    with path.open("rb") as f:
+    with _open(path) as f:
         carry = b""
         while chunk := f.read(_CHUNK):
             window = carry + chunk
@@ -111,7 +120,7 @@ def _matches(rule: ValidationRule, path: Path) -> ValidationResult:
     import regex  # noqa: PLC0415 - slow to import, and only this kind of check needs it
 
     assert rule.pattern is not None
-    with path.open("rb") as f:
+    with _open(path) as f:
         data = f.read(REGEX_MAX_BYTES + 1)
     text = data[:REGEX_MAX_BYTES].decode("utf-8", errors="replace")
     where = "the first 64 MiB of the file" if len(data) > REGEX_MAX_BYTES else "the file"

@@ -295,7 +295,7 @@ class FleetRunner:
         return replace(self.status(found.record.fleet_id), duplicate=True)
 
     async def _submit_new(self, path: Path, submit_key: str | None) -> FleetState:
-        plan = self._load(path)
+        plan = await asyncio.to_thread(self._load, path)  # off the loop: it reads every score
         # `reserve_id` names ids after a file's stem; the suffix keeps a dotted name whole.
         fleet_id = self._service.reserve_id(f"{plan.name}.fleet")
         record = FleetRecord(

@@ -8,6 +8,7 @@ the conductor's private state folder.
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from podium.bounded import cut_lines
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.inspection import (
     AttemptDetail,
@@ -82,7 +83,7 @@ class Inspector:
             if lines <= 0:
                 return ""
             path = self._file(record.job_id, record.sheet, record.attempt, stream)
-            return self._redact(last_lines(path, lines, TAIL_BYTES).text)
+            return self._redact(cut_lines(last_lines(path, lines, TAIL_BYTES).text))
 
         folder = self._layout.sheet_dir(record.job_id, record.sheet)
         return AttemptDetail(record, tail("stdout"), tail("stderr"), str(folder))
@@ -123,7 +124,9 @@ class Inspector:
     def _tail(self, job_id: JobId, sheet: SheetView, lines: int) -> SheetOutput:
         running = sheet.status.in_flight
         out, err = (
-            self._text(path, last_lines(path, lines, LOG_LINES_BYTES, whole_lines=running))
+            self._text(
+                path, last_lines(path, lines, LOG_LINES_BYTES, whole_lines=running), cut=True
+            )
             for path in self._streams(job_id, sheet.num, sheet.attempts)
         )
         return SheetOutput(sheet, sheet.attempts, out, err)
@@ -142,8 +145,11 @@ class Inspector:
         )
         return SheetOutput(sheet, cursor.attempt, out, err)
 
-    def _text(self, path: Path, chunk: Chunk) -> StreamText:
-        return StreamText(self._redact(chunk.text), chunk.start, chunk.end, str(path))
+    def _text(self, path: Path, chunk: Chunk, *, cut: bool = False) -> StreamText:
+        """The chunk redacted; with `cut`, each line kept to `LINE_MAX_BYTES` (a follower
+        gets long lines whole, in pieces of `FOLLOW_BYTES`)."""
+        text = cut_lines(chunk.text) if cut else chunk.text
+        return StreamText(self._redact(text), chunk.start, chunk.end, str(path))
 
     def _streams(self, job_id: JobId, sheet: SheetNum, attempt: int) -> tuple[Path, Path]:
         return (

@@ -54,6 +54,8 @@ class Launcher(Protocol):
 
     def kill(self, cmd: Kill) -> None: ...
 
+    def stop_starting(self) -> None: ...
+
 
 class Checker(Protocol):
     def start(self, cmd: RunValidations) -> None: ...
@@ -171,6 +173,7 @@ class EngineLoop:
         sheets concerned stay running or validating in the store, and the next start picks
         them up."""
         self._launching = False
+        self._attempts.stop_starting()
         if self._timer is not None:
             self._timer.cancel()
 

@@ -169,7 +169,9 @@ class JobService:
             await self._ready()
             self._refuse_under_pressure()
             folder = str(Path(client_cwd or "/", workspace).absolute()) if workspace else None
-            compiled = self._compiler.compile(path, workspace=folder)
+            # Off the loop: reading a score and rendering each of its prompts takes a while for
+            # a big one, and `podium status` must answer meanwhile.
+            compiled = await asyncio.to_thread(self._compiler.compile, path, workspace=folder)
             job_id = job_id or self._allocate(path.stem)
             worktree = None
             try:
@@ -248,7 +250,9 @@ class JobService:
                 ) from None
             return compiled, None, f"warning: no git worktree, runs in the workspace itself: {exc}"
         try:
-            isolated = self._compiler.compile(path, workspace=worktree.workspace)
+            isolated = await asyncio.to_thread(
+                self._compiler.compile, path, workspace=worktree.workspace
+            )
         except Exception:
             await self._worktrees.discard(worktree)
             raise
@@ -323,7 +327,7 @@ class JobService:
                 f"the score {path} is gone; resume with --no-reload to go on with the score "
                 "the job was submitted with"
             )
-        score = self._read_again(jid, path) if reload else None
+        score = await self._read_again(jid, path) if reload else None
         if (
             score is not None
             and str(path) == record.score_path
@@ -346,7 +350,7 @@ class JobService:
         jid = JobId(job_id)
         stored = self._revivable(jid)
         path = Path(client_cwd or "/", score_path).absolute()
-        score = self._read_again(jid, path)
+        score = await self._read_again(jid, path)
         return await self._ask(
             lambda request: ModifyJob(request, jid, score, stored, resume),
             undo=lambda: self._undo(jid, score),
@@ -542,12 +546,14 @@ class JobService:
         # predate fields this version reads (its policy, say).
         return RecoveredJob(stored.record, compiled.plan, stored.sheets, history=stored.history)
 
-    def _read_again(self, job_id: JobId, path: Path) -> NewScore:
+    async def _read_again(self, job_id: JobId, path: Path) -> NewScore:
         """The score at `path`, compiled and checked as a new submission is, staged for the
         job until the engine switches it over."""
         current = self._catalog.find(job_id)
         workspace = current.workspace_override if current is not None else None
-        compiled: CompiledJob = self._compiler.compile(path, workspace=workspace)
+        compiled: CompiledJob = await asyncio.to_thread(
+            self._compiler.compile, path, workspace=workspace
+        )
         snapshot = compiled.snapshot
         key = hashlib.sha256(snapshot.encode()).hexdigest()[:16]
         self._catalog.stage(job_id, key, compiled)

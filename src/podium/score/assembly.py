@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from podium.bounded import read_head
 from podium.domain.errors import UserError
 from podium.domain.ids import SheetNum
 from podium.domain.validation import ValidationRule
@@ -264,8 +265,6 @@ def _cap(text: str, limit: int) -> str:
 def _read(path: Path) -> str:
     """A file's text (at most _INJECTED_FILE_MAX_CHARS); undecodable bytes and NULs, which no
     prompt can carry, are dropped."""
-    try:
-        with path.open(encoding="utf-8", errors="replace") as f:
-            return f.read(_INJECTED_FILE_MAX_CHARS).replace("\0", "")
-    except OSError:
-        return ""
+    # Bytes, not characters, bound the read: 4 bytes at most per character.
+    data = read_head(path, _INJECTED_FILE_MAX_CHARS * 4)
+    return data.decode("utf-8", errors="replace")[:_INJECTED_FILE_MAX_CHARS].replace("\0", "")

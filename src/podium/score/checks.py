@@ -23,7 +23,6 @@ import re
 from collections.abc import Collection, Iterator
 
 from jinja2 import TemplateSyntaxError, meta, nodes
-from jinja2.sandbox import SandboxedEnvironment
 
 from podium.score.acted_on import not_acted_on
 from podium.score.check_isolation import isolation
@@ -31,6 +30,7 @@ from podium.score.check_references import references
 from podium.score.compiled import CompiledScore
 from podium.score.diagnostics import Diagnostic, ScoreError
 from podium.score.findings import ERROR, INFO, WARNING, finding, listed
+from podium.score.template import parse_template
 from podium.score.variables import BUILTINS, PROMPT_ONLY
 
 JINJA_GLOBALS = frozenset(
@@ -107,7 +107,7 @@ def _template_variables(score: CompiledScore, rendering: list[Diagnostic]) -> It
     where = ("prompt", "template" if prompt.template is not None else "template_file")
     user = {str(k) for k in prompt.variables}
     try:
-        tree = SandboxedEnvironment().parse(template.text)
+        tree = parse_template(template.text)
     except TemplateSyntaxError:
         return  # reported by the compiler already
     # Names the template binds itself ({% set %}, {% for %}, macros) are not undefined, even

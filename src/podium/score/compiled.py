@@ -8,6 +8,7 @@ from typing import Any
 import jinja2
 from pydantic import ValidationError
 
+from podium.bounded import SCORE_MAX_BYTES, RefusedFile, read_user_text
 from podium.domain.expressions import ExpressionError, parse_expression
 from podium.domain.ids import SheetNum
 from podium.domain.isolation import Isolation
@@ -29,7 +30,7 @@ from podium.score.variables import (
     prompt_context,
     validation_context,
 )
-from podium.score.yamlsource import MAX_BYTES, SourceMap, load_yaml
+from podium.score.yamlsource import SourceMap, load_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,13 +146,16 @@ class CompiledScore:
 
     def check(self) -> None:
         """Render every sheet once, so template errors surface before anything runs. The same
-        error on several sheets is reported once, naming them."""
+        error on several sheets is reported once, naming them. A template too slow for one
+        sheet is not rendered for the others: a score of many sheets would take minutes."""
         failures: dict[tuple[int, str], list[int]] = {}
         for sheet in self.plan.sheets:
             try:
                 self._render(sheet.num)
             except TemplateProblem as exc:
                 failures.setdefault((exc.line or 0, str(exc)), []).append(sheet.num)
+                if exc.slow:
+                    break
         if not failures:
             return
         assert self.template_source is not None
@@ -290,14 +294,12 @@ def load_score(path: Path, workspace: str | None = None) -> CompiledScore:
     return compile_score(read_text(path), path, workspace)
 
 
-def read_text(path: Path) -> str:
-    """The file's text, read no further than one byte past the cap `load_yaml` enforces (a
-    score path may name /dev/zero or a multi-gigabyte log)."""
+def read_text(path: Path, kind: str = "a score") -> str:
+    """The text of a score (or fleet) file: a regular file of at most `SCORE_MAX_BYTES`."""
     try:
-        with path.open("rb") as file:
-            data = file.read(MAX_BYTES + 1)
-        # Cut mid-character, an oversized file still reads as oversized, not as bad UTF-8.
-        return data.decode("utf-8", errors="replace" if len(data) > MAX_BYTES else "strict")
+        return read_user_text(path, SCORE_MAX_BYTES, kind, "a YAML file")
+    except RefusedFile as exc:
+        raise ScoreError([Diagnostic(str(path), 1, 1, "", str(exc))]) from None
     except FileNotFoundError:
         raise ScoreError([Diagnostic(str(path), 1, 1, "", "no such file")]) from None
     except IsADirectoryError:
@@ -377,7 +379,7 @@ def _template_source(
     if pinned is not None:
         return TemplateSource(pinned, str(file), 1, 1)
     try:
-        body = file.read_text(encoding="utf-8")
+        body = read_user_text(file, SCORE_MAX_BYTES, "a prompt template", "a text file")
     except FileNotFoundError:
         raise ScoreError(
             [
@@ -385,6 +387,10 @@ def _template_source(
                     ("prompt", "template_file"), f"template file not found: {file}", code="V003"
                 )
             ]
+        ) from None
+    except RefusedFile as exc:
+        raise ScoreError(
+            [source.diagnostic(("prompt", "template_file"), str(exc), code="V003")]
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScoreError(

@@ -104,7 +104,7 @@ def load_fleet(path: Path) -> FleetPlan:
     """Read and check the fleet file at `path` (each of its scores must compile); raises
     `ScoreError` listing every problem. Score paths become absolute, from the file's folder."""
     path = path.absolute()
-    data, source = load_yaml(read_text(path), str(path))
+    data, source = load_yaml(read_text(path, "a fleet file"), str(path))
     if not is_fleet(data):
         raise ScoreError(
             [source.diagnostic((), "this is not a fleet file (it has no 'type: fleet')")]

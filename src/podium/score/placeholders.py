@@ -80,12 +80,28 @@ def expand_path(text: str, values: Mapping[str, object]) -> str:
                 known = ", ".join(sorted(values))
                 raise PlaceholderError(f"'{{{field}}}' is not a variable; known: {known}")
             value = _FORMATTER.convert_field(values[field], conversion)
+            _refuse_wide(field, spec or "")
             out.append(format(value, spec or ""))
     except ValueError as exc:
         if isinstance(exc, PlaceholderError):
             raise
         raise PlaceholderError(f"cannot fill in {text!r}: {exc}") from None
     return "".join(out)
+
+
+SPEC_MAX_WIDTH = 4096
+"""The widest a format spec may pad a value: no path is longer (PATH_MAX)."""
+_NUMBER = re.compile(r"\d+")
+
+
+def _refuse_wide(field: str, spec: str) -> None:
+    """A width or precision like `{sheet_num:>1000000000}` would make a gigabyte-long path."""
+    widest = max((int(n) for n in _NUMBER.findall(spec)), default=0)
+    if widest > SPEC_MAX_WIDTH:
+        raise PlaceholderError(
+            f"'{{{field}:{spec}}}' asks for {widest:,} characters; a format spec may pad a "
+            f"value to at most {SPEC_MAX_WIDTH}, like {{sheet_num:02d}}"
+        )
 
 
 def expand(text: str, values: Mapping[str, object]) -> str:

@@ -6,9 +6,15 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
-from jinja2.sandbox import SandboxedEnvironment
 
-_ENV = SandboxedEnvironment(
+from podium.score.template_limits import (
+    BoundedEnvironment,
+    TemplateLimit,
+    TemplateTooSlow,
+    render_bounded,
+)
+
+_ENV = BoundedEnvironment(
     undefined=jinja2.StrictUndefined,
     autoescape=False,
     keep_trailing_newline=True,
@@ -16,11 +22,13 @@ _ENV = SandboxedEnvironment(
 
 
 class TemplateProblem(Exception):
-    """A template that does not compile or render; `line` is within the template, if known."""
+    """A template that does not compile or render; `line` is within the template, if known.
+    `slow`: the render ran out of time (rendering the template again would too)."""
 
-    def __init__(self, message: str, line: int | None) -> None:
+    def __init__(self, message: str, line: int | None, *, slow: bool = False) -> None:
         super().__init__(message)
         self.line = line
+        self.slow = slow
 
 
 @functools.lru_cache(maxsize=128)
@@ -33,6 +41,13 @@ def compile_template(source: str) -> jinja2.Template:
         raise TemplateProblem(f"template syntax error: {exc.message}", exc.lineno) from None
 
 
+def parse_template(source: str) -> jinja2.nodes.Template:
+    """The syntax tree of `source`, as the prompt templates' environment reads it (raises
+    `jinja2.TemplateSyntaxError`). Meant for analysis: `meta.find_undeclared_variables`
+    compiles it, with the operators and filters bounded as in a render."""
+    return _ENV.parse(source)
+
+
 def names_used(source: str) -> set[str]:
     """The variables a template reads (none when it does not parse)."""
     try:
@@ -43,7 +58,10 @@ def names_used(source: str) -> set[str]:
 
 def render(template: jinja2.Template, variables: Mapping[str | int, Any]) -> str:
     try:
-        return template.render({str(k): v for k, v in variables.items()})
+        return render_bounded(template, {str(k): v for k, v in variables.items()})
+    except TemplateLimit as exc:
+        slow = isinstance(exc, TemplateTooSlow)
+        raise TemplateProblem(str(exc), _template_line(exc), slow=slow) from None
     except jinja2.UndefinedError as exc:
         raise TemplateProblem(
             f"{exc.message}; define it under prompt.variables, or use "

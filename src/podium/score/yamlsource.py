@@ -11,9 +11,9 @@ from typing import Any
 
 import yaml
 
+from podium.bounded import SCORE_MAX_BYTES as MAX_BYTES
 from podium.score.diagnostics import Diagnostic, ScoreError, Severity
 
-MAX_BYTES = 4 * 1024 * 1024
 MAX_EXPANDED_NODES = 1_000_000
 
 try:

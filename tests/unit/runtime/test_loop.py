@@ -47,6 +47,9 @@ class RecordingRunner:
     def kill(self, cmd: Kill) -> None:
         raise AssertionError(f"nothing should be killed: {cmd}")
 
+    def stop_starting(self) -> None:
+        pass
+
     def start(self, cmd: RunValidations) -> None:
         self.validated.append(cmd)
 
