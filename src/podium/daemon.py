@@ -18,11 +18,11 @@ from podium import __version__
 from podium.api import ERROR_CODES, ConductorApi, InspectionApi
 from podium.api_fleets import FleetApi
 from podium.config import PROFILES, ConductorConfig, load
-from podium.domain.disk import refused_write
 from podium.domain.engine import Engine
 from podium.domain.errors import (
     PodiumError,
     UserError,
+    refused_write,
 )
 from podium.domain.fleet import FleetPlan
 from podium.ipc.server import RpcServer

@@ -6,8 +6,7 @@ import os
 import sys
 import time
 
-from podium.domain.disk import refused_write
-from podium.domain.errors import UserError
+from podium.domain.errors import UserError, refused_write
 from podium.ipc.client import ConductorClient, ConductorUnavailable
 from podium.locations import SOCKET_PATH_MAX, Locations, locate
 from podium.private import open_private, secure_state_dir

@@ -6,8 +6,7 @@ import sys
 from collections.abc import Callable
 
 from podium.cli import exits
-from podium.domain.disk import refused_write
-from podium.domain.errors import InvalidScore, PodiumError, UserError
+from podium.domain.errors import InvalidScore, PodiumError, UserError, refused_write
 from podium.ipc.client import AnswerLost, ConductorUnavailable, RemoteError
 from podium.ipc.protocol import USER_ERROR_CODES
 

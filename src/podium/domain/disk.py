@@ -8,18 +8,9 @@ have room; while it is given up, the free space counted is what is left once it 
 that giving it up never looks like the disk recovering.
 """
 
-import errno
 from dataclasses import dataclass
 
 MB = 1024 * 1024
-
-REFUSED_WRITE = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO})
-"""What a write the disk refused fails with: full, read-only, over quota, failing."""
-
-
-def refused_write(exc: BaseException) -> bool:
-    """Whether `exc` is the disk refusing a write (not a bug, not a missing file)."""
-    return isinstance(exc, OSError) and exc.errno in REFUSED_WRITE
 
 
 @dataclass(frozen=True, slots=True)

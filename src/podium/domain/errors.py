@@ -5,6 +5,16 @@ reported as a message, without a traceback, and the CLI exits with code 2. Anyth
 escapes is a bug: it is logged with its traceback.
 """
 
+import errno
+
+REFUSED_WRITE = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO})
+"""What a write the disk refused fails with: full, read-only, over quota, failing."""
+
+
+def refused_write(exc: BaseException) -> bool:
+    """Whether `exc` is the disk refusing a write (not a bug, not a missing file)."""
+    return isinstance(exc, OSError) and exc.errno in REFUSED_WRITE
+
 
 class PodiumError(Exception):
     """Base of every error Podium raises on purpose."""

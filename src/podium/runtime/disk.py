@@ -11,8 +11,8 @@ import logging
 import os
 from pathlib import Path
 
-from podium.domain.disk import MB, DiskRule, DiskSample, refused_write
-from podium.domain.errors import StateUnwritable
+from podium.domain.disk import MB, DiskRule, DiskSample
+from podium.domain.errors import StateUnwritable, refused_write
 
 log = logging.getLogger(__name__)
 

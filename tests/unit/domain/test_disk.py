@@ -7,8 +7,9 @@ import math
 import pytest
 
 from podium.domain.commands import Persist
-from podium.domain.disk import MB, DiskRule, DiskSample, disk_trouble, refused_write, size
+from podium.domain.disk import MB, DiskRule, DiskSample, disk_trouble, size
 from podium.domain.engine import Limits
+from podium.domain.errors import refused_write
 from podium.domain.events import PressureMeasured
 from podium.domain.ids import JobId
 from podium.domain.outcome import AttemptOutcome
