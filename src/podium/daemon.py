@@ -85,6 +85,7 @@ class _Parts:
     compiler: ScoreCompiler
     service: JobService
     attempts: AttemptRunner
+    hooks: HookRunner
     loop: EngineLoop
     server: RpcServer
     store: SqliteStore
@@ -217,6 +218,7 @@ class Conductor:
             redact=redactor,
         )
         tasks.create_task(notifier.run(), name="notifications")
+        hooks = HookRunner(context, store, service, script_words, shell_command)
         loop = EngineLoop(
             engine=engine,
             store=store,
@@ -225,7 +227,7 @@ class Conductor:
             attempts=attempts,
             validator=validator,
             skip_checks=skip_checks,
-            hooks=HookRunner(context, store, service, script_words, shell_command),
+            hooks=hooks,
             catalog=catalog,
             clock=wall_clock,
             unwritable=monitor.write_failed,
@@ -261,6 +263,7 @@ class Conductor:
             compiler,
             service,
             attempts,
+            hooks,
             loop,
             server,
             store,
@@ -282,6 +285,7 @@ class Conductor:
             layout=parts.layout,
             kill_grace_seconds=self.config.kill_grace_seconds,
             reattach=parts.attempts.reattach,
+            adopt_hook=parts.hooks.adopt,
         )
         engine = tasks.create_task(parts.loop.run(), name="engine")
         tasks.create_task(parts.monitor.run(), name="resource monitor")
