@@ -32,6 +32,7 @@ from podium.private import keep_private, make_private_dir, open_private, secure_
 from podium.redact import Redactor
 from podium.runtime.attempts import AttemptRunner
 from podium.runtime.catalog import JobCatalog
+from podium.runtime.clearing import remove_cleared
 from podium.runtime.clock import wall_clock
 from podium.runtime.concert_log import ConcertLog
 from podium.runtime.context import WorkerContext
@@ -93,6 +94,12 @@ class _Parts:
     fleets: FleetRunner
     worktrees: Worktrees
     notifier: Notifier
+
+
+async def _remove_cleared(jobs_dir: Path) -> None:
+    """Remove what a clear cut short left aside (see `podium.runtime.clearing`)."""
+    for problem in await asyncio.to_thread(remove_cleared, jobs_dir):
+        log.warning("%s", problem)
 
 
 class Conductor:
@@ -289,6 +296,7 @@ class Conductor:
         )
         engine = tasks.create_task(parts.loop.run(), name="engine")
         tasks.create_task(parts.monitor.run(), name="resource monitor")
+        tasks.create_task(_remove_cleared(parts.layout.jobs_dir), name="cleared folders")
         upkeep = Upkeep(parts.store, self._backups_dir)
         tasks.create_task(upkeep.run(parts.layout.jobs_dir), name="store upkeep")
         parts.service.open()
