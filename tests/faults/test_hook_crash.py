@@ -14,6 +14,7 @@ from pathlib import Path
 
 from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess
+from tests.faults.statefs import fill, small_tmpfs
 
 KILLER = """
     name: hooked
@@ -123,3 +124,23 @@ def test_an_exit_file_left_by_an_earlier_run_of_the_hooks_is_not_taken_for_this_
     second = conductors()
     second.wait_for_job(job, "completed")
     assert lines(runs) == ["run", "run"]  # this run's hook had not run: it runs now
+
+
+def test_a_hook_runs_when_its_folder_has_no_room_for_its_exit_file(
+    conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    runs, gate = tmp_path / "runs.txt", tmp_path / "gate"
+    first = conductors()
+    score = GATED.format(runs=runs, gate=gate).replace(
+        "prompt: {template: 'true'}",
+        f"prompt: {{template: 'while [ ! -e {gate} ]; do sleep 0.02; done'}}",
+    )
+    job = first.submit(write_score(score))
+    first.wait_until(lambda: first.status(job)["status"] == "running", 15, "the job to run")
+    hooks = first.home / "jobs" / job / "hooks"
+    with small_tmpfs(hooks, size_mb=1):
+        fill(hooks)
+        gate.touch()
+        done = first.wait_for_job(job, "completed")
+    assert lines(runs) == ["start", "end"]
+    assert [h["outcome"] for h in done["hooks"]] == ["succeeded"]

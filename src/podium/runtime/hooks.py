@@ -41,6 +41,7 @@ from podium.domain.shell import ShellCommand
 from podium.private import make_private_dir
 from podium.runtime.attempt_output import read_end
 from podium.runtime.context import WorkerContext
+from podium.runtime.disk import no_room
 from podium.runtime.layout import Layout
 from podium.runtime.logs import job_fields
 from podium.runtime.ports import CompiledJob
@@ -220,19 +221,30 @@ class HookRunner:
         if not cwd.is_dir():
             return HookResult(False, error=f"its working directory {cwd} does not exist")
         output = hook_log(self._context.layout, cmd.job_id, cmd.index)
+        env = {**marked_env(hook_marker(self._context.layout, cmd.job_id, cmd.index)), **variables}
+        exit_file = hook_exit_file(self._context.layout, cmd.job_id, cmd.index)
         try:
             make_private_dir(output.parent)
-            child = spawn(
-                argv,
-                cwd=cwd,
-                stdout=output,
-                stderr=output,
-                env={
-                    **marked_env(hook_marker(self._context.layout, cmd.job_id, cmd.index)),
-                    **variables,
-                },
-                exit_file=hook_exit_file(self._context.layout, cmd.job_id, cmd.index),
-            )
+            try:
+                child = spawn(
+                    argv, cwd=cwd, stdout=output, stderr=output, env=env, exit_file=exit_file
+                )
+            except OSError as exc:
+                if not no_room(exc):
+                    raise
+                # A full state folder does not fail the hook: it runs without its exit file,
+                # which only a restart in the middle of it would have needed.
+                log.warning(
+                    "job %s: hook %d runs without its exit file (%s): a restart before its end "
+                    "is recorded runs it again",
+                    cmd.job_id,
+                    cmd.index,
+                    exc,
+                    extra=job_fields(cmd.job_id),
+                )
+                with contextlib.suppress(OSError):
+                    exit_file.unlink(missing_ok=True)
+                child = spawn(argv, cwd=cwd, stdout=output, stderr=output, env=env)
         except OSError as exc:
             return HookResult(False, error=f"could not run: {exc}")
         try:
