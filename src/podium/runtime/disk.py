@@ -110,6 +110,9 @@ class StateDisk:
         if refused_write(exc):
             self._failed_write = exc.strerror or str(exc)
             return
+        # There is room (else no reserve is tried), which is all that a reserve made again
+        # would have proven: a write that failed before is behind.
+        self._failed_write = None
         if not self._warned:
             log.warning(
                 "the reserve file %s cannot be made (%s): the conductor goes on without one, "

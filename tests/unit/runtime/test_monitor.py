@@ -145,7 +145,10 @@ def test_a_reserve_the_folder_cannot_hold_for_another_reason_than_room_stops_not
     monkeypatch.setattr(os, "posix_fallocate", unsupported)  # a file system without it
     posted: list[Event] = []
     watcher = monitor(Probe(Sample(100, 1), Sample(100, 1)), posted, tmp_path)
-    for _ in range(2):
-        found = asyncio.run(watcher.check())
-        assert found.level is PressureLevel.NONE, found.reason
+    found = asyncio.run(watcher.check())
+    assert found.level is PressureLevel.NONE, found.reason
     assert not (tmp_path / RESERVE_FILE).exists()  # no reserve, and no halt
+    watcher.write_failed("No space left on device")
+    assert watcher.pressure.level is PressureLevel.DISK
+    calm = asyncio.run(watcher.check())  # room again: nothing waits for a reserve
+    assert calm.level is PressureLevel.NONE, calm.reason
