@@ -32,6 +32,7 @@ from podium.private import keep_private, make_private_dir, open_private, secure_
 from podium.redact import Redactor
 from podium.runtime.attempts import AttemptRunner
 from podium.runtime.catalog import JobCatalog
+from podium.runtime.clearing import remove_cleared
 from podium.runtime.clock import wall_clock
 from podium.runtime.concert_log import ConcertLog
 from podium.runtime.context import WorkerContext
@@ -85,6 +86,7 @@ class _Parts:
     compiler: ScoreCompiler
     service: JobService
     attempts: AttemptRunner
+    hooks: HookRunner
     loop: EngineLoop
     server: RpcServer
     store: SqliteStore
@@ -92,6 +94,12 @@ class _Parts:
     fleets: FleetRunner
     worktrees: Worktrees
     notifier: Notifier
+
+
+async def _remove_cleared(jobs_dir: Path) -> None:
+    """Remove what a clear cut short left aside (see `podium.runtime.clearing`)."""
+    for problem in await asyncio.to_thread(remove_cleared, jobs_dir):
+        log.warning("%s", problem)
 
 
 class Conductor:
@@ -217,6 +225,7 @@ class Conductor:
             redact=redactor,
         )
         tasks.create_task(notifier.run(), name="notifications")
+        hooks = HookRunner(context, store, service, script_words, shell_command)
         loop = EngineLoop(
             engine=engine,
             store=store,
@@ -225,7 +234,7 @@ class Conductor:
             attempts=attempts,
             validator=validator,
             skip_checks=skip_checks,
-            hooks=HookRunner(context, store, service, script_words, shell_command),
+            hooks=hooks,
             catalog=catalog,
             clock=wall_clock,
             unwritable=monitor.write_failed,
@@ -261,6 +270,7 @@ class Conductor:
             compiler,
             service,
             attempts,
+            hooks,
             loop,
             server,
             store,
@@ -282,9 +292,11 @@ class Conductor:
             layout=parts.layout,
             kill_grace_seconds=self.config.kill_grace_seconds,
             reattach=parts.attempts.reattach,
+            adopt_hook=parts.hooks.adopt,
         )
         engine = tasks.create_task(parts.loop.run(), name="engine")
         tasks.create_task(parts.monitor.run(), name="resource monitor")
+        tasks.create_task(_remove_cleared(parts.layout.jobs_dir), name="cleared folders")
         upkeep = Upkeep(parts.store, self._backups_dir)
         tasks.create_task(upkeep.run(parts.layout.jobs_dir), name="store upkeep")
         parts.service.open()

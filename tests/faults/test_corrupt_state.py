@@ -187,6 +187,17 @@ def test_backups_are_private_and_only_the_newest_are_kept(tmp_path: Path) -> Non
         assert db.execute("SELECT job_id FROM jobs").fetchall() == [("a",)]
 
 
+def test_a_backup_cut_short_by_a_crash_is_removed_by_the_next_one(tmp_path: Path) -> None:
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    stale = folder / "podium-20010909T014640Z-000.db.partial"
+    stale.write_bytes(b"\0" * 4096)  # what a crash in the middle of a copy leaves
+    with contextlib.closing(stored(tmp_path / "podium.db", "a")):
+        take_backup(tmp_path / "podium.db", folder, 1e9 + 86400)
+    assert not stale.exists()
+    assert len(backups(folder)) == 1
+
+
 def test_a_checkpointed_store_loses_nothing_with_its_wal(tmp_path: Path) -> None:
     store = stored(tmp_path / "podium.db", "a")
     try:

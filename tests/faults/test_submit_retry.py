@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from podium.ipc.client import AnswerLost, ConductorClient, RemoteError
+from podium.cli.connect import conductor_info
+from podium.ipc.client import AnswerLate, AnswerLost, ConductorClient, RemoteError
 from podium.testing.conductor import ConductorProcess
 
 PODIUM = str(Path(sys.executable).parent / "podium")
@@ -230,3 +231,21 @@ def test_a_fleet_submitted_again_with_its_key_is_the_same_fleet(
     conductor.wait_for_job("score", "completed")
     assert conductor.query("SELECT job_id FROM jobs") == [("score",)]
     assert runs(tmp_path) == ["run"]
+
+
+def test_a_request_left_unanswered_past_the_timeout_may_still_be_carried_out(
+    relay_folder: Path,
+) -> None:
+    path = relay_folder / "silent.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as silent:
+        silent.bind(str(path))
+        silent.listen()  # takes the request, never answers: a conductor stuck on its disk
+        late = r"did not answer 'job\.submit' within 0\.2s"
+        with (
+            ConductorClient(str(path), timeout=0.2) as client,
+            pytest.raises(AnswerLate, match=late),
+        ):
+            client.call("job.submit", {"score_path": "/s.yaml"})
+        # A busy conductor is never taken for none (`run` would start another).
+        with ConductorClient(str(path), timeout=0.2) as client, pytest.raises(AnswerLate):
+            conductor_info(client)

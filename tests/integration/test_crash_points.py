@@ -114,7 +114,7 @@ HOOKED = """
 """
 
 
-def test_a_hook_interrupted_by_a_crash_runs_again_once_and_its_first_run_is_stopped(
+def test_a_hook_running_at_a_crash_outlives_its_conductor_and_runs_once(
     conductors: Callable[..., ConductorProcess], tmp_path: Path
 ) -> None:
     runs, gate = tmp_path / "runs.txt", tmp_path / "gate"
@@ -134,14 +134,13 @@ def test_a_hook_interrupted_by_a_crash_runs_again_once_and_its_first_run_is_stop
     assert procfs.running(pid)  # the hook outlived its conductor…
 
     second = conductors()
-    second.wait_until(lambda: runs.read_text().count("start") == 2, 15, "the hook to run again")
-    assert not group_exists(pgid)  # …until the next one stopped it before running it again
+    assert group_exists(pgid)  # …and the next one watches it, as an attempt
     gate.touch()
     done = second.wait_for_job(job, "completed")
-    assert runs.read_text().split() == ["start", "start", "end"]  # one whole run, no twin
+    assert runs.read_text().split() == ["start", "end"]  # one run, no twin
     assert [h["outcome"] for h in done["hooks"]] == ["succeeded"]
     assert any(
-        "hook 1 was interrupted by a restart; running it again" in n["text"]
+        "hook 1 was interrupted by a restart; it is finished from what it left" in n["text"]
         for n in done["history"]
     )
 

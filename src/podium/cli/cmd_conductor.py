@@ -11,7 +11,7 @@ from podium.cli import exits
 from podium.cli.connect import client, conductor_info, daemon_argv, start_in_background
 from podium.cli.output import duration, when
 from podium.domain.errors import PodiumError
-from podium.ipc.client import ConductorUnavailable
+from podium.ipc.client import AnswerLate, ConductorUnavailable
 from podium.locations import locate
 
 TYPE_CHECKING = False
@@ -71,6 +71,8 @@ def _shut_down(*, drain: bool, force: bool) -> int | None:
     with client() as conductor:
         try:
             answer = conductor.call("daemon.shutdown", {"drain": drain, "force": force})
+        except AnswerLate:
+            raise  # it runs, and may be stopping
         except ConductorUnavailable:
             return None
     if drain:

@@ -24,7 +24,7 @@ from podium.config import (
     validate,
 )
 from podium.domain.errors import UserError
-from podium.ipc.client import ConductorUnavailable
+from podium.ipc.client import AnswerLate, ConductorUnavailable
 from podium.locations import Locations, locate
 
 INVALID = 1
@@ -171,6 +171,8 @@ def _live_config(locations: Locations) -> dict[str, Any] | None:
             return None
         try:
             found: dict[str, Any] = conductor.call("daemon.config")
+        except AnswerLate:
+            raise
         except ConductorUnavailable:
             return None
     return found

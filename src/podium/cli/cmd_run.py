@@ -13,6 +13,7 @@ from pathlib import Path
 
 from podium.cli import exits, fleet_run
 from podium.cli.connect import client, ensure_running
+from podium.cli.errors import unanswered
 from podium.cli.follow import follow
 from podium.cli.output import use_color
 from podium.cli.score_report import issues_text, plan_json, plan_table
@@ -124,9 +125,9 @@ def _submit(args: argparse.Namespace, path: Path, workspace: str | None) -> int:
                     **({"workspace": workspace} if workspace else {}),
                 },
             )
-        except AnswerLost:
+        except AnswerLost as lost:
             print(
-                "podium: the conductor stopped before answering; the job may have been "
+                f"podium: the conductor {unanswered(lost)}; the job may have been "
                 f"accepted: run 'podium status {path.stem}' to see (or run this again with "
                 f"--idempotency-key {key}, which submits it only if it was not)",
                 file=sys.stderr,

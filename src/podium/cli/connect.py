@@ -7,7 +7,7 @@ import sys
 import time
 
 from podium.domain.errors import UserError, refused_write
-from podium.ipc.client import ConductorClient, ConductorUnavailable
+from podium.ipc.client import AnswerLate, ConductorClient, ConductorUnavailable
 from podium.locations import SOCKET_PATH_MAX, Locations, locate
 from podium.private import open_private, secure_state_dir
 
@@ -32,6 +32,8 @@ def conductor_info(conductor: ConductorClient) -> dict[str, Any] | None:
     """The conductor's `daemon.status`, or None when it is not running."""
     try:
         info: dict[str, Any] = conductor.call("daemon.status")
+    except AnswerLate:
+        raise  # it runs, busy: never taken for none (another would be started)
     except ConductorUnavailable:
         return None
     return info

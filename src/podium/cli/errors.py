@@ -7,12 +7,17 @@ from collections.abc import Callable
 
 from podium.cli import exits
 from podium.domain.errors import InvalidScore, PodiumError, UserError, refused_write
-from podium.ipc.client import AnswerLost, ConductorUnavailable, RemoteError
+from podium.ipc.client import AnswerLate, AnswerLost, ConductorUnavailable, RemoteError
 from podium.ipc.protocol import USER_ERROR_CODES
 
 
 def fail(message: str) -> None:
     print(f"podium: {message}", file=sys.stderr)
+
+
+def unanswered(lost: AnswerLost) -> str:
+    """What became of a request's answer, in words ("the conductor …")."""
+    return "did not answer in time" if isinstance(lost, AnswerLate) else "stopped before answering"
 
 
 def run_reporting_errors(

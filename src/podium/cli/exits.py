@@ -12,7 +12,7 @@ NO_CONDUCTOR = 4
 TIMED_OUT = 5
 """`pause --wait` gave up after its `--timeout`; the job's attempts go on."""
 ANSWER_LOST = 6
-"""The conductor stopped after the request was sent and before it answered: what was asked
-may have been done (`run`: the job may have been accepted)."""
+"""The request was sent, and the conductor stopped before it answered or did not answer in
+time: what was asked may have been done (`run`: the job may have been accepted)."""
 INTERRUPTED = 130
 """Ctrl-C while following a job; the job itself goes on."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from podium.cli import exits
 from podium.cli.cmd_fleet import follow_fleet, members_table, shown
 from podium.cli.connect import client, ensure_running
+from podium.cli.errors import unanswered
 from podium.domain.errors import UserError
 from podium.domain.fleet import FleetPlan, group_order
 from podium.ipc.client import AnswerLost
@@ -49,9 +50,9 @@ def run(args: argparse.Namespace, path: Path) -> int:
                 "fleet.submit",
                 {"path": str(path), "client_cwd": os.getcwd(), "idempotency_key": key},
             )
-        except AnswerLost:
+        except AnswerLost as lost:
             print(
-                "podium: the conductor stopped before answering; the fleet may have been "
+                f"podium: the conductor {unanswered(lost)}; the fleet may have been "
                 f"accepted: run 'podium list --all' to see (or run this again with "
                 f"--idempotency-key {key}, which submits it only if it was not)",
                 file=sys.stderr,

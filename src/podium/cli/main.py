@@ -14,7 +14,8 @@ EPILOG = """\
 exit codes: 0 ok · 1 internal error · 2 bad input (score, job, argument) ·
             3 the followed job did not complete · 4 the conductor is not running ·
             5 pause --wait timed out (the job goes on) ·
-            6 the conductor stopped before answering (what was asked may be done) ·
+            6 no answer came: the conductor stopped or did not answer in time (what
+              was asked may be done) ·
             130 interrupted while following (the job goes on);
             validate: 0 valid · 1 invalid · 2 cannot validate (unreadable, not YAML)
 
@@ -96,7 +97,7 @@ def _run(p: argparse.ArgumentParser) -> None:
         metavar="KEY",
         help="name this submission, so that running it again with the same KEY gives back the "
         "job (or fleet) accepted then instead of a second one (safe to retry after the "
-        "conductor stopped before answering, exit code 6); default: a fresh key each run",
+        "conductor gave no answer, exit code 6); default: a fresh key each run",
     )
     p.add_argument(
         "--json",

@@ -42,6 +42,21 @@ class AnswerLost(ConductorUnavailable):
         self.method = method
 
 
+class AnswerLate(AnswerLost):
+    """The request was sent whole and no answer came in time: the conductor may be carrying
+    it out still (a commit waiting for the disk, a slow worktree), so it may yet be done."""
+
+    def __init__(self, socket_path: str, method: str, timeout: float) -> None:
+        Exception.__init__(
+            self,
+            f"the conductor did not answer '{method}' within {timeout:g}s; if it was asked "
+            "to change something, that may have been done, or may be done yet: check with "
+            "'podium status' before asking again",
+        )
+        self.socket_path = socket_path
+        self.method = method
+
+
 class RemoteError(Exception):
     """The conductor answered with a JSON-RPC error."""
 
@@ -117,10 +132,7 @@ class ConductorClient:
             line = self._file.readline(MAX_RESPONSE_BYTES + 1)
         except TimeoutError:
             self.close()
-            raise RemoteError(
-                INTERNAL_ERROR,
-                f"the conductor did not answer '{method}' within {timeout or self._timeout:g}s",
-            ) from None
+            raise AnswerLate(self.socket_path, method, timeout or self._timeout) from None
         except OSError as exc:
             self.close()
             raise AnswerLost(self.socket_path, method, str(exc)) from None

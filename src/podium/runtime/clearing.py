@@ -3,9 +3,17 @@
 A finished job is completed, failed or cancelled. Clearing removes its rows (sheets, attempts,
 history and score snapshot go with them) and its folder under the state directory
 (`jobs/<id>/`: prompts and output of its attempts); its workspace is the user's and stays.
+
+The folders are moved aside (`jobs/.cleared-…/`, a rename) before the rows go, and removed
+after: a clear cut short by a crash, or a folder that cannot be removed, never leaves a job
+folder whose job the database does not know, which a start would take for a job a damaged
+database forgot (and `podium doctor --repair` would bring back). What is left aside is removed
+at the next start. A job id never starts with a dot, so no job folder is taken for one.
 """
 
+import contextlib
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,7 +43,7 @@ class Cleared:
     jobs: list[JobRecord]
     problems: tuple[str, ...]
     """State folders that could not be removed, and why (their rows are gone); jobs left
-    alone, and why."""
+    alone, and why (a job whose folder could not be moved aside stays)."""
 
 
 class JobReader(Protocol):
@@ -90,20 +98,80 @@ def _named(store: JobReader, active: Callable[[JobId], bool], job_id: JobId) -> 
     return stored.record
 
 
-def remove_state(jobs_dir: Path | None, jobs: Sequence[JobRecord]) -> tuple[str, ...]:
-    """Remove each job's state folder; what could not be removed, and why."""
+CLEARED_PREFIX = ".cleared-"
+"""The folders that hold job folders being removed by a clear."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetAside:
+    jobs: list[JobRecord]
+    """The jobs whose folders are out of the way (or that have none): they may be forgotten."""
+    folder: Path | None
+    """Where their folders are now; removed by `remove_state`."""
+    problems: tuple[str, ...]
+    """Jobs not cleared, and why: their folder could not be moved."""
+
+    def put_back(self, jobs_dir: Path) -> None:
+        """The store refused to forget them: their folders go back (as far as they can)."""
+        if self.folder is None:
+            return
+        for record in self.jobs:
+            with contextlib.suppress(OSError):
+                (self.folder / record.job_id).rename(jobs_dir / record.job_id)
+        with contextlib.suppress(OSError):
+            self.folder.rmdir()
+
+
+def set_aside(jobs_dir: Path | None, jobs: Sequence[JobRecord]) -> SetAside:
+    """Move each job's folder into one folder of `CLEARED_PREFIX` (renames: nothing is
+    copied), before the store forgets the jobs."""
     if jobs_dir is None:
-        return ()
-    problems = []
+        return SetAside(list(jobs), None, ())
+    aside: Path | None = None
+    kept, problems = [], []
     for record in jobs:
         folder = jobs_dir / record.job_id
         if folder.parent != jobs_dir or not folder.exists():
-            continue  # an id is one path component; a job that never ran has no folder
+            kept.append(record)  # an id is one path component; a job that never ran has none
+            continue
         try:
-            shutil.rmtree(folder)
+            if aside is None:
+                aside = Path(tempfile.mkdtemp(prefix=CLEARED_PREFIX, dir=jobs_dir))
+            folder.rename(aside / record.job_id)
         except OSError as exc:
-            problems.append(f"could not remove {folder}: {exc.strerror or exc}")
-    return tuple(problems)
+            problems.append(
+                f"job {record.job_id} is not cleared: its folder {folder} could not be moved "
+                f"aside ({exc.strerror or exc}); clear it again once that is fixed"
+            )
+            continue
+        kept.append(record)
+    return SetAside(kept, aside, tuple(problems))
+
+
+def remove_state(aside: Path | None) -> tuple[str, ...]:
+    """Remove the folders a clear set aside; what could not be removed, and why."""
+    if aside is None:
+        return ()
+    try:
+        shutil.rmtree(aside)
+    except FileNotFoundError:
+        pass  # gone already: what was wanted
+    except OSError as exc:
+        return (
+            f"could not remove {exc.filename or aside}: {exc.strerror or exc}; what is left of "
+            f"{aside} is removed at the next start",
+        )
+    return ()
+
+
+def remove_cleared(jobs_dir: Path) -> tuple[str, ...]:
+    """Remove what clears left aside (a clear cut short, or a file that could not be removed
+    then); what still cannot be removed, and why."""
+    try:
+        found = [jobs_dir / e.name for e in jobs_dir.iterdir() if e.name.startswith(CLEARED_PREFIX)]
+    except OSError:
+        return ()
+    return tuple(p for folder in found for p in remove_state(folder))
 
 
 def statuses_named(names: Sequence[str]) -> tuple[JobStatus, ...]:

@@ -6,6 +6,7 @@ when a write fails and makes it again once there is room. Nothing here raises fo
 read-only disk: that is what it reports.
 """
 
+import contextlib
 import errno
 import logging
 import os
@@ -35,6 +36,7 @@ class StateDisk:
         self.folder = folder
         self.reserve = folder / RESERVE_FILE
         self._failed_write: str | None = None
+        self._warned = False
 
     def sample(self, rule: DiskRule) -> DiskSample:
         """Read the file system (in a thread: statvfs may block on a sick disk), making the
@@ -82,20 +84,40 @@ class StateDisk:
             return False
 
     def _make_reserve(self, size: int) -> bool:
-        """Allocate the reserve file; False, and nothing left behind, when the disk will not."""
+        """Allocate the reserve file; False, and nothing left behind, when the disk will not.
+        Only a write the disk refuses (full, read-only, failing) counts as a failed write: a
+        file system that cannot hold a reserve at all (no fallocate, say) goes without one,
+        and dispatch goes on as long as there is room."""
         try:
             fd = os.open(self.reserve, os.O_WRONLY | os.O_CREAT, 0o600)
         except OSError as exc:
-            self._failed_write = exc.strerror or str(exc)
+            self._not_made(exc)
             return False
         try:
             if size:
                 os.posix_fallocate(fd, 0, size)
         except OSError as exc:
-            self._failed_write = exc.strerror or str(exc)
             os.close(fd)
-            self.reserve.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                self.reserve.unlink(missing_ok=True)
+            self._not_made(exc)
             return False
         os.close(fd)
         self._failed_write = None
         return True
+
+    def _not_made(self, exc: OSError) -> None:
+        if refused_write(exc):
+            self._failed_write = exc.strerror or str(exc)
+            return
+        # There is room (else no reserve is tried), which is all that a reserve made again
+        # would have proven: a write that failed before is behind.
+        self._failed_write = None
+        if not self._warned:
+            log.warning(
+                "the reserve file %s cannot be made (%s): the conductor goes on without one, "
+                "and needs the room it would have taken free",
+                self.reserve,
+                exc.strerror or exc,
+            )
+            self._warned = True

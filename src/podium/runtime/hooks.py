@@ -11,17 +11,26 @@ the result. A `run_job` hook submits another score as a new job one level deeper
 chain, after `concert.cooldown_between_jobs_seconds`; the new job's id is recorded before it
 is submitted, so that a restart finds that job instead of submitting it twice.
 
-A hook still running when the conductor stops is stopped with it and its record stays
-`running`: the next conductor stops whatever is left of its processes, and the engine runs it
-again.
+A `run_command` or `run_script` hook runs under the exit wrapper, as an attempt does: its
+status lands in `hooks/hook-<n>.exit` however it ends, and its process is recorded before it
+is reported running. So a conductor that dies while a hook runs, or after it ended but before
+its end was recorded, never runs it twice: the next one finishes it from its exit file, or
+watches its process again (found by its recorded pid and start time, or by its marker), and
+runs it again only when neither is left. A hook still running at a graceful stop is stopped
+with the conductor (the wrapper dies with it and records nothing), and runs again.
 """
 
 import asyncio
+import contextlib
 import logging
+import signal
+import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from podium import procfs
 from podium.domain.commands import RunHook, StopHook
 from podium.domain.errors import StateUnwritable, UserError
 from podium.domain.events import HookFinished, HookResult
@@ -32,15 +41,21 @@ from podium.domain.shell import ShellCommand
 from podium.private import make_private_dir
 from podium.runtime.attempt_output import read_end
 from podium.runtime.context import WorkerContext
+from podium.runtime.disk import no_room
 from podium.runtime.layout import Layout
 from podium.runtime.logs import job_fields
 from podium.runtime.ports import CompiledJob
 from podium.runtime.process import (
+    Adopted,
     exit_status,
     group_left_by,
     groups_marked,
+    leaders_marked,
     marked_env,
+    read_exit_file,
+    signal_group,
     spawn,
+    stop_group,
     wait_within,
 )
 from podium.runtime.service import JobService
@@ -79,9 +94,26 @@ def hook_log(layout: Layout, job_id: JobId, num: int) -> Path:
     return layout.jobs_dir / job_id / "hooks" / f"hook-{num}.log"
 
 
+def hook_exit_file(layout: Layout, job_id: JobId, num: int) -> Path:
+    """Where the hook's exit wrapper records its status (see `podium.runtime.process`)."""
+    return layout.jobs_dir / job_id / "hooks" / f"hook-{num}.exit"
+
+
 def hook_marker(layout: Layout, job_id: JobId, num: int) -> str:
     """Names one hook of one conductor in its processes' environment."""
     return f"{layout.jobs_dir}:{job_id}/hook-{num}"
+
+
+@dataclass(frozen=True, slots=True)
+class OutlivedHook:
+    """A hook an earlier conductor ran that must not run again: its process still runs
+    (`process`), or its wrapper recorded how it ended (`process` None when no conductor
+    learnt its pid)."""
+
+    job_id: JobId
+    num: int
+    process: ProcessInfo | None
+    started_at: float
 
 
 class HookRunner:
@@ -101,15 +133,23 @@ class HookRunner:
         self._expand_script = expand_script
         self._expand_shell = expand_shell
         self._running: dict[JobId, asyncio.Task[None]] = {}
+        self._outlived: dict[tuple[JobId, int], OutlivedHook] = {}
+
+    def adopt(self, hook: OutlivedHook) -> None:
+        """A hook the last conductor ran: when the engine asks for it again (it resumes the
+        job's hooks after a restart), it is watched or finished from its exit file instead of
+        being started a second time."""
+        self._outlived[(hook.job_id, hook.num)] = hook
 
     def start(self, cmd: RunHook) -> None:
+        outlived = self._outlived.pop((cmd.job_id, cmd.index), None)
         job = self._context.catalog.find(cmd.job_id)
         if job is None:  # cannot happen while the job is active; never hang it on that
             failed = HookResult(False, error="the job's score is not loaded in this conductor")
             self._context.post(HookFinished(cmd.job_id, cmd.index, failed))
             return
         task = self._context.tasks.create_task(
-            self._run(cmd, job), name=f"hook {cmd.job_id}/{cmd.index}"
+            self._run(cmd, job, outlived), name=f"hook {cmd.job_id}/{cmd.index}"
         )
         self._running[cmd.job_id] = task
 
@@ -118,17 +158,23 @@ class HookRunner:
         if task is not None:
             task.cancel()
 
-    async def _run(self, cmd: RunHook, job: CompiledJob) -> None:
+    async def _run(self, cmd: RunHook, job: CompiledJob, outlived: OutlivedHook | None) -> None:
         log.info(
-            "job %s: on_success hook %d (%s) starts",
+            "job %s: on_success hook %d (%s) %s",
             cmd.job_id,
             cmd.index,
             cmd.hook.label,
+            "starts"
+            if outlived is None
+            else "outlived the last conductor: "
+            + (f"watched again (pid {outlived.process.pid})" if outlived.process else "ended"),
             extra=job_fields(cmd.job_id),
         )
         try:
             if cmd.hook.type == "run_job":
                 result = await self._chain(cmd, job)
+            elif outlived is not None:
+                result = await self._watch_again(cmd, outlived)
             else:
                 result = await self._command(cmd, job)
         except Exception as exc:  # a bug here must end the hook, not the conductor
@@ -175,18 +221,30 @@ class HookRunner:
         if not cwd.is_dir():
             return HookResult(False, error=f"its working directory {cwd} does not exist")
         output = hook_log(self._context.layout, cmd.job_id, cmd.index)
+        env = {**marked_env(hook_marker(self._context.layout, cmd.job_id, cmd.index)), **variables}
+        exit_file = hook_exit_file(self._context.layout, cmd.job_id, cmd.index)
         try:
             make_private_dir(output.parent)
-            child = spawn(
-                argv,
-                cwd=cwd,
-                stdout=output,
-                stderr=output,
-                env={
-                    **marked_env(hook_marker(self._context.layout, cmd.job_id, cmd.index)),
-                    **variables,
-                },
-            )
+            try:
+                child = spawn(
+                    argv, cwd=cwd, stdout=output, stderr=output, env=env, exit_file=exit_file
+                )
+            except OSError as exc:
+                if not no_room(exc):
+                    raise
+                # A full state folder does not fail the hook: it runs without its exit file,
+                # which only a restart in the middle of it would have needed.
+                log.warning(
+                    "job %s: hook %d runs without its exit file (%s): a restart before its end "
+                    "is recorded runs it again",
+                    cmd.job_id,
+                    cmd.index,
+                    exc,
+                    extra=job_fields(cmd.job_id),
+                )
+                with contextlib.suppress(OSError):
+                    exit_file.unlink(missing_ok=True)
+                child = spawn(argv, cwd=cwd, stdout=output, stderr=output, env=env)
         except OSError as exc:
             return HookResult(False, error=f"could not run: {exc}")
         try:
@@ -195,8 +253,33 @@ class HookRunner:
             # Only a restart needs it (it then finds the hook by its marker): the hook goes on.
             log.warning("job %s: hook %d runs, but is not recorded: %s", cmd.job_id, cmd.index, exc)
         code = await wait_within(child, hook.timeout_seconds, self._context.kill_grace_seconds)
+        return self._result(code, hook.timeout_seconds, output)
+
+    async def _watch_again(self, cmd: RunHook, outlived: OutlivedHook) -> HookResult:
+        """Wait for a hook the last conductor started, under what is left of its timeout."""
+        timeout = cmd.hook.timeout_seconds
+        exit_file = hook_exit_file(self._context.layout, cmd.job_id, cmd.index)
+        adopted = Adopted(outlived.process, exit_file)
+        code: int | None
+        if outlived.process is None or adopted.ended():
+            code = await adopted.wait()
+        else:
+            pgid = outlived.process.pgid
+            left = max(0.0, timeout - max(0.0, time.time() - outlived.started_at))
+            try:
+                code = await asyncio.wait_for(adopted.wait(), left)
+            except asyncio.CancelledError:
+                signal_group(pgid, signal.SIGKILL)
+                raise
+            except TimeoutError:
+                await stop_group(pgid, self._context.kill_grace_seconds, leader=adopted)
+                code = None
+        return self._result(code, timeout, hook_log(self._context.layout, cmd.job_id, cmd.index))
+
+    def _result(self, code: int | None, timeout: float, output: Path) -> HookResult:
+        """How a hook's process ended (its return code, None for a timeout), as its result."""
         if code is None:
-            error = f"timed out after {hook.timeout_seconds:g}s"
+            error = f"timed out after {timeout:g}s"
             return HookResult(False, error=error, output=self._tail(output))
         tail = self._tail(output)
         if code == 0:
@@ -257,10 +340,76 @@ class HookRunner:
         )
 
 
-def leftover_hook_groups(active: Iterable[ActiveJob], layout: Layout) -> set[int]:
+EXIT_FILE_SLACK = 1.0
+"""Seconds an exit file may seem older than its hook's start: file times come from a coarser
+clock than the conductor's. An exit file older than that is from an earlier run of the job's
+hooks (the conductor stopped after recording the new start, before the new process)."""
+
+
+def outlived_hooks(
+    active: Iterable[ActiveJob], layout: Layout, store: HookStore
+) -> list[OutlivedHook]:
+    """The command hooks left running by the last conductor that must not run again: their
+    process still runs (the recorded pid with its start time; or, never recorded, found by
+    its marker, and recorded now), or their wrapper recorded how they ended."""
+    running = [
+        h
+        for job in active
+        for h in job.hooks
+        if h.record.outcome is HookOutcome.RUNNING and h.record.type != "run_job"
+    ]
+    unrecorded = {
+        hook_marker(layout, h.record.job_id, h.record.num) for h in running if h.process is None
+    }
+    # The marker first, the exit file then: a wrapper writes its file before it exits, so a
+    # hook is found one way or the other, whenever it ends.
+    leaders = leaders_marked(unrecorded) if unrecorded else {}
+    found = []
+    for hook in running:
+        job_id, num = hook.record.job_id, hook.record.num
+        process = hook.process
+        if process is None:
+            process = leaders.get(hook_marker(layout, job_id, num))
+            if process is not None:
+                with contextlib.suppress(StateUnwritable):  # its marker finds it again
+                    store.record_hook_process(job_id, num, process)
+        elif not _alive(process):
+            process = None
+        if process is None and not _ended_in_this_run(
+            hook_exit_file(layout, job_id, num), hook.record.started_at
+        ):
+            continue
+        found.append(OutlivedHook(job_id, num, process, hook.record.started_at))
+    return found
+
+
+def _alive(process: ProcessInfo) -> bool:
+    stat = procfs.stat(process.pid)
+    return stat is not None and stat.start_ticks == process.start_ticks and stat.running
+
+
+def _ended_in_this_run(exit_file: Path, started_at: float) -> bool:
+    if read_exit_file(exit_file) is None:
+        return False
+    try:
+        return exit_file.stat().st_mtime >= started_at - EXIT_FILE_SLACK
+    except OSError:
+        return False
+
+
+def leftover_hook_groups(
+    active: Iterable[ActiveJob], layout: Layout, outlived: Iterable[OutlivedHook] = ()
+) -> set[int]:
     """The process groups still alive of hooks that were running when the last conductor
-    stopped: found by their recorded pid and start time, and by their marker."""
-    running = [h for job in active for h in job.hooks if h.record.outcome is HookOutcome.RUNNING]
+    stopped, but for those watched again: found by their recorded pid and start time, and
+    by their marker."""
+    kept = {(h.job_id, h.num) for h in outlived if h.process is not None}
+    running = [
+        h
+        for job in active
+        for h in job.hooks
+        if h.record.outcome is HookOutcome.RUNNING and (h.record.job_id, h.record.num) not in kept
+    ]
     groups = {h.process.pgid for h in running if h.process and group_left_by(h.process)}
     markers = {hook_marker(layout, h.record.job_id, h.record.num) for h in running}
     return groups | (groups_marked(markers) if markers else set())

@@ -9,6 +9,9 @@
                                                     (blanks until then)
     jobs/<job>/sheets/<n>/attempt-<k>.result.txt    its answer (redacted), for later sheets
     jobs/<job>/sheets/<n>/attempt-<k>.validation-<i>.log   output of command checks
+    jobs/<job>/hooks/hook-<n>.log                   what its n-th on_success hook printed
+    jobs/<job>/hooks/hook-<n>.exit                  that hook's exit status, as for an attempt
+    jobs/.cleared-…/                                folders of cleared jobs, being removed
 
 One folder per sheet holds all its attempts: creating folders and files is most of the cost
 of starting an attempt, so there are as few as can be.

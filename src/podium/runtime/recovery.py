@@ -18,7 +18,9 @@ flight, is stopped first (found by its recorded pid and start time, and by its m
 that a sheet never has two live processes. The engine records those attempts as interrupted
 and runs them again; the prompts handed over to them (unredacted) are removed. Checks are not
 re-attached but asked again: a validation or a `skip_when_command` left running is stopped
-the same way (by its marker), and the engine runs it again.
+the same way (by its marker), and the engine runs it again. A command hook that was running
+is treated like an attempt (see `podium.runtime.hooks`): watched again, finished from its exit
+file, or, with neither, stopped and run again.
 """
 
 import asyncio
@@ -36,7 +38,7 @@ from podium.domain.records import ActiveJob, AttemptRecord, InFlightAttempt, Pro
 from podium.domain.status import JobStatus, SheetStatus
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.deferred import DeferredJob
-from podium.runtime.hooks import leftover_hook_groups
+from podium.runtime.hooks import OutlivedHook, leftover_hook_groups, outlived_hooks
 from podium.runtime.layout import Layout
 from podium.runtime.logs import job_fields
 from podium.runtime.loop import Inbox
@@ -52,6 +54,7 @@ from podium.runtime.process import (
 log = logging.getLogger(__name__)
 
 Reattach = Callable[[AttemptRecord, ProcessInfo | None], None]
+AdoptHook = Callable[[OutlivedHook], None]
 
 _BETWEEN_ANSWERS = 50
 """Jobs compiled between two turns of the event loop while recovering (a few ms each)."""
@@ -69,6 +72,7 @@ async def recover(
     layout: Layout,
     kill_grace_seconds: float,
     reattach: Reattach,
+    adopt_hook: AdoptHook,
 ) -> int:
     """Queue the unfinished jobs for the engine; return how many there were."""
     active = store.load_active()
@@ -88,7 +92,10 @@ async def recover(
         layout,
         store,
     )
-    await _stop_leftovers(active, adopted, layout, kill_grace_seconds)
+    hooks = outlived_hooks(
+        [job for job in active if problems[job.job.record.job_id] is None], layout, store
+    )
+    await _stop_leftovers(active, adopted, hooks, layout, kill_grace_seconds)
     _drop_handed_over_prompts(active, adopted, layout)
     jobs = []
     for job in active:
@@ -108,6 +115,8 @@ async def recover(
                 hooks=tuple(h.record for h in job.hooks),
             )
         )
+    for hook in hooks:  # before the engine asks for them again
+        adopt_hook(hook)
     inbox.post(Recovered(tuple(jobs), windows))
     for attempt in adopted:
         reattach(attempt.record, attempt.process)
@@ -217,11 +226,15 @@ def _key(attempt: InFlightAttempt) -> tuple[str, int, int]:
 
 
 async def _stop_leftovers(
-    active: list[ActiveJob], adopted: list[InFlightAttempt], layout: Layout, grace: float
+    active: list[ActiveJob],
+    adopted: list[InFlightAttempt],
+    hooks: list[OutlivedHook],
+    layout: Layout,
+    grace: float,
 ) -> None:
     """Stop what is left of the attempts not re-attached, and of the re-attached ones that
     ended before their pid was known (nothing else watches their group); of the skip checks
-    in flight (they run again), and of hooks."""
+    in flight (they run again), and of hooks not watched again."""
     kept = {_key(a) for a in adopted}
     in_flight = [a for job in active for a in job.in_flight if _key(a) not in kept]
     groups = {a.process.pgid for a in in_flight if a.process and group_left_by(a.process)}
@@ -229,7 +242,7 @@ async def _stop_leftovers(
     markers = {_marker(a, layout) for a in (*in_flight, *ended)} | _skip_checks(active, layout)
     groups |= groups_marked(markers) if markers else set()
     groups -= {a.process.pgid for a in adopted if a.process}
-    groups |= leftover_hook_groups(active, layout)
+    groups |= leftover_hook_groups(active, layout, hooks)
     if groups:
         log.warning(
             "stopping %d process group(s) left running by the previous conductor", len(groups)

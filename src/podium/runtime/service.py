@@ -22,6 +22,7 @@ from podium.domain.errors import (
     JobNotFound,
     ResourceExhausted,
     ShuttingDown,
+    StateUnwritable,
     UserError,
 )
 from podium.domain.events import (
@@ -44,7 +45,13 @@ from podium.domain.status import JobStatus, SheetStatus
 from podium.domain.views import JobView, job_view
 from podium.runtime.archive import archive_workspace
 from podium.runtime.catalog import JobCatalog
-from podium.runtime.clearing import Cleared, Selection, remove_state, select_finished
+from podium.runtime.clearing import (
+    Cleared,
+    Selection,
+    remove_state,
+    select_finished,
+    set_aside,
+)
 from podium.runtime.loop import Inbox, Replies
 from podium.runtime.ports import CompiledJob, Compiler, Store
 from podium.runtime.submit_keys import KeyLocks
@@ -404,11 +411,18 @@ class JobService:
         if dry_run or not found:
             return Cleared(found, kept)
         # Nothing awaits between the check above and this: no request can revive them between.
+        aside = set_aside(self._jobs_dir, found)
+        found, kept = aside.jobs, (*kept, *aside.problems)
         ids = [r.job_id for r in found]
         if self._worktrees is not None:
             self._worktrees.clearing(ids)
-        self._store.delete_jobs(ids)
-        problems = await asyncio.to_thread(remove_state, self._jobs_dir, found)
+        try:
+            self._store.delete_jobs(ids)
+        except StateUnwritable:
+            if self._jobs_dir is not None:
+                aside.put_back(self._jobs_dir)
+            raise
+        problems = await asyncio.to_thread(remove_state, aside.folder)
         if self._worktrees is not None:
             problems = (*problems, *await self._worktrees.cleared(ids))
         return Cleared(found, (*kept, *problems))

@@ -17,7 +17,7 @@ KEEP = 7
 EVERY_SECONDS = 24 * 3600.0
 """A running conductor takes a copy when the newest is this old (and at a start after that)."""
 
-_PREFIX, _SUFFIX = "podium-", ".db"
+_PREFIX, _SUFFIX, _PARTIAL = "podium-", ".db", ".partial"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +45,12 @@ def take_backup(database: Path, folder: Path, now: float, keep: int = KEEP) -> P
     """Copy `database` into `folder` (made private if new) and drop all but the newest `keep`
     copies. Raises OSError or sqlite3.Error when it cannot (nothing half-written is left)."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for stale in folder.glob(f"{_PREFIX}*{_SUFFIX}{_PARTIAL}"):
+        # A copy cut short by a crash: as big as the database, and never of use.
+        stale.unlink(missing_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
     target = folder / f"{_PREFIX}{stamp}-{int(now * 1000) % 1000:03d}{_SUFFIX}"
-    partial = target.with_name(target.name + ".partial")
+    partial = target.with_name(target.name + _PARTIAL)
     os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
     try:
         with (

@@ -75,9 +75,14 @@ def check_not_forgotten(job_count: int, jobs_dir: Path, database: Path, backups_
 
 
 def job_folders(jobs_dir: Path) -> list[str]:
-    """The names of the job folders under `jobs_dir`, sorted."""
+    """The names of the job folders under `jobs_dir`, sorted; not what a clear set aside (a
+    job id never starts with a dot)."""
     try:
-        return sorted(e.name for e in os.scandir(jobs_dir) if e.is_dir(follow_symlinks=False))
+        return sorted(
+            e.name
+            for e in os.scandir(jobs_dir)
+            if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
+        )
     except OSError:
         return []
 

@@ -241,17 +241,21 @@ def row(num: int, hook: Hook, outcome: HookOutcome, chained: str | None = None) 
     )
 
 
-def test_after_a_restart_the_interrupted_hook_runs_again_and_finished_ones_do_not() -> None:
+def test_after_a_restart_the_interrupted_hook_is_asked_again_and_finished_ones_are_not() -> None:
     h = EngineHarness()
     done = row(1, BUILD, HookOutcome.SUCCEEDED)
     commands = h.feed(Recovered((stored(2, done, row(2, DEPLOY, HookOutcome.RUNNING)),)))
     assert run_hooks(commands) == [RunHook(JobId("job"), 2, DEPLOY, 1)]
-    assert "hook 2 was interrupted by a restart; running it again" in notes(h)
+    assert (
+        "hook 2 was interrupted by a restart; it is finished from what it left, or runs again "
+        "if nothing of it is left" in notes(h)
+    )
     view = h.engine.view(JobId("job"))
     assert view is not None and [r.outcome for r in view.hooks] == [
         HookOutcome.SUCCEEDED,
         HookOutcome.RUNNING,
     ]
+    assert view.hooks[1].started_at == 1.0  # the same run goes on: its exit file is its own
     h.hook_finished()
     h.hook_finished(chained_job="next")
     assert job_record(h).status is JobStatus.COMPLETED

@@ -10,7 +10,15 @@ from podium.domain.errors import InvalidState, JobNotFound, UserError
 from podium.domain.ids import JobId
 from podium.domain.records import JobRecord, JobSpec
 from podium.domain.status import JobStatus
-from podium.runtime.clearing import Selection, remove_state, select_finished, statuses_named
+from podium.runtime.clearing import (
+    Selection,
+    SetAside,
+    remove_cleared,
+    remove_state,
+    select_finished,
+    set_aside,
+    statuses_named,
+)
 from podium.store.sqlite import SqliteStore
 from podium.testing.harness import make_plan
 
@@ -88,6 +96,24 @@ def test_state_folders_go_and_only_theirs(tmp_path: Path) -> None:
     (jobs_dir / "old" / "sheets").mkdir(parents=True)
     (jobs_dir / "other").mkdir()
     done = [record("old", JobStatus.COMPLETED, NOW), record("never-ran", JobStatus.FAILED, NOW)]
-    assert remove_state(jobs_dir, done) == ()
+    aside = set_aside(jobs_dir, done)
+    assert (aside.jobs, aside.problems) == (done, ())
+    assert sorted(p.name for p in jobs_dir.iterdir() if not p.name.startswith(".")) == ["other"]
+    assert remove_state(aside.folder) == ()
     assert sorted(p.name for p in jobs_dir.iterdir()) == ["other"]
-    assert remove_state(None, done) == ()
+    assert set_aside(None, done) == SetAside(done, None, ())
+    assert remove_state(None) == ()
+
+
+def test_what_a_clear_left_aside_is_removed_and_put_back_when_the_store_refuses(
+    tmp_path: Path,
+) -> None:
+    jobs_dir = tmp_path / "jobs"
+    (jobs_dir / "old").mkdir(parents=True)
+    done = [record("old", JobStatus.COMPLETED, NOW)]
+    set_aside(jobs_dir, done).put_back(jobs_dir)
+    assert [p.name for p in jobs_dir.iterdir()] == ["old"]
+    set_aside(jobs_dir, done)
+    assert remove_cleared(jobs_dir) == ()
+    assert list(jobs_dir.iterdir()) == []
+    assert remove_cleared(tmp_path / "none") == ()

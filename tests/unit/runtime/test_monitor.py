@@ -1,6 +1,7 @@
 """The resource monitor on real processes: what it counts, what it tells the engine."""
 
 import asyncio
+import errno
 import os
 import signal
 import subprocess
@@ -133,3 +134,21 @@ def test_a_failed_write_gives_up_the_reserve_until_it_can_be_made_again(tmp_path
     assert calm.level is PressureLevel.NONE
     assert reserve.stat().st_size == 1024 * 1024
     assert posted[-1] == PressureMeasured(PressureLevel.NONE, calm.reason)
+
+
+def test_a_reserve_the_folder_cannot_hold_for_another_reason_than_room_stops_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unsupported(fd: int, offset: int, length: int) -> None:
+        raise OSError(errno.EOPNOTSUPP, os.strerror(errno.EOPNOTSUPP))
+
+    monkeypatch.setattr(os, "posix_fallocate", unsupported)  # a file system without it
+    posted: list[Event] = []
+    watcher = monitor(Probe(Sample(100, 1), Sample(100, 1)), posted, tmp_path)
+    found = asyncio.run(watcher.check())
+    assert found.level is PressureLevel.NONE, found.reason
+    assert not (tmp_path / RESERVE_FILE).exists()  # no reserve, and no halt
+    watcher.write_failed("No space left on device")
+    assert watcher.pressure.level is PressureLevel.DISK
+    calm = asyncio.run(watcher.check())  # room again: nothing waits for a reserve
+    assert calm.level is PressureLevel.NONE, calm.reason

@@ -4,8 +4,10 @@ A job whose hooks run stays `running` (its detail names the hook) until the last
 ended: it is never completed in the store before its hooks ran. Each hook's start is
 persisted, with the job, before the runtime is asked to run it (`RunHook`); its end
 (`HookFinished`) is persisted with whatever follows. So after a restart the store says which
-hooks ended (they do not run again) and which one was running: that one runs again, and a
-`run_job` hook is handed the job it had recorded, so that it never submits it twice.
+hooks ended (they do not run again) and which one was running: that one is asked for again
+with its first start, and the runtime finishes it from what its process left, if it left
+anything (`podium.runtime.hooks`); a `run_job` hook is handed the job it had recorded, so that
+it never submits it twice.
 """
 
 from dataclasses import replace
@@ -155,11 +157,12 @@ class Hooks(Outcomes):
             return self._hook_ended(
                 job, HookFinished(job.job_id, num, result), record.ended_at or now, out
             )
-        again = (
-            "its job is submitted unless it was before the restart"
-            if hooks[num - 1].type == "run_job"
-            else "running it again"
-        )
+        if hooks[num - 1].type == "run_job":
+            again = "its job is submitted unless it was before the restart"
+        else:
+            again = "it is finished from what it left, or runs again if nothing of it is left"
         out.note(job, now, f"hook {num} was interrupted by a restart; {again}")
-        self._run_hook(job, num, now, out, record.chained_job)
+        # The same run goes on: it keeps its start, which tells its exit file from the file
+        # of an earlier run.
+        self._run_hook(job, num, record.started_at, out, record.chained_job)
         return None
