@@ -246,3 +246,62 @@ def test_a_state_folder_of_another_user_is_refused(tmp_path: Path, socket_dir: P
     assert daemon.returncode == 2
     assert "belongs to uid 65534, not to you" in daemon.stderr
     assert list(home.iterdir()) == []
+
+
+OUTSIDE = """
+    name: outside
+    instrument: cli
+    workspace: {workspace}
+    pause_between_sheets_seconds: 0
+    sheet: {{size: 1, total_items: 1}}
+    retry: {{max_retries: 0}}
+    workspace_lifecycle: {{archive_on_fresh: true}}
+    concert: {{enabled: true, concert_log_path: story/concert.jsonl}}
+    prompt:
+      template: |
+        echo "said on stdout"
+        echo "said on stderr" >&2
+        echo made > made.txt
+"""
+
+
+def _not_the_users(folder: Path) -> list[str]:
+    """What under `folder` lacks the modes a shell with umask 022 gives."""
+    wrong = []
+    for root, folders, files in os.walk(folder):
+        for name in folders:
+            mode = stat.S_IMODE((Path(root) / name).lstat().st_mode)
+            if mode != 0o755:
+                wrong.append(f"{Path(root) / name}/ is {mode:o}")
+        for name in files:
+            mode = stat.S_IMODE((Path(root) / name).lstat().st_mode)
+            if mode != 0o644:
+                wrong.append(f"{Path(root) / name} is {mode:o}")
+    return wrong
+
+
+def test_what_the_conductor_makes_outside_its_state_folder_has_the_users_modes(
+    short_home: Path, tmp_path: Path
+) -> None:
+    podium = User(short_home)
+    outer = tmp_path / "project"
+    outer.mkdir(mode=0o755)
+    outer.chmod(0o755)
+    workspace = outer / "deep" / "ws"
+    score = tmp_path / "outside.yaml"
+    score.write_text(textwrap.dedent(OUTSIDE.format(workspace=workspace)))
+
+    for args in (("run", str(score), "--wait"), ("run", str(score), "--fresh", "--wait")):
+        run = podium(*args)
+        assert run.returncode == 0, run.stdout + run.stderr
+    wait_for(
+        lambda: '"completed"' in (workspace / "story" / "concert.jsonl").read_text(),
+        "the concert log to tell of the job's end",
+    )
+
+    assert (workspace / "logs" / "sheet-01.stdout.log").is_file()
+    archived = workspace / "archive" / "iteration-1"
+    assert (archived / "logs" / "sheet-01.stderr.log").is_file()
+    assert (archived / "story" / "concert.jsonl").is_file()
+    assert _not_the_users(outer) == []
+    assert _not_private(short_home) == []

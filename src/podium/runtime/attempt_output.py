@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podium.domain.work import OutputReading, SheetWork
+from podium.private import make_user_dir, open_for_user
 
 STDOUT_READ_LIMIT = 32 * 1024 * 1024
 """Structured output is parsed from at most this much of stdout (its end, where results are)."""
@@ -56,7 +57,7 @@ def publish_logs(workspace: Path, sheet: int, stdout: Path, stderr: Path, redact
         for source, stream in ((stdout, "stdout"), (stderr, "stderr")):
             target = folder / f"sheet-{sheet:02d}.{stream}.log"
             if _size(source):
-                folder.mkdir(parents=True, exist_ok=True)
+                make_user_dir(folder)  # the workspace's logs are the user's, as the workspace
                 _copy_redacted(source, target, redact)
             else:
                 target.unlink(missing_ok=True)
@@ -116,10 +117,11 @@ def _write_private(path: Path, text: str) -> None:
 
 def _copy_redacted(source: Path, target: Path, redact: Redact) -> None:
     partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)  # one left by a crash is made anew, with the user's modes
     try:
         with (
             source.open("r", encoding="utf-8", errors="replace") as src,
-            partial.open("w", encoding="utf-8") as dst,
+            os.fdopen(open_for_user(partial, os.O_WRONLY), "w", encoding="utf-8") as dst,
         ):
             for line in src:
                 dst.write(redact(line))

@@ -22,7 +22,7 @@ from podium.domain.ids import JobId, SheetNum
 from podium.domain.outcome import ExitStatus
 from podium.domain.records import AttemptRecord, ProcessInfo
 from podium.domain.work import AttemptRequest, SheetWork
-from podium.private import make_private_dir
+from podium.private import make_private_dir, make_user_dir
 from podium.runtime.attempt_output import (
     RESULT_FILE,
     Ending,
@@ -108,8 +108,7 @@ class AttemptRunner:
             write_prompt(files.input, work.prompt)
             take_snapshot(job.validations(cmd.sheet), files.snapshot)
             cwd = Path(work.cwd)
-            if not cwd.is_dir():
-                cwd.mkdir(parents=True)
+            make_user_dir(cwd)
             marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
             child = spawn(
                 work.argv,
