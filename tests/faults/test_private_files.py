@@ -305,3 +305,31 @@ def test_what_the_conductor_makes_outside_its_state_folder_has_the_users_modes(
     assert (archived / "story" / "concert.jsonl").is_file()
     assert _not_the_users(outer) == []
     assert _not_private(short_home) == []
+
+
+def test_a_job_whose_name_looks_like_a_token_is_shown_and_found_by_it(
+    short_home: Path, tmp_path: Path
+) -> None:
+    podium = User(short_home)
+    name = "sk-learn-pipeline-tuning"
+    score = tmp_path / f"{name}.yaml"
+    score.write_text(
+        textwrap.dedent(f"""
+            name: {name}
+            instrument: cli
+            workspace: {tmp_path / name}
+            sheet: {{size: 1, total_items: 1}}
+            prompt: {{template: 'echo "{SHAPED_SECRET}"'}}
+        """)
+    )
+    run = podium("run", str(score), "--wait")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"job {name} completed" in run.stdout + run.stderr
+    listed = podium("list", "--all", "--json")
+    assert json.loads(listed.stdout)["jobs"][0]["job_id"] == name
+    shown = podium("status", name)
+    assert str(score) in shown.stdout and str(tmp_path / name) in shown.stdout
+    missing = podium("status", f"{name}-9")
+    assert f"no job or fleet '{name}-9'" in missing.stderr
+    logs = podium("logs", name)
+    assert SHAPED_SECRET not in logs.stdout and "[REDACTED]" in logs.stdout

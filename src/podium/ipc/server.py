@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import os
+import re
 import socket
 import stat
 import struct
@@ -32,6 +33,13 @@ log = logging.getLogger(__name__)
 
 SHORTEST_SECRET = 8
 """No credential the redactor knows is shorter (see `podium.redact`)."""
+_NAMES = frozenset(
+    {"job_id", "job_ids", "fleet_id", "parent", "chained_job", "next_job", "score_path", "path"}
+    | {"workspace", "workspace_logs", "log_file", "config_file", "state_dir", "repo", "branch"}
+)
+"""Fields that name a job, a fleet, a file or a folder: a score named `sk-learn-pipeline-…`
+looks like a token to the redactor, but its name must reach the user intact (they address the
+job by it), in these fields and wherever a reply's text repeats it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,9 +172,10 @@ class RpcServer:
                 request_id, INVALID_PARAMS, f"bad parameters for '{name}': {_problems(exc)}"
             )
         try:
-            return result(request_id, self._masked(await found.handler(typed)))
+            answer = await found.handler(typed)
+            return result(request_id, self._masked(answer, _names(answer) | _names(typed)))
         except UserError as exc:
-            return error(request_id, self._code(exc), self._redact(str(exc)))
+            return error(request_id, self._code(exc), self._spared(str(exc), _names(typed)))
         except Exception as exc:
             log.exception("method %s failed", name)
             return error(
@@ -178,16 +187,28 @@ class RpcServer:
                 ),
             )
 
-    def _masked(self, value: Any) -> Any:
-        """`value` with every string of it redacted (ones too short to hold a credential
-        are left as they are: most of a reply is statuses and numbers)."""
+    def _masked(self, value: Any, names: frozenset[str]) -> Any:
+        """`value` with every string of it redacted but the `names` of jobs, fleets and
+        files it holds (strings too short to hold a credential are left as they are: most of
+        a reply is statuses and numbers)."""
         if isinstance(value, str):
-            return self._redact(value) if len(value) >= SHORTEST_SECRET else value
+            return self._spared(value, names) if len(value) >= SHORTEST_SECRET else value
         if isinstance(value, dict):
-            return {key: self._masked(item) for key, item in value.items()}
+            return {key: self._masked(item, names) for key, item in value.items()}
         if isinstance(value, list | tuple):
-            return [self._masked(item) for item in value]
+            return [self._masked(item, names) for item in value]
         return value
+
+    def _spared(self, text: str, names: frozenset[str]) -> str:
+        """`text` redacted, with each of `names` in it left as it is."""
+        masked = self._redact(text)
+        if masked == text or text in names:
+            return text
+        inside = sorted((n for n in names if n and n in text), key=len, reverse=True)
+        if not inside:
+            return masked
+        pieces = re.split("(" + "|".join(map(re.escape, inside)) + ")", text)
+        return "".join(p if k % 2 else self._redact(p) for k, p in enumerate(pieces))
 
     def _code(self, exc: Exception) -> int:
         for cls, code in self._error_codes:
@@ -241,3 +262,21 @@ def prepare_socket_dir(folder: Path) -> None:
             f"{mode:o}); make it private with 'chmod 700 {folder}', or set "
             "PODIUM_SOCKET to a path in a private folder"
         )
+
+
+def _names(value: Any) -> frozenset[str]:
+    """The strings of `value` in fields that name a job, a fleet, a file or a folder."""
+    found: set[str] = set()
+
+    def walk(item: Any, key: str) -> None:
+        if isinstance(item, dict):
+            for k, v in item.items():
+                walk(v, str(k))
+        elif isinstance(item, list | tuple):
+            for v in item:
+                walk(v, key)
+        elif isinstance(item, str) and key in _NAMES:
+            found.add(item)
+
+    walk(value, "")
+    return frozenset(found)
