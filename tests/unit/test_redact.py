@@ -71,6 +71,26 @@ def test_a_score_variable_named_like_a_secret_is_masked_once_learned() -> None:
     assert redact(text) == f"deploying with {MASK} as ada-the-deployer"
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        *("GITHUB_TOKEN", "db_password", "API_KEY", "apikey", "apiKey", "privateKey"),
+        *("NPM_AUTH", "AWS_SECRET_ACCESS_KEY", "client_secret", "SLACKTOKEN", "key"),
+    ],
+)
+def test_a_name_that_says_it_holds_a_secret_is_learned(name: str) -> None:
+    redact = Redactor({})
+    redact.learn({name: "Ada Lovelace Wrote"})
+    assert redact("by Ada Lovelace Wrote") == f"by {MASK}"
+
+
+@pytest.mark.parametrize("name", ["AUTHOR", "author", "KEYWORDS", "key_points", "MONKEY"])
+def test_a_name_that_only_contains_key_or_auth_in_a_word_is_not_a_secret(name: str) -> None:
+    redact = Redactor({name: "Ada Lovelace Wrote"})
+    redact.learn({name: "Ada Lovelace Wrote"})
+    assert redact("by Ada Lovelace Wrote") == "by Ada Lovelace Wrote"
+
+
 def test_only_text_values_of_secret_names_are_learned() -> None:
     redact = Redactor({})
     redact.learn({"DB_PASSWORD": 12345678901, "API_KEY": ["sk-a-list-value"], "A_KEY": "short"})
