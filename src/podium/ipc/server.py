@@ -201,8 +201,10 @@ class RpcServer:
 
     def _spared(self, text: str, names: frozenset[str]) -> str:
         """`text` redacted, with each of `names` in it left as it is."""
+        if text in names:
+            return text
         masked = self._redact(text)
-        if masked == text or text in names:
+        if masked == text:
             return text
         inside = sorted((n for n in names if n and n in text), key=len, reverse=True)
         if not inside:
