@@ -120,6 +120,9 @@ def secure_state_dir(path: str) -> int | None:
     Returns the mode it had when it was open to others, for the caller to report; None when
     nothing changed. Raises NotPrivate for a folder of another user or one that stays open."""
     if not os.path.exists(path):
+        # Only the state folder is private: folders made above it (`~/.local/state`) are the
+        # user's, with their usual modes.
+        make_user_dir(os.path.dirname(os.path.abspath(path)))
         make_private_dir(path)
         return None
     info = os.stat(path)

@@ -86,6 +86,13 @@ def test_a_file_is_opened_private_and_an_open_one_of_ours_is_made_private(tmp_pa
     assert _mode(old) == 0o600
 
 
+@pytest.mark.usefixtures("conductor_umask")
+def test_folders_made_above_a_missing_state_folder_are_the_users(tmp_path: Path) -> None:
+    assert secure_state_dir(str(tmp_path / "local" / "state" / "podium")) is None
+    assert [_mode(tmp_path / p) for p in ("local", "local/state")] == [0o750] * 2
+    assert _mode(tmp_path / "local" / "state" / "podium") == 0o700
+
+
 def test_a_missing_state_folder_is_created_private(tmp_path: Path) -> None:
     assert secure_state_dir(str(tmp_path / "state")) is None
     assert _mode(tmp_path / "state") == 0o700
