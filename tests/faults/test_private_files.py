@@ -333,3 +333,20 @@ def test_a_job_whose_name_looks_like_a_token_is_shown_and_found_by_it(
     assert f"no job or fleet '{name}-9'" in missing.stderr
     logs = podium("logs", name)
     assert SHAPED_SECRET not in logs.stdout and "[REDACTED]" in logs.stdout
+
+
+def test_a_setting_written_before_any_start_makes_the_state_folder_private(
+    tmp_path: Path, socket_dir: Path
+) -> None:
+    home = tmp_path / "new" / "home"
+    podium = User(home, socket_dir / "podium.sock")
+    written = podium("config", "set", "log_level", "debug")
+    assert written.returncode == 0, written.stderr
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    assert stat.S_IMODE(home.parent.stat().st_mode) == 0o755
+    try:
+        started = podium("start")
+        assert started.returncode == 0, started.stderr
+        assert "open to other users" not in started.stderr
+    finally:
+        podium("stop", "--force")
