@@ -13,13 +13,13 @@ from typing import Any
 MASK = "[REDACTED]"
 
 _SECRET_NAME = re.compile(
-    r"(?i:TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|(?<![a-z])(?:API)?(?:KEY|AUTH)S?$)"
-    r"|(?<=[a-z])(?:Key|Auth)s?$"
+    r"(?i:TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|(?<![a-z])(?:API)?(?:KEY|AUTH|PASS|PAT)S?$)"
+    r"|(?<=[a-z])(?:Key|Auth|Pass)s?$"
 )
 """Names of variables that hold a secret: `GITHUB_TOKEN`, `DB_PASSWORD`, `API_KEY`, `apiKey`,
-`privateKey`, `NPM_AUTH`. `KEY` and `AUTH` count as the last word of the name only, so that
-`AUTHOR`, `KEYWORDS`, `key_points` or `MONKEY` hold no secret: their values would be masked in
-every output."""
+`privateKey`, `NPM_AUTH`, `DB_PASS`, `GH_PAT`. `KEY`, `AUTH`, `PASS` and `PAT` count as the
+last word of the name only, so that `AUTHOR`, `KEYWORDS`, `key_points`, `MONKEY` or
+`SSH_ASKPASS` hold no secret: their values would be masked in every output."""
 _MIN_SECRET_CHARS = 8
 
 _SHAPES = re.compile(

@@ -76,6 +76,7 @@ def test_a_score_variable_named_like_a_secret_is_masked_once_learned() -> None:
     [
         *("GITHUB_TOKEN", "db_password", "API_KEY", "apikey", "apiKey", "privateKey"),
         *("NPM_AUTH", "AWS_SECRET_ACCESS_KEY", "client_secret", "SLACKTOKEN", "key"),
+        *("DB_PASS", "smtpPass", "GH_PAT"),
     ],
 )
 def test_a_name_that_says_it_holds_a_secret_is_learned(name: str) -> None:
@@ -84,7 +85,9 @@ def test_a_name_that_says_it_holds_a_secret_is_learned(name: str) -> None:
     assert redact("by Ada Lovelace Wrote") == f"by {MASK}"
 
 
-@pytest.mark.parametrize("name", ["AUTHOR", "author", "KEYWORDS", "key_points", "MONKEY"])
+@pytest.mark.parametrize(
+    "name", ["AUTHOR", "author", "KEYWORDS", "key_points", "MONKEY", "SSH_ASKPASS", "PATH"]
+)
 def test_a_name_that_only_contains_key_or_auth_in_a_word_is_not_a_secret(name: str) -> None:
     redact = Redactor({name: "Ada Lovelace Wrote"})
     redact.learn({name: "Ada Lovelace Wrote"})
