@@ -350,3 +350,42 @@ def test_a_setting_written_before_any_start_makes_the_state_folder_private(
         assert "open to other users" not in started.stderr
     finally:
         podium("stop", "--force")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_worktree_and_the_exclude_line_it_needs_have_the_users_modes(
+    short_home: Path, tmp_path: Path
+) -> None:
+    podium = User(short_home)
+    repo = tmp_path / "repo"
+    repo.mkdir(mode=0o755)
+    repo.chmod(0o755)
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=T", "-c", "user.email=t@x", "-C", str(repo), *args],
+            capture_output=True,
+            check=True,
+            umask=USER_UMASK,
+        )
+
+    git("init", "-q")
+    git("commit", "-q", "--allow-empty", "-m", "start")
+    shutil.rmtree(repo / ".git" / "info")  # Podium makes it again for its exclude line
+    score = tmp_path / "isolated.yaml"
+    score.write_text(
+        textwrap.dedent(f"""
+            name: isolated
+            instrument: cli
+            workspace: {repo}/ws
+            sheet: {{size: 1, total_items: 1}}
+            isolation: {{enabled: true, branch_prefix: podium}}
+            prompt: {{template: 'echo built > result.txt'}}
+        """)
+    )
+    run = podium("run", str(score), "--wait")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (repo / ".git" / "info" / "exclude").read_text().strip() != ""
+    assert _not_the_users(repo / ".git" / "info") == []
+    assert stat.S_IMODE((repo / ".git" / "info").stat().st_mode) == 0o755
+    assert _not_private(short_home) == []
