@@ -7,7 +7,7 @@ the shapes of well-known tokens. Both the conductor and the CLI (`run --dry-run
 """
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 MASK = "[REDACTED]"
@@ -80,3 +80,19 @@ def secret_values(variables: Iterable[tuple[str, str]]) -> set[str]:
         for name, value in variables
         if _SECRET_NAME.search(name) and len(value) >= _MIN_SECRET_CHARS and not value.isdigit()
     }
+
+
+def sparing(redact: Callable[[str], str], text: str, names: Collection[str]) -> str:
+    """`text` redacted, with each of `names` in it left as it is: the name of a job, a fleet
+    or a file that the user chose (`sk-learn-pipeline-…` looks like a token) and must read
+    intact to address it."""
+    if text in names:
+        return text
+    masked = redact(text)
+    if masked == text:
+        return text
+    inside = sorted((n for n in names if n and n in text), key=len, reverse=True)
+    if not inside:
+        return masked
+    pieces = re.split("(" + "|".join(map(re.escape, inside)) + ")", text)
+    return "".join(p if k % 2 else redact(p) for k, p in enumerate(pieces))

@@ -333,6 +333,8 @@ def test_a_job_whose_name_looks_like_a_token_is_shown_and_found_by_it(
     assert f"no job or fleet '{name}-9'" in missing.stderr
     logs = podium("logs", name)
     assert SHAPED_SECRET not in logs.stdout and "[REDACTED]" in logs.stdout
+    told = podium("logs").stdout
+    assert f"job {name} ended" in told and "[REDACTED]" not in told
 
 
 def test_a_setting_written_before_any_start_makes_the_state_folder_private(

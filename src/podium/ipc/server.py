@@ -3,7 +3,6 @@
 import asyncio
 import logging
 import os
-import re
 import socket
 import stat
 import struct
@@ -27,6 +26,7 @@ from podium.ipc.protocol import (
     result,
 )
 from podium.ipc.wire import Refusal, read_request, shown, unacceptable
+from podium.redact import sparing
 
 log = logging.getLogger(__name__)
 
@@ -200,17 +200,7 @@ class RpcServer:
         return value
 
     def _spared(self, text: str, names: frozenset[str]) -> str:
-        """`text` redacted, with each of `names` in it left as it is."""
-        if text in names:
-            return text
-        masked = self._redact(text)
-        if masked == text:
-            return text
-        inside = sorted((n for n in names if n and n in text), key=len, reverse=True)
-        if not inside:
-            return masked
-        pieces = re.split("(" + "|".join(map(re.escape, inside)) + ")", text)
-        return "".join(p if k % 2 else self._redact(p) for k, p in enumerate(pieces))
+        return sparing(self._redact, text, names)
 
     def _code(self, exc: Exception) -> int:
         for cls, code in self._error_codes:
