@@ -2,7 +2,7 @@
 
 import pytest
 
-from podium.redact import MASK, Redactor
+from podium.redact import MASK, Redactor, sparing
 
 ENV = {
     "ANTHROPIC_API_KEY": "my-own-key-1234567",
@@ -98,3 +98,12 @@ def test_only_text_values_of_secret_names_are_learned() -> None:
     redact = Redactor({})
     redact.learn({"DB_PASSWORD": 12345678901, "API_KEY": ["sk-a-list-value"], "A_KEY": "short"})
     assert redact("12345678901 sk-a-list-value short") == "12345678901 sk-a-list-value short"
+
+
+def test_names_are_spared_and_credentials_around_them_masked() -> None:
+    redact = Redactor({})
+    name = "sk-learn-pipeline-tuning"
+    text = f"job {name} failed: key sk-ant-api03-abcdefghijklmnop rejected"
+    assert sparing(redact, text, [name]) == f"job {name} failed: key {MASK} rejected"
+    assert sparing(redact, name, [name]) == name
+    assert sparing(redact, text, []) == f"job {MASK} failed: key {MASK} rejected"
