@@ -459,6 +459,8 @@ def test_the_known_escapes_run_nothing(template: str, value: str) -> None:
         ("cat <<END | tee copy | sh\n{v}\nEND", "stdin of `sh`"),
         ("ssh host bash <<END\n{v}\nEND", "stdin of `ssh host bash`"),
         ("source /dev/stdin <<< {v}", "stdin of `source /dev/stdin`"),
+        ("( echo {v} ) | bash", "stdin of `bash`"),
+        ("for f in {v}; do echo $f; done | sh", "stdin of `sh`"),
         ("su -c {v}", "another shell"),
         ("flock /tmp/lock -c {v}", "another shell"),
         ("script -qc {v} /dev/null", "another shell"),

@@ -10,7 +10,7 @@ every place where bash would read a value as code rather than as text: arithmeti
 expansion there), the target of `>&` (expanded twice), a command that declares an integer or
 reference variable (`declare -i`: whatever is assigned to it later is evaluated), text that
 a shell reads as its script on its stdin (a here-string or here-document given to `bash`, a
-simple command piped into one), the words that `podium.score.shell_rules` names (`eval`,
+command or a group piped into one), the words that `podium.score.shell_rules` names (`eval`,
 `bash -c`, `read`, `[[ -eq ]]` …), and every construct it does not understand (fail
 closed).
 
@@ -91,6 +91,9 @@ class _Command:
     """Placeholders in its here-strings and here-documents: what it reads on its stdin."""
     piped_into: "_Command | None" = None
     """The next command of its pipeline, which reads what this one writes."""
+    before: list[Spot] = field(default_factory=list)
+    """For the end of a compound command (`)`, `}`, `done`, `fi`, `esac`) piped on: every
+    placeholder before it, as any of them may be in what the compound writes."""
 
     def spots(self) -> list[Spot]:
         return [spot for _, spots in self.words for spot in spots]
@@ -144,7 +147,7 @@ class _Lexer:
         for cmd in self.commands:
             if cmd.stdin and _runs_its_stdin(cmd):
                 _refuse_fed(cmd.stdin[0], cmd)
-            fed = cmd.stdin + cmd.spots()
+            fed = cmd.stdin + cmd.spots() + cmd.before
             downstream = cmd.piped_into
             while fed and downstream is not None:
                 if _runs_its_stdin(downstream):
@@ -241,6 +244,8 @@ class _Lexer:
             return i + 2
         if char == "|" and not _is_case(previous):  # `case x in a|b)`: patterns, no pipe
             previous.piped_into = reading.cmd
+            if _ends_a_compound(previous):
+                previous.before = list(self.found)
         return i + 1 + (char == "|" and text.startswith("|&", i))
 
     def finish_word(self, reading: "_Reading", end: int) -> None:
@@ -531,6 +536,10 @@ class _Lexer:
                 doc.cmd.stdin += self.found[before:]
             i = after
         return i
+
+
+def _ends_a_compound(cmd: _Command) -> bool:
+    return not cmd.words or cmd.words[0][0] in ("}", "done", "fi", "esac")
 
 
 def _is_case(cmd: _Command) -> bool:

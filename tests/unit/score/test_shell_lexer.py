@@ -123,7 +123,15 @@ def test_which_commands_run_their_stdin_as_shell_code(words: list[str], runs: bo
 
 @pytest.mark.parametrize(
     "text",
-    ["echo {v} | bash", "bash <<< {v}", "sh <<END\n{v}\nEND", "cat <<END | tee f | sh\n{v}\nEND"],
+    [
+        *(
+            "echo {v} | bash",
+            "bash <<< {v}",
+            "sh <<END\n{v}\nEND",
+            "cat <<END | tee f | sh\n{v}\nEND",
+        ),
+        *("{ echo {v}; } | bash", "if :; then echo {v}; fi | bash", "( echo {v} ) | sh"),
+    ],
 )
 def test_a_placeholder_that_reaches_a_shells_stdin_is_refused(text: str) -> None:
     with pytest.raises(Refused, match="reaches the stdin of"):
