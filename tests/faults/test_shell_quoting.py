@@ -460,6 +460,8 @@ def test_the_known_escapes_run_nothing(template: str, value: str) -> None:
         ("ssh host bash <<END\n{v}\nEND", "stdin of `ssh host bash`"),
         ("source /dev/stdin <<< {v}", "stdin of `source /dev/stdin`"),
         ("( echo {v} ) | bash", "stdin of `bash`"),
+        ("echo {v} | xargs bash -c", "stdin of `xargs bash -c`"),
+        ("echo {v} | xargs -I% sh -c 'echo %'", "stdin of `xargs -I% sh -c 'echo %'`"),
         ("for f in {v}; do echo $f; done | sh", "stdin of `sh`"),
         ("su -c {v}", "another shell"),
         ("flock /tmp/lock -c {v}", "another shell"),
@@ -477,6 +479,7 @@ def test_places_where_a_value_could_become_code_are_refused(template: str, why: 
     [
         "echo {v} || bash /dev/null",
         "echo {v} | grep -c bash",
+        "echo {v} | xargs sh -c 'echo \"$1\"' _",
         "case {v} in bash|sh) echo shell;; *) echo {v};; esac",
         "bash /dev/null <<< {v}",
         "cat <<END | sort\n{v}\nEND",

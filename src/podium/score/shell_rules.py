@@ -183,10 +183,18 @@ def reads_code_from_stdin(words: Sequence[str], name: int) -> bool:
     while k < len(words):
         word = words[k]
         if _SHELL_CODE_OPTION.match(word):
-            return False  # its script is an argument (`code_words`)
+            # Its script is an argument (`code_words`); `xargs sh -c` takes it from stdin when
+            # none follows, or puts what it reads into it (`-I {}`).
+            return program(words[name]) == "xargs" and _xargs_script_from_stdin(words, name, k)
         if re.match(r"^-[A-Za-z]*s", word) or word in ("-", "--"):
             return True
         if not word.startswith(("-", "+")):
             return word in _STDIN_FILES  # a script file, unless it names stdin
         k += 2 if word in _OPTION_ARGUMENT else 1
     return True
+
+
+def _xargs_script_from_stdin(words: Sequence[str], name: int, option: int) -> bool:
+    script = next((w for w in words[option + 1 :] if not w.startswith(("-", "+"))), None)
+    replaces = any(re.match(r"^(-[A-Za-z]*[Ii]|--replace)", w) for w in words[name + 1 : option])
+    return script is None or replaces

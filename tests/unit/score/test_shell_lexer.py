@@ -115,6 +115,9 @@ def test_a_placeholder_in_an_indirect_expansion_is_refused() -> None:
         (["grep", "-c", "bash"], False),
         (["source", "./env.sh"], False),
         (["cat"], False),
+        (["xargs", "bash", "-c"], True),
+        (["xargs", "-I{}", "sh", "-c", "echo {}"], True),
+        (["xargs", "sh", "-c", 'echo "$1"', "_"], False),
     ],
 )
 def test_which_commands_run_their_stdin_as_shell_code(words: list[str], runs: bool) -> None:
