@@ -107,7 +107,10 @@ def _make_dirs(path: str | os.PathLike[str], mode: int) -> None:
             if not os.path.isdir(name):
                 raise
         else:
-            os.chmod(name, mode)  # mkdir's mode passes through the umask
+            # mkdir's mode passes through the conductor's umask; the setgid bit a folder takes
+            # from its parent (a group's shared project) stays, as with the user's own mkdir.
+            inherited = stat.S_IMODE(os.stat(name).st_mode) & stat.S_ISGID
+            os.chmod(name, mode | inherited)
 
 
 class NotPrivate(UserError):

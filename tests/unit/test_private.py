@@ -60,6 +60,14 @@ def test_folders_of_the_user_get_the_users_modes_not_the_conductors(tmp_path: Pa
 
 
 @pytest.mark.usefixtures("conductor_umask")
+def test_a_folder_of_the_user_keeps_the_setgid_bit_of_a_shared_parent(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared").chmod(0o2775)
+    make_user_dir(tmp_path / "shared" / "ws" / "logs")
+    assert [_mode(tmp_path / "shared" / p) for p in ("ws", "ws/logs")] == [0o2750] * 2
+
+
+@pytest.mark.usefixtures("conductor_umask")
 def test_a_new_file_of_the_user_gets_the_users_modes_an_existing_one_keeps_its_own(
     tmp_path: Path,
 ) -> None:
