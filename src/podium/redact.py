@@ -64,13 +64,35 @@ class Redactor:
             # One assignment: a thread redacting meanwhile sees the old list or the new one.
             self._values = sorted({*self._values, *found}, key=len, reverse=True)
 
-    def __call__(self, text: str) -> str:
+    def __call__(self, text: str, spare: Collection[str] = ()) -> str:
+        """`text` with its credentials masked. A token shape found wholly inside one of the
+        names in `spare` is left (`sk-learn-pipeline-tuning` is a job's name, not a key); a
+        value the redactor knows as a secret is masked wherever it is, names included."""
         for value in self._values:
             if value in text:
                 text = text.replace(value, MASK)
-        text = _SHAPES.sub(MASK, text)
-        text = _ASSIGNED.sub(lambda m: m.group("name") + MASK, text)
-        return _BEARER.sub(lambda m: m.group("name") + MASK, text)
+        names = [name for name in spare if name and name in text]
+        text = _sub(_SHAPES, text, names, lambda m: MASK)
+        text = _sub(_ASSIGNED, text, names, lambda m: m.group("name") + MASK)
+        return _sub(_BEARER, text, names, lambda m: m.group("name") + MASK)
+
+
+def _sub(
+    pattern: re.Pattern[str], text: str, names: list[str], mask: Callable[[re.Match[str]], str]
+) -> str:
+    if not names:
+        return pattern.sub(mask, text)
+    kept = [
+        (found.start(), found.end())
+        for name in names
+        for found in re.finditer(re.escape(name), text)
+    ]
+
+    def one(match: re.Match[str]) -> str:
+        inside = any(start <= match.start() and match.end() <= end for start, end in kept)
+        return match.group(0) if inside else mask(match)
+
+    return pattern.sub(one, text)
 
 
 def secret_values(variables: Iterable[tuple[str, str]]) -> set[str]:
@@ -83,16 +105,9 @@ def secret_values(variables: Iterable[tuple[str, str]]) -> set[str]:
 
 
 def sparing(redact: Callable[[str], str], text: str, names: Collection[str]) -> str:
-    """`text` redacted, with each of `names` in it left as it is: the name of a job, a fleet
-    or a file that the user chose (`sk-learn-pipeline-…` looks like a token) and must read
-    intact to address it."""
-    if text in names:
-        return text
-    masked = redact(text)
-    if masked == text:
-        return text
-    inside = sorted((n for n in names if n and n in text), key=len, reverse=True)
-    if not inside:
-        return masked
-    pieces = re.split("(" + "|".join(map(re.escape, inside)) + ")", text)
-    return "".join(p if k % 2 else redact(p) for k, p in enumerate(pieces))
+    """`text` redacted by `redact`, sparing the token shapes that lie inside `names` when it
+    is a `Redactor` (see `Redactor.__call__`): the names of jobs, fleets and files the user
+    chose, which they must read intact to address them."""
+    if isinstance(redact, Redactor):
+        return redact(text, names)
+    return redact(text)

@@ -107,3 +107,15 @@ def test_names_are_spared_and_credentials_around_them_masked() -> None:
     assert sparing(redact, text, [name]) == f"job {name} failed: key {MASK} rejected"
     assert sparing(redact, name, [name]) == name
     assert sparing(redact, text, []) == f"job {MASK} failed: key {MASK} rejected"
+
+
+def test_a_short_name_inside_a_credential_spares_nothing() -> None:
+    redact = Redactor({"DEPLOY_TOKEN": "tok-Quiet-Harbor-42"})
+    text = "key sk-ant-api03-abcdefghijklmnop and tok-Quiet-Harbor-42 rejected"
+    assert sparing(redact, text, ["a", "e", "Quiet"]) == f"key {MASK} and {MASK} rejected"
+
+
+def test_a_known_secret_is_masked_even_inside_a_name() -> None:
+    redact = Redactor({"DEPLOY_TOKEN": "tok-Quiet-Harbor-42"})
+    name = "/work/tok-Quiet-Harbor-42/ws"
+    assert sparing(redact, name, [name]) == f"/work/{MASK}/ws"
