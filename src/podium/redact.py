@@ -71,6 +71,8 @@ class Redactor:
         for value in self._values:
             if value in text:
                 text = text.replace(value, MASK)
+        if not any(p.search(text) for p in (_SHAPES, _ASSIGNED, _BEARER)):
+            return text  # most text: then `spare` (every name of a long list) is not read
         names = [name for name in spare if name and name in text]
         text = _sub(_SHAPES, text, names, lambda m: MASK)
         text = _sub(_ASSIGNED, text, names, lambda m: m.group("name") + MASK)
@@ -82,11 +84,12 @@ def _sub(
 ) -> str:
     if not names:
         return pattern.sub(mask, text)
-    kept = [
-        (found.start(), found.end())
-        for name in names
-        for found in re.finditer(re.escape(name), text)
-    ]
+    kept = []
+    for name in names:
+        start = text.find(name)
+        while start >= 0:
+            kept.append((start, start + len(name)))
+            start = text.find(name, start + 1)
 
     def one(match: re.Match[str]) -> str:
         inside = any(start <= match.start() and match.end() <= end for start, end in kept)

@@ -173,7 +173,7 @@ class RpcServer:
             )
         try:
             answer = await found.handler(typed)
-            return result(request_id, self._masked(answer, _names(answer) | _names(typed)))
+            return result(request_id, self._masked(answer, _names(typed)))
         except UserError as exc:
             return error(request_id, self._code(exc), self._spared(str(exc), _names(typed)))
         except Exception as exc:
@@ -188,12 +188,13 @@ class RpcServer:
             )
 
     def _masked(self, value: Any, names: frozenset[str]) -> Any:
-        """`value` with every string of it redacted but the `names` of jobs, fleets and
-        files it holds (strings too short to hold a credential are left as they are: most of
-        a reply is statuses and numbers)."""
+        """`value` with every string of it redacted, sparing the `names` of jobs, fleets and
+        files that an object holds in itself and in what it contains (strings too short to
+        hold a credential are left as they are: most of a reply is statuses and numbers)."""
         if isinstance(value, str):
             return self._spared(value, names) if len(value) >= SHORTEST_SECRET else value
         if isinstance(value, dict):
+            names = names | _names(value)
             return {key: self._masked(item, names) for key, item in value.items()}
         if isinstance(value, list | tuple):
             return [self._masked(item, names) for item in value]
@@ -256,19 +257,15 @@ def prepare_socket_dir(folder: Path) -> None:
         )
 
 
-def _names(value: Any) -> frozenset[str]:
-    """The strings of `value` in fields that name a job, a fleet, a file or a folder."""
+def _names(fields: Mapping[str, Any]) -> frozenset[str]:
+    """The strings an object holds in its fields that name a job, a fleet, a file or a
+    folder (one row's own: a list of many jobs is not searched for every name it holds)."""
     found: set[str] = set()
-
-    def walk(item: Any, key: str) -> None:
-        if isinstance(item, dict):
-            for k, v in item.items():
-                walk(v, str(k))
-        elif isinstance(item, list | tuple):
-            for v in item:
-                walk(v, key)
-        elif isinstance(item, str) and key in _NAMES:
-            found.add(item)
-
-    walk(value, "")
+    for key, value in fields.items():
+        if key not in _NAMES:
+            continue
+        if isinstance(value, str):
+            found.add(value)
+        elif isinstance(value, list):
+            found.update(item for item in value if isinstance(item, str))
     return frozenset(found)
