@@ -4,7 +4,9 @@ Two nets. The conductor runs under umask 077 from its first moment, so any file 
 creates is private even where nobody thought of it; and the files that matter most are created
 here, with explicit modes, whatever the umask. The processes it starts for the user (attempts,
 checks, hooks, git) get back the umask the user started it with: what an agent writes in its
-workspace is the user's, with the user's usual modes.
+workspace is the user's, with the user's usual modes. So is what the conductor itself creates
+outside its state folder (a workspace, its published logs, archives, a concert log, a line in a
+repository's exclude file): `make_user_dir` and `open_for_user` give those the user's modes.
 """
 
 import os
@@ -62,6 +64,34 @@ def make_private(path: str | os.PathLike[str]) -> None:
 
 def make_private_dir(path: str | os.PathLike[str]) -> None:
     """Create the folder and any missing parents as 0700 (an existing one is left as is)."""
+    _make_dirs(path, FOLDER_MODE)
+
+
+def make_user_dir(path: str | os.PathLike[str]) -> None:
+    """Create a folder of the user's (and any missing parents) with the modes the user's own
+    mkdir would give it: 0777 less the umask they started Podium with. An existing one is
+    left as is. For everything outside the state folder: a workspace is the user's project."""
+    _make_dirs(path, 0o777 & ~user_umask())
+
+
+def open_for_user(path: str | os.PathLike[str], flags: int) -> int:
+    """`os.open` for a file of the user's, outside the state folder: a new file gets the
+    modes the user's own tools would give it (0666 less their umask), an existing one keeps
+    its own."""
+    mode = 0o666 & ~user_umask()
+    try:
+        fd = os.open(path, flags | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+    except FileExistsError:
+        return os.open(path, (flags & ~os.O_CREAT) | os.O_CLOEXEC)
+    try:
+        os.fchmod(fd, mode)  # open's mode passes through the conductor's umask
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _make_dirs(path: str | os.PathLike[str], mode: int) -> None:
     missing = []
     folder = os.path.abspath(path)
     while not os.path.isdir(folder):
@@ -72,12 +102,15 @@ def make_private_dir(path: str | os.PathLike[str]) -> None:
         folder = parent
     for name in reversed(missing):
         try:
-            os.mkdir(name, FOLDER_MODE)
+            os.mkdir(name, mode)
         except FileExistsError:
             if not os.path.isdir(name):
                 raise
         else:
-            os.chmod(name, FOLDER_MODE)  # mkdir's mode passes through the umask
+            # mkdir's mode passes through the conductor's umask; the setgid bit a folder takes
+            # from its parent (a group's shared project) stays, as with the user's own mkdir.
+            inherited = stat.S_IMODE(os.stat(name).st_mode) & stat.S_ISGID
+            os.chmod(name, mode | inherited)
 
 
 class NotPrivate(UserError):
@@ -90,6 +123,9 @@ def secure_state_dir(path: str) -> int | None:
     Returns the mode it had when it was open to others, for the caller to report; None when
     nothing changed. Raises NotPrivate for a folder of another user or one that stays open."""
     if not os.path.exists(path):
+        # Only the state folder is private: folders made above it (`~/.local/state`) are the
+        # user's, with their usual modes.
+        make_user_dir(os.path.dirname(os.path.abspath(path)))
         make_private_dir(path)
         return None
     info = os.stat(path)

@@ -7,12 +7,19 @@ the shapes of well-known tokens. Both the conductor and the CLI (`run --dry-run
 """
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 MASK = "[REDACTED]"
 
-_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)", re.IGNORECASE)
+_SECRET_NAME = re.compile(
+    r"(?i:TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|(?<![a-z])(?:API)?(?:KEY|AUTH|PASS|PAT)S?$)"
+    r"|(?<=[a-z])(?:Key|Auth|Pass)s?$"
+)
+"""Names of variables that hold a secret: `GITHUB_TOKEN`, `DB_PASSWORD`, `API_KEY`, `apiKey`,
+`privateKey`, `NPM_AUTH`, `DB_PASS`, `GH_PAT`. `KEY`, `AUTH`, `PASS` and `PAT` count as the
+last word of the name only, so that `AUTHOR`, `KEYWORDS`, `key_points`, `MONKEY` or
+`SSH_ASKPASS` hold no secret: their values would be masked in every output."""
 _MIN_SECRET_CHARS = 8
 
 _SHAPES = re.compile(
@@ -57,21 +64,27 @@ class Redactor:
             # One assignment: a thread redacting meanwhile sees the old list or the new one.
             self._values = sorted({*self._values, *found}, key=len, reverse=True)
 
-    def __call__(self, text: str) -> str:
+    def __call__(self, text: str, spare: Collection[str] = ()) -> str:
+        """`text` with its credentials masked. A token shape found wholly inside one of the
+        names in `spare` is left (`sk-learn-pipeline-tuning` is a job's name, not a key); a
+        value the redactor knows as a secret is masked wherever it is, names included."""
         for value in self._values:
             if value in text:
                 text = text.replace(value, MASK)
         if len(text) <= PIECE_CHARS:
-            return _masked(text)
+            return _masked(text, spare)
         # A regex search holds the interpreter until it is done: megabytes of output are
         # searched piece by piece, so the conductor's other threads run in between.
-        return "".join(_masked(piece) for piece in pieces(text, PIECE_CHARS))
+        return "".join(_masked(piece, spare) for piece in pieces(text, PIECE_CHARS))
 
 
-def _masked(text: str) -> str:
-    text = _SHAPES.sub(MASK, text)
-    text = _ASSIGNED.sub(lambda m: m.group("name") + MASK, text)
-    return _BEARER.sub(lambda m: m.group("name") + MASK, text)
+def _masked(text: str, spare: Collection[str]) -> str:
+    if not any(p.search(text) for p in (_SHAPES, _ASSIGNED, _BEARER)):
+        return text  # most text: then `spare` (every name of a long list) is not read
+    names = [name for name in spare if name and name in text]
+    text = _sub(_SHAPES, text, names, lambda m: MASK)
+    text = _sub(_ASSIGNED, text, names, lambda m: m.group("name") + MASK)
+    return _sub(_BEARER, text, names, lambda m: m.group("name") + MASK)
 
 
 PIECE_CHARS = 64 * 1024
@@ -111,6 +124,25 @@ def _space(text: str, low: int, end: int) -> int:
     return -1
 
 
+def _sub(
+    pattern: re.Pattern[str], text: str, names: list[str], mask: Callable[[re.Match[str]], str]
+) -> str:
+    if not names:
+        return pattern.sub(mask, text)
+    kept = []
+    for name in names:
+        start = text.find(name)
+        while start >= 0:
+            kept.append((start, start + len(name)))
+            start = text.find(name, start + 1)
+
+    def one(match: re.Match[str]) -> str:
+        inside = any(start <= match.start() and match.end() <= end for start, end in kept)
+        return match.group(0) if inside else mask(match)
+
+    return pattern.sub(one, text)
+
+
 def secret_values(variables: Iterable[tuple[str, str]]) -> set[str]:
     """The values of variables whose names say they hold a secret."""
     return {
@@ -118,3 +150,12 @@ def secret_values(variables: Iterable[tuple[str, str]]) -> set[str]:
         for name, value in variables
         if _SECRET_NAME.search(name) and len(value) >= _MIN_SECRET_CHARS and not value.isdigit()
     }
+
+
+def sparing(redact: Callable[[str], str], text: str, names: Collection[str]) -> str:
+    """`text` redacted by `redact`, sparing the token shapes that lie inside `names` when it
+    is a `Redactor` (see `Redactor.__call__`): the names of jobs, fleets and files the user
+    chose, which they must read intact to address them."""
+    if isinstance(redact, Redactor):
+        return redact(text, names)
+    return redact(text)

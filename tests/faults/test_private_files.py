@@ -246,3 +246,148 @@ def test_a_state_folder_of_another_user_is_refused(tmp_path: Path, socket_dir: P
     assert daemon.returncode == 2
     assert "belongs to uid 65534, not to you" in daemon.stderr
     assert list(home.iterdir()) == []
+
+
+OUTSIDE = """
+    name: outside
+    instrument: cli
+    workspace: {workspace}
+    pause_between_sheets_seconds: 0
+    sheet: {{size: 1, total_items: 1}}
+    retry: {{max_retries: 0}}
+    workspace_lifecycle: {{archive_on_fresh: true}}
+    concert: {{enabled: true, concert_log_path: story/concert.jsonl}}
+    prompt:
+      template: |
+        echo "said on stdout"
+        echo "said on stderr" >&2
+        echo made > made.txt
+"""
+
+
+def _not_the_users(folder: Path) -> list[str]:
+    """What under `folder` lacks the modes a shell with umask 022 gives."""
+    wrong = []
+    for root, folders, files in os.walk(folder):
+        for name in folders:
+            mode = stat.S_IMODE((Path(root) / name).lstat().st_mode)
+            if mode != 0o755:
+                wrong.append(f"{Path(root) / name}/ is {mode:o}")
+        for name in files:
+            mode = stat.S_IMODE((Path(root) / name).lstat().st_mode)
+            if mode != 0o644:
+                wrong.append(f"{Path(root) / name} is {mode:o}")
+    return wrong
+
+
+def test_what_the_conductor_makes_outside_its_state_folder_has_the_users_modes(
+    short_home: Path, tmp_path: Path
+) -> None:
+    podium = User(short_home)
+    outer = tmp_path / "project"
+    outer.mkdir(mode=0o755)
+    outer.chmod(0o755)
+    workspace = outer / "deep" / "ws"
+    score = tmp_path / "outside.yaml"
+    score.write_text(textwrap.dedent(OUTSIDE.format(workspace=workspace)))
+
+    for args in (("run", str(score), "--wait"), ("run", str(score), "--fresh", "--wait")):
+        run = podium(*args)
+        assert run.returncode == 0, run.stdout + run.stderr
+    wait_for(
+        lambda: '"completed"' in (workspace / "story" / "concert.jsonl").read_text(),
+        "the concert log to tell of the job's end",
+    )
+
+    assert (workspace / "logs" / "sheet-01.stdout.log").is_file()
+    archived = workspace / "archive" / "iteration-1"
+    assert (archived / "logs" / "sheet-01.stderr.log").is_file()
+    assert (archived / "story" / "concert.jsonl").is_file()
+    assert _not_the_users(outer) == []
+    assert _not_private(short_home) == []
+
+
+def test_a_job_whose_name_looks_like_a_token_is_shown_and_found_by_it(
+    short_home: Path, tmp_path: Path
+) -> None:
+    podium = User(short_home)
+    name = "sk-learn-pipeline-tuning"
+    score = tmp_path / f"{name}.yaml"
+    score.write_text(
+        textwrap.dedent(f"""
+            name: {name}
+            instrument: cli
+            workspace: {tmp_path / name}
+            sheet: {{size: 1, total_items: 1}}
+            prompt: {{template: 'echo "{SHAPED_SECRET}"'}}
+        """)
+    )
+    run = podium("run", str(score), "--wait")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"job {name} completed" in run.stdout + run.stderr
+    listed = podium("list", "--all", "--json")
+    assert json.loads(listed.stdout)["jobs"][0]["job_id"] == name
+    shown = podium("status", name)
+    assert str(score) in shown.stdout and str(tmp_path / name) in shown.stdout
+    missing = podium("status", f"{name}-9")
+    assert f"no job or fleet '{name}-9'" in missing.stderr
+    logs = podium("logs", name)
+    assert SHAPED_SECRET not in logs.stdout and "[REDACTED]" in logs.stdout
+    told = podium("logs").stdout
+    assert f"job {name} ended" in told and "[REDACTED]" not in told
+
+
+def test_a_setting_written_before_any_start_makes_the_state_folder_private(
+    tmp_path: Path, socket_dir: Path
+) -> None:
+    home = tmp_path / "new" / "home"
+    podium = User(home, socket_dir / "podium.sock")
+    written = podium("config", "set", "log_level", "debug")
+    assert written.returncode == 0, written.stderr
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    assert stat.S_IMODE(home.parent.stat().st_mode) == 0o755
+    try:
+        started = podium("start")
+        assert started.returncode == 0, started.stderr
+        assert "open to other users" not in started.stderr
+    finally:
+        podium("stop", "--force")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_a_worktree_and_the_exclude_line_it_needs_have_the_users_modes(
+    short_home: Path, tmp_path: Path
+) -> None:
+    podium = User(short_home)
+    repo = tmp_path / "repo"
+    repo.mkdir(mode=0o755)
+    repo.chmod(0o755)
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=T", "-c", "user.email=t@x", "-C", str(repo), *args],
+            capture_output=True,
+            check=True,
+            umask=USER_UMASK,
+        )
+
+    git("init", "-q")
+    git("commit", "-q", "--allow-empty", "-m", "start")
+    shutil.rmtree(repo / ".git" / "info")  # Podium makes it again for its exclude line
+    score = tmp_path / "isolated.yaml"
+    score.write_text(
+        textwrap.dedent(f"""
+            name: isolated
+            instrument: cli
+            workspace: {repo}/ws
+            sheet: {{size: 1, total_items: 1}}
+            isolation: {{enabled: true, branch_prefix: podium}}
+            prompt: {{template: 'echo built > result.txt'}}
+        """)
+    )
+    run = podium("run", str(score), "--wait")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (repo / ".git" / "info" / "exclude").read_text().strip() != ""
+    assert _not_the_users(repo / ".git" / "info") == []
+    assert stat.S_IMODE((repo / ".git" / "info").stat().st_mode) == 0o755
+    assert _not_private(short_home) == []

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from podium.score.compiled import load_score
 from podium.score.placeholders import PlaceholderError, script_words, shell_command
-from tests.conftest import REPO
+from tests.conftest import SHARED
 
 SENTINEL = "PWNED"
 BASH = "/bin/bash"
@@ -452,12 +452,43 @@ def test_the_known_escapes_run_nothing(template: str, value: str) -> None:
         ("echo '{v}", "not closed"),
         ('echo "{v}', "not closed"),
         ("echo $(echo {v}", "no closing"),
+        ("echo {v} | bash", "stdin of `bash`"),
+        ("printf '%s' {v} |& sudo sh -x", "stdin of `sudo sh -x`"),
+        ("bash <<< {v}", "stdin of `bash`"),
+        ("bash -s -- a <<END\necho {v}\nEND", "stdin of `bash -s -- a`"),
+        ("cat <<END | tee copy | sh\n{v}\nEND", "stdin of `sh`"),
+        ("ssh host bash <<END\n{v}\nEND", "stdin of `ssh host bash`"),
+        ("source /dev/stdin <<< {v}", "stdin of `source /dev/stdin`"),
+        ("( echo {v} ) | bash", "stdin of `bash`"),
+        ("echo {v} | xargs bash -c", "stdin of `xargs bash -c`"),
+        ("echo {v} | xargs -I% sh -c 'echo %'", "stdin of `xargs -I% sh -c 'echo %'`"),
+        ("for f in {v}; do echo $f; done | sh", "stdin of `sh`"),
+        ("su -c {v}", "another shell"),
+        ("flock /tmp/lock -c {v}", "another shell"),
+        ("script -qc {v} /dev/null", "another shell"),
     ],
 )
 def test_places_where_a_value_could_become_code_are_refused(template: str, why: str) -> None:
     with pytest.raises(PlaceholderError, match=r"line \d+, column \d+ of the command: ") as found:
         shell_command(template, {"v": "x"})
     assert why in str(found.value)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "echo {v} || bash /dev/null",
+        "echo {v} | grep -c bash",
+        "echo {v} | xargs sh -c 'echo \"$1\"' _",
+        "case {v} in bash|sh) echo shell;; *) echo {v};; esac",
+        "bash /dev/null <<< {v}",
+        "cat <<END | sort\n{v}\nEND",
+    ],
+)
+def test_text_beside_a_shell_that_does_not_read_it_as_code_is_accepted(template: str) -> None:
+    value = f"$(touch {SENTINEL}); touch {SENTINEL}"
+    _, pwned = run(template, value)
+    assert not pwned
 
 
 def test_a_refusal_names_the_placeholder_and_its_line_and_column() -> None:
@@ -484,7 +515,7 @@ def test_unknown_names_and_commands_without_placeholders_are_left_as_written() -
     assert (command.script, command.environment, command.shown) == (text, (), text)
 
 
-SHARED_SCORES = REPO.parent / "shared" / "scores" / "marianne"
+SHARED_SCORES = SHARED / "scores" / "marianne"
 MARIANNE = sorted(SHARED_SCORES.rglob("*.yaml")) if SHARED_SCORES.is_dir() else []
 
 

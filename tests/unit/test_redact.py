@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from podium.redact import MASK, Redactor, pieces
+from podium.redact import MASK, Redactor, pieces, sparing
 
 ENV = {
     "ANTHROPIC_API_KEY": "my-own-key-1234567",
@@ -73,6 +73,29 @@ def test_a_score_variable_named_like_a_secret_is_masked_once_learned() -> None:
     assert redact(text) == f"deploying with {MASK} as ada-the-deployer"
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        *("GITHUB_TOKEN", "db_password", "API_KEY", "apikey", "apiKey", "privateKey"),
+        *("NPM_AUTH", "AWS_SECRET_ACCESS_KEY", "client_secret", "SLACKTOKEN", "key"),
+        *("DB_PASS", "smtpPass", "GH_PAT"),
+    ],
+)
+def test_a_name_that_says_it_holds_a_secret_is_learned(name: str) -> None:
+    redact = Redactor({})
+    redact.learn({name: "Ada Lovelace Wrote"})
+    assert redact("by Ada Lovelace Wrote") == f"by {MASK}"
+
+
+@pytest.mark.parametrize(
+    "name", ["AUTHOR", "author", "KEYWORDS", "key_points", "MONKEY", "SSH_ASKPASS", "PATH"]
+)
+def test_a_name_that_only_contains_key_or_auth_in_a_word_is_not_a_secret(name: str) -> None:
+    redact = Redactor({name: "Ada Lovelace Wrote"})
+    redact.learn({name: "Ada Lovelace Wrote"})
+    assert redact("by Ada Lovelace Wrote") == "by Ada Lovelace Wrote"
+
+
 def test_only_text_values_of_secret_names_are_learned() -> None:
     redact = Redactor({})
     redact.learn({"DB_PASSWORD": 12345678901, "API_KEY": ["sk-a-list-value"], "A_KEY": "short"})
@@ -113,3 +136,24 @@ def test_megabytes_of_output_are_masked_like_a_short_text() -> None:
     masked = Redactor(ENV)(line)
     assert "sk-ant-" not in masked
     assert masked.count(MASK) == 50_000
+
+
+def test_names_are_spared_and_credentials_around_them_masked() -> None:
+    redact = Redactor({})
+    name = "sk-learn-pipeline-tuning"
+    text = f"job {name} failed: key sk-ant-api03-abcdefghijklmnop rejected"
+    assert sparing(redact, text, [name]) == f"job {name} failed: key {MASK} rejected"
+    assert sparing(redact, name, [name]) == name
+    assert sparing(redact, text, []) == f"job {MASK} failed: key {MASK} rejected"
+
+
+def test_a_short_name_inside_a_credential_spares_nothing() -> None:
+    redact = Redactor({"DEPLOY_TOKEN": "tok-Quiet-Harbor-42"})
+    text = "key sk-ant-api03-abcdefghijklmnop and tok-Quiet-Harbor-42 rejected"
+    assert sparing(redact, text, ["a", "e", "Quiet"]) == f"key {MASK} and {MASK} rejected"
+
+
+def test_a_known_secret_is_masked_even_inside_a_name() -> None:
+    redact = Redactor({"DEPLOY_TOKEN": "tok-Quiet-Harbor-42"})
+    name = "/work/tok-Quiet-Harbor-42/ws"
+    assert sparing(redact, name, [name]) == f"/work/{MASK}/ws"

@@ -26,6 +26,7 @@ from podium.config import (
 from podium.domain.errors import UserError
 from podium.ipc.client import AnswerLate, ConductorUnavailable
 from podium.locations import Locations, locate
+from podium.private import secure_state_dir
 
 INVALID = 1
 """`check`: the file is not valid."""
@@ -103,10 +104,11 @@ def check_main(args: argparse.Namespace) -> int:
 
 
 def init_main(args: argparse.Namespace) -> int:
-    path = Path(locate(config_file=args.config).config_file)
+    locations = locate(config_file=args.config)
+    path = Path(locations.config_file)
     if path.exists() and not args.force:
         raise UserError(f"{path} already exists; 'podium config init --force' overwrites it")
-    _write(path, starter_text())
+    _write(path, starter_text(), locations)
     print(f"wrote {path}")
     return exits.OK
 
@@ -132,7 +134,7 @@ def set_main(args: argparse.Namespace) -> int:
         else ""
     )
     new_text = _edit_in_place(text, keys, args.value, updated)
-    _write(path, new_text if new_text is not None else _dump(updated))
+    _write(path, new_text if new_text is not None else _dump(updated), locations)
     print(
         f"set {args.key} to {json.dumps(value)} in {path}"
         + ("" if new_text is not None or not text.strip() else " (its comments were dropped)")
@@ -255,8 +257,10 @@ def _dump(data: dict[str, Any]) -> str:
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str, locations: Locations) -> None:
     """Replace the file at once: a conductor reloading meanwhile reads the old or the new."""
+    if path.parent == Path(locations.state_dir):
+        secure_state_dir(locations.state_dir)  # made here, it is made private as a start would
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:

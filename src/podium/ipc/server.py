@@ -26,12 +26,20 @@ from podium.ipc.protocol import (
     result,
 )
 from podium.ipc.wire import Refusal, read_request, shown, unacceptable
+from podium.redact import sparing
 
 log = logging.getLogger(__name__)
 
 
 SHORTEST_SECRET = 8
 """No credential the redactor knows is shorter (see `podium.redact`)."""
+_NAMES = frozenset(
+    {"job_id", "job_ids", "fleet_id", "parent", "chained_job", "next_job", "score_path", "path"}
+    | {"workspace", "workspace_logs", "log_file", "config_file", "state_dir", "repo", "branch"}
+)
+"""Fields that name a job, a fleet, a file or a folder: a score named `sk-learn-pipeline-…`
+looks like a token to the redactor, but its name must reach the user intact (they address the
+job by it), in these fields and wherever a reply's text repeats it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,9 +172,10 @@ class RpcServer:
                 request_id, INVALID_PARAMS, f"bad parameters for '{name}': {_problems(exc)}"
             )
         try:
-            return result(request_id, self._masked(await found.handler(typed)))
+            answer = await found.handler(typed)
+            return result(request_id, self._masked(answer, _names(typed)))
         except UserError as exc:
-            return error(request_id, self._code(exc), self._redact(str(exc)))
+            return error(request_id, self._code(exc), self._spared(str(exc), _names(typed)))
         except Exception as exc:
             log.exception("method %s failed", name)
             return error(
@@ -178,16 +187,21 @@ class RpcServer:
                 ),
             )
 
-    def _masked(self, value: Any) -> Any:
-        """`value` with every string of it redacted (ones too short to hold a credential
-        are left as they are: most of a reply is statuses and numbers)."""
+    def _masked(self, value: Any, names: frozenset[str]) -> Any:
+        """`value` with every string of it redacted, sparing the `names` of jobs, fleets and
+        files that an object holds in itself and in what it contains (strings too short to
+        hold a credential are left as they are: most of a reply is statuses and numbers)."""
         if isinstance(value, str):
-            return self._redact(value) if len(value) >= SHORTEST_SECRET else value
+            return self._spared(value, names) if len(value) >= SHORTEST_SECRET else value
         if isinstance(value, dict):
-            return {key: self._masked(item) for key, item in value.items()}
+            names = names | _names(value)
+            return {key: self._masked(item, names) for key, item in value.items()}
         if isinstance(value, list | tuple):
-            return [self._masked(item) for item in value]
+            return [self._masked(item, names) for item in value]
         return value
+
+    def _spared(self, text: str, names: frozenset[str]) -> str:
+        return sparing(self._redact, text, names)
 
     def _code(self, exc: Exception) -> int:
         for cls, code in self._error_codes:
@@ -241,3 +255,17 @@ def prepare_socket_dir(folder: Path) -> None:
             f"{mode:o}); make it private with 'chmod 700 {folder}', or set "
             "PODIUM_SOCKET to a path in a private folder"
         )
+
+
+def _names(fields: Mapping[str, Any]) -> frozenset[str]:
+    """The strings an object holds in its fields that name a job, a fleet, a file or a
+    folder (one row's own: a list of many jobs is not searched for every name it holds)."""
+    found: set[str] = set()
+    for key, value in fields.items():
+        if key not in _NAMES:
+            continue
+        if isinstance(value, str):
+            found.add(value)
+        elif isinstance(value, list):
+            found.update(item for item in value if isinstance(item, str))
+    return frozenset(found)

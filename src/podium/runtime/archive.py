@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from podium.private import make_user_dir
+
 _ITERATION = re.compile(r"iteration-(\d+)")
 
 
@@ -46,7 +48,7 @@ def archive_workspace(workspace: Path, policy: ArchivePolicy, now: datetime) -> 
     if not moving:
         return None
     target = root / _name(root, policy.naming, now)
-    target.mkdir(parents=True)
+    make_user_dir(target)  # the workspace is the user's, so are its archives
     for entry in moving:
         shutil.move(str(entry), str(target / entry.name))
     if policy.max_archives:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from podium.bounded import LINE_MAX_BYTES, bounded_lines
 from podium.domain.work import OutputReading, SheetWork
+from podium.private import make_user_dir, open_for_user
 
 STDOUT_READ_LIMIT = 8 * 1024 * 1024
 """Structured output is parsed from at most this much of stdout (its end, where results are);
@@ -61,7 +62,7 @@ def publish_logs(workspace: Path, sheet: int, stdout: Path, stderr: Path, redact
         for source, stream in ((stdout, "stdout"), (stderr, "stderr")):
             target = folder / f"sheet-{sheet:02d}.{stream}.log"
             if _size(source):
-                folder.mkdir(parents=True, exist_ok=True)
+                make_user_dir(folder)  # the workspace's logs are the user's, as the workspace
                 _copy_redacted(source, target, redact)
             else:
                 target.unlink(missing_ok=True)
@@ -123,8 +124,12 @@ def _copy_redacted(source: Path, target: Path, redact: Redact) -> None:
     """Line by line, each line cut to `LINE_MAX_BYTES`: a stream of one 500 MB line is copied
     in bounded memory, and the redactor never holds the interpreter for long."""
     partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)  # one left by a crash is made anew, with the user's modes
     try:
-        with source.open("rb") as src, partial.open("w", encoding="utf-8") as dst:
+        with (
+            source.open("rb") as src,
+            os.fdopen(open_for_user(partial, os.O_WRONLY), "w", encoding="utf-8") as dst,
+        ):
             for line in bounded_lines(src, LINE_MAX_BYTES):
                 dst.write(redact(line.decode("utf-8", errors="replace")))
     except FileNotFoundError:

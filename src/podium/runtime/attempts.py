@@ -22,7 +22,7 @@ from podium.domain.ids import JobId, SheetNum
 from podium.domain.outcome import ExitStatus
 from podium.domain.records import AttemptRecord, ProcessInfo
 from podium.domain.work import AttemptRequest, SheetWork
-from podium.private import make_private_dir
+from podium.private import make_private_dir, make_user_dir
 from podium.runtime.attempt_output import (
     RESULT_FILE,
     Ending,
@@ -111,7 +111,7 @@ class AttemptRunner:
         skipped = frozenset(self._store.skipped_sheets(cmd.job_id))
         # The workspace is there once the engine has launched a sheet in it, as users expect.
         with contextlib.suppress(OSError):
-            job.workspace.mkdir(parents=True, exist_ok=True)
+            make_user_dir(job.workspace)
         self._starting[cmd_key(cmd)] = False
         self._tasks.create_task(
             self._start(cmd, job, skipped), name=f"start {cmd.job_id}/{cmd.sheet}/{cmd.attempt}"
@@ -127,9 +127,7 @@ class AttemptRunner:
         with contextlib.suppress(OSError):
             write_prompt(files.prompt, self._redact(work.prompt))
         take_snapshot(job.validations(cmd.sheet), files.snapshot)
-        cwd = Path(work.cwd)
-        if not cwd.is_dir():
-            cwd.mkdir(parents=True)
+        make_user_dir(Path(work.cwd))
         return work
 
     async def _start(self, cmd: Launch, job: CompiledJob, skipped: frozenset[int]) -> None:

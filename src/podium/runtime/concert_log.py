@@ -10,6 +10,7 @@ line that cannot be written is logged and never affects the job.
 import asyncio
 import json
 import logging
+import os
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from podium.domain.commands import Persist
 from podium.domain.ids import JobId
 from podium.domain.records import HookOutcome, HookRecord, JobRecord
 from podium.domain.status import JobStatus
+from podium.private import make_user_dir, open_for_user
 from podium.runtime.catalog import JobCatalog
 from podium.runtime.logs import job_fields
 
@@ -122,8 +124,9 @@ class ConcertLog:
 def _append(lines: list[tuple[JobId, Path, str]]) -> None:
     for job_id, target, text in lines:
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with target.open("a", encoding="utf-8") as out:
+            make_user_dir(target.parent)
+            fd = open_for_user(target, os.O_WRONLY | os.O_APPEND)
+            with os.fdopen(fd, "a", encoding="utf-8") as out:
                 out.write(text)
         except OSError as exc:
             log.warning(

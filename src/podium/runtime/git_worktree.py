@@ -5,6 +5,7 @@ decisions about when (and whether) live in `podium.runtime.worktree`.
 
 import asyncio
 import contextlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from podium.domain.isolation import (
     worktree_name,
 )
 from podium.domain.status import JobStatus
+from podium.private import make_user_dir, open_for_user
 from podium.runtime.git import GitFailed, git
 
 CHECKOUT_TIMEOUT_SECONDS = 600.0
@@ -267,8 +269,8 @@ def _exclude(file: Path, pattern: str) -> None:
     lines = file.read_text().splitlines() if file.exists() else []
     if pattern in lines:
         return
-    file.parent.mkdir(parents=True, exist_ok=True)
-    with file.open("a") as out:
+    make_user_dir(file.parent)
+    with os.fdopen(open_for_user(file, os.O_WRONLY | os.O_APPEND), "a") as out:
         if lines and not file.read_text().endswith("\n"):
             out.write("\n")
         out.write(f"{pattern}\n")

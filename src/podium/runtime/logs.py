@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from podium.redact import sparing
+
 ROTATE_BYTES = 10 * 1024 * 1024
 ROTATE_KEEP = 5
 """Files kept besides the current one (conductor.log.1 … .5)."""
@@ -53,7 +55,7 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": self._redact(record.getMessage()),
+            "message": sparing(self._redact, record.getMessage(), _names(record)),
         }
         for name in FIELDS:
             value = record.__dict__.get(name)
@@ -64,6 +66,12 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+def _names(record: logging.LogRecord) -> tuple[str, ...]:
+    """The job a record is about: its id is shown as it is, even where it looks like a token."""
+    job_id = record.__dict__.get("job_id")
+    return (job_id,) if isinstance(job_id, str) else ()
+
+
 class TextFormatter(logging.Formatter):
     """`time LEVEL logger: message`, for a person watching a terminal."""
 
@@ -72,7 +80,7 @@ class TextFormatter(logging.Formatter):
         self._redact = redact
 
     def format(self, record: logging.LogRecord) -> str:
-        return self._redact(super().format(record))
+        return sparing(self._redact, super().format(record), _names(record))
 
 
 class ConductorLog:

@@ -10,7 +10,7 @@ import logging
 
 from podium.domain.commands import RunSkipCheck
 from podium.domain.events import SkipChecked
-from podium.private import make_private_dir
+from podium.private import make_private_dir, make_user_dir
 from podium.runtime.context import WorkerContext
 from podium.runtime.logs import job_fields
 from podium.runtime.ports import CompiledJob
@@ -46,7 +46,7 @@ class SkipCommands:
         log_file = folder / "skip-check.log"
         try:
             make_private_dir(folder)
-            job.workspace.mkdir(parents=True, exist_ok=True)
+            make_user_dir(job.workspace)
             marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
             child = spawn(
                 ("bash", "-c", command.script),

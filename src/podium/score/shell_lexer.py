@@ -8,9 +8,11 @@ in the form that context needs. It refuses (`Refused`, with the offset of the pl
 every place where bash would read a value as code rather than as text: arithmetic (`$(( ))`,
 `(( ))`, `$[ ]`, substring offsets, array subscripts), a quoted here-document delimiter (no
 expansion there), the target of `>&` (expanded twice), a command that declares an integer or
-reference variable (`declare -i`: whatever is assigned to it later is evaluated), the words
-that `podium.score.shell_rules` names (`eval`, `bash -c`, `read`, `[[ -eq ]]` …), and every
-construct it does not understand (fail closed).
+reference variable (`declare -i`: whatever is assigned to it later is evaluated), text that
+a shell reads as its script on its stdin (a here-string or here-document given to `bash`, a
+command or a group piped into one), the words that `podium.score.shell_rules` names (`eval`,
+`bash -c`, `read`, `[[ -eq ]]` …), and every construct it does not understand (fail
+closed).
 
 It reads one command's text and no more: which of bash's contexts a spot is in. Whether a
 command later feeds a value to an interpreter is beyond any reading of its quoting.
@@ -32,6 +34,7 @@ from podium.score.shell_rules import (
     check_condition,
     is_assignment,
     program,
+    reads_code_from_stdin,
 )
 
 
@@ -63,6 +66,7 @@ class _Heredoc:
     delimiter: str
     quoted: bool
     strip_tabs: bool
+    cmd: "_Command"
 
 
 @dataclass(slots=True)
@@ -83,6 +87,16 @@ class _Command:
     """Inside `[[ … ]]`."""
     target: str | None = None
     """The redirection operator whose target is the next word (not one of the command's)."""
+    stdin: list[Spot] = field(default_factory=list)
+    """Placeholders in its here-strings and here-documents: what it reads on its stdin."""
+    piped_into: "_Command | None" = None
+    """The next command of its pipeline, which reads what this one writes."""
+    before: list[Spot] = field(default_factory=list)
+    """For the end of a compound command (`)`, `}`, `done`, `fi`, `esac`) piped on: every
+    placeholder before it, as any of them may be in what the compound writes."""
+
+    def spots(self) -> list[Spot]:
+        return [spot for _, spots in self.words for spot in spots]
 
 
 @dataclass(slots=True)
@@ -90,8 +104,8 @@ class _Reading:
     """Where `_Lexer.command` is: the word and the simple command being read."""
 
     closer: str | None
+    cmd: _Command
     depth: int = 0
-    cmd: _Command = field(default_factory=_Command)
     word: _Word | None = None
 
 
@@ -109,6 +123,7 @@ def lex(text: str, spots: Mapping[int, tuple[int, str]]) -> list[Spot]:
             f"variable (`{lexer.evaluating_declaration}`), whose assigned values bash "
             "evaluates; remove the option or the placeholder",
         )
+    lexer.check_stdin()
     return lexer.found
 
 
@@ -120,6 +135,24 @@ class _Lexer:
         self.heredocs: list[_Heredoc] = []
         self.evaluating_declaration: str | None = None
         """`declare -i …` or the like, once seen."""
+        self.commands: list[_Command] = []
+
+    def new_command(self) -> _Command:
+        self.commands.append(_Command())
+        return self.commands[-1]
+
+    def check_stdin(self) -> None:
+        """Refuses a placeholder whose value a shell reads as its script from its stdin:
+        `bash <<< {x}`, a here-document given to `sh`, `echo {x} | bash`."""
+        for cmd in self.commands:
+            if cmd.stdin and _runs_its_stdin(cmd):
+                _refuse_fed(cmd.stdin[0], cmd)
+            fed = cmd.stdin + cmd.spots() + cmd.before
+            downstream = cmd.piped_into
+            while fed and downstream is not None:
+                if _runs_its_stdin(downstream):
+                    _refuse_fed(fed[0], downstream)
+                downstream = downstream.piped_into
 
     def place(self, i: int, context: Context, refuse: str | None) -> int:
         end, name = self.spots[i]
@@ -136,7 +169,7 @@ class _Lexer:
 
     def command(self, i: int, limit: int, *, closer: str | None, refuse: str | None) -> int:
         """Reads commands from `i`; returns the offset after `closer` (or `limit`)."""
-        reading = _Reading(closer)
+        reading = _Reading(closer, self.new_command())
         while i < limit:
             char = self.text[i]
             if char in _WORD_END:
@@ -185,7 +218,7 @@ class _Lexer:
             reading.cmd.target = "<<<"
             return i + 3, False
         if text.startswith("<<", i):
-            return self.heredoc_operator(i + 2, limit), False
+            return self.heredoc_operator(i + 2, limit, reading.cmd), False
         redirection = _REDIRECTION.match(text, i)
         if redirection is not None:
             reading.cmd.target = redirection[0]
@@ -195,11 +228,25 @@ class _Lexer:
                 return i + 1, True
             reading.depth -= 1
         reading.depth += char == "("
-        if char in ";&|()\n":
-            reading.cmd = _Command()
         if char == "\n":
+            reading.cmd = self.new_command()
             return self.heredoc_bodies(i + 1, limit, refuse), False
-        return i + 1, False
+        return self.separator(i, reading), False
+
+    def separator(self, i: int, reading: "_Reading") -> int:
+        """After `;`, `&`, `|`, `(` or `)` a new command starts; a pipe's is told that it
+        reads what the one before it writes."""
+        text, char = self.text, self.text[i]
+        if char not in ";&|()":
+            return i + 1
+        previous, reading.cmd = reading.cmd, self.new_command()
+        if text.startswith("||", i):
+            return i + 2
+        if char == "|" and not _is_case(previous):  # `case x in a|b)`: patterns, no pipe
+            previous.piped_into = reading.cmd
+            if _ends_a_compound(previous):
+                previous.before = list(self.found)
+        return i + 1 + (char == "|" and text.startswith("|&", i))
 
     def finish_word(self, reading: "_Reading", end: int) -> None:
         if reading.word is not None:
@@ -211,6 +258,8 @@ class _Lexer:
         the command; refuses a placeholder as the target of `>&` or `<&`."""
         if cmd.target is not None:
             target, cmd.target = cmd.target, None
+            if target == "<<<":
+                cmd.stdin += spots
             if spots and target in (">&", "<&"):
                 name = "{" + spots[0].name + "}"
                 raise Refused(
@@ -422,7 +471,7 @@ class _Lexer:
 
     # ---- here-documents ------------------------------------------------------------------
 
-    def heredoc_operator(self, i: int, limit: int) -> int:
+    def heredoc_operator(self, i: int, limit: int, cmd: _Command) -> int:
         text = self.text
         strip = text.startswith("-", i)
         i += strip
@@ -456,7 +505,7 @@ class _Lexer:
                 i += 1
         if not delimiter:
             raise Refused(i, "a here-document has no delimiter")
-        self.heredocs.append(_Heredoc("".join(delimiter), quoted, strip))
+        self.heredocs.append(_Heredoc("".join(delimiter), quoted, strip, cmd))
         return i
 
     def heredoc_bodies(self, i: int, limit: int, refuse: str | None) -> int:
@@ -482,9 +531,33 @@ class _Lexer:
                         "filled in; unquote the delimiter (`<<END`)",
                     )
             else:
+                before = len(self.found)
                 self.double(start, end, refuse, closer=None)
+                doc.cmd.stdin += self.found[before:]
             i = after
         return i
+
+
+def _ends_a_compound(cmd: _Command) -> bool:
+    return not cmd.words or cmd.words[0][0] in ("}", "done", "fi", "esac")
+
+
+def _is_case(cmd: _Command) -> bool:
+    return cmd.name is not None and cmd.words[cmd.name][0] == "case"
+
+
+def _runs_its_stdin(cmd: _Command) -> bool:
+    return cmd.name is not None and reads_code_from_stdin([w for w, _ in cmd.words], cmd.name)
+
+
+def _refuse_fed(spot: Spot, reader: _Command) -> None:
+    name = "{" + spot.name + "}"
+    raise Refused(
+        spot.start,
+        f"{name} reaches the stdin of `{' '.join(w for w, _ in reader.words)}`, which runs "
+        f"what it reads as shell code; give the value as data instead (an argument after "
+        f"the script of `bash -c '…' _ {name}`, or a file)",
+    )
 
 
 def _pairs(spots: list[Spot]) -> list[tuple[int, str]]:

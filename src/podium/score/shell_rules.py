@@ -43,6 +43,15 @@ _HANDS_TO_A_SHELL = frozenset({"ssh", "watch"})
 """Programs that join their arguments into a command for a shell."""
 _NAMES_VARIABLES = frozenset({"read", "unset", "mapfile", "readarray", "getopts"})
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox"})
+_RUN_C_IN_A_SHELL = frozenset({"su", "runuser", "flock", "script"})
+"""Programs whose `-c COMMAND` they give to a shell, as `bash -c` does."""
+_RUNNERS = frozenset(
+    {"env", "sudo", "doas", "nice", "nohup", "timeout", "stdbuf", "setsid", "ionice", "chroot"}
+    | {"ssh", "docker", "podman", "kubectl", "su", "runuser", "time", "xargs", "taskset"}
+)
+"""Programs that run a command named in their arguments (`sudo bash`, `ssh host sh`)."""
+_OPTION_ARGUMENT = frozenset({"-o", "+o", "-O", "+O", "--rcfile", "--init-file"})
+_STDIN_FILES = frozenset({"-", "/dev/stdin", "/proc/self/fd/0", "/dev/fd/0"})
 _SHELL_CODE_OPTION = re.compile(r"^-[A-Za-z]*c[A-Za-z]*$")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
 _SUBSCRIPT = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*)?\[(.*?)\]\+?=", re.DOTALL)
@@ -122,7 +131,10 @@ def code_words(words: Sequence[str], name: int = 0) -> range:
     its positional parameters, data), or every argument of `ssh` and `watch`."""
     if program(words[name]) in _HANDS_TO_A_SHELL:
         return range(name + 1, len(words))
-    shell = next((k for k in range(name, len(words)) if program(words[k]) in _SHELLS), None)
+    shell = next(
+        (k for k in range(name, len(words)) if program(words[k]) in _SHELLS | _RUN_C_IN_A_SHELL),
+        None,
+    )
     if shell is None:
         return range(0)
     option = next(
@@ -156,3 +168,33 @@ def check_condition(words: Sequence[tuple[str, Sequence[Placeholder]]]) -> None:
             raise Refused(
                 at, f"{{{name}}} follows `{before}` in `[[ ]]`, which takes it as a variable's name"
             )
+
+
+def reads_code_from_stdin(words: Sequence[str], name: int) -> bool:
+    """Whether the command (its name at `name`) runs what it reads on its stdin as shell code:
+    a shell given no script (`bash`, `sh -s`, `ssh host bash`, `sudo sh -x`, `bash -`), or
+    `source /dev/stdin`."""
+    if program(words[name]) in ("source", "."):
+        return any(w in _STDIN_FILES for w in words[name + 1 :])
+    shells = [k for k in range(name, len(words)) if program(words[k]) in _SHELLS]
+    if not shells or (shells[0] != name and program(words[name]) not in _RUNNERS):
+        return False
+    k = shells[0] + 1
+    while k < len(words):
+        word = words[k]
+        if _SHELL_CODE_OPTION.match(word):
+            # Its script is an argument (`code_words`); `xargs sh -c` takes it from stdin when
+            # none follows, or puts what it reads into it (`-I {}`).
+            return program(words[name]) == "xargs" and _xargs_script_from_stdin(words, name, k)
+        if re.match(r"^-[A-Za-z]*s", word) or word in ("-", "--"):
+            return True
+        if not word.startswith(("-", "+")):
+            return word in _STDIN_FILES  # a script file, unless it names stdin
+        k += 2 if word in _OPTION_ARGUMENT else 1
+    return True
+
+
+def _xargs_script_from_stdin(words: Sequence[str], name: int, option: int) -> bool:
+    script = next((w for w in words[option + 1 :] if not w.startswith(("-", "+"))), None)
+    replaces = any(re.match(r"^(-[A-Za-z]*[Ii]|--replace)", w) for w in words[name + 1 : option])
+    return script is None or replaces

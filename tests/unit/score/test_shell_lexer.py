@@ -4,7 +4,7 @@ import pytest
 
 from podium.score.placeholders import FIELD
 from podium.score.shell_lexer import Context, lex
-from podium.score.shell_rules import Refused
+from podium.score.shell_rules import Refused, reads_code_from_stdin
 
 W, D, S, A, C = Context.WORD, Context.DOUBLE, Context.SINGLE, Context.ANSI, Context.COMMENT
 
@@ -96,3 +96,60 @@ def test_refused_places_carry_the_offset_of_what_is_refused(text: str, offset: i
 def test_a_placeholder_in_an_indirect_expansion_is_refused() -> None:
     with pytest.raises(Refused, match="indirect"):
         contexts("echo ${!x:-{v}}")
+
+
+@pytest.mark.parametrize(
+    ("words", "runs"),
+    [
+        (["bash"], True),
+        (["sh", "-x"], True),
+        (["bash", "-o", "pipefail"], True),
+        (["bash", "-s", "--", "a"], True),
+        (["bash", "-"], True),
+        (["sudo", "-u", "ada", "bash"], True),
+        (["source", "/dev/stdin"], True),
+        ([".", "/dev/fd/0"], True),
+        (["bash", "/dev/stdin"], True),
+        (["bash", "./job.sh"], False),
+        (["bash", "-c", "cat"], False),
+        (["grep", "-c", "bash"], False),
+        (["source", "./env.sh"], False),
+        (["cat"], False),
+        (["xargs", "bash", "-c"], True),
+        (["xargs", "-I{}", "sh", "-c", "echo {}"], True),
+        (["xargs", "sh", "-c", 'echo "$1"', "_"], False),
+    ],
+)
+def test_which_commands_run_their_stdin_as_shell_code(words: list[str], runs: bool) -> None:
+    assert reads_code_from_stdin(words, 0) is runs
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *(
+            "echo {v} | bash",
+            "bash <<< {v}",
+            "sh <<END\n{v}\nEND",
+            "cat <<END | tee f | sh\n{v}\nEND",
+        ),
+        *("{ echo {v}; } | bash", "if :; then echo {v}; fi | bash", "( echo {v} ) | sh"),
+    ],
+)
+def test_a_placeholder_that_reaches_a_shells_stdin_is_refused(text: str) -> None:
+    with pytest.raises(Refused, match="reaches the stdin of"):
+        contexts(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "echo {v} || bash",
+        "echo {v} | grep bash",
+        "case {v} in bash|sh) :;; esac",
+        "cat <<< {v}",
+        "echo {v}; bash <<< hi",
+    ],
+)
+def test_a_placeholder_beside_a_shell_that_does_not_read_it_is_accepted(text: str) -> None:
+    assert contexts(text) != []
