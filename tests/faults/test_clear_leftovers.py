@@ -5,7 +5,6 @@ that a start takes for a job the database forgot: the conductor starts, and `pod
 import contextlib
 import signal
 import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,20 +12,7 @@ from pathlib import Path
 import pytest
 
 from podium.testing.conductor import ConductorProcess
-
-PODIUM = str(Path(sys.executable).parent / "podium")
-
-
-def podium(conductor: ConductorProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PODIUM, *args],
-        env=conductor.env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+from tests.faults.cli import podium
 
 
 @contextlib.contextmanager
@@ -62,14 +48,14 @@ def test_a_job_folder_a_clear_cannot_remove_is_never_taken_for_a_forgotten_job(
         conductor.wait_for_job(job, "completed")
         card = conductor.home / "jobs" / job / "job.json"
         with immutable(card, conductor.home / "jobs"):
-            cleared = podium(conductor, "clear", "--yes")
+            cleared = podium(conductor.env, "clear", "--yes")
             assert cleared.returncode == 0, cleared.stderr
             assert conductor.kill(signal.SIGTERM) == 0
             conductor.start()  # the database knows no job, and no job folder says otherwise
             assert conductor.query("SELECT job_id FROM jobs") == []
             assert conductor.kill(signal.SIGTERM) == 0
 
-            repaired = podium(conductor, "doctor", "--repair")
+            repaired = podium(conductor.env, "doctor", "--repair")
             assert repaired.returncode == 0, repaired.stderr
             assert "nothing to repair" in repaired.stdout
             assert not list(conductor.home.glob("podium.db.damaged-*"))

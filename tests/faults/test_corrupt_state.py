@@ -8,8 +8,6 @@ import shutil
 import signal
 import sqlite3
 import stat
-import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,8 +24,7 @@ from podium.store.sqlite import SqliteStore
 from podium.store.upkeep import Upkeep
 from podium.testing.conductor import ConductorProcess
 from podium.testing.harness import make_plan
-
-PODIUM = str(Path(sys.executable).parent / "podium")
+from tests.faults.cli import podium
 
 
 @pytest.fixture
@@ -37,18 +34,6 @@ def conductor(tmp_path: Path) -> Iterator[ConductorProcess]:
         yield running
     finally:
         running.stop()
-
-
-def podium(conductor: ConductorProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PODIUM, *args],
-        env=conductor.env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def score(folder: Path, name: str, sheets: int, gate: str = "") -> Path:
@@ -90,14 +75,14 @@ def test_a_database_lost_in_a_crash_stops_the_start_and_the_repair_brings_the_jo
     for suffix in ("-wal", "-shm"):
         Path(f"{conductor.database}{suffix}").unlink(missing_ok=True)
 
-    refused = podium(conductor, "start")
+    refused = podium(conductor.env, "start")
     assert refused.returncode != 0
     assert "Traceback" not in refused.stderr
     assert f"the database {conductor.database} knows no job, but " in refused.stderr
     assert "holds the folders of 2 (done, halfway)" in refused.stderr
     assert "Run 'podium doctor --repair'" in refused.stderr
 
-    repaired = podium(conductor, "doctor", "--repair")
+    repaired = podium(conductor.env, "doctor", "--repair")
     assert repaired.returncode == 0, repaired.stderr
     assert "registered job done (completed): 1 of 1 sheet(s) proven completed" in repaired.stdout
     assert "registered job halfway (paused): 1 of 2 sheet(s) proven completed" in repaired.stdout
@@ -107,9 +92,9 @@ def test_a_database_lost_in_a_crash_stops_the_start_and_the_repair_brings_the_jo
     conductor.start()
     assert conductor.status(done)["status"] == "completed"
     assert conductor.status(halfway)["status"] == "paused"
-    assert "halfway" in podium(conductor, "status").stdout
+    assert "halfway" in podium(conductor.env, "status").stdout
     (tmp_path / "go").touch()
-    assert podium(conductor, "resume", halfway).returncode == 0
+    assert podium(conductor.env, "resume", halfway).returncode == 0
     conductor.wait_for_job(halfway, "completed")
     assert runs(tmp_path) == ["done-1", "halfway-1", "halfway-2", "halfway-2"]
 
@@ -125,18 +110,18 @@ def test_a_garbled_database_is_refused_and_restored_from_its_newest_backup(
     with conductor.database.open("r+b") as db:
         db.write(b"garbage!" * 64)
 
-    refused = podium(conductor, "start")
+    refused = podium(conductor.env, "start")
     assert refused.returncode != 0
     assert "Traceback" not in refused.stderr
     assert f"the database {conductor.database} is damaged (" in refused.stderr
     assert f"the newest backups:\n    {backup} (taken 2033-05-18 03:33:20 UTC)" in refused.stderr
 
-    repaired = podium(conductor, "doctor", "--repair")
+    repaired = podium(conductor.env, "doctor", "--repair")
     assert repaired.returncode == 0, repaired.stderr
     assert f"restored {backup} (taken 2033-05-18 03:33:20 UTC)" in repaired.stdout
     conductor.start()
     assert conductor.status(done)["status"] == "completed"
-    refused_while_running = podium(conductor, "doctor", "--repair")
+    refused_while_running = podium(conductor.env, "doctor", "--repair")
     assert refused_while_running.returncode == 2
     assert "a repair needs it stopped: 'podium stop'" in refused_while_running.stderr
 
@@ -153,7 +138,7 @@ def test_garbage_in_the_wal_after_a_crash_never_starts_an_empty_registry(
     wal.write_bytes(os.urandom(max(size, 4096)))
     (conductor.home / "jobs" / "stray").mkdir()  # a folder no job of the database owns
 
-    started = podium(conductor, "start")
+    started = podium(conductor.env, "start")
     if started.returncode == 0:  # the job had been checkpointed into the database
         assert conductor.status(done)["status"] == "completed"
         conductor.wait_until(

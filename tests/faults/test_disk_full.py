@@ -4,8 +4,6 @@ recorded, runs no sheet twice, and goes on by itself once there is room again.""
 import json
 import re
 import signal
-import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +12,9 @@ from typing import Any
 import pytest
 
 from podium.testing.conductor import ConductorProcess
+from tests.faults.cli import podium
 from tests.faults.statefs import fill, small_tmpfs
 
-PODIUM = str(Path(sys.executable).parent / "podium")
 CONFIG = {
     "monitor_interval_seconds": 0.2,
     "kill_grace_seconds": 1,
@@ -65,20 +63,8 @@ def runs(folder: Path) -> list[str]:
     return path.read_text().split() if path.exists() else []
 
 
-def podium(conductor: ConductorProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PODIUM, *args],
-        env=conductor.env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
-
-
 def pressure(conductor: ConductorProcess) -> dict[str, Any]:
-    shown = podium(conductor, "conductor-status", "--json")
+    shown = podium(conductor.env, "conductor-status", "--json")
     assert shown.returncode == 0, shown.stderr
     found: dict[str, Any] = json.loads(shown.stdout)["pressure"]
     return found
@@ -107,8 +93,8 @@ def test_a_full_state_folder_holds_dispatch_and_the_job_goes_on_once_there_is_ro
         shown["reason"],
     )
     assert found is not None and int(found.group(1)) < 4, shown["reason"]
-    assert "\n  resource pressure disk: the state folder " in podium(conductor, "status").stdout
-    refused = podium(conductor, "run", str(gated_score(tmp_path / "other")), "--no-wait")
+    assert "\n  resource pressure disk: the state folder " in podium(conductor.env, "status").stdout
+    refused = podium(conductor.env, "run", str(gated_score(tmp_path / "other")), "--no-wait")
     assert refused.returncode == 2
     assert "the conductor takes no new work now: the state folder " in refused.stderr
 

@@ -2,7 +2,6 @@
 stays small, and the job completes with the line cut in the copies users read."""
 
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,8 +9,8 @@ from pathlib import Path
 import psutil
 
 from podium.testing.conductor import ConductorProcess
+from tests.faults.cli import PODIUM
 
-PODIUM = str(Path(sys.executable).parent / "podium")
 LINE_BYTES = 200 * 1000 * 1000
 RSS_GROWTH_MAX = 150 * 1024 * 1024
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from podium.testing.conductor import ConductorProcess, kill_leftovers
+from tests.faults.cli import PODIUM
 
-PODIUM = str(Path(sys.executable).parent / "podium")
 VARIABLE_SECRET = "tok-Quiet-Harbor-42"
 """A score variable named like a secret, in no well-known token shape."""
 SHAPED_SECRET = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz"

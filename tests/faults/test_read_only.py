@@ -4,7 +4,6 @@ read-only from the start is refused in one clear line."""
 import json
 import os
 import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +12,9 @@ from typing import Any
 import pytest
 
 from podium.testing.conductor import ConductorProcess
+from tests.faults.cli import podium
 from tests.faults.statefs import fail_ext4, make_ext4, mounted_ext4, small_tmpfs
 
-PODIUM = str(Path(sys.executable).parent / "podium")
 CONFIG = {
     "monitor_interval_seconds": 0.2,
     "kill_grace_seconds": 1,
@@ -35,18 +34,6 @@ def score(folder: Path, name: str) -> Path:
         """)
     )
     return path
-
-
-def podium(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PODIUM, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def pressure(conductor: ConductorProcess) -> dict[str, Any]:

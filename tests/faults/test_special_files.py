@@ -4,7 +4,6 @@ goes on answering."""
 
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,14 +16,7 @@ from podium.ipc.client import RemoteError
 from podium.score.compiled import load_score
 from podium.score.diagnostics import ScoreError
 from podium.testing.conductor import ConductorProcess
-
-PODIUM = str(Path(sys.executable).parent / "podium")
-
-
-def _podium(conductor: ConductorProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PODIUM, *args], env=conductor.env, capture_output=True, text=True, timeout=30, check=False
-    )
+from tests.faults.cli import PODIUM, podium
 
 
 def _refusal(conductor: ConductorProcess, path: Path) -> str:
@@ -62,7 +54,7 @@ def test_submitting_a_special_or_huge_file_is_refused_and_the_conductor_still_an
     assert callable(make)
     message = _refusal(conductor, make(tmp_path))
     assert expected in message
-    assert _podium(conductor, "status").returncode == 0
+    assert podium(conductor.env, "status").returncode == 0
 
 
 def test_validating_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:

@@ -6,8 +6,6 @@ import re
 import shutil
 import signal
 import socket
-import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -18,8 +16,7 @@ import pytest
 from podium.cli.connect import conductor_info
 from podium.ipc.client import AnswerLate, AnswerLost, ConductorClient, RemoteError
 from podium.testing.conductor import ConductorProcess
-
-PODIUM = str(Path(sys.executable).parent / "podium")
+from tests.faults.cli import podium
 
 ONCE = """
     name: once
@@ -34,19 +31,6 @@ ONCE = """
 def runs(tmp_path: Path) -> list[str]:
     path = tmp_path / "ws" / "runs.txt"
     return path.read_text().splitlines() if path.exists() else []
-
-
-def podium(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PODIUM, *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def test_a_submission_asked_again_with_its_key_gives_back_the_same_job(
@@ -99,9 +83,9 @@ def test_podium_run_twice_with_one_idempotency_key_submits_one_job(
 ) -> None:
     score = write_score(ONCE)
     argv = ("run", str(score), "--no-wait", "--idempotency-key", "nightly-1")
-    first = podium(conductor.env, tmp_path, *argv)
+    first = podium(conductor.env, *argv, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    second = podium(conductor.env, tmp_path, *argv)
+    second = podium(conductor.env, *argv, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert first.stdout == second.stdout
     assert second.stdout.startswith("job score submitted: 1 sheet(s)")
@@ -167,7 +151,7 @@ def test_a_run_whose_answer_is_lost_says_the_job_may_be_accepted_and_a_retry_get
     relay = LosingRelay(relay_folder / "relay.sock", first)
     try:
         through_relay = {**first.env, "PODIUM_SOCKET": str(relay.path)}
-        lost = podium(through_relay, tmp_path, "run", str(score), "--no-wait")
+        lost = podium(through_relay, "run", str(score), "--no-wait", cwd=tmp_path)
     finally:
         relay.close()
     assert lost.returncode == 6, lost.stderr
@@ -180,7 +164,7 @@ def test_a_run_whose_answer_is_lost_says_the_job_may_be_accepted_and_a_retry_get
 
     second = conductors({"kill_grace_seconds": 0.5})
     retry = podium(
-        second.env, tmp_path, "run", str(score), "--no-wait", "--idempotency-key", found[1]
+        second.env, "run", str(score), "--no-wait", "--idempotency-key", found[1], cwd=tmp_path
     )
     assert retry.returncode == 0, retry.stderr
     assert retry.stdout.startswith("job score submitted")
@@ -220,9 +204,9 @@ def test_a_fleet_submitted_again_with_its_key_is_the_same_fleet(
         "fleet.yaml",
     )
     argv = ("run", str(fleet), "--no-wait", "--idempotency-key", "nightly-1")
-    first = podium(conductor.env, tmp_path, *argv)
+    first = podium(conductor.env, *argv, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    second = podium(conductor.env, tmp_path, *argv)
+    second = podium(conductor.env, *argv, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     # The same fleet (its members' statuses may have moved on in between).
     assert first.stdout.splitlines()[0] == second.stdout.splitlines()[0]

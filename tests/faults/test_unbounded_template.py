@@ -5,7 +5,6 @@ time (the sheet fails, the conductor goes on answering)."""
 
 import shlex
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,8 +12,8 @@ import pytest
 
 from podium.ipc.client import RemoteError
 from podium.testing.conductor import ConductorProcess
+from tests.faults.cli import PODIUM
 
-PODIUM = str(Path(sys.executable).parent / "podium")
 MEMORY_KIB = 1024 * 1024
 """The address space a command may use: far less than what the templates ask for."""
 
