@@ -112,17 +112,21 @@ def _score(tmp_path: Path) -> Path:
     return path
 
 
-def _not_private(home: Path) -> list[str]:
+def _modes_other_than(folder: Path, folder_mode: int, file_mode: int) -> list[str]:
+    """What under `folder` has another mode than `folder_mode` (folders) or `file_mode`."""
     wrong = []
-    for root, folders, files in os.walk(home):
-        for name in folders:
+    for root, folders, files in os.walk(folder):
+        for name, wanted, slash in [(n, folder_mode, "/") for n in folders] + [
+            (n, file_mode, "") for n in files
+        ]:
             mode = stat.S_IMODE((Path(root) / name).lstat().st_mode)
-            if mode != 0o700:
-                wrong.append(f"{Path(root) / name}/ is {mode:o}")
-        for name in files:
-            mode = stat.S_IMODE((Path(root) / name).lstat().st_mode)
-            if mode != 0o600:
-                wrong.append(f"{Path(root) / name} is {mode:o}")
+            if mode != wanted:
+                wrong.append(f"{Path(root) / name}{slash} is {mode:o}")
+    return wrong
+
+
+def _not_private(home: Path) -> list[str]:
+    wrong = _modes_other_than(home, 0o700, 0o600)
     top = stat.S_IMODE(home.stat().st_mode)
     return wrong if top == 0o700 else [f"{home}/ is {top:o}", *wrong]
 
@@ -267,17 +271,7 @@ OUTSIDE = """
 
 def _not_the_users(folder: Path) -> list[str]:
     """What under `folder` lacks the modes a shell with umask 022 gives."""
-    wrong = []
-    for root, folders, files in os.walk(folder):
-        for name in folders:
-            mode = stat.S_IMODE((Path(root) / name).lstat().st_mode)
-            if mode != 0o755:
-                wrong.append(f"{Path(root) / name}/ is {mode:o}")
-        for name in files:
-            mode = stat.S_IMODE((Path(root) / name).lstat().st_mode)
-            if mode != 0o644:
-                wrong.append(f"{Path(root) / name} is {mode:o}")
-    return wrong
+    return _modes_other_than(folder, 0o755, 0o644)
 
 
 def test_what_the_conductor_makes_outside_its_state_folder_has_the_users_modes(
