@@ -10,13 +10,13 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from podium.testing.conductor import ConductorProcess, kill_leftovers
+from tests.e2e.conftest import wait_for
 from tests.faults.cli import PODIUM
 
 VARIABLE_SECRET = "tok-Quiet-Harbor-42"
@@ -45,14 +45,6 @@ class User:
             stdin=subprocess.DEVNULL,
             umask=USER_UMASK,
         )
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"gave up waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -151,6 +143,7 @@ def test_a_real_job_leaves_only_private_files_and_masked_copies(
     wait_for(
         lambda: json.loads(podium("status", job, "--json").stdout)["status"] == "completed",
         "the job to complete",
+        timeout=30,
     )
     sheet = short_home / "jobs" / job / "sheets" / "1"
     raw = sheet / "attempt-2.stdout.log"
@@ -291,6 +284,7 @@ def test_what_the_conductor_makes_outside_its_state_folder_has_the_users_modes(
     wait_for(
         lambda: '"completed"' in (workspace / "story" / "concert.jsonl").read_text(),
         "the concert log to tell of the job's end",
+        timeout=30,
     )
 
     assert (workspace / "logs" / "sheet-01.stdout.log").is_file()
