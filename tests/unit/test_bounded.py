@@ -132,6 +132,10 @@ def test_open_regular_opens_a_file_and_refuses_a_fifo(tmp_path: Path) -> None:
         open_regular(fifo, "a file", "a regular file")
 
 
-def test_read_head_reads_at_most_its_limit_and_nothing_of_a_device() -> None:
+def test_read_head_reads_at_most_its_limit_and_nothing_of_a_device(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * 20)
+    assert read_head(path, 10) == b"x" * 10
+    assert read_head(path, 30) == b"x" * 20
     assert read_head("/dev/zero", 10) == b""
     assert read_head("/nonexistent/file", 10) == b""
