@@ -447,8 +447,6 @@ class InspectionApi:
 
 
 MAX_ATTEMPTS_SHOWN = 10_000
-MAX_SUBMIT_KEY = 200
-"""Characters of a submission's idempotency key (a uuid is 32 or 36)."""
 MAX_TAIL_LINES = 200
 MAX_LOG_LINES = 100_000
 DIAGNOSE_NOTES = 200

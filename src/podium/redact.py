@@ -20,7 +20,7 @@ _SECRET_NAME = re.compile(
 `privateKey`, `NPM_AUTH`, `DB_PASS`, `GH_PAT`. `KEY`, `AUTH`, `PASS` and `PAT` count as the
 last word of the name only, so that `AUTHOR`, `KEYWORDS`, `key_points`, `MONKEY` or
 `SSH_ASKPASS` hold no secret: their values would be masked in every output."""
-_MIN_SECRET_CHARS = 8
+MIN_SECRET_CHARS = 8
 
 _SHAPES = re.compile(
     r"(?<![A-Za-z0-9_\-])(?:"
@@ -148,7 +148,7 @@ def secret_values(variables: Iterable[tuple[str, str]]) -> set[str]:
     return {
         value
         for name, value in variables
-        if _SECRET_NAME.search(name) and len(value) >= _MIN_SECRET_CHARS and not value.isdigit()
+        if _SECRET_NAME.search(name) and len(value) >= MIN_SECRET_CHARS and not value.isdigit()
     }
 
 

@@ -26,13 +26,11 @@ from podium.ipc.protocol import (
     result,
 )
 from podium.ipc.wire import Refusal, read_request, shown, unacceptable
-from podium.redact import sparing
+from podium.redact import MIN_SECRET_CHARS, sparing
 
 log = logging.getLogger(__name__)
 
 
-SHORTEST_SECRET = 8
-"""No credential the redactor knows is shorter (see `podium.redact`)."""
 _NAMES = frozenset(
     {"job_id", "job_ids", "fleet_id", "parent", "chained_job", "next_job", "score_path", "path"}
     | {"workspace", "workspace_logs", "log_file", "config_file", "state_dir", "repo", "branch"}
@@ -192,7 +190,7 @@ class RpcServer:
         files that an object holds in itself and in what it contains (strings too short to
         hold a credential are left as they are: most of a reply is statuses and numbers)."""
         if isinstance(value, str):
-            return self._spared(value, names) if len(value) >= SHORTEST_SECRET else value
+            return self._spared(value, names) if len(value) >= MIN_SECRET_CHARS else value
         if isinstance(value, dict):
             names = names | _names(value)
             return {key: self._masked(item, names) for key, item in value.items()}

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from podium import procfs
 from podium.domain.commands import RunHook, StopHook
 from podium.domain.errors import StateUnwritable, UserError
 from podium.domain.events import HookFinished, HookResult
@@ -55,6 +54,7 @@ from podium.runtime.process import (
     read_exit_file,
     signal_group,
     spawn,
+    still_runs,
     stop_group,
     wait_within,
 )
@@ -373,7 +373,7 @@ def outlived_hooks(
             if process is not None:
                 with contextlib.suppress(StateUnwritable):  # its marker finds it again
                     store.record_hook_process(job_id, num, process)
-        elif not _alive(process):
+        elif not still_runs(process):
             process = None
         if process is None and not _ended_in_this_run(
             hook_exit_file(layout, job_id, num), hook.record.started_at
@@ -381,11 +381,6 @@ def outlived_hooks(
             continue
         found.append(OutlivedHook(job_id, num, process, hook.record.started_at))
     return found
-
-
-def _alive(process: ProcessInfo) -> bool:
-    stat = procfs.stat(process.pid)
-    return stat is not None and stat.start_ticks == process.start_ticks and stat.running
 
 
 def _ended_in_this_run(exit_file: Path, started_at: float) -> bool:

@@ -206,6 +206,13 @@ def start_ticks(pid: int) -> int | None:
     return found.start_ticks if found else None
 
 
+def still_runs(info: ProcessInfo) -> bool:
+    """Whether the recorded process itself still runs: the same pid and start time, never a
+    bare pid (the kernel may have reused it)."""
+    found = procfs.stat(info.pid)
+    return found is not None and found.start_ticks == info.start_ticks and found.running
+
+
 def group_left_by(info: ProcessInfo) -> bool:
     """Whether the process group of a recorded process still has live members.
 

@@ -29,7 +29,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from podium import procfs
 from podium.domain.errors import UserError
 from podium.domain.events import Recovered, RecoveredJob
 from podium.domain.ids import SheetNum
@@ -48,6 +47,7 @@ from podium.runtime.process import (
     groups_marked,
     leaders_marked,
     read_exit_file,
+    still_runs,
     stop_group,
 )
 
@@ -187,17 +187,12 @@ def _outlived(
                 store.record_process(record.job_id, record.sheet, record.attempt, process)
                 outlived.append(InFlightAttempt(record, process))
                 continue
-        elif _alive(process):
+        elif still_runs(process):
             outlived.append(attempt)
             continue
         if read_exit_file(_file(attempt, layout, "exit")) is not None:
             outlived.append(attempt)
     return outlived
-
-
-def _alive(process: ProcessInfo) -> bool:
-    found = procfs.stat(process.pid)
-    return found is not None and found.start_ticks == process.start_ticks and found.running
 
 
 def _marker(attempt: InFlightAttempt, layout: Layout) -> str:

@@ -302,10 +302,6 @@ def read_text(path: Path, kind: str = "a score") -> str:
         raise ScoreError([Diagnostic(str(path), 1, 1, "", str(exc))]) from None
     except FileNotFoundError:
         raise ScoreError([Diagnostic(str(path), 1, 1, "", "no such file")]) from None
-    except IsADirectoryError:
-        raise ScoreError(
-            [Diagnostic(str(path), 1, 1, "", "this is a folder, not a score file")]
-        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScoreError(
             [Diagnostic(str(path), 1, 1, "", f"cannot read the file: {exc}")]

@@ -111,8 +111,7 @@ def weight(value: object, limit: int = TEXT_MAX_CHARS) -> int:
 
 def _checked(value: Any, what: str) -> Any:
     size = weight(value)
-    if size > TEXT_MAX_CHARS:
-        raise _too_much_text(size, what)
+    _refuse_estimate(size, what)
     if isinstance(value, list | tuple | Mapping | set) and len(value) > ITEMS_MAX:
         raise TemplateLimit(
             f"the prompt template makes a list of more than {ITEMS_MAX:,} items ({what}); "
@@ -154,8 +153,7 @@ def check_binop(operator: str, left: object, right: object) -> None:
         _check_percent(left, right)
     elif operator == "+":
         size = weight(left) + weight(right)
-        if size > TEXT_MAX_CHARS:
-            raise _too_much_text(size, "'+'")
+        _refuse_estimate(size, "'+'")
 
 
 def _check_repeat(left: object, right: object) -> None:
@@ -166,8 +164,7 @@ def _check_repeat(left: object, right: object) -> None:
         _refuse_int(_int_bits(sequence) + _int_bits(times), "a product")
     elif isinstance(sequence, str | bytes | list | tuple):
         size = weight(sequence) * max(times, 0)
-        if size > TEXT_MAX_CHARS:
-            raise _too_much_text(size, "'*'")
+        _refuse_estimate(size, "'*'")
 
 
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
@@ -186,8 +183,7 @@ def _check_percent(template: str, args: object) -> None:
     if stars:
         values = args if isinstance(args, tuple) else (args,)
         size += sum(max(_count(v) or 0, 0) for v in values)
-    if size > TEXT_MAX_CHARS:
-        raise _too_much_text(size, "'%' formatting")
+    _refuse_estimate(size, "'%' formatting")
 
 
 _FORMAT_NUMBER = re.compile(r"\d+")
@@ -206,8 +202,7 @@ def check_format(template: str, args: Iterable[object]) -> None:
         size += sum(int(n) for n in _FORMAT_NUMBER.findall(spec))
         if "{" in spec:  # a width given as an argument
             size += sum(max(_count(a) or 0, 0) for a in args)
-    if size > TEXT_MAX_CHARS:
-        raise _too_much_text(size, "a format spec")
+    _refuse_estimate(size, "a format spec")
 
 
 # ---- calls and filters ----------------------------------------------------------------
@@ -397,14 +392,14 @@ def checked_text(value: Any) -> Any:
     return _checked(value, "'~'")
 
 
-def bounded_concat(parts: Iterable[str]) -> str:
-    """What a block, a macro or a `{% set %}` block printed, joined; refused when too large."""
+def bounded_concat(parts: Iterable[str], what: str = "a block") -> str:
+    """What a block, a macro or a `{% set %}` block printed (or a whole render), joined;
+    refused as soon as it is too large."""
     kept: list[str] = []
     size = 0
     for part in parts:
         size += len(part)
-        if size > TEXT_MAX_CHARS:
-            raise _too_much_text(size, "a block")
+        _refuse_estimate(size, what)
         kept.append(part)
     return "".join(kept)
 
@@ -483,13 +478,6 @@ def render_bounded(template: jinja2.Template, variables: Mapping[str, Any]) -> s
     runs more than `ITEMS_MAX` loop iterations, or takes longer than `RENDER_SECONDS`."""
     token = _BUDGET.set(_Budget(time.monotonic() + RENDER_SECONDS))
     try:
-        parts: list[str] = []
-        size = 0
-        for part in template.generate(variables):
-            size += len(part)
-            if size > TEXT_MAX_CHARS:
-                raise _too_much_text(size, "its output")
-            parts.append(part)
-        return "".join(parts)
+        return bounded_concat(template.generate(variables), "its output")
     finally:
         _BUDGET.reset(token)
