@@ -24,6 +24,7 @@ from podium.runtime.process import (
     group_exists,
     leaders_marked,
     marked_env,
+    read_exit_file,
     signal_group,
     spawn,
 )
@@ -79,7 +80,7 @@ def test_an_attempt_that_ended_before_its_pid_was_recorded_is_finished_from_its_
     first, job, pgid = crashed_before_recording(conductors, write_score(GATED.format(timeout=60)))
     (ws / "go").touch()
     first.wait_until(lambda: not group_exists(pgid), 15, "the attempt to end")
-    assert exit_file(first, job).read_text().strip() == "0"
+    assert read_exit_file(exit_file(first, job)) == 0
 
     second = conductors({"kill_grace_seconds": 0.5})
     done = second.wait_for_job(job, "completed")

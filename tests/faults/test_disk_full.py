@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from podium.runtime.process import read_exit_file
 from podium.testing.conductor import ConductorProcess
 from tests.faults.cli import podium
 from tests.faults.statefs import fill, small_tmpfs
@@ -103,7 +104,10 @@ def test_a_full_state_folder_holds_dispatch_and_the_job_goes_on_once_there_is_ro
     conductor.wait_until(
         lambda: sheets(conductor, job)[1] == "completed", 20, "sheet 1 to be recorded"
     )
-    assert sheets(conductor, job)[3] in ("pending", "ready")  # nothing ends while it is full
+    # Sheet 2 would have been launched in the step that completed sheet 1: it is held.
+    assert sheets(conductor, job)[2] in ("pending", "ready")
+    assert runs(tmp_path) == ["1"]
+    assert pressure(conductor)["level"] == "disk"
     assert conductor.process is not None and conductor.process.poll() is None
 
     filler.unlink()
@@ -124,9 +128,7 @@ def test_an_attempt_ending_on_a_full_disk_is_not_run_again_by_the_next_conductor
         filler = fill(state)
         (tmp_path / "go-1").touch()
         exit_file = state / "jobs" / job / "sheets" / "1" / "attempt-1.exit"
-        first.wait_until(
-            lambda: exit_file.read_text().strip() == "0", 20, "the attempt's exit status"
-        )
+        first.wait_until(lambda: read_exit_file(exit_file) == 0, 20, "the attempt's exit status")
         filler.unlink()
         (tmp_path / "go-2").touch()
         first.start()
