@@ -6,7 +6,7 @@ the engine only decides.
 """
 
 import asyncio
-import contextlib
+import functools
 import hashlib
 import re
 from collections.abc import Callable
@@ -170,60 +170,87 @@ class JobService:
         submitted with it, marked `duplicate`, and submits nothing; a new key is stored with
         the job, in the transaction that accepts it."""
         path = Path(client_cwd or "/", score_path).absolute()
-        async with self._keys.hold(submit_key) if submit_key else contextlib.nullcontext():
-            if submit_key is not None and (found := self._submitted_with(submit_key, path)):
-                return found
-            await self._ready()
-            self._refuse_under_pressure()
-            folder = str(Path(client_cwd or "/", workspace).absolute()) if workspace else None
-            # Off the loop: reading a score and rendering each of its prompts takes a while for
-            # a big one, and `podium status` must answer meanwhile.
-            compiled = await asyncio.to_thread(self._compiler.compile, path, workspace=folder)
-            job_id = job_id or self._allocate(path.stem)
-            worktree = None
-            try:
-                compiled, worktree, placed = await self._isolate(job_id, path, compiled)
-                # A new worktree starts clean: there is nothing of an earlier run to archive.
-                changed_since = self._changed_since(path, compiled) if worktree is None else None
-                archived = (
-                    self._archive(path, compiled)
-                    if worktree is None and (fresh or changed_since)
-                    else None
-                )
-                fresh_note = _fresh_note(changed_since, archived)
-                note = "; ".join(filter(None, (note, placed, fresh_note))) or None
-                self._catalog.add(job_id, compiled)
-                await self._ask(
-                    lambda request: JobSubmitted(
-                        request,
-                        job_id,
-                        compiled.plan,
-                        str(path),
-                        str(compiled.workspace),
-                        compiled.snapshot,
-                        start_sheet=start_sheet,
-                        chain_depth=chain_depth,
-                        note=note,
-                        submit_key=submit_key,
-                    ),
-                    undo=lambda: self._catalog.forget(job_id),
-                )
-            except Exception:
-                # Refused, or failed before the engine heard of the job. Not on a cancellation: the
-                # engine may have accepted the job already; a worktree whose job is not stored is
-                # removed at the next start.
-                if worktree is not None and self._worktrees is not None:
-                    await self._worktrees.discard(worktree)
-                raise
-            finally:
-                self._reserved.discard(job_id)
-            return Submitted(
-                job_id,
-                compiled.plan.total_sheets,
-                str(compiled.workspace),
-                str(archived) if archived else None,
-                changed_since,
+        submit = functools.partial(
+            self._submit_new,
+            path,
+            client_cwd,
+            start_sheet=start_sheet,
+            fresh=fresh,
+            workspace=workspace,
+            job_id=job_id,
+            chain_depth=chain_depth,
+            note=note,
+            submit_key=submit_key,
+        )
+        if submit_key is None:
+            return await submit()
+        async with self._keys.hold(submit_key):
+            return self._submitted_with(submit_key, path) or await submit()
+
+    async def _submit_new(
+        self,
+        path: Path,
+        client_cwd: str | None,
+        *,
+        start_sheet: int,
+        fresh: bool,
+        workspace: str | None,
+        job_id: JobId | None,
+        chain_depth: int,
+        note: str | None,
+        submit_key: str | None,
+    ) -> Submitted:
+        await self._ready()
+        self._refuse_under_pressure()
+        folder = str(Path(client_cwd or "/", workspace).absolute()) if workspace else None
+        # Off the loop: reading a score and rendering each of its prompts takes a while for
+        # a big one, and `podium status` must answer meanwhile.
+        compiled = await asyncio.to_thread(self._compiler.compile, path, workspace=folder)
+        job_id = job_id or self._allocate(path.stem)
+        worktree = None
+        try:
+            compiled, worktree, placed = await self._isolate(job_id, path, compiled)
+            # A new worktree starts clean: there is nothing of an earlier run to archive.
+            changed_since = self._changed_since(path, compiled) if worktree is None else None
+            archived = (
+                self._archive(path, compiled)
+                if worktree is None and (fresh or changed_since)
+                else None
             )
+            fresh_note = _fresh_note(changed_since, archived)
+            note = "; ".join(filter(None, (note, placed, fresh_note))) or None
+            self._catalog.add(job_id, compiled)
+            await self._ask(
+                lambda request: JobSubmitted(
+                    request,
+                    job_id,
+                    compiled.plan,
+                    str(path),
+                    str(compiled.workspace),
+                    compiled.snapshot,
+                    start_sheet=start_sheet,
+                    chain_depth=chain_depth,
+                    note=note,
+                    submit_key=submit_key,
+                ),
+                undo=lambda: self._catalog.forget(job_id),
+            )
+        except Exception:
+            # Refused, or failed before the engine heard of the job. Not on a cancellation: the
+            # engine may have accepted the job already; a worktree whose job is not stored is
+            # removed at the next start.
+            if worktree is not None and self._worktrees is not None:
+                await self._worktrees.discard(worktree)
+            raise
+        finally:
+            self._reserved.discard(job_id)
+        return Submitted(
+            job_id,
+            compiled.plan.total_sheets,
+            str(compiled.workspace),
+            str(archived) if archived else None,
+            changed_since,
+        )
 
     def _submitted_with(self, submit_key: str, path: Path) -> Submitted | None:
         """The job submitted with this idempotency key before, if any; the key cannot name
