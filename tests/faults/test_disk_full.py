@@ -89,11 +89,12 @@ def test_a_full_state_folder_holds_dispatch_and_the_job_goes_on_once_there_is_ro
         return shown["level"] == "disk" and " MB free; " in shown["reason"]
 
     conductor.wait_until(full, 20, "the disk pressure level")
+    # What it needs is the free minimum, plus the reserve while that is given up (2 + 2 MB).
     found = re.fullmatch(
-        f"the state folder {state} has (\\d+) MB free; dispatch resumes when 4 MB are free",
+        f"the state folder {state} has (\\d+) MB free; dispatch resumes when ([24]) MB are free",
         shown["reason"],
     )
-    assert found is not None and int(found.group(1)) < 4, shown["reason"]
+    assert found is not None and int(found[1]) < int(found[2]), shown["reason"]
     assert "\n  resource pressure disk: the state folder " in podium(conductor.env, "status").stdout
     refused = podium(conductor.env, "run", str(gated_score(tmp_path / "other")), "--no-wait")
     assert refused.returncode == 2
