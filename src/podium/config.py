@@ -10,9 +10,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from podium.bounded import CONFIG_MAX_BYTES, RefusedFile, read_user_text
 from podium.domain.errors import UserError
 from podium.domain.limits import Limits
+from podium.host.bounded import CONFIG_MAX_BYTES, RefusedFile, read_user_text
 
 _MODEL = ConfigDict(extra="forbid", frozen=True)
 """Each setting is documented by the docstring under it, read only by `starter_text`:

@@ -10,7 +10,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from podium import procfs
+from podium.host import procfs
 from tests.conftest import REPO
 from tests.e2e.conftest import PODIUM, User
 
@@ -129,7 +129,7 @@ def test_status_and_help_stay_lean(tmp_path: Path) -> None:
         for args in (["status"], ["list"]):
             main(args)
         heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("jinja2", "pydantic", "yaml")
-                       or m.startswith(("podium.daemon", "podium.runtime", "podium.score",
+                       or m.startswith(("podium.conductor.daemon", "podium.runtime", "podium.score",
                                         "podium.store", "podium.domain.engine")))
         print(heavy)
     """)

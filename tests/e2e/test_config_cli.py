@@ -139,7 +139,7 @@ def test_the_background_log_is_json_lines_naming_the_job(podium: User, tmp_path:
 def test_a_second_background_conductor_says_one_already_runs(podium: User) -> None:
     assert podium("start").returncode == 0
     second = subprocess.run(
-        [sys.executable, "-m", "podium.daemon", "--detached"],
+        [sys.executable, "-m", "podium.conductor.daemon", "--detached"],
         env=podium.env,
         capture_output=True,
         text=True,

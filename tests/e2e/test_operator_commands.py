@@ -8,7 +8,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from podium import procfs
+from podium.host import procfs
 from tests.e2e.conftest import PODIUM, User, wait_for
 
 GATED = """

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from podium import procfs
+from podium.host import procfs
 from podium.ipc.client import ConductorUnavailable
 from podium.runtime.process import (
     group_exists,
@@ -194,7 +194,7 @@ def test_a_conductor_killed_between_spawning_an_attempt_and_recording_it_runs_it
             "inject=vfork,fork:delay_exit=2000000",
             sys.executable,
             "-m",
-            "podium.daemon",
+            "podium.conductor.daemon",
         ],
         env=first.env,
         stdin=subprocess.DEVNULL,

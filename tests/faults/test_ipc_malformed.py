@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from podium.api import ConductorApi, InspectionApi
-from podium.api_fleets import FleetApi
+from podium.conductor.api.fleets import FleetApi
+from podium.conductor.api.jobs import ConductorApi, InspectionApi
 from podium.ipc import protocol
 from podium.ipc.server import Method
 from podium.testing.conductor import ConductorProcess

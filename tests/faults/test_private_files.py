@@ -233,7 +233,7 @@ def test_a_state_folder_of_another_user_is_refused(tmp_path: Path, socket_dir: P
     assert f"the state folder {home} belongs to uid 65534, not to you" in started.stderr
     assert list(home.iterdir()) == []  # not even conductor.stderr was written there
     daemon = subprocess.run(
-        [sys.executable, "-m", "podium.daemon"],
+        [sys.executable, "-m", "podium.conductor.daemon"],
         env=podium.env,
         capture_output=True,
         text=True,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from podium import procfs
+from podium.host import procfs
 from podium.ipc.client import RemoteError
 from podium.runtime.process import group_exists, read_exit_file
 from podium.testing.conductor import ConductorProcess

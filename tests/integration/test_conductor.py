@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from podium import procfs
+from podium.host import procfs
 from podium.ipc import protocol
 from podium.ipc.client import ConductorClient, RemoteError
 from podium.runtime.process import group_exists

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from podium import procfs
+from podium.host import procfs
 from podium.ipc.client import ConductorClient, ConductorUnavailable, RemoteError
 from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess

@@ -3,7 +3,7 @@
 import textwrap
 from pathlib import Path
 
-from podium import procfs
+from podium.host import procfs
 from podium.testing.conductor import ConductorProcess
 
 

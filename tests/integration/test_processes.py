@@ -9,8 +9,8 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
-from podium import procfs
 from podium.domain.records import ProcessInfo
+from podium.host import procfs
 from podium.runtime.process import (
     exit_status,
     group_exists,

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
+from podium.conductor.compiler import output_reader
 from podium.domain.classify import classify
 from podium.domain.outcome import AttemptOutcome, ExitStatus
 from podium.domain.work import SheetWork
 from podium.instruments.registry import discover
-from podium.performance import output_reader
-from podium.runtime.attempt_output import read_ending
+from podium.runtime.executors.output import read_ending
 from tests.unit.instruments.recorded import CLI_OF_PROFILE, RECORDINGS, recording
 
 NOW = 1_800_000_000.0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from podium import procfs
+from podium.host import procfs
 from podium.ipc.client import RemoteError
 from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess
@@ -192,7 +192,7 @@ def test_a_drain_ends_after_the_shutdown_timeout_leaving_the_attempt_running(
 
 def test_a_second_conductor_on_the_same_state_refuses_to_start(conductor: ConductorProcess) -> None:
     other = subprocess.run(
-        [sys.executable, "-m", "podium.daemon"],
+        [sys.executable, "-m", "podium.conductor.daemon"],
         env=conductor.env,
         capture_output=True,
         text=True,

@@ -6,12 +6,12 @@ from pathlib import Path
 
 from podium.domain.events import Event
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
-from podium.runtime import file_checks
-from podium.runtime.catalog import JobCatalog
+from podium.runtime.checks import files as file_checks
+from podium.runtime.checks.files import Signature, read_snapshot, take_snapshot
+from podium.runtime.checks.validator import Validator
 from podium.runtime.context import WorkerContext
-from podium.runtime.file_checks import Signature, read_snapshot, take_snapshot
+from podium.runtime.jobs.catalog import JobCatalog
 from podium.runtime.layout import Layout
-from podium.runtime.validator import Validator
 
 K = ValidationKind
 

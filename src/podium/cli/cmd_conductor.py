@@ -6,13 +6,13 @@ import os
 import sys
 import time
 
-from podium import procfs
 from podium.cli import exits
 from podium.cli.connect import client, conductor_info, daemon_argv, start_in_background
 from podium.cli.output import duration, when
 from podium.domain.errors import PodiumError
+from podium.host import procfs
+from podium.host.locations import locate
 from podium.ipc.client import AnswerLate, ConductorUnavailable
-from podium.locations import locate
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

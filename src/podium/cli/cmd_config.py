@@ -11,7 +11,6 @@ from typing import Any
 
 import yaml
 
-from podium.bounded import CONFIG_MAX_BYTES, read_user_text
 from podium.cli import exits
 from podium.cli.connect import client, conductor_info
 from podium.config import (
@@ -24,9 +23,10 @@ from podium.config import (
     validate,
 )
 from podium.domain.errors import UserError
+from podium.host.bounded import CONFIG_MAX_BYTES, read_user_text
+from podium.host.locations import Locations, locate
+from podium.host.private import secure_state_dir
 from podium.ipc.client import AnswerLate, ConductorUnavailable
-from podium.locations import Locations, locate
-from podium.private import secure_state_dir
 
 INVALID = 1
 """`check`: the file is not valid."""

@@ -22,7 +22,7 @@ from podium.cli import exits
 from podium.cli.connect import client, conductor_info
 from podium.cli.output import paint, use_color
 from podium.domain.errors import UserError
-from podium.locations import Locations, locate
+from podium.host.locations import Locations, locate
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def repair(locations: Locations) -> int:
             f"the conductor is running (pid {info['pid']}); a repair needs it stopped: "
             "'podium stop', then 'podium doctor --repair' again"
         )
-    done = subprocess.run([sys.executable, "-m", "podium.repair"], check=False)
+    done = subprocess.run([sys.executable, "-m", "podium.conductor.repair"], check=False)
     return exits.OK if done.returncode == 0 else exits.USER
 
 

@@ -21,8 +21,8 @@ from podium.cli import exits
 from podium.cli.connect import client, conductor_info
 from podium.cli.follow import STOPS
 from podium.domain.errors import UserError
-from podium.locations import locate
-from podium.tail import file_size, last_lines, read_from
+from podium.host.locations import locate
+from podium.host.tail import file_size, last_lines, read_from
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -19,10 +19,10 @@ from podium.cli.output import use_color
 from podium.cli.score_report import issues_text, plan_json, plan_table
 from podium.domain.errors import UserError
 from podium.domain.ids import SheetNum
+from podium.host.locations import locate
 from podium.instruments import names
 from podium.instruments.registry import Registry, discover
 from podium.ipc.client import AnswerLost
-from podium.locations import locate
 from podium.redact import Redactor
 from podium.score.assembly import AttemptContext, assemble
 from podium.score.checks import check

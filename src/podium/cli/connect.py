@@ -7,9 +7,9 @@ import sys
 import time
 
 from podium.domain.errors import UserError, refused_write
+from podium.host.locations import SOCKET_PATH_MAX, Locations, locate
+from podium.host.private import open_private, secure_state_dir
 from podium.ipc.client import AnswerLate, ConductorClient, ConductorUnavailable
-from podium.locations import SOCKET_PATH_MAX, Locations, locate
-from podium.private import open_private, secure_state_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -60,8 +60,8 @@ def ensure_running(conductor: ConductorClient, locations: Locations, *, no_start
 def daemon_argv(
     config: str | None = None, profile: str | None = None, log_level: str | None = None
 ) -> list[str]:
-    """`python -m podium.daemon` with the settings `podium start` was given."""
-    argv = [sys.executable, "-m", "podium.daemon"]
+    """`python -m podium.conductor.daemon` with the settings `podium start` was given."""
+    argv = [sys.executable, "-m", "podium.conductor.daemon"]
     if config:
         argv += ["--config", os.path.abspath(config)]
     if profile:

@@ -16,8 +16,8 @@ from podium.cli.connect import client, ensure_running
 from podium.cli.errors import unanswered
 from podium.domain.errors import UserError
 from podium.domain.fleet import FleetPlan, group_order
+from podium.host.locations import locate
 from podium.ipc.client import AnswerLost
-from podium.locations import locate
 from podium.score.fleet import load_fleet
 
 TYPE_CHECKING = False

@@ -1,7 +1,8 @@
 """Running a job in a git worktree of its own: where the worktree goes, its branch, where the
 job's workspace lies inside it, and whether it is removed when the job ends.
 
-Pure: paths are computed, never touched; the git commands run in `podium.runtime.worktree`.
+Pure: paths are computed, never touched; the git commands run in
+`podium.runtime.worktrees.isolation`.
 """
 
 from collections.abc import Collection, Iterable, Sequence

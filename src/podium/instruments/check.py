@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from podium.host.private import user_umask
 from podium.instruments.profile import InstrumentProfile
-from podium.private import user_umask
 
 VERSION_TIMEOUT_SECONDS = 5.0
 

@@ -23,8 +23,8 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from podium.bounded import PROFILE_MAX_BYTES, RefusedFile, read_user_text
 from podium.domain.errors import UserError
+from podium.host.bounded import PROFILE_MAX_BYTES, RefusedFile, read_user_text
 from podium.instruments.profile import InstrumentProfile
 
 BUILTIN = "built-in"

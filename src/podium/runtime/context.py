@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from podium.domain.events import Event
-from podium.runtime.catalog import JobCatalog
+from podium.runtime.jobs.catalog import JobCatalog
 from podium.runtime.layout import Layout
 
 

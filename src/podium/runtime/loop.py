@@ -32,8 +32,8 @@ from podium.domain.commands import (
 from podium.domain.engine import Engine
 from podium.domain.errors import StateUnwritable
 from podium.domain.events import Event, Tick
-from podium.runtime.catalog import JobCatalog
-from podium.runtime.logs import job_fields
+from podium.runtime.conductor_log import job_fields
+from podium.runtime.jobs.catalog import JobCatalog
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,6 @@ from collections.abc import Callable, Collection
 
 import psutil
 
-from podium import procfs
 from podium.config import ConductorConfig
 from podium.domain.disk import DiskSample, disk_trouble
 from podium.domain.events import Event, PressureMeasured
@@ -30,6 +29,7 @@ from podium.domain.pressure import (
     unmeasured,
     with_disk,
 )
+from podium.host import procfs
 from podium.runtime.disk import StateDisk, rule_of
 
 log = logging.getLogger(__name__)

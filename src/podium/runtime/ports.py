@@ -28,7 +28,7 @@ from podium.domain.shell import ShellCommand
 from podium.domain.status import JobStatus
 from podium.domain.validation import ValidationRule
 from podium.domain.work import AttemptRequest, SheetWork
-from podium.runtime.archive import ArchivePolicy
+from podium.runtime.worktrees.archive import ArchivePolicy
 
 
 class Store(Protocol):

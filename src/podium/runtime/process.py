@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from podium import procfs
 from podium.domain.outcome import ExitStatus
 from podium.domain.records import ProcessInfo
-from podium.private import open_private, user_umask
+from podium.host import procfs
+from podium.host.private import open_private, user_umask
 
 
 @dataclass(slots=True)

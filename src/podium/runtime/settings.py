@@ -11,8 +11,8 @@ from typing import Any
 from podium.config import RESTART_ONLY, ConductorConfig, LoadedConfig, load
 from podium.domain.events import Event, LimitsChanged
 from podium.domain.limits import InstrumentKey
+from podium.runtime.conductor_log import ConductorLog
 from podium.runtime.context import WorkerContext
-from podium.runtime.logs import ConductorLog
 
 log = logging.getLogger("podium.conductor")
 

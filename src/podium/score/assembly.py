@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from podium.bounded import read_head
 from podium.domain.errors import UserError
 from podium.domain.ids import SheetNum
 from podium.domain.validation import ValidationRule
+from podium.host.bounded import read_head
 from podium.score.compiled import CompiledScore
 from podium.score.model import Injection
 from podium.score.template import names_used

@@ -8,7 +8,6 @@ from typing import Any
 import jinja2
 from pydantic import ValidationError
 
-from podium.bounded import SCORE_MAX_BYTES, RefusedFile, read_user_text
 from podium.domain.expressions import ExpressionError, parse_expression
 from podium.domain.ids import SheetNum
 from podium.domain.isolation import Isolation
@@ -17,6 +16,7 @@ from podium.domain.plan import JobPlan
 from podium.domain.policy import HOOK_PLACEHOLDERS
 from podium.domain.shell import ShellCommand
 from podium.domain.validation import ValidationRule as Rule
+from podium.host.bounded import SCORE_MAX_BYTES, RefusedFile, read_user_text
 from podium.score.diagnostics import Diagnostic, ScoreError
 from podium.score.errors_from_model import diagnostics
 from podium.score.model import ScoreModel

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from podium.bounded import SCORE_MAX_BYTES as MAX_BYTES
+from podium.host.bounded import SCORE_MAX_BYTES as MAX_BYTES
 from podium.score.diagnostics import Diagnostic, ScoreError, Severity
 
 MAX_EXPANDED_NODES = 1_000_000

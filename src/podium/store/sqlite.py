@@ -26,7 +26,7 @@ from podium.domain.records import (
     Usage,
 )
 from podium.domain.status import JobStatus, SheetStatus
-from podium.private import make_private, make_private_dir
+from podium.host.private import make_private, make_private_dir
 from podium.store.backups import take_backup
 from podium.store.codec import RowCodec, plan_from_json, plan_to_json
 from podium.store.fleets import FleetRows

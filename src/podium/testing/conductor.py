@@ -4,8 +4,8 @@
         job = conductor.call("job.submit", {"score_path": str(score)})["job_id"]
         conductor.wait_for_job(job, "completed")
 
-It runs `python -m podium.daemon` as a child process with `PODIUM_HOME` pointing at the folder
-and the socket in a short private path (Unix socket paths are limited to 107 bytes).
+It runs `python -m podium.conductor.daemon` as a child process with `PODIUM_HOME` pointing at the
+folder and the socket in a short private path (Unix socket paths are limited to 107 bytes).
 """
 
 import contextlib
@@ -24,8 +24,8 @@ from typing import Any
 
 import yaml
 
-from podium import procfs
 from podium.domain.status import JobStatus
+from podium.host import procfs
 from podium.ipc.client import ConductorClient, ConductorUnavailable
 from podium.runtime.process import MARKER
 
@@ -72,7 +72,7 @@ class ConductorProcess:
         """Start the conductor's process, without waiting for it."""
         with (self.home / "conductor.log").open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "podium.daemon"],
+                [sys.executable, "-m", "podium.conductor.daemon"],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

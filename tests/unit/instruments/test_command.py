@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from podium.conductor.compiler import unroutable
 from podium.domain.errors import UserError
 from podium.instruments.command import (
     ARGUMENT_LIMIT,
@@ -18,7 +19,6 @@ from podium.instruments.command import (
 )
 from podium.instruments.profile import InstrumentProfile
 from podium.instruments.registry import discover, parse_profile
-from podium.performance import unroutable
 from tests.unit.instruments.recorded import CLI_OF_PROFILE, MARIANNE_PROFILES, recordings_of
 
 BUILTIN = discover(env={})

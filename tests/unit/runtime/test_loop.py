@@ -18,7 +18,7 @@ from podium.domain.engine import Engine, Limits
 from podium.domain.errors import StateUnwritable
 from podium.domain.events import JobSubmitted
 from podium.domain.ids import JobId
-from podium.runtime.catalog import JobCatalog
+from podium.runtime.jobs.catalog import JobCatalog
 from podium.runtime.loop import EngineLoop, Inbox, Replies
 from podium.testing.harness import make_plan
 

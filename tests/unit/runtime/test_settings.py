@@ -8,7 +8,7 @@ import pytest
 
 from podium.config import ConductorConfig, load
 from podium.domain.errors import UserError
-from podium.runtime.logs import ConductorLog
+from podium.runtime.conductor_log import ConductorLog
 from podium.runtime.settings import LiveSettings, differences
 
 

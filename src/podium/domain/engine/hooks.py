@@ -6,8 +6,8 @@ persisted, with the job, before the runtime is asked to run it (`RunHook`); its 
 (`HookFinished`) is persisted with whatever follows. So after a restart the store says which
 hooks ended (they do not run again) and which one was running: that one is asked for again
 with its first start, and the runtime finishes it from what its process left, if it left
-anything (`podium.runtime.hooks`); a `run_job` hook is handed the job it had recorded, so that
-it never submits it twice.
+anything (`podium.runtime.hooks.runner`); a `run_job` hook is handed the job it had recorded, so
+that it never submits it twice.
 """
 
 from dataclasses import replace

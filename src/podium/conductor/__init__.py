@@ -1,0 +1,2 @@
+"""The composition root: the daemon builds every part and wires them; `api/` holds the JSON-RPC
+methods by area."""

@@ -1,0 +1,1 @@
+"""The conductor's JSON-RPC methods, one module per area."""

@@ -1,0 +1,1 @@
+"""Where attempts run, behind one interface: launch, signal, re-attach, collect."""

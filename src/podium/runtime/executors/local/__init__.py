@@ -1,0 +1,1 @@
+"""Attempts on this machine: own session and process group, output and exit status in files."""

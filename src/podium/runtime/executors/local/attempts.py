@@ -1,0 +1,429 @@
+"""Running attempts: start the process, enforce its timeouts, report how it ended.
+
+Two clocks stop an attempt: its timeout, and with stale detection its idle timeout (nothing
+written to stdout or stderr for that long). What the exit and the output mean is classified
+here, with the job's error patterns, and handed to the engine.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from podium.domain.classify import classify
+from podium.domain.commands import Kill, Launch
+from podium.domain.errors import StateUnwritable, UserError
+from podium.domain.events import AttemptExited, AttemptNotLaunched
+from podium.domain.ids import JobId, SheetNum
+from podium.domain.outcome import ExitStatus
+from podium.domain.records import AttemptRecord, ProcessInfo
+from podium.domain.work import AttemptRequest, SheetWork
+from podium.host.private import make_private_dir, make_user_dir
+from podium.runtime.checks.files import take_snapshot
+from podium.runtime.conductor_log import job_fields
+from podium.runtime.context import WorkerContext
+from podium.runtime.disk import no_room
+from podium.runtime.executors.idle import IdleWatch
+from podium.runtime.executors.output import (
+    RESULT_FILE,
+    Ending,
+    publish_logs,
+    read_ending,
+    write_prompt,
+)
+from podium.runtime.executors.output import output_of as output_of_sheet
+from podium.runtime.layout import Layout
+from podium.runtime.ports import CompiledJob, Store
+from podium.runtime.process import (
+    MARKER,
+    Adopted,
+    Child,
+    exit_status,
+    group_exists,
+    spawn,
+    stop_group,
+)
+
+log = logging.getLogger(__name__)
+
+AttemptKey = tuple[JobId, SheetNum, int]
+
+
+def cmd_key(cmd: Launch) -> AttemptKey:
+    return (cmd.job_id, cmd.sheet, cmd.attempt)
+
+
+class AttemptFiles:
+    """The files of one attempt. The prompt is handed over in `input`, as written, and removed
+    once the process no longer needs it; `prompt` keeps it, always redacted (a score's own
+    script too: it may spell out a token)."""
+
+    def __init__(self, layout: Layout, cmd: Launch) -> None:
+        self.folder = layout.sheet_dir(cmd.job_id, cmd.sheet)
+        self.input = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "input")
+        self.prompt = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "prompt")
+        self.stdout = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "stdout.log")
+        self.stderr = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "stderr.log")
+        self.snapshot = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "snapshot.json")
+        self.result = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, RESULT_FILE)
+        self.exit = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "exit")
+
+    def size(self) -> int:
+        total = 0
+        for path in (self.stdout, self.stderr):
+            with contextlib.suppress(OSError):
+                total += path.stat().st_size
+        return total
+
+
+class AttemptRunner:
+    """Starts each `Launch` as a process in its own session and posts `AttemptExited`."""
+
+    def __init__(
+        self,
+        context: WorkerContext,
+        store: Store,
+        unwritable: Callable[[str], None] = lambda error: None,
+    ) -> None:
+        self._catalog = context.catalog
+        self._unwritable = unwritable
+        self._store = store
+        self._layout = context.layout
+        self._post = context.post
+        self._tasks = context.tasks
+        self._context = context
+        self._redact = context.redact
+        self._running: dict[AttemptKey, Child | Adopted] = {}
+        self._starting: dict[AttemptKey, bool] = {}
+        """Attempts whose prompt is being made, and whether a `Kill` came meanwhile."""
+        self._stopped = False
+
+    def launch(self, cmd: Launch) -> None:
+        """Start the attempt. Its prompt is made off the loop (reading earlier sheets' answers
+        and rendering the template can take seconds), then its process is spawned here."""
+        # The score and the store as they are now, as the engine decided; the store is the
+        # loop's, so what the thread needs of it is read here.
+        job = self._catalog.get(cmd.job_id)
+        skipped = frozenset(self._store.skipped_sheets(cmd.job_id))
+        # The workspace is there once the engine has launched a sheet in it, as users expect.
+        with contextlib.suppress(OSError):
+            make_user_dir(job.workspace)
+        self._starting[cmd_key(cmd)] = False
+        self._tasks.create_task(
+            self._start(cmd, job, skipped), name=f"start {cmd.job_id}/{cmd.sheet}/{cmd.attempt}"
+        )
+
+    def _prepare(
+        self, job: CompiledJob, cmd: Launch, files: AttemptFiles, skipped: frozenset[int]
+    ) -> SheetWork:
+        """What the attempt runs, its prompt written: in a worker thread."""
+        make_private_dir(files.folder)
+        work = job.work(cmd.sheet, files.input, self._request(cmd, skipped))
+        write_prompt(files.input, work.prompt)
+        with contextlib.suppress(OSError):
+            write_prompt(files.prompt, self._redact(work.prompt))
+        take_snapshot(job.validations(cmd.sheet), files.snapshot)
+        make_user_dir(Path(work.cwd))
+        return work
+
+    async def _start(self, cmd: Launch, job: CompiledJob, skipped: frozenset[int]) -> None:
+        files = AttemptFiles(self._layout, cmd)
+        try:
+            try:
+                work = await asyncio.to_thread(self._prepare, job, cmd, files, skipped)
+            finally:
+                stop = self._starting.pop(cmd_key(cmd), False)
+            if self._stopped:
+                # The conductor is shutting down: the attempt stays as the store has it (no
+                # process), and the next start takes it up.
+                return
+            cwd = Path(work.cwd)
+            marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
+            child = spawn(
+                work.argv,
+                cwd=cwd,
+                stdout=files.stdout,
+                stderr=files.stderr,
+                stdin=files.input if work.prompt_on_stdin else None,
+                env={**work.env, MARKER: marker},
+                exit_file=files.exit,
+            )
+        except (OSError, ValueError, UserError) as exc:
+            # ValueError: what the score put in the prompt or the settings cannot be passed on
+            # (an encoding error, a NUL byte); the attempt fails, the conductor goes on.
+            self._not_launched(cmd, files, exc)
+            return
+        spawned_at = time.time()
+        self._drop_handed_over_input(files, work)
+        self._record(cmd, child, spawned_at)
+        key = (cmd.job_id, cmd.sheet, cmd.attempt)
+        self._running[key] = child
+        if stop:  # a Kill came while the prompt was being made
+            self.kill(Kill(*key))
+        log.info(
+            "job %s sheet %s attempt %s started on %s (pid %s)",
+            *key,
+            cmd.instrument,
+            child.info.pid,
+            extra=job_fields(*key),
+        )
+        # The job may have ended (a cancel) by the time the attempt does: what the watcher
+        # needs of it is taken now.
+        self._tasks.create_task(
+            self._watch(cmd, child, files, work=work, workspace=job.workspace),
+            name=f"attempt {cmd.job_id}/{cmd.sheet}/{cmd.attempt}",
+        )
+
+    def _not_launched(self, cmd: Launch, files: AttemptFiles, exc: Exception) -> None:
+        """Tell the engine; when the disk refused the attempt's files, the sheet waits for
+        room (not its fault), and nothing half-written is left."""
+        room = no_room(exc)
+        log.warning(
+            "job %s sheet %s attempt %s could not start: %s%s",
+            *cmd_key(cmd),
+            exc,
+            "; it starts once the state folder has room" if room else "",
+            extra=job_fields(*cmd_key(cmd)),
+        )
+        if room:
+            self._unwritable(str(exc))
+            for path in (files.input, files.snapshot, files.exit):
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+        self._post(AttemptNotLaunched(*cmd_key(cmd), str(exc), no_room=room))
+
+    def _record(self, cmd: Launch, child: Child, spawned_at: float) -> None:
+        """Record the process, which only a restart needs: a disk that refuses it does not
+        stop the attempt (a restart then finds it by its marker and watches it again)."""
+        try:
+            self._store.record_process(*cmd_key(cmd), child.info, spawned_at)
+        except StateUnwritable as exc:
+            log.warning(
+                "attempt %s/%s/%s runs, but its process could not be recorded: %s",
+                *cmd_key(cmd),
+                exc,
+                extra=job_fields(*cmd_key(cmd)),
+            )
+            self._unwritable(str(exc.__cause__ or exc))
+
+    def reattach(self, attempt: AttemptRecord, process: ProcessInfo | None) -> None:
+        """Watch again an attempt an earlier conductor started (its process still runs, or
+        its wrapper recorded how it ended; `process` is None when that conductor never
+        learnt its pid and it has ended), under the timeouts it started with; its end is
+        reported as if this conductor had started it."""
+        job = self._catalog.get(attempt.job_id)
+        sheet = job.plan.sheets[attempt.sheet - 1]
+        cmd = Launch(
+            attempt.job_id,
+            attempt.sheet,
+            attempt.attempt,
+            attempt.instrument or sheet.instrument,
+            attempt.model,
+            sheet.timeout_seconds,
+            job.plan.policy.idle_timeout_seconds,
+        )
+        files = AttemptFiles(self._layout, cmd)
+        try:
+            work = job.work(cmd.sheet, files.input, self._request(cmd))
+        except (OSError, ValueError, UserError) as exc:
+            # Only how to read its output is needed now; the plain way will do.
+            log.warning("attempt %s/%s/%s: %s", *cmd_key(cmd), exc, extra=job_fields(*cmd_key(cmd)))
+            work = SheetWork(argv=(), cwd=str(job.workspace), prompt="", patterns=job.plan.patterns)
+        adopted = Adopted(process, files.exit)
+        self._running[cmd_key(cmd)] = adopted
+        log.info(
+            "re-attached attempt %s/%s/%s (%s)",
+            *cmd_key(cmd),
+            f"pid {process.pid}" if process else "ended",
+            extra=job_fields(*cmd_key(cmd)),
+        )
+        self._tasks.create_task(
+            self._watch(
+                cmd,
+                adopted,
+                files,
+                work=work,
+                workspace=job.workspace,
+                elapsed=max(0.0, time.time() - attempt.started_at),
+            ),
+            name=f"attempt {cmd.job_id}/{cmd.sheet}/{cmd.attempt}",
+        )
+
+    def _drop_handed_over_input(self, files: AttemptFiles, work: SheetWork) -> None:
+        """Drop the handed-over (unredacted) copy of the prompt once the process has it (stdin
+        is open already; a prompt passed as a file is read later, so that copy goes when the
+        attempt ends). The redacted copy kept for the record was written with it."""
+        with contextlib.suppress(OSError):
+            if work.prompt_on_stdin:
+                files.input.unlink()
+
+    def _request(self, cmd: Launch, skipped: frozenset[int] | None = None) -> AttemptRequest:
+        def output_of(sheet: int) -> str | None:
+            return output_of_sheet(self._layout.sheet_dir(cmd.job_id, SheetNum(sheet)))
+
+        return AttemptRequest(
+            attempt=cmd.attempt,
+            instrument=cmd.instrument,
+            model=cmd.model,
+            completion_of=cmd.completion_of,
+            previous_error=cmd.previous_error,
+            output_of=output_of,
+            skipped=(
+                (lambda: skipped)
+                if skipped is not None
+                else lambda: frozenset(self._store.skipped_sheets(cmd.job_id))
+            ),
+        )
+
+    def stop_starting(self) -> None:
+        """At shutdown: an attempt whose prompt is still being made is not spawned."""
+        self._stopped = True
+
+    def kill(self, cmd: Kill) -> None:
+        """Stop a running attempt on purpose; its exit is reported as usual. One still being
+        started is stopped as soon as its process is there."""
+        key = (cmd.job_id, cmd.sheet, cmd.attempt)
+        if key in self._starting:
+            self._starting[key] = True
+            return
+        child = self._running.get(key)
+        if child is None or child.info is None:
+            return
+        log.info("stopping attempt %s/%s/%s on request", *key, extra=job_fields(*key))
+        self._tasks.create_task(
+            stop_group(child.info.pgid, self._context.kill_grace_seconds, leader=child),
+            name=f"stop {key}",
+        )
+
+    async def _watch(
+        self,
+        cmd: Launch,
+        child: Child | Adopted,
+        files: AttemptFiles,
+        *,
+        work: SheetWork,
+        workspace: Path,
+        elapsed: float = 0.0,
+    ) -> None:
+        status = await self._until_exit(cmd, child, files, elapsed)
+        exited_at = time.time()
+        ending = await asyncio.to_thread(self._ending, cmd, files, work, workspace)
+        result = classify(
+            status,
+            ending.output,
+            work.patterns,
+            time.time(),
+            time_zone,
+            success_codes=work.success_codes,
+        )
+        self._post(
+            AttemptExited(
+                cmd.job_id,
+                cmd.sheet,
+                cmd.attempt,
+                status,
+                result,
+                ending.reading.usage,
+                exited_at=exited_at,
+            )
+        )
+
+    def _ending(self, cmd: Launch, files: AttemptFiles, work: SheetWork, workspace: Path) -> Ending:
+        """Read what the attempt printed and put a copy where users look (in a thread). A
+        disk that refuses the copy or the kept answer loses them, not the attempt's end."""
+        with contextlib.suppress(OSError):
+            files.input.unlink(missing_ok=True)
+        publish_logs(workspace, cmd.sheet, files.stdout, files.stderr, self._redact)
+        try:
+            return read_ending(work, files.stdout, files.stderr, files.result, self._redact)
+        except OSError as exc:
+            if not no_room(exc):
+                raise
+            log.warning(
+                "attempt %s/%s/%s: its answer could not be kept: %s",
+                *cmd_key(cmd),
+                exc,
+                extra=job_fields(*cmd_key(cmd)),
+            )
+            return read_ending(work, files.stdout, files.stderr, None, self._redact)
+
+    async def _until_exit(
+        self, cmd: Launch, child: Child | Adopted, files: AttemptFiles, elapsed: float
+    ) -> ExitStatus:
+        """Wait for the attempt to end, stopping it at its timeout (`elapsed` of which had
+        passed before this conductor watched it) or when it goes silent."""
+        key = (cmd.job_id, cmd.sheet, cmd.attempt)
+        timeout, idle = cmd.timeout_seconds, cmd.idle_timeout_seconds
+        watch = IdleWatch(idle, files.size, time.monotonic()) if idle else None
+        exited = asyncio.ensure_future(child.wait())
+        timed_out = stale = False
+        deadline = time.monotonic() + timeout - elapsed
+        if isinstance(child, Adopted) and child.ended():
+            # It ended while no conductor watched: it ran within its time, whatever the
+            # time is now.
+            await exited
+        while not exited.done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                log.info(
+                    "attempt %s/%s/%s timed out after %gs; stopping it",
+                    *key,
+                    timeout,
+                    extra=job_fields(*key),
+                )
+                break
+            step = min(remaining, watch.step) if watch else remaining
+            await asyncio.wait({exited}, timeout=step)
+            if watch is not None and not exited.done() and watch.silent(time.monotonic()):
+                stale = True
+                log.info(
+                    "attempt %s/%s/%s wrote nothing for %gs; stopping it",
+                    *key,
+                    idle,
+                    extra=job_fields(*key),
+                )
+                break
+        if not exited.done() and child.info is not None:
+            await stop_group(child.info.pgid, self._context.kill_grace_seconds, leader=child)
+        code = await exited
+        if child.info is not None and group_exists(child.info.pgid):
+            # No process of an attempt may outlive it (a sheet that starts a service for later
+            # sheets must detach it with setsid).
+            log.warning(
+                "attempt %s/%s/%s left processes behind; stopping them",
+                *key,
+                extra=job_fields(*key),
+            )
+            await stop_group(child.info.pgid, min(self._context.kill_grace_seconds, 2.0))
+        del self._running[key]
+        return exit_status(
+            code,
+            timed_out=timed_out,
+            timeout_seconds=timeout if timed_out else (idle if stale else None),
+            stale=stale,
+        )
+
+    @property
+    def running(self) -> int:
+        """Attempts whose process this conductor watches."""
+        return len(self._running)
+
+    def process_groups(self) -> frozenset[int]:
+        """The process group of each attempt watched, re-attached ones included (those are
+        not the conductor's descendants, but their processes are its load)."""
+        return frozenset(c.info.pgid for c in self._running.values() if c.info is not None)
+
+
+def time_zone(name: str) -> tzinfo | None:
+    """A time zone by name; '' is the conductor's local zone."""
+    if not name:
+        return datetime.now().astimezone().tzinfo
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None

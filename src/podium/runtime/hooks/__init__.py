@@ -1,0 +1,1 @@
+"""A job's `on_success` hooks, and the concert log of a chain."""

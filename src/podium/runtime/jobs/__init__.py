@@ -1,0 +1,2 @@
+"""Jobs in the conductor: admission (compile, isolate, archive, ids), the catalog of compiled
+scores, queries, fleets, clearing."""

@@ -1,0 +1,1 @@
+"""The scores' notifications: what is sent, and on which channel."""

@@ -1,0 +1,256 @@
+"""Picking up after a conductor that stopped, cleanly or not.
+
+Every unfinished job is compiled again from the score text it was submitted with and handed
+back to the engine in one `Recovered` event, with the rate-limit windows still open. A job
+that was queued, with nothing in flight, is handed back uncompiled (a `DeferredJob`), since
+compiling is most of a recovery's time; `check_deferred` compiles them once the conductor is
+ready, so that a score that no longer compiles fails its job early.
+
+An attempt that was running outlives its conductor: when its process is still alive (the same
+pid *and* start time, never a bare pid) or its exit wrapper recorded how it ended, it is
+re-attached: watched again under its timeouts, its end reported as usual, so no work is lost
+and none runs twice. That holds whatever the moment of the crash, even between starting the
+process and recording its pid: such a process is found by the marker in its environment (its
+exit wrapper leads its own process group), recorded, and re-attached like the others; one
+that had ended already is finished from its exit file. Only an attempt with neither a live
+process nor an exit file is interrupted: every process left from it, or from a validation in
+flight, is stopped first (found by its recorded pid and start time, and by its marker), so
+that a sheet never has two live processes. The engine records those attempts as interrupted
+and runs them again; the prompts handed over to them (unredacted) are removed. Checks are not
+re-attached but asked again: a validation or a `skip_when_command` left running is stopped
+the same way (by its marker), and the engine runs it again. A command hook that was running
+is treated like an attempt (see `podium.runtime.hooks.runner`): watched again, finished from its
+exit file, or, with neither, stopped and run again.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from podium.domain.errors import UserError
+from podium.domain.events import Recovered, RecoveredJob
+from podium.domain.ids import SheetNum
+from podium.domain.outcome import AttemptOutcome
+from podium.domain.records import ActiveJob, AttemptRecord, InFlightAttempt, ProcessInfo
+from podium.domain.status import JobStatus, SheetStatus
+from podium.runtime.conductor_log import job_fields
+from podium.runtime.hooks.runner import OutlivedHook, leftover_hook_groups, outlived_hooks
+from podium.runtime.jobs.catalog import JobCatalog
+from podium.runtime.jobs.deferred import DeferredJob
+from podium.runtime.layout import Layout
+from podium.runtime.loop import Inbox
+from podium.runtime.ports import Compiler, Store
+from podium.runtime.process import (
+    group_left_by,
+    groups_marked,
+    leaders_marked,
+    read_exit_file,
+    still_runs,
+    stop_group,
+)
+
+log = logging.getLogger(__name__)
+
+Reattach = Callable[[AttemptRecord, ProcessInfo | None], None]
+AdoptHook = Callable[[OutlivedHook], None]
+
+_BETWEEN_ANSWERS = 50
+"""Jobs compiled between two turns of the event loop while recovering (a few ms each)."""
+
+_SLICE_SECONDS = 0.01
+"""How long `check_deferred` compiles before the event loop gets a turn."""
+
+
+async def recover(
+    *,
+    store: Store,
+    compiler: Compiler,
+    catalog: JobCatalog,
+    inbox: Inbox,
+    layout: Layout,
+    kill_grace_seconds: float,
+    reattach: Reattach,
+    adopt_hook: AdoptHook,
+) -> int:
+    """Queue the unfinished jobs for the engine; return how many there were."""
+    active = store.load_active()
+    windows = tuple(store.rate_limits())
+    if not active:
+        if windows:
+            inbox.post(Recovered((), windows))
+        return 0
+    problems: dict[str, str | None] = {}
+    with compiler.batch():
+        for done, job in enumerate(active, 1):
+            problems[job.job.record.job_id] = _compile(job, compiler, catalog, inbox)
+            if done % _BETWEEN_ANSWERS == 0:
+                await asyncio.sleep(0)  # the socket answers meanwhile ("starting")
+    adopted = _outlived(
+        [a for job in active if problems[job.job.record.job_id] is None for a in job.in_flight],
+        layout,
+        store,
+    )
+    hooks = outlived_hooks(
+        [job for job in active if problems[job.job.record.job_id] is None], layout, store
+    )
+    await _stop_leftovers(active, adopted, hooks, layout, kill_grace_seconds)
+    _drop_handed_over_prompts(active, adopted, layout)
+    jobs = []
+    for job in active:
+        record = job.job.record
+        mine = frozenset(
+            SheetNum(a.record.sheet) for a in adopted if a.record.job_id == record.job_id
+        )
+        jobs.append(
+            RecoveredJob(
+                record,
+                job.job.plan,
+                job.job.sheets,
+                tuple(a.record for a in job.in_flight),
+                problems[record.job_id],
+                job.job.history,
+                reattached=mine,
+                hooks=tuple(h.record for h in job.hooks),
+            )
+        )
+    for hook in hooks:  # before the engine asks for them again
+        adopt_hook(hook)
+    inbox.post(Recovered(tuple(jobs), windows))
+    for attempt in adopted:
+        reattach(attempt.record, attempt.process)
+    log.info("recovered %d unfinished job(s); re-attached %d attempt(s)", len(jobs), len(adopted))
+    return len(jobs)
+
+
+async def check_deferred(catalog: JobCatalog, compiler: Compiler) -> None:
+    """Compile each score the recovery deferred once, in queue order, a slice at a time with
+    the event loop free in between; each is released again. One that no longer compiles
+    fails its job (see `DeferredJob`). A job that ended or took a new score meanwhile is
+    passed over."""
+    entries = catalog.deferred()
+    start, index = time.monotonic(), 0
+    while index < len(entries):
+        deadline = time.monotonic() + _SLICE_SECONDS
+        with compiler.batch():
+            while index < len(entries) and time.monotonic() < deadline:
+                job_id, entry = entries[index]
+                index += 1
+                if catalog.find(job_id) is entry:
+                    entry.check()
+        await asyncio.sleep(0)
+    if entries:
+        log.info(
+            "checked the scores of %d queued job(s) in %.1fs",
+            len(entries),
+            time.monotonic() - start,
+        )
+
+
+def _compile(job: ActiveJob, compiler: Compiler, catalog: JobCatalog, inbox: Inbox) -> str | None:
+    record = job.job.record
+    if record.status is JobStatus.QUEUED and not job.in_flight and not job.hooks:
+        deferred = DeferredJob(record, job.job.plan, job.snapshot, compiler, inbox.post)
+        catalog.add(record.job_id, deferred)
+        return None
+    try:
+        compiled = compiler.compile(Path(record.score_path), job.snapshot)
+        if record.status is JobStatus.QUEUED:
+            compiled.release()
+        catalog.add(record.job_id, compiled)
+    except UserError as exc:
+        log.error("job %s cannot go on: %s", record.job_id, exc, extra=job_fields(record.job_id))
+        return str(exc)
+    return None
+
+
+def _outlived(
+    in_flight: list[InFlightAttempt], layout: Layout, store: Store
+) -> list[InFlightAttempt]:
+    """The running attempts that outlived their conductor, each with its process as it is
+    known now: still running (the same pid and start time; or, never recorded, found by its
+    marker, and recorded now), or ended with its exit recorded by its wrapper (then the
+    process is None when it was never recorded)."""
+    running = [a for a in in_flight if a.record.outcome is AttemptOutcome.RUNNING]
+    unrecorded = {_marker(a, layout) for a in running if a.process is None}
+    # The marker first, the exit file then: a wrapper writes its file before it exits, so an
+    # attempt is found one way or the other, whenever it ends.
+    leaders = leaders_marked(unrecorded) if unrecorded else {}
+    outlived = []
+    for attempt in running:
+        process = attempt.process
+        if process is None:
+            process = leaders.get(_marker(attempt, layout))
+            if process is not None:
+                record = attempt.record
+                store.record_process(record.job_id, record.sheet, record.attempt, process)
+                outlived.append(InFlightAttempt(record, process))
+                continue
+        elif still_runs(process):
+            outlived.append(attempt)
+            continue
+        if read_exit_file(_file(attempt, layout, "exit")) is not None:
+            outlived.append(attempt)
+    return outlived
+
+
+def _marker(attempt: InFlightAttempt, layout: Layout) -> str:
+    return layout.marker(attempt.record.job_id, attempt.record.sheet, attempt.record.attempt)
+
+
+def _file(attempt: InFlightAttempt, layout: Layout, name: str) -> Path:
+    r = attempt.record
+    return layout.attempt_file(r.job_id, r.sheet, r.attempt, name)
+
+
+def _drop_handed_over_prompts(
+    active: list[ActiveJob], adopted: list[InFlightAttempt], layout: Layout
+) -> None:
+    """An interrupted attempt's input file holds its prompt as written, secrets and all; the
+    attempt runs again with a new one, so this copy goes (the redacted record stays)."""
+    kept = {_key(a) for a in adopted}
+    for job in active:
+        for a in job.in_flight:
+            if _key(a) not in kept:
+                _file(a, layout, "input").unlink(missing_ok=True)
+
+
+def _key(attempt: InFlightAttempt) -> tuple[str, int, int]:
+    return (attempt.record.job_id, attempt.record.sheet, attempt.record.attempt)
+
+
+async def _stop_leftovers(
+    active: list[ActiveJob],
+    adopted: list[InFlightAttempt],
+    hooks: list[OutlivedHook],
+    layout: Layout,
+    grace: float,
+) -> None:
+    """Stop what is left of the attempts not re-attached, and of the re-attached ones that
+    ended before their pid was known (nothing else watches their group); of the skip checks
+    in flight (they run again), and of hooks not watched again."""
+    kept = {_key(a) for a in adopted}
+    in_flight = [a for job in active for a in job.in_flight if _key(a) not in kept]
+    groups = {a.process.pgid for a in in_flight if a.process and group_left_by(a.process)}
+    ended = [a for a in adopted if a.process is None]
+    markers = {_marker(a, layout) for a in (*in_flight, *ended)} | _skip_checks(active, layout)
+    groups |= groups_marked(markers) if markers else set()
+    groups -= {a.process.pgid for a in adopted if a.process}
+    groups |= leftover_hook_groups(active, layout, hooks)
+    if groups:
+        log.warning(
+            "stopping %d process group(s) left running by the previous conductor", len(groups)
+        )
+        await asyncio.gather(*(stop_group(pgid, grace) for pgid in groups))
+
+
+def _skip_checks(active: list[ActiveJob], layout: Layout) -> set[str]:
+    """The markers a `skip_when_command` may have run under: a sheet ready for its first
+    attempt (attempts count from 1, so marker 0 is only ever a skip check's)."""
+    return {
+        layout.marker(sheet.job_id, sheet.num, 0)
+        for job in active
+        for sheet in job.job.sheets
+        if sheet.status is SheetStatus.READY and sheet.attempts == 0
+    }

@@ -1,0 +1,1 @@
+"""Git isolation of a job's workspace, and workspace archives."""
