@@ -1,10 +1,39 @@
-"""A clock that moves only when told to."""
+"""Clocks that move only when told to, for tests.
+
+`FakeClock` is the engine harness's: a `now()` that `advance()` moves. `VirtualClock` is the
+whole conductor's (a `podium.runtime.clock.Clock`), modelled on trio's `MockClock`: its event
+loop reads virtual time, so every timer (the engine's wake-ups, backoffs, rate-limit windows,
+attempt timeouts, idle watches, monitor ticks, and asyncio's own timeouts) waits on it.
+Time moves by `jump(seconds)`, or, with an `autojump_threshold`, by itself: once nothing has
+happened for that many *real* seconds (no task ready, no I/O, no process exit, no thread
+done), it jumps straight to the next timer. Subprocess exits and socket traffic stay real
+events, so a test runs the real loop with real processes, without sleeping.
+
+    clock = VirtualClock(autojump_threshold=0.05)
+    clock.run(main())  # a 30 s retry backoff passes in about 0.05 s
+"""
+
+import asyncio
+import math
+import selectors
+from collections.abc import Callable, Coroutine, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from podium.runtime.clock import Timer
+
+if TYPE_CHECKING:
+    from _typeshed import FileDescriptorLike
+
+T = TypeVar("T")
+
+EPOCH = 1_800_000_000.0
+"""The wall-clock time a virtual clock starts at unless told otherwise (in 2027)."""
 
 
 class FakeClock:
     """Virtual time for tests: `now()` returns what `advance()` made it."""
 
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
+    def __init__(self, start: float = EPOCH) -> None:
         self._now = start
 
     def now(self) -> float:
@@ -15,3 +44,116 @@ class FakeClock:
             raise ValueError(f"time only moves forward (advance({seconds}))")
         self._now += seconds
         return self._now
+
+
+class VirtualClock:
+    """A `Clock` whose time moves by `jump()` or, past `autojump_threshold` real seconds of
+    idleness, to the next timer. Its timers work on the loops it makes (`run`,
+    `new_event_loop`); `now()` and `monotonic()` can be read anywhere."""
+
+    def __init__(self, *, start: float = EPOCH, autojump_threshold: float = math.inf) -> None:
+        self._wall_start = start
+        self._elapsed = 0.0
+        self.autojump_threshold = autojump_threshold
+        self._loops: list[asyncio.AbstractEventLoop] = []
+
+    def now(self) -> float:
+        return self._wall_start + self._elapsed
+
+    def monotonic(self) -> float:
+        return self._elapsed
+
+    def jump(self, seconds: float) -> None:
+        """Move time forward by `seconds`; the timers now due fire at the loop's next turn."""
+        if seconds < 0:
+            raise ValueError(f"time only moves forward (jump({seconds}))")
+        self._advance(seconds)
+        for loop in self._loops:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(_nothing)  # a loop asleep in select() looks again
+
+    def _advance(self, seconds: float) -> None:
+        self._elapsed += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        self._check_loop()
+        await asyncio.sleep(seconds)
+
+    def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
+        return self._check_loop().call_at(when, callback)
+
+    def run(self, main: Coroutine[Any, Any, T]) -> T:
+        with asyncio.Runner(loop_factory=self.new_event_loop) as runner:
+            return runner.run(main)
+
+    def new_event_loop(self) -> asyncio.AbstractEventLoop:
+        """An event loop that keeps this clock's time (see the module's docstring)."""
+        loop = _VirtualLoop(self)
+        self._loops.append(loop)
+        return loop
+
+    def _check_loop(self) -> asyncio.AbstractEventLoop:
+        loop = asyncio.get_running_loop()
+        if not (isinstance(loop, _VirtualLoop) and loop.clock is self):
+            raise RuntimeError(
+                "a VirtualClock's timers need its own event loop: run the code with "
+                "clock.run(main()), not asyncio.run(main())"
+            )
+        return loop
+
+
+def _nothing() -> None:
+    pass
+
+
+class _VirtualLoop(asyncio.SelectorEventLoop):
+    """asyncio's loop with the clock's time, and a selector that jumps it when idle."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        self.clock = clock
+        super().__init__(_AutojumpSelector(clock))
+
+    def time(self) -> float:
+        return self.clock.monotonic()
+
+
+class _AutojumpSelector(selectors.BaseSelector):
+    """Real I/O readiness, with virtual waits: the loop asks to wait `timeout` virtual
+    seconds (until its next timer) only when nothing is ready; past the clock's threshold of
+    real idleness, the clock jumps by that much instead."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        self._clock = clock
+        self._real = selectors.DefaultSelector()
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        if timeout is not None and timeout <= 0:
+            return self._real.select(0)
+        threshold = self._clock.autojump_threshold
+        if timeout is None or math.isinf(threshold):
+            # No timer, or no autojump: only an event (or a `jump()`) wakes the loop.
+            return self._real.select(None)
+        start = self._clock.monotonic()
+        events = self._real.select(threshold)
+        if not events and self._clock.monotonic() == start:
+            self._clock._advance(timeout)  # idle long enough: straight to the next timer
+        return events
+
+    def register(
+        self, fileobj: "FileDescriptorLike", events: int, data: Any = None
+    ) -> selectors.SelectorKey:
+        return self._real.register(fileobj, events, data)
+
+    def unregister(self, fileobj: "FileDescriptorLike") -> selectors.SelectorKey:
+        return self._real.unregister(fileobj)
+
+    def modify(
+        self, fileobj: "FileDescriptorLike", events: int, data: Any = None
+    ) -> selectors.SelectorKey:
+        return self._real.modify(fileobj, events, data)
+
+    def close(self) -> None:
+        self._real.close()
+
+    def get_map(self) -> Mapping["FileDescriptorLike", selectors.SelectorKey]:
+        return self._real.get_map()
