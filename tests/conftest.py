@@ -35,8 +35,12 @@ def conductors(tmp_path: Path) -> Iterator[Callable[..., ConductorProcess]]:
     """Start real conductors in this test's folder; all are stopped at the end."""
     started: list[ConductorProcess] = []
 
-    def start(config: dict[str, Any] | None = None, home: Path | None = None) -> ConductorProcess:
-        conductor = ConductorProcess(home or tmp_path / "home", config)
+    def start(
+        config: dict[str, Any] | None = None,
+        home: Path | None = None,
+        virtual_time: float | None = None,
+    ) -> ConductorProcess:
+        conductor = ConductorProcess(home or tmp_path / "home", config, virtual_time)
         started.append(conductor)
         return conductor.start()
 
@@ -49,3 +53,16 @@ def conductors(tmp_path: Path) -> Iterator[Callable[..., ConductorProcess]]:
 def conductor(conductors: Callable[..., ConductorProcess]) -> ConductorProcess:
     """One real conductor with a short kill grace."""
     return conductors({"kill_grace_seconds": 1.0})
+
+
+AUTOJUMP_SECONDS = 0.1
+"""Real idleness after which a conductor on virtual time jumps to its next timer (its threads
+and processes at rest): long enough that a test asking every 10 ms holds its time still."""
+
+
+@pytest.fixture
+def virtual_conductor(conductors: Callable[..., ConductorProcess]) -> ConductorProcess:
+    """One real conductor on virtual time (see `podium.testing.virtual_conductor`), with a
+    short kill grace: its retry backoffs, rate-limit windows and timeouts pass without
+    waiting, its processes and its store stay real."""
+    return conductors({"kill_grace_seconds": 1.0}, virtual_time=AUTOJUMP_SECONDS)

@@ -201,12 +201,16 @@ RATE_LIMITED_ONCE = """
 
 
 def test_a_rate_limited_attempt_waits_for_the_reset_and_spends_no_budget(
-    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+    virtual_conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
 ) -> None:
-    score = write_score(RATE_LIMITED_ONCE.replace("{message}", "Retry after 2 seconds"))
+    conductor = virtual_conductor
+    score = write_score(RATE_LIMITED_ONCE.replace("{message}", "Retry after 20 minutes"))
     job = conductor.submit(score)
-    conductor.wait_until(
-        lambda: conductor.status(job)["sheets"][0]["status"] == "waiting", 15, "the rate limit"
+    conductor.wait_until(  # asked often, the conductor's time stands still meanwhile
+        lambda: conductor.status(job)["sheets"][0]["status"] == "waiting",
+        15,
+        "the rate limit",
+        poll=0.01,
     )
     waiting = conductor.status(job)
     [window] = waiting["rate_limits"]
@@ -218,6 +222,10 @@ def test_a_rate_limited_attempt_waits_for_the_reset_and_spends_no_budget(
     outcomes = conductor.query("SELECT outcome FROM attempts ORDER BY attempt")
     assert outcomes == [("rate_limited",), ("succeeded",)]
     assert conductor.call("daemon.rate_limits") == {"rate_limits": []}
+    [(_, limited_end), (retry_start, _)] = conductor.query(
+        "SELECT started_at, COALESCE(exited_at, ended_at) FROM attempts ORDER BY attempt"
+    )
+    assert 20 * 60 <= retry_start - limited_end < 21 * 60  # the 20 minutes, on virtual time
 
 
 def test_a_rate_limit_window_survives_a_restart_and_can_be_cleared(

@@ -304,7 +304,7 @@ class Conductor:
         engine = tasks.create_task(parts.loop.run(), name="engine")
         tasks.create_task(parts.monitor.run(), name="resource monitor")
         tasks.create_task(_remove_cleared(parts.layout.jobs_dir), name="cleared folders")
-        upkeep = Upkeep(parts.store, self._backups_dir)
+        upkeep = Upkeep(parts.store, self._backups_dir, self.clock.now)
         tasks.create_task(upkeep.run(parts.layout.jobs_dir), name="store upkeep")
         parts.service.open()
         parts.fleets.start()

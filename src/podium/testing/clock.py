@@ -16,7 +16,10 @@ events, so a test runs the real loop with real processes, without sleeping.
 import asyncio
 import math
 import selectors
+import threading
+import time
 from collections.abc import Callable, Coroutine, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from podium.runtime.clock import Timer
@@ -25,6 +28,9 @@ if TYPE_CHECKING:
     from _typeshed import FileDescriptorLike
 
 T = TypeVar("T")
+
+AT_WORK_POLL_SECONDS = 0.005
+"""How often (real seconds) an idle loop looks whether its threads and processes still work."""
 
 EPOCH = 1_800_000_000.0
 """The wall-clock time a virtual clock starts at unless told otherwise (in 2027)."""
@@ -106,12 +112,51 @@ def _nothing() -> None:
     pass
 
 
+def _at_work() -> bool:
+    """Whether another thread of this process, or a process it started (at any depth), is
+    running on a CPU or waiting for a disk."""
+    me = str(threading.get_native_id())
+    pending = [Path("/proc/self")]
+    while pending:
+        process = pending.pop()
+        for task in _listing(process / "task"):
+            mine = process.name == "self" and task.name == me  # this thread, looking
+            if not mine and _state(task) in ("R", "D"):
+                return True
+            pending.extend(Path("/proc", pid) for pid in _read(task / "children").split())
+    return False
+
+
+def _listing(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:  # the process has gone
+        return []
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def _state(task: Path) -> str:
+    """A thread's state letter from its stat line (after the name, which may hold spaces)."""
+    fields = _read(task / "stat").rpartition(")")[2].split()
+    return fields[0] if fields else ""
+
+
 class _VirtualLoop(asyncio.SelectorEventLoop):
     """asyncio's loop with the clock's time, and a selector that jumps it when idle."""
 
     def __init__(self, clock: VirtualClock) -> None:
         self.clock = clock
-        super().__init__(_AutojumpSelector(clock))
+        selector = _AutojumpSelector(clock)
+        super().__init__(selector)
+        # What the loop has registered so far is its own wake-up pipe: a thread handing back
+        # its result, or `jump()`, writes there; that is the conductor's own work, not news.
+        selector.internal = frozenset(key.fd for key in selector.get_map().values())
 
     def time(self) -> float:
         return self.clock.monotonic()
@@ -119,24 +164,40 @@ class _VirtualLoop(asyncio.SelectorEventLoop):
 
 class _AutojumpSelector(selectors.BaseSelector):
     """Real I/O readiness, with virtual waits: the loop asks to wait `timeout` virtual
-    seconds (until its next timer) only when nothing is ready; past the clock's threshold of
-    real idleness, the clock jumps by that much instead."""
+    seconds (until its next timer) only when none of its tasks is ready. The clock then
+    jumps by that much once the rest of the conductor's world is idle too: no real event (I/O,
+    a process exit, a thread done) for its threshold of real seconds, and none of its threads
+    or child processes at work on a CPU (their work is real, and time waits for it)."""
 
     def __init__(self, clock: VirtualClock) -> None:
         self._clock = clock
         self._real = selectors.DefaultSelector()
+        self._quiet_since = time.monotonic()
+        self.internal: frozenset[int] = frozenset()
+        """Descriptors whose events are no news from outside (the loop's wake-up pipe)."""
 
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
-        if timeout is not None and timeout <= 0:
-            return self._real.select(0)
         threshold = self._clock.autojump_threshold
+        if timeout is not None and timeout <= 0:
+            return self._heard(self._real.select(0))
         if timeout is None or math.isinf(threshold):
             # No timer, or no autojump: only an event (or a `jump()`) wakes the loop.
-            return self._real.select(None)
+            return self._heard(self._real.select(None))
         start = self._clock.monotonic()
-        events = self._real.select(threshold)
-        if not events and self._clock.monotonic() == start:
-            self._clock._advance(timeout)  # idle long enough: straight to the next timer
+        quiet_for = time.monotonic() - self._quiet_since
+        events = self._heard(self._real.select(max(0.0, threshold - quiet_for)))
+        if events or self._clock.monotonic() != start:
+            return events
+        if _at_work():  # look again soon, without counting it as news
+            return self._heard(self._real.select(AT_WORK_POLL_SECONDS))
+        self._clock._advance(timeout)  # idle long enough: straight to the next timer
+        return events
+
+    def _heard(
+        self, events: list[tuple[selectors.SelectorKey, int]]
+    ) -> list[tuple[selectors.SelectorKey, int]]:
+        if any(key.fd not in self.internal for key, _ in events):
+            self._quiet_since = time.monotonic()
         return events
 
     def register(
