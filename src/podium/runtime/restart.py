@@ -7,20 +7,20 @@ compiling is most of a recovery's time; `check_deferred` compiles them once the 
 ready, so that a score that no longer compiles fails its job early.
 
 An attempt that was running outlives its conductor: when its process is still alive (the same
-pid *and* start time, never a bare pid) or its exit wrapper recorded how it ended, it is
-re-attached: watched again under its timeouts, its end reported as usual, so no work is lost
-and none runs twice. That holds whatever the moment of the crash, even between starting the
-process and recording its pid: such a process is found by the marker in its environment (its
-exit wrapper leads its own process group), recorded, and re-attached like the others; one
-that had ended already is finished from its exit file. Only an attempt with neither a live
-process nor an exit file is interrupted: every process left from it, or from a validation in
-flight, is stopped first (found by its recorded pid and start time, and by its marker), so
-that a sheet never has two live processes. The engine records those attempts as interrupted
-and runs them again; the prompts handed over to them (unredacted) are removed. Checks are not
-re-attached but asked again: a validation or a `skip_when_command` left running is stopped
-the same way (by its marker), and the engine runs it again. A command hook that was running
-is treated like an attempt (see `podium.runtime.hooks.runner`): watched again, finished from its
-exit file, or, with neither, stopped and run again.
+pid *and* start time, never a bare pid) or its exit wrapper recorded how it ended, the executor
+re-attaches it (`Executor.survivors`, `Executor.reattach`): watched again under its timeouts,
+its end reported as usual, so no work is lost and none runs twice. That holds whatever the
+moment of the crash, even between starting the process and recording its pid: such a process is
+found by the marker in its environment (its exit wrapper leads its own process group), recorded,
+and re-attached like the others; one that had ended already is finished from its exit file. Only
+an attempt with neither a live process nor an exit file is interrupted: every process left from
+it, or from a validation in flight, is stopped first (found by its recorded pid and start time,
+and by its marker), so that a sheet never has two live processes. The engine records those
+attempts as interrupted and runs them again; the prompts handed over to them (unredacted) are
+removed. Checks are not re-attached but asked again: a validation or a `skip_when_command` left
+running is stopped the same way (by its marker), and the engine runs it again. A command hook
+that was running is treated like an attempt (see `podium.runtime.hooks.runner`): watched again,
+finished from its exit file, or, with neither, stopped and run again.
 """
 
 import asyncio
