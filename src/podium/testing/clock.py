@@ -4,10 +4,12 @@
 whole conductor's (a `podium.runtime.clock.Clock`), modelled on trio's `MockClock`: its event
 loop reads virtual time, so every timer (the engine's wake-ups, backoffs, rate-limit windows,
 attempt timeouts, idle watches, monitor ticks, and asyncio's own timeouts) waits on it.
-Time moves by `jump(seconds)`, or, with an `autojump_threshold`, by itself: once nothing has
-happened for that many *real* seconds (no task ready, no I/O, no process exit, no thread
-done), it jumps straight to the next timer. Subprocess exits and socket traffic stay real
-events, so a test runs the real loop with real processes, without sleeping.
+Time moves by `jump(seconds)`, or, with an `autojump_threshold`, by itself: when no task is
+ready, no news came from outside for that many *real* seconds (socket traffic, a process
+exit), and none of this process's threads or child processes is at work on a CPU, it jumps
+straight to the next timer. Subprocess exits and socket traffic stay real events, and real
+work is waited for, so a test runs the real loop with real processes, without sleeping.
+Linux only (it reads /proc), as the conductor is.
 
     clock = VirtualClock(autojump_threshold=0.05)
     clock.run(main())  # a 30 s retry backoff passes in about 0.05 s
