@@ -17,6 +17,10 @@ SHARED = Path(os.environ.get("PODIUM_SHARED_DIR") or REPO.parent / "shared")
 that read it skip when it is absent; `PODIUM_SHARED_DIR=/nonexistent` runs them as a clone
 without it would, which CI does to keep the coverage gate independent of it."""
 
+AUTOJUMP_SECONDS = 0.1
+"""Real idleness after which a conductor on virtual time jumps to its next timer (its threads
+and processes at rest): long enough that a test asking every 10 ms holds its time still."""
+
 
 @pytest.fixture
 def write_score(tmp_path: Path) -> Callable[..., Path]:
@@ -35,8 +39,17 @@ def conductors(tmp_path: Path) -> Iterator[Callable[..., ConductorProcess]]:
     """Start real conductors in this test's folder; all are stopped at the end."""
     started: list[ConductorProcess] = []
 
-    def start(config: dict[str, Any] | None = None, home: Path | None = None) -> ConductorProcess:
-        conductor = ConductorProcess(home or tmp_path / "home", config)
+    def start(
+        config: dict[str, Any] | None = None,
+        home: Path | None = None,
+        virtual: bool = False,
+    ) -> ConductorProcess:
+        """A conductor; `virtual`: on virtual time (see `virtual_conductor`), its resource
+        monitor looking hourly unless told (each look is real work virtual time waits for)."""
+        threshold = AUTOJUMP_SECONDS if virtual else None
+        if virtual:
+            config = {"monitor_interval_seconds": 3600, **(config or {})}
+        conductor = ConductorProcess(home or tmp_path / "home", config, threshold)
         started.append(conductor)
         return conductor.start()
 
@@ -49,3 +62,11 @@ def conductors(tmp_path: Path) -> Iterator[Callable[..., ConductorProcess]]:
 def conductor(conductors: Callable[..., ConductorProcess]) -> ConductorProcess:
     """One real conductor with a short kill grace."""
     return conductors({"kill_grace_seconds": 1.0})
+
+
+@pytest.fixture
+def virtual_conductor(conductors: Callable[..., ConductorProcess]) -> ConductorProcess:
+    """One real conductor on virtual time (see `podium.testing.virtual_conductor`), with a
+    short kill grace: its retry backoffs, rate-limit windows and timeouts pass without
+    waiting, its processes and its store stay real."""
+    return conductors({"kill_grace_seconds": 1.0}, virtual=True)

@@ -73,14 +73,15 @@ def test_an_agent_sheet_gets_the_assembled_prompt_on_stdin_and_its_usage_is_reco
 
 
 def test_a_rate_limited_agent_waits_for_the_reset_it_printed_without_spending_retries(
-    conductor: ConductorProcess, write_score: WriteScore, tmp_path: Path
+    virtual_conductor: ConductorProcess, write_score: WriteScore, tmp_path: Path
 ) -> None:
+    conductor = virtual_conductor
     score = agent_score(write_score, "Write the file.")
     (tmp_path / "ws").mkdir()
     (tmp_path / "ws" / ".fake-agent.yaml").write_text(
         yaml.safe_dump(
             [
-                {"times": 1, "actions": [{"rate_limit": {"reset_in": 1}}]},
+                {"times": 1, "actions": [{"rate_limit": {"reset_in": 1800}}]},
                 {"actions": [{"write": {"path": "out.txt", "text": "ok"}}]},
             ]
         )
@@ -91,6 +92,10 @@ def test_a_rate_limited_agent_waits_for_the_reset_it_printed_without_spending_re
     rows = conductor.query("SELECT outcome, error_code FROM attempts ORDER BY attempt")
     assert rows == [("rate_limited", "E102"), ("succeeded", None)]
     assert any("rate limit" in n["text"] for n in done["history"])
+    [(_, limited_end), (retry_start, _)] = conductor.query(
+        "SELECT started_at, COALESCE(exited_at, ended_at) FROM attempts ORDER BY attempt"
+    )
+    assert 1800 <= retry_start - limited_end < 1900  # the half hour it printed, on virtual time
 
 
 def test_an_auth_failure_is_not_retried_and_moves_to_the_fallback(
@@ -120,14 +125,15 @@ def test_an_auth_failure_is_not_retried_and_moves_to_the_fallback(
 
 
 def test_a_hung_agent_is_stopped_at_its_timeout_with_nothing_left(
-    conductor: ConductorProcess, write_score: WriteScore
+    virtual_conductor: ConductorProcess, write_score: WriteScore
 ) -> None:
+    conductor = virtual_conductor
     score = agent_score(
-        write_score, "FAKE-AGENT: hang", extra="instrument_config: {timeout_seconds: 1}"
+        write_score, "FAKE-AGENT: hang", extra="instrument_config: {timeout_seconds: 600}"
     )
     job = conductor.submit(score)
     done = conductor.wait_for_job(job, "failed")
-    assert done["sheets"][0]["error"].startswith("timed out after 1s")
+    assert done["sheets"][0]["error"].startswith("timed out after 600s")
     [(pgid, code)] = conductor.query("SELECT pgid, error_code FROM attempts")
     assert code == "E001"
     assert not group_exists(pgid)

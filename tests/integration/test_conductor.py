@@ -106,25 +106,26 @@ def test_exit_code_zero_is_not_success_when_a_validation_fails(
 
 
 def test_a_timeout_stops_the_whole_process_group(
-    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+    virtual_conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
 ) -> None:
+    conductor = virtual_conductor
     score = write_score("""
         name: stuck
         workspace: ./ws
         instrument: cli
         pause_between_sheets_seconds: 0
-        instrument_config: {timeout_seconds: 1}
+        instrument_config: {timeout_seconds: 600}
         sheet: {size: 1, total_items: 1}
         retry: {max_retries: 0, base_delay_seconds: 0.05, max_completion_attempts: 0}
         prompt:
           template: |
-            bash -c 'trap "" TERM; echo $$ > grandchild.pid; sleep 300' &
+            bash -c 'trap "" TERM; echo $$ > grandchild.pid; sleep 3600' &
             trap "" TERM
-            sleep 300
+            sleep 3600
     """)
     job = conductor.submit(score)
     done = conductor.wait_for_job(job, "failed")
-    assert done["sheets"][0]["error"] == "timed out after 1s"
+    assert done["sheets"][0]["error"] == "timed out after 600s"
     [(pgid,)] = conductor.query("SELECT pgid FROM attempts")
     assert not group_exists(pgid)
     grandchild = int((tmp_path / "ws" / "grandchild.pid").read_text())

@@ -201,12 +201,16 @@ RATE_LIMITED_ONCE = """
 
 
 def test_a_rate_limited_attempt_waits_for_the_reset_and_spends_no_budget(
-    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+    virtual_conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
 ) -> None:
-    score = write_score(RATE_LIMITED_ONCE.replace("{message}", "Retry after 2 seconds"))
+    conductor = virtual_conductor
+    score = write_score(RATE_LIMITED_ONCE.replace("{message}", "Retry after 20 minutes"))
     job = conductor.submit(score)
-    conductor.wait_until(
-        lambda: conductor.status(job)["sheets"][0]["status"] == "waiting", 15, "the rate limit"
+    conductor.wait_until(  # asked often, the conductor's time stands still meanwhile
+        lambda: conductor.status(job)["sheets"][0]["status"] == "waiting",
+        15,
+        "the rate limit",
+        poll=0.01,
     )
     waiting = conductor.status(job)
     [window] = waiting["rate_limits"]
@@ -218,6 +222,10 @@ def test_a_rate_limited_attempt_waits_for_the_reset_and_spends_no_budget(
     outcomes = conductor.query("SELECT outcome FROM attempts ORDER BY attempt")
     assert outcomes == [("rate_limited",), ("succeeded",)]
     assert conductor.call("daemon.rate_limits") == {"rate_limits": []}
+    [(_, limited_end), (retry_start, _)] = conductor.query(
+        "SELECT started_at, COALESCE(exited_at, ended_at) FROM attempts ORDER BY attempt"
+    )
+    assert 20 * 60 <= retry_start - limited_end < 21 * 60  # the 20 minutes, on virtual time
 
 
 def test_a_rate_limit_window_survives_a_restart_and_can_be_cleared(
@@ -286,44 +294,47 @@ def test_stopping_the_conductor_does_not_cancel_or_lose_a_waiting_retry(
         workspace: ./ws
         instrument: cli
         sheet: {size: 1, total_items: 1}
-        retry: {max_retries: 1, base_delay_seconds: 3, jitter: false}
+        retry: {max_retries: 1, base_delay_seconds: 300, jitter: false}
         prompt:
           template: |
             echo run >> runs.txt
             [ -e second ] || { touch second; exit 1; }
     """)
-    first = conductors()
+    first = conductors(virtual=True)
     job = first.submit(score)
-    first.wait_until(lambda: status_of(first, job)[1] == ["waiting"], 15, "the retry to wait")
+    first.wait_until(  # asked often, the conductor's time stands still meanwhile
+        lambda: status_of(first, job)[1] == ["waiting"], 15, "the retry to wait", poll=0.01
+    )
     first.kill(signal.SIGTERM)
-    second = conductors()
+    second = conductors(virtual=True)
     done = second.wait_for_job(job, "completed")
     assert done["sheets"][0]["attempts"] == 2
     [(_, first_end), (retry_start, _)] = second.query(
         "SELECT started_at, COALESCE(exited_at, ended_at) FROM attempts ORDER BY attempt"
     )
-    assert retry_start - first_end >= 2.9  # the retry kept its 3 s delay across the stop
+    assert retry_start - first_end >= 300  # the retry kept its 5 min delay across the stop
 
 
 def test_an_attempt_that_goes_silent_is_stopped_as_stale_and_retried(
-    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+    virtual_conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
 ) -> None:
+    conductor = virtual_conductor
     score = write_score("""
         name: silent
         workspace: ./ws
         instrument: cli
         sheet: {size: 1, total_items: 1}
         retry: {max_retries: 1, base_delay_seconds: 0.05, max_completion_attempts: 0}
-        stale_detection: {enabled: true, idle_timeout_seconds: 1, check_interval_seconds: 0.5}
+        stale_detection: {enabled: true, idle_timeout_seconds: 600, check_interval_seconds: 30}
         prompt:
           template: |
-            if [ ! -e once ]; then touch once; echo working; sleep 60; fi
+            if [ ! -e once ]; then touch once; echo working; sleep 3600; fi
     """)
     job = conductor.submit(score)
     done = conductor.wait_for_job(job, "completed", timeout=30)
     assert done["sheets"][0]["attempts"] == 2
     rows = conductor.query("SELECT outcome, error FROM attempts ORDER BY attempt")
-    assert rows[0] == ("stale", "stopped after 1s without output: working")
+    assert rows[0] == ("stale", "stopped after 600s without output: working")
     assert rows[1][0] == "succeeded"
 
 

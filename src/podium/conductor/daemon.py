@@ -32,10 +32,11 @@ from podium.ipc.server import RpcServer
 from podium.redact import Redactor
 from podium.runtime.checks.skip import SkipCommands
 from podium.runtime.checks.validator import Validator
-from podium.runtime.clock import wall_clock
+from podium.runtime.clock import SYSTEM_CLOCK, Clock, wait_done
 from podium.runtime.conductor_log import ConductorLog
 from podium.runtime.context import WorkerContext
 from podium.runtime.disk import StateDisk
+from podium.runtime.executors.base import Executor
 from podium.runtime.executors.local.attempts import AttemptRunner
 from podium.runtime.hooks.concert_log import ConcertLog
 from podium.runtime.hooks.runner import HookRunner
@@ -85,7 +86,7 @@ class _Parts:
     layout: Layout
     compiler: ScoreCompiler
     service: JobService
-    attempts: AttemptRunner
+    attempts: Executor
     hooks: HookRunner
     loop: EngineLoop
     server: RpcServer
@@ -106,9 +107,14 @@ class Conductor:
     """Startup, serve, shutdown. The first SIGTERM or SIGINT drains; a second stops at once."""
 
     def __init__(
-        self, locations: Locations, settings: LiveSettings, redactor: Redactor | None = None
+        self,
+        locations: Locations,
+        settings: LiveSettings,
+        redactor: Redactor | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.locations = locations
+        self.clock = clock
         self.settings = settings
         self.redactor = redactor or Redactor(os.environ)
         self.started_at = time.time()
@@ -168,7 +174,7 @@ class Conductor:
         return found.connection() if found else {}
 
     def _build(self, store: SqliteStore, tasks: asyncio.TaskGroup) -> _Parts:
-        redactor = self.redactor
+        redactor, clock = self.redactor, self.clock
         compiler = ScoreCompiler(connections=self._connection, secrets=redactor.learn)
         profiles = compiler.registry(None)
         engine = Engine(self.config.limits(profile_caps(profiles)))
@@ -183,7 +189,7 @@ class Conductor:
             notes=store,
             active=lambda job_id: engine.view(job_id) is not None,
             tasks=tasks,
-            clock=wall_clock,
+            clock=clock.now,
         )
         service = JobService(
             engine=engine,
@@ -205,23 +211,24 @@ class Conductor:
             context,
             store,
             unwritable=lambda e: monitor.write_failed(e),  # noqa: PLW0108
+            clock=clock,
         )
         monitor = ResourceMonitor(
             config=lambda: self.config,
             groups=attempts.process_groups,
             post=inbox.post,
-            clock=wall_clock,
+            clock=clock,
             disk=StateDisk(Path(self.locations.state_dir)),
         )
         validator = Validator(context)
         skip_checks = SkipCommands(context)
         fleets = FleetRunner(
-            fleets=store.fleets, service=service, load=_load_fleet, tasks=tasks, clock=wall_clock
+            fleets=store.fleets, service=service, load=_load_fleet, tasks=tasks, clock=clock.now
         )
         notifier = Notifier(
             catalog=catalog,
             channels=Channels(os.environ, lambda: self.config.notifications.smtp),
-            clock=wall_clock,
+            clock=clock.now,
             redact=redactor,
         )
         tasks.create_task(notifier.run(), name="notifications")
@@ -236,11 +243,11 @@ class Conductor:
             skip_checks=skip_checks,
             hooks=hooks,
             catalog=catalog,
-            clock=wall_clock,
+            clock=clock,
             unwritable=monitor.write_failed,
             observers=[
                 catalog,
-                ConcertLog(catalog, wall_clock, tasks),
+                ConcertLog(catalog, clock.now, tasks),
                 JobCards(layout, tasks),
                 fleets,
                 worktrees,
@@ -291,13 +298,13 @@ class Conductor:
             inbox=parts.inbox,
             layout=parts.layout,
             kill_grace_seconds=self.config.kill_grace_seconds,
-            reattach=parts.attempts.reattach,
+            executor=parts.attempts,
             adopt_hook=parts.hooks.adopt,
         )
         engine = tasks.create_task(parts.loop.run(), name="engine")
         tasks.create_task(parts.monitor.run(), name="resource monitor")
         tasks.create_task(_remove_cleared(parts.layout.jobs_dir), name="cleared folders")
-        upkeep = Upkeep(parts.store, self._backups_dir)
+        upkeep = Upkeep(parts.store, self._backups_dir, self.clock.now)
         tasks.create_task(upkeep.run(parts.layout.jobs_dir), name="store upkeep")
         parts.service.open()
         parts.fleets.start()
@@ -322,9 +329,9 @@ class Conductor:
                 parts.attempts.running,
             )
             limit = self.config.shutdown_timeout_seconds
-            deadline = time.monotonic() + limit
-            while parts.attempts.running and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
+            deadline = self.clock.monotonic() + limit
+            while parts.attempts.running and self.clock.monotonic() < deadline:
+                await self.clock.sleep(0.05)
             if parts.attempts.running:
                 log.warning(
                     "drained for shutdown_timeout_seconds (%gs): stopping with %d attempt(s) "
@@ -352,12 +359,12 @@ class Conductor:
         drained = asyncio.ensure_future(parts.inbox.drained())
         stuck_since: float | None = None
         while not drained.done():
-            await asyncio.wait({drained}, timeout=0.5)
+            await wait_done(self.clock, drained, 0.5)
             if not parts.loop.waiting_for_disk:
                 stuck_since = None
                 continue
-            stuck_since = stuck_since or time.monotonic()
-            if time.monotonic() - stuck_since >= DISK_WAIT_AT_SHUTDOWN_SECONDS:
+            stuck_since = stuck_since or self.clock.monotonic()
+            if self.clock.monotonic() - stuck_since >= DISK_WAIT_AT_SHUTDOWN_SECONDS:
                 log.warning(
                     "stopping with the engine's last step not recorded (the state folder "
                     "does not take it); the next start goes on from what was recorded"
@@ -424,7 +431,9 @@ def pid_lock(pid_file: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, clock: Clock = SYSTEM_CLOCK) -> int:
+    """Run the conductor until it stops; its exit code. `clock` keeps its time (a test's
+    virtual clock, see `podium.testing.clock`)."""
     keep_private()  # before anything is written: every file of the conductor is private
     args = _parser().parse_args(argv)
     redact = Redactor(os.environ)
@@ -446,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
                 was_open,
             )
         os.chdir("/")  # hold no directory of the caller's; every path used is absolute
-        asyncio.run(Conductor(locations, settings, redact).run())
+        clock.run(Conductor(locations, settings, redact, clock).run())
     except AlreadyRunning as exc:
         _report(exc, sink)
         return 3

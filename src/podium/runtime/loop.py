@@ -1,6 +1,9 @@
 """The one task that owns the engine: it takes events from the inbox, asks the engine what to
 do, commits every `Persist` of the batch in one transaction, then applies the effects.
 
+Time comes from one `Clock` (`podium.runtime.clock`): the engine's `now`, its one wake-up
+timer, the pause between commits the disk refused.
+
 A commit the disk refuses (full, read-only, failing) never ends the loop: the same batch is
 committed again, with a growing pause, until it goes through, and none of its effects is
 applied before. Meanwhile the conductor is told (dispatch stops, `conductor-status` says
@@ -32,7 +35,9 @@ from podium.domain.commands import (
 from podium.domain.engine import Engine
 from podium.domain.errors import StateUnwritable
 from podium.domain.events import Event, Tick
+from podium.runtime.clock import Clock, Timer
 from podium.runtime.conductor_log import job_fields
+from podium.runtime.executors.base import Executor
 from podium.runtime.jobs.catalog import JobCatalog
 
 log = logging.getLogger(__name__)
@@ -47,14 +52,6 @@ RETRY_MAX_SECONDS = 2.0
 
 class Committer(Protocol):
     def commit(self, batch: Sequence[Persist]) -> None: ...
-
-
-class Launcher(Protocol):
-    def launch(self, cmd: Launch) -> None: ...
-
-    def kill(self, cmd: Kill) -> None: ...
-
-    def stop_starting(self) -> None: ...
 
 
 class Checker(Protocol):
@@ -122,6 +119,9 @@ class Replies:
 
 
 class EngineLoop:
+    """The engine's task: decide on each batch of events, persist, then act (see the module's
+    docstring)."""
+
     def __init__(
         self,
         *,
@@ -129,12 +129,12 @@ class EngineLoop:
         store: Committer,
         inbox: Inbox,
         replies: Replies,
-        attempts: Launcher,
+        attempts: Executor,
         validator: Checker,
         skip_checks: SkipChecker,
         hooks: HookStarter,
         catalog: JobCatalog,
-        clock: Callable[[], float],
+        clock: Clock,
         observers: Sequence[Observer] = (),
         unwritable: Callable[[str], None] = lambda error: None,
     ) -> None:
@@ -153,7 +153,7 @@ class EngineLoop:
         self._launching = True
         self.waiting_for_disk = False
         """A batch is waiting for the disk to take its commit."""
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: Timer | None = None
 
     async def run(self) -> None:
         """Handle events until cancelled."""
@@ -189,7 +189,7 @@ class EngineLoop:
     def _decide(self, batch: list[Event]) -> list[Command]:
         commands: list[Command] = []
         for event in batch:
-            commands.extend(self._engine.handle(event, self._clock()))
+            commands.extend(self._engine.handle(event, self._clock.now()))
         return commands
 
     async def _commit_enduring(self, persists: list[Persist]) -> None:
@@ -208,7 +208,7 @@ class EngineLoop:
                     )
                     self.waiting_for_disk = True
                 self._unwritable(str(exc.__cause__ or exc))
-                await asyncio.sleep(pause)
+                await self._clock.sleep(pause)
                 pause = min(pause * 2, RETRY_MAX_SECONDS)
                 continue
             if self.waiting_for_disk:
@@ -265,8 +265,9 @@ class EngineLoop:
             return
         if self._timer is not None:
             self._timer.cancel()
-        delay = max(0.0, at - self._clock())
-        self._timer = asyncio.get_running_loop().call_later(delay, self._inbox.post, Tick())
+        delay = max(0.0, at - self._clock.now())
+        when = self._clock.monotonic() + delay
+        self._timer = self._clock.call_at(when, lambda: self._inbox.post(Tick()))
 
 
 def _persists(commands: list[Command]) -> list[Persist]:

@@ -30,6 +30,7 @@ from podium.domain.pressure import (
     with_disk,
 )
 from podium.host import procfs
+from podium.runtime.clock import SYSTEM_CLOCK, Clock
 from podium.runtime.disk import StateDisk, rule_of
 
 log = logging.getLogger(__name__)
@@ -89,8 +90,8 @@ class ResourceMonitor:
         config: Callable[[], ConductorConfig],
         groups: Callable[[], Collection[int]],
         post: Callable[[Event], None],
-        clock: Callable[[], float],
         disk: StateDisk,
+        clock: Clock = SYSTEM_CLOCK,
         probe: Callable[[Collection[int]], Sample] = measure,
     ) -> None:
         self._config = config
@@ -117,7 +118,7 @@ class ResourceMonitor:
             interval = self._config().monitor_interval_seconds
             if self._trouble is not None:
                 interval = min(interval, DISK_RECHECK_SECONDS)
-            await asyncio.sleep(interval)
+            await self._clock.sleep(interval)
 
     async def check(self) -> Pressure:
         """Measure once, and tell the engine what it needs to know."""
@@ -130,9 +131,11 @@ class ResourceMonitor:
             sample = await asyncio.to_thread(self._probe, groups)
         except (psutil.Error, OSError) as exc:
             log.warning("could not measure resource use: %s; the pressure level stays", exc)
-            self._memory = unmeasured(before, caps, str(exc) or type(exc).__name__, self._clock())
+            self._memory = unmeasured(
+                before, caps, str(exc) or type(exc).__name__, self._clock.now()
+            )
         else:
-            self._memory = assess(sample, caps, before.level, self._clock())
+            self._memory = assess(sample, caps, before.level, self._clock.now())
             if self._memory.level is not before.level:
                 report = log.warning if self._memory.level.refuses_work else log.info
                 report(

@@ -7,20 +7,20 @@ compiling is most of a recovery's time; `check_deferred` compiles them once the 
 ready, so that a score that no longer compiles fails its job early.
 
 An attempt that was running outlives its conductor: when its process is still alive (the same
-pid *and* start time, never a bare pid) or its exit wrapper recorded how it ended, it is
-re-attached: watched again under its timeouts, its end reported as usual, so no work is lost
-and none runs twice. That holds whatever the moment of the crash, even between starting the
-process and recording its pid: such a process is found by the marker in its environment (its
-exit wrapper leads its own process group), recorded, and re-attached like the others; one
-that had ended already is finished from its exit file. Only an attempt with neither a live
-process nor an exit file is interrupted: every process left from it, or from a validation in
-flight, is stopped first (found by its recorded pid and start time, and by its marker), so
-that a sheet never has two live processes. The engine records those attempts as interrupted
-and runs them again; the prompts handed over to them (unredacted) are removed. Checks are not
-re-attached but asked again: a validation or a `skip_when_command` left running is stopped
-the same way (by its marker), and the engine runs it again. A command hook that was running
-is treated like an attempt (see `podium.runtime.hooks.runner`): watched again, finished from its
-exit file, or, with neither, stopped and run again.
+pid *and* start time, never a bare pid) or its exit wrapper recorded how it ended, the executor
+re-attaches it (`Executor.survivors`, `Executor.reattach`): watched again under its timeouts,
+its end reported as usual, so no work is lost and none runs twice. That holds whatever the
+moment of the crash, even between starting the process and recording its pid: such a process is
+found by the marker in its environment (its exit wrapper leads its own process group), recorded,
+and re-attached like the others; one that had ended already is finished from its exit file. Only
+an attempt with neither a live process nor an exit file is interrupted: every process left from
+it, or from a validation in flight, is stopped first (found by its recorded pid and start time,
+and by its marker), so that a sheet never has two live processes. The engine records those
+attempts as interrupted and runs them again; the prompts handed over to them (unredacted) are
+removed. Checks are not re-attached but asked again: a validation or a `skip_when_command` left
+running is stopped the same way (by its marker), and the engine runs it again. A command hook
+that was running is treated like an attempt (see `podium.runtime.hooks.runner`): watched again,
+finished from its exit file, or, with neither, stopped and run again.
 """
 
 import asyncio
@@ -32,28 +32,20 @@ from pathlib import Path
 from podium.domain.errors import UserError
 from podium.domain.events import Recovered, RecoveredJob
 from podium.domain.ids import SheetNum
-from podium.domain.outcome import AttemptOutcome
-from podium.domain.records import ActiveJob, AttemptRecord, InFlightAttempt, ProcessInfo
+from podium.domain.records import ActiveJob, InFlightAttempt
 from podium.domain.status import JobStatus, SheetStatus
 from podium.runtime.conductor_log import job_fields
+from podium.runtime.executors.base import Executor
 from podium.runtime.hooks.runner import OutlivedHook, leftover_hook_groups, outlived_hooks
 from podium.runtime.jobs.catalog import JobCatalog
 from podium.runtime.jobs.deferred import DeferredJob
 from podium.runtime.layout import Layout
 from podium.runtime.loop import Inbox
 from podium.runtime.ports import Compiler, Store
-from podium.runtime.process import (
-    group_left_by,
-    groups_marked,
-    leaders_marked,
-    read_exit_file,
-    still_runs,
-    stop_group,
-)
+from podium.runtime.process import group_left_by, groups_marked, stop_group
 
 log = logging.getLogger(__name__)
 
-Reattach = Callable[[AttemptRecord, ProcessInfo | None], None]
 AdoptHook = Callable[[OutlivedHook], None]
 
 _BETWEEN_ANSWERS = 50
@@ -71,7 +63,7 @@ async def recover(
     inbox: Inbox,
     layout: Layout,
     kill_grace_seconds: float,
-    reattach: Reattach,
+    executor: Executor,
     adopt_hook: AdoptHook,
 ) -> int:
     """Queue the unfinished jobs for the engine; return how many there were."""
@@ -87,10 +79,8 @@ async def recover(
             problems[job.job.record.job_id] = _compile(job, compiler, catalog, inbox)
             if done % _BETWEEN_ANSWERS == 0:
                 await asyncio.sleep(0)  # the socket answers meanwhile ("starting")
-    adopted = _outlived(
-        [a for job in active if problems[job.job.record.job_id] is None for a in job.in_flight],
-        layout,
-        store,
+    adopted = executor.survivors(
+        [a for job in active if problems[job.job.record.job_id] is None for a in job.in_flight]
     )
     hooks = outlived_hooks(
         [job for job in active if problems[job.job.record.job_id] is None], layout, store
@@ -119,7 +109,7 @@ async def recover(
         adopt_hook(hook)
     inbox.post(Recovered(tuple(jobs), windows))
     for attempt in adopted:
-        reattach(attempt.record, attempt.process)
+        executor.reattach(attempt)
     log.info("recovered %d unfinished job(s); re-attached %d attempt(s)", len(jobs), len(adopted))
     return len(jobs)
 
@@ -130,6 +120,7 @@ async def check_deferred(catalog: JobCatalog, compiler: Compiler) -> None:
     fails its job (see `DeferredJob`). A job that ended or took a new score meanwhile is
     passed over."""
     entries = catalog.deferred()
+    # A budget of the conductor's own work, not a timer: real time, whatever the clock.
     start, index = time.monotonic(), 0
     while index < len(entries):
         deadline = time.monotonic() + _SLICE_SECONDS
@@ -163,36 +154,6 @@ def _compile(job: ActiveJob, compiler: Compiler, catalog: JobCatalog, inbox: Inb
         log.error("job %s cannot go on: %s", record.job_id, exc, extra=job_fields(record.job_id))
         return str(exc)
     return None
-
-
-def _outlived(
-    in_flight: list[InFlightAttempt], layout: Layout, store: Store
-) -> list[InFlightAttempt]:
-    """The running attempts that outlived their conductor, each with its process as it is
-    known now: still running (the same pid and start time; or, never recorded, found by its
-    marker, and recorded now), or ended with its exit recorded by its wrapper (then the
-    process is None when it was never recorded)."""
-    running = [a for a in in_flight if a.record.outcome is AttemptOutcome.RUNNING]
-    unrecorded = {_marker(a, layout) for a in running if a.process is None}
-    # The marker first, the exit file then: a wrapper writes its file before it exits, so an
-    # attempt is found one way or the other, whenever it ends.
-    leaders = leaders_marked(unrecorded) if unrecorded else {}
-    outlived = []
-    for attempt in running:
-        process = attempt.process
-        if process is None:
-            process = leaders.get(_marker(attempt, layout))
-            if process is not None:
-                record = attempt.record
-                store.record_process(record.job_id, record.sheet, record.attempt, process)
-                outlived.append(InFlightAttempt(record, process))
-                continue
-        elif still_runs(process):
-            outlived.append(attempt)
-            continue
-        if read_exit_file(_file(attempt, layout, "exit")) is not None:
-            outlived.append(attempt)
-    return outlived
 
 
 def _marker(attempt: InFlightAttempt, layout: Layout) -> str:

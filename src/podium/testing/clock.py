@@ -1,10 +1,47 @@
-"""A clock that moves only when told to."""
+"""Clocks that move only when told to, for tests.
+
+`FakeClock` is the engine harness's: a `now()` that `advance()` moves. `VirtualClock` is the
+whole conductor's (a `podium.runtime.clock.Clock`), modelled on trio's `MockClock`: its event
+loop reads virtual time, so every timer (the engine's wake-ups, backoffs, rate-limit windows,
+attempt timeouts, idle watches, monitor ticks, and asyncio's own timeouts) waits on it.
+Time moves by `jump(seconds)`, or, with an `autojump_threshold`, by itself: when no task is
+ready, no news came from outside for that many *real* seconds (socket traffic, a process
+exit), and none of this process's threads or child processes is at work on a CPU, it jumps
+straight to the next timer. Subprocess exits and socket traffic stay real events, and real
+work is waited for, so a test runs the real loop with real processes, without sleeping.
+Linux only (it reads /proc), as the conductor is.
+
+    clock = VirtualClock(autojump_threshold=0.05)
+    clock.run(main())  # a 30 s retry backoff passes in about 0.05 s
+"""
+
+import asyncio
+import math
+import selectors
+import threading
+import time
+from collections.abc import Callable, Coroutine, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from podium.runtime.clock import Timer
+
+if TYPE_CHECKING:
+    from _typeshed import FileDescriptorLike
+
+T = TypeVar("T")
+
+AT_WORK_POLL_SECONDS = 0.005
+"""How often (real seconds) an idle loop looks whether its threads and processes still work."""
+
+EPOCH = 1_800_000_000.0
+"""The wall-clock time a virtual clock starts at unless told otherwise (in 2027)."""
 
 
 class FakeClock:
     """Virtual time for tests: `now()` returns what `advance()` made it."""
 
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
+    def __init__(self, start: float = EPOCH) -> None:
         self._now = start
 
     def now(self) -> float:
@@ -15,3 +52,171 @@ class FakeClock:
             raise ValueError(f"time only moves forward (advance({seconds}))")
         self._now += seconds
         return self._now
+
+
+class VirtualClock:
+    """A `Clock` whose time moves by `jump()` or, past `autojump_threshold` real seconds of
+    idleness, to the next timer. Its timers work on the loops it makes (`run`,
+    `new_event_loop`); `now()` and `monotonic()` can be read anywhere."""
+
+    def __init__(self, *, start: float = EPOCH, autojump_threshold: float = math.inf) -> None:
+        self._wall_start = start
+        self._elapsed = 0.0
+        self.autojump_threshold = autojump_threshold
+        self._loops: list[asyncio.AbstractEventLoop] = []
+
+    def now(self) -> float:
+        return self._wall_start + self._elapsed
+
+    def monotonic(self) -> float:
+        return self._elapsed
+
+    def jump(self, seconds: float) -> None:
+        """Move time forward by `seconds`; the timers now due fire at the loop's next turn."""
+        if seconds < 0:
+            raise ValueError(f"time only moves forward (jump({seconds}))")
+        self._advance(seconds)
+        for loop in self._loops:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(_nothing)  # a loop asleep in select() looks again
+
+    def _advance(self, seconds: float) -> None:
+        self._elapsed += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        self._check_loop()
+        await asyncio.sleep(seconds)
+
+    def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
+        return self._check_loop().call_at(when, callback)
+
+    def run(self, main: Coroutine[Any, Any, T]) -> T:
+        with asyncio.Runner(loop_factory=self.new_event_loop) as runner:
+            return runner.run(main)
+
+    def new_event_loop(self) -> asyncio.AbstractEventLoop:
+        """An event loop that keeps this clock's time (see the module's docstring)."""
+        loop = _VirtualLoop(self)
+        self._loops.append(loop)
+        return loop
+
+    def _check_loop(self) -> asyncio.AbstractEventLoop:
+        loop = asyncio.get_running_loop()
+        if not (isinstance(loop, _VirtualLoop) and loop.clock is self):
+            raise RuntimeError(
+                "a VirtualClock's timers need its own event loop: run the code with "
+                "clock.run(main()), not asyncio.run(main())"
+            )
+        return loop
+
+
+def _nothing() -> None:
+    pass
+
+
+def _at_work() -> bool:
+    """Whether another thread of this process, or a process it started (at any depth), is
+    running on a CPU or waiting for a disk."""
+    me = str(threading.get_native_id())
+    pending = [Path("/proc/self")]
+    while pending:
+        process = pending.pop()
+        for task in _listing(process / "task"):
+            mine = process.name == "self" and task.name == me  # this thread, looking
+            if not mine and _state(task) in ("R", "D"):
+                return True
+            pending.extend(Path("/proc", pid) for pid in _read(task / "children").split())
+    return False
+
+
+def _listing(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:  # the process has gone
+        return []
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def _state(task: Path) -> str:
+    """A thread's state letter from its stat line (after the name, which may hold spaces)."""
+    fields = _read(task / "stat").rpartition(")")[2].split()
+    return fields[0] if fields else ""
+
+
+class _VirtualLoop(asyncio.SelectorEventLoop):
+    """asyncio's loop with the clock's time, and a selector that jumps it when idle."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        self.clock = clock
+        selector = _AutojumpSelector(clock)
+        super().__init__(selector)
+        # What the loop has registered so far is its own wake-up pipe: a thread handing back
+        # its result, or `jump()`, writes there; that is the conductor's own work, not news.
+        selector.internal = frozenset(key.fd for key in selector.get_map().values())
+
+    def time(self) -> float:
+        return self.clock.monotonic()
+
+
+class _AutojumpSelector(selectors.BaseSelector):
+    """Real I/O readiness, with virtual waits: the loop asks to wait `timeout` virtual
+    seconds (until its next timer) only when none of its tasks is ready. The clock then
+    jumps by that much once the rest of the conductor's world is idle too: no real event (I/O,
+    a process exit, a thread done) for its threshold of real seconds, and none of its threads
+    or child processes at work on a CPU (their work is real, and time waits for it)."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        self._clock = clock
+        self._real = selectors.DefaultSelector()
+        self._quiet_since = time.monotonic()
+        self.internal: frozenset[int] = frozenset()
+        """Descriptors whose events are no news from outside (the loop's wake-up pipe)."""
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        threshold = self._clock.autojump_threshold
+        if timeout is not None and timeout <= 0:
+            return self._heard(self._real.select(0))
+        if timeout is None or math.isinf(threshold):
+            # No timer, or no autojump: only an event (or a `jump()`) wakes the loop.
+            return self._heard(self._real.select(None))
+        start = self._clock.monotonic()
+        quiet_for = time.monotonic() - self._quiet_since
+        events = self._heard(self._real.select(max(0.0, threshold - quiet_for)))
+        if events or self._clock.monotonic() != start:
+            return events
+        if _at_work():  # look again soon, without counting it as news
+            return self._heard(self._real.select(AT_WORK_POLL_SECONDS))
+        self._clock._advance(timeout)  # idle long enough: straight to the next timer
+        return events
+
+    def _heard(
+        self, events: list[tuple[selectors.SelectorKey, int]]
+    ) -> list[tuple[selectors.SelectorKey, int]]:
+        if any(key.fd not in self.internal for key, _ in events):
+            self._quiet_since = time.monotonic()
+        return events
+
+    def register(
+        self, fileobj: "FileDescriptorLike", events: int, data: Any = None
+    ) -> selectors.SelectorKey:
+        return self._real.register(fileobj, events, data)
+
+    def unregister(self, fileobj: "FileDescriptorLike") -> selectors.SelectorKey:
+        return self._real.unregister(fileobj)
+
+    def modify(
+        self, fileobj: "FileDescriptorLike", events: int, data: Any = None
+    ) -> selectors.SelectorKey:
+        return self._real.modify(fileobj, events, data)
+
+    def close(self) -> None:
+        self._real.close()
+
+    def get_map(self) -> Mapping["FileDescriptorLike", selectors.SelectorKey]:
+        return self._real.get_map()

@@ -6,6 +6,9 @@
 
 It runs `python -m podium.conductor.daemon` as a child process with `PODIUM_HOME` pointing at the
 folder and the socket in a short private path (Unix socket paths are limited to 107 bytes).
+With `virtual_time`, the conductor runs on virtual time (`podium.testing.virtual_conductor`):
+its timers pass as soon as it has been idle for that many real seconds, so a test of a retry
+backoff, a rate-limit window or a timeout does not wait for it.
 """
 
 import contextlib
@@ -33,8 +36,15 @@ TERMINAL = frozenset(s.value for s in JobStatus if s.is_terminal)
 
 
 class ConductorProcess:
-    def __init__(self, home: Path, config: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        config: Mapping[str, Any] | None = None,
+        virtual_time: float | None = None,
+    ) -> None:
         self.home = home
+        self.virtual_time = virtual_time
+        """The conductor's autojump threshold (real seconds) when it runs on virtual time."""
         self.home.mkdir(parents=True, exist_ok=True)
         self._socket_dir = Path(tempfile.mkdtemp(prefix="podium-"))
         self.socket = self._socket_dir / "podium.sock"
@@ -72,13 +82,25 @@ class ConductorProcess:
         """Start the conductor's process, without waiting for it."""
         with (self.home / "conductor.log").open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "podium.conductor.daemon"],
+                self._command(),
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
+
+    def _command(self) -> list[str]:
+        if self.virtual_time is None:
+            return [sys.executable, "-m", "podium.conductor.daemon"]
+        module = "podium.testing.virtual_conductor"
+        return [sys.executable, "-m", module, str(self.virtual_time)]
+
+    @property
+    def poll(self) -> float:
+        """How often to ask the conductor while waiting: on virtual time, seldom enough that
+        it is idle in between (each question is an event that keeps its time still)."""
+        return 0.01 if self.virtual_time is None else max(0.01, 2 * self.virtual_time)
 
     def _answers(self) -> bool:
         assert self.process is not None
@@ -105,7 +127,11 @@ class ConductorProcess:
         return status
 
     def wait_for_job(
-        self, job_id: str, status: str | None = None, timeout: float = 30.0, poll: float = 0.01
+        self,
+        job_id: str,
+        status: str | None = None,
+        timeout: float = 30.0,
+        poll: float | None = None,
     ) -> dict[str, Any]:
         """Wait until the job is terminal (and, with `status`, check it is that one)."""
         found: dict[str, Any] = {}
@@ -123,8 +149,12 @@ class ConductorProcess:
         return found
 
     def wait_until(
-        self, condition: Callable[[], bool], timeout: float, what: str, poll: float = 0.01
+        self, condition: Callable[[], bool], timeout: float, what: str, poll: float | None = None
     ) -> None:
+        """Wait (real seconds) until `condition()` holds, asking every `poll` seconds. On virtual
+        time, asking more often than the autojump threshold holds the conductor's time still
+        (each question is an event): a test does so to see a state that a timer ends."""
+        poll = self.poll if poll is None else poll
         deadline = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > deadline:

@@ -18,8 +18,10 @@ from podium.domain.engine import Engine, Limits
 from podium.domain.errors import StateUnwritable
 from podium.domain.events import JobSubmitted
 from podium.domain.ids import JobId
+from podium.domain.records import InFlightAttempt
 from podium.runtime.jobs.catalog import JobCatalog
 from podium.runtime.loop import EngineLoop, Inbox, Replies
+from podium.testing.clock import VirtualClock
 from podium.testing.harness import make_plan
 
 
@@ -49,6 +51,19 @@ class RecordingRunner:
 
     def stop_starting(self) -> None:
         pass
+
+    def survivors(self, in_flight: Sequence[InFlightAttempt]) -> list[InFlightAttempt]:
+        return []
+
+    def reattach(self, attempt: InFlightAttempt) -> None:
+        raise AssertionError(f"nothing should be re-attached: {attempt}")
+
+    @property
+    def running(self) -> int:
+        return 0
+
+    def process_groups(self) -> frozenset[int]:
+        return frozenset()
 
     def start(self, cmd: RunValidations) -> None:
         self.validated.append(cmd)
@@ -81,7 +96,7 @@ def test_effects_never_run_when_the_commit_fails() -> None:
             skip_checks=NoSkipChecks(),
             hooks=NoHooks(),
             catalog=JobCatalog(),
-            clock=lambda: 1.0,
+            clock=VirtualClock(start=1.0),
         )
         event = JobSubmitted(request, JobId("a"), make_plan(sheets=2), "/s/a.yaml", "/w", "")
         with pytest.raises(DiskFull):
@@ -129,7 +144,7 @@ def test_a_commit_the_disk_refuses_is_tried_again_and_nothing_is_acted_on_before
             skip_checks=NoSkipChecks(),
             hooks=NoHooks(),
             catalog=JobCatalog(),
-            clock=lambda: 1.0,
+            clock=clock,
             unwritable=refused,
         )
         inbox.post(JobSubmitted(request, JobId("a"), make_plan(sheets=2), "/s/a.yaml", "/w", ""))
@@ -138,7 +153,9 @@ def test_a_commit_the_disk_refuses_is_tried_again_and_nothing_is_acted_on_before
         task.cancel()
         return told, launches_seen, [len(store.committed), len(runner.launched)], answer.done()
 
-    told, launches_seen, (committed, launched), answered = asyncio.run(main())
+    clock = VirtualClock(start=1.0, autojump_threshold=0)
+    told, launches_seen, (committed, launched), answered = clock.run(main())
+    assert clock.monotonic() == pytest.approx(0.05 + 0.1 + 0.2)  # paused, doubling each time
     assert told == ["database or disk is full (/state/podium.db)"] * 3
     assert launches_seen == [0, 0, 0]  # nothing started while the step was not recorded
     assert committed == 1  # the same batch, committed once it could be

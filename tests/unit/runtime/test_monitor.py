@@ -16,6 +16,7 @@ from podium.domain.events import Event, PressureMeasured
 from podium.domain.pressure import PressureLevel, Sample
 from podium.runtime.disk import RESERVE_FILE, StateDisk
 from podium.runtime.monitor import ResourceMonitor, measure
+from podium.testing.clock import VirtualClock
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
 
@@ -73,7 +74,7 @@ def monitor(
         config=lambda: config,
         groups=frozenset,
         post=posted.append,
-        clock=lambda: 100.0,
+        clock=VirtualClock(start=100.0),
         probe=probe,
         disk=StateDisk(state),
     )

@@ -1,15 +1,14 @@
-"""Running attempts: start the process, enforce its timeouts, report how it ended.
-
-Two clocks stop an attempt: its timeout, and with stale detection its idle timeout (nothing
-written to stdout or stderr for that long). What the exit and the output mean is classified
-here, with the job's error patterns, and handed to the engine.
+"""The local executor: each attempt a process in its own session and process group on this
+machine, its output and exit status in files, so that it outlives the conductor. It starts
+attempts, stops them, watches them again after a restart, and reports how each ended (its
+exit and output classified with the job's error patterns) to the engine. See
+`podium.runtime.executors.base` for the contract.
 """
 
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,15 +18,16 @@ from podium.domain.commands import Kill, Launch
 from podium.domain.errors import StateUnwritable, UserError
 from podium.domain.events import AttemptExited, AttemptNotLaunched
 from podium.domain.ids import JobId, SheetNum
-from podium.domain.outcome import ExitStatus
-from podium.domain.records import AttemptRecord, ProcessInfo
+from podium.domain.records import InFlightAttempt
 from podium.domain.work import AttemptRequest, SheetWork
 from podium.host.private import make_private_dir, make_user_dir
 from podium.runtime.checks.files import take_snapshot
+from podium.runtime.clock import SYSTEM_CLOCK, Clock
 from podium.runtime.conductor_log import job_fields
 from podium.runtime.context import WorkerContext
 from podium.runtime.disk import no_room
-from podium.runtime.executors.idle import IdleWatch
+from podium.runtime.executors.local.survivors import survivors
+from podium.runtime.executors.local.watch import until_exit
 from podium.runtime.executors.output import (
     RESULT_FILE,
     Ending,
@@ -38,15 +38,7 @@ from podium.runtime.executors.output import (
 from podium.runtime.executors.output import output_of as output_of_sheet
 from podium.runtime.layout import Layout
 from podium.runtime.ports import CompiledJob, Store
-from podium.runtime.process import (
-    MARKER,
-    Adopted,
-    Child,
-    exit_status,
-    group_exists,
-    spawn,
-    stop_group,
-)
+from podium.runtime.process import MARKER, Adopted, Child, spawn, stop_group
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +73,17 @@ class AttemptFiles:
 
 
 class AttemptRunner:
-    """Starts each `Launch` as a process in its own session and posts `AttemptExited`."""
+    """The local `Executor`: starts each `Launch` as a process in its own session and posts
+    `AttemptExited`."""
 
     def __init__(
         self,
         context: WorkerContext,
         store: Store,
         unwritable: Callable[[str], None] = lambda error: None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        self._clock = clock
         self._catalog = context.catalog
         self._unwritable = unwritable
         self._store = store
@@ -157,7 +152,7 @@ class AttemptRunner:
             # (an encoding error, a NUL byte); the attempt fails, the conductor goes on.
             self._not_launched(cmd, files, exc)
             return
-        spawned_at = time.time()
+        spawned_at = self._clock.now()
         self._drop_handed_over_input(files, work)
         self._record(cmd, child, spawned_at)
         key = (cmd.job_id, cmd.sheet, cmd.attempt)
@@ -210,11 +205,17 @@ class AttemptRunner:
             )
             self._unwritable(str(exc.__cause__ or exc))
 
-    def reattach(self, attempt: AttemptRecord, process: ProcessInfo | None) -> None:
+    def survivors(self, in_flight: Sequence[InFlightAttempt]) -> list[InFlightAttempt]:
+        """Of the attempts recorded as running, those whose process still runs or whose
+        wrapper recorded how it ended (see `podium.runtime.executors.local.survivors`)."""
+        return survivors(in_flight, self._layout, self._store)
+
+    def reattach(self, outlived: InFlightAttempt) -> None:
         """Watch again an attempt an earlier conductor started (its process still runs, or
-        its wrapper recorded how it ended; `process` is None when that conductor never
+        its wrapper recorded how it ended; its process is None when that conductor never
         learnt its pid and it has ended), under the timeouts it started with; its end is
         reported as if this conductor had started it."""
+        attempt, process = outlived.record, outlived.process
         job = self._catalog.get(attempt.job_id)
         sheet = job.plan.sheets[attempt.sheet - 1]
         cmd = Launch(
@@ -248,7 +249,7 @@ class AttemptRunner:
                 files,
                 work=work,
                 workspace=job.workspace,
-                elapsed=max(0.0, time.time() - attempt.started_at),
+                elapsed=max(0.0, self._clock.now() - attempt.started_at),
             ),
             name=f"attempt {cmd.job_id}/{cmd.sheet}/{cmd.attempt}",
         )
@@ -309,14 +310,22 @@ class AttemptRunner:
         workspace: Path,
         elapsed: float = 0.0,
     ) -> None:
-        status = await self._until_exit(cmd, child, files, elapsed)
-        exited_at = time.time()
+        status = await until_exit(
+            cmd,
+            child,
+            size=files.size,
+            clock=self._clock,
+            grace=lambda: self._context.kill_grace_seconds,
+            elapsed=elapsed,
+        )
+        del self._running[cmd_key(cmd)]
+        exited_at = self._clock.now()
         ending = await asyncio.to_thread(self._ending, cmd, files, work, workspace)
         result = classify(
             status,
             ending.output,
             work.patterns,
-            time.time(),
+            self._clock.now(),
             time_zone,
             success_codes=work.success_codes,
         )
@@ -350,63 +359,6 @@ class AttemptRunner:
                 extra=job_fields(*cmd_key(cmd)),
             )
             return read_ending(work, files.stdout, files.stderr, None, self._redact)
-
-    async def _until_exit(
-        self, cmd: Launch, child: Child | Adopted, files: AttemptFiles, elapsed: float
-    ) -> ExitStatus:
-        """Wait for the attempt to end, stopping it at its timeout (`elapsed` of which had
-        passed before this conductor watched it) or when it goes silent."""
-        key = (cmd.job_id, cmd.sheet, cmd.attempt)
-        timeout, idle = cmd.timeout_seconds, cmd.idle_timeout_seconds
-        watch = IdleWatch(idle, files.size, time.monotonic()) if idle else None
-        exited = asyncio.ensure_future(child.wait())
-        timed_out = stale = False
-        deadline = time.monotonic() + timeout - elapsed
-        if isinstance(child, Adopted) and child.ended():
-            # It ended while no conductor watched: it ran within its time, whatever the
-            # time is now.
-            await exited
-        while not exited.done():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
-                log.info(
-                    "attempt %s/%s/%s timed out after %gs; stopping it",
-                    *key,
-                    timeout,
-                    extra=job_fields(*key),
-                )
-                break
-            step = min(remaining, watch.step) if watch else remaining
-            await asyncio.wait({exited}, timeout=step)
-            if watch is not None and not exited.done() and watch.silent(time.monotonic()):
-                stale = True
-                log.info(
-                    "attempt %s/%s/%s wrote nothing for %gs; stopping it",
-                    *key,
-                    idle,
-                    extra=job_fields(*key),
-                )
-                break
-        if not exited.done() and child.info is not None:
-            await stop_group(child.info.pgid, self._context.kill_grace_seconds, leader=child)
-        code = await exited
-        if child.info is not None and group_exists(child.info.pgid):
-            # No process of an attempt may outlive it (a sheet that starts a service for later
-            # sheets must detach it with setsid).
-            log.warning(
-                "attempt %s/%s/%s left processes behind; stopping them",
-                *key,
-                extra=job_fields(*key),
-            )
-            await stop_group(child.info.pgid, min(self._context.kill_grace_seconds, 2.0))
-        del self._running[key]
-        return exit_status(
-            code,
-            timed_out=timed_out,
-            timeout_seconds=timeout if timed_out else (idle if stale else None),
-            stale=stale,
-        )
 
     @property
     def running(self) -> int:

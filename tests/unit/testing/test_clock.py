@@ -1,0 +1,72 @@
+"""The virtual clock: timers wait on virtual time, which moves by `jump` or by itself once
+everything is idle, while real events (a process exiting) stay real."""
+
+import asyncio
+import sys
+import time
+
+import pytest
+
+from podium.runtime.clock import SYSTEM_CLOCK, wait_done
+from podium.testing.clock import EPOCH, VirtualClock
+
+
+def test_an_hour_of_timers_passes_at_once_when_everything_is_idle() -> None:
+    clock = VirtualClock(autojump_threshold=0)
+    fired: list[float] = []
+
+    async def main() -> None:
+        clock.call_at(30.0, lambda: fired.append(clock.monotonic()))
+        await clock.sleep(3600)
+
+    real = time.monotonic()
+    clock.run(main())
+    assert fired == [30.0]
+    assert clock.monotonic() == 3600 and clock.now() == EPOCH + 3600
+    assert time.monotonic() - real < 5
+
+
+def test_asyncios_own_timeouts_keep_virtual_time_too() -> None:
+    clock = VirtualClock(autojump_threshold=0)
+
+    async def main() -> None:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(asyncio.Event().wait(), timeout=600)
+
+    clock.run(main())
+    assert clock.monotonic() == 600
+
+
+def test_jump_fires_the_timers_it_passes_and_no_others() -> None:
+    clock = VirtualClock()
+    fired: list[str] = []
+
+    async def main() -> None:
+        clock.call_at(5, lambda: fired.append("5"))
+        clock.call_at(15, lambda: fired.append("15"))
+        clock.jump(10)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+
+    clock.run(main())
+    assert fired == ["5"]
+    with pytest.raises(ValueError, match=r"jump\(-1\)"):
+        clock.jump(-1)
+
+
+def test_a_process_exit_is_a_real_event_that_comes_before_a_virtual_timeout() -> None:
+    clock = VirtualClock(autojump_threshold=0.5)
+
+    async def main() -> bool:
+        process = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+        waited = asyncio.ensure_future(process.wait())
+        return await wait_done(clock, waited, 3600)
+
+    assert clock.run(main())
+    assert clock.monotonic() < 3600
+
+
+def test_its_timers_refuse_a_loop_that_does_not_keep_its_time() -> None:
+    clock = VirtualClock()
+    with pytest.raises(RuntimeError, match=r"clock.run\(main\(\)\)"):
+        SYSTEM_CLOCK.run(clock.sleep(1))
