@@ -6,12 +6,14 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from podium.cli import exits
+from podium.cli.arguments import Formatter
 from podium.cli.connect import client, conductor_info
 from podium.config import (
     PROFILES,
@@ -30,6 +32,41 @@ from podium.ipc.client import AnswerLate, ConductorUnavailable
 
 INVALID = 1
 """`check`: the file is not valid."""
+
+
+def declare(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    actions = (
+        ("show", "the settings in force: the running conductor's, else the file's"),
+        ("path", "the conductor.yaml in use"),
+        ("check", "validate conductor.yaml and show its warnings (exit 0 valid, 1 invalid)"),
+        (
+            "set",
+            "set one setting (dotted key, YAML value) in conductor.yaml and reload a running "
+            "conductor (its line is changed in place, comments kept; when it cannot be, the "
+            "file is written out again without them)",
+        ),
+        ("init", "write a starter conductor.yaml listing every setting with its default"),
+    )
+    for name, summary in actions:
+        action = sub.add_parser(
+            name,
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            formatter_class=Formatter,
+        )
+        action.add_argument("--config", metavar="FILE", help="this file instead of the default")
+        if name in ("show", "check"):
+            action.add_argument("--json", action="store_true", help="print JSON")
+        if name == "set":
+            action.add_argument("key", help="a dotted key: resource_limits.max_memory_mb")
+            action.add_argument("value", help="a YAML value: 4096, debug, null, {a: 1}")
+        if name == "init":
+            action.add_argument("--force", "-f", action="store_true", help="overwrite the file")
+
+
+def run(args: argparse.Namespace) -> int:
+    return _ACTIONS[args.config_command](args)
 
 
 def path_main(args: argparse.Namespace) -> int:
@@ -277,3 +314,12 @@ def _write(path: Path, text: str, locations: Locations) -> None:
 def _print_warnings(warnings: list[str]) -> None:
     for warning in warnings:
         print(f"warning: {warning}")
+
+
+_ACTIONS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "show": show_main,
+    "path": path_main,
+    "check": check_main,
+    "set": set_main,
+    "init": init_main,
+}

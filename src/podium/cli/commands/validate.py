@@ -25,7 +25,13 @@ from podium.score.yamlsource import load_yaml
 VALID, INVALID, CANNOT_VALIDATE = 0, 1, 2
 
 
-def main(args: argparse.Namespace) -> int:
+def declare(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="a score or a fleet file (YAML)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--verbose", "-v", action="store_true", help="also show the sheet plan")
+
+
+def run(args: argparse.Namespace) -> int:
     path = Path(args.file).absolute()
     color = use_color()
     try:

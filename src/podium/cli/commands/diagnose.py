@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from podium.cli import exits
-from podium.cli.cmd_history import (
+from podium.cli.attempt_view import (
     TYPE_COLORS,
     exit_text,
     group_by_sheet,
@@ -35,7 +35,17 @@ LOG_LINES = 50
 TIMELINE_SHOWN = 60
 
 
-def main(args: argparse.Namespace) -> int:
+def declare(p: argparse.ArgumentParser) -> None:
+    p.add_argument("job", help="the job id")
+    p.add_argument(
+        "--include-logs",
+        action="store_true",
+        help="append the last 50 lines of each failed attempt's stdout and stderr",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def run(args: argparse.Namespace) -> int:
     lines = LOG_LINES if args.include_logs else SHORT_TAIL_LINES
     with client() as conductor:
         found = conductor.call("job.diagnose", {"job_id": args.job, "tail_lines": lines})

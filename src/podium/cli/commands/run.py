@@ -31,7 +31,76 @@ from podium.score.diagnostics import Severity
 from podium.score.fleet import is_fleet_file
 
 
-def main(args: argparse.Namespace) -> int:
+def declare(p: argparse.ArgumentParser) -> None:
+    p.add_argument("score", help="the score file, or a fleet file (type: fleet; docs/fleets.md)")
+    p.add_argument(
+        "--dry-run",
+        "-n",
+        action="store_true",
+        help="show the plan (sheets, instruments, dependencies; for a fleet, its groups in "
+        "order) and submit nothing",
+    )
+    p.add_argument(
+        "--show-prompts",
+        action="store_true",
+        help="with --dry-run: also render every sheet's prompt",
+    )
+    wait = p.add_mutually_exclusive_group()
+    wait.add_argument(
+        "--wait",
+        dest="wait",
+        action="store_true",
+        default=None,
+        help="follow the job (or every job of the fleet) until it ends (the default on a terminal)",
+    )
+    wait.add_argument(
+        "--no-wait",
+        "--detach",
+        dest="wait",
+        action="store_false",
+        help="submit and return at once (the default when not on a terminal)",
+    )
+    p.add_argument(
+        "--start-sheet",
+        "-s",
+        type=int,
+        default=1,
+        metavar="N",
+        help="skip the sheets before sheet N (they count as done for dependencies)",
+    )
+    p.add_argument(
+        "--workspace",
+        "-w",
+        metavar="DIR",
+        help="run in this folder instead of the score's workspace (created if missing; the job "
+        "keeps it through resume and modify)",
+    )
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="archive the workspace's previous contents first (the score's "
+        "workspace_lifecycle says where); without archive_on_fresh it is left as it is",
+    )
+    p.add_argument(
+        "--no-start",
+        action="store_true",
+        help="fail instead of starting the conductor when it is not running",
+    )
+    p.add_argument(
+        "--idempotency-key",
+        metavar="KEY",
+        help="name this submission, so that running it again with the same KEY gives back the "
+        "job (or fleet) accepted then instead of a second one (safe to retry after the "
+        "conductor gave no answer, exit code 6); default: a fresh key each run",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the submission (or with --dry-run, the plan) as JSON",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
     if args.show_prompts and not args.dry_run:
         raise UserError("--show-prompts goes with --dry-run")
     path = Path(args.score).absolute()
