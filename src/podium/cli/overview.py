@@ -28,6 +28,8 @@ def overview(conductor: ConductorClient) -> dict[str, Any]:
 
 
 def render_overview(found: dict[str, Any], color: bool, now: float) -> str:
+    """The conductor in a line (and its waits and pressure), its active jobs, then those
+    that finished lately."""
     info, active = found["conductor"], found["active"]
     lines = [
         f"conductor: pid {info['pid']}, up {duration(info['uptime_seconds'])}, "
@@ -51,6 +53,7 @@ def render_overview(found: dict[str, Any], color: bool, now: float) -> str:
 
 
 def jobs_table(jobs: list[dict[str, Any]], color: bool, now: float) -> str:
+    """A row per job: its id, status, sheets done, when submitted, how long it took, score."""
     plain = [_job_row(j, False, now) for j in jobs]
     rows = [_job_row(j, color, now) for j in jobs] if color else plain
     return table(["JOB", "STATUS", "SHEETS", "SUBMITTED", "TOOK", "SCORE"], rows, plain)

@@ -22,8 +22,6 @@ from podium.cli.connect import client
 from podium.cli.follow import waiting_for
 from podium.cli.job_view import failed_checks
 from podium.cli.output import paint, status_text, use_color, when
-from podium.instruments import check
-from podium.instruments.registry import discover
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -61,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
 def instrument_checks(found: dict[str, Any]) -> list[dict[str, Any]]:
     """Whether each instrument the job uses can run here (as `podium instruments check`
     says), with the profiles next to the job's score."""
+    # The profiles' model (pydantic, YAML) loads here, not when the arguments are declared.
+    from podium.instruments import check  # noqa: PLC0415
+    from podium.instruments.registry import discover  # noqa: PLC0415
+
     used = {s["instrument"] for s in found["job"]["sheets"]}
     used |= {a["instrument"] for a in found["attempts"] if a["instrument"]}
     registry = discover(Path(found["job"]["score_path"]).parent)

@@ -1,5 +1,10 @@
 """`podium instruments list` and `podium instruments check NAME`: the instrument profiles Podium
-knows, and whether one can run here."""
+knows, and whether one can run here.
+
+The profiles' model (pydantic, YAML) is imported when they are read, not when the arguments
+are declared: `podium instruments --help` and completion stay fast."""
+
+from __future__ import annotations
 
 import argparse
 import json
@@ -12,9 +17,12 @@ from podium.cli import exits
 from podium.cli.arguments import Formatter
 from podium.cli.output import paint, table, use_color
 from podium.domain.errors import UserError
-from podium.instruments import check
-from podium.instruments.profile import InstrumentProfile
-from podium.instruments.registry import Registry, discover
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from podium.instruments import check
+    from podium.instruments.profile import InstrumentProfile
+    from podium.instruments.registry import Registry
 
 NOT_RUNNABLE = 1
 """`check`: the instrument is known but something it needs is missing."""
@@ -70,6 +78,8 @@ def list_main(args: argparse.Namespace) -> int:
 
 
 def check_main(args: argparse.Namespace) -> int:
+    from podium.instruments import check  # noqa: PLC0415 - the profiles' model, to read them
+
     registry = _registry(args.score)
     profile = registry.require(args.name)
     binary = _binary(profile)
@@ -88,6 +98,8 @@ def check_main(args: argparse.Namespace) -> int:
 
 
 def _registry(score: str | None) -> Registry:
+    from podium.instruments.registry import discover  # noqa: PLC0415 - the profiles' model
+
     if score is None:
         return discover()
     if not os.path.isfile(score):
@@ -99,6 +111,8 @@ def _registry(score: str | None) -> Registry:
 
 
 def _binary(profile: InstrumentProfile) -> str | None:
+    from podium.instruments import check  # noqa: PLC0415 - the profiles' model
+
     return check.which(profile.cli.command.executable) if profile.cli is not None else None
 
 

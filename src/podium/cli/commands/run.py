@@ -2,7 +2,12 @@
 
 With `--dry-run`, nothing is submitted: the plan is shown (and with `--show-prompts`, every
 sheet's prompt, credentials masked), no conductor needed.
+
+The score model (pydantic, Jinja, YAML) is imported when a score is run, not when the
+arguments are declared: `podium run --help` and completing a file name stay fast.
 """
+
+from __future__ import annotations
 
 import argparse
 import json
@@ -11,24 +16,22 @@ import sys
 import uuid
 from pathlib import Path
 
-from podium.cli import exits, fleet_run
+from podium.cli import exits
 from podium.cli.connect import client, ensure_running
 from podium.cli.errors import unanswered
 from podium.cli.follow import follow
 from podium.cli.output import use_color
 from podium.cli.score_report import issues_text, plan_json, plan_table
 from podium.domain.errors import UserError
-from podium.domain.ids import SheetNum
 from podium.host.locations import locate
-from podium.instruments import names
-from podium.instruments.registry import Registry, discover
 from podium.ipc.client import AnswerLost
 from podium.redact import Redactor
-from podium.score.assembly import AttemptContext, assemble
-from podium.score.checks import check
-from podium.score.compiled import CompiledScore, load_score, rule_counts
-from podium.score.diagnostics import Severity
-from podium.score.fleet import is_fleet_file
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from podium.domain.ids import SheetNum
+    from podium.instruments.registry import Registry
+    from podium.score.compiled import CompiledScore
 
 
 def declare(p: argparse.ArgumentParser) -> None:
@@ -101,6 +104,14 @@ def declare(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from podium.cli import fleet_run  # noqa: PLC0415 - the score model, to run only
+    from podium.instruments import names  # noqa: PLC0415
+    from podium.instruments.registry import discover  # noqa: PLC0415
+    from podium.score.checks import check  # noqa: PLC0415
+    from podium.score.compiled import load_score  # noqa: PLC0415
+    from podium.score.diagnostics import Severity  # noqa: PLC0415
+    from podium.score.fleet import is_fleet_file  # noqa: PLC0415
+
     if args.show_prompts and not args.dry_run:
         raise UserError("--show-prompts goes with --dry-run")
     path = Path(args.score).absolute()
@@ -149,6 +160,9 @@ def _workspace(given: str | None) -> str | None:
 
 
 def _dry_run(args: argparse.Namespace, score: CompiledScore) -> int:
+    from podium.instruments.registry import discover  # noqa: PLC0415 - the score model
+    from podium.score.compiled import rule_counts  # noqa: PLC0415
+
     counts = rule_counts(score)
     prompts: dict[int, str] | None = None
     if args.show_prompts:
@@ -173,6 +187,8 @@ def _dry_run(args: argparse.Namespace, score: CompiledScore) -> int:
 
 def _full_prompt(score: CompiledScore, registry: Registry, num: SheetNum) -> str:
     """The prompt a first attempt would receive (earlier sheets' outputs are not known yet)."""
+    from podium.score.assembly import AttemptContext, assemble  # noqa: PLC0415 - the score model
+
     profile = registry.get(score.plan.sheets[num - 1].instrument)
     return assemble(score, num, AttemptContext(), raw=profile.raw_prompt if profile else False)
 
