@@ -2,6 +2,9 @@
 arguments name are declared."""
 
 import argparse
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -150,3 +153,20 @@ def test_main_runs_the_verb_asked_for(tmp_path: Path, capsys: pytest.CaptureFixt
     assert (tmp_path / "demo.yaml").is_file()
     assert main([]) == exits.USER
     assert "usage: podium" in capsys.readouterr().out
+
+
+def test_declaring_a_verb_loads_no_score_model() -> None:
+    """`podium VERB --help` and the shell's completions declare the verb's arguments: that
+    must not load pydantic, Jinja or YAML, which only running a verb may need."""
+    probe = textwrap.dedent("""
+        import sys
+        from podium.cli.main import build_parser
+        from podium.cli.verbs import NAMES
+        for name in sorted(NAMES):
+            build_parser(name)
+        print(sorted({m.split(".")[0] for m in sys.modules} & {"jinja2", "pydantic", "yaml"}))
+    """)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"

@@ -1,4 +1,9 @@
-"""`podium config show|set|path|init|check`: the conductor's settings (conductor.yaml)."""
+"""`podium config show|set|path|init|check`: the conductor's settings (conductor.yaml).
+
+YAML and the settings' model (pydantic) are imported by the actions that read or write the
+file, not when the arguments are declared: `podium config --help` and completion stay fast."""
+
+from __future__ import annotations
 
 import argparse
 import json
@@ -10,25 +15,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from podium.cli import exits
 from podium.cli.arguments import Formatter
 from podium.cli.connect import client, conductor_info
-from podium.config import (
-    PROFILES,
-    LoadedConfig,
-    deep_merge,
-    load,
-    read_settings,
-    starter_text,
-    validate,
-)
 from podium.domain.errors import UserError
 from podium.host.bounded import CONFIG_MAX_BYTES, read_user_text
 from podium.host.locations import Locations, locate
 from podium.host.private import secure_state_dir
 from podium.ipc.client import AnswerLate, ConductorUnavailable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from podium.config import LoadedConfig
 
 INVALID = 1
 """`check`: the file is not valid."""
@@ -81,6 +79,8 @@ def path_main(args: argparse.Namespace) -> int:
 
 
 def show_main(args: argparse.Namespace) -> int:
+    from podium.config import load  # noqa: PLC0415 - the settings' model, to read them
+
     locations = locate(config_file=args.config)
     live = _live_config(locations)
     if live is not None:
@@ -109,6 +109,8 @@ def show_main(args: argparse.Namespace) -> int:
 
 
 def check_main(args: argparse.Namespace) -> int:
+    from podium.config import load  # noqa: PLC0415 - the settings' model, to read them
+
     path = Path(locate(config_file=args.config).config_file)
     try:
         loaded = load(path, explicit=args.config is not None)
@@ -141,6 +143,8 @@ def check_main(args: argparse.Namespace) -> int:
 
 
 def init_main(args: argparse.Namespace) -> int:
+    from podium.config import starter_text  # noqa: PLC0415 - the settings' model, to list them
+
     locations = locate(config_file=args.config)
     path = Path(locations.config_file)
     if path.exists() and not args.force:
@@ -151,6 +155,10 @@ def init_main(args: argparse.Namespace) -> int:
 
 
 def set_main(args: argparse.Namespace) -> int:
+    import yaml  # noqa: PLC0415 - YAML and the settings' model, to change the file
+
+    from podium.config import deep_merge, read_settings, validate  # noqa: PLC0415
+
     locations = locate(config_file=args.config)
     path = Path(locations.config_file)
     keys = args.key.split(".")
@@ -181,6 +189,8 @@ def set_main(args: argparse.Namespace) -> int:
 
 
 def _reload(locations: Locations, path: Path, key: str) -> int:
+    from podium.config import PROFILES  # noqa: PLC0415 - loaded by set_main already
+
     live = _live_config(locations)
     if live is None:
         print("the conductor is not running; it reads the file when it starts")
@@ -253,6 +263,8 @@ def _edit_in_place(
 ) -> str | None:
     """`text` with the line of `keys` given the value `written`, its comments kept; None when
     the key has no line of its own to change or the result would not mean `expected`."""
+    import yaml  # noqa: PLC0415 - YAML, to change the file
+
     if "\n" in written:
         return None
     lines = text.splitlines(keepends=True)
@@ -280,6 +292,8 @@ def _edit_in_place(
 
 def _appended(text: str, keys: list[str], expected: dict[str, Any]) -> str | None:
     """`text` with a new top-level setting added at its end, when that is what it lacks."""
+    import yaml  # noqa: PLC0415 - YAML, to change the file
+
     try:
         before = yaml.safe_load(text)
         if not isinstance(before, dict) or keys[0] in before or keys[0] not in expected:
@@ -291,6 +305,8 @@ def _appended(text: str, keys: list[str], expected: dict[str, Any]) -> str | Non
 
 
 def _dump(data: dict[str, Any]) -> str:
+    import yaml  # noqa: PLC0415 - YAML, to change the file
+
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 
