@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 JSON_TAIL_LINES = 20
 """Lines of each stream in `history --json` and `errors --json`."""
 TYPE_COLORS = {"transient": "yellow", "rate_limit": "blue", "permanent": "red"}
+"""The colour of each kind of error."""
 
 
 def exit_text(attempt: dict[str, Any]) -> str | None:
@@ -27,6 +28,7 @@ def exit_text(attempt: dict[str, Any]) -> str | None:
 
 
 def tail_lines(stream: str, text: str) -> list[str]:
+    """The end of one of an attempt's streams, its lines framed under its name."""
     rows = text.rstrip("\n").splitlines()
     if not rows:
         return []
