@@ -1,13 +1,11 @@
-"""Shell completion: `podium completion SHELL` prints the code a shell needs; the shell then
-runs `podium` with `_ARGCOMPLETE` set and argcomplete answers from the parser itself, so the
-completions always match the commands. Job ids are completed from the conductor's jobs."""
+"""Shell completion: the code `podium completion SHELL` prints has the shell run `podium` with
+`_ARGCOMPLETE` set, and argcomplete answers from the parser itself, so the completions always
+match the commands. Job ids are completed from the conductor's jobs."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-
-from podium.cli import exits
+import os
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -19,13 +17,6 @@ LISTED = 200
 """Job ids offered at most: the newest ones."""
 
 
-def main(args: argparse.Namespace) -> int:
-    from argcomplete.shell_integration import shellcode  # noqa: PLC0415 - this command only
-
-    sys.stdout.write(shellcode(["podium"], shell=args.shell))
-    return exits.OK
-
-
 def complete(parser: argparse.ArgumentParser) -> None:
     """Answer the shell's completion request and exit (argcomplete's protocol)."""
     import argcomplete  # noqa: PLC0415 - only while completing
@@ -34,6 +25,15 @@ def complete(parser: argparse.ArgumentParser) -> None:
         if action.dest in JOB_ARGUMENTS:
             action.completer = job_ids  # type: ignore[attr-defined]
     argcomplete.autocomplete(parser)
+
+
+def typed_words() -> list[str]:
+    """The words of the command line being completed, before the one being typed: the verbs
+    among them are those whose arguments the parser needs."""
+    from argcomplete.lexers import split_line  # noqa: PLC0415 - only while completing
+
+    line = os.environ.get("COMP_LINE", "")
+    return split_line(line, int(os.environ.get("COMP_POINT", len(line))))[3]
 
 
 def job_ids(prefix: str, **_: Any) -> list[str]:

@@ -11,9 +11,9 @@ import uuid
 from pathlib import Path
 
 from podium.cli import exits
-from podium.cli.cmd_fleet import follow_fleet, members_table, shown
 from podium.cli.connect import client, ensure_running
 from podium.cli.errors import unanswered
+from podium.cli.fleet_view import follow_fleet, members_table, shown
 from podium.domain.errors import UserError
 from podium.domain.fleet import FleetPlan, group_order
 from podium.host.locations import locate

@@ -5,7 +5,7 @@ from contextlib import redirect_stdout
 from typing import Any
 
 from podium.cli import exits
-from podium.cli.cmd_fleet import follow_fleet, render_fleet
+from podium.cli.fleet_view import follow_fleet, render_fleet
 
 
 def member(num: int, group: str | None, job: str | None, state: str) -> dict[str, Any]:

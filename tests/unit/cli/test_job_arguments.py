@@ -2,7 +2,7 @@
 
 import pytest
 
-from podium.cli.cmd_jobs import job_statuses, seconds
+from podium.cli.job_arguments import job_statuses, seconds
 from podium.domain.errors import UserError
 
 

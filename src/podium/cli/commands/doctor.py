@@ -50,7 +50,29 @@ class Finding:
     fix: str | None = None
 
 
-def main(args: argparse.Namespace) -> int:
+def declare(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="bring back a lost or damaged database (the conductor stopped; see below)",
+    )
+    p.epilog = (
+        "When the conductor refuses to start because its database is damaged, or knows no\n"
+        "job while job folders exist (a -wal file lost after a crash, say), stop it and run\n"
+        "'podium doctor --repair'. It moves the database aside (never deletes it), restores\n"
+        "the newest backup that passes an integrity check (the conductor keeps the last 7,\n"
+        "one a day and one before each schema change, in <state>/backups/), then registers\n"
+        "every job folder the database does not know from what its files prove: its card\n"
+        "(job.json) and its attempts' exit files. Sheets it cannot prove completed are\n"
+        "pending; such jobs are paused, to be resumed. It prints what it restored and what\n"
+        "it could not prove.\n\n"
+        "To restore a backup yourself instead: 'podium stop', move podium.db, podium.db-wal\n"
+        "and podium.db-shm aside, copy the backup to <state>/podium.db, 'podium start'."
+    )
+
+
+def run(args: argparse.Namespace) -> int:
     locations = locate()
     if getattr(args, "repair", False):
         return repair(locations)

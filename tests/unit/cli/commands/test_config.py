@@ -4,7 +4,7 @@ from typing import Any
 
 import yaml
 
-from podium.cli.cmd_config import _edit_in_place
+from podium.cli.commands.config import _edit_in_place
 from podium.config import starter_text
 
 TEXT = """\

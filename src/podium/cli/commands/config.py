@@ -1,4 +1,9 @@
-"""`podium config show|set|path|init|check`: the conductor's settings (conductor.yaml)."""
+"""`podium config show|set|path|init|check`: the conductor's settings (conductor.yaml).
+
+YAML and the settings' model (pydantic) are imported by the actions that read or write the
+file, not when the arguments are declared: `podium config --help` and completion stay fast."""
+
+from __future__ import annotations
 
 import argparse
 import json
@@ -6,30 +11,60 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from podium.cli import exits
+from podium.cli.arguments import Formatter
 from podium.cli.connect import client, conductor_info
-from podium.config import (
-    PROFILES,
-    LoadedConfig,
-    deep_merge,
-    load,
-    read_settings,
-    starter_text,
-    validate,
-)
 from podium.domain.errors import UserError
 from podium.host.bounded import CONFIG_MAX_BYTES, read_user_text
 from podium.host.locations import Locations, locate
 from podium.host.private import secure_state_dir
 from podium.ipc.client import AnswerLate, ConductorUnavailable
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from podium.config import LoadedConfig
+
 INVALID = 1
 """`check`: the file is not valid."""
+
+
+def declare(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    actions = (
+        ("show", "the settings in force: the running conductor's, else the file's"),
+        ("path", "the conductor.yaml in use"),
+        ("check", "validate conductor.yaml and show its warnings (exit 0 valid, 1 invalid)"),
+        (
+            "set",
+            "set one setting (dotted key, YAML value) in conductor.yaml and reload a running "
+            "conductor (its line is changed in place, comments kept; when it cannot be, the "
+            "file is written out again without them)",
+        ),
+        ("init", "write a starter conductor.yaml listing every setting with its default"),
+    )
+    for name, summary in actions:
+        action = sub.add_parser(
+            name,
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            formatter_class=Formatter,
+        )
+        action.add_argument("--config", metavar="FILE", help="this file instead of the default")
+        if name in ("show", "check"):
+            action.add_argument("--json", action="store_true", help="print JSON")
+        if name == "set":
+            action.add_argument("key", help="a dotted key: resource_limits.max_memory_mb")
+            action.add_argument("value", help="a YAML value: 4096, debug, null, {a: 1}")
+        if name == "init":
+            action.add_argument("--force", "-f", action="store_true", help="overwrite the file")
+
+
+def run(args: argparse.Namespace) -> int:
+    return _ACTIONS[args.config_command](args)
 
 
 def path_main(args: argparse.Namespace) -> int:
@@ -44,6 +79,8 @@ def path_main(args: argparse.Namespace) -> int:
 
 
 def show_main(args: argparse.Namespace) -> int:
+    from podium.config import load  # noqa: PLC0415 - the settings' model, to read them
+
     locations = locate(config_file=args.config)
     live = _live_config(locations)
     if live is not None:
@@ -72,6 +109,8 @@ def show_main(args: argparse.Namespace) -> int:
 
 
 def check_main(args: argparse.Namespace) -> int:
+    from podium.config import load  # noqa: PLC0415 - the settings' model, to read them
+
     path = Path(locate(config_file=args.config).config_file)
     try:
         loaded = load(path, explicit=args.config is not None)
@@ -104,6 +143,8 @@ def check_main(args: argparse.Namespace) -> int:
 
 
 def init_main(args: argparse.Namespace) -> int:
+    from podium.config import starter_text  # noqa: PLC0415 - the settings' model, to list them
+
     locations = locate(config_file=args.config)
     path = Path(locations.config_file)
     if path.exists() and not args.force:
@@ -114,6 +155,10 @@ def init_main(args: argparse.Namespace) -> int:
 
 
 def set_main(args: argparse.Namespace) -> int:
+    import yaml  # noqa: PLC0415 - YAML and the settings' model, to change the file
+
+    from podium.config import deep_merge, read_settings, validate  # noqa: PLC0415
+
     locations = locate(config_file=args.config)
     path = Path(locations.config_file)
     keys = args.key.split(".")
@@ -144,6 +189,8 @@ def set_main(args: argparse.Namespace) -> int:
 
 
 def _reload(locations: Locations, path: Path, key: str) -> int:
+    from podium.config import PROFILES  # noqa: PLC0415 - loaded by set_main already
+
     live = _live_config(locations)
     if live is None:
         print("the conductor is not running; it reads the file when it starts")
@@ -216,6 +263,8 @@ def _edit_in_place(
 ) -> str | None:
     """`text` with the line of `keys` given the value `written`, its comments kept; None when
     the key has no line of its own to change or the result would not mean `expected`."""
+    import yaml  # noqa: PLC0415 - YAML, to change the file
+
     if "\n" in written:
         return None
     lines = text.splitlines(keepends=True)
@@ -243,6 +292,8 @@ def _edit_in_place(
 
 def _appended(text: str, keys: list[str], expected: dict[str, Any]) -> str | None:
     """`text` with a new top-level setting added at its end, when that is what it lacks."""
+    import yaml  # noqa: PLC0415 - YAML, to change the file
+
     try:
         before = yaml.safe_load(text)
         if not isinstance(before, dict) or keys[0] in before or keys[0] not in expected:
@@ -254,6 +305,8 @@ def _appended(text: str, keys: list[str], expected: dict[str, Any]) -> str | Non
 
 
 def _dump(data: dict[str, Any]) -> str:
+    import yaml  # noqa: PLC0415 - YAML, to change the file
+
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 
@@ -277,3 +330,12 @@ def _write(path: Path, text: str, locations: Locations) -> None:
 def _print_warnings(warnings: list[str]) -> None:
     for warning in warnings:
         print(f"warning: {warning}")
+
+
+_ACTIONS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "show": show_main,
+    "path": path_main,
+    "check": check_main,
+    "set": set_main,
+    "init": init_main,
+}

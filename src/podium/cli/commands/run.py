@@ -2,7 +2,12 @@
 
 With `--dry-run`, nothing is submitted: the plan is shown (and with `--show-prompts`, every
 sheet's prompt, credentials masked), no conductor needed.
+
+The score model (pydantic, Jinja, YAML) is imported when a score is run, not when the
+arguments are declared: `podium run --help` and completing a file name stay fast.
 """
+
+from __future__ import annotations
 
 import argparse
 import json
@@ -11,27 +16,102 @@ import sys
 import uuid
 from pathlib import Path
 
-from podium.cli import exits, fleet_run
+from podium.cli import exits
 from podium.cli.connect import client, ensure_running
 from podium.cli.errors import unanswered
 from podium.cli.follow import follow
 from podium.cli.output import use_color
 from podium.cli.score_report import issues_text, plan_json, plan_table
 from podium.domain.errors import UserError
-from podium.domain.ids import SheetNum
 from podium.host.locations import locate
-from podium.instruments import names
-from podium.instruments.registry import Registry, discover
 from podium.ipc.client import AnswerLost
 from podium.redact import Redactor
-from podium.score.assembly import AttemptContext, assemble
-from podium.score.checks import check
-from podium.score.compiled import CompiledScore, load_score, rule_counts
-from podium.score.diagnostics import Severity
-from podium.score.fleet import is_fleet_file
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from podium.domain.ids import SheetNum
+    from podium.instruments.registry import Registry
+    from podium.score.compiled import CompiledScore
 
 
-def main(args: argparse.Namespace) -> int:
+def declare(p: argparse.ArgumentParser) -> None:
+    p.add_argument("score", help="the score file, or a fleet file (type: fleet; docs/fleets.md)")
+    p.add_argument(
+        "--dry-run",
+        "-n",
+        action="store_true",
+        help="show the plan (sheets, instruments, dependencies; for a fleet, its groups in "
+        "order) and submit nothing",
+    )
+    p.add_argument(
+        "--show-prompts",
+        action="store_true",
+        help="with --dry-run: also render every sheet's prompt",
+    )
+    wait = p.add_mutually_exclusive_group()
+    wait.add_argument(
+        "--wait",
+        dest="wait",
+        action="store_true",
+        default=None,
+        help="follow the job (or every job of the fleet) until it ends (the default on a terminal)",
+    )
+    wait.add_argument(
+        "--no-wait",
+        "--detach",
+        dest="wait",
+        action="store_false",
+        help="submit and return at once (the default when not on a terminal)",
+    )
+    p.add_argument(
+        "--start-sheet",
+        "-s",
+        type=int,
+        default=1,
+        metavar="N",
+        help="skip the sheets before sheet N (they count as done for dependencies)",
+    )
+    p.add_argument(
+        "--workspace",
+        "-w",
+        metavar="DIR",
+        help="run in this folder instead of the score's workspace (created if missing; the job "
+        "keeps it through resume and modify)",
+    )
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="archive the workspace's previous contents first (the score's "
+        "workspace_lifecycle says where); without archive_on_fresh it is left as it is",
+    )
+    p.add_argument(
+        "--no-start",
+        action="store_true",
+        help="fail instead of starting the conductor when it is not running",
+    )
+    p.add_argument(
+        "--idempotency-key",
+        metavar="KEY",
+        help="name this submission, so that running it again with the same KEY gives back the "
+        "job (or fleet) accepted then instead of a second one (safe to retry after the "
+        "conductor gave no answer, exit code 6); default: a fresh key each run",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the submission (or with --dry-run, the plan) as JSON",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from podium.cli import fleet_run  # noqa: PLC0415 - the score model, to run only
+    from podium.instruments import names  # noqa: PLC0415
+    from podium.instruments.registry import discover  # noqa: PLC0415
+    from podium.score.checks import check  # noqa: PLC0415
+    from podium.score.compiled import load_score  # noqa: PLC0415
+    from podium.score.diagnostics import Severity  # noqa: PLC0415
+    from podium.score.fleet import is_fleet_file  # noqa: PLC0415
+
     if args.show_prompts and not args.dry_run:
         raise UserError("--show-prompts goes with --dry-run")
     path = Path(args.score).absolute()
@@ -80,6 +160,9 @@ def _workspace(given: str | None) -> str | None:
 
 
 def _dry_run(args: argparse.Namespace, score: CompiledScore) -> int:
+    from podium.instruments.registry import discover  # noqa: PLC0415 - the score model
+    from podium.score.compiled import rule_counts  # noqa: PLC0415
+
     counts = rule_counts(score)
     prompts: dict[int, str] | None = None
     if args.show_prompts:
@@ -104,6 +187,8 @@ def _dry_run(args: argparse.Namespace, score: CompiledScore) -> int:
 
 def _full_prompt(score: CompiledScore, registry: Registry, num: SheetNum) -> str:
     """The prompt a first attempt would receive (earlier sheets' outputs are not known yet)."""
+    from podium.score.assembly import AttemptContext, assemble  # noqa: PLC0415 - the score model
+
     profile = registry.get(score.plan.sheets[num - 1].instrument)
     return assemble(score, num, AttemptContext(), raw=profile.raw_prompt if profile else False)
 

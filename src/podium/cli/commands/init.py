@@ -58,7 +58,13 @@ validations:
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-def main(args: argparse.Namespace) -> int:
+def declare(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", nargs="?", default="my-score", help="the score's name (my-score)")
+    p.add_argument("--path", "-p", default=".", help="the folder to write it in (here)")
+    p.add_argument("--force", "-f", action="store_true", help="overwrite an existing file")
+
+
+def run(args: argparse.Namespace) -> int:
     name = args.name
     if not _NAME.match(name):
         raise UserError(f"'{name}' cannot name a score: use letters, digits, '.', '_' and '-'")

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from podium.cli import exits
+from podium.cli.arguments import sheet_option
 from podium.cli.connect import client, conductor_info
 from podium.cli.follow import STOPS
 from podium.domain.errors import UserError
@@ -36,7 +37,29 @@ FOLLOW_BYTES = 1024 * 1024
 STREAMS = ("stdout", "stderr")
 
 
-def main(args: argparse.Namespace) -> int:
+def declare(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "job", nargs="?", help="a job id: its attempts' output; without it, the conductor's log"
+    )
+    p.add_argument(
+        "--follow",
+        "-F",
+        action="store_true",
+        help="keep printing as output arrives, moving on to new attempts and sheets, until the "
+        "job stops; the conductor's log until Ctrl-C (Ctrl-C exits 130)",
+    )
+    p.add_argument(
+        "--lines", "-n", type=int, default=50, help="start with the last N lines (default 50)"
+    )
+    sheet_option(p)
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="JSON lines: one object per chunk of output (or the conductor's log as written)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
     if args.lines < 0:
         raise UserError(f"--lines must be 0 or more, got {args.lines}")
     if args.job is None:

@@ -1,4 +1,9 @@
-"""`podium validate FILE`: the schema, Marianne's checks, and the sheet DAG, without running."""
+"""`podium validate FILE`: the schema, Marianne's checks, and the sheet DAG, without running.
+
+The score model (pydantic, Jinja, YAML) is imported when a file is validated, not when the
+arguments are declared: `podium validate --help` and completing a file name stay fast."""
+
+from __future__ import annotations
 
 import argparse
 import json
@@ -15,17 +20,28 @@ from podium.cli.score_report import (
     plan_table,
     summary_counts,
 )
-from podium.instruments import names
-from podium.score.checks import check
-from podium.score.compiled import CompiledScore, compile_data, read_text, rule_counts
 from podium.score.diagnostics import Diagnostic, ScoreError, Severity
-from podium.score.fleet import check_fleet
-from podium.score.yamlsource import load_yaml
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from podium.score.compiled import CompiledScore
 
 VALID, INVALID, CANNOT_VALIDATE = 0, 1, 2
 
 
-def main(args: argparse.Namespace) -> int:
+def declare(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="a score or a fleet file (YAML)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--verbose", "-v", action="store_true", help="also show the sheet plan")
+
+
+def run(args: argparse.Namespace) -> int:
+    from podium.instruments import names  # noqa: PLC0415 - the score model, to validate only
+    from podium.score.checks import check  # noqa: PLC0415
+    from podium.score.compiled import compile_data, read_text  # noqa: PLC0415
+    from podium.score.fleet import check_fleet  # noqa: PLC0415
+    from podium.score.yamlsource import load_yaml  # noqa: PLC0415
+
     path = Path(args.file).absolute()
     color = use_color()
     try:
@@ -51,6 +67,8 @@ def _report(  # noqa: PLR0917 - one call site per outcome, all positional for sy
     score: CompiledScore | None,
     color: bool,
 ) -> int:
+    from podium.score.compiled import rule_counts  # noqa: PLC0415 - the score model
+
     valid = not any(d.severity is Severity.ERROR for d in found)
     if args.json:
         report: dict[str, Any] = {

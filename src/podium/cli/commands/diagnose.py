@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from podium.cli import exits
-from podium.cli.cmd_history import (
+from podium.cli.attempt_view import (
     TYPE_COLORS,
     exit_text,
     group_by_sheet,
@@ -22,8 +22,6 @@ from podium.cli.connect import client
 from podium.cli.follow import waiting_for
 from podium.cli.job_view import failed_checks
 from podium.cli.output import paint, status_text, use_color, when
-from podium.instruments import check
-from podium.instruments.registry import discover
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,7 +33,17 @@ LOG_LINES = 50
 TIMELINE_SHOWN = 60
 
 
-def main(args: argparse.Namespace) -> int:
+def declare(p: argparse.ArgumentParser) -> None:
+    p.add_argument("job", help="the job id")
+    p.add_argument(
+        "--include-logs",
+        action="store_true",
+        help="append the last 50 lines of each failed attempt's stdout and stderr",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def run(args: argparse.Namespace) -> int:
     lines = LOG_LINES if args.include_logs else SHORT_TAIL_LINES
     with client() as conductor:
         found = conductor.call("job.diagnose", {"job_id": args.job, "tail_lines": lines})
@@ -51,6 +59,10 @@ def main(args: argparse.Namespace) -> int:
 def instrument_checks(found: dict[str, Any]) -> list[dict[str, Any]]:
     """Whether each instrument the job uses can run here (as `podium instruments check`
     says), with the profiles next to the job's score."""
+    # The profiles' model (pydantic, YAML) loads here, not when the arguments are declared.
+    from podium.instruments import check  # noqa: PLC0415
+    from podium.instruments.registry import discover  # noqa: PLC0415
+
     used = {s["instrument"] for s in found["job"]["sheets"]}
     used |= {a["instrument"] for a in found["attempts"] if a["instrument"]}
     registry = discover(Path(found["job"]["score_path"]).parent)

@@ -1,4 +1,10 @@
-"""`podium instruments list` and `podium instruments check NAME`."""
+"""`podium instruments list` and `podium instruments check NAME`: the instrument profiles Podium
+knows, and whether one can run here.
+
+The profiles' model (pydantic, YAML) is imported when they are read, not when the arguments
+are declared: `podium instruments --help` and completion stay fast."""
+
+from __future__ import annotations
 
 import argparse
 import json
@@ -8,14 +14,48 @@ from pathlib import Path
 from typing import Any
 
 from podium.cli import exits
+from podium.cli.arguments import Formatter
 from podium.cli.output import paint, table, use_color
 from podium.domain.errors import UserError
-from podium.instruments import check
-from podium.instruments.profile import InstrumentProfile
-from podium.instruments.registry import Registry, discover
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from podium.instruments import check
+    from podium.instruments.profile import InstrumentProfile
+    from podium.instruments.registry import Registry
 
 NOT_RUNNABLE = 1
 """`check`: the instrument is known but something it needs is missing."""
+
+
+def declare(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="instruments_command", metavar="ACTION", required=True)
+    listing = sub.add_parser(
+        "list",
+        help="every instrument profile, and whether its program is installed",
+        description="Every instrument profile (built-in, yours, the project's) and whether "
+        "its program is installed.",
+        formatter_class=Formatter,
+    )
+    checking = sub.add_parser(
+        "check",
+        help="whether one instrument can run here: program, version, models, credentials",
+        description="Whether one instrument can run here: its program and version, models, "
+        "credentials. Exit code 0: it can run; 1: something is missing; 2: unknown name.",
+        formatter_class=Formatter,
+    )
+    checking.add_argument("name", help="the instrument's name")
+    for action in (listing, checking):
+        action.add_argument("--json", action="store_true", help="print JSON")
+        action.add_argument(
+            "--score",
+            metavar="FILE",
+            help="also see the profiles next to this score (.podium/instruments/)",
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    return list_main(args) if args.instruments_command == "list" else check_main(args)
 
 
 def list_main(args: argparse.Namespace) -> int:
@@ -38,6 +78,8 @@ def list_main(args: argparse.Namespace) -> int:
 
 
 def check_main(args: argparse.Namespace) -> int:
+    from podium.instruments import check  # noqa: PLC0415 - the profiles' model, to read them
+
     registry = _registry(args.score)
     profile = registry.require(args.name)
     binary = _binary(profile)
@@ -56,6 +98,8 @@ def check_main(args: argparse.Namespace) -> int:
 
 
 def _registry(score: str | None) -> Registry:
+    from podium.instruments.registry import discover  # noqa: PLC0415 - the profiles' model
+
     if score is None:
         return discover()
     if not os.path.isfile(score):
@@ -67,6 +111,8 @@ def _registry(score: str | None) -> Registry:
 
 
 def _binary(profile: InstrumentProfile) -> str | None:
+    from podium.instruments import check  # noqa: PLC0415 - the profiles' model
+
     return check.which(profile.cli.command.executable) if profile.cli is not None else None
 
 

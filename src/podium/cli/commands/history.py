@@ -1,13 +1,15 @@
-"""`podium history JOB` and `podium errors JOB`: a job's attempts, and those that went wrong."""
+"""`podium history JOB`: every attempt of a job: when, what ran it, how it ended, its checks
+and the end of its output; then the job's hooks."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import signal
 import time
 
 from podium.cli import exits
+from podium.cli.arguments import sheet_option
+from podium.cli.attempt_view import JSON_TAIL_LINES, TYPE_COLORS, exit_text, tail_lines
 from podium.cli.connect import client
 from podium.cli.job_view import failed_checks, hooks_block
 from podium.cli.output import duration, paint, status_text, use_color, when
@@ -18,13 +20,19 @@ if TYPE_CHECKING:
     from typing import Any
 
 TEXT_TAIL_LINES = 3
-"""Lines of each stream shown under an attempt (`errors --verbose`: VERBOSE_TAIL_LINES)."""
-VERBOSE_TAIL_LINES = 10
-JSON_TAIL_LINES = 20
-TYPE_COLORS = {"transient": "yellow", "rate_limit": "blue", "permanent": "red"}
+"""Lines of each stream shown under an attempt."""
 
 
-def history_main(args: argparse.Namespace) -> int:
+def declare(p: argparse.ArgumentParser) -> None:
+    p.add_argument("job", help="the job id")
+    sheet_option(p)
+    p.add_argument("--limit", "-n", type=int, default=50, help="the latest N attempts (default 50)")
+    p.add_argument(
+        "--json", action="store_true", help="print JSON (with the last 20 lines of each stream)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
     params: dict[str, Any] = {
         "job_id": args.job,
         "limit": _positive("--limit", args.limit),
@@ -41,30 +49,10 @@ def history_main(args: argparse.Namespace) -> int:
     return exits.OK
 
 
-def errors_main(args: argparse.Namespace) -> int:
-    params: dict[str, Any] = {
-        "job_id": args.job,
-        "tail_lines": JSON_TAIL_LINES if args.json else VERBOSE_TAIL_LINES if args.verbose else 0,
-    }
-    for name in ("sheet", "type", "code"):
-        if getattr(args, name) is not None:
-            params[name] = getattr(args, name)
-    with client() as conductor:
-        found = conductor.call("job.errors", params)
-    if args.json:
-        print(json.dumps(found, indent=2))
-    else:
-        print(render_errors(found, use_color(), verbose=args.verbose))
-    return exits.OK
-
-
 def _positive(flag: str, value: int) -> int:
     if value < 1:
         raise UserError(f"{flag} must be at least 1, got {value}")
     return value
-
-
-# ---- history ------------------------------------------------------------------------------
 
 
 def render_history(found: dict[str, Any], color: bool) -> str:
@@ -141,69 +129,3 @@ def _facts(attempt: dict[str, Any]) -> list[str]:
         estimated = " (estimated)" if attempt["cost_estimated"] else ""
         facts.append(f"${attempt['cost']:.4f}{estimated}")
     return facts
-
-
-def exit_text(attempt: dict[str, Any]) -> str | None:
-    """'exit code 1', 'killed by SIGKILL'; None while it runs."""
-    if attempt["signal"] is not None:
-        try:
-            return f"killed by {signal.Signals(attempt['signal']).name}"
-        except ValueError:
-            return f"killed by signal {attempt['signal']}"
-    if attempt["exit_code"] is not None:
-        return f"exit code {attempt['exit_code']}"
-    return None
-
-
-def tail_lines(stream: str, text: str) -> list[str]:
-    rows = text.rstrip("\n").splitlines()
-    if not rows:
-        return []
-    label = f"  {stream}"
-    return [f"{label if i == 0 else ' ' * len(label)}  │ {row}" for i, row in enumerate(rows)]
-
-
-# ---- errors -------------------------------------------------------------------------------
-
-
-def group_by_sheet(attempts: list[dict[str, Any]]) -> list[tuple[int, list[dict[str, Any]]]]:
-    """Attempts grouped by sheet (in sheet order), each group oldest first."""
-    groups: dict[int, list[dict[str, Any]]] = {}
-    for attempt in sorted(attempts, key=lambda a: (a["sheet"], a["attempt"])):
-        groups.setdefault(attempt["sheet"], []).append(attempt)
-    return sorted(groups.items())
-
-
-def render_errors(found: dict[str, Any], color: bool, *, verbose: bool) -> str:
-    attempts = found["attempts"]
-    if not attempts:
-        return f"job {found['job_id']} ({found['status']}): no failed attempts match"
-    lines = [
-        f"{paint(found['job_id'], 'bold', color)}  {status_text(found['status'], color)}  "
-        f"{found['total']} failed attempt(s)"
-    ]
-    for sheet, group in group_by_sheet(attempts):
-        lines += ["", paint(f"sheet {sheet}", "bold", color)]
-        for attempt in group:
-            lines.append(_error_line(attempt, color))
-            if verbose:
-                lines += [f"  {row}" for row in failed_checks(attempt["checks"])]
-                lines += [
-                    f"  {row}"
-                    for row in tail_lines("stdout", attempt["stdout_tail"])
-                    + tail_lines("stderr", attempt["stderr_tail"])
-                ]
-    if found["total"] > len(attempts):
-        lines += ["", f"(the latest {len(attempts)} of {found['total']} failed attempts)"]
-    if not verbose:
-        lines += ["", "--verbose shows the failed checks and the end of each attempt's output"]
-    return "\n".join(lines)
-
-
-def _error_line(attempt: dict[str, Any], color: bool) -> str:
-    kind = attempt["error_type"] or "?"
-    code = paint(f"{attempt['error_code']} {kind:<10}", TYPE_COLORS.get(kind), color)
-    return (
-        f"  attempt {attempt['attempt']:<3} {when(attempt['started_at'])}  {code} "
-        f"{attempt['error'] or ', '.join(filter(None, (attempt['outcome'], exit_text(attempt))))}"
-    )

@@ -1,0 +1,44 @@
+"""Attempts as `podium history`, `errors` and `diagnose` show them: how an attempt ended, the
+end of its output, its error's colour, attempts grouped by sheet."""
+
+from __future__ import annotations
+
+import signal
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+JSON_TAIL_LINES = 20
+"""Lines of each stream in `history --json` and `errors --json`."""
+TYPE_COLORS = {"transient": "yellow", "rate_limit": "blue", "permanent": "red"}
+"""The colour of each kind of error."""
+
+
+def exit_text(attempt: dict[str, Any]) -> str | None:
+    """'exit code 1', 'killed by SIGKILL'; None while it runs."""
+    if attempt["signal"] is not None:
+        try:
+            return f"killed by {signal.Signals(attempt['signal']).name}"
+        except ValueError:
+            return f"killed by signal {attempt['signal']}"
+    if attempt["exit_code"] is not None:
+        return f"exit code {attempt['exit_code']}"
+    return None
+
+
+def tail_lines(stream: str, text: str) -> list[str]:
+    """The end of one of an attempt's streams, its lines framed under its name."""
+    rows = text.rstrip("\n").splitlines()
+    if not rows:
+        return []
+    label = f"  {stream}"
+    return [f"{label if i == 0 else ' ' * len(label)}  │ {row}" for i, row in enumerate(rows)]
+
+
+def group_by_sheet(attempts: list[dict[str, Any]]) -> list[tuple[int, list[dict[str, Any]]]]:
+    """Attempts grouped by sheet (in sheet order), each group oldest first."""
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for attempt in sorted(attempts, key=lambda a: (a["sheet"], a["attempt"])):
+        groups.setdefault(attempt["sheet"], []).append(attempt)
+    return sorted(groups.items())

@@ -1,0 +1,153 @@
+"""`podium status [ID]`: a job's sheets, a fleet's groups and jobs, or the conductor and its
+jobs; with --watch, redrawn until the job ends.
+
+Only what the plain views need is imported up front: fleets, one job's view and the watch
+screen are imported when asked for, so that `podium status` starts fast."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from podium.cli import exits
+from podium.cli.connect import client
+from podium.cli.output import paint, use_color, when
+from podium.cli.overview import overview, render_overview
+from podium.cli.verbs import NAMES
+from podium.domain.errors import UserError
+from podium.ipc.client import RemoteError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from podium.ipc.client import ConductorClient
+
+DEFAULT_INTERVAL = 2.0
+
+
+def declare(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "job",
+        nargs="?",
+        help="a job id, or a fleet id (its groups in order, each member's job); without it, "
+        "the conductor and its jobs",
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print JSON (with --watch: one line per interval)"
+    )
+    p.add_argument(
+        "--watch",
+        "-W",
+        action="store_true",
+        help="redraw the view every interval until the job completes, fails or pauses (the "
+        "exit code says which, as after 'run --wait'), or until Ctrl-C (exit 0; the job goes "
+        "on); not on a terminal, print a snapshot every interval",
+    )
+    p.add_argument(
+        "--interval",
+        "-i",
+        type=float,
+        metavar="SECONDS",
+        help="with --watch: seconds between two views (default 2, at least 0.2)",
+    )
+    p.add_argument(
+        "--all-sheets",
+        action="store_true",
+        help="one row per sheet even for a job of more than 50 sheets (which are summed up "
+        "by default)",
+    )
+    # The commands this podium has, for the view's hints to name only those.
+    p.set_defaults(commands=NAMES)
+
+
+def run(args: argparse.Namespace) -> int:
+    interval = _interval(args)
+    color = use_color()
+    with client() as conductor:
+        if args.watch:
+            return _watch(conductor, args, interval, color)
+        if args.job:
+            try:
+                job = conductor.call("job.status", {"job_id": args.job})
+            except RemoteError as exc:
+                from podium.cli.fleet_view import fleet_instead, render_fleet  # noqa: PLC0415
+
+                fleet = fleet_instead(conductor, exc, args.job)
+                print(json.dumps(fleet, indent=2) if args.json else render_fleet(fleet, color))
+                return exits.OK
+            print(json.dumps(job, indent=2) if args.json else _job_text(job, args, color))
+            return exits.OK
+        found = overview(conductor)
+    if args.json:
+        print(json.dumps(found, indent=2))
+    else:
+        print(render_overview(found, color, time.time()))
+    return exits.OK
+
+
+def _interval(args: argparse.Namespace) -> float:
+    if args.interval is None:
+        return DEFAULT_INTERVAL
+    from podium.cli.watch import MIN_INTERVAL  # noqa: PLC0415 - only with --interval
+
+    if not args.watch:
+        raise UserError(
+            f"--interval {args.interval:g} needs --watch: 'podium status --watch --interval "
+            f"{args.interval:g}' redraws the view every {args.interval:g}s"
+        )
+    if args.interval < MIN_INTERVAL:
+        raise UserError(
+            f"--interval must be at least {MIN_INTERVAL:g} seconds, got {args.interval:g}"
+        )
+    return float(args.interval)
+
+
+def _job_text(job: dict[str, Any], args: argparse.Namespace, color: bool) -> str:
+    from podium.cli.job_view import render_job  # noqa: PLC0415 - only for one job
+
+    return render_job(job, color, time.time(), all_sheets=args.all_sheets, commands=args.commands)
+
+
+def _watch(
+    conductor: ConductorClient, args: argparse.Namespace, interval: float, color: bool
+) -> int:
+    """Redraw the job's view (or the overview) every `interval` seconds."""
+    from podium.cli.fleet_view import fleet_instead  # noqa: PLC0415 - only when watching
+    from podium.cli.watch import Screen, watch  # noqa: PLC0415
+
+    live = sys.stdout.isatty() and not args.json
+    every = f"every {interval:g}s; Ctrl-C stops watching"
+
+    def frame() -> tuple[str, dict[str, Any] | None]:
+        now = time.time()
+        if args.job:
+            try:
+                job = conductor.call("job.status", {"job_id": args.job})
+            except RemoteError as exc:
+                fleet_instead(conductor, exc, args.job)  # neither a job nor a fleet: says so
+                raise UserError(
+                    f"{args.job} is a fleet; --watch follows a job: 'podium status {args.job}' "
+                    "shows the fleet, 'podium status --watch JOB' one of its jobs"
+                ) from None
+            if args.json:
+                return json.dumps(job), job
+            top = paint(f"{when(now)}  {every} (the job goes on)", "dim", color)
+            return f"{top}\n{_job_text(job, args, color)}", job
+        found = overview(conductor)
+        if args.json:
+            return json.dumps(found), None
+        top = paint(f"{when(now)}  {every}", "dim", color)
+        return f"{top}\n{render_overview(found, color, now)}", None
+
+    return watch(
+        frame,
+        Screen(sys.stdout, live=live, gap=not args.json),
+        interval,
+        out=sys.stdout,
+        color=color,
+        verdict_shown=not args.json,
+        parting="stopped watching" + (" (the job goes on)" if args.job else ""),
+    )
