@@ -104,16 +104,9 @@ class JobControl:
                 "the job was submitted with"
             )
         offers = [Offer(jid, revived.compiled)] if revived else []
-        score = None
-        if reload:
-            score, compiled = await self._read_again(jid, path, revived)
-            unchanged = str(path) == record.score_path and score.snapshot == self._store.snapshot(
-                jid
-            )
-            if unchanged:
-                score = None  # nothing to wait for
-            else:
-                offers.append(Offer(jid, compiled, score.key))
+        changed = await self._changed_score(jid, path, record, revived) if reload else None
+        score = changed[0] if changed else None
+        offers += [changed[1]] if changed else []
         stored = revived.stored if revived else None
         accepted = await self._requests.ask(
             lambda r: ResumeJob(r, jid, stored, score, force),
@@ -236,6 +229,16 @@ class JobControl:
         # predate fields this version reads (its policy, say).
         found = RecoveredJob(stored.record, compiled.plan, stored.sheets, history=stored.history)
         return _Revived(found, compiled)
+
+    async def _changed_score(
+        self, job_id: JobId, path: Path, record: JobRecord, revived: _Revived | None
+    ) -> tuple[NewScore, Offer] | None:
+        """The score at `path` read again for a resume, with its offer to stage it; None when
+        it is the job's own score unchanged (nothing to switch to)."""
+        score, compiled = await self._read_again(job_id, path, revived)
+        if str(path) == record.score_path and score.snapshot == self._store.snapshot(job_id):
+            return None
+        return score, Offer(job_id, compiled, score.key)
 
     async def _read_again(
         self, job_id: JobId, path: Path, revived: _Revived | None
