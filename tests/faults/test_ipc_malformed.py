@@ -11,8 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from podium.conductor.api.conductor import ConductorApi
 from podium.conductor.api.fleets import FleetApi
-from podium.conductor.api.jobs import ConductorApi, InspectionApi
+from podium.conductor.api.inspection import InspectionApi
+from podium.conductor.api.jobs import JobsApi
 from podium.ipc import protocol
 from podium.ipc.server import Method
 from podium.testing.conductor import ConductorProcess
@@ -211,7 +213,7 @@ def test_an_oversized_frame_is_answered_before_the_connection_closes(
 def _registered() -> dict[str, Method]:
     # The methods are read from the classes that register them; no instance is used.
     found: dict[str, Method] = {}
-    for api in (ConductorApi, InspectionApi, FleetApi):
+    for api in (ConductorApi, JobsApi, InspectionApi, FleetApi):
         found |= api.methods(object.__new__(api))  # type: ignore[arg-type]
     found.pop("daemon.shutdown")  # a valid call would stop the conductor under test
     return found

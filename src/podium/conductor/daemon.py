@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podium import __version__
+from podium.conductor.api.conductor import ConductorApi
+from podium.conductor.api.errors import ERROR_CODES
 from podium.conductor.api.fleets import FleetApi
-from podium.conductor.api.jobs import ERROR_CODES, ConductorApi, InspectionApi
+from podium.conductor.api.inspection import InspectionApi
+from podium.conductor.api.jobs import JobsApi
 from podium.conductor.compiler import ScoreCompiler, profile_caps, unroutable
 from podium.config import PROFILES, ConductorConfig, load
 from podium.domain.engine import Engine
@@ -40,12 +43,15 @@ from podium.runtime.executors.base import Executor
 from podium.runtime.executors.local.attempts import AttemptRunner
 from podium.runtime.hooks.concert_log import ConcertLog
 from podium.runtime.hooks.runner import HookRunner
+from podium.runtime.jobs.admission import Admission
 from podium.runtime.jobs.card import JobCards
 from podium.runtime.jobs.catalog import JobCatalog
 from podium.runtime.jobs.clearing import remove_cleared
+from podium.runtime.jobs.control import JobControl
 from podium.runtime.jobs.fleets import FleetRunner
 from podium.runtime.jobs.inspection import Inspector
-from podium.runtime.jobs.service import JobService
+from podium.runtime.jobs.queries import JobQueries
+from podium.runtime.jobs.requests import EngineRequests
 from podium.runtime.layout import Layout
 from podium.runtime.loop import EngineLoop, Inbox, Replies
 from podium.runtime.monitor import ResourceMonitor
@@ -85,7 +91,7 @@ class _Parts:
     catalog: JobCatalog
     layout: Layout
     compiler: ScoreCompiler
-    service: JobService
+    requests: EngineRequests
     attempts: Executor
     hooks: HookRunner
     loop: EngineLoop
@@ -191,17 +197,26 @@ class Conductor:
             tasks=tasks,
             clock=clock.now,
         )
-        service = JobService(
-            engine=engine,
-            store=store,
+        requests = EngineRequests(
             inbox=inbox,
             replies=replies,
             catalog=catalog,
-            compiler=compiler,
             pressure=lambda: monitor.pressure,
+            worktrees=worktrees,
+        )
+        admission = Admission(
+            engine=engine, store=store, requests=requests, compiler=compiler, worktrees=worktrees
+        )
+        control = JobControl(
+            engine=engine,
+            store=store,
+            requests=requests,
+            catalog=catalog,
+            compiler=compiler,
             jobs_dir=layout.jobs_dir,
             worktrees=worktrees,
         )
+        queries = JobQueries(engine=engine, store=store, worktrees=worktrees)
         context = WorkerContext(catalog, layout, inbox.post, tasks, grace, redactor)
         self.settings.attach(
             Appliers(inbox.post, context, lambda: profile_caps(compiler.registry(None)))
@@ -223,7 +238,12 @@ class Conductor:
         validator = Validator(context)
         skip_checks = SkipCommands(context)
         fleets = FleetRunner(
-            fleets=store.fleets, service=service, load=_load_fleet, tasks=tasks, clock=clock.now
+            fleets=store.fleets,
+            admission=admission,
+            control=control,
+            load=_load_fleet,
+            tasks=tasks,
+            clock=clock.now,
         )
         notifier = Notifier(
             catalog=catalog,
@@ -232,7 +252,7 @@ class Conductor:
             redact=redactor,
         )
         tasks.create_task(notifier.run(), name="notifications")
-        hooks = HookRunner(context, store, service, script_words, shell_command)
+        hooks = HookRunner(context, store, admission, script_words, shell_command)
         loop = EngineLoop(
             engine=engine,
             store=store,
@@ -256,18 +276,19 @@ class Conductor:
         )
         api = ConductorApi(
             conductor=self,
-            service=service,
+            requests=requests,
+            control=control,
             engine=engine,
-            layout=layout,
             monitor=monitor,
             notifications=lambda: notifier.counts,
         )
+        jobs = JobsApi(admission=admission, control=control, queries=queries, layout=layout)
         settings = self.settings
-        inspector = Inspector(store=store, layout=layout, redact=redactor, view=service.status)
+        inspector = Inspector(store=store, layout=layout, redact=redactor, view=queries.status)
         inspection = InspectionApi(
-            service=service, inspector=inspector, log_file=lambda: str(settings.log_path())
+            queries=queries, inspector=inspector, log_file=lambda: str(settings.log_path())
         )
-        methods = api.methods() | inspection.methods() | FleetApi(fleets).methods()
+        methods = api.methods() | jobs.methods() | inspection.methods() | FleetApi(fleets).methods()
         server = RpcServer(Path(self.locations.socket), methods, ERROR_CODES, redactor)
         return _Parts(
             engine,
@@ -275,7 +296,7 @@ class Conductor:
             catalog,
             layout,
             compiler,
-            service,
+            requests,
             attempts,
             hooks,
             loop,
@@ -306,7 +327,7 @@ class Conductor:
         tasks.create_task(_remove_cleared(parts.layout.jobs_dir), name="cleared folders")
         upkeep = Upkeep(parts.store, self._backups_dir, self.clock.now)
         tasks.create_task(upkeep.run(parts.layout.jobs_dir), name="store upkeep")
-        parts.service.open()
+        parts.requests.open()
         parts.fleets.start()
         tasks.create_task(check_deferred(parts.catalog, parts.compiler), name="deferred scores")
         log.info(
@@ -321,7 +342,7 @@ class Conductor:
     async def _shutdown(self, parts: _Parts, engine: asyncio.Task[None]) -> None:
         """Take no new work and record what already happened. Running attempts outlive the
         conductor (the next start re-attaches them); with drain, they are waited for first."""
-        parts.service.close()
+        parts.requests.close()
         parts.loop.stop_launching()
         if self._drain and parts.attempts.running:
             log.info(

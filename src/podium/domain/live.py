@@ -5,7 +5,7 @@ changed, so that one `handle` call returns one `Persist` with the final rows.
 """
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from podium.domain.commands import Command, Persist
 from podium.domain.decide import Budget
@@ -29,6 +29,10 @@ from podium.domain.validation import ValidationResult
 
 HISTORY_KEPT = 50
 """Notes a live job keeps in memory for `status` (the store keeps them all)."""
+
+_FROM_PLAN = frozenset({"name", "total_sheets", "completed_sheets"})
+_SHARED_WITH_RECORD = tuple(f.name for f in fields(JobRecord) if f.name not in _FROM_PLAN)
+"""The `JobRecord` fields a `LiveJob` holds under the same name."""
 
 
 @dataclass(slots=True)
@@ -154,23 +158,14 @@ class LiveJob:
     hook_records: dict[int, HookRecord] = field(default_factory=dict)
 
     def record(self) -> JobRecord:
+        """The job's row: every field it shares with `JobRecord` by name, and the few that
+        come from its plan and counts."""
+        own = {name: getattr(self, name) for name in _SHARED_WITH_RECORD}
         return JobRecord(
-            job_id=self.job_id,
+            **own,
             name=self.plan.name,
-            score_path=self.score_path,
-            workspace=self.workspace,
-            status=self.status,
-            submitted_at=self.submitted_at,
             total_sheets=self.plan.total_sheets,
             completed_sheets=self.completed,
-            started_at=self.started_at,
-            finished_at=self.finished_at,
-            error=self.error,
-            detail=self.detail,
-            chain_depth=self.chain_depth,
-            cost=self.cost,
-            resume_when_idle=self.resume_when_idle,
-            hook=self.hook,
         )
 
     def sheet_record(self, sheet: LiveSheet) -> SheetRecord:

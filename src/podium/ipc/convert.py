@@ -1,7 +1,9 @@
 """Domain read models to the wire shapes of `podium.ipc.schema`."""
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import fields
 from pathlib import Path
+from typing import cast
 
 from podium.domain.codes import error_type
 from podium.domain.ids import JobId, SheetNum
@@ -40,24 +42,19 @@ LogsFor = Callable[[JobId, SheetNum], Path]
 """The folder that holds a sheet's attempt files."""
 
 
+_NOT_IN_JOB_INFO = frozenset({"hook"})
+"""`JobRecord` fields kept off the wire: which hook runs shows in `status` with the hooks."""
+
+
 def job_info(job: JobRecord) -> JobInfo:
-    return JobInfo(
-        job_id=job.job_id,
-        name=job.name,
-        status=job.status.value,
-        score_path=job.score_path,
-        workspace=job.workspace,
-        submitted_at=job.submitted_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-        error=job.error,
-        detail=job.detail,
-        resume_when_idle=job.resume_when_idle,
-        total_sheets=job.total_sheets,
-        completed_sheets=job.completed_sheets,
-        chain_depth=job.chain_depth,
-        cost=job.cost,
-    )
+    """The record's fields by name (in `JobInfo`'s order, any newer field after them), the
+    status as its value."""
+    values: dict[str, object] = {
+        f.name: getattr(job, f.name) for f in fields(job) if f.name not in _NOT_IN_JOB_INFO
+    }
+    values["status"] = job.status.value
+    ordered = {key: values.pop(key) for key in JobInfo.__annotations__}
+    return cast(JobInfo, ordered | values)
 
 
 def rate_limit_info(windows: Iterable[RateLimitRecord]) -> list[RateLimitInfo]:

@@ -11,10 +11,10 @@ import logging
 from podium.domain.commands import RunSkipCheck
 from podium.domain.events import SkipChecked
 from podium.host.private import make_private_dir, make_user_dir
+from podium.runtime.checks.command import run_check_command
 from podium.runtime.conductor_log import job_fields
 from podium.runtime.context import WorkerContext
 from podium.runtime.ports import CompiledJob
-from podium.runtime.process import exit_status, marked_env, spawn, wait_within
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +48,14 @@ class SkipCommands:
             make_private_dir(folder)
             make_user_dir(job.workspace)
             marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
-            child = spawn(
-                ("bash", "-c", command.script),
+            status = await run_check_command(
+                command.script,
                 cwd=job.workspace,
-                stdout=log_file,
-                stderr=log_file,
-                env={**marked_env(marker), **dict(command.environment)},
+                log_file=log_file,
+                environment=dict(command.environment),
+                marker=marker,
+                timeout=timeout,
+                grace=self._context.kill_grace_seconds,
             )
         except OSError as exc:
             log.warning(
@@ -64,10 +66,8 @@ class SkipCommands:
                 extra=job_fields(cmd.job_id, cmd.sheet),
             )
             return False, f"could not run ({exc}); the sheet runs"
-        code = await wait_within(child, timeout, self._context.kill_grace_seconds)
-        if code is None:
+        if status is None:
             return False, f"ran past its {timeout:g}s timeout; the sheet runs"
-        status = exit_status(code)
         if status.exit_code == 0:
             return True, "exited 0"
         if status.signal is not None:

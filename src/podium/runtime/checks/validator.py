@@ -8,7 +8,6 @@ timeout, the values of their placeholders in their environment.
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -16,11 +15,10 @@ from podium.domain.commands import RunValidations
 from podium.domain.events import ValidationsDone
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
 from podium.host.private import make_private_dir
+from podium.runtime.checks.command import last_line, run_check_command
 from podium.runtime.checks.files import Signature, check_file, read_snapshot
 from podium.runtime.context import WorkerContext
-from podium.runtime.executors.output import read_end
 from podium.runtime.ports import CompiledJob
-from podium.runtime.process import exit_status, marked_env, spawn, wait_within
 
 log = logging.getLogger(__name__)
 
@@ -115,30 +113,27 @@ class Validator:
         if not cwd.is_dir():
             return ValidationResult(rule, False, f"its working directory {cwd} does not exist")
         try:
-            child = spawn(
-                ("bash", "-c", rule.command),
+            status = await run_check_command(
+                rule.command,
                 cwd=cwd,
-                stdout=log_file,
-                stderr=log_file,
-                env={
-                    **(marked_env(marker) if marker else os.environ),
-                    **dict(rule.command_environment),
-                },
+                log_file=log_file,
+                environment=dict(rule.command_environment),
+                marker=marker,
+                timeout=rule.timeout_seconds,
+                grace=self._context.kill_grace_seconds,
             )
         except OSError as exc:
             return ValidationResult(rule, False, f"could not run the command: {exc}")
-        code = await wait_within(child, rule.timeout_seconds, self._context.kill_grace_seconds)
-        if code is None:
+        if status is None:
             return ValidationResult(rule, False, f"timed out after {rule.timeout_seconds:g}s")
-        if code == 0:
+        if status.exit_code == 0:
             return ValidationResult(rule, True, "")
-        status = exit_status(code)
         detail = (
             f"exit code {status.exit_code}"
             if status.signal is None
             else (f"killed by signal {status.signal}")
         )
-        tail = read_end(log_file, 1024).strip()
+        tail = last_line(log_file)
         if tail:
-            detail += f": {tail.splitlines()[-1][:300]}"
+            detail += f": {tail}"
         return ValidationResult(rule, False, detail)

@@ -42,7 +42,7 @@ from podium.runtime.conductor_log import job_fields
 from podium.runtime.context import WorkerContext
 from podium.runtime.disk import no_room
 from podium.runtime.executors.output import read_end
-from podium.runtime.jobs.service import JobService
+from podium.runtime.jobs.admission import Admission
 from podium.runtime.layout import Layout
 from podium.runtime.ports import CompiledJob
 from podium.runtime.process import (
@@ -123,7 +123,7 @@ class HookRunner:
         self,
         context: WorkerContext,
         store: HookStore,
-        service: JobService,
+        service: Admission,
         expand_script: ExpandScript,
         expand_shell: ExpandShell,
     ) -> None:

@@ -1,7 +1,7 @@
 """Running fleets: submit each group's scores once the groups it depends on have completed.
 
 A fleet is recorded with its members before anything is submitted. Each member's job id is
-given (`JobService.reserve_id`) and stored before its job is submitted, so that a conductor
+given (`Admission.reserve_id`) and stored before its job is submitted, so that a conductor
 that stops in between finds the job at its next start instead of submitting it twice.
 
 The runner learns of members' ends as an observer of the engine loop (`committed`); what to do
@@ -69,13 +69,18 @@ class FleetStore(Protocol):
     def job_statuses(self, job_ids: Sequence[JobId]) -> dict[JobId, JobStatus]: ...
 
 
-class Jobs(Protocol):
-    """What the runner asks of the jobs' side (`podium.runtime.jobs.service.JobService`)."""
+class Submits(Protocol):
+    """What the runner asks of admission (`podium.runtime.jobs.admission.Admission`)."""
 
     def reserve_id(self, score_path: str) -> JobId: ...
     async def submit(
         self, score_path: str, client_cwd: str | None, *, job_id: JobId | None, note: str | None
     ) -> object: ...
+
+
+class Controls(Protocol):
+    """What the runner asks of job control (`podium.runtime.jobs.control.JobControl`)."""
+
     async def pause(self, job_id: str, *, force: bool) -> str: ...
     async def resume(self, job_id: str, *, reload: bool) -> str: ...
     async def cancel(self, job_id: str) -> str: ...
@@ -96,14 +101,16 @@ class FleetRunner:
         self,
         *,
         fleets: FleetStore,
-        service: Jobs,
+        admission: Submits,
+        control: Controls,
         load: Callable[[Path], FleetPlan],
         tasks: asyncio.TaskGroup,
         clock: Callable[[], float],
         retry_seconds: float = RETRY_SECONDS,
     ) -> None:
         self._fleets = fleets
-        self._service = service
+        self._admission = admission
+        self._control = control
         self._load = load
         self._tasks = tasks
         self._clock = clock
@@ -205,7 +212,7 @@ class FleetRunner:
         return bool(pending)
 
     async def _start(self, record: FleetRecord, member: FleetMember) -> bool:
-        job_id = self._service.reserve_id(member.score_path)
+        job_id = self._admission.reserve_id(member.score_path)
         self._fleets.reserve(record.fleet_id, member.num, job_id)
         self._members[job_id] = record.fleet_id
         return await self._submit(record, member, job_id)
@@ -217,7 +224,7 @@ class FleetRunner:
         reason instead of waiting for a job that never comes."""
         group = f"group '{member.group}'" if member.group else "no group"
         try:
-            await self._service.submit(
+            await self._admission.submit(
                 member.score_path,
                 None,
                 job_id=job_id,
@@ -297,7 +304,7 @@ class FleetRunner:
     async def _submit_new(self, path: Path, submit_key: str | None) -> FleetState:
         plan = await asyncio.to_thread(self._load, path)  # off the loop: it reads every score
         # `reserve_id` names ids after a file's stem; the suffix keeps a dotted name whole.
-        fleet_id = self._service.reserve_id(f"{plan.name}.fleet")
+        fleet_id = self._admission.reserve_id(f"{plan.name}.fleet")
         record = FleetRecord(
             fleet_id, plan.name, plan.path, FleetStatus.RUNNING, self._clock(), plan.groups
         )
@@ -323,7 +330,7 @@ class FleetRunner:
             self._fleets.set_status(record.fleet_id, FleetStatus.PAUSED, None, None)
             running = (JobStatus.QUEUED, JobStatus.RUNNING)
             counts = await self._each(
-                record.fleet_id, running, lambda job: self._service.pause(job, force=force)
+                record.fleet_id, running, lambda job: self._control.pause(job, force=force)
             )
         return (
             f"paused: {_tally(counts, 'job(s) pausing')}; the groups not started yet wait for a "
@@ -341,7 +348,7 @@ class FleetRunner:
                 statuses = (JobStatus.PAUSED, JobStatus.FAILED, JobStatus.CANCELLED)
             self._fleets.set_status(record.fleet_id, FleetStatus.RUNNING, None, None)
             counts = await self._each(
-                record.fleet_id, statuses, lambda job: self._service.resume(job, reload=False)
+                record.fleet_id, statuses, lambda job: self._control.resume(job, reload=False)
             )
         return (
             f"resumed: {_tally(counts, 'job(s) go on')}; waiting groups start once their "
@@ -354,7 +361,7 @@ class FleetRunner:
             reason = "cancelled by the user"
             self._fleets.set_status(record.fleet_id, FleetStatus.CANCELLED, reason, self._clock())
             self._forget(record.fleet_id)
-            counts = await self._each(record.fleet_id, _ACTIVE, self._service.cancel)
+            counts = await self._each(record.fleet_id, _ACTIVE, self._control.cancel)
         return f"cancelled: {_tally(counts, 'active job(s) cancelled')}; no further group starts"
 
     @contextlib.asynccontextmanager

@@ -1,13 +1,14 @@
 """The catalog of compiled scores: a queued job's score is released, and rebuilt unchanged
 from its snapshot when the job needs it."""
 
+import asyncio
 import textwrap
 from pathlib import Path
 
 from podium.conductor.compiler import ScoreJob
-from podium.domain.commands import Persist
+from podium.domain.commands import Persist, Rejected
 from podium.domain.ids import JobId, SheetNum
-from podium.domain.records import JobRecord
+from podium.domain.records import JobRecord, JobSpec
 from podium.domain.status import JobStatus
 from podium.domain.work import AttemptRequest, SheetWork
 from podium.instruments.registry import discover
@@ -77,3 +78,41 @@ def test_the_catalog_releases_the_scores_of_queued_jobs_only(tmp_path: Path) -> 
     assert queued._score is None
     assert running._score is not None
     assert work(queued, tmp_path).prompt == work(running, tmp_path).prompt
+
+
+def test_an_offered_score_is_found_until_the_answer_and_kept_only_when_taken(
+    tmp_path: Path,
+) -> None:
+    async def main() -> None:
+        catalog, loop = JobCatalog(), asyncio.get_running_loop()
+        refused, taken = loop.create_future(), loop.create_future()
+        job, other = compiled(tmp_path), compiled(tmp_path)
+        catalog.offer(JobId("demo"), job, taken)
+        catalog.offer(JobId("other"), other, refused)
+        assert catalog.get(JobId("other")) is other  # a recheck's validations read it
+        catalog.committed([Persist(jobs=(record(JobStatus.RUNNING),))])
+        for answer in (refused, taken):
+            answer.set_result(Rejected("no"))
+        await asyncio.sleep(0)
+        assert catalog.find(JobId("demo")) is job
+        assert catalog.find(JobId("other")) is None
+
+    asyncio.run(main())
+
+
+def test_an_offered_new_score_is_staged_when_committed_as_the_jobs_spec(tmp_path: Path) -> None:
+    async def main() -> None:
+        catalog, loop = JobCatalog(), asyncio.get_running_loop()
+        current, new = compiled(tmp_path), compiled(tmp_path)
+        catalog.add(JobId("demo"), current)
+        answer = loop.create_future()
+        catalog.offer(JobId("demo"), new, answer, key="new")
+        assert catalog.get(JobId("demo")) is current  # a new score waits for its switch
+        spec = JobSpec(JobId("demo"), new.plan, new.snapshot)
+        catalog.committed([Persist(specs=(spec,))])
+        answer.set_result(Rejected("no"))
+        await asyncio.sleep(0)
+        catalog.promote(JobId("demo"), "new")
+        assert catalog.get(JobId("demo")) is new
+
+    asyncio.run(main())

@@ -90,7 +90,8 @@ def play(store: SqliteStore, fleet: FleetPlan, scenario: Scenario) -> None:
         async with asyncio.TaskGroup() as tasks:
             runner = FleetRunner(
                 fleets=store.fleets,
-                service=jobs,
+                admission=jobs,
+                control=jobs,
                 load=lambda _: fleet,
                 tasks=tasks,
                 clock=lambda: 5.0,

@@ -19,8 +19,9 @@ from podium.domain.ids import JobId
 from podium.domain.isolation import Isolation, Worktree
 from podium.domain.limits import Limits
 from podium.domain.status import JobStatus
+from podium.runtime.jobs.admission import Admission
 from podium.runtime.jobs.catalog import JobCatalog
-from podium.runtime.jobs.service import JobService
+from podium.runtime.jobs.requests import EngineRequests
 from podium.runtime.loop import Inbox, Replies
 from podium.runtime.worktrees.checkout import (
     LeftBranch,
@@ -308,17 +309,18 @@ def test_a_submission_cancelled_after_the_engine_accepted_it_keeps_its_worktree(
 
     async def submit_then_cancel(worktrees: Worktrees, store: SqliteStore) -> str:
         engine, inbox, replies = Engine(Limits()), Inbox(), Replies()
-        service = JobService(
+        requests = EngineRequests(
+            inbox=inbox, replies=replies, catalog=JobCatalog(), worktrees=worktrees
+        )
+        admission = Admission(
             engine=engine,
             store=store,
-            inbox=inbox,
-            replies=replies,
-            catalog=JobCatalog(),
+            requests=requests,
             compiler=ScoreCompiler(),
             worktrees=worktrees,
         )
-        service.open()
-        submitting = asyncio.create_task(service.submit(str(score), None))
+        requests.open()
+        submitting = asyncio.create_task(admission.submit(str(score), None))
         [event] = await inbox.take_batch()
         commands = engine.handle(event, 1.0)
         store.commit([c for c in commands if isinstance(c, Persist)])

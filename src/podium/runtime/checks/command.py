@@ -1,0 +1,46 @@
+"""The shell command of a check (a validation's `command_succeeds`, a sheet's
+`skip_when_command`): run by bash in its own session and process group, both streams on one log
+file, the sheet's marker and the values of its placeholders in its environment, stopped (the
+whole group) once it runs past its timeout."""
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from podium.domain.outcome import ExitStatus
+from podium.runtime.executors.output import read_end
+from podium.runtime.process import exit_status, marked_env, spawn, wait_within
+
+TAIL_BYTES = 1024
+"""How much of the end of a command's log is read for its last line."""
+
+
+async def run_check_command(
+    script: str,
+    *,
+    cwd: Path,
+    log_file: Path,
+    environment: Mapping[str, str],
+    marker: str | None,
+    timeout: float,
+    grace: float,
+) -> ExitStatus | None:
+    """How the command ended, or None when it ran past `timeout` (its group was then stopped,
+    SIGTERM then SIGKILL after `grace`). Raises OSError when it cannot start. With `marker`,
+    the processes it starts are findable as the sheet's (`podium.runtime.process.MARKER`)."""
+    base = marked_env(marker) if marker else dict(os.environ)
+    child = spawn(
+        ("bash", "-c", script),
+        cwd=cwd,
+        stdout=log_file,
+        stderr=log_file,
+        env={**base, **environment},
+    )
+    code = await wait_within(child, timeout, grace)
+    return None if code is None else exit_status(code)
+
+
+def last_line(log_file: Path, limit: int = 300) -> str:
+    """The last line the command wrote (at most `limit` characters); '' when it wrote none."""
+    tail = read_end(log_file, TAIL_BYTES).strip()
+    return tail.splitlines()[-1][:limit] if tail else ""
