@@ -146,23 +146,12 @@ class Engine:
         return out.commands()
 
     def _apply(self, event: Event, now: float, out: Changes) -> None:  # noqa: C901, PLR0912 - a table
+        """Hand the event to the collaborator whose concern it is."""
         match event:
             case PauseJob() | ResumeJob() | ModifyJob() | CancelJob() | RecoverSheets() if (
-                self._rechecks.rechecking(event.job_id)
+                busy := self._busy(event)
             ):
-                reject(
-                    event.request,
-                    f"job '{event.job_id}' is being recovered (its validations are checked "
-                    "again); try again once 'podium recover' has answered",
-                    out,
-                )
-            case PauseJob() | ModifyJob() if self._hooks.running(event.job_id):
-                reject(
-                    event.request,
-                    f"job '{event.job_id}' is running its on_success hooks; wait for them to "
-                    "end, or cancel it",
-                    out,
-                )
+                reject(event.request, busy, out)
             case JobSubmitted():
                 self._control.submit(event, now, out)
             case Recovered():
@@ -201,6 +190,21 @@ class Engine:
                 self._control.pressure_measured(event, now, out)
             case _:
                 assert_never(event)
+
+    def _busy(self, event: PauseJob | ResumeJob | ModifyJob | CancelJob | RecoverSheets) -> str:
+        """Why a request about a job must wait, or "" when it need not: nothing but a cancel
+        interrupts the hooks, nothing at all a recheck."""
+        if self._rechecks.rechecking(event.job_id):
+            return (
+                f"job '{event.job_id}' is being recovered (its validations are checked "
+                "again); try again once 'podium recover' has answered"
+            )
+        if isinstance(event, PauseJob | ModifyJob) and self._hooks.running(event.job_id):
+            return (
+                f"job '{event.job_id}' is running its on_success hooks; wait for them to "
+                "end, or cancel it"
+            )
+        return ""
 
     def _tick(self, now: float, out: Changes) -> None:
         """The alarms due by `now` ring: waiting sheets wake, timeouts are checked, windows
