@@ -3,8 +3,14 @@ completes or runs its hooks (or holds its chain)."""
 
 import dataclasses
 
+import pytest
+
 from podium.domain.commands import Persist, RunHook
-from podium.domain.ids import JobId
+from podium.domain.engine.rules import RULES, Rules
+from podium.domain.engine.state import EngineState, recount
+from podium.domain.ids import JobId, SheetNum
+from podium.domain.limits import Limits
+from podium.domain.live import LiveJob
 from podium.domain.plan import JobPlan
 from podium.domain.policy import ConcertPolicy, Hook, JobPolicy, RetryPolicy
 from podium.domain.records import JobRecord
@@ -123,3 +129,49 @@ def test_a_job_where_several_sheets_failed_says_how_many() -> None:
         "sheet 1 failed after 1 attempt: exit code 1; 1 more sheet(s) failed; "
         "1 sheet(s) not run because a sheet failed"
     )
+
+
+RUNNING = JobStatus.RUNNING
+DONE, FAILED, PENDING = SheetStatus.COMPLETED, SheetStatus.FAILED, SheetStatus.PENDING
+
+
+def finished_job(*statuses: SheetStatus, hooks: tuple[Hook, ...] = (), ran: int = 1) -> LiveJob:
+    """A running job whose sheets have `statuses`, `ran` of them completed in this run."""
+    state = EngineState(Limits())
+    plan = make_plan({n: [] for n in range(1, len(statuses) + 1)}, parallel=len(statuses))
+    plan = dataclasses.replace(plan, policy=dataclasses.replace(plan.policy, hooks=hooks))
+    job = state.add_job(JobId("job"), plan, "/s/a.yaml", "/w", submitted_at=0.0, status=RUNNING)
+    for sheet, status in zip(job.sheets.values(), statuses, strict=True):
+        sheet.status = status
+    recount(job)
+    job.completed_this_run = ran
+    return job
+
+
+@pytest.mark.parametrize(
+    ("job", "then"),
+    [
+        (finished_job(DONE, PENDING), None),
+        (finished_job(DONE, FAILED, hooks=(CHAIN,)), Rules.fail),
+        (finished_job(DONE, DONE), Rules.complete),
+        (finished_job(DONE, hooks=(CHAIN,), ran=0), Rules.complete_without_hooks),
+        (finished_job(DONE, hooks=(CHAIN,)), Rules.run_hooks),
+    ],
+    ids=["sheets left", "a failure", "no hooks", "no work this run", "hooks"],
+)
+def test_the_first_rule_that_holds_for_a_finished_job_decides_how_it_ends(
+    job: LiveJob, then: object
+) -> None:
+    fired = next((r.then for r in RULES if r.holds(job)), None)
+    assert fired == then
+
+
+def test_a_job_waiting_to_resume_or_stopped_by_fail_fast_is_not_finished_yet() -> None:
+    waiting = finished_job(DONE)
+    waiting.status, waiting.resume_when_idle = JobStatus.PAUSED, True
+    stopped = finished_job(FAILED, PENDING)
+    stopped.stopped_by = SheetNum(1)
+    assert [next(r.then for r in RULES if r.holds(j)) for j in (waiting, stopped)] == [
+        Rules.resume,
+        Rules.skip_the_rest,
+    ]
