@@ -38,10 +38,12 @@ class Rules:
     def settle(self, job: LiveJob, now: float, out: Changes) -> None:
         """After a change to `job`: fire the first rule that holds, until none does."""
         while self._state.jobs.get(job.job_id) is job and not job.in_flight:
-            rule = next((r for r in RULES if r.holds(job)), None)
-            if rule is None:
+            for rule in RULES:
+                if rule.holds(job):
+                    rule.then(self, job, now, out)
+                    break
+            else:
                 return
-            rule.then(self, job, now, out)
 
     def resume(self, job: LiveJob, now: float, out: Changes) -> None:
         self._resumption.resume_now(job, now, out)
@@ -52,6 +54,13 @@ class Rules:
                 sheet.blocked_by = job.stopped_by
                 sheet.error = f"not run: sheet {job.stopped_by} failed and parallel.fail_fast is on"
                 self._moves.sheet(job, sheet, SheetEvent.SKIP, now, out)
+
+    def finish(self, job: LiveJob, now: float, out: Changes) -> None:
+        """A job that is done ends by the first of `ENDINGS` that holds."""
+        for ending in ENDINGS:
+            if ending.holds(job):
+                ending.then(self, job, now, out)
+                return
 
     def fail(self, job: LiveJob, now: float, out: Changes) -> None:
         job.error = job.failure_summary()
@@ -101,8 +110,8 @@ def done(job: LiveJob) -> bool:
     """Every sheet finished, nothing runs and nothing waits to change the job. A paused job
     ends too (a pause stops new work, and there is none); not while a new score waits."""
     return (
-        job.status in (JobStatus.RUNNING, JobStatus.PAUSED)
-        and job.terminal == len(job.sheets)
+        job.terminal == len(job.sheets)
+        and job.status in (JobStatus.RUNNING, JobStatus.PAUSED)
         and not job.in_flight
         and not job.resume_when_idle
         and job.pending is None
@@ -110,18 +119,22 @@ def done(job: LiveJob) -> bool:
     )
 
 
-def done_with_a_failure(job: LiveJob) -> bool:
-    """Done, and a sheet failed (or was skipped because one did)."""
-    return done(job) and not all(s.satisfies_dependents for s in job.sheets.values())
+def a_sheet_failed(job: LiveJob) -> bool:
+    """A sheet failed, or was skipped because one did."""
+    return not all(s.satisfies_dependents for s in job.sheets.values())
 
 
-def done_without_hooks(job: LiveJob) -> bool:
-    return done(job) and not job.plan.policy.hooks
+def without_hooks(job: LiveJob) -> bool:
+    return not job.plan.policy.hooks
 
 
-def done_without_work(job: LiveJob) -> bool:
-    """Done with hooks, but no sheet completed in this run: the hooks do not run."""
-    return done(job) and job.completed_this_run == 0
+def without_work(job: LiveJob) -> bool:
+    """No sheet completed in this run (the zero-work guard: hooks do not run)."""
+    return job.completed_this_run == 0
+
+
+def always(job: LiveJob) -> bool:
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +148,14 @@ class Rule:
 RULES = (
     Rule(resume_due, Rules.resume),
     Rule(stopped_by_fail_fast, Rules.skip_the_rest),
-    Rule(done_with_a_failure, Rules.fail),
-    Rule(done_without_hooks, Rules.complete),
-    Rule(done_without_work, Rules.complete_without_hooks),
-    Rule(done, Rules.run_hooks),
+    Rule(done, Rules.finish),
 )
-"""In order: the first rule that holds fires."""
+"""What follows from a job's state, in order: the first rule that holds fires."""
+
+ENDINGS = (
+    Rule(a_sheet_failed, Rules.fail),
+    Rule(without_hooks, Rules.complete),
+    Rule(without_work, Rules.complete_without_hooks),
+    Rule(always, Rules.run_hooks),
+)
+"""How a job that is done ends, in order: the first that holds decides."""

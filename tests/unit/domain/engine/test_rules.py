@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 from podium.domain.commands import Persist, RunHook
-from podium.domain.engine.rules import RULES, Rules
+from podium.domain.engine.rules import ENDINGS, RULES, Rule, Rules
 from podium.domain.engine.state import EngineState, recount
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.limits import Limits
@@ -148,22 +148,30 @@ def finished_job(*statuses: SheetStatus, hooks: tuple[Hook, ...] = (), ran: int 
     return job
 
 
+def first(table: tuple[Rule, ...], job: LiveJob) -> object:
+    """The action of the first rule of `table` that holds for `job`, if one does."""
+    return next((r.then for r in table if r.holds(job)), None)
+
+
+def test_a_job_with_sheets_left_is_left_alone_and_a_finished_one_ends() -> None:
+    assert first(RULES, finished_job(DONE, PENDING)) is None
+    assert first(RULES, finished_job(DONE, DONE)) == Rules.finish
+
+
 @pytest.mark.parametrize(
     ("job", "then"),
     [
-        (finished_job(DONE, PENDING), None),
         (finished_job(DONE, FAILED, hooks=(CHAIN,)), Rules.fail),
         (finished_job(DONE, DONE), Rules.complete),
         (finished_job(DONE, hooks=(CHAIN,), ran=0), Rules.complete_without_hooks),
         (finished_job(DONE, hooks=(CHAIN,)), Rules.run_hooks),
     ],
-    ids=["sheets left", "a failure", "no hooks", "no work this run", "hooks"],
+    ids=["a failure", "no hooks", "no work this run", "hooks"],
 )
-def test_the_first_rule_that_holds_for_a_finished_job_decides_how_it_ends(
+def test_the_first_ending_that_holds_for_a_finished_job_decides_how_it_ends(
     job: LiveJob, then: object
 ) -> None:
-    fired = next((r.then for r in RULES if r.holds(job)), None)
-    assert fired == then
+    assert first(ENDINGS, job) == then
 
 
 def test_a_job_waiting_to_resume_or_stopped_by_fail_fast_is_not_finished_yet() -> None:
@@ -171,7 +179,4 @@ def test_a_job_waiting_to_resume_or_stopped_by_fail_fast_is_not_finished_yet() -
     waiting.status, waiting.resume_when_idle = JobStatus.PAUSED, True
     stopped = finished_job(FAILED, PENDING)
     stopped.stopped_by = SheetNum(1)
-    assert [next(r.then for r in RULES if r.holds(j)) for j in (waiting, stopped)] == [
-        Rules.resume,
-        Rules.skip_the_rest,
-    ]
+    assert [first(RULES, j) for j in (waiting, stopped)] == [Rules.resume, Rules.skip_the_rest]
