@@ -99,7 +99,7 @@ class Restart:
         now: float,
         out: Changes,
     ) -> None:
-        """Fail a recovered job that cannot run: its unfinished sheets are cancelled."""
+        """Fail a job taken back that cannot run: its unfinished sheets are cancelled."""
         for sheet in job.sheets.values():
             if sheet.status.is_terminal:
                 continue
@@ -120,7 +120,7 @@ class Restart:
             self._lifecycle.end(job, JobEvent.CANCEL, now, out)
 
     def score_broken(self, event: StoredScoreBroken, now: float, out: Changes) -> None:
-        """A job recovered uncompiled whose score turned out broken fails as a recovery that
+        """A job taken back uncompiled whose score turned out broken fails as a restart that
         finds it so fails it; whatever it started since is stopped."""
         job = self._state.jobs.get(event.job_id)
         if job is None or job.status.is_terminal:  # ended, or back only for a recheck

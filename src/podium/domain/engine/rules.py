@@ -1,6 +1,8 @@
 """Rules that follow from a job's state, as a table of (condition → action) applied until no
 condition holds: a resume that waited for the job to go idle happens, a job stopped by
-fail_fast skips what is left, and a job with nothing left to do ends (or runs its hooks).
+fail_fast skips what is left, and a job with nothing left to do ends. How it ends is a second
+table, `ENDINGS`: failed when a sheet failed, completed when it has no hooks or completed no
+sheet in this run, otherwise its hooks run (or its chain is held).
 
 No rule fires for a job that has attempts in flight or has left the engine. Each action makes
 its own condition false, so applying the table ends; the first rule that holds fires first.
@@ -46,9 +48,11 @@ class Rules:
                 return
 
     def resume(self, job: LiveJob, now: float, out: Changes) -> None:
+        """The resume (or modify) that waited for the job to go idle happens."""
         self._resumption.resume_now(job, now, out)
 
     def skip_the_rest(self, job: LiveJob, now: float, out: Changes) -> None:
+        """Under fail_fast, the sheets left to run are skipped, naming the failed sheet."""
         for sheet in job.sheets.values():
             if not sheet.status.is_terminal:
                 sheet.blocked_by = job.stopped_by
@@ -63,13 +67,16 @@ class Rules:
                 return
 
     def fail(self, job: LiveJob, now: float, out: Changes) -> None:
+        """The job fails, saying which sheets did."""
         job.error = job.failure_summary()
         self._lifecycle.end(job, JobEvent.FAIL, now, out)
 
     def complete(self, job: LiveJob, now: float, out: Changes) -> None:
+        """The job completes."""
         self._lifecycle.end(job, JobEvent.COMPLETE, now, out)
 
     def complete_without_hooks(self, job: LiveJob, now: float, out: Changes) -> None:
+        """The job completes without its hooks, saying why (the zero-work guard)."""
         out.note(
             job,
             now,
