@@ -136,7 +136,7 @@ class Hooks:
         out.effects.append(StopHook(job.job_id, job.hook))
         self._over(job)
 
-    def resume(
+    def after_restart(
         self, job: LiveJob, stored: RecoveredJob, now: float, out: Changes
     ) -> JobEvent | None:
         """A job the last conductor left running its hooks: those that ended stay ended, the
@@ -167,7 +167,13 @@ class Hooks:
             return self.ended(
                 job, HookFinished(job.job_id, num, result), record.ended_at or now, out
             )
-        if hooks[num - 1].type == "run_job":
+        self._run_again(job, record, now, out)
+        return None
+
+    def _run_again(self, job: LiveJob, record: HookRecord, now: float, out: Changes) -> None:
+        """The hook a restart interrupted is asked for again, saying so."""
+        num = record.num
+        if job.hooks[num - 1].type == "run_job":
             again = "its job is submitted unless it was before the restart"
         else:
             again = "it is finished from what it left, or runs again if nothing of it is left"
@@ -175,4 +181,3 @@ class Hooks:
         # The same run goes on: it keeps its start, which tells its exit file from the file
         # of an earlier run.
         self._run_hook(job, num, record.started_at, out, record.chained_job)
-        return None

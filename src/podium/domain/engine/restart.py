@@ -65,7 +65,7 @@ class Restart:
             return
         out.job(job)
         if stored.job.hook:
-            ending = self._hooks.resume(job, stored, now, out)
+            ending = self._hooks.after_restart(job, stored, now, out)
             if ending is not None:
                 self._lifecycle.end(job, ending, now, out)
             return
