@@ -134,19 +134,11 @@ class Engine:
         """The rate-limit windows open now (some may have just expired: a `Tick` closes them)."""
         return self._windows.open_now()
 
-    def handle(self, event: Event, now: float) -> list[Command]:
-        """Apply one event at time `now` and return what the runtime must do, in order."""
+    def handle(self, event: Event, now: float) -> list[Command]:  # noqa: C901, PLR0912 - a table
+        """Apply one event at time `now` and return what the runtime must do, in order: the
+        event goes to the collaborator whose concern it is, then queued jobs are admitted,
+        ready sheets dispatched, and a wake-up asked for the next alarm."""
         out = Changes()
-        self._apply(event, now, out)
-        self._dispatch.admit(now, out)
-        self._dispatch.dispatch(now, out)
-        wake = self._state.alarms.wake_needed()
-        if wake is not None:
-            out.effects.append(WakeAt(wake))
-        return out.commands()
-
-    def _apply(self, event: Event, now: float, out: Changes) -> None:  # noqa: C901, PLR0912 - a table
-        """Hand the event to the collaborator whose concern it is."""
         match event:
             case PauseJob() | ResumeJob() | ModifyJob() | CancelJob() | RecoverSheets() if (
                 busy := self._busy(event)
@@ -190,10 +182,16 @@ class Engine:
                 self._control.pressure_measured(event, now, out)
             case _:
                 assert_never(event)
+        self._dispatch.admit(now, out)
+        self._dispatch.dispatch(now, out)
+        wake = self._state.alarms.wake_needed()
+        if wake is not None:
+            out.effects.append(WakeAt(wake))
+        return out.commands()
 
     def _busy(self, event: PauseJob | ResumeJob | ModifyJob | CancelJob | RecoverSheets) -> str:
-        """Why a request about a job must wait, or "" when it need not: nothing but a cancel
-        interrupts the hooks, nothing at all a recheck."""
+        """Why a request about a job must wait, or "" when it need not: no request is taken
+        while the job's sheets are checked again, no pause or modify while its hooks run."""
         if self._rechecks.rechecking(event.job_id):
             return (
                 f"job '{event.job_id}' is being recovered (its validations are checked "
