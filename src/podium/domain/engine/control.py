@@ -1,40 +1,100 @@
-"""What a person asks of a job: pause, resume, modify, cancel, and ending rate-limit waits."""
+"""What a person asks of a job: submit, pause, resume, modify, cancel; and the pause that
+backpressure asks for at its critical level."""
 
-from podium.domain.commands import (
-    Accepted,
-    Kill,
-    Reply,
-)
-from podium.domain.decide import Action, Budget
-from podium.domain.engine.dispatch import Dispatch
+from podium.domain.commands import Accepted, Kill, Reply
+from podium.domain.engine.hooks import Hooks
+from podium.domain.engine.lifecycle import Lifecycle
+from podium.domain.engine.moves import Moves
+from podium.domain.engine.resumption import Resumption
+from podium.domain.engine.rules import Rules
+from podium.domain.engine.state import EngineState, recount
+from podium.domain.engine.words import reject
 from podium.domain.events import (
     CancelJob,
-    ClearRateLimits,
+    JobSubmitted,
     ModifyJob,
-    NewScore,
     PauseJob,
     PressureMeasured,
     ResumeJob,
 )
-from podium.domain.live import Changes, LiveJob, PendingScore
+from podium.domain.live import Changes, LiveJob
 from podium.domain.pressure import PressureLevel, pause_note
 from podium.domain.records import JobSpec
-from podium.domain.status import (
-    JobEvent,
-    JobStatus,
-    SheetEvent,
-    SheetStatus,
-)
+from podium.domain.status import JobEvent, JobStatus, SheetEvent, SheetStatus
 
 
-class Control(Dispatch):
-    def _pause(self, event: PauseJob, now: float, out: Changes) -> None:
-        job = self._jobs.get(event.job_id)
+class Control:
+    """Answers the requests of a person (or a client acting for one) about a job."""
+
+    def __init__(
+        self,
+        state: EngineState,
+        *,
+        moves: Moves,
+        lifecycle: Lifecycle,
+        resumption: Resumption,
+        hooks: Hooks,
+        rules: Rules,
+    ) -> None:
+        self._state = state
+        self._moves = moves
+        self._lifecycle = lifecycle
+        self._resumption = resumption
+        self._hooks = hooks
+        self._rules = rules
+
+    def submit(self, event: JobSubmitted, now: float, out: Changes) -> None:
+        """A new job joins the queue, unless its score runs already or its start is wrong."""
+        other = self._state.by_score.get(event.score_path)
+        if other is not None:
+            reason = (
+                f"job '{other}' is already running this score ({event.score_path}); "
+                f"follow it with 'podium status {other}'"
+            )
+            reject(event.request, reason, out, code="already_running")
+            return
+        total = event.plan.total_sheets
+        if not 1 <= event.start_sheet <= total:
+            reason = f"there is no sheet {event.start_sheet} to start at: the score has {total}"
+            reject(event.request, reason, out, code="invalid_request")
+            return
+        if event.job_id in self._state.jobs:
+            raise ValueError(f"job id '{event.job_id}' is already active")
+        job = self._state.add_job(
+            event.job_id,
+            event.plan,
+            event.score_path,
+            event.workspace,
+            submitted_at=now,
+            status=JobStatus.QUEUED,
+        )
+        job.chain_depth = event.chain_depth
+        out.job(job)
+        if event.note:
+            out.note(job, now, event.note)
+        out.spec(JobSpec(job.job_id, event.plan, event.snapshot, event.submit_key))
+        if event.start_sheet > 1:
+            self._start_at(job, event.start_sheet, now, out)
+        self._state.enqueue(job)
+        out.effects.append(Reply(event.request, Accepted(job.job_id)))
+
+    def _start_at(self, job: LiveJob, first: int, now: float, out: Changes) -> None:
+        """The sheets before `first` are skipped: the job starts there."""
+        for sheet in job.sheets.values():
+            if sheet.plan.num < first:
+                sheet.error = f"skipped: the job started at sheet {first}"
+                self._moves.sheet(job, sheet, SheetEvent.SKIP, now, out)
+        out.note(job, now, f"started at sheet {first}; earlier sheets skipped")
+        recount(job)
+
+    def pause(self, event: PauseJob, now: float, out: Changes) -> None:
+        """The job starts nothing new; a forced pause also stops its running attempts."""
+        job = self._state.jobs.get(event.job_id)
         if job is None:
-            self._reject(event.request, f"job '{event.job_id}' is not active", out)
+            reject(event.request, f"job '{event.job_id}' is not active", out)
             return
         if job.status is JobStatus.PAUSED_AT_CHAIN:
-            self._reject(
+            reject(
                 event.request,
                 f"job '{job.job_id}' has completed and holds its chain; resume it to start the "
                 "next job, or cancel it",
@@ -44,7 +104,7 @@ class Control(Dispatch):
         already = job.status is JobStatus.PAUSED
         if not already:
             job.detail = "paused by the user"
-            self._move_job(job, JobEvent.PAUSE, out)
+            self._moves.job(job, JobEvent.PAUSE, out)
             out.note(job, now, "paused by the user" + (" (forced)" if event.force else ""))
         job.resume_when_idle = False
         out.job(job)
@@ -65,40 +125,42 @@ class Control(Dispatch):
             parts.append(f"{finishing} attempt(s) in flight will finish and be recorded")
         out.effects.append(Reply(event.request, Accepted(job.job_id, "; ".join(parts))))
 
-    def _pressure_measured(self, event: PressureMeasured, now: float, out: Changes) -> None:
-        """Backpressure: the level spaces attempt starts (see `_dispatch`); at the critical
+    def pressure_measured(self, event: PressureMeasured, now: float, out: Changes) -> None:
+        """Backpressure: the level spaces attempt starts (see `Dispatch`); at the critical
         level the newest running job is paused, one per measurement. Its attempts in flight
         finish; nothing is killed, and nothing is resumed by itself when the load drops."""
-        self._pacing.level = event.level
+        self._state.pacing.level = event.level
         if event.level is not PressureLevel.CRITICAL:
             return
-        running = [j for j in self._jobs.values() if j.status is JobStatus.RUNNING and not j.hook]
+        running = [
+            j for j in self._state.jobs.values() if j.status is JobStatus.RUNNING and not j.hook
+        ]
         if not running:
             return
         job = max(running, key=lambda j: j.seq)
         note = pause_note(event.reason)
         job.detail = note
-        self._move_job(job, JobEvent.PAUSE, out)
+        self._moves.job(job, JobEvent.PAUSE, out)
         out.note(job, now, note)
 
-    def _resume(self, event: ResumeJob, now: float, out: Changes) -> None:
-        job = self._jobs.get(event.job_id)
+    def resume(self, event: ResumeJob, now: float, out: Changes) -> None:
+        """A paused job goes on; a failed or cancelled one comes back and goes on; a job
+        holding its chain releases it."""
+        job = self._state.jobs.get(event.job_id)
         if job is not None and job.status is JobStatus.PAUSED_AT_CHAIN:
             self._release_chain(job, event.request, now, out)
             return
         if job is not None and job.status is not JobStatus.PAUSED:
-            self._reject(
+            reject(
                 event.request,
                 f"job '{job.job_id}' is {job.status}; only a paused, failed or cancelled job "
                 "can be resumed",
                 out,
             )
             return
-        other = self._by_score.get(event.score.score_path) if event.score else None
+        other = self._state.by_score.get(event.score.score_path) if event.score else None
         if event.score is not None and other is not None and other != event.job_id:
-            self._reject(
-                event.request, f"job '{other}' is already running {event.score.score_path}", out
-            )
+            reject(event.request, f"job '{other}' is already running {event.score.score_path}", out)
             return
         job = job or self._revive(event, "resumed", now, out)
         if job is None:
@@ -107,24 +169,25 @@ class Control(Dispatch):
             # A changed score waits for the attempts in flight, as a modify does; a modify
             # already waiting keeps its score.
             if job.pending is None and event.score is not None:
-                self._stage(job, event.score, out)
+                self._resumption.stage(job, event.score, out)
             self._resume_when_idle(job, event.request, "resumed", now, out)
             return
-        self._resume_now(job, now, out)
+        self._resumption.resume_now(job, now, out)
         self._reply_resumed(job, event.request, "resumed", out)
 
-    def _modify(self, event: ModifyJob, now: float, out: Changes) -> None:
-        job = self._jobs.get(event.job_id)
+    def modify(self, event: ModifyJob, now: float, out: Changes) -> None:
+        """The job goes on with a new score once its attempts in flight have ended."""
+        job = self._state.jobs.get(event.job_id)
         if job is not None and job.status is JobStatus.PAUSED_AT_CHAIN:
-            self._reject(
+            reject(
                 event.request,
                 f"job '{job.job_id}' has completed and holds its chain; resume or cancel it",
                 out,
             )
             return
-        other = self._by_score.get(event.score.score_path)
+        other = self._state.by_score.get(event.score.score_path)
         if other is not None and other != event.job_id:
-            self._reject(
+            reject(
                 event.request,
                 f"job '{other}' is already running {event.score.score_path}",
                 out,
@@ -137,8 +200,8 @@ class Control(Dispatch):
                 return
         elif job.status is not JobStatus.PAUSED:
             job.detail = "being modified"
-            self._move_job(job, JobEvent.PAUSE, out)
-        self._stage(job, event.score, out)
+            self._moves.job(job, JobEvent.PAUSE, out)
+        self._resumption.stage(job, event.score, out)
         out.note(job, now, f"modified: {event.score.score_path}")
         if stays_paused:
             message = f"modified; it stays paused: 'podium resume {job.job_id}' goes on with it"
@@ -153,7 +216,7 @@ class Control(Dispatch):
         its new score's path, checked already)."""
         job_id, stored, request = event.job_id, event.stored, event.request
         if stored is None:
-            self._reject(request, f"no job '{job_id}'", out, code="not_found")
+            reject(request, f"no job '{job_id}'", out, code="not_found")
             return None
         status = stored.job.status
         forced = isinstance(event, ResumeJob) and event.force and status is JobStatus.COMPLETED
@@ -161,46 +224,21 @@ class Control(Dispatch):
             again = "'podium run'" + (
                 f", or 'podium resume {job_id} --force'" if status is JobStatus.COMPLETED else ""
             )
-            self._reject(
+            reject(
                 request,
                 f"job '{job_id}' has {status}; only a paused, failed or cancelled job can be "
                 f"{verb} (run the score again with {again})",
                 out,
             )
             return None
-        if isinstance(event, ResumeJob) and stored.job.score_path in self._by_score:
-            other = self._by_score[stored.job.score_path]
-            self._reject(request, f"job '{other}' is already running {stored.job.score_path}", out)
+        if isinstance(event, ResumeJob) and stored.job.score_path in self._state.by_score:
+            other = self._state.by_score[stored.job.score_path]
+            reject(request, f"job '{other}' is already running {stored.job.score_path}", out)
             return None
-        job = self._restore(stored, now)
+        job = self._state.restore(stored)
         if forced:
-            self._rerun_all(job, now, out)
+            self._resumption.rerun_all(job, now, out)
         return job
-
-    def _rerun_all(self, job: LiveJob, now: float, out: Changes) -> None:
-        """A completed job resumed with --force: every sheet runs again, with a fresh budget
-        (attempt numbers go on, so no earlier attempt's files are overwritten)."""
-        for sheet in job.sheets.values():
-            sheet.budget, sheet.fallback, sheet.failed_checks = Budget(), 0, ()
-            sheet.error, sheet.blocked_by = None, None
-            self._move(job, sheet, SheetEvent.RESET, now, out)
-        self._recount(job)
-        out.note(job, now, "every sheet runs again (resume --force of a completed job)")
-
-    def _stage(self, job: LiveJob, score: NewScore, out: Changes) -> None:
-        """Keep the new score; it replaces the job's once no attempt is in flight. Its path is
-        the job's from now on (and taken, so no other job runs it); the old path stays taken
-        until the switch, since attempts in flight still run that score."""
-        if score.score_path != job.score_path:
-            if job.held_path is None:
-                job.held_path = job.score_path
-            elif job.score_path != job.held_path:
-                self._release_path(job, job.score_path)  # an earlier modify's, never used
-            job.score_path = score.score_path
-            self._by_score[job.score_path] = job.job_id
-        job.pending = PendingScore(score.plan, score.key)
-        out.spec(JobSpec(job.job_id, score.plan, score.snapshot))
-        out.job(job)
 
     def _resume_when_idle(
         self, job: LiveJob, request: int, verb: str, now: float, out: Changes
@@ -213,7 +251,7 @@ class Control(Dispatch):
             message = f"{verb}; it goes on once its {waiting} attempt(s) in flight have ended"
             out.effects.append(Reply(request, Accepted(job.job_id, message)))
             return
-        self._settle(job, now, out)
+        self._rules.settle(job, now, out)
         self._reply_resumed(job, request, verb, out)
 
     @staticmethod
@@ -224,37 +262,18 @@ class Control(Dispatch):
         out.effects.append(Reply(request, Accepted(job.job_id, message)))
 
     def _release_chain(self, job: LiveJob, request: int, now: float, out: Changes) -> None:
-        hooks = self._hooks_to_run(job, now, out)
+        hooks = self._hooks.to_run(job, now, out)
         out.note(job, now, "chain released")
-        self._move_job(job, JobEvent.RELEASE_CHAIN, out)
-        self._start_hooks(job, hooks, now, out)
+        self._moves.job(job, JobEvent.RELEASE_CHAIN, out)
+        self._hooks.start(job, hooks, now, out)
         out.effects.append(Reply(request, Accepted(job.job_id, "chain released")))
 
-    def _cancel(self, event: CancelJob, now: float, out: Changes) -> None:
-        job = self._jobs.get(event.job_id)
+    def cancel(self, event: CancelJob, now: float, out: Changes) -> None:
+        """The job ends cancelled; its running attempts are stopped."""
+        job = self._state.jobs.get(event.job_id)
         if job is None:
-            self._reject(event.request, f"job '{event.job_id}' is not active", out)
+            reject(event.request, f"job '{event.job_id}' is not active", out)
             return
-        stopping = self._cancel_job(job, "cancelled by the user", now, out)
+        stopping = self._lifecycle.cancel(job, "cancelled by the user", now, out)
         message = "cancelled" + (f"; stopping {stopping} running attempt(s)" if stopping else "")
         out.effects.append(Reply(event.request, Accepted(job.job_id, message)))
-
-    def _clear_rate_limits(self, event: ClearRateLimits, now: float, out: Changes) -> None:
-        cleared = [k for k in self._windows if event.instrument in (None, k[0])]
-        for key in cleared:
-            del self._windows[key]
-            out.window(key, None)
-        woken = 0
-        for job in self._jobs.values():
-            for sheet in job.sheets.values():
-                if (
-                    sheet.status is SheetStatus.WAITING
-                    and sheet.wait == Action.WAIT_RATE_LIMIT
-                    and event.instrument in (None, sheet.instrument)
-                ):
-                    self._wake_sheet(job, sheet, now, out)
-                    woken += 1
-        message = f"cleared {len(cleared)} rate limit(s)"
-        if woken:
-            message += f"; {woken} waiting sheet(s) may run now"
-        out.effects.append(Reply(event.request, Accepted(None, message)))

@@ -1,155 +1,137 @@
-"""Starting work: queued jobs take job slots, ready sheets take sheet slots, within every limit."""
+"""Starting work: queued jobs take job slots, ready sheets take sheet slots, within every limit
+(conductor, score, instrument and model caps, rate-limit windows, circuit breakers,
+backpressure)."""
 
 import heapq
 import math
 
 from podium.domain.alarms import AlarmKind
-from podium.domain.commands import (
-    Launch,
-)
+from podium.domain.commands import Launch
 from podium.domain.decide import Action
-from podium.domain.engine.core import (
-    key_name,
-    utc_text,
-)
-from podium.domain.engine.lifecycle import Lifecycle
-from podium.domain.limits import Limits, Occupancy
+from podium.domain.engine.flow import SheetFlow
+from podium.domain.engine.moves import Moves, attempt_record
+from podium.domain.engine.rules import Rules
+from podium.domain.engine.slots import Slots
+from podium.domain.engine.state import EngineState
+from podium.domain.engine.windows import Windows
+from podium.domain.limits import Limits
 from podium.domain.live import Changes, LiveJob, LiveSheet
 from podium.domain.outcome import AttemptOutcome
-from podium.domain.status import (
-    JobEvent,
-    JobStatus,
-    SheetEvent,
-    SheetStatus,
-)
+from podium.domain.status import JobEvent, JobStatus, SheetEvent
 
 
-class Dispatch(Lifecycle):
-    def _change_limits(self, limits: Limits, now: float) -> None:
+class Dispatch:
+    """Admits queued jobs and launches ready sheets while every limit has room."""
+
+    def __init__(
+        self,
+        state: EngineState,
+        *,
+        moves: Moves,
+        flow: SheetFlow,
+        slots: Slots,
+        windows: Windows,
+        rules: Rules,
+    ) -> None:
+        self._state = state
+        self._moves = moves
+        self._flow = flow
+        self._slots = slots
+        self._windows = windows
+        self._rules = rules
+
+    def change_limits(self, limits: Limits, now: float) -> None:
         """New limits from now on; `handle` then admits and dispatches as always. The slots
-        held are counted again under the new caps (a model may have gained or lost a cap of
-        its own), and each running job's timeout alarm is set from its new limit."""
-        held = [
-            (job.job_id, sheet.launched_on)
-            for job in self._jobs.values()
-            for sheet in job.sheets.values()
-            if sheet.launched_on is not None
-        ]
-        held.extend(self._draining.values())
-        self._limits = limits
-        self._slots = Occupancy(limits)
-        for job_id, key in held:
-            self._slots.take(job_id, key)
-        for job in self._jobs.values():
+        held are counted again under the new caps, and each running job's timeout alarm is
+        set from its new limit."""
+        self._slots.change_limits(limits)
+        for job in self._state.jobs.values():
             if job.status is JobStatus.RUNNING and job.started_at is not None:
-                self._alarms.set(
+                self._state.alarms.set(
                     max(now, job.started_at + limits.job_timeout_seconds),
                     AlarmKind.JOB_TIMEOUT,
                     job.job_id,
                 )
 
-    def _admit(self, now: float, out: Changes) -> None:
+    def admit(self, now: float, out: Changes) -> None:
         """Start queued jobs, oldest first, while job slots are free."""
+        state = self._state
         while (
-            self._queue
-            and len(self._running) < self._limits.max_concurrent_jobs
-            and self._pacing.admits_jobs
+            state.queue
+            and len(state.running) < state.limits.max_concurrent_jobs
+            and state.pacing.admits_jobs
         ):
-            seq, job_id = heapq.heappop(self._queue)
-            job = self._jobs.get(job_id)
+            seq, job_id = heapq.heappop(state.queue)
+            job = state.jobs.get(job_id)
             if job is None or job.seq != seq or job.status is not JobStatus.QUEUED:
                 continue
-            self._move_job(job, JobEvent.START, out)
+            self._moves.job(job, JobEvent.START, out)
             job.started_at = now
             out.job(job)
-            self._started(job, now, out)
-            self._settle(job, now, out)
+            self._flow.start(job, now, out)
+            self._rules.settle(job, now, out)
 
-    def _started(self, job: LiveJob, now: float, out: Changes) -> None:
-        started = job.started_at if job.started_at is not None else now
-        self._alarms.set(
-            started + self._limits.job_timeout_seconds, AlarmKind.JOB_TIMEOUT, job.job_id
-        )
-        for sheet in list(job.sheets.values()):
-            if sheet.status is SheetStatus.PENDING and sheet.unmet == 0:
-                self._make_ready(job, sheet, now, out)
-
-    def _dispatch(self, now: float, out: Changes) -> None:
+    def dispatch(self, now: float, out: Changes) -> None:
         """Launch ready sheets while every limit has room: jobs in submission order, sheets in
         number order within a job."""
-        if self._slots.full() or not self._pressure_allows(now):
+        slots = self._state.slots
+        if slots.full() or not self._pressure_allows(now):
             return
-        jobs = sorted((j for j in self._running.values() if j.ready), key=lambda j: j.seq)
+        jobs = sorted((j for j in self._state.running.values() if j.ready), key=lambda j: j.seq)
         for job in jobs:
-            limit = job.plan.policy.parallel.limit
-            if (
-                self._slots.by_job[job.job_id] >= limit
-                or job.pending is not None
-                or job.resume_when_idle
-                or job.stopped_by is not None
-                or now < job.not_before
-            ):
+            if not self._job_may_launch(job, now):
                 continue
+            limit = job.plan.policy.parallel.limit
             for num in sorted(job.ready):
-                if (
-                    self._slots.by_job[job.job_id] >= limit
-                    or self._slots.full()
-                    or now < job.not_before
-                ):
+                if slots.by_job[job.job_id] >= limit or slots.full() or now < job.not_before:
                     break
                 sheet = job.sheets[num]
                 if (
                     sheet.checking is not None
-                    or (job.job_id, num) in self._draining_sheets
-                    or not self._available(job, sheet, now, out)
+                    or self._slots.draining(job.job_id, num)
+                    or not self._windows.available(job, sheet, now, out)
                 ):
                     continue
-                if self._slots.room_for(sheet.key):
+                if slots.room_for(sheet.key):
                     self._launch(job, sheet, now, out)
                     if not self._pressure_allows(now):
                         return
-            if self._slots.full():
+            if slots.full():
                 return
+
+    def _job_may_launch(self, job: LiveJob, now: float) -> bool:
+        return not (
+            self._state.slots.by_job[job.job_id] >= job.plan.policy.parallel.limit
+            or job.pending is not None
+            or job.resume_when_idle
+            or job.stopped_by is not None
+            or now < job.not_before
+        )
 
     def _pressure_allows(self, now: float) -> bool:
         """Whether backpressure lets an attempt start now; when it will later, the engine
         asks to look again then."""
-        until = self._pacing.hold_until(now)
+        pacing = self._state.pacing
+        until = pacing.hold_until(now)
         if until is None:
             return True
-        if until < math.inf and until != self._pacing.asked:
-            self._pacing.asked = until
-            self._alarms.set(until, AlarmKind.LOOK)
+        if until < math.inf and until != pacing.asked:
+            pacing.asked = until
+            self._state.alarms.set(until, AlarmKind.LOOK)
         return False
-
-    def _available(self, job: LiveJob, sheet: LiveSheet, now: float, out: Changes) -> bool:
-        """Whether the sheet's instrument takes work now; a sheet that has somewhere else to go
-        moves there rather than wait for a rate limit or an open circuit breaker."""
-        while True:
-            window = self._window_on(sheet.key, now)
-            breaker = self._breakers.get(sheet.instrument)
-            if window is None and (breaker is None or breaker.allows(now)):
-                return True
-            if not sheet.has_fallback:
-                return False
-            if window is not None:
-                reason = f"{key_name(sheet.key)} is rate limited until {utc_text(window.until)}"
-            else:
-                reason = f"the circuit breaker of {sheet.instrument} is open"
-            self._fall_back(job, sheet, reason, now, out)
 
     def _launch(self, job: LiveJob, sheet: LiveSheet, now: float, out: Changes) -> None:
         completion = sheet.wait == Action.COMPLETE
-        self._move(job, sheet, SheetEvent.DISPATCH, now, out)
+        self._moves.sheet(job, sheet, SheetEvent.DISPATCH, now, out)
         sheet.attempts += 1
         sheet.attempt_started_at = now
         sheet.exit, sheet.exited_at, sheet.due, sheet.wait = None, None, None, None
         sheet.usage, sheet.quota = None, False
         sheet.mode = "completion" if completion else "normal"
-        self._take_slot(job, sheet)
-        self._pacing.last_launch = now
-        self._breaker(sheet.instrument).started(now)
-        out.attempt(self._attempt(job, sheet, AttemptOutcome.RUNNING, now))
+        self._slots.take(job, sheet)
+        self._state.pacing.last_launch = now
+        self._state.breaker(sheet.instrument).started(now)
+        out.attempt(attempt_record(job, sheet, AttemptOutcome.RUNNING, now))
         policy = job.plan.policy
         out.effects.append(
             Launch(
@@ -165,4 +147,4 @@ class Dispatch(Lifecycle):
             )
         )
         if policy.parallel.enabled and policy.parallel.stagger_delay_ms:
-            self._hold_dispatch(job, now + policy.parallel.stagger_delay_ms / 1000)
+            self._flow.hold_dispatch(job, now + policy.parallel.stagger_delay_ms / 1000)

@@ -13,7 +13,8 @@ that it never submits it twice.
 from dataclasses import replace
 
 from podium.domain.commands import RunHook, StopHook
-from podium.domain.engine.outcomes import Outcomes
+from podium.domain.engine.moves import Moves
+from podium.domain.engine.state import EngineState
 from podium.domain.events import HookFinished, HookResult, RecoveredJob
 from podium.domain.ids import JobId
 from podium.domain.live import Changes, LiveJob
@@ -22,12 +23,19 @@ from podium.domain.records import HookOutcome, HookRecord
 from podium.domain.status import JobEvent, JobStatus
 
 
-class Hooks(Outcomes):
-    def _running_hooks(self, job_id: JobId) -> bool:
-        job = self._jobs.get(job_id)
+class Hooks:
+    """Starts a job's hooks one after another and records how each ended."""
+
+    def __init__(self, state: EngineState, moves: Moves) -> None:
+        self._state = state
+        self._moves = moves
+
+    def running(self, job_id: JobId) -> bool:
+        """Whether the job is running its hooks."""
+        job = self._state.jobs.get(job_id)
         return job is not None and job.hook > 0
 
-    def _hooks_to_run(
+    def to_run(
         self, job: LiveJob, now: float, out: Changes, *, quiet: bool = False
     ) -> tuple[Hook, ...]:
         """The job's hooks, without its `run_job` ones past `concert.max_chain_depth`."""
@@ -44,14 +52,14 @@ class Hooks(Outcomes):
             )
         return tuple(h for h in policy.hooks if h.type != "run_job")
 
-    def _start_hooks(self, job: LiveJob, hooks: tuple[Hook, ...], now: float, out: Changes) -> None:
+    def start(self, job: LiveJob, hooks: tuple[Hook, ...], now: float, out: Changes) -> None:
         """The job runs `hooks` (at least one), from the first. Its score is free meanwhile,
         so that a hook may submit it again (a concert that chains to itself)."""
         if job.status is not JobStatus.RUNNING:
-            self._move_job(job, JobEvent.RUN_HOOKS, out)
+            self._moves.job(job, JobEvent.RUN_HOOKS, out)
         job.hooks, job.hook_records = hooks, {}
         out.hooks_cleared(job)
-        self._release_path(job, job.score_path)
+        self._state.release_path(job, job.score_path)
         self._run_hook(job, 1, now, out)
 
     def _run_hook(
@@ -67,23 +75,12 @@ class Hooks(Outcomes):
         out.job(job)
         out.effects.append(RunHook(job.job_id, num, hook, job.chain_depth + 1, chained))
 
-    def _hook_ended(
-        self, job: LiveJob, event: HookFinished, now: float, out: Changes
-    ) -> JobEvent | None:
+    def ended(self, job: LiveJob, event: HookFinished, now: float, out: Changes) -> JobEvent | None:
         """Record how the running hook ended and start the next one. Returns how the job ends:
         COMPLETE after its last hook (a failed hook with `on_failure: continue` included), FAIL
         as soon as a hook with `on_failure: abort` fails; None while hooks still run."""
         num, result = event.index, event.result
-        record = job.hook_records[num] = replace(
-            job.hook_records[num],
-            outcome=HookOutcome.SUCCEEDED if result.ok else HookOutcome.FAILED,
-            ended_at=now,
-            exit_code=result.exit_code,
-            error=result.error,
-            output=result.output,
-            chained_job=result.chained_job,
-        )
-        out.hook(record)
+        self._record_end(job, num, result, now, out)
         hook = job.hooks[num - 1]
         name = f"on_success hook {num} ({hook.label})"
         later = len(job.hooks) - num
@@ -94,7 +91,7 @@ class Hooks(Outcomes):
             if hook.on_failure != "abort":
                 skipped += " (concert.abort_concert_on_hook_failure)"
             out.note(job, now, job.error + skipped)
-            self._hooks_over(job)
+            self._over(job)
             return JobEvent.FAIL
         if not result.ok:
             out.note(
@@ -107,14 +104,27 @@ class Hooks(Outcomes):
         if later:
             self._run_hook(job, num + 1, now, out)
             return None
-        self._hooks_over(job)
+        self._over(job)
         return JobEvent.COMPLETE
 
     @staticmethod
-    def _hooks_over(job: LiveJob) -> None:
+    def _record_end(job: LiveJob, num: int, result: HookResult, now: float, out: Changes) -> None:
+        record = job.hook_records[num] = replace(
+            job.hook_records[num],
+            outcome=HookOutcome.SUCCEEDED if result.ok else HookOutcome.FAILED,
+            ended_at=now,
+            exit_code=result.exit_code,
+            error=result.error,
+            output=result.output,
+            chained_job=result.chained_job,
+        )
+        out.hook(record)
+
+    @staticmethod
+    def _over(job: LiveJob) -> None:
         job.hook, job.detail = 0, None
 
-    def _stop_hook(self, job: LiveJob, reason: str, now: float, out: Changes) -> None:
+    def stop(self, job: LiveJob, reason: str, now: float, out: Changes) -> None:
         """The job ends while a hook runs (a cancel): the hook is stopped, and says why."""
         record = job.hook_records[job.hook] = replace(
             job.hook_records[job.hook],
@@ -124,18 +134,18 @@ class Hooks(Outcomes):
         )
         out.hook(record)
         out.effects.append(StopHook(job.job_id, job.hook))
-        self._hooks_over(job)
+        self._over(job)
 
-    def _resume_hooks(
+    def after_restart(
         self, job: LiveJob, stored: RecoveredJob, now: float, out: Changes
     ) -> JobEvent | None:
         """A job the last conductor left running its hooks: those that ended stay ended, the
         one that was running runs again. Returns how the job ends, if it does now."""
-        hooks = self._hooks_to_run(job, now, out, quiet=True)
+        hooks = self.to_run(job, now, out, quiet=True)
         num = stored.job.hook
         job.hooks, job.hook_records = hooks, {r.num: r for r in stored.hooks}
         job.hook = num
-        self._release_path(job, job.score_path)
+        self._state.release_path(job, job.score_path)
         record = job.hook_records.get(num)
         if record is None or num > len(hooks):
             out.note(
@@ -144,7 +154,7 @@ class Hooks(Outcomes):
                 f"on_success hook {num} is not known after a restart; the job ends without "
                 "its later hooks",
             )
-            self._hooks_over(job)
+            self._over(job)
             return JobEvent.COMPLETE
         if record.outcome is not HookOutcome.RUNNING:  # its end was saved: go on from there
             result = HookResult(
@@ -154,10 +164,16 @@ class Hooks(Outcomes):
                 record.output,
                 record.chained_job,
             )
-            return self._hook_ended(
+            return self.ended(
                 job, HookFinished(job.job_id, num, result), record.ended_at or now, out
             )
-        if hooks[num - 1].type == "run_job":
+        self._run_again(job, record, now, out)
+        return None
+
+    def _run_again(self, job: LiveJob, record: HookRecord, now: float, out: Changes) -> None:
+        """The hook a restart interrupted is asked for again, saying so."""
+        num = record.num
+        if job.hooks[num - 1].type == "run_job":
             again = "its job is submitted unless it was before the restart"
         else:
             again = "it is finished from what it left, or runs again if nothing of it is left"
@@ -165,4 +181,3 @@ class Hooks(Outcomes):
         # The same run goes on: it keeps its start, which tells its exit file from the file
         # of an earlier run.
         self._run_hook(job, num, record.started_at, out, record.chained_job)
-        return None

@@ -1,32 +1,174 @@
-"""What an attempt that did not succeed leads to: a wait, a retry, a fall-back or a failure (the
-rules are `podium.domain.decide`'s), and what it tells the circuit breaker, the rate-limit
-windows and the cost limits.
+"""What an attempt's end leads to: validations after a clean exit, then completion; otherwise
+a wait, a retry, a fall-back or a failure (the rules are `podium.domain.decide`'s), told to the
+circuit breaker, the rate-limit windows and the cost limits. Also the answer of a skip check.
 """
 
 from typing import assert_never
 
-from podium.domain.alarms import AlarmKind
 from podium.domain.classify import Classified
-from podium.domain.decide import Action, Budget, Ended, decide, rate_limit_end
-from podium.domain.engine.core import (
-    BREAKER_FAILURES,
-    EngineCore,
-    failed_checks,
-    key_name,
-    utc_text,
-)
+from podium.domain.commands import RunValidations
+from podium.domain.decide import Action, Decision, Ended, decide
+from podium.domain.engine.costs import CostLimits
+from podium.domain.engine.flow import SheetFlow
+from podium.domain.engine.moves import Moves, attempt_record
+from podium.domain.engine.rules import Rules
+from podium.domain.engine.slots import Slots
+from podium.domain.engine.state import EngineState
+from podium.domain.engine.windows import Windows
+from podium.domain.engine.words import failed_checks
+from podium.domain.events import AttemptExited, AttemptNotLaunched, SkipChecked, ValidationsDone
 from podium.domain.live import Changes, LiveJob, LiveSheet
 from podium.domain.outcome import AttemptOutcome
-from podium.domain.records import RateLimitRecord
-from podium.domain.status import (
-    JobEvent,
-    JobStatus,
-    SheetEvent,
-)
-from podium.domain.validation import ValidationResult
+from podium.domain.status import SheetEvent, SheetStatus
+from podium.domain.validation import ValidationResult, failure_summary
 
 
-class Outcomes(EngineCore):
+class Outcomes:
+    """Turns the runtime's reports on attempts into the sheets' next steps."""
+
+    def __init__(
+        self,
+        state: EngineState,
+        *,
+        moves: Moves,
+        flow: SheetFlow,
+        slots: Slots,
+        windows: Windows,
+        costs: CostLimits,
+        rules: Rules,
+    ) -> None:
+        self._state = state
+        self._moves = moves
+        self._flow = flow
+        self._slots = slots
+        self._windows = windows
+        self._costs = costs
+        self._rules = rules
+
+    def exited(self, event: AttemptExited, now: float, out: Changes) -> None:
+        """An attempt's process ended: its validations run, or the sheet goes on without."""
+        found = self._result_for(event, SheetStatus.RUNNING)
+        if found is None:
+            return
+        job, sheet = found
+        sheet.exit, sheet.usage = event.status, event.usage
+        sheet.exited_at = now if event.exited_at is None else min(now, event.exited_at)
+        cost = event.usage.cost if event.usage else None
+        if cost:
+            sheet.cost += cost
+            job.cost += cost
+            out.job(job)
+        result = event.classified
+        if result.outcome is AttemptOutcome.SUCCEEDED:
+            self._state.breaker(sheet.instrument).succeeded()
+            sheet.stopping = False
+            self._moves.sheet(job, sheet, SheetEvent.EXITED, now, out)
+            out.attempt(attempt_record(job, sheet, AttemptOutcome.VALIDATING, now))
+            out.effects.append(RunValidations(job.job_id, sheet.plan.num, sheet.attempts))
+        elif sheet.stopping:
+            self._slots.give(job, sheet)
+            sheet.stopping = False
+            self._state.breaker(sheet.instrument).abandoned()
+            error = "stopped by a forced pause; it runs again on resume"
+            out.attempt(attempt_record(job, sheet, AttemptOutcome.STOPPED, now, error=error))
+            self._moves.sheet(job, sheet, SheetEvent.REQUEUE, now, out)
+        else:
+            self._ended_badly(job, sheet, result, now, out)
+        self._costs.check(job, sheet, now, out)
+        self._rules.settle(job, now, out)
+
+    def not_launched(self, event: AttemptNotLaunched, now: float, out: Changes) -> None:
+        """An attempt could not start: for want of room it waits, otherwise it failed."""
+        found = self._result_for(event, SheetStatus.RUNNING)
+        if found is None:
+            return
+        job, sheet = found
+        sheet.stopping = False
+        if event.no_room:
+            self._slots.give(job, sheet)
+            error = f"not started: {event.reason}; it starts once the state folder has room"
+            out.attempt(attempt_record(job, sheet, AttemptOutcome.INTERRUPTED, now, error=error))
+            self._moves.sheet(job, sheet, SheetEvent.REQUEUE, now, out)
+            self._rules.settle(job, now, out)
+            return
+        failed = Classified(AttemptOutcome.LAUNCH_FAILED, f"could not start: {event.reason}")
+        self._ended_badly(job, sheet, failed, now, out)
+        self._rules.settle(job, now, out)
+
+    def validated(self, event: ValidationsDone, now: float, out: Changes) -> None:
+        """An attempt's validations ran: the sheet completes, or its attempt failed."""
+        found = self._result_for(event, SheetStatus.VALIDATING)
+        if found is None:
+            return
+        job, sheet = found
+        self._slots.give(job, sheet)
+        if all(r.passed for r in event.results):
+            sheet.error, sheet.failed_checks = None, ()
+            self._moves.sheet(job, sheet, SheetEvent.PASS, now, out)
+            out.attempt(
+                attempt_record(job, sheet, AttemptOutcome.SUCCEEDED, now, validations=event.results)
+            )
+            job.completed_this_run += 1
+            self._flow.release_dependents(job, sheet, now, out)
+            pace = job.plan.policy.pause_between_sheets_seconds
+            if pace > 0 and job.in_flight == 0:
+                self._flow.hold_dispatch(job, now + pace)
+        else:
+            passed = sum(1 for r in event.results if r.passed)
+            self._attempt_failed(
+                job,
+                sheet,
+                now,
+                out,
+                outcome=AttemptOutcome.VALIDATION_FAILED,
+                error=failure_summary(event.results),
+                validations=event.results,
+                pass_rate=passed / len(event.results),
+            )
+        self._rules.settle(job, now, out)
+
+    def skip_checked(self, event: SkipChecked, now: float, out: Changes) -> None:
+        """A sheet's skip_when_command answered: the sheet is skipped, or runs."""
+        job = self._state.jobs.get(event.job_id)
+        sheet = job.sheets.get(event.sheet) if job else None
+        if job is None or sheet is None or sheet.checking != event.check:
+            return
+        sheet.checking = None
+        if event.skip:
+            self._flow.skip_on_purpose(job, sheet, f"skip_when_command {event.detail}", now, out)
+        elif event.detail:
+            out.note(job, now, f"sheet {sheet.plan.num} runs: skip_when_command {event.detail}")
+        self._rules.settle(job, now, out)
+
+    def _result_for(
+        self, event: AttemptExited | AttemptNotLaunched | ValidationsDone, status: SheetStatus
+    ) -> tuple[LiveJob, LiveSheet] | None:
+        """The job and sheet a result is for; None when it is stale, or when it ends an
+        attempt of a stopped job (whose slot it frees)."""
+        if self._slots.drained((event.job_id, event.sheet, event.attempt)):
+            return None
+        return self._state.current(event.job_id, event.sheet, event.attempt, status)
+
+    def _ended_badly(
+        self, job: LiveJob, sheet: LiveSheet, result: Classified, now: float, out: Changes
+    ) -> None:
+        """The attempt ended without succeeding: it frees its slot, tells the breaker and the
+        rate-limit windows, and the sheet waits, retries, falls back or fails."""
+        self._slots.give(job, sheet)
+        sheet.quota = result.quota
+        self._windows.judge(job, sheet, result.outcome, now, out)
+        if result.outcome is AttemptOutcome.RATE_LIMITED:
+            self._windows.open(job, sheet, result, now, out)
+        self._attempt_failed(
+            job,
+            sheet,
+            now,
+            out,
+            outcome=result.outcome,
+            error=result.detail,
+            reset_at=result.reset_at,
+        )
+
     def _attempt_failed(
         self,
         job: LiveJob,
@@ -42,7 +184,7 @@ class Outcomes(EngineCore):
     ) -> None:
         """An attempt ended without success: wait, retry, fall back or fail (see `decide`)."""
         sheet.error = error
-        out.attempt(self._attempt(job, sheet, outcome, now, error=error, validations=validations))
+        out.attempt(attempt_record(job, sheet, outcome, now, error=error, validations=validations))
         seed = f"{job.job_id}/{sheet.plan.num}/{sheet.attempts}"
         policy = job.plan.policy
         decision = decide(
@@ -53,114 +195,36 @@ class Outcomes(EngineCore):
             rate_limit=policy.rate_limit,
         )
         sheet.budget = decision.budget
+        self._follow(job, sheet, decision, now, out, validations=validations)
+
+    def _follow(
+        self,
+        job: LiveJob,
+        sheet: LiveSheet,
+        decision: Decision,
+        now: float,
+        out: Changes,
+        *,
+        validations: tuple[ValidationResult, ...],
+    ) -> None:
+        """The sheet does what `decide` said: wait, fall back or fail."""
         match decision.action:
             case Action.RETRY | Action.COMPLETE | Action.WAIT_RATE_LIMIT:
                 sheet.wait = decision.action.value
                 sheet.failed_checks = (
                     failed_checks(validations) if decision.action is Action.COMPLETE else ()
                 )
-                self._move(job, sheet, SheetEvent.WAIT, now, out)
-                self._wait_until(job, sheet, decision.at or now, now, out)
+                self._moves.sheet(job, sheet, SheetEvent.WAIT, now, out)
+                self._flow.wait_until(job, sheet, decision.at or now, now, out)
             case Action.FALL_BACK:
-                self._move(job, sheet, SheetEvent.WAIT, now, out)
-                self._fall_back(job, sheet, decision.reason, now, out)
-                self._move(job, sheet, SheetEvent.RETRY_DUE, now, out)
+                self._moves.sheet(job, sheet, SheetEvent.WAIT, now, out)
+                self._flow.fall_back(job, sheet, decision.reason, now, out)
+                self._moves.sheet(job, sheet, SheetEvent.RETRY_DUE, now, out)
             case Action.FAIL:
-                self._move(job, sheet, SheetEvent.FAIL, now, out)
+                self._moves.sheet(job, sheet, SheetEvent.FAIL, now, out)
                 out.note(job, now, f"sheet {sheet.plan.num} failed: {decision.reason}")
-                self._skip_dependents(job, sheet, now, out)
+                self._flow.skip_dependents(job, sheet, now, out)
                 if job.plan.policy.parallel.fail_fast and job.stopped_by is None:
                     job.stopped_by = sheet.plan.num
             case _:
                 assert_never(decision.action)
-
-    def _fall_back(
-        self, job: LiveJob, sheet: LiveSheet, reason: str, now: float, out: Changes
-    ) -> None:
-        before = sheet.instrument
-        sheet.fallback += 1
-        sheet.budget, sheet.failed_checks = Budget(), ()
-        out.note(
-            job, now, f"sheet {sheet.plan.num} moves from {before} to {sheet.instrument}: {reason}"
-        )
-        out.sheet(job, sheet)
-
-    def _judge_instrument(
-        self, job: LiveJob, sheet: LiveSheet, outcome: AttemptOutcome, now: float, out: Changes
-    ) -> None:
-        """Feed the instrument's circuit breaker. A script's own failure (the `cli`
-        instrument's exit code) says nothing about the instrument, only a launch failure does."""
-        breaker = self._breaker(sheet.instrument)
-        script = sheet.instrument in self._limits.script_instruments
-        if outcome not in BREAKER_FAILURES or (
-            script and outcome is not AttemptOutcome.LAUNCH_FAILED
-        ):
-            breaker.abandoned()
-            return
-        was_open = breaker.open_until is not None and breaker.open_until > now
-        breaker.failed(now, job.plan.policy.breaker)
-        if breaker.open_until is not None and not was_open and breaker.open_until > now:
-            self._alarms.set(breaker.open_until, AlarmKind.LOOK)
-            out.note(
-                job,
-                now,
-                f"the circuit breaker of {sheet.instrument} opened after {breaker.failures} "
-                f"failure(s); no attempt starts on it before {utc_text(breaker.open_until)}",
-            )
-
-    def _open_window(
-        self, job: LiveJob, sheet: LiveSheet, result: Classified, now: float, out: Changes
-    ) -> None:
-        until = rate_limit_end(
-            Ended(AttemptOutcome.RATE_LIMITED, now, "", reset_at=result.reset_at),
-            job.plan.policy.rate_limit,
-        )
-        key = sheet.key
-        current = self._windows.get(key)
-        if current is not None and current.until >= until:
-            return
-        window = RateLimitRecord(sheet.instrument, sheet.model, until, result.detail[:300])
-        self._windows[key] = window
-        out.window(key, window)
-        self._alarms.set(until, AlarmKind.WINDOW_END)
-        said = (
-            "" if result.reset_at is not None else " (no reset time given: rate_limit.wait_minutes)"
-        )
-        out.note(job, now, f"{key_name(key)} is rate limited until {utc_text(until)}{said}")
-
-    def _check_cost(self, job: LiveJob, sheet: LiveSheet | None, now: float, out: Changes) -> None:
-        """Reaching a cost limit pauses the job, saying why; nearing it is noted once."""
-        if job.status not in (JobStatus.RUNNING, JobStatus.QUEUED):
-            return
-        limits = job.plan.policy.cost
-        reason = None
-        if limits.max_cost_per_job is not None:
-            if job.cost >= limits.max_cost_per_job:
-                reason = (
-                    f"cost limit reached: ${job.cost:.2f} of ${limits.max_cost_per_job:.2f} "
-                    "(cost_limits.max_cost_per_job)"
-                )
-            elif not job.cost_warned and job.cost >= (
-                limits.max_cost_per_job * limits.warn_at_percent / 100
-            ):
-                job.cost_warned = True
-                out.note(
-                    job,
-                    now,
-                    f"cost ${job.cost:.2f} is past {limits.warn_at_percent:g}% of the job's "
-                    f"limit (${limits.max_cost_per_job:.2f})",
-                )
-        if (
-            reason is None
-            and sheet is not None
-            and limits.max_cost_per_sheet is not None
-            and sheet.cost >= limits.max_cost_per_sheet
-        ):
-            reason = (
-                f"cost limit reached: sheet {sheet.plan.num} cost ${sheet.cost:.2f} of "
-                f"${limits.max_cost_per_sheet:.2f} (cost_limits.max_cost_per_sheet)"
-            )
-        if reason is not None:
-            job.detail = reason
-            self._move_job(job, JobEvent.PAUSE, out)
-            out.note(job, now, f"paused: {reason}")

@@ -38,12 +38,7 @@ from podium.domain.ids import JobId, SheetNum
 from podium.domain.limits import InstrumentKey
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.plan import JobPlan
-from podium.domain.policy import (
-    JobPolicy,
-    ParallelPolicy,
-    RateLimitPolicy,
-    RetryPolicy,
-)
+from podium.domain.policy import JobPolicy, ParallelPolicy, RateLimitPolicy, RetryPolicy
 from podium.domain.records import AttemptRecord, JobRecord, RateLimitRecord, SheetRecord
 from podium.domain.status import JobStatus, SheetStatus
 from podium.testing.harness import EngineHarness, make_plan

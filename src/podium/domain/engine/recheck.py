@@ -11,7 +11,11 @@ a fresh budget; the job's `resume` runs them. A dry run answers the same, and ch
 
 from podium.domain.commands import Accepted, JobEnded, Reply, RunValidations, SheetChange
 from podium.domain.decide import Budget
-from podium.domain.engine.control import Control
+from podium.domain.engine.lifecycle import Lifecycle
+from podium.domain.engine.moves import Moves
+from podium.domain.engine.rules import Rules
+from podium.domain.engine.state import EngineState, recount
+from podium.domain.engine.words import reject
 from podium.domain.events import RecoverSheets, ValidationsDone
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.live import Changes, LiveJob, Recheck
@@ -22,12 +26,24 @@ RECHECKED = frozenset({SheetStatus.FAILED, SheetStatus.CANCELLED, SheetStatus.SK
 """Sheets whose validations `recover --sheet N` may check again."""
 
 
-class Recover(Control):
-    def _rechecking(self, job_id: JobId) -> bool:
-        job = self._jobs.get(job_id)
+class Rechecks:
+    """Answers `podium recover`: sheets checked again, or put back to pending."""
+
+    def __init__(
+        self, state: EngineState, moves: Moves, lifecycle: Lifecycle, rules: Rules
+    ) -> None:
+        self._state = state
+        self._moves = moves
+        self._lifecycle = lifecycle
+        self._rules = rules
+
+    def rechecking(self, job_id: JobId) -> bool:
+        """Whether the job's sheets are being checked again (it answers nothing else meanwhile)."""
+        job = self._state.jobs.get(job_id)
         return job is not None and job.recheck is not None
 
-    def _recover_sheets(self, event: RecoverSheets, now: float, out: Changes) -> None:
+    def recover_sheets(self, event: RecoverSheets, now: float, out: Changes) -> None:
+        """`podium recover`: check sheets again, or put them back to pending."""
         found = self._recoverable(event, now, out)
         if found is None:
             return
@@ -36,7 +52,7 @@ class Recover(Control):
         if problem is not None:
             if revived:
                 self._leave(job, out)
-            self._reject(event.request, problem, out, code="invalid_request")
+            reject(event.request, problem, out, code="invalid_request")
             return
         if event.from_sheet is not None:
             self._reset_from(job, event, now, out)
@@ -49,42 +65,47 @@ class Recover(Control):
         self, event: RecoverSheets, now: float, out: Changes
     ) -> tuple[LiveJob, bool] | None:
         """The job, and whether it came back from the store for this request only."""
-        job_id = event.job_id
-        job = self._jobs.get(job_id)
-        if job is not None:
-            if job.status is not JobStatus.PAUSED:
-                self._reject(
-                    event.request,
-                    f"job '{job_id}' is {job.status}; recover works on a failed, cancelled or "
-                    f"paused job (pause it first: 'podium pause {job_id} --wait')",
-                    out,
-                )
-                return None
-            if job.resume_when_idle or job.pending is not None:
-                self._reject(
-                    event.request,
-                    f"job '{job_id}' is going on with a new score; try again once it has",
-                    out,
-                )
-                return None
-            return job, False
-        stored = event.stored
+        job = self._state.jobs.get(event.job_id)
+        if job is None:
+            return self._revive(event, now, out)
+        if job.status is not JobStatus.PAUSED:
+            reject(
+                event.request,
+                f"job '{job.job_id}' is {job.status}; recover works on a failed, cancelled or "
+                f"paused job (pause it first: 'podium pause {job.job_id} --wait')",
+                out,
+            )
+            return None
+        if job.resume_when_idle or job.pending is not None:
+            reject(
+                event.request,
+                f"job '{job.job_id}' is going on with a new score; try again once it has",
+                out,
+            )
+            return None
+        return job, False
+
+    def _revive(
+        self, event: RecoverSheets, now: float, out: Changes
+    ) -> tuple[LiveJob, bool] | None:
+        """A job that has ended, back from the store for this request only."""
+        job_id, stored = event.job_id, event.stored
         if stored is None:
-            self._reject(event.request, f"no job '{job_id}'", out, code="not_found")
+            reject(event.request, f"no job '{job_id}'", out, code="not_found")
             return None
         status = stored.job.status
         if status not in (JobStatus.FAILED, JobStatus.CANCELLED):
-            self._reject(
+            reject(
                 event.request,
                 f"job '{job_id}' has {status}; recover works on a failed, cancelled or paused job",
                 out,
             )
             return None
         # Back for this request only: the score's path stays with whoever runs it now.
-        owner = self._by_score.get(stored.job.score_path)
-        job = self._restore(stored, now)
+        owner = self._state.by_score.get(stored.job.score_path)
+        job = self._state.restore(stored)
         if owner is not None:
-            self._by_score[stored.job.score_path] = owner
+            self._state.by_score[stored.job.score_path] = owner
         return job, True
 
     @staticmethod
@@ -116,8 +137,9 @@ class Recover(Control):
             attempt = job.sheets[num].attempts
             out.effects.append(RunValidations(job.job_id, num, attempt, recheck=True))
 
-    def _rechecked(self, event: ValidationsDone, now: float, out: Changes) -> None:
-        job = self._jobs.get(event.job_id)
+    def rechecked(self, event: ValidationsDone, now: float, out: Changes) -> None:
+        """A sheet's validations, checked again, are in; the last one answers the request."""
+        job = self._state.jobs.get(event.job_id)
         check = job.recheck if job is not None else None
         if job is None or check is None or event.sheet not in check.waiting:
             return
@@ -134,9 +156,9 @@ class Recover(Control):
             for num in passed:
                 sheet = job.sheets[num]
                 sheet.error, sheet.failed_checks, sheet.blocked_by = None, (), None
-                self._move(job, sheet, SheetEvent.RECOVER, now, out)
+                self._moves.sheet(job, sheet, SheetEvent.RECOVER, now, out)
                 out.note(job, now, f"sheet {num} recovered: its validations pass now")
-            self._recount(job)
+            recount(job)
             out.job(job)
         message = _recheck_message(changes, check.dry_run)
         if check.revived:
@@ -145,7 +167,7 @@ class Recover(Control):
             ):
                 job.error = None
                 out.note(job, now, "completed: every sheet passes its validations now")
-                self._end(job, JobEvent.COMPLETE, now, out)
+                self._lifecycle.end(job, JobEvent.COMPLETE, now, out)
                 message += f"; job {job.job_id} is completed"
             else:
                 if passed and not check.dry_run:
@@ -153,7 +175,7 @@ class Recover(Control):
                     message += f"; 'podium resume {job.job_id}' runs what is left"
                 self._leave(job, out)
         else:
-            self._settle(job, now, out)
+            self._rules.settle(job, now, out)
         out.effects.append(Reply(check.request, Accepted(job.job_id, message, changes)))
 
     def _reset_from(self, job: LiveJob, event: RecoverSheets, now: float, out: Changes) -> None:
@@ -169,13 +191,13 @@ class Recover(Control):
             for sheet in chosen:
                 sheet.budget, sheet.fallback, sheet.failed_checks = Budget(), 0, ()
                 sheet.error, sheet.blocked_by, sheet.due, sheet.wait = None, None, None, None
-                self._move(job, sheet, SheetEvent.RESET, now, out)
-            self._recount(job)
+                self._moves.sheet(job, sheet, SheetEvent.RESET, now, out)
+            recount(job)
             for sheet in job.sheets.values():
                 # Ready (or waiting) while a sheet it depends on is to run again: it waits.
                 if sheet.status in (SheetStatus.READY, SheetStatus.WAITING) and sheet.unmet:
                     sheet.due, sheet.wait, sheet.checking = None, None, None
-                    self._move(job, sheet, SheetEvent.RESET, now, out)
+                    self._moves.sheet(job, sheet, SheetEvent.RESET, now, out)
             out.job(job)
             out.note(job, now, f"sheet(s) {names} back to pending (recover --from-sheet {first})")
             message = (
@@ -186,10 +208,7 @@ class Recover(Control):
 
     def _leave(self, job: LiveJob, out: Changes) -> None:
         """A job that came back for a request only leaves the engine as it came, ended."""
-        del self._jobs[job.job_id]
-        for path in (job.score_path, job.held_path):
-            if path is not None:
-                self._release_path(job, path)
+        self._state.forget(job)
         out.effects.append(JobEnded(job.job_id))
 
 
