@@ -57,7 +57,7 @@ from podium.runtime.loop import EngineLoop, Inbox, Replies
 from podium.runtime.monitor import ResourceMonitor
 from podium.runtime.notify.channels import Channels
 from podium.runtime.notify.sender import Notifier
-from podium.runtime.restart import check_deferred, recover
+from podium.runtime.restart import check_deferred, pick_up
 from podium.runtime.settings import Appliers, LiveSettings
 from podium.runtime.worktrees.isolation import Worktrees
 from podium.score.placeholders import script_words, shell_command
@@ -311,8 +311,8 @@ class Conductor:
     async def _startup(self, parts: _Parts, tasks: asyncio.TaskGroup) -> asyncio.Task[None]:
         """Answer on the socket at once; take new jobs once the unfinished ones are back."""
         await parts.server.start()
-        parts.worktrees.recover()
-        await recover(
+        parts.worktrees.after_restart()
+        await pick_up(
             store=parts.store,
             compiler=parts.compiler,
             catalog=parts.catalog,

@@ -39,7 +39,7 @@ class JobSubmitted:
 
 
 @dataclass(frozen=True, slots=True)
-class RecoveredJob:
+class RestoredJob:
     """A job as the store remembers it: one left unfinished by the last conductor, or a
     finished one being resumed or modified."""
 
@@ -59,11 +59,11 @@ class RecoveredJob:
 
 
 @dataclass(frozen=True, slots=True)
-class Recovered:
+class Restarted:
     """Every unfinished job, handed back at once after a restart, so that the limits see all
     the attempts still in flight before anything new is dispatched."""
 
-    jobs: tuple[RecoveredJob, ...]
+    jobs: tuple[RestoredJob, ...]
     rate_limits: tuple[RateLimitRecord, ...] = ()
 
 
@@ -176,7 +176,7 @@ class PauseJob:
 class ResumeJob:
     request: int
     job_id: JobId
-    stored: RecoveredJob | None = None
+    stored: RestoredJob | None = None
     """The job as stored, when it has ended (failed or cancelled) and left the engine."""
     score: NewScore | None = None
     """The score reloaded from disk; None keeps the one the job ran with."""
@@ -189,7 +189,7 @@ class ModifyJob:
     request: int
     job_id: JobId
     score: NewScore
-    stored: RecoveredJob | None = None
+    stored: RestoredJob | None = None
     resume: bool = True
     """A paused job goes on with its new score; False leaves it paused until resumed."""
 
@@ -202,7 +202,7 @@ class RecoverSheets:
 
     request: int
     job_id: JobId
-    stored: RecoveredJob | None = None
+    stored: RestoredJob | None = None
     """The job as stored, when it has ended (failed or cancelled) and left the engine."""
     sheets: tuple[SheetNum, ...] = ()
     """Only these sheets; none: every failed sheet."""
@@ -244,7 +244,7 @@ class PressureMeasured:
 
 Event = (
     JobSubmitted
-    | Recovered
+    | Restarted
     | StoredScoreBroken
     | AttemptExited
     | AttemptNotLaunched

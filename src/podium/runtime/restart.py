@@ -1,7 +1,7 @@
 """Picking up after a conductor that stopped, cleanly or not.
 
 Every unfinished job is compiled again from the score text it was submitted with and handed
-back to the engine in one `Recovered` event, with the rate-limit windows still open. A job
+back to the engine in one `Restarted` event, with the rate-limit windows still open. A job
 that was queued, with nothing in flight, is handed back uncompiled (a `DeferredJob`), since
 compiling is most of a recovery's time; `check_deferred` compiles them once the conductor is
 ready, so that a score that no longer compiles fails its job early.
@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from podium.domain.errors import UserError
-from podium.domain.events import Recovered, RecoveredJob
+from podium.domain.events import Restarted, RestoredJob
 from podium.domain.ids import SheetNum
 from podium.domain.records import ActiveJob, InFlightAttempt
 from podium.domain.status import JobStatus, SheetStatus
@@ -55,7 +55,7 @@ _SLICE_SECONDS = 0.01
 """How long `check_deferred` compiles before the event loop gets a turn."""
 
 
-async def recover(
+async def pick_up(
     *,
     store: Store,
     compiler: Compiler,
@@ -71,7 +71,7 @@ async def recover(
     windows = tuple(store.rate_limits())
     if not active:
         if windows:
-            inbox.post(Recovered((), windows))
+            inbox.post(Restarted((), windows))
         return 0
     problems: dict[str, str | None] = {}
     with compiler.batch():
@@ -94,7 +94,7 @@ async def recover(
             SheetNum(a.record.sheet) for a in adopted if a.record.job_id == record.job_id
         )
         jobs.append(
-            RecoveredJob(
+            RestoredJob(
                 record,
                 job.job.plan,
                 job.job.sheets,
@@ -107,7 +107,7 @@ async def recover(
         )
     for hook in hooks:  # before the engine asks for them again
         adopt_hook(hook)
-    inbox.post(Recovered(tuple(jobs), windows))
+    inbox.post(Restarted(tuple(jobs), windows))
     for attempt in adopted:
         executor.reattach(attempt)
     log.info("recovered %d unfinished job(s); re-attached %d attempt(s)", len(jobs), len(adopted))

@@ -1,6 +1,6 @@
 """What the engine records of each attempt: enough for `history` to be honest."""
 
-from podium.domain.events import Recovered, RecoveredJob
+from podium.domain.events import Restarted, RestoredJob
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.policy import JobPolicy, RetryPolicy
 from podium.domain.records import AttemptRecord, JobRecord, SheetRecord
@@ -50,10 +50,10 @@ def test_a_reattached_completion_attempt_keeps_its_mode_to_its_end() -> None:
     sheet = SheetRecord(JobId("job"), SheetNum(1), SheetStatus.RUNNING, 11.0, attempts=2)
     running = AttemptRecord(JobId("job"), SheetNum(1), 2, 11.0, mode="completion")
     h = EngineHarness()
-    recovered = RecoveredJob(
+    recovered = RestoredJob(
         job, make_plan(sheets=1), (sheet,), (running,), reattached=frozenset({SheetNum(1)})
     )
-    h.feed(Recovered((recovered,)))
+    h.feed(Restarted((recovered,)))
     h.exit("job", 1, attempt=2)
     h.validated("job", 1, passed=[True], attempt=2)
     [ended] = [a for a in attempts(h) if a.outcome.value == "succeeded"]

@@ -42,8 +42,8 @@ from podium.domain.events import (
     ModifyJob,
     PauseJob,
     PressureMeasured,
-    Recovered,
     RecoverSheets,
+    Restarted,
     ResumeJob,
     SkipChecked,
     StoredScoreBroken,
@@ -146,7 +146,7 @@ class Engine:
                 reject(event.request, busy, out)
             case JobSubmitted():
                 self._control.submit(event, now, out)
-            case Recovered():
+            case Restarted():
                 self._restart.restarted(event, now, out)
             case StoredScoreBroken():
                 self._restart.score_broken(event, now, out)

@@ -15,7 +15,7 @@ from dataclasses import replace
 from podium.domain.commands import RunHook, StopHook
 from podium.domain.engine.moves import Moves
 from podium.domain.engine.state import EngineState
-from podium.domain.events import HookFinished, HookResult, RecoveredJob
+from podium.domain.events import HookFinished, HookResult, RestoredJob
 from podium.domain.ids import JobId
 from podium.domain.live import Changes, LiveJob
 from podium.domain.policy import Hook
@@ -137,7 +137,7 @@ class Hooks:
         self._over(job)
 
     def after_restart(
-        self, job: LiveJob, stored: RecoveredJob, now: float, out: Changes
+        self, job: LiveJob, stored: RestoredJob, now: float, out: Changes
     ) -> JobEvent | None:
         """A job the last conductor left running its hooks: those that ended stay ended, the
         one that was running runs again. Returns how the job ends, if it does now."""

@@ -16,7 +16,7 @@ from podium.domain.engine.slots import Slots
 from podium.domain.engine.state import EngineState
 from podium.domain.engine.windows import Windows
 from podium.domain.engine.words import reject
-from podium.domain.events import Recovered, RecoveredJob, StoredScoreBroken
+from podium.domain.events import Restarted, RestoredJob, StoredScoreBroken
 from podium.domain.ids import SheetNum
 from podium.domain.live import Changes, LiveJob, LiveSheet
 from podium.domain.outcome import AttemptOutcome, ExitStatus
@@ -48,13 +48,13 @@ class Restart:
         self._hooks = hooks
         self._rules = rules
 
-    def restarted(self, event: Recovered, now: float, out: Changes) -> None:
+    def restarted(self, event: Restarted, now: float, out: Changes) -> None:
         """The store's windows and active jobs, back in the engine."""
         self._windows.restore(event.rate_limits, now, out)
         for stored in event.jobs:
             self._take_back(stored, now, out)
 
-    def _take_back(self, stored: RecoveredJob, now: float, out: Changes) -> None:
+    def _take_back(self, stored: RestoredJob, now: float, out: Changes) -> None:
         """One job back: it goes on from where the store says it was, or fails if it cannot."""
         job = self._state.restore(stored)
         attempts = {a.sheet: a for a in stored.attempts}

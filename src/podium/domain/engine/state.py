@@ -10,7 +10,7 @@ from collections import Counter
 from podium.domain.alarms import Alarms
 from podium.domain.breaker import Breaker
 from podium.domain.decide import Budget
-from podium.domain.events import RecoveredJob
+from podium.domain.events import RestoredJob
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.limits import InstrumentKey, Limits, Occupancy
 from podium.domain.live import LiveJob, LiveSheet
@@ -66,7 +66,7 @@ class EngineState:
         self.by_score[score_path] = job_id
         return job
 
-    def restore(self, stored: RecoveredJob) -> LiveJob:
+    def restore(self, stored: RestoredJob) -> LiveJob:
         """A job back in the engine as the store remembers it; nothing is decided yet."""
         rec = stored.job
         job = self.add_job(

@@ -20,8 +20,8 @@ from podium.domain.events import (
     ModifyJob,
     NewScore,
     PauseJob,
-    RecoveredJob,
     RecoverSheets,
+    RestoredJob,
     ResumeJob,
 )
 from podium.domain.ids import JobId, SheetNum
@@ -44,7 +44,7 @@ class _Revived:
     """A finished job as stored, ready to come back into the engine, and its score compiled
     again from its snapshot."""
 
-    stored: RecoveredJob
+    stored: RestoredJob
     compiled: CompiledJob
 
 
@@ -227,7 +227,7 @@ class JobControl:
         compiled = self._compiler.compile(Path(stored.record.score_path), snapshot)
         # The plan compiled again from the snapshot, not the stored one: a stored plan may
         # predate fields this version reads (its policy, say).
-        found = RecoveredJob(stored.record, compiled.plan, stored.sheets, history=stored.history)
+        found = RestoredJob(stored.record, compiled.plan, stored.sheets, history=stored.history)
         return _Revived(found, compiled)
 
     async def _changed_score(

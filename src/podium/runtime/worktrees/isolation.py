@@ -316,7 +316,7 @@ class Worktrees:
 
     # ---- restarts and clearing ------------------------------------------------------------
 
-    def recover(self) -> None:
+    def after_restart(self) -> None:
         """At startup: watch the worktrees on disk, and remove in the background those whose
         job ended while the conductor was down (or whose submission never completed), unless
         an unfinished job works in them."""

@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from podium.domain.commands import Accepted, Command, Persist, Rejected
-from podium.domain.events import RecoveredJob
+from podium.domain.events import RestoredJob
 from podium.domain.ids import JobId
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.plan import JobPlan
@@ -89,7 +89,7 @@ def test_a_completed_job_cannot_be_resumed() -> None:
     h = EngineHarness()
     h.submit(make_plan(sheets=1))
     h.run_sheet("job", 1)
-    stored = RecoveredJob(job_record(h), make_plan(sheets=1), ())
+    stored = RestoredJob(job_record(h), make_plan(sheets=1), ())
     result = reply_of(h.resume(stored=stored))
     assert isinstance(result, Rejected) and "completed" in result.reason
     result = reply_of(h.modify(make_plan(sheets=2), stored=stored))
@@ -127,7 +127,7 @@ def test_modify_and_resume_refuse_a_score_another_job_is_running() -> None:
     assert isinstance(result, Rejected) and "job 'b' is already running /s/b.yaml" in result.reason
     h.exit("a", 1, code=1)  # a fails and leaves
     h.submit(make_plan(sheets=1), job_id="c", score_path="/s/a.yaml")
-    stored = RecoveredJob(job_record(h, "a"), make_plan(sheets=1), ())
+    stored = RestoredJob(job_record(h, "a"), make_plan(sheets=1), ())
     result = reply_of(h.resume("a", stored=stored))
     assert isinstance(result, Rejected) and "job 'c' is already running /s/a.yaml" in result.reason
     result = reply_of(h.resume("gone"))

@@ -5,7 +5,7 @@ import dataclasses
 
 from podium.domain.commands import Accepted, Command, Persist, Rejected, RunHook, StopHook
 from podium.domain.engine import Limits
-from podium.domain.events import PressureMeasured, Recovered, RecoveredJob
+from podium.domain.events import PressureMeasured, Restarted, RestoredJob
 from podium.domain.ids import JobId
 from podium.domain.plan import JobPlan
 from podium.domain.policy import ConcertPolicy, Hook, JobPolicy
@@ -218,12 +218,12 @@ def test_a_job_running_its_hooks_is_neither_paused_by_pressure_nor_timed_out() -
 # ---- after a restart -------------------------------------------------------------------
 
 
-def stored(hook: int, *rows: HookRecord, plan: JobPlan | None = None) -> RecoveredJob:
+def stored(hook: int, *rows: HookRecord, plan: JobPlan | None = None) -> RestoredJob:
     record = JobRecord(
         JobId("job"), "plan", "/s/job.yaml", "/w", JobStatus.RUNNING, 1.0, 1, 1, hook=hook
     )
     sheet = SheetRecord(JobId("job"), 1, SheetStatus.COMPLETED, 1.0, attempts=1)  # type: ignore[arg-type]
-    return RecoveredJob(
+    return RestoredJob(
         record, plan or hooks_plan(BUILD, DEPLOY, CHAIN), (sheet,), hooks=tuple(rows)
     )
 
@@ -244,7 +244,7 @@ def row(num: int, hook: Hook, outcome: HookOutcome, chained: str | None = None) 
 def test_after_a_restart_the_interrupted_hook_is_asked_again_and_finished_ones_are_not() -> None:
     h = EngineHarness()
     done = row(1, BUILD, HookOutcome.SUCCEEDED)
-    commands = h.feed(Recovered((stored(2, done, row(2, DEPLOY, HookOutcome.RUNNING)),)))
+    commands = h.feed(Restarted((stored(2, done, row(2, DEPLOY, HookOutcome.RUNNING)),)))
     assert run_hooks(commands) == [RunHook(JobId("job"), 2, DEPLOY, 1)]
     assert (
         "hook 2 was interrupted by a restart; it is finished from what it left, or runs again "
@@ -268,19 +268,19 @@ def test_after_a_restart_a_chain_is_handed_the_job_it_had_submitted() -> None:
         row(2, DEPLOY, HookOutcome.SUCCEEDED),
         row(3, CHAIN, HookOutcome.RUNNING, chained="next"),
     )
-    commands = h.feed(Recovered((stored(3, *rows),)))
+    commands = h.feed(Restarted((stored(3, *rows),)))
     assert run_hooks(commands) == [RunHook(JobId("job"), 3, CHAIN, 1, JobId("next"))]
     assert any("its job is submitted unless it was before the restart" in n for n in notes(h))
 
 
 def test_after_a_restart_a_hook_that_had_ended_goes_on_with_the_next() -> None:
     h = EngineHarness()
-    commands = h.feed(Recovered((stored(1, row(1, BUILD, HookOutcome.FAILED)),)))
+    commands = h.feed(Restarted((stored(1, row(1, BUILD, HookOutcome.FAILED)),)))
     assert run_hooks(commands) == [RunHook(JobId("job"), 2, DEPLOY, 1)]
 
 
 def test_after_a_restart_a_hook_the_store_does_not_know_ends_the_job() -> None:
     h = EngineHarness()
-    h.feed(Recovered((stored(7),)))
+    h.feed(Restarted((stored(7),)))
     assert job_record(h).status is JobStatus.COMPLETED
     assert any("on_success hook 7 is not known after a restart" in n for n in notes(h))

@@ -33,7 +33,7 @@ from podium.domain.commands import (
     WakeAt,
 )
 from podium.domain.engine import Limits
-from podium.domain.events import Recovered, RecoveredJob, SkipChecked, Tick
+from podium.domain.events import Restarted, RestoredJob, SkipChecked, Tick
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.limits import InstrumentKey
 from podium.domain.outcome import AttemptOutcome
@@ -112,7 +112,7 @@ class Store:
         for key in p.rate_limits_cleared:
             self.windows.pop(key, None)
 
-    def recovered(self, job_id: str, *, in_flight: bool) -> RecoveredJob:
+    def recovered(self, job_id: str, *, in_flight: bool) -> RestoredJob:
         plan = self.plans[job_id]
         nums = {s.num for s in plan.sheets}
         sheets = tuple(r for (j, n), r in sorted(self.sheets.items()) if j == job_id and n in nums)
@@ -121,7 +121,7 @@ class Store:
             for r in sheets
             if in_flight and r.status.in_flight
         )
-        return RecoveredJob(self.jobs[job_id], plan, sheets, attempts)
+        return RestoredJob(self.jobs[job_id], plan, sheets, attempts)
 
 
 class EngineMachine(RuleBasedStateMachine):
@@ -314,7 +314,7 @@ class EngineMachine(RuleBasedStateMachine):
         self.checks.clear()
         self.wake = None
         self.in_force = dict(self.store.plans)
-        self.feed(Recovered(jobs, tuple(self.store.windows.values())))
+        self.feed(Restarted(jobs, tuple(self.store.windows.values())))
         self.held = {j for j in self.held if self.store.jobs[j].status is not JobStatus.RUNNING}
 
     def control(
@@ -323,7 +323,7 @@ class EngineMachine(RuleBasedStateMachine):
         commands: list[Command],
         *,
         held: bool,
-        revived: RecoveredJob | None = None,
+        revived: RestoredJob | None = None,
     ) -> None:
         """A pause or cancel holds the job from the moment it is accepted; a resume or modify
         releases it (the launches it leads to come in the same batch as the reply). A job

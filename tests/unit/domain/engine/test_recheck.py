@@ -9,7 +9,7 @@ from podium.domain.commands import (
     RunValidations,
     SheetChange,
 )
-from podium.domain.events import RecoveredJob
+from podium.domain.events import RestoredJob
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.plan import JobPlan
 from podium.domain.records import JobRecord, SheetRecord
@@ -22,13 +22,13 @@ def job_record(h: EngineHarness, job: str = "job") -> JobRecord:
     return found[-1]
 
 
-def stored(h: EngineHarness, plan: JobPlan, job: str = "job") -> RecoveredJob:
+def stored(h: EngineHarness, plan: JobPlan, job: str = "job") -> RestoredJob:
     """The job as the store would hand it back, from what the engine persisted."""
     sheets: dict[int, SheetRecord] = {}
     for c in h.commands:
         if isinstance(c, Persist):
             sheets.update({s.num: s for s in c.sheets if s.job_id == job})
-    return RecoveredJob(job_record(h, job), plan, tuple(sheets[n] for n in sorted(sheets)))
+    return RestoredJob(job_record(h, job), plan, tuple(sheets[n] for n in sorted(sheets)))
 
 
 def answer(commands: list[Command]) -> Accepted | Rejected:
@@ -40,7 +40,7 @@ def rechecks(commands: list[Command]) -> list[tuple[int, int]]:
     return [(c.sheet, c.attempt) for c in commands if isinstance(c, RunValidations) and c.recheck]
 
 
-def failed_last_sheet(h: EngineHarness, plan: JobPlan) -> RecoveredJob:
+def failed_last_sheet(h: EngineHarness, plan: JobPlan) -> RestoredJob:
     """Sheets 1..n-1 complete; the last one fails its validations; the job fails."""
     h.submit(plan)
     for num in range(1, plan.total_sheets):

@@ -6,7 +6,7 @@ import pytest
 
 from podium.domain.commands import JobEnded, Persist
 from podium.domain.engine import Limits
-from podium.domain.events import Recovered, RecoveredJob
+from podium.domain.events import Restarted, RestoredJob
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.records import AttemptRecord, JobRecord, SheetRecord
@@ -31,7 +31,7 @@ def _recovered(
     attempts: dict[int, int],
     plan_sheets: int = 3,
     reattached: frozenset[SheetNum] = frozenset(),
-) -> Recovered:
+) -> Restarted:
     plan = make_plan(sheets=plan_sheets, max_retries=1)
     job = JobRecord(
         JobId("job"),
@@ -61,7 +61,7 @@ def _recovered(
         for n, st in sheets.items()
         if st.in_flight
     )
-    return Recovered((RecoveredJob(job, plan, records, inflight, reattached=reattached),))
+    return Restarted((RestoredJob(job, plan, records, inflight, reattached=reattached),))
 
 
 def job_record(h: EngineHarness, job: str = "job") -> JobRecord:
@@ -142,7 +142,7 @@ def test_recovery_counts_every_job_in_flight_before_dispatching_any() -> None:
     h = EngineHarness(Limits(max_concurrent_sheets=1))
     plan = make_plan(sheets=1)
 
-    def job(job_id: str, status: SheetStatus, submitted: float) -> RecoveredJob:
+    def job(job_id: str, status: SheetStatus, submitted: float) -> RestoredJob:
         record = JobRecord(
             JobId(job_id),
             "plan",
@@ -157,13 +157,13 @@ def test_recovery_counts_every_job_in_flight_before_dispatching_any() -> None:
         attempt = AttemptRecord(
             JobId(job_id), SheetNum(1), 1, 12.0, AttemptOutcome.VALIDATING, exit_code=0
         )
-        return RecoveredJob(
+        return RestoredJob(
             record, plan, (sheet,), (attempt,) if status is SheetStatus.VALIDATING else ()
         )
 
     # The earlier job waits for a slot; the later one holds it, validating.
     commands = h.feed(
-        Recovered((job("a", SheetStatus.READY, 1.0), job("b", SheetStatus.VALIDATING, 2.0)))
+        Restarted((job("a", SheetStatus.READY, 1.0), job("b", SheetStatus.VALIDATING, 2.0)))
     )
     assert validations_requested(commands) == [("b", 1)]
     assert launched(commands) == []
@@ -178,9 +178,9 @@ def test_a_recovered_job_that_cannot_go_on_fails_with_the_reason() -> None:
     )
     [job] = event.jobs
     commands = h.feed(
-        Recovered(
+        Restarted(
             (
-                RecoveredJob(
+                RestoredJob(
                     job.job, job.plan, job.sheets, job.attempts, problem="score.yaml:1:1: bad"
                 ),
             )
@@ -209,7 +209,7 @@ def test_a_paused_job_stays_paused_across_a_restart() -> None:
         detail="paused by the user",
     )
     h = EngineHarness()
-    commands = h.feed(Recovered((RecoveredJob(record, make_plan(sheets=1), ()),)))
+    commands = h.feed(Restarted((RestoredJob(record, make_plan(sheets=1), ()),)))
     assert launched(commands) == []
     view = h.engine.view(JobId("job"))
     assert view is not None and view.status is JobStatus.PAUSED
@@ -219,11 +219,11 @@ def test_a_recovered_job_that_cannot_run_is_cancelled_when_it_was_paused() -> No
     record = JobRecord(JobId("job"), "plan", "/s/job.yaml", "/w", JobStatus.PAUSED, 1.0, 1)
     h = EngineHarness()
     commands = h.feed(
-        Recovered((RecoveredJob(record, make_plan(sheets=1), (), problem="bad score"),))
+        Restarted((RestoredJob(record, make_plan(sheets=1), (), problem="bad score"),))
     )
     assert persisted(commands)[0].jobs[-1].status is JobStatus.CANCELLED
     queued = dataclasses.replace(record, status=JobStatus.QUEUED)
-    h.feed(Recovered((RecoveredJob(queued, make_plan(sheets=1), (), problem="bad score"),)))
+    h.feed(Restarted((RestoredJob(queued, make_plan(sheets=1), (), problem="bad score"),)))
     assert job_record(h).status is JobStatus.FAILED
 
 
@@ -231,7 +231,7 @@ def test_sheet_records_of_a_score_before_a_modify_are_left_out() -> None:
     record = JobRecord(JobId("job"), "plan", "/s/job.yaml", "/w", JobStatus.RUNNING, 1.0, 1)
     gone = SheetRecord(JobId("job"), 7, SheetStatus.COMPLETED, 1.0)  # type: ignore[arg-type]
     h = EngineHarness()
-    h.feed(Recovered((RecoveredJob(record, make_plan(sheets=1), (gone,)),)))
+    h.feed(Restarted((RestoredJob(record, make_plan(sheets=1), (gone,)),)))
     assert h.statuses() == {1: "running"}
 
 
@@ -274,7 +274,7 @@ def test_after_a_restart_a_modify_that_had_not_taken_effect_holds_back_sheets_it
     running = AttemptRecord(JobId("job"), 1, 1, 1.0, AttemptOutcome.RUNNING)  # type: ignore[arg-type]
     new_plan = make_plan({1: [], 2: [1]}, parallel=2)
     h = EngineHarness()
-    commands = h.feed(Recovered((RecoveredJob(record, new_plan, (first, second), (running,)),)))
+    commands = h.feed(Restarted((RestoredJob(record, new_plan, (first, second), (running,)),)))
     assert launched(commands) == [("job", 1)]  # interrupted, it runs again; 2 waits for it
     ended = [(a.sheet, a.attempt, a.outcome) for c in persisted(commands) for a in c.attempts]
     assert ended[0] == (1, 1, AttemptOutcome.INTERRUPTED)
@@ -304,8 +304,8 @@ def test_a_validation_going_on_after_a_restart_holds_the_instrument_it_ran_on() 
     )
     h = EngineHarness(Limits(instrument_caps={"old": 1, "new": 1}))
     h.feed(
-        Recovered(
-            (RecoveredJob(record, make_plan(sheets=1, instrument="new"), (sheet,), (attempt,)),)
+        Restarted(
+            (RestoredJob(record, make_plan(sheets=1, instrument="new"), (sheet,), (attempt,)),)
         )
     )
     assert launched(h.submit(make_plan(sheets=1, instrument="new"), job_id="on-new")) == [
@@ -317,14 +317,14 @@ def test_a_validation_going_on_after_a_restart_holds_the_instrument_it_ran_on() 
 
 
 def test_a_job_queued_when_the_conductor_stopped_starts_once_a_job_slot_is_free() -> None:
-    def queued(job_id: str, submitted: float) -> RecoveredJob:
+    def queued(job_id: str, submitted: float) -> RestoredJob:
         record = JobRecord(
             JobId(job_id), "plan", f"/s/{job_id}.yaml", "/w", JobStatus.QUEUED, submitted, 1
         )
-        return RecoveredJob(record, make_plan(sheets=1), ())
+        return RestoredJob(record, make_plan(sheets=1), ())
 
     h = EngineHarness(Limits(max_concurrent_jobs=1))
-    commands = h.feed(Recovered((queued("a", 1.0), queued("b", 2.0))))
+    commands = h.feed(Restarted((queued("a", 1.0), queued("b", 2.0))))
     assert launched(commands) == [("a", 1)]
     assert (job_record(h, "a").status, job_record(h, "b").status) == (
         JobStatus.RUNNING,
@@ -346,7 +346,7 @@ def test_fail_fast_holds_after_a_restart() -> None:
     )
     after = EngineHarness(clock=h.clock)
     commands = after.feed(
-        Recovered((RecoveredJob(record, make_plan({1: [], 2: [], 3: []}, parallel=2), sheets),))
+        Restarted((RestoredJob(record, make_plan({1: [], 2: [], 3: []}, parallel=2), sheets),))
     )
     assert launched(commands) == []
     assert job_record(after).status is JobStatus.FAILED

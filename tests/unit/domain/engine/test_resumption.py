@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 from podium.domain.commands import Accepted, Command, Persist, Rejected, SwapScore
-from podium.domain.events import RecoveredJob
+from podium.domain.events import RestoredJob
 from podium.domain.ids import JobId
 from podium.domain.policy import JobPolicy, RetryPolicy
 from podium.domain.records import JobRecord, SheetRecord
@@ -43,7 +43,7 @@ def test_resume_gives_failed_sheets_a_fresh_budget_and_never_reruns_completed_on
     h.run_sheet("job", 1)
     commands = h.exit("job", 2, code=1)
     assert persisted(commands)[0].jobs[-1].status is JobStatus.FAILED
-    stored = RecoveredJob(
+    stored = RestoredJob(
         job_record(h),
         make_plan(sheets=3),
         (

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 from podium.domain.commands import Accepted, Command, Persist, Rejected
-from podium.domain.events import Recovered
+from podium.domain.events import Restarted
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.policy import JobPolicy, RateLimitPolicy, RetryPolicy
 from podium.domain.status import JobStatus, SheetStatus
@@ -153,7 +153,7 @@ def test_a_window_survives_a_restart() -> None:
     after.submit(make_plan(sheets=1, instrument="agent"), job_id="b")
     assert launched(after.commands) == [("b", 1)]
     fresh = EngineHarness(clock=h.clock)
-    fresh.feed(Recovered((), (window,)))
+    fresh.feed(Restarted((), (window,)))
     assert launched(fresh.submit(make_plan(sheets=1, instrument="agent"), job_id="b")) == []
     assert launched(fresh.advance(60)) == [("b", 1)]
 
@@ -163,7 +163,7 @@ def test_a_window_that_ended_while_the_conductor_was_down_is_cleared() -> None:
 
     h = EngineHarness()
     old = RateLimitRecord("agent", None, h.clock.now() - 1, "429")
-    commands = h.feed(Recovered((), (old,)))
+    commands = h.feed(Restarted((), (old,)))
     assert persisted(commands)[0].rate_limits_cleared == (("agent", None),)
     assert h.engine.rate_limits() == []
 

@@ -232,7 +232,7 @@ def test_a_stale_worktree_goes_at_start_but_not_the_new_one_of_its_resubmitted_j
 
     async def resubmit(worktrees: Worktrees, store: SqliteStore) -> Worktree:
         store.worktrees.add(stale)
-        worktrees.recover()  # removes the stale worktree in the background
+        worktrees.after_restart()  # removes the stale worktree in the background
         return await worktrees.open(JobId("build"), repo, ISOLATION)
 
     fresh = with_worktrees(tmp_path, resubmit)
@@ -283,7 +283,7 @@ def test_a_worktree_whose_making_was_cancelled_is_recorded_and_removed_at_the_ne
 
     async def restart(worktrees: Worktrees, store: SqliteStore) -> None:
         assert [w.path for w, _ in store.worktrees.on_disk()] == [str(path)]
-        worktrees.recover()
+        worktrees.after_restart()
 
     with_worktrees(tmp_path, restart)
     assert not path.exists()
