@@ -11,18 +11,12 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from podium import __version__
-from podium.conductor.api.conductor import ConductorApi
-from podium.conductor.api.errors import ERROR_CODES
-from podium.conductor.api.fleets import FleetApi
-from podium.conductor.api.inspection import InspectionApi
-from podium.conductor.api.jobs import JobsApi
-from podium.conductor.compiler import ScoreCompiler, profile_caps, unroutable
+from podium.conductor.compiler import ScoreCompiler, unroutable
+from podium.conductor.parts import Parts, Wiring, build
 from podium.config import PROFILES, ConductorConfig, load
-from podium.domain.engine import Engine
 from podium.domain.errors import (
     PodiumError,
     UserError,
@@ -31,36 +25,12 @@ from podium.domain.errors import (
 from podium.domain.fleet import FleetPlan
 from podium.host.locations import SOCKET_PATH_MAX, Locations, locate, socket_in
 from podium.host.private import keep_private, make_private_dir, open_private, secure_state_dir
-from podium.ipc.server import RpcServer
 from podium.redact import Redactor
-from podium.runtime.checks.skip import SkipCommands
-from podium.runtime.checks.validator import Validator
 from podium.runtime.clock import SYSTEM_CLOCK, Clock, wait_done
 from podium.runtime.conductor_log import ConductorLog
-from podium.runtime.context import WorkerContext
-from podium.runtime.disk import StateDisk
-from podium.runtime.executors.base import Executor
-from podium.runtime.executors.local.attempts import AttemptRunner
-from podium.runtime.hooks.concert_log import ConcertLog
-from podium.runtime.hooks.runner import HookRunner
-from podium.runtime.jobs.admission import Admission
-from podium.runtime.jobs.card import JobCards
-from podium.runtime.jobs.catalog import JobCatalog
 from podium.runtime.jobs.clearing import remove_cleared
-from podium.runtime.jobs.control import JobControl
-from podium.runtime.jobs.fleets import FleetRunner
-from podium.runtime.jobs.inspection import Inspector
-from podium.runtime.jobs.queries import JobQueries
-from podium.runtime.jobs.requests import EngineRequests
-from podium.runtime.layout import Layout
-from podium.runtime.loop import EngineLoop, Inbox, Replies
-from podium.runtime.monitor import ResourceMonitor
-from podium.runtime.notify.channels import Channels
-from podium.runtime.notify.sender import Notifier
 from podium.runtime.restart import check_deferred, pick_up
-from podium.runtime.settings import Appliers, LiveSettings
-from podium.runtime.worktrees.isolation import Worktrees
-from podium.score.placeholders import script_words, shell_command
+from podium.runtime.settings import LiveSettings
 from podium.store.integrity import check_not_forgotten, check_readable
 from podium.store.sqlite import SqliteStore
 from podium.store.upkeep import Upkeep
@@ -80,27 +50,6 @@ DISK_WAIT_AT_SHUTDOWN_SECONDS = 5.0
 
 
 # ---- the conductor --------------------------------------------------------------------
-
-
-@dataclass
-class _Parts:
-    """Everything one run of the conductor is made of, wired together."""
-
-    engine: Engine
-    inbox: Inbox
-    catalog: JobCatalog
-    layout: Layout
-    compiler: ScoreCompiler
-    requests: EngineRequests
-    attempts: Executor
-    hooks: HookRunner
-    loop: EngineLoop
-    server: RpcServer
-    store: SqliteStore
-    monitor: ResourceMonitor
-    fleets: FleetRunner
-    worktrees: Worktrees
-    notifier: Notifier
 
 
 async def _remove_cleared(jobs_dir: Path) -> None:
@@ -179,136 +128,15 @@ class Conductor:
         found = self.config.instruments.get(instrument)
         return found.connection() if found else {}
 
-    def _build(self, store: SqliteStore, tasks: asyncio.TaskGroup) -> _Parts:
-        redactor, clock = self.redactor, self.clock
-        compiler = ScoreCompiler(connections=self._connection, secrets=redactor.learn)
-        profiles = compiler.registry(None)
-        engine = Engine(self.config.limits(profile_caps(profiles)))
+    def _build(self, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts:
+        compiler = ScoreCompiler(connections=self._connection, secrets=self.redactor.learn)
         connections = {n: i.connection() for n, i in self.config.instruments.items()}
-        for problem in unroutable(profiles, connections):
+        for problem in unroutable(compiler.registry(None), connections):
             log.warning("conductor.yaml: %s", problem)
-        inbox, replies, catalog = Inbox(), Replies(), JobCatalog()
-        layout = Layout(Path(self.locations.jobs_dir))
-        grace = self.config.kill_grace_seconds
-        worktrees = Worktrees(
-            records=store.worktrees,
-            notes=store,
-            active=lambda job_id: engine.view(job_id) is not None,
-            tasks=tasks,
-            clock=clock.now,
-        )
-        requests = EngineRequests(
-            inbox=inbox,
-            replies=replies,
-            catalog=catalog,
-            pressure=lambda: monitor.pressure,
-            worktrees=worktrees,
-        )
-        admission = Admission(
-            engine=engine, store=store, requests=requests, compiler=compiler, worktrees=worktrees
-        )
-        control = JobControl(
-            engine=engine,
-            store=store,
-            requests=requests,
-            catalog=catalog,
-            compiler=compiler,
-            jobs_dir=layout.jobs_dir,
-            worktrees=worktrees,
-        )
-        queries = JobQueries(engine=engine, store=store, worktrees=worktrees)
-        context = WorkerContext(catalog, layout, inbox.post, tasks, grace, redactor)
-        self.settings.attach(
-            Appliers(inbox.post, context, lambda: profile_caps(compiler.registry(None)))
-        )
-        # `monitor` needs the attempts, so it is looked up when a write fails.
-        attempts = AttemptRunner(
-            context,
-            store,
-            unwritable=lambda e: monitor.write_failed(e),  # noqa: PLW0108
-            clock=clock,
-        )
-        monitor = ResourceMonitor(
-            config=lambda: self.config,
-            groups=attempts.process_groups,
-            post=inbox.post,
-            clock=clock,
-            disk=StateDisk(Path(self.locations.state_dir)),
-        )
-        validator = Validator(context)
-        skip_checks = SkipCommands(context)
-        fleets = FleetRunner(
-            fleets=store.fleets,
-            admission=admission,
-            control=control,
-            load=_load_fleet,
-            tasks=tasks,
-            clock=clock.now,
-        )
-        notifier = Notifier(
-            catalog=catalog,
-            channels=Channels(os.environ, lambda: self.config.notifications.smtp),
-            clock=clock.now,
-            redact=redactor,
-        )
-        tasks.create_task(notifier.run(), name="notifications")
-        hooks = HookRunner(context, store, admission, script_words, shell_command)
-        loop = EngineLoop(
-            engine=engine,
-            store=store,
-            inbox=inbox,
-            replies=replies,
-            attempts=attempts,
-            validator=validator,
-            skip_checks=skip_checks,
-            hooks=hooks,
-            catalog=catalog,
-            clock=clock,
-            unwritable=monitor.write_failed,
-            observers=[
-                catalog,
-                ConcertLog(catalog, clock.now, tasks),
-                JobCards(layout, tasks),
-                fleets,
-                worktrees,
-                notifier,
-            ],
-        )
-        api = ConductorApi(
-            conductor=self,
-            requests=requests,
-            control=control,
-            engine=engine,
-            monitor=monitor,
-            notifications=lambda: notifier.counts,
-        )
-        jobs = JobsApi(admission=admission, control=control, queries=queries, layout=layout)
-        settings = self.settings
-        inspector = Inspector(store=store, layout=layout, redact=redactor, view=queries.status)
-        inspection = InspectionApi(
-            queries=queries, inspector=inspector, log_file=lambda: str(settings.log_path())
-        )
-        methods = api.methods() | jobs.methods() | inspection.methods() | FleetApi(fleets).methods()
-        server = RpcServer(Path(self.locations.socket), methods, ERROR_CODES, redactor)
-        return _Parts(
-            engine,
-            inbox,
-            catalog,
-            layout,
-            compiler,
-            requests,
-            attempts,
-            hooks,
-            loop,
-            server,
-            store,
-            monitor,
-            fleets,
-            worktrees,
-            notifier,
-        )
+        wiring = Wiring(self, self.redactor, self.clock, compiler, _load_fleet)
+        return build(wiring, store, tasks)
 
-    async def _startup(self, parts: _Parts, tasks: asyncio.TaskGroup) -> asyncio.Task[None]:
+    async def _startup(self, parts: Parts, tasks: asyncio.TaskGroup) -> asyncio.Task[None]:
         """Answer on the socket at once; take new jobs once the unfinished ones are back."""
         await parts.server.start()
         parts.worktrees.after_restart()
@@ -339,7 +167,7 @@ class Conductor:
         )
         return engine
 
-    async def _shutdown(self, parts: _Parts, engine: asyncio.Task[None]) -> None:
+    async def _shutdown(self, parts: Parts, engine: asyncio.Task[None]) -> None:
         """Take no new work and record what already happened. Running attempts outlive the
         conductor (the next start re-attaches them); with drain, they are waited for first."""
         parts.requests.close()
@@ -373,7 +201,7 @@ class Conductor:
             left,
         )
 
-    async def _drained(self, parts: _Parts) -> None:
+    async def _drained(self, parts: Parts) -> None:
         """Wait until the engine has handled every event; but not for a disk that does not
         take its commit: what was not recorded was not acted on either, and the next start
         goes on from what was."""

@@ -1,0 +1,287 @@
+"""What one run of the conductor is made of, and how the parts are wired together.
+
+`build` reads top to bottom as the order things must exist in: the engine and what feeds it,
+the job services over them, the workers that act on the engine's commands, the loop that
+owns the engine, and last the methods served on the socket.
+"""
+
+import asyncio
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from podium.conductor.api.conductor import ConductorApi, ConductorSide
+from podium.conductor.api.errors import ERROR_CODES
+from podium.conductor.api.fleets import FleetApi
+from podium.conductor.api.inspection import InspectionApi
+from podium.conductor.api.jobs import JobsApi
+from podium.conductor.compiler import ScoreCompiler, profile_caps
+from podium.domain.engine import Engine
+from podium.domain.fleet import FleetPlan
+from podium.domain.pressure import Pressure
+from podium.ipc.server import RpcServer
+from podium.redact import Redactor
+from podium.runtime.checks.skip import SkipCommands
+from podium.runtime.checks.validator import Validator
+from podium.runtime.clock import Clock
+from podium.runtime.context import WorkerContext
+from podium.runtime.disk import StateDisk
+from podium.runtime.executors.base import Executor
+from podium.runtime.executors.local.attempts import AttemptRunner
+from podium.runtime.hooks.concert_log import ConcertLog
+from podium.runtime.hooks.runner import HookRunner
+from podium.runtime.jobs.admission import Admission
+from podium.runtime.jobs.card import JobCards
+from podium.runtime.jobs.catalog import JobCatalog
+from podium.runtime.jobs.control import JobControl
+from podium.runtime.jobs.fleets import FleetRunner
+from podium.runtime.jobs.inspection import Inspector
+from podium.runtime.jobs.queries import JobQueries
+from podium.runtime.jobs.requests import EngineRequests
+from podium.runtime.layout import Layout
+from podium.runtime.loop import EngineLoop, Inbox, Observer, Replies
+from podium.runtime.monitor import ResourceMonitor
+from podium.runtime.notify.channels import Channels
+from podium.runtime.notify.sender import Notifier
+from podium.runtime.settings import Appliers
+from podium.runtime.worktrees.isolation import Worktrees
+from podium.score.placeholders import script_words, shell_command
+from podium.store.sqlite import SqliteStore
+
+
+@dataclass
+class Parts:
+    """Everything one run of the conductor is made of, wired together."""
+
+    engine: Engine
+    inbox: Inbox
+    catalog: JobCatalog
+    layout: Layout
+    compiler: ScoreCompiler
+    requests: EngineRequests
+    attempts: Executor
+    hooks: HookRunner
+    loop: EngineLoop
+    server: RpcServer
+    store: SqliteStore
+    monitor: ResourceMonitor
+    fleets: FleetRunner
+    worktrees: Worktrees
+    notifier: Notifier
+
+
+@dataclass(frozen=True)
+class _Jobs:
+    """The job services: admission, control and queries over the engine's requests."""
+
+    worktrees: Worktrees
+    requests: EngineRequests
+    admission: Admission
+    control: JobControl
+    queries: JobQueries
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What the running conductor gives the parts it is made of."""
+
+    side: ConductorSide
+    redactor: Redactor
+    clock: Clock
+    compiler: ScoreCompiler
+    load_fleet: Callable[[Path], FleetPlan]
+
+
+def build(wiring: Wiring, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts:
+    """Every part of one run of the conductor, wired together (nothing started yet)."""
+    side, compiler, clock = wiring.side, wiring.compiler, wiring.clock
+    engine = Engine(side.config.limits(profile_caps(compiler.registry(None))))
+    inbox, replies, catalog = Inbox(), Replies(), JobCatalog()
+    layout = Layout(Path(side.locations.jobs_dir))
+    # The monitor watches the attempts' process groups, and the job services and attempts
+    # report to it: it is looked up when it is needed.
+    monitor: list[ResourceMonitor] = []
+    jobs = _jobs(
+        engine,
+        store,
+        inbox=inbox,
+        replies=replies,
+        catalog=catalog,
+        compiler=compiler,
+        layout=layout,
+        tasks=tasks,
+        clock=clock,
+        pressure=lambda: monitor[0].pressure,
+    )
+    context = WorkerContext(
+        catalog, layout, inbox.post, tasks, side.config.kill_grace_seconds, wiring.redactor
+    )
+    side.settings.attach(
+        Appliers(inbox.post, context, lambda: profile_caps(compiler.registry(None)))
+    )
+    attempts = AttemptRunner(
+        context,
+        store,
+        unwritable=lambda e: monitor[0].write_failed(e),  # noqa: PLW0108
+        clock=clock,
+    )
+    monitor.append(
+        ResourceMonitor(
+            config=lambda: side.config,
+            groups=attempts.process_groups,
+            post=inbox.post,
+            clock=clock,
+            disk=StateDisk(Path(side.locations.state_dir)),
+        )
+    )
+    fleets = FleetRunner(
+        fleets=store.fleets,
+        admission=jobs.admission,
+        control=jobs.control,
+        load=wiring.load_fleet,
+        tasks=tasks,
+        clock=clock.now,
+    )
+    notifier = _notifier(wiring, catalog, tasks)
+    hooks = HookRunner(context, store, jobs.admission, script_words, shell_command)
+    loop = EngineLoop(
+        engine=engine,
+        store=store,
+        inbox=inbox,
+        replies=replies,
+        attempts=attempts,
+        validator=Validator(context),
+        skip_checks=SkipCommands(context),
+        hooks=hooks,
+        catalog=catalog,
+        clock=clock,
+        unwritable=monitor[0].write_failed,
+        observers=_observers(catalog, layout, clock, tasks, fleets, jobs.worktrees, notifier),
+    )
+    server = _server(
+        wiring,
+        engine=engine,
+        jobs=jobs,
+        store=store,
+        layout=layout,
+        monitor=monitor[0],
+        fleets=fleets,
+        notifier=notifier,
+    )
+    return Parts(
+        engine,
+        inbox,
+        catalog,
+        layout,
+        compiler,
+        jobs.requests,
+        attempts,
+        hooks,
+        loop,
+        server,
+        store,
+        monitor[0],
+        fleets,
+        jobs.worktrees,
+        notifier,
+    )
+
+
+def _jobs(
+    engine: Engine,
+    store: SqliteStore,
+    *,
+    inbox: Inbox,
+    replies: Replies,
+    catalog: JobCatalog,
+    compiler: ScoreCompiler,
+    layout: Layout,
+    tasks: asyncio.TaskGroup,
+    clock: Clock,
+    pressure: Callable[[], Pressure],
+) -> _Jobs:
+    worktrees = Worktrees(
+        records=store.worktrees,
+        notes=store,
+        active=lambda job_id: engine.view(job_id) is not None,
+        tasks=tasks,
+        clock=clock.now,
+    )
+    requests = EngineRequests(
+        inbox=inbox, replies=replies, catalog=catalog, pressure=pressure, worktrees=worktrees
+    )
+    admission = Admission(
+        engine=engine, store=store, requests=requests, compiler=compiler, worktrees=worktrees
+    )
+    control = JobControl(
+        engine=engine,
+        store=store,
+        requests=requests,
+        catalog=catalog,
+        compiler=compiler,
+        jobs_dir=layout.jobs_dir,
+        worktrees=worktrees,
+    )
+    queries = JobQueries(engine=engine, store=store, worktrees=worktrees)
+    return _Jobs(worktrees, requests, admission, control, queries)
+
+
+def _server(
+    wiring: Wiring,
+    *,
+    engine: Engine,
+    jobs: _Jobs,
+    store: SqliteStore,
+    layout: Layout,
+    monitor: ResourceMonitor,
+    fleets: FleetRunner,
+    notifier: Notifier,
+) -> RpcServer:
+    """The conductor's methods, by area, served on its socket."""
+    side = wiring.side
+    api = ConductorApi(
+        conductor=side,
+        requests=jobs.requests,
+        control=jobs.control,
+        engine=engine,
+        monitor=monitor,
+        notifications=lambda: notifier.counts,
+    )
+    job_api = JobsApi(
+        admission=jobs.admission, control=jobs.control, queries=jobs.queries, layout=layout
+    )
+    inspector = Inspector(
+        store=store, layout=layout, redact=wiring.redactor, view=jobs.queries.status
+    )
+    inspection = InspectionApi(
+        queries=jobs.queries,
+        inspector=inspector,
+        log_file=lambda: str(side.settings.log_path()),
+    )
+    methods = api.methods() | job_api.methods() | inspection.methods() | FleetApi(fleets).methods()
+    return RpcServer(Path(side.locations.socket), methods, ERROR_CODES, wiring.redactor)
+
+
+def _notifier(wiring: Wiring, catalog: JobCatalog, tasks: asyncio.TaskGroup) -> Notifier:
+    """The scores' notifications, sending from a task of their own."""
+    side = wiring.side
+    notifier = Notifier(
+        catalog=catalog,
+        channels=Channels(os.environ, lambda: side.config.notifications.smtp),
+        clock=wiring.clock.now,
+        redact=wiring.redactor,
+    )
+    tasks.create_task(notifier.run(), name="notifications")
+    return notifier
+
+
+def _observers(
+    catalog: JobCatalog,
+    layout: Layout,
+    clock: Clock,
+    tasks: asyncio.TaskGroup,
+    *others: Observer,
+) -> list[Observer]:
+    """Who is told of each change the engine commits, in this order."""
+    return [catalog, ConcertLog(catalog, clock.now, tasks), JobCards(layout, tasks), *others]
