@@ -49,6 +49,10 @@ class KeyedLocks:
             if users > 1:
                 self._locks[key] = (lock, users - 1)
 
+    def __len__(self) -> int:
+        """Keys in use or waited for."""
+        return len(self._locks)
+
 
 class Serial:
     """One change at a time: of a job's worktree (made, removed, made again), and of a
