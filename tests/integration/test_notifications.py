@@ -164,7 +164,7 @@ def test_after_a_restart_a_picked_up_job_is_not_started_again_but_its_end_is_tol
         instrument: cli
         pause_between_sheets_seconds: 0
         sheet: {{size: 1, total_items: 2}}
-        prompt: {{template: 'while [ ! -e go ]; do sleep 0.02; done'}}
+        prompt: {{template: 'touch started-{{{{ sheet_num }}}}; while [ ! -e go ]; do sleep 0.02; done'}}
         notifications:
           - type: webhook
             on_events: [job_start, sheet_start, sheet_complete, job_complete]
@@ -173,6 +173,9 @@ def test_after_a_restart_a_picked_up_job_is_not_started_again_but_its_end_is_tol
     first = conductors({"kill_grace_seconds": 1.0})
     job = first.submit(score)
     first.wait_until(lambda: len(receiver.received) == 2, 20, "the job and its sheet to start")
+    # The notice goes out when the sheet starts, a moment before its process does: killed in
+    # between, the sheet would rightly start (and be told) again. Kill once it really runs.
+    first.wait_until((tmp_path / "ws" / "started-1").exists, 20, "sheet 1's process to run")
     first.kill(signal.SIGKILL)  # sheet 1's attempt outlives it, and is picked up again
     second = conductors({"kill_grace_seconds": 1.0})
     (tmp_path / "ws" / "go").touch()
