@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from podium.conductor.api.fleets import FleetApi
 from podium.conductor.api.jobs import ConductorApi, InspectionApi
 from podium.ipc import protocol
-from podium.ipc.server import Method
+from podium.ipc.methods import DAEMON_SHUTDOWN
+from podium.ipc.routes import Route, routes
 from podium.testing.conductor import ConductorProcess
 
 
@@ -208,12 +209,13 @@ def test_an_oversized_frame_is_answered_before_the_connection_closes(
     assert conductor.call("daemon.status")["state"] == "ready"
 
 
-def _registered() -> dict[str, Method]:
-    # The methods are read from the classes that register them; no instance is used.
-    found: dict[str, Method] = {}
+def _registered() -> dict[str, Route]:
+    # The handlers are read from the classes that offer them; no instance is used.
+    handlers = []
     for api in (ConductorApi, InspectionApi, FleetApi):
-        found |= api.methods(object.__new__(api))  # type: ignore[arg-type]
-    found.pop("daemon.shutdown")  # a valid call would stop the conductor under test
+        handlers += api.handlers(object.__new__(api))  # type: ignore[arg-type]
+    found = routes(handlers)
+    found.pop(DAEMON_SHUTDOWN.name)  # a valid call would stop the conductor under test
     return found
 
 
@@ -245,7 +247,7 @@ def calls(draw: st.DrawFn) -> tuple[str, Any]:
     return name, draw(json_values | named)
 
 
-def _fields(found: Method) -> set[str]:
+def _fields(found: Route) -> set[str]:
     schema = found.params.core_schema
     typed = schema["items_schema"][0]
     while "fields" not in typed:

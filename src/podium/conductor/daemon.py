@@ -28,6 +28,7 @@ from podium.domain.errors import (
 from podium.domain.fleet import FleetPlan
 from podium.host.locations import SOCKET_PATH_MAX, Locations, locate, socket_in
 from podium.host.private import keep_private, make_private_dir, open_private, secure_state_dir
+from podium.ipc.routes import routes
 from podium.ipc.server import RpcServer
 from podium.redact import Redactor
 from podium.runtime.checks.skip import SkipCommands
@@ -260,8 +261,8 @@ class Conductor:
         inspection = InspectionApi(
             service=service, inspector=inspector, log_file=lambda: str(settings.log_path())
         )
-        methods = api.methods() | inspection.methods() | FleetApi(fleets).methods()
-        server = RpcServer(Path(self.locations.socket), methods, ERROR_CODES, redactor)
+        handlers = [*api.handlers(), *inspection.handlers(), *FleetApi(fleets).handlers()]
+        server = RpcServer(Path(self.locations.socket), routes(handlers), ERROR_CODES, redactor)
         return _Parts(
             engine,
             inbox,

@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from podium import __version__
 from podium.config import ConductorConfig
@@ -26,7 +26,7 @@ from podium.domain.errors import (
 from podium.domain.inspection import Cursor
 from podium.domain.pressure import Pressure
 from podium.host.locations import Locations
-from podium.ipc import protocol
+from podium.ipc import methods, protocol
 from podium.ipc.convert import (
     attempts_result,
     diagnose_result,
@@ -36,6 +36,7 @@ from podium.ipc.convert import (
     rate_limit_info,
     worktree_info,
 )
+from podium.ipc.routes import Handler, handle
 from podium.ipc.schema import (
     AttemptsResult,
     ClearParams,
@@ -71,10 +72,10 @@ from podium.ipc.schema import (
     ReloadResult,
     ResumeParams,
     ShutdownParams,
+    ShutdownResult,
     SubmitParams,
     SubmitResult,
 )
-from podium.ipc.server import Method, method
 from podium.runtime.jobs import submit_keys
 from podium.runtime.jobs.clearing import Selection, statuses_named
 from podium.runtime.jobs.inspection import Inspector
@@ -131,26 +132,27 @@ class ConductorApi:
         self._monitor = monitor
         self._notifications = notifications
 
-    def methods(self) -> dict[str, Method]:
-        return {
-            "job.submit": method(SubmitParams, self.submit),
-            "job.status": method(JobParams, self.status),
-            "job.list": method(ListParams, self.list),
-            "job.pause": method(PauseParams, self.pause),
-            "job.resume": method(ResumeParams, self.resume),
-            "job.modify": method(ModifyParams, self.modify),
-            "job.cancel": method(JobParams, self.cancel),
-            "job.recover": method(RecoverParams, self.recover),
-            "job.clear": method(ClearParams, self.clear),
-            "daemon.status": method(NoParams, self.daemon_status),
-            "daemon.health": method(NoParams, self.health),
-            "daemon.ready": method(NoParams, self.ready),
-            "daemon.rate_limits": method(NoParams, self.rate_limits),
-            "daemon.clear_rate_limits": method(ClearRateLimitsParams, self.clear_rate_limits),
-            "daemon.shutdown": method(ShutdownParams, self.shutdown),
-            "daemon.config": method(NoParams, self.config),
-            "daemon.reload": method(NoParams, self.reload),
-        }
+    def handlers(self) -> list[Handler]:
+        """The `job.*` methods that act on jobs, and the conductor's own `daemon.*`."""
+        return [
+            handle(methods.JOB_SUBMIT, self.submit),
+            handle(methods.JOB_STATUS, self.status),
+            handle(methods.JOB_LIST, self.list),
+            handle(methods.JOB_PAUSE, self.pause),
+            handle(methods.JOB_RESUME, self.resume),
+            handle(methods.JOB_MODIFY, self.modify),
+            handle(methods.JOB_CANCEL, self.cancel),
+            handle(methods.JOB_RECOVER, self.recover),
+            handle(methods.JOB_CLEAR, self.clear),
+            handle(methods.DAEMON_STATUS, self.daemon_status),
+            handle(methods.DAEMON_HEALTH, self.health),
+            handle(methods.DAEMON_READY, self.ready),
+            handle(methods.DAEMON_RATE_LIMITS, self.rate_limits),
+            handle(methods.DAEMON_CLEAR_RATE_LIMITS, self.clear_rate_limits),
+            handle(methods.DAEMON_SHUTDOWN, self.shutdown),
+            handle(methods.DAEMON_CONFIG, self.config),
+            handle(methods.DAEMON_RELOAD, self.reload),
+        ]
 
     async def submit(self, params: SubmitParams) -> SubmitResult:
         start = params.get("start_sheet", 1)
@@ -344,7 +346,7 @@ class ConductorApi:
             warnings=list(done.warnings),
         )
 
-    async def shutdown(self, params: ShutdownParams) -> dict[str, Any]:
+    async def shutdown(self, params: ShutdownParams) -> ShutdownResult:
         running = self._engine.running_jobs
         drain = params.get("drain", False)
         if running and not (drain or params.get("force", False)):
@@ -354,7 +356,7 @@ class ConductorApi:
                 "are picked up at the next start)"
             )
         asyncio.get_running_loop().call_soon(self._conductor.request_stop, drain)
-        return {"shutting_down": True, "pid": os.getpid(), "drain": drain}
+        return ShutdownResult(shutting_down=True, pid=os.getpid(), drain=drain)
 
 
 def _pressure_info(pressure: Pressure) -> PressureInfo:
@@ -383,13 +385,13 @@ class InspectionApi:
         self._inspector = inspector
         self._log_file = log_file
 
-    def methods(self) -> dict[str, Method]:
-        return {
-            "job.history": method(HistoryParams, self.history),
-            "job.errors": method(ErrorsParams, self.errors),
-            "job.diagnose": method(DiagnoseParams, self.diagnose),
-            "job.logs": method(LogsParams, self.logs),
-        }
+    def handlers(self) -> list[Handler]:
+        return [
+            handle(methods.JOB_HISTORY, self.history),
+            handle(methods.JOB_ERRORS, self.errors),
+            handle(methods.JOB_DIAGNOSE, self.diagnose),
+            handle(methods.JOB_LOGS, self.logs),
+        ]
 
     async def history(self, params: HistoryParams) -> AttemptsResult:
         return attempts_result(
