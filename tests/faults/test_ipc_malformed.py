@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from podium.conductor.api.fleets import FleetApi
 from podium.conductor.api.jobs import ConductorApi, InspectionApi
 from podium.ipc import protocol
-from podium.ipc.methods import DAEMON_SHUTDOWN
+from podium.ipc.methods import DAEMON_SHUTDOWN, DAEMON_STATUS
 from podium.ipc.routes import Route, routes
 from podium.testing.conductor import ConductorProcess
 
@@ -55,7 +55,7 @@ def raw(conductor: ConductorProcess) -> Iterator[RawClient]:
     client = RawClient(conductor.socket)
     yield client
     client.close()
-    assert conductor.call("daemon.status")["state"] == "ready"
+    assert conductor.request(DAEMON_STATUS({}))["state"] == "ready"
     assert "Traceback" not in conductor.log
 
 
@@ -206,7 +206,7 @@ def test_an_oversized_frame_is_answered_before_the_connection_closes(
         protocol.INVALID_REQUEST,
         f"message larger than {protocol.MAX_REQUEST_BYTES} bytes",
     )
-    assert conductor.call("daemon.status")["state"] == "ready"
+    assert conductor.request(DAEMON_STATUS({}))["state"] == "ready"
 
 
 def _registered() -> dict[str, Route]:

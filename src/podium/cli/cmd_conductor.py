@@ -13,6 +13,7 @@ from podium.domain.errors import PodiumError
 from podium.host import procfs
 from podium.host.locations import locate
 from podium.ipc.client import AnswerLate, ConductorUnavailable
+from podium.ipc.methods import DAEMON_SHUTDOWN
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def _shut_down(*, drain: bool, force: bool) -> int | None:
     none was running."""
     with client() as conductor:
         try:
-            answer = conductor.call("daemon.shutdown", {"drain": drain, "force": force})
+            answer = conductor.request(DAEMON_SHUTDOWN({"drain": drain, "force": force}))
         except AnswerLate:
             raise  # it runs, and may be stopping
         except ConductorUnavailable:

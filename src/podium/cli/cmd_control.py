@@ -16,26 +16,55 @@ from podium.cli.follow import POLL_SECONDS, follow
 from podium.cli.output import describe_rate_limits, use_color
 from podium.domain.errors import UserError
 from podium.ipc.client import RemoteError
+from podium.ipc.methods import (
+    DAEMON_CLEAR_RATE_LIMITS,
+    DAEMON_RATE_LIMITS,
+    FLEET_CANCEL,
+    FLEET_PAUSE,
+    FLEET_RESUME,
+    FLEET_STATUS,
+    JOB_CANCEL,
+    JOB_MODIFY,
+    JOB_PAUSE,
+    JOB_RESUME,
+    JOB_STATUS,
+)
 from podium.ipc.protocol import JOB_NOT_FOUND
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Mapping
+    from typing import TypeVar
 
     from podium.ipc.client import ConductorClient
+    from podium.ipc.fleet_schema import FleetInfo
+    from podium.ipc.methods import Call, P
+    from podium.ipc.schema import (
+        ClearRateLimitsParams,
+        ControlResult,
+        JobStatusResult,
+        ModifyParams,
+        ResumeParams,
+    )
+
+    F = TypeVar("F", bound=Mapping[str, object])
+    """The params of a fleet's control method."""
 
 _IN_FLIGHT = ("running", "validating")
 
 
 def pause(args: argparse.Namespace) -> int:
     if not args.wait:
-        params = {"job_id": args.job, "force": args.force}
-        return _control("job.pause", params, args.json, fleet={"force": args.force})
+        return _control(
+            JOB_PAUSE({"job_id": args.job, "force": args.force}),
+            args.json,
+            fleet=FLEET_PAUSE({"fleet_id": args.job, "force": args.force}),
+        )
     if args.timeout <= 0:
         raise UserError(f"--timeout must be more than 0 seconds, got {args.timeout:g}")
     with client() as conductor:
         try:
-            done = conductor.call("job.pause", {"job_id": args.job, "force": args.force})
+            done = conductor.request(JOB_PAUSE({"job_id": args.job, "force": args.force}))
         except RemoteError as exc:
             if exc.code != JOB_NOT_FOUND:
                 raise
@@ -64,7 +93,7 @@ def pause(args: argparse.Namespace) -> int:
 def _refuse_fleet_wait(conductor: ConductorClient, job_id: str) -> None:
     """--wait follows one job's attempts: for a fleet of that id, say so (nothing paused);
     when there is no fleet either, the conductor's 'no job or fleet' error."""
-    conductor.call("fleet.status", {"fleet_id": job_id})
+    conductor.request(FLEET_STATUS({"fleet_id": job_id}))
     raise UserError(
         f"'{job_id}' is a fleet, and --wait (with --timeout) waits for one job's attempts; "
         f"pause it without --wait, then 'podium status {job_id}' shows each of its jobs"
@@ -76,12 +105,12 @@ def wait_until_paused(
     job_id: str,
     timeout: float,
     sleep: Callable[[float], None] = time.sleep,
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[JobStatusResult, bool]:
     """Poll until no attempt of the job is in flight (or it ended, or was resumed again);
     the job as last seen, and whether that happened within `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
-        job: dict[str, Any] = conductor.call("job.status", {"job_id": job_id})
+        job = conductor.request(JOB_STATUS({"job_id": job_id}))
         busy = any(s["status"] in _IN_FLIGHT for s in job["sheets"])
         if not busy or job["status"] not in ("paused", "paused_at_chain"):
             return job, True
@@ -91,7 +120,7 @@ def wait_until_paused(
 
 
 def resume(args: argparse.Namespace) -> int:
-    params: dict[str, Any] = {"job_id": args.job, "no_reload": args.no_reload}
+    params: ResumeParams = {"job_id": args.job, "no_reload": args.no_reload}
     if args.force:
         params["force"] = True
     if args.config:
@@ -100,8 +129,8 @@ def resume(args: argparse.Namespace) -> int:
         params["score_path"] = str(Path(args.config).absolute())
         params["client_cwd"] = os.getcwd()
     # --config and --force name a job's score and sheets; a fleet takes neither.
-    fleet: dict[str, Any] | None = None if args.config or args.force else {}
-    return _control("job.resume", params, args.json, fleet=fleet)
+    fleet = None if args.config or args.force else FLEET_RESUME({"fleet_id": args.job})
+    return _control(JOB_RESUME(params), args.json, fleet=fleet)
 
 
 def modify(args: argparse.Namespace) -> int:
@@ -110,16 +139,16 @@ def modify(args: argparse.Namespace) -> int:
             "give the new score once: 'podium modify JOB --config FILE' (or 'podium modify "
             "JOB FILE')"
         )
-    params = {
+    params: ModifyParams = {
         "job_id": args.job,
         "score_path": str(Path(args.config or args.score).absolute()),
         "client_cwd": os.getcwd(),
         "resume": args.resume,
     }
     if not args.wait:
-        return _control("job.modify", params, args.json)
+        return _control(JOB_MODIFY(params), args.json)
     with client() as conductor:
-        done = conductor.call("job.modify", params)
+        done = conductor.request(JOB_MODIFY(params))
         print(json.dumps(done) if args.json else f"job {done['job_id']}: {done['message']}")
         try:
             return follow(conductor, args.job, color=use_color())
@@ -132,24 +161,28 @@ def modify(args: argparse.Namespace) -> int:
 
 
 def cancel(args: argparse.Namespace) -> int:
-    return _control("job.cancel", {"job_id": args.job}, args.json, fleet={})
+    return _control(
+        JOB_CANCEL({"job_id": args.job}), args.json, fleet=FLEET_CANCEL({"fleet_id": args.job})
+    )
 
 
 def _control(
-    method: str, params: dict[str, Any], as_json: bool, fleet: dict[str, Any] | None = None
+    job: Call[P, ControlResult], as_json: bool, fleet: Call[F, FleetInfo] | None = None
 ) -> int:
-    """Call `method` on a job; with `fleet` (the fleet method's own params), a fleet of that
-    id when there is no such job (fleet ids share the job id namespace)."""
+    """Send `job`; with `fleet`, send that instead when there is no such job (fleet ids share
+    the job id namespace)."""
     with client() as conductor:
         try:
-            done = conductor.call(method, params)
+            done = conductor.request(job)
         except RemoteError as exc:
             if fleet is None or exc.code != JOB_NOT_FOUND:
                 raise
-            action = method.removeprefix("job.")
-            fleet_id = params["job_id"]
-            done = conductor.call(f"fleet.{action}", {"fleet_id": fleet_id, **fleet})
-            print(json.dumps(done) if as_json else f"fleet {fleet_id}: {done['message']}")
+            changed = conductor.request(fleet)
+            print(
+                json.dumps(changed)
+                if as_json
+                else f"fleet {changed['fleet_id']}: {changed['message']}"
+            )
             return exits.OK
     print(json.dumps(done) if as_json else f"job {done['job_id']}: {done['message']}")
     return exits.OK
@@ -157,7 +190,7 @@ def _control(
 
 def rate_limits(args: argparse.Namespace) -> int:
     with client() as conductor:
-        found = conductor.call("daemon.rate_limits")
+        found = conductor.request(DAEMON_RATE_LIMITS({}))
     if args.json:
         print(json.dumps(found, indent=2))
         return exits.OK
@@ -175,8 +208,8 @@ def clear_rate_limits(args: argparse.Namespace) -> int:
             f"two instruments given ({args.instrument}, {args.instrument_option}); name one"
         )
     instrument = args.instrument or args.instrument_option
-    params = {"instrument": instrument} if instrument else {}
+    params: ClearRateLimitsParams = {"instrument": instrument} if instrument else {}
     with client() as conductor:
-        done = conductor.call("daemon.clear_rate_limits", params)
+        done = conductor.request(DAEMON_CLEAR_RATE_LIMITS(params))
     print(json.dumps(done) if args.json else done["message"])
     return exits.OK

@@ -12,10 +12,11 @@ from podium.cli.connect import client
 from podium.cli.job_view import failed_checks, hooks_block
 from podium.cli.output import duration, paint, status_text, use_color, when
 from podium.domain.errors import UserError
+from podium.ipc.methods import JOB_ERRORS, JOB_HISTORY
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from podium.ipc.schema import AttemptDetailInfo, AttemptsResult, ErrorsParams, HistoryParams
 
 TEXT_TAIL_LINES = 3
 """Lines of each stream shown under an attempt (`errors --verbose`: VERBOSE_TAIL_LINES)."""
@@ -25,7 +26,7 @@ TYPE_COLORS = {"transient": "yellow", "rate_limit": "blue", "permanent": "red"}
 
 
 def history_main(args: argparse.Namespace) -> int:
-    params: dict[str, Any] = {
+    params: HistoryParams = {
         "job_id": args.job,
         "limit": _positive("--limit", args.limit),
         "tail_lines": JSON_TAIL_LINES if args.json else TEXT_TAIL_LINES,
@@ -33,7 +34,7 @@ def history_main(args: argparse.Namespace) -> int:
     if args.sheet is not None:
         params["sheet"] = args.sheet
     with client() as conductor:
-        found = conductor.call("job.history", params)
+        found = conductor.request(JOB_HISTORY(params))
     if args.json:
         print(json.dumps(found, indent=2))
     else:
@@ -42,15 +43,18 @@ def history_main(args: argparse.Namespace) -> int:
 
 
 def errors_main(args: argparse.Namespace) -> int:
-    params: dict[str, Any] = {
+    params: ErrorsParams = {
         "job_id": args.job,
         "tail_lines": JSON_TAIL_LINES if args.json else VERBOSE_TAIL_LINES if args.verbose else 0,
     }
-    for name in ("sheet", "type", "code"):
-        if getattr(args, name) is not None:
-            params[name] = getattr(args, name)
+    if args.sheet is not None:
+        params["sheet"] = args.sheet
+    if args.type is not None:
+        params["type"] = args.type
+    if args.code is not None:
+        params["code"] = args.code
     with client() as conductor:
-        found = conductor.call("job.errors", params)
+        found = conductor.request(JOB_ERRORS(params))
     if args.json:
         print(json.dumps(found, indent=2))
     else:
@@ -67,7 +71,7 @@ def _positive(flag: str, value: int) -> int:
 # ---- history ------------------------------------------------------------------------------
 
 
-def render_history(found: dict[str, Any], color: bool) -> str:
+def render_history(found: AttemptsResult, color: bool) -> str:
     """Each attempt (latest last): when, sheet, outcome and code, what ran it, how it ended,
     what it used, its checks, and the end of its output; then the job's hooks."""
     attempts = found["attempts"][::-1]
@@ -85,7 +89,7 @@ def render_history(found: dict[str, Any], color: bool) -> str:
     return "\n".join([*lines, *hooks])
 
 
-def attempt_block(attempt: dict[str, Any], color: bool, *, checks: str = "all") -> list[str]:
+def attempt_block(attempt: AttemptDetailInfo, color: bool, *, checks: str = "all") -> list[str]:
     """An attempt in a few lines. `checks`: 'all' shows every check's mark, 'failed' shows the
     failed ones with what they expected, found, and what would fix them."""
     lines = [_title(attempt, color), f"  {' · '.join(_facts(attempt))}"]
@@ -105,7 +109,7 @@ def attempt_block(attempt: dict[str, Any], color: bool, *, checks: str = "all") 
     return lines
 
 
-def _title(attempt: dict[str, Any], color: bool) -> str:
+def _title(attempt: AttemptDetailInfo, color: bool) -> str:
     outcome = attempt["outcome"]
     shown = (
         status_text(outcome, color)
@@ -118,11 +122,12 @@ def _title(attempt: dict[str, Any], color: bool) -> str:
         title += f" ({attempt['mode']})"
     if attempt["error_code"]:
         kind = attempt["error_type"]
-        title += "  " + paint(f"{attempt['error_code']} {kind}", TYPE_COLORS.get(kind), color)
+        tint = TYPE_COLORS.get(kind) if kind else None
+        title += "  " + paint(f"{attempt['error_code']} {kind}", tint, color)
     return title
 
 
-def _facts(attempt: dict[str, Any]) -> list[str]:
+def _facts(attempt: AttemptDetailInfo) -> list[str]:
     """'cli (default model)', 'exit code 1', 'took 0.4s', '120 in / 30 out tokens', '$0.01'."""
     facts = [f"{attempt['instrument'] or '?'} ({attempt['model'] or 'default model'})"]
     ending = exit_text(attempt)
@@ -143,7 +148,7 @@ def _facts(attempt: dict[str, Any]) -> list[str]:
     return facts
 
 
-def exit_text(attempt: dict[str, Any]) -> str | None:
+def exit_text(attempt: AttemptDetailInfo) -> str | None:
     """'exit code 1', 'killed by SIGKILL'; None while it runs."""
     if attempt["signal"] is not None:
         try:
@@ -166,15 +171,17 @@ def tail_lines(stream: str, text: str) -> list[str]:
 # ---- errors -------------------------------------------------------------------------------
 
 
-def group_by_sheet(attempts: list[dict[str, Any]]) -> list[tuple[int, list[dict[str, Any]]]]:
+def group_by_sheet(
+    attempts: list[AttemptDetailInfo],
+) -> list[tuple[int, list[AttemptDetailInfo]]]:
     """Attempts grouped by sheet (in sheet order), each group oldest first."""
-    groups: dict[int, list[dict[str, Any]]] = {}
+    groups: dict[int, list[AttemptDetailInfo]] = {}
     for attempt in sorted(attempts, key=lambda a: (a["sheet"], a["attempt"])):
         groups.setdefault(attempt["sheet"], []).append(attempt)
     return sorted(groups.items())
 
 
-def render_errors(found: dict[str, Any], color: bool, *, verbose: bool) -> str:
+def render_errors(found: AttemptsResult, color: bool, *, verbose: bool) -> str:
     attempts = found["attempts"]
     if not attempts:
         return f"job {found['job_id']} ({found['status']}): no failed attempts match"
@@ -200,7 +207,7 @@ def render_errors(found: dict[str, Any], color: bool, *, verbose: bool) -> str:
     return "\n".join(lines)
 
 
-def _error_line(attempt: dict[str, Any], color: bool) -> str:
+def _error_line(attempt: AttemptDetailInfo, color: bool) -> str:
     kind = attempt["error_type"] or "?"
     code = paint(f"{attempt['error_code']} {kind:<10}", TYPE_COLORS.get(kind), color)
     return (

@@ -13,10 +13,11 @@ from podium.cli.connect import client
 from podium.cli.output import when
 from podium.domain.errors import UserError
 from podium.domain.status import JobStatus
+from podium.ipc.methods import JOB_CLEAR, JOB_RECOVER
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from podium.ipc.schema import ClearParams, ClearResult, JobInfo, RecoverParams
 
 RECHECK_TIMEOUT_SECONDS = 3600.0
 """How long `recover` waits for the checks (a `command_succeeds` rule may take a while)."""
@@ -53,7 +54,7 @@ def seconds(text: str) -> float:
 
 
 def clear(args: argparse.Namespace) -> int:
-    params: dict[str, Any] = {}
+    params: ClearParams = {}
     if args.score:
         params["job_ids"] = args.score
     statuses = job_statuses(args.status or [])
@@ -68,18 +69,18 @@ def clear(args: argparse.Namespace) -> int:
         )
     with client() as conductor:
         if not args.yes:
-            preview = conductor.call("job.clear", {**params, "dry_run": True})
+            preview = conductor.request(JOB_CLEAR({**params, "dry_run": True}))
             if not preview["jobs"]:
                 return _cleared(preview, args.json)
             if not _confirmed(preview["jobs"]):
                 print("nothing removed")
                 return exits.OK
             params = {"job_ids": [j["job_id"] for j in preview["jobs"]]}
-        done = conductor.call("job.clear", params)
+        done = conductor.request(JOB_CLEAR(params))
     return _cleared(done, args.json)
 
 
-def _confirmed(jobs: list[dict[str, Any]]) -> bool:
+def _confirmed(jobs: list[JobInfo]) -> bool:
     print(f"{len(jobs)} finished job(s) would be removed (their workspaces stay):")
     for job in jobs:
         print(f"  {job['job_id']}  {job['status']}  finished {when(job['finished_at'])}")
@@ -90,7 +91,7 @@ def _confirmed(jobs: list[dict[str, Any]]) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def _cleared(done: dict[str, Any], as_json: bool) -> int:
+def _cleared(done: ClearResult, as_json: bool) -> int:
     if as_json:
         print(json.dumps(done, indent=2))
     elif not done["jobs"]:
@@ -109,13 +110,13 @@ def recover(args: argparse.Namespace) -> int:
             "--sheet and --from-sheet do not go together: check sheets again, or "
             "put them back to pending from one on"
         )
-    params: dict[str, Any] = {"job_id": args.job, "dry_run": args.dry_run}
+    params: RecoverParams = {"job_id": args.job, "dry_run": args.dry_run}
     if args.sheet:
         params["sheets"] = args.sheet
     if args.from_sheet is not None:
         params["from_sheet"] = args.from_sheet
     with client() as conductor:
-        done = conductor.call("job.recover", params, timeout=RECHECK_TIMEOUT_SECONDS)
+        done = conductor.request(JOB_RECOVER(params), timeout=RECHECK_TIMEOUT_SECONDS)
     if args.json:
         print(json.dumps(done, indent=2))
         return exits.OK

@@ -23,12 +23,17 @@ from podium.host.locations import locate
 from podium.instruments import names
 from podium.instruments.registry import Registry, discover
 from podium.ipc.client import AnswerLost
+from podium.ipc.methods import JOB_SUBMIT
 from podium.redact import Redactor
 from podium.score.assembly import AttemptContext, assemble
 from podium.score.checks import check
 from podium.score.compiled import CompiledScore, load_score, rule_counts
 from podium.score.diagnostics import Severity
 from podium.score.fleet import is_fleet_file
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from podium.ipc.schema import SubmitParams
 
 
 def main(args: argparse.Namespace) -> int:
@@ -110,21 +115,20 @@ def _full_prompt(score: CompiledScore, registry: Registry, num: SheetNum) -> str
 
 def _submit(args: argparse.Namespace, path: Path, workspace: str | None) -> int:
     key = args.idempotency_key or uuid.uuid4().hex
+    params: SubmitParams = {
+        "score_path": str(path),
+        "client_cwd": os.getcwd(),
+        "start_sheet": args.start_sheet,
+        "fresh": args.fresh,
+        "idempotency_key": key,
+    }
+    if workspace:
+        params["workspace"] = workspace
     locations = locate()
     with client(locations) as conductor:
         ensure_running(conductor, locations, no_start=args.no_start)
         try:
-            submitted = conductor.call(
-                "job.submit",
-                {
-                    "score_path": str(path),
-                    "client_cwd": os.getcwd(),
-                    "start_sheet": args.start_sheet,
-                    "fresh": args.fresh,
-                    "idempotency_key": key,
-                    **({"workspace": workspace} if workspace else {}),
-                },
-            )
+            submitted = conductor.request(JOB_SUBMIT(params))
         except AnswerLost as lost:
             print(
                 f"podium: the conductor {unanswered(lost)}; the job may have been "

@@ -23,12 +23,23 @@ from podium.cli.output import (
 )
 from podium.domain.errors import UserError
 from podium.ipc.client import RemoteError
+from podium.ipc.methods import DAEMON_STATUS, FLEET_LIST, JOB_LIST, JOB_STATUS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import TypedDict
 
+    from podium.cli.watch import Frame
     from podium.ipc.client import ConductorClient
+    from podium.ipc.schema import ConductorInfo, JobInfo, JobStatusResult, ListParams
+
+    class Overview(TypedDict):
+        """What `podium status` shows (and prints with `--json`)."""
+
+        conductor: ConductorInfo
+        active: list[JobInfo]
+        recent: list[JobInfo]
+
 
 DEFAULT_INTERVAL = 2.0
 
@@ -41,7 +52,7 @@ def main(args: argparse.Namespace) -> int:
             return _watch(conductor, args, interval, color)
         if args.job:
             try:
-                job = conductor.call("job.status", {"job_id": args.job})
+                job = conductor.request(JOB_STATUS({"job_id": args.job}))
             except RemoteError as exc:
                 from podium.cli.cmd_fleet import fleet_instead, render_fleet  # noqa: PLC0415
 
@@ -75,7 +86,7 @@ def _interval(args: argparse.Namespace) -> float:
     return float(args.interval)
 
 
-def _job_text(job: dict[str, Any], args: argparse.Namespace, color: bool) -> str:
+def _job_text(job: JobStatusResult, args: argparse.Namespace, color: bool) -> str:
     from podium.cli.job_view import render_job  # noqa: PLC0415 - only for one job
 
     return render_job(job, color, time.time(), all_sheets=args.all_sheets, commands=args.commands)
@@ -91,11 +102,11 @@ def _watch(
     live = sys.stdout.isatty() and not args.json
     every = f"every {interval:g}s; Ctrl-C stops watching"
 
-    def frame() -> tuple[str, dict[str, Any] | None]:
+    def frame() -> Frame:
         now = time.time()
         if args.job:
             try:
-                job = conductor.call("job.status", {"job_id": args.job})
+                job = conductor.request(JOB_STATUS({"job_id": args.job}))
             except RemoteError as exc:
                 fleet_instead(conductor, exc, args.job)  # neither a job nor a fleet: says so
                 raise UserError(
@@ -123,15 +134,15 @@ def _watch(
     )
 
 
-def overview(conductor: ConductorClient) -> dict[str, Any]:
+def overview(conductor: ConductorClient) -> Overview:
     """The conductor, its active jobs and the 5 latest ones (what `--json` prints)."""
-    info = conductor.call("daemon.status")
-    active = conductor.call("job.list", {"all": False, "limit": 1000})
-    recent = conductor.call("job.list", {"all": True, "limit": 5})
+    info = conductor.request(DAEMON_STATUS({}))
+    active = conductor.request(JOB_LIST({"all": False, "limit": 1000}))
+    recent = conductor.request(JOB_LIST({"all": True, "limit": 5}))
     return {"conductor": info, "active": active["jobs"], "recent": recent["jobs"]}
 
 
-def render_overview(found: dict[str, Any], color: bool, now: float) -> str:
+def render_overview(found: Overview, color: bool, now: float) -> str:
     info, active = found["conductor"], found["active"]
     lines = [
         f"conductor: pid {info['pid']}, up {duration(info['uptime_seconds'])}, "
@@ -141,7 +152,7 @@ def render_overview(found: dict[str, Any], color: bool, now: float) -> str:
     lines += [
         f"  {paint(line, 'yellow', color)}" for line in describe_rate_limits(info["rate_limits"])
     ]
-    pressure = info.get("pressure") or {"level": "none"}
+    pressure = info["pressure"]
     if pressure["level"] != "none":
         line = f"resource pressure {pressure['level']}: {pressure['reason']}"
         lines.append(f"  {paint(line, 'yellow', color)}")
@@ -160,15 +171,15 @@ def list_main(args: argparse.Namespace) -> int:
     from podium.cli.cmd_jobs import job_statuses  # noqa: PLC0415 - only for list
 
     statuses = job_statuses(args.status or [])
-    params: dict[str, Any] = {"all": args.all, "limit": args.limit}
+    params: ListParams = {"all": args.all, "limit": args.limit}
     if statuses:
         params["statuses"] = statuses
     with client() as conductor:
-        found = conductor.call("job.list", params)
+        found = conductor.request(JOB_LIST(params))
         fleets = (
             []
             if statuses
-            else conductor.call("fleet.list", {"all": args.all, "limit": args.limit})["fleets"]
+            else conductor.request(FLEET_LIST({"all": args.all, "limit": args.limit}))["fleets"]
         )
     if args.json:
         print(json.dumps({**found, "fleets": fleets} if fleets else found, indent=2))
@@ -192,13 +203,13 @@ def list_main(args: argparse.Namespace) -> int:
     return exits.OK
 
 
-def _jobs_table(jobs: list[dict[str, Any]], color: bool, now: float) -> str:
+def _jobs_table(jobs: list[JobInfo], color: bool, now: float) -> str:
     plain = [_job_row(j, False, now) for j in jobs]
     rows = [_job_row(j, color, now) for j in jobs] if color else plain
     return table(["JOB", "STATUS", "SHEETS", "SUBMITTED", "TOOK", "SCORE"], rows, plain)
 
 
-def _job_row(job: dict[str, Any], color: bool, now: float) -> list[str]:
+def _job_row(job: JobInfo, color: bool, now: float) -> list[str]:
     start, end = job["started_at"], job["finished_at"] or now
     return [
         job["job_id"],

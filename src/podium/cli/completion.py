@@ -8,6 +8,7 @@ import argparse
 import sys
 
 from podium.cli import exits
+from podium.ipc.methods import JOB_LIST
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def job_ids(prefix: str, **_: Any) -> list[str]:
 
     try:
         with client(timeout=2.0) as conductor:
-            found = conductor.call("job.list", {"all": True, "limit": LISTED})
+            found = conductor.request(JOB_LIST({"all": True, "limit": LISTED}))
     except (ConductorUnavailable, OSError):
         return []
     return [j["job_id"] for j in found["jobs"] if str(j["job_id"]).startswith(prefix)]

@@ -10,10 +10,11 @@ from podium.domain.errors import UserError, refused_write
 from podium.host.locations import SOCKET_PATH_MAX, Locations, locate
 from podium.host.private import open_private, secure_state_dir
 from podium.ipc.client import AnswerLate, ConductorClient, ConductorUnavailable
+from podium.ipc.methods import DAEMON_STATUS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from podium.ipc.schema import ConductorInfo
 
 START_TIMEOUT_SECONDS = 20.0
 
@@ -28,15 +29,14 @@ def client(locations: Locations | None = None, timeout: float = 30.0) -> Conduct
     return ConductorClient(loc.socket, timeout=timeout)
 
 
-def conductor_info(conductor: ConductorClient) -> dict[str, Any] | None:
+def conductor_info(conductor: ConductorClient) -> ConductorInfo | None:
     """The conductor's `daemon.status`, or None when it is not running."""
     try:
-        info: dict[str, Any] = conductor.call("daemon.status")
+        return conductor.request(DAEMON_STATUS({}))
     except AnswerLate:
         raise  # it runs, busy: never taken for none (another would be started)
     except ConductorUnavailable:
         return None
-    return info
 
 
 class StartFailed(UserError):
@@ -76,7 +76,7 @@ def start_in_background(
     config: str | None = None,
     profile: str | None = None,
     log_level: str | None = None,
-) -> dict[str, Any]:
+) -> ConductorInfo:
     """Start the conductor in its own session and wait until it answers. It writes its own
     log (JSON lines); whatever it prints besides (why it could not start, a crash) goes to
     `locations.stderr_file`. Returns its `daemon.status`."""
@@ -117,7 +117,7 @@ def start_in_background(
     return _wait_until_ready(locations, pid, before)
 
 
-def _wait_until_ready(locations: Locations, pid: int, output_from: int) -> dict[str, Any]:
+def _wait_until_ready(locations: Locations, pid: int, output_from: int) -> ConductorInfo:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     with client(locations, timeout=5.0) as conductor:
         while time.monotonic() < deadline:
@@ -146,7 +146,7 @@ def _wait_until_ready(locations: Locations, pid: int, output_from: int) -> dict[
 
 def _wait_for_other(
     conductor: ConductorClient, deadline: float, locations: Locations
-) -> dict[str, Any]:
+) -> ConductorInfo:
     while time.monotonic() < deadline:
         info = conductor_info(conductor)
         if info is not None:

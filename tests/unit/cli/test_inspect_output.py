@@ -3,15 +3,19 @@
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from podium.cli.cmd_diagnose import next_steps, render, timeline
 from podium.cli.cmd_history import group_by_sheet, render_errors, render_history
 from podium.cli.cmd_logs import LogPrinter, last_log_lines, readable
 from podium.cli.output import when
+from podium.ipc.schema import AttemptDetailInfo, AttemptsResult, CheckInfo, LogsResult, SheetLogInfo
+
+if TYPE_CHECKING:
+    from podium.cli.cmd_diagnose import Report
 
 
-def attempt(sheet: int, number: int, outcome: str = "failed", **fields: Any) -> dict[str, Any]:
+def attempt(sheet: int, number: int, outcome: str = "failed", **fields: Any) -> AttemptDetailInfo:
     found = {
         "sheet": sheet,
         "attempt": number,
@@ -36,14 +40,15 @@ def attempt(sheet: int, number: int, outcome: str = "failed", **fields: Any) -> 
         "stderr_tail": "",
         "logs": f"/state/jobs/demo/sheets/{sheet}",
     }
-    return {**found, **fields}
+    return cast("AttemptDetailInfo", {**found, **fields})
 
 
-def found_of(attempts: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"job_id": "demo", "status": "failed", "attempts": attempts, "total": len(attempts)}
+def found_of(attempts: list[AttemptDetailInfo], **fields: Any) -> AttemptsResult:
+    found = {"job_id": "demo", "status": "failed", "attempts": attempts, "total": len(attempts)}
+    return cast("AttemptsResult", {**found, "hooks": [], **fields})
 
 
-CHECK = {
+CHECK: CheckInfo = {
     "check": "out.txt exists",
     "passed": False,
     "checked": True,
@@ -68,9 +73,7 @@ def test_history_lists_attempts_latest_last_with_what_ran_them_and_their_output(
         ),
         attempt(1, 1, signal=9, exit_code=None, stderr_tail="a\nb\n"),
     ]
-    text = render_history(
-        {"job_id": "demo", "status": "completed", "attempts": newest_first, "total": 7}, False
-    )
+    text = render_history(found_of(newest_first, status="completed", total=7), False)
     blocks = text.split("\n\n")
     assert blocks[0] == "demo  completed"
     first = blocks[1].splitlines()
@@ -84,9 +87,9 @@ def test_history_lists_attempts_latest_last_with_what_ran_them_and_their_output(
     assert second[2] == "  checks  ✓ out.txt exists"
     assert blocks[3] == "(the latest 2 of 7 attempts; --limit shows more)"
     running = attempt(1, 3, "running", exit_code=None, exited_at=None, ended_at=None)
-    text = render_history({**found_of([running]), "status": "running"}, False)
+    text = render_history(found_of([running], status="running"), False)
     assert " · running for " in text.splitlines()[3]
-    empty = {"job_id": "demo", "status": "queued", "attempts": [], "total": 0}
+    empty = found_of([], status="queued")
     assert render_history(empty, False) == "job demo (queued) has no attempts yet"
 
 
@@ -105,7 +108,7 @@ def test_errors_are_grouped_by_sheet_oldest_first() -> None:
         checks=[CHECK],
         stdout_tail="x\n",
     )
-    answer = {"job_id": "demo", "status": "failed", "attempts": [checked], "total": 1}
+    answer = found_of([checked])
     text = render_errors(answer, False, verbose=True)
     assert text.splitlines()[2:] == [
         "sheet 1",
@@ -121,8 +124,8 @@ def test_errors_are_grouped_by_sheet_oldest_first() -> None:
     )
 
 
-def diagnosis(status: str, errors: list[dict[str, Any]], **job: Any) -> dict[str, Any]:
-    return {
+def diagnosis(status: str, errors: list[AttemptDetailInfo], **job: Any) -> "Report":
+    found = {
         "job": {
             "job_id": "demo",
             "status": status,
@@ -146,6 +149,7 @@ def diagnosis(status: str, errors: list[dict[str, Any]], **job: Any) -> dict[str
         "files": {"state": "/state", "workspace_logs": "/w/logs", "conductor_log": "/c.log"},
         "instruments": [{"name": "cli", "runnable": True, "binary": "/bin/sh", "missing": []}],
     }
+    return cast("Report", found)
 
 
 def test_the_timeline_puts_attempts_and_notes_in_order_and_the_job_end_last() -> None:
@@ -199,7 +203,7 @@ def test_the_report_has_every_section_and_logs_only_when_asked() -> None:
 
 
 def test_log_chunks_print_with_a_header_whenever_the_stream_changes() -> None:
-    def sheet(num: int, out: str, err: str = "", attempt: int = 1) -> dict[str, Any]:
+    def sheet(num: int, out: str, err: str = "", attempt: int = 1) -> SheetLogInfo:
         return {
             "sheet": num,
             "attempt": attempt,
@@ -208,11 +212,19 @@ def test_log_chunks_print_with_a_header_whenever_the_stream_changes() -> None:
             "stderr": {"text": err, "start": 0, "end": len(err), "path": "/e"},
         }
 
+    def answer(*sheets: SheetLogInfo) -> LogsResult:
+        return {
+            "job_id": "demo",
+            "status": "running",
+            "resume_when_idle": False,
+            "sheets": [*sheets],
+        }
+
     out = io.StringIO()
     printer = LogPrinter(out, as_json=False)
-    assert printer.show({"sheets": [sheet(1, "a\n"), sheet(2, "")]}, listing=True)
-    assert not printer.show({"sheets": []})
-    assert printer.show({"sheets": [sheet(1, "b", "oops\n")]})
+    assert printer.show(answer(sheet(1, "a\n"), sheet(2, "")), listing=True)
+    assert not printer.show(answer())
+    assert printer.show(answer(sheet(1, "b", "oops\n")))
     assert out.getvalue() == (
         "==> sheet 1 · attempt 1 · stdout (running) <==\na\n\n"
         "==> sheet 2 · attempt 1 · stdout (running, no output yet) <==\n\n"
@@ -224,7 +236,7 @@ def test_log_chunks_print_with_a_header_whenever_the_stream_changes() -> None:
         {"sheet": 2, "attempt": 1, "stdout": 0, "stderr": 0},
     ]
     as_json = io.StringIO()
-    LogPrinter(as_json, as_json=True).show({"sheets": [sheet(3, "x\n")]})
+    LogPrinter(as_json, as_json=True).show(answer(sheet(3, "x\n")))
     assert json.loads(as_json.getvalue()) == {
         "sheet": 3,
         "attempt": 1,
