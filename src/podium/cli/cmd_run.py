@@ -124,9 +124,8 @@ def _submit(args: argparse.Namespace, path: Path, workspace: str | None) -> int:
     }
     if workspace:
         params["workspace"] = workspace
-    locations = locate()
+    locations = ensure_running(locate(), no_start=args.no_start)
     with client(locations) as conductor:
-        ensure_running(conductor, locations, no_start=args.no_start)
         try:
             submitted = conductor.request(JOB_SUBMIT(params))
         except AnswerLost as lost:

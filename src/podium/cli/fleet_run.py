@@ -43,9 +43,8 @@ def run(args: argparse.Namespace, path: Path) -> int:
     if args.dry_run:
         return _dry_run(plan, as_json=args.json)
     key = args.idempotency_key or uuid.uuid4().hex
-    locations = locate()
+    locations = ensure_running(locate(), no_start=args.no_start)
     with client(locations) as conductor:
-        ensure_running(conductor, locations, no_start=args.no_start)
         try:
             fleet = conductor.request(
                 FLEET_SUBMIT({"path": str(path), "client_cwd": os.getcwd(), "idempotency_key": key})
