@@ -27,6 +27,7 @@ class FleetApi:
         self._fleets = fleets
 
     def handlers(self) -> list[Handler]:
+        """The `fleet.*` methods."""
         return [
             handle(methods.FLEET_SUBMIT, self.submit),
             handle(methods.FLEET_STATUS, self.status),

@@ -386,6 +386,7 @@ class InspectionApi:
         self._log_file = log_file
 
     def handlers(self) -> list[Handler]:
+        """The `job.*` methods that look into a job's past."""
         return [
             handle(methods.JOB_HISTORY, self.history),
             handle(methods.JOB_ERRORS, self.errors),
