@@ -29,8 +29,16 @@ from podium.domain.errors import (
     refused_write,
 )
 from podium.domain.fleet import FleetPlan
-from podium.host.locations import SOCKET_PATH_MAX, Locations, locate, socket_in
+from podium.host.locations import (
+    SOCKET_PATH_MAX,
+    Locations,
+    defaults,
+    remove_socket_file,
+    socket_in,
+    write_socket_file,
+)
 from podium.host.private import keep_private, make_private_dir, open_private, secure_state_dir
+from podium.ipc.routes import routes
 from podium.ipc.server import RpcServer
 from podium.redact import Redactor
 from podium.runtime.checks.skip import SkipCommands
@@ -288,8 +296,13 @@ class Conductor:
         inspection = InspectionApi(
             queries=queries, inspector=inspector, log_file=lambda: str(settings.log_path())
         )
-        methods = api.methods() | jobs.methods() | inspection.methods() | FleetApi(fleets).methods()
-        server = RpcServer(Path(self.locations.socket), methods, ERROR_CODES, redactor)
+        handlers = [
+            *api.handlers(),
+            *jobs.handlers(),
+            *inspection.handlers(),
+            *FleetApi(fleets).handlers(),
+        ]
+        server = RpcServer(Path(self.locations.socket), routes(handlers), ERROR_CODES, redactor)
         return _Parts(
             engine,
             inbox,
@@ -311,6 +324,7 @@ class Conductor:
     async def _startup(self, parts: _Parts, tasks: asyncio.TaskGroup) -> asyncio.Task[None]:
         """Answer on the socket at once; take new jobs once the unfinished ones are back."""
         await parts.server.start()
+        write_socket_file(self.locations.socket_file, self.locations.socket)
         parts.worktrees.recover()
         await recover(
             store=parts.store,
@@ -361,6 +375,7 @@ class Conductor:
                     parts.attempts.running,
                 )
         await parts.server.close()
+        remove_socket_file(self.locations.socket_file)
         await self._drained(parts)
         engine.cancel()
         unsent = await parts.notifier.drained(NOTIFY_AT_SHUTDOWN_SECONDS)
@@ -534,7 +549,7 @@ def _settings(args: argparse.Namespace, sink: ConductorLog) -> tuple[Locations, 
     """The settings (file, then profile, then flags) and the locations they give: the socket
     is `PODIUM_SOCKET`, else the file's `socket.path`, else the default."""
     named = args.config.absolute() if args.config else None
-    found = locate(config_file=str(named) if named else None)
+    found = defaults(config_file=str(named) if named else None)
     overrides = {"log_level": args.log_level} if args.log_level else {}
     loaded = load(
         Path(found.config_file),
