@@ -3,9 +3,8 @@
 import io
 from contextlib import redirect_stdout
 
-from podium.cli.cmd_fleet import follow_fleet, render_fleet
-
 from podium.cli import exits
+from podium.cli.fleet_view import follow_fleet, render_fleet
 from podium.ipc.fleet_schema import FleetInfo, FleetMemberInfo, FleetParams
 from podium.ipc.methods import FLEET_STATUS, Call
 

@@ -24,7 +24,6 @@ from podium.host.locations import Locations, locate
 from podium.host.private import secure_state_dir
 from podium.ipc.client import AnswerLate, ConductorUnavailable
 from podium.ipc.methods import DAEMON_CONFIG, DAEMON_RELOAD
-from podium.ipc.schema import ConfigResult
 
 
 class Shown(TypedDict):
@@ -41,6 +40,7 @@ class Shown(TypedDict):
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from podium.config import LoadedConfig
+    from podium.ipc.schema import ConfigResult
 
 INVALID = 1
 """`check`: the file is not valid."""
