@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from figures import Figure, table
+from podium.ipc.methods import JOB_CANCEL
 from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess
 
@@ -50,7 +51,7 @@ def measure(attempts: int, grace: float, folder: Path, say: Callable[[str], None
         groups = {os.getpgid(int(p.read_text())) for p in ws.glob("pid-*")}
         say(f"  cancelling a job with {len(groups)} running attempts that ignore SIGTERM")
         started = time.perf_counter()
-        conductor.call("job.cancel", {"job_id": job})
+        conductor.request(JOB_CANCEL({"job_id": job}))
         deadline = started + grace + 30
         while any(group_exists(g) for g in groups) and time.perf_counter() < deadline:
             time.sleep(0.005)

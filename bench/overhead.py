@@ -81,7 +81,9 @@ def run_job(
     # Sheet n is ready once sheet n - lanes (the one before it in its chain) is decided.
     handoff = [by_sheet[n][0] - by_sheet[n - lanes][2] for n in by_sheet if n - lanes in by_sheet]
     settle = [end - exited for _, exited, end in by_sheet.values()]
-    wall = (done["finished_at"] - done["started_at"]) / sheets
+    started, finished = done["started_at"], done["finished_at"]
+    assert started is not None and finished is not None  # it completed
+    wall = (finished - started) / sheets
     return handoff, settle, wall
 
 

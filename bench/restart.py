@@ -17,6 +17,7 @@ from pathlib import Path
 
 from figures import Figure, table
 from podium.ipc.client import ConductorClient, ConductorUnavailable
+from podium.ipc.methods import DAEMON_STATUS
 from podium.testing.conductor import ConductorProcess
 from submit import hammer, submissions
 
@@ -52,7 +53,7 @@ def timed_start(conductor: ConductorProcess) -> tuple[float, float, float]:
     answered = None
     while True:
         try:
-            state = ConductorClient(str(conductor.socket), timeout=30).call("daemon.status")
+            state = ConductorClient(str(conductor.socket), timeout=30).request(DAEMON_STATUS({}))
         except ConductorUnavailable:
             time.sleep(0.002)
             continue

@@ -12,9 +12,11 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from figures import Figure, ms, p50, percentile, table
 from podium.ipc.client import ConductorClient
+from podium.ipc.methods import DAEMON_STATUS, JOB_CANCEL, JOB_LIST, JOB_STATUS, Call
 from podium.testing.conductor import ConductorProcess
 from seed import seed
 
@@ -30,22 +32,19 @@ prompt: {template: 'sleep 600'}
 """
 
 
-def timed(
-    client: ConductorClient, method: str, params: dict[str, object], calls: int
-) -> list[float]:
-    client.call(method, params)
+def timed(client: ConductorClient, call: Call[Any, Any], calls: int) -> list[float]:
+    client.request(call)
     took = []
     for _ in range(calls):
         started = time.perf_counter()
-        client.call(method, params)
+        client.request(call)
         took.append(time.perf_counter() - started)
     return took
 
 
 def running(conductor: ConductorProcess, job: str) -> bool:
     """Are all 20 sheets of the job running?"""
-    sheets: list[dict[str, object]] = conductor.status(job)["sheets"]
-    return sum(s["status"] == "running" for s in sheets) == 20
+    return sum(s["status"] == "running" for s in conductor.status(job)["sheets"]) == 20
 
 
 def measure(sizes: list[int], calls: int, folder: Path, say: Callable[[str], None]) -> list[Figure]:
@@ -62,25 +61,23 @@ def measure(sizes: list[int], calls: int, folder: Path, say: Callable[[str], Non
             conductor.wait_until(partial(running, conductor, busy), 60, "20 sheets to run")
             say(f"  {size:,} jobs: {calls} calls of each method")
             with ConductorClient(str(conductor.socket)) as client:
-                base = timed(client, "daemon.status", {}, calls)
-                cases: list[tuple[str, str, dict[str, object], float]] = [
-                    ("job.status, a running job", "job.status", {"job_id": busy}, STATUS_P99_MS),
+                base = timed(client, DAEMON_STATUS({}), calls)
+                cases: list[tuple[str, Call[Any, Any], float]] = [
+                    ("job.status, a running job", JOB_STATUS({"job_id": busy}), STATUS_P99_MS),
                     (
                         "job.status, a finished job",
-                        "job.status",
-                        {"job_id": f"old-{size // 2}"},
+                        JOB_STATUS({"job_id": f"old-{size // 2}"}),
                         STATUS_P99_MS,
                     ),
-                    ("job.list, active", "job.list", {}, LIST_P99_MS),
+                    ("job.list, active", JOB_LIST({}), LIST_P99_MS),
                     (
                         "job.list --all --limit 50",
-                        "job.list",
-                        {"all": True, "limit": 50},
+                        JOB_LIST({"all": True, "limit": 50}),
                         LIST_P99_MS,
                     ),
                 ]
-                for label, method, params, target in cases:
-                    took = timed(client, method, params, calls)
+                for label, call, target in cases:
+                    took = timed(client, call, calls)
                     for name, value, b, t in (
                         ("p50", p50(took), p50(base), None),
                         ("p99", percentile(took, 99), percentile(base, 99), target),
@@ -95,7 +92,7 @@ def measure(sizes: list[int], calls: int, folder: Path, say: Callable[[str], Non
                                 target=t,
                             )
                         )
-            conductor.call("job.cancel", {"job_id": busy})
+            conductor.request(JOB_CANCEL({"job_id": busy}))
             conductor.wait_for_job(busy, "cancelled", timeout=60)
     return figures
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from figures import Figure, ms, p50, percentile, table
 from podium.ipc.client import ConductorClient
+from podium.ipc.methods import DAEMON_STATUS, JOB_SUBMIT
 from podium.testing.conductor import ConductorProcess
 
 RATE_TARGET = 200.0
@@ -43,7 +44,7 @@ def hammer(
     def client(mine: Sequence[Callable[[ConductorClient], object]]) -> None:
         done = []
         with ConductorClient(str(socket), timeout=120) as conn:
-            conn.call("daemon.status")  # connected before the clock starts
+            conn.request(DAEMON_STATUS({}))  # connected before the clock starts
             gate.wait()
             for call in mine:
                 started = time.perf_counter()
@@ -63,11 +64,11 @@ def hammer(
 
 
 def _submit(client: ConductorClient, path: str) -> object:
-    return client.call("job.submit", {"score_path": path})
+    return client.request(JOB_SUBMIT({"score_path": path}))
 
 
 def _ping(client: ConductorClient) -> object:
-    return client.call("daemon.status")
+    return client.request(DAEMON_STATUS({}))
 
 
 def submissions(paths: Iterable[Path]) -> list[Callable[[ConductorClient], object]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from podium.cli import exits
 from tests.e2e.conftest import User
 
 
@@ -95,19 +96,47 @@ def user_without_socket(tmp_path: Path) -> Iterator[tuple[User, Path]]:
 
 
 def test_the_configured_socket_is_where_the_conductor_listens_and_the_cli_looks(
-    user_without_socket: tuple[User, Path],
+    user_without_socket: tuple[User, Path], tmp_path: Path
 ) -> None:
     podium, socket = user_without_socket
+    named = tmp_path / "home" / "conductor.socket-path"
     assert podium("config", "init").returncode == 0
     assert podium("config", "set", "socket.path", str(socket)).returncode == 0
     started = podium("start")
     assert started.returncode == 0, started.stderr
     assert socket.is_socket()
+    assert named.read_text() == f"{socket}\n"
     status = json.loads(podium("conductor-status", "--json").stdout)
     assert status["socket"] == str(socket)
     assert not (socket.parent / "unused.sock").exists()
     assert podium("stop").returncode == 0
     assert not socket.exists()
+    assert not named.exists()
+    assert podium("conductor-status").returncode == exits.NO_CONDUCTOR
+
+
+def test_the_cli_finds_the_running_conductor_after_its_socket_path_is_changed(
+    user_without_socket: tuple[User, Path], tmp_path: Path
+) -> None:
+    """The conductor says where it listens: a setting changed since (it needs a restart)
+    does not hide it from the CLI."""
+    podium, socket = user_without_socket
+    assert podium("config", "set", "socket.path", str(socket)).returncode == 0
+    score = tmp_path / "quick.yaml"
+    score.write_text(
+        "name: quick\ninstrument: cli\nsheet: {size: 1, total_items: 1}\n"
+        "prompt: {template: 'true'}\n"
+    )
+    run = podium("run", str(score), "--wait")  # starts the conductor in the background
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "started the conductor in the background" in run.stderr
+    moved = socket.parent / "moved.sock"
+    assert podium("config", "set", "socket.path", str(moved)).returncode == 0
+    status = json.loads(podium("conductor-status", "--json").stdout)
+    assert status["socket"] == str(socket)
+    assert json.loads(podium("list", "--all", "--json").stdout)["jobs"][0]["job_id"] == "quick"
+    assert podium("stop").returncode == 0
+    assert not socket.exists() and not moved.exists()
 
 
 def test_the_background_log_is_json_lines_naming_the_job(podium: User, tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ import pytest
 
 from podium.host import procfs
 from podium.ipc.client import ConductorUnavailable
+from podium.ipc.methods import DAEMON_STATUS
 from podium.runtime.process import (
     group_exists,
     leaders_marked,
@@ -224,7 +225,7 @@ def test_a_conductor_killed_between_spawning_an_attempt_and_recording_it_runs_it
 
 def _ready(conductor: ConductorProcess) -> bool:
     try:
-        state: str = conductor.call("daemon.status")["state"]
+        state: str = conductor.request(DAEMON_STATUS({}))["state"]
     except ConductorUnavailable:
         return False
     return state == "ready"

@@ -16,7 +16,8 @@ from podium.conductor.api.fleets import FleetApi
 from podium.conductor.api.inspection import InspectionApi
 from podium.conductor.api.jobs import JobsApi
 from podium.ipc import protocol
-from podium.ipc.server import Method
+from podium.ipc.methods import DAEMON_SHUTDOWN, DAEMON_STATUS
+from podium.ipc.routes import Route, routes
 from podium.testing.conductor import ConductorProcess
 
 
@@ -56,7 +57,7 @@ def raw(conductor: ConductorProcess) -> Iterator[RawClient]:
     client = RawClient(conductor.socket)
     yield client
     client.close()
-    assert conductor.call("daemon.status")["state"] == "ready"
+    assert conductor.request(DAEMON_STATUS({}))["state"] == "ready"
     assert "Traceback" not in conductor.log
 
 
@@ -207,15 +208,16 @@ def test_an_oversized_frame_is_answered_before_the_connection_closes(
         protocol.INVALID_REQUEST,
         f"message larger than {protocol.MAX_REQUEST_BYTES} bytes",
     )
-    assert conductor.call("daemon.status")["state"] == "ready"
+    assert conductor.request(DAEMON_STATUS({}))["state"] == "ready"
 
 
-def _registered() -> dict[str, Method]:
-    # The methods are read from the classes that register them; no instance is used.
-    found: dict[str, Method] = {}
+def _registered() -> dict[str, Route]:
+    # The handlers are read from the classes that offer them; no instance is used.
+    handlers = []
     for api in (ConductorApi, JobsApi, InspectionApi, FleetApi):
-        found |= api.methods(object.__new__(api))  # type: ignore[arg-type]
-    found.pop("daemon.shutdown")  # a valid call would stop the conductor under test
+        handlers += api.handlers(object.__new__(api))  # type: ignore[arg-type]
+    found = routes(handlers)
+    found.pop(DAEMON_SHUTDOWN.name)  # a valid call would stop the conductor under test
     return found
 
 
@@ -247,7 +249,7 @@ def calls(draw: st.DrawFn) -> tuple[str, Any]:
     return name, draw(json_values | named)
 
 
-def _fields(found: Method) -> set[str]:
+def _fields(found: Route) -> set[str]:
     schema = found.params.core_schema
     typed = schema["items_schema"][0]
     while "fields" not in typed:

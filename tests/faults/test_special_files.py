@@ -13,6 +13,7 @@ from podium.config import read_settings
 from podium.domain.errors import UserError
 from podium.instruments.registry import ProfileError, load_profile
 from podium.ipc.client import RemoteError
+from podium.ipc.methods import JOB_SUBMIT
 from podium.score.compiled import load_score
 from podium.score.diagnostics import ScoreError
 from podium.testing.conductor import ConductorProcess
@@ -21,7 +22,7 @@ from tests.faults.cli import PODIUM, podium
 
 def _refusal(conductor: ConductorProcess, path: Path) -> str:
     with pytest.raises(RemoteError) as refused:
-        conductor.call("job.submit", {"score_path": str(path)})
+        conductor.request(JOB_SUBMIT({"score_path": str(path)}))
     return str(refused.value)
 
 

@@ -15,6 +15,8 @@ import pytest
 
 from podium.cli.connect import conductor_info
 from podium.ipc.client import AnswerLate, AnswerLost, ConductorClient, RemoteError
+from podium.ipc.methods import DAEMON_STATUS, JOB_SUBMIT
+from podium.ipc.schema import SubmitParams
 from podium.testing.conductor import ConductorProcess
 from tests.faults.cli import podium
 
@@ -37,13 +39,13 @@ def test_a_submission_asked_again_with_its_key_gives_back_the_same_job(
     conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
 ) -> None:
     score = write_score(ONCE)
-    asked = {"score_path": str(score), "idempotency_key": "k-1"}
-    first = conductor.call("job.submit", asked)
-    again = conductor.call("job.submit", asked)
+    asked: SubmitParams = {"score_path": str(score), "idempotency_key": "k-1"}
+    first = conductor.request(JOB_SUBMIT(asked))
+    again = conductor.request(JOB_SUBMIT(asked))
     assert again == {**first, "duplicate": True}
     assert first.get("duplicate") is False
     conductor.wait_for_job(first["job_id"], "completed")
-    assert conductor.call("job.submit", asked)["job_id"] == first["job_id"]  # ended: still it
+    assert conductor.request(JOB_SUBMIT(asked))["job_id"] == first["job_id"]  # ended: still it
     assert conductor.query("SELECT job_id FROM jobs") == [(first["job_id"],)]
     assert runs(tmp_path) == ["run"]
 
@@ -56,8 +58,8 @@ def test_submissions_racing_with_one_key_make_one_job(
 
     def submit() -> None:
         with ConductorClient(str(conductor.socket)) as client:
-            asked = {"score_path": str(score), "idempotency_key": "raced"}
-            answers.append(client.call("job.submit", asked)["job_id"])
+            asked: SubmitParams = {"score_path": str(score), "idempotency_key": "raced"}
+            answers.append(client.request(JOB_SUBMIT(asked))["job_id"])
 
     threads = [threading.Thread(target=submit) for _ in range(4)]
     for t in threads:
@@ -72,10 +74,10 @@ def test_submissions_racing_with_one_key_make_one_job(
 def test_a_key_given_with_another_score_is_refused(
     conductor: ConductorProcess, write_score: Callable[..., Path]
 ) -> None:
-    conductor.call("job.submit", {"score_path": str(write_score(ONCE)), "idempotency_key": "k"})
+    conductor.request(JOB_SUBMIT({"score_path": str(write_score(ONCE)), "idempotency_key": "k"}))
     other = write_score(ONCE, "other.yaml")
     with pytest.raises(RemoteError, match=r"idempotency key 'k' was given with .*score\.yaml"):
-        conductor.call("job.submit", {"score_path": str(other), "idempotency_key": "k"})
+        conductor.request(JOB_SUBMIT({"score_path": str(other), "idempotency_key": "k"}))
 
 
 def test_podium_run_twice_with_one_idempotency_key_submits_one_job(
@@ -183,9 +185,9 @@ def test_a_request_whose_answer_is_lost_is_told_apart_from_no_conductor(
     relay = LosingRelay(relay_folder / "relay.sock", first)
     try:
         with ConductorClient(str(relay.path)) as client:
-            client.call("daemon.status")
+            client.request(DAEMON_STATUS({}))
             with pytest.raises(AnswerLost, match=r"stopped before answering 'job\.submit'"):
-                client.call("job.submit", {"score_path": str(score)})
+                client.request(JOB_SUBMIT({"score_path": str(score)}))
     finally:
         relay.close()
 
@@ -229,7 +231,7 @@ def test_a_request_left_unanswered_past_the_timeout_may_still_be_carried_out(
             ConductorClient(str(path), timeout=0.2) as client,
             pytest.raises(AnswerLate, match=late),
         ):
-            client.call("job.submit", {"score_path": "/s.yaml"})
+            client.request(JOB_SUBMIT({"score_path": "/s.yaml"}))
         # A busy conductor is never taken for none (`run` would start another).
         with ConductorClient(str(path), timeout=0.2) as client, pytest.raises(AnswerLate):
             conductor_info(client)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from podium.ipc.client import RemoteError
+from podium.ipc.methods import JOB_SUBMIT
 from podium.testing.conductor import ConductorProcess
 from tests.faults.cli import PODIUM
 
@@ -78,7 +79,7 @@ def test_the_conductor_refuses_a_template_bomb_at_submission_and_still_answers(
 ) -> None:
     score = write_score(_score(BOMBS["repeat-ten-billion"][0]))
     with pytest.raises(RemoteError, match=r"score.yaml:8:5: .*makes more than 4 MiB of text"):
-        conductor.call("job.submit", {"score_path": str(score)})
+        conductor.request(JOB_SUBMIT({"score_path": str(score)}))
     assert _status(conductor).returncode == 0
 
 
@@ -115,9 +116,8 @@ def test_a_prompt_that_blows_up_at_run_time_fails_its_sheet_and_the_conductor_go
     sheets = {s["num"]: s for s in conductor.status(job)["sheets"]}
     assert sheets[1]["status"] == "completed"
     assert sheets[2]["status"] == "failed"
-    assert (
-        "score.yaml:11:5: prompt.template: sheet 2: the prompt template makes more than"
-        in sheets[2]["error"]
+    assert "score.yaml:11:5: prompt.template: sheet 2: the prompt template makes more than" in str(
+        sheets[2]["error"]
     )
     assert _status(conductor, job).returncode == 0
 

@@ -13,6 +13,7 @@ import yaml
 
 from podium.host import procfs
 from podium.ipc.client import RemoteError
+from podium.ipc.methods import DAEMON_STATUS, JOB_CANCEL
 from podium.runtime.process import group_exists, read_exit_file
 from podium.testing.conductor import ConductorProcess
 
@@ -133,7 +134,7 @@ def test_a_hung_agent_is_stopped_at_its_timeout_with_nothing_left(
     )
     job = conductor.submit(score)
     done = conductor.wait_for_job(job, "failed")
-    assert done["sheets"][0]["error"].startswith("timed out after 600s")
+    assert str(done["sheets"][0]["error"]).startswith("timed out after 600s")
     [(pgid, code)] = conductor.query("SELECT pgid, error_code FROM attempts")
     assert code == "E001"
     assert not group_exists(pgid)
@@ -163,7 +164,7 @@ def test_cancel_leaves_no_child_or_grandchild_even_ignoring_sigterm(
         "the attempt and its descendants to start",
     )
     pids = [int((ws / f).read_text()) for f in ("leader.pid", "g1.pid", "g2.pid")]
-    conductor.call("job.cancel", {"job_id": job})
+    conductor.request(JOB_CANCEL({"job_id": job}))
     conductor.wait_for_job(job, "cancelled")
     conductor.wait_until(
         lambda: not any(procfs.running(p) for p in pids), 10, "every process to be gone"
@@ -262,7 +263,7 @@ def test_a_crashing_agent_is_a_crash_with_its_signal(
     score = agent_score(write_score, "FAKE-AGENT: crash signal=SEGV")
     job = conductor.submit(score)
     done = conductor.wait_for_job(job, "failed")
-    assert done["sheets"][0]["error"].startswith("killed by SIGSEGV")
+    assert str(done["sheets"][0]["error"]).startswith("killed by SIGSEGV")
     [(sig, code)] = conductor.query("SELECT signal, error_code FROM attempts")
     assert (sig, code) == (signal.SIGSEGV, "E003")
 
@@ -367,8 +368,8 @@ def test_a_setting_that_cannot_be_passed_on_fails_the_sheet_not_the_conductor(
         write_score, "Go.", extra='instrument_config: {cli_extra_args: "--x \'unbalanced"}'
     )
     done = conductor.wait_for_job(conductor.submit(score), "failed")
-    assert "cli_extra_args" in done["sheets"][0]["error"]
-    assert conductor.call("daemon.status")["state"] == "ready"
+    assert "cli_extra_args" in str(done["sheets"][0]["error"])
+    assert conductor.request(DAEMON_STATUS({}))["state"] == "ready"
 
 
 def test_an_exit_code_that_is_also_a_stop_signals_number_is_just_an_exit_code(

@@ -2,12 +2,13 @@
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from podium.ipc import protocol
 from podium.ipc.client import RemoteError
+from podium.ipc.methods import DAEMON_HEALTH, DAEMON_READY, DAEMON_STATUS, JOB_RESUME
+from podium.ipc.schema import PressureInfo
 from podium.testing.conductor import ConductorProcess
 
 TIGHT = {
@@ -33,9 +34,8 @@ def gated(name: str) -> str:
     """
 
 
-def pressure(conductor: ConductorProcess) -> dict[str, Any]:
-    found: dict[str, Any] = conductor.call("daemon.status")["pressure"]
-    return found
+def pressure(conductor: ConductorProcess) -> PressureInfo:
+    return conductor.request(DAEMON_STATUS({}))["pressure"]
 
 
 def paused_at(conductor: ConductorProcess, job: str) -> list[float]:
@@ -48,9 +48,9 @@ def test_critical_pressure_refuses_new_jobs_and_pauses_the_newest_without_killin
     conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
 ) -> None:
     conductor = conductors(TIGHT)
-    health = conductor.call("daemon.health")
+    health = conductor.request(DAEMON_HEALTH({}))
     assert health["status"] == "ok" and health["shutting_down"] is False
-    conductor.wait_until(lambda: conductor.call("daemon.ready")["ready"], 10, "readiness")
+    conductor.wait_until(lambda: conductor.request(DAEMON_READY({}))["ready"], 10, "readiness")
 
     older = conductor.submit(write_score(gated("older"), "older.yaml"))
     conductor.wait_until((tmp_path / "ws-older" / "runs.txt").exists, 15, "the older job's sheet")
@@ -62,8 +62,8 @@ def test_critical_pressure_refuses_new_jobs_and_pauses_the_newest_without_killin
 
     level = pressure(conductor)
     assert level["level"] in ("high", "critical")
-    assert level["limits"]["max_processes"] == 4 and level["processes"] >= 4
-    ready = conductor.call("daemon.ready")
+    assert level["limits"]["max_processes"] == 4 and (level["processes"] or 0) >= 4
+    ready = conductor.request(DAEMON_READY({}))
     assert ready["ready"] is False and ready["status"] == "not_ready"
     assert ready["accepting_work"] is False
     assert any("resource pressure is" in reason for reason in ready["reasons"])
@@ -75,7 +75,7 @@ def test_critical_pressure_refuses_new_jobs_and_pauses_the_newest_without_killin
         refused.value.message
     )
     with pytest.raises(RemoteError) as resume_refused:
-        conductor.call("job.resume", {"job_id": newer})
+        conductor.request(JOB_RESUME({"job_id": newer}))
     assert resume_refused.value.code == protocol.RESOURCE_EXHAUSTED
 
     (tmp_path / "go").touch()
@@ -86,7 +86,9 @@ def test_critical_pressure_refuses_new_jobs_and_pauses_the_newest_without_killin
     newer_paused, older_paused = (paused_at(conductor, job) for job in (newer, older))
     assert len(newer_paused) == 1  # paused once, never again while paused
     assert all(at >= newer_paused[0] for at in older_paused)  # the newest first
-    conductor.wait_until(lambda: conductor.call("daemon.ready")["ready"], 15, "the load to drop")
+    conductor.wait_until(
+        lambda: conductor.request(DAEMON_READY({}))["ready"], 15, "the load to drop"
+    )
     third = conductor.submit(write_score(gated("third"), "third.yaml"))
     assert conductor.status(third)["status"] in ("queued", "running")
 

@@ -15,6 +15,7 @@ import pytest
 from podium.host import procfs
 from podium.ipc import protocol
 from podium.ipc.client import ConductorClient, RemoteError
+from podium.ipc.methods import DAEMON_STATUS, JOB_LIST
 from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess
 
@@ -72,7 +73,7 @@ def test_a_failing_sheet_is_retried_then_fails_the_job_and_skips_its_dependents(
     assert (sheets[2]["status"], sheets[2]["attempts"]) == ("failed", 3)
     assert sheets[2]["error"] == "exit code 4: disk full"
     assert (sheets[3]["status"], sheets[3]["blocked_by"]) == ("skipped", 2)
-    assert done["error"].startswith("sheet 2 failed after 3 attempts: exit code 4: disk full")
+    assert str(done["error"]).startswith("sheet 2 failed after 3 attempts: exit code 4: disk full")
     assert (tmp_path / "ws" / "runs-2.txt").read_text() == "run\n" * 3
     assert not (tmp_path / "ws" / "runs-3.txt").exists()
 
@@ -161,7 +162,7 @@ def test_no_more_sheets_run_at_once_than_the_conductor_allows(
     # together, so by the time two have started, a third would have too.
     conductor.wait_until(lambda: len(started()) == 2, 15, "two sheets to start")
     assert running() == [1, 2]
-    assert conductor.call("daemon.status")["running_sheets"] == 2
+    assert conductor.request(DAEMON_STATUS({}))["running_sheets"] == 2
     assert started() == ["started-1", "started-2"]
     (ws / "go").touch()
     conductor.wait_for_job(job, "completed")
@@ -211,10 +212,10 @@ def test_unknown_jobs_and_methods_get_json_rpc_errors(conductor: ConductorProces
         conductor.status("nope")
     assert missing.value.code == protocol.JOB_NOT_FOUND
     with pytest.raises(RemoteError) as unknown:
-        conductor.call("job.frobnicate")
+        conductor.client.call("job.frobnicate")
     assert unknown.value.code == protocol.METHOD_NOT_FOUND
     with pytest.raises(RemoteError) as bad:
-        conductor.call("job.status", {"job_id": 3})
+        conductor.client.call("job.status", {"job_id": 3})
     assert bad.value.code == protocol.INVALID_PARAMS
 
 
@@ -238,7 +239,7 @@ def test_an_oversized_message_is_refused_and_the_connection_closed(
         assert reply["error"]["code"] == protocol.INVALID_REQUEST
         assert "larger than" in reply["error"]["message"]
         assert sock.recv(1) == b""
-    assert conductor.call("daemon.status")["pid"]  # the conductor itself is fine
+    assert conductor.request(DAEMON_STATUS({}))["pid"]  # the conductor itself is fine
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to connect as another user")
@@ -271,7 +272,7 @@ def test_another_user_is_refused_even_when_the_socket_is_reachable(
 
 def test_shutdown_does_not_wait_for_connected_clients(conductor: ConductorProcess) -> None:
     follower = ConductorClient(str(conductor.socket))
-    follower.call("daemon.status")  # an open connection, as `run --wait` keeps
+    follower.request(DAEMON_STATUS({}))  # an open connection, as `run --wait` keeps
     try:
         assert conductor.kill(signal.SIGTERM) == 0
     finally:
@@ -294,7 +295,7 @@ def test_progress_is_stored_as_sheets_complete(
     conductor.wait_until(
         lambda: conductor.status(job)["sheets"][1]["status"] == "running", 15, "sheet 2"
     )
-    [listed] = conductor.call("job.list", {"all": True})["jobs"]
+    [listed] = conductor.request(JOB_LIST({"all": True}))["jobs"]
     assert (listed["job_id"], listed["completed_sheets"]) == (job, 1)
     (tmp_path / "ws" / "go").touch()
     conductor.wait_for_job(job, "completed")
@@ -334,7 +335,7 @@ def test_an_attempt_that_cannot_start_says_why(
         prompt: {template: "true"}
     """)
     done = conductor.wait_for_job(conductor.submit(score), "failed")
-    assert done["sheets"][0]["error"].startswith("could not start: [Errno 17] File exists")
+    assert str(done["sheets"][0]["error"]).startswith("could not start: [Errno 17] File exists")
 
 
 def test_conditions_stages_regexes_and_modification_decide_each_sheet(
@@ -362,8 +363,8 @@ def test_conditions_stages_regexes_and_modification_decide_each_sheet(
     """)
     done = conductor.wait_for_job(conductor.submit(score), "failed")
     assert [s["status"] for s in done["sheets"]] == ["completed"] * 3 + ["failed"]
-    assert done["sheets"][3]["error"].startswith("validation failed: file_modified ")
-    assert done["sheets"][3]["error"].endswith(
+    assert str(done["sheets"][3]["error"]).startswith("validation failed: file_modified ")
+    assert str(done["sheets"][3]["error"]).endswith(
         "the file was not changed by the attempt (1 not checked after it)"
     )
     assert not (tmp_path / "ws" / "never").exists()  # stage 2 never ran

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from podium.ipc.client import RemoteError
+from podium.ipc.methods import DAEMON_CONFIG, DAEMON_RELOAD, DAEMON_STATUS
 from podium.testing.conductor import ConductorProcess
 
 WIDE = """
@@ -46,8 +47,8 @@ def test_sighup_raises_the_sheet_limit_and_the_waiting_sheets_start_while_the_fi
     assert conductor.process is not None
     conductor.process.send_signal(signal.SIGHUP)
     conductor.wait_until(lambda: running() == [1, 2, 3], 15, "three sheets to run at once")
-    assert conductor.call("daemon.status")["max_concurrent_sheets"] == 3
-    assert conductor.call("daemon.config")["settings"]["max_concurrent_sheets"] == 3
+    assert conductor.request(DAEMON_STATUS({}))["max_concurrent_sheets"] == 3
+    assert conductor.request(DAEMON_CONFIG({}))["settings"]["max_concurrent_sheets"] == 3
     (ws / "go").touch()
     done = conductor.wait_for_job(job, "completed")
     assert [s["attempts"] for s in done["sheets"]] == [1, 1, 1, 1]
@@ -62,7 +63,7 @@ def test_an_invalid_file_on_reload_keeps_the_settings_in_force(
     path = conductor.home / "conductor.yaml"
     path.write_text("max_concurrent_sheets: 0\nkill_grace_seconds: 3\n")
     with pytest.raises(RemoteError) as refused:
-        conductor.call("daemon.reload")
+        conductor.request(DAEMON_RELOAD({}))
     assert "max_concurrent_sheets: Input should be greater than or equal to 1" in (
         refused.value.message
     )
@@ -73,9 +74,9 @@ def test_an_invalid_file_on_reload_keeps_the_settings_in_force(
     conductor.wait_until(
         lambda: "not valid YAML" in conductor.log, 15, "the refused reload to be logged"
     )
-    settings = conductor.call("daemon.config")["settings"]
+    settings = conductor.request(DAEMON_CONFIG({}))["settings"]
     assert (settings["max_concurrent_sheets"], settings["kill_grace_seconds"]) == (2, 1.0)
-    assert conductor.call("daemon.status")["state"] == "ready"
+    assert conductor.request(DAEMON_STATUS({}))["state"] == "ready"
 
 
 def test_a_reload_reports_each_change_and_what_needs_a_restart(
@@ -89,7 +90,7 @@ def test_a_reload_reports_each_change_and_what_needs_a_restart(
         resource_limits={"max_memory_mb": 4096},
         socket={"path": "/elsewhere.sock"},
     )
-    done = conductor.call("daemon.reload")
+    done = conductor.request(DAEMON_RELOAD({}))
     assert done["changed"] == [
         "kill_grace_seconds: 1.0 → 2.5",
         "resource_limits.max_memory_mb: 8192 → 4096",
@@ -98,7 +99,7 @@ def test_a_reload_reports_each_change_and_what_needs_a_restart(
     ]
     assert done["needs_restart"] == ["socket.path: None → '/elsewhere.sock'"]
     assert any("observer is a setting of Marianne's conductor" in w for w in done["warnings"])
-    live = conductor.call("daemon.config")
+    live = conductor.request(DAEMON_CONFIG({}))
     assert live["config_file"] == str(conductor.home / "conductor.yaml")
     assert live["profile"] is None
     assert live["socket"] == str(conductor.socket)

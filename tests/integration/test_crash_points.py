@@ -8,6 +8,7 @@ from pathlib import Path
 
 from podium.host import procfs
 from podium.ipc.client import ConductorClient, ConductorUnavailable, RemoteError
+from podium.ipc.methods import JOB_SUBMIT
 from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess
 
@@ -40,7 +41,7 @@ def test_a_conductor_killed_while_submissions_arrive_loses_no_accepted_job(
         with ConductorClient(str(first.socket), timeout=10) as client:
             for score in mine:
                 try:
-                    done = client.call("job.submit", {"score_path": str(score)})
+                    done = client.request(JOB_SUBMIT({"score_path": str(score)}))
                 except (ConductorUnavailable, RemoteError, OSError):
                     return  # the conductor died under this submission
                 with lock:
@@ -191,6 +192,7 @@ def test_a_chained_job_submitted_just_before_a_crash_is_not_submitted_again(
     parent = first.submit(score)
     [hook] = first.wait_for_job(parent, "completed")["hooks"]
     child = hook["chained_job"]
+    assert child is not None
     first.wait_for_job(child, "completed")
     assert first.kill(signal.SIGKILL) == -signal.SIGKILL
     # Put the store back to the moment right after the child's submission: the parent still

@@ -5,14 +5,23 @@ import signal
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from podium.domain.fleet import FleetMember, FleetRecord, FleetStatus
 from podium.domain.ids import JobId
 from podium.ipc.client import RemoteError
+from podium.ipc.fleet_schema import FleetInfo
+from podium.ipc.methods import (
+    FLEET_CANCEL,
+    FLEET_PAUSE,
+    FLEET_RESUME,
+    FLEET_STATUS,
+    FLEET_SUBMIT,
+    JOB_CLEAR,
+)
 from podium.ipc.protocol import INVALID_SCORE, JOB_NOT_FOUND, JOB_NOT_RESUMABLE
+from podium.ipc.schema import ClearParams
 from podium.store.sqlite import SqliteStore
 from podium.testing.conductor import ConductorProcess
 
@@ -54,28 +63,26 @@ A_THEN_B = """
 """
 
 
-def submit(conductor: ConductorProcess, path: Path) -> dict[str, Any]:
-    found: dict[str, Any] = conductor.call("fleet.submit", {"path": str(path)})
-    return found
+def submit(conductor: ConductorProcess, path: Path) -> FleetInfo:
+    return conductor.request(FLEET_SUBMIT({"path": str(path)}))
 
 
-def fleet_status(conductor: ConductorProcess, fleet_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = conductor.call("fleet.status", {"fleet_id": fleet_id})
-    return found
+def fleet_status(conductor: ConductorProcess, fleet_id: str) -> FleetInfo:
+    return conductor.request(FLEET_STATUS({"fleet_id": fleet_id}))
 
 
-def wait_for_fleet(conductor: ConductorProcess, fleet_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = {}
+def wait_for_fleet(conductor: ConductorProcess, fleet_id: str) -> FleetInfo:
+    found: list[FleetInfo] = []
 
     def ended() -> bool:
-        found.update(fleet_status(conductor, fleet_id))
-        return found["status"] in ("completed", "failed", "cancelled")
+        found[:] = [fleet_status(conductor, fleet_id)]
+        return found[0]["status"] in ("completed", "failed", "cancelled")
 
     conductor.wait_until(ended, 30, f"fleet {fleet_id} to end")
-    return found
+    return found[0]
 
 
-def member_jobs(fleet: dict[str, Any]) -> dict[str, str | None]:
+def member_jobs(fleet: FleetInfo) -> dict[str, str | None]:
     return {Path(m["score_path"]).stem: m["job_id"] for m in fleet["members"]}
 
 
@@ -117,7 +124,7 @@ def test_a_failed_job_in_the_first_group_never_starts_the_second(
     done = wait_for_fleet(conductor, fleet["fleet_id"])
     jobs = member_jobs(done)
     assert done["status"] == "failed"
-    assert f"job {jobs['a2']}" in done["reason"] and "second" in done["reason"]
+    assert f"job {jobs['a2']}" in str(done["reason"]) and "second" in str(done["reason"])
     assert jobs["b"] is None
     [second] = [g for g in done["groups"] if g["name"] == "second"]
     assert second["never_starts"]
@@ -155,13 +162,13 @@ def test_cancelling_a_fleet_cancels_its_running_jobs_and_starts_no_group(
     score(tmp_path, "b", "true")
     fleet = submit(conductor, fleet_file(tmp_path, A_THEN_B))
     conductor.wait_until((tmp_path / "ws" / "a1.ran").exists, 15, "a1 to run")
-    done = conductor.call("fleet.cancel", {"fleet_id": fleet["fleet_id"]})
+    done = conductor.request(FLEET_CANCEL({"fleet_id": fleet["fleet_id"]}))
     assert done["status"] == "cancelled"
     jobs = member_jobs(done)
     assert conductor.wait_for_job(str(jobs["a1"]))["status"] == "cancelled"
     assert member_jobs(fleet_status(conductor, fleet["fleet_id"]))["b"] is None
     with pytest.raises(RemoteError) as again:
-        conductor.call("fleet.cancel", {"fleet_id": fleet["fleet_id"]})
+        conductor.request(FLEET_CANCEL({"fleet_id": fleet["fleet_id"]}))
     assert again.value.code == JOB_NOT_RESUMABLE
     assert "already ended (cancelled)" in again.value.message
 
@@ -175,7 +182,7 @@ def test_a_paused_fleet_holds_its_waiting_groups_until_resumed(
     fleet = submit(conductor, fleet_file(tmp_path, A_THEN_B))
     fleet_id = fleet["fleet_id"]
     conductor.wait_until((tmp_path / "ws" / "a1.ran").exists, 15, "a1 to run")
-    paused = conductor.call("fleet.pause", {"fleet_id": fleet_id})
+    paused = conductor.request(FLEET_PAUSE({"fleet_id": fleet_id}))
     assert paused["status"] == "paused"
     (tmp_path / "ws" / "go-a1").touch()
     jobs = member_jobs(paused)
@@ -183,7 +190,7 @@ def test_a_paused_fleet_holds_its_waiting_groups_until_resumed(
         lambda: conductor.status(str(jobs["a1"]))["status"] == "paused", 15, "a1 to pause"
     )
     assert member_jobs(fleet_status(conductor, fleet_id))["b"] is None  # held while paused
-    resumed = conductor.call("fleet.resume", {"fleet_id": fleet_id})
+    resumed = conductor.request(FLEET_RESUME({"fleet_id": fleet_id}))
     assert resumed["status"] == "running"
     assert wait_for_fleet(conductor, fleet_id)["status"] == "completed"
 
@@ -200,7 +207,7 @@ def test_a_member_that_no_longer_compiles_fails_the_fleet_when_its_group_starts(
     (tmp_path / "ws" / "go-a1").touch()
     done = wait_for_fleet(conductor, fleet["fleet_id"])
     assert done["status"] == "failed"
-    assert "b.yaml (group 'second') could not be submitted" in done["reason"]
+    assert "b.yaml (group 'second') could not be submitted" in str(done["reason"])
     [b] = [m for m in done["members"] if m["group"] == "second"]
     assert b["job_id"] is None and b["error"]
 
@@ -277,15 +284,16 @@ def test_clear_leaves_the_jobs_of_an_unfinished_fleet_alone_and_says_why(
         f"job {a1} belongs to fleet {fleet_id}, which has not ended; cancel or finish the "
         "fleet first"
     )
-    for params in ({}, {"job_ids": [a1]}, {"dry_run": True}):
-        cleared = conductor.call("job.clear", params)
+    selections: list[ClearParams] = [{}, {"job_ids": [a1]}, {"dry_run": True}]
+    for params in selections:
+        cleared = conductor.request(JOB_CLEAR(params))
         assert (cleared["jobs"], cleared["problems"]) == ([], [kept])
     assert conductor.status(a1)["status"] == "completed"
 
     (tmp_path / "ws" / "go-a2").touch()
     done = wait_for_fleet(conductor, fleet_id)
     assert done["status"] == "completed"
-    cleared = conductor.call("job.clear", {})
+    cleared = conductor.request(JOB_CLEAR({}))
     assert sorted(j["job_id"] for j in cleared["jobs"]) == sorted(
         str(j) for j in member_jobs(done).values()
     )
@@ -303,7 +311,7 @@ def test_resuming_a_failed_fleet_resumes_its_failed_job_and_the_next_group_start
     assert failed["status"] == "failed" and member_jobs(failed)["b"] is None
 
     (tmp_path / "ws" / "fixed").touch()
-    resumed = conductor.call("fleet.resume", {"fleet_id": fleet_id})
+    resumed = conductor.request(FLEET_RESUME({"fleet_id": fleet_id}))
     assert (resumed["status"], resumed["reason"], resumed["ended_at"]) == ("running", None, None)
     assert resumed["message"].startswith("resumed: 1 job(s) go on;")
     done = wait_for_fleet(conductor, fleet_id)
@@ -319,9 +327,9 @@ def test_a_failed_fleet_whose_job_was_cleared_cannot_be_resumed(
     score(tmp_path, "b", "true")
     fleet_id = submit(conductor, fleet_file(tmp_path, A_THEN_B))["fleet_id"]
     a2 = str(member_jobs(wait_for_fleet(conductor, fleet_id))["a2"])
-    assert [j["job_id"] for j in conductor.call("job.clear", {"job_ids": [a2]})["jobs"]] == [a2]
+    assert [j["job_id"] for j in conductor.request(JOB_CLEAR({"job_ids": [a2]}))["jobs"]] == [a2]
     with pytest.raises(RemoteError) as refused:
-        conductor.call("fleet.resume", {"fleet_id": fleet_id})
+        conductor.request(FLEET_RESUME({"fleet_id": fleet_id}))
     assert refused.value.code == JOB_NOT_RESUMABLE
     assert f"its job(s) {a2} were removed ('podium clear')" in refused.value.message
     assert fleet_status(conductor, fleet_id)["status"] == "failed"

@@ -3,11 +3,14 @@
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from podium.ipc import protocol
 from podium.ipc.client import RemoteError
+from podium.ipc.methods import JOB_DIAGNOSE, JOB_ERRORS, JOB_HISTORY, JOB_LOGS, Call
+from podium.ipc.schema import ErrorsParams, LogCursorInfo
 from podium.testing.conductor import ConductorProcess
 
 FAILS_TWICE = """
@@ -40,7 +43,7 @@ def flaky(conductor: ConductorProcess, write_score: Callable[..., Path]) -> str:
 def test_history_shows_every_attempt_with_its_exit_checks_and_output(
     conductor: ConductorProcess, flaky: str
 ) -> None:
-    found = conductor.call("job.history", {"job_id": flaky, "tail_lines": 5})
+    found = conductor.request(JOB_HISTORY({"job_id": flaky, "tail_lines": 5}))
     assert (found["job_id"], found["status"], found["total"]) == (flaky, "completed", 3)
     attempts = found["attempts"][::-1]  # newest first on the wire
     assert [(a["attempt"], a["outcome"], a["exit_code"], a["error_code"]) for a in attempts] == [
@@ -55,14 +58,19 @@ def test_history_shows_every_attempt_with_its_exit_checks_and_output(
     # Output comes back through the redactor: the raw files keep what the process wrote.
     assert attempts[1]["stderr_tail"] == "token [REDACTED] on try 2\n"
     assert "sk-ant-" in (Path(attempts[1]["logs"]) / "attempt-2.stderr.log").read_text()
-    latest = conductor.call("job.history", {"job_id": flaky, "limit": 1})
+    latest = conductor.request(JOB_HISTORY({"job_id": flaky, "limit": 1}))
     assert [a["attempt"] for a in latest["attempts"]] == [3]
     assert (latest["total"], latest["attempts"][0]["stdout_tail"]) == (3, "try 3\n")
 
 
 def test_errors_filter_by_code_and_type(conductor: ConductorProcess, flaky: str) -> None:
-    def attempts(**params: object) -> list[int]:
-        found = conductor.call("job.errors", {"job_id": flaky, **params})
+    def attempts(type: str | None = None, code: str | None = None) -> list[int]:
+        params: ErrorsParams = {"job_id": flaky}
+        if type is not None:
+            params["type"] = type
+        if code is not None:
+            params["code"] = code
+        found = conductor.request(JOB_ERRORS(params))
         return [a["attempt"] for a in found["attempts"]]
 
     assert attempts() == [2, 1]
@@ -71,7 +79,7 @@ def test_errors_filter_by_code_and_type(conductor: ConductorProcess, flaky: str)
     assert attempts(type="rate_limit") == []
     assert attempts(type="transient", code="E201") == []
     with pytest.raises(RemoteError) as wrong:
-        conductor.call("job.errors", {"job_id": flaky, "type": "fatal"})
+        conductor.request(JOB_ERRORS({"job_id": flaky, "type": "fatal"}))
     assert "unknown error type 'fatal'; use one of transient, rate_limit, permanent" in str(
         wrong.value
     )
@@ -80,7 +88,7 @@ def test_errors_filter_by_code_and_type(conductor: ConductorProcess, flaky: str)
 def test_diagnose_gathers_the_job_its_errors_timeline_and_files(
     conductor: ConductorProcess, flaky: str
 ) -> None:
-    found = conductor.call("job.diagnose", {"job_id": flaky})
+    found = conductor.request(JOB_DIAGNOSE({"job_id": flaky}))
     assert found["job"]["status"] == "completed"
     assert (found["total_attempts"], found["total_errors"]) == (3, 2)
     assert [e["error_code"] for e in found["errors"]] == ["E201", "E009"]
@@ -92,24 +100,38 @@ def test_diagnose_gathers_the_job_its_errors_timeline_and_files(
 def test_logs_give_the_last_lines_then_only_what_is_new(
     conductor: ConductorProcess, flaky: str
 ) -> None:
-    first = conductor.call("job.logs", {"job_id": flaky, "lines": 1})
+    first = conductor.request(JOB_LOGS({"job_id": flaky, "lines": 1}))
     [sheet] = first["sheets"]
     assert (sheet["sheet"], sheet["attempt"], sheet["status"]) == (1, 3, "completed")
     assert sheet["stdout"]["text"] == "try 3\n"
     assert sheet["stderr"]["text"] == "token [REDACTED] on try 3\n"
-    cursor = {"sheet": 1, "attempt": 3, "stdout": sheet["stdout"]["end"], "stderr": 0}
-    again = conductor.call("job.logs", {"job_id": flaky, "cursors": [cursor]})
+    cursor: LogCursorInfo = {
+        "sheet": 1,
+        "attempt": 3,
+        "stdout": sheet["stdout"]["end"],
+        "stderr": 0,
+    }
+    again = conductor.request(JOB_LOGS({"job_id": flaky, "cursors": [cursor]}))
     assert [s["stderr"]["text"] for s in again["sheets"]] == ["token [REDACTED] on try 3\n"]
     assert again["sheets"][0]["stdout"]["text"] == ""
-    caught_up = {**cursor, "stderr": again["sheets"][0]["stderr"]["end"]}
-    assert conductor.call("job.logs", {"job_id": flaky, "cursors": [caught_up]})["sheets"] == []
-    older = {**caught_up, "attempt": 2}  # the sheet moved on: its new attempt, from the start
-    moved = conductor.call("job.logs", {"job_id": flaky, "cursors": [older]})["sheets"]
+    caught_up: LogCursorInfo = {**cursor, "stderr": again["sheets"][0]["stderr"]["end"]}
+    assert conductor.request(JOB_LOGS({"job_id": flaky, "cursors": [caught_up]}))["sheets"] == []
+    older: LogCursorInfo = {
+        **caught_up,
+        "attempt": 2,
+    }  # the sheet moved on: its new attempt, from the start
+    moved = conductor.request(JOB_LOGS({"job_id": flaky, "cursors": [older]}))["sheets"]
     assert (moved[0]["attempt"], moved[0]["stdout"]["start"]) == (3, 0)
 
 
 def test_an_unknown_job_is_not_found(conductor: ConductorProcess) -> None:
-    for method in ("job.history", "job.errors", "job.diagnose", "job.logs"):
+    calls: list[Call[Any, Any]] = [
+        JOB_HISTORY({"job_id": "nope"}),
+        JOB_ERRORS({"job_id": "nope"}),
+        JOB_DIAGNOSE({"job_id": "nope"}),
+        JOB_LOGS({"job_id": "nope"}),
+    ]
+    for call in calls:
         with pytest.raises(RemoteError) as missing:
-            conductor.call(method, {"job_id": "nope"})
+            conductor.request(call)
         assert missing.value.code == protocol.JOB_NOT_FOUND

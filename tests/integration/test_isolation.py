@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from podium.ipc.client import RemoteError
+from podium.ipc.methods import JOB_CLEAR, JOB_LIST, JOB_RESUME
+from podium.ipc.schema import JobStatusResult, WorktreeInfo
 from podium.testing.conductor import ConductorProcess
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -50,6 +52,13 @@ def make_repo(folder: Path, score: str) -> Path:
     return path
 
 
+def worktree_of(job: JobStatusResult) -> WorktreeInfo:
+    """The job's worktree, which it has (`isolation`)."""
+    found = job["worktree"]
+    assert found is not None, f"job {job['job_id']} has no worktree"
+    return found
+
+
 def history(conductor: ConductorProcess, job: str) -> str:
     return "\n".join(n["text"] for n in conductor.status(job)["history"])
 
@@ -62,7 +71,7 @@ def test_a_job_runs_in_its_own_worktree_and_its_work_is_committed_to_its_branch(
     worktree = repo / ".worktrees" / job
     done = conductor.wait_for_job(job, "completed")
     assert done["workspace"] == str(worktree / "ws")
-    assert done["worktree"]["branch"] == f"podium/{job}"
+    assert worktree_of(done)["branch"] == f"podium/{job}"
     conductor.wait_until(lambda: not worktree.exists(), 20, "the worktree to be removed")
     assert git(repo, "status", "--porcelain") == ""
     assert not (repo / "ws").exists()
@@ -71,7 +80,7 @@ def test_a_job_runs_in_its_own_worktree_and_its_work_is_committed_to_its_branch(
     assert git(repo, "branch", "--show-current").strip() != f"podium/{job}"
     assert ".worktrees/" in (repo / ".git" / "info" / "exclude").read_text().splitlines()
     conductor.wait_until(
-        lambda: conductor.status(job)["worktree"]["removed"], 20, "the removal to be recorded"
+        lambda: worktree_of(conductor.status(job))["removed"], 20, "the removal to be recorded"
     )
     notes = history(conductor, job)
     assert f"runs in worktree {worktree} on branch podium/{job}" in notes
@@ -89,9 +98,9 @@ def test_a_failed_job_keeps_its_worktree_until_it_is_cleared(
     conductor.wait_until(lambda: "kept" in history(conductor, job), 20, "the worktree's fate")
     assert "isolation.cleanup_on_failure is false" in history(conductor, job)
     assert (worktree / "ws" / "other-1.txt").read_text() == "made-1\n"
-    assert conductor.status(job)["worktree"]["removed"] is False
+    assert worktree_of(conductor.status(job))["removed"] is False
     assert git(repo, "status", "--porcelain") == ""
-    cleared = conductor.call("job.clear", {"job_ids": [job]})
+    cleared = conductor.request(JOB_CLEAR({"job_ids": [job]}))
     assert cleared["problems"] == []
     assert not worktree.exists()
     assert git(repo, "show", f"podium/{job}:ws/other-1.txt") == "made-1\n"
@@ -125,7 +134,7 @@ def test_without_fallback_a_job_outside_a_repository_is_refused(
     assert "cannot make a git worktree" in refused.value.message
     assert "not a git repository" in refused.value.message
     assert "isolation.fallback_on_error: true" in refused.value.message
-    assert conductor.call("job.list", {"all": True})["jobs"] == []
+    assert conductor.request(JOB_LIST({"all": True}))["jobs"] == []
 
 
 GATED = """
@@ -154,11 +163,11 @@ def test_a_job_brought_back_gets_its_worktree_again_from_its_branch(
     worktree = repo / ".worktrees" / job
     conductor.wait_for_job(job, "failed")
     conductor.wait_until(
-        lambda: conductor.status(job)["worktree"]["removed"], 20, "the worktree to be removed"
+        lambda: worktree_of(conductor.status(job))["removed"], 20, "the worktree to be removed"
     )
     assert not worktree.exists()
     gate.touch()
-    conductor.call("job.resume", {"job_id": job})
+    conductor.request(JOB_RESUME({"job_id": job}))
     conductor.wait_for_job(job, "completed")
     assert f"worktree {worktree} made again from its branch" in history(conductor, job)
     conductor.wait_until(lambda: not worktree.exists(), 20, "the worktree to be removed again")
@@ -196,7 +205,7 @@ def test_at_start_the_worktrees_of_jobs_that_ended_meanwhile_are_removed(
         "the worktrees to be removed",
     )
     assert git(repo, "show", f"podium/{job}:ws/result-1.txt") == "made-1\n"
-    second.wait_until(lambda: second.status(job)["worktree"]["removed"], 20, "the record")
+    second.wait_until(lambda: worktree_of(second.status(job))["removed"], 20, "the record")
     assert second.query("SELECT job_id FROM worktrees") == [(job,)]
     assert "podium/lost" in git(repo, "branch", "--list", "podium/*")
 
@@ -270,7 +279,7 @@ def test_a_worktree_stays_while_a_chained_job_works_in_it(
     assert git(repo, "show", f"podium/{parent}:ws/child.txt") == "child\n"
     assert git(repo, "show", f"podium/{parent}:ws/parent.txt") == "parent\n"
     conductor.wait_until(
-        lambda: conductor.status(parent)["worktree"]["removed"], 20, "the removal to be recorded"
+        lambda: worktree_of(conductor.status(parent))["removed"], 20, "the removal to be recorded"
     )
 
 
@@ -311,4 +320,4 @@ def test_a_worktree_whose_head_left_the_jobs_branch_is_kept_and_the_history_says
         in history(conductor, job)
     )
     assert (worktree / "ws" / "result-1.txt").read_text() == "made-1\n"
-    assert conductor.status(job)["worktree"]["removed"] is False
+    assert worktree_of(conductor.status(job))["removed"] is False

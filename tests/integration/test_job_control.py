@@ -8,6 +8,15 @@ import pytest
 
 from podium.ipc import protocol
 from podium.ipc.client import RemoteError
+from podium.ipc.methods import (
+    DAEMON_CLEAR_RATE_LIMITS,
+    DAEMON_RATE_LIMITS,
+    JOB_CANCEL,
+    JOB_MODIFY,
+    JOB_PAUSE,
+    JOB_RESUME,
+    JOB_SUBMIT,
+)
 from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess
 
@@ -59,7 +68,7 @@ def test_pause_lets_the_running_sheet_finish_and_resume_goes_on(
     ws = tmp_path / "ws"
     job = conductor.submit(write_score(GATED))
     conductor.wait_until(lambda: bool(lines(ws / "runs-1.txt")), 15, "sheet 1 to start")
-    done = conductor.call("job.pause", {"job_id": job})
+    done = conductor.request(JOB_PAUSE({"job_id": job}))
     assert done == {
         "job_id": job,
         "message": "paused; 1 attempt(s) in flight will finish and be recorded",
@@ -72,9 +81,9 @@ def test_pause_lets_the_running_sheet_finish_and_resume_goes_on(
     )
     assert not (ws / "runs-2.txt").exists()
     with pytest.raises(RemoteError) as again:
-        conductor.call("job.resume", {"job_id": "nobody"})
+        conductor.request(JOB_RESUME({"job_id": "nobody"}))
     assert again.value.code == protocol.JOB_NOT_FOUND
-    conductor.call("job.resume", {"job_id": job})
+    conductor.request(JOB_RESUME({"job_id": job}))
     conductor.wait_for_job(job, "completed")
     assert [len(lines(ws / f"runs-{n}.txt")) for n in (1, 2, 3)] == [1, 1, 1]
     assert history(conductor, job)[:2] == ["paused by the user", "resumed"]
@@ -87,7 +96,7 @@ def test_a_forced_pause_stops_the_attempt_and_resume_runs_it_without_spending_bu
     job = conductor.submit(write_score(SECOND_TIME_LUCKY))
     conductor.wait_until((ws / "pid").exists, 15, "sheet 1 to start")
     pid = int((ws / "pid").read_text())
-    done = conductor.call("job.pause", {"job_id": job, "force": True})
+    done = conductor.request(JOB_PAUSE({"job_id": job, "force": True}))
     assert "stopping 1 running attempt(s)" in done["message"]
     conductor.wait_until(
         lambda: status_of(conductor, job) == ("paused", ["ready", "pending"]),
@@ -95,7 +104,7 @@ def test_a_forced_pause_stops_the_attempt_and_resume_runs_it_without_spending_bu
         "the attempt to stop",
     )
     assert not group_exists(pid)
-    conductor.call("job.resume", {"job_id": job})
+    conductor.request(JOB_RESUME({"job_id": job}))
     done_job = conductor.wait_for_job(job, "completed")
     assert done_job["sheets"][0]["attempts"] == 2  # with max_retries: 0
     outcomes = conductor.query("SELECT outcome FROM attempts WHERE sheet = 1 ORDER BY attempt")
@@ -109,14 +118,14 @@ def test_a_paused_job_stays_paused_across_a_restart(
     first = conductors()
     job = first.submit(write_score(GATED))
     first.wait_until(lambda: bool(lines(ws / "runs-1.txt")), 15, "sheet 1 to start")
-    first.call("job.pause", {"job_id": job})
+    first.request(JOB_PAUSE({"job_id": job}))
     (ws / "go").touch()
     first.wait_until(lambda: status_of(first, job)[1][0] == "completed", 15, "sheet 1")
     first.stop()
     second = conductors()
     assert status_of(second, job) == ("paused", ["completed", "ready", "pending"])
     assert second.status(job)["detail"] == "paused by the user"
-    second.call("job.resume", {"job_id": job})
+    second.request(JOB_RESUME({"job_id": job}))
     second.wait_for_job(job, "completed")
     assert len(lines(ws / "runs-1.txt")) == 1
 
@@ -128,16 +137,16 @@ def test_cancel_stops_the_process_group_and_resume_runs_the_cancelled_sheets(
     job = conductor.submit(write_score(SECOND_TIME_LUCKY))
     conductor.wait_until((ws / "pid").exists, 15, "sheet 1 to start")
     pid = int((ws / "pid").read_text())
-    assert conductor.call("job.cancel", {"job_id": job})["message"] == (
+    assert conductor.request(JOB_CANCEL({"job_id": job}))["message"] == (
         "cancelled; stopping 1 running attempt(s)"
     )
     conductor.wait_until(lambda: not group_exists(pid), 15, "the attempt's group to go")
     assert status_of(conductor, job) == ("cancelled", ["cancelled", "cancelled"])
     with pytest.raises(RemoteError) as refused:
-        conductor.call("job.pause", {"job_id": job})
+        conductor.request(JOB_PAUSE({"job_id": job}))
     assert refused.value.code == protocol.JOB_NOT_RESUMABLE
     assert "has cancelled" in refused.value.message
-    conductor.call("job.resume", {"job_id": job})
+    conductor.request(JOB_RESUME({"job_id": job}))
     conductor.wait_for_job(job, "completed")
 
 
@@ -150,14 +159,14 @@ def test_resume_reloads_the_fixed_score_and_keeps_completed_sheets(
     score = write_score(broken)
     job = conductor.submit(score)
     failed = conductor.wait_for_job(job, "failed")
-    assert failed["error"].startswith("sheet 2 failed after 1 attempt: exit code 3")
+    assert str(failed["error"]).startswith("sheet 2 failed after 1 attempt: exit code 3")
     score.write_text(score.read_text().replace("exit 3", "true"))
-    conductor.call("job.resume", {"job_id": job, "no_reload": True})  # the broken snapshot
+    conductor.request(JOB_RESUME({"job_id": job, "no_reload": True}))  # the broken snapshot
     conductor.wait_until(
         lambda: len(lines(tmp_path / "ws" / "runs-2.txt")) == 2, 15, "sheet 2 to run again"
     )
     conductor.wait_for_job(job, "failed")
-    conductor.call("job.resume", {"job_id": job})
+    conductor.request(JOB_RESUME({"job_id": job}))
     conductor.wait_for_job(job, "completed")
     ws = tmp_path / "ws"
     assert [len(lines(ws / f"runs-{n}.txt")) for n in (1, 2, 3)] == [1, 3, 1]
@@ -170,7 +179,7 @@ def test_modify_lets_the_running_sheet_finish_then_runs_the_new_score(
     job = conductor.submit(write_score(GATED))
     conductor.wait_until(lambda: bool(lines(ws / "runs-1.txt")), 15, "sheet 1 to start")
     bigger = write_score(GATED.replace("total_items: 3", "total_items: 4"), "bigger.yaml")
-    done = conductor.call("job.modify", {"job_id": job, "score_path": str(bigger)})
+    done = conductor.request(JOB_MODIFY({"job_id": job, "score_path": str(bigger)}))
     assert "once its 1 attempt(s) in flight have ended" in done["message"]
     assert conductor.status(job)["status"] == "paused"
     (ws / "go").touch()
@@ -221,7 +230,7 @@ def test_a_rate_limited_attempt_waits_for_the_reset_and_spends_no_budget(
     assert done["sheets"][0]["attempts"] == 2  # with max_retries: 0
     outcomes = conductor.query("SELECT outcome FROM attempts ORDER BY attempt")
     assert outcomes == [("rate_limited",), ("succeeded",)]
-    assert conductor.call("daemon.rate_limits") == {"rate_limits": []}
+    assert conductor.request(DAEMON_RATE_LIMITS({})) == {"rate_limits": []}
     [(_, limited_end), (retry_start, _)] = conductor.query(
         "SELECT started_at, COALESCE(exited_at, ended_at) FROM attempts ORDER BY attempt"
     )
@@ -235,14 +244,14 @@ def test_a_rate_limit_window_survives_a_restart_and_can_be_cleared(
     score = write_score(RATE_LIMITED_ONCE.replace("{message}", "Try again in 30 minutes."))
     job = first.submit(score)
     first.wait_until(
-        lambda: bool(first.call("daemon.rate_limits")["rate_limits"]), 15, "the window"
+        lambda: bool(first.request(DAEMON_RATE_LIMITS({}))["rate_limits"]), 15, "the window"
     )
     first.stop()
     second = conductors()
-    [window] = second.call("daemon.rate_limits")["rate_limits"]
+    [window] = second.request(DAEMON_RATE_LIMITS({}))["rate_limits"]
     assert window["instrument"] == "cli"
     assert status_of(second, job) == ("running", ["waiting"])
-    cleared = second.call("daemon.clear_rate_limits", {"instrument": "cli"})
+    cleared = second.request(DAEMON_CLEAR_RATE_LIMITS({"instrument": "cli"}))
     assert cleared == {"message": "cleared 1 rate limit(s); 1 waiting sheet(s) may run now"}
     second.wait_for_job(job, "completed")
     assert len(lines(tmp_path / "ws" / "runs.txt")) == 2
@@ -280,7 +289,7 @@ def test_start_sheet_skips_the_earlier_sheets(
     conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
 ) -> None:
     score = write_score(GATED.replace("{% if sheet_num == 1 %}", "{% if false %}"))
-    job = conductor.call("job.submit", {"score_path": str(score), "start_sheet": 3})["job_id"]
+    job = conductor.request(JOB_SUBMIT({"score_path": str(score), "start_sheet": 3}))["job_id"]
     done = conductor.wait_for_job(job, "completed")
     assert [s["status"] for s in done["sheets"]] == ["skipped", "skipped", "completed"]
     assert not (tmp_path / "ws" / "runs-1.txt").exists()

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from podium.ipc.methods import DAEMON_STATUS
+from podium.ipc.schema import NotificationsInfo
 from podium.testing.conductor import ConductorProcess
 
 
@@ -104,9 +106,8 @@ def test_a_webhook_hears_each_event_of_a_two_sheet_job_in_order(
     assert last["at"].endswith("+00:00")
 
     # The receiver keeps a notice before it answers; the conductor counts it once answered.
-    def counts() -> dict[str, Any]:
-        found: dict[str, Any] = conductor.call("daemon.status")["notifications"]
-        return found
+    def counts() -> NotificationsInfo:
+        return conductor.request(DAEMON_STATUS({}))["notifications"]
 
     conductor.wait_until(lambda: sum(counts()[k] for k in ("sent", "failed")) == 7, 20, "answers")
     info = counts()
@@ -136,13 +137,14 @@ def test_a_webhook_that_fails_never_stops_the_job_and_conductor_status_says_so(
     conductor.wait_for_job(job, "completed")
 
     def both_failed() -> bool:
-        return int(conductor.call("daemon.status")["notifications"]["failed"]) == 2
+        return int(conductor.request(DAEMON_STATUS({}))["notifications"]["failed"]) == 2
 
     conductor.wait_until(both_failed, 20, "both notifications to fail")
     assert len(receiver.received) == 2  # the first try, and one more
-    info = conductor.call("daemon.status")["notifications"]
+    info = conductor.request(DAEMON_STATUS({}))["notifications"]
     assert info["sent"] == 0
     last = info["last_failure"]
+    assert last is not None
     assert last["job_id"] == job
     assert last["event"] == "job_complete"
     assert last["destination"] in (f"webhook {receiver.url}", f"slack {dead.rsplit('/', 2)[0]}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from podium.ipc.methods import JOB_CANCEL, JOB_MODIFY, JOB_PAUSE, JOB_RESUME
 from podium.testing.conductor import ConductorProcess
 from tests.integration.test_notifications import Receiver
 
@@ -103,8 +104,8 @@ def test_a_queued_job_whose_stored_score_no_longer_compiles_fails_and_the_others
     second = conductors(ONE_JOB)
     checked(second, 2)
     failed = second.wait_for_job(broken, "failed")  # found before its turn came
-    assert failed["error"].startswith("cannot go on after a restart: ")
-    assert "stored score cannot be read" in failed["error"]
+    assert str(failed["error"]).startswith("cannot go on after a restart: ")
+    assert "stored score cannot be read" in str(failed["error"])
     assert {s["status"] for s in failed["sheets"]} == {"cancelled"}
     assert second.status(c)["status"] == "queued"
     (tmp_path / "go").touch()
@@ -121,16 +122,16 @@ def test_a_queued_job_recovered_uncompiled_can_be_paused_cancelled_and_modified(
 
     second = conductors(ONE_JOB)
     checked(second, 3)
-    second.call("job.pause", {"job_id": paused})
+    second.request(JOB_PAUSE({"job_id": paused}))
     assert second.status(paused)["status"] == "paused"
-    second.call("job.cancel", {"job_id": cancelled})
+    second.request(JOB_CANCEL({"job_id": cancelled}))
     assert second.status(cancelled)["status"] == "cancelled"
     bigger = queued_score(tmp_path, "bigger", total=2)
-    second.call("job.modify", {"job_id": modified, "score_path": str(bigger)})
+    second.request(JOB_MODIFY({"job_id": modified, "score_path": str(bigger)}))
     (tmp_path / "go").touch()
     second.wait_for_job(a, "completed")
     done = second.wait_for_job(modified, "completed")
     assert done["total_sheets"] == 2
-    second.call("job.resume", {"job_id": paused})
+    second.request(JOB_RESUME({"job_id": paused}))
     second.wait_for_job(paused, "completed")
     assert runs(tmp_path) == ["a-1", "bigger-1", "bigger-2", "paused-1"]

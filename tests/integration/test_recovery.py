@@ -11,6 +11,7 @@ import pytest
 
 from podium.host import procfs
 from podium.ipc.client import RemoteError
+from podium.ipc.methods import DAEMON_SHUTDOWN, DAEMON_STATUS, JOB_CANCEL
 from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess
 
@@ -153,9 +154,9 @@ def test_stop_refuses_while_jobs_run_unless_drained_or_forced(
     job = conductor.submit(write_score(GATED_CHAIN))
     conductor.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
     with pytest.raises(RemoteError) as refused:
-        conductor.call("daemon.shutdown")
+        conductor.request(DAEMON_SHUTDOWN({}))
     assert "1 job(s) are running; 'podium stop --drain' waits" in refused.value.message
-    assert conductor.call("daemon.shutdown", {"drain": True})["drain"] is True
+    assert conductor.request(DAEMON_SHUTDOWN({"drain": True}))["drain"] is True
     assert conductor.process is not None and conductor.process.poll() is None  # draining
     (ws / "go").touch()  # sheet 2's attempt ends; sheet 3 does not start
     assert conductor.process.wait(timeout=15) == 0
@@ -176,7 +177,7 @@ def test_a_drain_ends_after_the_shutdown_timeout_leaving_the_attempt_running(
     [(_, _, pgid)] = attempts(conductor, 2)
     assert pgid is not None
 
-    conductor.call("daemon.shutdown", {"drain": True})
+    conductor.request(DAEMON_SHUTDOWN({"drain": True}))
 
     assert conductor.process is not None
     assert conductor.process.wait(timeout=15) == 0  # the gate never opened
@@ -201,7 +202,7 @@ def test_a_second_conductor_on_the_same_state_refuses_to_start(conductor: Conduc
     )
     assert other.returncode == 3
     assert "a conductor is already running (pid" in other.stderr
-    assert conductor.call("daemon.status")["pid"] == conductor.process.pid  # type: ignore[union-attr]
+    assert conductor.request(DAEMON_STATUS({}))["pid"] == conductor.process.pid  # type: ignore[union-attr]
 
 
 def test_an_attempt_lost_with_its_conductor_is_retried_without_spending_the_budget(
@@ -293,7 +294,7 @@ def test_a_job_whose_score_no_longer_compiles_fails_and_the_others_go_on(
 
     second = conductors({"kill_grace_seconds": 0.5})
     failed = second.wait_for_job(broken, "failed")
-    assert failed["error"].startswith("cannot go on after a restart: ")
+    assert str(failed["error"]).startswith("cannot go on after a restart: ")
     assert {s["status"] for s in failed["sheets"][1:]} == {"cancelled"}
     (tmp_path / "other" / "go").touch()
     second.wait_for_job(fine, "completed")
@@ -354,7 +355,7 @@ def test_a_reattached_attempt_keeps_its_timeout_and_can_be_cancelled(
     )
     assert not group_exists(pgid)
     second.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 2, 15, "the retry to start")
-    second.call("job.cancel", {"job_id": stuck})
+    second.request(JOB_CANCEL({"job_id": stuck}))
     second.wait_for_job(stuck, "cancelled")
 
 
@@ -366,7 +367,7 @@ def test_cancelling_a_reattached_attempt_stops_its_whole_group(
     job, pgid = killed_while_sheet_2_runs(first, write_score(GATED_CHAIN))
     second = conductors({"kill_grace_seconds": 0.5})
     assert group_exists(pgid)
-    second.call("job.cancel", {"job_id": job})
+    second.request(JOB_CANCEL({"job_id": job}))
     second.wait_for_job(job, "cancelled")
     second.wait_until(lambda: not group_exists(pgid), 10, "the attempt's group to go")
     assert len(lines(ws / "runs-2.txt")) == 1

@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 
 from podium.ipc.client import ConductorClient, ConductorUnavailable
+from podium.ipc.methods import DAEMON_RATE_LIMITS
+from podium.ipc.schema import RateLimitInfo
 from podium.testing.conductor import ConductorProcess
 from podium.testing.provider import ScriptedProvider
 from tests.realcli.hermetic import (
@@ -85,7 +87,7 @@ class WindowWatch:
     while the jobs run: a window lasts seconds, and a test may look only once it is over."""
 
     socket: Path
-    seen: dict[tuple[str, str | None], dict[str, Any]] = field(default_factory=dict)
+    seen: dict[tuple[str, str | None], RateLimitInfo] = field(default_factory=dict)
     stopping: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
@@ -93,7 +95,7 @@ class WindowWatch:
         try:
             while not self.stopping.wait(0.2):
                 with contextlib.suppress(ConductorUnavailable):
-                    for window in client.call("daemon.rate_limits")["rate_limits"]:
+                    for window in client.request(DAEMON_RATE_LIMITS({}))["rate_limits"]:
                         self.seen.setdefault((window["instrument"], window["model"]), window)
         finally:
             client.close()

@@ -7,7 +7,7 @@ import signal
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from podium.ipc.schema import AttemptDetailInfo
 
 JSON_TAIL_LINES = 20
 """Lines of each stream in `history --json` and `errors --json`."""
@@ -15,7 +15,7 @@ TYPE_COLORS = {"transient": "yellow", "rate_limit": "blue", "permanent": "red"}
 """The colour of each kind of error."""
 
 
-def exit_text(attempt: dict[str, Any]) -> str | None:
+def exit_text(attempt: AttemptDetailInfo) -> str | None:
     """'exit code 1', 'killed by SIGKILL'; None while it runs."""
     if attempt["signal"] is not None:
         try:
@@ -36,9 +36,11 @@ def tail_lines(stream: str, text: str) -> list[str]:
     return [f"{label if i == 0 else ' ' * len(label)}  │ {row}" for i, row in enumerate(rows)]
 
 
-def group_by_sheet(attempts: list[dict[str, Any]]) -> list[tuple[int, list[dict[str, Any]]]]:
+def group_by_sheet(
+    attempts: list[AttemptDetailInfo],
+) -> list[tuple[int, list[AttemptDetailInfo]]]:
     """Attempts grouped by sheet (in sheet order), each group oldest first."""
-    groups: dict[int, list[dict[str, Any]]] = {}
+    groups: dict[int, list[AttemptDetailInfo]] = {}
     for attempt in sorted(attempts, key=lambda a: (a["sheet"], a["attempt"])):
         groups.setdefault(attempt["sheet"], []).append(attempt)
     return sorted(groups.items())

@@ -7,10 +7,6 @@ from __future__ import annotations
 import argparse
 import os
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
-
 JOB_ARGUMENTS = frozenset({"job"})
 """Arguments (by dest) whose values are job ids."""
 LISTED = 200
@@ -36,17 +32,18 @@ def typed_words() -> list[str]:
     return split_line(line, int(os.environ.get("COMP_POINT", len(line))))[3]
 
 
-def job_ids(prefix: str, **_: Any) -> list[str]:
+def job_ids(prefix: str, **_: object) -> list[str]:
     """The ids of the conductor's jobs starting with `prefix`; none when it does not run."""
     from podium.cli.connect import client  # noqa: PLC0415
     from podium.ipc.client import ConductorUnavailable  # noqa: PLC0415
+    from podium.ipc.methods import JOB_LIST  # noqa: PLC0415
 
     try:
         with client(timeout=2.0) as conductor:
-            found = conductor.call("job.list", {"all": True, "limit": LISTED})
+            found = conductor.request(JOB_LIST({"all": True, "limit": LISTED}))
     except (ConductorUnavailable, OSError):
         return []
-    return [j["job_id"] for j in found["jobs"] if str(j["job_id"]).startswith(prefix)]
+    return [j["job_id"] for j in found["jobs"] if j["job_id"].startswith(prefix)]
 
 
 def _actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:

@@ -7,13 +7,14 @@ import sys
 import time
 
 from podium.domain.errors import UserError, refused_write
-from podium.host.locations import SOCKET_PATH_MAX, Locations, locate
+from podium.host.locations import SOCKET_PATH_MAX, Locations, listening, locate
 from podium.host.private import open_private, secure_state_dir
 from podium.ipc.client import AnswerLate, ConductorClient, ConductorUnavailable
+from podium.ipc.methods import DAEMON_STATUS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from podium.ipc.schema import ConductorInfo
 
 START_TIMEOUT_SECONDS = 20.0
 
@@ -28,26 +29,27 @@ def client(locations: Locations | None = None, timeout: float = 30.0) -> Conduct
     return ConductorClient(loc.socket, timeout=timeout)
 
 
-def conductor_info(conductor: ConductorClient) -> dict[str, Any] | None:
+def conductor_info(conductor: ConductorClient) -> ConductorInfo | None:
     """The conductor's `daemon.status`, or None when it is not running."""
     try:
-        info: dict[str, Any] = conductor.call("daemon.status")
+        return conductor.request(DAEMON_STATUS({}))
     except AnswerLate:
         raise  # it runs, busy: never taken for none (another would be started)
     except ConductorUnavailable:
         return None
-    return info
 
 
 class StartFailed(UserError):
     pass
 
 
-def ensure_running(conductor: ConductorClient, locations: Locations, *, no_start: bool) -> None:
+def ensure_running(locations: Locations, *, no_start: bool) -> Locations:
     """Start a conductor in the background when none answers (`run` does), and say so on
-    stderr; with `no_start`, a missing conductor is an error."""
-    if conductor_info(conductor) is not None:
-        return
+    stderr; with `no_start`, a missing conductor is an error. The locations of the conductor
+    that runs (one started here listens where its settings say)."""
+    with client(locations) as conductor:
+        if conductor_info(conductor) is not None:
+            return locations
     if no_start:
         raise ConductorUnavailable(locations.socket, "not running, and --no-start")
     info = start_in_background(locations)
@@ -55,6 +57,7 @@ def ensure_running(conductor: ConductorClient, locations: Locations, *, no_start
         f"started the conductor in the background (pid {info['pid']}; log: {info['log_file']})",
         file=sys.stderr,
     )
+    return Locations(locations.state_dir, locations.config_file, info["socket"])
 
 
 def daemon_argv(
@@ -76,7 +79,7 @@ def start_in_background(
     config: str | None = None,
     profile: str | None = None,
     log_level: str | None = None,
-) -> dict[str, Any]:
+) -> ConductorInfo:
     """Start the conductor in its own session and wait until it answers. It writes its own
     log (JSON lines); whatever it prints besides (why it could not start, a crash) goes to
     `locations.stderr_file`. Returns its `daemon.status`."""
@@ -117,44 +120,48 @@ def start_in_background(
     return _wait_until_ready(locations, pid, before)
 
 
-def _wait_until_ready(locations: Locations, pid: int, output_from: int) -> dict[str, Any]:
+def _wait_until_ready(locations: Locations, pid: int, output_from: int) -> ConductorInfo:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    with client(locations, timeout=5.0) as conductor:
-        while time.monotonic() < deadline:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                code = os.waitstatus_to_exitcode(status)
-                if code == 3:
-                    # Another start won the race: wait for that conductor instead.
-                    return _wait_for_other(conductor, deadline, locations)
-                raise StartFailed(
-                    f"the conductor exited at start (code {code}):\n"
-                    f"{_output_tail(locations.stderr_file, output_from)}\n"
-                    f"(its output is in {locations.stderr_file})"
-                )
-            info = conductor_info(conductor)
-            if info is not None and info["pid"] == pid:
-                return info
-            # Another conductor answering means another start won the race: ours is about
-            # to find the lock taken and exit, and must not outlive this command.
-            time.sleep(0.02)
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            code = os.waitstatus_to_exitcode(status)
+            if code == 3:
+                # Another start won the race: wait for that conductor instead.
+                return _wait_for_other(deadline, locations)
+            raise StartFailed(
+                f"the conductor exited at start (code {code}):\n"
+                f"{_output_tail(locations.stderr_file, output_from)}\n"
+                f"(its output is in {locations.stderr_file})"
+            )
+        info = _answer(locations)
+        if info is not None and info["pid"] == pid:
+            return info
+        # Another conductor answering means another start won the race: ours is about
+        # to find the lock taken and exit, and must not outlive this command.
+        time.sleep(0.02)
     raise StartFailed(
         f"the conductor did not answer within {START_TIMEOUT_SECONDS:g}s; see "
         f"{locations.stderr_file} and its log"
     )
 
 
-def _wait_for_other(
-    conductor: ConductorClient, deadline: float, locations: Locations
-) -> dict[str, Any]:
+def _wait_for_other(deadline: float, locations: Locations) -> ConductorInfo:
     while time.monotonic() < deadline:
-        info = conductor_info(conductor)
+        info = _answer(locations)
         if info is not None:
             return info
         time.sleep(0.02)
     raise StartFailed(
         "another conductor holds the lock but does not answer; see " + locations.stderr_file
     )
+
+
+def _answer(locations: Locations) -> ConductorInfo | None:
+    """`daemon.status` from the socket the starting conductor names once it listens (read
+    again each time: it may listen elsewhere than the last one did)."""
+    with client(listening(locations), timeout=5.0) as conductor:
+        return conductor_info(conductor)
 
 
 _OUTPUT_TAIL_BYTES = 64 * 1024

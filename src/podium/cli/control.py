@@ -12,24 +12,34 @@ from podium.ipc.protocol import JOB_NOT_FOUND
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Mapping
+    from typing import TypeVar
+
+    from podium.ipc.fleet_schema import FleetInfo
+    from podium.ipc.methods import Call, P
+    from podium.ipc.schema import ControlResult
+
+    F = TypeVar("F", bound=Mapping[str, object])
+    """The params of a fleet's control method."""
 
 
 def control(
-    method: str, params: dict[str, Any], as_json: bool, fleet: dict[str, Any] | None = None
+    job: Call[P, ControlResult], as_json: bool, fleet: Call[F, FleetInfo] | None = None
 ) -> int:
-    """Call `method` on a job; with `fleet` (the fleet method's own params), a fleet of that
-    id when there is no such job (fleet ids share the job id namespace)."""
+    """Send `job`; with `fleet`, send that instead when there is no such job (fleet ids share
+    the job id namespace)."""
     with client() as conductor:
         try:
-            done = conductor.call(method, params)
+            done = conductor.request(job)
         except RemoteError as exc:
             if fleet is None or exc.code != JOB_NOT_FOUND:
                 raise
-            action = method.removeprefix("job.")
-            fleet_id = params["job_id"]
-            done = conductor.call(f"fleet.{action}", {"fleet_id": fleet_id, **fleet})
-            print(json.dumps(done) if as_json else f"fleet {fleet_id}: {done['message']}")
+            changed = conductor.request(fleet)
+            print(
+                json.dumps(changed)
+                if as_json
+                else f"fleet {changed['fleet_id']}: {changed['message']}"
+            )
             return exits.OK
     print(json.dumps(done) if as_json else f"job {done['job_id']}: {done['message']}")
     return exits.OK

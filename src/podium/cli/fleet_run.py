@@ -18,11 +18,12 @@ from podium.domain.errors import UserError
 from podium.domain.fleet import FleetPlan, group_order
 from podium.host.locations import locate
 from podium.ipc.client import AnswerLost
+from podium.ipc.methods import FLEET_SUBMIT
 from podium.score.fleet import load_fleet
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from podium.ipc.fleet_schema import FleetInfo
 
 
 def run(args: argparse.Namespace, path: Path) -> int:
@@ -42,13 +43,11 @@ def run(args: argparse.Namespace, path: Path) -> int:
     if args.dry_run:
         return _dry_run(plan, as_json=args.json)
     key = args.idempotency_key or uuid.uuid4().hex
-    locations = locate()
+    locations = ensure_running(locate(), no_start=args.no_start)
     with client(locations) as conductor:
-        ensure_running(conductor, locations, no_start=args.no_start)
         try:
-            fleet = conductor.call(
-                "fleet.submit",
-                {"path": str(path), "client_cwd": os.getcwd(), "idempotency_key": key},
+            fleet = conductor.request(
+                FLEET_SUBMIT({"path": str(path), "client_cwd": os.getcwd(), "idempotency_key": key})
             )
         except AnswerLost as lost:
             print(
@@ -87,7 +86,7 @@ def run(args: argparse.Namespace, path: Path) -> int:
             return exits.INTERRUPTED
 
 
-def _ended_at_once(fleet: dict[str, Any]) -> int:
+def _ended_at_once(fleet: FleetInfo) -> int:
     """Exit code OK, unless the fleet failed as it was submitted (a score of a group that
     starts at once could not be submitted): then why, and JOB_FAILED."""
     if fleet["status"] != "failed":

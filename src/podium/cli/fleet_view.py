@@ -15,13 +15,13 @@ from podium.cli import exits
 from podium.cli.follow import POLL_SECONDS
 from podium.cli.output import paint, status_text, table, when
 from podium.ipc.client import RemoteError
+from podium.ipc.methods import FLEET_STATUS
 from podium.ipc.protocol import JOB_NOT_FOUND
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from podium.ipc.client import ConductorClient
+    from podium.ipc.fleet_schema import FleetGroupInfo, FleetInfo, FleetMemberInfo
 
 ENDED = frozenset({"completed", "failed", "cancelled"})
 
@@ -40,7 +40,7 @@ def follow_fleet(
     it completed, JOB_FAILED otherwise."""
     seen: dict[int, str] = {}
     while True:
-        fleet = conductor.call("fleet.status", {"fleet_id": fleet_id})
+        fleet = conductor.request(FLEET_STATUS({"fleet_id": fleet_id}))
         for member in fleet["members"]:
             if seen.get(member["num"]) != member["state"] and not quiet:
                 print(f"{when(time.time())}  {_member_line(member, fleet['path'])}", flush=True)
@@ -54,7 +54,7 @@ def follow_fleet(
     return exits.OK if fleet["status"] == "completed" else exits.JOB_FAILED
 
 
-def _member_line(member: dict[str, Any], fleet_path: str) -> str:
+def _member_line(member: FleetMemberInfo, fleet_path: str) -> str:
     group = member["group"] or "no group"
     job = f"job {member['job_id']}" if member["job_id"] else "no job yet"
     return f"{group}: {shown(member['score_path'], fleet_path)} ({job}) {member['state']}"
@@ -63,17 +63,16 @@ def _member_line(member: dict[str, Any], fleet_path: str) -> str:
 # ---- status, control, list ------------------------------------------------------------
 
 
-def fleet_instead(conductor: ConductorClient, error: RemoteError, fleet_id: str) -> dict[str, Any]:
+def fleet_instead(conductor: ConductorClient, error: RemoteError, fleet_id: str) -> FleetInfo:
     """The fleet `fleet_id`, asked for after the conductor found no job of that id; the
     conductor's 'no job or fleet' error when there is none either. Other errors are raised
     as they came."""
     if error.code != JOB_NOT_FOUND:
         raise error
-    found: dict[str, Any] = conductor.call("fleet.status", {"fleet_id": fleet_id})
-    return found
+    return conductor.request(FLEET_STATUS({"fleet_id": fleet_id}))
 
 
-def render_fleet(fleet: dict[str, Any], color: bool) -> str:
+def render_fleet(fleet: FleetInfo, color: bool) -> str:
     """`podium status FLEET`: its groups in order, each member's job and state."""
     lines = [
         f"fleet {fleet['fleet_id']} ({fleet['name']}): "
@@ -90,7 +89,7 @@ def render_fleet(fleet: dict[str, Any], color: bool) -> str:
     return "\n".join(lines)
 
 
-def _group_title(group: dict[str, Any]) -> str:
+def _group_title(group: FleetGroupInfo) -> str:
     title = "no group" if group["name"] is None else f"group {group['name']}"
     deps = group["depends_on"]
     if not deps:
@@ -103,8 +102,8 @@ def _group_title(group: dict[str, Any]) -> str:
     return text + ")"
 
 
-def _members_rows(members: list[dict[str, Any]], fleet_path: str, color: bool) -> list[str]:
-    def row(m: dict[str, Any], paint_it: bool) -> list[str]:
+def _members_rows(members: list[FleetMemberInfo], fleet_path: str, color: bool) -> list[str]:
+    def row(m: FleetMemberInfo, paint_it: bool) -> list[str]:
         state = status_text(m["state"], paint_it) if m["job_status"] else m["state"]
         return [shown(m["score_path"], fleet_path), m["job_id"] or "-", state]
 
@@ -113,8 +112,8 @@ def _members_rows(members: list[dict[str, Any]], fleet_path: str, color: bool) -
     return table(["SCORE", "JOB", "STATE"], rows, plain).splitlines()
 
 
-def members_table(fleet: dict[str, Any]) -> str:
-    def row(m: dict[str, Any]) -> list[str]:
+def members_table(fleet: FleetInfo) -> str:
+    def row(m: FleetMemberInfo) -> list[str]:
         return [
             m["group"] or "-",
             shown(m["score_path"], fleet["path"]),
@@ -125,10 +124,10 @@ def members_table(fleet: dict[str, Any]) -> str:
     return table(["GROUP", "SCORE", "JOB"], plain, plain)
 
 
-def fleets_table(fleets: list[dict[str, Any]], color: bool) -> str:
+def fleets_table(fleets: list[FleetInfo], color: bool) -> str:
     """`podium list`'s fleets."""
 
-    def row(f: dict[str, Any], paint_it: bool) -> list[str]:
+    def row(f: FleetInfo, paint_it: bool) -> list[str]:
         done = sum(1 for m in f["members"] if m["job_status"] == "completed")
         return [
             f["fleet_id"],

@@ -10,10 +10,13 @@ from podium.cli import exits
 from podium.cli.output import duration, paint, status_text, when
 from podium.domain.status import JobStatus
 from podium.ipc.client import ConductorClient
+from podium.ipc.methods import JOB_STATUS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, TextIO
+    from typing import TextIO
+
+    from podium.ipc.schema import JobStatusResult, SheetInfo
 
 POLL_SECONDS = 0.2
 TERMINAL = frozenset(s.value for s in JobStatus if s.is_terminal)
@@ -30,7 +33,7 @@ class Follower:
         self._color = color
         self._seen: dict[int, tuple[str, int]] = {}
 
-    def update(self, job: dict[str, Any]) -> None:
+    def update(self, job: JobStatusResult) -> None:
         start = job["started_at"] or job["submitted_at"]
         for sheet in job["sheets"]:
             key = (sheet["status"], sheet["attempts"])
@@ -45,7 +48,7 @@ class Follower:
                     retried=before is not None and before[1] > 0 and sheet["attempts"] > before[1],
                 )
 
-    def _line(self, start: float, sheet: dict[str, Any], retried: bool) -> None:
+    def _line(self, start: float, sheet: SheetInfo, retried: bool) -> None:
         at = paint(f"[{duration(max(0.0, sheet['updated_at'] - start)):>6}]", "dim", self._color)
         status = sheet["status"]
         text = f"{at} sheet {sheet['num']:<3} {status_text(f'{status:<9}', self._color)}"
@@ -71,14 +74,14 @@ def follow(
     """Print the job's progress until it ends; the exit code says how it ended."""
     follower = Follower(out, color)
     while True:
-        job = conductor.call("job.status", {"job_id": job_id})
+        job = conductor.request(JOB_STATUS({"job_id": job_id}))
         follower.update(job)
         if job["status"] in STOPS and not job["resume_when_idle"]:
             return verdict(job, out, color)
         sleep(POLL_SECONDS)
 
 
-def waiting_for(sheet: dict[str, Any]) -> str:
+def waiting_for(sheet: SheetInfo) -> str:
     """'retry at 14:03:07', 'rate limited until 15:00:00: <why>'."""
     due = when(sheet["due"]) if sheet["due"] else "soon"
     match sheet["wait"]:
@@ -90,7 +93,7 @@ def waiting_for(sheet: dict[str, Any]) -> str:
             return f"retry at {due} after: {sheet['error']}"
 
 
-def verdict(job: dict[str, Any], out: TextIO, color: bool) -> int:
+def verdict(job: JobStatusResult, out: TextIO, color: bool) -> int:
     took = duration(
         (job["finished_at"] or time.time()) - (job["started_at"] or job["submitted_at"])
     )

@@ -9,9 +9,10 @@ from podium.cli.output import duration, paint, status_text, table, when
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import Any
 
-    Sheet = dict[str, Any]
+    from podium.ipc.schema import JobStatusResult, SheetInfo
+
+    Sheet = SheetInfo
 
 DETAIL_WIDTH = 72
 IN_FLIGHT = frozenset({"running", "validating"})
@@ -112,9 +113,10 @@ def time_text(sheet: Sheet, now: float) -> str:
         return f"for {duration(max(0.0, now - sheet['updated_at']))}"
     if status not in FINISHED or not sheet["attempts"]:
         return "-"
-    attempt = sheet.get("last_attempt") or {}
-    if attempt.get("started_at") and attempt.get("ended_at"):
-        return f"took {duration(attempt['ended_at'] - attempt['started_at'])}"
+    attempt = sheet.get("last_attempt")
+    ended = attempt.get("ended_at") if attempt else None
+    if attempt and attempt.get("started_at") and ended:
+        return f"took {duration(ended - attempt['started_at'])}"
     return f"at {when(sheet['updated_at'])}"
 
 
@@ -164,7 +166,7 @@ LISTED = ("running", "validating", "waiting", "failed")
 LISTED_AT_MOST = 20
 
 
-def summary(job: dict[str, Any], color: bool, now: float) -> list[str]:
+def summary(job: JobStatusResult, color: bool, now: float) -> list[str]:
     sheets = job["sheets"]
     listed = sorted(
         (s for s in sheets if s["status"] in LISTED),

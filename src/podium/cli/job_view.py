@@ -21,10 +21,18 @@ from podium.cli.output import duration, paint, status_text, when
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping, Sequence
-    from typing import Any
+    from collections.abc import Collection, Sequence
 
     from podium.cli.job_sheets import Sheet
+    from podium.ipc.schema import (
+        CheckInfo,
+        HookInfo,
+        JobStatusResult,
+        NoteInfo,
+        RateLimitInfo,
+        UsageInfo,
+        WorktreeInfo,
+    )
 
 COMPACT_ABOVE = 50
 """Jobs with more sheets get the summary instead of one row per sheet."""
@@ -36,7 +44,7 @@ DETAILED_PROBLEMS = 5
 
 
 def render_job(
-    job: dict[str, Any],
+    job: JobStatusResult,
     color: bool,
     now: float,
     *,
@@ -63,7 +71,7 @@ def render_job(
 # ---- the header ---------------------------------------------------------------------------
 
 
-def header(job: dict[str, Any], color: bool, now: float) -> list[str]:
+def header(job: JobStatusResult, color: bool, now: float) -> list[str]:
     done, total = job["completed_sheets"], job["total_sheets"]
     share = done / total if total else 1.0
     lines = [
@@ -75,9 +83,10 @@ def header(job: dict[str, Any], color: bool, now: float) -> list[str]:
         lines.append(f"  {timing}")
     lines.append(f"  score      {job['score_path']}")
     lines.append(f"  workspace  {job['workspace']}")
-    if job.get("worktree"):
-        lines.append(f"  worktree   {worktree_text(job['worktree'])}")
-    usage = usage_text(job["cost"], job.get("usage") or {})
+    worktree = job.get("worktree")
+    if worktree:
+        lines.append(f"  worktree   {worktree_text(worktree)}")
+    usage = usage_text(job["cost"], job.get("usage"))
     if usage:
         lines.append(f"  usage      {usage}")
     chain = chain_text(job)
@@ -94,14 +103,14 @@ def header(job: dict[str, Any], color: bool, now: float) -> list[str]:
     return lines
 
 
-def worktree_text(worktree: Mapping[str, Any]) -> str:
+def worktree_text(worktree: WorktreeInfo) -> str:
     """'/repo/.worktrees/build on branch podium/build', or once removed, the branch alone."""
     if worktree["removed"]:
         return f"removed; its work is on branch {worktree['branch']}"
     return f"{worktree['path']} on branch {worktree['branch']}"
 
 
-def _timing(job: dict[str, Any], now: float) -> str:
+def _timing(job: JobStatusResult, now: float) -> str:
     start = job["started_at"]
     if not start:
         return f"queued since {when(job['submitted_at'])}"
@@ -114,7 +123,7 @@ def _timing(job: dict[str, Any], now: float) -> str:
     return text if left is None else f"{text}, ~{short(left)} left at the pace so far"
 
 
-def eta(job: dict[str, Any], now: float) -> float | None:
+def eta(job: JobStatusResult, now: float) -> float | None:
     """Seconds until every sheet has ended, if the job keeps the pace it has had so far; None
     before any sheet has ended (there is no pace to go by yet)."""
     start: float | None = job["started_at"]
@@ -125,7 +134,7 @@ def eta(job: dict[str, Any], now: float) -> float | None:
     return (now - start) / ended * left
 
 
-def rate_limit_text(window: dict[str, Any], now: float) -> str:
+def rate_limit_text(window: RateLimitInfo, now: float) -> str:
     """'claude-code (opus): rate limited until 15:04:10 (in 3m): 429 Too Many Requests'."""
     name = window["instrument"]
     if window["model"] is not None:
@@ -133,15 +142,16 @@ def rate_limit_text(window: dict[str, Any], now: float) -> str:
     return f"{name}: rate limited until {until(window['until'], now)}: {window['reason']}"
 
 
-def usage_text(cost: float, usage: dict[str, Any]) -> str:
+def usage_text(cost: float, usage: UsageInfo | None) -> str:
     """'12,000 tokens in, 3,400 out, $0.0123 (estimated)'; empty when nothing was measured."""
     parts = []
-    if usage.get("input_tokens") or usage.get("output_tokens"):
-        parts.append(
-            f"{usage.get('input_tokens') or 0:,} tokens in, {usage.get('output_tokens') or 0:,} out"
-        )
+    tokens_in = usage.get("input_tokens") if usage else None
+    tokens_out = usage.get("output_tokens") if usage else None
+    if tokens_in or tokens_out:
+        parts.append(f"{tokens_in or 0:,} tokens in, {tokens_out or 0:,} out")
     if cost:
-        parts.append(f"${cost:.4f}" + (" (estimated)" if usage.get("cost_estimated") else ""))
+        estimated = usage.get("cost_estimated") if usage else False
+        parts.append(f"${cost:.4f}" + (" (estimated)" if estimated else ""))
     return ", ".join(parts)
 
 
@@ -159,7 +169,8 @@ def recent_errors(sheets: Sequence[Sheet]) -> list[str]:
         return []
     lines = ["", "recent errors (latest last):"]
     for s in sorted(failing, key=lambda s: s["updated_at"])[-RECENT_ERRORS:]:
-        code = (s.get("last_attempt") or {}).get("error_code")
+        last = s.get("last_attempt")
+        code = last.get("error_code") if last else None
         what = f"[{code}] {s['error']}" if code else str(s["error"])
         lines.append(
             f"  {when(s['updated_at'])}  sheet {s['num']}  attempt "
@@ -173,13 +184,14 @@ def recent_errors(sheets: Sequence[Sheet]) -> list[str]:
 def problems(sheets: Sequence[Sheet]) -> list[str]:
     """Each failed sheet's checks (what was expected, found, how to fix it) and its logs."""
     failed = [s for s in sheets if s["error"] and s["status"] not in ("completed", "waiting")]
-    failed = [s for s in failed if s["logs"] or (s.get("last_attempt") or {}).get("checks")]
+    failed = [s for s in failed if s["logs"] or _checks(s)]
     lines: list[str] = []
     for sheet in failed[:DETAILED_PROBLEMS]:
-        attempt = sheet.get("last_attempt") or {}
-        code = f" [{attempt['error_code']}]" if attempt.get("error_code") else ""
+        attempt = sheet.get("last_attempt")
+        error_code = attempt.get("error_code") if attempt else None
+        code = f" [{error_code}]" if error_code else ""
         lines += ["", f"sheet {sheet['num']}{code}: {sheet['error']}"]
-        lines += failed_checks(attempt.get("checks") or [])
+        lines += failed_checks(_checks(sheet))
         if sheet["logs"]:
             lines.append(f"  logs: {sheet['logs']}")
     if len(failed) > DETAILED_PROBLEMS:
@@ -187,7 +199,13 @@ def problems(sheets: Sequence[Sheet]) -> list[str]:
     return lines
 
 
-def failed_checks(checks: Sequence[dict[str, Any]]) -> list[str]:
+def _checks(sheet: Sheet) -> list[CheckInfo]:
+    """The checks of the sheet's latest attempt (none before its first)."""
+    attempt = sheet.get("last_attempt")
+    return (attempt.get("checks") or []) if attempt else []
+
+
+def failed_checks(checks: Sequence[CheckInfo]) -> list[str]:
     """Each check that failed: what it expected, what was found, what would fix it."""
     lines = []
     for check in checks:
@@ -205,7 +223,7 @@ def failed_checks(checks: Sequence[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def chain_text(job: Mapping[str, Any]) -> str:
+def chain_text(job: JobStatusResult) -> str:
     """Where the job stands in a chain of run_job hooks: its depth, the job that started it
     and the jobs it started; empty for a job outside any chain."""
     parts = []
@@ -224,7 +242,7 @@ def chain_text(job: Mapping[str, Any]) -> str:
 HOOK_MARKS = {"succeeded": ("✓", "green"), "failed": ("✗", "red"), "running": ("…", "yellow")}
 
 
-def hooks_block(found: Sequence[dict[str, Any]], color: bool, now: float) -> list[str]:
+def hooks_block(found: Sequence[HookInfo], color: bool, now: float) -> list[str]:
     """The job's `on_success` hooks (of its latest run): how each ended, how long it took,
     why it failed, the job it started."""
     if not found:
@@ -251,7 +269,7 @@ def hooks_block(found: Sequence[dict[str, Any]], color: bool, now: float) -> lis
     return lines
 
 
-def history(notes: Sequence[dict[str, Any]]) -> list[str]:
+def history(notes: Sequence[NoteInfo]) -> list[str]:
     if not notes:
         return []
     shown = notes[-HISTORY_SHOWN:]
@@ -261,7 +279,7 @@ def history(notes: Sequence[dict[str, Any]]) -> list[str]:
 # ---- what to do next ------------------------------------------------------------------------
 
 
-def hints(job: dict[str, Any], commands: Collection[str] | None = None) -> list[str]:
+def hints(job: JobStatusResult, commands: Collection[str] | None = None) -> list[str]:
     """The commands that fit the job's state, each with what it does."""
     found = [
         (command, why)
@@ -284,7 +302,7 @@ def hints(job: dict[str, Any], commands: Collection[str] | None = None) -> list[
     return ["", "next:", *(f"  {command.ljust(width)}  {why}" for command, why in found)]
 
 
-def _hints_for(job: dict[str, Any]) -> list[tuple[str, str]]:
+def _hints_for(job: JobStatusResult) -> list[tuple[str, str]]:
     job_id = job["job_id"]
     resume = f"podium resume {job_id}"
     found = []

@@ -1,10 +1,16 @@
 """Plain-text presentation: colors on a terminal, durations, aligned tables."""
 
+from __future__ import annotations
+
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from podium.ipc.schema import RateLimitInfo
 
 _COLORS = {"green": "32", "red": "31", "yellow": "33", "blue": "34", "dim": "2", "bold": "1"}
 
@@ -83,7 +89,7 @@ def table(
     return "\n".join(lines)
 
 
-def describe_rate_limits(windows: Sequence[Mapping[str, Any]]) -> list[str]:
+def describe_rate_limits(windows: Sequence[RateLimitInfo]) -> list[str]:
     """'claude-code (opus): waiting until 15:00:00 — 429 Too Many Requests'."""
     lines = []
     for w in windows:

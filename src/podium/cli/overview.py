@@ -11,23 +11,32 @@ from podium.cli.output import (
     table,
     when,
 )
+from podium.ipc.methods import DAEMON_STATUS, JOB_LIST
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import TypedDict
 
     from podium.ipc.client import ConductorClient
+    from podium.ipc.schema import ConductorInfo, JobInfo
+
+    class Overview(TypedDict):
+        """What `podium status` shows (and prints with `--json`)."""
+
+        conductor: ConductorInfo
+        active: list[JobInfo]
+        recent: list[JobInfo]
 
 
-def overview(conductor: ConductorClient) -> dict[str, Any]:
+def overview(conductor: ConductorClient) -> Overview:
     """The conductor, its active jobs and the 5 latest ones (what `--json` prints)."""
-    info = conductor.call("daemon.status")
-    active = conductor.call("job.list", {"all": False, "limit": 1000})
-    recent = conductor.call("job.list", {"all": True, "limit": 5})
+    info = conductor.request(DAEMON_STATUS({}))
+    active = conductor.request(JOB_LIST({"all": False, "limit": 1000}))
+    recent = conductor.request(JOB_LIST({"all": True, "limit": 5}))
     return {"conductor": info, "active": active["jobs"], "recent": recent["jobs"]}
 
 
-def render_overview(found: dict[str, Any], color: bool, now: float) -> str:
+def render_overview(found: Overview, color: bool, now: float) -> str:
     """The conductor in a line (and its waits and pressure), its active jobs, then those
     that finished lately."""
     info, active = found["conductor"], found["active"]
@@ -39,7 +48,7 @@ def render_overview(found: dict[str, Any], color: bool, now: float) -> str:
     lines += [
         f"  {paint(line, 'yellow', color)}" for line in describe_rate_limits(info["rate_limits"])
     ]
-    pressure = info.get("pressure") or {"level": "none"}
+    pressure = info["pressure"]
     if pressure["level"] != "none":
         line = f"resource pressure {pressure['level']}: {pressure['reason']}"
         lines.append(f"  {paint(line, 'yellow', color)}")
@@ -52,14 +61,14 @@ def render_overview(found: dict[str, Any], color: bool, now: float) -> str:
     return "\n".join(lines)
 
 
-def jobs_table(jobs: list[dict[str, Any]], color: bool, now: float) -> str:
+def jobs_table(jobs: list[JobInfo], color: bool, now: float) -> str:
     """A row per job: its id, status, sheets done, when submitted, how long it took, score."""
     plain = [_job_row(j, False, now) for j in jobs]
     rows = [_job_row(j, color, now) for j in jobs] if color else plain
     return table(["JOB", "STATUS", "SHEETS", "SUBMITTED", "TOOK", "SCORE"], rows, plain)
 
 
-def _job_row(job: dict[str, Any], color: bool, now: float) -> list[str]:
+def _job_row(job: JobInfo, color: bool, now: float) -> list[str]:
     start, end = job["started_at"], job["finished_at"] or now
     return [
         job["job_id"],

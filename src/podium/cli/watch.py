@@ -14,9 +14,11 @@ from podium.cli.follow import STOPS, verdict
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any, TextIO
+    from typing import TextIO
 
-    Frame = tuple[str, dict[str, Any] | None]
+    from podium.ipc.schema import JobStatusResult
+
+    Frame = tuple[str, JobStatusResult | None]
     """What to show, and the job it shows (None for the conductor's overview)."""
 
 MIN_INTERVAL = 0.2

@@ -23,7 +23,14 @@ from podium.domain.errors import (
     refused_write,
 )
 from podium.domain.fleet import FleetPlan
-from podium.host.locations import SOCKET_PATH_MAX, Locations, locate, socket_in
+from podium.host.locations import (
+    SOCKET_PATH_MAX,
+    Locations,
+    defaults,
+    remove_socket_file,
+    socket_in,
+    write_socket_file,
+)
 from podium.host.private import keep_private, make_private_dir, open_private, secure_state_dir
 from podium.redact import Redactor
 from podium.runtime.clock import SYSTEM_CLOCK, Clock, wait_done
@@ -139,6 +146,7 @@ class Conductor:
     async def _startup(self, parts: Parts, tasks: asyncio.TaskGroup) -> asyncio.Task[None]:
         """Answer on the socket at once; take new jobs once the unfinished ones are back."""
         await parts.server.start()
+        write_socket_file(self.locations.socket_file, self.locations.socket)
         parts.worktrees.after_restart()
         await pick_up(
             store=parts.store,
@@ -189,6 +197,7 @@ class Conductor:
                     parts.attempts.running,
                 )
         await parts.server.close()
+        remove_socket_file(self.locations.socket_file)
         await self._drained(parts)
         engine.cancel()
         unsent = await parts.notifier.drained(NOTIFY_AT_SHUTDOWN_SECONDS)
@@ -362,7 +371,7 @@ def _settings(args: argparse.Namespace, sink: ConductorLog) -> tuple[Locations, 
     """The settings (file, then profile, then flags) and the locations they give: the socket
     is `PODIUM_SOCKET`, else the file's `socket.path`, else the default."""
     named = args.config.absolute() if args.config else None
-    found = locate(config_file=str(named) if named else None)
+    found = defaults(config_file=str(named) if named else None)
     overrides = {"log_level": args.log_level} if args.log_level else {}
     loaded = load(
         Path(found.config_file),

@@ -20,6 +20,7 @@ from podium.conductor.compiler import ScoreCompiler, profile_caps
 from podium.domain.engine import Engine
 from podium.domain.fleet import FleetPlan
 from podium.domain.pressure import Pressure
+from podium.ipc.routes import routes
 from podium.ipc.server import RpcServer
 from podium.redact import Redactor
 from podium.runtime.checks.skip import SkipCommands
@@ -259,8 +260,13 @@ def _server(
         inspector=inspector,
         log_file=lambda: str(side.settings.log_path()),
     )
-    methods = api.methods() | job_api.methods() | inspection.methods() | FleetApi(fleets).methods()
-    return RpcServer(Path(side.locations.socket), methods, ERROR_CODES, wiring.redactor)
+    handlers = [
+        *api.handlers(),
+        *job_api.handlers(),
+        *inspection.handlers(),
+        *FleetApi(fleets).handlers(),
+    ]
+    return RpcServer(Path(side.locations.socket), routes(handlers), ERROR_CODES, wiring.redactor)
 
 
 def _notifier(wiring: Wiring, catalog: JobCatalog, tasks: asyncio.TaskGroup) -> Notifier:

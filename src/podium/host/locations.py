@@ -1,17 +1,21 @@
-"""Where Podium keeps its files, from the environment (XDG, or `PODIUM_HOME` for everything).
+"""Where Podium keeps its files, from the environment (XDG, or `PODIUM_HOME` for everything),
+and where the running conductor listens.
 
-The CLI imports this on every command, so it uses `os.path` and plain strings: pathlib alone
-would add several milliseconds to `podium status`. For the same reason `socket.path` is read
-from conductor.yaml by a small parser of its usual forms, YAML (40 ms to import) only for others.
+The CLI imports this on every command, so it uses `os.path` and plain strings (pathlib alone
+would add several milliseconds to `podium status`) and reads no YAML: the conductor reads
+conductor.yaml (`socket.path` with the rest) and names the socket it listens on in a small
+file next to its pid file (`Locations.socket_file`); that file is what a client reads.
 """
 
+import contextlib
 import os
-import re
 
-from podium.host.bounded import CONFIG_MAX_BYTES, read_user_text
+from podium.host.private import open_private
 
 SOCKET_PATH_MAX = 107
 """The longest path a Unix socket can be bound at (sun_path holds 108 bytes, NUL included)."""
+
+_SOCKET_FILE_MAX_BYTES = 4096
 
 
 class Locations:
@@ -37,6 +41,11 @@ class Locations:
         return os.path.join(self.state_dir, "conductor.pid")
 
     @property
+    def socket_file(self) -> str:
+        """Where the running conductor names the socket it listens on (see `listening`)."""
+        return os.path.join(self.state_dir, "conductor.socket-path")
+
+    @property
     def log_file(self) -> str:
         """The default log; conductor.yaml's `log_file` may put it elsewhere."""
         return os.path.join(self.state_dir, "conductor.log")
@@ -52,19 +61,78 @@ class Locations:
 
 
 def locate(env: dict[str, str] | None = None, config_file: str | None = None) -> Locations:
-    """The locations for this user. `PODIUM_HOME` puts everything under one folder; the socket
-    is `PODIUM_SOCKET`, else conductor.yaml's `socket.path` (of `config_file` when given, else
-    of the default file), else the default."""
+    """The locations for this user, as a client finds them: the socket is `PODIUM_SOCKET`,
+    else the one the running conductor listens on, else the default. `config_file`: the
+    conductor.yaml named on the command line instead of the default one."""
+    env = dict(os.environ) if env is None else env
+    return listening(defaults(env, config_file), env)
+
+
+def defaults(env: dict[str, str] | None = None, config_file: str | None = None) -> Locations:
+    """The locations for this user before any conductor runs: the socket is `PODIUM_SOCKET`,
+    else the default (the conductor lays conductor.yaml's `socket.path` over it)."""
     env = dict(os.environ) if env is None else env
     found = _defaults(env)
     if config_file is not None:
         found = Locations(found.state_dir, _absolute(config_file), found.socket)
     if env.get("PODIUM_SOCKET"):
         return Locations(found.state_dir, found.config_file, _absolute(env["PODIUM_SOCKET"]))
-    configured = configured_socket(found.config_file)
-    if configured:
-        return Locations(found.state_dir, found.config_file, configured)
     return found
+
+
+def listening(found: Locations, env: dict[str, str] | None = None) -> Locations:
+    """`found` with the socket the running conductor named in its socket file (unless
+    `PODIUM_SOCKET` names one); `found` as it is when no conductor runs."""
+    env = dict(os.environ) if env is None else env
+    if env.get("PODIUM_SOCKET"):
+        return found
+    named = read_socket_file(found.socket_file)
+    return found if named is None else Locations(found.state_dir, found.config_file, named)
+
+
+def socket_in(config_file: str, path: str) -> str:
+    """conductor.yaml's `socket.path`, absolute: a relative one is taken from the file's folder."""
+    return os.path.normpath(os.path.join(os.path.dirname(config_file), os.path.expanduser(path)))
+
+
+def read_socket_file(path: str) -> str | None:
+    """The socket a conductor named in its socket file: one absolute path on one line. None
+    when there is no such file (no conductor ran since the last clean stop) or it does not
+    hold such a line. A conductor that crashed leaves its file: the path it names then
+    answers no more, as a client finds out."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        data = os.read(fd, _SOCKET_FILE_MAX_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    named = os.fsdecode(data.removesuffix(b"\n"))
+    if len(data) > _SOCKET_FILE_MAX_BYTES or "\n" in named or not os.path.isabs(named):
+        return None
+    return named
+
+
+def write_socket_file(path: str, socket: str) -> None:
+    """Name the socket this conductor listens on for its clients, in a private file written
+    whole: a temporary file renamed over the old one, so a client reads one path or the
+    other, never half of one."""
+    temporary = f"{path}.tmp"
+    fd = open_private(temporary, os.O_WRONLY | os.O_TRUNC)
+    try:
+        os.write(fd, os.fsencode(socket) + b"\n")
+    finally:
+        os.close(fd)
+    os.replace(temporary, path)
+
+
+def remove_socket_file(path: str) -> None:
+    """At a clean stop: no conductor listens any more."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
 
 
 def _defaults(env: dict[str, str]) -> Locations:
@@ -91,70 +159,6 @@ def _defaults(env: dict[str, str]) -> Locations:
             _absolute(state), _absolute(config), os.path.join(_absolute(runtime), "podium.sock")
         )
     return found
-
-
-_SOCKET_KEY = re.compile(r"^socket[ \t]*:", re.MULTILINE)
-_BLOCK_START = re.compile(r"^socket[ \t]*:[ \t]*(?:#.*)?$")
-_PATH_LINE = re.compile(r"^[ \t]+path[ \t]*:[ \t]*(.*?)[ \t]*(?:[ \t]#.*)?$")
-_QUOTED = re.compile(r"""^(["'])(.*)\1$""")
-
-
-def configured_socket(config_file: str) -> str | None:
-    """`socket.path` of conductor.yaml, absolute (relative to the file's folder), or None when
-    the file does not exist or does not set it."""
-    try:
-        text = read_user_text(config_file, CONFIG_MAX_BYTES, "the conductor config", "a YAML file")
-    except (OSError, UnicodeDecodeError):
-        return None
-    if not _SOCKET_KEY.search(text):
-        return None
-    found = _quick_socket_path(text)
-    value = _yaml_socket_path(text) if found is _UNSURE else found
-    if not isinstance(value, str) or not value:
-        return None
-    return socket_in(config_file, value)
-
-
-def socket_in(config_file: str, path: str) -> str:
-    """conductor.yaml's `socket.path`, absolute: a relative one is taken from the file's folder."""
-    return os.path.normpath(os.path.join(os.path.dirname(config_file), os.path.expanduser(path)))
-
-
-_UNSURE = object()
-
-
-def _quick_socket_path(text: str) -> object:
-    """The value of `path:` in a block-style `socket:` mapping; _UNSURE for any other form."""
-    lines = text.splitlines()
-    starts = [i for i, line in enumerate(lines) if _BLOCK_START.match(line)]
-    if len(starts) != 1:
-        return _UNSURE
-    for line in lines[starts[0] + 1 :]:
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if not line[0].isspace():
-            return None
-        path = _PATH_LINE.match(line)
-        if path:
-            value = path.group(1)
-            quoted = _QUOTED.match(value)
-            if quoted:
-                return quoted.group(2) if "\\" not in value else _UNSURE
-            if value in ("", "~", "null", "Null", "NULL") or value[0] in "&*!|>{[":
-                return None if value in ("", "~", "null", "Null", "NULL") else _UNSURE
-            return value
-    return None
-
-
-def _yaml_socket_path(text: str) -> object:
-    import yaml  # noqa: PLC0415 - 40 ms, paid only for an unusual conductor.yaml
-
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return None  # the conductor reports the file's errors; the CLI uses the default
-    socket = data.get("socket") if isinstance(data, dict) else None
-    return socket.get("path") if isinstance(socket, dict) else None
 
 
 def _absolute(path: str) -> str:

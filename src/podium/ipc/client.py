@@ -1,5 +1,6 @@
-"""A blocking JSON-RPC client for the conductor's socket. Standard library only (not even
-`typing` or `pathlib` at run time), so that the CLI starts fast."""
+"""A blocking JSON-RPC client for the conductor's socket, typed by the method table
+(`podium.ipc.methods`). Standard library only (not even `pathlib` at run time), so that the CLI
+starts fast."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from podium.ipc.protocol import INTERNAL_ERROR, MAX_RESPONSE_BYTES, encode, requ
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
+
+    from podium.ipc.methods import Call, P, R
 
 
 class ConductorUnavailable(Exception):
@@ -114,10 +118,18 @@ class ConductorClient:
         self._sock = sock
         self._file = sock.makefile("rb")
 
+    def request(self, call: Call[P, R], timeout: float | None = None) -> R:
+        """Send a method of `podium.ipc.methods` with its params (`JOB_STATUS({"job_id": x})`)
+        and return its result; raise `RemoteError` for an error reply. `timeout`: seconds to
+        wait for the answer (default: the client's)."""
+        answer: R = self.call(call.method.name, call.params, timeout)
+        return answer
+
     def call(
-        self, method: str, params: dict[str, Any] | None = None, timeout: float | None = None
+        self, method: str, params: Mapping[str, object] | None = None, timeout: float | None = None
     ) -> Any:
-        """Send one request and return its result; raise `RemoteError` for an error reply."""
+        """Send one request by the method's name, untyped: for tests of the wire itself (an
+        unknown method, params of the wrong shape). Everything else uses `request`."""
         self.connect()
         assert self._sock is not None
         self._next_id += 1

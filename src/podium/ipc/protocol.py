@@ -6,6 +6,7 @@ import json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
 JSONRPC = "2.0"
@@ -52,7 +53,7 @@ def encode(message: dict[str, Any]) -> bytes:
         return json.dumps(message, separators=(",", ":")).encode() + b"\n"
 
 
-def request(method: str, params: dict[str, Any], request_id: int) -> dict[str, Any]:
+def request(method: str, params: Mapping[str, object], request_id: int) -> dict[str, Any]:
     return {"jsonrpc": JSONRPC, "id": request_id, "method": method, "params": params}
 
 

@@ -348,6 +348,12 @@ class NotificationsInfo(TypedDict):
     last_failure: NotificationFailureInfo | None
 
 
+class ShutdownResult(TypedDict):
+    shutting_down: bool
+    pid: int
+    drain: bool
+
+
 class ConductorInfo(TypedDict):
     pid: int
     version: str

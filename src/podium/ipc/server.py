@@ -6,12 +6,11 @@ import os
 import socket
 import stat
 import struct
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import ConfigDict, TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from podium.domain.errors import PodiumError, UserError
 from podium.ipc.protocol import (
@@ -25,6 +24,7 @@ from podium.ipc.protocol import (
     error,
     result,
 )
+from podium.ipc.routes import Route
 from podium.ipc.wire import Refusal, read_request, shown, unacceptable
 from podium.redact import MIN_SECRET_CHARS, sparing
 
@@ -40,42 +40,21 @@ looks like a token to the redactor, but its name must reach the user intact (the
 job by it), in these fields and wherever a reply's text repeats it."""
 
 
-@dataclass(frozen=True, slots=True)
-class Method:
-    """A method's handler and the type its params must match (a TypedDict)."""
-
-    handler: Callable[[Any], Awaitable[Any]]
-    params: TypeAdapter[Any]
-
-    def parse(self, params: Any) -> Any:
-        """`params` as the handler's type; ValidationError when they do not match it."""
-        return self.params.validate_python((params,))[0]
-
-
-STRICT_PARAMS = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
-"""Parameters are taken as sent or refused: no "yes" for true, no 2.0 for 2, no unknown
-field silently dropped (a client's typo must not turn into a default)."""
-
-
-def method(params_type: type, handler: Callable[[Any], Awaitable[Any]]) -> Method:
-    """Register `handler` with its params TypedDict; every method is checked the same strict
-    way. (The TypedDict is wrapped in a tuple because pydantic takes a config only for a type
-    that has none of its own; the config still reaches the TypedDicts inside.)"""
-    return Method(handler, TypeAdapter(tuple[params_type], config=STRICT_PARAMS))  # type: ignore[valid-type]
-
-
 class RpcServer:
+    """Serves the routes on a Unix socket, one JSON-RPC request per line."""
+
     def __init__(
         self,
         path: Path,
-        methods: Mapping[str, Method],
+        routes: Mapping[str, Route],
         error_codes: Sequence[tuple[type[Exception], int]],
         redact: Callable[[str], str] = str,
     ) -> None:
-        """`redact` masks credentials in every reply: results and error messages are what
-        people read, whichever method made them."""
+        """`routes`: the methods served (`podium.ipc.routes.routes`). `redact` masks
+        credentials in every reply: results and error messages are what people read,
+        whichever method made them."""
         self.path = path
-        self._methods = methods
+        self._routes = routes
         self._error_codes = error_codes
         self._redact = redact
         self._server: asyncio.Server | None = None
@@ -150,7 +129,7 @@ class RpcServer:
         return reply if found.has_id else None
 
     async def _call(self, name: str, params: Any, request_id: Any) -> dict[str, Any]:
-        found = self._methods.get(name)
+        found = self._routes.get(name)
         if found is None:
             return error(
                 request_id,

@@ -1,7 +1,7 @@
 """A real conductor in a folder of its own, for tests (Podium's and its users').
 
     with ConductorProcess(tmp_path / "home") as conductor:
-        job = conductor.call("job.submit", {"score_path": str(score)})["job_id"]
+        job = conductor.request(JOB_SUBMIT({"score_path": str(score)}))["job_id"]
         conductor.wait_for_job(job, "completed")
 
 It runs `python -m podium.conductor.daemon` as a child process with `PODIUM_HOME` pointing at the
@@ -30,6 +30,8 @@ import yaml
 from podium.domain.status import JobStatus
 from podium.host import procfs
 from podium.ipc.client import ConductorClient, ConductorUnavailable
+from podium.ipc.methods import DAEMON_STATUS, JOB_STATUS, JOB_SUBMIT, Call, P, R
+from podium.ipc.schema import JobStatusResult
 from podium.runtime.process import MARKER
 
 TERMINAL = frozenset(s.value for s in JobStatus if s.is_terminal)
@@ -107,24 +109,29 @@ class ConductorProcess:
         if self.process.poll() is not None:
             raise RuntimeError(f"the conductor exited with {self.process.returncode}:\n{self.log}")
         try:
-            state: str = self.call("daemon.status")["state"]
+            state: str = self.request(DAEMON_STATUS({}))["state"]
         except ConductorUnavailable:
             self._drop_client()
             return False
         return state == "ready"
 
-    def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
+    def request(self, call: Call[P, R]) -> R:
+        """Send a method of `podium.ipc.methods` with its params; its result."""
+        return self.client.request(call)
+
+    @property
+    def client(self) -> ConductorClient:
+        """The connection to this conductor, opened on first use."""
         if self._client is None:
             self._client = ConductorClient(str(self.socket), timeout=30.0)
-        return self._client.call(method, params)
+        return self._client
 
     def submit(self, score: Path) -> str:
-        job_id: str = self.call("job.submit", {"score_path": str(score)})["job_id"]
+        job_id: str = self.request(JOB_SUBMIT({"score_path": str(score)}))["job_id"]
         return job_id
 
-    def status(self, job_id: str) -> dict[str, Any]:
-        status: dict[str, Any] = self.call("job.status", {"job_id": job_id})
-        return status
+    def status(self, job_id: str) -> JobStatusResult:
+        return self.request(JOB_STATUS({"job_id": job_id}))
 
     def wait_for_job(
         self,
@@ -132,21 +139,21 @@ class ConductorProcess:
         status: str | None = None,
         timeout: float = 30.0,
         poll: float | None = None,
-    ) -> dict[str, Any]:
+    ) -> JobStatusResult:
         """Wait until the job is terminal (and, with `status`, check it is that one)."""
-        found: dict[str, Any] = {}
+        found: list[JobStatusResult] = []
 
         def done() -> bool:
-            found.update(self.status(job_id))
-            return found["status"] in TERMINAL
+            found[:] = [self.status(job_id)]
+            return found[-1]["status"] in TERMINAL
 
         self.wait_until(done, timeout, f"job {job_id} to finish", poll)
-        if status is not None and found["status"] != status:
+        last = found[-1]
+        if status is not None and last["status"] != status:
             raise AssertionError(
-                f"job {job_id} ended {found['status']}, not {status}:\n"
-                f"{json.dumps(found, indent=2)}"
+                f"job {job_id} ended {last['status']}, not {status}:\n{json.dumps(last, indent=2)}"
             )
-        return found
+        return last
 
     def wait_until(
         self, condition: Callable[[], bool], timeout: float, what: str, poll: float | None = None

@@ -1,9 +1,11 @@
 """Attempts as the conductor's inspection answers hold them, for the views' tests."""
 
-from typing import Any
+from typing import Any, cast
+
+from podium.ipc.schema import AttemptDetailInfo, AttemptsResult, CheckInfo
 
 
-def attempt(sheet: int, number: int, outcome: str = "failed", **fields: Any) -> dict[str, Any]:
+def attempt(sheet: int, number: int, outcome: str = "failed", **fields: Any) -> AttemptDetailInfo:
     found = {
         "sheet": sheet,
         "attempt": number,
@@ -28,14 +30,15 @@ def attempt(sheet: int, number: int, outcome: str = "failed", **fields: Any) -> 
         "stderr_tail": "",
         "logs": f"/state/jobs/demo/sheets/{sheet}",
     }
-    return {**found, **fields}
+    return cast("AttemptDetailInfo", {**found, **fields})
 
 
-def found_of(attempts: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"job_id": "demo", "status": "failed", "attempts": attempts, "total": len(attempts)}
+def found_of(attempts: list[AttemptDetailInfo], **fields: Any) -> AttemptsResult:
+    found = {"job_id": "demo", "status": "failed", "attempts": attempts, "total": len(attempts)}
+    return cast("AttemptsResult", {**found, "hooks": [], **fields})
 
 
-CHECK = {
+CHECK: CheckInfo = {
     "check": "out.txt exists",
     "passed": False,
     "checked": True,

@@ -2,13 +2,14 @@
 
 import io
 from contextlib import redirect_stdout
-from typing import Any
 
 from podium.cli import exits
 from podium.cli.fleet_view import follow_fleet, render_fleet
+from podium.ipc.fleet_schema import FleetInfo, FleetMemberInfo, FleetParams
+from podium.ipc.methods import FLEET_STATUS, Call
 
 
-def member(num: int, group: str | None, job: str | None, state: str) -> dict[str, Any]:
+def member(num: int, group: str | None, job: str | None, state: str) -> FleetMemberInfo:
     return {
         "num": num,
         "score_path": f"/w/{group or 'solo'}.yaml",
@@ -20,7 +21,7 @@ def member(num: int, group: str | None, job: str | None, state: str) -> dict[str
     }
 
 
-def fleet(status: str, reason: str | None, *members: dict[str, Any]) -> dict[str, Any]:
+def fleet(status: str, reason: str | None, *members: FleetMemberInfo) -> FleetInfo:
     return {
         "fleet_id": "rel-2",
         "name": "rel",
@@ -65,8 +66,8 @@ def test_following_a_fleet_prints_each_change_and_exits_3_when_it_did_not_comple
     answers = iter([running, running, FAILED])
 
     class Conductor:
-        def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-            assert (method, params) == ("fleet.status", {"fleet_id": "rel-2"})
+        def request(self, call: Call[FleetParams, FleetInfo]) -> FleetInfo:
+            assert (call.method, call.params) == (FLEET_STATUS, {"fleet_id": "rel-2"})
             return next(answers)
 
     out = io.StringIO()

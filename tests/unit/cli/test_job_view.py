@@ -2,20 +2,21 @@
 
 import io
 import time
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from podium.cli import exits
 from podium.cli.job_view import eta, render_job
 from podium.cli.watch import Screen, fit, watch
+from podium.ipc.schema import JobStatusResult, SheetInfo
 
 NOW = time.mktime((2020, 1, 2, 15, 0, 0, 0, 0, -1))
 """Not today: times show with their date, the same on any day the tests run."""
 
 
-def sheet(num: int, status: str = "pending", **changes: Any) -> dict[str, Any]:
-    return {
+def sheet(num: int, status: str = "pending", **changes: Any) -> SheetInfo:
+    found = {
         "num": num,
         "status": status,
         "movement": num,
@@ -35,12 +36,12 @@ def sheet(num: int, status: str = "pending", **changes: Any) -> dict[str, Any]:
         "cost": 0.0,
         "logs": f"/logs/{num}" if status != "pending" else "",
         "last_attempt": None,
-        **changes,
     }
+    return cast("SheetInfo", {**found, **changes})
 
 
-def job(status: str, *sheets: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    return {
+def job(status: str, *sheets: SheetInfo, **changes: Any) -> JobStatusResult:
+    found = {
         "job_id": "demo",
         "name": "demo",
         "status": status,
@@ -65,11 +66,11 @@ def job(status: str, *sheets: dict[str, Any], **changes: Any) -> dict[str, Any]:
             "cost": None,
             "cost_estimated": False,
         },
-        **changes,
     }
+    return cast("JobStatusResult", {**found, **changes})
 
 
-def shown(j: dict[str, Any], **options: Any) -> list[str]:
+def shown(j: JobStatusResult, **options: Any) -> list[str]:
     return render_job(j, False, NOW, **options).splitlines()
 
 
@@ -246,10 +247,10 @@ def test_fifty_sheets_still_get_one_row_each() -> None:
 class FakeConductor:
     """Answers each `job.status` with the next snapshot; the last one forever."""
 
-    def __init__(self, *snapshots: dict[str, Any]) -> None:
+    def __init__(self, *snapshots: JobStatusResult) -> None:
         self._snapshots = list(snapshots)
 
-    def frame(self) -> tuple[str, dict[str, Any]]:
+    def frame(self) -> tuple[str, JobStatusResult | None]:
         current = self._snapshots.pop(0) if len(self._snapshots) > 1 else self._snapshots[0]
         return f"{current['job_id']} {current['status']}", current
 

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from podium.ipc.schema import JobStatusResult
 from tests.unit.cli.test_job_view import job, sheet, shown
 
 WORKTREE = {
@@ -13,7 +14,7 @@ WORKTREE = {
 }
 
 
-def isolated(status: str, **worktree: Any) -> dict[str, Any]:
+def isolated(status: str, **worktree: Any) -> JobStatusResult:
     return job(
         status,
         sheet(1, "completed" if status == "completed" else "running"),

@@ -1,7 +1,7 @@
 """What the CLI prints, from the conductor's answers (no conductor needed)."""
 
 import io
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -9,12 +9,11 @@ from podium.cli import exits
 from podium.cli.follow import Follower, verdict
 from podium.cli.main import build_parser
 from podium.cli.output import duration, table
+from podium.ipc.schema import JobStatusResult, SheetInfo
 
 
-def sheet(
-    num: int, status: str, attempts: int, at: float, error: str | None = None
-) -> dict[str, Any]:
-    return {
+def sheet(num: int, status: str, attempts: int, at: float, error: str | None = None) -> SheetInfo:
+    found = {
         "num": num,
         "status": status,
         "attempts": attempts,
@@ -23,20 +22,22 @@ def sheet(
         "error": error,
         "logs": f"/logs/{num}",
     }
+    return cast("SheetInfo", found)
 
 
-def job(status: str, *sheets: dict[str, Any], error: str | None = None) -> dict[str, Any]:
-    return {
+def job(status: str, *sheets: SheetInfo, **changes: Any) -> JobStatusResult:
+    found = {
         "job_id": "demo",
         "status": status,
         "submitted_at": 100.0,
         "started_at": 100.0,
         "finished_at": None if status == "running" else 112.5,
-        "error": error,
+        "error": None,
         "completed_sheets": sum(s["status"] == "completed" for s in sheets),
         "total_sheets": len(sheets),
         "sheets": list(sheets),
     }
+    return cast("JobStatusResult", {**found, **changes})
 
 
 def test_following_prints_each_change_once_and_notes_retries() -> None:
@@ -125,17 +126,20 @@ def test_a_waiting_sheet_says_what_for_and_until_when() -> None:
     from podium.cli.follow import waiting_for
 
     at = time.mktime((2020, 1, 2, 15, 0, 0, 0, 0, -1))  # not today: shown with its date
-    base = {"due": at, "error": "exit code 1: 429"}
-    assert waiting_for({**base, "wait": "rate_limit"}) == (
+
+    def waiting(wait: str, due: float | None = at, error: str = "exit code 1: 429") -> SheetInfo:
+        return cast("SheetInfo", {"due": due, "error": error, "wait": wait})
+
+    assert waiting_for(waiting("rate_limit")) == (
         "rate limited until 2020-01-02 15:00: exit code 1: 429"
     )
-    assert waiting_for({**base, "wait": "retry"}).startswith("retry at ")
-    assert waiting_for({**base, "wait": "completion"}).startswith("completion attempt at ")
-    assert waiting_for({"due": None, "wait": "retry", "error": "x"}) == "retry at soon after: x"
+    assert waiting_for(waiting("retry")).startswith("retry at ")
+    assert waiting_for(waiting("completion")).startswith("completion attempt at ")
+    assert waiting_for(waiting("retry", None, "x")) == "retry at soon after: x"
 
 
 def test_following_ends_at_a_pause_and_at_a_held_chain() -> None:
-    paused = {**job("paused", sheet(1, "ready", 0, 100)), "detail": "paused by the user"}
+    paused = job("paused", sheet(1, "ready", 0, 100), detail="paused by the user")
     out = io.StringIO()
     assert verdict(paused, out, color=False) == exits.JOB_FAILED
     assert out.getvalue() == (

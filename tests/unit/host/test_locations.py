@@ -1,67 +1,93 @@
-"""Where the CLI and the conductor look for the socket: PODIUM_SOCKET, else conductor.yaml's
-socket.path, else the default."""
+"""Where the CLI and the conductor look for the socket: PODIUM_SOCKET, else the one the running
+conductor named in its socket file, else the default."""
 
+import stat
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from podium.host.locations import configured_socket, locate
+from podium.host.locations import (
+    defaults,
+    locate,
+    read_socket_file,
+    remove_socket_file,
+    socket_in,
+    write_socket_file,
+)
 
 
-def home_with(tmp_path: Path, text: str | None) -> dict[str, str]:
-    home = tmp_path / "home"
-    home.mkdir()
-    if text is not None:
-        (home / "conductor.yaml").write_text(text)
-    return {"PODIUM_HOME": str(home)}
+def home(tmp_path: Path) -> dict[str, str]:
+    folder = tmp_path / "home"
+    folder.mkdir(mode=0o700)
+    return {"PODIUM_HOME": str(folder)}
 
 
-def test_the_socket_is_the_environments_then_the_configs_then_the_default(tmp_path: Path) -> None:
-    env = home_with(tmp_path, "socket:\n  path: /run/mine.sock\n")
+def test_the_socket_is_the_environments_then_the_running_conductors_then_the_default(
+    tmp_path: Path,
+) -> None:
+    env = home(tmp_path)
+    default = str(tmp_path / "home" / "run" / "podium.sock")
+    assert locate(env).socket == default
+    write_socket_file(locate(env).socket_file, "/run/mine.sock")
     assert locate(env).socket == "/run/mine.sock"
     assert locate({**env, "PODIUM_SOCKET": "/run/env.sock"}).socket == "/run/env.sock"
-    (tmp_path / "home" / "conductor.yaml").unlink()
-    assert locate(env).socket == str(tmp_path / "home" / "run" / "podium.sock")
+    assert defaults(env).socket == default  # what a conductor starts from: not another's file
+    remove_socket_file(locate(env).socket_file)
+    assert locate(env).socket == default
 
 
-def test_a_config_named_explicitly_gives_its_socket(tmp_path: Path) -> None:
+def test_a_config_named_explicitly_is_the_config_file_not_a_socket(tmp_path: Path) -> None:
     other = tmp_path / "other.yaml"
     other.write_text("socket: {path: /run/other.sock}\n")
-    found = locate(home_with(tmp_path, None), config_file=str(other))
-    assert (found.config_file, found.socket) == (str(other), "/run/other.sock")
+    found = locate(home(tmp_path), config_file=str(other))
+    assert (found.config_file, found.socket) == (
+        str(other),
+        str(tmp_path / "home" / "run" / "podium.sock"),
+    )
+
+
+def test_the_socket_file_is_private_written_whole_and_gone_after_a_clean_stop(
+    tmp_path: Path,
+) -> None:
+    path = str(tmp_path / "conductor.socket-path")
+    write_socket_file(path, "/run/a b.sock")
+    write_socket_file(path, "/run/c.sock")
+    assert Path(path).read_bytes() == b"/run/c.sock\n"
+    assert stat.S_IMODE(Path(path).stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["conductor.socket-path"]  # none left half
+    assert read_socket_file(path) == "/run/c.sock"
+    remove_socket_file(path)
+    remove_socket_file(path)  # already gone: nothing to do
+    assert read_socket_file(path) is None
 
 
 @pytest.mark.parametrize(
-    ("text", "socket"),
-    [
-        ("socket:\n  path: /a/b.sock  # mine\n", "/a/b.sock"),
-        ("log_level: info\nsocket:\n  # where\n  permissions: 0o660\n\n  path: '/a b.sock'\nmax_concurrent_jobs: 2\n", "/a b.sock"),
-        ('socket:\n  path: "x.sock"\n', "{dir}/x.sock"),
-        ("socket: {path: /flow.sock}\n", "/flow.sock"),
-        ("socket:\n  path: null\n", None),
-        ("socket:\n  path: ~\n", None),
-        ("socket:\nlog_level: debug\n", None),
-        ("# socket: {path: /commented.sock}\nlog_level: debug\n", None),
-        ("socket: [\n", None),
-        ("socket:\n  path: *anchor\n", None),
-    ],
-)  # fmt: skip
-def test_socket_path_is_read_from_the_usual_forms_of_the_file(
-    tmp_path: Path, text: str, socket: str | None
+    "content",
+    [b"", b"\n", b"relative.sock\n", b"/a.sock\n/b.sock\n", b"/" + b"a" * 5000 + b"\n"],
+)
+def test_a_socket_file_without_one_absolute_path_names_no_socket(
+    tmp_path: Path, content: bytes
 ) -> None:
-    path = tmp_path / "conductor.yaml"
-    path.write_text(text)
-    expected = socket.format(dir=tmp_path) if socket else None
-    assert configured_socket(str(path)) == expected
+    path = tmp_path / "conductor.socket-path"
+    path.write_bytes(content)
+    assert read_socket_file(str(path)) is None
 
 
-def test_reading_the_socket_of_a_usual_file_does_not_import_yaml(tmp_path: Path) -> None:
-    path = tmp_path / "conductor.yaml"
-    path.write_text("max_concurrent_jobs: 3\nsocket:\n  path: /a.sock\n")
-    sys.modules.pop("yaml", None)
-    try:
-        assert configured_socket(str(path)) == "/a.sock"
-        assert "yaml" not in sys.modules
-    finally:
-        import yaml  # noqa: F401 - back for the other tests
+def test_a_socket_file_that_is_a_symbolic_link_is_not_followed(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    target.write_text("/run/theirs.sock\n")
+    (tmp_path / "conductor.socket-path").symlink_to(target)
+    assert read_socket_file(str(tmp_path / "conductor.socket-path")) is None
+
+
+def test_a_relative_configured_socket_is_taken_from_the_configs_folder() -> None:
+    assert socket_in("/etc/podium/conductor.yaml", "run/p.sock") == "/etc/podium/run/p.sock"
+    assert socket_in("/etc/podium/conductor.yaml", "/abs.sock") == "/abs.sock"
+
+
+def test_locating_reads_no_yaml() -> None:
+    code = "import sys, podium.host.locations as l; l.locate(); print('yaml' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

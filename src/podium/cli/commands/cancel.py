@@ -4,6 +4,7 @@ attempts stopped."""
 import argparse
 
 from podium.cli.control import control
+from podium.ipc.methods import FLEET_CANCEL, JOB_CANCEL
 
 
 def declare(p: argparse.ArgumentParser) -> None:
@@ -14,4 +15,6 @@ def declare(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return control("job.cancel", {"job_id": args.job}, args.json, fleet={})
+    return control(
+        JOB_CANCEL({"job_id": args.job}), args.json, fleet=FLEET_CANCEL({"fleet_id": args.job})
+    )

@@ -12,10 +12,11 @@ from podium.cli.connect import client
 from podium.cli.job_arguments import job_statuses, seconds
 from podium.cli.output import when
 from podium.domain.errors import UserError
+from podium.ipc.methods import JOB_CLEAR
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from podium.ipc.schema import ClearParams, ClearResult, JobInfo
 
 
 def declare(p: argparse.ArgumentParser) -> None:
@@ -48,7 +49,7 @@ def declare(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    params: dict[str, Any] = {}
+    params: ClearParams = {}
     if args.score:
         params["job_ids"] = args.score
     statuses = job_statuses(args.status or [])
@@ -63,18 +64,18 @@ def run(args: argparse.Namespace) -> int:
         )
     with client() as conductor:
         if not args.yes:
-            preview = conductor.call("job.clear", {**params, "dry_run": True})
+            preview = conductor.request(JOB_CLEAR({**params, "dry_run": True}))
             if not preview["jobs"]:
                 return _cleared(preview, args.json)
             if not _confirmed(preview["jobs"]):
                 print("nothing removed")
                 return exits.OK
             params = {"job_ids": [j["job_id"] for j in preview["jobs"]]}
-        done = conductor.call("job.clear", params)
+        done = conductor.request(JOB_CLEAR(params))
     return _cleared(done, args.json)
 
 
-def _confirmed(jobs: list[dict[str, Any]]) -> bool:
+def _confirmed(jobs: list[JobInfo]) -> bool:
     print(f"{len(jobs)} finished job(s) would be removed (their workspaces stay):")
     for job in jobs:
         print(f"  {job['job_id']}  {job['status']}  finished {when(job['finished_at'])}")
@@ -85,7 +86,7 @@ def _confirmed(jobs: list[dict[str, Any]]) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def _cleared(done: dict[str, Any], as_json: bool) -> int:
+def _cleared(done: ClearResult, as_json: bool) -> int:
     if as_json:
         print(json.dumps(done, indent=2))
     elif not done["jobs"]:

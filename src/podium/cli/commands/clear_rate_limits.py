@@ -1,11 +1,18 @@
 """`podium clear-rate-limits [INSTRUMENT]`: end rate-limit waits now, all or one instrument's."""
 
+from __future__ import annotations
+
 import argparse
 import json
 
 from podium.cli import exits
 from podium.cli.connect import client
 from podium.domain.errors import UserError
+from podium.ipc.methods import DAEMON_CLEAR_RATE_LIMITS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from podium.ipc.schema import ClearRateLimitsParams
 
 
 def declare(p: argparse.ArgumentParser) -> None:
@@ -26,8 +33,8 @@ def run(args: argparse.Namespace) -> int:
             f"two instruments given ({args.instrument}, {args.instrument_option}); name one"
         )
     instrument = args.instrument or args.instrument_option
-    params = {"instrument": instrument} if instrument else {}
+    params: ClearRateLimitsParams = {"instrument": instrument} if instrument else {}
     with client() as conductor:
-        done = conductor.call("daemon.clear_rate_limits", params)
+        done = conductor.request(DAEMON_CLEAR_RATE_LIMITS(params))
     print(json.dumps(done) if args.json else done["message"])
     return exits.OK

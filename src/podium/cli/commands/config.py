@@ -13,7 +13,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from podium.cli import exits
 from podium.cli.arguments import Formatter
@@ -23,10 +23,24 @@ from podium.host.bounded import CONFIG_MAX_BYTES, read_user_text
 from podium.host.locations import Locations, locate
 from podium.host.private import secure_state_dir
 from podium.ipc.client import AnswerLate, ConductorUnavailable
+from podium.ipc.methods import DAEMON_CONFIG, DAEMON_RELOAD
+
+
+class Shown(TypedDict):
+    """The settings `config show` prints: the running conductor's (a `ConfigResult`), or the
+    file's when none runs."""
+
+    config_file: str
+    file_exists: bool
+    profile: str | None
+    settings: dict[str, object]
+    warnings: list[str]
+
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from podium.config import LoadedConfig
+    from podium.ipc.schema import ConfigResult
 
 INVALID = 1
 """`check`: the file is not valid."""
@@ -83,6 +97,7 @@ def show_main(args: argparse.Namespace) -> int:
 
     locations = locate(config_file=args.config)
     live = _live_config(locations)
+    shown: Shown
     if live is not None:
         source = "conductor"
         shown = live
@@ -202,7 +217,7 @@ def _reload(locations: Locations, path: Path, key: str) -> int:
         )
         return exits.OK
     with client(locations) as conductor:
-        done: dict[str, Any] = conductor.call("daemon.reload")
+        done = conductor.request(DAEMON_RELOAD({}))
     for line in done["changed"]:
         later = " (needs a restart)" if line in done["needs_restart"] else ""
         print(f"  reloaded: {line}{later}")
@@ -214,12 +229,12 @@ def _reload(locations: Locations, path: Path, key: str) -> int:
     return exits.OK
 
 
-def _live_config(locations: Locations) -> dict[str, Any] | None:
+def _live_config(locations: Locations) -> ConfigResult | None:
     with client(locations) as conductor:
         if conductor_info(conductor) is None:
             return None
         try:
-            found: dict[str, Any] = conductor.call("daemon.config")
+            found = conductor.request(DAEMON_CONFIG({}))
         except AnswerLate:
             raise
         except ConductorUnavailable:
@@ -227,7 +242,7 @@ def _live_config(locations: Locations) -> dict[str, Any] | None:
     return found
 
 
-def _as_result(loaded: LoadedConfig) -> dict[str, Any]:
+def _as_result(loaded: LoadedConfig) -> Shown:
     return {
         "config_file": str(loaded.path),
         "file_exists": loaded.exists,

@@ -22,10 +22,23 @@ from podium.cli.connect import client
 from podium.cli.follow import waiting_for
 from podium.cli.job_view import failed_checks
 from podium.cli.output import paint, status_text, use_color, when
+from podium.ipc.methods import JOB_DIAGNOSE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from podium.ipc.schema import DiagnoseResult, JobStatusResult
+
+    InstrumentReport = dict[str, Any]
+    """`podium instruments check`'s report on one instrument, as JSON."""
+
+    class Report(DiagnoseResult):
+        """The conductor's answer, with what this machine says of the job's instruments."""
+
+        instruments: list[InstrumentReport]
+        next_steps: list[str]
+
 
 SHORT_TAIL_LINES = 5
 """Lines of each stream under an error; `--include-logs` appends LOG_LINES more at the end."""
@@ -46,17 +59,17 @@ def declare(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     lines = LOG_LINES if args.include_logs else SHORT_TAIL_LINES
     with client() as conductor:
-        found = conductor.call("job.diagnose", {"job_id": args.job, "tail_lines": lines})
-    found["instruments"] = instrument_checks(found)
-    found["next_steps"] = next_steps(found)
+        found = conductor.request(JOB_DIAGNOSE({"job_id": args.job, "tail_lines": lines}))
+    report: Report = {**found, "instruments": instrument_checks(found), "next_steps": []}
+    report["next_steps"] = next_steps(report)
     if args.json:
-        print(json.dumps(found, indent=2))
+        print(json.dumps(report, indent=2))
     else:
-        print(render(found, use_color(), include_logs=args.include_logs))
+        print(render(report, use_color(), include_logs=args.include_logs))
     return exits.OK
 
 
-def instrument_checks(found: dict[str, Any]) -> list[dict[str, Any]]:
+def instrument_checks(found: DiagnoseResult) -> list[InstrumentReport]:
     """Whether each instrument the job uses can run here (as `podium instruments check`
     says), with the profiles next to the job's score."""
     # The profiles' model (pydantic, YAML) loads here, not when the arguments are declared.
@@ -66,7 +79,7 @@ def instrument_checks(found: dict[str, Any]) -> list[dict[str, Any]]:
     used = {s["instrument"] for s in found["job"]["sheets"]}
     used |= {a["instrument"] for a in found["attempts"] if a["instrument"]}
     registry = discover(Path(found["job"]["score_path"]).parent)
-    reports: list[dict[str, Any]] = []
+    reports: list[InstrumentReport] = []
     for name in sorted(used):
         profile = registry.get(name)
         if profile is None:
@@ -81,7 +94,7 @@ def instrument_checks(found: dict[str, Any]) -> list[dict[str, Any]]:
     return reports
 
 
-def next_steps(found: dict[str, Any]) -> list[str]:
+def next_steps(found: Report) -> list[str]:
     """What to do about what the report shows, most pressing first."""
     job = found["job"]
     job_id, status = job["job_id"], job["status"]
@@ -90,7 +103,11 @@ def next_steps(found: dict[str, Any]) -> list[str]:
         for r in found["instruments"]
         for m in r.get("missing", [])
     ]
-    codes = {e["error_code"] for e in found["errors"] if e["outcome"] != "stopped"}
+    codes = {
+        e["error_code"]
+        for e in found["errors"]
+        if e["outcome"] != "stopped" and e["error_code"] is not None
+    }
     failed = status in ("failed", "cancelled")
     if failed or status == "running":
         steps += _steps_for_codes(codes, job_id)
@@ -139,7 +156,7 @@ def _steps_for_codes(codes: set[str], job_id: str) -> list[str]:
 # ---- the text report ----------------------------------------------------------------------
 
 
-def render(found: dict[str, Any], color: bool, *, include_logs: bool = False) -> str:
+def render(found: Report, color: bool, *, include_logs: bool = False) -> str:
     sections = [
         _summary(found["job"], color),
         _errors(found, color),
@@ -153,7 +170,7 @@ def render(found: dict[str, Any], color: bool, *, include_logs: bool = False) ->
     return "\n\n".join("\n".join(s) for s in sections if s)
 
 
-def _summary(job: dict[str, Any], color: bool) -> list[str]:
+def _summary(job: JobStatusResult, color: bool) -> list[str]:
     lines = [
         f"{paint(job['job_id'], 'bold', color)}  {status_text(job['status'], color)}  "
         f"{job['completed_sheets']}/{job['total_sheets']} sheets completed",
@@ -171,7 +188,7 @@ def _summary(job: dict[str, Any], color: bool) -> list[str]:
     return lines
 
 
-def _errors(found: dict[str, Any], color: bool) -> list[str]:
+def _errors(found: DiagnoseResult, color: bool) -> list[str]:
     errors = found["errors"]
     if not errors:
         return ["errors: none"]
@@ -179,9 +196,9 @@ def _errors(found: dict[str, Any], color: bool) -> list[str]:
     for sheet, group in group_by_sheet(errors):
         lines.append(f"  sheet {sheet}")
         for e in group:
-            code = paint(
-                f"{e['error_code']} {e['error_type']}", TYPE_COLORS.get(e["error_type"]), color
-            )
+            kind = e["error_type"]
+            tint = TYPE_COLORS.get(kind) if kind else None
+            code = paint(f"{e['error_code']} {kind}", tint, color)
             message = e["error"] or exit_text(e) or ""
             lines.append(f"    attempt {e['attempt']}  {when(e['started_at'])}  {code}  {message}")
             lines += [f"    {row}" for row in failed_checks(e["checks"])]
@@ -195,7 +212,7 @@ def _last(text: str, lines: int = SHORT_TAIL_LINES) -> str:
     return "\n".join(text.rstrip("\n").splitlines()[-lines:])
 
 
-def timeline(found: dict[str, Any]) -> list[tuple[float, str]]:
+def timeline(found: DiagnoseResult) -> list[tuple[float, str]]:
     """What happened when, oldest first: the job's start and end, each attempt's start and
     end, and the job's notes (fallbacks, pauses, rate-limit waits)."""
     job = found["job"]
@@ -223,7 +240,7 @@ def timeline(found: dict[str, Any]) -> list[tuple[float, str]]:
     return ordered
 
 
-def _timeline(found: dict[str, Any]) -> list[str]:
+def _timeline(found: DiagnoseResult) -> list[str]:
     events = timeline(found)
     shown = events[-TIMELINE_SHOWN:]
     lines = ["timeline (latest last):"]
@@ -237,7 +254,7 @@ def _moment(at: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))
 
 
-def _files(found: dict[str, Any]) -> list[str]:
+def _files(found: DiagnoseResult) -> list[str]:
     files = found["files"]
     lines = [
         "files:",
@@ -251,7 +268,7 @@ def _files(found: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _instruments(reports: list[dict[str, Any]], color: bool) -> list[str]:
+def _instruments(reports: list[InstrumentReport], color: bool) -> list[str]:
     lines = ["instruments:"]
     for r in reports:
         mark = paint("✓", "green", color) if r["runnable"] else paint("✗", "red", color)
@@ -263,7 +280,7 @@ def _instruments(reports: list[dict[str, Any]], color: bool) -> list[str]:
     return lines
 
 
-def _logs(found: dict[str, Any]) -> list[str]:
+def _logs(found: DiagnoseResult) -> list[str]:
     lines = [f"logs (the last {LOG_LINES} lines of each failed attempt):"]
     for e in sorted(found["errors"], key=lambda e: (e["sheet"], e["attempt"])):
         lines.append(f"  ==> sheet {e['sheet']} attempt {e['attempt']} <==")

@@ -255,8 +255,8 @@ def conductor_findings(locations: Locations) -> list[Finding]:
             f"running: pid {info['pid']}, {info['active_jobs']} active job(s), on {socket}",
         )
     )
-    pressure = info.get("pressure") or {}
-    if pressure.get("level") == "disk":
+    pressure = info["pressure"]
+    if pressure["level"] == "disk":
         found.append(
             Finding(
                 "conductor",

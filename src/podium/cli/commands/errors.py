@@ -18,10 +18,11 @@ from podium.cli.attempt_view import (
 from podium.cli.connect import client
 from podium.cli.job_view import failed_checks
 from podium.cli.output import paint, status_text, use_color, when
+from podium.ipc.methods import JOB_ERRORS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from podium.ipc.schema import AttemptDetailInfo, AttemptsResult, ErrorsParams
 
 VERBOSE_TAIL_LINES = 10
 """Lines of each stream shown under a failed attempt with --verbose."""
@@ -48,15 +49,18 @@ def declare(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    params: dict[str, Any] = {
+    params: ErrorsParams = {
         "job_id": args.job,
         "tail_lines": JSON_TAIL_LINES if args.json else VERBOSE_TAIL_LINES if args.verbose else 0,
     }
-    for name in ("sheet", "type", "code"):
-        if getattr(args, name) is not None:
-            params[name] = getattr(args, name)
+    if args.sheet is not None:
+        params["sheet"] = args.sheet
+    if args.type is not None:
+        params["type"] = args.type
+    if args.code is not None:
+        params["code"] = args.code
     with client() as conductor:
-        found = conductor.call("job.errors", params)
+        found = conductor.request(JOB_ERRORS(params))
     if args.json:
         print(json.dumps(found, indent=2))
     else:
@@ -64,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     return exits.OK
 
 
-def render_errors(found: dict[str, Any], color: bool, *, verbose: bool) -> str:
+def render_errors(found: AttemptsResult, color: bool, *, verbose: bool) -> str:
     attempts = found["attempts"]
     if not attempts:
         return f"job {found['job_id']} ({found['status']}): no failed attempts match"
@@ -90,7 +94,7 @@ def render_errors(found: dict[str, Any], color: bool, *, verbose: bool) -> str:
     return "\n".join(lines)
 
 
-def _error_line(attempt: dict[str, Any], color: bool) -> str:
+def _error_line(attempt: AttemptDetailInfo, color: bool) -> str:
     kind = attempt["error_type"] or "?"
     code = paint(f"{attempt['error_code']} {kind:<10}", TYPE_COLORS.get(kind), color)
     return (

@@ -14,10 +14,11 @@ from podium.cli.connect import client
 from podium.cli.job_view import failed_checks, hooks_block
 from podium.cli.output import duration, paint, status_text, use_color, when
 from podium.domain.errors import UserError
+from podium.ipc.methods import JOB_HISTORY
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from podium.ipc.schema import AttemptDetailInfo, AttemptsResult, HistoryParams
 
 TEXT_TAIL_LINES = 3
 """Lines of each stream shown under an attempt."""
@@ -33,7 +34,7 @@ def declare(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    params: dict[str, Any] = {
+    params: HistoryParams = {
         "job_id": args.job,
         "limit": _positive("--limit", args.limit),
         "tail_lines": JSON_TAIL_LINES if args.json else TEXT_TAIL_LINES,
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     if args.sheet is not None:
         params["sheet"] = args.sheet
     with client() as conductor:
-        found = conductor.call("job.history", params)
+        found = conductor.request(JOB_HISTORY(params))
     if args.json:
         print(json.dumps(found, indent=2))
     else:
@@ -55,7 +56,7 @@ def _positive(flag: str, value: int) -> int:
     return value
 
 
-def render_history(found: dict[str, Any], color: bool) -> str:
+def render_history(found: AttemptsResult, color: bool) -> str:
     """Each attempt (latest last): when, sheet, outcome and code, what ran it, how it ended,
     what it used, its checks, and the end of its output; then the job's hooks."""
     attempts = found["attempts"][::-1]
@@ -73,7 +74,7 @@ def render_history(found: dict[str, Any], color: bool) -> str:
     return "\n".join([*lines, *hooks])
 
 
-def attempt_block(attempt: dict[str, Any], color: bool, *, checks: str = "all") -> list[str]:
+def attempt_block(attempt: AttemptDetailInfo, color: bool, *, checks: str = "all") -> list[str]:
     """An attempt in a few lines. `checks`: 'all' shows every check's mark, 'failed' shows the
     failed ones with what they expected, found, and what would fix them."""
     lines = [_title(attempt, color), f"  {' · '.join(_facts(attempt))}"]
@@ -93,7 +94,7 @@ def attempt_block(attempt: dict[str, Any], color: bool, *, checks: str = "all") 
     return lines
 
 
-def _title(attempt: dict[str, Any], color: bool) -> str:
+def _title(attempt: AttemptDetailInfo, color: bool) -> str:
     outcome = attempt["outcome"]
     shown = (
         status_text(outcome, color)
@@ -106,11 +107,12 @@ def _title(attempt: dict[str, Any], color: bool) -> str:
         title += f" ({attempt['mode']})"
     if attempt["error_code"]:
         kind = attempt["error_type"]
-        title += "  " + paint(f"{attempt['error_code']} {kind}", TYPE_COLORS.get(kind), color)
+        tint = TYPE_COLORS.get(kind) if kind else None
+        title += "  " + paint(f"{attempt['error_code']} {kind}", tint, color)
     return title
 
 
-def _facts(attempt: dict[str, Any]) -> list[str]:
+def _facts(attempt: AttemptDetailInfo) -> list[str]:
     """'cli (default model)', 'exit code 1', 'took 0.4s', '120 in / 30 out tokens', '$0.01'."""
     facts = [f"{attempt['instrument'] or '?'} ({attempt['model'] or 'default model'})"]
     ending = exit_text(attempt)

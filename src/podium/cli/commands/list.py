@@ -12,10 +12,11 @@ from podium.cli.job_arguments import job_statuses
 from podium.cli.output import use_color
 from podium.cli.overview import jobs_table
 from podium.domain.errors import UserError
+from podium.ipc.methods import FLEET_LIST, JOB_LIST
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from podium.ipc.schema import ListParams
 
 
 def declare(p: argparse.ArgumentParser) -> None:
@@ -37,15 +38,15 @@ def run(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UserError(f"--limit must be at least 1, got {args.limit}")
     statuses = job_statuses(args.status or [])
-    params: dict[str, Any] = {"all": args.all, "limit": args.limit}
+    params: ListParams = {"all": args.all, "limit": args.limit}
     if statuses:
         params["statuses"] = statuses
     with client() as conductor:
-        found = conductor.call("job.list", params)
+        found = conductor.request(JOB_LIST(params))
         fleets = (
             []
             if statuses
-            else conductor.call("fleet.list", {"all": args.all, "limit": args.limit})["fleets"]
+            else conductor.request(FLEET_LIST({"all": args.all, "limit": args.limit}))["fleets"]
         )
     if args.json:
         print(json.dumps({**found, "fleets": fleets} if fleets else found, indent=2))

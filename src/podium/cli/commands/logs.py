@@ -24,17 +24,21 @@ from podium.cli.follow import STOPS
 from podium.domain.errors import UserError
 from podium.host.locations import locate
 from podium.host.tail import file_size, last_lines, read_from
+from podium.ipc.methods import JOB_LOGS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, TextIO
+    from typing import Literal, TextIO
 
     from podium.ipc.client import ConductorClient
+    from podium.ipc.schema import LogCursorInfo, LogsParams, LogsResult, SheetLogInfo
+
+    Stream = Literal["stdout", "stderr"]
 
 POLL_SECONDS = 0.25
 FOLLOW_BYTES = 1024 * 1024
 """The most of the conductor's log read per poll while following it."""
-STREAMS = ("stdout", "stderr")
+STREAMS: tuple[Stream, ...] = ("stdout", "stderr")
 
 
 def declare(p: argparse.ArgumentParser) -> None:
@@ -87,13 +91,13 @@ class LogPrinter:
     def __init__(self, out: TextIO, as_json: bool) -> None:
         self._out = out
         self._json = as_json
-        self._cursors: dict[int, dict[str, int]] = {}
+        self._cursors: dict[int, LogCursorInfo] = {}
         self._source: tuple[int, int, str] | None = None
 
-    def cursors(self) -> list[dict[str, int]]:
+    def cursors(self) -> list[LogCursorInfo]:
         return list(self._cursors.values())
 
-    def show(self, answer: dict[str, Any], *, listing: bool = False) -> bool:
+    def show(self, answer: LogsResult, *, listing: bool = False) -> bool:
         """Print an answer; True when it held any text. `listing`: a first answer, where a
         sheet without output yet still gets its header."""
         printed = False
@@ -113,7 +117,7 @@ class LogPrinter:
         self._out.flush()
         return printed
 
-    def _print(self, sheet: dict[str, Any], stream: str, text: str) -> None:
+    def _print(self, sheet: SheetLogInfo, stream: Stream, text: str) -> None:
         if self._json:
             chunk = {
                 "sheet": sheet["sheet"],
@@ -128,7 +132,7 @@ class LogPrinter:
             self._header(sheet, stream)
         self._out.write(text if text.endswith("\n") else text + "\n")
 
-    def _header(self, sheet: dict[str, Any], stream: str, note: str | None = None) -> None:
+    def _header(self, sheet: SheetLogInfo, stream: Stream, note: str | None = None) -> None:
         if self._source is not None:
             print(file=self._out)
         self._source = (sheet["sheet"], sheet["attempt"], stream)
@@ -152,11 +156,11 @@ def job_logs(
 ) -> int:
     """The last `lines` lines of each stream of the latest attempt of each sheet (or of
     `sheet`); with `follow`, then everything new until the job stops."""
-    params: dict[str, Any] = {"job_id": job_id, "lines": lines}
+    params: LogsParams = {"job_id": job_id, "lines": lines}
     if sheet is not None:
         params["sheet"] = sheet
     printer = LogPrinter(out, as_json)
-    answer = conductor.call("job.logs", params)
+    answer = conductor.request(JOB_LOGS(params))
     if not answer["sheets"] and not as_json:
         which = f"sheet {sheet} of job {job_id}" if sheet is not None else f"job {job_id}"
         print(f"{which} has no attempts yet", file=out, flush=True)
@@ -166,7 +170,7 @@ def job_logs(
     del params["lines"]
     while True:
         sleep(POLL_SECONDS)
-        answer = conductor.call("job.logs", {**params, "cursors": printer.cursors()})
+        answer = conductor.request(JOB_LOGS({**params, "cursors": printer.cursors()}))
         printed = printer.show(answer)
         # The conductor reads the job's state before its files: once it says the job stopped,
         # the same answer held the rest of the output.

@@ -1,6 +1,8 @@
 """`podium modify JOB SCORE`: the job pauses, lets its attempts in flight finish and goes on
 with the new score."""
 
+from __future__ import annotations
+
 import argparse
 import json
 import os
@@ -13,6 +15,11 @@ from podium.cli.control import control
 from podium.cli.follow import follow
 from podium.cli.output import use_color
 from podium.domain.errors import UserError
+from podium.ipc.methods import JOB_MODIFY
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from podium.ipc.schema import ModifyParams
 
 
 def declare(p: argparse.ArgumentParser) -> None:
@@ -40,16 +47,16 @@ def run(args: argparse.Namespace) -> int:
             "give the new score once: 'podium modify JOB --config FILE' (or 'podium modify "
             "JOB FILE')"
         )
-    params = {
+    params: ModifyParams = {
         "job_id": args.job,
         "score_path": str(Path(args.config or args.score).absolute()),
         "client_cwd": os.getcwd(),
         "resume": args.resume,
     }
     if not args.wait:
-        return control("job.modify", params, args.json)
+        return control(JOB_MODIFY(params), args.json)
     with client() as conductor:
-        done = conductor.call("job.modify", params)
+        done = conductor.request(JOB_MODIFY(params))
         print(json.dumps(done) if args.json else f"job {done['job_id']}: {done['message']}")
         try:
             return follow(conductor, args.job, color=use_color())

@@ -15,13 +15,13 @@ from podium.cli.control import control
 from podium.cli.follow import POLL_SECONDS
 from podium.domain.errors import UserError
 from podium.ipc.client import RemoteError
+from podium.ipc.methods import FLEET_PAUSE, FLEET_STATUS, JOB_PAUSE, JOB_STATUS
 from podium.ipc.protocol import JOB_NOT_FOUND
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from podium.ipc.client import ConductorClient
+    from podium.ipc.schema import JobStatusResult
 
 _IN_FLIGHT = ("running", "validating")
 
@@ -55,13 +55,16 @@ def declare(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if not args.wait:
-        params = {"job_id": args.job, "force": args.force}
-        return control("job.pause", params, args.json, fleet={"force": args.force})
+        return control(
+            JOB_PAUSE({"job_id": args.job, "force": args.force}),
+            args.json,
+            fleet=FLEET_PAUSE({"fleet_id": args.job, "force": args.force}),
+        )
     if args.timeout <= 0:
         raise UserError(f"--timeout must be more than 0 seconds, got {args.timeout:g}")
     with client() as conductor:
         try:
-            done = conductor.call("job.pause", {"job_id": args.job, "force": args.force})
+            done = conductor.request(JOB_PAUSE({"job_id": args.job, "force": args.force}))
         except RemoteError as exc:
             if exc.code != JOB_NOT_FOUND:
                 raise
@@ -90,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
 def _refuse_fleet_wait(conductor: ConductorClient, job_id: str) -> None:
     """--wait follows one job's attempts: for a fleet of that id, say so (nothing paused);
     when there is no fleet either, the conductor's 'no job or fleet' error."""
-    conductor.call("fleet.status", {"fleet_id": job_id})
+    conductor.request(FLEET_STATUS({"fleet_id": job_id}))
     raise UserError(
         f"'{job_id}' is a fleet, and --wait (with --timeout) waits for one job's attempts; "
         f"pause it without --wait, then 'podium status {job_id}' shows each of its jobs"
@@ -102,12 +105,12 @@ def wait_until_paused(
     job_id: str,
     timeout: float,
     sleep: Callable[[float], None] = time.sleep,
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[JobStatusResult, bool]:
     """Poll until no attempt of the job is in flight (or it ended, or was resumed again);
     the job as last seen, and whether that happened within `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
-        job: dict[str, Any] = conductor.call("job.status", {"job_id": job_id})
+        job = conductor.request(JOB_STATUS({"job_id": job_id}))
         busy = any(s["status"] in _IN_FLIGHT for s in job["sheets"])
         if not busy or job["status"] not in ("paused", "paused_at_chain"):
             return job, True

@@ -6,6 +6,7 @@ import json
 from podium.cli import exits
 from podium.cli.connect import client
 from podium.cli.output import describe_rate_limits
+from podium.ipc.methods import DAEMON_RATE_LIMITS
 
 
 def declare(p: argparse.ArgumentParser) -> None:
@@ -14,7 +15,7 @@ def declare(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with client() as conductor:
-        found = conductor.call("daemon.rate_limits")
+        found = conductor.request(DAEMON_RATE_LIMITS({}))
     if args.json:
         print(json.dumps(found, indent=2))
         return exits.OK

@@ -9,10 +9,11 @@ import json
 from podium.cli import exits
 from podium.cli.connect import client
 from podium.domain.errors import UserError
+from podium.ipc.methods import JOB_RECOVER
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from podium.ipc.schema import RecoverParams
 
 RECHECK_TIMEOUT_SECONDS = 3600.0
 """How long `recover` waits for the checks (a `command_succeeds` rule may take a while)."""
@@ -50,13 +51,13 @@ def run(args: argparse.Namespace) -> int:
             "--sheet and --from-sheet do not go together: check sheets again, or "
             "put them back to pending from one on"
         )
-    params: dict[str, Any] = {"job_id": args.job, "dry_run": args.dry_run}
+    params: RecoverParams = {"job_id": args.job, "dry_run": args.dry_run}
     if args.sheet:
         params["sheets"] = args.sheet
     if args.from_sheet is not None:
         params["from_sheet"] = args.from_sheet
     with client() as conductor:
-        done = conductor.call("job.recover", params, timeout=RECHECK_TIMEOUT_SECONDS)
+        done = conductor.request(JOB_RECOVER(params), timeout=RECHECK_TIMEOUT_SECONDS)
     if args.json:
         print(json.dumps(done, indent=2))
         return exits.OK

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from podium.cli.control import control
 from podium.domain.errors import UserError
+from podium.ipc.methods import FLEET_RESUME, JOB_RESUME
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from podium.ipc.schema import ResumeParams
 
 
 def declare(p: argparse.ArgumentParser) -> None:
@@ -42,7 +43,7 @@ def declare(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    params: dict[str, Any] = {"job_id": args.job, "no_reload": args.no_reload}
+    params: ResumeParams = {"job_id": args.job, "no_reload": args.no_reload}
     if args.force:
         params["force"] = True
     if args.config:
@@ -51,5 +52,5 @@ def run(args: argparse.Namespace) -> int:
         params["score_path"] = str(Path(args.config).absolute())
         params["client_cwd"] = os.getcwd()
     # --config and --force name a job's score and sheets; a fleet takes neither.
-    fleet: dict[str, Any] | None = None if args.config or args.force else {}
-    return control("job.resume", params, args.json, fleet=fleet)
+    fleet = None if args.config or args.force else FLEET_RESUME({"fleet_id": args.job})
+    return control(JOB_RESUME(params), args.json, fleet=fleet)

@@ -25,6 +25,7 @@ from podium.cli.score_report import issues_text, plan_json, plan_table
 from podium.domain.errors import UserError
 from podium.host.locations import locate
 from podium.ipc.client import AnswerLost
+from podium.ipc.methods import JOB_SUBMIT
 from podium.redact import Redactor
 
 TYPE_CHECKING = False
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
     from podium.domain.ids import SheetNum
     from podium.instruments.registry import Registry
     from podium.score.compiled import CompiledScore
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from podium.ipc.schema import SubmitParams
 
 
 def declare(p: argparse.ArgumentParser) -> None:
@@ -195,21 +200,19 @@ def _full_prompt(score: CompiledScore, registry: Registry, num: SheetNum) -> str
 
 def _submit(args: argparse.Namespace, path: Path, workspace: str | None) -> int:
     key = args.idempotency_key or uuid.uuid4().hex
-    locations = locate()
+    params: SubmitParams = {
+        "score_path": str(path),
+        "client_cwd": os.getcwd(),
+        "start_sheet": args.start_sheet,
+        "fresh": args.fresh,
+        "idempotency_key": key,
+    }
+    if workspace:
+        params["workspace"] = workspace
+    locations = ensure_running(locate(), no_start=args.no_start)
     with client(locations) as conductor:
-        ensure_running(conductor, locations, no_start=args.no_start)
         try:
-            submitted = conductor.call(
-                "job.submit",
-                {
-                    "score_path": str(path),
-                    "client_cwd": os.getcwd(),
-                    "start_sheet": args.start_sheet,
-                    "fresh": args.fresh,
-                    "idempotency_key": key,
-                    **({"workspace": workspace} if workspace else {}),
-                },
-            )
+            submitted = conductor.request(JOB_SUBMIT(params))
         except AnswerLost as lost:
             print(
                 f"podium: the conductor {unanswered(lost)}; the job may have been "

@@ -18,12 +18,13 @@ from podium.cli.overview import overview, render_overview
 from podium.cli.verbs import NAMES
 from podium.domain.errors import UserError
 from podium.ipc.client import RemoteError
+from podium.ipc.methods import JOB_STATUS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
+    from podium.cli.watch import Frame
     from podium.ipc.client import ConductorClient
+    from podium.ipc.schema import JobStatusResult
 
 DEFAULT_INTERVAL = 2.0
 
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
             return _watch(conductor, args, interval, color)
         if args.job:
             try:
-                job = conductor.call("job.status", {"job_id": args.job})
+                job = conductor.request(JOB_STATUS({"job_id": args.job}))
             except RemoteError as exc:
                 from podium.cli.fleet_view import fleet_instead, render_fleet  # noqa: PLC0415
 
@@ -105,7 +106,7 @@ def _interval(args: argparse.Namespace) -> float:
     return float(args.interval)
 
 
-def _job_text(job: dict[str, Any], args: argparse.Namespace, color: bool) -> str:
+def _job_text(job: JobStatusResult, args: argparse.Namespace, color: bool) -> str:
     from podium.cli.job_view import render_job  # noqa: PLC0415 - only for one job
 
     return render_job(job, color, time.time(), all_sheets=args.all_sheets, commands=args.commands)
@@ -121,11 +122,11 @@ def _watch(
     live = sys.stdout.isatty() and not args.json
     every = f"every {interval:g}s; Ctrl-C stops watching"
 
-    def frame() -> tuple[str, dict[str, Any] | None]:
+    def frame() -> Frame:
         now = time.time()
         if args.job:
             try:
-                job = conductor.call("job.status", {"job_id": args.job})
+                job = conductor.request(JOB_STATUS({"job_id": args.job}))
             except RemoteError as exc:
                 fleet_instead(conductor, exc, args.job)  # neither a job nor a fleet: says so
                 raise UserError(

@@ -9,6 +9,7 @@ from podium.cli.connect import client
 from podium.domain.errors import PodiumError
 from podium.host import procfs
 from podium.ipc.client import AnswerLate, ConductorUnavailable
+from podium.ipc.methods import DAEMON_SHUTDOWN
 
 STOP_TIMEOUT_SECONDS = 120.0
 
@@ -45,7 +46,7 @@ def shut_down(*, drain: bool, force: bool) -> int | None:
     none was running."""
     with client() as conductor:
         try:
-            answer = conductor.call("daemon.shutdown", {"drain": drain, "force": force})
+            answer = conductor.request(DAEMON_SHUTDOWN({"drain": drain, "force": force}))
         except AnswerLate:
             raise  # it runs, and may be stopping
         except ConductorUnavailable:

@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from podium import __version__
 from podium.config import ConductorConfig
@@ -15,7 +15,9 @@ from podium.domain.engine import Engine
 from podium.domain.errors import InvalidState, UserError
 from podium.domain.pressure import Pressure
 from podium.host.locations import Locations
+from podium.ipc import methods
 from podium.ipc.convert import rate_limit_info
+from podium.ipc.routes import Handler, handle
 from podium.ipc.schema import (
     ClearRateLimitsParams,
     ConductorInfo,
@@ -31,8 +33,8 @@ from podium.ipc.schema import (
     ReadyResult,
     ReloadResult,
     ShutdownParams,
+    ShutdownResult,
 )
-from podium.ipc.server import Method, method
 from podium.runtime.jobs.control import JobControl
 from podium.runtime.jobs.requests import EngineRequests
 from podium.runtime.monitor import ResourceMonitor
@@ -75,17 +77,18 @@ class ConductorApi:
         self._monitor = monitor
         self._notifications = notifications
 
-    def methods(self) -> dict[str, Method]:
-        return {
-            "daemon.status": method(NoParams, self.daemon_status),
-            "daemon.health": method(NoParams, self.health),
-            "daemon.ready": method(NoParams, self.ready),
-            "daemon.rate_limits": method(NoParams, self.rate_limits),
-            "daemon.clear_rate_limits": method(ClearRateLimitsParams, self.clear_rate_limits),
-            "daemon.shutdown": method(ShutdownParams, self.shutdown),
-            "daemon.config": method(NoParams, self.config),
-            "daemon.reload": method(NoParams, self.reload),
-        }
+    def handlers(self) -> list[Handler]:
+        """The conductor's own `daemon.*` methods."""
+        return [
+            handle(methods.DAEMON_STATUS, self.daemon_status),
+            handle(methods.DAEMON_HEALTH, self.health),
+            handle(methods.DAEMON_READY, self.ready),
+            handle(methods.DAEMON_RATE_LIMITS, self.rate_limits),
+            handle(methods.DAEMON_CLEAR_RATE_LIMITS, self.clear_rate_limits),
+            handle(methods.DAEMON_SHUTDOWN, self.shutdown),
+            handle(methods.DAEMON_CONFIG, self.config),
+            handle(methods.DAEMON_RELOAD, self.reload),
+        ]
 
     async def rate_limits(self, _params: NoParams) -> RateLimitsResult:
         return RateLimitsResult(rate_limits=rate_limit_info(self._engine.rate_limits()))
@@ -177,7 +180,7 @@ class ConductorApi:
             warnings=list(done.warnings),
         )
 
-    async def shutdown(self, params: ShutdownParams) -> dict[str, Any]:
+    async def shutdown(self, params: ShutdownParams) -> ShutdownResult:
         running = self._engine.running_jobs
         drain = params.get("drain", False)
         if running and not (drain or params.get("force", False)):
@@ -187,7 +190,7 @@ class ConductorApi:
                 "are picked up at the next start)"
             )
         asyncio.get_running_loop().call_soon(self._conductor.request_stop, drain)
-        return {"shutting_down": True, "pid": os.getpid(), "drain": drain}
+        return ShutdownResult(shutting_down=True, pid=os.getpid(), drain=drain)
 
 
 def _pressure_info(pressure: Pressure) -> PressureInfo:

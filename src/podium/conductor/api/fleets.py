@@ -6,6 +6,7 @@ from pathlib import Path
 from podium.domain.errors import UserError
 from podium.domain.fleet import FleetMember, FleetStatus, group_order, never_start, waits_for
 from podium.domain.status import JobStatus
+from podium.ipc import methods
 from podium.ipc.fleet_schema import (
     FleetGroupInfo,
     FleetInfo,
@@ -16,7 +17,7 @@ from podium.ipc.fleet_schema import (
     FleetPauseParams,
     FleetSubmitParams,
 )
-from podium.ipc.server import Method, method
+from podium.ipc.routes import Handler, handle
 from podium.runtime.jobs import submit_keys
 from podium.runtime.jobs.fleets import FleetRunner, FleetState
 
@@ -25,15 +26,16 @@ class FleetApi:
     def __init__(self, fleets: FleetRunner) -> None:
         self._fleets = fleets
 
-    def methods(self) -> dict[str, Method]:
-        return {
-            "fleet.submit": method(FleetSubmitParams, self.submit),
-            "fleet.status": method(FleetParams, self.status),
-            "fleet.list": method(FleetListParams, self.list),
-            "fleet.pause": method(FleetPauseParams, self.pause),
-            "fleet.resume": method(FleetParams, self.resume),
-            "fleet.cancel": method(FleetParams, self.cancel),
-        }
+    def handlers(self) -> list[Handler]:
+        """The `fleet.*` methods."""
+        return [
+            handle(methods.FLEET_SUBMIT, self.submit),
+            handle(methods.FLEET_STATUS, self.status),
+            handle(methods.FLEET_LIST, self.list),
+            handle(methods.FLEET_PAUSE, self.pause),
+            handle(methods.FLEET_RESUME, self.resume),
+            handle(methods.FLEET_CANCEL, self.cancel),
+        ]
 
     async def submit(self, params: FleetSubmitParams) -> FleetInfo:
         path = Path(params.get("client_cwd", "/"), params["path"]).absolute()

@@ -7,7 +7,9 @@ from pathlib import Path
 from podium.domain.codes import ERROR_TYPES, codes_of_type
 from podium.domain.errors import UserError
 from podium.domain.inspection import Cursor
+from podium.ipc import methods
 from podium.ipc.convert import attempts_result, diagnose_result, job_status, logs_result
+from podium.ipc.routes import Handler, handle
 from podium.ipc.schema import (
     AttemptsResult,
     DiagnoseParams,
@@ -18,7 +20,6 @@ from podium.ipc.schema import (
     LogsParams,
     LogsResult,
 )
-from podium.ipc.server import Method, method
 from podium.runtime.jobs.inspection import Inspector
 from podium.runtime.jobs.queries import JobQueries
 
@@ -34,13 +35,14 @@ class InspectionApi:
         self._inspector = inspector
         self._log_file = log_file
 
-    def methods(self) -> dict[str, Method]:
-        return {
-            "job.history": method(HistoryParams, self.history),
-            "job.errors": method(ErrorsParams, self.errors),
-            "job.diagnose": method(DiagnoseParams, self.diagnose),
-            "job.logs": method(LogsParams, self.logs),
-        }
+    def handlers(self) -> list[Handler]:
+        """The `job.*` methods that look into a job's attempts and logs."""
+        return [
+            handle(methods.JOB_HISTORY, self.history),
+            handle(methods.JOB_ERRORS, self.errors),
+            handle(methods.JOB_DIAGNOSE, self.diagnose),
+            handle(methods.JOB_LOGS, self.logs),
+        ]
 
     async def history(self, params: HistoryParams) -> AttemptsResult:
         return attempts_result(

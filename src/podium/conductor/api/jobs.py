@@ -5,7 +5,9 @@ results."""
 from pathlib import Path
 
 from podium.domain.errors import UserError
+from podium.ipc import methods
 from podium.ipc.convert import job_info, job_status, worktree_info
+from podium.ipc.routes import Handler, handle
 from podium.ipc.schema import (
     ClearParams,
     ClearResult,
@@ -22,7 +24,6 @@ from podium.ipc.schema import (
     SubmitParams,
     SubmitResult,
 )
-from podium.ipc.server import Method, method
 from podium.runtime.jobs import submit_keys
 from podium.runtime.jobs.admission import Admission
 from podium.runtime.jobs.clearing import Selection, statuses_named
@@ -47,18 +48,19 @@ class JobsApi:
         self._queries = queries
         self._layout = layout
 
-    def methods(self) -> dict[str, Method]:
-        return {
-            "job.submit": method(SubmitParams, self.submit),
-            "job.status": method(JobParams, self.status),
-            "job.list": method(ListParams, self.list),
-            "job.pause": method(PauseParams, self.pause),
-            "job.resume": method(ResumeParams, self.resume),
-            "job.modify": method(ModifyParams, self.modify),
-            "job.cancel": method(JobParams, self.cancel),
-            "job.recover": method(RecoverParams, self.recover),
-            "job.clear": method(ClearParams, self.clear),
-        }
+    def handlers(self) -> list[Handler]:
+        """The `job.*` methods that submit and act on jobs."""
+        return [
+            handle(methods.JOB_SUBMIT, self.submit),
+            handle(methods.JOB_STATUS, self.status),
+            handle(methods.JOB_LIST, self.list),
+            handle(methods.JOB_PAUSE, self.pause),
+            handle(methods.JOB_RESUME, self.resume),
+            handle(methods.JOB_MODIFY, self.modify),
+            handle(methods.JOB_CANCEL, self.cancel),
+            handle(methods.JOB_RECOVER, self.recover),
+            handle(methods.JOB_CLEAR, self.clear),
+        ]
 
     async def submit(self, params: SubmitParams) -> SubmitResult:
         start = params.get("start_sheet", 1)

@@ -1,13 +1,17 @@
 """What `podium diagnose` prints, from the conductor's answer."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from podium.cli.commands.diagnose import next_steps, render, timeline
+from podium.ipc.schema import AttemptDetailInfo
 from tests.unit.cli.answers import attempt
 
+if TYPE_CHECKING:
+    from podium.cli.commands.diagnose import Report
 
-def diagnosis(status: str, errors: list[dict[str, Any]], **job: Any) -> dict[str, Any]:
-    return {
+
+def diagnosis(status: str, errors: list[AttemptDetailInfo], **job: Any) -> "Report":
+    found = {
         "job": {
             "job_id": "demo",
             "status": status,
@@ -31,6 +35,7 @@ def diagnosis(status: str, errors: list[dict[str, Any]], **job: Any) -> dict[str
         "files": {"state": "/state", "workspace_logs": "/w/logs", "conductor_log": "/c.log"},
         "instruments": [{"name": "cli", "runnable": True, "binary": "/bin/sh", "missing": []}],
     }
+    return cast("Report", found)
 
 
 def test_the_timeline_puts_attempts_and_notes_in_order_and_the_job_end_last() -> None:

@@ -3,7 +3,7 @@
 from podium.cli.attempt_view import group_by_sheet
 from podium.cli.commands.errors import render_errors
 from podium.cli.output import when
-from tests.unit.cli.answers import CHECK, attempt
+from tests.unit.cli.answers import CHECK, attempt, found_of
 
 
 def test_errors_are_grouped_by_sheet_oldest_first() -> None:
@@ -21,7 +21,7 @@ def test_errors_are_grouped_by_sheet_oldest_first() -> None:
         checks=[CHECK],
         stdout_tail="x\n",
     )
-    answer = {"job_id": "demo", "status": "failed", "attempts": [checked], "total": 1}
+    answer = found_of([checked])
     text = render_errors(answer, False, verbose=True)
     assert text.splitlines()[2:] == [
         "sheet 1",

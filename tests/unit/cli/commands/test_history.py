@@ -19,9 +19,7 @@ def test_history_lists_attempts_latest_last_with_what_ran_them_and_their_output(
         ),
         attempt(1, 1, signal=9, exit_code=None, stderr_tail="a\nb\n"),
     ]
-    text = render_history(
-        {"job_id": "demo", "status": "completed", "attempts": newest_first, "total": 7}, False
-    )
+    text = render_history(found_of(newest_first, status="completed", total=7), False)
     blocks = text.split("\n\n")
     assert blocks[0] == "demo  completed"
     first = blocks[1].splitlines()
@@ -35,7 +33,7 @@ def test_history_lists_attempts_latest_last_with_what_ran_them_and_their_output(
     assert second[2] == "  checks  ✓ out.txt exists"
     assert blocks[3] == "(the latest 2 of 7 attempts; --limit shows more)"
     running = attempt(1, 3, "running", exit_code=None, exited_at=None, ended_at=None)
-    text = render_history({**found_of([running]), "status": "running"}, False)
+    text = render_history(found_of([running], status="running"), False)
     assert " · running for " in text.splitlines()[3]
-    empty = {"job_id": "demo", "status": "queued", "attempts": [], "total": 0}
+    empty = found_of([], status="queued")
     assert render_history(empty, False) == "job demo (queued) has no attempts yet"

@@ -3,13 +3,13 @@
 import io
 import json
 from pathlib import Path
-from typing import Any
 
 from podium.cli.commands.logs import LogPrinter, last_log_lines, readable
+from podium.ipc.schema import LogsResult, SheetLogInfo
 
 
 def test_log_chunks_print_with_a_header_whenever_the_stream_changes() -> None:
-    def sheet(num: int, out: str, err: str = "", attempt: int = 1) -> dict[str, Any]:
+    def sheet(num: int, out: str, err: str = "", attempt: int = 1) -> SheetLogInfo:
         return {
             "sheet": num,
             "attempt": attempt,
@@ -18,11 +18,19 @@ def test_log_chunks_print_with_a_header_whenever_the_stream_changes() -> None:
             "stderr": {"text": err, "start": 0, "end": len(err), "path": "/e"},
         }
 
+    def answer(*sheets: SheetLogInfo) -> LogsResult:
+        return {
+            "job_id": "demo",
+            "status": "running",
+            "resume_when_idle": False,
+            "sheets": [*sheets],
+        }
+
     out = io.StringIO()
     printer = LogPrinter(out, as_json=False)
-    assert printer.show({"sheets": [sheet(1, "a\n"), sheet(2, "")]}, listing=True)
-    assert not printer.show({"sheets": []})
-    assert printer.show({"sheets": [sheet(1, "b", "oops\n")]})
+    assert printer.show(answer(sheet(1, "a\n"), sheet(2, "")), listing=True)
+    assert not printer.show(answer())
+    assert printer.show(answer(sheet(1, "b", "oops\n")))
     assert out.getvalue() == (
         "==> sheet 1 · attempt 1 · stdout (running) <==\na\n\n"
         "==> sheet 2 · attempt 1 · stdout (running, no output yet) <==\n\n"
@@ -34,7 +42,7 @@ def test_log_chunks_print_with_a_header_whenever_the_stream_changes() -> None:
         {"sheet": 2, "attempt": 1, "stdout": 0, "stderr": 0},
     ]
     as_json = io.StringIO()
-    LogPrinter(as_json, as_json=True).show({"sheets": [sheet(3, "x\n")]})
+    LogPrinter(as_json, as_json=True).show(answer(sheet(3, "x\n")))
     assert json.loads(as_json.getvalue()) == {
         "sheet": 3,
         "attempt": 1,
