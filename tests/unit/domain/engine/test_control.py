@@ -4,13 +4,12 @@ import dataclasses
 
 import pytest
 
-from podium.domain.commands import Accepted, Command, Persist, Rejected
+from podium.domain.commands import Accepted, Rejected
 from podium.domain.events import RestoredJob
 from podium.domain.ids import JobId
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.plan import JobPlan
-from podium.domain.policy import ConcertPolicy, Hook, JobPolicy, RetryPolicy
-from podium.domain.records import JobRecord
+from podium.domain.policy import ConcertPolicy, Hook
 from podium.testing.harness import (
     EngineHarness,
     killed,
@@ -18,32 +17,8 @@ from podium.testing.harness import (
     launches,
     make_plan,
     persisted,
-    replies,
 )
-
-NO_DELAYS = RetryPolicy(
-    max_retries=2, base_delay_seconds=10.0, jitter=False, max_completion_attempts=0
-)
-
-
-def policy(**changes: object) -> JobPolicy:
-    """A policy with retries after 10 s, 20 s…, no pacing, and the given changes."""
-    return dataclasses.replace(JobPolicy(retry=NO_DELAYS), **changes)  # type: ignore[arg-type]
-
-
-def notes(h: EngineHarness) -> list[str]:
-    return [n.text for c in h.commands if isinstance(c, Persist) for n in c.notes]
-
-
-def job_record(h: EngineHarness, job: str = "job") -> JobRecord:
-    found = [r for c in h.commands if isinstance(c, Persist) for r in c.jobs if r.job_id == job]
-    return found[-1]
-
-
-def reply_of(commands: list[Command]) -> Accepted | Rejected:
-    [reply] = replies(commands)
-    return reply.result
-
+from tests.unit.domain.engine.helpers import job_record, notes, policy, reply_of
 
 CHAIN = Hook(type="run_job", job_path="/s/next.yaml")
 

@@ -1,35 +1,10 @@
 """The score's cost limits: reaching one pauses the job and says why."""
 
-import dataclasses
-
-from podium.domain.commands import Accepted, Command, Persist, Rejected
-from podium.domain.policy import CostPolicy, JobPolicy, RetryPolicy
-from podium.domain.records import JobRecord
+from podium.domain.commands import Accepted
+from podium.domain.policy import CostPolicy
 from podium.domain.status import JobStatus
-from podium.testing.harness import EngineHarness, launched, make_plan, replies
-
-NO_DELAYS = RetryPolicy(
-    max_retries=2, base_delay_seconds=10.0, jitter=False, max_completion_attempts=0
-)
-
-
-def policy(**changes: object) -> JobPolicy:
-    """A policy with retries after 10 s, 20 s…, no pacing, and the given changes."""
-    return dataclasses.replace(JobPolicy(retry=NO_DELAYS), **changes)  # type: ignore[arg-type]
-
-
-def notes(h: EngineHarness) -> list[str]:
-    return [n.text for c in h.commands if isinstance(c, Persist) for n in c.notes]
-
-
-def job_record(h: EngineHarness, job: str = "job") -> JobRecord:
-    found = [r for c in h.commands if isinstance(c, Persist) for r in c.jobs if r.job_id == job]
-    return found[-1]
-
-
-def reply_of(commands: list[Command]) -> Accepted | Rejected:
-    [reply] = replies(commands)
-    return reply.result
+from podium.testing.harness import EngineHarness, launched, make_plan
+from tests.unit.domain.engine.helpers import job_record, notes, policy, reply_of
 
 
 def test_reaching_the_job_cost_limit_pauses_the_job_with_the_reason() -> None:

@@ -1,28 +1,11 @@
 """Starting work within every limit: job slots, sheet slots, instrument and model caps,
 parallel limits, stagger and pacing."""
 
-import dataclasses
-
-from podium.domain.commands import Persist
 from podium.domain.engine import Limits
-from podium.domain.policy import JobPolicy, ParallelPolicy, RetryPolicy
-from podium.domain.records import JobRecord
+from podium.domain.policy import ParallelPolicy
 from podium.domain.status import JobStatus
 from podium.testing.harness import EngineHarness, launched, make_plan, wakes
-
-NO_DELAYS = RetryPolicy(
-    max_retries=2, base_delay_seconds=10.0, jitter=False, max_completion_attempts=0
-)
-
-
-def policy(**changes: object) -> JobPolicy:
-    """A policy with retries after 10 s, 20 s…, no pacing, and the given changes."""
-    return dataclasses.replace(JobPolicy(retry=NO_DELAYS), **changes)  # type: ignore[arg-type]
-
-
-def job_record(h: EngineHarness, job: str = "job") -> JobRecord:
-    found = [r for c in h.commands if isinstance(c, Persist) for r in c.jobs if r.job_id == job]
-    return found[-1]
+from tests.unit.domain.engine.helpers import job_record, policy
 
 
 def test_jobs_beyond_the_job_limit_wait_queued_and_start_in_order() -> None:

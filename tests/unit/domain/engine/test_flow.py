@@ -3,21 +3,12 @@ skipped because a sheet they need failed."""
 
 import pytest
 
-from podium.domain.commands import Persist, RunSkipCheck
+from podium.domain.commands import RunSkipCheck
 from podium.domain.events import SkipChecked
 from podium.domain.ids import JobId
-from podium.domain.records import JobRecord
 from podium.domain.status import JobStatus, SheetStatus
 from podium.testing.harness import EngineHarness, launched, make_plan, persisted
-
-
-def notes(h: EngineHarness) -> list[str]:
-    return [n.text for c in h.commands if isinstance(c, Persist) for n in c.notes]
-
-
-def job_record(h: EngineHarness, job: str = "job") -> JobRecord:
-    found = [r for c in h.commands if isinstance(c, Persist) for r in c.jobs if r.job_id == job]
-    return found[-1]
+from tests.unit.domain.engine.helpers import job_record, notes
 
 
 def test_without_fail_fast_independent_branches_go_on() -> None:

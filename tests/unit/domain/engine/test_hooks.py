@@ -3,7 +3,7 @@ before it runs, and the job completed (or failed) only once they have ended."""
 
 import dataclasses
 
-from podium.domain.commands import Accepted, Command, Persist, Rejected, RunHook, StopHook
+from podium.domain.commands import Command, Persist, Rejected, RunHook, StopHook
 from podium.domain.engine import Limits
 from podium.domain.events import PressureMeasured, Restarted, RestoredJob
 from podium.domain.ids import JobId
@@ -12,7 +12,8 @@ from podium.domain.policy import ConcertPolicy, Hook, JobPolicy
 from podium.domain.pressure import PressureLevel
 from podium.domain.records import HookOutcome, HookRecord, JobRecord, SheetRecord
 from podium.domain.status import JobStatus, SheetStatus
-from podium.testing.harness import EngineHarness, make_plan, persisted, replies
+from podium.testing.harness import EngineHarness, make_plan, persisted
+from tests.unit.domain.engine.helpers import reply_of
 
 BUILD = Hook(type="run_command", command="make build")
 DEPLOY = Hook(type="run_command", command="make deploy", on_failure="abort")
@@ -38,11 +39,6 @@ def notes(h: EngineHarness) -> list[str]:
 
 def hook_rows(h: EngineHarness) -> dict[int, HookRecord]:
     return {r.num: r for p in persisted(h.commands) for r in p.hooks}
-
-
-def reply_of(commands: list[Command]) -> Accepted | Rejected:
-    [reply] = replies(commands)
-    return reply.result
 
 
 def test_hooks_run_one_at_a_time_in_order_while_the_job_stays_running() -> None:

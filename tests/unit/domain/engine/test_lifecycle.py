@@ -1,28 +1,12 @@
 """How a job ends: the conductor's job timeout, a cancel, attempts of a stopped job."""
 
-import dataclasses
-
-from podium.domain.commands import JobEnded, Persist
+from podium.domain.commands import JobEnded
 from podium.domain.engine import Limits
 from podium.domain.ids import JobId
-from podium.domain.policy import JobPolicy, ParallelPolicy, RetryPolicy
-from podium.domain.records import JobRecord
+from podium.domain.policy import ParallelPolicy
 from podium.domain.status import JobStatus
 from podium.testing.harness import EngineHarness, killed, launched, make_plan
-
-NO_DELAYS = RetryPolicy(
-    max_retries=2, base_delay_seconds=10.0, jitter=False, max_completion_attempts=0
-)
-
-
-def policy(**changes: object) -> JobPolicy:
-    """A policy with retries after 10 s, 20 s…, no pacing, and the given changes."""
-    return dataclasses.replace(JobPolicy(retry=NO_DELAYS), **changes)  # type: ignore[arg-type]
-
-
-def job_record(h: EngineHarness, job: str = "job") -> JobRecord:
-    found = [r for c in h.commands if isinstance(c, Persist) for r in c.jobs if r.job_id == job]
-    return found[-1]
+from tests.unit.domain.engine.helpers import job_record, policy
 
 
 def test_a_job_running_past_the_conductors_timeout_fails_and_its_attempts_are_stopped() -> None:

@@ -1,29 +1,15 @@
 """What an attempt that did not succeed leads to: retries after a backoff, completion
 attempts, fall-backs, failures; and results that are no longer current."""
 
-import dataclasses
-
 import pytest
 
-from podium.domain.commands import Command, Persist
+from podium.domain.commands import Command
 from podium.domain.outcome import AttemptOutcome
-from podium.domain.policy import JobPolicy, RetryPolicy
+from podium.domain.policy import RetryPolicy
 from podium.domain.records import AttemptRecord
 from podium.domain.status import JobStatus
 from podium.testing.harness import EngineHarness, launched, launches, make_plan, persisted, wakes
-
-NO_DELAYS = RetryPolicy(
-    max_retries=2, base_delay_seconds=10.0, jitter=False, max_completion_attempts=0
-)
-
-
-def policy(**changes: object) -> JobPolicy:
-    """A policy with retries after 10 s, 20 s…, no pacing, and the given changes."""
-    return dataclasses.replace(JobPolicy(retry=NO_DELAYS), **changes)  # type: ignore[arg-type]
-
-
-def notes(h: EngineHarness) -> list[str]:
-    return [n.text for c in h.commands if isinstance(c, Persist) for n in c.notes]
+from tests.unit.domain.engine.helpers import NO_DELAYS, notes, policy
 
 
 def attempt_rows(commands: list[Command]) -> list[AttemptRecord]:

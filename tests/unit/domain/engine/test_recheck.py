@@ -12,14 +12,10 @@ from podium.domain.commands import (
 from podium.domain.events import RestoredJob
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.plan import JobPlan
-from podium.domain.records import JobRecord, SheetRecord
+from podium.domain.records import SheetRecord
 from podium.domain.status import JobStatus
 from podium.testing.harness import EngineHarness, launched, launches, make_plan, replies
-
-
-def job_record(h: EngineHarness, job: str = "job") -> JobRecord:
-    found = [r for c in h.commands if isinstance(c, Persist) for r in c.jobs if r.job_id == job]
-    return found[-1]
+from tests.unit.domain.engine.helpers import job_record
 
 
 def stored(h: EngineHarness, plan: JobPlan, job: str = "job") -> RestoredJob:

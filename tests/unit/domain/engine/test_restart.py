@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from podium.domain.commands import JobEnded, Persist
+from podium.domain.commands import JobEnded
 from podium.domain.engine import Limits
 from podium.domain.events import Restarted, RestoredJob
 from podium.domain.ids import JobId, SheetNum
@@ -18,6 +18,7 @@ from podium.testing.harness import (
     persisted,
     validations_requested,
 )
+from tests.unit.domain.engine.helpers import job_record
 
 
 def statuses(h: EngineHarness, job: str = "job") -> dict[int, str]:
@@ -62,11 +63,6 @@ def _recovered(
         if st.in_flight
     )
     return Restarted((RestoredJob(job, plan, records, inflight, reattached=reattached),))
-
-
-def job_record(h: EngineHarness, job: str = "job") -> JobRecord:
-    found = [r for c in h.commands if isinstance(c, Persist) for r in c.jobs if r.job_id == job]
-    return found[-1]
 
 
 def test_recovery_retries_an_interrupted_attempt_and_keeps_completed_sheets() -> None:

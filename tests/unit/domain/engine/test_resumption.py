@@ -1,40 +1,15 @@
 """A job going on again: resumed with fresh budgets, or on a new score once its attempts in
 flight have ended."""
 
-import dataclasses
-
 import pytest
 
-from podium.domain.commands import Accepted, Command, Persist, Rejected, SwapScore
+from podium.domain.commands import Accepted, Persist, Rejected, SwapScore
 from podium.domain.events import RestoredJob
 from podium.domain.ids import JobId
-from podium.domain.policy import JobPolicy, RetryPolicy
-from podium.domain.records import JobRecord, SheetRecord
+from podium.domain.records import SheetRecord
 from podium.domain.status import JobStatus, SheetStatus
-from podium.testing.harness import EngineHarness, launched, launches, make_plan, persisted, replies
-
-NO_DELAYS = RetryPolicy(
-    max_retries=2, base_delay_seconds=10.0, jitter=False, max_completion_attempts=0
-)
-
-
-def policy(**changes: object) -> JobPolicy:
-    """A policy with retries after 10 s, 20 s…, no pacing, and the given changes."""
-    return dataclasses.replace(JobPolicy(retry=NO_DELAYS), **changes)  # type: ignore[arg-type]
-
-
-def notes(h: EngineHarness) -> list[str]:
-    return [n.text for c in h.commands if isinstance(c, Persist) for n in c.notes]
-
-
-def job_record(h: EngineHarness, job: str = "job") -> JobRecord:
-    found = [r for c in h.commands if isinstance(c, Persist) for r in c.jobs if r.job_id == job]
-    return found[-1]
-
-
-def reply_of(commands: list[Command]) -> Accepted | Rejected:
-    [reply] = replies(commands)
-    return reply.result
+from podium.testing.harness import EngineHarness, launched, launches, make_plan, persisted
+from tests.unit.domain.engine.helpers import job_record, notes, policy, reply_of
 
 
 def test_resume_gives_failed_sheets_a_fresh_budget_and_never_reruns_completed_ones() -> None:

@@ -5,36 +5,17 @@ import dataclasses
 
 import pytest
 
-from podium.domain.commands import Persist, RunHook
+from podium.domain.commands import RunHook
 from podium.domain.engine.rules import ENDINGS, RULES, Rule, Rules
 from podium.domain.engine.state import EngineState, recount
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.limits import Limits
 from podium.domain.live import LiveJob
 from podium.domain.plan import JobPlan
-from podium.domain.policy import ConcertPolicy, Hook, JobPolicy, RetryPolicy
-from podium.domain.records import JobRecord
+from podium.domain.policy import ConcertPolicy, Hook
 from podium.domain.status import JobStatus, SheetStatus
 from podium.testing.harness import EngineHarness, launched, make_plan, persisted
-
-NO_DELAYS = RetryPolicy(
-    max_retries=2, base_delay_seconds=10.0, jitter=False, max_completion_attempts=0
-)
-
-
-def policy(**changes: object) -> JobPolicy:
-    """A policy with retries after 10 s, 20 s…, no pacing, and the given changes."""
-    return dataclasses.replace(JobPolicy(retry=NO_DELAYS), **changes)  # type: ignore[arg-type]
-
-
-def notes(h: EngineHarness) -> list[str]:
-    return [n.text for c in h.commands if isinstance(c, Persist) for n in c.notes]
-
-
-def job_record(h: EngineHarness, job: str = "job") -> JobRecord:
-    found = [r for c in h.commands if isinstance(c, Persist) for r in c.jobs if r.job_id == job]
-    return found[-1]
-
+from tests.unit.domain.engine.helpers import job_record, notes, policy
 
 CHAIN = Hook(type="run_job", job_path="/s/next.yaml")
 

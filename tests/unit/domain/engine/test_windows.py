@@ -1,34 +1,15 @@
 """Rate-limit windows (shared, lengthened, cleared, kept across a restart) and circuit
 breakers."""
 
-import dataclasses
-
 import pytest
 
-from podium.domain.commands import Accepted, Command, Persist, Rejected
+from podium.domain.commands import Accepted, Persist
 from podium.domain.events import Restarted
 from podium.domain.outcome import AttemptOutcome
-from podium.domain.policy import JobPolicy, RateLimitPolicy, RetryPolicy
+from podium.domain.policy import RateLimitPolicy, RetryPolicy
 from podium.domain.status import JobStatus, SheetStatus
-from podium.testing.harness import EngineHarness, launched, launches, make_plan, persisted, replies
-
-NO_DELAYS = RetryPolicy(
-    max_retries=2, base_delay_seconds=10.0, jitter=False, max_completion_attempts=0
-)
-
-
-def policy(**changes: object) -> JobPolicy:
-    """A policy with retries after 10 s, 20 s…, no pacing, and the given changes."""
-    return dataclasses.replace(JobPolicy(retry=NO_DELAYS), **changes)  # type: ignore[arg-type]
-
-
-def notes(h: EngineHarness) -> list[str]:
-    return [n.text for c in h.commands if isinstance(c, Persist) for n in c.notes]
-
-
-def reply_of(commands: list[Command]) -> Accepted | Rejected:
-    [reply] = replies(commands)
-    return reply.result
+from podium.testing.harness import EngineHarness, launched, launches, make_plan, persisted
+from tests.unit.domain.engine.helpers import notes, policy, reply_of
 
 
 def test_the_breaker_opens_after_repeated_failures_and_sheets_move_to_a_fallback() -> None:
