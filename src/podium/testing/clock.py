@@ -9,13 +9,15 @@ ready, no news came from outside for that many *real* seconds (socket traffic, a
 exit), and none of this process's threads or child processes is at work on a CPU, it jumps
 straight to the next timer. Subprocess exits and socket traffic stay real events, and real
 work is waited for, so a test runs the real loop with real processes, without sleeping.
-Linux only (it reads /proc), as the conductor is.
+Where Linux's /proc is there, a thread or process at work is read off its state; elsewhere
+(macOS) psutil tells it: a child running, or a thread whose CPU time moved since the last look.
 
     clock = VirtualClock(autojump_threshold=0.05)
     clock.run(main())  # a 30 s retry backoff passes in about 0.05 s
 """
 
 import asyncio
+import contextlib
 import math
 import selectors
 import threading
@@ -117,6 +119,47 @@ def _nothing() -> None:
 def _at_work() -> bool:
     """Whether another thread of this process, or a process it started (at any depth), is
     running on a CPU or waiting for a disk."""
+    return _at_work_procfs() if PROCFS.is_dir() else _at_work_psutil()
+
+
+PROCFS = Path("/proc/self/task")
+
+
+_threads_seen: dict[int, float] = {}
+"""CPU seconds each other thread of this process had used at the last portable look."""
+
+
+def _at_work_psutil() -> bool:
+    """The portable look: a child process (at any depth) running or in a disk wait, or another
+    thread of this process having used CPU time since the last look."""
+    import psutil  # noqa: PLC0415 - only where /proc is missing
+
+    me = psutil.Process()
+    for child in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if child.status() in (psutil.STATUS_RUNNING, psutil.STATUS_DISK_SLEEP):
+                return True
+    used = {t.id: t.user_time + t.system_time for t in me.threads()}
+    looking = _looking_thread(used)
+    if looking is not None:
+        del used[looking]
+    moved = any(_threads_seen.get(tid) != cpu for tid, cpu in used.items())
+    _threads_seen.clear()
+    _threads_seen.update(used)
+    return moved
+
+
+def _looking_thread(used: Mapping[int, float]) -> int | None:
+    """This thread among psutil's: by its native id where they agree (Linux), else the one
+    whose CPU time is nearest this thread's own."""
+    me = threading.get_native_id()
+    if me in used:
+        return me
+    mine = time.thread_time()
+    return min(used, key=lambda tid: abs(used[tid] - mine), default=None)
+
+
+def _at_work_procfs() -> bool:
     me = str(threading.get_native_id())
     pending = [Path("/proc/self")]
     while pending:

@@ -2,12 +2,16 @@
 everything is idle, while real events (a process exiting) stay real."""
 
 import asyncio
+import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from podium.runtime.clock import SYSTEM_CLOCK, wait_done
+from podium.testing import clock as clock_module
 from podium.testing.clock import EPOCH, VirtualClock
 
 
@@ -70,3 +74,37 @@ def test_its_timers_refuse_a_loop_that_does_not_keep_its_time() -> None:
     clock = VirtualClock()
     with pytest.raises(RuntimeError, match=r"clock.run\(main\(\)\)"):
         SYSTEM_CLOCK.run(clock.sleep(1))
+
+
+@pytest.mark.parametrize("procfs", [True, False], ids=["procfs", "portable"])
+def test_a_busy_child_or_thread_counts_as_work_and_an_idle_one_does_not(
+    procfs: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    if procfs and not clock_module.PROCFS.is_dir():
+        pytest.skip("no /proc here")
+    if not procfs:
+        monkeypatch.setattr(clock_module, "PROCFS", tmp_path / "absent")
+
+    spinning = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        deadline = time.monotonic() + 10
+        while not clock_module._at_work():
+            assert time.monotonic() < deadline, "a spinning child was never seen at work"
+            time.sleep(0.01)
+    finally:
+        spinning.kill()
+        spinning.wait()
+    stop = threading.Event()
+    worker = threading.Thread(target=lambda: [None for _ in iter(stop.is_set, True)])
+    worker.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not clock_module._at_work():
+            assert time.monotonic() < deadline, "a spinning thread was never seen at work"
+    finally:
+        stop.set()
+        worker.join()
+    deadline = time.monotonic() + 10
+    while clock_module._at_work():
+        assert time.monotonic() < deadline, "idle threads and no children still seen at work"
+        time.sleep(0.01)
