@@ -67,8 +67,8 @@ def crashed_before_recording(
     job = first.submit(score)
     runs = score.parent / "ws" / "runs.txt"
     first.wait_until(lambda: len(lines(runs)) == 1, 15, "the attempt to start")
+    _, pgid = first.wait_for_recorded_attempt()  # the crash is made below, by forgetting it
     assert first.kill(signal.SIGKILL) == -signal.SIGKILL
-    [(pgid,)] = first.query("SELECT pgid FROM attempts")
     if not recorded:
         first.query("UPDATE attempts SET pid = NULL, pgid = NULL, start_ticks = NULL")
     return first, job, pgid

@@ -50,8 +50,7 @@ def killed_while_sheet_2_runs(conductor: ConductorProcess, score: Path) -> tuple
     job = conductor.submit(score)
     runs = score.parent / "ws" / "runs-2.txt"
     conductor.wait_until(lambda: len(lines(runs)) == 1, 15, "sheet 2 to start")
-    [(_, _, pgid)] = attempts(conductor, 2)
-    assert pgid is not None
+    _, pgid = conductor.wait_for_recorded_attempt(sheet=2)
     assert conductor.kill(signal.SIGKILL) == -signal.SIGKILL
     return job, pgid
 
@@ -134,8 +133,7 @@ def test_a_graceful_stop_leaves_running_attempts_running_for_the_next_start(
     first = conductors({"kill_grace_seconds": 1.0})
     job = first.submit(write_score(GATED_CHAIN))
     first.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
-    [(_, _, pgid)] = attempts(first, 2)
-    assert pgid is not None
+    _, pgid = first.wait_for_recorded_attempt(sheet=2)
 
     assert first.kill(signal.SIGTERM) == 0
     assert group_exists(pgid)  # the attempt goes on without its conductor
@@ -174,8 +172,7 @@ def test_a_drain_ends_after_the_shutdown_timeout_leaving_the_attempt_running(
     conductor = conductors({"shutdown_timeout_seconds": 0.5})
     job = conductor.submit(write_score(GATED_CHAIN))
     conductor.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
-    [(_, _, pgid)] = attempts(conductor, 2)
-    assert pgid is not None
+    _, pgid = conductor.wait_for_recorded_attempt(sheet=2)
 
     conductor.request(DAEMON_SHUTDOWN({"drain": True}))
 
@@ -247,8 +244,8 @@ def test_processes_left_by_an_attempt_whose_leader_died_are_stopped_at_restart(
     first = conductors({"kill_grace_seconds": 0.5})
     job = first.submit(score)
     first.wait_until(lambda: len(lines(ws / "helpers.txt")) == 1, 15, "the helper to start")
+    leader, _ = first.wait_for_recorded_attempt()
     first.kill(signal.SIGKILL)
-    [(leader,)] = first.query("SELECT pid FROM attempts")
     os.kill(leader, signal.SIGKILL)  # the attempt's own process dies; its helper lives on
     helper = int(lines(ws / "helpers.txt")[0])
     assert procfs.running(helper)
@@ -269,8 +266,8 @@ def test_an_attempt_whose_pid_was_never_recorded_is_found_by_its_marker_and_reat
     first = conductors({"kill_grace_seconds": 0.5})
     job = first.submit(write_score(GATED_CHAIN))
     first.wait_until(lambda: len(lines(ws / "runs-2.txt")) == 1, 15, "sheet 2 to start")
+    _, pgid = first.wait_for_recorded_attempt(sheet=2)
     first.kill(signal.SIGKILL)
-    [(pgid,)] = first.query("SELECT pgid FROM attempts WHERE sheet = 2")
     first.query("UPDATE attempts SET pid = NULL, pgid = NULL, start_ticks = NULL")
     assert group_exists(pgid)
 

@@ -170,6 +170,19 @@ class ConductorProcess:
                 )
             time.sleep(poll)
 
+    def wait_for_recorded_attempt(self, sheet: int = 1, timeout: float = 15.0) -> tuple[int, int]:
+        """The (pid, pgid) of the sheet's latest attempt once the conductor has recorded them.
+        An attempt's process runs a moment before its pid is committed, so a test that saw the
+        process start and needs the pid (to kill the conductor and find the process again)
+        waits for this too."""
+        sql = (
+            "SELECT pid, pgid FROM attempts WHERE sheet = ? AND pgid IS NOT NULL"
+            " ORDER BY attempt DESC LIMIT 1"
+        )
+        self.wait_until(lambda: bool(self.query(sql, sheet)), timeout, f"sheet {sheet}'s pid")
+        [(pid, pgid)] = self.query(sql, sheet)
+        return int(pid), int(pgid)
+
     def kill(self, sig: signal.Signals = signal.SIGKILL) -> int:
         """Signal the conductor and wait for it to exit; return its exit code."""
         assert self.process is not None
