@@ -89,6 +89,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
         "whether the conductor runs, and how it is doing (resource pressure included)",
     ),
     ("config", "the conductor's settings (conductor.yaml): show, set, path, init, check"),
+    (
+        "service",
+        "run the conductor as a service of yours (systemd on Linux, launchd on macOS): "
+        "install, uninstall, status",
+    ),
 )
 """Each verb's name and summary: one line for `podium --help`, which, capitalised, opens
 `podium <name> --help`."""

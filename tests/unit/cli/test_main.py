@@ -49,6 +49,11 @@ ARGUMENTS = {
     "config check": "--config --json",
     "config set": "--config KEY VALUE",
     "config init": "--config --force -f",
+    "service": "",
+    "service install": "--platform --env-file --no-path --force --dry-run --config --profile -p "
+    "--log-level -l",
+    "service uninstall": "--platform",
+    "service status": "--platform --json",
 }
 
 

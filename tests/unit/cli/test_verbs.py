@@ -23,6 +23,7 @@ from podium.cli.commands import (
     restart,
     resume,
     run,
+    service,
     start,
     status,
     stop,
@@ -63,6 +64,7 @@ MODULES: dict[str, VerbModule] = {
     "restart": restart,
     "conductor-status": conductor_status,
     "config": config,
+    "service": service,
 }
 
 

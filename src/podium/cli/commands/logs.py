@@ -183,14 +183,29 @@ def job_logs(
 
 def conductor_log(lines: int, follow: bool, *, raw: bool, out: TextIO = sys.stdout) -> int:
     path = _log_path()
+    output = Path(locate().stderr_file)
     if not path.exists():
-        raise UserError(f"no conductor log at {path}; it is written once the conductor starts")
+        raise UserError(
+            f"no conductor log at {path}; it is written once the conductor starts"
+            + _output_note(output)
+        )
     for line in last_log_lines(path, lines):
         print(line if raw else readable(line), file=out)
     out.flush()
+    if not raw:
+        # On stderr: the log's lines alone go to stdout, for a pipe.
+        print(f"(log: {path}{_output_note(output)})", file=sys.stderr)
     if follow:
         _follow_file(path, raw, out)
     return exits.OK
+
+
+def _output_note(output: Path) -> str:
+    """Where the conductor's output outside its log is, when it printed any: why a start
+    failed, a crash (a service's conductor, or one `podium start` started)."""
+    if file_size(output) == 0:
+        return ""
+    return f"; what it printed outside its log (a failed start, a crash): {output}"
 
 
 def _log_path() -> Path:
