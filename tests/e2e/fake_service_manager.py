@@ -124,6 +124,9 @@ def read_unit(path: Path) -> tuple[list[str], dict[str, str], str]:
 
 
 def systemctl(fake: Fake, args: list[str]) -> int:
+    if os.environ.get("FAKE_SYSTEMCTL_NO_BUS"):
+        print("Failed to connect to bus: No medium found", file=sys.stderr)
+        return 1
     if args[:1] != ["--user"]:
         print("the fake knows --user alone", file=sys.stderr)
         return 1

@@ -176,6 +176,20 @@ def test_a_bad_env_file_is_refused_with_its_line(service: ServiceUser, tmp_path:
     assert not unit_file(service).exists()
 
 
+def test_without_a_user_manager_install_says_so_and_changes_nothing(
+    service: ServiceUser,
+) -> None:
+    service.user.env["FAKE_SYSTEMCTL_NO_BUS"] = "1"
+    refused = service.user("service", "install")
+    assert refused.returncode == 2
+    assert "Failed to connect to bus" in refused.stderr
+    assert "'loginctl enable-linger $USER'" in refused.stderr
+    assert "run the conductor with 'podium start'" in refused.stderr
+    assert not unit_file(service).exists() and service.calls() == []
+    shown = service.user("service", "status")
+    assert shown.returncode == 0 and "manager    cannot be asked: " in shown.stdout
+
+
 def test_on_macos_install_writes_the_launch_agent_and_bootstraps_it(
     service: ServiceUser, env_file: Path
 ) -> None:

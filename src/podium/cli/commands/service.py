@@ -42,6 +42,13 @@ if TYPE_CHECKING:
 ANSWER_TIMEOUT_SECONDS = 20.0
 """How long `install` waits for the service's conductor to answer."""
 
+INSTALL_NOTES = """\
+The service runs this Python's conductor (python -m podium.conductor.daemon --detached) with
+this shell's PATH and Podium locations (PODIUM_HOME, PODIUM_SOCKET, XDG_*); it restarts it
+when it fails and leaves its attempts running when it stops. Its log is where 'podium logs'
+reads it. Install refuses while a conductor runs outside the service ('podium stop' first),
+and when the service is installed already (--force replaces it)."""
+
 _ACTIONS = (
     (
         "install",
@@ -69,6 +76,7 @@ def declare(p: argparse.ArgumentParser) -> None:
             "macos, a launchd agent (launchctl). Default: this system's",
         )
         if name == "install":
+            action.epilog = INSTALL_NOTES
             _declare_install(action)
         if name == "status":
             action.add_argument("--json", action="store_true", help="print JSON")
@@ -208,7 +216,10 @@ def _check_can_install(
     manager: ServiceManager, now: ServiceState, locations: Locations, *, force: bool
 ) -> None:
     if now.problem is not None:
-        raise UserError(f"cannot install the {manager.kind}: {now.problem}")
+        raise UserError(
+            f"cannot install the {manager.kind}: {now.problem}. Without a service manager, "
+            "run the conductor with 'podium start'"
+        )
     if now.installed and not force:
         raise UserError(
             f"the {manager.kind} is already installed ({manager.path}); "
