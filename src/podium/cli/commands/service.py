@@ -207,8 +207,7 @@ def _print_dry_run(manager: ServiceManager, text: str) -> None:
     print(f"would write {manager.path} ({manager.kind}):\n")
     print(text)
     print("would run:")
-    now = ServiceState(os.path.exists(manager.path), False, None, None, "unknown")
-    for command in manager.install_commands(now):
+    for command in manager.install_commands(manager.state()):
         print(f"  {shlex.join(command)}")
 
 
@@ -256,7 +255,10 @@ def _describe(platform: Platform, spec: ServiceSpec, locations: Locations) -> No
         print("  PATH      the service manager's default (--no-path)")
     if spec.env_file is not None:
         print(f"  env file  {_env_file_note(platform, spec.env_file)}")
-    print("  restarts  when it fails (not when conductor.yaml is wrong: fix it, then restart)")
+    if platform == "linux":
+        print("  restarts  when it fails (not when conductor.yaml is wrong: fix it, then restart)")
+    else:
+        print("  restarts  when it fails (at most every 10 s)")
     print(
         f"  log       'podium logs': {locations.log_file}; its other output (a failed "
         f"start, a crash): {locations.stderr_file}"
