@@ -132,6 +132,23 @@ def test_install_force_replaces_the_unit_and_restarts_its_conductor(
     assert 'Environment="PATH=' not in text and "--log-level debug" in text
 
 
+def test_a_service_conductor_that_cannot_start_is_reported_with_its_output(
+    service: ServiceUser,
+) -> None:
+    podium = service.user
+    home = Path(podium.env["PODIUM_HOME"])
+    home.mkdir(mode=0o700)
+    (home / "conductor.yaml").write_text("max_concurrent_sheets: many\n")
+    installed = podium("service", "install")
+    assert installed.returncode == 4, installed.stdout + installed.stderr
+    assert "the service is installed but its conductor does not answer" in installed.stderr
+    output = home / "conductor.stderr"
+    assert "max_concurrent_sheets" in output.read_text()
+    logs = podium("logs")
+    assert logs.returncode == 2
+    assert f"what it printed outside its log (a failed start, a crash): {output}" in logs.stderr
+
+
 def test_install_refuses_while_a_conductor_runs_outside_the_service(
     service: ServiceUser,
 ) -> None:
