@@ -63,7 +63,7 @@ def instructions(provider: ScriptedProvider) -> str:
             f"scripted provider: {provider.url}   (scenario in the path: {text})",
             f"trap proxy:        {provider.trap_url}   (refuses everything, records targets)",
             "",
-            "every CLI, in the shell it (or the conductor) starts from: the trap as its proxy",
+            "every CLI, and the conductor that starts them: the trap as their proxy",
             *(f"  {line}" for line in proxy_exports(provider.trap_url)),
             f"claude:     ANTHROPIC_BASE_URL={text} ANTHROPIC_API_KEY=sk-ant-scripted",
             'codex:      config.toml custom provider, wire_api = "responses", '
