@@ -1,9 +1,21 @@
 """The commands the documents show run as shown, against a real conductor of their own.
 
-Every markdown file (README.md, docs/*.md) that marks a block takes part; the convention is in
-`tests.docs.blocks`. Each document runs once with what every machine has, and once more with
-the agent CLIs its `run if PROGRAM` blocks need, when they are installed (on PATH, or where
-`tests/realcli/install` puts them).
+The convention (in full in `tests.docs.blocks`): an HTML comment just before a fenced block
+says what the test does with it, and a document that marks any block must mark every
+```sh, ```bash and ```console block of it:
+
+    <!-- test: run -->              run it, in order with the document's other blocks
+    <!-- test: run if claude -->    run it only when that program is installed
+    <!-- test: background -->       start it (a server), wait for its output, stop it at the end
+    <!-- test: file NAME -->        write the block (a score, say) to NAME
+    <!-- test: skip REASON -->      never run it, for that reason
+
+Every markdown file (README.md, docs/*.md) that marks a block takes part. The blocks run in
+one bash session, in a temporary folder holding a copy of `examples/`, with a home, a
+`PODIUM_HOME` and a `PODIUM_SOCKET` of their own, as the test fixtures isolate a conductor.
+Each document runs once with what every machine has, and once more with the agent CLIs its
+`run if PROGRAM` blocks need, when they are installed (on PATH, or where
+`tests/realcli/install` puts them); without them that run is skipped, saying which.
 """
 
 import os
