@@ -550,8 +550,28 @@ def test_the_command_line_prints_the_settings_and_serves_until_terminated() -> N
         url = first.split()[2]
         printed = [child.stdout.readline() for _ in range(9)]
         assert any(line.startswith("claude:     ANTHROPIC_BASE_URL=") for line in printed)
+        trap = printed[0].split()[2]
+        assert proxy_settings(printed) == {
+            **dict.fromkeys(PROXY_NAMES, trap),
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+        }
         assert said_chat(call(url + "/s/text/v1/chat/completions", chat(False))) == (
             "Hello from the scripted provider."
         )
         child.send_signal(signal.SIGTERM)
         assert child.wait(10) == 0
+
+
+PROXY_NAMES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy")
+
+
+def proxy_settings(printed: list[str]) -> dict[str, str]:
+    """What bash sets when it runs the printed `export` lines, as a user pastes them."""
+    exports = "".join(line.strip() + "\n" for line in printed if line.strip().startswith("export "))
+    names = (*PROXY_NAMES, "NO_PROXY", "no_proxy")
+    script = exports + "".join(f'printf "%s=%s\\n" {name} "${{{name}-}}"\n' for name in names)
+    done = subprocess.run(
+        ["bash", "-euc", script], env={}, capture_output=True, text=True, check=True
+    )
+    return dict(line.split("=", 1) for line in done.stdout.splitlines() if not line.endswith("="))

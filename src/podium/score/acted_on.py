@@ -47,6 +47,8 @@ ACTED_ON_SETTINGS = frozenset(
         "allowed_tools",
         "system_prompt_file",
         "cli_extra_args",
+        "base_url",
+        "config_file",
     }
 )
 """Instrument settings Podium uses (see `podium.instruments.command`); the others are for

@@ -182,6 +182,11 @@ def test_settings_command_line_instruments_do_not_take_are_pointed_out() -> None
     )
 
 
+def test_a_gateway_and_a_config_file_are_not_said_to_have_no_effect() -> None:
+    text = CLEAN + "instrument_config: {base_url: 'http://127.0.0.1:8765', config_file: c.json}\n"
+    assert [d.message for d in findings(text) if d.code == "P002"] == []
+
+
 def test_a_score_without_any_prompt_is_pointed_out() -> None:
     assert "P005" in codes(
         CLEAN.replace('prompt: {template: "echo {{ sheet_num }}"}', "prompt: {variables: {a: 1}}")

@@ -43,6 +43,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+LOOPBACK = "127.0.0.1,localhost"
+
+
+def proxy_exports(trap_url: str) -> list[str]:
+    """Shell lines that send every proxied request to the trap, loopback excepted. Each CLI
+    reads one spelling or another, so both cases are set."""
+    names = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
+    upper = " ".join(f"{name}={trap_url}" for name in names)
+    lower = " ".join(f"{name.lower()}={trap_url}" for name in names)
+    return [f"export {upper}", f"export {lower}", f"export NO_PROXY={LOOPBACK} no_proxy={LOOPBACK}"]
+
+
 def instructions(provider: ScriptedProvider) -> str:
     """How to point each CLI at the provider, with the `text` scenario as the example."""
     text = provider.base_url("text")
@@ -51,8 +63,8 @@ def instructions(provider: ScriptedProvider) -> str:
             f"scripted provider: {provider.url}   (scenario in the path: {text})",
             f"trap proxy:        {provider.trap_url}   (refuses everything, records targets)",
             "",
-            "every CLI:  HTTPS_PROXY=HTTP_PROXY=https_proxy=http_proxy=ALL_PROXY="
-            f"{provider.trap_url} NO_PROXY=no_proxy=127.0.0.1,localhost",
+            "every CLI, and the conductor that starts them: the trap as their proxy",
+            *(f"  {line}" for line in proxy_exports(provider.trap_url)),
             f"claude:     ANTHROPIC_BASE_URL={text} ANTHROPIC_API_KEY=sk-ant-scripted",
             'codex:      config.toml custom provider, wire_api = "responses", '
             f'base_url = "{text}/v1", OPENAI_API_KEY=sk-scripted',
