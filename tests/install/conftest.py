@@ -24,13 +24,17 @@ HOW_TO_RUN = "installs with pip, pipx, uv (and hadolint): PODIUM_WHEEL_TEST=1 py
 INSTALLERS = ("pip", "pipx", "uv")
 
 
+INSTALL_TIMEOUT = 600
+"""Seconds a test that installs may take: the first to use an installation waits for it, which
+on a busy machine takes minutes."""
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if os.environ.get("PODIUM_WHEEL_TEST") == "1":
-        return
-    skip = pytest.mark.skip(reason=HOW_TO_RUN)
+    enabled = os.environ.get("PODIUM_WHEEL_TEST") == "1"
+    mark = pytest.mark.timeout(INSTALL_TIMEOUT) if enabled else pytest.mark.skip(reason=HOW_TO_RUN)
     for item in items:
         if HERE in item.path.parents and "tools" in getattr(item, "fixturenames", ()):
-            item.add_marker(skip)
+            item.add_marker(mark)
 
 
 def run(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> str:

@@ -6,12 +6,7 @@ import shutil
 import tomllib
 from pathlib import Path
 
-import pytest
-
 from tests.install.conftest import REPO, Installed, run
-
-pytestmark = pytest.mark.timeout(600)
-"""Installing takes a while on a busy machine: the first test of each installer waits for it."""
 
 BUILTIN = REPO / "src" / "podium" / "instruments" / "builtin"
 
