@@ -1,10 +1,10 @@
-"""Podium as users install it: a wheel built from this checkout, installed into fresh
-environments outside it (pip in a new venv, pipx, uv), and the `podium` they put on PATH run
-as a user would, with a state folder of its own.
+"""Podium as users install it: `./scripts/setup` on a fresh clone, and a wheel built from this
+checkout installed into fresh environments outside it (pip in a new venv, pipx, uv), with the
+`podium` they put on PATH run as a user would, with a state folder of its own.
 
-The tests that install (those using the `tools` fixture) run only with PODIUM_WHEEL_TEST=1
+The tests that install (those given a `scratch` folder) run only with PODIUM_WHEEL_TEST=1
 (CI's wheel stage sets it): they build, download the dependencies from the package index, and
-install three times, which takes most of a minute.
+install four times, which takes a minute or more.
 """
 
 import os
@@ -33,14 +33,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     enabled = os.environ.get("PODIUM_WHEEL_TEST") == "1"
     mark = pytest.mark.timeout(INSTALL_TIMEOUT) if enabled else pytest.mark.skip(reason=HOW_TO_RUN)
     for item in items:
-        if HERE in item.path.parents and "tools" in getattr(item, "fixturenames", ()):
+        if HERE in item.path.parents and "scratch" in getattr(item, "fixturenames", ()):
             item.add_marker(mark)
 
 
 def run(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> str:
     """Run a command to its end; its output, or a failure that shows all of it."""
     done = subprocess.run(
-        argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+        argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=INSTALL_TIMEOUT, check=False
     )
     if done.returncode != 0:
         pytest.fail(f"{' '.join(argv)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
