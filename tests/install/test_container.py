@@ -123,6 +123,7 @@ def container_state() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.mark.timeout(240)  # a conductor's start, a job and a drain, on a machine that may be busy
 def test_the_entrypoint_serves_the_host_through_the_mounted_socket(
     container_state: Path, tmp_path: Path
 ) -> None:
@@ -157,7 +158,7 @@ def status(env: dict[str, str]) -> int:
     ).returncode
 
 
-def wait_for(condition: Callable[[], bool], limit: float = 30.0) -> None:
+def wait_for(condition: Callable[[], bool], limit: float = 120.0) -> None:
     deadline = time.monotonic() + limit
     while not condition():
         if time.monotonic() > deadline:
