@@ -1,0 +1,52 @@
+"""The wheel, installed by pip, pipx and uv outside the checkout: `podium` is on PATH, runs from
+the installed package, carries everything it reads at run time, and runs a score to its end."""
+
+import json
+import shutil
+import tomllib
+from pathlib import Path
+
+from tests.install.conftest import REPO, Installed, run
+
+BUILTIN = REPO / "src" / "podium" / "instruments" / "builtin"
+
+
+def test_podium_on_path_is_the_installed_version(installed: Installed) -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert installed.podium("--version").strip() == f"podium {project['version']}"
+    assert shutil.which("podium", path=installed.env["PATH"]) == str(installed.bin_dir / "podium")
+    assert (installed.bin_dir / "podium-fake-agent").exists()
+
+
+def test_podium_runs_from_the_installed_package_not_the_checkout(installed: Installed) -> None:
+    where = run(
+        [installed.python, "-c", "import podium; print(podium.__file__)"],
+        env=installed.env,
+        cwd=installed.home,
+    )
+    assert "site-packages" in where
+    assert not Path(where.strip()).is_relative_to(REPO)
+
+
+def test_every_builtin_profile_is_installed(installed: Installed) -> None:
+    listed = json.loads(installed.podium("instruments", "list", "--json"))["instruments"]
+    builtin = {entry["name"] for entry in listed if entry["origin"] == "built-in"}
+    shipped = {path.stem for path in BUILTIN.glob("*.yaml")}
+    assert shipped
+    assert builtin == shipped
+
+
+def test_the_example_validates_and_runs_to_completion(installed: Installed, tmp_path: Path) -> None:
+    score = tmp_path / "hello.yaml"
+    shutil.copy(REPO / "examples" / "hello.yaml", score)
+    installed.podium("validate", str(score))
+    out = installed.podium("run", str(score), "--wait", cwd=tmp_path)
+    assert "job hello completed: 3/3 sheets" in out
+    greeting = (tmp_path / "workspaces" / "hello" / "sheet-3.txt").read_text()
+    assert "Hello world" in greeting
+    assert installed.podium("stop").startswith("stopped the conductor")
+
+
+def test_a_starter_score_from_init_validates(installed: Installed, tmp_path: Path) -> None:
+    installed.podium("init", "starter", "--path", str(tmp_path))
+    installed.podium("validate", str(tmp_path / "starter.yaml"))
