@@ -32,7 +32,14 @@ from podium.domain.work import AttemptRequest, OutputReading, SheetWork
 from podium.host.bounded import PROMPT_FILE_MAX_BYTES, RefusedFile, read_user_text
 from podium.instruments import cli as cli_instrument
 from podium.instruments.command import CONNECTION_SETTINGS, build_invocation, choose_model
-from podium.instruments.environment import ALWAYS, abbreviated, carried, overlaid, wanted
+from podium.instruments.environment import (
+    ALWAYS,
+    abbreviated,
+    carried,
+    joined,
+    overlaid,
+    wanted,
+)
 from podium.instruments.names import NATIVE
 from podium.instruments.output import estimate_cost, parse_output
 from podium.instruments.profile import InstrumentProfile
@@ -65,9 +72,11 @@ def which(executable: str, path: str | None = None) -> str | None:
 
 
 def search_path(environment: Carried | None) -> str:
-    """The PATH an attempt's program is looked up on: the carried one, else the conductor's."""
-    carried = dict(environment or ())
-    return carried.get(ALWAYS) or os.environ.get(ALWAYS, os.defpath)
+    """The PATH an attempt's program is looked up on: the carried one first (the shell that
+    submitted the job), then the conductor's own."""
+    own = os.environ.get(ALWAYS, os.defpath)
+    sent = dict(environment or ()).get(ALWAYS)
+    return joined(sent, own) if sent else own
 
 
 Connections = Callable[[str], Mapping[str, str]]
@@ -176,8 +185,8 @@ class ScoreJob:
             timeout_seconds=score.sheet(sheet).timeout_seconds,
             working_dir=cwd,
             settings=settings,
-            parent_env=overlaid(os.environ, dict(self._environment or ())),
-            which=functools.partial(which, path=search_path(self._environment)),
+            parent_env=self.parent_env(),
+            which=functools.partial(which, path=self._search_path()),
             system_prompt=_system_prompt(score, settings),
         )
         env = {**invocation.env, **cli_instrument.environment(request.completion_of)}
@@ -218,13 +227,30 @@ class ScoreJob:
                 merged[key] = defaults[key]
         return merged
 
+    def parent_env(self) -> dict[str, str]:
+        """The environment an attempt starts from: the conductor's, with the job's carried
+        variables over it and PATH searching the carried folders first."""
+        if not self._environment:
+            return dict(os.environ)
+        return {**overlaid(os.environ, dict(self._environment)), ALWAYS: self._search_path()}
+
+    def _search_path(self) -> str:
+        return search_path(self._environment)
+
+    def _laid_over(self) -> tuple[tuple[str, str], ...]:
+        """The carried variables as a check's command gets them (PATH as attempts search)."""
+        pairs = dict(self._environment or ())
+        if ALWAYS in pairs:
+            pairs[ALWAYS] = self._search_path()
+        return tuple(pairs.items())
+
     def validations(self, sheet: SheetNum) -> tuple[ValidationRule, ...]:
         """The sheet's checks; a command check runs with the carried variables too."""
         rules = self._compiled().validations(sheet)
         if not self._environment:
             return rules
         return tuple(
-            replace(r, command_environment=(*self._environment, *r.command_environment))
+            replace(r, command_environment=(*self._laid_over(), *r.command_environment))
             if r.command is not None
             else r
             for r in rules
@@ -235,7 +261,7 @@ class ScoreJob:
         command = self._compiled().skip_command(sheet)
         if command is None or not self._environment:
             return command
-        return replace(command, environment=(*self._environment, *command.environment))
+        return replace(command, environment=(*self._laid_over(), *command.environment))
 
     @property
     def isolation(self) -> Isolation | None:
@@ -433,7 +459,11 @@ def not_found(name: str, executable: str, environment: Carried | None) -> str:
     """Why instrument `name` cannot play: its `executable` is on no PATH searched, and what
     to do about it."""
     searched = search_path(environment)
-    whose = "the PATH your shell sent" if environment is not None else "the conductor's PATH"
+    whose = (
+        "the PATH your shell sent nor the conductor's"
+        if environment is not None
+        else "the conductor's PATH"
+    )
     head = (
         f"instrument '{name}' runs '{executable}', which is not on {whose} "
         f"({abbreviated(searched)})"

@@ -9,14 +9,19 @@ names the conductor's `environment.pass` allow-list adds. An instrument without
 travel for it. The conductor narrows what it receives with the same selection, so a variable
 no instrument of the job and no allow-list entry names never reaches an attempt.
 
-Pure: the caller gives the environment and the profiles.
+Pure: the caller gives the environment and the profiles. Light: the CLI imports it without
+the profiles' model.
 """
+
+from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from podium.instruments.profile import InstrumentProfile
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from podium.instruments.profile import InstrumentProfile
 
 ALWAYS = "PATH"
 """The variable every submission carries: where the instruments' programs are found."""
@@ -63,6 +68,12 @@ def carried(env: Mapping[str, str], want: Wanted) -> dict[str, str]:
 def overlaid(base: Mapping[str, str], carried: Mapping[str, str] | None) -> dict[str, str]:
     """`base` (the conductor's environment) with the carried variables laid over it."""
     return {**base, **(carried or {})}
+
+
+def joined(*paths: str | None) -> str:
+    """PATHs searched one after the other, as one (each folder once, in order)."""
+    folders = (f for p in paths if p for f in p.split(":") if f)
+    return ":".join(dict.fromkeys(folders))
 
 
 def abbreviated(path: str, limit: int = 6) -> str:

@@ -389,7 +389,8 @@ class InstrumentView(TypedDict):
     carried_binary: str | None
     conductor_path: str
     carried_path: str | None
-    """None: submissions carry no environment (conductor.yaml's environment.from_client)."""
+    """The client's PATH, then the conductor's, as a submission's attempts search them;
+    None: submissions carry no environment (conductor.yaml's environment.from_client)."""
     credentials: list[str]
     """The credential variables the profile passes to its instrument."""
     conductor_credentials: list[str]

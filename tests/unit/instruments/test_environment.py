@@ -103,7 +103,14 @@ def test_wanted_matches_names_and_prefixes_only() -> None:
 
 @pytest.mark.parametrize(
     ("entry", "valid"),
-    [("NAME", True), ("PREFIX_*", True), ("_x1", True), ("*", False), ("A B", False), ("1A", False)],
+    [
+        ("NAME", True),
+        ("PREFIX_*", True),
+        ("_x1", True),
+        ("*", False),
+        ("A B", False),
+        ("1A", False),
+    ],
 )
 def test_allow_list_entries_are_names_or_prefixes(entry: str, valid: bool) -> None:
     assert valid_entry(entry) is valid

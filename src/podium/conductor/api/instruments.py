@@ -10,7 +10,7 @@ from pathlib import Path
 from podium.conductor.compiler import EnvironmentPolicy, ScoreCompiler, which
 from podium.domain.errors import UserError
 from podium.instruments.check import credential_variables
-from podium.instruments.environment import ALWAYS, carried, wanted
+from podium.instruments.environment import ALWAYS, carried, joined, wanted
 from podium.instruments.profile import InstrumentProfile
 from podium.ipc import methods
 from podium.ipc.routes import Handler, handle
@@ -63,7 +63,7 @@ def view(
     overlaid = {**own, **(sent or {})}
     credentials = credential_variables(profile, overlaid)
     path = own.get(ALWAYS, os.defpath)
-    sent_path = None if sent is None else sent.get(ALWAYS, path)
+    sent_path = None if sent is None else joined(sent.get(ALWAYS), path)
     return InstrumentView(
         name=profile.name,
         executable=executable,
