@@ -2,7 +2,6 @@
 a resume takes the resuming shell's (the person resuming is fixing what the job lacked), a
 resume without one and a modify keep the job's."""
 
-import os
 import textwrap
 from pathlib import Path
 
