@@ -407,7 +407,7 @@ def _starter_fields(model: BaseModel, indent: str) -> list[str]:
             ]
         else:
             dumped = yaml.safe_dump(value, default_flow_style=True).removesuffix("\n...\n")
-            lines.append(f"{indent}{name}: {dumped.strip()}")
+            lines.append(f"{indent}{field.alias or name}: {dumped.strip()}")
         if not indent:
             lines.append("")
     return lines
