@@ -216,3 +216,12 @@ def test_doctor_shows_the_conductors_view_where_it_differs(shell: User, tmp_path
         f"({tmp_path / 'bin' / PROBE}); the conductor's own PATH lacks it ('podium run "
         "--conductor-env' would be refused)",
     ]
+
+
+def test_a_fleets_jobs_carry_the_submitting_shells_environment(shell: User, tmp_path: Path) -> None:
+    score = project(tmp_path)
+    fleet = score.parent / "fleet.yaml"
+    fleet.write_text("type: fleet\nname: probes\nscores:\n  - {path: probe.yaml}\n")
+    run = shell("run", str(fleet), "--wait")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert seen(score) == ["key=k-from-the-shell mode=fast stray="]

@@ -175,5 +175,6 @@ MIGRATIONS: tuple[str, ...] = (
     -- NULL: the job runs with the conductor's environment alone. It may hold credentials:
     -- kept here only, in the private state folder, never in the job's card.
     ALTER TABLE job_specs ADD COLUMN environment TEXT;
+    ALTER TABLE fleets ADD COLUMN environment TEXT;  -- the same, for the fleet's jobs
     """,
 )
