@@ -2,6 +2,7 @@
 laid over them, and the keys of Marianne's file that Podium accepts without using."""
 
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,33 @@ class NotificationsConfig(BaseModel):
     """The mail server for `type: email` notifications (none: they fail, and say so)."""
 
 
+_VARIABLE_ENTRY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\*?")
+
+
+class EnvironmentConfig(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_by_name=True, serialize_by_alias=True
+    )
+
+    from_client: bool = True
+    """Each `podium run` (and `podium resume`) carries the submitting shell's PATH and the
+    variables its instruments' profiles ask for (`required_env`); attempts run with them laid
+    over the conductor's own environment. false: jobs see the conductor's environment only."""
+    pass_: list[str] = Field(default_factory=list, alias="pass")
+    """More variables that travel with every submission, by name or `PREFIX_*` (for the
+    `cli` instrument, whose scripts may read anything)."""
+
+    @field_validator("pass_")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        bad = [entry for entry in value if not _VARIABLE_ENTRY.fullmatch(entry)]
+        if bad:
+            raise ValueError(
+                f"{', '.join(map(repr, bad))}: give variable names (NAME) or prefixes (PREFIX_*)"
+            )
+        return value
+
+
 class ConductorConfig(BaseModel):
     model_config = _MODEL
 
@@ -126,6 +154,8 @@ class ConductorConfig(BaseModel):
     """Where the conductor listens."""
     notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
     """What the scores' notifications need from the conductor (docs/notifications.md)."""
+    environment: EnvironmentConfig = Field(default_factory=EnvironmentConfig)
+    """What a submission carries of the submitting shell's environment (docs/environment.md)."""
 
     def limits(self, profile_caps: Mapping[tuple[str, str | None], int] | None = None) -> Limits:
         """The engine's limits; the instruments' profiles give per-model caps, which this
@@ -377,7 +407,7 @@ def _starter_fields(model: BaseModel, indent: str) -> list[str]:
             ]
         else:
             dumped = yaml.safe_dump(value, default_flow_style=True).removesuffix("\n...\n")
-            lines.append(f"{indent}{name}: {dumped.strip()}")
+            lines.append(f"{indent}{field.alias or name}: {dumped.strip()}")
         if not indent:
             lines.append("")
     return lines

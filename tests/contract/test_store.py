@@ -289,6 +289,47 @@ def test_a_database_of_the_first_schema_is_migrated_in_place(tmp_path: Path) -> 
         store.close()
 
 
+def test_a_job_keeps_the_environment_it_carries_and_a_new_spec_replaces_it(
+    store: SqliteStore,
+) -> None:
+    carried = (("PATH", "/home/u/bin:/usr/bin"), ("PROBE_API_KEY", "k-123456789"))
+    plan = make_plan(sheets=2)
+    store.commit(
+        [Persist(jobs=(job("a"),), specs=(JobSpec(JobId("a"), plan, "x", None, carried),))]
+    )
+    submit(store, job("b"))
+    assert store.environment(JobId("a")) == carried
+    assert store.environment(JobId("b")) is None
+    assert store.environment(JobId("none")) is None
+    (active,) = [j for j in store.load_active() if j.job.record.job_id == "a"]
+    assert active.environment == carried
+    resumed = (("PATH", "/opt/bin"),)
+    store.commit([Persist(specs=(JobSpec(JobId("a"), plan, "x", environment=resumed),))])
+    assert store.environment(JobId("a")) == resumed
+
+
+def test_a_database_before_carried_environments_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "podium.db"
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.executescript(
+            "".join(MIGRATIONS[:-1]) + f"\nPRAGMA user_version = {len(MIGRATIONS) - 1};"
+        )
+        db.execute(
+            "INSERT INTO jobs (job_id, name, score_path, workspace, status, submitted_at, "
+            "total_sheets) VALUES ('old', 'plan', '/s/old.yaml', '/w', 'queued', 1.0, 2)"
+        )
+        db.execute(
+            "INSERT INTO job_specs (job_id, plan, snapshot) VALUES ('old', ?, '')",
+            (plan_to_json(make_plan(sheets=2)),),
+        )
+    store = SqliteStore(path)
+    try:
+        assert store.environment(JobId("old")) is None
+        assert [j.environment for j in store.load_active()] == [None]
+    finally:
+        store.close()
+
+
 def test_a_jobs_latest_attempts_usage_and_skipped_sheets_are_read_back(store: SqliteStore) -> None:
     submit(store, job("a"))
     attempts = (

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from podium.conductor.api.conductor import ConductorApi
 from podium.conductor.api.fleets import FleetApi
 from podium.conductor.api.inspection import InspectionApi
+from podium.conductor.api.instruments import InstrumentsApi
 from podium.conductor.api.jobs import JobsApi
 from podium.ipc import protocol
 from podium.ipc.methods import DAEMON_SHUTDOWN, DAEMON_STATUS
@@ -214,7 +215,7 @@ def test_an_oversized_frame_is_answered_before_the_connection_closes(
 def _registered() -> dict[str, Route]:
     # The handlers are read from the classes that offer them; no instance is used.
     handlers = []
-    for api in (ConductorApi, JobsApi, InspectionApi, FleetApi):
+    for api in (ConductorApi, JobsApi, InspectionApi, FleetApi, InstrumentsApi):
         handlers += api.handlers(object.__new__(api))  # type: ignore[arg-type]
     found = routes(handlers)
     found.pop(DAEMON_SHUTDOWN.name)  # a valid call would stop the conductor under test

@@ -17,13 +17,24 @@ from podium.cli.fleet_view import follow_fleet, members_table, shown
 from podium.domain.errors import UserError
 from podium.domain.fleet import FleetPlan, group_order
 from podium.host.locations import locate
-from podium.ipc.client import AnswerLost
+from podium.ipc.client import AnswerLost, ConductorClient
 from podium.ipc.methods import FLEET_SUBMIT
 from podium.score.fleet import load_fleet
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from podium.ipc.fleet_schema import FleetInfo
+    from podium.ipc.fleet_schema import FleetInfo, FleetSubmitParams
+
+
+def _environment(conductor: ConductorClient, path: Path, plan: FleetPlan) -> dict[str, str] | None:
+    """This shell's PATH and the variables of every instrument seen from the fleet's scores'
+    folders (the conductor keeps, for each job, what its own instruments ask for)."""
+    from podium.cli import carry  # noqa: PLC0415 - the profiles
+    from podium.instruments.registry import discover  # noqa: PLC0415
+
+    folders = {Path(path.parent, score).parent for score, _ in plan.scores}
+    profiles = [p for folder in sorted(folders) for p in carry.every_profile(discover(folder))]
+    return carry.sent(profiles, carry.policy(conductor))
 
 
 def run(args: argparse.Namespace, path: Path) -> int:
@@ -45,10 +56,15 @@ def run(args: argparse.Namespace, path: Path) -> int:
     key = args.idempotency_key or uuid.uuid4().hex
     locations = ensure_running(locate(), no_start=args.no_start)
     with client(locations) as conductor:
+        params: FleetSubmitParams = {
+            "path": str(path),
+            "client_cwd": os.getcwd(),
+            "idempotency_key": key,
+        }
+        environment = None if args.conductor_env else _environment(conductor, path, plan)
+        params.update({"environment": environment} if environment is not None else {})
         try:
-            fleet = conductor.request(
-                FLEET_SUBMIT({"path": str(path), "client_cwd": os.getcwd(), "idempotency_key": key})
-            )
+            fleet = conductor.request(FLEET_SUBMIT(params))
         except AnswerLost as lost:
             print(
                 f"podium: the conductor {unanswered(lost)}; the fleet may have been "

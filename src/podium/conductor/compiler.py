@@ -11,11 +11,12 @@ conductor starts: a conductor with nothing to recover answers without ever loadi
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,31 +25,58 @@ from podium.domain.ids import SheetNum
 from podium.domain.isolation import Isolation
 from podium.domain.notices import Notification
 from podium.domain.plan import JobPlan
-from podium.domain.records import Usage
+from podium.domain.records import Carried, Usage
 from podium.domain.shell import ShellCommand
 from podium.domain.validation import ValidationRule
 from podium.domain.work import AttemptRequest, OutputReading, SheetWork
 from podium.host.bounded import PROMPT_FILE_MAX_BYTES, RefusedFile, read_user_text
 from podium.instruments import cli as cli_instrument
 from podium.instruments.command import CONNECTION_SETTINGS, build_invocation, choose_model
+from podium.instruments.environment import (
+    ALWAYS,
+    abbreviated,
+    carried,
+    joined,
+    overlaid,
+    wanted,
+)
 from podium.instruments.names import NATIVE
 from podium.instruments.output import estimate_cost, parse_output
 from podium.instruments.profile import InstrumentProfile
 from podium.instruments.registry import Registry, discover
 from podium.runtime.worktrees.archive import ArchivePolicy
 
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentPolicy:
+    """conductor.yaml's `environment`: whether jobs take their client's environment, and the
+    names (or `PREFIX_*`) that travel besides what the instruments ask for."""
+
+    from_client: bool = True
+    passed: tuple[str, ...] = ()
+
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from podium.score.compiled import CompiledScore
 
 
-def which(executable: str) -> str | None:
-    """An executable on PATH, or beside the running Python (tools installed with Podium)."""
-    found = shutil.which(executable)
+def which(executable: str, path: str | None = None) -> str | None:
+    """An executable on `path` (default: the conductor's PATH), or beside the running Python
+    (tools installed with Podium)."""
+    found = shutil.which(executable, path=path)
     if found is not None:
         return found
     sibling = Path(sys.executable).parent / executable
     return str(sibling) if os.access(sibling, os.X_OK) and sibling.is_file() else None
+
+
+def search_path(environment: Carried | None) -> str:
+    """The PATH an attempt's program is looked up on: the carried one first (the shell that
+    submitted the job), then the conductor's own."""
+    own = os.environ.get(ALWAYS, os.defpath)
+    sent = dict(environment or ()).get(ALWAYS)
+    return joined(sent, own) if sent else own
 
 
 Connections = Callable[[str], Mapping[str, str]]
@@ -69,8 +97,10 @@ class ScoreJob:
         registry: Registry,
         snapshot: str | None = None,
         connections: Connections | None = None,
+        environment: Carried | None = None,
     ) -> None:
         self._score: CompiledScore | None = score
+        self._environment = environment
         self._registry = registry
         self._connections = connections
         self._plan = playable(score.plan, registry)
@@ -99,6 +129,10 @@ class ScoreJob:
     @property
     def plan(self) -> JobPlan:
         return self._plan
+
+    @property
+    def environment(self) -> Carried | None:
+        return self._environment
 
     @property
     def workspace(self) -> Path:
@@ -151,8 +185,8 @@ class ScoreJob:
             timeout_seconds=score.sheet(sheet).timeout_seconds,
             working_dir=cwd,
             settings=settings,
-            parent_env=os.environ,
-            which=which,
+            parent_env=self.parent_env(),
+            which=functools.partial(which, path=self._search_path()),
             system_prompt=_system_prompt(score, settings),
         )
         env = {**invocation.env, **cli_instrument.environment(request.completion_of)}
@@ -193,11 +227,41 @@ class ScoreJob:
                 merged[key] = defaults[key]
         return merged
 
+    def parent_env(self) -> dict[str, str]:
+        """The environment an attempt starts from: the conductor's, with the job's carried
+        variables over it and PATH searching the carried folders first."""
+        if not self._environment:
+            return dict(os.environ)
+        return {**overlaid(os.environ, dict(self._environment)), ALWAYS: self._search_path()}
+
+    def _search_path(self) -> str:
+        return search_path(self._environment)
+
+    def _laid_over(self) -> tuple[tuple[str, str], ...]:
+        """The carried variables as a check's command gets them (PATH as attempts search)."""
+        pairs = dict(self._environment or ())
+        if ALWAYS in pairs:
+            pairs[ALWAYS] = self._search_path()
+        return tuple(pairs.items())
+
     def validations(self, sheet: SheetNum) -> tuple[ValidationRule, ...]:
-        return self._compiled().validations(sheet)
+        """The sheet's checks; a command check runs with the carried variables too."""
+        rules = self._compiled().validations(sheet)
+        if not self._environment:
+            return rules
+        return tuple(
+            replace(r, command_environment=(*self._laid_over(), *r.command_environment))
+            if r.command is not None
+            else r
+            for r in rules
+        )
 
     def skip_command(self, sheet: SheetNum) -> ShellCommand | None:
-        return self._compiled().skip_command(sheet)
+        """The sheet's `skip_when_command`, run with the carried variables too."""
+        command = self._compiled().skip_command(sheet)
+        if command is None or not self._environment:
+            return command
+        return replace(command, environment=(*self._laid_over(), *command.environment))
 
     @property
     def isolation(self) -> Isolation | None:
@@ -271,12 +335,15 @@ class ScoreCompiler:
         env: Mapping[str, str] | None = None,
         connections: Connections | None = None,
         secrets: Callable[[Mapping[Any, Any]], None] | None = None,
+        policy: Callable[[], EnvironmentPolicy] | None = None,
     ) -> None:
-        """`secrets` is told each compiled score's variables (the redactor learns the values
-        of those named like secrets)."""
+        """`secrets` is told each compiled score's variables and each job's carried ones (the
+        redactor learns the values of those named like secrets); `policy` says what a job may
+        carry of its client's environment (conductor.yaml's `environment`)."""
         self._env = env
         self._connections = connections
         self._secrets = secrets
+        self._policy = policy or EnvironmentPolicy
         self._batch: dict[Path | None, Registry] | None = None
 
     def registry(self, score_dir: Path | None) -> Registry:
@@ -297,11 +364,17 @@ class ScoreCompiler:
             self._batch = None
 
     def compile(
-        self, path: Path, snapshot: str | None = None, workspace: str | None = None
+        self,
+        path: Path,
+        snapshot: str | None = None,
+        workspace: str | None = None,
+        environment: Carried | None = None,
     ) -> ScoreJob:
         """A new submission is read from disk and checked whole, as `podium validate` does
         (every prompt rendered once, every instrument known and installed); a stored job is
-        compiled from the snapshot it was submitted with."""
+        compiled from the snapshot it was submitted with. `environment` is what its client
+        carried: narrowed to what the job's instruments and the allow-list name (nothing when
+        the conductor takes no client environment)."""
         from podium.score.checks import check  # noqa: PLC0415 - see the module's docstring
         from podium.score.compiled import load_score  # noqa: PLC0415
         from podium.score.diagnostics import ScoreError, Severity  # noqa: PLC0415
@@ -310,28 +383,50 @@ class ScoreCompiler:
         registry = self.registry(path.parent)
         if snapshot is not None:
             thawed = thaw(snapshot, path)
-            self._learn(thawed)
-            return ScoreJob(thawed, registry, snapshot, self._connections)
+            carried = self._carried(thawed, registry, environment)
+            self._learn(thawed, carried)
+            return ScoreJob(thawed, registry, snapshot, self._connections, carried)
         score = load_score(path, workspace)
-        self._learn(score)  # before the checks: an error may quote a variable
+        carried = self._carried(score, registry, environment)
+        self._learn(score, carried)  # before the checks: an error may quote a variable
         known = [*registry.names(), *NATIVE]
         errors = [d for d in check(score, known) if d.severity is Severity.ERROR]
         if errors:
             raise ScoreError(errors)
-        reason = cannot_play(score, registry)
+        reason = cannot_play(score, registry, carried)
         if reason is not None:
             raise UserError(f"{path}: {reason}")
-        return ScoreJob(score, registry, connections=self._connections)
+        return ScoreJob(score, registry, connections=self._connections, environment=carried)
 
-    def _learn(self, score: CompiledScore) -> None:
+    def policy(self) -> EnvironmentPolicy:
+        """What a job may carry of its client's environment, now."""
+        return self._policy()
+
+    def _carried(
+        self, score: CompiledScore, registry: Registry, environment: Carried | None
+    ) -> Carried | None:
+        """What the job keeps of the environment its client carried."""
+        policy = self._policy()
+        if environment is None or not policy.from_client:
+            return None
+        names = {n for s in score.plan.sheets for n in (s.instrument, *s.fallbacks)}
+        profiles = [p for n in sorted(names) if (p := registry.get(n)) is not None]
+        want = wanted(profiles, policy.passed)
+        return tuple(carried(dict(environment), want).items())
+
+    def _learn(self, score: CompiledScore, environment: Carried | None) -> None:
         if self._secrets is not None:
             self._secrets(score.model.prompt.variables)
+            self._secrets(dict(environment or ()))
 
 
-def cannot_play(score: CompiledScore, registry: Registry) -> str | None:
+def cannot_play(
+    score: CompiledScore, registry: Registry, environment: Carried | None = None
+) -> str | None:
     """Why the score cannot run here: an instrument with no profile, or whose program is not
-    installed. Fallbacks are not required: one that cannot play fails its attempt when its
-    turn comes, and the sheet moves on along its chain."""
+    installed (on the PATH the job carries, else the conductor's). Fallbacks are not
+    required: one that cannot play fails its attempt when its turn comes, and the sheet moves
+    on along its chain."""
     for sheet in score.plan.sheets:
         if registry.get(sheet.instrument) is None:
             broken = "".join(f"\n  could not load: {p}" for p in registry.problems)
@@ -344,12 +439,9 @@ def cannot_play(score: CompiledScore, registry: Registry) -> str | None:
         profile = registry.require(name)
         if profile.cli is None:
             return f"instrument '{name}' is not a command-line instrument; Podium runs cli ones"
-        if which(profile.cli.command.executable) is None:
-            return (
-                f"instrument '{name}' runs '{profile.cli.command.executable}', which is not "
-                "installed or not on the conductor's PATH; install it, or check with "
-                f"'podium instruments check {name}'"
-            )
+        executable = profile.cli.command.executable
+        if which(executable, path=search_path(environment)) is None:
+            return not_found(name, executable, environment)
     for sheet in score.plan.sheets:
         cli = registry.require(sheet.instrument).cli
         settings = score.sheet(sheet.num).casting.config
@@ -361,6 +453,35 @@ def cannot_play(score: CompiledScore, registry: Registry) -> str | None:
                     "the setting, or override the profile to route it to the CLI"
                 )
     return None
+
+
+def not_found(name: str, executable: str, environment: Carried | None) -> str:
+    """Why instrument `name` cannot play: its `executable` is on no PATH searched, and what
+    to do about it."""
+    searched = search_path(environment)
+    whose = (
+        "the PATH your shell sent nor the conductor's"
+        if environment is not None
+        else "the conductor's PATH"
+    )
+    head = (
+        f"instrument '{name}' runs '{executable}', which is not on {whose} "
+        f"({abbreviated(searched)})"
+    )
+    if environment is None:
+        return (
+            f"{head}. This job was submitted with the conductor's environment only "
+            "(--conductor-env, or conductor.yaml's environment.from_client: false): install "
+            f"'{executable}' where the conductor finds it and restart it ('podium stop && "
+            "podium start' from a shell where 'which "
+            f"{executable}' works), or submit without --conductor-env"
+        )
+    return (
+        f"{head}. Install it, or run 'podium run' from a shell where 'which {executable}' "
+        "works (its PATH travels with the submission); if it is found through another "
+        "variable, name that variable in conductor.yaml's environment.pass. Check with "
+        f"'podium instruments check {name}'"
+    )
 
 
 def playable(plan: JobPlan, registry: Registry) -> JobPlan:

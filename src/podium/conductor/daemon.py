@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from podium import __version__
-from podium.conductor.compiler import ScoreCompiler, unroutable
+from podium.conductor.compiler import EnvironmentPolicy, ScoreCompiler, unroutable
 from podium.conductor.parts import Parts, Wiring, build
 from podium.config import PROFILES, ConductorConfig, load
 from podium.domain.errors import (
@@ -135,8 +135,18 @@ class Conductor:
         found = self.config.instruments.get(instrument)
         return found.connection() if found else {}
 
+    def _environment_policy(self) -> EnvironmentPolicy:
+        """What a job may carry of its client's environment (read live, so a reload applies
+        to the next submission)."""
+        given = self.config.environment
+        return EnvironmentPolicy(given.from_client, tuple(given.pass_))
+
     def _build(self, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts:
-        compiler = ScoreCompiler(connections=self._connection, secrets=self.redactor.learn)
+        compiler = ScoreCompiler(
+            connections=self._connection,
+            secrets=self.redactor.learn,
+            policy=self._environment_policy,
+        )
         connections = {n: i.connection() for n, i in self.config.instruments.items()}
         for problem in unroutable(compiler.registry(None), connections):
             log.warning("conductor.yaml: %s", problem)

@@ -15,6 +15,7 @@ from podium.conductor.api.conductor import ConductorApi, ConductorSide
 from podium.conductor.api.errors import ERROR_CODES
 from podium.conductor.api.fleets import FleetApi
 from podium.conductor.api.inspection import InspectionApi
+from podium.conductor.api.instruments import InstrumentsApi
 from podium.conductor.api.jobs import JobsApi
 from podium.conductor.compiler import ScoreCompiler, profile_caps
 from podium.domain.engine import Engine
@@ -265,6 +266,7 @@ def _server(
         *job_api.handlers(),
         *inspection.handlers(),
         *FleetApi(fleets).handlers(),
+        *InstrumentsApi(wiring.compiler, wiring.compiler.policy).handlers(),
     ]
     return RpcServer(Path(side.locations.socket), routes(handlers), ERROR_CODES, wiring.redactor)
 

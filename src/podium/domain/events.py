@@ -10,6 +10,7 @@ from podium.domain.plan import JobPlan
 from podium.domain.pressure import PressureLevel
 from podium.domain.records import (
     AttemptRecord,
+    Carried,
     HookRecord,
     JobNote,
     JobRecord,
@@ -36,6 +37,8 @@ class JobSubmitted:
     """The first line of the job's history (how it was started)."""
     submit_key: str | None = None
     """The client's idempotency key, stored with the job in the same transaction."""
+    environment: Carried | None = None
+    """What the submitting shell carried for the job's instruments (see `JobSpec`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +165,8 @@ class NewScore:
     score_path: str
     key: str = ""
     """Names it in the runtime's catalog (a digest of the snapshot)."""
+    environment: Carried | None = None
+    """What the job carries from now on (the resuming shell's, or the one it carried)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from podium.domain.ids import JobId
+from podium.domain.records import Carried
 from podium.domain.status import JobStatus
 
 Groups = Mapping[str, Sequence[str]]
@@ -68,6 +69,8 @@ class FleetRecord:
     groups: Mapping[str, tuple[str, ...]]
     reason: str | None = None
     ended_at: float | None = None
+    environment: Carried | None = None
+    """What the submitting shell carried (see `JobSpec`), for each job the fleet submits."""
 
 
 @dataclass(frozen=True, slots=True)

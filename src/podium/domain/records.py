@@ -38,6 +38,10 @@ class JobRecord:
     """While its on_success hooks run: the one running (1 for the first); 0 otherwise."""
 
 
+Carried = tuple[tuple[str, str], ...]
+"""Variables a job carries from the shell that submitted it, as (name, value) pairs."""
+
+
 @dataclass(frozen=True, slots=True)
 class JobSpec:
     """What a job was asked to do: written when it is accepted, replaced by a modify."""
@@ -49,6 +53,9 @@ class JobSpec:
     submit_key: str | None = None
     """The idempotency key the job was submitted with: kept with the job, never replaced (a
     modify writes None, which leaves it)."""
+    environment: Carried | None = None
+    """The variables the submitting shell carried for the job's instruments (its PATH, their
+    credentials), laid over the conductor's environment; None: the conductor's alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,3 +210,5 @@ class ActiveJob:
     in_flight: tuple[InFlightAttempt, ...]
     hooks: tuple[InFlightHook, ...] = ()
     """Its hooks' records, with the process of the one that was running, if known."""
+    environment: Carried | None = None
+    """What it carries of the environment it was submitted (or resumed) from."""

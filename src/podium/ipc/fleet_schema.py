@@ -12,6 +12,8 @@ class FleetSubmitParams(TypedDict):
     idempotency_key: NotRequired[str]
     """Names this submission: asked again with the same key, the conductor gives back the fleet
     it made then (`duplicate`) and submits nothing. The CLI sends a fresh one each run."""
+    environment: NotRequired[dict[str, str]]
+    """What the submitting shell carries for the fleet's jobs, as with `job.submit`."""
 
 
 class FleetParams(TypedDict):

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
         ErrorsParams,
         HealthResult,
         HistoryParams,
+        InstrumentsCheckParams,
+        InstrumentsCheckResult,
         JobParams,
         JobStatusResult,
         ListParams,
@@ -121,6 +123,9 @@ DAEMON_CLEAR_RATE_LIMITS: Method[ClearRateLimitsParams, MessageResult] = Method(
 DAEMON_SHUTDOWN: Method[ShutdownParams, ShutdownResult] = Method("daemon.shutdown")
 DAEMON_CONFIG: Method[NoParams, ConfigResult] = Method("daemon.config")
 DAEMON_RELOAD: Method[NoParams, ReloadResult] = Method("daemon.reload")
+INSTRUMENTS_CHECK: Method[InstrumentsCheckParams, InstrumentsCheckResult] = Method(
+    "instruments.check"
+)
 
 FLEET_SUBMIT: Method[FleetSubmitParams, FleetInfo] = Method("fleet.submit")
 FLEET_STATUS: Method[FleetParams, FleetInfo] = Method("fleet.status")
@@ -151,6 +156,7 @@ METHODS: tuple[Method[Any, Any], ...] = (
     DAEMON_SHUTDOWN,
     DAEMON_CONFIG,
     DAEMON_RELOAD,
+    INSTRUMENTS_CHECK,
     FLEET_SUBMIT,
     FLEET_STATUS,
     FLEET_LIST,

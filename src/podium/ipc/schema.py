@@ -18,6 +18,10 @@ class SubmitParams(TypedDict):
     idempotency_key: NotRequired[str]
     """Names this submission: asked again with the same key, the conductor gives back the job
     it accepted then (`duplicate`) and submits nothing. The CLI sends a fresh one each run."""
+    environment: NotRequired[dict[str, str]]
+    """The submitting shell's PATH and the variables its instruments ask for
+    (docs/environment.md): the job's attempts run with them laid over the conductor's
+    environment. Absent: the conductor's environment alone."""
 
 
 class SubmitResult(TypedDict):
@@ -51,6 +55,9 @@ class ResumeParams(TypedDict):
     score_path: NotRequired[str]
     """Go on with this score file instead (it becomes the job's, as with modify)."""
     client_cwd: NotRequired[str]
+    environment: NotRequired[dict[str, str]]
+    """The resuming shell's environment, as with `job.submit`: it replaces the one the job
+    carried. Absent: the job keeps the one it carries."""
 
 
 class ModifyParams(TypedDict):
@@ -354,6 +361,49 @@ class ShutdownResult(TypedDict):
     drain: bool
 
 
+class EnvironmentPolicy(TypedDict):
+    """conductor.yaml's `environment`: whether submissions carry the client's environment,
+    and the names (or `PREFIX_*`) that travel besides what the instruments ask for."""
+
+    from_client: bool
+    passed: list[str]
+
+
+class InstrumentsCheckParams(TypedDict):
+    score_dir: NotRequired[str]
+    """The profiles seen from this folder (its `.podium/instruments/`) count too."""
+    names: NotRequired[list[str]]
+    """Only these instruments; default: every one known."""
+    environment: NotRequired[dict[str, str]]
+    """What `podium run` would carry from the client's shell (its PATH, at least)."""
+
+
+class InstrumentView(TypedDict):
+    """One instrument seen by the conductor: where its program is found on the conductor's
+    own PATH, and on the PATH a submission carries."""
+
+    name: str
+    executable: str | None
+    """None: not a command-line instrument."""
+    conductor_binary: str | None
+    carried_binary: str | None
+    conductor_path: str
+    carried_path: str | None
+    """The client's PATH, then the conductor's, as a submission's attempts search them;
+    None: submissions carry no environment (conductor.yaml's environment.from_client)."""
+    credentials: list[str]
+    """The credential variables the profile passes to its instrument."""
+    conductor_credentials: list[str]
+    """Those set in the conductor's environment."""
+    carried_credentials: list[str]
+    """Those set in what the client would carry."""
+
+
+class InstrumentsCheckResult(TypedDict):
+    instruments: list[InstrumentView]
+    policy: EnvironmentPolicy
+
+
 class ConductorInfo(TypedDict):
     pid: int
     version: str
@@ -372,6 +422,8 @@ class ConductorInfo(TypedDict):
     """'starting' while unfinished jobs are recovered, then 'ready', then 'stopping'."""
     pressure: PressureInfo
     notifications: NotificationsInfo
+    environment: NotRequired[EnvironmentPolicy]
+    """What a submission may carry of the client's environment."""
 
 
 class HistoryParams(TypedDict):

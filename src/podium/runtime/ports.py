@@ -17,6 +17,7 @@ from podium.domain.plan import JobPlan
 from podium.domain.records import (
     ActiveJob,
     AttemptRecord,
+    Carried,
     JobNote,
     JobRecord,
     ProcessInfo,
@@ -53,6 +54,9 @@ class Store(Protocol):
     def get_job(self, job_id: JobId) -> StoredJob | None: ...
 
     def snapshot(self, job_id: JobId) -> str | None: ...
+
+    def environment(self, job_id: JobId) -> Carried | None:
+        """What the job carries of the environment it was submitted from."""
 
     def rate_limits(self) -> list[RateLimitRecord]: ...
 
@@ -121,6 +125,11 @@ class CompiledJob(Protocol):
         """Everything the job needs from its score files, frozen at submission: a restart
         recompiles the job from it, not from files that may have changed since."""
 
+    @property
+    def environment(self) -> Carried | None:
+        """The variables the job carries from the shell that submitted (or resumed) it, for
+        its instruments; None: it runs with the conductor's environment alone."""
+
     def work(self, sheet: SheetNum, prompt_file: Path, request: AttemptRequest) -> SheetWork:
         """The attempt's work: its command, environment and prompt, and how to read its
         output. `prompt_file` will hold the prompt when the process starts. Raises UserError
@@ -151,10 +160,14 @@ class CompiledJob(Protocol):
 
 class Compiler(Protocol):
     def compile(
-        self, path: Path, snapshot: str | None = None, workspace: str | None = None
+        self,
+        path: Path,
+        snapshot: str | None = None,
+        workspace: str | None = None,
+        environment: Carried | None = None,
     ) -> CompiledJob:
-        """Compile the score at `path` (or its `snapshot`, as if read from `path`); raise
-        UserError."""
+        """Compile the score at `path` (or its `snapshot`, as if read from `path`), to run
+        with `environment` (what a client carried) over the conductor's; raise UserError."""
 
     def batch(self) -> AbstractContextManager[None]:
         """Within it, the instrument profiles of a folder are read once (many compiles at

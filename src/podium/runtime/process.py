@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from podium.domain.outcome import ExitStatus
-from podium.domain.records import ProcessInfo
+from podium.domain.records import Carried, ProcessInfo
 from podium.host import procfs
 from podium.host.private import open_private, user_umask
 
@@ -196,8 +196,13 @@ MARKER = "PODIUM_ATTEMPT_ID"
 found again even when the conductor died before recording its pid."""
 
 
-def marked_env(marker: str) -> dict[str, str]:
-    return {**os.environ, MARKER: marker}
+def marked_env(marker: str, carried: Carried | None = None) -> dict[str, str]:
+    """The conductor's environment with `marker`, and the variables a job carries from the
+    shell that submitted it laid over (its PATH searched before the conductor's)."""
+    env = {**os.environ, **dict(carried or ()), MARKER: marker}
+    if carried and os.environ.get("PATH") and env.get("PATH") != os.environ["PATH"]:
+        env["PATH"] = f"{env['PATH']}{os.pathsep}{os.environ['PATH']}"
+    return env
 
 
 def start_ticks(pid: int) -> int | None:

@@ -142,11 +142,15 @@ async def check_deferred(catalog: JobCatalog, compiler: Compiler) -> None:
 def _compile(job: ActiveJob, compiler: Compiler, catalog: JobCatalog, inbox: Inbox) -> str | None:
     record = job.job.record
     if record.status is JobStatus.QUEUED and not job.in_flight and not job.hooks:
-        deferred = DeferredJob(record, job.job.plan, job.snapshot, compiler, inbox.post)
+        deferred = DeferredJob(
+            record, job.job.plan, job.snapshot, compiler, inbox.post, environment=job.environment
+        )
         catalog.add(record.job_id, deferred)
         return None
     try:
-        compiled = compiler.compile(Path(record.score_path), job.snapshot)
+        compiled = compiler.compile(
+            Path(record.score_path), job.snapshot, environment=job.environment
+        )
         if record.status is JobStatus.QUEUED:
             compiled.release()
         catalog.add(record.job_id, compiled)

@@ -15,7 +15,7 @@ from podium.domain.status import JobStatus
 
 Transaction = Callable[[], contextlib.AbstractContextManager[None]]
 
-_FLEET_COLUMNS = "fleet_id, name, path, status, reason, created_at, ended_at, groups"
+_FLEET_COLUMNS = "fleet_id, name, path, status, reason, created_at, ended_at, groups, environment"
 _MEMBER_COLUMNS = "num, score_path, grp, job_id, submitted, error"
 
 
@@ -36,7 +36,7 @@ class FleetRows:
         from then on (see `for_key`)."""
         with self._write() as db:
             db.execute(
-                f"INSERT INTO fleets ({_FLEET_COLUMNS}, submit_key) VALUES (?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO fleets ({_FLEET_COLUMNS}, submit_key) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
                     fleet.fleet_id,
                     fleet.name,
@@ -46,6 +46,7 @@ class FleetRows:
                     fleet.created_at,
                     fleet.ended_at,
                     json.dumps({g: list(deps) for g, deps in fleet.groups.items()}),
+                    None if fleet.environment is None else json.dumps(dict(fleet.environment)),
                     submit_key,
                 ),
             )
@@ -128,7 +129,7 @@ class FleetRows:
         return found
 
     def _stored(self, row: Sequence[object]) -> StoredFleet:
-        fleet_id, name, path, status, reason, created, ended, groups = row
+        fleet_id, name, path, status, reason, created, ended, groups, environment = row
         record = FleetRecord(
             JobId(str(fleet_id)),
             str(name),
@@ -138,6 +139,9 @@ class FleetRows:
             {g: tuple(deps) for g, deps in json.loads(str(groups)).items()},
             None if reason is None else str(reason),
             None if ended is None else float(str(ended)),
+            None
+            if environment is None
+            else tuple((str(k), str(v)) for k, v in json.loads(str(environment)).items()),
         )
         members = tuple(
             FleetMember(

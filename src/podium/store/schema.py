@@ -170,4 +170,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX fleets_by_submit_key ON fleets (submit_key)
         WHERE submit_key IS NOT NULL;
     """,
+    """
+    -- The variables the submitting shell carried for the job's instruments (a JSON object);
+    -- NULL: the job runs with the conductor's environment alone. It may hold credentials:
+    -- kept here only, in the private state folder, never in the job's card.
+    ALTER TABLE job_specs ADD COLUMN environment TEXT;
+    ALTER TABLE fleets ADD COLUMN environment TEXT;  -- the same, for the fleet's jobs
+    """,
 )

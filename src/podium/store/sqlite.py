@@ -1,6 +1,7 @@
 """The SQLite store: WAL, `synchronous=FULL`, one transaction per engine batch."""
 
 import contextlib
+import json
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -13,6 +14,7 @@ from podium.domain.ids import JobId, SheetNum
 from podium.domain.records import (
     ActiveJob,
     AttemptRecord,
+    Carried,
     HookOutcome,
     HookRecord,
     InFlightAttempt,
@@ -59,7 +61,10 @@ _UPSERT_JOB = _upsert("jobs", _JOBS.columns, ("job_id",), ("submitted_at",))
 _UPSERT_SHEET = _upsert("sheets", _SHEETS.columns, ("job_id", "num"))
 _UPSERT_ATTEMPT = _upsert("attempts", _ATTEMPTS.columns, ("job_id", "sheet", "attempt"))
 _UPSERT_SPEC = _upsert(
-    "job_specs", ("job_id", "plan", "snapshot", "submit_key"), ("job_id",), ("submit_key",)
+    "job_specs",
+    ("job_id", "plan", "snapshot", "submit_key", "environment"),
+    ("job_id",),
+    ("submit_key",),
 )
 _UPSERT_HOOK = _upsert("hook_results", _HOOKS.columns, ("job_id", "num"))
 
@@ -191,7 +196,10 @@ class SqliteStore:
         db.executemany(_UPSERT_JOB, [_JOBS.row(j) for j in p.jobs])
         db.executemany(
             _UPSERT_SPEC,
-            [(s.job_id, plan_to_json(s.plan), s.snapshot, s.submit_key) for s in p.specs],
+            [
+                (s.job_id, plan_to_json(s.plan), s.snapshot, s.submit_key, _carried(s.environment))
+                for s in p.specs
+            ],
         )
         db.executemany(_UPSERT_SHEET, [_SHEETS.row(s) for s in p.sheets])
         db.executemany(_UPSERT_ATTEMPT, [_ATTEMPTS.row(a) for a in p.attempts])
@@ -438,6 +446,13 @@ class SqliteStore:
         ).fetchone()
         return None if row is None else str(row[0])
 
+    def environment(self, job_id: JobId) -> Carried | None:
+        """What the job carries of the environment it was submitted from (None: nothing)."""
+        row = self._db.execute(
+            "SELECT environment FROM job_specs WHERE job_id = ?", (job_id,)
+        ).fetchone()
+        return None if row is None or row[0] is None else _carried_from(str(row[0]))
+
     def rate_limits(self) -> list[RateLimitRecord]:
         return [
             RateLimitRecord(str(r[0]), str(r[1]) or None, float(r[2]), str(r[3]))
@@ -486,7 +501,22 @@ class SqliteStore:
             if row is not None:
                 in_flight.append(_in_flight(row))
         hooks = tuple(self._hooks(record.job_id)) if record.hook else ()
-        return ActiveJob(stored, self.snapshot(record.job_id) or "", tuple(in_flight), hooks)
+        return ActiveJob(
+            stored,
+            self.snapshot(record.job_id) or "",
+            tuple(in_flight),
+            hooks,
+            self.environment(record.job_id),
+        )
+
+
+def _carried(environment: Carried | None) -> str | None:
+    return None if environment is None else json.dumps(dict(environment))
+
+
+def _carried_from(text: str) -> Carried:
+    data = json.loads(text)
+    return tuple((str(k), str(v)) for k, v in data.items())
 
 
 def _in_flight(row: Sequence[Any]) -> InFlightAttempt:

@@ -17,7 +17,7 @@ from podium.cli.verbs import COMMANDS, NAMES
 # missing or changes its name breaks this table.
 ARGUMENTS = {
     "run": "SCORE --dry-run -n --show-prompts --wait --no-wait --detach --start-sheet -s "
-    "--workspace -w --fresh --no-start --idempotency-key --json",
+    "--workspace -w --fresh --no-start --conductor-env --idempotency-key --json",
     "validate": "FILE --json --verbose -v",
     "init": "NAME --path -p --force -f",
     "status": "JOB --json --watch -W --interval -i --all-sheets",
@@ -27,7 +27,7 @@ ARGUMENTS = {
     "diagnose": "JOB --include-logs --json",
     "logs": "JOB --follow -F --lines -n --sheet -b --json",
     "pause": "JOB --force --wait --timeout -t --json",
-    "resume": "JOB --no-reload --config -c --force -f --json",
+    "resume": "JOB --no-reload --config -c --force -f --keep-env --json",
     "modify": "JOB SCORE --config -c --resume -r --wait --json",
     "cancel": "JOB --json",
     "recover": "JOB --sheet -s --from-sheet --dry-run -n --json",

@@ -332,6 +332,37 @@ def instrument_findings(env: Mapping[str, str]) -> list[Finding]:
     with ThreadPoolExecutor(max_workers=8) as pool:
         reports = list(pool.map(look, profiles))
     found += [instrument_finding(r) for r in reports]
+    return found + conductor_instrument_findings(profiles, reports)
+
+
+def conductor_instrument_findings(
+    profiles: list[InstrumentProfile], reports: list[CheckReport]
+) -> list[Finding]:
+    """Where the running conductor sees an instrument otherwise than this shell does (one
+    started from another shell, or before a program was installed), and what that means for
+    'podium run'; without a conductor, that the findings above are this shell's."""
+    from podium.cli import conductor_view  # noqa: PLC0415 - profiles only for this command
+
+    asked = conductor_view.ask([p for p in profiles if p.cli is not None], None)
+    if asked is None:
+        return [Finding("instruments", INFO, conductor_view.LOCAL_ONLY)]
+    here = {r.name: r.binary is not None for r in reports}
+    found = []
+    for view in asked["instruments"]:
+        judged = conductor_view.verdict(view)
+        if here.get(view["name"]) and (not judged.ready or view["conductor_binary"] is None):
+            level = OK if judged.ready else FAIL
+            found.append(
+                Finding("instruments", level, f"{view['name']}: {judged.text}", judged.fix)
+            )
+        elif not here.get(view["name"]) and view["conductor_binary"] is not None:
+            found.append(
+                Finding(
+                    "instruments",
+                    OK,
+                    f"{view['name']}: {judged.text}; this shell's PATH lacks it",
+                )
+            )
     return found
 
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from podium.cli import exits
+from podium.cli import conductor_view, exits
 from podium.cli.arguments import Formatter
 from podium.cli.output import paint, table, use_color
 from podium.domain.errors import UserError
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from podium.instruments import check
     from podium.instruments.profile import InstrumentProfile
     from podium.instruments.registry import Registry
+    from podium.ipc.schema import InstrumentView
 
 NOT_RUNNABLE = 1
 """`check`: the instrument is known but something it needs is missing."""
@@ -41,7 +42,10 @@ def declare(p: argparse.ArgumentParser) -> None:
         "check",
         help="whether one instrument can run here: program, version, models, credentials",
         description="Whether one instrument can run here: its program and version, models, "
-        "credentials. Exit code 0: it can run; 1: something is missing; 2: unknown name.",
+        "credentials, as this shell sees them and, when a conductor runs, as the conductor "
+        "does (its own PATH, and the PATH 'podium run' sends; docs/environment.md). Exit "
+        "code 0: it can run (on the conductor, when one runs); 1: something is missing; "
+        "2: unknown name.",
         formatter_class=Formatter,
     )
     checking.add_argument("name", help="the instrument's name")
@@ -90,11 +94,27 @@ def check_main(args: argparse.Namespace) -> int:
         check.read_version(binary) if binary else None,
         os.environ,
     )
+    asked = conductor_view.ask([profile], _score_dir(args.score))
+    view = asked["instruments"][0] if asked is not None else None
+    judged = conductor_view.verdict(view) if view is not None else None
     if args.json:
-        print(json.dumps(_report_json(found), indent=2))
+        print(json.dumps({**_report_json(found), "conductor": _view_json(view, judged)}, indent=2))
     else:
-        print(_report_text(found, use_color()))
-    return exits.OK if found.runnable else NOT_RUNNABLE
+        print(_report_text(found, view, judged, use_color()))
+    ready = judged.ready if judged is not None else found.runnable
+    return exits.OK if ready else NOT_RUNNABLE
+
+
+def _score_dir(score: str | None) -> Path | None:
+    return Path(os.path.abspath(score)).parent if score else None
+
+
+def _view_json(
+    view: InstrumentView | None, judged: conductor_view.Verdict | None
+) -> dict[str, Any] | None:
+    if view is None or judged is None:
+        return None
+    return {**view, "ready": judged.ready, "verdict": judged.text, "fix": judged.fix}
 
 
 def _registry(score: str | None) -> Registry:
@@ -174,7 +194,12 @@ def _report_json(found: check.CheckReport) -> dict[str, Any]:
     }
 
 
-def _report_text(found: check.CheckReport, color: bool) -> str:
+def _report_text(
+    found: check.CheckReport,
+    view: InstrumentView | None,
+    judged: conductor_view.Verdict | None,
+    color: bool,
+) -> str:
     if found.binary:
         binary = f"{found.binary}" + (f" ({found.version})" if found.version else "")
     else:
@@ -193,6 +218,17 @@ def _report_text(found: check.CheckReport, color: bool) -> str:
         lines.append(f"  credentials:  {shown}")
     lines += [f"  missing: {paint(m, 'red', color)}" for m in found.missing]
     lines += [f"  warning: {paint(w, 'yellow', color)}" for w in found.warnings]
-    verdict = "ready to run" if found.runnable else "cannot run here"
-    lines.append(paint(verdict, "green" if found.runnable else "red", color))
+    if view is None or judged is None:
+        lines.append(f"  conductor:    {conductor_view.LOCAL_ONLY}")
+        ready, verdict = found.runnable, "ready to run" if found.runnable else "cannot run here"
+    else:
+        lines.append(
+            f"  conductor:    {paint(judged.text, 'green' if judged.ready else 'red', color)}"
+        )
+        note = conductor_view.credentials_note(view)
+        lines += [f"                {note}"] if note else []
+        lines += [f"      → {judged.fix}"] if judged.fix else []
+        ready = judged.ready
+        verdict = "ready to run on the conductor" if ready else "the conductor cannot run it"
+    lines.append(paint(verdict, "green" if ready else "red", color))
     return "\n".join(lines)

@@ -24,19 +24,20 @@ from podium.cli.output import use_color
 from podium.cli.score_report import issues_text, plan_json, plan_table
 from podium.domain.errors import UserError
 from podium.host.locations import locate
-from podium.ipc.client import AnswerLost
+from podium.ipc.client import AnswerLost, ConductorClient, RemoteError
 from podium.ipc.methods import JOB_SUBMIT
 from podium.redact import Redactor
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from podium.domain.ids import SheetNum
+    from podium.instruments.profile import InstrumentProfile
     from podium.instruments.registry import Registry
     from podium.score.compiled import CompiledScore
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from podium.ipc.schema import SubmitParams
+    from podium.ipc.schema import SubmitParams, SubmitResult
 
 
 def declare(p: argparse.ArgumentParser) -> None:
@@ -95,6 +96,13 @@ def declare(p: argparse.ArgumentParser) -> None:
         help="fail instead of starting the conductor when it is not running",
     )
     p.add_argument(
+        "--conductor-env",
+        action="store_true",
+        help="run the job with the conductor's environment alone; by default the submission "
+        "carries this shell's PATH and the variables its instruments ask for "
+        "(docs/environment.md)",
+    )
+    p.add_argument(
         "--idempotency-key",
         metavar="KEY",
         help="name this submission, so that running it again with the same KEY gives back the "
@@ -109,7 +117,7 @@ def declare(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from podium.cli import fleet_run  # noqa: PLC0415 - the score model, to run only
+    from podium.cli import carry, fleet_run  # noqa: PLC0415 - the score model, to run only
     from podium.instruments import names  # noqa: PLC0415
     from podium.instruments.registry import discover  # noqa: PLC0415
     from podium.score.checks import check  # noqa: PLC0415
@@ -150,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.dry_run:
         return _dry_run(args, score)
-    return _submit(args, path, workspace)
+    return _submit(args, path, workspace, carry.score_profiles(score, registry))
 
 
 def _workspace(given: str | None) -> str | None:
@@ -198,7 +206,62 @@ def _full_prompt(score: CompiledScore, registry: Registry, num: SheetNum) -> str
     return assemble(score, num, AttemptContext(), raw=profile.raw_prompt if profile else False)
 
 
-def _submit(args: argparse.Namespace, path: Path, workspace: str | None) -> int:
+def _found_here(profiles: list[InstrumentProfile]) -> None:
+    """After a refusal of a job run with the conductor's environment: where this shell finds
+    the programs the conductor lacks."""
+    from podium.instruments.check import which  # noqa: PLC0415 - the score model
+
+    for profile in profiles:
+        executable = profile.cli.command.executable if profile.cli is not None else None
+        found = which(executable) if executable else None
+        if found is not None:
+            print(
+                f"podium: note: this shell finds '{executable}' at {found}; without "
+                "--conductor-env, 'podium run' sends this shell's PATH with the job",
+                file=sys.stderr,
+            )
+
+
+def _carry(
+    conductor: ConductorClient, params: SubmitParams, profiles: list[InstrumentProfile]
+) -> None:
+    """This shell's PATH and its instruments' variables, with the submission."""
+    from podium.cli import carry  # noqa: PLC0415 - the profiles
+
+    environment = carry.sent(profiles, carry.policy(conductor))
+    if environment is not None:
+        params["environment"] = environment
+
+
+def _notes(args: argparse.Namespace, submitted: SubmitResult, key: str) -> None:
+    """What the conductor did besides taking the job, on stderr."""
+    job_id = submitted["job_id"]
+    if submitted.get("duplicate"):
+        print(
+            f"idempotency key {key} was used before: job {job_id} is the one submitted "
+            "then; nothing new was submitted",
+            file=sys.stderr,
+        )
+    changed_since = submitted.get("changed_since")
+    if changed_since:
+        print(
+            f"the score changed since job {changed_since} completed: running it fresh",
+            file=sys.stderr,
+        )
+    archived = submitted.get("archived")
+    if args.fresh or archived:
+        print(
+            f"archived the workspace's previous contents to {archived}"
+            if archived
+            else "--fresh: nothing archived (the score does not set "
+            "workspace_lifecycle.archive_on_fresh, or the workspace was empty)",
+            file=sys.stderr,
+        )
+
+
+def _submit(
+    args: argparse.Namespace, path: Path, workspace: str | None, profiles: list[InstrumentProfile]
+) -> int:
     key = args.idempotency_key or uuid.uuid4().hex
     params: SubmitParams = {
         "score_path": str(path),
@@ -211,8 +274,14 @@ def _submit(args: argparse.Namespace, path: Path, workspace: str | None) -> int:
         params["workspace"] = workspace
     locations = ensure_running(locate(), no_start=args.no_start)
     with client(locations) as conductor:
+        if not args.conductor_env:
+            _carry(conductor, params, profiles)
         try:
             submitted = conductor.request(JOB_SUBMIT(params))
+        except RemoteError:
+            if args.conductor_env:
+                _found_here(profiles)
+            raise
         except AnswerLost as lost:
             print(
                 f"podium: the conductor {unanswered(lost)}; the job may have been "
@@ -222,27 +291,8 @@ def _submit(args: argparse.Namespace, path: Path, workspace: str | None) -> int:
             )
             return exits.ANSWER_LOST
         job_id = submitted["job_id"]
-        if submitted.get("duplicate") and not args.json:
-            print(
-                f"idempotency key {key} was used before: job {job_id} is the one submitted "
-                "then; nothing new was submitted",
-                file=sys.stderr,
-            )
-        changed_since = submitted.get("changed_since")
-        if changed_since and not args.json:
-            print(
-                f"the score changed since job {changed_since} completed: running it fresh",
-                file=sys.stderr,
-            )
-        archived = submitted.get("archived")
-        if (args.fresh or archived) and not args.json:
-            print(
-                f"archived the workspace's previous contents to {archived}"
-                if archived
-                else "--fresh: nothing archived (the score does not set "
-                "workspace_lifecycle.archive_on_fresh, or the workspace was empty)",
-                file=sys.stderr,
-            )
+        if not args.json:
+            _notes(args, submitted, key)
         if args.json:
             print(json.dumps(submitted))
         else:

@@ -22,6 +22,7 @@ from podium.ipc.schema import (
     ClearRateLimitsParams,
     ConductorInfo,
     ConfigResult,
+    EnvironmentPolicy,
     HealthResult,
     MessageResult,
     NoParams,
@@ -117,6 +118,10 @@ class ConductorApi:
             state=self._requests.state,
             pressure=_pressure_info(self._monitor.pressure),
             notifications=_notifications_info(self._notifications()),
+            environment=EnvironmentPolicy(
+                from_client=config.environment.from_client,
+                passed=list(config.environment.pass_),
+            ),
         )
 
     async def health(self, _params: NoParams) -> HealthResult:

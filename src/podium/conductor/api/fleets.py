@@ -3,6 +3,7 @@ resume or cancel it, list fleets. A thin translation to `podium.runtime.jobs.fle
 
 from pathlib import Path
 
+from podium.conductor.api.jobs import carried
 from podium.domain.errors import UserError
 from podium.domain.fleet import FleetMember, FleetStatus, group_order, never_start, waits_for
 from podium.domain.status import JobStatus
@@ -40,7 +41,7 @@ class FleetApi:
     async def submit(self, params: FleetSubmitParams) -> FleetInfo:
         path = Path(params.get("client_cwd", "/"), params["path"]).absolute()
         key = submit_keys.checked(params.get("idempotency_key"))
-        state = await self._fleets.submit(path, key)
+        state = await self._fleets.submit(path, key, carried(params.get("environment")))
         info = fleet_info(state)
         if state.duplicate:
             info["duplicate"] = True

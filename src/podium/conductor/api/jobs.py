@@ -5,6 +5,7 @@ results."""
 from pathlib import Path
 
 from podium.domain.errors import UserError
+from podium.domain.records import Carried
 from podium.ipc import methods
 from podium.ipc.convert import job_info, job_status, worktree_info
 from podium.ipc.routes import Handler, handle
@@ -30,6 +31,11 @@ from podium.runtime.jobs.clearing import Selection, statuses_named
 from podium.runtime.jobs.control import JobControl
 from podium.runtime.jobs.queries import JobQueries
 from podium.runtime.layout import Layout
+
+
+def carried(environment: dict[str, str] | None) -> Carried | None:
+    """What a client sent of its environment, as the job keeps it (the compiler narrows it)."""
+    return None if environment is None else tuple(sorted(environment.items()))
 
 
 class JobsApi:
@@ -74,6 +80,7 @@ class JobsApi:
             fresh=params.get("fresh", False),
             workspace=params.get("workspace"),
             submit_key=key,
+            environment=carried(params.get("environment")),
         )
         return SubmitResult(
             job_id=done.job_id,
@@ -98,6 +105,7 @@ class JobsApi:
             reload=reload,
             force=params.get("force", False),
             score_path=Path(params.get("client_cwd", "/"), score).absolute() if score else None,
+            environment=carried(params.get("environment")),
         )
         return ControlResult(job_id=params["job_id"], message=message)
 

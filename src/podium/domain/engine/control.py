@@ -72,7 +72,9 @@ class Control:
         out.job(job)
         if event.note:
             out.note(job, now, event.note)
-        out.spec(JobSpec(job.job_id, event.plan, event.snapshot, event.submit_key))
+        out.spec(
+            JobSpec(job.job_id, event.plan, event.snapshot, event.submit_key, event.environment)
+        )
         if event.start_sheet > 1:
             self._start_at(job, event.start_sheet, now, out)
         self._state.enqueue(job)

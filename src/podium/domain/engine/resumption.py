@@ -67,7 +67,7 @@ class Resumption:
             job.score_path = score.score_path
             self._state.by_score[job.score_path] = job.job_id
         job.pending = PendingScore(score.plan, score.key)
-        out.spec(JobSpec(job.job_id, score.plan, score.snapshot))
+        out.spec(JobSpec(job.job_id, score.plan, score.snapshot, environment=score.environment))
         out.job(job)
 
     def _swap(self, job: LiveJob, pending: PendingScore, now: float, out: Changes) -> None:

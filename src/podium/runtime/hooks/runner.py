@@ -221,7 +221,8 @@ class HookRunner:
         if not cwd.is_dir():
             return HookResult(False, error=f"its working directory {cwd} does not exist")
         output = hook_log(self._context.layout, cmd.job_id, cmd.index)
-        env = {**marked_env(hook_marker(self._context.layout, cmd.job_id, cmd.index)), **variables}
+        marker = hook_marker(self._context.layout, cmd.job_id, cmd.index)
+        env = {**marked_env(marker, job.environment), **variables}
         exit_file = hook_exit_file(self._context.layout, cmd.job_id, cmd.index)
         try:
             make_private_dir(output.parent)
@@ -326,6 +327,7 @@ class HookRunner:
                 workspace=workspace,
                 job_id=chained,
                 chain_depth=cmd.chain_depth,
+                environment=job.environment,
                 note=(
                     f"started by on_success hook {cmd.index} of job {cmd.job_id} "
                     f"(chain depth {cmd.chain_depth})"

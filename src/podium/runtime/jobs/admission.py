@@ -21,6 +21,7 @@ from podium.domain.errors import JobAlreadyRunning, UserError
 from podium.domain.events import JobSubmitted
 from podium.domain.ids import JobId
 from podium.domain.isolation import Worktree
+from podium.domain.records import Carried
 from podium.runtime.jobs.fresh import archive, changed_since, fresh_note
 from podium.runtime.jobs.ids import JobIds
 from podium.runtime.jobs.requests import EngineRequests, Offer
@@ -50,6 +51,7 @@ class _Asked:
     chain_depth: int
     note: str | None
     submit_key: str | None
+    environment: Carried | None = None
 
 
 class Admission:
@@ -92,6 +94,7 @@ class Admission:
         chain_depth: int = 0,
         note: str | None = None,
         submit_key: str | None = None,
+        environment: Carried | None = None,
     ) -> Submitted:
         """Submit the score at `score_path` (relative to `client_cwd`); `workspace` replaces
         the score's own. A score that changed since its last job completed runs fresh. A
@@ -101,10 +104,11 @@ class Admission:
 
         With `submit_key` (a client's idempotency key), a key used before gives back the job
         submitted with it, marked `duplicate`, and submits nothing; a new key is stored with
-        the job, in the transaction that accepts it."""
+        the job, in the transaction that accepts it. `environment` is what the client carried
+        (see `podium.runtime.ports.Compiler.compile`): it is stored with the job too."""
         path = Path(client_cwd or "/", score_path).absolute()
         folder = str(Path(client_cwd or "/", workspace).absolute()) if workspace else None
-        asked = _Asked(start_sheet, fresh, chain_depth, note, submit_key)
+        asked = _Asked(start_sheet, fresh, chain_depth, note, submit_key, environment)
         submit = functools.partial(self._submit_new, path, folder, asked, job_id)
         if submit_key is None:
             return await submit()
@@ -131,7 +135,9 @@ class Admission:
         self._requests.refuse_under_pressure()
         # Off the loop: reading a score and rendering each of its prompts takes a while for
         # a big one, and `podium status` must answer meanwhile.
-        compiled = await asyncio.to_thread(self._compiler.compile, path, workspace=folder)
+        compiled = await asyncio.to_thread(
+            self._compiler.compile, path, workspace=folder, environment=asked.environment
+        )
         job_id = job_id or self._ids.allocate(path.stem)
         try:
             async with self._scores.hold(str(path)):
@@ -165,6 +171,7 @@ class Admission:
                     chain_depth=asked.chain_depth,
                     note=note or None,
                     submit_key=asked.submit_key,
+                    environment=compiled.environment,
                 ),
                 [Offer(job_id, compiled)],
             )
@@ -203,7 +210,10 @@ class Admission:
             return compiled, None, f"warning: no git worktree, runs in the workspace itself: {exc}"
         try:
             isolated = await asyncio.to_thread(
-                self._compiler.compile, path, workspace=worktree.workspace
+                self._compiler.compile,
+                path,
+                workspace=worktree.workspace,
+                environment=asked.environment,
             )
         except Exception:
             await self._worktrees.discard(worktree)

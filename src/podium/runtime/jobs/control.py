@@ -25,7 +25,7 @@ from podium.domain.events import (
     ResumeJob,
 )
 from podium.domain.ids import JobId, SheetNum
-from podium.domain.records import JobRecord
+from podium.domain.records import Carried, JobRecord
 from podium.runtime.jobs.catalog import JobCatalog
 from podium.runtime.jobs.clearing import (
     Cleared,
@@ -86,16 +86,23 @@ class JobControl:
         return await self._requests.message(lambda r: ClearRateLimits(r, instrument))
 
     async def resume(
-        self, job_id: str, *, reload: bool, force: bool = False, score_path: Path | None = None
+        self,
+        job_id: str,
+        *,
+        reload: bool,
+        force: bool = False,
+        score_path: Path | None = None,
+        environment: Carried | None = None,
     ) -> str:
         """Resume a paused, failed or cancelled job (or release a held chain); with `force`, a
         completed one too, every sheet again. With `reload` the score is read again from its
         file (or from `score_path`, which becomes the job's); otherwise the job keeps its
-        snapshot."""
+        snapshot. `environment`, the resuming shell's, replaces the one the job carried (the
+        person resuming may have just installed what it lacked)."""
         await self._requests.ready()
         self._requests.refuse_under_pressure()
         jid = JobId(job_id)
-        revived = self._revivable(jid)
+        revived = self._revivable(jid, environment)
         record = revived.stored.job if revived else self._active_record(jid)
         path = score_path or Path(record.score_path)
         if reload and not path.exists():
@@ -104,7 +111,9 @@ class JobControl:
                 "the job was submitted with"
             )
         offers = [Offer(jid, revived.compiled)] if revived else []
-        changed = await self._changed_score(jid, path, record, revived) if reload else None
+        changed = await self._changed_score(
+            jid, path if reload else None, record, revived, environment
+        )
         score = changed[0] if changed else None
         offers += [changed[1]] if changed else []
         stored = revived.stored if revived else None
@@ -124,7 +133,7 @@ class JobControl:
         jid = JobId(job_id)
         revived = self._revivable(jid)
         path = Path(client_cwd or "/", score_path).absolute()
-        score, compiled = await self._read_again(jid, path, revived)
+        score, compiled = await self._read_again(jid, path, revived, self._store.environment(jid))
         offers = [Offer(jid, revived.compiled)] if revived else []
         stored = revived.stored if revived else None
         accepted = await self._requests.ask(
@@ -216,40 +225,70 @@ class JobControl:
             raise not_found(job_id)
         return view.job
 
-    def _revivable(self, job_id: JobId) -> _Revived | None:
-        """A finished job as stored, with its score; None when the job is active."""
+    def _revivable(self, job_id: JobId, environment: Carried | None = None) -> _Revived | None:
+        """A finished job as stored, with its score (to run with `environment`, else the one
+        it carries); None when the job is active."""
         if self._engine.view(job_id) is not None:
             return None
         stored = self._store.get_job(job_id)
         if stored is None:
             raise not_found(job_id)
         snapshot = self._store.snapshot(job_id) or ""
-        compiled = self._compiler.compile(Path(stored.record.score_path), snapshot)
+        if environment is None:
+            environment = self._store.environment(job_id)
+        compiled = self._compiler.compile(
+            Path(stored.record.score_path), snapshot, environment=environment
+        )
         # The plan compiled again from the snapshot, not the stored one: a stored plan may
         # predate fields this version reads (its policy, say).
         found = RestoredJob(stored.record, compiled.plan, stored.sheets, history=stored.history)
         return _Revived(found, compiled)
 
     async def _changed_score(
-        self, job_id: JobId, path: Path, record: JobRecord, revived: _Revived | None
+        self,
+        job_id: JobId,
+        path: Path | None,
+        record: JobRecord,
+        revived: _Revived | None,
+        environment: Carried | None,
     ) -> tuple[NewScore, Offer] | None:
-        """The score at `path` read again for a resume, with its offer to stage it; None when
-        it is the job's own score unchanged (nothing to switch to)."""
-        score, compiled = await self._read_again(job_id, path, revived)
-        if str(path) == record.score_path and score.snapshot == self._store.snapshot(job_id):
+        """What a resume switches the job to, with its offer to stage it: the score at `path`
+        read again (None: the job's stored score), with the resuming shell's `environment`
+        (None: the one the job carries). None when both are the job's own unchanged."""
+        if path is None and environment is None:
+            return None
+        kept = self._store.environment(job_id)
+        snapshot = self._store.snapshot(job_id)
+        score, compiled = await self._read_again(
+            job_id,
+            path or Path(record.score_path),
+            revived,
+            kept if environment is None else environment,
+            snapshot=None if path is not None else snapshot,
+        )
+        same_score = str(path or record.score_path) == record.score_path and (
+            score.snapshot == snapshot
+        )
+        if same_score and compiled.environment == kept:
             return None
         return score, Offer(job_id, compiled, score.key)
 
     async def _read_again(
-        self, job_id: JobId, path: Path, revived: _Revived | None
+        self,
+        job_id: JobId,
+        path: Path,
+        revived: _Revived | None,
+        environment: Carried | None,
+        snapshot: str | None = None,
     ) -> tuple[NewScore, CompiledJob]:
         """The score at `path`, compiled and checked as a new submission is, in the job's
-        workspace (the one `run --workspace` gave, if any)."""
+        workspace (the one `run --workspace` gave, if any), with `environment`; or its stored
+        `snapshot` compiled again, given one."""
         current = revived.compiled if revived else self._catalog.find(job_id)
         workspace = current.workspace_override if current is not None else None
         compiled: CompiledJob = await asyncio.to_thread(
-            self._compiler.compile, path, workspace=workspace
+            self._compiler.compile, path, snapshot, workspace, environment
         )
         snapshot = compiled.snapshot
         key = hashlib.sha256(snapshot.encode()).hexdigest()[:16]
-        return NewScore(compiled.plan, snapshot, str(path), key), compiled
+        return NewScore(compiled.plan, snapshot, str(path), key, compiled.environment), compiled

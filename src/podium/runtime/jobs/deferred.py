@@ -25,7 +25,7 @@ from podium.domain.ids import SheetNum
 from podium.domain.isolation import Isolation
 from podium.domain.notices import Notification
 from podium.domain.plan import JobPlan
-from podium.domain.records import JobRecord
+from podium.domain.records import Carried, JobRecord
 from podium.domain.shell import ShellCommand
 from podium.domain.validation import ValidationRule
 from podium.domain.work import AttemptRequest, SheetWork
@@ -57,8 +57,11 @@ class DeferredJob:
         snapshot: str,
         compiler: Compiler,
         broken: Broken,
+        *,
+        environment: Carried | None = None,
     ) -> None:
         self._record = record
+        self._environment = environment
         self._plan = plan
         self._snapshot = snapshot
         self._compiler = compiler
@@ -82,7 +85,9 @@ class DeferredJob:
     def _compiled(self) -> CompiledJob | None:
         if self._job is None and self.problem is None:
             try:
-                self._job = self._compiler.compile(Path(self._record.score_path), self._snapshot)
+                self._job = self._compiler.compile(
+                    Path(self._record.score_path), self._snapshot, environment=self._environment
+                )
             except UserError as exc:
                 self.problem = str(exc)
                 job_id = self._record.job_id
@@ -121,6 +126,10 @@ class DeferredJob:
     @property
     def snapshot(self) -> str:
         return self._snapshot
+
+    @property
+    def environment(self) -> Carried | None:
+        return self._environment
 
     @property
     def workspace(self) -> Path:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from podium.domain.commands import Persist
 from podium.domain.fleet import FleetPlan
+from podium.domain.records import Carried
 from podium.runtime.jobs.fleets_book import (
     Controls,
     FleetBook,
@@ -82,10 +83,12 @@ class FleetRunner:
         for fleet_id in self._members.with_ended_jobs(batch):
             self._evaluator.schedule(fleet_id)
 
-    async def submit(self, path: Path, submit_key: str | None = None) -> FleetState:
+    async def submit(
+        self, path: Path, submit_key: str | None = None, environment: Carried | None = None
+    ) -> FleetState:
         """Record the fleet at `path` and submit the scores that start at once
         (`FleetRequests.submit`)."""
-        return await self._requests.submit(path, submit_key)
+        return await self._requests.submit(path, submit_key, environment)
 
     def status(self, fleet_id: str) -> FleetState:
         """The fleet; raises JobNotFound when there is no such fleet."""

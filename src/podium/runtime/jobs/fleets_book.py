@@ -9,6 +9,7 @@ from podium.domain.commands import Persist
 from podium.domain.errors import JobNotFound
 from podium.domain.fleet import FleetMember, FleetRecord, FleetStatus, StoredFleet
 from podium.domain.ids import JobId
+from podium.domain.records import Carried
 from podium.domain.status import JobStatus
 
 
@@ -36,7 +37,13 @@ class Submits(Protocol):
 
     def reserve_id(self, score_path: str) -> JobId: ...
     async def submit(
-        self, score_path: str, client_cwd: str | None, *, job_id: JobId | None, note: str | None
+        self,
+        score_path: str,
+        client_cwd: str | None,
+        *,
+        job_id: JobId | None,
+        note: str | None,
+        environment: Carried | None,
     ) -> object: ...
 
 

@@ -64,6 +64,7 @@ class MemberSubmitter:
                 None,
                 job_id=job_id,
                 note=f"started by fleet {record.fleet_id} ({group})",
+                environment=record.environment,
             )
         except ShuttingDown:
             return Submission.STOPPING

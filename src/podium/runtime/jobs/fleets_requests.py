@@ -15,6 +15,7 @@ from pathlib import Path
 from podium.domain.errors import InvalidState, UserError
 from podium.domain.fleet import FleetMember, FleetPlan, FleetRecord, FleetStatus, StoredFleet
 from podium.domain.ids import JobId
+from podium.domain.records import Carried
 from podium.domain.status import JobStatus
 from podium.runtime.jobs.fleets_book import (
     Controls,
@@ -58,16 +59,19 @@ class FleetRequests:
         self._keys = KeyLocks()
         """Submissions with the same idempotency key, one at a time."""
 
-    async def submit(self, path: Path, submit_key: str | None = None) -> FleetState:
+    async def submit(
+        self, path: Path, submit_key: str | None = None, environment: Carried | None = None
+    ) -> FleetState:
         """Record the fleet at `path` and submit the scores that start at once. With
         `submit_key` (a client's idempotency key), a key used before gives back the fleet
-        made then, marked `duplicate`, and submits nothing."""
+        made then, marked `duplicate`, and submits nothing. Its jobs carry `environment`
+        (what the client sent, see `podium.runtime.ports.Compiler.compile`)."""
         if submit_key is None:
-            return await self._submit_new(path, None)
+            return await self._submit_new(path, None, environment)
         async with self._keys.hold(submit_key):
             found = self._fleets.for_key(submit_key)
             if found is None:
-                return await self._submit_new(path, submit_key)
+                return await self._submit_new(path, submit_key, environment)
         if found.record.path != str(path):
             raise UserError(
                 f"idempotency key {submit_key!r} was given with {found.record.path} (fleet "
@@ -76,12 +80,20 @@ class FleetRequests:
             )
         return replace(self._book.status(found.record.fleet_id), duplicate=True)
 
-    async def _submit_new(self, path: Path, submit_key: str | None) -> FleetState:
+    async def _submit_new(
+        self, path: Path, submit_key: str | None, environment: Carried | None
+    ) -> FleetState:
         plan = await asyncio.to_thread(self._load, path)  # off the loop: it reads every score
         # `reserve_id` names ids after a file's stem; the suffix keeps a dotted name whole.
         fleet_id = self._admission.reserve_id(f"{plan.name}.fleet")
         record = FleetRecord(
-            fleet_id, plan.name, plan.path, FleetStatus.RUNNING, self._clock(), plan.groups
+            fleet_id,
+            plan.name,
+            plan.path,
+            FleetStatus.RUNNING,
+            self._clock(),
+            plan.groups,
+            environment=environment,
         )
         members = [FleetMember(n, score, group) for n, (score, group) in enumerate(plan.scores, 1)]
         self._fleets.add(record, members, submit_key)

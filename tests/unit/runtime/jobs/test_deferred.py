@@ -11,7 +11,7 @@ from podium.conductor.compiler import ScoreCompiler, ScoreJob
 from podium.domain.errors import UserError
 from podium.domain.events import StoredScoreBroken
 from podium.domain.ids import JobId, SheetNum
-from podium.domain.records import JobRecord
+from podium.domain.records import Carried, JobRecord
 from podium.domain.status import JobStatus
 from podium.domain.work import AttemptRequest
 from podium.runtime.jobs.catalog import JobCatalog
@@ -94,10 +94,14 @@ class CountingCompiler(ScoreCompiler):
         self.compiles = 0
 
     def compile(
-        self, path: Path, snapshot: str | None = None, workspace: str | None = None
+        self,
+        path: Path,
+        snapshot: str | None = None,
+        workspace: str | None = None,
+        environment: Carried | None = None,
     ) -> ScoreJob:
         self.compiles += 1
-        return super().compile(path, snapshot, workspace)
+        return super().compile(path, snapshot, workspace, environment)
 
 
 def test_what_the_score_says_of_the_job_is_kept_once_it_is_released(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import pytest
 from podium.domain.errors import InvalidState, ResourceExhausted
 from podium.domain.fleet import FleetPlan, FleetStatus
 from podium.domain.ids import JobId
+from podium.domain.records import Carried
 from podium.domain.status import JobStatus
 from podium.runtime.jobs.fleets import FleetRunner
 from podium.store.sqlite import SqliteStore
@@ -36,7 +37,13 @@ class ScriptedJobs:
         return JobId(Path(score_path).stem)
 
     async def submit(
-        self, score_path: str, client_cwd: str | None, *, job_id: JobId | None, note: str | None
+        self,
+        score_path: str,
+        client_cwd: str | None,
+        *,
+        job_id: JobId | None,
+        note: str | None,
+        environment: Carried | None = None,
     ) -> object:
         self._refused(Path(score_path).stem)
         assert job_id is not None
