@@ -14,7 +14,7 @@ import contextlib
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from typing import Any
 from podium.domain.errors import UserError
 from podium.domain.ids import SheetNum
 from podium.domain.isolation import Isolation
-from podium.domain.notices import Notification
+from podium.domain.notices import Channel, Notification, split_urls
 from podium.domain.plan import JobPlan
 from podium.domain.records import Usage
 from podium.domain.shell import ShellCommand
@@ -271,12 +271,14 @@ class ScoreCompiler:
         env: Mapping[str, str] | None = None,
         connections: Connections | None = None,
         secrets: Callable[[Mapping[Any, Any]], None] | None = None,
+        urls: Callable[[list[str]], None] | None = None,
     ) -> None:
         """`secrets` is told each compiled score's variables (the redactor learns the values
-        of those named like secrets)."""
+        of those named like secrets), and `urls` its apprise URLs (all of them secret)."""
         self._env = env
         self._connections = connections
         self._secrets = secrets
+        self._urls = urls
         self._batch: dict[Path | None, Registry] | None = None
 
     def registry(self, score_dir: Path | None) -> Registry:
@@ -326,6 +328,20 @@ class ScoreCompiler:
     def _learn(self, score: CompiledScore) -> None:
         if self._secrets is not None:
             self._secrets(score.model.prompt.variables)
+        if self._urls is not None:
+            self._urls(apprise_urls(score.notifications, os.environ))
+
+
+def apprise_urls(notifications: Iterable[Notification], environ: Mapping[str, str]) -> list[str]:
+    """The URLs of a score's apprise notifications: those it holds, and those the variables
+    it names hold in the conductor's environment."""
+    found: list[str] = []
+    for target in notifications:
+        if target.channel is Channel.APPRISE:
+            found += target.urls
+            if target.url_env is not None:
+                found += split_urls(environ.get(target.url_env, ""))
+    return found
 
 
 def cannot_play(score: CompiledScore, registry: Registry) -> str | None:

@@ -136,7 +136,11 @@ class Conductor:
         return found.connection() if found else {}
 
     def _build(self, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts:
-        compiler = ScoreCompiler(connections=self._connection, secrets=self.redactor.learn)
+        compiler = ScoreCompiler(
+            connections=self._connection,
+            secrets=self.redactor.learn,
+            urls=self.redactor.learn_urls,
+        )
         connections = {n: i.connection() for n, i in self.config.instruments.items()}
         for problem in unroutable(compiler.registry(None), connections):
             log.warning("conductor.yaml: %s", problem)

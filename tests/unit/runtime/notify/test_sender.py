@@ -357,7 +357,9 @@ def test_without_notify_send_a_desktop_notice_is_skipped_and_said_once(
 
 
 class BrokenChannels(Channels):
-    async def send(self, target: Notification, notice: Notice) -> bool:
+    async def send(
+        self, target: Notification, notice: Notice, skip: frozenset[int] = frozenset()
+    ) -> bool:
         raise RuntimeError("a bug")
 
 
