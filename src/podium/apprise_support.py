@@ -13,7 +13,6 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextvars import ContextVar
-from functools import cache
 from types import ModuleType
 
 LOGGER = "apprise"
@@ -41,16 +40,16 @@ class _Keep(logging.Handler):
             kept.append(record)
 
 
-@cache
 def load() -> ModuleType:
-    """The apprise module, its logging detached from Podium's. Raises ImportError when it
-    is not installed."""
+    """The apprise module, its logging detached from Podium's. Raises ModuleNotFoundError
+    when it is not installed."""
     import apprise  # noqa: PLC0415 - optional and heavy: imported only when a score uses it
 
     logger = logging.getLogger(LOGGER)
-    logger.propagate = False
-    logger.setLevel(logging.WARNING)
-    logger.addHandler(_Keep(logging.WARNING))
+    if not any(isinstance(h, _Keep) for h in logger.handlers):
+        logger.propagate = False
+        logger.setLevel(logging.WARNING)
+        logger.addHandler(_Keep(logging.WARNING))
     return apprise
 
 

@@ -35,7 +35,8 @@ def apprise_notifications(score: CompiledScore) -> Iterator[Diagnostic]:
             )
         return
     for index, config in entries:
-        yield from _urls(score, index, config.get("urls"))
+        if "urls" in config:  # else `url_env`, read by the conductor when it sends
+            yield from _urls(score, index, config["urls"])
 
 
 def _urls(score: CompiledScore, index: int, urls: object) -> Iterator[Diagnostic]:
