@@ -11,12 +11,14 @@ import contextlib
 import importlib.util
 import logging
 import sys
+import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
 from types import ModuleType
 
 LOGGER = "apprise"
 
+_detaching = threading.Lock()
 _records: ContextVar[list[logging.LogRecord] | None] = ContextVar("apprise_records", default=None)
 
 
@@ -46,10 +48,11 @@ def load() -> ModuleType:
     import apprise  # noqa: PLC0415 - optional and heavy: imported only when a score uses it
 
     logger = logging.getLogger(LOGGER)
-    if not any(isinstance(h, _Keep) for h in logger.handlers):
-        logger.propagate = False
-        logger.setLevel(logging.WARNING)
-        logger.addHandler(_Keep(logging.WARNING))
+    with _detaching:  # the checks of a submission and a send may come at once
+        if not any(isinstance(h, _Keep) for h in logger.handlers):
+            logger.propagate = False
+            logger.setLevel(logging.WARNING)
+            logger.addHandler(_Keep(logging.WARNING))
     return apprise
 
 
