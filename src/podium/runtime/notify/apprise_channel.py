@@ -48,7 +48,7 @@ def send(
 ) -> Outcome:
     """Tell `notice` to each of `urls` but those at the positions in `skip`, waiting at most
     `timeout` seconds for each service to connect and to answer. Blocks: run it in a thread.
-    Raises ImportError when apprise is not installed."""
+    Raises ModuleNotFoundError when apprise is not installed."""
     apprise = load()
     told, failures, retryable = set(skip), [], False
     for at, url in enumerate(urls):
