@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from podium.apprise_support import readable
 from podium.domain.commands import Persist
 from podium.domain.status import JobStatus
 from podium.runtime.notify.sender import NotifyCounts
@@ -45,6 +46,12 @@ class Endpoint:
 
     def paths(self) -> list[str]:
         return [path for path, _ in self.got]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def apprise_loaded() -> None:
+    """Apprise reads its hundred plugins once, on first use: not within a test's wait."""
+    assert readable("json://localhost")
 
 
 @pytest.fixture

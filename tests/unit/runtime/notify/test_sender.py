@@ -119,7 +119,7 @@ class Run:
             task = asyncio.create_task(self.notifier.run())
             if not before_sending:
                 self.notifier.committed(batches)
-            await self.notifier.drained(10.0)
+            await self.notifier.drained(30.0)  # returns once all are sent
             task.cancel()
 
         asyncio.run(main())
