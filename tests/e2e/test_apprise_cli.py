@@ -46,6 +46,7 @@ def imported(args: list[str], home: Path) -> set[str]:
     return {row.strip().split(".")[0] for row in rows}
 
 
+@pytest.mark.timeout(180)  # four interpreters start, one reads apprise's hundred plugins
 def test_apprise_is_imported_only_when_a_score_uses_it(tmp_path: Path) -> None:
     plain, pushed = tmp_path / "plain.yaml", tmp_path / "pushed.yaml"
     plain.write_text(SCORE + WEBHOOK)
