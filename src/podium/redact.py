@@ -9,6 +9,7 @@ the shapes of well-known tokens. Both the conductor and the CLI (`run --dry-run
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
+from urllib.parse import unquote
 
 MASK = "[REDACTED]"
 
@@ -59,7 +60,14 @@ class Redactor:
         """Mask from now on the text values of `variables` whose names say they hold a secret
         (a score's `prompt.variables`: names and values of any type; only text counts)."""
         pairs = ((k, v) for k, v in variables.items() if isinstance(k, str) and isinstance(v, str))
-        found = secret_values(pairs) - set(self._values)
+        self._add(secret_values(pairs))
+
+    def learn_urls(self, urls: Iterable[str]) -> None:
+        """Mask from now on the secrets of service URLs (see `url_secrets`)."""
+        self._add({secret for url in urls for secret in url_secrets(url)})
+
+    def _add(self, values: set[str]) -> None:
+        found = values - set(self._values)
         if found:
             # One assignment: a thread redacting meanwhile sees the old list or the new one.
             self._values = sorted({*self._values, *found}, key=len, reverse=True)
@@ -150,6 +158,27 @@ def secret_values(variables: Iterable[tuple[str, str]]) -> set[str]:
         for name, value in variables
         if _SECRET_NAME.search(name) and len(value) >= MIN_SECRET_CHARS and not value.isdigit()
     }
+
+
+_URL_SEPARATORS = re.compile(r"[/:@?&=,;#]+")
+_HOST_NAME = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,24}|[0-9]{1,3})"
+)
+
+
+def url_secrets(url: str) -> set[str]:
+    """What a service URL holds that must not be shown: the whole URL, and each piece of it
+    between separators (`/ : @ ? & = , ;`) of at least MIN_SECRET_CHARS characters, as
+    written and decoded: tokens, passwords, webhook keys, ntfy topics. Host names, addresses
+    and numbers are left: they say where, not how to get in."""
+    _, found, rest = url.partition("://")
+    secrets = {url}
+    for piece in _URL_SEPARATORS.split(rest if found else url):
+        for value in {piece, unquote(piece)}:
+            long = len(value) >= MIN_SECRET_CHARS
+            if long and not value.isdigit() and not _HOST_NAME.fullmatch(value):
+                secrets.add(value)
+    return secrets
 
 
 def sparing(redact: Callable[[str], str], text: str, names: Collection[str]) -> str:

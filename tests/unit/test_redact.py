@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from podium.redact import MASK, Redactor, pieces, sparing
+from podium.redact import MASK, Redactor, pieces, sparing, url_secrets
 
 ENV = {
     "ANTHROPIC_API_KEY": "my-own-key-1234567",
@@ -157,3 +157,31 @@ def test_a_known_secret_is_masked_even_inside_a_name() -> None:
     redact = Redactor({"DEPLOY_TOKEN": "tok-Quiet-Harbor-42"})
     name = "/work/tok-Quiet-Harbor-42/ws"
     assert sparing(redact, name, [name]) == f"/work/{MASK}/ws"
+
+
+@pytest.mark.parametrize(
+    ("url", "secrets"),
+    [
+        (
+            "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654321",
+            {"AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"},
+        ),
+        ("ntfy://me:hunter22pass@ntfy.example.com/my-topic-x", {"hunter22pass", "my-topic-x"}),
+        ("json://127.0.0.1:8080/hooks/path%2Fsecret", {"path%2Fsecret", "path/secret"}),
+        ("ntfy://short", set()),
+        ("not-a-url-at-all", {"not-a-url-at-all"}),
+    ],
+)
+def test_a_service_url_holds_its_tokens_but_not_its_host(url: str, secrets: set[str]) -> None:
+    assert url_secrets(url) == {url, *secrets}
+
+
+def test_learned_urls_are_masked_whole_and_in_pieces() -> None:
+    url = "discord://4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js"
+    redact = Redactor({})
+    assert redact(f"to {url}") == f"to {url}"
+    redact.learn_urls([url])
+    assert redact(f"to {url}") == f"to {MASK}"
+    assert redact("https://discord.com/api/webhooks/4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js") == (
+        f"https://discord.com/api/webhooks/4174216298/{MASK}"
+    )

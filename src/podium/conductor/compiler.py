@@ -15,7 +15,7 @@ import functools
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 from podium.domain.errors import UserError
 from podium.domain.ids import SheetNum
 from podium.domain.isolation import Isolation
-from podium.domain.notices import Notification
+from podium.domain.notices import Channel, Notification, split_urls
 from podium.domain.plan import JobPlan
 from podium.domain.records import Carried, Usage
 from podium.domain.shell import ShellCommand
@@ -336,14 +336,17 @@ class ScoreCompiler:
         connections: Connections | None = None,
         secrets: Callable[[Mapping[Any, Any]], None] | None = None,
         policy: Callable[[], EnvironmentPolicy] | None = None,
+        urls: Callable[[list[str]], None] | None = None,
     ) -> None:
         """`secrets` is told each compiled score's variables and each job's carried ones (the
-        redactor learns the values of those named like secrets); `policy` says what a job may
-        carry of its client's environment (conductor.yaml's `environment`)."""
+        redactor learns the values of those named like secrets), and `urls` its apprise URLs
+        (all of them secret); `policy` says what a job may carry of its client's environment
+        (conductor.yaml's `environment`)."""
         self._env = env
         self._connections = connections
         self._secrets = secrets
         self._policy = policy or EnvironmentPolicy
+        self._urls = urls
         self._batch: dict[Path | None, Registry] | None = None
 
     def registry(self, score_dir: Path | None) -> Registry:
@@ -418,6 +421,20 @@ class ScoreCompiler:
         if self._secrets is not None:
             self._secrets(score.model.prompt.variables)
             self._secrets(dict(environment or ()))
+        if self._urls is not None:
+            self._urls(apprise_urls(score.notifications, os.environ))
+
+
+def apprise_urls(notifications: Iterable[Notification], environ: Mapping[str, str]) -> list[str]:
+    """The URLs of a score's apprise notifications: those it holds, and those the variables
+    it names hold in the conductor's environment."""
+    found: list[str] = []
+    for target in notifications:
+        if target.channel is Channel.APPRISE:
+            found += target.urls
+            if target.url_env is not None:
+                found += split_urls(environ.get(target.url_env, ""))
+    return found
 
 
 def cannot_play(

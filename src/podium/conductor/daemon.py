@@ -146,6 +146,7 @@ class Conductor:
             connections=self._connection,
             secrets=self.redactor.learn,
             policy=self._environment_policy,
+            urls=self.redactor.learn_urls,
         )
         connections = {n: i.connection() for n, i in self.config.instruments.items()}
         for problem in unroutable(compiler.registry(None), connections):

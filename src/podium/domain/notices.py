@@ -8,6 +8,7 @@ times against `since`, the moment the conductor started: a start from then on, o
 it, is news; one before is not (nor the end of a job it saw end, stated again).
 """
 
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ class Channel(StrEnum):
     SLACK = "slack"
     WEBHOOK = "webhook"
     EMAIL = "email"
+    APPRISE = "apprise"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,18 +56,40 @@ class Notification:
     """Sends tried again after the first fails (with a growing pause between)."""
     to: tuple[str, ...] = ()
     """Email: the recipients."""
+    urls: tuple[str, ...] = ()
+    """Apprise: the service URLs (secrets: their tokens are in them)."""
 
     @property
     def destination(self) -> str:
         """Names where the notices go, without secrets: the channel and the URL's host, or
-        the variable holding the URL, or the recipients."""
+        the variable holding the URL, or the recipients. Apprise URLs are named by their
+        schemes alone: a token may stand where a host would (`tgram://TOKEN/CHAT`)."""
         if self.url is not None:
             return f"{self.channel} {_scheme_and_host(self.url)}"
+        if self.urls:
+            schemes = dict.fromkeys(url_scheme(url) for url in self.urls)
+            return f"{self.channel} {', '.join(schemes)}"
         if self.url_env is not None:
             return f"{self.channel} ${self.url_env}"
         if self.to:
             return f"{self.channel} to {', '.join(self.to)}"
         return str(self.channel)
+
+
+_NEXT_URL = re.compile(r"[\s,;]+(?=[A-Za-z0-9]{1,32}://)")
+
+
+def split_urls(text: str) -> list[str]:
+    """The URLs of a list as Apprise reads one: separated by commas, semicolons or spaces.
+    Only a separator followed by the next `scheme://` splits, so a comma inside a URL
+    (`mailto://…?to=a@x,b@x`) stays in it."""
+    return [url.strip(" \t\r\n,;") for url in _NEXT_URL.split(text.strip()) if url.strip(" ,;")]
+
+
+def url_scheme(url: str) -> str:
+    """'tgram://' for a Telegram URL: all of it that may be shown."""
+    scheme, found, _ = url.partition("://")
+    return f"{scheme}://" if found and scheme.isalnum() else "(not a URL)"
 
 
 def _scheme_and_host(url: str) -> str:

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from podium.domain.notices import split_urls
+
 
 class Block(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -196,7 +198,7 @@ NotificationEvent = Literal[
 
 
 class NotificationConfig(Block):
-    type: Literal["desktop", "slack", "webhook", "email"]
+    type: Literal["desktop", "slack", "webhook", "email", "apprise"]
     on_events: list[NotificationEvent] = Field(
         default_factory=lambda: ["job_complete", "job_failed"]  # type: ignore[arg-type]
     )
@@ -212,6 +214,8 @@ class NotificationConfig(Block):
             raise ValueError("a slack notification needs 'webhook_url' or 'webhook_url_env'")
         if self.type == "email" and not email_addresses(self.config.get("to")):
             raise ValueError("an email notification needs 'to': an address or a list of them")
+        if self.type == "apprise":
+            _check_apprise(self.config)
         _check_sending(self.config)
         return self
 
@@ -228,6 +232,26 @@ def email_addresses(value: object) -> list[str]:
     if not isinstance(found, list) or not all(isinstance(a, str) and "@" in a for a in found):
         return []
     return found
+
+
+def apprise_urls(value: object) -> list[str]:
+    """An apprise entry's `urls` as a list: one string (which may hold several URLs,
+    separated as Apprise reads them) or a list of strings; empty when it is neither."""
+    found = [value] if isinstance(value, str) else value
+    if not isinstance(found, list) or not all(isinstance(u, str) for u in found):
+        return []
+    return [url for text in found for url in split_urls(text)]
+
+
+def _check_apprise(config: dict[str, Any]) -> None:
+    # The URLs are never quoted: their tokens are in them.
+    if "urls" not in config and not config.get("url_env"):
+        raise ValueError(
+            "an apprise notification needs 'urls' (a URL or a list of them) or 'url_env' "
+            "(the variable holding them) in its config"
+        )
+    if "urls" in config and not apprise_urls(config["urls"]):
+        raise ValueError("config.urls must be a URL, or a list of URLs, such as 'ntfy://topic'")
 
 
 def _check_sending(config: dict[str, Any]) -> None:

@@ -1,8 +1,9 @@
 """`podium validate`'s checks beyond the schema, with Marianne's codes and meanings.
 
 Errors (the score cannot run as written): V004 system prompt file missing, V005 working
-directory missing, V009 an evolved score still names its previous version, P010 a sheet's
-prompt does not render. Warnings: V002 workspace parent missing (an error in Marianne; Podium
+directory missing, V009 an evolved score still names its previous version, P008 apprise
+notifications without apprise installed, P009 a URL apprise cannot read, P010 a sheet's prompt
+does not render. Warnings: V002 workspace parent missing (an error in Marianne; Podium
 creates it), V101 undefined template variable, V103 very short timeout, V107 a checked file that
 does not exist, V108 a prelude or cadenza file that does not exist, V201 Jinja in a validation
 path, V202 `{var}` in a Jinja template, V203 no validations, V204 Claude CLI without
@@ -25,6 +26,7 @@ from collections.abc import Collection, Iterator
 from jinja2 import TemplateSyntaxError, meta, nodes
 
 from podium.score.acted_on import not_acted_on
+from podium.score.check_apprise import apprise_notifications
 from podium.score.check_isolation import isolation
 from podium.score.check_references import references
 from podium.score.compiled import CompiledScore
@@ -52,6 +54,7 @@ def check(score: CompiledScore, known_instruments: Collection[str]) -> list[Diag
         *_fan_out(score),
         *_claude_cli(score),
         *references(score, known_instruments),
+        *apprise_notifications(score),
         *isolation(score),
         *not_acted_on(score.model, score.source),
     ]

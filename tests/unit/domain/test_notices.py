@@ -23,6 +23,8 @@ from podium.domain.notices import (
     headline,
     message,
     payload,
+    split_urls,
+    url_scheme,
     utc,
 )
 from podium.domain.outcome import AttemptOutcome
@@ -363,8 +365,41 @@ def test_a_webhook_payload_carries_only_the_fields_the_event_has() -> None:
         (Notification(Channel.WEBHOOK, frozenset(), url_env="HOOK"), "webhook $HOOK"),
         (Notification(Channel.EMAIL, frozenset(), to=("a@x", "b@x")), "email to a@x, b@x"),
         (Notification(Channel.DESKTOP, frozenset()), "desktop"),
+        (
+            Notification(
+                Channel.APPRISE,
+                frozenset(),
+                urls=("tgram://123:secret/42", "json://host/secret", "json://h2/pw"),
+                url_env="ALSO",
+            ),
+            "apprise tgram://, json://",
+        ),
+        (Notification(Channel.APPRISE, frozenset(), urls=("secret",)), "apprise (not a URL)"),
+        (Notification(Channel.APPRISE, frozenset(), url_env="PUSH_URLS"), "apprise $PUSH_URLS"),
     ],
 )
 def test_a_destination_is_named_without_its_secrets(target: Notification, shown: str) -> None:
     assert target.destination.startswith(shown)
     assert "secret" not in target.destination and "pw" not in target.destination
+
+
+@pytest.mark.parametrize(
+    ("text", "urls"),
+    [
+        ("ntfy://topic", ["ntfy://topic"]),
+        (
+            " json://a/b, ntfy://x/y;tgram://t/1\n discord://i/t ,",
+            ["json://a/b", "ntfy://x/y", "tgram://t/1", "discord://i/t"],
+        ),
+        ("mailto://u:p@h?to=a@x,b@x json://h", ["mailto://u:p@h?to=a@x,b@x", "json://h"]),
+        (" , ", []),
+        ("", []),
+    ],
+)
+def test_a_list_of_urls_is_split_where_the_next_url_starts(text: str, urls: list[str]) -> None:
+    assert split_urls(text) == urls
+
+
+def test_a_url_shows_its_scheme_alone() -> None:
+    assert url_scheme("tgram://123:token/42") == "tgram://"
+    assert url_scheme("token") == url_scheme("a b://x") == "(not a URL)"

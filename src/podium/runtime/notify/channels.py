@@ -1,6 +1,7 @@
 """Sending one notice on one channel: a webhook's JSON, a Slack message, an email, a desktop
-bubble. Each send either returns or raises `NotifyFailed`, saying whether to try again; the
-blocking ones (HTTP, SMTP) run in a thread so the event loop never waits on the network."""
+bubble, or the services of Apprise URLs. Each send either returns or raises `NotifyFailed`,
+saying whether to try again; the blocking ones (HTTP, SMTP, Apprise) run in a thread so the
+event loop never waits on the network."""
 
 import asyncio
 import http.client
@@ -19,8 +20,17 @@ from typing import assert_never
 
 from podium import __version__
 from podium.config import SmtpConfig
-from podium.domain.notices import Channel, Notice, Notification, headline, message, payload
+from podium.domain.notices import (
+    Channel,
+    Notice,
+    Notification,
+    headline,
+    message,
+    payload,
+    split_urls,
+)
 from podium.host.private import user_umask
+from podium.runtime.notify import apprise_channel
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +39,16 @@ DESKTOP_TIMEOUT_SECONDS = 10.0
 
 
 class NotifyFailed(Exception):
-    """A notice could not be sent; `retryable` when trying again later may help."""
+    """A notice could not be sent; `retryable` when trying again later may help. `told`:
+    the positions of the destination's URLs told all the same (an apprise entry's), which
+    the next try skips."""
 
-    def __init__(self, reason: str, *, retryable: bool = True) -> None:
+    def __init__(
+        self, reason: str, *, retryable: bool = True, told: frozenset[int] = frozenset()
+    ) -> None:
         super().__init__(reason)
         self.retryable = retryable
+        self.told = told
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +59,12 @@ class Channels:
     environ: Mapping[str, str]
     smtp: Callable[[], SmtpConfig | None]
 
-    async def send(self, target: Notification, notice: Notice) -> bool:
-        """Send `notice` to `target`; False when there was nothing to send it with (a desktop
-        notice without notify-send)."""
+    async def send(
+        self, target: Notification, notice: Notice, skip: frozenset[int] = frozenset()
+    ) -> bool:
+        """Send `notice` to `target` (but to the URLs at the positions in `skip`, told by an
+        earlier try); False when there was nothing to send it with (a desktop notice without
+        notify-send)."""
         match target.channel:
             case Channel.WEBHOOK:
                 body = json.dumps(payload(notice)).encode()
@@ -58,6 +76,8 @@ class Channels:
                 await asyncio.to_thread(self._mail, target, notice)
             case Channel.DESKTOP:
                 return await desktop(notice)
+            case Channel.APPRISE:
+                await self._apprise(target, notice, skip)
             case _:
                 assert_never(target.channel)
         return True
@@ -75,6 +95,33 @@ class Channels:
                 retryable=False,
             )
         return url
+
+    async def _apprise(self, target: Notification, notice: Notice, skip: frozenset[int]) -> None:
+        urls = [*target.urls, *self._apprise_env(target)]
+        try:
+            outcome = await asyncio.to_thread(
+                apprise_channel.send, urls, notice, target.timeout_seconds, skip
+            )
+        except ModuleNotFoundError as exc:
+            if exc.name != "apprise":
+                raise
+            raise NotifyFailed(apprise_channel.missing(), retryable=False) from None
+        if outcome.failures:
+            raise NotifyFailed(
+                "; ".join(outcome.failures), retryable=outcome.retryable, told=outcome.told
+            )
+
+    def _apprise_env(self, target: Notification) -> list[str]:
+        if target.url_env is None:
+            return []
+        urls = split_urls(self.environ.get(target.url_env, ""))
+        if not urls:
+            raise NotifyFailed(
+                f"{target.url_env} is not set in the conductor's environment; set it to the "
+                "apprise URLs where the conductor starts, then restart it",
+                retryable=False,
+            )
+        return urls
 
     def _mail(self, target: Notification, notice: Notice) -> None:
         smtp = self.smtp()

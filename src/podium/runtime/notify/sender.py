@@ -56,11 +56,11 @@ class _Delivery:
     notice: Notice
 
 
-_Lane = tuple[Channel, str | None, str | None, tuple[str, ...]]
+_Lane = tuple[Channel, str | None, str | None, tuple[str, ...], tuple[str, ...]]
 
 
 def _lane(target: Notification) -> _Lane:
-    return (target.channel, target.url, target.url_env, target.to)
+    return (target.channel, target.url, target.url_env, target.to, target.urls)
 
 
 class Notifier:
@@ -181,11 +181,12 @@ class Notifier:
 
     async def _send(self, delivery: _Delivery) -> bool:
         target, notice = delivery.target, delivery.notice
-        tries = 1 + target.retries
+        tries, told = 1 + target.retries, frozenset[int]()
         for done in range(1, tries + 1):
             try:
-                return await self._channels.send(target, notice)
+                return await self._channels.send(target, notice, told)
             except NotifyFailed as exc:
+                told |= exc.told
                 if not exc.retryable or done == tries:
                     raise
                 pause = min(self._backoff * 2 ** (done - 1), MAX_BACKOFF_SECONDS)
