@@ -148,3 +148,22 @@ def test_init_writes_a_score_that_validates_and_refuses_to_overwrite(tmp_path: P
     again = podium_("init", "nightly", cwd=tmp_path)
     assert again.returncode == 2 and "already exists" in again.stderr
     assert podium_("init", "bad name", cwd=tmp_path).returncode == 2
+
+
+@pytest.mark.parametrize("verb", [("validate",), ("run", "--no-start", "--no-wait")])
+def test_a_mistyped_instrument_is_refused_by_validate_and_run_alike(
+    tmp_path: Path, verb: tuple[str, ...]
+) -> None:
+    score = tmp_path / "typo.yaml"
+    score.write_text(
+        (REPO / "examples" / "hello.yaml")
+        .read_text()
+        .replace("instrument: cli", "instrument: clii")
+    )
+    done = podium_(*verb, str(score), cwd=tmp_path)
+    assert done.returncode == (1 if verb == ("validate",) else 2), done.stdout + done.stderr
+    assert (
+        f"✗ {score}:15:13: [V210] instrument: unknown instrument 'clii'; did you mean 'cli'?"
+        in done.stdout + done.stderr
+    )
+    assert "conductor" not in done.stderr  # refused here, before any submission

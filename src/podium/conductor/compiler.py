@@ -31,7 +31,6 @@ from podium.domain.work import AttemptRequest, OutputReading, SheetWork
 from podium.host.bounded import PROMPT_FILE_MAX_BYTES, RefusedFile, read_user_text
 from podium.instruments import cli as cli_instrument
 from podium.instruments.command import CONNECTION_SETTINGS, build_invocation, choose_model
-from podium.instruments.names import NATIVE
 from podium.instruments.output import estimate_cost, parse_output
 from podium.instruments.profile import InstrumentProfile
 from podium.instruments.registry import Registry, discover
@@ -302,9 +301,9 @@ class ScoreCompiler:
         """A new submission is read from disk and checked whole, as `podium validate` does
         (every prompt rendered once, every instrument known and installed); a stored job is
         compiled from the snapshot it was submitted with."""
-        from podium.score.checks import check  # noqa: PLC0415 - see the module's docstring
+        from podium.score.checks import check, stops_a_run  # noqa: PLC0415 - see the docstring
         from podium.score.compiled import load_score  # noqa: PLC0415
-        from podium.score.diagnostics import ScoreError, Severity  # noqa: PLC0415
+        from podium.score.diagnostics import ScoreError  # noqa: PLC0415
         from podium.score.snapshot import thaw  # noqa: PLC0415
 
         registry = self.registry(path.parent)
@@ -314,8 +313,8 @@ class ScoreCompiler:
             return ScoreJob(thawed, registry, snapshot, self._connections)
         score = load_score(path, workspace)
         self._learn(score)  # before the checks: an error may quote a variable
-        known = [*registry.names(), *NATIVE]
-        errors = [d for d in check(score, known) if d.severity is Severity.ERROR]
+        found = check(score, registry.names(), registry.problems)
+        errors = [d for d in found if stops_a_run(d)]
         if errors:
             raise ScoreError(errors)
         reason = cannot_play(score, registry)

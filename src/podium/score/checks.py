@@ -1,30 +1,36 @@
 """`podium validate`'s checks beyond the schema, with Marianne's codes and meanings.
 
 Errors (the score cannot run as written): V004 system prompt file missing, V005 working
-directory missing, V009 an evolved score still names its previous version, P010 a sheet's
-prompt does not render. Warnings: V002 workspace parent missing (an error in Marianne; Podium
-creates it), V101 undefined template variable, V103 very short timeout, V107 a checked file that
-does not exist, V108 a prelude or cadenza file that does not exist, V201 Jinja in a validation
-path, V202 `{var}` in a Jinja template, V203 no validations, V204 Claude CLI without
-skip_permissions, V206 fan-out without dependencies, V208 a variable shadowing a built-in, V210
-unknown instrument, V211 unknown fallback, V212 skip keys out of range, V214 per-sheet keys out
-of range, P001 accepted but not acted on yet, P003 an instrument setting Podium does not know,
-P004 backend settings for another backend, P005 no prompt at all, P006 a desktop
-notification without notify-send, P007 isolation outside any git repository. Info: V104 very
-long timeout,
-V205 only file_exists checks, V207 fan-out without parallel, V209 Claude CLI without
-disable_mcp, P002 a key with no effect.
+directory missing, V009 an evolved score still names its previous version, V210 unknown
+instrument (a warning in Marianne, which then skips to a fallback; Podium refuses the score
+instead of playing a typo), P010 a sheet's prompt does not render.
 
-The checks of names and files outside the score are in `check_references.py`.
+Warnings: V002 workspace parent missing (an error in Marianne; Podium creates it), V101
+undefined template variable, V103 very short timeout, V107 a checked file that does not exist,
+V108 a prelude or cadenza file that does not exist, V201 Jinja in a validation path, V202
+`{var}` in a Jinja template, V203 no validations, V204 Claude CLI without skip_permissions,
+V206 fan-out without dependencies, V208 a variable shadowing a built-in, V211 unknown
+fallback, V212 skip keys out of range, V214 per-sheet keys out of range, P001 accepted but not
+acted on yet, P003 an instrument setting Podium does not know, P004 backend settings for
+another backend, P005 no prompt at all, P006 a desktop notification without notify-send, P007
+isolation outside any git repository, P008 one of Marianne's HTTP instruments with no profile
+here (which `podium run` refuses: `stops_a_run`).
+
+Info: V104 very long timeout, V205 only file_exists checks, V207 fan-out without parallel, V209
+Claude CLI without disable_mcp, P002 a key with no effect.
+
+The checks of names and files outside the score are in `check_references.py` and
+`check_instruments.py`.
 """
 
 import difflib
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 
 from jinja2 import TemplateSyntaxError, meta, nodes
 
 from podium.score.acted_on import not_acted_on
+from podium.score.check_instruments import RUN_REFUSES, instruments
 from podium.score.check_isolation import isolation
 from podium.score.check_references import references
 from podium.score.compiled import CompiledScore
@@ -40,8 +46,12 @@ LONG_TIMEOUT_SECONDS = 7200
 SHORT_TIMEOUT_SECONDS = 60
 
 
-def check(score: CompiledScore, known_instruments: Collection[str]) -> list[Diagnostic]:
-    """Every finding for a score that compiled, most severe first."""
+def check(
+    score: CompiledScore, known_instruments: Collection[str], unreadable: Sequence[str] = ()
+) -> list[Diagnostic]:
+    """Every finding for a score that compiled, most severe first. `known_instruments` are
+    the names of the instrument profiles the score can play; `unreadable` says which profile
+    files could not be loaded (one line each), told with an unknown instrument."""
     rendering = list(_rendering(score))
     found = [
         *rendering,
@@ -51,12 +61,19 @@ def check(score: CompiledScore, known_instruments: Collection[str]) -> list[Diag
         *_validations(score),
         *_fan_out(score),
         *_claude_cli(score),
-        *references(score, known_instruments),
+        *instruments(score, known_instruments, unreadable),
+        *references(score),
         *isolation(score),
         *not_acted_on(score.model, score.source),
     ]
     order = {ERROR: 0, WARNING: 1, INFO: 2}
     return sorted(found, key=lambda d: (order[d.severity], d.line, d.column))
+
+
+def stops_a_run(found: Diagnostic) -> bool:
+    """Whether a finding keeps a score from running here: an error, or a warning about what
+    this machine cannot play (the same answer in `podium run` and in the conductor)."""
+    return found.severity is ERROR or found.code in RUN_REFUSES
 
 
 def _rendering(score: CompiledScore) -> Iterator[Diagnostic]:

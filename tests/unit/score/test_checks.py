@@ -4,14 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from podium.instruments import names
+from podium.instruments.registry import discover
 from podium.score.checks import check
 from podium.score.diagnostics import Diagnostic, Severity
 from tests.unit.score.helpers import BASE, compile_text
 
 
 def findings(text: str, path: Path = Path("/tmp/demo.yaml")) -> list[Diagnostic]:
-    return check(compile_text(text, path), names.known())
+    return check(compile_text(text, path), discover().names())
 
 
 def codes(text: str, path: Path = Path("/tmp/demo.yaml")) -> set[str]:
@@ -47,13 +47,13 @@ def test_a_clean_score_has_nothing_to_say() -> None:
             "instrument_fallbacks: [gemni-cli]",
             "V211",
             Severity.WARNING,
-            "unknown instrument 'gemni-cli'; did you mean 'gemini-cli'?",
+            "unknown instrument 'gemni-cli', so sheets will not fall back to it; did you mean 'gemini-cli'?",
         ),
         (
             "movements: {1: {instrument: claud-code}}",
             "V210",
-            Severity.WARNING,
-            "unknown instrument 'claud-code'",
+            Severity.ERROR,
+            "unknown instrument 'claud-code'; did you mean 'claude-code'?",
         ),
         ("ai_review: {enabled: true}", "P001", Severity.WARNING, "accepted, not acted on yet"),
         ("isolation: {enabled: true}", "P007", Severity.WARNING, "is not in a git repository"),

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from podium.domain.notices import Channel, NoticeEvent, Notification
-from podium.instruments import names
+from podium.instruments.registry import discover
 from podium.score.checks import check
 from podium.score.diagnostics import Severity
 from tests.unit.score.helpers import BASE, compile_text, problems
@@ -71,16 +71,16 @@ def test_validate_warns_of_a_desktop_entry_without_notify_send(
 ) -> None:
     text = BASE + "notifications: [{type: webhook, config: {url: 'http://x'}}, {type: desktop}]\n"
     monkeypatch.setenv("PATH", str(tmp_path))
-    [found] = [d for d in check(compile_text(text), names.known()) if d.code == "P006"]
+    [found] = [d for d in check(compile_text(text), discover().names()) if d.code == "P006"]
     assert found.severity is Severity.WARNING
     assert found.path == "notifications.1.type"
     assert "'notify-send'" in found.message
     program = tmp_path / "notify-send"
     program.write_text("#!/bin/sh\n")
     program.chmod(0o755)
-    assert [d for d in check(compile_text(text), names.known()) if d.code == "P006"] == []
+    assert [d for d in check(compile_text(text), discover().names()) if d.code == "P006"] == []
 
 
 def test_notifications_are_no_longer_listed_as_not_acted_on() -> None:
     text = BASE + "notifications: [{type: webhook, config: {url: 'http://x'}}]\n"
-    assert [d for d in check(compile_text(text), names.known()) if d.code == "P001"] == []
+    assert [d for d in check(compile_text(text), discover().names()) if d.code == "P001"] == []

@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 from podium.cli import exits
@@ -110,11 +111,7 @@ def declare(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from podium.cli import fleet_run  # noqa: PLC0415 - the score model, to run only
-    from podium.instruments import names  # noqa: PLC0415
-    from podium.instruments.registry import discover  # noqa: PLC0415
-    from podium.score.checks import check  # noqa: PLC0415
     from podium.score.compiled import load_score  # noqa: PLC0415
-    from podium.score.diagnostics import Severity  # noqa: PLC0415
     from podium.score.fleet import is_fleet_file  # noqa: PLC0415
 
     if args.show_prompts and not args.dry_run:
@@ -124,33 +121,49 @@ def run(args: argparse.Namespace) -> int:
         return fleet_run.run(args, path)
     workspace = _workspace(args.workspace)
     score = load_score(path, workspace)
-    found = check(score, names.known(path.parent))
-    color = use_color(sys.stderr)
-    if any(d.severity is Severity.ERROR for d in found):
-        for line in issues_text([d for d in found if d.severity is Severity.ERROR], color):
-            print(line, file=sys.stderr)
-        print(
-            f"podium: {path.name} cannot run; 'podium validate {args.score}' shows every finding",
-            file=sys.stderr,
-        )
+    if not _may_run(args, score):
         return exits.USER
-    for line in issues_text([d for d in found if d.severity is Severity.WARNING], color):
-        print(line, file=sys.stderr)
-    registry = discover(path.parent)
-    for name in sorted({f for s in score.plan.sheets for f in s.fallbacks}):
-        if registry.get(name) is None:
-            print(
-                f"podium: note: fallback instrument '{name}' has no profile here; "
-                "sheets will not fall back to it",
-                file=sys.stderr,
-            )
     if not 1 <= args.start_sheet <= score.plan.total_sheets:
         raise UserError(
             f"--start-sheet {args.start_sheet}: the score has sheets 1 to {score.plan.total_sheets}"
         )
     if args.dry_run:
         return _dry_run(args, score)
-    return _submit(args, path, workspace)
+    return _submit(args, path, workspace, score.plan.name)
+
+
+def _may_run(args: argparse.Namespace, score: CompiledScore) -> bool:
+    """Whether the score may be submitted, as the conductor will judge it (`stops_a_run`):
+    the findings that stop it are printed as errors, the warnings as warnings."""
+    from podium.instruments.registry import discover  # noqa: PLC0415 - the score model
+    from podium.score.check_instruments import MARIANNE_HTTP  # noqa: PLC0415
+    from podium.score.checks import check, stops_a_run  # noqa: PLC0415
+    from podium.score.diagnostics import Severity  # noqa: PLC0415
+
+    registry = discover(score.path.parent)
+    found = check(score, registry.names(), registry.problems)
+    color = use_color(sys.stderr)
+    refused = [replace(d, severity=Severity.ERROR) for d in found if stops_a_run(d)]
+    if refused:
+        for line in issues_text(refused, color):
+            print(line, file=sys.stderr)
+        print(
+            f"podium: {score.path.name} cannot run; 'podium validate {args.score}' shows every "
+            "finding",
+            file=sys.stderr,
+        )
+        return False
+    for line in issues_text([d for d in found if d.severity is Severity.WARNING], color):
+        print(line, file=sys.stderr)
+    for name in sorted({f for s in score.plan.sheets for f in s.fallbacks}):
+        # An unknown fallback was warned about (V211); Marianne's HTTP ones are expected.
+        if name in MARIANNE_HTTP and registry.get(name) is None:
+            print(
+                f"podium: note: fallback instrument '{name}' has no profile here; "
+                "sheets will not fall back to it",
+                file=sys.stderr,
+            )
+    return True
 
 
 def _workspace(given: str | None) -> str | None:
@@ -198,7 +211,7 @@ def _full_prompt(score: CompiledScore, registry: Registry, num: SheetNum) -> str
     return assemble(score, num, AttemptContext(), raw=profile.raw_prompt if profile else False)
 
 
-def _submit(args: argparse.Namespace, path: Path, workspace: str | None) -> int:
+def _submit(args: argparse.Namespace, path: Path, workspace: str | None, name: str) -> int:
     key = args.idempotency_key or uuid.uuid4().hex
     params: SubmitParams = {
         "score_path": str(path),
