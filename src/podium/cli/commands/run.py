@@ -263,6 +263,9 @@ def _submit(args: argparse.Namespace, path: Path, workspace: str | None, name: s
                 f"job {job_id} submitted: {submitted['total_sheets']} sheet(s), "
                 f"workspace {submitted['workspace']}"
             )
+            if name != path.stem:
+                # Users name a job by its score's `name:`; the conductor by the file.
+                print(f"job id: {job_id} (the file's name; the score's name: is '{name}')")
         wait = args.wait if args.wait is not None else sys.stdout.isatty()
         if not wait:
             return exits.OK
