@@ -40,15 +40,16 @@ def references(score: CompiledScore) -> Iterator[Diagnostic]:
 
 def _paths(score: CompiledScore) -> Iterator[Diagnostic]:
     model, home = score.model, score.path.parent
-    if not score.workspace.parent.is_dir():
+    parent = score.workspace.parent
+    if not parent.is_dir() and not parent.parent.is_dir():
         # An error in Marianne; Podium creates the workspace with its parents when the first
-        # sheet runs, so here it only says so, in case the path is a typo.
+        # sheet runs. One missing level is the usual layout (`./workspaces/NAME` beside a
+        # fresh score); a longer chain of folders that do not exist looks like a typo.
         yield finding(
             score,
             ("workspace",),
-            "the workspace's parent folder does not exist "
-            f"yet: {score.workspace.parent}; it will be created when the first sheet "
-            "runs",
+            f"neither the workspace's parent folder ({parent}) nor its own parent exists "
+            "yet; they will be created when the first sheet runs (is the path right?)",
             "V002",
             WARNING,
         )

@@ -5,16 +5,18 @@ directory missing, V009 an evolved score still names its previous version, V210 
 instrument (a warning in Marianne, which then skips to a fallback; Podium refuses the score
 instead of playing a typo), P010 a sheet's prompt does not render.
 
-Warnings: V002 workspace parent missing (an error in Marianne; Podium creates it), V101
-undefined template variable, V103 very short timeout, V107 a checked file that does not exist,
-V108 a prelude or cadenza file that does not exist, V201 Jinja in a validation path, V202
-`{var}` in a Jinja template, V203 no validations, V204 Claude CLI without skip_permissions,
-V206 fan-out without dependencies, V208 a variable shadowing a built-in, V211 unknown
-fallback, V212 skip keys out of range, V214 per-sheet keys out of range, P001 accepted but not
-acted on yet, P003 an instrument setting Podium does not know, P004 backend settings for
-another backend, P005 no prompt at all, P006 a desktop notification without notify-send, P007
-isolation outside any git repository, P008 one of Marianne's HTTP instruments with no profile
-here (which `podium run` refuses: `stops_a_run`).
+Warnings: V002 the workspace's parent and grandparent missing (the parent alone is an error
+in Marianne; Podium creates it), V101 undefined template variable, V103 very short timeout,
+V107 a checked file that does not exist, V108 a prelude or cadenza file that does not exist,
+V201 Jinja in a validation path, V202 `{var}` in a Jinja template, V203 no validations, V204
+Claude CLI without skip_permissions, V206 a fanned-out stage that declared dependencies leave
+out (Marianne's "fan-out without dependencies": without any, stages chain and voices run side
+by side, as meant), V208 a variable shadowing a built-in, V211 unknown fallback, V212 skip keys
+out of range, V214 per-sheet keys out of range, P001 accepted but not acted on yet, P003 an
+instrument setting Podium does not know, P004 backend settings for another backend, P005 no
+prompt at all, P006 a desktop notification without notify-send, P007 isolation outside any git
+repository, P008 one of Marianne's HTTP instruments with no profile here (which `podium run`
+refuses: `stops_a_run`).
 
 Info: V104 very long timeout, V205 only file_exists checks, V207 fan-out without parallel, V209
 Claude CLI without disable_mcp, P002 a key with no effect.
@@ -217,13 +219,16 @@ def _validations(score: CompiledScore) -> Iterator[Diagnostic]:
 
 
 def _fan_out(score: CompiledScore) -> Iterator[Diagnostic]:
-    if not any(s.voice_count > 1 for s in score.plan.sheets):
+    fanned = sorted({s.movement for s in score.plan.sheets if s.voice_count > 1})
+    if not fanned:
         return
-    if not score.model.sheet.dependencies:
+    for stage in _left_out(score, fanned):
         yield finding(
             score,
-            ("sheet", "fan_out"),
-            "fan-out without dependencies: stages run one after another as a chain",
+            _fan_out_place(score, stage),
+            f"stage {stage} fans out, but sheet.dependencies names it nowhere: its voices start "
+            "at once and no stage waits for them; add it to the dependencies, or declare none "
+            "(each stage then waits for the one before)",
             "V206",
             WARNING,
             key=True,
@@ -231,12 +236,30 @@ def _fan_out(score: CompiledScore) -> Iterator[Diagnostic]:
     if not score.model.parallel.enabled:
         yield finding(
             score,
-            ("sheet", "fan_out"),
+            _fan_out_place(score, fanned[0]),
             "fan-out with parallel off: the instances run one at a time",
             "V207",
             INFO,
             key=True,
         )
+
+
+def _left_out(score: CompiledScore, fanned: list[int]) -> list[int]:
+    """The fanned-out stages that declared dependencies leave out, in a score of several
+    stages. Without any declared dependency each stage waits for the one before, voices side
+    by side: what a fan-out means, nothing to say."""
+    declared = score.model.sheet.dependencies
+    stages = max(s.movement for s in score.plan.sheets)
+    if not declared or stages < 2:
+        return []
+    named = set(declared) | {d for deps in declared.values() for d in deps}
+    return [stage for stage in fanned if stage not in named]
+
+
+def _fan_out_place(score: CompiledScore, stage: int) -> tuple[str | int, ...]:
+    if stage in score.model.sheet.fan_out:
+        return ("sheet", "fan_out", stage)
+    return ("movements", stage, "voices")
 
 
 def _claude_cli(score: CompiledScore) -> Iterator[Diagnostic]:
