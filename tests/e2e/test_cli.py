@@ -261,6 +261,9 @@ def test_status_says_what_a_failed_check_expected_found_and_how_to_fix_it(
     assert [(c["passed"], c["checked"]) for c in checks] == [(False, True), (False, False)]
     assert (workspace / "logs" / "sheet-01.stdout.log").read_text() == "wrote the report\n"
     assert not (workspace / "logs" / "sheet-01.stderr.log").exists()  # it wrote nothing there
+    # A failed check is worth another attempt (as in Marianne), and is labelled so.
+    errors = podium("errors", "unfinished").stdout
+    assert "E203 transient" in errors, errors
 
 
 def test_stop_refuses_while_a_job_runs_and_force_leaves_its_attempt_running(
