@@ -167,3 +167,19 @@ def test_a_mistyped_instrument_is_refused_by_validate_and_run_alike(
         in done.stdout + done.stderr
     )
     assert "conductor" not in done.stderr  # refused here, before any submission
+
+
+def test_a_score_on_marianne_s_http_instrument_is_shown_but_not_run(tmp_path: Path) -> None:
+    score = tmp_path / "api.yaml"
+    score.write_text(
+        (REPO / "examples" / "hello.yaml")
+        .read_text()
+        .replace("instrument: cli", "instrument: anthropic_api")
+    )
+    where = f"{score}:15:13: [P008] instrument: 'anthropic_api' is one of Marianne's HTTP"
+    validated = podium_("validate", str(score), cwd=tmp_path)
+    assert validated.returncode == 0 and f"! {where}" in validated.stdout
+    shown = podium_("run", "--dry-run", str(score), cwd=tmp_path)
+    assert shown.returncode == 0 and f"! {where}" in shown.stderr
+    refused = podium_("run", "--no-start", str(score), cwd=tmp_path)
+    assert refused.returncode == 2 and f"✗ {where}" in refused.stderr

@@ -133,8 +133,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _may_run(args: argparse.Namespace, score: CompiledScore) -> bool:
-    """Whether the score may be submitted, as the conductor will judge it (`stops_a_run`):
-    the findings that stop it are printed as errors, the warnings as warnings."""
+    """Whether the score may be submitted, as the conductor will judge it (`stops_a_run`),
+    or with `--dry-run` shown (only errors stop that): the findings that stop it are printed
+    as errors, the warnings as warnings."""
     from podium.instruments.registry import discover  # noqa: PLC0415 - the score model
     from podium.score.check_instruments import MARIANNE_HTTP  # noqa: PLC0415
     from podium.score.checks import check, stops_a_run  # noqa: PLC0415
@@ -143,7 +144,8 @@ def _may_run(args: argparse.Namespace, score: CompiledScore) -> bool:
     registry = discover(score.path.parent)
     found = check(score, registry.names(), registry.problems)
     color = use_color(sys.stderr)
-    refused = [replace(d, severity=Severity.ERROR) for d in found if stops_a_run(d)]
+    stops = stops_a_run if not args.dry_run else (lambda d: d.severity is Severity.ERROR)
+    refused = [replace(d, severity=Severity.ERROR) for d in found if stops(d)]
     if refused:
         for line in issues_text(refused, color):
             print(line, file=sys.stderr)
