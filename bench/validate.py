@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from figures import Figure
-from podium.instruments import names
+from podium.instruments.registry import discover
 from podium.score.checks import check
 from podium.score.compiled import load_score
 
@@ -25,11 +25,11 @@ DEFAULT = REPO.parent / "shared/scores/marianne/examples/engineering/quality-tri
 
 def timings(score: Path, runs: int) -> list[float]:
     """Seconds per validation of `score`, in process, after one warm-up run."""
-    check(load_score(score), names.known())  # warm: imports, Jinja's caches
+    check(load_score(score), discover().names())  # warm: imports, Jinja's caches
     took = []
     for _ in range(runs):
         started = time.perf_counter()
-        check(load_score(score), names.known())
+        check(load_score(score), discover().names())
         took.append(time.perf_counter() - started)
     return took
 
@@ -64,7 +64,7 @@ def main() -> int:
     lines = len(args.score.read_text().splitlines())
     took = timings(args.score, args.runs)
     score = load_score(args.score)
-    found = check(score, names.known())
+    found = check(score, discover().names())
     print(
         f"validate {args.score.name} ({lines} lines, {score.plan.total_sheets} sheets, "
         f"{len(found)} findings), {args.runs} runs in process"

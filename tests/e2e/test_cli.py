@@ -22,6 +22,7 @@ def test_hello_runs_end_to_end_starting_the_conductor(podium: User, tmp_path: Pa
     run = podium("run", "examples/hello.yaml", "--wait", cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "started the conductor in the background (pid" in run.stderr
+    assert "warning" not in run.stderr  # a first run says nothing it need not
     assert run.stdout.splitlines()[0] == (
         f"job hello submitted: 3 sheet(s), workspace {examples}/workspaces/hello"
     )
@@ -251,7 +252,7 @@ def test_status_says_what_a_failed_check_expected_found_and_how_to_fix_it(
     workspace = tmp_path / "workspace"
     assert "sheet 1 [E203]: validation failed" in shown
     assert f"expected  the file {workspace}/report.md contains the text `## Findings`" in shown
-    assert "found     text not found in the file (9 bytes)" in shown
+    assert 'found     text not found in the file (9 bytes): "# Report\\n"' in shown
     assert "fix       the sheet must write the expected content into" in shown
     assert "(1 later-stage check(s) not run)" in shown
     checks = json.loads(podium("status", "unfinished", "--json").stdout)["sheets"][0][
@@ -260,6 +261,9 @@ def test_status_says_what_a_failed_check_expected_found_and_how_to_fix_it(
     assert [(c["passed"], c["checked"]) for c in checks] == [(False, True), (False, False)]
     assert (workspace / "logs" / "sheet-01.stdout.log").read_text() == "wrote the report\n"
     assert not (workspace / "logs" / "sheet-01.stderr.log").exists()  # it wrote nothing there
+    # A failed check is worth another attempt (as in Marianne), and is labelled so.
+    errors = podium("errors", "unfinished").stdout
+    assert "E203 transient" in errors, errors
 
 
 def test_stop_refuses_while_a_job_runs_and_force_leaves_its_attempt_running(

@@ -126,3 +126,28 @@ def test_logs_follow_prints_output_as_it_comes_and_ends_with_the_job(
     assert (follower.returncode, errors) == (0, "")
     assert rest == "second line\n"
     wait_for(lambda: job_status(podium, "slow")["status"] == "completed", "the job to end")
+
+
+REFUSED_KEY = """
+    name: refused
+    workspace: ./ws
+    instrument: fake-agent
+    pause_between_sheets_seconds: 0
+    sheet: {size: 1, total_items: 1}
+    retry: {max_retries: 0, max_completion_attempts: 0}
+    prompt: {template: "FAKE-AGENT: auth-error"}
+"""
+
+
+def test_an_agents_error_is_shown_in_its_own_words(podium: User, tmp_path: Path) -> None:
+    """The fake agent answers as Claude Code does in JSON mode (`"is_error": true`, the
+    message in `result`): the sheet's error quotes the message, not the JSON."""
+    score = write(tmp_path, REFUSED_KEY, "refused.yaml")
+    assert podium("run", str(score), "--wait").returncode == 3
+    said = "exit code 1: Invalid API key · Fix external API key (401)"
+    for verb in ("status", "errors", "diagnose"):
+        shown = podium(verb, "refused")
+        assert said in shown.stdout, verb + ":\n" + shown.stdout
+        # (diagnose also quotes the end of the attempt's stdout, as printed)
+        told = [line for line in shown.stdout.splitlines() if "exit code 1" in line]
+        assert told and not [line for line in told if '{"' in line], verb

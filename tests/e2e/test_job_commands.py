@@ -102,3 +102,57 @@ def test_a_rerun_of_a_changed_completed_score_says_it_runs_fresh(
     changed = podium("run", str(score), "--wait")
     assert changed.returncode == 0, changed.stderr
     assert "the score changed since job gated-2 completed: running it fresh" in changed.stderr
+
+
+GREETING = """
+    name: Greeting
+    workspace: ./ws
+    instrument: cli
+    pause_between_sheets_seconds: 0
+    sheet: {size: 1, total_items: 1}
+    prompt: {template: "echo hi"}
+"""
+
+
+def test_run_says_the_job_id_is_the_file_s_name_and_every_verb_knows_a_near_miss(
+    podium: User, tmp_path: Path
+) -> None:
+    score = write(tmp_path, GREETING, "hello.yaml")
+    run = podium("run", str(score), "--wait")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.splitlines()[1] == (
+        "job id: hello (the file's name; the score's name: is 'Greeting')"
+    )
+    verbs = [
+        ("status", "no job or fleet"),
+        ("pause", "no job or fleet"),
+        ("resume", "no job or fleet"),
+        ("cancel", "no job or fleet"),
+        ("history", "no job"),
+        ("errors", "no job"),
+        ("diagnose", "no job"),
+        ("logs", "no job"),
+        ("recover", "no job"),
+        ("modify", "no job"),
+        ("clear", "no job"),
+    ]
+    for verb, no_such in verbs:
+        args = {"modify": ["--config", str(score)], "clear": ["--yes"]}.get(verb, [])
+        typed = ["clear", "--score", "helo", *args] if verb == "clear" else [verb, "helo", *args]
+        done = podium(*typed)
+        assert (done.returncode, done.stderr) == (
+            2,
+            f"podium: {no_such} 'helo'; did you mean 'hello'?\n",
+        ), verb
+    far = podium("status", "zzz")
+    assert (
+        far.stderr
+        == "podium: no job or fleet 'zzz'; 'podium list --all' shows every job and fleet\n"
+    )
+
+
+def test_a_score_named_as_its_file_is_not_explained(podium: User, tmp_path: Path) -> None:
+    score = write(tmp_path, GREETING, "Greeting.yaml")
+    run = podium("run", str(score), "--no-wait")
+    assert run.returncode == 0, run.stderr
+    assert "job id:" not in run.stdout

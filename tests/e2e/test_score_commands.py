@@ -148,3 +148,38 @@ def test_init_writes_a_score_that_validates_and_refuses_to_overwrite(tmp_path: P
     again = podium_("init", "nightly", cwd=tmp_path)
     assert again.returncode == 2 and "already exists" in again.stderr
     assert podium_("init", "bad name", cwd=tmp_path).returncode == 2
+
+
+@pytest.mark.parametrize("verb", [("validate",), ("run", "--no-start", "--no-wait")])
+def test_a_mistyped_instrument_is_refused_by_validate_and_run_alike(
+    tmp_path: Path, verb: tuple[str, ...]
+) -> None:
+    score = tmp_path / "typo.yaml"
+    score.write_text(
+        (REPO / "examples" / "hello.yaml")
+        .read_text()
+        .replace("instrument: cli", "instrument: clii")
+    )
+    done = podium_(*verb, str(score), cwd=tmp_path)
+    assert done.returncode == (1 if verb == ("validate",) else 2), done.stdout + done.stderr
+    assert (
+        f"✗ {score}:15:13: [V210] instrument: unknown instrument 'clii'; did you mean 'cli'?"
+        in done.stdout + done.stderr
+    )
+    assert "conductor" not in done.stderr  # refused here, before any submission
+
+
+def test_a_score_on_marianne_s_http_instrument_is_shown_but_not_run(tmp_path: Path) -> None:
+    score = tmp_path / "api.yaml"
+    score.write_text(
+        (REPO / "examples" / "hello.yaml")
+        .read_text()
+        .replace("instrument: cli", "instrument: anthropic_api")
+    )
+    where = f"{score}:15:13: [P011] instrument: 'anthropic_api' is one of Marianne's HTTP"
+    validated = podium_("validate", str(score), cwd=tmp_path)
+    assert validated.returncode == 0 and f"! {where}" in validated.stdout
+    shown = podium_("run", "--dry-run", str(score), cwd=tmp_path)
+    assert shown.returncode == 0 and f"! {where}" in shown.stderr
+    refused = podium_("run", "--no-start", str(score), cwd=tmp_path)
+    assert refused.returncode == 2 and f"✗ {where}" in refused.stderr

@@ -303,8 +303,27 @@ def test_a_score_whose_profile_is_broken_is_refused_naming_the_file_and_the_prob
     with pytest.raises(RemoteError) as refused:
         conductor.submit(score)
     message = refused.value.message
-    assert "sheet 1 plays 'mine', which has no instrument profile" in message
+    assert f"{score}:4:13: instrument: unknown instrument 'mine'" in message
     assert f"could not load: {folder / 'mine.yaml'}:3" in message
+
+
+@pytest.mark.parametrize(
+    ("instrument", "said"),
+    [
+        (
+            "fake-agnet",
+            "instrument: unknown instrument 'fake-agnet'; did you mean 'fake-agent'?",
+        ),
+        ("anthropic_api", "instrument: 'anthropic_api' is one of Marianne's HTTP instruments"),
+    ],
+)
+def test_a_score_on_an_instrument_the_conductor_cannot_play_is_refused_where_it_names_it(
+    conductor: ConductorProcess, write_score: WriteScore, instrument: str, said: str
+) -> None:
+    score = agent_score(write_score, "Go.", instrument=instrument)
+    with pytest.raises(RemoteError) as refused:
+        conductor.submit(score)
+    assert refused.value.message.startswith(f"{score}:4:13: {said}")
 
 
 def test_an_agent_reading_its_prompt_file_late_gets_the_prompt_not_the_redacted_copy(

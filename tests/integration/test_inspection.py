@@ -52,7 +52,8 @@ def test_history_shows_every_attempt_with_its_exit_checks_and_output(
         (3, "succeeded", 0, None),
     ]
     assert [[c["passed"] for c in a["checks"]] for a in attempts] == [[], [False], [True]]
-    assert [a["error_type"] for a in attempts] == ["transient", "permanent", None]
+    # Failed checks are tried again, as a timeout is: both transient.
+    assert [a["error_type"] for a in attempts] == ["transient", "transient", None]
     assert all(a["instrument"] == "cli" for a in attempts)
     assert attempts[1]["stdout_tail"] == "try 2\n"
     # Output comes back through the redactor: the raw files keep what the process wrote.
@@ -75,9 +76,9 @@ def test_errors_filter_by_code_and_type(conductor: ConductorProcess, flaky: str)
 
     assert attempts() == [2, 1]
     assert attempts(code="e201") == [2]
-    assert attempts(type="transient") == [1]
-    assert attempts(type="rate_limit") == []
-    assert attempts(type="transient", code="E201") == []
+    assert attempts(type="transient") == [2, 1]
+    assert attempts(type="rate_limit") == attempts(type="permanent") == []
+    assert attempts(type="permanent", code="E201") == []
     with pytest.raises(RemoteError) as wrong:
         conductor.request(JOB_ERRORS({"job_id": flaky, "type": "fatal"}))
     assert "unknown error type 'fatal'; use one of transient, rate_limit, permanent" in str(

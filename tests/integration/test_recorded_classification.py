@@ -81,11 +81,63 @@ def test_a_recorded_run_is_classified_as_its_scenario(path: Path, tmp_path: Path
         NOW,
         lambda _name: None,
         success_codes=work.success_codes,
+        said=ending.said,
     )
     outcome, quota = expected(path.stem, run["rc"])
     assert (result.outcome, result.quota) == (outcome, quota), result.detail
     if outcome is AttemptOutcome.SUCCEEDED:
         assert ending.reading.result, "a successful run has an answer"
+    elif path.stem in JSON_ERRORS:
+        # Not the raw JSON the agent printed: its own message, where the profile says it is.
+        assert ending.said is not None
+        assert result.detail == f"exit code {run['rc']}: {' '.join(ending.said.split())}"
+        assert '{"' not in result.detail
+
+
+JSON_ERRORS = {
+    "claude-401-json": "Invalid API key · Fix external API key",
+    "claude-401-r0-json": "Invalid API key · Fix external API key",
+    "claude-403-r0-json": "Failed to authenticate. API Error: 403 Your API key does not",
+    "claude-429-cap2": "API Error: Request rejected (429) · Number of request tokens",
+    "claude-500-r0-json": "API Error: 500 Internal server error (fake).",
+    "claude-503-r0-json": "API Error: 503 Service Unavailable (fake).",
+    "claude-529-json": "API Error: 529 Overloaded.",
+    "claude-slow-timeout5s": "Request timed out",
+    "codex-401-json-cap0": "unexpected status 401 Unauthorized: Incorrect API key provided",
+    "codex-429-json": "exceeded retry limit, last status: 429 Too Many Requests",
+    "codex-stall-idle3s": "stream disconnected before completion: idle timeout waiting for SSE",
+    "gemini-401-json-pinned": "Request had invalid authentication credentials. (fake)",
+    "gemini-429-json": "Resource has been exhausted (e.g. check quota). (fake) Suggested retry",
+    "gemini-500-json-pinned": "An internal error has occurred. (fake)",
+    "gemini-503-maxattempts1-json": "The model is overloaded. Please try again later. (fake)",
+    "gemini-quota-json-pinned": "You exceeded your current quota, please check your plan",
+    "opencode-401-json": "Incorrect API key provided: sk-fake. (fake)",
+    "opencode-429-json": "Rate limit reached for requests (fake). Please try again in 1s.",
+}
+"""The recorded failed runs in the CLIs' JSON modes, and how the sheet's error begins after
+its exit code: the agent's own message (Gemini CLI's is in its stderr)."""
+
+
+@pytest.mark.parametrize("label", sorted(JSON_ERRORS))
+def test_a_failed_json_run_is_told_in_the_agents_own_words(label: str, tmp_path: Path) -> None:
+    run = recording(label)
+    profile = REGISTRY.require(PROFILE_OF_CLI[run["cli"]])
+    assert profile.cli is not None
+    assert profile.cli.output.error_path is not None
+    (tmp_path / "out").write_text(run["stdout"])
+    (tmp_path / "err").write_text(run["stderr"])
+    work = SheetWork(
+        argv=(),
+        cwd=str(tmp_path),
+        prompt="",
+        patterns=profile.error_patterns(),
+        read_output=output_reader(profile, None),
+    )
+    ending = read_ending(work, tmp_path / "out", tmp_path / "err", None, str)
+    result = classify(
+        ExitStatus(run["rc"]), ending.output, work.patterns, NOW, lambda _: None, said=ending.said
+    )
+    assert result.detail.startswith(f"exit code {run['rc']}: {JSON_ERRORS[label]}"), result.detail
 
 
 def test_claude_code_reports_its_own_cost_and_it_is_taken_as_exact() -> None:

@@ -2,6 +2,7 @@
 
 import asyncio
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from podium.domain.events import Event
@@ -17,14 +18,18 @@ K = ValidationKind
 
 
 def check_all(
-    rules: list[ValidationRule], workspace: Path, snapshot: dict[str, Signature] | None = None
+    rules: list[ValidationRule],
+    workspace: Path,
+    snapshot: dict[str, Signature] | None = None,
+    redact: Callable[[str], str] = str,
 ) -> list[ValidationResult]:
     async def main() -> list[ValidationResult]:
         events: list[Event] = []
         async with asyncio.TaskGroup() as tasks:
-            validator = Validator(
-                WorkerContext(JobCatalog(), Layout(workspace / "jobs"), events.append, tasks, 0.2)
+            context = WorkerContext(
+                JobCatalog(), Layout(workspace / "jobs"), events.append, tasks, 0.2, redact=redact
             )
+            validator = Validator(context)
             return await validator.check_all(
                 rules, workspace=workspace, logs=lambda name: workspace / name, snapshot=snapshot
             )
@@ -32,8 +37,10 @@ def check_all(
     return asyncio.run(main())
 
 
-def check(rule: ValidationRule, workspace: Path) -> ValidationResult:
-    return check_all([rule], workspace)[0]
+def check(
+    rule: ValidationRule, workspace: Path, redact: Callable[[str], str] = str
+) -> ValidationResult:
+    return check_all([rule], workspace, redact=redact)[0]
 
 
 def test_file_exists_wants_a_file(tmp_path: Path) -> None:
@@ -62,7 +69,11 @@ def test_content_contains_finds_text_across_read_chunks(tmp_path: Path) -> None:
     found = ValidationRule(K.CONTENT_CONTAINS, path=str(big), pattern="NEEDLE")
     assert check(found, tmp_path).passed
     missing = ValidationRule(K.CONTENT_CONTAINS, path=str(big), pattern="HAY")
-    assert check(missing, tmp_path).detail == "text not found in the file (1048589 bytes)"
+    # The text it searched, from both ends of the file.
+    end = "x" * 184 + "NEEDLE" + "y" * 10
+    assert check(missing, tmp_path).detail == (
+        f'text not found in the file (1048589 bytes): "{"x" * 200}" … "{end}"'
+    )
     absent = ValidationRule(K.CONTENT_CONTAINS, path=str(tmp_path / "no"), pattern="x")
     assert check(absent, tmp_path).detail == "file not found"
 
@@ -75,7 +86,16 @@ def test_content_regex_searches_line_by_line(tmp_path: Path) -> None:
     result = check(
         ValidationRule(K.CONTENT_REGEX, path=str(tmp_path / "r.md"), pattern=r"^## "), tmp_path
     )
-    assert result.detail == "no match in the file (19 characters)"
+    assert result.detail == 'no match in the file (19 characters): "intro\\n# Title\\nbody\\n"'
+
+
+def test_a_failed_content_check_shows_what_it_searched_masked(tmp_path: Path) -> None:
+    key = "sk-ant-api03-" + "k" * 40
+    (tmp_path / "r.md").write_text(f"token {key}\nno heading here\n")
+    for kind, pattern in ((K.CONTENT_REGEX, "^# "), (K.CONTENT_CONTAINS, "# ")):
+        rule = ValidationRule(kind, path=str(tmp_path / "r.md"), pattern=pattern)
+        detail = check(rule, tmp_path, redact=lambda t: t.replace(key, "[REDACTED]")).detail
+        assert detail.endswith(': "token [REDACTED]\\nno heading here\\n"'), detail
 
 
 def test_file_modified_compares_with_the_snapshot_before_the_attempt(tmp_path: Path) -> None:

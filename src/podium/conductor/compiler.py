@@ -40,7 +40,6 @@ from podium.instruments.environment import (
     overlaid,
     wanted,
 )
-from podium.instruments.names import NATIVE
 from podium.instruments.output import estimate_cost, parse_output
 from podium.instruments.profile import InstrumentProfile
 from podium.instruments.registry import Registry, discover
@@ -378,9 +377,9 @@ class ScoreCompiler:
         compiled from the snapshot it was submitted with. `environment` is what its client
         carried: narrowed to what the job's instruments and the allow-list name (nothing when
         the conductor takes no client environment)."""
-        from podium.score.checks import check  # noqa: PLC0415 - see the module's docstring
+        from podium.score.checks import check, stops_a_run  # noqa: PLC0415 - see the docstring
         from podium.score.compiled import load_score  # noqa: PLC0415
-        from podium.score.diagnostics import ScoreError, Severity  # noqa: PLC0415
+        from podium.score.diagnostics import ScoreError  # noqa: PLC0415
         from podium.score.snapshot import thaw  # noqa: PLC0415
 
         registry = self.registry(path.parent)
@@ -392,8 +391,8 @@ class ScoreCompiler:
         score = load_score(path, workspace)
         carried = self._carried(score, registry, environment)
         self._learn(score, carried)  # before the checks: an error may quote a variable
-        known = [*registry.names(), *NATIVE]
-        errors = [d for d in check(score, known) if d.severity is Severity.ERROR]
+        found = check(score, registry.names(), registry.problems)
+        errors = [d for d in found if stops_a_run(d)]
         if errors:
             raise ScoreError(errors)
         reason = cannot_play(score, registry, carried)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podium.conductor.api.conductor import ConductorApi, ConductorSide
-from podium.conductor.api.errors import ERROR_CODES
+from podium.conductor.api.errors import ERROR_CODES, suggesting
 from podium.conductor.api.fleets import FleetApi
 from podium.conductor.api.inspection import InspectionApi
 from podium.conductor.api.instruments import InstrumentsApi
@@ -268,7 +268,20 @@ def _server(
         *FleetApi(fleets).handlers(),
         *InstrumentsApi(wiring.compiler, wiring.compiler.policy).handlers(),
     ]
-    return RpcServer(Path(side.locations.socket), routes(handlers), ERROR_CODES, wiring.redactor)
+    served = routes(suggesting(handlers, lambda: _known_ids(store, fleets)))
+    return RpcServer(Path(side.locations.socket), served, ERROR_CODES, wiring.redactor)
+
+
+KNOWN_IDS = 10_000
+"""How many of the newest jobs (and fleets) a mistyped id is compared with."""
+
+
+def _known_ids(store: SqliteStore, fleets: FleetRunner) -> list[str]:
+    jobs = store.list_jobs(statuses=None, limit=KNOWN_IDS)
+    return [
+        *(job.job_id for job in jobs),
+        *(f.fleet.record.fleet_id for f in fleets.listed(include_finished=True, limit=KNOWN_IDS)),
+    ]
 
 
 def _notifier(wiring: Wiring, catalog: JobCatalog, tasks: asyncio.TaskGroup) -> Notifier:

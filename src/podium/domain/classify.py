@@ -76,28 +76,41 @@ def classify(
     zones: TimezoneLookup,
     *,
     success_codes: frozenset[int] = frozenset({0}),
+    said: str | None = None,
 ) -> Classified:
     """The outcome of an attempt that ended with `status` and printed `output`.
 
     A run that exited with a success code is a success whatever its output mentions, unless
     a `failure` pattern says otherwise (an agent that exits 0 on API errors); it is then
-    classified like any failed run.
+    classified like any failed run. `said` is the error message the instrument itself
+    reported (where its profile's `error_path` points): when there is one, the detail quotes
+    it rather than the raw line of output that told the outcome.
     """
     plain = classify_exit(status, success_codes)
+    message = _said(said)
     if plain is AttemptOutcome.SUCCEEDED:
         found = _search(patterns.failure, output)
         if found is None:
             return Classified(plain, "")
-        detail = f"{describe_exit(status)} but the output reports an error: {_line_of(found)}"
+        reported = message or _line_of(found)
+        detail = f"{describe_exit(status)} but the output reports an error: {reported}"
         return _by_patterns(output, patterns, now, zones, detail) or Classified(
             AttemptOutcome.FAILED, detail
         )
     detail = describe_exit(status)
+    if message:
+        detail = f"{detail}: {message}"
     if status.stale:
         return Classified(AttemptOutcome.STALE, _with_last_line(detail, output))
     return _by_patterns(output, patterns, now, zones, detail) or Classified(
         plain, _with_last_line(detail, output)
     )
+
+
+def _said(message: str | None) -> str:
+    """The instrument's own error message on one line, at most `_DETAIL_CHARS` long."""
+    text = " ".join((message or "").split())
+    return text if len(text) <= _DETAIL_CHARS else text[: _DETAIL_CHARS - 1] + "…"
 
 
 def _by_patterns(
@@ -129,6 +142,8 @@ def _line_of(found: re.Match[str]) -> str:
 
 
 def _with_last_line(detail: str, output: str) -> str:
+    if ": " in detail:
+        return detail  # already says what the instrument reported
     last = output.strip().splitlines()[-1][:_DETAIL_CHARS] if output.strip() else ""
     return f"{detail}: {last}" if last else detail
 

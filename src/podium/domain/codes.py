@@ -20,7 +20,11 @@ scripts. They follow Marianne's numbering, so users' filters keep working.
 | E502 | authentication failed |
 | E601 | the instrument could not be started |
 
-Each code has a type (`error_type`): E0xx are transient, E1xx rate_limit, the rest permanent.
+Each code has a type (`error_type`) that says what Podium does about it: rate_limit (E1xx: it
+waits, or tries again later), permanent (E502: never tried again on that instrument) and
+transient (every other code: tried again within the sheet's retry budget). Failed checks (E2xx)
+are transient, as in Marianne: the agent may well write what was expected on a completion
+attempt or a retry.
 """
 
 from collections.abc import Sequence
@@ -69,15 +73,19 @@ def error_code(
 
 TRANSIENT, RATE_LIMIT, PERMANENT = "transient", "rate_limit", "permanent"
 ERROR_TYPES = (TRANSIENT, RATE_LIMIT, PERMANENT)
-_TYPE_BY_FAMILY = {"E0": TRANSIENT, "E1": RATE_LIMIT}
+NOT_RETRIED = frozenset({_BY_OUTCOME[AttemptOutcome.AUTH_FAILED]})
+"""The codes whose attempts are never tried again on the same instrument (`decide`)."""
 
 
 def error_type(code: str) -> str:
-    """What kind of failure a code is, for `errors --type`: transient (the run went wrong: a
-    timeout, a crash, an interruption; trying again may pass), rate_limit (the provider said
-    wait: E1xx) or permanent (the work or the setup is wrong: failed checks, authentication,
-    an instrument that cannot start; it stays wrong until someone changes something)."""
-    return _TYPE_BY_FAMILY.get(code[:2], PERMANENT)
+    """What kind of failure a code is, for `errors --type`, by what Podium does about it:
+    rate_limit (the provider said wait: E1xx), permanent (trying again cannot help:
+    authentication; the sheet moves to its next instrument or fails) or transient (anything
+    else: a timeout, a crash, a failed run or failed checks, an instrument that could not
+    start; tried again within the retry budget, since the next attempt may pass)."""
+    if code in NOT_RETRIED:
+        return PERMANENT
+    return RATE_LIMIT if code.startswith("E1") else TRANSIENT
 
 
 def codes_of_type(kind: str) -> tuple[str, ...]:

@@ -112,7 +112,7 @@ def _parse_json(spec: CliOutput, stdout: str) -> ParsedOutput:
     result = _text(_first(lookup(data, spec.result_path))) if spec.result_path else stdout
     return ParsedOutput(
         result=result,
-        error=_text(_first(lookup(data, spec.error_path))),
+        error=_message(_first(lookup(data, spec.error_path))),
         input_tokens=_tokens([data], spec.input_tokens_path, spec.aggregate_tokens),
         output_tokens=_tokens([data], spec.output_tokens_path, spec.aggregate_tokens),
         parsed=True,
@@ -122,8 +122,15 @@ def _parse_json(spec: CliOutput, stdout: str) -> ParsedOutput:
 
 
 def _json_document(stdout: str) -> Any:
-    """The JSON document in stdout, or in its last line when something was printed before it."""
-    for candidate in (stdout, stdout.strip().rpartition("\n")[2]):
+    """The JSON document in stdout, or at its end when something was printed before it: its
+    last line, or the indented document that starts at the last line opening with `{` (Gemini
+    CLI prints its error so, after a stack trace)."""
+    text = stdout.strip()
+    block = text.rfind("\n{")
+    candidates = [stdout, text.rpartition("\n")[2]]
+    if block >= 0:
+        candidates.append(text[block + 1 :])
+    for candidate in candidates:
         try:
             return json.loads(candidate)
         except (ValueError, RecursionError):  # RecursionError: absurdly nested output
@@ -136,7 +143,9 @@ def _parse_jsonl(spec: CliOutput, stdout: str) -> ParsedOutput:
     if not events:
         return _raw(stdout)
     completion = next((e for e in reversed(events) if _is_completion(spec, e)), None)
-    errors = [_text(_first(lookup(e, spec.error_path))) for e in events] if spec.error_path else []
+    errors = (
+        [_message(_first(lookup(e, spec.error_path))) for e in events] if spec.error_path else []
+    )
     return ParsedOutput(
         result=_result(spec, completion),
         error=next((e for e in reversed(errors) if e is not None), None),
@@ -261,6 +270,20 @@ def _children(value: Any, step: str) -> list[Any]:
 
 def _first(values: list[Any]) -> Any:
     return values[0] if values else None
+
+
+def _message(value: Any) -> str | None:
+    """An error's text; when the agent passed on the provider's JSON body as its message
+    (Gemini CLI: `{"error":{"code":401,"message":"..."}}`), the message inside it."""
+    text = _text(value)
+    if text is None or not text.lstrip().startswith("{"):
+        return text
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+    inner = _first([*lookup(body, "error.message"), *lookup(body, "message")])
+    return inner if isinstance(inner, str) and inner.strip() else text
 
 
 def _text(value: Any) -> str | None:

@@ -1,14 +1,14 @@
-"""Checks of what a score names outside itself: files, folders, instruments, sheet numbers.
+"""Checks of what a score names outside itself: files, folders, sheet numbers, settings.
 
 V002 workspace parent, V004 system prompt file, V005 working directory, V107 checked files,
-V108 injected files, V210/V211 instruments and fallbacks, V212/V214 sheet keys out of range,
-P003 instrument settings Podium does not know, P004 backend settings for another backend,
-P006 a desktop notification without notify-send.
+V108 injected files, V212/V214 sheet keys out of range, P003 instrument settings Podium does
+not know, P004 backend settings for another backend, P006 a desktop notification without
+notify-send. The instruments themselves are checked in `check_instruments.py`.
 """
 
 import difflib
 import shutil
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from podium.score.compiled import CompiledScore
@@ -29,10 +29,9 @@ _CLAUDE_CLI_FIELDS = (
 _API_FIELDS = ("model", "api_key_env", "max_tokens", "temperature")
 
 
-def references(score: CompiledScore, known: Collection[str]) -> Iterator[Diagnostic]:
+def references(score: CompiledScore) -> Iterator[Diagnostic]:
     yield from _paths(score)
     yield from _injections(score)
-    yield from _instruments(score, known)
     yield from _sheet_keys(score)
     yield from _instrument_settings(score)
     yield from _backend(score)
@@ -41,15 +40,16 @@ def references(score: CompiledScore, known: Collection[str]) -> Iterator[Diagnos
 
 def _paths(score: CompiledScore) -> Iterator[Diagnostic]:
     model, home = score.model, score.path.parent
-    if not score.workspace.parent.is_dir():
+    parent = score.workspace.parent
+    if not parent.is_dir() and not parent.parent.is_dir():
         # An error in Marianne; Podium creates the workspace with its parents when the first
-        # sheet runs, so here it only says so, in case the path is a typo.
+        # sheet runs. One missing level is the usual layout (`./workspaces/NAME` beside a
+        # fresh score); a longer chain of folders that do not exist looks like a typo.
         yield finding(
             score,
             ("workspace",),
-            "the workspace's parent folder does not exist "
-            f"yet: {score.workspace.parent}; it will be created when the first sheet "
-            "runs",
+            f"neither the workspace's parent folder ({parent}) nor its own parent exists "
+            "yet; they will be created when the first sheet runs (is the path right?)",
             "V002",
             WARNING,
         )
@@ -103,56 +103,6 @@ def _injections(score: CompiledScore) -> Iterator[Diagnostic]:
             kind = "file" if item.file else "folder"
             severity = INFO if item.directory and item.as_ == "context" else WARNING
             yield finding(score, path, f"injected {kind} not found: {resolved}", "V108", severity)
-
-
-def _instruments(score: CompiledScore, known: Collection[str]) -> Iterator[Diagnostic]:
-    model = score.model
-    names = set(known) | set(model.instruments)
-    uses: list[tuple[tuple[str | int, ...], str, str]] = []
-    if model.instrument:
-        uses.append((("instrument",), model.instrument, "V210"))
-    uses += [
-        (("instruments", a, "profile"), d.profile, "V210") for a, d in model.instruments.items()
-    ]
-    uses += [
-        (("movements", n, "instrument"), m.instrument, "V210")
-        for n, m in model.movements.items()
-        if m.instrument
-    ]
-    uses += [
-        (("sheet", "per_sheet_instruments", n), name, "V210")
-        for n, name in model.sheet.per_sheet_instruments.items()
-    ]
-    uses += [
-        (("sheet", "instrument_map", name), name, "V210") for name in model.sheet.instrument_map
-    ]
-    uses += [
-        (("instrument_fallbacks", i), name, "V211")
-        for i, name in enumerate(model.instrument_fallbacks)
-    ]
-    uses += [
-        (("movements", n, "instrument_fallbacks", i), name, "V211")
-        for n, m in model.movements.items()
-        for i, name in enumerate(m.instrument_fallbacks)
-    ]
-    uses += [
-        (("sheet", "per_sheet_fallbacks", n, i), name, "V211")
-        for n, chain in model.sheet.per_sheet_fallbacks.items()
-        for i, name in enumerate(chain)
-    ]
-    for path, name, code in uses:
-        if name in names:
-            continue
-        close = difflib.get_close_matches(name, sorted(names), n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(sorted(known))}"
-        yield finding(
-            score,
-            path,
-            f"unknown instrument '{name}'{hint}",
-            code,
-            WARNING,
-            key=path[-2:-1] == ("instrument_map",),
-        )
 
 
 def _sheet_keys(score: CompiledScore) -> Iterator[Diagnostic]:

@@ -1,32 +1,40 @@
 """`podium validate`'s checks beyond the schema, with Marianne's codes and meanings.
 
 Errors (the score cannot run as written): V004 system prompt file missing, V005 working
-directory missing, V009 an evolved score still names its previous version, P008 apprise
-notifications without apprise installed, P009 a URL apprise cannot read, P010 a sheet's prompt
-does not render. Warnings: V002 workspace parent missing (an error in Marianne; Podium
-creates it), V101 undefined template variable, V103 very short timeout, V107 a checked file that
-does not exist, V108 a prelude or cadenza file that does not exist, V201 Jinja in a validation
-path, V202 `{var}` in a Jinja template, V203 no validations, V204 Claude CLI without
-skip_permissions, V206 fan-out without dependencies, V208 a variable shadowing a built-in, V210
-unknown instrument, V211 unknown fallback, V212 skip keys out of range, V214 per-sheet keys out
-of range, P001 accepted but not acted on yet, P003 an instrument setting Podium does not know,
-P004 backend settings for another backend, P005 no prompt at all, P006 a desktop
-notification without notify-send, P007 isolation outside any git repository. Info: V104 very
-long timeout,
-V205 only file_exists checks, V207 fan-out without parallel, V209 Claude CLI without
-disable_mcp, P002 a key with no effect.
+directory missing, V009 an evolved score still names its previous version, V210 unknown
+instrument (a warning in Marianne, which then skips to a fallback; Podium refuses the score
+instead of playing a typo), P008 apprise notifications without apprise
+installed, P009 a URL apprise cannot read, P010 a sheet's prompt does not render.
 
-The checks of names and files outside the score are in `check_references.py`.
+Warnings: V002 the workspace's parent and grandparent missing (the parent alone is an error
+in Marianne; Podium creates it), V101 undefined template variable, V103 very short timeout,
+V107 a checked file that does not exist, V108 a prelude or cadenza file that does not exist,
+V201 Jinja in a validation path, V202 `{var}` in a Jinja template, V203 no validations, V204
+Claude CLI without skip_permissions, V206 a fanned-out stage that declared dependencies leave
+out (Marianne's "fan-out without dependencies": without any, stages chain and voices run side
+by side, as meant), V208 a variable shadowing a built-in, V211 unknown fallback, V212 skip keys
+out of range, V214 per-sheet keys out of range, P001 accepted but not acted on yet, P003 an
+instrument setting Podium does not know, P004 backend settings for another backend, P005 no
+prompt at all, P006 a desktop notification without notify-send, P007 isolation outside any git
+repository, P011 one of Marianne's HTTP instruments with no profile here (which `podium run`
+refuses: `stops_a_run`).
+
+Info: V104 very long timeout, V205 only file_exists checks, V207 fan-out without parallel, V209
+Claude CLI without disable_mcp, P002 a key with no effect.
+
+The checks of names and files outside the score are in `check_references.py` and
+`check_instruments.py`.
 """
 
 import difflib
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 
 from jinja2 import TemplateSyntaxError, meta, nodes
 
 from podium.score.acted_on import not_acted_on
 from podium.score.check_apprise import apprise_notifications
+from podium.score.check_instruments import RUN_REFUSES, instruments
 from podium.score.check_isolation import isolation
 from podium.score.check_references import references
 from podium.score.compiled import CompiledScore
@@ -42,8 +50,12 @@ LONG_TIMEOUT_SECONDS = 7200
 SHORT_TIMEOUT_SECONDS = 60
 
 
-def check(score: CompiledScore, known_instruments: Collection[str]) -> list[Diagnostic]:
-    """Every finding for a score that compiled, most severe first."""
+def check(
+    score: CompiledScore, known_instruments: Collection[str], unreadable: Sequence[str] = ()
+) -> list[Diagnostic]:
+    """Every finding for a score that compiled, most severe first. `known_instruments` are
+    the names of the instrument profiles the score can play; `unreadable` says which profile
+    files could not be loaded (one line each), told with an unknown instrument."""
     rendering = list(_rendering(score))
     found = [
         *rendering,
@@ -53,13 +65,20 @@ def check(score: CompiledScore, known_instruments: Collection[str]) -> list[Diag
         *_validations(score),
         *_fan_out(score),
         *_claude_cli(score),
-        *references(score, known_instruments),
+        *instruments(score, known_instruments, unreadable),
+        *references(score),
         *apprise_notifications(score),
         *isolation(score),
         *not_acted_on(score.model, score.source),
     ]
     order = {ERROR: 0, WARNING: 1, INFO: 2}
     return sorted(found, key=lambda d: (order[d.severity], d.line, d.column))
+
+
+def stops_a_run(found: Diagnostic) -> bool:
+    """Whether a finding keeps a score from running here: an error, or a warning about what
+    this machine cannot play (the same answer in `podium run` and in the conductor)."""
+    return found.severity is ERROR or found.code in RUN_REFUSES
 
 
 def _rendering(score: CompiledScore) -> Iterator[Diagnostic]:
@@ -203,13 +222,16 @@ def _validations(score: CompiledScore) -> Iterator[Diagnostic]:
 
 
 def _fan_out(score: CompiledScore) -> Iterator[Diagnostic]:
-    if not any(s.voice_count > 1 for s in score.plan.sheets):
+    fanned = sorted({s.movement for s in score.plan.sheets if s.voice_count > 1})
+    if not fanned:
         return
-    if not score.model.sheet.dependencies:
+    for stage in _left_out(score, fanned):
         yield finding(
             score,
-            ("sheet", "fan_out"),
-            "fan-out without dependencies: stages run one after another as a chain",
+            _fan_out_place(score, stage),
+            f"stage {stage} fans out, but sheet.dependencies names it nowhere: its voices start "
+            "at once and no stage waits for them; add it to the dependencies, or declare none "
+            "(each stage then waits for the one before)",
             "V206",
             WARNING,
             key=True,
@@ -217,12 +239,30 @@ def _fan_out(score: CompiledScore) -> Iterator[Diagnostic]:
     if not score.model.parallel.enabled:
         yield finding(
             score,
-            ("sheet", "fan_out"),
+            _fan_out_place(score, fanned[0]),
             "fan-out with parallel off: the instances run one at a time",
             "V207",
             INFO,
             key=True,
         )
+
+
+def _left_out(score: CompiledScore, fanned: list[int]) -> list[int]:
+    """The fanned-out stages that declared dependencies leave out, in a score of several
+    stages. Without any declared dependency each stage waits for the one before, voices side
+    by side: what a fan-out means, nothing to say."""
+    declared = score.model.sheet.dependencies
+    stages = max(s.movement for s in score.plan.sheets)
+    if not declared or stages < 2:
+        return []
+    named = set(declared) | {d for deps in declared.values() for d in deps}
+    return [stage for stage in fanned if stage not in named]
+
+
+def _fan_out_place(score: CompiledScore, stage: int) -> tuple[str | int, ...]:
+    if stage in score.model.sheet.fan_out:
+        return ("sheet", "fan_out", stage)
+    return ("movements", stage, "voices")
 
 
 def _claude_cli(score: CompiledScore) -> Iterator[Diagnostic]:

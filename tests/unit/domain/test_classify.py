@@ -335,6 +335,31 @@ def test_a_long_json_line_is_quoted_around_the_match() -> None:
     assert len(result.detail) < 400
 
 
+CLAUDE_401 = (
+    '{"type":"result","subtype":"success","is_error":true,"api_error_status":401,'
+    '"result":"Invalid API key · Fix external API key"}'
+)
+CLAUDE = ErrorPatterns(auth=(r'"api_error_status":\s*401',), failure=(r'"is_error":\s*true',))
+
+
+@pytest.mark.parametrize(
+    ("status", "output", "said", "outcome", "detail"),
+    [
+        pytest.param(FAILED, CLAUDE_401, "Invalid API key · Fix external API key", AttemptOutcome.AUTH_FAILED, "exit code 1: Invalid API key · Fix external API key", id="matched by a pattern"),
+        pytest.param(ExitStatus(exit_code=0), CLAUDE_401, "Invalid API key · Fix external API key", AttemptOutcome.AUTH_FAILED, "exit code 0 but the output reports an error: Invalid API key · Fix external API key", id="a success code that reports an error"),
+        pytest.param(FAILED, '{"is_error":true}\nlast line', "context window\n  exceeded", AttemptOutcome.FAILED, "exit code 1: context window exceeded", id="no pattern: not the last line, on one line"),
+        pytest.param(ExitStatus(None, signal=15, stale=True, timeout_seconds=5), "partial", "stalled", AttemptOutcome.STALE, "stopped after 5s without output: stalled", id="stale"),
+        pytest.param(FAILED, CLAUDE_401, "", AttemptOutcome.AUTH_FAILED, "exit code 1: " + CLAUDE_401, id="an empty message: the line"),
+        pytest.param(FAILED, "boom", "m" * 400, AttemptOutcome.FAILED, "exit code 1: " + "m" * 299 + "…", id="cut to 300"),
+    ],
+)  # fmt: skip
+def test_the_detail_quotes_the_message_the_instrument_reported_rather_than_its_raw_output(
+    status: ExitStatus, output: str, said: str, outcome: AttemptOutcome, detail: str
+) -> None:
+    result = classify(status, output, CLAUDE, NOW, Zones(), said=said)
+    assert (result.outcome, result.detail) == (outcome, detail)
+
+
 def test_merged_patterns_try_the_first_set_before_the_second() -> None:
     profile = ErrorPatterns(rate_limit=("slow down",), failure=("^Error",))
     score = ErrorPatterns(rate_limit=("quota",))

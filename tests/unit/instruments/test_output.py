@@ -66,6 +66,34 @@ def test_a_failed_run_gives_its_error(run: str, profile: str, error: str) -> Non
     assert parsed.error == error
 
 
+@pytest.mark.parametrize(
+    ("run", "error"),
+    [
+        # The provider's JSON body, passed on as the message: the message inside it.
+        ("gemini-401-json-pinned", "Request had invalid authentication credentials. (fake)"),
+        (
+            "gemini-429-json",
+            "Resource has been exhausted (e.g. check quota). (fake)\nSuggested retry after 1s.",
+        ),
+        ("gemini-500-json-pinned", "An internal error has occurred. (fake)"),
+    ],
+)
+def test_geminis_error_document_after_a_stack_trace_on_stderr_gives_its_error(
+    run: str, error: str
+) -> None:
+    """Gemini CLI in JSON mode prints nothing on stdout when it fails: its error object ends
+    its stderr, indented, after the stack trace."""
+    recorded = recording(run)
+    assert recorded["stdout"] == ""
+    assert parse_output(output_of("gemini-cli"), recorded["stderr"]).error == error
+
+
+def test_a_message_that_is_json_without_a_message_inside_is_kept_as_it_is() -> None:
+    spec = CliOutput(format="json", error_path="error")
+    assert parse_output(spec, '{"error": "{\\"code\\": 1}"}').error == '{"code": 1}'
+    assert parse_output(spec, '{"error": "{not json"}').error == "{not json"
+
+
 def test_codex_warning_items_and_retries_are_not_the_answer() -> None:
     parsed = parse_output(output_of("codex-cli"), recording("codex-429-json")["stdout"])
     assert parsed.result is None

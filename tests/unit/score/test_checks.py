@@ -4,14 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from podium.instruments import names
+from podium.instruments.registry import discover
 from podium.score.checks import check
 from podium.score.diagnostics import Diagnostic, Severity
 from tests.unit.score.helpers import BASE, compile_text
 
 
 def findings(text: str, path: Path = Path("/tmp/demo.yaml")) -> list[Diagnostic]:
-    return check(compile_text(text, path), names.known())
+    return check(compile_text(text, path), discover().names())
 
 
 def codes(text: str, path: Path = Path("/tmp/demo.yaml")) -> set[str]:
@@ -28,7 +28,12 @@ def test_a_clean_score_has_nothing_to_say() -> None:
 @pytest.mark.parametrize(
     ("change", "code", "severity", "fragment"),
     [
-        ("workspace: /nope/missing/ws", "V002", Severity.WARNING, "will be created"),
+        (
+            "workspace: /nope/missing/ws",
+            "V002",
+            Severity.WARNING,
+            "neither the workspace's parent folder (/nope/missing) nor its own parent exists",
+        ),
         (
             "backend: {system_prompt_file: nope.md}",
             "V004",
@@ -47,13 +52,13 @@ def test_a_clean_score_has_nothing_to_say() -> None:
             "instrument_fallbacks: [gemni-cli]",
             "V211",
             Severity.WARNING,
-            "unknown instrument 'gemni-cli'; did you mean 'gemini-cli'?",
+            "unknown instrument 'gemni-cli', so sheets will not fall back to it; did you mean 'gemini-cli'?",
         ),
         (
             "movements: {1: {instrument: claud-code}}",
             "V210",
-            Severity.WARNING,
-            "unknown instrument 'claud-code'",
+            Severity.ERROR,
+            "unknown instrument 'claud-code'; did you mean 'claude-code'?",
         ),
         ("ai_review: {enabled: true}", "P001", Severity.WARNING, "accepted, not acted on yet"),
         ("isolation: {enabled: true}", "P007", Severity.WARNING, "is not in a git repository"),
@@ -67,6 +72,13 @@ def test_each_check_fires_with_its_code(
     [found] = [d for d in findings(CLEAN + change + "\n") if d.code == code]
     assert found.severity is severity
     assert fragment in found.message
+
+
+def test_a_workspace_one_missing_folder_down_is_the_usual_layout(tmp_path: Path) -> None:
+    """`./workspaces/NAME` beside a score: created with the first sheet, nothing to say."""
+    score = tmp_path / "score.yaml"
+    assert "V002" not in codes(CLEAN + "workspace: ./workspaces/demo\n", score)
+    assert "V002" in codes(CLEAN + "workspace: ./workspace/s/demo\n", score)
 
 
 def test_template_checks() -> None:
@@ -103,11 +115,36 @@ def test_validation_checks() -> None:
 
 def test_fan_out_and_claude_checks() -> None:
     fan = CLEAN.replace("total_items: 3}", "total_items: 3, fan_out: {2: 2}}")
-    assert {"V206", "V207"} <= codes(fan)
+    assert "V207" in codes(fan)  # parallel is off: the voices take turns
     claude = CLEAN.replace("instrument: cli\n", "") + (
         "backend: {skip_permissions: false, disable_mcp: false}\n"
     )
     assert {"V204", "V209"} <= codes(claude)
+
+
+@pytest.mark.parametrize(
+    ("sheet", "warned"),
+    [
+        # No dependencies: 1, then the voices of 2 side by side, then 3 once they are all done.
+        ("fan_out: {2: 3}", False),
+        ("fan_out: {2: 3}, dependencies: {2: [1], 3: [2]}", False),
+        ("fan_out: {3: 2}, dependencies: {3: [1]}", False),  # named as a stage that waits
+        ("fan_out: {1: 3}, dependencies: {3: [1]}", False),  # named as one waited for
+        # Dependencies declared, and the fanned stage in none of them: it runs detached.
+        ("fan_out: {2: 3}, dependencies: {3: [1]}", True),
+    ],
+)
+def test_a_fan_out_is_warned_about_only_when_the_dependencies_leave_it_out(
+    sheet: str, warned: bool
+) -> None:
+    text = CLEAN.replace("total_items: 3}", f"total_items: 3, {sheet}}}") + (
+        "parallel: {enabled: true}\n"
+    )
+    found = [d for d in findings(text) if d.code == "V206"]
+    assert bool(found) is warned
+    if warned:
+        assert found[0].path == "sheet.fan_out.2"
+        assert "names it nowhere: its voices start at once" in found[0].message
 
 
 def test_keys_out_of_range_are_pointed_out() -> None:

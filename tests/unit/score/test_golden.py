@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from podium.instruments import names
+from podium.instruments.registry import discover
 from podium.score.checks import check
 from podium.score.compiled import load_score
 from podium.score.diagnostics import Severity
@@ -53,7 +53,7 @@ def test_a_shared_score_plans_as_marianne_planned_it(expected: Path) -> None:
 def test_a_shared_score_validates_without_errors(expected: Path) -> None:
     errors = [
         d
-        for d in check(load_score(_score_for(expected)), names.known())
+        for d in check(load_score(_score_for(expected)), discover().names())
         if d.severity is Severity.ERROR
     ]
     assert errors == []

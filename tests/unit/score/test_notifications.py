@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from podium.domain.notices import Channel, NoticeEvent, Notification
-from podium.instruments import names
+from podium.instruments.registry import discover
 from podium.score.checks import check
 from podium.score.diagnostics import Severity
 from tests.unit.score.helpers import BASE, compile_text, problems
@@ -76,19 +76,19 @@ def test_validate_warns_of_a_desktop_entry_without_notify_send(
 ) -> None:
     text = BASE + "notifications: [{type: webhook, config: {url: 'http://x'}}, {type: desktop}]\n"
     monkeypatch.setenv("PATH", str(tmp_path))
-    [found] = [d for d in check(compile_text(text), names.known()) if d.code == "P006"]
+    [found] = [d for d in check(compile_text(text), discover().names()) if d.code == "P006"]
     assert found.severity is Severity.WARNING
     assert found.path == "notifications.1.type"
     assert "'notify-send'" in found.message
     program = tmp_path / "notify-send"
     program.write_text("#!/bin/sh\n")
     program.chmod(0o755)
-    assert [d for d in check(compile_text(text), names.known()) if d.code == "P006"] == []
+    assert [d for d in check(compile_text(text), discover().names()) if d.code == "P006"] == []
 
 
 def test_notifications_are_no_longer_listed_as_not_acted_on() -> None:
     text = BASE + "notifications: [{type: webhook, config: {url: 'http://x'}}]\n"
-    assert [d for d in check(compile_text(text), names.known()) if d.code == "P001"] == []
+    assert [d for d in check(compile_text(text), discover().names()) if d.code == "P001"] == []
 
 
 def test_an_apprise_entry_holds_its_urls_however_they_are_listed() -> None:
@@ -130,7 +130,7 @@ APPRISE = (
 
 
 def test_validate_locates_each_url_apprise_cannot_read_without_showing_it() -> None:
-    found = [d for d in check(compile_text(APPRISE), names.known()) if d.code == "P009"]
+    found = [d for d in check(compile_text(APPRISE), discover().names()) if d.code == "P009"]
     assert [(d.severity, d.path, d.line) for d in found] == [
         (Severity.ERROR, "notifications.0.config.urls.1", 10),
         (Severity.ERROR, "notifications.1.config.urls", 11),
@@ -144,7 +144,7 @@ def test_validate_says_how_to_install_apprise_where_it_is_missing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "apprise", None)  # as if it were not installed
-    found = [d for d in check(compile_text(APPRISE), names.known()) if d.code in ("P008", "P009")]
+    found = [d for d in check(compile_text(APPRISE), discover().names()) if d.code in ("P008", "P009")]
     assert [(d.code, d.severity, d.path) for d in found] == [
         ("P008", Severity.ERROR, f"notifications.{n}.type") for n in range(3)
     ]
@@ -157,5 +157,5 @@ def test_a_score_without_apprise_entries_is_checked_without_apprise(
     monkeypatch.setitem(sys.modules, "apprise", None)
     text = BASE + "notifications: [{type: webhook, config: {url: 'http://x'}}]\n"
     assert [
-        d for d in check(compile_text(text), names.known()) if d.severity is Severity.ERROR
+        d for d in check(compile_text(text), discover().names()) if d.severity is Severity.ERROR
     ] == []

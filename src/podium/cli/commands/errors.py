@@ -35,8 +35,9 @@ def declare(p: argparse.ArgumentParser) -> None:
         "--type",
         "-t",
         choices=("transient", "rate_limit", "permanent"),
-        help="only this kind: transient (E0xx: timeouts, crashes, failed runs), rate_limit "
-        "(E1xx), permanent (failed checks, authentication, an instrument that cannot start)",
+        help="only this kind: transient (tried again within the retry budget: timeouts, "
+        "crashes, failed runs, failed checks E2xx, an instrument that could not start), "
+        "rate_limit (E1xx), permanent (never tried again on that instrument: authentication)",
     )
     p.add_argument("--code", "-c", metavar="CODE", help="only this error code (E001, E204…)")
     p.add_argument(

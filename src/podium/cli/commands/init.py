@@ -44,6 +44,10 @@ prompt:
 retry:
   max_retries: 2              # attempts after the first, when a sheet fails
 
+# After a sheet, a job waits this long before starting the next one (2 s when not given, as in
+# Marianne: it spares an agent's provider a burst of calls). A script calls no provider.
+pause_between_sheets_seconds: 0
+
 # A sheet succeeds only when its process exits 0 and these checks pass.
 # {{workspace}} and {{sheet_num}} are filled in for each sheet.
 validations:

@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 from podium.cli import exits
@@ -118,11 +119,7 @@ def declare(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from podium.cli import carry, fleet_run  # noqa: PLC0415 - the score model, to run only
-    from podium.instruments import names  # noqa: PLC0415
-    from podium.instruments.registry import discover  # noqa: PLC0415
-    from podium.score.checks import check  # noqa: PLC0415
     from podium.score.compiled import load_score  # noqa: PLC0415
-    from podium.score.diagnostics import Severity  # noqa: PLC0415
     from podium.score.fleet import is_fleet_file  # noqa: PLC0415
 
     if args.show_prompts and not args.dry_run:
@@ -132,33 +129,52 @@ def run(args: argparse.Namespace) -> int:
         return fleet_run.run(args, path)
     workspace = _workspace(args.workspace)
     score = load_score(path, workspace)
-    found = check(score, names.known(path.parent))
-    color = use_color(sys.stderr)
-    if any(d.severity is Severity.ERROR for d in found):
-        for line in issues_text([d for d in found if d.severity is Severity.ERROR], color):
-            print(line, file=sys.stderr)
-        print(
-            f"podium: {path.name} cannot run; 'podium validate {args.score}' shows every finding",
-            file=sys.stderr,
-        )
+    registry = _may_run(args, score)
+    if registry is None:
         return exits.USER
-    for line in issues_text([d for d in found if d.severity is Severity.WARNING], color):
-        print(line, file=sys.stderr)
-    registry = discover(path.parent)
-    for name in sorted({f for s in score.plan.sheets for f in s.fallbacks}):
-        if registry.get(name) is None:
-            print(
-                f"podium: note: fallback instrument '{name}' has no profile here; "
-                "sheets will not fall back to it",
-                file=sys.stderr,
-            )
     if not 1 <= args.start_sheet <= score.plan.total_sheets:
         raise UserError(
             f"--start-sheet {args.start_sheet}: the score has sheets 1 to {score.plan.total_sheets}"
         )
     if args.dry_run:
         return _dry_run(args, score)
-    return _submit(args, path, workspace, carry.score_profiles(score, registry))
+    return _submit(args, path, workspace, score.plan.name, carry.score_profiles(score, registry))
+
+
+def _may_run(args: argparse.Namespace, score: CompiledScore) -> Registry | None:
+    """Whether the score may be submitted, as the conductor will judge it (`stops_a_run`),
+    or with `--dry-run` shown (only errors stop that): the findings that stop it are printed
+    as errors, the warnings as warnings. The instruments it may run with, or None."""
+    from podium.instruments.registry import discover  # noqa: PLC0415 - the score model
+    from podium.score.check_instruments import MARIANNE_HTTP  # noqa: PLC0415
+    from podium.score.checks import check, stops_a_run  # noqa: PLC0415
+    from podium.score.diagnostics import Severity  # noqa: PLC0415
+
+    registry = discover(score.path.parent)
+    found = check(score, registry.names(), registry.problems)
+    color = use_color(sys.stderr)
+    stops = stops_a_run if not args.dry_run else (lambda d: d.severity is Severity.ERROR)
+    refused = [replace(d, severity=Severity.ERROR) for d in found if stops(d)]
+    if refused:
+        for line in issues_text(refused, color):
+            print(line, file=sys.stderr)
+        print(
+            f"podium: {score.path.name} cannot run; 'podium validate {args.score}' shows every "
+            "finding",
+            file=sys.stderr,
+        )
+        return None
+    for line in issues_text([d for d in found if d.severity is Severity.WARNING], color):
+        print(line, file=sys.stderr)
+    for name in sorted({f for s in score.plan.sheets for f in s.fallbacks}):
+        # An unknown fallback was warned about (V211); Marianne's HTTP ones are expected.
+        if name in MARIANNE_HTTP and registry.get(name) is None:
+            print(
+                f"podium: note: fallback instrument '{name}' has no profile here; "
+                "sheets will not fall back to it",
+                file=sys.stderr,
+            )
+    return registry
 
 
 def _workspace(given: str | None) -> str | None:
@@ -260,7 +276,11 @@ def _notes(args: argparse.Namespace, submitted: SubmitResult, key: str) -> None:
 
 
 def _submit(
-    args: argparse.Namespace, path: Path, workspace: str | None, profiles: list[InstrumentProfile]
+    args: argparse.Namespace,
+    path: Path,
+    workspace: str | None,
+    name: str,
+    profiles: list[InstrumentProfile],
 ) -> int:
     key = args.idempotency_key or uuid.uuid4().hex
     params: SubmitParams = {
@@ -300,6 +320,9 @@ def _submit(
                 f"job {job_id} submitted: {submitted['total_sheets']} sheet(s), "
                 f"workspace {submitted['workspace']}"
             )
+            if name != path.stem:
+                # Users name a job by its score's `name:`; the conductor by the file.
+                print(f"job id: {job_id} (the file's name; the score's name: is '{name}')")
         wait = args.wait if args.wait is not None else sys.stdout.isatty()
         if not wait:
             return exits.OK

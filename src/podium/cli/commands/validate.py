@@ -36,7 +36,7 @@ def declare(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from podium.instruments import names  # noqa: PLC0415 - the score model, to validate only
+    from podium.instruments.registry import discover  # noqa: PLC0415 - to validate only
     from podium.score.checks import check  # noqa: PLC0415
     from podium.score.compiled import compile_data, read_text  # noqa: PLC0415
     from podium.score.fleet import check_fleet  # noqa: PLC0415
@@ -56,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
         score = compile_data(data, source, text, path)
     except ScoreError as exc:
         return _report(args, path, "score", list(exc.diagnostics), None, color=color)
-    return _report(args, path, "score", check(score, names.known(path.parent)), score, color=color)
+    registry = discover(path.parent)
+    found = check(score, registry.names(), registry.problems)
+    return _report(args, path, "score", found, score, color=color)
 
 
 def _report(  # noqa: PLR0917 - one call site per outcome, all positional for symmetry

@@ -20,6 +20,10 @@ REGEX_MAX_BYTES = 64 * 1024 * 1024
 """content_regex reads at most this much of a file (a regex needs the text in memory)."""
 REGEX_TIMEOUT_SECONDS = 60.0
 """A pattern that backtracks without end fails its rule instead of holding the sheet."""
+EXCERPT_CHARS = 200
+"""A failed content check shows the text it searched: whole up to twice this many characters,
+else its first and last this many."""
+_EXCERPT_BYTES = EXCERPT_CHARS * 4  # a UTF-8 character takes at most 4 bytes
 
 Signature = list[int] | str | None
 """A file's identity at one moment; None when it does not exist, text when it cannot be read."""
@@ -113,7 +117,18 @@ def _contains(rule: ValidationRule, path: Path, needle: bytes) -> ValidationResu
                 return ValidationResult(rule, True, "")
             carry = window[-keep:] if keep else b""
         size = f.tell()
-    return ValidationResult(rule, False, f"text not found in the file ({size} bytes)")
+        searched = _ends(f, size)
+    return ValidationResult(rule, False, f"text not found in the file ({size} bytes): {searched}")
+
+
+def _ends(f: BinaryIO, size: int) -> str:
+    """The file's text as `excerpt` shows it, read from its two ends only."""
+    f.seek(0)
+    head = f.read(2 * _EXCERPT_BYTES).decode("utf-8", errors="replace")
+    if size <= 2 * _EXCERPT_BYTES:
+        return excerpt(head)
+    f.seek(size - _EXCERPT_BYTES)
+    return excerpt(head, f.read(_EXCERPT_BYTES).decode("utf-8", errors="replace"))
 
 
 def _matches(rule: ValidationRule, path: Path) -> ValidationResult:
@@ -136,4 +151,21 @@ def _matches(rule: ValidationRule, path: Path) -> ValidationResult:
         )
     if found:
         return ValidationResult(rule, True, "")
-    return ValidationResult(rule, False, f"no match in {where} ({len(text)} characters)")
+    return ValidationResult(
+        rule, False, f"no match in {where} ({len(text)} characters): {excerpt(text)}"
+    )
+
+
+def excerpt(head: str, tail: str | None = None) -> str:
+    """The text a content check searched, quoted on one line: `head` is all of it, or (with
+    `tail`) its beginning and `tail` its end. Whole when short, else its first and last
+    `EXCERPT_CHARS` characters."""
+    if tail is None:
+        if len(head) <= 2 * EXCERPT_CHARS:
+            return _quoted(head)
+        tail = head
+    return f"{_quoted(head[:EXCERPT_CHARS])} … {_quoted(tail[-EXCERPT_CHARS:])}"
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)

@@ -9,6 +9,7 @@ timeout, the values of their placeholders in their environment.
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from podium.domain.commands import RunValidations
@@ -96,13 +97,19 @@ class Validator:
     ) -> ValidationResult:
         """One rule's result; a command runs in the workspace with `marker` in its environment."""
         if rule.kind is ValidationKind.COMMAND_SUCCEEDS:
-            return await self._command(rule, workspace, log_file, marker)
+            result = await self._command(rule, workspace, log_file, marker)
+        else:
+            result = await self._file(rule, snapshot or {})
+        # What was found may quote the file or the command's output: masked, as kept and shown.
+        return replace(result, detail=self._context.redact(result.detail))
+
+    async def _file(self, rule: ValidationRule, snapshot: dict[str, Signature]) -> ValidationResult:
         for _ in range(rule.retry_count):
-            result = await asyncio.to_thread(check_file, rule, snapshot or {})
+            result = await asyncio.to_thread(check_file, rule, snapshot)
             if result.passed:
                 return result
             await asyncio.sleep(rule.retry_delay_ms / 1000)
-        return await asyncio.to_thread(check_file, rule, snapshot or {})
+        return await asyncio.to_thread(check_file, rule, snapshot)
 
     async def _command(
         self, rule: ValidationRule, workspace: Path, log_file: Path, marker: str | None

@@ -34,6 +34,9 @@ class Ending:
     output: str
     """The redacted text the error patterns read: the end of stdout (for structured output,
     only what reports an error), the end of stderr, and the error the instrument reported."""
+    said: str | None = None
+    """The error message the instrument reported (redacted), where its profile says: in its
+    structured stdout, or in a document at the end of its stderr (Gemini CLI's JSON mode)."""
 
 
 def read_ending(
@@ -45,12 +48,14 @@ def read_ending(
     reading = work.read_output(printed)
     if reading.result and result_file is not None:
         _write_private(result_file, redact(reading.result))
-    said = printed if reading.signals is None else reading.signals
-    parts = [said[-CLASSIFY_TAIL_BYTES:], read_end(stderr, CLASSIFY_TAIL_BYTES)]
-    if reading.error:
-        parts.append(reading.error)
+    signals = printed if reading.signals is None else reading.signals
+    errors = read_end(stderr, CLASSIFY_TAIL_BYTES)
+    said = reading.error or work.read_output(errors).error
+    parts = [signals[-CLASSIFY_TAIL_BYTES:], errors]
+    if said:
+        parts.append(said)
     output = redact("\n".join(p for p in parts if p.strip()))
-    return Ending(reading, output)
+    return Ending(reading, output, redact(said) if said else None)
 
 
 def publish_logs(workspace: Path, sheet: int, stdout: Path, stderr: Path, redact: Redact) -> None:

@@ -328,6 +328,7 @@ class AttemptRunner:
             self._clock.now(),
             time_zone,
             success_codes=work.success_codes,
+            said=ending.said,
         )
         self._post(
             AttemptExited(
