@@ -144,7 +144,9 @@ def test_validate_says_how_to_install_apprise_where_it_is_missing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "apprise", None)  # as if it were not installed
-    found = [d for d in check(compile_text(APPRISE), discover().names()) if d.code in ("P008", "P009")]
+    found = [
+        d for d in check(compile_text(APPRISE), discover().names()) if d.code in ("P008", "P009")
+    ]
     assert [(d.code, d.severity, d.path) for d in found] == [
         ("P008", Severity.ERROR, f"notifications.{n}.type") for n in range(3)
     ]

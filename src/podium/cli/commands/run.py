@@ -275,6 +275,22 @@ def _notes(args: argparse.Namespace, submitted: SubmitResult, key: str) -> None:
         )
 
 
+def _tell(args: argparse.Namespace, submitted: SubmitResult, key: str, name: str) -> None:
+    """The submission: as JSON, or the job and what else the conductor did."""
+    if args.json:
+        print(json.dumps(submitted))
+        return
+    _notes(args, submitted, key)
+    job_id = submitted["job_id"]
+    print(
+        f"job {job_id} submitted: {submitted['total_sheets']} sheet(s), "
+        f"workspace {submitted['workspace']}"
+    )
+    if name != Path(args.score).stem:
+        # Users name a job by its score's `name:`; the conductor by the file.
+        print(f"job id: {job_id} (the file's name; the score's name: is '{name}')")
+
+
 def _submit(
     args: argparse.Namespace,
     path: Path,
@@ -311,18 +327,7 @@ def _submit(
             )
             return exits.ANSWER_LOST
         job_id = submitted["job_id"]
-        if not args.json:
-            _notes(args, submitted, key)
-        if args.json:
-            print(json.dumps(submitted))
-        else:
-            print(
-                f"job {job_id} submitted: {submitted['total_sheets']} sheet(s), "
-                f"workspace {submitted['workspace']}"
-            )
-            if name != path.stem:
-                # Users name a job by its score's `name:`; the conductor by the file.
-                print(f"job id: {job_id} (the file's name; the score's name: is '{name}')")
+        _tell(args, submitted, key, name)
         wait = args.wait if args.wait is not None else sys.stdout.isatty()
         if not wait:
             return exits.OK
