@@ -7,8 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from podium.testing.conductor import ConductorProcess
+
+# Property tests judge results, never time: a loaded CI machine must not fail one for taking
+# longer than hypothesis's default 200 ms per example.
+settings.register_profile("podium", deadline=None)
+settings.load_profile("podium")
 
 REPO = Path(__file__).resolve().parent.parent
 
