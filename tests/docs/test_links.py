@@ -9,10 +9,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 
-WRITTEN_ELSEWHERE = frozenset({"docs/environment.md", "docs/service.md", "docs/container.md"})
-"""Documents the index links that are written beside this one and arrive with it: tolerated
-while missing, checked like any other once they exist."""
-
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 REFERENCE = re.compile(r"^\s*\[[^\]]+\]:\s*(\S+)", re.MULTILINE)
 FENCED = re.compile(r"^(```|~~~).*?^\1", re.MULTILINE | re.DOTALL)
@@ -47,8 +43,7 @@ def problems(path: Path, text: str) -> list[str]:
         if name is None:
             found.append(f"{target}: leaves the repository")
         elif file and not goal.exists():
-            if name not in WRITTEN_ELSEWHERE:
-                found.append(f"{target}: no such file ({name})")
+            found.append(f"{target}: no such file ({name})")
         elif (
             anchor
             and goal.suffix == ".md"
