@@ -14,7 +14,9 @@ DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 
 FENCED = re.compile(r"^```[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 SPAN = re.compile(r"`([^`\n]+)`")
-COMMAND = re.compile(r"(?:^|[\s($])podium ([a-z][a-z-]*)([^\n#]*)")
+COMMAND = re.compile(r"(?:^|[\s($])(?<!inject )podium (?!podium\b)([a-z][a-z-]*)([^\n#]*)")
+"""`podium VERB ...`, where `podium` is the command: not a container's name before it (`docker
+exec podium podium status`), nor the package a tool installs into (`pipx inject podium X`)."""
 END = re.compile(r"&&|\|\||;|\s\|\s|\)|\"")
 FLAG = re.compile(r"(?<![\w-])(--?[A-Za-z][\w-]*)")
 
