@@ -173,7 +173,7 @@ def test_a_shell_without_the_program_is_told_where_it_was_looked_for(
     run = shell("run", str(score))
     assert run.returncode == 2, run.stdout + run.stderr
     sent = "the PATH your shell sent nor the conductor's (/nowhere:"
-    assert f"runs '{PROBE}', which is not on {sent}" in run.stderr
+    assert f"runs '{PROBE}', which is on neither {sent}" in run.stderr
     assert f"where 'which {PROBE}' works" in run.stderr
 
 

@@ -123,7 +123,7 @@ def test_running_a_score_whose_instrument_is_not_installed_says_what_to_do(
 ) -> None:
     done = podium("run", str(SHARED_HELLO), "--no-wait")
     assert done.returncode == 2
-    assert "instrument 'claude-code' runs 'claude', which is not installed" in done.stderr
+    assert "instrument 'claude-code' runs 'claude', which is on neither the PATH" in done.stderr
     assert "podium instruments check claude-code" in done.stderr
     assert "no job" not in done.stdout
 

@@ -476,12 +476,12 @@ def not_found(name: str, executable: str, environment: Carried | None) -> str:
     to do about it."""
     searched = search_path(environment)
     whose = (
-        "the PATH your shell sent nor the conductor's"
+        "is on neither the PATH your shell sent nor the conductor's"
         if environment is not None
-        else "the conductor's PATH"
+        else "is not on the conductor's PATH"
     )
     head = (
-        f"instrument '{name}' runs '{executable}', which is not on {whose} "
+        f"instrument '{name}' runs '{executable}', which {whose} "
         f"({abbreviated(searched)})"
     )
     if environment is None:
