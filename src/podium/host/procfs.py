@@ -58,3 +58,10 @@ def environ_value(pid: int, name: bytes) -> bytes | None:
         if item.startswith(prefix):
             return item[len(prefix) :]
     return None
+
+
+def rss_bytes() -> int:
+    """This process's resident memory, from /proc/self/statm."""
+    with open("/proc/self/statm", "rb") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE")

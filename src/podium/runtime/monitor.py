@@ -29,7 +29,7 @@ from podium.domain.pressure import (
     unmeasured,
     with_disk,
 )
-from podium.host import procfs
+from podium.host import processes
 from podium.runtime.clock import SYSTEM_CLOCK, Clock
 from podium.runtime.disk import StateDisk, rule_of
 
@@ -67,8 +67,8 @@ def measure(groups: Collection[int]) -> Sample:
 
 def _members(groups: Collection[int]) -> set[int]:
     found = set()
-    for pid in procfs.pids():
-        stat = procfs.stat(pid)
+    for pid in processes.pids():
+        stat = processes.stat(pid)
         if stat is not None and stat.pgid in groups and stat.running:
             found.add(pid)
     return found
