@@ -25,7 +25,7 @@ from podium.domain.events import AttemptExited, Event, JobSubmitted
 from podium.domain.ids import JobId
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.records import InFlightAttempt
-from podium.host.procfs import stat
+from podium.host.processes import stat
 from podium.runtime.clock import SYSTEM_CLOCK, Clock
 from podium.runtime.context import WorkerContext
 from podium.runtime.executors.base import Executor

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from podium.host import procfs
+from podium.host import platform, processes
 from podium.ipc import protocol
-from podium.ipc.client import ConductorClient, RemoteError
+from podium.ipc.client import ConductorClient, ConductorUnavailable, RemoteError
 from podium.ipc.methods import DAEMON_STATUS, JOB_LIST
 from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess
@@ -130,7 +130,7 @@ def test_a_timeout_stops_the_whole_process_group(
     [(pgid,)] = conductor.query("SELECT pgid FROM attempts")
     assert not group_exists(pgid)
     grandchild = int((tmp_path / "ws" / "grandchild.pid").read_text())
-    assert not procfs.running(grandchild)
+    assert not processes.running(grandchild)
 
 
 def test_no_more_sheets_run_at_once_than_the_conductor_allows(
@@ -263,11 +263,38 @@ def test_another_user_is_refused_even_when_the_socket_is_reachable(
         check=True,
     )
     reply = json.loads(out.stdout)
-    assert reply["error"] == {
-        "code": protocol.PERMISSION_DENIED,
-        "message": "this conductor belongs to another user",
-    }
-    assert "refused a connection from uid 65534" in conductor.log
+    assert reply["error"]["code"] == protocol.PERMISSION_DENIED
+    if platform.mode().peers.way == platform.SOCKET_FOLDER:
+        # The peer cannot be named: an open folder refuses whoever connects.
+        assert "is open to other users (mode 755)" in reply["error"]["message"]
+        assert "refused a connection: the socket folder" in conductor.log
+    else:
+        assert reply["error"]["message"] == "this conductor belongs to another user"
+        assert "refused a connection from uid 65534" in conductor.log
+
+
+@pytest.mark.skipif(
+    platform.mode().peers.way != platform.SOCKET_FOLDER,
+    reason="the kernel names the peer here (run under PODIUM_PORTABLE=1 for the folder check)",
+)
+def test_without_peer_credentials_an_open_socket_folder_serves_nobody_until_private_again(
+    conductor: ConductorProcess,
+) -> None:
+    folder = conductor.socket.parent
+    folder.chmod(0o755)
+    client = ConductorClient(str(conductor.socket))
+    try:
+        with pytest.raises(ConductorUnavailable, match=r"open to other users \(mode 755\)"):
+            client.request(DAEMON_STATUS({}))  # the client's own look refuses it first
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.connect(str(conductor.socket))
+            reply = json.loads(sock.makefile().readline())
+        assert reply["error"]["code"] == protocol.PERMISSION_DENIED
+        assert f"chmod 700 {folder}" in reply["error"]["message"]
+        folder.chmod(0o700)
+        assert client.request(DAEMON_STATUS({}))["pid"]
+    finally:
+        client.close()
 
 
 def test_shutdown_does_not_wait_for_connected_clients(conductor: ConductorProcess) -> None:
