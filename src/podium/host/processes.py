@@ -6,12 +6,13 @@ process's memory; everyone asks here, never a backend directly.
 psutil is imported only when it is chosen: the CLI asks here too.
 """
 
+from collections.abc import Collection
 from typing import Protocol
 
 from podium.host import platform
 from podium.host.procfs import ProcStat
 
-__all__ = ["ProcStat", "environ_value", "pids", "rss_bytes", "running", "stat"]
+__all__ = ["ProcStat", "environ_value", "members", "pids", "rss_bytes", "running", "stat"]
 
 
 class ProcessTable(Protocol):
@@ -20,6 +21,8 @@ class ProcessTable(Protocol):
     def stat(self, pid: int) -> ProcStat | None: ...
 
     def pids(self) -> list[int]: ...
+
+    def members(self, groups: Collection[int]) -> set[int]: ...
 
     def environ_value(self, pid: int, name: bytes) -> bytes | None: ...
 
@@ -58,6 +61,11 @@ def running(pid: int) -> bool:
 def pids() -> list[int]:
     """Every process's pid."""
     return table().pids()
+
+
+def members(groups: Collection[int]) -> set[int]:
+    """The live (not zombie) processes in any of the process groups."""
+    return table().members(groups)
 
 
 def environ_value(pid: int, name: bytes) -> bytes | None:

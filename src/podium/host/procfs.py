@@ -5,6 +5,10 @@ Standard library only and no pathlib, because the CLI uses it too.
 
 import os
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
 ZOMBIE_STATES = (b"Z", b"X")
 
 
@@ -39,6 +43,16 @@ def stat(pid: int) -> ProcStat | None:
 def running(pid: int) -> bool:
     found = stat(pid)
     return found is not None and found.running
+
+
+def members(groups: "Collection[int]") -> set[int]:
+    """The live (not zombie) processes in any of the process groups."""
+    found = set()
+    for pid in pids():
+        stat_ = stat(pid)
+        if stat_ is not None and stat_.pgid in groups and stat_.running:
+            found.add(pid)
+    return found
 
 
 def pids() -> list[int]:

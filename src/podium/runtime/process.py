@@ -253,11 +253,7 @@ def group_exists(pgid: int) -> bool:
         return False
     except PermissionError:
         pass
-    for pid in processes.pids():
-        found = processes.stat(pid)
-        if found is not None and found.pgid == pgid and found.running:
-            return True
-    return False
+    return bool(processes.members({pgid}))
 
 
 def exit_status(

@@ -84,3 +84,19 @@ def test_this_processs_memory_is_what_proc_says() -> None:
     by_proc, by_psutil = procfs.rss_bytes(), psproc.rss_bytes()
     assert by_proc > 0
     assert by_proc / 2 < by_psutil < by_proc * 2
+
+
+@ON_PROCFS
+def test_both_tables_find_the_same_live_members_of_a_group() -> None:
+    leader = subprocess.Popen(["sh", "-c", "sleep 30 & sleep 30 & wait"], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 10
+        while len(procfs.members({leader.pid})) < 3:
+            assert time.monotonic() < deadline, "the group never had its three processes"
+            time.sleep(0.01)
+        assert psproc.members({leader.pid}) == procfs.members({leader.pid})
+        assert psproc.members({leader.pid, 2**22 + 1}) == procfs.members({leader.pid})
+    finally:
+        os.killpg(leader.pid, 9)
+        leader.wait()
+    assert psproc.members({leader.pid}) == procfs.members({leader.pid}) == set()
