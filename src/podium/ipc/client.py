@@ -9,7 +9,7 @@ import os
 import socket
 
 from podium.host import platform
-from podium.ipc.peers import peer_uid, private_socket_problem
+from podium.ipc.peers import own_socket_problem, peer_uid
 from podium.ipc.protocol import INTERNAL_ERROR, MAX_RESPONSE_BYTES, encode, request
 
 TYPE_CHECKING = False
@@ -172,5 +172,5 @@ def _not_ours(sock: socket.socket, path: str) -> str | None:
     except OSError as exc:
         return f"the kernel did not name the process at the other end ({exc})"
     if owner is None:
-        return private_socket_problem(path)
+        return own_socket_problem(path)
     return None if owner == os.getuid() else f"the socket belongs to uid {owner}, not to you"

@@ -11,7 +11,7 @@ import pytest
 
 from podium.host import platform
 from podium.ipc.client import ConductorClient, ConductorUnavailable
-from podium.ipc.peers import peer_uid, private_socket_problem, xucred_uid
+from podium.ipc.peers import own_socket_problem, peer_uid, private_socket_problem, xucred_uid
 
 NOBODY = 65534
 
@@ -58,6 +58,19 @@ def test_a_socket_others_can_reach_is_named_with_what_opens_it(
     )
 
 
+def test_the_client_asks_only_that_no_one_else_could_have_put_the_socket_there(
+    listening: Path,
+) -> None:
+    listening.parent.chmod(0o755)
+    listening.chmod(0o777)
+    assert own_socket_problem(str(listening)) is None
+    assert private_socket_problem(str(listening)) is not None
+    listening.parent.chmod(0o733)
+    assert own_socket_problem(str(listening)) == (
+        f"the socket folder {listening.parent} is open to other users (mode 733)"
+    )
+
+
 def test_a_socket_of_another_user_or_none_at_all_is_a_problem(listening: Path) -> None:
     assert private_socket_problem(str(listening), uid=os.getuid() + 1) == (
         f"the socket folder {listening.parent} belongs to uid {os.getuid()}, "
@@ -87,10 +100,12 @@ def test_a_struct_xucred_gives_its_uid_and_an_unknown_version_is_refused() -> No
 def test_without_peer_credentials_the_client_talks_through_a_private_folder_only(
     listening: Path,
 ) -> None:
-    with ConductorClient(str(listening)) as client:
-        client.connect()  # this user's socket in this user's folder
     listening.parent.chmod(0o755)
-    with pytest.raises(ConductorUnavailable, match=r"open to other users \(mode 755\); refusing"):
+    listening.chmod(0o755)
+    with ConductorClient(str(listening)) as client:
+        client.connect()  # this user's socket, in a folder only this user can write in
+    listening.parent.chmod(0o775)
+    with pytest.raises(ConductorUnavailable, match=r"open to other users \(mode 775\); refusing"):
         ConductorClient(str(listening)).connect()
 
 
