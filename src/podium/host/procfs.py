@@ -21,7 +21,8 @@ class ProcStat:
         self.state = state
         self.pgid = pgid
         self.start_ticks = start_ticks
-        """Start time in clock ticks since boot: with the pid, it names one process for good."""
+        """Start time in clock ticks since boot: with the pid, it names one process for good
+        (the start stamp on Linux, see `podium.host.psproc`)."""
 
     @property
     def running(self) -> bool:
