@@ -288,10 +288,11 @@ def test_without_peer_credentials_an_open_socket_folder_serves_nobody_until_priv
             client.request(DAEMON_STATUS({}))  # this user, but the conductor cannot tell
         assert refused.value.code == protocol.PERMISSION_DENIED
         assert "is open to other users (mode 755)" in refused.value.message
-        folder.chmod(0o700)
-        assert client.request(DAEMON_STATUS({}))["pid"]
     finally:
-        client.close()
+        client.close()  # the conductor hung up after its refusal
+    folder.chmod(0o700)
+    with ConductorClient(str(conductor.socket)) as again:
+        assert again.request(DAEMON_STATUS({}))["pid"]
 
 
 def test_shutdown_does_not_wait_for_connected_clients(conductor: ConductorProcess) -> None:
