@@ -25,8 +25,8 @@ from podium.domain.events import AttemptExited, Event, JobSubmitted
 from podium.domain.ids import JobId
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.records import InFlightAttempt
-from podium.host.processes import stat
 from podium.host import platform
+from podium.host.processes import stat
 from podium.runtime import exits
 from podium.runtime.clock import SYSTEM_CLOCK, Clock
 from podium.runtime.context import WorkerContext
