@@ -10,7 +10,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from podium.host import procfs
+from podium.host import processes
 from tests.conftest import REPO
 from tests.e2e.conftest import PODIUM, User
 
@@ -103,7 +103,7 @@ def test_start_status_and_stop_the_conductor(podium: User) -> None:
     assert summary.returncode == 0 and "no active jobs" in summary.stdout
     stopped = podium("stop")
     assert stopped.stdout.strip() == f"stopped the conductor (pid {info['pid']})"
-    assert not procfs.running(info["pid"])
+    assert not processes.running(info["pid"])
     assert podium("conductor-status").returncode == 4
 
 
@@ -289,7 +289,7 @@ def test_stop_refuses_while_a_job_runs_and_force_leaves_its_attempt_running(
     assert "1 job(s) are running; 'podium stop --drain' waits" in refused.stderr
     assert podium("stop", "--force").returncode == 0
     attempt = int(pid_file.read_text())
-    assert procfs.running(attempt)  # the attempt outlives the conductor
+    assert processes.running(attempt)  # the attempt outlives the conductor
     assert podium("start").returncode == 0  # and the next conductor picks it up
     (tmp_path / "workspace" / "go").touch()
     deadline = time.monotonic() + 15

@@ -8,7 +8,9 @@ import textwrap
 import time
 from pathlib import Path
 
-from podium.host import procfs
+import pytest
+
+from podium.host import platform, processes
 from tests.e2e.conftest import PODIUM, User, wait_for
 
 GATED = """
@@ -35,7 +37,7 @@ def test_restart_during_work_reattaches_the_running_attempt(podium: User, tmp_pa
     after = json.loads(podium("conductor-status", "--json").stdout)["pid"]
     assert after != before
     attempt = int((workspace / "pids").read_text())
-    assert procfs.running(attempt)  # the attempt went on through the restart
+    assert processes.running(attempt)  # the attempt went on through the restart
     (workspace / "go").touch()
     deadline = time.monotonic() + 15
     while (job := json.loads(podium("status", "gate", "--json").stdout))["status"] != "completed":
@@ -70,6 +72,20 @@ def test_doctor_reports_each_area_and_passes_on_a_fresh_home(podium: User) -> No
     text = podium("doctor").stdout
     assert "running: pid" in text
     assert "Podium can run here" in text
+
+
+@pytest.mark.parametrize("portable", ["", "1"], ids=["as-the-system-allows", "forced"])
+def test_doctor_says_which_paths_look_at_processes_and_why(podium: User, portable: str) -> None:
+    podium.env["PODIUM_PORTABLE"] = portable
+    done = podium("doctor", "--json")
+    assert done.returncode == 0, done.stdout
+    said = [c["message"] for c in json.loads(done.stdout)["checks"] if c["area"] == "system"]
+    expected = platform.decide(platform.probe(), force=bool(portable))
+    kind = "portable paths" if expected.portable else "Linux fast paths"
+    assert said[0] == f"{kind}: {expected.summary()}"
+    assert f"exits: {expected.exits.way}, because {expected.exits.reason}" in said
+    if portable:
+        assert "because PODIUM_PORTABLE=1 forces the portable paths" in said[1]
 
 
 def test_doctor_fails_on_a_broken_conductor_config(podium: User) -> None:
@@ -120,7 +136,7 @@ def test_a_conductor_killed_outright_leaves_nothing_that_blocks_the_next_start(
     info = json.loads(podium("conductor-status", "--json").stdout)
     os.kill(info["pid"], signal.SIGKILL)
     deadline = time.monotonic() + 10
-    while procfs.running(info["pid"]):
+    while processes.running(info["pid"]):
         assert time.monotonic() < deadline
         time.sleep(0.02)
     assert Path(info["socket"]).exists()  # left behind, as a crash leaves it

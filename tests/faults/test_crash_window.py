@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from podium.host import procfs
+from podium.host import processes
 from podium.ipc.client import ConductorUnavailable
 from podium.ipc.methods import DAEMON_STATUS
 from podium.runtime.process import (
@@ -210,7 +210,7 @@ def test_a_conductor_killed_between_spawning_an_attempt_and_recording_it_runs_it
         with contextlib.suppress(ConductorUnavailable):  # it may die before it answers
             first.submit(score)
         first.wait_until((tmp_path / "ws" / "runs.txt").exists, 30, "the attempt to finish")
-        first.wait_until(lambda: not procfs.running(pid), 30, "the conductor to die")
+        first.wait_until(lambda: not processes.running(pid), 30, "the conductor to die")
         [(job, pid_recorded, outcome)] = first.query("SELECT job_id, pid, outcome FROM attempts")
         assert (pid_recorded, outcome) == (None, "running")
 
@@ -260,7 +260,7 @@ def test_the_process_found_by_a_marker_is_the_exit_wrapper_leading_its_group(
 
 
 def _members(pgid: int) -> int:
-    return sum(1 for pid in procfs.pids() if (s := procfs.stat(pid)) and s.pgid == pgid)
+    return sum(1 for pid in processes.pids() if (s := processes.stat(pid)) and s.pgid == pgid)
 
 
 CHECKED = """

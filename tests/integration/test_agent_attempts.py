@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from podium.host import procfs
+from podium.host import processes
 from podium.ipc.client import RemoteError
 from podium.ipc.methods import DAEMON_STATUS, JOB_CANCEL
 from podium.runtime.process import group_exists, read_exit_file
@@ -167,7 +167,7 @@ def test_cancel_leaves_no_child_or_grandchild_even_ignoring_sigterm(
     conductor.request(JOB_CANCEL({"job_id": job}))
     conductor.wait_for_job(job, "cancelled")
     conductor.wait_until(
-        lambda: not any(procfs.running(p) for p in pids), 10, "every process to be gone"
+        lambda: not any(processes.running(p) for p in pids), 10, "every process to be gone"
     )
     assert not group_exists(pids[0])
 

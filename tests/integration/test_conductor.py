@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from podium.host import procfs
+from podium.host import platform, processes
 from podium.ipc import protocol
 from podium.ipc.client import ConductorClient, RemoteError
 from podium.ipc.methods import DAEMON_STATUS, JOB_LIST
@@ -130,7 +130,7 @@ def test_a_timeout_stops_the_whole_process_group(
     [(pgid,)] = conductor.query("SELECT pgid FROM attempts")
     assert not group_exists(pgid)
     grandchild = int((tmp_path / "ws" / "grandchild.pid").read_text())
-    assert not procfs.running(grandchild)
+    assert not processes.running(grandchild)
 
 
 def test_no_more_sheets_run_at_once_than_the_conductor_allows(
@@ -263,11 +263,36 @@ def test_another_user_is_refused_even_when_the_socket_is_reachable(
         check=True,
     )
     reply = json.loads(out.stdout)
-    assert reply["error"] == {
-        "code": protocol.PERMISSION_DENIED,
-        "message": "this conductor belongs to another user",
-    }
-    assert "refused a connection from uid 65534" in conductor.log
+    assert reply["error"]["code"] == protocol.PERMISSION_DENIED
+    if platform.mode().peers.way == platform.SOCKET_FOLDER:
+        # The peer cannot be named: an open folder refuses whoever connects.
+        assert "is open to other users (mode 755)" in reply["error"]["message"]
+        assert "refused a connection: the socket folder" in conductor.log
+    else:
+        assert reply["error"]["message"] == "this conductor belongs to another user"
+        assert "refused a connection from uid 65534" in conductor.log
+
+
+@pytest.mark.skipif(
+    platform.mode().peers.way != platform.SOCKET_FOLDER,
+    reason="the kernel names the peer here (run under PODIUM_PORTABLE=1 for the folder check)",
+)
+def test_without_peer_credentials_an_open_socket_folder_serves_nobody_until_private_again(
+    conductor: ConductorProcess,
+) -> None:
+    folder = conductor.socket.parent
+    folder.chmod(0o755)
+    client = ConductorClient(str(conductor.socket))
+    try:
+        with pytest.raises(RemoteError, match=f"chmod 700 {folder}") as refused:
+            client.request(DAEMON_STATUS({}))  # this user, but the conductor cannot tell
+        assert refused.value.code == protocol.PERMISSION_DENIED
+        assert "is open to other users (mode 755)" in refused.value.message
+    finally:
+        client.close()  # the conductor hung up after its refusal
+    folder.chmod(0o700)
+    with ConductorClient(str(conductor.socket)) as again:
+        assert again.request(DAEMON_STATUS({}))["pid"]
 
 
 def test_shutdown_does_not_wait_for_connected_clients(conductor: ConductorProcess) -> None:

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from podium.host import procfs
+from podium.host import processes
 from podium.ipc.client import ConductorClient, ConductorUnavailable, RemoteError
 from podium.ipc.methods import JOB_SUBMIT
 from podium.runtime.process import group_exists
@@ -132,7 +132,7 @@ def test_a_hook_running_at_a_crash_outlives_its_conductor_and_runs_once(
     [(pid, pgid)] = recorded()
     assert first.status(job)["status"] == "running"  # not completed before its hook ran
     assert first.kill(signal.SIGKILL) == -signal.SIGKILL
-    assert procfs.running(pid)  # the hook outlived its conductor…
+    assert processes.running(pid)  # the hook outlived its conductor…
 
     second = conductors()
     assert group_exists(pgid)  # …and the next one watches it, as an attempt

@@ -3,7 +3,7 @@
 import textwrap
 from pathlib import Path
 
-from podium.host import procfs
+from podium.host import processes
 from podium.testing.conductor import ConductorProcess
 
 
@@ -128,5 +128,5 @@ def test_a_hook_past_its_timeout_is_stopped_with_its_whole_group(
         "timed out after 0.5s"
     )
     sleeper = int((tmp_path / "ws" / "sleeper.pid").read_text())
-    found = procfs.stat(sleeper)
+    found = processes.stat(sleeper)
     assert found is None or not found.running

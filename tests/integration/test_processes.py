@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from podium.domain.records import ProcessInfo
-from podium.host import procfs
+from podium.host import processes
 from podium.runtime.process import (
     exit_status,
     group_exists,
@@ -87,7 +87,7 @@ time.sleep(300)
 
     pgid, grandchild, took = run(main())
     assert not group_exists(pgid)
-    assert not procfs.running(grandchild)
+    assert not processes.running(grandchild)
     assert took >= 0.5  # the grace period was given before SIGKILL
 
 
@@ -112,10 +112,10 @@ def test_the_group_of_an_exited_leader_is_found_while_members_remain(tmp_path: P
         return child.info, int((tmp_path / "bg").read_text())
 
     info, background = run(main())
-    assert not procfs.running(info.pid)
+    assert not processes.running(info.pid)
     assert group_left_by(info)
     run(stop_group(info.pgid, 0.5))
-    assert not procfs.running(background)
+    assert not processes.running(background)
     assert not group_left_by(info)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from podium.host import procfs
+from podium.host import processes
 from podium.ipc.client import RemoteError
 from podium.ipc.methods import DAEMON_SHUTDOWN, DAEMON_STATUS, JOB_CANCEL
 from podium.runtime.process import group_exists
@@ -119,7 +119,7 @@ def test_a_sheet_killed_while_validating_is_validated_again_not_rerun(
 
     second = conductors()
     second.wait_until(lambda: len(lines(ws / "checks.txt")) == 2, 15, "the validation again")
-    assert not procfs.running(int(lines(ws / "checks.txt")[0]))  # never two checks at once
+    assert not processes.running(int(lines(ws / "checks.txt")[0]))  # never two checks at once
     (ws / "release").touch()
     second.wait_for_job(job, "completed")
     assert lines(ws / "runs.txt") == ["run"]
@@ -248,14 +248,14 @@ def test_processes_left_by_an_attempt_whose_leader_died_are_stopped_at_restart(
     first.kill(signal.SIGKILL)
     os.kill(leader, signal.SIGKILL)  # the attempt's own process dies; its helper lives on
     helper = int(lines(ws / "helpers.txt")[0])
-    assert procfs.running(helper)
+    assert processes.running(helper)
 
     second = conductors({"kill_grace_seconds": 0.5})
-    assert not procfs.running(helper)
+    assert not processes.running(helper)
     second.wait_until(lambda: len(lines(ws / "helpers.txt")) == 2, 15, "the retry to start")
     (ws / "go").touch()
     second.wait_for_job(job, "completed")
-    assert not procfs.running(int(lines(ws / "helpers.txt")[1]))  # stopped when it ended
+    assert not processes.running(int(lines(ws / "helpers.txt")[1]))  # stopped when it ended
     assert "left processes behind; stopping them" in second.log
 
 
@@ -401,4 +401,4 @@ def test_the_same_process_finishes_across_a_crash_and_its_output_is_whole(
     assert output == f"started by {pid}\nfinished by {pid}\n"
     assert (ws / "logs" / "sheet-01.stdout.log").read_text() == output
     assert done["sheets"][0]["attempts"] == 1
-    assert not procfs.running(int(pid))
+    assert not processes.running(int(pid))

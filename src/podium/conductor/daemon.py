@@ -23,6 +23,7 @@ from podium.domain.errors import (
     refused_write,
 )
 from podium.domain.fleet import FleetPlan
+from podium.host import platform
 from podium.host.locations import (
     SOCKET_PATH_MAX,
     Locations,
@@ -317,6 +318,7 @@ def main(argv: list[str] | None = None, clock: Clock = SYSTEM_CLOCK) -> int:
         was_open = secure_state_dir(locations.state_dir)
         early.close()
         settings.start_logging()
+        _log_host_mode()
         if was_open is not None:
             log.warning(
                 "the state folder %s was open to other users (mode %o); made it private (700)",
@@ -426,13 +428,17 @@ def _check_platform(locations: Locations) -> None:
             f"the socket path {locations.socket} is longer than {SOCKET_PATH_MAX} bytes, the "
             "limit for Unix sockets; set PODIUM_SOCKET to a shorter path"
         )
-    try:
-        os.close(os.pidfd_open(os.getpid()))
-    except (AttributeError, OSError) as exc:
-        raise UserError(
-            f"this system cannot watch processes through pidfds ({exc}); the conductor needs "
-            "Linux 5.3 or newer"
-        ) from None
+
+
+def _log_host_mode() -> None:
+    """Say which way processes and socket peers are looked at (`podium.host.platform`)."""
+    chosen = platform.mode()
+    log.info(
+        "%s: %s (%s)",
+        "portable paths" if chosen.portable else "Linux fast paths",
+        chosen.summary(),
+        "; ".join(dict.fromkeys(c.reason for c in (chosen.processes, chosen.exits, chosen.peers))),
+    )
 
 
 if __name__ == "__main__":

@@ -176,7 +176,9 @@ class ProcessInfo:
     pid: int
     pgid: int
     start_ticks: int
-    """The process start time from /proc/<pid>/stat, in clock ticks since boot."""
+    """The process's start stamp: with the pid, it names one process for good. Its unit is
+    the operating system's, whichever way it was read: clock ticks since boot on Linux (as
+    /proc/<pid>/stat has it), microseconds since the epoch elsewhere (`podium.host.psproc`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
-"""Where Podium keeps its files, from the environment (XDG, or `PODIUM_HOME` for everything),
-and where the running conductor listens.
+"""Where Podium keeps its files, from the environment (XDG, or `PODIUM_HOME` for everything;
+on macOS, ~/Library by default), and where the running conductor listens.
 
 The CLI imports this on every command, so it uses `os.path` and plain strings (pathlib alone
 would add several milliseconds to `podium status`) and reads no YAML: the conductor reads
@@ -9,11 +9,13 @@ file next to its pid file (`Locations.socket_file`); that file is what a client 
 
 import contextlib
 import os
+import sys
 
 from podium.host.private import open_private
 
-SOCKET_PATH_MAX = 107
-"""The longest path a Unix socket can be bound at (sun_path holds 108 bytes, NUL included)."""
+SOCKET_PATH_MAX = 107 if sys.platform.startswith("linux") else 103
+"""The longest path a Unix socket can be bound at (sun_path holds 108 bytes on Linux, 104 on
+macOS and the BSDs, NUL included)."""
 
 _SOCKET_FILE_MAX_BYTES = 4096
 
@@ -135,30 +137,40 @@ def remove_socket_file(path: str) -> None:
         os.unlink(path)
 
 
-def _defaults(env: dict[str, str]) -> Locations:
+def _defaults(env: dict[str, str], system: str = sys.platform) -> Locations:
     home = env.get("PODIUM_HOME")
     if home:
         root = _absolute(home)
-        found = Locations(
+        return Locations(
             root, os.path.join(root, "conductor.yaml"), os.path.join(root, "run", "podium.sock")
         )
+    user_home = env.get("HOME") or os.path.expanduser("~")
+    if system == "darwin":
+        state, config, runtime = _macos(user_home)
     else:
-        user_home = env.get("HOME") or os.path.expanduser("~")
-        state = os.path.join(
-            env.get("XDG_STATE_HOME") or os.path.join(user_home, ".local", "state"), "podium"
-        )
-        config = os.path.join(
-            env.get("XDG_CONFIG_HOME") or os.path.join(user_home, ".config"),
-            "podium",
-            "conductor.yaml",
-        )
+        state = os.path.join(user_home, ".local", "state", "podium")
+        config = os.path.join(user_home, ".config", "podium")
         # Without a runtime dir, a private (0700) folder of our own in the temp dir.
-        tmp = env.get("TMPDIR") or "/tmp"  # noqa: S108
-        runtime = env.get("XDG_RUNTIME_DIR") or os.path.join(tmp, f"podium-{os.getuid()}")
-        found = Locations(
-            _absolute(state), _absolute(config), os.path.join(_absolute(runtime), "podium.sock")
-        )
-    return found
+        runtime = os.path.join(env.get("TMPDIR") or "/tmp", f"podium-{os.getuid()}")  # noqa: S108
+    # The XDG variables, where set, win on every system: whoever sets them wants them.
+    if env.get("XDG_STATE_HOME"):
+        state = os.path.join(env["XDG_STATE_HOME"], "podium")
+    if env.get("XDG_CONFIG_HOME"):
+        config = os.path.join(env["XDG_CONFIG_HOME"], "podium")
+    runtime = env.get("XDG_RUNTIME_DIR") or runtime
+    return Locations(
+        _absolute(state),
+        _absolute(os.path.join(config, "conductor.yaml")),
+        os.path.join(_absolute(runtime), "podium.sock"),
+    )
+
+
+def _macos(user_home: str) -> tuple[str, str, str]:
+    """State, config and socket folders by macOS's conventions (those of platformdirs):
+    Application Support for what is kept, a folder in the caches for the socket."""
+    library = os.path.join(user_home, "Library")
+    kept = os.path.join(library, "Application Support", "podium")
+    return kept, kept, os.path.join(library, "Caches", "TemporaryItems", "podium")
 
 
 def _absolute(path: str) -> str:

@@ -5,6 +5,10 @@ Standard library only and no pathlib, because the CLI uses it too.
 
 import os
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
 ZOMBIE_STATES = (b"Z", b"X")
 
 
@@ -17,7 +21,8 @@ class ProcStat:
         self.state = state
         self.pgid = pgid
         self.start_ticks = start_ticks
-        """Start time in clock ticks since boot: with the pid, it names one process for good."""
+        """Start time in clock ticks since boot: with the pid, it names one process for good
+        (the start stamp on Linux, see `podium.host.psproc`)."""
 
     @property
     def running(self) -> bool:
@@ -41,6 +46,16 @@ def running(pid: int) -> bool:
     return found is not None and found.running
 
 
+def members(groups: "Collection[int]") -> set[int]:
+    """The live (not zombie) processes in any of the process groups."""
+    found = set()
+    for pid in pids():
+        stat_ = stat(pid)
+        if stat_ is not None and stat_.pgid in groups and stat_.running:
+            found.add(pid)
+    return found
+
+
 def pids() -> list[int]:
     with os.scandir("/proc") as entries:
         return [int(e.name) for e in entries if e.name.isdigit()]
@@ -58,3 +73,10 @@ def environ_value(pid: int, name: bytes) -> bytes | None:
         if item.startswith(prefix):
             return item[len(prefix) :]
     return None
+
+
+def rss_bytes() -> int:
+    """This process's resident memory, from /proc/self/statm."""
+    with open("/proc/self/statm", "rb") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE")

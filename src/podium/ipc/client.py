@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 import os
 import socket
-import struct
 
+from podium.host import platform
+from podium.ipc.peers import own_socket_problem, peer_uid
 from podium.ipc.protocol import INTERNAL_ERROR, MAX_RESPONSE_BYTES, encode, request
 
 TYPE_CHECKING = False
@@ -109,12 +110,10 @@ class ConductorClient:
         except OSError as exc:
             sock.close()
             raise ConductorUnavailable(self.socket_path, exc.strerror or str(exc)) from None
-        owner = _peer_uid(sock)
-        if owner != os.getuid():
+        problem = _not_ours(sock, self.socket_path)
+        if problem is not None:
             sock.close()
-            raise ConductorUnavailable(
-                self.socket_path, f"the socket belongs to uid {owner}, not to you; refusing it"
-            )
+            raise ConductorUnavailable(self.socket_path, f"{problem}; refusing it")
         self._sock = sock
         self._file = sock.makefile("rb")
 
@@ -164,7 +163,14 @@ class ConductorClient:
         return reply.get("result")
 
 
-def _peer_uid(sock: socket.socket) -> int:
-    """The uid of the process at the other end (the conductor), from the kernel."""
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    return int(struct.unpack("3i", creds)[1])
+def _not_ours(sock: socket.socket, path: str) -> str | None:
+    """Why the conductor at the other end may be another user's, or None when it is this
+    user's: named by the kernel, or else reached through a socket folder only this user can
+    write in (`podium.ipc.peers`)."""
+    try:
+        owner = peer_uid(sock, platform.mode().peers.way)
+    except OSError as exc:
+        return f"the kernel did not name the process at the other end ({exc})"
+    if owner is None:
+        return own_socket_problem(path)
+    return None if owner == os.getuid() else f"the socket belongs to uid {owner}, not to you"

@@ -5,7 +5,6 @@ import logging
 import os
 import socket
 import stat
-import struct
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from podium.domain.errors import PodiumError, UserError
+from podium.host import platform
+from podium.ipc.peers import peer_uid, private_socket_problem
 from podium.ipc.protocol import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -88,10 +89,9 @@ class RpcServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._connections.add(writer)
         try:
-            if not _same_user(writer):
-                writer.write(
-                    encode(error(None, PERMISSION_DENIED, "this conductor belongs to another user"))
-                )
+            refusal = self._refusal(writer)
+            if refusal is not None:
+                writer.write(encode(error(None, PERMISSION_DENIED, refusal)))
                 await writer.drain()
                 return
             while True:
@@ -120,6 +120,9 @@ class RpcServer:
         finally:
             self._connections.discard(writer)
             writer.close()
+
+    def _refusal(self, writer: asyncio.StreamWriter) -> str | None:
+        return _refusal(writer, self.path)
 
     async def _answer(self, line: bytes) -> dict[str, Any] | None:
         found = read_request(line)
@@ -201,14 +204,27 @@ def _problems(exc: ValidationError) -> str:
     return "; ".join(problems)
 
 
-def _same_user(writer: asyncio.StreamWriter) -> bool:
+def _refusal(writer: asyncio.StreamWriter, path: Path) -> str | None:
+    """Why the peer may not be served, or None when it is this user (`podium.ipc.peers`)."""
     sock: socket.socket = writer.get_extra_info("socket")
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    _pid, uid, _gid = struct.unpack("3i", creds)
-    if uid != os.getuid():
+    try:
+        uid = peer_uid(sock, platform.mode().peers.way)
+    except OSError as exc:
+        log.warning("refused a connection: the kernel did not name the peer (%s)", exc)
+        return "this conductor cannot tell who is connecting; refused"
+    if uid is not None:
+        if uid == os.getuid():
+            return None
         log.warning("refused a connection from uid %d", uid)
-        return False
-    return True
+        return "this conductor belongs to another user"
+    problem = private_socket_problem(str(path))
+    if problem is None:
+        return None
+    log.warning("refused a connection: %s, so anyone might be connecting", problem)
+    return (
+        f"{problem}: this conductor cannot tell who is connecting, so it serves nobody until "
+        f"the folder is private again ('chmod 700 {path.parent}; chmod 600 {path}')"
+    )
 
 
 def prepare_socket_dir(folder: Path) -> None:

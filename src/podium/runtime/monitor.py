@@ -29,7 +29,7 @@ from podium.domain.pressure import (
     unmeasured,
     with_disk,
 )
-from podium.host import procfs
+from podium.host import processes as process_table
 from podium.runtime.clock import SYSTEM_CLOCK, Clock
 from podium.runtime.disk import StateDisk, rule_of
 
@@ -50,7 +50,7 @@ def measure(groups: Collection[int]) -> Sample:
     memory = me.memory_info().rss
     pids = {child.pid for child in me.children(recursive=True)}
     if groups:
-        pids |= _members(groups)
+        pids |= process_table.members(groups)
     pids.discard(me.pid)
     processes = 0
     for pid in pids:
@@ -63,15 +63,6 @@ def measure(groups: Collection[int]) -> Sample:
             continue
         processes += 1
     return Sample(round(memory / (1024 * 1024), 1), processes)
-
-
-def _members(groups: Collection[int]) -> set[int]:
-    found = set()
-    for pid in procfs.pids():
-        stat = procfs.stat(pid)
-        if stat is not None and stat.pgid in groups and stat.running:
-            found.add(pid)
-    return found
 
 
 def caps_of(config: ConductorConfig) -> ResourceCaps:

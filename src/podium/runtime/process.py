@@ -1,4 +1,5 @@
-"""Child processes that belong to Podium: their own session, output to files, reaped by pidfd.
+"""Child processes that belong to Podium: their own session, output to files, their exits
+waited for on the event loop (`podium.runtime.exits`: a pidfd, a kqueue, or polling).
 
 An attempt never depends on the conductor's pipes: its stdin, stdout and stderr are files, and
 it leads its own session and process group, so a signal to the group reaches every descendant
@@ -17,8 +18,9 @@ from typing import BinaryIO
 
 from podium.domain.outcome import ExitStatus
 from podium.domain.records import Carried, ProcessInfo
-from podium.host import procfs
+from podium.host import processes
 from podium.host.private import open_private, user_umask
+from podium.runtime.exits import until_gone
 
 
 @dataclass(slots=True)
@@ -34,7 +36,7 @@ class Child:
         return self.info.pid
 
     async def wait(self) -> int:
-        """Wait for the exit without a thread or SIGCHLD: the pidfd becomes readable."""
+        """Wait for the exit without SIGCHLD (see `podium.runtime.exits`), then reap it."""
         code = self.popen.poll()
         if code is not None:
             return code
@@ -47,7 +49,8 @@ class Child:
 @dataclass(slots=True)
 class Adopted:
     """The process of an attempt started by an earlier conductor: not our child, so it is
-    watched through a pidfd, and how it ended is read from the file its exit wrapper wrote.
+    watched by its pid and start stamp, and how it ended is read from the file its exit wrapper
+    wrote.
     `info` is None for an attempt that had ended before any conductor learnt its pid: its
     exit file is all there is."""
 
@@ -67,33 +70,6 @@ class Adopted:
         if code is None:
             return -signal.SIGKILL
         return -(code - 128) if str(code) in _REPLAYED.split("|") else code
-
-
-async def until_gone(pid: int, start_ticks: int | None = None) -> None:
-    """Wait until the process ends (its pidfd becomes readable); at once if it is gone, or,
-    with `start_ticks`, if the pid now names another process."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return
-    if start_ticks is not None:
-        found = procfs.stat(pid)  # checked after opening: the pidfd pins this very process
-        if found is None or found.start_ticks != start_ticks or not found.running:
-            os.close(fd)
-            return
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[None] = loop.create_future()
-
-    def exited() -> None:
-        if not done.done():
-            done.set_result(None)
-
-    loop.add_reader(fd, exited)
-    try:
-        await done
-    finally:
-        loop.remove_reader(fd)
-        os.close(fd)
 
 
 _REPLAYED = "|".join(str(128 + n) for n in (*range(1, 17), 24, 25, 26, 27, 29, 30, 31))
@@ -206,15 +182,15 @@ def marked_env(marker: str, carried: Carried | None = None) -> dict[str, str]:
 
 
 def start_ticks(pid: int) -> int | None:
-    """The process's start time in clock ticks since boot, or None when it does not exist."""
-    found = procfs.stat(pid)
+    """The process's start stamp (`podium.host.psproc`), or None when it does not exist."""
+    found = processes.stat(pid)
     return found.start_ticks if found else None
 
 
 def still_runs(info: ProcessInfo) -> bool:
     """Whether the recorded process itself still runs: the same pid and start time, never a
     bare pid (the kernel may have reused it)."""
-    found = procfs.stat(info.pid)
+    found = processes.stat(info.pid)
     return found is not None and found.start_ticks == info.start_ticks and found.running
 
 
@@ -224,7 +200,7 @@ def group_left_by(info: ProcessInfo) -> bool:
     The pid alone is never trusted: if it now names another process (another start time), the
     kernel reused it, which it does only once no process is left in our group.
     """
-    found = procfs.stat(info.pid)
+    found = processes.stat(info.pid)
     if found is not None and found.start_ticks != info.start_ticks:
         return False
     return group_exists(info.pgid)
@@ -235,11 +211,11 @@ def leaders_marked(markers: set[str]) -> dict[str, ProcessInfo]:
     attempt's exit wrapper: `spawn` starts it in a session of its own), that process."""
     wanted = {m.encode(): m for m in markers}
     found: dict[str, ProcessInfo] = {}
-    for pid in procfs.pids():
-        value = procfs.environ_value(pid, MARKER.encode())
+    for pid in processes.pids():
+        value = processes.environ_value(pid, MARKER.encode())
         if value is None or value not in wanted:
             continue
-        stat = procfs.stat(pid)
+        stat = processes.stat(pid)
         if stat is not None and stat.running and stat.pgid == pid:
             found[wanted[value]] = ProcessInfo(pid, pid, stat.start_ticks)
     return found
@@ -249,10 +225,10 @@ def groups_marked(markers: set[str]) -> set[int]:
     """The process groups of the live processes whose MARKER is one of `markers`."""
     wanted = {m.encode() for m in markers}
     groups = set()
-    for pid in procfs.pids():
-        value = procfs.environ_value(pid, MARKER.encode())
+    for pid in processes.pids():
+        value = processes.environ_value(pid, MARKER.encode())
         if value is not None and value in wanted:
-            found = procfs.stat(pid)
+            found = processes.stat(pid)
             if found is not None and found.running:
                 groups.add(found.pgid)
     return groups
@@ -273,7 +249,8 @@ def group_exists(pgid: int) -> bool:
     """True while a live (not zombie) process is in the group.
 
     `killpg(pgid, 0)` also counts zombies, which linger wherever the init process does not
-    reap orphans (as in many containers); so when it finds the group, /proc decides.
+    reap orphans (as in many containers); so when it finds the group, the process table
+    decides.
     """
     try:
         os.killpg(pgid, 0)
@@ -281,11 +258,7 @@ def group_exists(pgid: int) -> bool:
         return False
     except PermissionError:
         pass
-    for pid in procfs.pids():
-        found = procfs.stat(pid)
-        if found is not None and found.pgid == pgid and found.running:
-            return True
-    return False
+    return bool(processes.members({pgid}))
 
 
 def exit_status(

@@ -10,7 +10,8 @@ exit), and none of this process's threads or child processes is at work on a CPU
 straight to the next timer. Subprocess exits and socket traffic stay real events, and real
 work is waited for, so a test runs the real loop with real processes, without sleeping.
 Where Linux's /proc is there, a thread or process at work is read off its state; elsewhere
-(macOS) psutil tells it: a child running, or a thread whose CPU time moved since the last look.
+(macOS, or Linux under `PODIUM_PORTABLE=1`: the switch of `podium.host.platform`) psutil tells
+it: a child running, or a thread whose CPU time moved since the last look.
 
     clock = VirtualClock(autojump_threshold=0.05)
     clock.run(main())  # a 30 s retry backoff passes in about 0.05 s
@@ -26,6 +27,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from podium.host import platform
 from podium.runtime.clock import Timer
 
 if TYPE_CHECKING:
@@ -119,7 +121,8 @@ def _nothing() -> None:
 def _at_work() -> bool:
     """Whether another thread of this process, or a process it started (at any depth), is
     running on a CPU or waiting for a disk."""
-    return _at_work_procfs() if PROCFS.is_dir() else _at_work_psutil()
+    by_procfs = platform.mode().processes.way == platform.PROCFS and PROCFS.is_dir()
+    return _at_work_procfs() if by_procfs else _at_work_psutil()
 
 
 PROCFS = Path("/proc/self/task")
@@ -132,7 +135,7 @@ _threads_seen: dict[int, float] = {}
 def _at_work_psutil() -> bool:
     """The portable look: a child process (at any depth) running or in a disk wait, or another
     thread of this process having used CPU time since the last look."""
-    import psutil  # noqa: PLC0415 - only where /proc is missing
+    import psutil  # noqa: PLC0415 - only where /proc is not used
 
     me = psutil.Process()
     for child in me.children(recursive=True):

@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from podium.domain.status import JobStatus
-from podium.host import procfs
+from podium.host import processes
 from podium.ipc.client import ConductorClient, ConductorUnavailable
 from podium.ipc.methods import DAEMON_STATUS, JOB_STATUS, JOB_SUBMIT, Call, P, R
 from podium.ipc.schema import JobStatusResult
@@ -241,10 +241,10 @@ def kill_leftovers(jobs_dir: Path) -> int:
     environment), however it got there. Returns how many groups there were."""
     prefix = f"{jobs_dir}:".encode()
     groups = set()
-    for pid in procfs.pids():
-        value = procfs.environ_value(pid, MARKER.encode())
+    for pid in processes.pids():
+        value = processes.environ_value(pid, MARKER.encode())
         if value is not None and value.startswith(prefix):
-            found = procfs.stat(pid)
+            found = processes.stat(pid)
             if found is not None and found.running:
                 groups.add(found.pgid)
     for pgid in groups:

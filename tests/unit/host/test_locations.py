@@ -1,6 +1,7 @@
 """Where the CLI and the conductor look for the socket: PODIUM_SOCKET, else the one the running
 conductor named in its socket file, else the default."""
 
+import os
 import stat
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from podium.host.locations import (
+    _defaults,
     defaults,
     locate,
     read_socket_file,
@@ -91,3 +93,31 @@ def test_locating_reads_no_yaml() -> None:
     code = "import sys, podium.host.locations as l; l.locate(); print('yaml' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_on_macos_state_config_and_socket_follow_its_conventions_unless_xdg_says() -> None:
+    env = {"HOME": "/Users/ann"}
+    support = "/Users/ann/Library/Application Support/podium"
+    found = _defaults(env, "darwin")
+    assert (found.state_dir, found.config_file, found.socket) == (
+        support,
+        f"{support}/conductor.yaml",
+        "/Users/ann/Library/Caches/TemporaryItems/podium/podium.sock",
+    )
+    xdg = {**env, "XDG_STATE_HOME": "/s", "XDG_CONFIG_HOME": "/c", "XDG_RUNTIME_DIR": "/r"}
+    found = _defaults(xdg, "darwin")
+    assert (found.state_dir, found.config_file, found.socket) == (
+        "/s/podium",
+        "/c/podium/conductor.yaml",
+        "/r/podium.sock",
+    )
+    assert _defaults({**env, "PODIUM_HOME": "/h"}, "darwin").socket == "/h/run/podium.sock"
+
+
+def test_on_linux_state_and_config_follow_xdg_and_the_socket_a_private_temp_folder() -> None:
+    found = _defaults({"HOME": "/home/ann", "TMPDIR": "/var/tmp"}, "linux")
+    assert (found.state_dir, found.config_file, found.socket) == (
+        "/home/ann/.local/state/podium",
+        "/home/ann/.config/podium/conductor.yaml",
+        f"/var/tmp/podium-{os.getuid()}/podium.sock",
+    )

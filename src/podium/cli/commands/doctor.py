@@ -22,6 +22,7 @@ from podium.cli import exits
 from podium.cli.connect import client, conductor_info
 from podium.cli.output import paint, use_color
 from podium.domain.errors import UserError
+from podium.host import platform
 from podium.host.locations import Locations, locate
 
 TYPE_CHECKING = False
@@ -143,19 +144,19 @@ def python_findings(version: tuple[int, ...]) -> list[Finding]:
     return [Finding("python", OK, f"Python {text}, podium {__version__} ({sys.executable})")]
 
 
-def platform_findings() -> list[Finding]:
-    try:
-        os.close(os.pidfd_open(os.getpid()))
-    except (AttributeError, OSError) as exc:
-        return [
-            Finding(
-                "system",
-                FAIL,
-                f"processes cannot be watched through pidfds ({exc})",
-                "run Podium on Linux 5.3 or newer",
-            )
-        ]
-    return [Finding("system", OK, "processes can be watched through pidfds")]
+def platform_findings(chosen: platform.HostMode | None = None) -> list[Finding]:
+    """Which way processes and socket peers are looked at here, and why (never a failure:
+    every way keeps the same guarantees, docs/platforms.md)."""
+    chosen = chosen or platform.mode()
+    kind = "portable paths" if chosen.portable else "Linux fast paths"
+    found = [Finding("system", OK, f"{kind}: {chosen.summary()}")]
+    for what, choice in (
+        ("processes", chosen.processes),
+        ("exits", chosen.exits),
+        ("peers", chosen.peers),
+    ):
+        found.append(Finding("system", INFO, f"{what}: {choice.way}, because {choice.reason}"))
+    return found
 
 
 def state_findings(locations: Locations) -> list[Finding]:

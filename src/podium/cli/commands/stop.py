@@ -7,7 +7,7 @@ import time
 from podium.cli import exits
 from podium.cli.connect import client
 from podium.domain.errors import PodiumError
-from podium.host import procfs
+from podium.host import processes
 from podium.ipc.client import AnswerLate, ConductorUnavailable
 from podium.ipc.methods import DAEMON_SHUTDOWN
 
@@ -55,7 +55,7 @@ def shut_down(*, drain: bool, force: bool) -> int | None:
         print("waiting for the running attempts to end (Ctrl-C leaves the conductor draining)")
     pid = int(answer["pid"])
     deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-    while procfs.running(pid):
+    while processes.running(pid):
         if time.monotonic() > deadline and not drain:
             raise StopTimedOut(
                 f"the conductor (pid {pid}) is still stopping after "

@@ -6,7 +6,6 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Protocol
 
 from podium import __version__
@@ -14,6 +13,7 @@ from podium.config import ConductorConfig
 from podium.domain.engine import Engine
 from podium.domain.errors import InvalidState, UserError
 from podium.domain.pressure import Pressure
+from podium.host import processes
 from podium.host.locations import Locations
 from podium.ipc import methods
 from podium.ipc.convert import rate_limit_info
@@ -214,8 +214,7 @@ def _pressure_info(pressure: Pressure) -> PressureInfo:
 
 
 def _rss_mb() -> float:
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return round(pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024), 1)
+    return round(processes.rss_bytes() / (1024 * 1024), 1)
 
 
 def _notifications_info(counts: NotifyCounts) -> NotificationsInfo:
