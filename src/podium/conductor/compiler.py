@@ -480,10 +480,7 @@ def not_found(name: str, executable: str, environment: Carried | None) -> str:
         if environment is not None
         else "is not on the conductor's PATH"
     )
-    head = (
-        f"instrument '{name}' runs '{executable}', which {whose} "
-        f"({abbreviated(searched)})"
-    )
+    head = f"instrument '{name}' runs '{executable}', which {whose} ({abbreviated(searched)})"
     if environment is None:
         return (
             f"{head}. This job was submitted with the conductor's environment only "
