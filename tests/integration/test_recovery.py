@@ -84,7 +84,10 @@ def test_an_attempt_that_ended_while_no_conductor_ran_is_finished_from_its_exit_
         "while [ ! -e go ]; do sleep 0.02; done; touch ended; exit $(cat go)",
     )
     job, pgid = killed_while_sheet_2_runs(first, write_score(score))
-    (ws / "go").write_text("3")  # it fails with exit code 3 while nobody watches
+    # It fails with exit code 3 while nobody watches (the gate appears whole: a file written
+    # in place could be read empty, and `exit` of nothing would succeed).
+    (ws / "go.part").write_text("3")
+    (ws / "go.part").rename(ws / "go")
     first.wait_until((ws / "ended").exists, 15, "the attempt to end")
     first.wait_until(lambda: not group_exists(pgid), 15, "its process to be gone")
     (ws / "go").write_text("0")  # the retry succeeds
