@@ -19,8 +19,11 @@ def home(tmp_path: Path) -> Path:
 
 
 def podium(home: Path, *args: str, path: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "XDG_CONFIG_HOME"}
+    # A state folder of its own: the answer must not depend on a conductor running elsewhere
+    # (with one, `check` also answers for it).
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_CONFIG_HOME", "PODIUM_SOCKET")}
     env["HOME"] = str(home)
+    env["PODIUM_HOME"] = str(home / "state")
     if path is not None:
         env["PATH"] = path
     return subprocess.run(
