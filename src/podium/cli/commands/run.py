@@ -34,11 +34,8 @@ if TYPE_CHECKING:
     from podium.domain.ids import SheetNum
     from podium.instruments.profile import InstrumentProfile
     from podium.instruments.registry import Registry
-    from podium.score.compiled import CompiledScore
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
     from podium.ipc.schema import SubmitParams, SubmitResult
+    from podium.score.compiled import CompiledScore
 
 
 def declare(p: argparse.ArgumentParser) -> None:
