@@ -136,8 +136,12 @@ class ConductorClient:
         try:
             self._sock.sendall(encode(request(method, params or {}, self._next_id)))
         except OSError as exc:
-            # Not sent whole: the conductor cannot have read the request, let alone acted.
+            # Not sent whole: the conductor cannot have read the request, let alone acted. It
+            # may have hung up on purpose, though, saying why first (a refused peer): show that.
+            said = self._said_before_hanging_up()
             self.close()
+            if said is not None:
+                raise said from None
             raise ConductorUnavailable(self.socket_path, str(exc)) from None
         try:
             line = self._file.readline(MAX_RESPONSE_BYTES + 1)
@@ -158,9 +162,31 @@ class ConductorClient:
             )
         reply = json.loads(line)
         if "error" in reply:
-            err = reply["error"]
-            raise RemoteError(int(err.get("code", INTERNAL_ERROR)), str(err.get("message")))
+            raise _remote_error(reply["error"])
         return reply.get("result")
+
+    def _said_before_hanging_up(self) -> RemoteError | None:
+        """The error the conductor wrote before closing the connection unread (it refuses a
+        peer it may not serve, then hangs up), or None when it wrote nothing whole."""
+        assert self._sock is not None
+        try:
+            self._sock.settimeout(_LAST_WORDS_SECONDS)
+            line = self._file.readline(MAX_RESPONSE_BYTES + 1)
+            reply = json.loads(line)
+        except (OSError, ValueError):
+            return None
+        if not isinstance(reply, dict) or not isinstance(reply.get("error"), dict):
+            return None
+        return _remote_error(reply["error"])
+
+
+_LAST_WORDS_SECONDS = 1.0
+"""How long to wait for what a conductor said before hanging up: it wrote it before closing,
+so it is there at once unless the machine is very busy."""
+
+
+def _remote_error(err: Mapping[str, Any]) -> RemoteError:
+    return RemoteError(int(err.get("code", INTERNAL_ERROR)), str(err.get("message")))
 
 
 def _not_ours(sock: socket.socket, path: str) -> str | None:
