@@ -9,6 +9,7 @@ import os
 import socket
 
 from podium.host import platform
+from podium.ipc.lines import Lines
 from podium.ipc.peers import own_socket_problem, peer_uid
 from podium.ipc.protocol import INTERNAL_ERROR, MAX_RESPONSE_BYTES, encode, request
 
@@ -78,7 +79,7 @@ class ConductorClient:
         self.socket_path = socket_path
         self._timeout = timeout
         self._sock: socket.socket | None = None
-        self._file: Any = None
+        self._lines: Lines | None = None
         self._next_id = 0
 
     def __enter__(self) -> ConductorClient:
@@ -88,11 +89,9 @@ class ConductorClient:
         self.close()
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
         if self._sock is not None:
             self._sock.close()
-        self._sock = self._file = None
+        self._sock = self._lines = None
 
     def connect(self) -> None:
         if self._sock is not None:
@@ -115,7 +114,7 @@ class ConductorClient:
             sock.close()
             raise ConductorUnavailable(self.socket_path, f"{problem}; refusing it")
         self._sock = sock
-        self._file = sock.makefile("rb")
+        self._lines = Lines(sock)
 
     def request(self, call: Call[P, R], timeout: float | None = None) -> R:
         """Send a method of `podium.ipc.methods` with its params (`JOB_STATUS({"job_id": x})`)
@@ -144,7 +143,7 @@ class ConductorClient:
                 raise said from None
             raise ConductorUnavailable(self.socket_path, str(exc)) from None
         try:
-            line = self._file.readline(MAX_RESPONSE_BYTES + 1)
+            line = self._readline(MAX_RESPONSE_BYTES + 1)
         except TimeoutError:
             self.close()
             raise AnswerLate(self.socket_path, method, timeout or self._timeout) from None
@@ -165,13 +164,25 @@ class ConductorClient:
             raise _remote_error(reply["error"])
         return reply.get("result")
 
+    def detach(self) -> Lines:
+        """Give up the connection, with what was read of it past the last reply, to a reader
+        of its own (a subscription's stream); this client connects afresh on its next call."""
+        assert self._lines is not None
+        lines = self._lines
+        self._sock = self._lines = None
+        return lines
+
+    def _readline(self, limit: int) -> bytes:
+        assert self._lines is not None
+        return self._lines.readline(limit)
+
     def _said_before_hanging_up(self) -> RemoteError | None:
         """The error the conductor wrote before closing the connection unread (it refuses a
         peer it may not serve, then hangs up), or None when it wrote nothing whole."""
         assert self._sock is not None
         try:
             self._sock.settimeout(_LAST_WORDS_SECONDS)
-            line = self._file.readline(MAX_RESPONSE_BYTES + 1)
+            line = self._readline(MAX_RESPONSE_BYTES + 1)
             reply = json.loads(line)
         except (OSError, ValueError):
             return None

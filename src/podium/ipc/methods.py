@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         ModifyParams,
         NoParams,
         PauseParams,
+        ProcessesResult,
         RateLimitsResult,
         ReadyResult,
         RecoverParams,
@@ -59,6 +60,8 @@ if TYPE_CHECKING:
         ShutdownResult,
         SubmitParams,
         SubmitResult,
+        SubscribeParams,
+        SubscribeResult,
     )
 
 P = TypeVar("P", bound=Mapping[str, object])
@@ -126,6 +129,11 @@ DAEMON_RELOAD: Method[NoParams, ReloadResult] = Method("daemon.reload")
 INSTRUMENTS_CHECK: Method[InstrumentsCheckParams, InstrumentsCheckResult] = Method(
     "instruments.check"
 )
+DAEMON_PROCESSES: Method[NoParams, ProcessesResult] = Method("daemon.processes")
+EVENTS_SUBSCRIBE: Method[SubscribeParams, SubscribeResult] = Method("events.subscribe")
+"""A stream: the answer is followed by an `events.event` notification per change (params: a
+`StreamEvent`) until the client hangs up, or by one `events.dropped` (params: `{"reason"}`)
+when the subscriber fell too far behind; then the conductor hangs up."""
 
 FLEET_SUBMIT: Method[FleetSubmitParams, FleetInfo] = Method("fleet.submit")
 FLEET_STATUS: Method[FleetParams, FleetInfo] = Method("fleet.status")
@@ -157,6 +165,8 @@ METHODS: tuple[Method[Any, Any], ...] = (
     DAEMON_CONFIG,
     DAEMON_RELOAD,
     INSTRUMENTS_CHECK,
+    DAEMON_PROCESSES,
+    EVENTS_SUBSCRIBE,
     FLEET_SUBMIT,
     FLEET_STATUS,
     FLEET_LIST,

@@ -63,3 +63,13 @@ def result(request_id: int | str | None, value: Any) -> dict[str, Any]:
 
 def error(request_id: int | str | None, code: int, message: str) -> dict[str, Any]:
     return {"jsonrpc": JSONRPC, "id": request_id, "error": {"code": code, "message": message}}
+
+
+EVENT = "events.event"
+"""The notification that carries one event of a subscription."""
+DROPPED = "events.dropped"
+"""The last notification of a subscription the conductor gave up on (params: `reason`)."""
+
+
+def notification(method: str, params: Mapping[str, object]) -> dict[str, Any]:
+    return {"jsonrpc": JSONRPC, "method": method, "params": params}

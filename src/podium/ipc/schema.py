@@ -1,7 +1,7 @@
 """The parameters and results of each method, as TypedDicts: plain dicts on the wire, checked
 by the server, readable by the client without importing anything heavy."""
 
-from typing import NotRequired
+from typing import Any, NotRequired
 
 from typing_extensions import TypedDict
 
@@ -561,3 +561,89 @@ class ReloadResult(TypedDict):
     needs_restart: list[str]
     """Changed settings a running conductor cannot apply (socket.path)."""
     warnings: list[str]
+
+
+class StreamPosition(TypedDict):
+    """Where a subscriber stopped reading: the stream (one per conductor run) and the number
+    of the last event it took."""
+
+    stream: str
+    seq: int
+
+
+class OutputWanted(TypedDict):
+    """A sheet whose attempts' output lines a subscriber wants, as they are written."""
+
+    job_id: str
+    sheet: int
+
+
+class SubscribeParams(TypedDict):
+    job_ids: NotRequired[list[str]]
+    """Only the events of these jobs, and those of the conductor as a whole (pressure, rate
+    limits). Absent: every job's."""
+    kinds: NotRequired[list[str]]
+    """Only these kinds of event (`podium.domain.feed.KINDS`). Absent: every kind but
+    `output`, which comes only for the sheets named in `output`."""
+    since: NotRequired[StreamPosition]
+    """Where an earlier subscription stopped: the events it missed come first, or `gap` says
+    they are gone (the conductor restarted, or more happened than it keeps)."""
+    output: NotRequired[list[OutputWanted]]
+    """Also the lines these sheets' attempts write, stdout and stderr, as `output` events."""
+    snapshot: NotRequired[bool]
+    """Answer with the jobs as they stand at `seq` too (`jobs`), so that the events that
+    follow apply to it without a gap or a duplicate."""
+
+
+class SubscribeResult(TypedDict):
+    stream: str
+    """This conductor run's stream: positions of another one mean nothing to it."""
+    seq: int
+    """The number of the last event before this subscription: every event that follows has a
+    greater one, and they come in order without a hole."""
+    replayed: int
+    """How many of the events that follow are missed ones, replayed from `since`."""
+    gap: bool
+    """`since` was given but the events after it are gone: take a fresh snapshot."""
+    jobs: NotRequired[list[JobInfo]]
+    """With `snapshot`: every job, as it stands at `seq`."""
+
+
+class StreamEvent(TypedDict):
+    """One change, as the conductor committed it (the params of an `events.event`
+    notification that follows a subscription)."""
+
+    seq: int
+    at: float
+    """When it was committed (seconds since the epoch)."""
+    kind: str
+    """job, sheet, attempt, checks, note, hook, rate_limit, pressure, fleet or output."""
+    job_id: str | None
+    """None for the conductor's own: pressure, rate limits."""
+    data: dict[str, Any]
+    """What changed, whole (applying an event twice changes nothing): see docs/events.md."""
+
+
+class ProcessRow(TypedDict):
+    """One process of an attempt's process group, as measured now."""
+
+    job_id: str
+    sheet: int
+    attempt: int
+    pid: int
+    ppid: int
+    command: str
+    cpu_percent: float | None
+    """Since the previous `daemon.processes` (None the first time it is seen)."""
+    memory_mb: float
+    started_at: float
+    instrument: str | None
+    model: str | None
+
+
+class ProcessesResult(TypedDict):
+    conductor: ProcessRow
+    """The conductor itself (job_id "", sheet 0, attempt 0)."""
+    processes: list[ProcessRow]
+    """Every running attempt's processes, by job, sheet and attempt, parents first."""
+    sampled_at: float

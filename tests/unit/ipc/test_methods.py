@@ -79,6 +79,6 @@ def test_importing_the_table_imports_none_of_its_types() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == (
-        "['podium.ipc', 'podium.ipc.client', 'podium.ipc.methods', 'podium.ipc.peers', "
-        "'podium.ipc.protocol']"
+        "['podium.ipc', 'podium.ipc.client', 'podium.ipc.lines', 'podium.ipc.methods', "
+        "'podium.ipc.peers', 'podium.ipc.protocol']"
     )
