@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from podium.cli.commands import (
     cancel,
+    kill,
     clear,
     clear_rate_limits,
     completion,
@@ -52,6 +53,7 @@ MODULES: dict[str, VerbModule] = {
     "resume": resume,
     "modify": modify,
     "cancel": cancel,
+    "kill": kill,
     "recover": recover,
     "clear": clear,
     "rate-limits": rate_limits,
