@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from podium.cli.commands import (
     cancel,
-    kill,
     clear,
     clear_rate_limits,
     completion,
@@ -16,6 +15,7 @@ from podium.cli.commands import (
     history,
     init,
     instruments,
+    kill,
     logs,
     modify,
     pause,
