@@ -16,6 +16,7 @@ from podium.conductor.api.fleets import FleetApi
 from podium.conductor.api.inspection import InspectionApi
 from podium.conductor.api.instruments import InstrumentsApi
 from podium.conductor.api.jobs import JobsApi
+from podium.conductor.api.live import LiveApi
 from podium.ipc import protocol
 from podium.ipc.methods import DAEMON_SHUTDOWN, DAEMON_STATUS
 from podium.ipc.routes import Route, routes
@@ -215,7 +216,7 @@ def test_an_oversized_frame_is_answered_before_the_connection_closes(
 def _registered() -> dict[str, Route]:
     # The handlers are read from the classes that offer them; no instance is used.
     handlers = []
-    for api in (ConductorApi, JobsApi, InspectionApi, FleetApi, InstrumentsApi):
+    for api in (ConductorApi, JobsApi, InspectionApi, FleetApi, InstrumentsApi, LiveApi):
         handlers += api.handlers(object.__new__(api))  # type: ignore[arg-type]
     found = routes(handlers)
     found.pop(DAEMON_SHUTDOWN.name)  # a valid call would stop the conductor under test
@@ -263,10 +264,17 @@ def _fields(found: Route) -> set[str]:
 )
 @given(call=calls())
 def test_any_json_as_params_gets_a_result_or_a_json_rpc_error(
-    raw: RawClient, call: tuple[str, Any]
+    raw: RawClient, conductor: ConductorProcess, call: tuple[str, Any]
 ) -> None:
     name, params = call
-    reply = raw.call(name, params, request_id=41)
+    if METHODS[name].streams:  # an answer, then events: on a connection of its own
+        streaming = RawClient(conductor.socket)
+        try:
+            reply = streaming.call(name, params, request_id=41)
+        finally:
+            streaming.close()
+    else:
+        reply = raw.call(name, params, request_id=41)
     assert reply["id"] == 41
     assert ("result" in reply) != ("error" in reply), reply
     if "error" in reply:
