@@ -164,13 +164,20 @@ def test_the_processes_of_a_running_attempt_are_measured(
     job = conductor.submit(write_score(TWO_SHEETS.replace("{pause: 0.6}", "{pause: 30}")))
     conductor.wait_for_recorded_attempt(1)
     first = conductor.request(DAEMON_PROCESSES({}))
-    again = conductor.request(DAEMON_PROCESSES({}))
+    # A process seen for the first time has no CPU share yet; one seen before has. (The
+    # attempt's shell may start its `sleep` between two looks: look until both were seen.)
+    deadline = time.monotonic() + 15
+    while True:
+        again = conductor.request(DAEMON_PROCESSES({}))
+        mine = [p for p in again["processes"] if p["job_id"] == job]
+        if mine and all(p["cpu_percent"] is not None for p in mine):
+            break
+        assert time.monotonic() < deadline, again
+        time.sleep(0.2)
     assert first["conductor"]["pid"] == again["conductor"]["pid"]
-    mine = [p for p in again["processes"] if p["job_id"] == job]
-    assert mine, again
     assert {(p["sheet"], p["attempt"], p["instrument"]) for p in mine} == {(1, 1, "cli")}
     assert any("sleep 30" in p["command"] for p in mine)
-    assert all(p["cpu_percent"] is not None for p in mine)  # seen twice: measured
+    assert mine[0]["ppid"] not in {p["pid"] for p in mine}  # the attempt's leader comes first
     conductor.request(JOB_CANCEL({"job_id": job}))
 
 
