@@ -208,6 +208,7 @@ class Conductor:
                     limit,
                     parts.attempts.running,
                 )
+        parts.feed.close("the conductor is stopping; subscribe again once it is back")
         await parts.server.close()
         remove_socket_file(self.locations.socket_file)
         await self._drained(parts)

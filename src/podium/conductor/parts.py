@@ -17,8 +17,10 @@ from podium.conductor.api.fleets import FleetApi
 from podium.conductor.api.inspection import InspectionApi
 from podium.conductor.api.instruments import InstrumentsApi
 from podium.conductor.api.jobs import JobsApi
+from podium.conductor.api.live import LiveApi
 from podium.conductor.compiler import ScoreCompiler, profile_caps
 from podium.domain.engine import Engine
+from podium.domain.feed import PRESSURE, Change
 from podium.domain.fleet import FleetPlan
 from podium.domain.pressure import Pressure
 from podium.ipc.routes import routes
@@ -31,6 +33,8 @@ from podium.runtime.context import WorkerContext
 from podium.runtime.disk import StateDisk
 from podium.runtime.executors.base import Executor
 from podium.runtime.executors.local.attempts import AttemptRunner
+from podium.runtime.feed import Feed
+from podium.runtime.feed_output import OutputTails, engine_attempts
 from podium.runtime.hooks.concert_log import ConcertLog
 from podium.runtime.hooks.runner import HookRunner
 from podium.runtime.jobs.admission import Admission
@@ -38,6 +42,7 @@ from podium.runtime.jobs.card import JobCards
 from podium.runtime.jobs.catalog import JobCatalog
 from podium.runtime.jobs.control import JobControl
 from podium.runtime.jobs.fleets import FleetRunner
+from podium.runtime.jobs.fleets_told import ToldFleets
 from podium.runtime.jobs.inspection import Inspector
 from podium.runtime.jobs.queries import JobQueries
 from podium.runtime.jobs.requests import EngineRequests
@@ -46,6 +51,7 @@ from podium.runtime.loop import EngineLoop, Inbox, Observer, Replies
 from podium.runtime.monitor import ResourceMonitor
 from podium.runtime.notify.channels import Channels
 from podium.runtime.notify.sender import Notifier
+from podium.runtime.process_rows import ProcessSampler
 from podium.runtime.settings import Appliers
 from podium.runtime.worktrees.isolation import Worktrees
 from podium.score.placeholders import script_words, shell_command
@@ -71,6 +77,7 @@ class Parts:
     fleets: FleetRunner
     worktrees: Worktrees
     notifier: Notifier
+    feed: Feed
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,8 @@ def build(wiring: Wiring, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts
     engine = Engine(side.config.limits(profile_caps(compiler.registry(None))))
     inbox, replies, catalog = Inbox(), Replies(), JobCatalog()
     layout = Layout(Path(side.locations.jobs_dir))
+    feed = Feed(clock.now)
+    OutputTails(feed, layout, engine_attempts(engine), tasks)
     # The monitor watches the attempts' process groups, and the job services and attempts
     # report to it: it is looked up when it is needed.
     monitor: list[ResourceMonitor] = []
@@ -135,10 +144,11 @@ def build(wiring: Wiring, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts
             post=inbox.post,
             clock=clock,
             disk=StateDisk(Path(side.locations.state_dir)),
+            told=lambda pressure: feed.publish([Change(PRESSURE, None, pressure)]),
         )
     )
     fleets = FleetRunner(
-        fleets=store.fleets,
+        fleets=ToldFleets(store.fleets, feed.publish),
         admission=jobs.admission,
         control=jobs.control,
         load=wiring.load_fleet,
@@ -159,7 +169,7 @@ def build(wiring: Wiring, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts
         catalog=catalog,
         clock=clock,
         unwritable=monitor[0].write_failed,
-        observers=_observers(catalog, layout, clock, tasks, fleets, jobs.worktrees, notifier),
+        observers=_observers(catalog, layout, clock, tasks, fleets, jobs.worktrees, notifier, feed),
     )
     server = _server(
         wiring,
@@ -170,6 +180,9 @@ def build(wiring: Wiring, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts
         monitor=monitor[0],
         fleets=fleets,
         notifier=notifier,
+        live=LiveApi(
+            feed=feed, jobs=store, engine=engine, sampler=ProcessSampler(attempts.attempt_groups)
+        ),
     )
     return Parts(
         engine,
@@ -187,6 +200,7 @@ def build(wiring: Wiring, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts
         fleets,
         jobs.worktrees,
         notifier,
+        feed,
     )
 
 
@@ -239,6 +253,7 @@ def _server(
     monitor: ResourceMonitor,
     fleets: FleetRunner,
     notifier: Notifier,
+    live: LiveApi,
 ) -> RpcServer:
     """The conductor's methods, by area, served on its socket."""
     side = wiring.side
@@ -267,6 +282,7 @@ def _server(
         *inspection.handlers(),
         *FleetApi(fleets).handlers(),
         *InstrumentsApi(wiring.compiler, wiring.compiler.policy).handlers(),
+        *live.handlers(),
     ]
     served = routes(suggesting(handlers, lambda: _known_ids(store, fleets)))
     return RpcServer(Path(side.locations.socket), served, ERROR_CODES, wiring.redactor)

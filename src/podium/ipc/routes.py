@@ -8,7 +8,7 @@ a handler for a method the table does not have."""
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, get_args, get_type_hints
+from typing import Any, Generic, TypeVar, get_args, get_type_hints
 
 from pydantic import ConfigDict, TypeAdapter
 
@@ -33,11 +33,31 @@ class Handler:
 
     method: Method[Any, Any]
     call: Callable[[Any], Awaitable[Any]]
+    streams: bool = False
 
 
 def handle(method: Method[P, R], call: Callable[[P], Awaitable[R]]) -> Handler:
     """`call` answers `method`; `mypy` checks it takes `P` and gives back `R`."""
     return Handler(method, call)
+
+
+Notification = tuple[str, Mapping[str, object]]
+"""A notification's method and params."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stream(Generic[R]):
+    """The answer of a method that streams: the result, then notifications for as long as
+    `next` gives them (None: the stream ended), until the client hangs up (`close`)."""
+
+    answer: R
+    next: Callable[[], Awaitable[Notification | None]]
+    close: Callable[[], None]
+
+
+def handle_stream(method: Method[P, R], call: Callable[[P], Awaitable[Stream[R]]]) -> Handler:
+    """`call` answers `method` with a stream: its result, then notifications."""
+    return Handler(method, call, streams=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +66,7 @@ class Route:
 
     handler: Callable[[Any], Awaitable[Any]]
     params: TypeAdapter[Any]
+    streams: bool = False
 
     def parse(self, params: Any) -> Any:
         """`params` as the handler's type; ValidationError when they do not match it."""
@@ -72,7 +93,7 @@ def routes(
     given = list(handlers)
     _check(given, table)
     types = params_types()
-    return {h.method.name: _route(types[h.method.name], h.call) for h in given}
+    return {h.method.name: _route(types[h.method.name], h) for h in given}
 
 
 def _check(given: list[Handler], table: Sequence[Method[Any, Any]]) -> None:
@@ -95,8 +116,12 @@ def _check(given: list[Handler], table: Sequence[Method[Any, Any]]) -> None:
         )
 
 
-def _route(params_type: type, handler: Callable[[Any], Awaitable[Any]]) -> Route:
+def _route(params_type: type, handler: Handler) -> Route:
     """Every method is checked the same strict way. (The TypedDict is wrapped in a tuple
     because pydantic takes a config only for a type that has none of its own; the config
     still reaches the TypedDicts inside.)"""
-    return Route(handler, TypeAdapter(tuple[params_type], config=STRICT_PARAMS))  # type: ignore[valid-type]
+    return Route(
+        handler.call,
+        TypeAdapter(tuple[params_type], config=STRICT_PARAMS),  # type: ignore[valid-type]
+        handler.streams,
+    )

@@ -23,9 +23,10 @@ from podium.ipc.protocol import (
     PERMISSION_DENIED,
     encode,
     error,
+    notification,
     result,
 )
-from podium.ipc.routes import Route
+from podium.ipc.routes import Route, Stream
 from podium.ipc.wire import Refusal, read_request, shown, unacceptable
 from podium.redact import MIN_SECRET_CHARS, sparing
 
@@ -111,10 +112,13 @@ class RpcServer:
                     return
                 if not line:
                     return
-                reply = await self._answer(line)
+                reply, stream = await self._answer(line)
                 if reply is not None:
                     writer.write(encode(reply))
                     await writer.drain()
+                if stream is not None:
+                    await self._pump(stream, reader, writer)
+                    return
         except ConnectionError:
             return
         finally:
@@ -124,14 +128,46 @@ class RpcServer:
     def _refusal(self, writer: asyncio.StreamWriter) -> str | None:
         return _refusal(writer, self.path)
 
-    async def _answer(self, line: bytes) -> dict[str, Any] | None:
+    async def _answer(self, line: bytes) -> tuple[dict[str, Any] | None, Stream[Any] | None]:
+        """The reply to a request line (None for a notification), and the stream that
+        follows it, for a method that streams."""
         found = read_request(line)
         if isinstance(found, Refusal):
-            return error(found.request_id, found.code, found.message)
-        reply = await self._call(found.method, found.params, found.request_id)
-        return reply if found.has_id else None
+            return error(found.request_id, found.code, found.message), None
+        reply, stream = await self._call(found.method, found.params, found.request_id)
+        if not found.has_id and stream is not None:
+            stream.close()
+            stream = None
+        return (reply if found.has_id else None), stream
 
-    async def _call(self, name: str, params: Any, request_id: Any) -> dict[str, Any]:
+    async def _pump(
+        self, stream: Stream[Any], reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """Write the stream's notifications until it ends or the client hangs up (anything
+        the client sends meanwhile is read and ignored, so that its hanging up is seen)."""
+
+        async def hang_up() -> None:
+            try:
+                while await reader.read(MAX_REQUEST_BYTES):
+                    pass
+            except ConnectionError:
+                pass
+            stream.close()
+
+        watching = asyncio.create_task(hang_up())
+        try:
+            while (message := await stream.next()) is not None:
+                method, params = message
+                writer.write(encode(notification(method, self._masked(params, _names(params)))))
+                await writer.drain()
+        finally:
+            watching.cancel()
+            stream.close()
+
+    async def _call(
+        self, name: str, params: Any, request_id: Any
+    ) -> tuple[dict[str, Any], Stream[Any] | None]:
+        """The reply to one request, and for a method that streams, its stream."""
         found = self._routes.get(name)
         if found is None:
             return error(
@@ -139,33 +175,32 @@ class RpcServer:
                 METHOD_NOT_FOUND,
                 f"unknown method {shown(name)}; if the CLI is newer than the conductor, "
                 "restart the conductor with 'podium stop && podium start'",
-            )
+            ), None
         refused = unacceptable(params)
         if refused is not None:
-            return error(
-                request_id, refused.code, f"bad parameters for '{name}': {refused.message}"
-            )
+            message = f"bad parameters for '{name}': {refused.message}"
+            return error(request_id, refused.code, message), None
         try:
             typed = found.parse(params)
         except ValidationError as exc:
-            return error(
-                request_id, INVALID_PARAMS, f"bad parameters for '{name}': {_problems(exc)}"
-            )
+            message = f"bad parameters for '{name}': {_problems(exc)}"
+            return error(request_id, INVALID_PARAMS, message), None
         try:
             answer = await found.handler(typed)
-            return result(request_id, self._masked(answer, _names(typed)))
         except UserError as exc:
-            return error(request_id, self._code(exc), self._spared(str(exc), _names(typed)))
+            message = self._spared(str(exc), _names(typed))
+            return error(request_id, self._code(exc), message), None
         except Exception as exc:
             log.exception("method %s failed", name)
-            return error(
-                request_id,
-                INTERNAL_ERROR,
-                self._redact(
-                    f"internal error in '{name}': {type(exc).__name__}: {exc}; "
-                    "the conductor log has the details"
-                ),
+            message = self._redact(
+                f"internal error in '{name}': {type(exc).__name__}: {exc}; "
+                "the conductor log has the details"
             )
+            return error(request_id, INTERNAL_ERROR, message), None
+        stream = answer if found.streams else None
+        if stream is not None:
+            answer = stream.answer
+        return result(request_id, self._masked(answer, _names(typed))), stream
 
     def _masked(self, value: Any, names: frozenset[str]) -> Any:
         """`value` with every string of it redacted, sparing the `names` of jobs, fleets and

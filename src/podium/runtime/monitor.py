@@ -84,8 +84,11 @@ class ResourceMonitor:
         disk: StateDisk,
         clock: Clock = SYSTEM_CLOCK,
         probe: Callable[[Collection[int]], Sample] = measure,
+        told: Callable[[Pressure], None] = lambda _pressure: None,
     ) -> None:
+        """`told` hears of each change of level (the event stream)."""
         self._config = config
+        self._told = told
         self._groups = groups
         self._post = post
         self._clock = clock
@@ -169,3 +172,5 @@ class ResourceMonitor:
         after = self._pressure = with_disk(self._memory, trouble)
         if after.level is not shown_before.level or after.level is PressureLevel.CRITICAL:
             self._post(PressureMeasured(after.level, after.reason))
+        if after.level is not shown_before.level:
+            self._told(after)

@@ -17,7 +17,7 @@ from podium.domain.commands import (
 from podium.domain.engine import Engine, Limits
 from podium.domain.errors import StateUnwritable
 from podium.domain.events import JobSubmitted
-from podium.domain.ids import JobId
+from podium.domain.ids import JobId, SheetNum
 from podium.domain.records import InFlightAttempt
 from podium.runtime.jobs.catalog import JobCatalog
 from podium.runtime.loop import EngineLoop, Inbox, Replies
@@ -64,6 +64,9 @@ class RecordingRunner:
 
     def process_groups(self) -> frozenset[int]:
         return frozenset()
+
+    def attempt_groups(self) -> dict[tuple[JobId, SheetNum, int], int]:
+        return {}
 
     def start(self, cmd: RunValidations) -> None:
         self.validated.append(cmd)

@@ -38,7 +38,7 @@ Ids = Callable[[], Iterable[str]]
 def suggesting(handlers: Iterable[Handler], ids: Ids) -> list[Handler]:
     """`handlers`, each telling the closest `ids` when it finds no job or fleet of the id it
     was asked about: 'no job 'helo'; did you mean 'hello'?'."""
-    return [Handler(h.method, _suggesting(h.call, ids)) for h in handlers]
+    return [Handler(h.method, _suggesting(h.call, ids), h.streams) for h in handlers]
 
 
 def _suggesting(call: Callable[[Any], Awaitable[Any]], ids: Ids) -> Callable[[Any], Awaitable[Any]]:

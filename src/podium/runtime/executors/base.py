@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from podium.domain.commands import Kill, Launch
+from podium.domain.ids import JobId, SheetNum
 from podium.domain.records import InFlightAttempt
 
 
@@ -59,4 +60,9 @@ class Executor(Protocol):
     def process_groups(self) -> frozenset[int]:
         """The process groups on this machine of the attempts watched (their load counts
         here); none for attempts that run elsewhere."""
+        ...
+
+    def attempt_groups(self) -> dict[tuple[JobId, SheetNum, int], int]:
+        """The process group on this machine of each attempt watched, by (job, sheet,
+        attempt); attempts that run elsewhere are left out."""
         ...

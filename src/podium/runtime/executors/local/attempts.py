@@ -369,7 +369,10 @@ class AttemptRunner:
     def process_groups(self) -> frozenset[int]:
         """The process group of each attempt watched, re-attached ones included (those are
         not the conductor's descendants, but their processes are its load)."""
-        return frozenset(c.info.pgid for c in self._running.values() if c.info is not None)
+        return frozenset(self.attempt_groups().values())
+
+    def attempt_groups(self) -> dict[AttemptKey, int]:
+        return {key: c.info.pgid for key, c in self._running.items() if c.info is not None}
 
 
 def time_zone(name: str) -> tzinfo | None:
