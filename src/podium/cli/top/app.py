@@ -54,6 +54,7 @@ class TopApp(App[None]):
     TITLE = "podium top"
     CSS = """
     #header { height: 4; background: $boost; }
+    #header, #detail, #timeline { text-wrap: nowrap; text-overflow: ellipsis; }
     #rows { height: 1fr; }
     #panes { height: 10; border-top: solid $primary; }
     #detail { width: 3fr; }
@@ -100,7 +101,8 @@ class TopApp(App[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        self.columns = columns_for(self.size.width)
+        # Each column takes a cell of padding either side, and the scroll bar two.
+        self.columns = columns_for(self.size.width - len(COLUMNS) - 3)
         for index, width in self.columns:
             table.add_column(COLUMNS[index], width=width, key=str(index))
         self.set_interval(self.settings.tick, self.refresh_view)
@@ -127,15 +129,15 @@ class TopApp(App[None]):
         self.drawn_at = second
         self._draw_rows()
         self.query_one("#header", Static).update(
-            "\n".join(panes.header(self.model, self.conductor, self.processes, now, self.trouble))
+            _lines(panes.header(self.model, self.conductor, self.processes, now, self.trouble))
         )
         selected = self.selection()
         job_id, sheet = (selected.job_id, selected.sheet) if selected else (None, None)
         self.query_one("#detail", Static).update(
-            Text("\n".join(panes.detail(self.model, job_id, sheet, now)))
+            _lines(panes.detail(self.model, job_id, sheet, now))
         )
         self.query_one("#timeline", Static).update(
-            Text("\n".join(panes.timeline(self.model, now, TIMELINE_LINES)) or "no event yet")
+            _lines(panes.timeline(self.model, now, TIMELINE_LINES) or ["no event yet"])
         )
 
     def _drain(self) -> None:
@@ -163,6 +165,7 @@ class TopApp(App[None]):
                 self.model.load_job(status)
             case source.Sampled(conductor, processes):
                 self.conductor, self.processes = conductor, Processes.of(processes)
+                self.model.load_conductor(conductor)
             case source.LogsRead(job_id, sheet, lines):
                 self.model.set_output(job_id, sheet, lines)
             case source.Said(message, error):
@@ -221,6 +224,9 @@ class TopApp(App[None]):
         job = self.model.jobs[row.job_id]
         sheet = self.model.sheets.get(row.job_id, {}).get(row.sheet or -1)
         return actions.Selection(job.job_id, job.status, row.sheet, sheet.status if sheet else None)
+
+    def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
+        self.action_expand()
 
     def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
         selected = self.selection()
@@ -342,3 +348,8 @@ class TopApp(App[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             self.trouble = f"{event.worker.name} failed: {event.worker.error}"
+
+
+def _lines(lines: list[str]) -> Text:
+    """Lines as they are: cut at the pane's edge, never wrapped into the next one."""
+    return Text("\n".join(lines), no_wrap=True, overflow="ellipsis")

@@ -15,7 +15,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
-    from podium.ipc.schema import JobInfo, JobStatusResult, StreamEvent, SubscribeResult
+    from podium.ipc.schema import (
+        ConductorInfo,
+        JobInfo,
+        JobStatusResult,
+        StreamEvent,
+        SubscribeResult,
+    )
 
 TIMELINE_SIZE = 200
 OUTPUT_LINES = 200
@@ -157,9 +163,24 @@ class TopModel:
             if last is not None:
                 found = self._attempt(job_id, info["num"], last["attempt"])
                 _update(found, last)
-                found.checks = tuple(_check_from_status(c) for c in last["checks"])
+                found.checks = _checks_of(last["checks"])
         self.reshaped = True
         self.changed.add(job_id)
+
+    def load_conductor(self, info: ConductorInfo) -> None:
+        """The rate-limit windows and the pressure as `daemon.status` tells them (the
+        stream tells only their changes)."""
+        self.rate_limits = {
+            (w["instrument"], w["model"]): RateLimit(
+                w["instrument"], w["model"], w["until"], w["reason"]
+            )
+            for w in info["rate_limits"]
+        }
+        found = info["pressure"]
+        self.pressure = Pressure(
+            found["level"], found["reason"], found["memory_mb"], found["processes"]
+        )
+        self.changed.add(CONDUCTOR)
 
     def apply(self, event: StreamEvent) -> bool:
         """Apply one event; False when it was applied already (its number is not new)."""
@@ -185,11 +206,8 @@ class TopModel:
             self._job(job_id, data)
         elif job_id and kind == "sheet":
             self._sheet(job_id, data)
-        elif job_id and kind == "attempt":
-            _update(self._attempt(job_id, int(data["sheet"]), int(data["attempt"])), data)
-        elif job_id and kind == "checks":
-            found = self._attempt(job_id, int(data["sheet"]), int(data["attempt"]))
-            found.checks = tuple(_check_from_event(c) for c in data.get("results", []))
+        elif job_id and kind in ("attempt", "checks"):
+            self._attempt_event(job_id, kind, data)
         elif kind == "rate_limit":
             self._rate_limit(data)
         elif kind == "pressure":
@@ -211,16 +229,16 @@ class TopModel:
         return Counter(j.status for j in self.jobs.values())
 
     def sheet_counts(self) -> Counter[str]:
-        """Sheets by status: of jobs whose sheets are known, what they say; of the others,
-        their completed count and the rest as pending."""
+        """Sheets by status: those known by what they say; of the others, as many as the
+        job counts completed are, the rest pending."""
         counts: Counter[str] = Counter()
         for job_id, job in self.jobs.items():
-            sheets = self.sheets.get(job_id)
-            if sheets:
-                counts.update(s.status for s in sheets.values())
-            else:
-                counts["completed"] += job.completed_sheets
-                counts["pending"] += max(job.total_sheets - job.completed_sheets, 0)
+            known = Counter(s.status for s in self.sheets.get(job_id, {}).values())
+            unknown = max(job.total_sheets - known.total(), 0)
+            completed = min(max(job.completed_sheets - known["completed"], 0), unknown)
+            known["completed"] += completed
+            known["pending"] += unknown - completed
+            counts.update(+known)
         return counts
 
     def attempts_of(self, job_id: str, sheet: int) -> list[Attempt]:
@@ -250,6 +268,14 @@ class TopModel:
             sheet = sheets[num] = Sheet(num)
             self.reshaped = True
         _update(sheet, data)
+
+    def _attempt_event(self, job_id: str, kind: str, data: Mapping[str, object]) -> None:
+        found = self._attempt(job_id, int(str(data["sheet"])), int(str(data["attempt"])))
+        if kind == "attempt":
+            _update(found, data)
+        results = data.get("results" if kind == "checks" else "checks")
+        if results is not None:
+            found.checks = _checks_of(results)
 
     def _attempt(self, job_id: str, sheet: int, attempt: int) -> Attempt:
         tries = self.attempts.setdefault((job_id, sheet), {})
@@ -301,23 +327,24 @@ def _update(record: object, data: Mapping[str, object]) -> None:
             setattr(record, name, data[name])
 
 
-def _check_from_event(data: Mapping[str, object]) -> Check:
+def _check(data: Mapping[str, object]) -> Check:
+    """A check's result, as `job.status` and the stream tell it (`check`, `actual`) or in
+    the words of the screen (`kind`, `description`, `found`)."""
+    name = str(data.get("kind") or data.get("check") or "")
     return Check(
-        str(data.get("kind", "")),
-        str(data.get("description", "")),
+        name,
+        str(data.get("description") or name),
         bool(data.get("passed")),
         str(data.get("expected", "")),
-        str(data.get("found", "")),
+        str(data.get("found", data.get("actual", ""))),
     )
 
 
-def _check_from_status(info: Mapping[str, object]) -> Check:
-    return Check(
-        str(info.get("check", "")),
-        str(info.get("check", "")),
-        bool(info.get("passed")),
-        str(info.get("expected", "")),
-        str(info.get("actual", "")),
+def _checks_of(results: object) -> tuple[Check, ...]:
+    return (
+        tuple(_check(c) for c in results if isinstance(c, dict))
+        if isinstance(results, list)
+        else ()
     )
 
 

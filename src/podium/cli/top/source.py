@@ -64,6 +64,7 @@ class Sample:
         )
         for status in self.statuses:
             found.load_job(status)
+        found.load_conductor(self.conductor)
         return found
 
     def as_json(self) -> TopSnapshot:
