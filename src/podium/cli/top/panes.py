@@ -142,9 +142,9 @@ def _attempt_line(attempt: Attempt, now: float) -> str:
 
 
 def timeline(model: TopModel, now: float, count: int) -> list[str]:
-    """The latest `count` events, newest last."""
+    """The latest `count` events, newest last, each with how long ago it was."""
     moments = list(model.timeline)[-count:] if count > 0 else []
     return [
-        f"{duration(max(now - m.at, 0.0)):>6} ago  {m.job_id or 'conductor'}: {m.text}"
+        f"{duration(max(now - m.at, 0.0)):>5} {m.job_id or 'conductor'}: {m.text}"
         for m in moments
     ]

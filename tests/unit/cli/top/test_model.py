@@ -227,7 +227,7 @@ def numbered(events: list[StreamEvent]) -> list[StreamEvent]:
     return [{**e, "seq": 11 + i} for i, e in enumerate(events)]
 
 
-def state(model: TopModel) -> object:
+def state(model: TopModel) -> tuple[object, ...]:
     return (
         model.seq,
         model.jobs,

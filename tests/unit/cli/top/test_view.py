@@ -172,7 +172,7 @@ def test_the_detail_of_a_job_names_its_workspace() -> None:
 
 def test_the_timeline_is_the_latest_events_newest_last() -> None:
     model = model_of_three()
-    assert panes.timeline(model, NOW, 1) == ["  5.0s ago  alpha: sheet 2 pending"]
+    assert panes.timeline(model, NOW, 1) == [" 5.0s alpha: sheet 2 pending"]
     assert panes.timeline(model, NOW, 0) == []
 
 
