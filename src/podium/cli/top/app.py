@@ -198,7 +198,7 @@ class TopApp(App[None]):
     def _update(self, table: DataTable[Text], old: Row, new: Row) -> None:
         cells = self._cells(new)
         for position, (index, _) in enumerate(self.columns):
-            if old.cells[index] != new.cells[index] or old.status != new.status:
+            if old.cells[index] != new.cells[index]:  # a new status is a new text too
                 table.update_cell(new.key, str(index), cells[position])
 
     def _cells(self, row: Row) -> list[Text]:
