@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -71,3 +73,25 @@ def test_once_without_a_conductor_says_how_to_start_one(podium: User) -> None:
     shown = podium("top", "--once")
     assert shown.returncode == 4
     assert "start it with 'podium start'" in shown.stderr
+
+
+def test_once_json_and_status_never_load_the_terminal_interface(podium: User) -> None:
+    """Textual (and Rich under it) are for the live monitor alone: `status` must start fast,
+    and `--once` and `--json` run where no terminal is."""
+    assert podium("start").returncode == 0
+    probe = textwrap.dedent("""
+        import contextlib, io, sys
+        from podium.cli.main import main
+        with contextlib.redirect_stdout(io.StringIO()):
+            codes = [main(args) for args in (["status"], ["top", "--once"], ["top", "--json"])]
+        print(codes, sorted({m.split(".")[0] for m in sys.modules} & {"textual", "rich"}))
+    """)
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=podium.env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[0, 0, 0] []", out.stderr
