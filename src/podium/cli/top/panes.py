@@ -145,6 +145,5 @@ def timeline(model: TopModel, now: float, count: int) -> list[str]:
     """The latest `count` events, newest last, each with how long ago it was."""
     moments = list(model.timeline)[-count:] if count > 0 else []
     return [
-        f"{duration(max(now - m.at, 0.0)):>5} {m.job_id or 'conductor'}: {m.text}"
-        for m in moments
+        f"{duration(max(now - m.at, 0.0)):>5} {m.job_id or 'conductor'}: {m.text}" for m in moments
     ]
