@@ -72,6 +72,15 @@ class SocketConfig(BaseModel):
     """Where the conductor listens (the CLI looks there too); `PODIUM_SOCKET` overrides it."""
 
 
+class EventsConfig(BaseModel):
+    model_config = _MODEL
+
+    keep: int = Field(default=10_000, ge=100, le=1_000_000)
+    """The latest events kept, for subscribers that reconnect (`events.subscribe`)."""
+    subscriber_queue: int = Field(default=10_000, ge=10, le=1_000_000)
+    """How many events a subscriber may fall behind before it is dropped (and told why)."""
+
+
 class SmtpConfig(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -155,6 +164,7 @@ class ConductorConfig(BaseModel):
     notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
     """What the scores' notifications need from the conductor (docs/notifications.md)."""
     environment: EnvironmentConfig = Field(default_factory=EnvironmentConfig)
+    events: EventsConfig = Field(default_factory=EventsConfig)
     """What a submission carries of the submitting shell's environment (docs/environment.md)."""
 
     def limits(self, profile_caps: Mapping[tuple[str, str | None], int] | None = None) -> Limits:
@@ -210,7 +220,7 @@ MARIANNE_KEYS: frozenset[tuple[str, ...]] = frozenset(
 )
 """Settings of Marianne's conductor.yaml that Podium does not use: accepted, with a warning."""
 
-RESTART_ONLY: tuple[str, ...] = ("socket.path",)
+RESTART_ONLY: tuple[str, ...] = ("socket.path", "events.keep", "events.subscriber_queue")
 """Settings a running conductor cannot change: a reload only says they need a restart."""
 
 

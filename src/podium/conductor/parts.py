@@ -108,7 +108,8 @@ def build(wiring: Wiring, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts
     engine = Engine(side.config.limits(profile_caps(compiler.registry(None))))
     inbox, replies, catalog = Inbox(), Replies(), JobCatalog()
     layout = Layout(Path(side.locations.jobs_dir))
-    feed = Feed(clock.now)
+    events = side.config.events
+    feed = Feed(clock.now, ring=events.keep, queue=events.subscriber_queue)
     OutputTails(feed, layout, engine_attempts(engine), tasks)
     # The monitor watches the attempts' process groups, and the job services and attempts
     # report to it: it is looked up when it is needed.

@@ -36,7 +36,7 @@ PRESSURE = "pressure"
 FLEET = "fleet"
 OUTPUT = "output"
 KINDS = (JOB, SHEET, ATTEMPT, CHECKS, NOTE, HOOK, RATE_LIMIT, PRESSURE, FLEET, OUTPUT)
-"""Every kind of event, in the order a batch's changes are told."""
+"""Every kind of event."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,16 +97,17 @@ class Change:
 
 
 def changes(batch: Iterable[Persist]) -> list[Change]:
-    """What a committed batch makes known, in the order it was committed: the jobs, then their
-    sheets, attempts (with their checks once decided), notes, hooks and rate-limit windows."""
+    """What a committed batch makes known, in the order it was committed; within one step,
+    the attempts (with their checks once decided) and sheets before their job, so that a job's
+    end is the last word on it, then its notes, hooks and the rate-limit windows."""
     found: list[Change] = []
     for persist in batch:
-        found += [Change(JOB, job.job_id, job) for job in persist.jobs]
-        found += [Change(SHEET, s.job_id, s, s.num) for s in persist.sheets]
         for attempt in persist.attempts:
             found.append(Change(ATTEMPT, attempt.job_id, attempt, attempt.sheet))
             if attempt.validations and attempt.outcome is not AttemptOutcome.VALIDATING:
                 found.append(Change(CHECKS, attempt.job_id, attempt, attempt.sheet))
+        found += [Change(SHEET, s.job_id, s, s.num) for s in persist.sheets]
+        found += [Change(JOB, job.job_id, job) for job in persist.jobs]
         found += [Change(NOTE, note.job_id, note) for note in persist.notes]
         found += [Change(HOOK, hook.job_id, hook) for hook in persist.hooks]
         found += [Change(RATE_LIMIT, None, window) for window in persist.rate_limits]
@@ -120,7 +121,7 @@ def changes(batch: Iterable[Persist]) -> list[Change]:
 @dataclass(frozen=True, slots=True)
 class Interest:
     """What a subscriber asked for. Empty `job_ids` or `kinds`: all of them; `output` comes
-    only for the (job, sheet) pairs named."""
+    only for the (job, sheet) pairs named, sheet 0 naming every sheet of the job."""
 
     job_ids: frozenset[str] = frozenset()
     kinds: frozenset[str] = frozenset()
@@ -128,7 +129,8 @@ class Interest:
 
     def wants(self, change: Change) -> bool:
         if change.kind == OUTPUT:
-            return (str(change.job_id), change.sheet or 0) in self.output
+            job_id = str(change.job_id)
+            return (job_id, change.sheet or 0) in self.output or (job_id, 0) in self.output
         if self.kinds and change.kind not in self.kinds:
             return False
         return not self.job_ids or change.job_id is None or change.job_id in self.job_ids

@@ -575,7 +575,8 @@ class OutputWanted(TypedDict):
     """A sheet whose attempts' output lines a subscriber wants, as they are written."""
 
     job_id: str
-    sheet: int
+    sheet: NotRequired[int]
+    """Absent: every sheet of the job."""
 
 
 class SubscribeParams(TypedDict):

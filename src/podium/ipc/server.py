@@ -32,6 +32,9 @@ from podium.redact import MIN_SECRET_CHARS, sparing
 
 log = logging.getLogger(__name__)
 
+STREAM_FAREWELL_SECONDS = 1.0
+"""At close, how long streams that were ended are given to send their last words."""
+
 
 _NAMES = frozenset(
     {"job_id", "job_ids", "fleet_id", "parent", "chained_job", "next_job", "score_path", "path"}
@@ -61,6 +64,7 @@ class RpcServer:
         self._redact = redact
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.StreamWriter] = set()
+        self._streaming: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
         """Bind the socket (mode 0600 in a 0700 folder). The caller holds the pid-file lock,
@@ -81,6 +85,8 @@ class RpcServer:
         connection; from Python 3.12 on, `wait_closed` would wait for it forever)."""
         if self._server is not None:
             self._server.close()
+            if self._streaming:  # their streams were ended: let them say so before hanging up
+                await asyncio.wait(self._streaming, timeout=STREAM_FAREWELL_SECONDS)
             for writer in list(self._connections):
                 writer.close()
             await self._server.wait_closed()
@@ -155,6 +161,9 @@ class RpcServer:
             stream.close()
 
         watching = asyncio.create_task(hang_up())
+        pumping = asyncio.current_task()
+        if pumping is not None:
+            self._streaming.add(pumping)
         try:
             while (message := await stream.next()) is not None:
                 method, params = message
@@ -163,6 +172,7 @@ class RpcServer:
         finally:
             watching.cancel()
             stream.close()
+            self._streaming.discard(pumping)
 
     async def _call(
         self, name: str, params: Any, request_id: Any

@@ -34,7 +34,11 @@ class Subscription:
     def __init__(self, socket_path: str, params: SubscribeParams, idle: float = 1.0) -> None:
         client = ConductorClient(socket_path)
         self.socket_path = socket_path
-        self.answer: SubscribeResult = client.request(EVENTS_SUBSCRIBE(params))
+        try:
+            self.answer: SubscribeResult = client.request(EVENTS_SUBSCRIBE(params))
+        except BaseException:
+            client.close()
+            raise
         self._lines = client.detach()
         self._lines.sock.settimeout(idle)
         self.last: int = self.answer["seq"]

@@ -62,7 +62,7 @@ class LiveApi:
         interest = Interest(
             job_ids=frozenset(params.get("job_ids", [])),
             kinds=frozenset(params.get("kinds", [])),
-            output=frozenset((o["job_id"], o["sheet"]) for o in params.get("output", [])),
+            output=frozenset((o["job_id"], o.get("sheet", 0)) for o in params.get("output", [])),
         )
         since = params.get("since")
         # A position in another run's stream means nothing here: all of it is missed.
