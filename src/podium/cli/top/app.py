@@ -64,7 +64,6 @@ class TopApp(App[None]):
         Binding("q", "quit", "quit"),
         Binding("j", "down", "down", show=False),
         Binding("k", "up", "up", show=False),
-        Binding("enter", "expand", "sheets"),
         Binding("s", "sort", "sort"),
         Binding("slash", "filter", "filter"),
         Binding("f", "follow", "follow"),
@@ -88,6 +87,8 @@ class TopApp(App[None]):
         self.shown: dict[str, Row] = {}
         self.order: list[str] = []
         self.watched: tuple[str, int] | None = None
+        self.columns: list[tuple[int, int]] = []
+        """The columns shown (index in COLUMNS, width), chosen for the width at start."""
         self.drawn_at = -1
         """The second last drawn: ages change once a second even when nothing happens."""
 
@@ -226,6 +227,7 @@ class TopApp(App[None]):
         return actions.Selection(job.job_id, job.status, row.sheet, sheet.status if sheet else None)
 
     def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
+        """Enter (the table's own key) shows or hides the job's sheets."""
         self.action_expand()
 
     def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
