@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 
 from podium.cli import exits
-from podium.cli.follow import POLL_SECONDS
 from podium.cli.output import paint, status_text, table, when
 from podium.ipc.client import RemoteError
 from podium.ipc.methods import FLEET_STATUS
@@ -24,6 +23,9 @@ if TYPE_CHECKING:
     from podium.ipc.fleet_schema import FleetGroupInfo, FleetInfo, FleetMemberInfo
 
 ENDED = frozenset({"completed", "failed", "cancelled"})
+FLEET_RECHECK_SECONDS = 5.0
+"""A fleet is also read anew after this long without news: a member the conductor refused
+to submit changes no job, and its fleet's status may not change with it."""
 
 
 # ---- following -----------------------------------------------------------------------
@@ -34,10 +36,22 @@ def follow_fleet(
     fleet_id: str,
     *,
     quiet: bool = False,
-    sleep: Callable[[float], None] = time.sleep,
+    wait: Callable[[float], bool] | None = None,
 ) -> int:
-    """Poll the fleet until it ends, printing each member's change of state; exit code 0 when
-    it completed, JOB_FAILED otherwise."""
+    """Follow the fleet until it ends, printing each member's change of state; exit code 0
+    when it completed, JOB_FAILED otherwise. The fleet is read anew when the conductor tells
+    of a change of a fleet or a job (`wait`; by default its event stream)."""
+    if wait is not None:
+        return _follow_fleet(conductor, fleet_id, quiet, wait)
+    from podium.cli.changes import Changes  # noqa: PLC0415 - only when following
+
+    with Changes(conductor.socket_path, {"kinds": ["fleet", "job"]}) as changes:
+        return _follow_fleet(conductor, fleet_id, quiet, changes.wait)
+
+
+def _follow_fleet(
+    conductor: ConductorClient, fleet_id: str, quiet: bool, wait: Callable[[float], bool]
+) -> int:
     seen: dict[int, str] = {}
     while True:
         fleet = conductor.request(FLEET_STATUS({"fleet_id": fleet_id}))
@@ -47,7 +61,7 @@ def follow_fleet(
             seen[member["num"]] = member["state"]
         if fleet["status"] in ENDED:
             break
-        sleep(POLL_SECONDS)
+        wait(FLEET_RECHECK_SECONDS)
     if not quiet:
         reason = f": {fleet['reason']}" if fleet["reason"] else ""
         print(f"fleet {fleet_id} {fleet['status']}{reason}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 
 from podium.cli import exits
 from podium.cli.output import duration, paint, status_text, when
@@ -18,7 +17,6 @@ if TYPE_CHECKING:
 
     from podium.ipc.schema import JobStatusResult, SheetInfo
 
-POLL_SECONDS = 0.2
 TERMINAL = frozenset(s.value for s in JobStatus if s.is_terminal)
 _SHOWN = frozenset({"running", "waiting", "completed", "failed", "skipped", "cancelled"})
 STOPS = TERMINAL | {"paused", "paused_at_chain"}
@@ -69,16 +67,19 @@ def follow(
     *,
     out: TextIO = sys.stdout,
     color: bool = False,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """Print the job's progress until it ends; the exit code says how it ended."""
+    """Print the job's progress until it ends; the exit code says how it ended. The job is
+    read anew each time the conductor changes one of its sheets (`podium.cli.changes`)."""
+    from podium.cli.changes import Changes  # noqa: PLC0415 - only when following
+
     follower = Follower(out, color)
-    while True:
-        job = conductor.request(JOB_STATUS({"job_id": job_id}))
-        follower.update(job)
-        if job["status"] in STOPS and not job["resume_when_idle"]:
-            return verdict(job, out, color)
-        sleep(POLL_SECONDS)
+    with Changes(conductor.socket_path, {"job_ids": [job_id], "kinds": ["job", "sheet"]}) as c:
+        while True:
+            job = conductor.request(JOB_STATUS({"job_id": job_id}))
+            follower.update(job)
+            if job["status"] in STOPS and not job["resume_when_idle"]:
+                return verdict(job, out, color)
+            c.wait(None)
 
 
 def waiting_for(sheet: SheetInfo) -> str:

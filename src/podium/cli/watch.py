@@ -1,5 +1,6 @@
-"""`podium status --watch`: a view drawn again every few seconds, in place on a terminal, one
-snapshot after another anywhere else, until the job stops or the user presses Ctrl-C."""
+"""`podium status --watch`: a view drawn again when the conductor changes what it shows, in
+place on a terminal (where it is also redrawn every few seconds, for its clocks), one snapshot
+per change anywhere else, until the job stops or the user presses Ctrl-C."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 
     Frame = tuple[str, JobStatusResult | None]
     """What to show, and the job it shows (None for the conductor's overview)."""
+    Frames = Callable[[bool], Frame]
+    """The frame to show now: read anew from the conductor (True), or the last one read, as
+    it looks at this moment."""
 
 MIN_INTERVAL = 0.2
 """Seconds; a shorter interval would only load the conductor."""
@@ -27,7 +31,7 @@ MIN_INTERVAL = 0.2
 
 class Screen:
     """Shows frame after frame: redrawn from the top left of a terminal (`live`), or printed
-    one after another, separated by a blank line (`gap`), without any escape codes."""
+    one after another, each followed by a blank line (`gap`), without any escape codes."""
 
     def __init__(self, out: TextIO, *, live: bool, gap: bool = True) -> None:
         self._out = out
@@ -35,13 +39,17 @@ class Screen:
         self._gap = gap
         self._shown = False
 
+    @property
+    def live(self) -> bool:
+        return self._live
+
     def show(self, text: str) -> None:
         if self._live:
             start = "\033[?25l\033[2J\033[H" if not self._shown else "\033[H"
             lines = fit(text.splitlines(), _terminal_size(self._out))
             self._out.write(start + "\n".join(line + "\033[K" for line in lines) + "\033[J")
-        else:
-            self._out.write(("\n" if self._shown and self._gap else "") + text + "\n")
+        else:  # a blank line after each: a reader knows a snapshot is whole
+            self._out.write(text + ("\n\n" if self._gap else "\n"))
         self._shown = True
         self._out.flush()
 
@@ -53,7 +61,7 @@ class Screen:
 
 
 def watch(
-    frame: Callable[[], Frame],
+    frame: Frames,
     screen: Screen,
     interval: float,
     *,
@@ -61,25 +69,35 @@ def watch(
     color: bool,
     verdict_shown: bool = True,
     parting: str = "stopped watching (the job goes on)",
-    sleep: Callable[[float], None] = time.sleep,
+    wait: Callable[[float], bool] | None = None,
 ) -> int:
-    """Show frames every `interval` seconds until the job stops (the exit code says how it
-    ended, as after `run --wait`) or Ctrl-C (exit 0: the job goes on)."""
+    """Show a frame at once, then each time `wait` (up to `interval` seconds) says something
+    changed; a live screen is also redrawn when nothing did, for its clocks. Ends when the
+    job stops (the exit code says how it ended, as after `run --wait`) or at Ctrl-C (exit 0:
+    the job goes on). Without `wait`: a change every `interval` seconds."""
+    changed = True
     try:
         while True:
-            text, job = frame()
-            screen.show(text)
+            text, job = frame(changed)
+            if changed or screen.live:
+                screen.show(text)
             if job is not None and job["status"] in STOPS and not job["resume_when_idle"]:
                 screen.close()
                 if not verdict_shown:
                     return verdict(job, io.StringIO(), color)
-                print(file=out)
+                if screen.live:
+                    print(file=out)
                 return verdict(job, out, color)
-            sleep(interval)
+            changed = wait(interval) if wait is not None else _slept(interval)
     except KeyboardInterrupt:
         screen.close()
         print(parting, file=sys.stderr)
         return exits.OK
+
+
+def _slept(seconds: float) -> bool:
+    time.sleep(seconds)
+    return True
 
 
 def fit(lines: list[str], size: tuple[int, int]) -> list[str]:

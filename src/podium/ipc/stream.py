@@ -4,6 +4,7 @@ as it pushes them. Standard library only, like the client it extends."""
 from __future__ import annotations
 
 import json
+import time
 
 from podium.ipc.client import AnswerLost, ConductorClient, RemoteError
 from podium.ipc.methods import EVENTS_SUBSCRIBE
@@ -40,7 +41,7 @@ class Subscription:
             client.close()
             raise
         self._lines = client.detach()
-        self._lines.sock.settimeout(idle)
+        self._idle = idle
         self.last: int = self.answer["seq"]
         """The number of the last event given out: with `answer["stream"]`, where to start
         again (`since`) after a reconnection."""
@@ -56,25 +57,33 @@ class Subscription:
 
     def __iter__(self) -> Iterator[StreamEvent | None]:
         while True:
-            message = self._next()
+            yield self.next(self._idle)
+
+    def next(self, timeout: float | None) -> StreamEvent | None:
+        """The next event, or None when none came within `timeout` seconds (None: wait for
+        as long as it takes)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            message = self._next(left)
             if message is None:
-                yield None
-                continue
+                return None
             if message.get("method") == EVENT:
                 event: StreamEvent = message["params"]
                 self.last = event["seq"]
-                yield event
-            elif message.get("method") == DROPPED:
+                return event
+            if message.get("method") == DROPPED:
                 raise StreamDropped(str(message["params"].get("reason")))
-            elif isinstance(message.get("error"), dict):
+            if isinstance(message.get("error"), dict):
                 err = message["error"]
                 raise RemoteError(int(err.get("code", INTERNAL_ERROR)), str(err.get("message")))
 
-    def _next(self) -> dict[str, Any] | None:
-        """The next message, or None when none came within the idle time."""
+    def _next(self, timeout: float | None) -> dict[str, Any] | None:
+        """The next message, or None when none came within `timeout` seconds."""
+        self._lines.sock.settimeout(timeout)
         try:
             line = self._lines.readline(MAX_RESPONSE_BYTES + 1)
-        except TimeoutError:
+        except (TimeoutError, BlockingIOError):  # BlockingIOError: a timeout of 0
             return None
         except OSError as exc:
             raise self._lost(str(exc)) from None

@@ -107,7 +107,7 @@ class Feed:
         at = self._clock()
         for change in found:
             event = self._ring.add(change, at)
-            for subscriber in self._subscribers:
+            for subscriber in tuple(self._subscribers):  # one dropped leaves the list
                 subscriber.offer(event)
 
     def subscribe(self, interest: Interest, since: int | None = None) -> tuple[Subscriber, bool]:

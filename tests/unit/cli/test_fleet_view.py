@@ -72,7 +72,7 @@ def test_following_a_fleet_prints_each_change_and_exits_3_when_it_did_not_comple
 
     out = io.StringIO()
     with redirect_stdout(out):
-        code = follow_fleet(Conductor(), "rel-2", sleep=lambda _: None)  # type: ignore[arg-type]
+        code = follow_fleet(Conductor(), "rel-2", wait=lambda _: True)  # type: ignore[arg-type]
     assert code == exits.JOB_FAILED
     shown = [line.split("  ", 1)[1] for line in out.getvalue().splitlines()[:-1]]
     assert shown == [

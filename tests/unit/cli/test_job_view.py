@@ -245,32 +245,57 @@ def test_fifty_sheets_still_get_one_row_each() -> None:
 
 
 class FakeConductor:
-    """Answers each `job.status` with the next snapshot; the last one forever."""
+    """Answers each fresh read with the next snapshot (the last one forever); a frame drawn
+    again without a read shows the snapshot read last."""
 
     def __init__(self, *snapshots: JobStatusResult) -> None:
         self._snapshots = list(snapshots)
+        self._read = False
 
-    def frame(self) -> tuple[str, JobStatusResult | None]:
-        current = self._snapshots.pop(0) if len(self._snapshots) > 1 else self._snapshots[0]
+    def frame(self, fresh: bool) -> tuple[str, JobStatusResult | None]:
+        if fresh and self._read and len(self._snapshots) > 1:
+            self._snapshots.pop(0)
+        self._read = True
+        current = self._snapshots[0]
         return f"{current['job_id']} {current['status']}", current
 
 
-def test_watching_prints_a_snapshot_per_interval_and_ends_with_the_job() -> None:
+def test_watching_prints_a_snapshot_per_change_and_ends_with_the_job() -> None:
     out = io.StringIO()
-    slept: list[float] = []
+    waited: list[float] = []
+    changes = iter([False, True, False, True])
+
+    def wait(seconds: float) -> bool:
+        waited.append(seconds)
+        return next(changes)
+
     conductor = FakeConductor(
         job("running", sheet(1, "running")),
         job("running", sheet(1, "running")),
         job("failed", sheet(1, "failed"), error="sheet 1 failed"),
     )
-    code = watch(
-        conductor.frame, Screen(out, live=False), 0.5, out=out, color=False, sleep=slept.append
-    )
+    code = watch(conductor.frame, Screen(out, live=False), 0.5, out=out, color=False, wait=wait)
     assert code == exits.JOB_FAILED
-    assert slept == [0.5, 0.5]
-    text = out.getvalue()
+    assert waited == [0.5, 0.5, 0.5, 0.5]
+    text = out.getvalue()  # nothing printed again while nothing changed
     assert text.startswith("demo running\n\ndemo running\n\ndemo failed\n\njob demo failed after")
     assert "\033" not in text
+
+
+def test_a_live_screen_is_redrawn_when_nothing_changed_for_its_clocks() -> None:
+    out = io.StringIO()
+    changes = iter([False, True])
+    conductor = FakeConductor(job("running", sheet(1, "running")), job("completed", sheet(1)))
+    code = watch(
+        conductor.frame,
+        Screen(out, live=True),
+        1,
+        out=out,
+        color=False,
+        wait=lambda _: next(changes),
+    )
+    assert code == exits.OK
+    assert out.getvalue().count("demo running") == 2
 
 
 def test_watching_ends_at_a_pause_and_goes_on_while_a_modify_waits() -> None:
@@ -279,21 +304,19 @@ def test_watching_ends_at_a_pause_and_goes_on_while_a_modify_waits() -> None:
         job("paused", sheet(1, "running"), resume_when_idle=True),
         job("completed", sheet(1, "completed")),
     )
-    code = watch(conductor.frame, Screen(out, live=False), 1, out=out, color=False, sleep=print)
+    code = watch(conductor.frame, Screen(out, live=False), 1, out=out, color=False, wait=bool)
     assert code == exits.OK
     paused = FakeConductor(job("paused", sheet(1), detail="paused by the user"))
     assert watch(paused.frame, Screen(out, live=False), 1, out=out, color=False) == exits.JOB_FAILED
 
 
 def test_ctrl_c_stops_watching_with_exit_0() -> None:
-    def interrupted(_seconds: float) -> None:
+    def interrupted(_seconds: float) -> bool:
         raise KeyboardInterrupt
 
     out = io.StringIO()
     conductor = FakeConductor(job("running", sheet(1, "running")))
-    code = watch(
-        conductor.frame, Screen(out, live=True), 2, out=out, color=False, sleep=interrupted
-    )
+    code = watch(conductor.frame, Screen(out, live=True), 2, out=out, color=False, wait=interrupted)
     assert code == exits.OK
     assert out.getvalue() == "\033[?25l\033[2J\033[Hdemo running\033[K\033[J\033[?25h\n"
 

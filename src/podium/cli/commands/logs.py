@@ -13,7 +13,6 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -31,7 +30,14 @@ if TYPE_CHECKING:
     from typing import Literal, TextIO
 
     from podium.ipc.client import ConductorClient
-    from podium.ipc.schema import LogCursorInfo, LogsParams, LogsResult, SheetLogInfo
+    from podium.ipc.schema import (
+        LogCursorInfo,
+        LogsParams,
+        LogsResult,
+        OutputWanted,
+        SheetLogInfo,
+        SubscribeParams,
+    )
 
     Stream = Literal["stdout", "stderr"]
 
@@ -152,10 +158,45 @@ def job_logs(
     follow: bool,
     as_json: bool,
     out: TextIO = sys.stdout,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """The last `lines` lines of each stream of the latest attempt of each sheet (or of
     `sheet`); with `follow`, then everything new until the job stops."""
+    if not follow:
+        return _show_logs(conductor, job_id, sheet=sheet, lines=lines, as_json=as_json, out=out)[1]
+    from podium.cli.changes import Changes  # noqa: PLC0415 - only when following
+
+    output: OutputWanted = {"job_id": job_id}
+    if sheet is not None:
+        output["sheet"] = sheet
+    # Subscribed before the first read, so that nothing written in between is missed.
+    interest: SubscribeParams = {"job_ids": [job_id], "kinds": ["job", "sheet"], "output": [output]}
+    with Changes(conductor.socket_path, interest) as changes:
+        printer, _ = _show_logs(
+            conductor, job_id, sheet=sheet, lines=lines, as_json=as_json, out=out
+        )
+        params: LogsParams = {"job_id": job_id}
+        if sheet is not None:
+            params["sheet"] = sheet
+        while True:
+            answer = conductor.request(JOB_LOGS({**params, "cursors": printer.cursors()}))
+            printed = printer.show(answer)
+            # The conductor reads the job's state before its files: once it says the job
+            # stopped, the same answer held the rest of the output.
+            if answer["status"] in STOPS and not answer["resume_when_idle"] and not printed:
+                return exits.OK
+            changes.wait(None)
+
+
+def _show_logs(
+    conductor: ConductorClient,
+    job_id: str,
+    *,
+    sheet: int | None,
+    lines: int,
+    as_json: bool,
+    out: TextIO,
+) -> tuple[LogPrinter, int]:
+    """Print the last lines of each stream; the printer that did, to go on from."""
     params: LogsParams = {"job_id": job_id, "lines": lines}
     if sheet is not None:
         params["sheet"] = sheet
@@ -165,17 +206,7 @@ def job_logs(
         which = f"sheet {sheet} of job {job_id}" if sheet is not None else f"job {job_id}"
         print(f"{which} has no attempts yet", file=out, flush=True)
     printer.show(answer, listing=True)
-    if not follow:
-        return exits.OK
-    del params["lines"]
-    while True:
-        sleep(POLL_SECONDS)
-        answer = conductor.request(JOB_LOGS({**params, "cursors": printer.cursors()}))
-        printed = printer.show(answer)
-        # The conductor reads the job's state before its files: once it says the job stopped,
-        # the same answer held the rest of the output.
-        if answer["status"] in STOPS and not answer["resume_when_idle"] and not printed:
-            return exits.OK
+    return printer, exits.OK
 
 
 # ---- the conductor's log ------------------------------------------------------------------

@@ -7,12 +7,10 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable
 
 from podium.cli import exits
 from podium.cli.connect import client
 from podium.cli.control import control
-from podium.cli.follow import POLL_SECONDS
 from podium.domain.errors import UserError
 from podium.ipc.client import RemoteError
 from podium.ipc.methods import FLEET_PAUSE, FLEET_STATUS, JOB_PAUSE, JOB_STATUS
@@ -101,19 +99,21 @@ def _refuse_fleet_wait(conductor: ConductorClient, job_id: str) -> None:
 
 
 def wait_until_paused(
-    conductor: ConductorClient,
-    job_id: str,
-    timeout: float,
-    sleep: Callable[[float], None] = time.sleep,
+    conductor: ConductorClient, job_id: str, timeout: float
 ) -> tuple[JobStatusResult, bool]:
-    """Poll until no attempt of the job is in flight (or it ended, or was resumed again);
-    the job as last seen, and whether that happened within `timeout` seconds."""
+    """Wait until no attempt of the job is in flight (or it ended, or was resumed again),
+    reading the job anew as the conductor changes its sheets; the job as last seen, and
+    whether that happened within `timeout` seconds."""
+    from podium.cli.changes import Changes  # noqa: PLC0415 - only with --wait
+
     deadline = time.monotonic() + timeout
-    while True:
-        job = conductor.request(JOB_STATUS({"job_id": job_id}))
-        busy = any(s["status"] in _IN_FLIGHT for s in job["sheets"])
-        if not busy or job["status"] not in ("paused", "paused_at_chain"):
-            return job, True
-        if time.monotonic() >= deadline:
-            return job, False
-        sleep(POLL_SECONDS)
+    with Changes(conductor.socket_path, {"job_ids": [job_id], "kinds": ["job", "sheet"]}) as c:
+        while True:
+            job = conductor.request(JOB_STATUS({"job_id": job_id}))
+            busy = any(s["status"] in _IN_FLIGHT for s in job["sheets"])
+            if not busy or job["status"] not in ("paused", "paused_at_chain"):
+                return job, True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return job, False
+            c.wait(left)

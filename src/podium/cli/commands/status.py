@@ -22,9 +22,11 @@ from podium.ipc.methods import JOB_STATUS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from podium.cli.watch import Frame
     from podium.ipc.client import ConductorClient
-    from podium.ipc.schema import JobStatusResult
+    from podium.ipc.schema import JobStatusResult, SubscribeParams
 
 DEFAULT_INTERVAL = 2.0
 
@@ -37,22 +39,23 @@ def declare(p: argparse.ArgumentParser) -> None:
         "the conductor and its jobs",
     )
     p.add_argument(
-        "--json", action="store_true", help="print JSON (with --watch: one line per interval)"
+        "--json", action="store_true", help="print JSON (with --watch: one line per change)"
     )
     p.add_argument(
         "--watch",
         "-W",
         action="store_true",
-        help="redraw the view every interval until the job completes, fails or pauses (the "
-        "exit code says which, as after 'run --wait'), or until Ctrl-C (exit 0; the job goes "
-        "on); not on a terminal, print a snapshot every interval",
+        help="redraw the view as the conductor changes it, until the job completes, fails or "
+        "pauses (the exit code says which, as after 'run --wait'), or until Ctrl-C (exit 0; "
+        "the job goes on); not on a terminal, print a snapshot per change",
     )
     p.add_argument(
         "--interval",
         "-i",
         type=float,
         metavar="SECONDS",
-        help="with --watch: seconds between two views (default 2, at least 0.2)",
+        help="with --watch on a terminal: redraw for the clocks every SECONDS when nothing "
+        "changes (default 2, at least 0.2); changes show at once",
     )
     p.add_argument(
         "--all-sheets",
@@ -115,40 +118,57 @@ def _job_text(job: JobStatusResult, args: argparse.Namespace, color: bool) -> st
 def _watch(
     conductor: ConductorClient, args: argparse.Namespace, interval: float, color: bool
 ) -> int:
-    """Redraw the job's view (or the overview) every `interval` seconds."""
-    from podium.cli.fleet_view import fleet_instead  # noqa: PLC0415 - only when watching
+    """Redraw the job's view (or the overview) when the conductor changes it, and every
+    `interval` seconds on a terminal (for its clocks)."""
+    from podium.cli.changes import Changes  # noqa: PLC0415 - only when watching
     from podium.cli.watch import Screen, watch  # noqa: PLC0415
 
     live = sys.stdout.isatty() and not args.json
-    every = f"every {interval:g}s; Ctrl-C stops watching"
+    every = "live; Ctrl-C stops watching"
+    interest: SubscribeParams = {"kinds": ["job", "sheet", "attempt", "hook", "rate_limit"]}
+    if args.job:
+        interest["job_ids"] = [args.job]
+    read: list[Any] = []
 
-    def frame() -> Frame:
+    def frame(fresh: bool) -> Frame:
         now = time.time()
+        if fresh or not read:
+            read[:] = [_read(conductor, args)]
         if args.job:
-            try:
-                job = conductor.request(JOB_STATUS({"job_id": args.job}))
-            except RemoteError as exc:
-                fleet_instead(conductor, exc, args.job)  # neither a job nor a fleet: says so
-                raise UserError(
-                    f"{args.job} is a fleet; --watch follows a job: 'podium status {args.job}' "
-                    "shows the fleet, 'podium status --watch JOB' one of its jobs"
-                ) from None
+            job: JobStatusResult = read[0]
             if args.json:
                 return json.dumps(job), job
             top = paint(f"{when(now)}  {every} (the job goes on)", "dim", color)
             return f"{top}\n{_job_text(job, args, color)}", job
-        found = overview(conductor)
         if args.json:
-            return json.dumps(found), None
+            return json.dumps(read[0]), None
         top = paint(f"{when(now)}  {every}", "dim", color)
-        return f"{top}\n{render_overview(found, color, now)}", None
+        return f"{top}\n{render_overview(read[0], color, now)}", None
 
-    return watch(
-        frame,
-        Screen(sys.stdout, live=live, gap=not args.json),
-        interval,
-        out=sys.stdout,
-        color=color,
-        verdict_shown=not args.json,
-        parting="stopped watching" + (" (the job goes on)" if args.job else ""),
-    )
+    with Changes(conductor.socket_path, interest) as changes:
+        return watch(
+            frame,
+            Screen(sys.stdout, live=live, gap=not args.json),
+            interval,
+            out=sys.stdout,
+            color=color,
+            verdict_shown=not args.json,
+            parting="stopped watching" + (" (the job goes on)" if args.job else ""),
+            wait=changes.wait,
+        )
+
+
+def _read(conductor: ConductorClient, args: argparse.Namespace) -> Any:
+    """The job's status, or the overview without a job."""
+    from podium.cli.fleet_view import fleet_instead  # noqa: PLC0415 - only when watching
+
+    if not args.job:
+        return overview(conductor)
+    try:
+        return conductor.request(JOB_STATUS({"job_id": args.job}))
+    except RemoteError as exc:
+        fleet_instead(conductor, exc, args.job)  # neither a job nor a fleet: says so
+        raise UserError(
+            f"{args.job} is a fleet; --watch follows a job: 'podium status {args.job}' "
+            "shows the fleet, 'podium status --watch JOB' one of its jobs"
+        ) from None
