@@ -46,9 +46,11 @@ class Recording(TopApp):
         self.said.append(message)
         super().notify(message, **kwargs)
 
-    def _rebuild(self, table: DataTable[Any], found: list[Any]) -> None:
+    def _rebuild(
+        self, table: DataTable[Any], found: list[Any], selected: str | None = None
+    ) -> None:
         self.rebuilds += 1
-        super()._rebuild(table, found)
+        super()._rebuild(table, found, selected)
 
 
 def recorded_app(readonly: bool = False) -> Recording:
@@ -102,6 +104,24 @@ def test_keys_move_expand_sort_filter_and_follow() -> None:
         await pilot.press("f")
         assert app.options.follow is not None
         assert len([k for k in shown(app) if k.startswith("j:")]) == 1
+
+    drive(app, script)
+
+
+def test_a_wider_terminal_shows_more_columns_and_keeps_the_selection() -> None:
+    app = recorded_app()
+
+    async def script(pilot: Pilot[None]) -> None:
+        table = app.query_one(DataTable)
+        assert len(table.columns) == 6
+        await pilot.press("j")
+        await pilot.resize_terminal(160, 40)
+        await pilot.pause()
+        assert len(table.columns) == 8
+        assert len(table.get_row("j:beta")) == 8
+        selected = app.selection()
+        assert selected is not None
+        assert selected.job_id == "beta"
 
     drive(app, script)
 

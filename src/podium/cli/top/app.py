@@ -15,6 +15,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.events import Resize
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -101,11 +102,7 @@ class TopApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        # Each column takes a cell of padding either side, and the scroll bar two.
-        self.columns = columns_for(self.size.width - len(COLUMNS) - 3)
-        for index, width in self.columns:
-            table.add_column(COLUMNS[index], width=width, key=str(index))
+        self._fit_columns(self.size.width)
         self.set_interval(self.settings.tick, self.refresh_view)
         if self.settings.socket is not None:
             self._follow_stream(self.settings.socket)
@@ -186,8 +183,27 @@ class TopApp(App[None]):
                 self._update(table, self.shown[row.key], row)
                 self.shown[row.key] = row
 
-    def _rebuild(self, table: DataTable[Text], found: list[Row]) -> None:
+    def on_resize(self, event: Resize) -> None:
+        self._fit_columns(event.size.width)
+
+    def _fit_columns(self, width: int) -> None:
+        """Choose the columns for `width`; when they change, draw every row again."""
+        # Each column takes a cell of padding either side, and the scroll bar two.
+        wanted = columns_for(width - len(COLUMNS) - 3)
+        if wanted == self.columns:
+            return
+        table = self.query_one(DataTable)
         selected = self._cursor_key()
+        table.clear(columns=True)
+        self.columns = wanted
+        for index, size in wanted:
+            table.add_column(COLUMNS[index], width=size, key=str(index))
+        self._rebuild(table, [self.shown[k] for k in self.order], selected)
+
+    def _rebuild(
+        self, table: DataTable[Text | str], found: list[Row], selected: str | None = None
+    ) -> None:
+        selected = selected or self._cursor_key()
         table.clear()
         for row in found:
             table.add_row(*self._cells(row), key=row.key)
@@ -196,17 +212,18 @@ class TopApp(App[None]):
         if selected in self.shown:
             table.move_cursor(row=self.order.index(selected))
 
-    def _update(self, table: DataTable[Text], old: Row, new: Row) -> None:
+    def _update(self, table: DataTable[Text | str], old: Row, new: Row) -> None:
         cells = self._cells(new)
         for position, (index, _) in enumerate(self.columns):
             if old.cells[index] != new.cells[index]:  # a new status is a new text too
                 table.update_cell(new.key, str(index), cells[position])
 
-    def _cells(self, row: Row) -> list[Text]:
+    def _cells(self, row: Row) -> list[Text | str]:
+        """The row's cells: its name and status styled, the rest plain (cheaper to draw)."""
         style = "dim" if row.kind == "process" else STATUS_COLORS.get(row.status) or ""
-        name_style = "bold" if row.kind == "job" else ""
+        styles = {0: "bold" if row.kind == "job" else "", 1: style}
         return [
-            Text(row.cells[i], style=style if i == 1 else name_style if i == 0 else "")
+            Text(row.cells[i], style=styles[i]) if i in styles else row.cells[i]
             for i, _ in self.columns
         ]
 
