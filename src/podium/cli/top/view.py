@@ -129,8 +129,20 @@ def sheet_rows(model: TopModel, job_id: str, processes: Processes, now: float) -
     for num in sorted(model.sheets.get(job_id, {})):
         sheet = model.sheets[job_id][num]
         found.append(sheet_row(job_id, sheet, processes, now))
-        found.extend(process_row(p, now) for p in processes.by_sheet.get((job_id, num), ()))
+        tree = processes.by_sheet.get((job_id, num), [])
+        found.extend(
+            process_row(p, now, depth) for p, depth in zip(tree, depths(tree), strict=True)
+        )
     return found
+
+
+def depths(tree: list[ProcessRow]) -> list[int]:
+    """How deep each process sits in its attempt's tree (listed parents first): 0 for the
+    one whose parent is not in it."""
+    found: dict[int, int] = {}
+    for row in tree:
+        found[row["pid"]] = found[row["ppid"]] + 1 if row["ppid"] in found else 0
+    return [found[row["pid"]] for row in tree]
 
 
 def job_key(job_id: str) -> str:
@@ -175,10 +187,10 @@ def sheet_row(job_id: str, sheet: Sheet, processes: Processes, now: float) -> Ro
     return Row(sheet_key(job_id, sheet.num), "sheet", job_id, sheet.num, sheet.status, cells)
 
 
-def process_row(process: ProcessRow, now: float) -> Row:
+def process_row(process: ProcessRow, now: float, depth: int = 0) -> Row:
     model = process["model"] or ""
     cells = (
-        f"    {process['pid']} {process['command']}",
+        f"    {'  ' * depth}{process['pid']} {process['command']}",
         "process",
         f"ppid {process['ppid']}",
         f"{process['instrument'] or ''} {model}".strip(),

@@ -66,13 +66,15 @@ def sheet_event(seq: int, job_id: str, num: int, status: str, attempts: int = 1)
     )
 
 
-def process(job_id: str, sheet: int, pid: int, command: str = "sleep 5") -> ProcessRow:
+def process(
+    job_id: str, sheet: int, pid: int, command: str = "sleep 5", ppid: int = 1
+) -> ProcessRow:
     return {
         "job_id": job_id,
         "sheet": sheet,
         "attempt": 1,
         "pid": pid,
-        "ppid": 1,
+        "ppid": ppid,
         "command": command,
         "cpu_percent": 12.0,
         "memory_mb": 20.0,

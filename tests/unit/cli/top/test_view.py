@@ -65,6 +65,22 @@ def test_a_running_sheet_shows_its_processes_under_it() -> None:
     assert (first.cells[3], first.cells[6]) == ("cli", "20s")
 
 
+def test_processes_are_indented_by_their_depth_in_the_tree() -> None:
+    tree = [
+        process("alpha", 1, 501, "sh -c run", ppid=99),
+        process("alpha", 1, 502, "bash run.sh", ppid=501),
+        process("alpha", 1, 503, "sleep 5", ppid=502),
+        process("alpha", 1, 504, "tee out", ppid=501),
+    ]
+    shown = rows(model_of_three(), Options().toggled("alpha"), Processes.of(processes(*tree)), NOW)
+    assert [r.cells[0] for r in shown[2:6]] == [
+        "    501 sh -c run",
+        "      502 bash run.sh",
+        "        503 sleep 5",
+        "      504 tee out",
+    ]
+
+
 def test_sorts_cycle_through_status_progress_cost_and_age() -> None:
     model = model_of_three()
     options = Options()
