@@ -200,6 +200,7 @@ def test_the_stream_shows_a_job_and_p_pauses_it_on_a_real_conductor(
         )
         await pilot.press("j")
         await until(pilot, lambda: "working on 1" in app.model.output_of(job_id, 1), "output")
+        await until(pilot, lambda: bool(app.model.attempts_of(job_id, 1)), "its attempts")
         await pilot.press("k", "p")
         assert isinstance(app.screen, Confirm)
         await pilot.press("y")

@@ -159,6 +159,14 @@ class TopApp(App[None]):
                         self._read_job(job_id)
             case source.Lost(reason):
                 self.trouble = reason
+            case source.Said(message, error):
+                self.notify(message, severity="error" if error else "information")
+            case _:
+                self._absorb_read(item)
+
+    def _absorb_read(self, item: source.Item) -> None:
+        """What a request (not the stream) read."""
+        match item:
             case source.JobRead(status):
                 self.model.load_job(status)
             case source.Sampled(conductor, processes):
@@ -166,8 +174,8 @@ class TopApp(App[None]):
                 self.model.load_conductor(conductor)
             case source.LogsRead(job_id, sheet, lines):
                 self.model.set_output(job_id, sheet, lines)
-            case source.Said(message, error):
-                self.notify(message, severity="error" if error else "information")
+            case source.AttemptsRead(job_id, sheet, attempts):
+                self.model.load_attempts(job_id, sheet, attempts)
 
     # The rows
 
@@ -322,6 +330,7 @@ class TopApp(App[None]):
     @work(thread=True, group="output", exclusive=True)
     def _read_output(self, socket: str, job_id: str, sheet: int) -> None:
         worker = get_current_worker()
+        self._ask(lambda c: source.read_attempts(c, job_id, sheet))
         self._ask(lambda c: source.read_logs(c, job_id, sheet))
         feed = source.Feed(
             socket,

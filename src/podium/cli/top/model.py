@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
     from podium.ipc.schema import (
+        AttemptDetailInfo,
         ConductorInfo,
         JobInfo,
         JobStatusResult,
@@ -246,6 +247,14 @@ class TopModel:
 
     def output_of(self, job_id: str, sheet: int) -> list[str]:
         return list(self.output.get((job_id, sheet), ()))
+
+    def load_attempts(self, job_id: str, sheet: int, attempts: Iterable[AttemptDetailInfo]) -> None:
+        """A sheet's attempts as `job.history` gives them."""
+        for info in attempts:
+            found = self._attempt(job_id, sheet, info["attempt"])
+            _update(found, info)
+            found.checks = _checks_of(info["checks"])
+        self.changed.add(job_id)
 
     def set_output(self, job_id: str, sheet: int, lines: Iterable[str]) -> None:
         """The tail of a sheet's output as `job.logs` read it; its output events follow."""

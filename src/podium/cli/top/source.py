@@ -9,7 +9,14 @@ from dataclasses import dataclass
 
 from podium.cli.top.model import TopModel
 from podium.ipc.client import ConductorUnavailable
-from podium.ipc.methods import DAEMON_PROCESSES, DAEMON_STATUS, JOB_LIST, JOB_LOGS, JOB_STATUS
+from podium.ipc.methods import (
+    DAEMON_PROCESSES,
+    DAEMON_STATUS,
+    JOB_HISTORY,
+    JOB_LIST,
+    JOB_LOGS,
+    JOB_STATUS,
+)
 from podium.ipc.stream import StreamDropped, Subscription
 
 TYPE_CHECKING = False
@@ -19,7 +26,9 @@ if TYPE_CHECKING:
 
     from podium.ipc.client import ConductorClient
     from podium.ipc.schema import (
+        AttemptDetailInfo,
         ConductorInfo,
+        HistoryParams,
         JobInfo,
         JobStatusResult,
         OutputWanted,
@@ -44,6 +53,8 @@ JOBS_LIMIT = 1000
 """The most jobs one sample lists (the active ones first)."""
 FINISHED = ("completed", "failed", "cancelled")
 OUTPUT_LINES = 50
+ATTEMPTS = 20
+"""The most attempts of a sheet its detail lists (the latest)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +137,13 @@ class LogsRead:
 
 
 @dataclass(frozen=True, slots=True)
+class AttemptsRead:
+    job_id: str
+    sheet: int
+    attempts: list[AttemptDetailInfo]
+
+
+@dataclass(frozen=True, slots=True)
 class Said:
     """What the conductor answered to an action, or why it refused."""
 
@@ -133,7 +151,7 @@ class Said:
     error: bool = False
 
 
-Item = Snapshot | Event | Lost | JobRead | Sampled | LogsRead | Said
+Item = Snapshot | Event | Lost | JobRead | Sampled | LogsRead | AttemptsRead | Said
 """Anything the readers hand to the screen."""
 
 
@@ -225,3 +243,9 @@ def read_logs(conductor: ConductorClient, job_id: str, sheet: int) -> LogsRead:
     for log in found["sheets"]:
         lines += log["stdout"]["text"].splitlines() + log["stderr"]["text"].splitlines()
     return LogsRead(job_id, sheet, lines[-OUTPUT_LINES:])
+
+
+def read_attempts(conductor: ConductorClient, job_id: str, sheet: int) -> AttemptsRead:
+    """The sheet's latest attempts, with their checks (no output: the tail comes apart)."""
+    params: HistoryParams = {"job_id": job_id, "sheet": sheet, "limit": ATTEMPTS, "tail_lines": 0}
+    return AttemptsRead(job_id, sheet, conductor.request(JOB_HISTORY(params))["attempts"])

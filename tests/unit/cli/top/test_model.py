@@ -260,3 +260,53 @@ def test_each_event_carries_its_whole_state(events: list[StreamEvent]) -> None:
         twice.apply(e)
         twice.apply_state(e)
     assert state(once)[1:6] == state(twice)[1:6]
+
+
+def test_a_sheets_attempts_as_its_history_gives_them() -> None:
+    model = started()
+    base = {
+        "sheet": 2,
+        "outcome": "failed",
+        "error_code": "E009",
+        "exit_code": 1,
+        "instrument": "cli",
+        "model": None,
+        "input_tokens": None,
+        "output_tokens": None,
+        "cost": None,
+        "cost_estimated": False,
+        "started_at": NOW - 60,
+        "ended_at": NOW - 50,
+        "exited_at": NOW - 51,
+        "signal": None,
+        "error": "exit 1",
+        "error_type": "transient",
+        "mode": "normal",
+        "stdout_tail": "",
+        "stderr_tail": "",
+        "logs": "/state/jobs/a/sheets/2",
+    }
+    checks = [
+        {
+            "check": "file_exists: out",
+            "passed": False,
+            "checked": True,
+            "expected": "out exists",
+            "actual": "missing",
+            "fix": "",
+        }
+    ]
+    model.load_attempts(
+        "a",
+        2,
+        [
+            {**base, "attempt": 2, "checks": checks},  # type: ignore[typeddict-item]
+            {**base, "attempt": 1, "checks": []},  # type: ignore[typeddict-item]
+        ],
+    )
+    tries = model.attempts_of("a", 2)
+    assert [(t.attempt, t.outcome, t.error_code, len(t.checks)) for t in tries] == [
+        (1, "failed", "E009", 0),
+        (2, "failed", "E009", 1),
+    ]
+    assert "a" in model.take_changed()[0]
