@@ -196,8 +196,7 @@ class TopApp(App[None]):
 
     def _fit_columns(self, width: int) -> None:
         """Choose the columns for `width`; when they change, draw every row again."""
-        # Each column takes a cell of padding either side, and the scroll bar two.
-        wanted = columns_for(width - len(COLUMNS) - 3)
+        wanted = columns_for(width, padded=True)
         if wanted == self.columns:
             return
         table = self.query_one(DataTable)

@@ -16,14 +16,20 @@ NARROW = (0, 1, 2, 4, 5, 6)
 """The columns shown below `WIDE` columns: instrument and cost give way to the names."""
 WIDE = 120
 MIN_FIRST = 16
+SCROLL_BAR = 2
 
 
-def columns_for(width: int) -> list[tuple[int, int]]:
-    """(column index, width) of each column shown at `width` characters; the first column
-    takes what the others leave."""
+def columns_for(width: int, *, padded: bool = False) -> list[tuple[int, int]]:
+    """(column index, width) of each column shown on a terminal `width` characters wide; the
+    first column takes what the others leave. Plain text puts a space between two columns;
+    `padded` (the screen's table) a cell of padding either side of each, and a scroll bar."""
     chosen = range(len(COLUMNS)) if width >= WIDE else NARROW
-    rest = sum(WIDTHS[i] + 1 for i in chosen if i != 0)
-    return [(i, max(width - rest, MIN_FIRST) if i == 0 else WIDTHS[i]) for i in chosen]
+    others = [WIDTHS[i] for i in chosen if i != 0]
+    if padded:
+        room = width - SCROLL_BAR - 2 * len(chosen) - sum(others)
+    else:
+        room = width - sum(w + 1 for w in others)
+    return [(i, max(room, MIN_FIRST) if i == 0 else WIDTHS[i]) for i in chosen]
 
 
 def fit(text: str, width: int) -> str:

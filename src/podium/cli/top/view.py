@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from podium.ipc.schema import ProcessesResult, ProcessRow
 
 COLUMNS = ("JOB / SHEET / PID", "STATUS", "DONE", "INSTRUMENT", "CPU", "MEM", "AGE", "COST")
-WIDTHS = (24, 11, 9, 18, 6, 8, 7, 7)
+WIDTHS = (24, 15, 9, 18, 6, 8, 7, 7)
 """Each column's width at 80 columns and more (the first one takes what is left over)."""
 SORTS = ("id", "status", "progress", "cost", "age")
 """What `s` cycles through: the order of the jobs."""

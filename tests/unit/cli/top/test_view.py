@@ -196,6 +196,8 @@ def test_columns_give_way_to_the_names_below_120_characters() -> None:
     assert [i for i, _ in columns_for(80)] == [0, 1, 2, 4, 5, 6]
     assert sum(w + 1 for _, w in columns_for(80)) - 1 == 80
     assert [i for i, _ in columns_for(160)] == list(range(8))
+    assert [i for i, _ in columns_for(120, padded=True)] == list(range(8))
+    assert sum(w + 2 for _, w in columns_for(120, padded=True)) + 2 == 120
     assert fit("abcdef", 4) == "abc…"
     assert fit("ab", 4) == "ab  "
 
