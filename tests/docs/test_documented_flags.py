@@ -18,6 +18,9 @@ COMMAND = re.compile(r"(?:^|[\s($])(?<!inject )podium (?!podium\b)([a-z][a-z-]*)
 """`podium VERB ...`, where `podium` is the command: not a container's name before it (`docker
 exec podium podium status`), nor the package a tool installs into (`pipx inject podium X`)."""
 END = re.compile(r"&&|\|\||;|\s\|\s|\)|\"")
+SHELL_WORDS = frozenset({"kill"})
+"""Verbs that are also the shell's commands: a span `kill -HUP PID` is the shell's (a podium
+command written with `podium` before it is still checked)."""
 FLAG = re.compile(r"(?<![\w-])(--?[A-Za-z][\w-]*)")
 
 
@@ -60,7 +63,7 @@ def spans_with_a_verb(text: str, known: set[str]) -> list[tuple[str, list[str]]]
     found = []
     for span in SPAN.findall(FENCED.sub("", text)):
         verb, _, rest = span.partition(" ")
-        if verb in known and rest.startswith("-"):
+        if verb in known - SHELL_WORDS and rest.startswith("-"):
             found.append((verb, FLAG.findall(END.split(rest)[0])))
     return found
 

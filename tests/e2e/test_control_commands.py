@@ -182,3 +182,37 @@ def test_run_fresh_archives_the_previous_workspace_first(podium: User, tmp_path:
     assert f"archived the workspace's previous contents to {ws}/archive/iteration-1" in fresh.stderr
     assert (ws / "archive" / "iteration-1" / "result.txt").read_text() == "new\n"
     assert "started fresh" in podium("status", "iterate-3").stdout
+
+
+STUCK_ONCE = """
+    name: stuck
+    workspace: ./ws
+    instrument: cli
+    sheet: {size: 1, total_items: 1}
+    retry: {max_retries: 0}
+    prompt:
+      template: |
+        echo run >> runs.txt
+        if [ ! -e ran ]; then touch ran; sleep 300; fi
+"""
+
+
+def test_kill_stops_a_stuck_attempt_and_its_sheet_runs_again_without_spending_retries(
+    podium: User, tmp_path: Path
+) -> None:
+    score = write(tmp_path, STUCK_ONCE, "stuck.yaml")
+    assert podium("run", str(score), "--no-wait").returncode == 0
+    wait_for((tmp_path / "ws" / "ran").exists, "the first attempt to start")
+    killed = podium("kill", "stuck", "1")
+    assert killed.returncode == 0, killed.stderr
+    assert killed.stdout == (
+        "job stuck: stopping attempt 1 of sheet 1; the sheet runs again, its retries untouched\n"
+    )
+    wait_for(lambda: job_status(podium, "stuck")["status"] == "completed", "the job to end")
+    assert (tmp_path / "ws" / "runs.txt").read_text() == "run\nrun\n"
+    history = json.loads(podium("history", "stuck", "--json").stdout)
+    outcomes = [(a["attempt"], a["outcome"]) for a in history["attempts"]]
+    assert sorted(outcomes) == [(1, "stopped"), (2, "succeeded")]
+    again = podium("kill", "stuck", "1")
+    assert again.returncode == 2
+    assert "only an active job can be told to stop an attempt" in again.stderr

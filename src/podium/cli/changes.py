@@ -8,6 +8,7 @@ Subscribe first, read second: a change committed between the two is then not mis
 from __future__ import annotations
 
 import time
+from time import sleep
 
 from podium.ipc.client import ConductorUnavailable, RemoteError
 from podium.ipc.protocol import METHOD_NOT_FOUND
@@ -52,7 +53,7 @@ class Changes:
         """Whether something changed within `timeout` seconds (None: wait until it does);
         it returns once the step that changed it is over."""
         if self._streamless:
-            time.sleep(min(timeout or OLD_CONDUCTOR_SECONDS, OLD_CONDUCTOR_SECONDS))
+            sleep(min(timeout or OLD_CONDUCTOR_SECONDS, OLD_CONDUCTOR_SECONDS))
             return True
         if self._stream is None:
             self._subscribe()

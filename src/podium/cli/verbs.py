@@ -62,6 +62,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("modify", "give a job a new score: it pauses, lets attempts in flight finish, resumes on it"),
     ("cancel", "cancel a job (or a fleet): its running attempts are stopped"),
     (
+        "kill",
+        "stop one sheet's running attempt now: the sheet runs again, its retries untouched",
+    ),
+    (
         "recover",
         "check a failed job's failed sheets again without running them (those whose "
         "validations pass now are completed), or reset sheets with --from-sheet",

@@ -178,6 +178,16 @@ class PauseJob:
 
 
 @dataclass(frozen=True, slots=True)
+class StopAttempt:
+    """Stop a sheet's attempt in flight now (a person judged it stuck or astray): the sheet
+    runs again at once, its retry budget untouched."""
+
+    request: int
+    job_id: JobId
+    sheet: SheetNum
+
+
+@dataclass(frozen=True, slots=True)
 class ResumeJob:
     request: int
     job_id: JobId
@@ -258,6 +268,7 @@ Event = (
     | HookFinished
     | Tick
     | PauseJob
+    | StopAttempt
     | ResumeJob
     | ModifyJob
     | CancelJob

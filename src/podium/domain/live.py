@@ -62,7 +62,9 @@ class LiveSheet:
     checked: bool = False
     """Its skip conditions were looked at since it last became ready."""
     stopping: bool = False
-    """Its attempt in flight is being stopped on purpose (a forced pause)."""
+    """Its attempt in flight is being stopped on purpose (a forced pause, a person)."""
+    stopped_why: str = ""
+    """While `stopping`: what its attempt's record will say."""
     usage: Usage | None = None
     """What the attempt in flight (or the last one) consumed, once it exited."""
     quota: bool = False

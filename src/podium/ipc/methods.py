@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         InstrumentsCheckResult,
         JobParams,
         JobStatusResult,
+        KillParams,
         ListParams,
         ListResult,
         LogsParams,
@@ -105,6 +106,7 @@ JOB_SUBMIT: Method[SubmitParams, SubmitResult] = Method("job.submit")
 JOB_STATUS: Method[JobParams, JobStatusResult] = Method("job.status")
 JOB_LIST: Method[ListParams, ListResult] = Method("job.list")
 JOB_PAUSE: Method[PauseParams, ControlResult] = Method("job.pause")
+JOB_KILL: Method[KillParams, ControlResult] = Method("job.kill")
 JOB_RESUME: Method[ResumeParams, ControlResult] = Method("job.resume")
 JOB_MODIFY: Method[ModifyParams, ControlResult] = Method("job.modify")
 JOB_CANCEL: Method[JobParams, ControlResult] = Method("job.cancel")
@@ -147,6 +149,7 @@ METHODS: tuple[Method[Any, Any], ...] = (
     JOB_STATUS,
     JOB_LIST,
     JOB_PAUSE,
+    JOB_KILL,
     JOB_RESUME,
     JOB_MODIFY,
     JOB_CANCEL,

@@ -41,17 +41,24 @@ def handle(method: Method[P, R], call: Callable[[P], Awaitable[R]]) -> Handler:
     return Handler(method, call)
 
 
-Notification = tuple[str, Mapping[str, object]]
-"""A notification's method and params."""
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One notification of a stream. Several subscribers are sent the same one: `key` names
+    it, so that it is masked and encoded once for all of them (None: not shared)."""
+
+    method: str
+    params: Mapping[str, object]
+    key: object = None
 
 
 @dataclass(frozen=True, slots=True)
 class Stream(Generic[R]):
     """The answer of a method that streams: the result, then notifications for as long as
-    `next` gives them (None: the stream ended), until the client hangs up (`close`)."""
+    `next` gives them (a few at a time; none: the stream ended), until the client hangs up
+    (`close`)."""
 
     answer: R
-    next: Callable[[], Awaitable[Notification | None]]
+    next: Callable[[], Awaitable[Sequence[Notification]]]
     close: Callable[[], None]
 
 

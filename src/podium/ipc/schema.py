@@ -46,6 +46,12 @@ class PauseParams(TypedDict):
     """Stop the running attempts now; their sheets run again on resume."""
 
 
+class KillParams(TypedDict):
+    job_id: str
+    sheet: int
+    """The sheet whose running attempt is stopped; it runs again, its retries untouched."""
+
+
 class ResumeParams(TypedDict):
     job_id: str
     no_reload: NotRequired[bool]

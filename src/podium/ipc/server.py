@@ -5,6 +5,7 @@ import logging
 import os
 import socket
 import stat
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,14 @@ from podium.ipc.protocol import (
     notification,
     result,
 )
-from podium.ipc.routes import Route, Stream
+from podium.ipc.routes import Notification, Route, Stream
 from podium.ipc.wire import Refusal, read_request, shown, unacceptable
 from podium.redact import MIN_SECRET_CHARS, sparing
 
 log = logging.getLogger(__name__)
 
+SHARED_LINES = 4096
+"""How many encoded notifications are kept for the subscribers that have not sent them yet."""
 STREAM_FAREWELL_SECONDS = 1.0
 """At close, how long streams that were ended are given to send their last words."""
 
@@ -65,6 +68,8 @@ class RpcServer:
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.StreamWriter] = set()
         self._streaming: set[asyncio.Task[Any]] = set()
+        self._lines: OrderedDict[object, bytes] = OrderedDict()
+        """The latest notifications sent to several subscribers, encoded."""
 
     async def start(self) -> None:
         """Bind the socket (mode 0600 in a 0700 folder). The caller holds the pid-file lock,
@@ -165,9 +170,8 @@ class RpcServer:
         if pumping is not None:
             self._streaming.add(pumping)
         try:
-            while (message := await stream.next()) is not None:
-                method, params = message
-                writer.write(encode(notification(method, self._masked(params, _names(params)))))
+            while messages := await stream.next():
+                writer.write(b"".join(self._encoded(message) for message in messages))
                 await writer.drain()
         finally:
             watching.cancel()
@@ -211,6 +215,18 @@ class RpcServer:
         if stream is not None:
             answer = stream.answer
         return result(request_id, self._masked(answer, _names(typed))), stream
+
+    def _encoded(self, message: Notification) -> bytes:
+        """The notification's line, masked; made once for every subscriber it goes to."""
+        line = self._lines.get(message.key) if message.key is not None else None
+        if line is None:
+            params = self._masked(message.params, _names(message.params))
+            line = encode(notification(message.method, params))
+            if message.key is not None:
+                self._lines[message.key] = line
+                while len(self._lines) > SHARED_LINES:
+                    self._lines.popitem(last=False)
+        return line
 
     def _masked(self, value: Any, names: frozenset[str]) -> Any:
         """`value` with every string of it redacted, sparing the `names` of jobs, fleets and

@@ -31,6 +31,7 @@ from podium.domain.events import (
     RestoredJob,
     ResumeJob,
     SkipChecked,
+    StopAttempt,
     Tick,
     ValidationsDone,
 )
@@ -276,6 +277,9 @@ class EngineHarness:
         """Let time pass and deliver the wake-up the engine asked for, if it falls due."""
         self.clock.advance(seconds)
         return self.feed(Tick())
+
+    def kill(self, job_id: str = "job", sheet: int = 1) -> list[Command]:
+        return self.feed(StopAttempt(self.request(), JobId(job_id), SheetNum(sheet)))
 
     def pause(self, job_id: str = "job", *, force: bool = False) -> list[Command]:
         return self.feed(PauseJob(self.request(), JobId(job_id), force))

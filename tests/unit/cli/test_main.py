@@ -31,6 +31,7 @@ ARGUMENTS = {
     "resume": "JOB --no-reload --config -c --force -f --keep-env --json",
     "modify": "JOB SCORE --config -c --resume -r --wait --json",
     "cancel": "JOB --json",
+    "kill": "JOB SHEET --json",
     "recover": "JOB --sheet -s --from-sheet --dry-run -n --json",
     "clear": "--score -j --status -s --older-than --yes -y --json",
     "rate-limits": "--json",

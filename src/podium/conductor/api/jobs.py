@@ -15,6 +15,7 @@ from podium.ipc.schema import (
     ControlResult,
     JobParams,
     JobStatusResult,
+    KillParams,
     ListParams,
     ListResult,
     ModifyParams,
@@ -61,6 +62,7 @@ class JobsApi:
             handle(methods.JOB_STATUS, self.status),
             handle(methods.JOB_LIST, self.list),
             handle(methods.JOB_PAUSE, self.pause),
+            handle(methods.JOB_KILL, self.kill),
             handle(methods.JOB_RESUME, self.resume),
             handle(methods.JOB_MODIFY, self.modify),
             handle(methods.JOB_CANCEL, self.cancel),
@@ -93,6 +95,10 @@ class JobsApi:
 
     async def pause(self, params: PauseParams) -> ControlResult:
         message = await self._control.pause(params["job_id"], force=params.get("force", False))
+        return ControlResult(job_id=params["job_id"], message=message)
+
+    async def kill(self, params: KillParams) -> ControlResult:
+        message = await self._control.kill(params["job_id"], params["sheet"])
         return ControlResult(job_id=params["job_id"], message=message)
 
     async def resume(self, params: ResumeParams) -> ControlResult:

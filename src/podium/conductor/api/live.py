@@ -2,12 +2,13 @@
 `daemon.processes`, the processes of the attempts running now."""
 
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from podium.domain.engine import Engine
 from podium.domain.errors import UserError
-from podium.domain.feed import KINDS, Interest, unknown_kinds
+from podium.domain.feed import KINDS, Change, Interest, Numbered, unknown_kinds
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.records import JobRecord
 from podium.ipc import methods
@@ -28,6 +29,8 @@ from podium.runtime.process_rows import ProcessSample, ProcessSampler
 
 SNAPSHOT_JOBS = 1000
 """The most jobs a snapshot holds (the newest)."""
+SHARED_SHAPES = 4096
+"""How many events' wire shapes are kept for the subscribers that have not sent them yet."""
 
 
 class Jobs(Protocol):
@@ -43,6 +46,7 @@ class LiveApi:
         self._jobs = jobs
         self._engine = engine
         self._sampler = sampler
+        self._shapes: OrderedDict[int, Notification] = OrderedDict()
 
     def handlers(self) -> list[Handler]:
         return [
@@ -77,7 +81,18 @@ class LiveApi:
         )
         if params.get("snapshot", False):
             answer["jobs"] = self._snapshot(interest.job_ids)
-        return Stream(answer, _notifications(subscriber), subscriber.close)
+        return Stream(answer, _notifications(subscriber, self._wire), subscriber.close)
+
+    def _wire(self, event: Numbered[Change]) -> Notification:
+        """The event's notification, made once for every subscriber it goes to."""
+        found = self._shapes.get(event.seq)
+        if found is None:
+            shape = stream_event(event)
+            found = Notification(EVENT, shape, key=(self._feed.stream, event.seq))
+            self._shapes[event.seq] = found
+            while len(self._shapes) > SHARED_SHAPES:
+                self._shapes.popitem(last=False)
+        return found
 
     def _snapshot(self, job_ids: frozenset[str]) -> list[JobInfo]:
         found = self._jobs.list_jobs(statuses=None, limit=SNAPSHOT_JOBS)
@@ -114,19 +129,23 @@ class LiveApi:
         return (found.instrument, found.model) if found else (None, None)
 
 
-def _notifications(subscriber: Subscriber) -> Callable[[], Awaitable[Notification | None]]:
+def _notifications(
+    subscriber: Subscriber, shared: Callable[[Numbered[Change]], Notification]
+) -> Callable[[], Awaitable[list[Notification]]]:
     ended = False
 
-    async def next_one() -> Notification | None:
+    async def next_ones() -> list[Notification]:
         nonlocal ended
         if ended:
-            return None
-        event = await subscriber.next()
-        if event is not None:
-            return EVENT, stream_event(event)
-        ended = True
-        if subscriber.dropped is None:
-            return None
-        return DROPPED, {"reason": subscriber.dropped}
+            return []
+        found = []
+        for event in await subscriber.batch():
+            if event is not None:
+                found.append(shared(event))
+                continue
+            ended = True
+            if subscriber.dropped is not None:
+                found.append(Notification(DROPPED, {"reason": subscriber.dropped}))
+        return found
 
-    return next_one
+    return next_ones

@@ -16,6 +16,7 @@ from podium.domain.events import (
     PauseJob,
     PressureMeasured,
     ResumeJob,
+    StopAttempt,
 )
 from podium.domain.live import Changes, LiveJob
 from podium.domain.pressure import PressureLevel, pause_note
@@ -115,6 +116,7 @@ class Control:
             for sheet in job.sheets.values():
                 if sheet.status is SheetStatus.RUNNING and not sheet.stopping:
                     sheet.stopping = True
+                    sheet.stopped_why = "stopped by a forced pause; it runs again on resume"
                     stopping += 1
                     out.effects.append(Kill(job.job_id, sheet.plan.num, sheet.attempts))
         finishing = job.in_flight - stopping
@@ -126,6 +128,39 @@ class Control:
         if finishing:
             parts.append(f"{finishing} attempt(s) in flight will finish and be recorded")
         out.effects.append(Reply(event.request, Accepted(job.job_id, "; ".join(parts))))
+
+    def stop_attempt(self, event: StopAttempt, now: float, out: Changes) -> None:
+        """Stop one sheet's running attempt; the sheet goes back to ready, budget untouched
+        (it runs again at once, or on resume when the job is paused)."""
+        job = self._state.jobs.get(event.job_id)
+        sheet = job.sheets.get(event.sheet) if job is not None else None
+        if job is None or sheet is None:
+            what = (
+                f"job '{event.job_id}' is not active"
+                if job is None
+                else (f"job '{event.job_id}' has no sheet {event.sheet}")
+            )
+            reject(event.request, what, out)
+            return
+        if sheet.status is not SheetStatus.RUNNING or sheet.stopping:
+            doing = "already being stopped" if sheet.stopping else sheet.status.value
+            reject(
+                event.request,
+                f"sheet {event.sheet} of job '{job.job_id}' has no attempt running to stop "
+                f"(it is {doing})",
+                out,
+            )
+            return
+        sheet.stopping = True
+        sheet.stopped_why = "stopped by a person; the sheet runs again, its retries untouched"
+        out.effects.append(Kill(job.job_id, sheet.plan.num, sheet.attempts))
+        out.note(job, now, f"attempt {sheet.attempts} of sheet {event.sheet} stopped by a person")
+        message = (
+            f"stopping attempt {sheet.attempts} of sheet {event.sheet}; the sheet runs again"
+            + (" on resume" if job.status is not JobStatus.RUNNING else "")
+            + ", its retries untouched"
+        )
+        out.effects.append(Reply(event.request, Accepted(job.job_id, message)))
 
     def pressure_measured(self, event: PressureMeasured, now: float, out: Changes) -> None:
         """Backpressure: the level spaces attempt starts (see `Dispatch`); at the critical

@@ -46,6 +46,7 @@ from podium.domain.events import (
     Restarted,
     ResumeJob,
     SkipChecked,
+    StopAttempt,
     StoredScoreBroken,
     Tick,
     ValidationsDone,
@@ -140,9 +141,14 @@ class Engine:
         ready sheets dispatched, and a wake-up asked for the next alarm."""
         out = Changes()
         match event:
-            case PauseJob() | ResumeJob() | ModifyJob() | CancelJob() | RecoverSheets() if (
-                busy := self._busy(event)
-            ):
+            case (
+                PauseJob()
+                | StopAttempt()
+                | ResumeJob()
+                | ModifyJob()
+                | CancelJob()
+                | RecoverSheets()
+            ) if busy := self._busy(event):
                 reject(event.request, busy, out)
             case JobSubmitted():
                 self._control.submit(event, now, out)
@@ -166,6 +172,8 @@ class Engine:
                 self._tick(now, out)
             case PauseJob():
                 self._control.pause(event, now, out)
+            case StopAttempt():
+                self._control.stop_attempt(event, now, out)
             case ResumeJob():
                 self._control.resume(event, now, out)
             case ModifyJob():
@@ -189,7 +197,9 @@ class Engine:
             out.effects.append(WakeAt(wake))
         return out.commands()
 
-    def _busy(self, event: PauseJob | ResumeJob | ModifyJob | CancelJob | RecoverSheets) -> str:
+    def _busy(
+        self, event: PauseJob | StopAttempt | ResumeJob | ModifyJob | CancelJob | RecoverSheets
+    ) -> str:
         """Why a request about a job must wait, or "" when it need not: no request is taken
         while the job's sheets are checked again, no pause or modify while its hooks run."""
         if self._rechecks.rechecking(event.job_id):

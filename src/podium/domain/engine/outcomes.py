@@ -69,7 +69,7 @@ class Outcomes:
             self._slots.give(job, sheet)
             sheet.stopping = False
             self._state.breaker(sheet.instrument).abandoned()
-            error = "stopped by a forced pause; it runs again on resume"
+            error = sheet.stopped_why or "stopped on purpose; it runs again"
             out.attempt(attempt_record(job, sheet, AttemptOutcome.STOPPED, now, error=error))
             self._moves.sheet(job, sheet, SheetEvent.REQUEUE, now, out)
         else:

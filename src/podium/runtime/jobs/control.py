@@ -23,6 +23,7 @@ from podium.domain.events import (
     RecoverSheets,
     RestoredJob,
     ResumeJob,
+    StopAttempt,
 )
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.records import Carried, JobRecord
@@ -75,6 +76,14 @@ class JobControl:
         await self._requests.ready()
         self._must_be_active(JobId(job_id), "paused")
         return await self._requests.message(lambda r: PauseJob(r, JobId(job_id), force))
+
+    async def kill(self, job_id: str, sheet: int) -> str:
+        """Stop the sheet's running attempt; it runs again, its retries untouched."""
+        await self._requests.ready()
+        self._must_be_active(JobId(job_id), "told to stop an attempt")
+        return await self._requests.message(
+            lambda r: StopAttempt(r, JobId(job_id), SheetNum(sheet))
+        )
 
     async def cancel(self, job_id: str) -> str:
         await self._requests.ready()

@@ -60,6 +60,51 @@ def test_a_forced_pause_stops_attempts_and_they_run_again_without_spending_budge
     assert launch.attempt == 2  # max_retries 0: a spent budget would have failed it
 
 
+def test_a_person_stops_one_attempt_and_its_sheet_runs_again_with_its_budget() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1, max_retries=0))
+    commands = h.kill("job", 1)
+    assert killed(commands) == [("job", 1)]
+    assert reply_of(commands) == Accepted(
+        JobId("job"), "stopping attempt 1 of sheet 1; the sheet runs again, its retries untouched"
+    )
+    assert "attempt 1 of sheet 1 stopped by a person" in notes(h)
+    again = reply_of(h.kill("job", 1))
+    assert isinstance(again, Rejected) and "already being stopped" in again.reason
+    commands = h.exit("job", 1, signal=15)
+    attempt = persisted(commands)[0].attempts[0]
+    assert attempt.outcome is AttemptOutcome.STOPPED
+    assert attempt.error == "stopped by a person; the sheet runs again, its retries untouched"
+    # max_retries 0: a spent budget would have failed it
+    assert [(launch.sheet, launch.attempt) for launch in launches(commands)] == [(1, 2)]
+    assert h.statuses() == {1: "running"}
+
+
+def test_an_attempt_of_a_paused_job_stopped_by_a_person_runs_again_on_resume() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1))
+    h.pause()
+    result = reply_of(h.kill("job", 1))
+    assert isinstance(result, Accepted) and "runs again on resume" in result.message
+    assert launches(h.exit("job", 1, signal=15)) == []
+    assert h.statuses() == {1: "ready"}
+
+
+@pytest.mark.parametrize(
+    ("job", "sheet", "why"),
+    [
+        ("nobody", 1, "job 'nobody' is not active"),
+        ("job", 9, "job 'job' has no sheet 9"),
+        ("job", 2, "sheet 2 of job 'job' has no attempt running to stop (it is pending)"),
+    ],
+)
+def test_stopping_an_attempt_that_is_not_running_is_refused(job: str, sheet: int, why: str) -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=2))
+    result = reply_of(h.kill(job, sheet))
+    assert isinstance(result, Rejected) and result.reason == why
+
+
 def test_a_completed_job_cannot_be_resumed() -> None:
     h = EngineHarness()
     h.submit(make_plan(sheets=1))
