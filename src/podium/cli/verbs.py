@@ -44,6 +44,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
         "the output of a job's attempts (or the conductor's log), optionally followed live",
     ),
     (
+        "top",
+        "watch the conductor live: its load, jobs, sheets and attempts' processes, with "
+        "keys to pause, resume, cancel and retry",
+    ),
+    (
         "pause",
         "pause a job (or a fleet): nothing new starts; attempts in flight finish (or stop, "
         "with --force)",

@@ -26,6 +26,7 @@ ARGUMENTS = {
     "errors": "JOB --sheet -b --type -t --code -c --verbose -V --json",
     "diagnose": "JOB --include-logs --json",
     "logs": "JOB --follow -F --lines -n --sheet -b --json",
+    "top": "--readonly --json --once",
     "pause": "JOB --force --wait --timeout -t --json",
     "resume": "JOB --no-reload --config -c --force -f --keep-env --json",
     "modify": "JOB SCORE --config -c --resume -r --wait --json",

@@ -28,6 +28,7 @@ from podium.cli.commands import (
     start,
     status,
     stop,
+    top,
     validate,
 )
 from podium.cli.commands import list as list_
@@ -49,6 +50,7 @@ MODULES: dict[str, VerbModule] = {
     "errors": errors,
     "diagnose": diagnose,
     "logs": logs,
+    "top": top,
     "pause": pause,
     "resume": resume,
     "modify": modify,

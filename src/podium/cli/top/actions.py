@@ -1,0 +1,105 @@
+"""What `podium top`'s action keys do: which request a key sends for the selected job or
+sheet, the question asked before it is sent, or why it is refused. The requests are those
+the CLI sends (`podium pause|resume|cancel|recover`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from podium.cli.commands.recover import RECHECK_TIMEOUT_SECONDS
+from podium.ipc.methods import JOB_CANCEL, JOB_PAUSE, JOB_RECOVER, JOB_RESUME
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from podium.ipc.client import ConductorClient
+
+ACTION_KEYS = {
+    "p": "pause",
+    "r": "resume",
+    "c": "cancel",
+    "R": "retry",
+    "x": "kill",
+}
+"""Each action key and the action's name."""
+FINISHED = ("completed", "failed", "cancelled")
+KILL_REFUSED = (
+    "the conductor has no request that stops one attempt; 'p' then --force from the CLI "
+    "('podium pause JOB --force') stops the job's attempts, 'c' cancels the job"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What the cursor is on: a job, or one of its sheets (a process row selects its sheet)."""
+
+    job_id: str
+    job_status: str
+    sheet: int | None = None
+    sheet_status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A request to send once the user says yes."""
+
+    name: str
+    question: str
+    send: Callable[[ConductorClient], str]
+    """Sends it; what the conductor answered."""
+
+
+def plan(key: str, selection: Selection | None, *, readonly: bool) -> Action | str:
+    """The action `key` asks for on `selection`, or why there is none."""
+    name = ACTION_KEYS[key]
+    if readonly:
+        return f"read-only (--readonly): {name} is disabled"
+    if selection is None:
+        return f"select a job first ({name})"
+    if name == "kill":
+        return KILL_REFUSED
+    if name == "retry":
+        return _retry(selection)
+    return _control(name, selection)
+
+
+def _control(name: str, selection: Selection) -> Action | str:
+    job_id, status = selection.job_id, selection.job_status
+    if name == "pause" and status not in ("queued", "running"):
+        return f"job {job_id} is {status}: only a queued or running job pauses"
+    if name == "resume" and status not in ("paused", "paused_at_chain", "failed", "cancelled"):
+        return f"job {job_id} is {status}: only a paused, failed or cancelled job resumes"
+    if name == "cancel" and status in FINISHED:
+        return f"job {job_id} is {status} already"
+    return Action(name, f"{name.capitalize()} job {job_id}?", _sender(name, job_id))
+
+
+def _sender(name: str, job_id: str) -> Callable[[ConductorClient], str]:
+    def send(conductor: ConductorClient) -> str:
+        if name == "pause":
+            done = conductor.request(JOB_PAUSE({"job_id": job_id}))
+        elif name == "resume":
+            done = conductor.request(JOB_RESUME({"job_id": job_id}))
+        else:
+            done = conductor.request(JOB_CANCEL({"job_id": job_id}))
+        return f"job {done['job_id']}: {done['message']}"
+
+    return send
+
+
+def _retry(selection: Selection) -> Action | str:
+    sheet = selection.sheet
+    if sheet is None:
+        return "select a failed sheet to retry (Enter shows a job's sheets)"
+    if selection.sheet_status not in ("failed", "cancelled", "skipped"):
+        return f"sheet {sheet} is {selection.sheet_status}: only a failed sheet is retried"
+    job_id = selection.job_id
+
+    def send(conductor: ConductorClient) -> str:
+        call = JOB_RECOVER({"job_id": job_id, "sheets": [sheet]})
+        done = conductor.request(call, timeout=RECHECK_TIMEOUT_SECONDS)
+        return f"job {done['job_id']}: {done['message']}"
+
+    question = f"Recover sheet {sheet} of job {job_id} (check it again, as 'podium recover')?"
+    return Action("retry", question, send)

@@ -1,0 +1,62 @@
+"""Which request each action key of `podium top` sends, what it asks first, or why not."""
+
+from __future__ import annotations
+
+import pytest
+
+from podium.cli.top.actions import KILL_REFUSED, Action, Selection, plan
+
+RUNNING = Selection("a", "running")
+
+
+@pytest.mark.parametrize(
+    ("key", "selection", "question"),
+    [
+        ("p", RUNNING, "Pause job a?"),
+        ("r", Selection("a", "paused"), "Resume job a?"),
+        ("r", Selection("a", "failed"), "Resume job a?"),
+        ("c", RUNNING, "Cancel job a?"),
+        (
+            "R",
+            Selection("a", "failed", 3, "failed"),
+            "Recover sheet 3 of job a (check it again, as 'podium recover')?",
+        ),
+    ],
+)
+def test_an_action_asks_before_it_is_sent(key: str, selection: Selection, question: str) -> None:
+    planned = plan(key, selection, readonly=False)
+    assert isinstance(planned, Action)
+    assert planned.question == question
+
+
+@pytest.mark.parametrize(
+    ("key", "selection", "refusal"),
+    [
+        (
+            "p",
+            Selection("a", "completed"),
+            "job a is completed: only a queued or running job pauses",
+        ),
+        ("r", RUNNING, "job a is running: only a paused, failed or cancelled job resumes"),
+        ("c", Selection("a", "cancelled"), "job a is cancelled already"),
+        ("R", RUNNING, "select a failed sheet to retry (Enter shows a job's sheets)"),
+        (
+            "R",
+            Selection("a", "running", 2, "running"),
+            "sheet 2 is running: only a failed sheet is retried",
+        ),
+        ("x", Selection("a", "running", 2, "running"), KILL_REFUSED),
+        ("p", None, "select a job first (pause)"),
+    ],
+)
+def test_an_action_that_cannot_be_says_why(
+    key: str, selection: Selection | None, refusal: str
+) -> None:
+    assert plan(key, selection, readonly=False) == refusal
+
+
+@pytest.mark.parametrize("key", ["p", "r", "c", "R", "x"])
+def test_read_only_disables_every_action(key: str) -> None:
+    refusal = plan(key, Selection("a", "failed", 1, "failed"), readonly=True)
+    assert isinstance(refusal, str)
+    assert refusal.startswith("read-only (--readonly): ")
