@@ -156,7 +156,9 @@ def test_an_action_asks_first_and_no_sends_nothing() -> None:
         await pilot.press("n")
         assert not confirming(app)
         await pilot.press("x")
-        assert app.said[-1].startswith("the conductor has no request that stops one attempt")
+        assert app.said[-1] == (
+            "select a running sheet (or one of its processes) to kill its attempt"
+        )
         await pilot.press("o")
         assert app.said[-1] == "job alpha's workspace: /work/alpha"
 
@@ -210,6 +212,38 @@ def test_the_stream_shows_a_job_and_p_pauses_it_on_a_real_conductor(
 
     drive(app, script)
     assert conductor.request(JOB_STATUS({"job_id": job_id}))["status"] == "paused"
+
+
+def test_x_kills_a_running_attempt_and_its_sheet_runs_again_on_a_real_conductor(
+    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    job_id = conductor.submit(write_score(GATED))
+    app = Recording(Settings(str(conductor.socket), tick=0.05))
+
+    async def script(pilot: Pilot[None]) -> None:
+        await until(pilot, lambda: job_id in app.model.jobs, "the job to be shown")
+        await pilot.press("enter")
+        await until(pilot, lambda: f"s:{job_id}:1" in app.order, "its sheets")
+        await until(
+            pilot, lambda: app.model.sheets[job_id][1].status == "running", "sheet 1 to run"
+        )
+        await pilot.press("j", "x")
+        assert isinstance(app.screen, Confirm)
+        assert app.screen.question.startswith(
+            f"Kill the running attempt of sheet 1 of job {job_id}"
+        )
+        await pilot.press("y")
+        await until(pilot, lambda: any("stopping attempt 1" in s for s in app.said), "answer")
+        await until(pilot, lambda: app.model.sheets[job_id][1].attempts == 2, "attempt 2")
+
+    drive(app, script)
+    (tmp_path / "ws" / "go").touch()
+    conductor.wait_for_job(job_id, "completed")
+    history = conductor.query(
+        "SELECT attempt, outcome FROM attempts WHERE job_id = ? AND sheet = 1 ORDER BY attempt",
+        job_id,
+    )
+    assert history == [(1, "stopped"), (2, "succeeded")]
 
 
 def test_the_feed_takes_a_fresh_snapshot_after_the_conductor_restarts(

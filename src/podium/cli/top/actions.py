@@ -1,13 +1,13 @@
 """What `podium top`'s action keys do: which request a key sends for the selected job or
 sheet, the question asked before it is sent, or why it is refused. The requests are those
-the CLI sends (`podium pause|resume|cancel|recover`)."""
+the CLI sends (`podium pause|resume|cancel|kill|recover`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from podium.cli.commands.recover import RECHECK_TIMEOUT_SECONDS
-from podium.ipc.methods import JOB_CANCEL, JOB_PAUSE, JOB_RECOVER, JOB_RESUME
+from podium.ipc.methods import JOB_CANCEL, JOB_KILL, JOB_PAUSE, JOB_RECOVER, JOB_RESUME
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,10 +24,6 @@ ACTION_KEYS = {
 }
 """Each action key and the action's name."""
 FINISHED = ("completed", "failed", "cancelled")
-KILL_REFUSED = (
-    "the conductor has no request that stops one attempt; 'p' then --force from the CLI "
-    "('podium pause JOB --force') stops the job's attempts, 'c' cancels the job"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +54,7 @@ def plan(key: str, selection: Selection | None, *, readonly: bool) -> Action | s
     if selection is None:
         return f"select a job first ({name})"
     if name == "kill":
-        return KILL_REFUSED
+        return _kill(selection)
     if name == "retry":
         return _retry(selection)
     return _control(name, selection)
@@ -103,3 +99,22 @@ def _retry(selection: Selection) -> Action | str:
 
     question = f"Recover sheet {sheet} of job {job_id} (check it again, as 'podium recover')?"
     return Action("retry", question, send)
+
+
+def _kill(selection: Selection) -> Action | str:
+    sheet = selection.sheet
+    if sheet is None:
+        return "select a running sheet (or one of its processes) to kill its attempt"
+    if selection.sheet_status != "running":
+        return f"sheet {sheet} is {selection.sheet_status}: only a running attempt is killed"
+    job_id = selection.job_id
+
+    def send(conductor: ConductorClient) -> str:
+        done = conductor.request(JOB_KILL({"job_id": job_id, "sheet": sheet}))
+        return f"job {done['job_id']}: {done['message']}"
+
+    question = (
+        f"Kill the running attempt of sheet {sheet} of job {job_id} (it runs again, its "
+        "retries untouched)?"
+    )
+    return Action("kill", question, send)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from podium.cli.top.actions import KILL_REFUSED, Action, Selection, plan
+from podium.cli.top.actions import Action, Selection, plan
 
 RUNNING = Selection("a", "running")
 
@@ -20,6 +20,11 @@ RUNNING = Selection("a", "running")
             "R",
             Selection("a", "failed", 3, "failed"),
             "Recover sheet 3 of job a (check it again, as 'podium recover')?",
+        ),
+        (
+            "x",
+            Selection("a", "running", 2, "running"),
+            "Kill the running attempt of sheet 2 of job a (it runs again, its retries untouched)?",
         ),
     ],
 )
@@ -45,7 +50,12 @@ def test_an_action_asks_before_it_is_sent(key: str, selection: Selection, questi
             Selection("a", "running", 2, "running"),
             "sheet 2 is running: only a failed sheet is retried",
         ),
-        ("x", Selection("a", "running", 2, "running"), KILL_REFUSED),
+        ("x", RUNNING, "select a running sheet (or one of its processes) to kill its attempt"),
+        (
+            "x",
+            Selection("a", "running", 2, "completed"),
+            "sheet 2 is completed: only a running attempt is killed",
+        ),
         ("p", None, "select a job first (pause)"),
     ],
 )
