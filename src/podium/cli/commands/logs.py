@@ -181,9 +181,12 @@ def job_logs(
             answer = conductor.request(JOB_LOGS({**params, "cursors": printer.cursors()}))
             printed = printer.show(answer)
             # The conductor reads the job's state before its files: once it says the job
-            # stopped, the same answer held the rest of the output.
-            if answer["status"] in STOPS and not answer["resume_when_idle"] and not printed:
-                return exits.OK
+            # stopped, the same answer held the rest of the output (read on until one holds
+            # nothing more: no change will come to wake this loop).
+            if answer["status"] in STOPS and not answer["resume_when_idle"]:
+                if not printed:
+                    return exits.OK
+                continue
             changes.wait(None)
 
 
