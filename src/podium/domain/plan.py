@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from podium.domain.classify import ErrorPatterns
+from podium.domain.gates import GatePlan
 from podium.domain.ids import SheetNum
 from podium.domain.policy import JobPolicy
 
@@ -30,6 +31,8 @@ class SheetPlan:
     skip_when_command: str | None = None
     """A shell command run before the sheet; exit 0 means the sheet is skipped."""
     skip_command_timeout: float = 10.0
+    gate: GatePlan | None = None
+    """An approval gate (the score's `checkpoints` or `approvals`) this sheet passes."""
 
     @property
     def chain(self) -> tuple[str, ...]:

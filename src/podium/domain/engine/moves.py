@@ -29,6 +29,8 @@ class Moves:
         before = sheet.status
         sheet.status = next_sheet_status(f"job {job.job_id} sheet {sheet.plan.num}", before, event)
         sheet.updated_at = now
+        if event is SheetEvent.RESET:
+            sheet.approved = False
         if before is SheetStatus.READY:
             job.ready.discard(sheet.plan.num)
         if sheet.status is SheetStatus.READY:

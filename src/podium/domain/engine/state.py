@@ -11,6 +11,7 @@ from podium.domain.alarms import Alarms
 from podium.domain.breaker import Breaker
 from podium.domain.decide import Budget
 from podium.domain.events import RestoredJob
+from podium.domain.gates import Answer
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.limits import InstrumentKey, Limits, Occupancy
 from podium.domain.live import LiveJob, LiveSheet
@@ -96,6 +97,13 @@ class EngineState:
             sheet.budget = Budget(srec.failures, srec.completions, srec.rate_waits)
             sheet.due, sheet.wait, sheet.failed_checks = srec.due, srec.wait, srec.failed_checks
             sheet.cost = srec.cost
+        for gate in stored.gates:
+            sheet = job.sheets.get(gate.sheet)
+            if sheet is not None:
+                sheet.gate = gate
+                sheet.approved = gate.answer is Answer.APPROVE and (
+                    sheet.status is not SheetStatus.PENDING
+                )
         if stored.plan.policy.parallel.fail_fast:
             failed = [n for n, s in job.sheets.items() if s.status is SheetStatus.FAILED]
             job.stopped_by = min(failed, default=None)
