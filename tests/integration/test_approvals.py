@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from podium.ipc.approval_schema import AnswerParams, Approval
+from podium.ipc.approval_schema import Approval
 from podium.ipc.client import RemoteError
 from podium.ipc.methods import APPROVALS_ANSWER, APPROVALS_LIST
 from podium.testing.conductor import ConductorProcess
@@ -184,8 +184,8 @@ def test_a_deadline_that_passed_while_the_conductor_was_down_is_answered_at_star
     conductors: Callable[..., ConductorProcess], write_score: Callable[..., Path], tmp_path: Path
 ) -> None:
     score = CHECKPOINTS.replace(
-        "          sheet_nums: [2]", "          sheet_nums: [2]\n          timeout: 5\n"
-        "          on_timeout: skip",
+        "          sheet_nums: [2]",
+        "          sheet_nums: [2]\n          timeout: 5\n          on_timeout: skip",
     )
     first = conductors({"kill_grace_seconds": 0.5})
     job = first.submit(write_score(score))

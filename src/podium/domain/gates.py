@@ -111,6 +111,10 @@ class GateRecord:
         )
 
 
+BY_PERSON = "a person"
+BY_DEADLINE = "its deadline"
+
+
 def answer_command(job_id: str, sheet: int) -> str:
     """The command a person types to approve the sheet (reject and skip are alike)."""
     return f"podium approve {job_id} {sheet}"

@@ -194,6 +194,9 @@ NotificationEvent = Literal[
     "job_failed",
     "job_paused",
     "rate_limit",
+    "approval_requested",
+    "approval_decided",
+    "approval_expired",
 ]
 
 

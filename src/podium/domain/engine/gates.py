@@ -12,6 +12,8 @@ from podium.domain.engine.state import EngineState
 from podium.domain.engine.words import reject, utc_text
 from podium.domain.events import AnswerGate
 from podium.domain.gates import (
+    BY_DEADLINE,
+    BY_PERSON,
     Answer,
     GatePlan,
     GateRecord,
@@ -22,9 +24,6 @@ from podium.domain.gates import (
 )
 from podium.domain.live import Changes, LiveJob, LiveSheet
 from podium.domain.status import JobEvent, JobStatus, SheetEvent, SheetStatus
-
-BY_PERSON = "a person"
-BY_DEADLINE = "its deadline"
 
 
 class Gates:
