@@ -111,6 +111,10 @@ class GateRecord:
         )
 
 
+COST_GATE = "cost_limits"
+"""The name of the question a sheet asks when its job is over a cost limit (`on_exceed:
+ask`)."""
+
 BY_PERSON = "a person"
 BY_DEADLINE = "its deadline"
 

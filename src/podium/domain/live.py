@@ -76,6 +76,8 @@ class LiveSheet:
     """Its latest approval question, open or answered."""
     approved: bool = False
     """It passed its gate (answered, or a notice) since it was last reset."""
+    cost_approved: bool = False
+    """A person let it run on over the job's cost limit (`on_exceed: ask`)."""
 
     @property
     def instrument(self) -> str:

@@ -85,6 +85,8 @@ class CostLimitConfig(Block):
     cost_per_1k_input_tokens: float = Field(default=0.003, gt=0)
     cost_per_1k_output_tokens: float = Field(default=0.015, gt=0)
     warn_at_percent: float = Field(default=80.0, gt=0, le=100)
+    on_exceed: Literal["pause", "ask"] = "pause"
+    """Podium's: `ask` turns a limit reached into a question before each sheet starts."""
 
     @model_validator(mode="before")
     @classmethod

@@ -154,6 +154,6 @@ class Dispatch:
 def _person_prompt(sheet: LiveSheet) -> tuple[str | None, bool]:
     """The text a person gave with the sheet's approval, and whether it replaces the prompt."""
     gate = sheet.gate
-    if gate is None or gate.prompt is None or not sheet.approved:
+    if gate is None or gate.prompt is None or not (sheet.approved or sheet.cost_approved):
         return None, False
     return gate.prompt, gate.replace_prompt

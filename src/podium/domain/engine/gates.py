@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from podium.domain.alarms import Alarm, AlarmKind
 from podium.domain.commands import Accepted, Reply
+from podium.domain.engine.costs import over_limit
 from podium.domain.engine.flow import SheetFlow
 from podium.domain.engine.moves import Moves
 from podium.domain.engine.rules import Rules
@@ -14,6 +15,7 @@ from podium.domain.events import AnswerGate
 from podium.domain.gates import (
     BY_DEADLINE,
     BY_PERSON,
+    COST_GATE,
     Answer,
     GatePlan,
     GateRecord,
@@ -37,10 +39,11 @@ class Gates:
 
     @staticmethod
     def due(job: LiveJob, sheet: LiveSheet, when: GateWhen) -> GatePlan | None:
-        """The gate the sheet must pass now, at this point of its run, or None."""
+        """The gate the sheet must pass now, at this point of its run, or None: its own,
+        then, over a cost limit with `on_exceed: ask`, the cost question."""
         gate = sheet.plan.gate
         if gate is None or gate.when is not when or sheet.approved:
-            return None
+            return _cost_gate(job, sheet) if when is GateWhen.BEFORE else None
         if gate.min_retry is not None and sheet.budget.failures < gate.min_retry:
             return None
         if gate.cost_over is not None:
@@ -173,6 +176,9 @@ class Gates:
         out.gate(gate)
         out.note(job, now, f"sheet {sheet.plan.num}: {_said(gate)}")
         match gate.answer:
+            case Answer.APPROVE if gate.name == COST_GATE:
+                sheet.cost_approved = True
+                self._moves.sheet(job, sheet, SheetEvent.APPROVE, now, out)
             case Answer.APPROVE:
                 sheet.approved = True
                 if gate.point is GateWhen.BEFORE:
@@ -191,6 +197,14 @@ class Gates:
                 self._flow.skip_on_purpose(job, sheet, f"{_said(gate)}", now, out)
         self.describe_wait(job, out)
         self._rules.settle(job, now, out)
+
+
+def _cost_gate(job: LiveJob, sheet: LiveSheet) -> GatePlan | None:
+    """Over a cost limit with `on_exceed: ask`: the question the sheet asks before it runs."""
+    if not job.plan.policy.cost.ask or sheet.cost_approved:
+        return None
+    reason = over_limit(job, sheet)
+    return None if reason is None else GatePlan(COST_GATE, f"{reason}; run it anyway?")
 
 
 def _refusal(job: LiveJob, sheet: LiveSheet) -> str:

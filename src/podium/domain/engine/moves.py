@@ -30,7 +30,7 @@ class Moves:
         sheet.status = next_sheet_status(f"job {job.job_id} sheet {sheet.plan.num}", before, event)
         sheet.updated_at = now
         if event is SheetEvent.RESET:
-            sheet.approved = False
+            sheet.approved = sheet.cost_approved = False
         if before is SheetStatus.READY:
             job.ready.discard(sheet.plan.num)
         if sheet.status is SheetStatus.READY:

@@ -11,7 +11,7 @@ from podium.domain.alarms import Alarms
 from podium.domain.breaker import Breaker
 from podium.domain.decide import Budget
 from podium.domain.events import RestoredJob
-from podium.domain.gates import Answer
+from podium.domain.gates import COST_GATE, Answer, GateRecord, GateWhen
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.limits import InstrumentKey, Limits, Occupancy
 from podium.domain.live import LiveJob, LiveSheet
@@ -98,12 +98,8 @@ class EngineState:
             sheet.due, sheet.wait, sheet.failed_checks = srec.due, srec.wait, srec.failed_checks
             sheet.cost = srec.cost
         for gate in stored.gates:
-            sheet = job.sheets.get(gate.sheet)
-            if sheet is not None:
-                sheet.gate = gate
-                sheet.approved = gate.answer is Answer.APPROVE and (
-                    sheet.status is not SheetStatus.PENDING
-                )
+            if gate.sheet in job.sheets:
+                restore_gate(job.sheets[gate.sheet], gate)
         if stored.plan.policy.parallel.fail_fast:
             failed = [n for n, s in job.sheets.items() if s.status is SheetStatus.FAILED]
             job.stopped_by = min(failed, default=None)
@@ -169,3 +165,16 @@ def recount(job: LiveJob) -> None:
         sheet.unmet = sum(
             1 for d in sheet.plan.depends_on if not job.sheets[d].satisfies_dependents
         )
+
+
+def restore_gate(sheet: LiveSheet, gate: GateRecord) -> None:
+    """A sheet's latest question back, and what it says the sheet passed."""
+    sheet.gate = gate
+    passed = gate.answer is Answer.APPROVE and sheet.status is not SheetStatus.PENDING
+    if gate.name == COST_GATE:
+        # The cost question follows the sheet's own gate before it, which was passed then.
+        own = sheet.plan.gate
+        sheet.cost_approved = passed
+        sheet.approved = own is not None and own.when is GateWhen.BEFORE
+    else:
+        sheet.approved = passed

@@ -9,6 +9,7 @@ from podium.domain.commands import Accepted, Persist, Rejected
 from podium.domain.engine import Limits
 from podium.domain.events import CancelJob, Restarted, RestoredJob
 from podium.domain.gates import (
+    COST_GATE,
     Answer,
     GatePlan,
     GateRecord,
@@ -19,6 +20,7 @@ from podium.domain.gates import (
 )
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.plan import JobPlan
+from podium.domain.policy import CostPolicy
 from podium.domain.records import JobRecord, SheetRecord
 from podium.domain.status import JobStatus, SheetStatus
 from podium.testing.harness import EngineHarness, launched, launches, make_plan, wakes
@@ -331,3 +333,61 @@ def test_the_context_names_the_sheets_description_and_passed_checks() -> None:
     h.run_sheet("job", 2)
     context = gates_of(h)[-1].context
     assert "ship it" in context and "its checks passed" in context
+
+
+@pytest.mark.parametrize(
+    ("cost", "asks"),
+    [
+        (CostPolicy(max_cost_per_job=1.0, ask=True), "cost limit reached: $1.50 of $1.00"),
+        (CostPolicy(max_cost_per_sheet=1.0, ask=True), "cost limit reached: sheet 1 cost $1.50"),
+    ],
+)
+def test_a_cost_limit_with_on_exceed_ask_asks_before_the_next_attempt(
+    cost: CostPolicy, asks: str
+) -> None:
+    plan = make_plan(sheets=2, max_retries=2)
+    plan = dataclasses.replace(plan, policy=dataclasses.replace(plan.policy, cost=cost))
+    h = EngineHarness()
+    h.submit(plan)
+    h.exit("job", 1, code=1, cost=1.5)
+    assert job_record(h).status is JobStatus.RUNNING  # not paused
+    assert statuses(h)[0] == "awaiting_approval"
+    [question] = h.engine.open_gates()
+    assert (question.name, question.message.startswith(asks)) == (COST_GATE, True)
+    assert launched(h.answer("job", 1, Answer.APPROVE)) == [("job", 1)]
+    h.run_sheet("job", 1)
+    if cost.max_cost_per_job is not None:  # the job is still over: the next sheet asks too
+        assert statuses(h)[1] == "awaiting_approval"
+    else:
+        assert statuses(h)[1] == "running"
+
+
+def test_a_cost_question_comes_after_the_sheets_own_gate_and_survives_a_restart() -> None:
+    plan = gated(BEFORE, on=2, max_retries=1)
+    plan = dataclasses.replace(
+        plan,
+        policy=dataclasses.replace(plan.policy, cost=CostPolicy(max_cost_per_job=1.0, ask=True)),
+    )
+    h = EngineHarness()
+    h.submit(plan)
+    h.exit("job", 1, cost=2.0)
+    h.validated("job", 1)
+    assert [g.name for g in h.engine.open_gates()] == ["deploy"]
+    h.answer("job", 2, Answer.APPROVE)
+    assert [g.name for g in h.engine.open_gates()] == [COST_GATE]
+    approved = h.engine.open_gates()[0].answered(Answer.APPROVE, 5.0, "a person")
+    again = EngineHarness()
+    restarted = restored(approved, SheetStatus.READY, plan=plan)
+    assert launched(again.feed(restarted)) == [("job", 2)]
+
+
+def test_a_cost_limit_without_ask_still_pauses() -> None:
+    plan = make_plan(sheets=2)
+    plan = dataclasses.replace(
+        plan, policy=dataclasses.replace(plan.policy, cost=CostPolicy(max_cost_per_job=1.0))
+    )
+    h = EngineHarness()
+    h.submit(plan)
+    h.exit("job", 1, cost=2.0)
+    assert job_record(h).status is JobStatus.PAUSED
+    assert h.engine.open_gates() == []
