@@ -9,8 +9,10 @@ import pytest
 
 from podium.ipc.approval_schema import Approval
 from podium.ipc.client import RemoteError
-from podium.ipc.methods import APPROVALS_ANSWER, APPROVALS_LIST
+from podium.ipc.methods import APPROVALS_ANSWER, APPROVALS_LIST, JOB_RESUME
+from podium.ipc.stream import Subscription
 from podium.testing.conductor import ConductorProcess
+from tests.integration.test_event_stream import job_ended, read_until
 
 CHECKPOINTS = """
     name: gated
@@ -202,3 +204,45 @@ def test_a_deadline_that_passed_while_the_conductor_was_down_is_answered_at_star
     assert sheets(second, job) == ["completed", "skipped", "completed"]
     notes = [n["text"] for n in second.status(job)["history"]]
     assert "sheet 2: skipped by its deadline" in notes
+
+
+def test_the_question_and_its_answer_come_on_the_event_stream_whole(
+    conductor: ConductorProcess, write_score: Callable[..., Path]
+) -> None:
+    with Subscription(str(conductor.socket), {"kinds": ["approval", "job"]}, idle=0.5) as stream:
+        job = conductor.submit(write_score(CHECKPOINTS))
+        [asked] = [
+            e["data"]
+            for e in read_until(stream, lambda e: e["kind"] == "approval")
+            if e["kind"] == "approval"
+        ]
+        assert (asked["sheet"], asked["answer"], asked["command"]) == (
+            2,
+            None,
+            f"podium approve {job} 2",
+        )
+        answer(conductor, job, 2, "approve", note="fine")
+        events = read_until(stream, job_ended(job))
+    [answered] = [e["data"] for e in events if e["kind"] == "approval"]
+    assert (answered["answer"], answered["note"], answered["answered_by"]) == (
+        "approve",
+        "fine",
+        "a person",
+    )
+
+
+def test_a_question_left_unanswered_pauses_the_job_and_is_still_answered_after(
+    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    score = CHECKPOINTS.replace(
+        "          sheet_nums: [2]", "          sheet_nums: [2]\n          timeout: 0.5"
+    )
+    job = conductor.submit(write_score(score))
+    conductor.wait_until(lambda: conductor.status(job)["status"] == "paused", 15, "the pause")
+    [question] = open_questions(conductor)
+    assert question["expired"] and question["answer"] is None
+    assert f"podium approve {job} 2" in str(conductor.status(job)["detail"])
+    answer(conductor, job, 2, "approve")
+    conductor.request(JOB_RESUME({"job_id": job, "no_reload": True}))
+    conductor.wait_for_job(job, "completed")
+    assert lines(tmp_path / "ws" / "runs-2.txt") == ["run"]
