@@ -137,6 +137,8 @@ class LiveJob:
     sheets: dict[SheetNum, LiveSheet]
     dependents: dict[SheetNum, list[SheetNum]]
     ready: set[SheetNum] = field(default_factory=set)
+    awaiting: set[SheetNum] = field(default_factory=set)
+    """Its sheets waiting for a person's answer."""
     started_at: float | None = None
     finished_at: float | None = None
     error: str | None = None

@@ -58,6 +58,8 @@ class Gates:
         for job in list(self._state.running.values()):
             for num in sorted(job.ready):
                 self._ask_before(job, job.sheets[num], now, out)
+            if job.awaiting and job.detail is None:  # resumed, or back after a restart
+                self.describe_wait(job, out)
 
     def _ask_before(self, job: LiveJob, sheet: LiveSheet, now: float, out: Changes) -> None:
         if sheet.checking is None and (gate := self.due(job, sheet, GateWhen.BEFORE)):
@@ -163,8 +165,7 @@ class Gates:
         """A running job says which sheets wait for a person (nothing once none does)."""
         if job.status is not JobStatus.RUNNING:
             return
-        waiting = [n for n, s in job.sheets.items() if s.status is SheetStatus.AWAITING_APPROVAL]
-        detail = waiting_detail(job.job_id, waiting) if waiting else None
+        detail = waiting_detail(job.job_id, sorted(job.awaiting)) if job.awaiting else None
         if detail != job.detail:
             job.detail = detail
             out.job(job)

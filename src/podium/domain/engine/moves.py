@@ -35,6 +35,10 @@ class Moves:
             job.ready.discard(sheet.plan.num)
         if sheet.status is SheetStatus.READY:
             job.ready.add(sheet.plan.num)
+        if sheet.status is SheetStatus.AWAITING_APPROVAL:
+            job.awaiting.add(sheet.plan.num)
+        else:
+            job.awaiting.discard(sheet.plan.num)
         if sheet.status.is_terminal and not before.is_terminal:
             job.terminal += 1
             if sheet.status is SheetStatus.COMPLETED:

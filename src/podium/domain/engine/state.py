@@ -161,6 +161,7 @@ def recount(job: LiveJob) -> None:
     job.terminal = sum(1 for s in job.sheets.values() if s.status.is_terminal)
     job.completed = sum(1 for s in job.sheets.values() if s.status is SheetStatus.COMPLETED)
     job.ready = {n for n, s in job.sheets.items() if s.status is SheetStatus.READY}
+    job.awaiting = {n for n, s in job.sheets.items() if s.status is SheetStatus.AWAITING_APPROVAL}
     for sheet in job.sheets.values():
         sheet.unmet = sum(
             1 for d in sheet.plan.depends_on if not job.sheets[d].satisfies_dependents

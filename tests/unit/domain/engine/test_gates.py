@@ -391,3 +391,12 @@ def test_a_cost_limit_without_ask_still_pauses() -> None:
     h.exit("job", 1, cost=2.0)
     assert job_record(h).status is JobStatus.PAUSED
     assert h.engine.open_gates() == []
+
+
+def test_a_resumed_job_says_again_which_sheets_wait() -> None:
+    h = asked()
+    h.pause()
+    assert job_record(h).detail == "paused by the user"
+    h.resume()
+    assert job_record(h).status is JobStatus.RUNNING
+    assert job_record(h).detail == waiting_detail("job", [2])
