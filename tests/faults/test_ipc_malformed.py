@@ -11,13 +11,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from podium.conductor.api.approvals import ApprovalsApi
 from podium.conductor.api.conductor import ConductorApi
 from podium.conductor.api.fleets import FleetApi
 from podium.conductor.api.inspection import InspectionApi
 from podium.conductor.api.instruments import InstrumentsApi
 from podium.conductor.api.jobs import JobsApi
+from podium.conductor.api.live import LiveApi
 from podium.ipc import protocol
-from podium.ipc.methods import DAEMON_SHUTDOWN, DAEMON_STATUS
+from podium.ipc.methods import DAEMON_SHUTDOWN, DAEMON_STATUS, EVENTS_SUBSCRIBE
 from podium.ipc.routes import Route, routes
 from podium.testing.conductor import ConductorProcess
 
@@ -215,10 +217,19 @@ def test_an_oversized_frame_is_answered_before_the_connection_closes(
 def _registered() -> dict[str, Route]:
     # The handlers are read from the classes that offer them; no instance is used.
     handlers = []
-    for api in (ConductorApi, JobsApi, InspectionApi, FleetApi, InstrumentsApi):
+    for api in (
+        ConductorApi,
+        JobsApi,
+        InspectionApi,
+        FleetApi,
+        InstrumentsApi,
+        ApprovalsApi,
+        LiveApi,
+    ):
         handlers += api.handlers(object.__new__(api))  # type: ignore[arg-type]
     found = routes(handlers)
     found.pop(DAEMON_SHUTDOWN.name)  # a valid call would stop the conductor under test
+    found.pop(EVENTS_SUBSCRIBE.name)  # a valid call is a stream that stays open
     return found
 
 
