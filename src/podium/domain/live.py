@@ -139,6 +139,8 @@ class LiveJob:
     ready: set[SheetNum] = field(default_factory=set)
     awaiting: set[SheetNum] = field(default_factory=set)
     """Its sheets waiting for a person's answer."""
+    asks: bool = False
+    """Its plan may ask a person (`JobPlan.asks`), kept with the plan it runs."""
     started_at: float | None = None
     finished_at: float | None = None
     error: str | None = None

@@ -52,6 +52,11 @@ class JobPlan:
     def total_sheets(self) -> int:
         return len(self.sheets)
 
+    @property
+    def asks(self) -> bool:
+        """Whether any sheet may ask a person: a gate, or a cost limit with `on_exceed: ask`."""
+        return self.policy.cost.ask or any(s.gate is not None for s in self.sheets)
+
 
 def find_cycle(depends_on: Mapping[SheetNum, Iterable[SheetNum]]) -> list[SheetNum] | None:
     """A dependency cycle as a path `[a, b, …, a]`, or None when the graph is acyclic."""

@@ -55,7 +55,7 @@ class Gates:
     def ask_ready(self, now: float, out: Changes) -> None:
         """Every ready sheet of a running job with a gate before it asks its question (before
         any dispatch: a question holds no slot, so it is asked whatever room there is)."""
-        for job in list(self._state.running.values()):
+        for job in [j for j in self._state.running.values() if j.asks]:
             for num in sorted(job.ready):
                 self._ask_before(job, job.sheets[num], now, out)
             if job.awaiting and job.detail is None:  # resumed, or back after a restart

@@ -63,6 +63,7 @@ class EngineState:
         job = LiveJob(
             self.seq, job_id, plan, score_path, workspace, submitted_at, status, sheets, dependents
         )
+        job.asks = plan.asks
         self.jobs[job_id] = job
         self.by_score[score_path] = job_id
         return job
