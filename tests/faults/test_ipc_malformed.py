@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from podium.conductor.api.approvals import ApprovalsApi
 from podium.conductor.api.conductor import ConductorApi
 from podium.conductor.api.fleets import FleetApi
 from podium.conductor.api.inspection import InspectionApi
@@ -216,7 +217,15 @@ def test_an_oversized_frame_is_answered_before_the_connection_closes(
 def _registered() -> dict[str, Route]:
     # The handlers are read from the classes that offer them; no instance is used.
     handlers = []
-    for api in (ConductorApi, JobsApi, InspectionApi, FleetApi, InstrumentsApi, LiveApi):
+    for api in (
+        ConductorApi,
+        JobsApi,
+        InspectionApi,
+        FleetApi,
+        InstrumentsApi,
+        ApprovalsApi,
+        LiveApi,
+    ):
         handlers += api.handlers(object.__new__(api))  # type: ignore[arg-type]
     found = routes(handlers)
     found.pop(DAEMON_SHUTDOWN.name)  # a valid call would stop the conductor under test

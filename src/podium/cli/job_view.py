@@ -319,6 +319,11 @@ def _hints_for(job: JobStatusResult) -> list[tuple[str, str]]:
             ]
         case "cancelled":
             found.append((resume, "run the sheets that did not complete"))
+    found += [
+        (f"podium approve {job_id} {s['num']}", "it waits for you (or: reject, skip)")
+        for s in job["sheets"]
+        if s["status"] == "awaiting_approval"
+    ]
     limited = [w["instrument"] for w in job["rate_limits"]]
     limited += [s["instrument"] for s in job["sheets"] if s["wait"] == "rate_limit"]
     found += [

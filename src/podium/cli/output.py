@@ -26,6 +26,7 @@ STATUS_COLORS = {
     "pending": "dim",
     "ready": "dim",
     "waiting": "yellow",
+    "awaiting_approval": "yellow",
 }
 
 

@@ -65,6 +65,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
         "kill",
         "stop one sheet's running attempt now: the sheet runs again, its retries untouched",
     ),
+    ("approvals", "the questions sheets wait on (approval gates), oldest first"),
+    ("approve", "approve a sheet that waits for a person (optionally with a new prompt)"),
+    ("reject", "reject a sheet that waits for a person: it fails"),
+    ("skip", "skip a sheet that waits for a person: the sheets after it run"),
     (
         "recover",
         "check a failed job's failed sheets again without running them (those whose "

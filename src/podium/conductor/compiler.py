@@ -166,6 +166,8 @@ class ScoreJob:
                 attempt=request.attempt,
                 completion_of=request.completion_of,
                 previous_error=request.previous_error,
+                person_prompt=request.person_prompt,
+                replace_prompt=request.replace_prompt,
                 output_of=request.output_of,
                 skipped=request.skipped() if score.model.cross_sheet else frozenset(),
             ),

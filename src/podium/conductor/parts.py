@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from podium.conductor.api.approvals import ApprovalsApi
 from podium.conductor.api.conductor import ConductorApi, ConductorSide
 from podium.conductor.api.errors import ERROR_CODES, suggesting
 from podium.conductor.api.fleets import FleetApi
@@ -38,6 +39,7 @@ from podium.runtime.feed_output import OutputTails, engine_attempts
 from podium.runtime.hooks.concert_log import ConcertLog
 from podium.runtime.hooks.runner import HookRunner
 from podium.runtime.jobs.admission import Admission
+from podium.runtime.jobs.approvals import Approvals
 from podium.runtime.jobs.card import JobCards
 from podium.runtime.jobs.catalog import JobCatalog
 from podium.runtime.jobs.control import JobControl
@@ -282,6 +284,7 @@ def _server(
         *job_api.handlers(),
         *inspection.handlers(),
         *FleetApi(fleets).handlers(),
+        *ApprovalsApi(Approvals(engine=engine, store=store, requests=jobs.requests)).handlers(),
         *InstrumentsApi(wiring.compiler, wiring.compiler.policy).handlers(),
         *live.handlers(),
     ]

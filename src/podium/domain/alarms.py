@@ -17,6 +17,8 @@ class AlarmKind(StrEnum):
     """A waiting sheet may run again."""
     JOB_TIMEOUT = "job_timeout"
     WINDOW_END = "window_end"
+    GATE = "gate"
+    """An approval gate's deadline: its `on_timeout` answer applies."""
     LOOK = "look"
     """Only look again: pacing, a stagger or a circuit breaker's recovery time is over."""
 

@@ -6,6 +6,7 @@ so an effect never runs for a state that was not saved.
 
 from dataclasses import dataclass
 
+from podium.domain.gates import GateRecord
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.policy import Hook
 from podium.domain.records import (
@@ -33,6 +34,8 @@ class Persist:
     hooks_cleared: tuple[JobId, ...] = ()
     """Jobs whose hooks start over: their earlier runs' hook records go (before `hooks`)."""
     hooks: tuple[HookRecord, ...] = ()
+    gates: tuple[GateRecord, ...] = ()
+    """Approval questions asked or answered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,10 @@ class Launch:
     """A completion attempt: the checks the previous attempt failed, to be named to it."""
     previous_error: str | None = None
     """Why the previous attempt failed, for a retry's prompt."""
+    person_prompt: str | None = None
+    """A person's text for this attempt, given with an approval (appended to the prompt)."""
+    replace_prompt: bool = False
+    """True: `person_prompt` replaces the sheet's prompt instead."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from podium.domain.classify import Classified
+from podium.domain.gates import Answer, GateRecord
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.limits import Limits
 from podium.domain.outcome import ExitStatus
@@ -59,6 +60,8 @@ class RestoredJob:
     exit status recorded): the runtime watches it again and reports its end as usual."""
     hooks: tuple[HookRecord, ...] = ()
     """Its on_success hooks' records, while it runs them (`JobRecord.hook`)."""
+    gates: tuple[GateRecord, ...] = ()
+    """The latest question of each sheet that was asked one (open or answered)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +191,20 @@ class StopAttempt:
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerGate:
+    """A person answers the question a sheet waits on (approve, reject or skip)."""
+
+    request: int
+    job_id: JobId
+    sheet: SheetNum
+    answer: Answer
+    note: str | None = None
+    prompt: str | None = None
+    """For an approve: text for the sheet's next attempt (Marianne's modify_prompt)."""
+    replace_prompt: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ResumeJob:
     request: int
     job_id: JobId
@@ -269,6 +286,7 @@ Event = (
     | Tick
     | PauseJob
     | StopAttempt
+    | AnswerGate
     | ResumeJob
     | ModifyJob
     | CancelJob

@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 
 from podium.domain.commands import Persist
 from podium.domain.fleet import FleetStatus
+from podium.domain.gates import GateRecord
 from podium.domain.ids import JobId
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.pressure import Pressure
@@ -35,7 +36,8 @@ RATE_LIMIT = "rate_limit"
 PRESSURE = "pressure"
 FLEET = "fleet"
 OUTPUT = "output"
-KINDS = (JOB, SHEET, ATTEMPT, CHECKS, NOTE, HOOK, RATE_LIMIT, PRESSURE, FLEET, OUTPUT)
+APPROVAL = "approval"
+KINDS = (JOB, SHEET, ATTEMPT, CHECKS, NOTE, HOOK, RATE_LIMIT, PRESSURE, FLEET, OUTPUT, APPROVAL)
 """Every kind of event."""
 
 
@@ -80,6 +82,7 @@ Subject = (
     | Pressure
     | FleetMoved
     | OutputLine
+    | GateRecord
 )
 
 
@@ -99,7 +102,8 @@ class Change:
 def changes(batch: Iterable[Persist]) -> list[Change]:
     """What a committed batch makes known, in the order it was committed; within one step,
     the attempts (with their checks once decided) and sheets before their job, so that a job's
-    end is the last word on it, then its notes, hooks and the rate-limit windows."""
+    end is the last word on it (approval questions come with their sheets), then its notes,
+    hooks and the rate-limit windows."""
     found: list[Change] = []
     for persist in batch:
         for attempt in persist.attempts:
@@ -107,6 +111,7 @@ def changes(batch: Iterable[Persist]) -> list[Change]:
             if attempt.validations and attempt.outcome is not AttemptOutcome.VALIDATING:
                 found.append(Change(CHECKS, attempt.job_id, attempt, attempt.sheet))
         found += [Change(SHEET, s.job_id, s, s.num) for s in persist.sheets]
+        found += [Change(APPROVAL, g.job_id, g, g.sheet) for g in persist.gates]
         found += [Change(JOB, job.job_id, job) for job in persist.jobs]
         found += [Change(NOTE, note.job_id, note) for note in persist.notes]
         found += [Change(HOOK, hook.job_id, hook) for hook in persist.hooks]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields
 
 from podium.domain.commands import Command, Persist
 from podium.domain.decide import Budget
+from podium.domain.gates import GateRecord
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.limits import InstrumentKey
 from podium.domain.outcome import ExitStatus
@@ -71,6 +72,12 @@ class LiveSheet:
     """The last attempt ran into a spent quota."""
     mode: str = "normal"
     """How the attempt in flight (or the last one) was asked: normal, or completion."""
+    gate: GateRecord | None = None
+    """Its latest approval question, open or answered."""
+    approved: bool = False
+    """It passed its gate (answered, or a notice) since it was last reset."""
+    cost_approved: bool = False
+    """A person let it run on over the job's cost limit (`on_exceed: ask`)."""
 
     @property
     def instrument(self) -> str:
@@ -130,6 +137,10 @@ class LiveJob:
     sheets: dict[SheetNum, LiveSheet]
     dependents: dict[SheetNum, list[SheetNum]]
     ready: set[SheetNum] = field(default_factory=set)
+    awaiting: set[SheetNum] = field(default_factory=set)
+    """Its sheets waiting for a person's answer."""
+    asks: bool = False
+    """Its plan may ask a person (`JobPlan.asks`), kept with the plan it runs."""
     started_at: float | None = None
     finished_at: float | None = None
     error: str | None = None
@@ -217,6 +228,7 @@ class Changes:
         self._notes: list[JobNote] = []
         self._hooks: dict[tuple[JobId, int], HookRecord] = {}
         self._hooks_cleared: list[JobId] = []
+        self._gates: dict[tuple[JobId, SheetNum], GateRecord] = {}
         self.effects: list[Command] = []
 
     def job(self, job: LiveJob) -> None:
@@ -243,6 +255,10 @@ class Changes:
     def hook(self, record: HookRecord) -> None:
         self._hooks[(record.job_id, record.num)] = record
 
+    def gate(self, record: GateRecord) -> None:
+        """An approval question asked, answered or expired."""
+        self._gates[(record.job_id, record.sheet)] = record
+
     def hooks_cleared(self, job: LiveJob) -> None:
         self._hooks_cleared.append(job.job_id)
 
@@ -257,6 +273,7 @@ class Changes:
             notes=tuple(self._notes),
             hooks_cleared=tuple(self._hooks_cleared),
             hooks=tuple(self._hooks.values()),
+            gates=tuple(self._gates.values()),
         )
         if persist == Persist():
             return list(self.effects)

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import assert_never
 
 from podium.domain.commands import Persist
+from podium.domain.gates import BY_DEADLINE, GateRecord, answer_command
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.records import JobRecord, SheetRecord
 from podium.domain.status import JobStatus, SheetStatus
@@ -30,6 +31,12 @@ class NoticeEvent(StrEnum):
     JOB_FAILED = "job_failed"
     JOB_PAUSED = "job_paused"
     RATE_LIMIT = "rate_limit"
+    APPROVAL_REQUESTED = "approval_requested"
+    """A sheet waits for a person (an approval gate)."""
+    APPROVAL_DECIDED = "approval_decided"
+    """A person answered."""
+    APPROVAL_EXPIRED = "approval_expired"
+    """No answer in time: the job paused, or the gate's `on_timeout` answered."""
 
 
 class Channel(StrEnum):
@@ -118,6 +125,8 @@ class Notice:
     """The rate-limited instrument (and model, when it has one)."""
     until: float | None = None
     """When the rate-limit wait ends."""
+    command: str | None = None
+    """The command that answers an approval question."""
 
 
 WindowKey = tuple[str, str | None]
@@ -157,6 +166,7 @@ class Tracker:
             self._jobs[record.job_id] = record
         attempted = {(a.job_id, a.sheet) for a in persist.attempts}
         sheets = [n for s in persist.sheets for n in self._sheet(s, attempted)]
+        sheets += [self._gate(gate) for gate in persist.gates]
         limits = self._rate_limits(persist, now, uses)
         for record in persist.jobs:
             if record.status.is_terminal:
@@ -191,6 +201,31 @@ class Tracker:
                 error=record.error if event is NoticeEvent.SHEET_FAILED else None,
             )
         ]
+
+    def _gate(self, gate: GateRecord) -> Notice:
+        """An approval question asked, answered or left unanswered too long."""
+        job = self._jobs.get(gate.job_id)
+        if gate.is_open and not gate.expired:
+            event, status = NoticeEvent.APPROVAL_REQUESTED, "awaiting_approval"
+            detail = gate.message or gate.name
+        elif gate.is_open or gate.answered_by == BY_DEADLINE:
+            event, status = NoticeEvent.APPROVAL_EXPIRED, str(gate.answer or gate.on_timeout)
+            detail = f"no answer in time: {gate.answer or 'the job paused'}"
+        else:
+            event, status = NoticeEvent.APPROVAL_DECIDED, str(gate.answer)
+            detail = f"{gate.answer} by {gate.answered_by}" + (
+                f": {gate.note}" if gate.note else ""
+            )
+        return Notice(
+            event,
+            gate.job_id,
+            job.name if job else "",
+            status,
+            gate.answered_at or gate.asked_at,
+            sheet=gate.sheet,
+            detail=detail,
+            command=answer_command(gate.job_id, gate.sheet) if gate.is_open else None,
+        )
 
     def _rate_limits(
         self, persist: Persist, now: float, uses: Callable[[JobId], Collection[str]]
@@ -306,6 +341,12 @@ def headline(notice: Notice) -> str:
             happened = "paused"
         case NoticeEvent.RATE_LIMIT:
             happened = f"waits: {notice.instrument} is rate limited"
+        case NoticeEvent.APPROVAL_REQUESTED:
+            happened = "waits for your approval"
+        case NoticeEvent.APPROVAL_DECIDED:
+            happened = f"was answered: {notice.status}"
+        case NoticeEvent.APPROVAL_EXPIRED:
+            happened = "was not answered in time"
         case _:
             assert_never(notice.event)
     return f"podium: {subject} {happened}"
@@ -322,6 +363,8 @@ def message(notice: Notice) -> str:
         lines.append(notice.detail)
     if notice.until is not None:
         lines.append(f"until {utc(notice.until)}")
+    if notice.command is not None:
+        lines.append(f"answer: {notice.command} (or reject, skip: the same arguments)")
     return "\n".join(lines)
 
 
@@ -346,5 +389,7 @@ def payload(notice: Notice) -> dict[str, object]:
         body["instrument"] = notice.instrument
     if notice.until is not None:
         body["until"] = utc(notice.until)
+    if notice.command is not None:
+        body["command"] = notice.command
     body["message"] = message(notice)
     return body

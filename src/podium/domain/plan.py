@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from podium.domain.classify import ErrorPatterns
+from podium.domain.gates import GatePlan
 from podium.domain.ids import SheetNum
 from podium.domain.policy import JobPolicy
 
@@ -30,6 +31,8 @@ class SheetPlan:
     skip_when_command: str | None = None
     """A shell command run before the sheet; exit 0 means the sheet is skipped."""
     skip_command_timeout: float = 10.0
+    gate: GatePlan | None = None
+    """An approval gate (the score's `checkpoints` or `approvals`) this sheet passes."""
 
     @property
     def chain(self) -> tuple[str, ...]:
@@ -48,6 +51,11 @@ class JobPlan:
     @property
     def total_sheets(self) -> int:
         return len(self.sheets)
+
+    @property
+    def asks(self) -> bool:
+        """Whether any sheet may ask a person: a gate, or a cost limit with `on_exceed: ask`."""
+        return self.policy.cost.ask or any(s.gate is not None for s in self.sheets)
 
 
 def find_cycle(depends_on: Mapping[SheetNum, Iterable[SheetNum]]) -> list[SheetNum] | None:

@@ -66,6 +66,8 @@ class CostPolicy:
     max_cost_per_sheet: float | None = None
     max_cost_per_job: float | None = None
     warn_at_percent: float = 80.0
+    ask: bool = False
+    """`on_exceed: ask`: over a limit, each sheet asks a person before it starts."""
 
 
 HOOK_PLACEHOLDERS = ("workspace", "job_id", "sheet_count")

@@ -7,6 +7,7 @@ restart. Records are complete rows, so writing one is an idempotent upsert.
 from dataclasses import dataclass
 from enum import StrEnum
 
+from podium.domain.gates import GateRecord
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.plan import JobPlan
@@ -189,6 +190,8 @@ class StoredJob:
     history: tuple[JobNote, ...] = ()
     """The latest notes, oldest first."""
     hooks: tuple[HookRecord, ...] = ()
+    gates: tuple[GateRecord, ...] = ()
+    """The latest approval question of each sheet asked one."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,8 @@ class SheetStatus(StrEnum):
     RUNNING = "running"
     VALIDATING = "validating"
     WAITING = "waiting"
+    AWAITING_APPROVAL = "awaiting_approval"
+    """A person is asked (an approval gate): it holds no slot and spends no retry."""
     COMPLETED = "completed"
     FAILED = "failed"
     SKIPPED = "skipped"
@@ -72,6 +74,10 @@ class SheetEvent(StrEnum):
     """Stopped on purpose (a forced pause): back to ready, its budget untouched."""
     RECOVER = "recover"
     """`podium recover`: its validations pass now, checked again without running it."""
+    ASK = "ask"
+    """An approval gate: a person is asked before it runs, or before it counts as done."""
+    APPROVE = "approve"
+    """Approved before it ran: ready to run."""
 
 
 _JOB_TERMINAL = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})
@@ -107,7 +113,13 @@ S, SE = SheetStatus, SheetEvent
 _CANCEL = {SE.CANCEL: S.CANCELLED}
 SHEET_TRANSITIONS: dict[SheetStatus, dict[SheetEvent, SheetStatus]] = {
     S.PENDING: {SE.DEPENDENCIES_MET: S.READY, SE.SKIP: S.SKIPPED, **_CANCEL},
-    S.READY: {SE.DISPATCH: S.RUNNING, SE.SKIP: S.SKIPPED, SE.RESET: S.PENDING, **_CANCEL},
+    S.READY: {
+        SE.DISPATCH: S.RUNNING,
+        SE.ASK: S.AWAITING_APPROVAL,
+        SE.SKIP: S.SKIPPED,
+        SE.RESET: S.PENDING,
+        **_CANCEL,
+    },
     S.RUNNING: {
         SE.EXITED: S.VALIDATING,
         SE.WAIT: S.WAITING,
@@ -117,6 +129,7 @@ SHEET_TRANSITIONS: dict[SheetStatus, dict[SheetEvent, SheetStatus]] = {
     },
     S.VALIDATING: {
         SE.PASS: S.COMPLETED,
+        SE.ASK: S.AWAITING_APPROVAL,
         SE.WAIT: S.WAITING,
         SE.FAIL: S.FAILED,
         SE.SKIP: S.SKIPPED,
@@ -124,6 +137,14 @@ SHEET_TRANSITIONS: dict[SheetStatus, dict[SheetEvent, SheetStatus]] = {
     },
     S.WAITING: {
         SE.RETRY_DUE: S.READY,
+        SE.FAIL: S.FAILED,
+        SE.SKIP: S.SKIPPED,
+        SE.RESET: S.PENDING,
+        **_CANCEL,
+    },
+    S.AWAITING_APPROVAL: {
+        SE.APPROVE: S.READY,
+        SE.PASS: S.COMPLETED,
         SE.FAIL: S.FAILED,
         SE.SKIP: S.SKIPPED,
         SE.RESET: S.PENDING,

@@ -35,6 +35,9 @@ class AttemptRequest:
     completion_of: tuple[str, ...] = ()
     """The checks the previous attempt failed: a completion attempt."""
     previous_error: str | None = None
+    person_prompt: str | None = None
+    """Text a person gave with the sheet's approval: appended to its prompt, or replacing it."""
+    replace_prompt: bool = False
     output_of: Callable[[int], str | None] = field(default=lambda _num: None)
     """The output (result text) of an earlier sheet of the job, when it has one."""
     skipped: Callable[[], frozenset[int]] = field(default=frozenset)

@@ -10,6 +10,7 @@ from podium.domain.feed import (
     OutputLine,
     WindowCleared,
 )
+from podium.domain.gates import GateRecord
 from podium.domain.pressure import Pressure
 from podium.domain.records import (
     AttemptRecord,
@@ -19,6 +20,7 @@ from podium.domain.records import (
     RateLimitRecord,
     SheetRecord,
 )
+from podium.ipc.approval_convert import approval_info
 from podium.ipc.convert import attempt_info, hook_info, job_info
 from podium.ipc.schema import StreamEvent
 
@@ -34,7 +36,7 @@ def stream_event(event: Numbered[Change]) -> StreamEvent:
     )
 
 
-def _data(change: Change) -> dict[str, Any]:  # noqa: C901, PLR0911 - one shape per subject
+def _data(change: Change) -> dict[str, Any]:  # noqa: C901, PLR0911 - a shape per subject
     subject = change.subject
     match subject:
         case JobRecord():
@@ -65,6 +67,8 @@ def _data(change: Change) -> dict[str, Any]:  # noqa: C901, PLR0911 - one shape 
             return {**asdict(subject), "status": subject.status.value}
         case OutputLine():
             return {"sheet": change.sheet, **asdict(subject)}
+        case GateRecord():
+            return dict(approval_info(subject))
     raise TypeError(f"no wire shape for {type(subject).__name__}")
 
 

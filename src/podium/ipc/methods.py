@@ -16,6 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from podium.ipc.approval_schema import AnswerParams, ApprovalsParams, ApprovalsResult
     from podium.ipc.fleet_schema import (
         FleetInfo,
         FleetListParams,
@@ -112,6 +113,10 @@ JOB_MODIFY: Method[ModifyParams, ControlResult] = Method("job.modify")
 JOB_CANCEL: Method[JobParams, ControlResult] = Method("job.cancel")
 JOB_RECOVER: Method[RecoverParams, RecoverResult] = Method("job.recover")
 JOB_CLEAR: Method[ClearParams, ClearResult] = Method("job.clear")
+APPROVALS_LIST: Method[ApprovalsParams, ApprovalsResult] = Method("approvals.list")
+"""Every open approval question (of one job, when named), oldest first."""
+APPROVALS_ANSWER: Method[AnswerParams, ControlResult] = Method("approvals.answer")
+"""Approve, reject or skip a sheet waiting for a person; the first answer wins."""
 
 JOB_HISTORY: Method[HistoryParams, AttemptsResult] = Method("job.history")
 JOB_ERRORS: Method[ErrorsParams, AttemptsResult] = Method("job.errors")
@@ -155,6 +160,8 @@ METHODS: tuple[Method[Any, Any], ...] = (
     JOB_CANCEL,
     JOB_RECOVER,
     JOB_CLEAR,
+    APPROVALS_LIST,
+    APPROVALS_ANSWER,
     JOB_HISTORY,
     JOB_ERRORS,
     JOB_DIAGNOSE,

@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar, get_args, get_type_hints
 
 from pydantic import ConfigDict, TypeAdapter
 
-from podium.ipc import fleet_schema, methods, schema
+from podium.ipc import approval_schema, fleet_schema, methods, schema
 from podium.ipc.methods import METHODS, Method
 
 P = TypeVar("P", bound=Mapping[str, object])
@@ -82,7 +82,13 @@ class Route:
 
 def params_types() -> dict[str, type]:
     """Each method's params type (a TypedDict), by name, read from the table's annotations."""
-    names = {**vars(schema), **vars(fleet_schema), **vars(methods), "Any": Any}
+    names = {
+        **vars(schema),
+        **vars(fleet_schema),
+        **vars(approval_schema),
+        **vars(methods),
+        "Any": Any,
+    }
     found: dict[str, type] = {}
     for name, hint in get_type_hints(methods, localns=names).items():
         value = getattr(methods, name)

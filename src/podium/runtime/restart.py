@@ -103,6 +103,7 @@ async def pick_up(
                 job.job.history,
                 reattached=mine,
                 hooks=tuple(h.record for h in job.hooks),
+                gates=job.job.gates,
             )
         )
     for hook in hooks:  # before the engine asks for them again

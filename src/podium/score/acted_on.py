@@ -17,7 +17,6 @@ NOT_YET: dict[tuple[str, ...], str] = {
     ("agent_card",): "the agent card is not published",
     ("learning",): "there is no learning yet",
     ("grounding",): "grounding hooks do not run yet",
-    ("checkpoints",): "checkpoints do not stop sheets yet",
     ("ai_review",): "there is no AI review yet",
     ("feedback",): "feedback is not extracted yet",
     ("sheet", "spec_tags"): "spec fragments are not injected yet",

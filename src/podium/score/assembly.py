@@ -47,6 +47,10 @@ class AttemptContext:
     """The checks the previous attempt failed: this is a completion attempt."""
     previous_error: str | None = None
     """Why the previous attempt failed, for a retry."""
+    person_prompt: str | None = None
+    """A person's text given with the sheet's approval (Marianne's modify_prompt)."""
+    replace_prompt: bool = False
+    """True: `person_prompt` replaces the sheet's own prompt; False: it follows it."""
     output_of: OutputOf = field(default=lambda _num: None)
     skipped: frozenset[int] = frozenset()
     """Earlier sheets that were skipped."""
@@ -70,14 +74,21 @@ def assemble(score: CompiledScore, num: SheetNum, attempt: AttemptContext, *, ra
         "injected_tools": injected.tools,
     }
     body = score.render_with(num, variables)
+    added = ""
+    if attempt.person_prompt is not None:
+        if attempt.replace_prompt:
+            body = attempt.person_prompt
+        else:
+            added = f"## Instructions from a person\n\n{attempt.person_prompt.strip()}"
     if raw:
-        return body
+        return body + (f"\n\n{attempt.person_prompt}" if added else "")
     layers = [
         preamble(score, num, attempt),
         _section("Injected Skills", injected.skills),
         _section("Injected Tools", injected.tools),
         _section("Injected Context", injected.context),
         body.strip() or _default_body(sheet.identity.num, sheet.identity.total_sheets),
+        added,
         *extensions(score, num),
         _previous_work(score, variables),
         success_requirements(score.validations(num)),

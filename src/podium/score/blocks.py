@@ -6,7 +6,7 @@ those (see `acted_on.py`). Every block forbids keys it does not know.
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -85,6 +85,8 @@ class CostLimitConfig(Block):
     cost_per_1k_input_tokens: float = Field(default=0.003, gt=0)
     cost_per_1k_output_tokens: float = Field(default=0.015, gt=0)
     warn_at_percent: float = Field(default=80.0, gt=0, le=100)
+    on_exceed: Literal["pause", "ask"] = "pause"
+    """Podium's: `ask` turns a limit reached into a question before each sheet starts."""
 
     @model_validator(mode="before")
     @classmethod
@@ -194,6 +196,9 @@ NotificationEvent = Literal[
     "job_failed",
     "job_paused",
     "rate_limit",
+    "approval_requested",
+    "approval_decided",
+    "approval_expired",
 ]
 
 
@@ -434,21 +439,55 @@ class GroundingConfig(Block):
         return self
 
 
+class CostOver(Block):
+    """`cost_over: {sheet: 2.0}` or `{job: 10.0}`: asked once that much was spent."""
+
+    sheet: float | None = Field(default=None, gt=0)
+    job: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one(self) -> "CostOver":
+        if (self.sheet is None) == (self.job is None):
+            raise ValueError("cost_over needs exactly one of 'sheet' or 'job' (in dollars)")
+        return self
+
+
 class CheckpointTrigger(Block):
+    """One gate: Marianne's keys (name … message), then Podium's (when … input)."""
+
     name: str
-    sheet_nums: list[int] | None = None
+    sheet_nums: list[Annotated[int, Field(ge=1)]] | None = None
     prompt_contains: list[str] | None = None
     min_retry_count: int | None = Field(default=None, ge=0)
     requires_confirmation: bool = True
     message: str = ""
+    when: Literal["before", "after_checks"] = "before"
+    cost_over: float | CostOver | None = None
+    """A number is the sheet's cost, in dollars."""
+    timeout: float | None = Field(default=None, gt=0)
+    """Seconds the question waits for an answer before `on_timeout` applies."""
+    on_timeout: Literal["pause", "approve", "reject", "skip"] = "pause"
+    input: dict[str, Any] | None = None
+    """A JSON Schema for what the person supplies (a note, a replacement prompt)."""
 
     @model_validator(mode="after")
     def _condition(self) -> "CheckpointTrigger":
-        if not self.sheet_nums and not self.prompt_contains and self.min_retry_count is None:
+        if (
+            not self.sheet_nums
+            and not self.prompt_contains
+            and self.min_retry_count is None
+            and self.cost_over is None
+        ):
             raise ValueError(
-                f"checkpoint trigger '{self.name}' needs sheet_nums, prompt_contains or "
-                "min_retry_count"
+                f"checkpoint trigger '{self.name}' needs sheet_nums, prompt_contains, "
+                "min_retry_count or cost_over"
             )
+        if isinstance(self.cost_over, float | int) and self.cost_over <= 0:
+            raise ValueError("cost_over must be more than 0 (dollars)")
+        if self.input is not None and not isinstance(self.input.get("type", "object"), str):
+            raise ValueError("input must be a JSON Schema whose 'type' is a string")
+        if self.on_timeout != "pause" and self.timeout is None:
+            raise ValueError(f"on_timeout: {self.on_timeout} needs a timeout (seconds)")
         return self
 
 

@@ -17,7 +17,8 @@ out of range, V214 per-sheet keys out of range, P001 accepted but not acted on y
 instrument setting Podium does not know, P004 backend settings for another backend, P005 no
 prompt at all, P006 a desktop notification without notify-send, P007 isolation outside any git
 repository, P011 one of Marianne's HTTP instruments with no profile here (which `podium run`
-refuses: `stops_a_run`).
+refuses: `stops_a_run`), P012 an approval trigger naming a sheet out of range, P013 an approval
+trigger that matches no sheet, P014 approval triggers that are not enabled.
 
 Info: V104 very long timeout, V205 only file_exists checks, V207 fan-out without parallel, V209
 Claude CLI without disable_mcp, P002 a key with no effect.
@@ -34,6 +35,7 @@ from jinja2 import TemplateSyntaxError, meta, nodes
 
 from podium.score.acted_on import not_acted_on
 from podium.score.check_apprise import apprise_notifications
+from podium.score.check_gates import gates
 from podium.score.check_instruments import RUN_REFUSES, instruments
 from podium.score.check_isolation import isolation
 from podium.score.check_references import references
@@ -69,6 +71,7 @@ def check(
         *references(score),
         *apprise_notifications(score),
         *isolation(score),
+        *gates(score),
         *not_acted_on(score.model, score.source),
     ]
     order = {ERROR: 0, WARNING: 1, INFO: 2}

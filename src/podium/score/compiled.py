@@ -19,6 +19,7 @@ from podium.domain.validation import ValidationRule as Rule
 from podium.host.bounded import SCORE_MAX_BYTES, RefusedFile, read_user_text
 from podium.score.diagnostics import Diagnostic, ScoreError
 from podium.score.errors_from_model import diagnostics
+from podium.score.gates import with_gates
 from podium.score.model import ScoreModel
 from podium.score.notifications import notifications
 from podium.score.placeholders import PlaceholderError, script_words, shell_command
@@ -82,7 +83,9 @@ class CompiledScore:
         problems.extend(_check_shell_commands(model, source, sample))
         if problems:
             raise ScoreError(problems)
-        self.plan: JobPlan = job_plan(model, self.sheets, path.parent)
+        self.plan: JobPlan = with_gates(
+            job_plan(model, self.sheets, path.parent), model.gate_block, self.prompt_or_nothing
+        )
 
     @property
     def isolation(self) -> Isolation | None:
@@ -126,6 +129,14 @@ class CompiledScore:
             raise ScoreError(
                 [_template_diagnostic(self.template_source, exc, f"sheet {num}: ")]
             ) from None
+
+    def prompt_or_nothing(self, num: SheetNum) -> str:
+        """The sheet's prompt, for matching `prompt_contains`; "" when it does not render
+        (`check` reports that)."""
+        try:
+            return self._render(num)
+        except TemplateProblem:
+            return ""
 
     def validations(self, num: SheetNum) -> tuple[Rule, ...]:
         """The rules that apply to the sheet, placeholders filled in; built-ins win over user

@@ -289,6 +289,8 @@ class ScoreModel(Block):
     parallel: ParallelConfig = Field(default_factory=ParallelConfig)
     stale_detection: StaleDetectionConfig = Field(default_factory=StaleDetectionConfig)
     checkpoints: CheckpointConfig = Field(default_factory=CheckpointConfig)
+    approvals: CheckpointConfig = Field(default_factory=CheckpointConfig)
+    """Podium's name for `checkpoints` (the same block); a score sets one or the other."""
     bridge: BridgeConfig | None = None
     cross_sheet: CrossSheetConfig | None = None
     feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
@@ -308,3 +310,17 @@ class ScoreModel(Block):
         if any(not name for name in value):
             raise ValueError("instrument names in instrument_fallbacks must not be empty")
         return value
+
+    @model_validator(mode="after")
+    def _one_gate_block(self) -> "ScoreModel":
+        if self.checkpoints.triggers and self.approvals.triggers:
+            raise ValueError(
+                "set 'checkpoints' or 'approvals' (the same block under Podium's name), not "
+                "both: move the triggers into one of them"
+            )
+        return self
+
+    @property
+    def gate_block(self) -> CheckpointConfig:
+        """The score's approval gates, under whichever name it gives them."""
+        return self.approvals if self.approvals.triggers else self.checkpoints

@@ -51,6 +51,7 @@ def job_policy(score: ScoreModel, folder: Path) -> JobPolicy:
             max_cost_per_sheet=cost.max_cost_per_sheet if cost.enabled else None,
             max_cost_per_job=cost.max_cost_per_job if cost.enabled else None,
             warn_at_percent=cost.warn_at_percent,
+            ask=cost.on_exceed == "ask",
         ),
         pause_between_sheets_seconds=score.pause_between_sheets_seconds,
         hooks=tuple(

@@ -177,4 +177,28 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE job_specs ADD COLUMN environment TEXT;
     ALTER TABLE fleets ADD COLUMN environment TEXT;  -- the same, for the fleet's jobs
     """,
+    """
+    -- Approval questions: the latest of each sheet asked one, open until answered.
+    CREATE TABLE approvals (
+        job_id         TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+        sheet          INTEGER NOT NULL,
+        name           TEXT NOT NULL,
+        message        TEXT NOT NULL,
+        point          TEXT NOT NULL,   -- before, or after_checks
+        asked_at       REAL NOT NULL,
+        deadline       REAL,
+        on_timeout     TEXT NOT NULL,
+        context        TEXT NOT NULL,
+        input_schema   TEXT,
+        answer         TEXT,
+        answered_at    REAL,
+        answered_by    TEXT,
+        note           TEXT,
+        prompt         TEXT,
+        replace_prompt INTEGER NOT NULL,
+        expired        INTEGER NOT NULL,
+        PRIMARY KEY (job_id, sheet)
+    ) WITHOUT ROWID;
+    CREATE INDEX open_approvals ON approvals (asked_at) WHERE answer IS NULL;
+    """,
 )

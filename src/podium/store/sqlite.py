@@ -10,6 +10,7 @@ from typing import Any
 
 from podium.domain.commands import Persist
 from podium.domain.errors import PodiumError, StateUnwritable
+from podium.domain.gates import GateRecord
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.records import (
     ActiveJob,
@@ -43,6 +44,7 @@ _JOBS = RowCodec(JobRecord)
 _SHEETS = RowCodec(SheetRecord, json_fields=("failed_checks",))
 _ATTEMPTS = RowCodec(AttemptRecord, json_fields=("validations",))
 _HOOKS = RowCodec(HookRecord)
+_GATES = RowCodec(GateRecord)
 
 
 def _upsert(
@@ -67,6 +69,7 @@ _UPSERT_SPEC = _upsert(
     ("submit_key",),
 )
 _UPSERT_HOOK = _upsert("hook_results", _HOOKS.columns, ("job_id", "num"))
+_UPSERT_GATE = _upsert("approvals", _GATES.columns, ("job_id", "sheet"))
 
 
 _UNWRITABLE = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY})
@@ -219,6 +222,7 @@ class SqliteStore:
         )
         db.executemany("DELETE FROM hook_results WHERE job_id = ?", [(j,) for j in p.hooks_cleared])
         db.executemany(_UPSERT_HOOK, [_HOOKS.row(h) for h in p.hooks])
+        db.executemany(_UPSERT_GATE, [_GATES.row(g) for g in p.gates])
 
     def record_process(
         self,
@@ -274,6 +278,18 @@ class SqliteStore:
     def hooks(self, job_id: JobId) -> tuple[HookRecord, ...]:
         """The records of the job's hooks (of its latest run), in order."""
         return tuple(r.record for r in self._hooks(job_id))
+
+    def gates(self, job_id: JobId | None = None) -> tuple[GateRecord, ...]:
+        """The approval questions of a job (of every job when None), oldest first."""
+        where, args = ("WHERE job_id = ?", (job_id,)) if job_id is not None else ("", ())
+        return tuple(
+            _GATES.record(r)
+            for r in self._db.execute(
+                f"SELECT {', '.join(_GATES.columns)} FROM approvals {where} "
+                "ORDER BY asked_at, job_id, sheet",
+                args,
+            )
+        )
 
     def _hooks(self, job_id: JobId) -> list[InFlightHook]:
         rows = self._db.execute(
@@ -485,6 +501,7 @@ class SqliteStore:
             sheets,
             self.history(record.job_id),
             self.hooks(record.job_id),
+            self.gates(record.job_id),
         )
 
     def _active(self, record: JobRecord) -> ActiveJob:

@@ -16,6 +16,7 @@ from podium.domain.commands import (
 )
 from podium.domain.engine import Engine, Limits
 from podium.domain.events import (
+    AnswerGate,
     AttemptExited,
     AttemptNotLaunched,
     CancelJob,
@@ -35,6 +36,7 @@ from podium.domain.events import (
     Tick,
     ValidationsDone,
 )
+from podium.domain.gates import Answer
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.outcome import AttemptOutcome, ExitStatus, classify_exit, describe_exit
 from podium.domain.plan import JobPlan, SheetPlan
@@ -280,6 +282,23 @@ class EngineHarness:
 
     def kill(self, job_id: str = "job", sheet: int = 1) -> list[Command]:
         return self.feed(StopAttempt(self.request(), JobId(job_id), SheetNum(sheet)))
+
+    def answer(
+        self,
+        job_id: str,
+        sheet: int,
+        answer: Answer,
+        *,
+        note: str | None = None,
+        prompt: str | None = None,
+        replace_prompt: bool = False,
+    ) -> list[Command]:
+        """A person answers the question the sheet waits on."""
+        return self.feed(
+            AnswerGate(
+                self.request(), JobId(job_id), SheetNum(sheet), answer, note, prompt, replace_prompt
+            )
+        )
 
     def pause(self, job_id: str = "job", *, force: bool = False) -> list[Command]:
         return self.feed(PauseJob(self.request(), JobId(job_id), force))

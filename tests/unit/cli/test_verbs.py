@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from podium.cli.commands import (
+    approvals,
+    approve,
     cancel,
     clear,
     clear_rate_limits,
@@ -21,10 +23,12 @@ from podium.cli.commands import (
     pause,
     rate_limits,
     recover,
+    reject,
     restart,
     resume,
     run,
     service,
+    skip,
     start,
     status,
     stop,
@@ -56,6 +60,10 @@ MODULES: dict[str, VerbModule] = {
     "modify": modify,
     "cancel": cancel,
     "kill": kill,
+    "approvals": approvals,
+    "approve": approve,
+    "reject": reject,
+    "skip": skip,
     "recover": recover,
     "clear": clear,
     "rate-limits": rate_limits,

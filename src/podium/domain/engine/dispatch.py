@@ -144,7 +144,16 @@ class Dispatch:
                 policy.idle_timeout_seconds,
                 sheet.failed_checks if completion else (),
                 sheet.error if sheet.attempts > 1 else None,
+                *_person_prompt(sheet),
             )
         )
         if policy.parallel.enabled and policy.parallel.stagger_delay_ms:
             self._flow.hold_dispatch(job, now + policy.parallel.stagger_delay_ms / 1000)
+
+
+def _person_prompt(sheet: LiveSheet) -> tuple[str | None, bool]:
+    """The text a person gave with the sheet's approval, and whether it replaces the prompt."""
+    gate = sheet.gate
+    if gate is None or gate.prompt is None or not (sheet.approved or sheet.cost_approved):
+        return None, False
+    return gate.prompt, gate.replace_prompt

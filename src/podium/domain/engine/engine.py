@@ -18,6 +18,7 @@ from podium.domain.engine.control import Control
 from podium.domain.engine.costs import CostLimits
 from podium.domain.engine.dispatch import Dispatch
 from podium.domain.engine.flow import SheetFlow
+from podium.domain.engine.gates import Gates
 from podium.domain.engine.hooks import Hooks
 from podium.domain.engine.lifecycle import Lifecycle
 from podium.domain.engine.moves import Moves
@@ -31,6 +32,7 @@ from podium.domain.engine.state import EngineState
 from podium.domain.engine.windows import Windows
 from podium.domain.engine.words import reject
 from podium.domain.events import (
+    AnswerGate,
     AttemptExited,
     AttemptNotLaunched,
     CancelJob,
@@ -51,6 +53,7 @@ from podium.domain.events import (
     Tick,
     ValidationsDone,
 )
+from podium.domain.gates import GateRecord
 from podium.domain.ids import JobId
 from podium.domain.limits import Limits
 from podium.domain.live import Changes
@@ -73,11 +76,19 @@ class Engine:
         lifecycle = self._lifecycle = Lifecycle(state, moves, slots, hooks)
         resumption = Resumption(state, moves, costs)
         rules = Rules(state, moves, lifecycle, hooks, resumption)
+        gates = self._gates = Gates(state, moves, flow, rules)
         self._dispatch = Dispatch(
             state, moves=moves, flow=flow, slots=slots, windows=windows, rules=rules
         )
         self._outcomes = Outcomes(
-            state, moves=moves, flow=flow, slots=slots, windows=windows, costs=costs, rules=rules
+            state,
+            moves=moves,
+            flow=flow,
+            slots=slots,
+            windows=windows,
+            costs=costs,
+            rules=rules,
+            gates=gates,
         )
         self._control = Control(
             state,
@@ -96,6 +107,7 @@ class Engine:
             lifecycle=lifecycle,
             hooks=hooks,
             rules=rules,
+            gates=gates,
         )
         self._rechecks = Rechecks(state, moves, lifecycle, rules)
 
@@ -123,6 +135,20 @@ class Engine:
             hooks=tuple(job.hook_records[n] for n in sorted(job.hook_records)),
         )
 
+    def open_gates(self, job_id: JobId | None = None) -> list[GateRecord]:
+        """Every approval question waiting for its answer (of one job, when named), oldest
+        first."""
+        jobs = self._state.jobs.values() if job_id is None else [self._state.jobs[job_id]]
+        found = [
+            sheet.gate
+            for job in jobs
+            for sheet in job.sheets.values()
+            if sheet.gate is not None
+            and sheet.gate.is_open
+            and sheet.status is SheetStatus.AWAITING_APPROVAL
+        ]
+        return sorted(found, key=lambda g: (g.asked_at, g.job_id, g.sheet))
+
     def job_running(self, score_path: str) -> JobId | None:
         """The active job that runs (or is about to run) the score at `score_path`."""
         return self._state.by_score.get(score_path)
@@ -135,7 +161,7 @@ class Engine:
         """The rate-limit windows open now (some may have just expired: a `Tick` closes them)."""
         return self._windows.open_now()
 
-    def handle(self, event: Event, now: float) -> list[Command]:  # noqa: C901, PLR0912 - a table
+    def handle(self, event: Event, now: float) -> list[Command]:  # noqa: C901, PLR0912, PLR0915 - a table
         """Apply one event at time `now` and return what the runtime must do, in order: the
         event goes to the collaborator whose concern it is, then queued jobs are admitted,
         ready sheets dispatched, and a wake-up asked for the next alarm."""
@@ -148,6 +174,7 @@ class Engine:
                 | ModifyJob()
                 | CancelJob()
                 | RecoverSheets()
+                | AnswerGate()
             ) if busy := self._busy(event):
                 reject(event.request, busy, out)
             case JobSubmitted():
@@ -174,6 +201,8 @@ class Engine:
                 self._control.pause(event, now, out)
             case StopAttempt():
                 self._control.stop_attempt(event, now, out)
+            case AnswerGate():
+                self._gates.answer(event, now, out)
             case ResumeJob():
                 self._control.resume(event, now, out)
             case ModifyJob():
@@ -191,6 +220,7 @@ class Engine:
             case _:
                 assert_never(event)
         self._dispatch.admit(now, out)
+        self._gates.ask_ready(now, out)
         self._dispatch.dispatch(now, out)
         wake = self._state.alarms.wake_needed()
         if wake is not None:
@@ -198,7 +228,14 @@ class Engine:
         return out.commands()
 
     def _busy(
-        self, event: PauseJob | StopAttempt | ResumeJob | ModifyJob | CancelJob | RecoverSheets
+        self,
+        event: PauseJob
+        | StopAttempt
+        | ResumeJob
+        | ModifyJob
+        | CancelJob
+        | RecoverSheets
+        | AnswerGate,
     ) -> str:
         """Why a request about a job must wait, or "" when it need not: no request is taken
         while the job's sheets are checked again, no pause or modify while its hooks run."""
@@ -234,6 +271,8 @@ class Engine:
                     found = self._state.jobs.get(alarm.job_id) if alarm.job_id else None
                     if found is not None:
                         self._lifecycle.check_timeout(found, now, out)
+                case AlarmKind.GATE:
+                    self._gates.rang(alarm, now, out)
                 case AlarmKind.WINDOW_END:
                     self._windows.expire(now, out)
                 case AlarmKind.LOOK:

@@ -29,10 +29,16 @@ class Moves:
         before = sheet.status
         sheet.status = next_sheet_status(f"job {job.job_id} sheet {sheet.plan.num}", before, event)
         sheet.updated_at = now
+        if event is SheetEvent.RESET:
+            sheet.approved = sheet.cost_approved = False
         if before is SheetStatus.READY:
             job.ready.discard(sheet.plan.num)
         if sheet.status is SheetStatus.READY:
             job.ready.add(sheet.plan.num)
+        if sheet.status is SheetStatus.AWAITING_APPROVAL:
+            job.awaiting.add(sheet.plan.num)
+        else:
+            job.awaiting.discard(sheet.plan.num)
         if sheet.status.is_terminal and not before.is_terminal:
             job.terminal += 1
             if sheet.status is SheetStatus.COMPLETED:

@@ -10,6 +10,7 @@ from podium.domain.commands import RunValidations
 from podium.domain.decide import Action, Decision, Ended, decide
 from podium.domain.engine.costs import CostLimits
 from podium.domain.engine.flow import SheetFlow
+from podium.domain.engine.gates import Gates
 from podium.domain.engine.moves import Moves, attempt_record
 from podium.domain.engine.rules import Rules
 from podium.domain.engine.slots import Slots
@@ -17,6 +18,7 @@ from podium.domain.engine.state import EngineState
 from podium.domain.engine.windows import Windows
 from podium.domain.engine.words import failed_checks
 from podium.domain.events import AttemptExited, AttemptNotLaunched, SkipChecked, ValidationsDone
+from podium.domain.gates import GateWhen
 from podium.domain.live import Changes, LiveJob, LiveSheet
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.status import SheetEvent, SheetStatus
@@ -36,8 +38,10 @@ class Outcomes:
         windows: Windows,
         costs: CostLimits,
         rules: Rules,
+        gates: Gates,
     ) -> None:
         self._state = state
+        self._gates = gates
         self._moves = moves
         self._flow = flow
         self._slots = slots
@@ -104,10 +108,14 @@ class Outcomes:
         self._slots.give(job, sheet)
         if all(r.passed for r in event.results):
             sheet.error, sheet.failed_checks = None, ()
-            self._moves.sheet(job, sheet, SheetEvent.PASS, now, out)
             out.attempt(
                 attempt_record(job, sheet, AttemptOutcome.SUCCEEDED, now, validations=event.results)
             )
+            gate = self._gates.due(job, sheet, GateWhen.AFTER_CHECKS)
+            if gate is not None and self._gates.ask(job, sheet, gate, now, out):
+                self._rules.settle(job, now, out)
+                return
+            self._moves.sheet(job, sheet, SheetEvent.PASS, now, out)
             job.completed_this_run += 1
             self._flow.release_dependents(job, sheet, now, out)
             pace = job.plan.policy.pause_between_sheets_seconds

@@ -8,6 +8,7 @@ cannot be read any more fails, saying why.
 
 from podium.domain.commands import RunValidations
 from podium.domain.engine.flow import SheetFlow
+from podium.domain.engine.gates import Gates
 from podium.domain.engine.hooks import Hooks
 from podium.domain.engine.lifecycle import Lifecycle
 from podium.domain.engine.moves import Moves, attempt_record
@@ -38,6 +39,7 @@ class Restart:
         lifecycle: Lifecycle,
         hooks: Hooks,
         rules: Rules,
+        gates: Gates,
     ) -> None:
         self._state = state
         self._moves = moves
@@ -47,6 +49,7 @@ class Restart:
         self._lifecycle = lifecycle
         self._hooks = hooks
         self._rules = rules
+        self._gates = gates
 
     def restarted(self, event: Restarted, now: float, out: Changes) -> None:
         """The store's windows and active jobs, back in the engine."""
@@ -172,6 +175,8 @@ class Restart:
             case SheetStatus.READY:
                 sheet.checked = sheet.attempts > 0
                 self._flow.became_ready(job, sheet, now, out)
+            case SheetStatus.AWAITING_APPROVAL:
+                self._gates.rearm(sheet)
             case _:
                 pass
 

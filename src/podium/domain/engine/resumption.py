@@ -78,7 +78,7 @@ class Resumption:
         if job.held_path is not None and job.held_path != job.score_path:
             self._state.release_path(job, job.held_path)
         job.held_path = None
-        job.plan = pending.plan
+        job.plan, job.asks = pending.plan, pending.plan.asks
         job.sheets, job.dependents = sheets_of(pending.plan, now)
         job.ready.clear()
         kept = 0

@@ -11,6 +11,7 @@ from podium.domain.alarms import Alarms
 from podium.domain.breaker import Breaker
 from podium.domain.decide import Budget
 from podium.domain.events import RestoredJob
+from podium.domain.gates import COST_GATE, Answer, GateRecord, GateWhen
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.limits import InstrumentKey, Limits, Occupancy
 from podium.domain.live import LiveJob, LiveSheet
@@ -62,6 +63,7 @@ class EngineState:
         job = LiveJob(
             self.seq, job_id, plan, score_path, workspace, submitted_at, status, sheets, dependents
         )
+        job.asks = plan.asks
         self.jobs[job_id] = job
         self.by_score[score_path] = job_id
         return job
@@ -96,6 +98,9 @@ class EngineState:
             sheet.budget = Budget(srec.failures, srec.completions, srec.rate_waits)
             sheet.due, sheet.wait, sheet.failed_checks = srec.due, srec.wait, srec.failed_checks
             sheet.cost = srec.cost
+        for gate in stored.gates:
+            if gate.sheet in job.sheets:
+                restore_gate(job.sheets[gate.sheet], gate)
         if stored.plan.policy.parallel.fail_fast:
             failed = [n for n, s in job.sheets.items() if s.status is SheetStatus.FAILED]
             job.stopped_by = min(failed, default=None)
@@ -157,7 +162,21 @@ def recount(job: LiveJob) -> None:
     job.terminal = sum(1 for s in job.sheets.values() if s.status.is_terminal)
     job.completed = sum(1 for s in job.sheets.values() if s.status is SheetStatus.COMPLETED)
     job.ready = {n for n, s in job.sheets.items() if s.status is SheetStatus.READY}
+    job.awaiting = {n for n, s in job.sheets.items() if s.status is SheetStatus.AWAITING_APPROVAL}
     for sheet in job.sheets.values():
         sheet.unmet = sum(
             1 for d in sheet.plan.depends_on if not job.sheets[d].satisfies_dependents
         )
+
+
+def restore_gate(sheet: LiveSheet, gate: GateRecord) -> None:
+    """A sheet's latest question back, and what it says the sheet passed."""
+    sheet.gate = gate
+    passed = gate.answer is Answer.APPROVE and sheet.status is not SheetStatus.PENDING
+    if gate.name == COST_GATE:
+        # The cost question follows the sheet's own gate before it, which was passed then.
+        own = sheet.plan.gate
+        sheet.cost_approved = passed
+        sheet.approved = own is not None and own.when is GateWhen.BEFORE
+    else:
+        sheet.approved = passed

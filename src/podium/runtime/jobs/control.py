@@ -250,7 +250,9 @@ class JobControl:
         )
         # The plan compiled again from the snapshot, not the stored one: a stored plan may
         # predate fields this version reads (its policy, say).
-        found = RestoredJob(stored.record, compiled.plan, stored.sheets, history=stored.history)
+        found = RestoredJob(
+            stored.record, compiled.plan, stored.sheets, history=stored.history, gates=stored.gates
+        )
         return _Revived(found, compiled)
 
     async def _changed_score(

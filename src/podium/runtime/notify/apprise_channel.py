@@ -26,6 +26,8 @@ _KINDS = {
     NoticeEvent.SHEET_FAILED: "failure",
     NoticeEvent.JOB_PAUSED: "warning",
     NoticeEvent.RATE_LIMIT: "warning",
+    NoticeEvent.APPROVAL_REQUESTED: "warning",
+    NoticeEvent.APPROVAL_EXPIRED: "warning",
 }
 """Apprise's notify types, which services show as a colour or an icon; others are 'info'."""
 

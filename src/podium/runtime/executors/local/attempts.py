@@ -272,6 +272,8 @@ class AttemptRunner:
             model=cmd.model,
             completion_of=cmd.completion_of,
             previous_error=cmd.previous_error,
+            person_prompt=cmd.person_prompt,
+            replace_prompt=cmd.replace_prompt,
             output_of=output_of,
             skipped=(
                 (lambda: skipped)
