@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from podium.cli.top import source
 from podium.cli.top.app import Settings, TopApp
@@ -244,6 +244,48 @@ def test_x_kills_a_running_attempt_and_its_sheet_runs_again_on_a_real_conductor(
         job_id,
     )
     assert history == [(1, "stopped"), (2, "succeeded")]
+
+
+ASKING = """
+    name: asking
+    workspace: ./ws
+    instrument: cli
+    sheet: {size: 1, total_items: 1}
+    prompt: {template: "echo approved and ran"}
+    checkpoints:
+      enabled: true
+      triggers:
+        - {name: go-ahead, sheet_nums: [1], message: nothing runs before someone says go}
+"""
+
+
+def test_a_question_is_shown_and_a_approves_it_on_a_real_conductor(
+    conductor: ConductorProcess, write_score: Callable[..., Path]
+) -> None:
+    job_id = conductor.submit(write_score(ASKING))
+    app = Recording(Settings(str(conductor.socket), tick=0.05))
+
+    async def script(pilot: Pilot[None]) -> None:
+        await until(pilot, lambda: (job_id, 1) in app.model.approvals, "the question")
+        assert "1 approval(s) waiting" in str(app.query_one("#header", Static).render())
+        await pilot.press("enter")
+        await until(
+            pilot,
+            lambda: app.model.sheets[job_id][1].status == "awaiting_approval",
+            "sheet 1 to wait",
+        )
+        await pilot.press("j")
+        detail = str(app.query_one("#detail", Static).render())
+        assert "waits for a person (go-ahead): nothing runs before someone says go" in detail
+        await pilot.press("a")
+        assert isinstance(app.screen, Confirm)
+        assert app.screen.question == f"Approve sheet 1 of job {job_id}?"
+        await pilot.press("y")
+        await until(pilot, lambda: (job_id, 1) not in app.model.approvals, "the answer")
+        await until(pilot, lambda: app.model.jobs[job_id].status == "completed", "the job")
+
+    drive(app, script)
+    assert conductor.request(JOB_STATUS({"job_id": job_id}))["status"] == "completed"
 
 
 def test_the_feed_takes_a_fresh_snapshot_after_the_conductor_restarts(

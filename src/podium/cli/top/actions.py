@@ -7,11 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from podium.cli.commands.recover import RECHECK_TIMEOUT_SECONDS
-from podium.ipc.methods import JOB_CANCEL, JOB_KILL, JOB_PAUSE, JOB_RECOVER, JOB_RESUME
+from podium.ipc.methods import (
+    APPROVALS_ANSWER,
+    JOB_CANCEL,
+    JOB_KILL,
+    JOB_PAUSE,
+    JOB_RECOVER,
+    JOB_RESUME,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Literal
 
     from podium.ipc.client import ConductorClient
 
@@ -21,9 +29,14 @@ ACTION_KEYS = {
     "c": "cancel",
     "R": "retry",
     "x": "kill",
+    "a": "approve",
+    "d": "reject",
+    "S": "skip",
 }
 """Each action key and the action's name."""
 FINISHED = ("completed", "failed", "cancelled")
+ANSWERS = ("approve", "reject", "skip")
+"""The answers to a question a sheet waits on (`podium approve|reject|skip`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +70,8 @@ def plan(key: str, selection: Selection | None, *, readonly: bool) -> Action | s
         return _kill(selection)
     if name == "retry":
         return _retry(selection)
+    if name in ANSWERS:
+        return _answer(name, selection)
     return _control(name, selection)
 
 
@@ -118,3 +133,21 @@ def _kill(selection: Selection) -> Action | str:
         "retries untouched)?"
     )
     return Action("kill", question, send)
+
+
+def _answer(name: str, selection: Selection) -> Action | str:
+    sheet = selection.sheet
+    if sheet is None or selection.sheet_status != "awaiting_approval":
+        return f"select a sheet awaiting approval to {name} it"
+    job_id = selection.job_id
+    answer: Literal["approve", "reject", "skip"] = (
+        "approve" if name == "approve" else "reject" if name == "reject" else "skip"
+    )
+
+    def send(conductor: ConductorClient) -> str:
+        done = conductor.request(
+            APPROVALS_ANSWER({"job_id": job_id, "sheet": sheet, "answer": answer})
+        )
+        return f"job {done['job_id']}: {done['message']}"
+
+    return Action(name, f"{name.capitalize()} sheet {sheet} of job {job_id}?", send)

@@ -73,6 +73,9 @@ class TopApp(App[None]):
         Binding("c", "act('c')", "cancel"),
         Binding("R", "act('R')", "retry", key_display="R"),
         Binding("x", "act('x')", "kill", show=False),
+        Binding("a", "act('a')", "approve"),
+        Binding("d", "act('d')", "reject", show=False),
+        Binding("S", "act('S')", "skip", key_display="S", show=False),
         Binding("o", "workspace", "workspace"),
     ]
 
@@ -169,9 +172,10 @@ class TopApp(App[None]):
         match item:
             case source.JobRead(status):
                 self.model.load_job(status)
-            case source.Sampled(conductor, processes):
+            case source.Sampled(conductor, processes, approvals):
                 self.conductor, self.processes = conductor, Processes.of(processes)
                 self.model.load_conductor(conductor)
+                self.model.load_approvals(approvals)
             case source.LogsRead(job_id, sheet, lines):
                 self.model.set_output(job_id, sheet, lines)
             case source.AttemptsRead(job_id, sheet, attempts):

@@ -15,6 +15,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
+    from podium.ipc.approval_schema import Approval
     from podium.ipc.schema import (
         AttemptDetailInfo,
         ConductorInfo,
@@ -134,6 +135,8 @@ class TopModel:
     output: dict[tuple[str, int], deque[str]] = field(default_factory=dict)
     rate_limits: dict[tuple[str, str | None], RateLimit] = field(default_factory=dict)
     pressure: Pressure = field(default_factory=Pressure)
+    approvals: dict[tuple[str, int], Approval] = field(default_factory=dict)
+    """The questions open for a person, by job and sheet."""
     timeline: deque[Moment] = field(default_factory=lambda: deque(maxlen=TIMELINE_SIZE))
     changed: set[str] = field(default_factory=set)
     """Jobs (and CONDUCTOR) changed since `take_changed`."""
@@ -183,6 +186,17 @@ class TopModel:
         )
         self.changed.add(CONDUCTOR)
 
+    def load_approvals(self, found: Iterable[Approval]) -> None:
+        """The open questions as `approvals.list` gives them (the stream tells their
+        changes)."""
+        before = set(self.approvals)
+        self.approvals = {(a["job_id"], a["sheet"]): a for a in found}
+        self.changed.update(job_id for job_id, _ in before ^ set(self.approvals))
+
+    def open_approvals(self) -> list[Approval]:
+        """The questions waiting for a person, oldest first."""
+        return sorted(self.approvals.values(), key=lambda a: a["asked_at"])
+
     def apply(self, event: StreamEvent) -> bool:
         """Apply one event; False when it was applied already (its number is not new)."""
         if event["kind"] == "output":
@@ -209,6 +223,12 @@ class TopModel:
             self._sheet(job_id, data)
         elif job_id and kind in ("attempt", "checks"):
             self._attempt_event(job_id, kind, data)
+        elif job_id and kind == "approval":
+            key = (job_id, int(data["sheet"]))
+            if data.get("answer") is None:
+                self.approvals[key] = data  # type: ignore[assignment]
+            else:
+                self.approvals.pop(key, None)
         elif kind == "rate_limit":
             self._rate_limit(data)
         elif kind == "pressure":

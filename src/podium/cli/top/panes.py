@@ -59,7 +59,11 @@ def _load(processes: Processes) -> str:
 
 
 def _states(model: TopModel) -> str:
-    return f"jobs: {_counted(model.job_counts())} · sheets: {_counted(model.sheet_counts())}"
+    line = f"jobs: {_counted(model.job_counts())} · sheets: {_counted(model.sheet_counts())}"
+    waiting = len(model.approvals)
+    if waiting:
+        line += f" · {waiting} approval(s) waiting (a approve, d reject, S skip)"
+    return line
 
 
 def _counted(counts: Counter[str]) -> str:
@@ -78,6 +82,10 @@ def _windows(model: TopModel, now: float) -> str:
     return "rate limits: " + ", ".join(parts)
 
 
+QUESTION_LINES = 4
+"""The lines of a question's context the detail pane shows."""
+
+
 def detail(model: TopModel, job_id: str | None, sheet: int | None, now: float) -> list[str]:
     """The selected job, or the selected sheet: its attempts, the last one's checks, the
     tail of its output."""
@@ -90,6 +98,7 @@ def detail(model: TopModel, job_id: str | None, sheet: int | None, now: float) -
     if found is None:
         return [f"job {job.job_id} sheet {sheet}: not known yet"]
     lines = [f"job {job.job_id} sheet {sheet}: {found.status}, {found.attempts} attempt(s)"]
+    lines += _question(model, job.job_id, sheet, now)
     if found.wait:
         due = f" (again in {duration(max(found.due - now, 0.0))})" if found.due else ""
         lines.append(f"waiting for {found.wait}{due}")
@@ -107,6 +116,20 @@ def detail(model: TopModel, job_id: str | None, sheet: int | None, now: float) -
     output = model.output_of(job.job_id, sheet)[-OUTPUT_TAIL:]
     lines.append("output:" if output else "output: none yet")
     lines += [f"  {line}" for line in output]
+    return lines
+
+
+def _question(model: TopModel, job_id: str, sheet: int, now: float) -> list[str]:
+    """The question the sheet waits on a person for, with its context and the keys."""
+    asked = model.approvals.get((job_id, sheet))
+    if asked is None:
+        return []
+    lines = [f"waits for a person ({asked['name']}): {asked['message']}"]
+    if asked["deadline"] is not None:
+        left = duration(max(asked["deadline"] - now, 0.0))
+        lines[0] += f" · {asked['on_timeout']} in {left}"
+    lines += [f"  {line}" for line in asked["context"].splitlines()[:QUESTION_LINES]]
+    lines.append("a approve · d reject · S skip (or: " + asked["command"] + ")")
     return lines
 
 

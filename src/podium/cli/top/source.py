@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from podium.cli.top.model import TopModel
 from podium.ipc.client import ConductorUnavailable
 from podium.ipc.methods import (
+    APPROVALS_LIST,
     DAEMON_PROCESSES,
     DAEMON_STATUS,
     JOB_HISTORY,
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from typing import TypedDict
 
+    from podium.ipc.approval_schema import Approval
     from podium.ipc.client import ConductorClient
     from podium.ipc.schema import (
         AttemptDetailInfo,
@@ -127,6 +129,7 @@ class JobRead:
 class Sampled:
     conductor: ConductorInfo
     processes: ProcessesResult
+    approvals: tuple[Approval, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +236,11 @@ def read_job(conductor: ConductorClient, job_id: str) -> JobRead:
 
 
 def read_sampled(conductor: ConductorClient) -> Sampled:
-    return Sampled(conductor.request(DAEMON_STATUS({})), conductor.request(DAEMON_PROCESSES({})))
+    return Sampled(
+        conductor.request(DAEMON_STATUS({})),
+        conductor.request(DAEMON_PROCESSES({})),
+        tuple(conductor.request(APPROVALS_LIST({}))["approvals"]),
+    )
 
 
 def read_logs(conductor: ConductorClient, job_id: str, sheet: int) -> LogsRead:

@@ -57,6 +57,12 @@ def test_an_action_asks_before_it_is_sent(key: str, selection: Selection, questi
             "sheet 2 is completed: only a running attempt is killed",
         ),
         ("p", None, "select a job first (pause)"),
+        ("a", RUNNING, "select a sheet awaiting approval to approve it"),
+        (
+            "S",
+            Selection("a", "running", 1, "running"),
+            "select a sheet awaiting approval to skip it",
+        ),
     ],
 )
 def test_an_action_that_cannot_be_says_why(
@@ -65,7 +71,7 @@ def test_an_action_that_cannot_be_says_why(
     assert plan(key, selection, readonly=False) == refusal
 
 
-@pytest.mark.parametrize("key", ["p", "r", "c", "R", "x"])
+@pytest.mark.parametrize("key", ["p", "r", "c", "R", "x", "a", "d", "S"])
 def test_read_only_disables_every_action(key: str) -> None:
     refusal = plan(key, Selection("a", "failed", 1, "failed"), readonly=True)
     assert isinstance(refusal, str)

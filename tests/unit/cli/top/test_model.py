@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from podium.cli.top.model import CONDUCTOR, TopModel
+from podium.cli.top.panes import header
+from podium.cli.top.view import Processes
 from podium.ipc.schema import StreamEvent
 from tests.unit.cli.top.recorded import NOW, event, job, job_event, sheet_event, snapshot
 
@@ -310,3 +313,47 @@ def test_a_sheets_attempts_as_its_history_gives_them() -> None:
         (2, "failed", "E009", 1),
     ]
     assert "a" in model.take_changed()[0]
+
+
+def question(seq: int, job_id: str, sheet: int, answer: str | None = None) -> StreamEvent:
+    data: dict[str, Any] = {
+        "job_id": job_id,
+        "sheet": sheet,
+        "name": "go-ahead",
+        "message": "say go",
+        "point": "before",
+        "asked_at": NOW - 30,
+        "deadline": None,
+        "on_timeout": "pause",
+        "context": "sheet 1 of 2",
+        "input_schema": None,
+        "answer": answer,
+        "answered_at": None if answer is None else NOW,
+        "answered_by": None,
+        "note": None,
+        "prompt": None,
+        "replace_prompt": False,
+        "expired": False,
+        "command": f"podium approve {job_id} {sheet}",
+    }
+    return {"seq": seq, "at": NOW - 5, "kind": "approval", "job_id": job_id, "data": data}
+
+
+def test_a_question_stays_open_until_answered_and_is_shown_in_the_header() -> None:
+    model = TopModel()
+    model.load_snapshot(snapshot(job("alpha"), job("beta")))
+    model.apply(question(11, "alpha", 1))
+    model.apply(question(12, "beta", 2))
+    assert [(a["job_id"], a["sheet"]) for a in model.open_approvals()] == [
+        ("alpha", 1),
+        ("beta", 2),
+    ]
+    assert (
+        "2 approval(s) waiting (a approve, d reject, S skip)"
+        in header(model, None, Processes(), NOW)[2]
+    )
+    model.apply(question(13, "alpha", 1, answer="approve"))
+    assert list(model.approvals) == [("beta", 2)]
+    model.load_approvals([])  # the conductor's list is the truth when it comes
+    assert model.approvals == {}
+    assert "approval" not in header(model, None, Processes(), NOW)[2]
