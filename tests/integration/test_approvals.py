@@ -160,6 +160,12 @@ def test_a_gate_after_the_checks_holds_the_sheet_back_from_completing(
     assert lines(ws / "runs-1.txt") == ["run"]
     [question] = open_questions(conductor)
     assert question["point"] == "after_checks"
+    # What to look at: the sheet's prompt, and what its attempt wrote in the workspace.
+    assert question.get("prompt_shown") == "echo run >> runs-1.txt\n"
+    assert question.get("changes", "").startswith(
+        "1 file(s) of the workspace changed since attempt 1 started ("
+    )
+    assert question.get("changes", "").endswith("(4 B): runs-1.txt")
     answer(conductor, job, 1, "approve")
     conductor.wait_for_job(job, "completed")
     assert lines(ws / "runs-2.txt") == ["run"]

@@ -129,6 +129,10 @@ class ScoreJob:
     def plan(self) -> JobPlan:
         return self._plan
 
+    def prompt_text(self, num: SheetNum) -> str:
+        """The sheet's rendered prompt template ("" when it does not render)."""
+        return self._compiled().prompt_or_nothing(num)
+
     @property
     def environment(self) -> Carried | None:
         return self._environment

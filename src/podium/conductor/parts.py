@@ -19,10 +19,11 @@ from podium.conductor.api.inspection import InspectionApi
 from podium.conductor.api.instruments import InstrumentsApi
 from podium.conductor.api.jobs import JobsApi
 from podium.conductor.api.live import LiveApi
-from podium.conductor.compiler import ScoreCompiler, profile_caps
+from podium.conductor.compiler import ScoreCompiler, ScoreJob, profile_caps
 from podium.domain.engine import Engine
 from podium.domain.feed import PRESSURE, Change
 from podium.domain.fleet import FleetPlan
+from podium.domain.ids import JobId, SheetNum
 from podium.domain.pressure import Pressure
 from podium.ipc.routes import routes
 from podium.ipc.server import RpcServer
@@ -186,6 +187,7 @@ def build(wiring: Wiring, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts
         live=LiveApi(
             feed=feed, jobs=store, engine=engine, sampler=ProcessSampler(attempts.attempt_groups)
         ),
+        catalog=catalog,
     )
     return Parts(
         engine,
@@ -257,6 +259,7 @@ def _server(
     fleets: FleetRunner,
     notifier: Notifier,
     live: LiveApi,
+    catalog: JobCatalog,
 ) -> RpcServer:
     """The conductor's methods, by area, served on its socket."""
     side = wiring.side
@@ -284,12 +287,24 @@ def _server(
         *job_api.handlers(),
         *inspection.handlers(),
         *FleetApi(fleets).handlers(),
-        *ApprovalsApi(Approvals(engine=engine, store=store, requests=jobs.requests)).handlers(),
+        *ApprovalsApi(
+            Approvals(
+                engine=engine,
+                store=store,
+                requests=jobs.requests,
+                prompt_of=lambda job_id, sheet: _prompt_of(catalog, job_id, sheet),
+            )
+        ).handlers(),
         *InstrumentsApi(wiring.compiler, wiring.compiler.policy).handlers(),
         *live.handlers(),
     ]
     served = routes(suggesting(handlers, lambda: _known_ids(store, fleets)))
     return RpcServer(Path(side.locations.socket), served, ERROR_CODES, wiring.redactor)
+
+
+def _prompt_of(catalog: JobCatalog, job_id: JobId, sheet: SheetNum) -> str:
+    found = catalog.find(job_id)
+    return found.prompt_text(sheet) if isinstance(found, ScoreJob) else ""
 
 
 KNOWN_IDS = 10_000

@@ -33,6 +33,11 @@ class Approval(TypedDict):
     """Its deadline passed with on_timeout: pause (the job paused; it is still open)."""
     command: str
     """The command that approves it (reject and skip take the same arguments)."""
+    prompt_shown: NotRequired[str]
+    """In `approvals.list`: the sheet's rendered prompt (its first 4,000 characters)."""
+    changes: NotRequired[str]
+    """In `approvals.list`: the files of the workspace written since the sheet's latest
+    attempt started (since the job started, for a question asked before the sheet ran)."""
 
 
 class ApprovalsParams(TypedDict):

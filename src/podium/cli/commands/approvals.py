@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from podium.ipc.approval_schema import Approval, ApprovalsParams
 
 
+PROMPT_LINES = 6
+"""The lines of a sheet's prompt a question shows (`--json` has the rest)."""
+
+
 def declare(p: argparse.ArgumentParser) -> None:
     p.add_argument("job", nargs="?", help="only this job's questions")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -54,6 +58,13 @@ def describe(question: "Approval") -> list[str]:
         + ("; the job paused: no answer in time" if question["expired"] else ""),
         f"  {question['context']}",
     ]
+    if question.get("changes"):
+        lines.append(f"  {question['changes']}")
+    prompt = question.get("prompt_shown", "").strip().splitlines()
+    if prompt:
+        more = f" (+{len(prompt) - PROMPT_LINES} more lines)" if len(prompt) > PROMPT_LINES else ""
+        lines.append(f"  prompt{more}:")
+        lines += [f"    {line}" for line in prompt[:PROMPT_LINES]]
     if question["input_schema"]:
         lines.append(f"  input: {question['input_schema']}")
     command = question["command"]

@@ -129,6 +129,8 @@ def _question(model: TopModel, job_id: str, sheet: int, now: float) -> list[str]
         left = duration(max(asked["deadline"] - now, 0.0))
         lines[0] += f" · {asked['on_timeout']} in {left}"
     lines += [f"  {line}" for line in asked["context"].splitlines()[:QUESTION_LINES]]
+    if asked.get("changes"):
+        lines.append(f"  {asked['changes']}")
     lines.append("a approve · d reject · S skip (or: " + asked["command"] + ")")
     return lines
 

@@ -22,8 +22,13 @@ class ApprovalsApi:
         ]
 
     async def list(self, params: ApprovalsParams) -> ApprovalsResult:
-        gates = await self._approvals.open(params.get("job_id"))
-        return ApprovalsResult(approvals=[approval_info(g) for g in gates])
+        asked = await self._approvals.open(params.get("job_id"))
+        return ApprovalsResult(
+            approvals=[
+                {**approval_info(a.gate), "prompt_shown": a.prompt, "changes": a.changes}
+                for a in asked
+            ]
+        )
 
     async def answer(self, params: AnswerParams) -> ControlResult:
         message = await self._approvals.answer(

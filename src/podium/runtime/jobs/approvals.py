@@ -1,25 +1,68 @@
 """Approval questions: listing the open ones, and a person's answer, which the engine takes
-as one event (`AnswerGate`); the first answer wins."""
+as one event (`AnswerGate`); the first answer wins.
+
+A question is listed with what the person should look at, read when asked: the sheet's
+rendered prompt, and the files of the workspace written since the sheet's latest attempt
+started (since the job started, for a question asked before the sheet ran)."""
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from podium.domain.engine import Engine
 from podium.domain.errors import InvalidState
 from podium.domain.events import AnswerGate
-from podium.domain.gates import Answer, GateRecord
+from podium.domain.gates import Answer, GateRecord, GateWhen
 from podium.domain.ids import JobId, SheetNum
 from podium.runtime.jobs.requests import EngineRequests, not_found
+from podium.runtime.jobs.workspace_changes import changed_since
 from podium.runtime.ports import Store
+
+PROMPT_CHARS = 4000
+"""The most of a sheet's prompt a question shows (its end is cut)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """An open question, with what the person should look at before answering."""
+
+    gate: GateRecord
+    prompt: str
+    """The sheet's rendered prompt ("" when it is not known)."""
+    changes: str
+    """The files of the workspace written since the sheet (or the job) started, in words."""
 
 
 class Approvals:
     """The questions of active jobs, and their answers."""
 
-    def __init__(self, *, engine: Engine, store: Store, requests: EngineRequests) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        store: Store,
+        requests: EngineRequests,
+        prompt_of: Callable[[JobId, SheetNum], str] = lambda _job, _sheet: "",
+    ) -> None:
+        """`prompt_of`: a sheet's rendered prompt ("" when not known)."""
         self._engine = engine
         self._store = store
         self._requests = requests
+        self._prompt_of = prompt_of
 
-    async def open(self, job_id: str | None) -> list[GateRecord]:
-        """Every open question (of `job_id`, when given), oldest first."""
+    async def open(self, job_id: str | None) -> list[Asked]:
+        """Every open question (of `job_id`, when given), oldest first, each with what to
+        look at."""
+        gates = await self._gates(job_id)
+        looks = [self._look(gate) for gate in gates]
+        return [
+            Asked(gate, prompt, await asyncio.to_thread(changes))
+            for gate, (prompt, changes) in zip(gates, looks, strict=True)
+        ]
+
+    async def _gates(self, job_id: str | None) -> list[GateRecord]:
         await self._requests.ready()
         if job_id is None:
             return self._engine.open_gates()
@@ -29,6 +72,28 @@ class Approvals:
                 raise not_found(jid)
             return []
         return self._engine.open_gates(jid)
+
+    def _look(self, gate: GateRecord) -> tuple[str, Callable[[], str]]:
+        """The sheet's prompt, and how to tell what changed in the workspace (to be run in a
+        thread: it reads the disk)."""
+        view = self._engine.view(gate.job_id)
+        prompt = self._prompt_of(gate.job_id, gate.sheet)[:PROMPT_CHARS]
+        if view is None:
+            return prompt, lambda: ""
+        since, what = view.job.started_at or view.job.submitted_at, "the job started"
+        if gate.point is GateWhen.AFTER_CHECKS:
+            latest = self._store.latest_attempts(gate.job_id, [gate.sheet]).get(gate.sheet)
+            if latest is not None:
+                since, what = latest.started_at, f"attempt {latest.attempt} started"
+        workspace = Path(view.job.workspace)
+
+        def changes() -> str:
+            if not workspace.is_dir():
+                return f"the workspace {workspace} is not there"
+            moment = time.strftime("%H:%M:%S", time.localtime(since))
+            return changed_since(workspace, since).describe(f"{what} ({moment})")
+
+        return prompt, changes
 
     async def answer(
         self,
