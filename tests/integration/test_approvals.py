@@ -252,3 +252,51 @@ def test_a_question_left_unanswered_pauses_the_job_and_is_still_answered_after(
     conductor.request(JOB_RESUME({"job_id": job, "no_reload": True}))
     conductor.wait_for_job(job, "completed")
     assert lines(tmp_path / "ws" / "runs-2.txt") == ["run"]
+
+
+ASKS_INPUT = """
+    name: ticketed
+    workspace: ./ws
+    instrument: cli
+    sheet: {size: 1, total_items: 1}
+    prompt:
+      template: echo run >> runs.txt
+    approvals:
+      enabled: true
+      triggers:
+        - name: ticket
+          sheet_nums: [1]
+          message: which ticket covers this change?
+          input:
+            type: object
+            required: [ticket]
+            properties: {ticket: {type: string, pattern: "^[A-Z]+-[0-9]+$"}}
+"""
+
+
+def test_what_a_person_supplies_is_checked_against_the_schema_and_reaches_the_attempt(
+    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
+) -> None:
+    job = conductor.submit(write_score(ASKS_INPUT))
+    waiting(conductor, job, 1)
+    refusals = []
+    for more in ({}, {"input": "{not json"}, {"input": '{"ticket": "later"}'}):
+        with pytest.raises(RemoteError) as refused:
+            answer(conductor, job, 1, "approve", **more)
+        refusals.append(refused.value.message)
+    assert refusals[0].startswith("this question asks for input matching {")
+    assert "approve with --input JSON" in refusals[0]
+    assert refusals[1].startswith("--input is not JSON: ")
+    assert refusals[2] == (
+        "--input does not match the question's schema: ['ticket']: 'later' does not match "
+        "'^[A-Z]+-[0-9]+$'"
+    )
+    assert [q["sheet"] for q in open_questions(conductor)] == [1]  # still asked
+    answer(conductor, job, 1, "approve", input='{"ticket": "OPS-12"}', note="ok")
+    conductor.wait_for_job(job, "completed")
+    [prompt] = (conductor.home / "jobs" / job / "sheets" / "1").glob("attempt-1.prompt")
+    assert prompt.read_text() == (
+        "echo run >> runs.txt\n\n"
+        '# The person who approved this sheet supplied (JSON):\n# {"ticket":"OPS-12"}'
+    )
+    assert lines(tmp_path / "ws" / "runs.txt") == ["run"]

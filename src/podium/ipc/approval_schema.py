@@ -59,3 +59,6 @@ class AnswerParams(TypedDict):
     """With approve: text for the sheet's next attempt, appended to its prompt."""
     replace_prompt: NotRequired[bool]
     """With prompt: it replaces the sheet's prompt instead."""
+    input: NotRequired[str]
+    """What the person supplies (JSON text), checked against the question's `input` schema;
+    with approve, it goes to the sheet's next attempt after its prompt."""

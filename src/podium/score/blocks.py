@@ -452,6 +452,18 @@ class CostOver(Block):
         return self
 
 
+def schema_problem(schema: dict[str, Any]) -> str | None:
+    """Why `schema` is not a JSON Schema (checked against its draft's meta-schema), or None."""
+    from jsonschema import SchemaError, validators  # noqa: PLC0415 - only for scores with one
+
+    try:
+        validators.validator_for(schema).check_schema(schema)
+    except SchemaError as exc:
+        where = "".join(f"[{p!r}]" for p in exc.path)
+        return f"{where + ': ' if where else ''}{exc.message}"
+    return None
+
+
 class CheckpointTrigger(Block):
     """One gate: Marianne's keys (name … message), then Podium's (when … input)."""
 
@@ -484,8 +496,10 @@ class CheckpointTrigger(Block):
             )
         if isinstance(self.cost_over, float | int) and self.cost_over <= 0:
             raise ValueError("cost_over must be more than 0 (dollars)")
-        if self.input is not None and not isinstance(self.input.get("type", "object"), str):
-            raise ValueError("input must be a JSON Schema whose 'type' is a string")
+        if self.input is not None:
+            problem = schema_problem(self.input)
+            if problem is not None:
+                raise ValueError(f"input is not a valid JSON Schema: {problem}")
         if self.on_timeout != "pause" and self.timeout is None:
             raise ValueError(f"on_timeout: {self.on_timeout} needs a timeout (seconds)")
         return self

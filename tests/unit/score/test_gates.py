@@ -113,7 +113,13 @@ def test_validate_points_at_triggers_that_name_missing_sheets_or_match_none() ->
         ),
         (
             "approvals: {enabled: true, triggers: [{name: x, sheet_nums: [1], input: {type: 3}}]}",
-            "input must be a JSON Schema whose 'type' is a string",
+            "input is not a valid JSON Schema: ['type']: 3 is not valid under any of the given "
+            "schemas",
+        ),
+        (
+            "approvals: {enabled: true, triggers: [{name: x, sheet_nums: [1], "
+            "input: {type: object, required: yes}}]}",
+            "input is not a valid JSON Schema: ['required']: True is not of type 'array'",
         ),
         (
             "approvals: {enabled: true, triggers: [{name: x, sheet_nums: [1], when: later}]}",

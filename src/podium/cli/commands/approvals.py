@@ -69,6 +69,7 @@ def describe(question: "Approval") -> list[str]:
         lines.append(f"  input: {question['input_schema']}")
     command = question["command"]
     rest = command.removeprefix("podium approve ")
-    lines.append(f"  answer: {command} [--note TEXT] [--prompt @FILE]")
+    given = " --input JSON" if question["input_schema"] else ""
+    lines.append(f"  answer: {command}{given} [--note TEXT] [--prompt @FILE]")
     lines.append(f"          podium reject {rest}   ·   podium skip {rest}")
     return lines

@@ -38,5 +38,6 @@ class ApprovalsApi:
             note=params.get("note"),
             prompt=params.get("prompt"),
             replace_prompt=params.get("replace_prompt", False),
+            supplied=params.get("input"),
         )
         return ControlResult(job_id=params["job_id"], message=message)

@@ -6,6 +6,7 @@ rendered prompt, and the files of the workspace written since the sheet's latest
 started (since the job started, for a question asked before the sheet ran)."""
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -104,17 +105,46 @@ class Approvals:
         note: str | None = None,
         prompt: str | None = None,
         replace_prompt: bool = False,
+        supplied: str | None = None,
     ) -> str:
-        """The engine's word on the answer; refused when the sheet waits for none."""
+        """The engine's word on the answer; refused when the sheet waits for none. What the
+        person `supplied` (JSON text) is checked against the question's schema; with approve,
+        it goes to the sheet's next attempt after its prompt (and is kept in the note)."""
         await self._requests.ready()
         jid, num = JobId(job_id), SheetNum(sheet)
         if prompt is not None and answer is not Answer.APPROVE:
             raise InvalidState("a new prompt goes with approve only (--prompt)")
         if self._engine.view(jid) is None:
             self._refuse_ended(jid, num)
+        note, prompt = self._with_input(
+            jid, num, answer, supplied=supplied, note=note, prompt=prompt
+        )
         return await self._requests.message(
             lambda r: AnswerGate(r, jid, num, answer, note, prompt, replace_prompt)
         )
+
+    def _with_input(
+        self,
+        job_id: JobId,
+        sheet: SheetNum,
+        answer: Answer,
+        *,
+        supplied: str | None,
+        note: str | None,
+        prompt: str | None,
+    ) -> tuple[str | None, str | None]:
+        """The note and the prompt, with what the person supplied once it is checked."""
+        asked = next((g for g in self._engine.open_gates(job_id) if g.sheet == sheet), None)
+        if asked is None:
+            return note, prompt
+        checked = checked_input(asked.input_schema, supplied, answer)
+        if checked is None:
+            return note, prompt
+        note = f"{note}; input: {checked}" if note else f"input: {checked}"
+        if answer is Answer.APPROVE:
+            added = f"# {INPUT_HEADING}\n# {checked}"
+            prompt = added if prompt is None else f"{prompt}\n\n{added}"
+        return note, prompt
 
     def _refuse_ended(self, job_id: JobId, sheet: SheetNum) -> None:
         """A job that left the engine waits for nothing: say what it was answered, if it was."""
@@ -130,3 +160,38 @@ class Approvals:
         raise InvalidState(
             f"job '{job_id}' has {stored.record.status}: it waits for no answer{said}"
         )
+
+
+INPUT_HEADING = "The person who approved this sheet supplied (JSON):"
+"""Before the input, after the sheet's prompt: both on lines that begin with `#`, read by an
+agent as a heading and by the `cli` instrument's shell as comments."""
+
+
+def checked_input(schema: str | None, supplied: str | None, answer: Answer) -> str | None:
+    """What the person supplied, as compact JSON, once it matches the question's `schema`
+    (JSON text); None when nothing was supplied and nothing is asked. Raises InvalidState
+    saying what does not match, or what to supply."""
+    if supplied is None:
+        if schema is not None and answer is Answer.APPROVE:
+            raise InvalidState(
+                f"this question asks for input matching {schema}: approve with "
+                "--input JSON (or --input @FILE)"
+            )
+        return None
+    try:
+        value = json.loads(supplied)
+    except ValueError as exc:
+        raise InvalidState(f"--input is not JSON: {exc}") from None
+    if schema is not None:
+        from jsonschema import Draft202012Validator, validators  # noqa: PLC0415 - when asked
+
+        parsed = json.loads(schema)
+        checker = validators.validator_for(parsed, default=Draft202012Validator)(parsed)
+        problems = sorted(checker.iter_errors(value), key=lambda e: list(e.path))
+        if problems:
+            said = "; ".join(
+                ("".join(f"[{p!r}]" for p in e.path) + ": " if e.path else "") + e.message
+                for e in problems[:5]
+            )
+            raise InvalidState(f"--input does not match the question's schema: {said}")
+    return json.dumps(value, separators=(",", ":"))
