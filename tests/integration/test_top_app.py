@@ -268,13 +268,9 @@ def test_a_question_is_shown_and_a_approves_it_on_a_real_conductor(
     async def script(pilot: Pilot[None]) -> None:
         await until(pilot, lambda: (job_id, 1) in app.model.approvals, "the question")
         assert "1 approval(s) waiting" in str(app.query_one("#header", Static).render())
-        await pilot.press("enter")
-        await until(
-            pilot,
-            lambda: app.model.sheets[job_id][1].status == "awaiting_approval",
-            "sheet 1 to wait",
-        )
-        await pilot.press("j")
+        await pilot.press("A")  # the oldest question: its job's sheets shown, the sheet chosen
+        await until(pilot, lambda: app._cursor_key() == f"s:{job_id}:1", "the sheet chosen")
+        assert app.model.sheets[job_id][1].status == "awaiting_approval"
         detail = str(app.query_one("#detail", Static).render())
         assert "waits for a person (go-ahead): nothing runs before someone says go" in detail
         await pilot.press("a")

@@ -23,7 +23,7 @@ from podium.cli.output import STATUS_COLORS
 from podium.cli.top import actions, panes, source
 from podium.cli.top.model import TopModel
 from podium.cli.top.plain import columns_for
-from podium.cli.top.view import COLUMNS, Options, Processes, Row, rows
+from podium.cli.top.view import COLUMNS, Options, Processes, Row, rows, sheet_key
 from podium.cli.top.widgets import Confirm, Filter
 from podium.ipc.client import ConductorClient, ConductorUnavailable, RemoteError
 
@@ -73,7 +73,8 @@ class TopApp(App[None]):
         Binding("c", "act('c')", "cancel"),
         Binding("R", "act('R')", "retry", key_display="R"),
         Binding("x", "act('x')", "kill", show=False),
-        Binding("a", "act('a')", "approve"),
+        Binding("A", "question", "questions", key_display="A"),
+        Binding("a", "act('a')", "approve", show=False),
         Binding("d", "act('d')", "reject", show=False),
         Binding("S", "act('S')", "skip", key_display="S", show=False),
         Binding("o", "workspace", "workspace"),
@@ -93,6 +94,8 @@ class TopApp(App[None]):
         self.watched: tuple[str, int] | None = None
         self.columns: list[tuple[int, int]] = []
         """The columns shown (index in COLUMNS, width), chosen for the width at start."""
+        self.selecting: str | None = None
+        """A row to select once it is drawn (a sheet whose job's sheets are being read)."""
         self.drawn_at = -1
         """The second last drawn: ages change once a second even when nothing happens."""
 
@@ -188,7 +191,9 @@ class TopApp(App[None]):
         keys = [r.key for r in found]
         table = self.query_one(DataTable)
         if keys != self.order:
-            self._rebuild(table, found)
+            self._rebuild(table, found, self.selecting if self.selecting in keys else None)
+            if self.selecting in keys:
+                self.selecting = None
             return
         for row in found:
             if self.shown[row.key].cells != row.cells:
@@ -300,6 +305,23 @@ class TopApp(App[None]):
         if self.options.follow is not None:
             self._read_job(self.options.follow)
             self.notify(f"following job {self.options.follow} (f again: every job)")
+        self.refresh_view(force=True)
+
+    def action_question(self) -> None:
+        """Select the sheet that has waited longest for a person, its job's sheets shown."""
+        waiting = self.model.open_approvals()
+        if not waiting:
+            self.notify("no sheet waits for an answer")
+            return
+        job_id, sheet = waiting[0]["job_id"], waiting[0]["sheet"]
+        if not self.options.shows_sheets(job_id):
+            self.options = self.options.toggled(job_id)
+            self._read_job(job_id)
+        key = sheet_key(job_id, sheet)
+        if key in self.order:
+            self.query_one(DataTable).move_cursor(row=self.order.index(key))
+        else:
+            self.selecting = key
         self.refresh_view(force=True)
 
     def action_workspace(self) -> None:

@@ -62,7 +62,7 @@ def _states(model: TopModel) -> str:
     line = f"jobs: {_counted(model.job_counts())} · sheets: {_counted(model.sheet_counts())}"
     waiting = len(model.approvals)
     if waiting:
-        line += f" · {waiting} approval(s) waiting (a approve, d reject, S skip)"
+        line += f" · {waiting} approval(s) waiting (A: the oldest; a approve, d reject, S skip)"
     return line
 
 

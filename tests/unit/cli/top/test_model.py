@@ -349,7 +349,7 @@ def test_a_question_stays_open_until_answered_and_is_shown_in_the_header() -> No
         ("beta", 2),
     ]
     assert (
-        "2 approval(s) waiting (a approve, d reject, S skip)"
+        "2 approval(s) waiting (A: the oldest; a approve, d reject, S skip)"
         in header(model, None, Processes(), NOW)[2]
     )
     model.apply(question(13, "alpha", 1, answer="approve"))
