@@ -16,6 +16,7 @@ from podium.ipc.client import RemoteError
 from podium.ipc.methods import DAEMON_STATUS, JOB_CANCEL
 from podium.runtime.process import group_exists, read_exit_file
 from podium.testing.conductor import ConductorProcess
+from tests.files import written
 
 Conductors = Callable[..., ConductorProcess]
 WriteScore = Callable[..., Path]
@@ -159,7 +160,7 @@ def test_cancel_leaves_no_child_or_grandchild_even_ignoring_sigterm(
     job = conductor.submit(score)
     ws = tmp_path / "ws"
     conductor.wait_until(
-        lambda: all((ws / f).exists() for f in ("leader.pid", "g1.pid", "g2.pid")),
+        lambda: all(written(ws / f) for f in ("leader.pid", "g1.pid", "g2.pid")),
         15,
         "the attempt and its descendants to start",
     )

@@ -19,6 +19,7 @@ from podium.ipc.methods import (
 )
 from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess
+from tests.files import written
 
 GATED = """
     name: gated
@@ -94,7 +95,7 @@ def test_a_forced_pause_stops_the_attempt_and_resume_runs_it_without_spending_bu
 ) -> None:
     ws = tmp_path / "ws"
     job = conductor.submit(write_score(SECOND_TIME_LUCKY))
-    conductor.wait_until((ws / "pid").exists, 15, "sheet 1 to start")
+    conductor.wait_until(lambda: written(ws / "pid"), 15, "sheet 1 to start")
     pid = int((ws / "pid").read_text())
     done = conductor.request(JOB_PAUSE({"job_id": job, "force": True}))
     assert "stopping 1 running attempt(s)" in done["message"]
@@ -135,7 +136,7 @@ def test_cancel_stops_the_process_group_and_resume_runs_the_cancelled_sheets(
 ) -> None:
     ws = tmp_path / "ws"
     job = conductor.submit(write_score(SECOND_TIME_LUCKY))
-    conductor.wait_until((ws / "pid").exists, 15, "sheet 1 to start")
+    conductor.wait_until(lambda: written(ws / "pid"), 15, "sheet 1 to start")
     pid = int((ws / "pid").read_text())
     assert conductor.request(JOB_CANCEL({"job_id": job}))["message"] == (
         "cancelled; stopping 1 running attempt(s)"
