@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -71,7 +72,11 @@ class Conductor:
 class Bench:
     """A compiled one-sheet score whose attempt runs `script`, a real store, the engine."""
 
+    made: ClassVar[list["Bench"]] = []
+    """Every bench of the test running: their stores are closed when it ends."""
+
     def __init__(self, tmp_path: Path, script: str, timeout: float = 60.0) -> None:
+        Bench.made.append(self)
         self.tmp_path = tmp_path
         self.held: list[subprocess.Popen[bytes]] = []
         (tmp_path / "attempt.py").write_text(textwrap.dedent(script))
@@ -118,6 +123,9 @@ class Bench:
             context = WorkerContext(self.catalog, self.layout, events.put_nowait, tasks, 1.0)
             yield Conductor(make(context, self.store, clock), events)
 
+    def close(self) -> None:
+        self.store.close()
+
     def reap(self) -> None:
         """Wait for the processes a crashed conductor left (an exit file may be written, and
         the ending collected, a moment before the process itself is gone)."""
@@ -153,6 +161,13 @@ WAIT_FOR_GO = """\
     print("done")
     sys.exit(5)
 """
+
+
+@pytest.fixture(autouse=True)
+def _benches_closed() -> Iterator[None]:
+    yield
+    while Bench.made:
+        Bench.made.pop().close()
 
 
 @pytest.mark.parametrize("make", EXECUTORS)
