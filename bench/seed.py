@@ -30,13 +30,16 @@ def seed(home: Path, jobs: int, *, prefix: str = "old") -> None:
     try:
         for first in range(0, jobs, BATCH):
             last = min(jobs, first + BATCH)
-            store.commit([_job(f"{prefix}-{n}", plan, start + n) for n in range(first, last)])
+            store.commit([job(f"{prefix}-{n}", plan, start + n) for n in range(first, last)])
     finally:
         store.close()
 
 
-def _job(job_id: str, plan: JobPlan, at: float) -> Persist:
+def job(job_id: str, plan: JobPlan, at: float) -> Persist:
+    """One finished job of `plan`'s sheets, one attempt each (the last one failed, one job in
+    ten)."""
     jid = JobId(job_id)
+    sheets_total = len(plan.sheets)
     failed = hash(job_id) % 10 == 0
     status = JobStatus.FAILED if failed else JobStatus.COMPLETED
     record = JobRecord(
@@ -46,16 +49,16 @@ def _job(job_id: str, plan: JobPlan, at: float) -> Persist:
         "/work/history",
         status,
         submitted_at=at,
-        total_sheets=SHEETS,
-        completed_sheets=SHEETS - 1 if failed else SHEETS,
+        total_sheets=sheets_total,
+        completed_sheets=sheets_total - 1 if failed else sheets_total,
         started_at=at + 1,
         finished_at=at + 60,
-        error="sheet 3 failed: exit 1" if failed else None,
+        error=f"sheet {sheets_total} failed: exit 1" if failed else None,
     )
     sheets = []
     attempts = []
-    for num in range(1, SHEETS + 1):
-        bad = failed and num == SHEETS
+    for num in range(1, sheets_total + 1):
+        bad = failed and num == sheets_total
         sheets.append(
             SheetRecord(
                 jid,

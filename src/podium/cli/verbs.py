@@ -49,6 +49,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
         "keys to pause, resume, cancel and retry",
     ),
     (
+        "web",
+        "the dashboard in a browser: every job live, its sheets' graph, timeline, output, "
+        "costs, questions waiting for a person, and actions",
+    ),
+    (
         "pause",
         "pause a job (or a fleet): nothing new starts; attempts in flight finish (or stop, "
         "with --force)",

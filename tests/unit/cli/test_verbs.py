@@ -33,6 +33,7 @@ from podium.cli.commands import (
     status,
     stop,
     top,
+    web,
     validate,
 )
 from podium.cli.commands import list as list_
@@ -55,6 +56,7 @@ MODULES: dict[str, VerbModule] = {
     "diagnose": diagnose,
     "logs": logs,
     "top": top,
+    "web": web,
     "pause": pause,
     "resume": resume,
     "modify": modify,

@@ -1,0 +1,86 @@
+"""`podium web` serving: the socket bound first (so a port in use is a clear error and port 0
+picks a free one), the link printed, then uvicorn until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import threading
+import webbrowser
+from dataclasses import dataclass
+
+import uvicorn
+
+from podium.domain.errors import UserError
+from podium.web.app import WebSettings, create_app
+from podium.web.security import LOOPBACK_HOSTS, Guard, base_url, link
+
+
+@dataclass(frozen=True, slots=True)
+class Serve:
+    host: str
+    port: int
+    socket: str
+    """The conductor's socket."""
+    token: str
+    allow_remote: bool = False
+    readonly: bool = False
+    open_browser: bool = False
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        raise UserError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+            + (
+                "; another program (another 'podium web'?) has it: --port N picks another"
+                if exc.errno in (98, 48)
+                else ""
+            )
+        ) from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(options: Serve) -> None:
+    if not is_loopback(options.host) and not options.allow_remote:
+        raise UserError(
+            f"--host {options.host} would let other machines reach the dashboard; add "
+            "--allow-remote to mean it (every request still needs the token; put TLS in front "
+            "of it, or use an ssh tunnel to 127.0.0.1 instead)"
+        )
+    sock = bind(options.host, options.port)
+    port = sock.getsockname()[1]
+    url = link(base_url(options.host, port), options.token)
+    hosts = None if options.allow_remote else frozenset(LOOPBACK_HOSTS)
+    app = create_app(
+        WebSettings(options.socket, Guard(options.token, hosts), readonly=options.readonly)
+    )
+    print(f"Podium dashboard: {url}", flush=True)
+    print("(the link holds your access token: do not share it; Ctrl-C stops)", flush=True)
+    if options.open_browser:
+        threading.Timer(0.3, webbrowser.open, args=(url,)).start()
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    try:
+        asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
