@@ -17,6 +17,7 @@ from podium.domain.outcome import AttemptOutcome
 from podium.domain.status import SheetStatus
 
 __all__ = [
+    "MIN_ZOOM",
     "OUTCOME_COLORS",
     "STATUS_COLORS",
     "TIME_STEPS",
@@ -76,12 +77,17 @@ OUTCOME_COLORS: Mapping[AttemptOutcome, str] = {
 }
 """One color per attempt outcome, in the same family as the statuses they lead to."""
 
+MIN_ZOOM = 0.6
+"""A picture is never drawn smaller than this fraction of its size: 11px text stays ~7px."""
+
 _NOT_A_TOKEN = re.compile(r"[^a-z0-9_-]+")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def escape(text: object) -> str:
-    """`text` as HTML/XML text or a quoted attribute value: `<`, `>`, `&` and quotes escaped."""
-    return html.escape(str(text), quote=True)
+    """`text` as HTML/XML text or a quoted attribute value: `<`, `>`, `&` and quotes escaped,
+    and the control characters XML cannot hold at all left out."""
+    return html.escape(_NOT_XML.sub("", str(text)), quote=True)
 
 
 def token(text: str) -> str:
@@ -134,8 +140,9 @@ def money_step(span: float, most: int) -> float:
     """A 1-2-5 step (…, 0.01, 0.02, 0.05, 0.1, …) cutting `span` into at most `most` parts."""
     if span <= 0:
         return 0.01
-    decade = 10.0 ** math.floor(math.log10(span / most))
-    return step_for(span, most, (decade, 2 * decade, 5 * decade, 10 * decade))
+    # One decade below too: log10 may round across a power of ten.
+    decade = 10.0 ** (math.floor(math.log10(span / most)) - 1)
+    return step_for(span, most, tuple(m * decade for m in (1, 2, 5, 10, 20, 50, 100)))
 
 
 def ticks(low: float, high: float, step: float, origin: float = 0.0) -> list[float]:
@@ -146,13 +153,14 @@ def ticks(low: float, high: float, step: float, origin: float = 0.0) -> list[flo
 
 
 def svg_open(width: float, height: float, css_class: str, label: str) -> str:
-    """An inline `<svg>` that scales down with the page's width (a phone shows it whole) but
-    never up past its own size, so a three-sheet job does not fill the screen."""
+    """An inline `<svg>` that scales with the page's width, but never up past its own size (a
+    three-sheet job does not fill the screen) nor down past MIN_ZOOM (text stays readable: a
+    wider picture scrolls, so put it in a container with `overflow-x: auto`)."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="{escape(css_class)}" '
         f'viewBox="0 0 {num(width)} {num(height)}" width="100%" '
-        f'style="max-width:{num(width)}px" preserveAspectRatio="xMinYMin meet" '
-        f'aria-label="{escape(label)}">'
+        f'style="max-width:{num(width)}px;min-width:{num(width * MIN_ZOOM)}px" '
+        f'preserveAspectRatio="xMinYMin meet" aria-label="{escape(label)}">'
     )
 
 
