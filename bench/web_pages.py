@@ -15,11 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from figures import Figure, p50, table
-from seed import job, seed
-
 from podium.store.sqlite import SqliteStore
 from podium.testing.conductor import ConductorProcess
 from podium.testing.harness import make_plan
+from seed import job, seed
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from podium.testing.conductor import ConductorProcess
 
@@ -32,8 +33,6 @@ CHROMIUM_FLAGS = [
 ]
 """Without the network flags Chromium tries Google's hosts at every start, which this kind of
 machine refuses."""
-
-from playwright.sync_api import Browser, Page, sync_playwright
 
 
 def _unusable() -> str | None:

@@ -28,9 +28,9 @@ GATED_FAN_OUT = """
     prompt:
       template: |
         {% if stage == 1 %}
-        FAKE --output-format text -p 'FAKE-AGENT: print text="first line"'
+        {fake} --output-format text -p 'FAKE-AGENT: print text="first line"'
         while [ ! -f go ]; do sleep 0.1; done
-        FAKE --output-format text -p 'FAKE-AGENT: print text="second line"'
+        {fake} --output-format text -p 'FAKE-AGENT: print text="second line"'
         {% elif sheet_num == 2 %}
         [ -f retried-2 ] || { touch retried-2; exit 3; }
         {% endif %}
@@ -45,7 +45,7 @@ to three voices, the first of which fails once; stage 3 joins them: five sheets,
 
 def fan_out(write_score: Callable[..., Path]) -> Path:
     score = write_score(
-        GATED_FAN_OUT.replace("FAKE", f"{sys.executable} -m podium.testing.fake_agent")
+        GATED_FAN_OUT.replace("{fake}", f"{sys.executable} -m podium.testing.fake_agent")
     )
     (score.parent / "ws").mkdir(exist_ok=True)
     return score
@@ -53,14 +53,15 @@ def fan_out(write_score: Callable[..., Path]) -> Path:
 
 def go(score: Path) -> None:
     """Let stage 1 finish."""
-    go(score)
+    (score.parent / "ws" / "go").write_text("go")
 
 
 def shoot(page: Page, folder: Path, name: str) -> None:
     """A screenshot of the whole page, kept, that must show something."""
     png = page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-    assert len(png) > 5_000, f"{name}: a screenshot of {len(png)} bytes is blank"
-    assert ink(png) > 0.02, f"{name}: the screenshot is nearly blank"
+    # A blank page measures 0.0003 here, a heading and one line of text 0.0009, a page of
+    # the dashboard 0.005 and more.
+    assert ink(png) > 0.003, f"{name}: the screenshot is nearly blank ({ink(png):.4f})"
 
 
 def test_a_fan_out_job_live(

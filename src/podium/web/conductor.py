@@ -4,16 +4,12 @@ question, run in a worker thread so that the server's event loop never waits on 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
 
 import anyio.to_thread
 
 from podium.ipc.client import ConductorClient, ConductorUnavailable, RemoteError
-from podium.ipc.methods import Call
+from podium.ipc.methods import Call, P, R
 from podium.ipc.protocol import JOB_NOT_FOUND
-
-P = TypeVar("P")
-R = TypeVar("R")
 
 ASK_SECONDS = 15.0
 """How long one question may take before the page says the conductor did not answer."""

@@ -33,8 +33,8 @@ from podium.cli.commands import (
     status,
     stop,
     top,
-    web,
     validate,
+    web,
 )
 from podium.cli.commands import list as list_
 from podium.cli.verbs import COMMANDS, NAMES, load, module_name
