@@ -13,6 +13,7 @@ from podium.ipc.methods import APPROVALS_LIST
 from podium.testing.conductor import ConductorProcess
 from podium.web.app import WebSettings, create_app
 from podium.web.security import COOKIE, LOOPBACK_HOSTS, Guard
+from tests.integration.test_fleets import A_THEN_B, fleet_file, gated, score, submit
 
 TOKEN = "test-token-0123456789"
 GUARD = Guard(TOKEN, frozenset(LOOPBACK_HOSTS))
@@ -246,3 +247,22 @@ def test_without_a_conductor_the_page_says_so_and_tries_again(tmp_path: Path) ->
     assert page.status_code == 503
     assert "podium start" in page.text
     assert 'http-equiv="refresh"' in page.text
+
+
+def test_a_fleet_page_shows_its_groups_and_pauses_it(
+    web: TestClient, conductor: ConductorProcess, tmp_path: Path
+) -> None:
+    for name in ("a1", "a2", "b"):
+        score(tmp_path, name, gated(name))
+    fleet = submit(conductor, fleet_file(tmp_path, A_THEN_B))
+    fleet_id = fleet["fleet_id"]
+    listed = web.get("/fleets")
+    assert f'href="/fleets/{fleet_id}"' in listed.text
+    page = web.get(f"/fleets/{fleet_id}")
+    assert page.status_code == 200
+    assert "first" in page.text
+    assert "after first" in page.text, "the second group's dependency"
+    paused = web.post(f"/fleets/{fleet_id}/pause", data={"csrf": GUARD.csrf})
+    assert paused.status_code == 303
+    assert "paused" in web.get(paused.headers["location"]).text
+    web.post(f"/fleets/{fleet_id}/cancel", data={"csrf": GUARD.csrf})

@@ -25,16 +25,19 @@
   let timer = null;
   let busy = false;
   let again = false;
+  let cost = 0;  // how long the last read took, in ms
 
   async function refresh() {
     if (busy) { again = true; return; }
     busy = true;
+    const started = performance.now();
     try {
       const answer = await fetch(location.href, { cache: "no-store", credentials: "same-origin" });
       if (answer.ok) swap(new DOMParser().parseFromString(await answer.text(), "text/html"));
     } catch (_) {
       // The dashboard itself is away: the event stream says so and comes back.
     } finally {
+      cost = performance.now() - started;
       busy = false;
       if (again) { again = false; schedule(); }
     }
@@ -55,8 +58,10 @@
     body.dataset.updated = String(Date.now());
   }
 
+  // A page that is heavy to make (a job of hundreds of sheets) is read again less often, so
+  // that watching it never keeps the conductor busy: at most a fifth of the time.
   function schedule() {
-    if (timer === null) timer = setTimeout(() => { timer = null; refresh(); }, 250);
+    if (timer === null) timer = setTimeout(() => { timer = null; refresh(); }, Math.max(250, 4 * cost));
   }
 
   function append(line) {
