@@ -4,6 +4,7 @@ missing cost is counted, never taken for zero; the chart draws what was spent ov
 import math
 import xml.etree.ElementTree as ET
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -171,6 +172,15 @@ def test_the_money_axis_counts_in_round_steps() -> None:
     markup = render_cost_chart([attempt(1, 1, T0, T0 + 60, cost=0.37)])
     labels = [t.text for t in ET.fromstring(markup).iter(f"{SVG}text") if t.get("class") == "money"]
     assert labels == ["$0.00", "$0.10", "$0.20", "$0.30", "$0.40"]
+
+
+@pytest.mark.parametrize(
+    ("cost", "top"), [(0.0, "$0.010"), (5e-324, "$0.000001"), (1e-9, "$0.000001")]
+)
+def test_a_zero_or_vanishing_cost_still_has_an_axis(cost: float, top: str) -> None:
+    markup = render_cost_chart([attempt(1, 1, T0, T0, cost=cost)])
+    labels = [t.text for t in ET.fromstring(markup).iter(f"{SVG}text") if t.get("class") == "money"]
+    assert labels[-1] == top
 
 
 def test_running_attempts_and_missing_costs_draw_nothing() -> None:

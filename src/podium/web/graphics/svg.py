@@ -140,6 +140,8 @@ def money_step(span: float, most: int) -> float:
     """A 1-2-5 step (…, 0.01, 0.02, 0.05, 0.1, …) cutting `span` into at most `most` parts."""
     if span <= 0:
         return 0.01
+    if span / most < 1e-6:
+        return 1e-6  # a millionth of a dollar: finer is noise (and log10 of 0 fails)
     # One decade below too: log10 may round across a power of ten.
     decade = 10.0 ** (math.floor(math.log10(span / most)) - 1)
     return step_for(span, most, tuple(m * decade for m in (1, 2, 5, 10, 20, 50, 100)))
