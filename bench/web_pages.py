@@ -7,7 +7,6 @@ browser measures it; the server's own time to answer is shown beside it.
 """
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -18,19 +17,10 @@ from figures import Figure, p50, table
 from podium.store.sqlite import SqliteStore
 from podium.testing.conductor import ConductorProcess
 from podium.testing.harness import make_plan
+from podium.testing.web import CHROMIUM, CHROMIUM_FLAGS, WebProcess
 from seed import job, seed
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+PAINTED = """() => performance.getEntriesByName("first-contentful-paint").length > 0"""
 FIRST_PAINT = """() => {
     const paint = performance.getEntriesByName("first-contentful-paint")[0];
     const nav = performance.getEntriesByType("navigation")[0];
@@ -47,22 +37,6 @@ def big_job(home: Path, sheets: int) -> str:
     return "big"
 
 
-def serve(conductor: ConductorProcess) -> tuple[subprocess.Popen[str], str]:
-    web = subprocess.Popen(
-        [sys.executable, "-m", "podium.cli.main", "web", "--port", "0"],
-        env=conductor.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert web.stdout is not None
-    first = web.stdout.readline()
-    if not first.startswith("Podium dashboard: "):
-        web.kill()
-        raise RuntimeError(f"podium web did not start: {first!r}")
-    return web, first.removeprefix("Podium dashboard: ").strip()
-
-
 def measure(jobs: int, sheets: int, runs: int) -> list[Figure]:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when it runs
 
@@ -71,11 +45,13 @@ def measure(jobs: int, sheets: int, runs: int) -> list[Figure]:
         seed(home, jobs)
         big = big_job(home, sheets)
         conductor = ConductorProcess(home).start(timeout=120)
-        web, link = serve(conductor)
-        base = link.split("/?", 1)[0]
+        web = WebProcess(conductor.env)
+        link, base = web.link, web.base
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS)
+                )
                 page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
                 page.goto(link)
                 found = {}
@@ -83,14 +59,14 @@ def measure(jobs: int, sheets: int, runs: int) -> list[Figure]:
                     paints, answers = [], []
                     for _ in range(runs):
                         page.goto(base + path, wait_until="load")
+                        page.wait_for_function(PAINTED)
                         paint, answer = page.evaluate(FIRST_PAINT)
                         paints.append(paint)
                         answers.append(answer)
                     found[name] = (p50(paints), p50(answers))
                 browser.close()
         finally:
-            web.terminate()
-            web.wait(timeout=10)
+            web.stop()
             conductor.stop()
     return [
         Figure(

@@ -16,29 +16,24 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from podium.testing.conductor import ConductorProcess
+from podium.testing.web import CHROMIUM as DEFAULT_CHROMIUM
+from podium.testing.web import CHROMIUM_FLAGS, WebProcess
 
-CHROMIUM = os.environ.get("PODIUM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-"""Without the network flags Chromium tries Google's hosts at every start, which this kind of
-machine refuses."""
+CHROMIUM = os.environ.get("PODIUM_CHROMIUM", DEFAULT_CHROMIUM)
 
 
 def _unusable() -> str | None:
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         return f"no Chromium at {CHROMIUM} (apt-get install chromium, or set PODIUM_CHROMIUM)"
     return None
+
+
+# Under CI's load (four workers on two cores) a live update can take seconds: wait for long
+# enough, as a person would, before calling it missing.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +46,7 @@ def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-            args=CHROMIUM_FLAGS,
+            args=list(CHROMIUM_FLAGS),
         )
         yield launched
         launched.close()
@@ -65,49 +60,14 @@ def screenshots() -> Path:
     return path
 
 
-class Dashboard:
-    """A `podium web` process serving one conductor, and the link it printed."""
-
-    def __init__(self, conductor: ConductorProcess, *extra: str) -> None:
-        self.conductor = conductor
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "podium.cli.main", "web", "--port", "0", *extra],
-            env=conductor.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        first = self.process.stdout.readline()
-        if not first.startswith("Podium dashboard: "):
-            self.stop()
-            raise AssertionError(f"podium web did not start: {first}{self.process.stderr}")
-        self.link = first.removeprefix("Podium dashboard: ").strip()
-        self.base = self.link.split("/?", 1)[0]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
+@pytest.fixture
+def dashboard(conductor: ConductorProcess) -> Iterator[WebProcess]:
+    with WebProcess(conductor.env) as found:
+        yield found
 
 
 @pytest.fixture
-def dashboard(conductor: ConductorProcess) -> Iterator[Dashboard]:
-    found = Dashboard(conductor)
-    yield found
-    found.stop()
-
-
-@pytest.fixture
-def page(browser: Browser, dashboard: Dashboard) -> Iterator[Page]:
+def page(browser: Browser, dashboard: WebProcess) -> Iterator[Page]:
     """A browser tab that opened the dashboard's link (its token is in the cookie now)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from podium.ipc.methods import APPROVALS_LIST, JOB_HISTORY
 from podium.testing.conductor import ConductorProcess
-from tests.browser.conftest import Dashboard
+from podium.testing.web import WebProcess
 from tests.browser.png import ink
 
 GATED_FAN_OUT = """
@@ -66,7 +66,7 @@ def shoot(page: Page, folder: Path, name: str) -> None:
 
 def test_a_fan_out_job_live(
     page: Page,
-    dashboard: Dashboard,
+    dashboard: WebProcess,
     conductor: ConductorProcess,
     write_score: Callable[..., Path],
     screenshots: Path,
@@ -113,7 +113,7 @@ def test_a_fan_out_job_live(
 
 
 def test_the_output_tail_grows_without_a_reload(
-    page: Page, dashboard: Dashboard, conductor: ConductorProcess, write_score: Callable[..., Path]
+    page: Page, dashboard: WebProcess, conductor: ConductorProcess, write_score: Callable[..., Path]
 ) -> None:
     score = fan_out(write_score)
     job = conductor.submit(score)
@@ -128,7 +128,7 @@ def test_the_output_tail_grows_without_a_reload(
 
 def test_pause_from_the_page_and_the_cli_agrees(
     page: Page,
-    dashboard: Dashboard,
+    dashboard: WebProcess,
     conductor: ConductorProcess,
     write_score: Callable[..., Path],
     podium_cli: Callable[..., str],
@@ -149,7 +149,7 @@ def test_pause_from_the_page_and_the_cli_agrees(
 
 def test_an_approval_answered_in_the_page_lets_the_sheet_go_on(
     page: Page,
-    dashboard: Dashboard,
+    dashboard: WebProcess,
     conductor: ConductorProcess,
     write_score: Callable[..., Path],
     screenshots: Path,
@@ -187,7 +187,7 @@ def test_an_approval_answered_in_the_page_lets_the_sheet_go_on(
 
 
 def test_the_page_says_when_the_conductor_restarts_and_comes_back(
-    page: Page, dashboard: Dashboard, conductor: ConductorProcess
+    page: Page, dashboard: WebProcess, conductor: ConductorProcess
 ) -> None:
     page.goto(f"{dashboard.base}/conductor")
     banner = page.locator("#conductor-state")
@@ -199,7 +199,7 @@ def test_the_page_says_when_the_conductor_restarts_and_comes_back(
     expect(banner).to_be_hidden(timeout=15_000)
 
 
-def test_no_token_no_dashboard(browser: Browser, dashboard: Dashboard) -> None:
+def test_no_token_no_dashboard(browser: Browser, dashboard: WebProcess) -> None:
     stranger = browser.new_context()
     tab = stranger.new_page()
     answer = tab.goto(dashboard.base + "/")
@@ -213,7 +213,7 @@ def test_no_token_no_dashboard(browser: Browser, dashboard: Dashboard) -> None:
 
 def test_a_phone_sees_every_page_without_sideways_scrolling(
     browser: Browser,
-    dashboard: Dashboard,
+    dashboard: WebProcess,
     conductor: ConductorProcess,
     write_score: Callable[..., Path],
     screenshots: Path,

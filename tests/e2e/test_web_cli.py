@@ -2,9 +2,9 @@
 without --allow-remote, a port in use), and the live stream a page listens to, over real
 HTTP from a real server."""
 
+import json
 import socket
 import stat
-import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from podium.testing.web import WebProcess
 from tests.e2e.conftest import User
 
 RUN = """
@@ -60,22 +61,8 @@ def test_a_port_in_use_is_named(podium: User) -> None:
 def served(podium: User) -> Iterator[tuple[str, str]]:
     """A `podium web` process on a free port: its address and token."""
     assert podium("start").returncode == 0
-    web = subprocess.Popen(
-        User.argv("web", "--port", "0"),
-        env=podium.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert web.stdout is not None
-    link = web.stdout.readline().removeprefix("Podium dashboard: ").strip()
-    base, _, token = link.partition("/?token=")
-    yield base, token
-    web.terminate()
-    web.wait(timeout=10)
-    for stream in (web.stdout, web.stderr):
-        if stream is not None:
-            stream.close()
+    with WebProcess(podium.env) as web:
+        yield web.base, web.token
 
 
 def get(url: str, token: str | None = None) -> tuple[int, str]:
@@ -117,3 +104,22 @@ def test_a_page_hears_a_job_change_as_it_happens(
                 data = stream.readline().decode()
                 assert '"job_id":"short"' in data
                 break
+
+
+def test_a_sheet_page_starts_from_the_output_as_it_stands(
+    served: tuple[str, str], podium: User, tmp_path: Path
+) -> None:
+    base, token = served
+    score = tmp_path / "short.yaml"
+    score.write_text(RUN)
+    assert podium("run", str(score), "--wait").returncode == 0
+    request = urllib.request.Request(base + "/events?job=short&sheet=2")
+    request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=20) as stream:
+        assert stream.readline() == b": connected\n"
+        assert stream.readline() == b"\n"
+        assert stream.readline() == b"event: tail\n"
+        data = json.loads(stream.readline().decode().removeprefix("data: "))
+    assert data["attempt"] == 1
+    assert data["stdout"]["text"] == "hi\n"
+    assert data["stdout"]["end"] == 3

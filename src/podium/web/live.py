@@ -7,7 +7,10 @@ on what comes:
 
 - `change`: something the page shows changed (`{"kind", "job_id", "sheet"}`); the page reads
   its live parts again, at most a few times a second;
-- `output`: a line an attempt wrote (`{"sheet", "attempt", "stream", "text"}`);
+- `tail`: on a sheet's page, first, the sheet's output as it stands once the subscription is
+  open (`{"attempt", "stdout": {"text", "end"}, "stderr": …}`, or null before it ran);
+- `output`: a line an attempt wrote (`{"sheet", "attempt", "stream", "text", "offset"}`): the
+  page skips a line that starts before the `end` its tail gave, which it holds already;
 - `conductor`: `restarting` when the conductor went away (the dashboard tries again every
   second), `back` when it answers again (the page reads everything again).
 
@@ -25,16 +28,20 @@ import anyio
 import anyio.to_thread
 
 from podium.ipc.client import ConductorUnavailable
+from podium.ipc.methods import JOB_LOGS
 from podium.ipc.stream import StreamDropped, Subscription
+from podium.web.conductor import Conductor, NotFound, Refused
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from podium.ipc.schema import StreamEvent, SubscribeParams
+    from podium.ipc.schema import LogsParams, StreamEvent, SubscribeParams
 
 IDLE_SECONDS = 5.0
 """How long without an event before a keep-alive comment."""
 RETRY_SECONDS = 1.0
 """How often to try the conductor again while it is away."""
+TAIL_LINES = 200
+"""The lines of a sheet's output a page starts from."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +69,7 @@ def shaped(event: StreamEvent) -> str:
     """The event as the page takes it: output lines whole, other changes by what they touch."""
     data = event["data"]
     if event["kind"] == "output":
-        keep = ("sheet", "attempt", "stream", "text")
+        keep = ("sheet", "attempt", "stream", "text", "offset")
         return message("output", {key: data.get(key) for key in keep})
     sheet = data.get("num", data.get("sheet"))
     return message(
@@ -90,6 +97,8 @@ async def events(socket: str, interest: Interest) -> AsyncIterator[str]:
             away = False
             yield message("conductor", "back")
         try:
+            if interest.output_sheet is not None:
+                yield await _tail(socket, interest)
             async for text in _read(subscription):
                 yield text
         except (ConductorUnavailable, StreamDropped):
@@ -97,6 +106,30 @@ async def events(socket: str, interest: Interest) -> AsyncIterator[str]:
             yield message("conductor", "restarting")
         finally:
             subscription.close()
+
+
+async def _tail(socket: str, interest: Interest) -> str:
+    """The sheet's output as it stands now that the subscription is open: the page starts
+    from it, and drops the lines the subscription then brings that it already holds (their
+    offsets are before the ends given here)."""
+    assert interest.job_id is not None and interest.output_sheet is not None
+    params: LogsParams = {"job_id": interest.job_id, "sheet": interest.output_sheet}
+    params["lines"] = TAIL_LINES
+    try:
+        found = await Conductor(socket).ask(JOB_LOGS(params))
+    except (NotFound, Refused):
+        return message("tail", None)
+    if not found["sheets"]:
+        return message("tail", None)
+    sheet = found["sheets"][0]
+    return message(
+        "tail",
+        {
+            "attempt": sheet["attempt"],
+            "stdout": {"text": sheet["stdout"]["text"], "end": sheet["stdout"]["end"]},
+            "stderr": {"text": sheet["stderr"]["text"], "end": sheet["stderr"]["end"]},
+        },
+    )
 
 
 async def _read(subscription: Subscription) -> AsyncIterator[str]:

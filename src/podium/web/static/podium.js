@@ -64,11 +64,39 @@
     if (timer === null) timer = setTimeout(() => { timer = null; refresh(); }, Math.max(250, 4 * cost));
   }
 
+  function logs(stream) {
+    return document.getElementById(stream === "stderr" ? "out-stderr" : "out-stdout");
+  }
+
+  // The sheet's output as the subscription found it: the lines that follow continue it.
+  function tail(found) {
+    if (!found) return;
+    for (const stream of ["stdout", "stderr"]) {
+      const pre = logs(stream);
+      if (!pre) continue;
+      pre.textContent = found[stream].text;
+      pre.dataset.attempt = String(found.attempt);
+      pre.dataset.end = String(found[stream].end);
+      pre.hidden = !found[stream].text && stream === "stderr";
+    }
+  }
+
   function append(line) {
-    const pre = document.getElementById(line.stream === "stderr" ? "out-stderr" : "out-stdout");
+    const pre = logs(line.stream);
     if (!pre) return;
     if (String(line.attempt) !== pre.dataset.attempt) {
-      for (const other of document.querySelectorAll("pre.log")) { other.textContent = ""; other.dataset.attempt = String(line.attempt); }
+      for (const other of document.querySelectorAll("pre.log")) {
+        other.textContent = "";
+        other.dataset.attempt = String(line.attempt);
+        other.dataset.end = "0";
+      }
+    }
+    // The tail may hold this line already, or its beginning (it was being written then).
+    const held = Number(pre.dataset.end || 0) - line.offset;
+    if (held > 0) {
+      const bytes = new TextEncoder().encode(line.text);
+      if (held > bytes.length) return;  // the whole line, its newline too
+      line.text = new TextDecoder().decode(bytes.slice(held));  // the rest of it
     }
     const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
     pre.hidden = false;
@@ -83,6 +111,7 @@
   const banner = document.getElementById("conductor-state");
   const source = new EventSource("/events?" + query);
   source.addEventListener("change", schedule);
+  source.addEventListener("tail", (event) => tail(JSON.parse(event.data)));
   source.addEventListener("output", (event) => append(JSON.parse(event.data)));
   source.addEventListener("conductor", (event) => {
     const state = JSON.parse(event.data);
