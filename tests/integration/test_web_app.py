@@ -266,3 +266,14 @@ def test_a_fleet_page_shows_its_groups_and_pauses_it(
     assert paused.status_code == 303
     assert "paused" in web.get(paused.headers["location"]).text
     web.post(f"/fleets/{fleet_id}/cancel", data={"csrf": GUARD.csrf})
+
+
+def test_pages_are_compressed_and_the_event_stream_is_not(
+    web: TestClient, conductor: ConductorProcess, write_score: Callable[..., Path]
+) -> None:
+    conductor.wait_for_job(conductor.submit(write_score(FAN_OUT)))
+    page = web.get("/", headers={"Accept-Encoding": "gzip"})
+    assert page.headers.get("content-encoding") == "gzip"
+    with web.stream("GET", "/events", headers={"Accept-Encoding": "gzip"}) as stream:
+        assert "content-encoding" not in stream.headers
+        assert stream.headers["content-type"].startswith("text/event-stream")

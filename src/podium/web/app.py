@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
@@ -71,6 +72,9 @@ def create_app(settings: WebSettings) -> Starlette:
     app.state.guard = settings.guard
     app.state.readonly = settings.readonly
     app.add_middleware(GuardMiddleware, guard=settings.guard, readonly=settings.readonly)
+    # A job of hundreds of sheets is half a megabyte of SVG, a tenth of it compressed. The
+    # event stream is never compressed (it would be held back until a block filled).
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
     return app
 
 
