@@ -3,7 +3,9 @@ the installed package, carries everything it reads at run time, and runs a score
 
 import json
 import shutil
+import subprocess
 import tomllib
+import urllib.request
 from pathlib import Path
 
 from tests.install.conftest import REPO, Installed, run
@@ -50,3 +52,34 @@ def test_the_example_validates_and_runs_to_completion(installed: Installed, tmp_
 def test_a_starter_score_from_init_validates(installed: Installed, tmp_path: Path) -> None:
     installed.podium("init", "starter", "--path", str(tmp_path))
     installed.podium("validate", str(tmp_path / "starter.yaml"))
+
+
+def test_the_dashboard_serves_its_pages_and_assets_from_the_installed_package(
+    installed: Installed, tmp_path: Path
+) -> None:
+    score = tmp_path / "hello.yaml"
+    shutil.copy(REPO / "examples" / "hello.yaml", score)
+    installed.podium("run", str(score), "--wait", cwd=tmp_path)
+    web = subprocess.Popen(
+        ["podium", "web", "--port", "0"],
+        env=installed.env,
+        cwd=installed.home,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert web.stdout is not None
+        link = web.stdout.readline().removeprefix("Podium dashboard: ").strip()
+        base, _, token = link.partition("/?token=")
+        for path, expected in (("/", 'href="/jobs/hello"'), ("/static/podium.js", "EventSource")):
+            request = urllib.request.Request(base + path)
+            request.add_header("Authorization", f"Bearer {token}")
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                assert expected in answer.read().decode()
+    finally:
+        web.terminate()
+        web.wait(timeout=10)
+        if web.stdout is not None:
+            web.stdout.close()
+        installed.podium("stop")
