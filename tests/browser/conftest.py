@@ -36,8 +36,11 @@ def _unusable() -> str | None:
 expect.set_options(timeout=20_000)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium, for one module's tests. Playwright's synchronous API keeps an event loop
+    running in this thread while it is open, and `asyncio.run` refuses to start beside it:
+    closed with the module, it is gone before a test of another module runs here."""
     problem = _unusable()
     if problem is not None:
         if os.environ.get("CI"):

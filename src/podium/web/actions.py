@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -46,7 +46,7 @@ async def job_action(request: Request) -> Response:
     action = request.path_params["action"]
     form = await request.form()
     said = await _said(lambda: _control(conductor(request), action, job_id, form))
-    return _back(form, f"/jobs/{job_id}", said)
+    return _back(form, f"/jobs/{quote(job_id)}", said)
 
 
 async def _control(ask: Conductor, action: str, job_id: str, form: FormData) -> str:
@@ -67,7 +67,8 @@ async def bulk(request: Request) -> Response:
     form = await request.form()
     action = str(form.get("action", ""))
     chosen = jobs_view.Filter.of({k: str(v) for k, v in form.items()})
-    back = "/?" + urlencode(chosen.query())
+    query = urlencode(chosen.query())
+    back = f"/?{query}" if query else "/"
     if action not in jobs_view.ACTIONS:
         return _back(form, back, f"no bulk action '{action}'; pause, resume or cancel")
     if form.get("confirm") != "yes":
@@ -112,7 +113,7 @@ async def sheet_action(request: Request) -> Response:
             return (await ask.ask(APPROVALS_ANSWER(_answer(job_id, num, form))))["message"]
         raise NotFound(f"no action '{action}' for a sheet; retry, kill or answer")
 
-    return _back(form, f"/jobs/{job_id}/sheets/{num}", await _said(act))
+    return _back(form, f"/jobs/{quote(job_id)}/sheets/{num}", await _said(act))
 
 
 def _answer(job_id: str, num: int, form: FormData) -> AnswerParams:
@@ -158,7 +159,7 @@ async def fleet_action(request: Request) -> Response:
             raise NotFound(f"no action '{action}' for a fleet; pause, resume or cancel")
         return found.get("message") or f"fleet {fleet_id}: {found['status']}"
 
-    return _back(form, f"/fleets/{fleet_id}", await _said(act))
+    return _back(form, f"/fleets/{quote(fleet_id)}", await _said(act))
 
 
 async def _said(act: Callable[[], Awaitable[str]]) -> str:
