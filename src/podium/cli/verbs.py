@@ -49,6 +49,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
         "keys to pause, resume, cancel and retry",
     ),
     (
+        "mcp",
+        "serve the conductor's verbs as MCP tools for an agent (status, errors, logs, run, "
+        "pause, resume, cancel, approvals), over stdio or HTTP",
+    ),
+    (
         "pause",
         "pause a job (or a fleet): nothing new starts; attempts in flight finish (or stop, "
         "with --force)",
