@@ -119,21 +119,22 @@ def test_every_tool_drives_a_real_conductor(conductor: ConductorProcess, tmp_pat
         async with mcp_session(conductor.env, cwd=tmp_path) as session:
             valid = await ok(session, "validate_score", path="gated.yaml")
             assert text(valid).startswith("gated.yaml: valid - 2 sheets in 2 movements")
-            assert valid.structured_content["valid"] is True
+            assert valid.structured_content["result"]["valid"] is True
             plan = await ok(session, "run_score", path="gated.yaml", dry_run=True)
             assert "gated: 2 sheet(s)" in text(plan)
             assert conductor.request(JOB_LIST({"all": True}))["jobs"] == []  # nothing submitted
 
             submitted = await ok(session, "run_score", path="gated.yaml")
             assert text(submitted).startswith("job gated submitted: 2 sheet(s)")
-            assert submitted.structured_content["job_id"] == "gated"
+            assert submitted.structured_content["result"]["job_id"] == "gated"
             await wait_for((tmp_path / "ws" / "runs-1.txt").exists, "sheet 1 to start")
 
             listed = await ok(session, "list_jobs")
             assert "gated" in text(listed) and "running" in text(listed)
             status = await ok(session, "job_status", job_id="gated")
             assert "gated  running  0/2 sheets completed" in text(status)
-            assert status.structured_content["sheets"][0]["status"] == "running"
+            assert status.structured_content["result"]["sheets"][0]["status"] == "running"
+            assert status.structured_content["text"] == text(status)
             logs = await ok(session, "job_logs", job_id="gated", sheet=1)
             assert "output of sheet 1" in text(logs)
 
@@ -150,7 +151,7 @@ def test_every_tool_drives_a_real_conductor(conductor: ConductorProcess, tmp_pat
             await wait_for(lambda: conductor.status("broken")["status"] == "failed", "a failure")
             errors = await ok(session, "job_errors", job_id="broken")
             assert "sheet 1" in text(errors) and "the tool said why it failed" in text(errors)
-            assert errors.structured_content["attempts"][0]["exit_code"] == 3
+            assert errors.structured_content["result"]["attempts"][0]["exit_code"] == 3
 
             approvals = await ok(session, "list_approvals")
             assert text(approvals) == "no sheet waits for an answer"

@@ -4,6 +4,8 @@ saying how to read the rest."""
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -18,6 +20,23 @@ class Answer:
 
     text: str
     data: Mapping[str, object] = field(default_factory=dict)
+
+
+def structured(answer: Answer, limit: int = MAX_CHARS) -> dict[str, object]:
+    """The structured content of an answer: its `text` and the conductor's answer as
+    `result`, left out (and said so) when it is larger than `limit` characters as JSON.
+
+    The text is there too because some agent CLIs (Claude Code) hand the model the structured
+    content alone when there is one: the agent reads what a person reads either way, and a
+    job of a thousand sheets never floods its context."""
+    size = len(json.dumps(answer.data))
+    if size <= limit:
+        return {"text": answer.text, "result": dict(answer.data)}
+    return {
+        "text": answer.text,
+        "result_left_out": f"the conductor's answer is {size} characters of JSON, more than "
+        f"{limit}; the text has what matters, the podium command with --json the whole of it",
+    }
 
 
 class ToolRefused(Exception):

@@ -20,7 +20,7 @@ from podium import __version__
 from podium.ipc.client import ConductorUnavailable, RemoteError
 from podium.ipc.methods import JOB_LIST
 from podium.mcp_server import resources
-from podium.mcp_server.answers import Answer, ToolRefused
+from podium.mcp_server.answers import Answer, ToolRefused, structured
 from podium.mcp_server.catalog import ToolSpec, offered
 
 INSTRUCTIONS = """\
@@ -83,7 +83,7 @@ def _call(spec: ToolSpec[Any], arguments: Mapping[str, object]) -> types.CallToo
     except ToolRefused as exc:
         return _error(str(exc))
     return types.CallToolResult(
-        content=[types.TextContent(text=answer.text)], structured_content=dict(answer.data)
+        content=[types.TextContent(text=answer.text)], structured_content=structured(answer)
     )
 
 
