@@ -5,7 +5,6 @@ saying how to read the rest."""
 from __future__ import annotations
 
 import json
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
