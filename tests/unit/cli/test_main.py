@@ -27,6 +27,7 @@ ARGUMENTS = {
     "diagnose": "JOB --include-logs --json",
     "logs": "JOB --follow -F --lines -n --sheet -b --json",
     "top": "--readonly --json --once",
+    "mcp": "--readonly --http --port",
     "pause": "JOB --force --wait --timeout -t --json",
     "resume": "JOB --no-reload --config -c --force -f --keep-env --json",
     "modify": "JOB SCORE --config -c --resume -r --wait --json",

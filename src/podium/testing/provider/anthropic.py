@@ -47,7 +47,7 @@ def read_turn(body: Mapping[str, JSON]) -> Turn:
     )
     users = [m.get("content") for m in messages if m.get("role") == "user"]
     results = tuple(
-        text_of(block.get("content"))
+        _result_text(block.get("content"))
         for content in users
         for block in (content if isinstance(content, list) else [])
         if isinstance(block, Mapping) and block.get("type") == "tool_result"
@@ -67,6 +67,16 @@ def read_turn(body: Mapping[str, JSON]) -> Turn:
         context=text_of([body.get("system"), users]),
         assistant_text=text_of(assistants),
         input_tokens=estimate_tokens(text_of([body.get("system"), messages])),
+    )
+
+
+def _result_text(content: JSON) -> str:
+    """A tool result's text: a string, or its text blocks joined."""
+    if isinstance(content, str):
+        return content
+    blocks = content if isinstance(content, list) else []
+    return "\n".join(
+        str(b.get("text", "")) for b in blocks if isinstance(b, Mapping) and b.get("type") == "text"
     )
 
 
