@@ -47,6 +47,8 @@ def call_move(turn: Turn, wanted: Sequence[str], arguments: Mapping[str, JSON]) 
     """The `call` scenario's reply: the next of the `wanted` tools, given what it takes of
     `arguments` (a minimal value for any other it requires), or "Done." once each was
     called. The calls already made are counted by the tool results the turn carries."""
+    if turn.response_schema is not None:
+        return Say(json.dumps(example_for(turn.response_schema)))
     made = len(turn.tool_results)
     if made >= len(wanted):
         return Say(DONE)
