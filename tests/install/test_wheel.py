@@ -3,6 +3,7 @@ the installed package, carries everything it reads at run time, and runs a score
 
 import json
 import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -50,3 +51,19 @@ def test_the_example_validates_and_runs_to_completion(installed: Installed, tmp_
 def test_a_starter_score_from_init_validates(installed: Installed, tmp_path: Path) -> None:
     installed.podium("init", "starter", "--path", str(tmp_path))
     installed.podium("validate", str(tmp_path / "starter.yaml"))
+
+
+def test_podium_mcp_without_its_extra_says_how_to_install_it(installed: Installed) -> None:
+    done = subprocess.run(
+        ["podium", "mcp"],
+        env=installed.env,
+        cwd=installed.home,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "podium mcp needs the MCP SDK" in done.stderr
+    assert "pip install 'podium[mcp]'" in done.stderr
