@@ -210,6 +210,35 @@ def test_what_goes_wrong_comes_back_as_a_tool_error_that_says_what_to_do(
     anyio.run(scenario)
 
 
+CHATTY = """
+    name: chatty
+    workspace: ./ws-chatty
+    instrument: cli
+    sheet: {size: 1, total_items: 1}
+    prompt:
+      template: |
+        for i in $(seq 1 400); do echo "line $i of a long output, long enough to be cut"; done
+"""
+
+
+def test_a_long_output_is_cut_to_its_end_saying_how_to_read_less(
+    conductor: ConductorProcess, tmp_path: Path
+) -> None:
+    job = conductor.submit(write(tmp_path, CHATTY, "chatty.yaml"))
+    conductor.wait_for_job(job, "completed")
+
+    async def scenario() -> str:
+        async with mcp_session(conductor.env, cwd=tmp_path) as session:
+            return text(await ok(session, "job_logs", job_id=job, tail=400))
+
+    shown = anyio.run(scenario)
+    assert len(shown) < 16_500
+    first, rest = shown.split("\n", 1)
+    assert first.startswith("[the first ") and "ask for one sheet (sheet=N)" in first, first
+    assert rest.rstrip().endswith("line 400 of a long output, long enough to be cut")
+    assert "line 1 of" not in rest
+
+
 def test_readonly_offers_no_tool_that_changes_anything(
     conductor: ConductorProcess, tmp_path: Path
 ) -> None:

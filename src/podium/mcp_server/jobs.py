@@ -61,8 +61,9 @@ def list_jobs(given: ListInput) -> Answer:
         found = conductor.request(JOB_LIST(given))
     jobs = found["jobs"]
     if not jobs:
-        text = "no jobs" if given.get("all") or given.get("statuses") else "no active jobs"
-        return Answer(text + " (all=true lists finished ones too)", found)
+        if given.get("all") or given.get("statuses"):
+            return Answer("no jobs", found)
+        return Answer("no active jobs (all=true lists finished ones too)", found)
     text = jobs_table(jobs, False, time.time())
     if found["total"] > len(jobs):
         text += f"\n({len(jobs)} of {found['total']}; a larger limit shows more)"
@@ -77,7 +78,7 @@ def job_status(given: JobInput) -> Answer:
 
 
 def status_text(job: JobStatusResult) -> str:
-    more = "the structured content has every sheet; job_errors shows what failed"
+    more = f"'podium status {job['job_id']} --json' has every sheet; job_errors what failed"
     return clip(render_job(job, False, time.time()), more)
 
 
