@@ -239,6 +239,33 @@ def test_a_long_output_is_cut_to_its_end_saying_how_to_read_less(
     assert "line 1 of" not in rest
 
 
+SECRET = """
+    name: secret
+    workspace: ./ws-secret
+    instrument: cli
+    sheet: {size: 1, total_items: 1}
+    prompt:
+      variables: {api_key: s3cr3t-value-123456}
+      template: |
+        curl -H "Authorization: {{ api_key }}" http://127.0.0.1:9/
+"""
+
+
+def test_a_prompt_shown_by_validate_score_has_its_credentials_masked(
+    conductor: ConductorProcess, tmp_path: Path
+) -> None:
+    write(tmp_path, SECRET, "secret.yaml")
+
+    async def scenario() -> str:
+        async with mcp_session(conductor.env, cwd=tmp_path) as session:
+            return text(await ok(session, "validate_score", path="secret.yaml"))
+
+    shown = anyio.run(scenario)
+    assert "sheet 1's prompt:" in shown
+    assert "Authorization: [REDACTED]" in shown
+    assert "s3cr3t" not in shown
+
+
 def test_readonly_offers_no_tool_that_changes_anything(
     conductor: ConductorProcess, tmp_path: Path
 ) -> None:

@@ -7,6 +7,7 @@ Paths are taken relative to the server's working directory: where the agent CLI 
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from podium.cli.commands.validate import examine, report_json, report_lines
 from podium.cli.score_report import issues_text, plan_json, plan_table
 from podium.mcp_server.answers import Answer, ToolRefused, clip
+from podium.redact import Redactor
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,10 +33,18 @@ def validate_score(given: ScoreInput) -> Answer:
         raise ToolRefused(
             "cannot validate: " + "; ".join(str(d) for d in findings.found) + f" ({path})"
         )
-    text = "\n".join(report_lines(path, findings, False, verbose=True))
-    return Answer(
-        clip(text, f"podium validate {given['path']} --json"), report_json(path, findings)
-    )
+    text = _masked("\n".join(report_lines(path, findings, False, verbose=True)), findings.score)
+    more = f"'podium validate {given['path']} --json' lists every finding"
+    return Answer(clip(text, more), report_json(path, findings))
+
+
+def _masked(text: str, score: CompiledScore | None) -> str:
+    """`text` with credentials masked, as the conductor masks the prompts it keeps: this
+    server's environment's secrets, and the score's variables named like secrets."""
+    redact = Redactor(os.environ)
+    if score is not None:
+        redact.learn(score.model.prompt.variables)
+    return redact(text)
 
 
 def run_score(given: RunInput) -> Answer:
