@@ -31,7 +31,15 @@ pytestmark = pytest.mark.timeout(120)
 
 PODIUM = str(Path(sys.executable).parent / "podium")
 WRITING = {"run_score", "pause_job", "resume_job", "cancel_job", "answer_approval"}
-READING = {"list_jobs", "job_status", "job_errors", "job_logs", "list_approvals", "validate_score"}
+READING = {
+    "list_jobs",
+    "job_status",
+    "wait_job",
+    "job_errors",
+    "job_logs",
+    "list_approvals",
+    "validate_score",
+}
 
 GATED = """
     name: gated
@@ -138,6 +146,9 @@ def test_every_tool_drives_a_real_conductor(conductor: ConductorProcess, tmp_pat
             logs = await ok(session, "job_logs", job_id="gated", sheet=1)
             assert "output of sheet 1" in text(logs)
 
+            waited = await ok(session, "wait_job", job_id="gated", timeout_seconds=0.2)
+            assert text(waited).startswith("job gated is still running after 0.2s")
+
             paused = await ok(session, "pause_job", job_id="gated")
             assert text(paused).startswith("job gated: paused")
             assert conductor.status("gated")["status"] == "paused"
@@ -148,7 +159,9 @@ def test_every_tool_drives_a_real_conductor(conductor: ConductorProcess, tmp_pat
             assert conductor.status("gated")["status"] == "cancelled"
 
             await ok(session, "run_score", path="broken.yaml")
-            await wait_for(lambda: conductor.status("broken")["status"] == "failed", "a failure")
+            ended = await ok(session, "wait_job", job_id="broken", timeout_seconds=60)
+            assert "broken  failed" in text(ended)
+            assert ended.structured_content["result"]["status"] == "failed"
             errors = await ok(session, "job_errors", job_id="broken")
             assert "sheet 1" in text(errors) and "the tool said why it failed" in text(errors)
             assert errors.structured_content["result"]["attempts"][0]["exit_code"] == 3

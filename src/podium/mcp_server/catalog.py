@@ -30,6 +30,7 @@ from podium.mcp_server.inputs import (
     ResumeInput,
     RunInput,
     ScoreInput,
+    WaitInput,
 )
 
 Given = TypeVar("Given", bound=Mapping[str, Any])
@@ -49,6 +50,7 @@ ARGUMENTS: Mapping[str, str] = {
     "type": "only this kind of error: transient, rate_limit or permanent",
     "code": "only this error code (E001, E204…)",
     "tail": "the last lines of each stream (50)",
+    "timeout_seconds": "wait at most this long (60; at most 600)",
     "answer": "approve (the sheet goes on), reject (it fails) or skip (the sheets after it run)",
     "note": "why (kept with the answer, shown in status and history)",
     "prompt": "with approve: instructions added after the sheet's prompt for its next attempt",
@@ -132,6 +134,15 @@ TOOLS: tuple[ToolSpec[Any], ...] = (
         "it waits for, recent errors and what to do next.",
         JobInput,
         jobs.job_status,
+        reads=True,
+    ),
+    ToolSpec(
+        "wait_job",
+        "Wait until a job completes, fails, is cancelled or paused, or one of its sheets "
+        "waits for a person (at most timeout_seconds), then show it as job_status does. "
+        "Watching a job: call it again while it runs.",
+        WaitInput,
+        jobs.wait_job,
         reads=True,
     ),
     ToolSpec(

@@ -4,9 +4,9 @@ so that a field renamed there is renamed here, and the tool's JSON Schema is der
 Each one is closed (`extra="forbid"`): an agent that misspells an argument is told so instead
 of having it ignored."""
 
-from typing import NotRequired
+from typing import Annotated, NotRequired
 
-from pydantic import ConfigDict, with_config
+from pydantic import ConfigDict, Field, with_config
 from typing_extensions import TypedDict
 
 from podium.ipc.approval_schema import AnswerParams, ApprovalsParams
@@ -61,6 +61,18 @@ class LogsInput(TypedDict):
     job_id: str
     sheet: NotRequired[int]
     tail: NotRequired[int]
+
+
+MAX_WAIT_SECONDS = 600.0
+"""The longest `wait_job` waits in one call (agent CLIs give up on a tool call sooner or later)."""
+
+
+@with_config(CLOSED)
+class WaitInput(TypedDict):
+    """A job to wait for, and for how long at most."""
+
+    job_id: str
+    timeout_seconds: NotRequired[Annotated[float, Field(gt=0, le=MAX_WAIT_SECONDS)]]
 
 
 @with_config(CLOSED)

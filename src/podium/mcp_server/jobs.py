@@ -10,6 +10,7 @@ from podium.cli.commands.approvals import describe
 from podium.cli.commands.errors import render_errors
 from podium.cli.commands.logs import LogPrinter
 from podium.cli.connect import client
+from podium.cli.follow import STOPS
 from podium.cli.job_view import render_job
 from podium.cli.overview import jobs_table
 from podium.ipc.methods import (
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         LogsParams,
         LogsResult,
         ResumeParams,
+        SubscribeParams,
     )
     from podium.mcp_server.inputs import (
         AnswerInput,
@@ -45,8 +47,11 @@ if TYPE_CHECKING:
         LogsInput,
         PauseInput,
         ResumeInput,
+        WaitInput,
     )
 
+DEFAULT_WAIT_SECONDS = 60.0
+"""How long `wait_job` waits without `timeout_seconds`."""
 DEFAULT_TAIL = 50
 """Lines of each stream `job_logs` shows without `tail`."""
 ERROR_TAIL_LINES = 10
@@ -80,6 +85,36 @@ def job_status(given: JobInput) -> Answer:
 def status_text(job: JobStatusResult) -> str:
     more = f"'podium status {job['job_id']} --json' has every sheet; job_errors what failed"
     return clip(render_job(job, False, time.time()), more)
+
+
+def wait_job(given: WaitInput) -> Answer:
+    """Wait until the job completes, fails, is cancelled or paused, or a sheet of it waits
+    for a person (or `timeout_seconds` pass), on the conductor's event stream; then its view."""
+    from podium.cli.changes import Changes  # noqa: PLC0415 - the stream, for this tool only
+
+    job_id, timeout = given["job_id"], given.get("timeout_seconds", DEFAULT_WAIT_SECONDS)
+    deadline = time.monotonic() + timeout
+    interest: SubscribeParams = {"job_ids": [job_id], "kinds": ["job", "sheet"]}
+    with client() as conductor, Changes(conductor.socket_path, interest) as changes:
+        while True:
+            job = conductor.request(JOB_STATUS({"job_id": job_id}))
+            if _settled(job):
+                return Answer(status_text(job), job)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                note = (
+                    f"job {job_id} is still {job['status']} after {timeout:g}s; "
+                    "wait_job again waits longer"
+                )
+                return Answer(f"{note}\n\n{status_text(job)}", job)
+            changes.wait(left)
+
+
+def _settled(job: JobStatusResult) -> bool:
+    """Whether nothing more happens to the job without someone's word."""
+    if job["status"] in STOPS and not job["resume_when_idle"]:
+        return True
+    return any(s["status"] == "awaiting_approval" for s in job["sheets"])
 
 
 def job_errors(given: ErrorsInput) -> Answer:

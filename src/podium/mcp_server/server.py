@@ -25,9 +25,10 @@ from podium.mcp_server.catalog import ToolSpec, offered
 
 INSTRUCTIONS = """\
 Podium's conductor runs jobs: scores of sheets done by command-line tools and AI agents.
-list_jobs and job_status say how they stand; job_errors why a sheet failed; job_logs what
-its attempts printed. pause_job, resume_job and cancel_job control a job; run_score submits
-a score (dry_run=true shows its plan). Paths are relative to the folder this server runs in."""
+list_jobs and job_status say how they stand, wait_job waits until one ends or needs someone;
+job_errors says why a sheet failed, job_logs what its attempts printed. pause_job, resume_job
+and cancel_job control a job; run_score submits a score (dry_run=true shows its plan).
+Paths are relative to the folder this server runs in."""
 
 RESOURCE_NOT_FOUND = -32002
 """The JSON-RPC error code MCP gives a resource that does not exist."""

@@ -90,3 +90,10 @@ def test_an_input_type_without_descriptions_for_its_arguments_is_a_bug_found_at_
 
     with pytest.raises(KeyError, match="unheard_of"):
         _ = ToolSpec("odd", "", Odd, lambda given: Answer("")).input_schema
+
+
+@pytest.mark.parametrize("seconds", [0, -1, 601])
+def test_a_wait_out_of_bounds_is_refused_before_anything_is_asked(seconds: float) -> None:
+    [wait] = [t for t in TOOLS if t.name == "wait_job"]
+    with pytest.raises(ToolRefused, match="wait_job: bad arguments: timeout_seconds"):
+        wait.call({"job_id": "x", "timeout_seconds": seconds})

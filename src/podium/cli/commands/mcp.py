@@ -18,8 +18,8 @@ def declare(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--readonly",
         action="store_true",
-        help="offer only the tools that read (list_jobs, job_status, job_errors, job_logs, "
-        "list_approvals, validate_score): none that submits, pauses, resumes, cancels or "
+        help="offer only the tools that read (list_jobs, job_status, wait_job, job_errors, "
+        "job_logs, list_approvals, validate_score): none that submits, pauses, resumes, cancels or "
         "answers",
     )
     p.add_argument(
