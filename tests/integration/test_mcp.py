@@ -223,6 +223,48 @@ def test_what_goes_wrong_comes_back_as_a_tool_error_that_says_what_to_do(
     anyio.run(scenario)
 
 
+RELEASE = """
+    name: release
+    workspace: ./ws-release
+    instrument: cli
+    pause_between_sheets_seconds: 0
+    sheet: {size: 1, total_items: 2}
+    prompt:
+      template: |
+        echo "sheet {{ sheet_num }} ran" > sheet-{{ sheet_num }}.txt
+    approvals:
+      enabled: true
+      triggers:
+        - name: go-ahead
+          sheet_nums: [1]
+          message: nothing runs before someone says go
+"""
+
+
+def test_an_agent_waits_for_a_question_and_answers_it(
+    conductor: ConductorProcess, tmp_path: Path
+) -> None:
+    write(tmp_path, RELEASE, "release.yaml")
+
+    async def scenario() -> None:
+        async with mcp_session(conductor.env, cwd=tmp_path) as session:
+            await ok(session, "run_score", path="release.yaml")
+            asked = await ok(session, "wait_job", job_id="release", timeout_seconds=60)
+            assert "awaiting_approval" in text(asked)
+            questions = await ok(session, "list_approvals", job_id="release")
+            assert "release sheet 1 (before it runs): 'go-ahead'" in text(questions)
+            assert "answer one with answer_approval" in text(questions)
+            answered = await ok(
+                session, "answer_approval", job_id="release", sheet=1, answer="approve", note="go"
+            )
+            assert text(answered).startswith("job release: ")
+            ended = await ok(session, "wait_job", job_id="release", timeout_seconds=60)
+            assert "release  completed  2/2 sheets completed" in text(ended)
+
+    anyio.run(scenario)
+    assert (tmp_path / "ws-release" / "sheet-1.txt").read_text() == "sheet 1 ran\n"
+
+
 CHATTY = """
     name: chatty
     workspace: ./ws-chatty
