@@ -83,3 +83,19 @@ def test_the_dashboard_serves_its_pages_and_assets_from_the_installed_package(
         if web.stdout is not None:
             web.stdout.close()
         installed.podium("stop")
+
+
+def test_podium_mcp_without_its_extra_says_how_to_install_it(installed: Installed) -> None:
+    done = subprocess.run(
+        ["podium", "mcp"],
+        env=installed.env,
+        cwd=installed.home,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "podium mcp needs the MCP SDK" in done.stderr
+    assert "pip install 'podium[mcp]'" in done.stderr

@@ -54,6 +54,11 @@ COMMANDS: tuple[tuple[str, str], ...] = (
         "costs, questions waiting for a person, and actions",
     ),
     (
+        "mcp",
+        "serve the conductor's verbs as MCP tools for an agent (status, errors, logs, run, "
+        "pause, resume, cancel, approvals), over stdio or HTTP",
+    ),
+    (
         "pause",
         "pause a job (or a fleet): nothing new starts; attempts in flight finish (or stop, "
         "with --force)",

@@ -28,6 +28,7 @@ ARGUMENTS = {
     "logs": "JOB --follow -F --lines -n --sheet -b --json",
     "top": "--readonly --json --once",
     "web": "--port --host --allow-remote --open --readonly --new-token --print-url",
+    "mcp": "--readonly --http --port",
     "pause": "JOB --force --wait --timeout -t --json",
     "resume": "JOB --no-reload --config -c --force -f --keep-env --json",
     "modify": "JOB SCORE --config -c --resume -r --wait --json",

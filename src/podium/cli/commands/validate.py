@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,82 +37,105 @@ def declare(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    path = Path(args.file).absolute()
+    findings = examine(path)
+    if not findings.readable:
+        return _cannot_validate(args, path, findings.found)
+    return _report(args, path, findings, use_color())
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What validating a file found: its kind (score or fleet), the diagnostics, the compiled
+    score when it compiled; `readable` False when it could not be read as YAML at all."""
+
+    kind: str
+    found: list[Diagnostic]
+    score: CompiledScore | None = None
+    readable: bool = True
+
+    @property
+    def valid(self) -> bool:
+        return self.readable and not any(d.severity is Severity.ERROR for d in self.found)
+
+
+def examine(path: Path) -> Findings:
+    """Validate the score or fleet file at `path` (absolute) without running anything."""
     from podium.instruments.registry import discover  # noqa: PLC0415 - to validate only
     from podium.score.checks import check  # noqa: PLC0415
     from podium.score.compiled import compile_data, read_text  # noqa: PLC0415
     from podium.score.fleet import check_fleet  # noqa: PLC0415
     from podium.score.yamlsource import load_yaml  # noqa: PLC0415
 
-    path = Path(args.file).absolute()
-    color = use_color()
     try:
         text = read_text(path)
         data, source = load_yaml(text, str(path))
     except ScoreError as exc:
-        return _cannot_validate(args, path, list(exc.diagnostics))
+        return Findings("score", list(exc.diagnostics), readable=False)
     if isinstance(data, dict) and data.get("type") == "fleet":
         _, problems = check_fleet(data, source, path)
-        return _report(args, path, "fleet", problems, None, color=color)
+        return Findings("fleet", problems)
     try:
         score = compile_data(data, source, text, path)
     except ScoreError as exc:
-        return _report(args, path, "score", list(exc.diagnostics), None, color=color)
+        return Findings("score", list(exc.diagnostics))
     registry = discover(path.parent)
-    found = check(score, registry.names(), registry.problems)
-    return _report(args, path, "score", found, score, color=color)
+    return Findings("score", check(score, registry.names(), registry.problems), score)
 
 
-def _report(  # noqa: PLR0917 - one call site per outcome, all positional for symmetry
-    args: argparse.Namespace,
-    path: Path,
-    kind: str,
-    found: list[Diagnostic],
-    score: CompiledScore | None,
-    color: bool,
-) -> int:
+def _report(args: argparse.Namespace, path: Path, findings: Findings, color: bool) -> int:
+    if args.json:
+        print(json.dumps(report_json(path, findings), indent=2))
+    else:
+        print("\n".join(report_lines(path, findings, color, args.verbose)))
+    return VALID if findings.valid else INVALID
+
+
+def report_json(path: Path, findings: Findings) -> dict[str, Any]:
+    """What `podium validate --json` prints of a readable file."""
+    score = findings.score
+    report: dict[str, Any] = {
+        "file": str(path),
+        "kind": findings.kind,
+        "valid": findings.valid,
+        **summary_counts(findings.found),
+        "issues": [issue_json(d) for d in findings.found],
+    }
+    if score is not None:
+        report.update(
+            name=score.plan.name,
+            total_sheets=score.plan.total_sheets,
+            dag=[
+                {"sheet": s.num, "movement": s.movement, "depends_on": list(s.depends_on)}
+                for s in score.plan.sheets
+            ],
+        )
+    return report
+
+
+def report_lines(path: Path, findings: Findings, color: bool, verbose: bool) -> list[str]:
+    """What `podium validate` prints of a readable file: valid or not, each finding, the
+    sheets by movement; with `verbose`, the plan and sheet 1's prompt too."""
     from podium.score.compiled import rule_counts  # noqa: PLC0415 - the score model
 
-    valid = not any(d.severity is Severity.ERROR for d in found)
-    if args.json:
-        report: dict[str, Any] = {
-            "file": str(path),
-            "kind": kind,
-            "valid": valid,
-            **summary_counts(found),
-            "issues": [issue_json(d) for d in found],
-        }
-        if score is not None:
-            report.update(
-                name=score.plan.name,
-                total_sheets=score.plan.total_sheets,
-                dag=[
-                    {"sheet": s.num, "movement": s.movement, "depends_on": list(s.depends_on)}
-                    for s in score.plan.sheets
-                ],
-            )
-        print(json.dumps(report, indent=2))
-        return VALID if valid else INVALID
+    score, valid = findings.score, findings.valid
     headline = f"{path.name}: {'valid' if valid else 'invalid'}"
     if score is not None:
         movements = len({s.movement for s in score.plan.sheets})
         headline += (
             f" - {count(score.plan.total_sheets, 'sheet')} in {count(movements, 'movement')}"
         )
-    elif kind == "fleet" and valid:
+    elif findings.kind == "fleet" and valid:
         headline += " (a fleet; each of its scores compiles)"
-    print(headline)
-    for line in issues_text(found, color):
-        print(line)
-    if score is not None:
-        print("sheets:")
-        print("\n".join(dag_lines(score)))
-        if args.verbose:
-            print()
-            print(plan_table(score, rule_counts(score)))
-            if valid and score.plan.sheets:
-                print("\nsheet 1's prompt:")
-                print(score.prompt(score.plan.sheets[0].num).rstrip("\n"))
-    return VALID if valid else INVALID
+    lines = [headline, *issues_text(findings.found, color)]
+    if score is None:
+        return lines
+    lines += ["sheets:", *dag_lines(score)]
+    if verbose:
+        lines += ["", plan_table(score, rule_counts(score))]
+        if valid and score.plan.sheets:
+            lines += ["", "sheet 1's prompt:", score.prompt(score.plan.sheets[0].num).rstrip("\n")]
+    return lines
 
 
 def _cannot_validate(args: argparse.Namespace, path: Path, found: list[Diagnostic]) -> int:

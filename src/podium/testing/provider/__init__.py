@@ -6,8 +6,8 @@
         provider.requests(tag="t1")
 
 It speaks Anthropic's Messages API, OpenAI's Chat Completions and Responses APIs and the Gemini
-API; the scenario (`text`, `write`, `429`, `quota`, `401`, `403`, `500`, `503`, `529`, `slow`,
-`stall`) is named in the path of the base URL. See docs/rehearsal.md.
+API; the scenario (`text`, `write`, `call`, `429`, `quota`, `401`, `403`, `500`, `503`, `529`,
+`slow`, `stall`) is named in the path of the base URL. See docs/rehearsal.md.
 """
 
 from podium.testing.provider.scenario import Scenario, ScenarioError, parse_scenario

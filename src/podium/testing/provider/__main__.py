@@ -73,8 +73,9 @@ def instructions(provider: ScriptedProvider) -> str:
             f"aider:      OPENAI_API_BASE={text}/v1 OPENAI_API_KEY=sk-scripted "
             "--model openai/gpt-4o",
             "",
-            "scenarios: text write 429 quota 401 403 500 503 529 slow stall; settings: "
-            "file= content= retry_after= fail_first= fail_for= then= delay= tag=",
+            "scenarios: text write call 429 quota 401 403 500 503 529 slow stall; settings: "
+            "file= content= retry_after= fail_first= fail_for= then= delay= tag= tools= "
+            "arguments=",
             "see docs/rehearsal.md; Ctrl-C stops",
         ]
     )

@@ -46,6 +46,12 @@ def read_turn(body: Mapping[str, JSON]) -> Turn:
         for block in (content if isinstance(content, list) else [])
     )
     users = [m.get("content") for m in messages if m.get("role") == "user"]
+    results = tuple(
+        _result_text(block.get("content"))
+        for content in users
+        for block in (content if isinstance(content, list) else [])
+        if isinstance(block, Mapping) and block.get("type") == "tool_result"
+    )
     assistants = [m.get("content") for m in messages if m.get("role") == "assistant"]
     tools = tuple(
         Tool(str(t.get("name")), t.get("input_schema") or {})
@@ -57,9 +63,20 @@ def read_turn(body: Mapping[str, JSON]) -> Turn:
         stream=bool(body.get("stream")),
         tools=tools,
         after_tool_result=after_tool,
+        tool_results=results,
         context=text_of([body.get("system"), users]),
         assistant_text=text_of(assistants),
         input_tokens=estimate_tokens(text_of([body.get("system"), messages])),
+    )
+
+
+def _result_text(content: JSON) -> str:
+    """A tool result's text: a string, or its text blocks joined."""
+    if isinstance(content, str):
+        return content
+    blocks = content if isinstance(content, list) else []
+    return "\n".join(
+        str(b.get("text", "")) for b in blocks if isinstance(b, Mapping) and b.get("type") == "text"
     )
 
 
@@ -126,7 +143,8 @@ def _block(move: Move, complete: bool) -> dict[str, JSON]:
     if isinstance(move, Say):
         return {"type": "text", "text": move.text if complete else ""}
     arguments = dict(move.arguments) if complete else {}
-    return {"type": "tool_use", "id": "toolu_scripted_1", "name": move.tool, "input": arguments}
+    call_id = "toolu_" + move.call_id.removeprefix("call_")
+    return {"type": "tool_use", "id": call_id, "name": move.tool, "input": arguments}
 
 
 def _stop_reason(move: Move) -> str:

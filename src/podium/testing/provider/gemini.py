@@ -44,11 +44,18 @@ def read_turn(body: Mapping[str, JSON], model: str, stream: bool) -> Turn:
     schema = config.get("responseJsonSchema") or config.get("responseSchema")
     said = [c.get("parts") for c in contents if c.get("role") == "model"]
     prompts = [c.get("parts") for c in contents if c.get("role") != "model"]
+    results = tuple(
+        text_of(part["functionResponse"].get("response"))
+        for parts in prompts
+        for part in parts or []
+        if isinstance(part, Mapping) and isinstance(part.get("functionResponse"), Mapping)
+    )
     return Turn(
         model=model,
         stream=stream,
         tools=_tools(body.get("tools") or []),
         after_tool_result=after_tool,
+        tool_results=results,
         context=text_of([body.get("systemInstruction"), prompts]),
         assistant_text=text_of(said),
         response_schema=schema if isinstance(schema, Mapping) else None,

@@ -8,12 +8,18 @@ Each agent CLI appends its own API path to the base URL it is given, so one serv
 scenario at once and each run of a CLI just gets a different base URL. Pure: no I/O, no clock.
 """
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, unquote
 
-REPLIES = frozenset({"text", "write"})
-"""Scenarios that answer: a plain text reply, or a tool call that writes a file, then "Done."."""
+JSON = Any
+"""A decoded JSON value: `arguments` is JSON text."""
+
+REPLIES = frozenset({"text", "write", "call"})
+"""Scenarios that answer: a plain text reply, a tool call that writes a file then "Done.", or
+the tool calls named in `tools`, one a turn, then "Done."."""
 
 ERRORS = frozenset({"429", "quota", "401", "403", "500", "503", "529"})
 """Scenarios that fail with the provider's own error status and body."""
@@ -24,7 +30,18 @@ DELAYS = frozenset({"slow", "stall"})
 SCENARIOS = REPLIES | ERRORS | DELAYS
 
 SETTINGS = frozenset(
-    {"file", "content", "retry_after", "fail_first", "fail_for", "then", "delay", "tag"}
+    {
+        "file",
+        "content",
+        "retry_after",
+        "fail_first",
+        "fail_for",
+        "then",
+        "delay",
+        "tag",
+        "tools",
+        "arguments",
+    }
 )
 
 DEFAULT_FILE = "hello.txt"
@@ -69,6 +86,17 @@ class Scenario:
     def delay(self) -> float:
         default = DEFAULT_STALL if self.name == "stall" else 5.0
         return _number(self, "delay", default)
+
+    @property
+    def tools(self) -> tuple[str, ...]:
+        """With `call`: the tools to call, in order, one a turn (`tools=job_status+pause_job`)."""
+        return tuple(name for name in self.settings.get("tools", "").split("+") if name)
+
+    @property
+    def arguments(self) -> Mapping[str, JSON]:
+        """With `call`: the arguments (a JSON object) each call takes what its tool has of."""
+        found = json.loads(self.settings.get("arguments", "{}"))
+        return found if isinstance(found, dict) else {}
 
     @property
     def then(self) -> str:
@@ -129,7 +157,16 @@ def split_path(path: str) -> tuple[Scenario, str]:
 
 def _check(scenario: Scenario, segment: str) -> None:
     if scenario.then not in REPLIES:
-        raise ScenarioError(f"then={scenario.then!r} in {segment!r}; use then=text or then=write")
+        raise ScenarioError(
+            f"then={scenario.then!r} in {segment!r}; use then=text, then=write or then=call"
+        )
+    if "arguments" in scenario.settings:
+        try:
+            found = json.loads(scenario.settings["arguments"])
+        except ValueError:
+            found = None
+        if not isinstance(found, dict):
+            raise ScenarioError(f"arguments= in {segment!r}; give a JSON object")
     for key in ("retry_after", "fail_first"):
         if key in scenario.settings:
             _integer(scenario, key, 0)

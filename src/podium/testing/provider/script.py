@@ -9,7 +9,7 @@ import json
 import posixpath
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from podium.testing.provider.schema import example_for
 from podium.testing.provider.turn import JSON, Call, Move, Say, Tool, Turn
@@ -41,6 +41,36 @@ def choose_move(behaviour: str, turn: Turn, file: str, content: str) -> Move:
         return call
     block = edit_block(file, content)
     return Say(DONE if block in turn.assistant_text else block)
+
+
+def call_move(turn: Turn, wanted: Sequence[str], arguments: Mapping[str, JSON]) -> Move:
+    """The `call` scenario's reply: the next of the `wanted` tools, given what it takes of
+    `arguments` (a minimal value for any other it requires), or "Done." once each was
+    called. The calls already made are counted by the tool results the turn carries."""
+    if turn.response_schema is not None:
+        return Say(json.dumps(example_for(turn.response_schema)))
+    made = len(turn.tool_results)
+    if made >= len(wanted):
+        return Say(DONE)
+    tool = offered(turn.tools, wanted[made])
+    if tool is None:
+        names = ", ".join(turn.tool_names) or "none"
+        return Say(f"No tool named {wanted[made]} is offered (offered: {names}).")
+    props = _properties(tool)
+    given = {key: value for key, value in arguments.items() if key in props}
+    return Call(tool.name, _fill(tool, given), call_id=f"call_scripted_{made + 1}")
+
+
+def offered(tools: Sequence[Tool], name: str) -> Tool | None:
+    """The tool called `name`, or named for it by the agent's prefix for an MCP server's
+    tools (Claude Code and Codex: `mcp__SERVER__name`; others: `SERVER_name`)."""
+    for suffix in ("", "__" + name, "_" + name):
+        found = next(
+            (t for t in tools if t.name == name or (suffix and t.name.endswith(suffix))), None
+        )
+        if found is not None:
+            return found
+    return None
 
 
 def write_call(

@@ -27,7 +27,7 @@ from podium.testing.provider.scenario import (
     parse_scenario,
     split_path,
 )
-from podium.testing.provider.script import choose_move
+from podium.testing.provider.script import call_move, choose_move
 from podium.testing.provider.trap import Attempts, TrapServer
 from podium.testing.provider.turn import JSON, Turn
 
@@ -52,6 +52,8 @@ class ProviderRequest:
     scenario: str = ""
     tag: str | None = None
     user_agent: str = ""
+    tool_results: tuple[str, ...] = ()
+    """What the agent's tools answered the model's earlier calls, as the request carries it."""
 
 
 class ScriptedProvider:
@@ -213,7 +215,11 @@ class _Handler(BaseHTTPRequestHandler):
             frames = api.events(choose_move("text", turn, "", ""), turn) if turn.stream else []
             return self._stall(frames, scenario.delay)
         then = scenario.then if behaviour in DELAYS else behaviour
-        move = choose_move(then, turn, scenario.file, scenario.content)
+        move = (
+            call_move(turn, scenario.tools, scenario.arguments)
+            if then == "call"
+            else choose_move(then, turn, scenario.file, scenario.content)
+        )
         self._record(found, 200, turn, scenario)
         if behaviour == "slow" and self.server.provider.stopping.wait(scenario.delay):
             return None
@@ -240,6 +246,7 @@ class _Handler(BaseHTTPRequestHandler):
                 scenario=self._prefix if scenario else "",
                 tag=scenario.tag if scenario else None,
                 user_agent=self.headers.get("User-Agent", ""),
+                tool_results=turn.tool_results if turn else (),
             )
         )
 

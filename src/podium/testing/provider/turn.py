@@ -34,6 +34,9 @@ class Turn:
     stream: bool
     tools: tuple[Tool, ...] = ()
     after_tool_result: bool = False
+    tool_results: tuple[str, ...] = ()
+    """The text of every tool result in the conversation, oldest first: what the agent's
+    tools answered the model's earlier calls."""
     context: str = ""
     """System prompt and user text: where the agent tells its working directory."""
     assistant_text: str = ""
@@ -64,6 +67,7 @@ class Call:
     arguments: Mapping[str, JSON] = field(default_factory=dict)
     input: str | None = None
     call_id: str = "call_scripted_1"
+    """Each call of a conversation needs its own (`call` makes several)."""
 
     @property
     def arguments_json(self) -> str:
