@@ -124,6 +124,8 @@ class TopApp(App[None]):
 
     def refresh_view(self, force: bool = False) -> None:
         """Apply what came in, then redraw what it changed (`force`: the options did)."""
+        if not self.query(DataTable):
+            return  # the screen is being taken down (quitting): a last tick has nothing to draw
         self._drain()
         changed, reshaped = self.model.take_changed()
         now = self.settings.clock()
