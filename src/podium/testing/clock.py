@@ -6,9 +6,12 @@ loop reads virtual time, so every timer (the engine's wake-ups, backoffs, rate-l
 attempt timeouts, idle watches, monitor ticks, and asyncio's own timeouts) waits on it.
 Time moves by `jump(seconds)`, or, with an `autojump_threshold`, by itself: when no task is
 ready, no news came from outside for that many *real* seconds (socket traffic, a process
-exit), and none of this process's threads or child processes is at work on a CPU, it jumps
-straight to the next timer. Subprocess exits and socket traffic stay real events, and real
-work is waited for, so a test runs the real loop with real processes, without sleeping.
+exit), no work the loop handed to a thread (`asyncio.to_thread`, the default executor's
+shutdown) is still out, and none of this process's threads or child processes is at work on a
+CPU, it jumps straight to the next timer. A thread blocked in a read or on a lock looks idle to
+the kernel; counting the loop's own hand-offs keeps time still until their answer is back.
+Subprocess exits and socket traffic stay real events, and real work is waited for, so a test
+runs the real loop with real processes, without sleeping.
 Where Linux's /proc is there, a thread or process at work is read off its state; elsewhere
 (macOS, or Linux under `PODIUM_PORTABLE=1`: the switch of `podium.host.platform`) psutil tells
 it: a child running, or a thread whose CPU time moved since the last look.
@@ -200,7 +203,7 @@ class _VirtualLoop(asyncio.SelectorEventLoop):
 
     def __init__(self, clock: VirtualClock) -> None:
         self.clock = clock
-        selector = _AutojumpSelector(clock)
+        self._autojump = selector = _AutojumpSelector(clock)
         super().__init__(selector)
         # What the loop has registered so far is its own wake-up pipe: a thread handing back
         # its result, or `jump()`, writes there; that is the conductor's own work, not news.
@@ -208,6 +211,27 @@ class _VirtualLoop(asyncio.SelectorEventLoop):
 
     def time(self) -> float:
         return self.clock.monotonic()
+
+    def run_in_executor(  # type: ignore[override]
+        self, executor: Any, func: Callable[..., T], *args: Any
+    ) -> "asyncio.Future[T]":
+        """The base loop's, counting the work out until its answer is back on the loop."""
+        future = super().run_in_executor(executor, func, *args)
+        self._autojump.handed_out += 1
+        future.add_done_callback(self._handed_back)
+        return future
+
+    def _handed_back(self, _future: "asyncio.Future[Any]") -> None:
+        self._autojump.handed_out -= 1
+
+    async def shutdown_default_executor(self, *args: Any) -> None:
+        """The base loop's, with time held still while its threads finish: its join timeout
+        (300 s) is real time, not the clock's."""
+        self._autojump.handed_out += 1
+        try:
+            await super().shutdown_default_executor(*args)
+        finally:
+            self._autojump.handed_out -= 1
 
 
 class _AutojumpSelector(selectors.BaseSelector):
@@ -223,6 +247,8 @@ class _AutojumpSelector(selectors.BaseSelector):
         self._quiet_since = time.monotonic()
         self.internal: frozenset[int] = frozenset()
         """Descriptors whose events are no news from outside (the loop's wake-up pipe)."""
+        self.handed_out = 0
+        """Pieces of work the loop handed to threads whose answer is not back yet."""
 
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         threshold = self._clock.autojump_threshold
@@ -236,7 +262,7 @@ class _AutojumpSelector(selectors.BaseSelector):
         events = self._heard(self._real.select(max(0.0, threshold - quiet_for)))
         if events or self._clock.monotonic() != start:
             return events
-        if _at_work():  # look again soon, without counting it as news
+        if self.handed_out or _at_work():  # look again soon, without counting it as news
             return self._heard(self._real.select(AT_WORK_POLL_SECONDS))
         self._clock._advance(timeout)  # idle long enough: straight to the next timer
         return events

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,36 @@ def test_a_busy_child_or_thread_counts_as_work_and_an_idle_one_does_not(
     while clock_module._at_work():
         assert time.monotonic() < deadline, "idle threads and no children still seen at work"
         time.sleep(0.01)
+
+
+def test_time_holds_still_while_work_handed_to_a_thread_is_out_even_if_it_sleeps() -> None:
+    # A thread blocked in a read or on a lock looks idle to the kernel; its answer is still
+    # real work the clock waits for, or a timeout set after it would be jumped over.
+    clock = VirtualClock(autojump_threshold=0)
+    seen: list[float] = []
+
+    async def main() -> None:
+        clock.call_at(60, lambda: seen.append(clock.monotonic()))
+        await asyncio.to_thread(time.sleep, 0.3)
+        seen.append(clock.monotonic())
+        await clock.sleep(120)
+
+    clock.run(main())
+    assert seen == [0.0, 60.0]
+    assert clock.monotonic() == 120
+
+
+def test_the_default_executors_shutdown_waits_for_its_threads_in_real_time() -> None:
+    clock = VirtualClock(autojump_threshold=0)
+    release = threading.Event()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.run_in_executor(None, release.wait)  # still out when the runner shuts down
+        loop.call_later(3600, lambda: None)
+        threading.Timer(0.3, release.set).start()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "did not finish joining its threads within 300 s"
+        clock.run(main())
+    assert clock.monotonic() < 300
