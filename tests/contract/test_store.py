@@ -191,6 +191,7 @@ def test_every_field_of_every_record_survives_the_round_trip(store: SqliteStore)
         error="validation failed",
         completions=1,
         rate_waits=2,
+        quota_waits=3,
         fallback=1,
         due=130.0,
         wait="completion",

@@ -3,7 +3,8 @@
 In priority order:
 - A rate limit never spends the retry budget. The sheet moves to its next instrument when it
   has one, and otherwise waits for the window to end; after `rate_limit.max_waits` waits it is
-  treated as out of budget.
+  treated as out of budget. A spent quota (E104) is waited out the same way, counted apart,
+  against `rate_limit.max_quota_waits`.
 - An authentication failure cannot be retried away: next instrument, or the sheet fails.
 - Validations that passed in part (at least `completion_threshold_percent`) lead to a
   completion attempt, told which checks failed, after `completion_delay_seconds`; these have
@@ -40,6 +41,8 @@ class Budget:
     failures: int = 0
     completions: int = 0
     rate_waits: int = 0
+    quota_waits: int = 0
+    """Waits for a spent quota (E104), counted apart from rate limits' (`max_quota_waits`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,8 @@ class Ended:
     """For failed validations: the share of the checks that passed, 0 to 1."""
     reset_at: float | None = None
     """For a rate limit: when it ends, when the message said."""
+    quota: bool = False
+    """For a rate limit: it was a spent quota or budget (E104), not a request rate."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +89,18 @@ def decide(
 ) -> Decision:
     """What the sheet does next. See the module docstring for the rules."""
     if ended.outcome is AttemptOutcome.RATE_LIMITED:
-        used = replace(budget, rate_waits=budget.rate_waits + 1)
-        if used.rate_waits > rate_limit.max_waits:
-            return _exhausted(
-                used, has_fallback, f"rate limited {used.rate_waits} times (max_waits)"
-            )
+        if ended.quota:
+            used = replace(budget, quota_waits=budget.quota_waits + 1)
+            what, waits = "quota spent", used.quota_waits
+            most, limit = "max_quota_waits", rate_limit.max_quota_waits
+        else:
+            used = replace(budget, rate_waits=budget.rate_waits + 1)
+            what, waits = "rate limited", used.rate_waits
+            most, limit = "max_waits", rate_limit.max_waits
+        if waits > limit:
+            return _exhausted(used, has_fallback, f"{what} {waits} times ({most})")
         if has_fallback:
-            return Decision(Action.FALL_BACK, Budget(), reason="rate limited")
+            return Decision(Action.FALL_BACK, Budget(), reason=what)
         return Decision(Action.WAIT_RATE_LIMIT, used, at=rate_limit_end(ended, rate_limit))
     if ended.outcome is AttemptOutcome.AUTH_FAILED:
         return _exhausted(budget, has_fallback, "authentication failed")

@@ -193,6 +193,7 @@ class LiveJob:
             blocked_by=sheet.blocked_by,
             completions=sheet.budget.completions,
             rate_waits=sheet.budget.rate_waits,
+            quota_waits=sheet.budget.quota_waits,
             fallback=sheet.fallback,
             due=sheet.due,
             wait=sheet.wait,

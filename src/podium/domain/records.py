@@ -73,6 +73,7 @@ class SheetRecord:
     """Set when the sheet was skipped because this dependency failed."""
     completions: int = 0
     rate_waits: int = 0
+    quota_waits: int = 0
     fallback: int = 0
     """0 while on the planned instrument, then 1, 2… along its fallbacks."""
     due: float | None = None

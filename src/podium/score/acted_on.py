@@ -11,7 +11,6 @@ from podium.score.model import ScoreModel
 from podium.score.yamlsource import SourceMap
 
 NOT_YET: dict[tuple[str, ...], str] = {
-    ("rate_limit", "max_quota_waits"): "quota exhaustion is handled as a rate limit (max_waits)",
     ("spec",): "spec fragments are not injected yet",
     ("techniques",): "techniques are not injected yet",
     ("agent_card",): "the agent card is not published",

@@ -201,4 +201,8 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX open_approvals ON approvals (asked_at) WHERE answer IS NULL;
     """,
+    """
+    -- Waits for a spent quota (E104), counted apart from rate limits' (max_quota_waits).
+    ALTER TABLE sheets ADD COLUMN quota_waits INTEGER NOT NULL DEFAULT 0;
+    """,
 )

@@ -28,7 +28,7 @@ RETRY = RetryPolicy(
     completion_delay_seconds=5.0,
     completion_threshold_percent=50.0,
 )
-RATE_LIMIT = RateLimitPolicy(wait_minutes=60, max_waits=3)
+RATE_LIMIT = RateLimitPolicy(wait_minutes=60, max_waits=3, max_quota_waits=2)
 
 
 def after(
@@ -40,9 +40,10 @@ def after(
     reset_at: float | None = None,
     retry: RetryPolicy = RETRY,
     rate_limit: RateLimitPolicy = RATE_LIMIT,
+    quota: bool = False,
 ) -> Decision:
     """The decision after an attempt that ended at AT with `outcome`."""
-    ended = Ended(outcome, AT, "job/1/1", pass_rate=pass_rate, reset_at=reset_at)
+    ended = Ended(outcome, AT, "job/1/1", pass_rate=pass_rate, reset_at=reset_at, quota=quota)
     return decide(
         ended, budget or Budget(), has_fallback=has_fallback, retry=retry, rate_limit=rate_limit
     )
@@ -79,6 +80,31 @@ def test_a_rate_limited_sheet_with_a_fallback_falls_back_with_a_fresh_budget(
 ) -> None:
     assert (
         after(AttemptOutcome.RATE_LIMITED, budget, has_fallback=True, reset_at=AT + 600) == expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("budget", "has_fallback", "expected"),
+    [
+        pytest.param(Budget(), False, Decision(Action.WAIT_RATE_LIMIT, Budget(quota_waits=1), at=AT + 3600), id="first wait"),
+        pytest.param(Budget(rate_waits=3, failures=1), False, Decision(Action.WAIT_RATE_LIMIT, Budget(failures=1, rate_waits=3, quota_waits=1), at=AT + 3600), id="rate waits apart"),
+        pytest.param(Budget(quota_waits=1), False, Decision(Action.WAIT_RATE_LIMIT, Budget(quota_waits=2), at=AT + 3600), id="max_quota_waits-th wait"),
+        pytest.param(Budget(quota_waits=2), False, Decision(Action.FAIL, Budget(quota_waits=3), reason="quota spent 3 times (max_quota_waits)"), id="one wait too many"),
+        pytest.param(Budget(), True, Decision(Action.FALL_BACK, Budget(), reason="quota spent"), id="fallback at once"),
+        pytest.param(Budget(quota_waits=2), True, Decision(Action.FALL_BACK, Budget(), reason="quota spent 3 times (max_quota_waits)"), id="fallback past the limit"),
+    ],
+)  # fmt: skip
+def test_a_spent_quota_is_waited_out_and_counted_apart_against_max_quota_waits(
+    budget: Budget, has_fallback: bool, expected: Decision
+) -> None:
+    decision = after(AttemptOutcome.RATE_LIMITED, budget, has_fallback=has_fallback, quota=True)
+    assert decision == expected
+
+
+def test_a_rate_limit_after_quota_waits_counts_against_max_waits_only() -> None:
+    decision = after(AttemptOutcome.RATE_LIMITED, Budget(quota_waits=2, rate_waits=2))
+    assert decision == Decision(
+        Action.WAIT_RATE_LIMIT, Budget(quota_waits=2, rate_waits=3), at=AT + 3600
     )
 
 

@@ -175,6 +175,7 @@ class Outcomes:
             outcome=result.outcome,
             error=result.detail,
             reset_at=result.reset_at,
+            quota=result.quota,
         )
 
     def _attempt_failed(
@@ -189,6 +190,7 @@ class Outcomes:
         validations: tuple[ValidationResult, ...] = (),
         pass_rate: float = 0.0,
         reset_at: float | None = None,
+        quota: bool = False,
     ) -> None:
         """An attempt ended without success: wait, retry, fall back or fail (see `decide`)."""
         sheet.error = error
@@ -196,7 +198,7 @@ class Outcomes:
         seed = f"{job.job_id}/{sheet.plan.num}/{sheet.attempts}"
         policy = job.plan.policy
         decision = decide(
-            Ended(outcome, now, seed, pass_rate, reset_at),
+            Ended(outcome, now, seed, pass_rate, reset_at, quota),
             sheet.budget,
             has_fallback=sheet.has_fallback,
             retry=policy.retry,

@@ -95,7 +95,9 @@ class EngineState:
                 srec.blocked_by,
                 min(srec.fallback, len(sheet.plan.chain) - 1),
             )
-            sheet.budget = Budget(srec.failures, srec.completions, srec.rate_waits)
+            sheet.budget = Budget(
+                srec.failures, srec.completions, srec.rate_waits, srec.quota_waits
+            )
             sheet.due, sheet.wait, sheet.failed_checks = srec.due, srec.wait, srec.failed_checks
             sheet.cost = srec.cost
         for gate in stored.gates:

@@ -9,7 +9,9 @@ from podium.domain.outcome import AttemptOutcome
 from podium.domain.policy import RateLimitPolicy, RetryPolicy
 from podium.domain.status import JobStatus, SheetStatus
 from podium.testing.harness import EngineHarness, launched, launches, make_plan, persisted
-from tests.unit.domain.engine.helpers import notes, policy, reply_of
+from tests.unit.domain.engine.helpers import job_record, notes, policy, reply_of
+
+RATE_LIMITED = AttemptOutcome.RATE_LIMITED
 
 
 def test_the_breaker_opens_after_repeated_failures_and_sheets_move_to_a_fallback() -> None:
@@ -156,3 +158,20 @@ def test_a_shorter_window_does_not_shorten_a_longer_one() -> None:
     h.rate_limited("job", 2, reset_at=h.clock.now() + 60)
     [window] = h.engine.rate_limits()
     assert window.until == h.clock.now() + 600
+
+
+def test_a_spent_quota_waits_like_a_rate_limit_but_counts_against_max_quota_waits() -> None:
+    h = EngineHarness()
+    limits = RateLimitPolicy(wait_minutes=1, max_waits=5, max_quota_waits=1)
+    h.submit(make_plan(sheets=1, instrument="agent", policy=policy(rate_limit=limits)))
+    commands = h.exit("job", 1, 1, tail="usage quota spent", outcome=RATE_LIMITED, quota=True)
+    sheet = persisted(commands)[0].sheets[-1]
+    assert (sheet.status, sheet.rate_waits, sheet.quota_waits) == (SheetStatus.WAITING, 0, 1)
+    assert launched(h.advance(60)) == [("job", 1)]
+    h.rate_limited("job", 1)  # a plain rate limit: max_waits' count, not max_quota_waits'
+    assert launched(h.advance(60)) == [("job", 1)]
+    commands = h.exit("job", 1, 1, tail="usage quota spent", outcome=RATE_LIMITED, quota=True)
+    sheet = persisted(commands)[0].sheets[-1]
+    assert (sheet.status, sheet.rate_waits, sheet.quota_waits) == (SheetStatus.FAILED, 1, 2)
+    assert "sheet 1 failed: quota spent 2 times (max_quota_waits)" in notes(h)
+    assert job_record(h).status is JobStatus.FAILED
