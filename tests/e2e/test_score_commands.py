@@ -183,3 +183,39 @@ def test_a_score_on_marianne_s_http_instrument_is_shown_but_not_run(tmp_path: Pa
     assert shown.returncode == 0 and f"! {where}" in shown.stderr
     refused = podium_("run", "--no-start", str(score), cwd=tmp_path)
     assert refused.returncode == 2 and f"✗ {where}" in refused.stderr
+
+
+def test_show_prompts_heads_each_layer_with_where_it_came_from(tmp_path: Path) -> None:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "api.md").write_text("---\ntags: [api]\n---\nThe API speaks JSON.\n")
+    score = tmp_path / "score.yaml"
+    score.write_text(
+        "name: shown\nworkspace: ./ws\ninstrument: fake-agent\n"
+        "sheet: {size: 1, total_items: 2, spec_tags: {2: [api]}}\n"
+        'prompt: {template: "Step {{ sheet_num }}.", prompt_extensions: ["Be brief."]}\n'
+        "spec: {spec_dir: specs, fragments: [{name: style, content: Plain words., tags: [s]}]}\n"
+        "validations: [{type: file_exists, path: '{workspace}/out.md'}]\n"
+    )
+    done = podium_("run", str(score), "--dry-run", "--show-prompts")
+    assert done.returncode == 0, done.stderr
+    second = done.stdout.split("--- sheet 2 prompt ---\n")[1]
+    headings = [line for line in second.splitlines() if line.startswith("[")]
+    assert headings == [
+        "[preamble: Podium]",
+        f"[template: prompt.template ({score}, line 5)]",
+        "[extensions: prompt.prompt_extensions and sheet.prompt_extensions.2]",
+        "[spec: spec fragments api]",
+        "[success requirements: the sheet's 1 validation(s)]",
+    ]
+    assert "### api (api)\n\nThe API speaks JSON." in second and "Plain words." not in second
+    plan = json.loads(podium_("run", str(score), "--dry-run", "--show-prompts", "--json").stdout)
+    first = plan["sheets"][0]
+    assert [layer["layer"] for layer in first["layers"]] == [
+        "preamble",
+        "template",
+        "extensions",
+        "spec",
+        "success requirements",
+    ]
+    assert first["prompt"] == "\n\n".join(layer["text"] for layer in first["layers"]) + "\n"
+    assert "Plain words." in first["prompt"] and "The API speaks JSON." in first["prompt"]

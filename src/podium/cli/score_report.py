@@ -9,6 +9,7 @@ from podium.cli.output import duration, paint, table
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
+    from podium.score.assembly import Layer
     from podium.score.compiled import CompiledScore
     from podium.score.diagnostics import Diagnostic
 
@@ -64,7 +65,7 @@ def dag_lines(score: CompiledScore) -> list[str]:
 
 
 def plan_json(
-    score: CompiledScore, counts: dict[int, int], prompts: dict[int, str] | None = None
+    score: CompiledScore, counts: dict[int, int], prompts: dict[int, list[Layer]] | None = None
 ) -> dict[str, Any]:
     sheets = []
     for s in score.plan.sheets:
@@ -81,7 +82,13 @@ def plan_json(
             "validations": counts[s.num],
         }
         if prompts is not None:
-            item["prompt"] = prompts[s.num]
+            from podium.score.assembly import join_layers  # noqa: PLC0415 - the score model
+
+            item["prompt"] = join_layers(prompts[s.num])
+            item["layers"] = [
+                {"layer": layer.name, "origin": layer.origin, "text": layer.text}
+                for layer in prompts[s.num]
+            ]
         sheets.append(item)
     return {"name": score.plan.name, "total_sheets": score.plan.total_sheets, "sheets": sheets}
 

@@ -174,6 +174,7 @@ class ScoreJob:
                 replace_prompt=request.replace_prompt,
                 output_of=request.output_of,
                 skipped=request.skipped() if score.model.cross_sheet else frozenset(),
+                lessons=request.lessons,
             ),
             raw=raw,
         )

@@ -4,6 +4,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from podium.domain.classify import ErrorPatterns
+from podium.domain.lessons import Lesson
 from podium.domain.records import Usage
 
 
@@ -42,6 +43,8 @@ class AttemptRequest:
     """The output (result text) of an earlier sheet of the job, when it has one."""
     skipped: Callable[[], frozenset[int]] = field(default=frozenset)
     """The job's sheets skipped so far (asked only when earlier sheets' outputs are wanted)."""
+    lessons: tuple[Lesson, ...] = ()
+    """How the job's earlier attempts failed, newest first, masked."""
 
 
 @dataclass(frozen=True, slots=True)

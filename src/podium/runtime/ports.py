@@ -85,6 +85,9 @@ class Store(Protocol):
     ) -> tuple[list[AttemptRecord], int]:
         """A job's attempts, newest first, at most `limit`, and how many match."""
 
+    def failed_attempts(self, job_id: JobId, limit: int) -> list[AttemptRecord]:
+        """A job's attempts that ended badly (with an error code), newest first."""
+
     def usage(self, job_id: JobId) -> Usage: ...
 
     def skipped_sheets(self, job_id: JobId) -> list[SheetNum]: ...

@@ -11,14 +11,12 @@ from podium.score.model import ScoreModel
 from podium.score.yamlsource import SourceMap
 
 NOT_YET: dict[tuple[str, ...], str] = {
-    ("spec",): "spec fragments are not injected yet",
     ("techniques",): "techniques are not injected yet",
     ("agent_card",): "the agent card is not published",
     ("learning",): "there is no learning yet",
     ("grounding",): "grounding hooks do not run yet",
     ("ai_review",): "there is no AI review yet",
     ("feedback",): "feedback is not extracted yet",
-    ("sheet", "spec_tags"): "spec fragments are not injected yet",
 }
 """What Podium will act on, and what happens meanwhile."""
 

@@ -3,8 +3,10 @@
 In order: the preamble (which sheet this is, where to work, how success is judged), injected
 skills and tools, injected context (prelude and cadenzas, read when the sheet runs), the
 rendered template, `prompt_extensions`, the outputs and files of earlier sheets (`cross_sheet`,
-unless the template already places them), the success requirements built from the sheet's
-validations, and in a completion attempt the checks that failed. An instrument with
+unless the template already places them), the spec fragments of the sheet (`spec`,
+`sheet.spec_tags`), lessons from this job's failed attempts (`prompt.lessons`), the success
+requirements built from the sheet's validations, and in a completion attempt the checks that
+failed. `layers` gives each part with where it came from. An instrument with
 `raw_prompt` receives the rendered template alone.
 
 Earlier sheets' outputs and captured files are also template variables (`previous_outputs`,
@@ -20,10 +22,12 @@ from typing import Any
 
 from podium.domain.errors import UserError
 from podium.domain.ids import SheetNum
+from podium.domain.lessons import Lesson, lessons_text
 from podium.domain.validation import ValidationRule
 from podium.host.bounded import read_head
 from podium.score.compiled import CompiledScore
 from podium.score.model import Injection
+from podium.score.spec import SpecLayer, chosen, load_corpus, spec_layer
 from podium.score.template import names_used
 
 OutputOf = Callable[[int], str | None]
@@ -54,6 +58,8 @@ class AttemptContext:
     output_of: OutputOf = field(default=lambda _num: None)
     skipped: frozenset[int] = frozenset()
     """Earlier sheets that were skipped."""
+    lessons: tuple[Lesson, ...] = ()
+    """How this job's earlier attempts failed, newest first (already masked)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +69,29 @@ class Injected:
     tools: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One part of a prompt, and where it came from (`podium run --dry-run --show-prompts`)."""
+
+    name: str
+    origin: str
+    text: str
+
+
 def assemble(score: CompiledScore, num: SheetNum, attempt: AttemptContext, *, raw: bool) -> str:
     """The prompt of attempt `attempt` of sheet `num`."""
+    parts = layers(score, num, attempt, raw=raw)
+    return parts[0].text if raw else join_layers(parts)
+
+
+def join_layers(parts: Sequence[Layer]) -> str:
+    return "\n\n".join(layer.text for layer in parts if layer.text) + "\n"
+
+
+def layers(
+    score: CompiledScore, num: SheetNum, attempt: AttemptContext, *, raw: bool
+) -> list[Layer]:
+    """The prompt's layers, in order; those with nothing to say have empty text."""
     sheet = score.sheet(num)
     variables = cross_sheet_variables(score, num, attempt)
     injected = Injected() if raw else injections(score, num, variables)
@@ -74,27 +101,77 @@ def assemble(score: CompiledScore, num: SheetNum, attempt: AttemptContext, *, ra
         "injected_tools": injected.tools,
     }
     body = score.render_with(num, variables)
+    template = Layer("template", _template_origin(score), body)
     added = ""
     if attempt.person_prompt is not None:
         if attempt.replace_prompt:
+            template = Layer("template", "a person's text, given with the sheet's approval", "")
             body = attempt.person_prompt
         else:
             added = f"## Instructions from a person\n\n{attempt.person_prompt.strip()}"
     if raw:
-        return body + (f"\n\n{attempt.person_prompt}" if added else "")
-    layers = [
-        preamble(score, num, attempt),
-        _section("Injected Skills", injected.skills),
-        _section("Injected Tools", injected.tools),
-        _section("Injected Context", injected.context),
-        body.strip() or _default_body(sheet.identity.num, sheet.identity.total_sheets),
-        added,
-        *extensions(score, num),
-        _previous_work(score, variables),
-        success_requirements(score.validations(num)),
-        completion_suffix(attempt.completion_of),
+        text = body + (f"\n\n{attempt.person_prompt}" if added else "")
+        return [Layer("template", template.origin + " (raw_prompt: the template alone)", text)]
+    if not body.strip():
+        template = Layer("template", "Podium's default (the score has no template)", "")
+        body = _default_body(sheet.identity.num, sheet.identity.total_sheets)
+    spec = spec_for(score, num)
+    injections_from = f"sheet.prelude and sheet.cadenzas.{num}"
+    requirements = score.validations(num)
+    return [
+        Layer("preamble", "Podium", preamble(score, num, attempt)),
+        Layer("skills", injections_from, _section("Injected Skills", injected.skills)),
+        Layer("tools", injections_from, _section("Injected Tools", injected.tools)),
+        Layer("context", injections_from, _section("Injected Context", injected.context)),
+        Layer("template", template.origin, body.strip()),
+        Layer("instructions", "a person's text, given with the sheet's approval", added),
+        Layer(
+            "extensions",
+            f"prompt.prompt_extensions and sheet.prompt_extensions.{num}",
+            "\n\n".join(extensions(score, num)),
+        ),
+        Layer("previous sheets", "cross_sheet", _previous_work(score, variables)),
+        Layer("spec", _spec_origin(spec), spec.text),
+        Layer(
+            "lessons",
+            f"{len(attempt.lessons)} failed attempt(s) of this job (prompt.lessons)",
+            lessons_text(attempt.lessons) if score.model.prompt.lessons else "",
+        ),
+        Layer(
+            "success requirements",
+            f"the sheet's {len(requirements)} validation(s)",
+            success_requirements(requirements),
+        ),
+        Layer(
+            "completion",
+            "the checks the previous attempt failed",
+            completion_suffix(attempt.completion_of),
+        ),
     ]
-    return "\n\n".join(layer for layer in layers if layer) + "\n"
+
+
+def _template_origin(score: CompiledScore) -> str:
+    source = score.template_source
+    if source is None:
+        return "Podium's default (the score has no template)"
+    where = "prompt.template_file" if source.file != str(score.path) else "prompt.template"
+    return f"{where} ({source.file}, line {source.first_line})"
+
+
+def spec_for(score: CompiledScore, num: SheetNum) -> SpecLayer:
+    """The spec fragments of sheet `num` (its `sheet.spec_tags`), read now."""
+    config = score.model.spec
+    if not (config.fragments or config.spec_dir or config.include_claude_md):
+        return SpecLayer("")
+    corpus = load_corpus(config, score.path.parent, score.workspace)
+    return spec_layer(chosen(corpus, score.model.sheet.spec_tags.get(num)), config.max_chars)
+
+
+def _spec_origin(spec: SpecLayer) -> str:
+    origin = f"spec fragments {', '.join(spec.names)}" if spec.names else "spec"
+    if spec.left_out:
+        origin += f" (left out for size: {', '.join(spec.left_out)})"
+    return origin
 
 
 def preamble(score: CompiledScore, num: SheetNum, attempt: AttemptContext) -> str:

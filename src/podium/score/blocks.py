@@ -331,6 +331,8 @@ class SpecConfig(Block):
     spec_dir: str = ""
     include_claude_md: bool = False
     fragments: list[SpecFragment] = Field(default_factory=list)
+    max_chars: int = Field(default=30_000, ge=1_000)
+    """The most a sheet's prompt gives to the spec (a Podium key): whole fragments first."""
 
 
 class TechniqueConfig(Block):

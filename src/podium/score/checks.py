@@ -18,7 +18,8 @@ instrument setting Podium does not know, P004 backend settings for another backe
 prompt at all, P006 a desktop notification without notify-send, P007 isolation outside any git
 repository, P011 one of Marianne's HTTP instruments with no profile here (which `podium run`
 refuses: `stops_a_run`), P012 an approval trigger naming a sheet out of range, P013 an approval
-trigger that matches no sheet, P014 approval triggers that are not enabled.
+trigger that matches no sheet, P014 approval triggers that are not enabled, P015 a spec corpus
+that cannot be read (an error), P016 a spec tag no fragment carries.
 
 Info: V104 very long timeout, V205 only file_exists checks, V207 fan-out without parallel, V209
 Claude CLI without disable_mcp, P002 a key with no effect.
@@ -39,6 +40,7 @@ from podium.score.check_gates import gates
 from podium.score.check_instruments import RUN_REFUSES, instruments
 from podium.score.check_isolation import isolation
 from podium.score.check_references import references
+from podium.score.check_spec import spec
 from podium.score.compiled import CompiledScore
 from podium.score.diagnostics import Diagnostic, ScoreError
 from podium.score.findings import ERROR, INFO, WARNING, finding, listed
@@ -72,6 +74,7 @@ def check(
         *apprise_notifications(score),
         *isolation(score),
         *gates(score),
+        *spec(score),
         *not_acted_on(score.model, score.source),
     ]
     order = {ERROR: 0, WARNING: 1, INFO: 2}

@@ -219,6 +219,8 @@ class PromptConfig(Block):
     stakes: str | None = None
     thinking_method: str | None = None
     prompt_extensions: list[str] = Field(default_factory=list)
+    lessons: bool = True
+    """Lessons from this job's failed attempts in later prompts (a Podium key)."""
 
     @model_validator(mode="after")
     def _one_template(self) -> "PromptConfig":

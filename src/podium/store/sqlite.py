@@ -379,6 +379,15 @@ class SqliteStore:
         )
         return [_ATTEMPTS.record(r) for r in rows], int(total.fetchone()[0])
 
+    def failed_attempts(self, job_id: JobId, limit: int) -> list[AttemptRecord]:
+        """A job's attempts that ended badly (with an error code), newest first."""
+        rows = self._db.execute(
+            f"SELECT {', '.join(_ATTEMPTS.columns)} FROM attempts "
+            "WHERE job_id = ? AND error_code IS NOT NULL ORDER BY started_at DESC LIMIT ?",
+            (job_id, limit),
+        )
+        return [_ATTEMPTS.record(r) for r in rows]
+
     def usage(self, job_id: JobId) -> Usage:
         """The tokens and cost of every attempt of a job; estimated if any part was."""
         tokens_in, tokens_out, cost, estimated = self._db.execute(

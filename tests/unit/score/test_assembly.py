@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from podium.domain.ids import SheetNum
-from podium.score.assembly import AttemptContext, InjectionMissing, assemble
+from podium.domain.lessons import Lesson
+from podium.score.assembly import AttemptContext, InjectionMissing, assemble, layers
 from podium.score.compiled import CompiledScore, compile_score
 
 
@@ -211,3 +212,33 @@ def test_injected_files_with_odd_names_or_binary_content_still_make_a_prompt(
     assert "\0" not in prompt
     assert "plain notes" in prompt and "latin-1 name" in prompt
     prompt.encode("utf-8")  # every character can be written out
+
+
+def test_lessons_follow_the_task_unless_the_score_turns_them_off(tmp_path: Path) -> None:
+    lesson = Lesson(1, 1, "E009", "exit code 2")
+    context = AttemptContext(attempt=2, lessons=(lesson,))
+    on = score_in(tmp_path, BASE + '    prompt: {template: "Go."}\n')
+    prompt = assemble(on, SheetNum(2), context, raw=False)
+    assert "## Lessons from previous sheets" in prompt
+    assert "- Sheet 1, attempt 1 [E009]: exit code 2" in prompt
+    assert prompt.index("Go.") < prompt.index("## Lessons")
+    [shown] = [p for p in layers(on, SheetNum(2), context, raw=False) if p.name == "lessons"]
+    assert shown.origin == "1 failed attempt(s) of this job (prompt.lessons)"
+    off = score_in(tmp_path, BASE + '    prompt: {template: "Go.", lessons: false}\n')
+    assert "Lessons" not in assemble(off, SheetNum(2), context, raw=False)
+    assert "Lessons" not in assemble(on, SheetNum(2), context, raw=True)
+
+
+def test_a_raw_prompt_is_one_layer_and_a_missing_template_is_podiums_default(
+    tmp_path: Path,
+) -> None:
+    score = score_in(tmp_path, BASE + '    prompt: {template: "Go."}\n')
+    [raw] = layers(score, SheetNum(1), AttemptContext(), raw=True)
+    assert raw.name == "template" and raw.text == "Go."
+    assert raw.origin.endswith("(raw_prompt: the template alone)")
+    bare = score_in(tmp_path, BASE + "    prompt: {variables: {a: 1}}\n")
+    [template] = [
+        p for p in layers(bare, SheetNum(1), AttemptContext(), raw=False) if p.name == "template"
+    ]
+    assert template.origin == "Podium's default (the score has no template)"
+    assert template.text == "Carry out sheet 1 of 3 of this score."

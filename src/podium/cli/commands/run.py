@@ -1,7 +1,8 @@
 """`podium run SCORE`: check the score here, submit it to the conductor, maybe follow it.
 
 With `--dry-run`, nothing is submitted: the plan is shown (and with `--show-prompts`, every
-sheet's prompt, credentials masked), no conductor needed.
+sheet's prompt, layer by layer with where each came from, credentials masked), no conductor
+needed.
 
 The score model (pydantic, Jinja, YAML) is imported when a score is run, not when the
 arguments are declared: `podium run --help` and completing a file name stay fast.
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from podium.instruments.profile import InstrumentProfile
     from podium.instruments.registry import Registry
     from podium.ipc.schema import SubmitParams, SubmitResult
+    from podium.score.assembly import Layer
     from podium.score.compiled import CompiledScore
 
 
@@ -50,7 +52,7 @@ def declare(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--show-prompts",
         action="store_true",
-        help="with --dry-run: also render every sheet's prompt",
+        help="with --dry-run: also render every sheet's prompt, each layer headed by its origin",
     )
     wait = p.add_mutually_exclusive_group()
     wait.add_argument(
@@ -190,7 +192,7 @@ def _dry_run(args: argparse.Namespace, score: CompiledScore) -> int:
     from podium.score.compiled import rule_counts  # noqa: PLC0415
 
     counts = rule_counts(score)
-    prompts: dict[int, str] | None = None
+    prompts: dict[int, list[Layer]] | None = None
     if args.show_prompts:
         registry = discover(score.path.parent)
         # Masked as the conductor masks the prompts it keeps: a terminal is scrollback, a
@@ -198,25 +200,33 @@ def _dry_run(args: argparse.Namespace, score: CompiledScore) -> int:
         redact = Redactor(os.environ)
         redact.learn(score.model.prompt.variables)
         prompts = {
-            int(s.num): redact(_full_prompt(score, registry, s.num)) for s in score.plan.sheets
+            int(s.num): [
+                replace(layer, text=redact(layer.text))
+                for layer in _prompt_layers(score, registry, s.num)
+                if layer.text
+            ]
+            for s in score.plan.sheets
         }
     if args.json:
         print(json.dumps(plan_json(score, counts, prompts), indent=2))
         return exits.OK
     print(f"{score.plan.name}: {score.plan.total_sheets} sheet(s), workspace {score.workspace}")
     print(plan_table(score, counts))
-    for num, prompt in (prompts or {}).items():
+    for num, parts in (prompts or {}).items():
         print(f"\n--- sheet {num} prompt ---")
-        print(prompt.rstrip("\n"))
+        for layer in parts:
+            print(f"[{layer.name}: {layer.origin}]")
+            print(layer.text.rstrip("\n"))
     return exits.OK
 
 
-def _full_prompt(score: CompiledScore, registry: Registry, num: SheetNum) -> str:
-    """The prompt a first attempt would receive (earlier sheets' outputs are not known yet)."""
-    from podium.score.assembly import AttemptContext, assemble  # noqa: PLC0415 - the score model
+def _prompt_layers(score: CompiledScore, registry: Registry, num: SheetNum) -> list[Layer]:
+    """The layers of the prompt a first attempt would receive (earlier sheets' outputs and
+    failures are not known yet)."""
+    from podium.score.assembly import AttemptContext, layers  # noqa: PLC0415 - the score model
 
     profile = registry.get(score.plan.sheets[num - 1].instrument)
-    return assemble(score, num, AttemptContext(), raw=profile.raw_prompt if profile else False)
+    return layers(score, num, AttemptContext(), raw=profile.raw_prompt if profile else False)
 
 
 def _found_here(profiles: list[InstrumentProfile]) -> None:

@@ -18,6 +18,7 @@ from podium.domain.commands import Kill, Launch
 from podium.domain.errors import StateUnwritable, UserError
 from podium.domain.events import AttemptExited, AttemptNotLaunched
 from podium.domain.ids import JobId, SheetNum
+from podium.domain.lessons import Lesson, lessons_from
 from podium.domain.records import InFlightAttempt
 from podium.domain.work import AttemptRequest, SheetWork
 from podium.host.private import make_private_dir, make_user_dir
@@ -43,6 +44,10 @@ from podium.runtime.process import MARKER, Adopted, Child, spawn, stop_group
 log = logging.getLogger(__name__)
 
 AttemptKey = tuple[JobId, SheetNum, int]
+
+LESSONS_LOOKED_AT = 20
+"""The newest failed attempts of a job read for the lessons of a prompt (some teach nothing:
+rate limits, stops)."""
 
 
 def cmd_key(cmd: Launch) -> AttemptKey:
@@ -104,20 +109,28 @@ class AttemptRunner:
         # loop's, so what the thread needs of it is read here.
         job = self._catalog.get(cmd.job_id)
         skipped = frozenset(self._store.skipped_sheets(cmd.job_id))
+        failed = self._store.failed_attempts(cmd.job_id, LESSONS_LOOKED_AT)
+        lessons = lessons_from(failed, self._redact) if failed else ()
         # The workspace is there once the engine has launched a sheet in it, as users expect.
         with contextlib.suppress(OSError):
             make_user_dir(job.workspace)
         self._starting[cmd_key(cmd)] = False
         self._tasks.create_task(
-            self._start(cmd, job, skipped), name=f"start {cmd.job_id}/{cmd.sheet}/{cmd.attempt}"
+            self._start(cmd, job, skipped, lessons),
+            name=f"start {cmd.job_id}/{cmd.sheet}/{cmd.attempt}",
         )
 
     def _prepare(
-        self, job: CompiledJob, cmd: Launch, files: AttemptFiles, skipped: frozenset[int]
+        self,
+        job: CompiledJob,
+        cmd: Launch,
+        files: AttemptFiles,
+        skipped: frozenset[int],
+        lessons: tuple[Lesson, ...],
     ) -> SheetWork:
         """What the attempt runs, its prompt written: in a worker thread."""
         make_private_dir(files.folder)
-        work = job.work(cmd.sheet, files.input, self._request(cmd, skipped))
+        work = job.work(cmd.sheet, files.input, self._request(cmd, skipped, lessons))
         write_prompt(files.input, work.prompt)
         with contextlib.suppress(OSError):
             write_prompt(files.prompt, self._redact(work.prompt))
@@ -125,11 +138,13 @@ class AttemptRunner:
         make_user_dir(Path(work.cwd))
         return work
 
-    async def _start(self, cmd: Launch, job: CompiledJob, skipped: frozenset[int]) -> None:
+    async def _start(
+        self, cmd: Launch, job: CompiledJob, skipped: frozenset[int], lessons: tuple[Lesson, ...]
+    ) -> None:
         files = AttemptFiles(self._layout, cmd)
         try:
             try:
-                work = await asyncio.to_thread(self._prepare, job, cmd, files, skipped)
+                work = await asyncio.to_thread(self._prepare, job, cmd, files, skipped, lessons)
             finally:
                 stop = self._starting.pop(cmd_key(cmd), False)
             if self._stopped:
@@ -262,7 +277,12 @@ class AttemptRunner:
             if work.prompt_on_stdin:
                 files.input.unlink()
 
-    def _request(self, cmd: Launch, skipped: frozenset[int] | None = None) -> AttemptRequest:
+    def _request(
+        self,
+        cmd: Launch,
+        skipped: frozenset[int] | None = None,
+        lessons: tuple[Lesson, ...] = (),
+    ) -> AttemptRequest:
         def output_of(sheet: int) -> str | None:
             return output_of_sheet(self._layout.sheet_dir(cmd.job_id, SheetNum(sheet)))
 
@@ -280,6 +300,7 @@ class AttemptRunner:
                 if skipped is not None
                 else lambda: frozenset(self._store.skipped_sheets(cmd.job_id))
             ),
+            lessons=lessons,
         )
 
     def stop_starting(self) -> None:
