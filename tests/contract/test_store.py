@@ -387,6 +387,15 @@ def test_a_jobs_attempts_come_newest_first_filtered_counted_and_limited(
     assert store.attempts(a, codes=("E102", "E104"), limit=10) == ([three], 1)
     assert store.attempts(a, codes=(), limit=10) == ([], 0)
     assert store.attempts(JobId("none"), limit=10) == ([], 0)
+    assert store.failed_attempts(a, limit=10) == [three, one]
+    assert store.failed_attempts(a, limit=1) == [three]
+    assert store.failed_attempts(JobId("none"), limit=10) == []
+    plan = store._db.execute(
+        "EXPLAIN QUERY PLAN SELECT sheet FROM attempts WHERE job_id = ? "
+        "AND error_code IS NOT NULL ORDER BY started_at DESC LIMIT 5",
+        ("a",),
+    ).fetchall()
+    assert "failed_attempts_by_job" in str(plan)  # a job that never failed costs one lookup
 
 
 def test_deleting_a_job_removes_every_row_it_owns_and_nothing_else(store: SqliteStore) -> None:
