@@ -157,6 +157,7 @@ class ScoreJob:
         from podium.score.assembly import (  # noqa: PLC0415 - see the module's docstring
             AttemptContext,
             assemble,
+            techniques_for,
         )
 
         score = self._compiled()
@@ -194,6 +195,9 @@ class ScoreJob:
             parent_env=self.parent_env(),
             which=functools.partial(which, path=self._search_path()),
             system_prompt=_system_prompt(score, settings),
+            mcp_servers={
+                t.name: t.server for t in techniques_for(score, sheet) if t.server is not None
+            },
         )
         env = {**invocation.env, **cli_instrument.environment(request.completion_of)}
         return SheetWork(
@@ -398,7 +402,7 @@ class ScoreCompiler:
         score = load_score(path, workspace)
         carried = self._carried(score, registry, environment)
         self._learn(score, carried)  # before the checks: an error may quote a variable
-        found = check(score, registry.names(), registry.problems)
+        found = check(score, registry.names(), registry.problems, registry.takes_mcp)
         errors = [d for d in found if stops_a_run(d)]
         if errors:
             raise ScoreError(errors)

@@ -13,6 +13,7 @@ Environment variables are expanded only into the environment, never into the arg
 secret in argv would show in the process list of every user on the machine.
 """
 
+import json
 import math
 import re
 import shlex
@@ -99,6 +100,7 @@ def build_invocation(
     parent_env: Mapping[str, str],
     which: Which,
     system_prompt: str | None = None,
+    mcp_servers: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Invocation:
     """The command that runs `prompt` on `profile`.
 
@@ -109,7 +111,9 @@ def build_invocation(
     path) go where the profile routes them, `cli_extra_args` (a list, or a string split like a
     shell would) more arguments at the end. `output_format` is ignored: the profile's
     output parsing depends on its own format. `system_prompt` is the text of the score's
-    `system_prompt_file`, read by the caller.
+    `system_prompt_file`, read by the caller. `mcp_servers` (from the score's MCP techniques)
+    go to the CLI through its profile's `mcp_config_flag`, after the MCP-disabling arguments:
+    with `disable_mcp`, the sheet gets these servers and no others.
     """
     if profile.cli is None:
         raise NotRunnable(
@@ -136,6 +140,7 @@ def build_invocation(
         *_flag(command.working_dir_flag, str(working_dir)),
         *prompt_args,
         *(command.mcp_disable_args if settings.get("disable_mcp", True) else ()),
+        *_mcp(profile.name, command, mcp_servers or {}),
         *_flag(command.system_prompt_flag, system_prompt),
         *_flag(command.allowed_tools_flag, _tools(settings.get("allowed_tools"))),
         *command.extra_flags,
@@ -145,6 +150,20 @@ def build_invocation(
     env = child_environment(command, parent_env)
     env.update(routed_env)
     return Invocation(tuple(argv), on_stdin, env)
+
+
+def _mcp(name: str, command: CliCommand, servers: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    if not servers:
+        return []
+    if command.mcp_config_flag is None:
+        raise UserError(
+            f"instrument '{name}' cannot take MCP servers (its profile sets no "
+            f"cli.command.mcp_config_flag), but the sheet's techniques give it "
+            f"{', '.join(sorted(servers))}; play the sheet on an instrument that can (such as "
+            "claude-code), or limit the technique's phases"
+        )
+    config = json.dumps({"mcpServers": {n: dict(s) for n, s in servers.items()}})
+    return [*command.mcp_config_prefix_args, command.mcp_config_flag, config]
 
 
 CONNECTION_SETTINGS = ("base_url", "config_file")

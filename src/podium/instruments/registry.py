@@ -69,6 +69,13 @@ class Registry:
             return self.profiles.get(ALIASES[name])
         return found
 
+    def takes_mcp(self, name: str) -> bool:
+        """Whether the instrument called `name` can take MCP servers (a technique's)."""
+        found = self.get(name)
+        return (
+            found is not None and found.cli is not None and bool(found.cli.command.mcp_config_flag)
+        )
+
     def require(self, name: str) -> InstrumentProfile:
         """Like `get`, but an unknown name is an error listing the known ones."""
         found = self.get(name)

@@ -79,7 +79,7 @@ def _may_run(score: CompiledScore, registry: Registry, dry_run: bool) -> list[st
     from podium.score.checks import check, stops_a_run  # noqa: PLC0415 - the score model
     from podium.score.diagnostics import Severity  # noqa: PLC0415
 
-    found = check(score, registry.names(), registry.problems)
+    found = check(score, registry.names(), registry.problems, registry.takes_mcp)
     stops = stops_a_run if not dry_run else (lambda d: d.severity is Severity.ERROR)
     refused = [replace(d, severity=Severity.ERROR) for d in found if stops(d)]
     if refused:

@@ -11,7 +11,6 @@ from podium.score.model import ScoreModel
 from podium.score.yamlsource import SourceMap
 
 NOT_YET: dict[tuple[str, ...], str] = {
-    ("techniques",): "techniques are not injected yet",
     ("agent_card",): "the agent card is not published",
     ("learning",): "there is no learning yet",
     ("grounding",): "grounding hooks do not run yet",

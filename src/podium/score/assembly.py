@@ -1,13 +1,14 @@
 """The whole prompt an agent receives for one attempt of a sheet, assembled in layers.
 
 In order: the preamble (which sheet this is, where to work, how success is judged), injected
-skills and tools, injected context (prelude and cadenzas, read when the sheet runs), the
-rendered template, `prompt_extensions`, the outputs and files of earlier sheets (`cross_sheet`,
-unless the template already places them), the spec fragments of the sheet (`spec`,
-`sheet.spec_tags`), lessons from this job's failed attempts (`prompt.lessons`), the success
-requirements built from the sheet's validations, and in a completion attempt the checks that
-failed. `layers` gives each part with where it came from. An instrument with
-`raw_prompt` receives the rendered template alone.
+skills and tools (prelude and cadenzas, read when the sheet runs, and the techniques active in
+the sheet's movement with their manifest), injected context, the rendered template,
+`prompt_extensions`, the outputs and files of earlier sheets (`cross_sheet`, unless the
+template already places them), the spec fragments of the sheet (`spec`, `sheet.spec_tags`),
+lessons from this job's failed attempts (`prompt.lessons`), the success requirements built from
+the sheet's validations, and in a completion attempt the checks that failed. `layers` gives
+each part with where it came from. An instrument with `raw_prompt` receives the rendered
+template alone.
 
 Earlier sheets' outputs and captured files are also template variables (`previous_outputs`,
 `previous_files`, `skipped_upstream`), as in Marianne; so are the injected items
@@ -28,6 +29,7 @@ from podium.host.bounded import read_head
 from podium.score.compiled import CompiledScore
 from podium.score.model import Injection
 from podium.score.spec import SpecLayer, chosen, load_corpus, spec_layer
+from podium.score.techniques import Technique, active, skill_texts
 from podium.score.template import names_used
 
 OutputOf = Callable[[int], str | None]
@@ -117,10 +119,15 @@ def layers(
         body = _default_body(sheet.identity.num, sheet.identity.total_sheets)
     spec = spec_for(score, num)
     injections_from = f"sheet.prelude and sheet.cadenzas.{num}"
+    techniques = techniques_for(score, num)
+    skills = [*injected.skills, *skill_texts(techniques, sheet.identity.stage)]
+    skills_from = injections_from
+    if techniques:
+        skills_from += f"; techniques {', '.join(t.name for t in techniques)}"
     requirements = score.validations(num)
     return [
         Layer("preamble", "Podium", preamble(score, num, attempt)),
-        Layer("skills", injections_from, _section("Injected Skills", injected.skills)),
+        Layer("skills", skills_from, _section("Injected Skills", skills)),
         Layer("tools", injections_from, _section("Injected Tools", injected.tools)),
         Layer("context", injections_from, _section("Injected Context", injected.context)),
         Layer("template", template.origin, body.strip()),
@@ -148,6 +155,16 @@ def layers(
             completion_suffix(attempt.completion_of),
         ),
     ]
+
+
+def techniques_for(score: CompiledScore, num: SheetNum) -> list[Technique]:
+    """The techniques active in sheet `num`'s movement (its phase)."""
+    if not score.model.techniques:
+        return []
+    stage = score.sheet(num).identity.stage
+    movement = score.model.movements.get(stage)
+    name = movement.name if movement is not None else None
+    return active(score.model.techniques, stage, name, score.path.parent)
 
 
 def _template_origin(score: CompiledScore) -> str:

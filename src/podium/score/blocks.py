@@ -338,8 +338,14 @@ class SpecConfig(Block):
 class TechniqueConfig(Block):
     kind: Literal["skill", "mcp", "protocol"]
     phases: list[str | int]
+    """Movement numbers, movement names, or `all` (see `podium.score.techniques`)."""
     required: bool = False
     config: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("phases", mode="before")
+    @classmethod
+    def _all(cls, value: object) -> object:
+        return [value] if isinstance(value, str | int) else value
 
 
 class A2ASkill(Block):

@@ -19,7 +19,8 @@ prompt at all, P006 a desktop notification without notify-send, P007 isolation o
 repository, P011 one of Marianne's HTTP instruments with no profile here (which `podium run`
 refuses: `stops_a_run`), P012 an approval trigger naming a sheet out of range, P013 an approval
 trigger that matches no sheet, P014 approval triggers that are not enabled, P015 a spec corpus
-that cannot be read (an error), P016 a spec tag no fragment carries.
+that cannot be read (an error), P016 a spec tag no fragment carries, P017 a technique that
+cannot work as written (see `check_techniques.py`).
 
 Info: V104 very long timeout, V205 only file_exists checks, V207 fan-out without parallel, V209
 Claude CLI without disable_mcp, P002 a key with no effect.
@@ -30,7 +31,7 @@ The checks of names and files outside the score are in `check_references.py` and
 
 import difflib
 import re
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 
 from jinja2 import TemplateSyntaxError, meta, nodes
 
@@ -41,6 +42,7 @@ from podium.score.check_instruments import RUN_REFUSES, instruments
 from podium.score.check_isolation import isolation
 from podium.score.check_references import references
 from podium.score.check_spec import spec
+from podium.score.check_techniques import techniques
 from podium.score.compiled import CompiledScore
 from podium.score.diagnostics import Diagnostic, ScoreError
 from podium.score.findings import ERROR, INFO, WARNING, finding, listed
@@ -55,11 +57,15 @@ SHORT_TIMEOUT_SECONDS = 60
 
 
 def check(
-    score: CompiledScore, known_instruments: Collection[str], unreadable: Sequence[str] = ()
+    score: CompiledScore,
+    known_instruments: Collection[str],
+    unreadable: Sequence[str] = (),
+    takes_mcp: Callable[[str], bool] | None = None,
 ) -> list[Diagnostic]:
     """Every finding for a score that compiled, most severe first. `known_instruments` are
     the names of the instrument profiles the score can play; `unreadable` says which profile
-    files could not be loaded (one line each), told with an unknown instrument."""
+    files could not be loaded (one line each), told with an unknown instrument; `takes_mcp`
+    whether an instrument can take MCP servers (`Registry.takes_mcp`)."""
     rendering = list(_rendering(score))
     found = [
         *rendering,
@@ -75,6 +81,7 @@ def check(
         *isolation(score),
         *gates(score),
         *spec(score),
+        *techniques(score, takes_mcp),
         *not_acted_on(score.model, score.source),
     ]
     order = {ERROR: 0, WARNING: 1, INFO: 2}

@@ -150,7 +150,7 @@ def _may_run(args: argparse.Namespace, score: CompiledScore) -> Registry | None:
     from podium.score.diagnostics import Severity  # noqa: PLC0415
 
     registry = discover(score.path.parent)
-    found = check(score, registry.names(), registry.problems)
+    found = check(score, registry.names(), registry.problems, registry.takes_mcp)
     color = use_color(sys.stderr)
     stops = stops_a_run if not args.dry_run else (lambda d: d.severity is Severity.ERROR)
     refused = [replace(d, severity=Severity.ERROR) for d in found if stops(d)]

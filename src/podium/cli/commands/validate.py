@@ -80,7 +80,9 @@ def examine(path: Path) -> Findings:
     except ScoreError as exc:
         return Findings("score", list(exc.diagnostics))
     registry = discover(path.parent)
-    return Findings("score", check(score, registry.names(), registry.problems), score)
+    return Findings(
+        "score", check(score, registry.names(), registry.problems, registry.takes_mcp), score
+    )
 
 
 def _report(args: argparse.Namespace, path: Path, findings: Findings, color: bool) -> int:
