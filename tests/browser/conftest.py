@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -85,14 +83,7 @@ def podium_cli(conductor: ConductorProcess) -> Callable[..., str]:
     """Run `podium …` as a user would, against the test's conductor; its output."""
 
     def run(*args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "podium.cli.main", *args],
-            env=conductor.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = conductor.podium(*args)
         return done.stdout + done.stderr
 
     return run

@@ -398,6 +398,20 @@ def test_a_jobs_attempts_come_newest_first_filtered_counted_and_limited(
     assert "failed_attempts_by_job" in str(plan)  # a job that never failed costs one lookup
 
 
+def test_each_sheets_latest_feedback_is_read_back(store: SqliteStore) -> None:
+    submit(store, job("a"))
+    a = JobId("a")
+    said = [
+        AttemptRecord(a, SheetNum(1), 1, 1.0, AttemptOutcome.FAILED, feedback='{"n": 1}'),
+        AttemptRecord(a, SheetNum(1), 2, 2.0, AttemptOutcome.SUCCEEDED, feedback='{"n": 2}'),
+        AttemptRecord(a, SheetNum(2), 1, 3.0, AttemptOutcome.SUCCEEDED),
+        AttemptRecord(a, SheetNum(3), 1, 4.0, AttemptOutcome.SUCCEEDED, feedback='"text"'),
+    ]
+    store.commit([Persist(attempts=tuple(said))])
+    assert store.feedback(a) == {SheetNum(1): '{"n": 2}', SheetNum(3): '"text"'}
+    assert store.feedback(JobId("none")) == {}
+
+
 def test_deleting_a_job_removes_every_row_it_owns_and_nothing_else(store: SqliteStore) -> None:
     for name in ("a", "b"):
         submit(store, job(name, JobStatus.COMPLETED))

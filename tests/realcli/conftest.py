@@ -63,7 +63,7 @@ class SealedConductor(ConductorProcess):
     def env(self) -> dict[str, str]:
         return {**self.sealed_env, "PODIUM_HOME": str(self.home), "PODIUM_SOCKET": str(self.socket)}
 
-    def podium(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def podium(self, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
         """Run the `podium` command against this conductor, as its user would."""
         return subprocess.run(
             [PODIUM, *args],
@@ -71,7 +71,7 @@ class SealedConductor(ConductorProcess):
             capture_output=True,
             text=True,
             check=False,
-            timeout=60,
+            timeout=timeout,
             stdin=subprocess.DEVNULL,
         )
 

@@ -3,6 +3,7 @@ end of its output, its error's colour, attempts grouped by sheet."""
 
 from __future__ import annotations
 
+import json
 import signal
 
 TYPE_CHECKING = False
@@ -25,6 +26,17 @@ def exit_text(attempt: AttemptDetailInfo) -> str | None:
     if attempt["exit_code"] is not None:
         return f"exit code {attempt['exit_code']}"
     return None
+
+
+FEEDBACK_SHOWN_CHARS = 300
+"""An agent's feedback is shown on one line, cut to this (`--json` has all of it)."""
+
+
+def feedback_text(value: object) -> str:
+    """An attempt's feedback on one line: text as it is, anything else as compact JSON."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = " ".join(text.split())
+    return text if len(text) <= FEEDBACK_SHOWN_CHARS else text[: FEEDBACK_SHOWN_CHARS - 1] + "…"
 
 
 def tail_lines(stream: str, text: str) -> list[str]:

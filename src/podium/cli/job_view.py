@@ -7,6 +7,7 @@ can build the answer by hand.
 
 from __future__ import annotations
 
+from podium.cli.attempt_view import feedback_text
 from podium.cli.job_sheets import (
     DETAIL_WIDTH,
     FINISHED,
@@ -61,6 +62,7 @@ def render_job(
             *(summary(job, color, now) if compact else sheet_table(sheets, color, now)),
             *recent_errors(sheets),
             *problems(sheets),
+            *feedback(sheets),
             *hooks_block(job.get("hooks") or [], color, now),
             *history(job["history"]),
             *hints(job, commands),
@@ -197,6 +199,14 @@ def problems(sheets: Sequence[Sheet]) -> list[str]:
     if len(failed) > DETAILED_PROBLEMS:
         lines.append(f"… and {len(failed) - DETAILED_PROBLEMS} more failed sheets (--json)")
     return lines
+
+
+def feedback(sheets: Sequence[Sheet]) -> list[str]:
+    """The feedback of each sheet's latest attempt that gave some (the score's `feedback`)."""
+    given = [(s["num"], s["feedback"]) for s in sheets if "feedback" in s]
+    if not given:
+        return []
+    return ["", "feedback:", *(f"  sheet {num}  {feedback_text(value)}" for num, value in given)]
 
 
 def _checks(sheet: Sheet) -> list[CheckInfo]:

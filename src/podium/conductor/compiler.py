@@ -159,6 +159,7 @@ class ScoreJob:
             assemble,
             techniques_for,
         )
+        from podium.score.feedback import feedback_json  # noqa: PLC0415 - see the docstring
 
         score = self._compiled()
         profile = self._registry.require(request.instrument)
@@ -211,6 +212,7 @@ class ScoreJob:
             if profile.cli
             else frozenset({0}),
             read_output=output_reader(profile, model),
+            read_feedback=functools.partial(feedback_json, config=score.model.feedback),
         )
 
     def _connected(

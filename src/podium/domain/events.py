@@ -94,6 +94,8 @@ class AttemptExited:
     """Tokens and cost, when the instrument reports them (or they could be estimated)."""
     exited_at: float | None = None
     """When the runtime saw the process end (before it read the output); None: on receipt."""
+    feedback: str | None = None
+    """The agent's feedback block, as JSON text, when the score asks for it (`feedback`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,8 @@ class LiveSheet:
     stopped_why: str = ""
     """While `stopping`: what its attempt's record will say."""
     usage: Usage | None = None
+    feedback: str | None = None
+    """The latest attempt's feedback (JSON text), kept with its record."""
     """What the attempt in flight (or the last one) consumed, once it exited."""
     quota: bool = False
     """The last attempt ran into a spent quota."""

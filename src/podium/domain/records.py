@@ -121,6 +121,8 @@ class AttemptRecord:
     cost_estimated: bool = False
     error_code: str | None = None
     """E001 timeout … E102 rate limit, E201 validation, E502 auth (see `podium.domain.codes`)."""
+    feedback: str | None = None
+    """The agent's feedback block, as JSON text (`feedback` in the score)."""
 
 
 class HookOutcome(StrEnum):

@@ -58,3 +58,5 @@ class SheetWork:
     patterns: ErrorPatterns = field(default_factory=ErrorPatterns)
     success_codes: frozenset[int] = frozenset({0})
     read_output: Callable[[str], OutputReading] = plain_text
+    read_feedback: Callable[[str], str | None] = field(default=lambda _answer: None)
+    """The agent's feedback block in its answer, as JSON text (the score's `feedback`)."""

@@ -1,5 +1,6 @@
 """Domain read models to the wire shapes of `podium.ipc.schema`."""
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
 from pathlib import Path
@@ -145,7 +146,7 @@ def worktree_info(worktree: Worktree) -> WorktreeInfo:
 
 
 def attempt_info(attempt: AttemptRecord) -> AttemptInfo:
-    return AttemptInfo(
+    info = AttemptInfo(
         attempt=attempt.attempt,
         outcome=attempt.outcome.value,
         error_code=attempt.error_code,
@@ -170,6 +171,9 @@ def attempt_info(attempt: AttemptRecord) -> AttemptInfo:
         started_at=attempt.started_at,
         ended_at=attempt.ended_at,
     )
+    if attempt.feedback is not None:
+        info["feedback"] = json.loads(attempt.feedback)
+    return info
 
 
 def attempt_detail_info(detail: AttemptDetail) -> AttemptDetailInfo:

@@ -205,6 +205,8 @@ class AttemptInfo(TypedDict):
     started_at: float
     ended_at: float | None
     """When it was decided (after its validations); None while it runs."""
+    feedback: NotRequired[Any]
+    """The agent's feedback block, parsed (the score's `feedback`); absent without one."""
 
 
 class UsageInfo(TypedDict):
@@ -241,6 +243,8 @@ class SheetInfo(TypedDict):
     logs: str
     """The folder of the sheet's attempts: attempt-<k>.prompt, .stdout.log, .stderr.log."""
     last_attempt: AttemptInfo | None
+    feedback: NotRequired[Any]
+    """The agent's feedback in the sheet's latest attempt that gave some (`feedback`)."""
     """For a sheet that is not completed: its latest attempt, with every check's result."""
 
 

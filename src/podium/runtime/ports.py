@@ -88,6 +88,9 @@ class Store(Protocol):
     def failed_attempts(self, job_id: JobId, limit: int) -> list[AttemptRecord]:
         """A job's attempts that ended badly (with an error code), newest first."""
 
+    def feedback(self, job_id: JobId) -> dict[SheetNum, str]:
+        """Each sheet's latest feedback (JSON text), for the sheets whose agents gave some."""
+
     def usage(self, job_id: JobId) -> Usage: ...
 
     def skipped_sheets(self, job_id: JobId) -> list[SheetNum]: ...

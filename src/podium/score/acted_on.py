@@ -15,7 +15,6 @@ NOT_YET: dict[tuple[str, ...], str] = {
     ("learning",): "there is no learning yet",
     ("grounding",): "grounding hooks do not run yet",
     ("ai_review",): "there is no AI review yet",
-    ("feedback",): "feedback is not extracted yet",
 }
 """What Podium will act on, and what happens meanwhile."""
 

@@ -11,7 +11,8 @@ each part with where it came from. An instrument with `raw_prompt` receives the 
 template alone.
 
 Earlier sheets' outputs and captured files are also template variables (`previous_outputs`,
-`previous_files`, `skipped_upstream`), as in Marianne; so are the injected items
+`previous_files`, `skipped_upstream`), as in Marianne, and so is their feedback
+(`previous_feedback`, when the score sets `feedback`); so are the injected items
 (`injected_context`, `injected_skills`, `injected_tools`).
 """
 
@@ -27,6 +28,7 @@ from podium.domain.lessons import Lesson, lessons_text
 from podium.domain.validation import ValidationRule
 from podium.host.bounded import read_head
 from podium.score.compiled import CompiledScore
+from podium.score.feedback import feedback_value
 from podium.score.model import Injection
 from podium.score.spec import SpecLayer, chosen, load_corpus, spec_layer
 from podium.score.techniques import Technique, active, skill_texts
@@ -96,6 +98,7 @@ def layers(
     """The prompt's layers, in order; those with nothing to say have empty text."""
     sheet = score.sheet(num)
     variables = cross_sheet_variables(score, num, attempt)
+    variables["previous_feedback"] = previous_feedback(score, num, attempt)
     injected = Injected() if raw else injections(score, num, variables)
     variables |= {
         "injected_context": injected.context,
@@ -269,6 +272,24 @@ def cross_sheet_variables(
         for path in _captured_files(score, num, config.capture_files)
     }
     return {"previous_outputs": outputs, "previous_files": files, "skipped_upstream": skipped}
+
+
+def previous_feedback(
+    score: CompiledScore, num: SheetNum, attempt: AttemptContext
+) -> dict[int, Any]:
+    """The feedback of earlier sheets (within `cross_sheet.lookback_sheets`, when set), by
+    sheet: read from their kept answers, when the score asks for feedback."""
+    config = score.model.feedback
+    if not config.enabled:
+        return {}
+    lookback = score.model.cross_sheet.lookback_sheets if score.model.cross_sheet else 0
+    first = 1 if lookback == 0 else max(1, num - lookback)
+    found = {}
+    for earlier in range(first, num):
+        value = feedback_value(attempt.output_of(earlier) or "", config)
+        if value is not None:
+            found[earlier] = value
+    return found
 
 
 def _captured_files(score: CompiledScore, num: SheetNum, patterns: Sequence[str]) -> list[str]:

@@ -38,6 +38,7 @@ PROMPT_ONLY = (
     "thinking_method",
     "previous_outputs",
     "previous_files",
+    "previous_feedback",
     "skipped_upstream",
     "injected_context",
     "injected_skills",
@@ -78,12 +79,28 @@ class SheetIdentity:
         }
 
 
+class Unknown(str):
+    """What an earlier sheet left, not known (yet): it reads as empty text, and so does any
+    item or attribute of it, so that `previous_feedback[1].score` can be checked before
+    anything ran, and reads as nothing when that sheet gave none."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> "Unknown":
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return Unknown()
+
+    def __getitem__(self, key: object) -> "Unknown":
+        return Unknown()
+
+
 class Pending(dict[object, object]):
     """Outputs of earlier sheets, not known yet: any key reads as empty text, so that a
     template using `previous_outputs[sheet_num - 1]` can be checked before anything ran."""
 
     def __missing__(self, key: object) -> str:
-        return ""
+        return Unknown()
 
 
 def plain(variables: Mapping[str | int, Any]) -> dict[str, Any]:
@@ -104,6 +121,7 @@ def prompt_context(
     context: dict[str | int, Any] = {
         "previous_outputs": Pending(),
         "previous_files": Pending(),
+        "previous_feedback": Pending(),
         "skipped_upstream": [],
         "injected_context": [],
         "injected_skills": [],

@@ -388,6 +388,15 @@ class SqliteStore:
         )
         return [_ATTEMPTS.record(r) for r in rows]
 
+    def feedback(self, job_id: JobId) -> dict[SheetNum, str]:
+        """Each sheet's latest feedback (JSON text), for the sheets whose agents gave some."""
+        rows = self._db.execute(
+            "SELECT sheet, feedback FROM attempts WHERE job_id = ? AND feedback IS NOT NULL "
+            "ORDER BY sheet, attempt",
+            (job_id,),
+        )
+        return {SheetNum(sheet): text for sheet, text in rows}
+
     def usage(self, job_id: JobId) -> Usage:
         """The tokens and cost of every attempt of a job; estimated if any part was."""
         tokens_in, tokens_out, cost, estimated = self._db.execute(

@@ -126,6 +126,17 @@ class ConductorProcess:
             self._client = ConductorClient(str(self.socket), timeout=30.0)
         return self._client
 
+    def podium(self, *args: str, timeout: float = 60.0) -> "subprocess.CompletedProcess[str]":
+        """Run `podium …` as a user would, against this conductor."""
+        return subprocess.run(
+            [sys.executable, "-m", "podium.cli.main", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
     def submit(self, score: Path) -> str:
         job_id: str = self.request(JOB_SUBMIT({"score_path": str(score)}))["job_id"]
         return job_id

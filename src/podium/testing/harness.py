@@ -166,6 +166,7 @@ class EngineHarness:
         cost: float | None = None,
         quota: bool = False,
         exited_at: float | None = None,
+        feedback: str | None = None,
     ) -> list[Command]:
         """The attempt's process ended (at `exited_at`, as the runtime saw it); `outcome`
         overrides what the exit alone would say (a rate limit or an auth failure read from the
@@ -192,6 +193,7 @@ class EngineHarness:
                 classified,
                 None if cost is None else Usage(cost=cost),
                 exited_at=exited_at,
+                feedback=feedback,
             )
         )
 

@@ -9,7 +9,13 @@ import time
 
 from podium.cli import exits
 from podium.cli.arguments import sheet_option
-from podium.cli.attempt_view import JSON_TAIL_LINES, TYPE_COLORS, exit_text, tail_lines
+from podium.cli.attempt_view import (
+    JSON_TAIL_LINES,
+    TYPE_COLORS,
+    exit_text,
+    feedback_text,
+    tail_lines,
+)
 from podium.cli.connect import client
 from podium.cli.job_view import failed_checks, hooks_block
 from podium.cli.output import duration, paint, status_text, use_color, when
@@ -80,6 +86,8 @@ def attempt_block(attempt: AttemptDetailInfo, color: bool, *, checks: str = "all
     lines = [_title(attempt, color), f"  {' · '.join(_facts(attempt))}"]
     if attempt["error"]:
         lines.append(f"  {paint('error', 'red', color)}  {attempt['error']}")
+    if "feedback" in attempt:
+        lines.append(f"  feedback  {feedback_text(attempt['feedback'])}")
     if checks == "all" and attempt["checks"]:
         marks = [
             f"{'✓' if c['passed'] else '✗' if c['checked'] else '-'} {c['check']}"

@@ -2,9 +2,11 @@
 translation from typed params to admission, job control or the queries, and back to typed
 results."""
 
+import json
 from pathlib import Path
 
 from podium.domain.errors import UserError
+from podium.domain.ids import SheetNum
 from podium.domain.records import Carried
 from podium.ipc import methods
 from podium.ipc.convert import job_info, job_status, worktree_info
@@ -161,7 +163,12 @@ class JobsApi:
     async def status(self, params: JobParams) -> JobStatusResult:
         view = self._queries.status(params["job_id"])
         attempts, usage = self._queries.attempt_details(view)
+        feedback = self._queries.feedback(params["job_id"])
         result = job_status(view, self._layout.sheet_dir, attempts, usage)
+        for sheet in result["sheets"]:
+            said = feedback.get(SheetNum(sheet["num"]))
+            if said is not None:
+                sheet["feedback"] = json.loads(said)
         worktree = self._queries.worktree(params["job_id"])
         if worktree is not None:
             result["worktree"] = worktree_info(worktree)

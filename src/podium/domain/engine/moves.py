@@ -91,4 +91,5 @@ def attempt_record(
         output_tokens=usage.output_tokens if usage else None,
         cost_estimated=usage.cost_estimated if usage else False,
         error_code=error_code(outcome, quota=sheet.quota, validations=validations),
+        feedback=sheet.feedback,
     )

@@ -55,7 +55,7 @@ class Outcomes:
         if found is None:
             return
         job, sheet = found
-        sheet.exit, sheet.usage = event.status, event.usage
+        sheet.exit, sheet.usage, sheet.feedback = event.status, event.usage, event.feedback
         sheet.exited_at = now if event.exited_at is None else min(now, event.exited_at)
         cost = event.usage.cost if event.usage else None
         if cost:

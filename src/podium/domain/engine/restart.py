@@ -199,4 +199,5 @@ class Restart:
                 attempt.cost,
                 attempt.cost_estimated,
             )
+            sheet.feedback = attempt.feedback
         out.effects.append(RunValidations(job.job_id, sheet.plan.num, sheet.attempts))

@@ -37,6 +37,8 @@ class Ending:
     said: str | None = None
     """The error message the instrument reported (redacted), where its profile says: in its
     structured stdout, or in a document at the end of its stderr (Gemini CLI's JSON mode)."""
+    feedback: str | None = None
+    """The agent's feedback block (redacted JSON text), when the score asks for one."""
 
 
 def read_ending(
@@ -55,7 +57,8 @@ def read_ending(
     if said:
         parts.append(said)
     output = redact("\n".join(p for p in parts if p.strip()))
-    return Ending(reading, output, redact(said) if said else None)
+    feedback = work.read_feedback(redact(reading.result or printed))
+    return Ending(reading, output, redact(said) if said else None, feedback)
 
 
 def publish_logs(workspace: Path, sheet: int, stdout: Path, stderr: Path, redact: Redact) -> None:

@@ -62,6 +62,10 @@ class JobQueries:
         ][:DETAILED_SHEETS]
         return self._store.latest_attempts(view.job_id, sheets), self._store.usage(view.job_id)
 
+    def feedback(self, job_id: str) -> dict[SheetNum, str]:
+        """Each sheet's latest feedback (JSON text), from the store."""
+        return self._store.feedback(JobId(job_id))
+
     def list_jobs(
         self, *, include_finished: bool, limit: int, statuses: tuple[JobStatus, ...] = ()
     ) -> JobList:

@@ -139,3 +139,18 @@ def test_each_way_an_attempt_fails_has_its_error_code(
     h.submit(make_plan(sheets=1, policy=policy()))
     rows = attempt_rows(h.exit("job", 1, code=1, outcome=outcome, quota=quota))
     assert [a.error_code for a in rows if a.outcome is outcome] == [code]
+
+
+def test_an_attempts_feedback_stays_with_its_record_and_not_with_the_next() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1, policy=policy(retry=NO_DELAYS)))
+    commands = h.exit("job", 1, feedback='{"score": 7}')
+    [validating] = [a for p in persisted(commands) for a in p.attempts]
+    assert (validating.outcome, validating.feedback) == (AttemptOutcome.VALIDATING, '{"score": 7}')
+    commands = h.validated("job", 1, [False])
+    [failed] = [a for p in persisted(commands) for a in p.attempts if a.attempt == 1]
+    assert failed.feedback == '{"score": 7}'
+    h.advance(10)
+    commands = h.exit("job", 1)
+    [second] = [a for p in persisted(commands) for a in p.attempts if a.attempt == 2]
+    assert second.feedback is None

@@ -58,6 +58,7 @@ def _recovered(
             if st is SheetStatus.VALIDATING
             else AttemptOutcome.RUNNING,
             exit_code=0 if st is SheetStatus.VALIDATING else None,
+            feedback='"kept"' if st is SheetStatus.VALIDATING else None,
         )
         for n, st in sheets.items()
         if st.in_flight
@@ -111,7 +112,7 @@ def test_a_reattached_attempt_that_failed_is_retried_under_its_budget() -> None:
     assert h.current_attempt("job", 1) == 2  # the retry, with the budget it had
 
 
-def test_recovery_revalidates_an_attempt_whose_process_had_finished() -> None:
+def test_recovery_revalidates_an_attempt_whose_process_had_finished_keeping_its_feedback() -> None:
     h = EngineHarness()
     commands = h.feed(
         _recovered(
@@ -120,7 +121,10 @@ def test_recovery_revalidates_an_attempt_whose_process_had_finished() -> None:
     )
     assert validations_requested(commands) == [("job", 1)]
     assert launched(commands) == []
-    assert launched(h.validated("job", 1, attempt=1)) == [("job", 2)]
+    commands = h.validated("job", 1, attempt=1)
+    assert launched(commands) == [("job", 2)]
+    [decided] = [a for p in persisted(commands) for a in p.attempts if a.sheet == 1]
+    assert decided.feedback == '"kept"'  # what the attempt said before the restart
 
 
 def test_recovery_makes_a_sheet_waiting_for_its_retry_ready_again() -> None:

@@ -362,6 +362,7 @@ class AttemptRunner:
                 result,
                 ending.reading.usage,
                 exited_at=exited_at,
+                feedback=ending.feedback,
             )
         )
 
