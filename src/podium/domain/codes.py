@@ -16,6 +16,7 @@ scripts. They follow Marianne's numbering, so users' filters keep working.
 | E202 | validation: a file was not modified |
 | E203 | validation: a file lacks the text or pattern |
 | E204 | validation: a command failed |
+| E205 | grounding: a file's checksum is not the one expected |
 | E209 | validation: a rule was not checked |
 | E502 | authentication failed |
 | E601 | the instrument could not be started |
@@ -51,6 +52,7 @@ _BY_RULE = {
     ValidationKind.CONTENT_CONTAINS: "E203",
     ValidationKind.CONTENT_REGEX: "E203",
     ValidationKind.COMMAND_SUCCEEDS: "E204",
+    ValidationKind.FILE_CHECKSUM: "E205",
 }
 
 QUOTA = "E104"

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from podium.domain.ids import JobId, SheetNum
+from podium.domain.validation import ValidationResult, failure_summary
 
 
 class GateWhen(StrEnum):
@@ -114,6 +115,23 @@ class GateRecord:
 COST_GATE = "cost_limits"
 """The name of the question a sheet asks when its job is over a cost limit (`on_exceed:
 ask`)."""
+GROUNDING_GATE = "grounding"
+"""The question a sheet asks when its grounding checks failed with `escalate_on_failure`."""
+
+
+def grounding_gate(failed: Sequence[ValidationResult]) -> GatePlan | None:
+    """After the sheet's own checks passed and grounding checks that escalate did not: the
+    question for a person, who accepts the work as it is or fails the sheet."""
+    escalated = [r for r in failed if r.rule.escalate]
+    if not escalated:
+        return None
+    return GatePlan(
+        GROUNDING_GATE,
+        f"grounding failed: {failure_summary(escalated)}; approve to accept the sheet's work "
+        "as it is, reject to fail the sheet",
+        GateWhen.AFTER_CHECKS,
+    )
+
 
 BY_PERSON = "a person"
 BY_DEADLINE = "its deadline"

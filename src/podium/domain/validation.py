@@ -15,6 +15,8 @@ class ValidationKind(StrEnum):
     CONTENT_CONTAINS = "content_contains"
     CONTENT_REGEX = "content_regex"
     COMMAND_SUCCEEDS = "command_succeeds"
+    FILE_CHECKSUM = "file_checksum"
+    """A grounding check: the file's digest (`algorithm`) is `pattern`."""
 
     @property
     def reads_a_file(self) -> bool:
@@ -42,6 +44,12 @@ class ValidationRule:
     retry_count: int = 0
     """File checks look again this many times before failing (a file may be landing)."""
     retry_delay_ms: int = 200
+    algorithm: str = "sha256"
+    """For a checksum: the digest (a `hashlib` name)."""
+    advisory: bool = False
+    """Its failure does not fail the attempt (grounding without `fail_on_grounding_failure`):
+    it is noted, and with `escalate` a person is asked."""
+    escalate: bool = False
 
     @property
     def shown_command(self) -> str | None:
@@ -56,6 +64,8 @@ class ValidationRule:
                 what = f"{self.kind} {self.pattern!r} in {self.path}"
             case ValidationKind.COMMAND_SUCCEEDS:
                 what = f"command_succeeds {self.shown_command}"
+            case ValidationKind.FILE_CHECKSUM:
+                what = f"file_checksum {self.path}"
         return f"{self.description} ({what})" if self.description else what
 
     def expectation(self) -> str:
@@ -71,6 +81,8 @@ class ValidationRule:
                 return f"the file {self.path} matches the regular expression `{self.pattern}`"
             case ValidationKind.COMMAND_SUCCEEDS:
                 return f"the command `{self.shown_command}` exits with code 0"
+            case ValidationKind.FILE_CHECKSUM:
+                return f"the file {self.path} has the {self.algorithm} checksum {self.pattern}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +121,11 @@ class ValidationResult:
                 return (
                     "run the command in the workspace to see why it fails; its output is in "
                     "the attempt's validation log"
+                )
+            case ValidationKind.FILE_CHECKSUM:
+                return (
+                    f"{rule.path} is grounding the sheet must leave as it is: restore it, or "
+                    "update grounding's expected checksum if the change is meant"
                 )
             case _:
                 return "check the rule's path and pattern"

@@ -24,7 +24,7 @@ from podium.score.model import ScoreModel
 from podium.score.notifications import notifications
 from podium.score.placeholders import PlaceholderError, script_words, shell_command
 from podium.score.planner import PlannedSheet, job_plan, plan_sheets
-from podium.score.rules import applicable, check_rules, fill
+from podium.score.rules import applicable, check_rules, fill, grounding_rules
 from podium.score.template import TemplateProblem, compile_template, render
 from podium.score.variables import (
     condition_variables,
@@ -142,8 +142,13 @@ class CompiledScore:
         """The rules that apply to the sheet, placeholders filled in; built-ins win over user
         variables."""
         context = validation_context(self.sheet(num).identity, self.model.prompt.variables)
-        rules = applicable(self._rules, condition_variables(context))
-        return tuple(fill(rule, context, self.workspace) for rule in rules)
+        rules = [
+            fill(rule, context, self.workspace)
+            for rule in applicable(self._rules, condition_variables(context))
+        ]
+        last_stage = max((rule.stage for rule in rules), default=0)
+        grounding = grounding_rules(self.model.grounding, context, self.workspace, last_stage)
+        return (*rules, *grounding)
 
     def skip_command(self, num: SheetNum) -> ShellCommand | None:
         """The sheet's `skip_when_command` (keyed by stage), its placeholders filled in as in

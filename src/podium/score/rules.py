@@ -14,6 +14,7 @@ from typing import Any
 
 from podium.domain.validation import ValidationKind
 from podium.domain.validation import ValidationRule as Rule
+from podium.score.blocks import GroundingConfig
 from podium.score.conditions import Condition, ConditionError, parse_condition
 from podium.score.diagnostics import Diagnostic
 from podium.score.model import RULE_NEEDS, ValidationRule
@@ -85,6 +86,36 @@ def _fields(
 
 def applicable(rules: Sequence[CheckedRule], numbers: Mapping[str, int]) -> list[ValidationRule]:
     return [r.config for r in rules if r.condition is None or r.condition.holds(numbers)]
+
+
+def grounding_rules(
+    grounding: GroundingConfig, context: Mapping[str, Any], workspace: Path, after_stage: int
+) -> list[Rule]:
+    """The score's grounding checks as rules of a stage of their own, after the sheet's: each
+    expected checksum, its path placed as validation paths are. Without
+    `fail_on_grounding_failure` they are advisory: a failure asks a person (with
+    `escalate_on_failure`) or is only noted."""
+    if not grounding.enabled:
+        return []
+    rules = []
+    for hook in grounding.hooks:
+        for path, checksum in hook.expected_checksums.items():
+            expanded = Path(expand_path(path, context))
+            rules.append(
+                Rule(
+                    kind=ValidationKind.FILE_CHECKSUM,
+                    description=f"grounding {hook.name or hook.type}",
+                    path=str(expanded if expanded.is_absolute() else workspace / expanded),
+                    pattern=checksum.strip().lower(),
+                    algorithm=hook.checksum_algorithm,
+                    timeout_seconds=grounding.timeout_seconds,
+                    stage=after_stage + 1,
+                    advisory=not grounding.fail_on_grounding_failure,
+                    escalate=grounding.escalate_on_failure
+                    and not grounding.fail_on_grounding_failure,
+                )
+            )
+    return rules
 
 
 def fill(config: ValidationRule, context: Mapping[str, Any], workspace: Path) -> Rule:

@@ -27,6 +27,10 @@ K = ValidationKind
             r"has a date (content_regex '\\d{4}' in /w/a.md)",
         ),
         (ValidationRule(K.COMMAND_SUCCEEDS, command="make test"), "command_succeeds make test"),
+        (
+            ValidationRule(K.FILE_CHECKSUM, "grounding refs", path="/w/r.csv", pattern="ab"),
+            "grounding refs (file_checksum /w/r.csv)",
+        ),
     ],
 )
 def test_a_rule_names_itself_as_a_person_would(rule: ValidationRule, summary: str) -> None:
@@ -70,6 +74,7 @@ def test_a_failed_rule_says_what_it_expected_and_how_to_fix_it() -> None:
         ),
         (ValidationRule(ValidationKind.CONTENT_REGEX, path="/a", pattern="x"), "expected content"),
         (ValidationRule(ValidationKind.COMMAND_SUCCEEDS, command="make"), "run the command"),
+        (ValidationRule(ValidationKind.FILE_CHECKSUM, path="/a", pattern="ab"), "restore it"),
     ],
 )
 def test_each_kind_of_rule_suggests_its_own_fix(rule: ValidationRule, words: str) -> None:
@@ -97,3 +102,8 @@ def test_a_rule_names_its_command_as_written_with_its_values_not_as_run() -> Non
     )
     assert rule.summary() == "command_succeeds test -s /w/out"
     assert rule.expectation() == "the command `test -s /w/out` exits with code 0"
+
+
+def test_a_checksum_rule_says_which_digest_it_expects() -> None:
+    rule = ValidationRule(K.FILE_CHECKSUM, path="/w/r.csv", pattern="ab12", algorithm="md5")
+    assert rule.expectation() == "the file /w/r.csv has the md5 checksum ab12"

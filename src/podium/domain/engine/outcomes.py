@@ -18,7 +18,7 @@ from podium.domain.engine.state import EngineState
 from podium.domain.engine.windows import Windows
 from podium.domain.engine.words import failed_checks
 from podium.domain.events import AttemptExited, AttemptNotLaunched, SkipChecked, ValidationsDone
-from podium.domain.gates import GateWhen
+from podium.domain.gates import GateWhen, grounding_gate
 from podium.domain.live import Changes, LiveJob, LiveSheet
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.status import SheetEvent, SheetStatus
@@ -106,12 +106,15 @@ class Outcomes:
             return
         job, sheet = found
         self._slots.give(job, sheet)
-        if all(r.passed for r in event.results):
+        if all(r.passed or r.rule.advisory for r in event.results):
             sheet.error, sheet.failed_checks = None, ()
             out.attempt(
                 attempt_record(job, sheet, AttemptOutcome.SUCCEEDED, now, validations=event.results)
             )
-            gate = self._gates.due(job, sheet, GateWhen.AFTER_CHECKS)
+            ungrounded = [r for r in event.results if not r.passed]
+            if ungrounded:
+                out.note(job, now, f"sheet {sheet.plan.num}: {failure_summary(ungrounded)}")
+            gate = grounding_gate(ungrounded) or self._gates.due(job, sheet, GateWhen.AFTER_CHECKS)
             if gate is not None and self._gates.ask(job, sheet, gate, now, out):
                 self._rules.settle(job, now, out)
                 return

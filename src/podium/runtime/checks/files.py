@@ -6,6 +6,7 @@ inode) taken just before the attempt started (`take_snapshot`), written atomical
 attempt so that it survives a conductor restart between the attempt and its validation.
 """
 
+import hashlib
 import json
 import os
 from collections.abc import Iterable
@@ -67,6 +68,8 @@ def check_file(rule: ValidationRule, snapshot: dict[str, Signature]) -> Validati
                 return _contains(rule, path, rule.pattern.encode("utf-8"))
             case ValidationKind.CONTENT_REGEX:
                 return _matches(rule, path)
+            case ValidationKind.FILE_CHECKSUM:
+                return _checksum(rule, path)
             case ValidationKind.COMMAND_SUCCEEDS:
                 raise ValueError("command_succeeds is not a file check")
     except FileNotFoundError:
@@ -75,6 +78,18 @@ def check_file(rule: ValidationRule, snapshot: dict[str, Signature]) -> Validati
         return ValidationResult(rule, False, str(exc))
     except OSError as exc:
         return ValidationResult(rule, False, f"cannot read {path}: {exc.strerror or exc}")
+
+
+def _checksum(rule: ValidationRule, path: Path) -> ValidationResult:
+    digest_of = hashlib.new(rule.algorithm)
+    with _open(path) as f:
+        while chunk := f.read(1 << 20):
+            digest_of.update(chunk)
+    digest = digest_of.hexdigest()
+    expected = (rule.pattern or "").strip().lower()
+    if digest == expected:
+        return ValidationResult(rule, True, "")
+    return ValidationResult(rule, False, f"its {rule.algorithm} checksum is {digest}")
 
 
 def _open(path: Path) -> BinaryIO:

@@ -7,15 +7,17 @@ import pytest
 
 from podium.domain.commands import Accepted, Persist, Rejected
 from podium.domain.engine import Limits
-from podium.domain.events import CancelJob, Restarted, RestoredJob
+from podium.domain.events import CancelJob, Restarted, RestoredJob, ValidationsDone
 from podium.domain.gates import (
     COST_GATE,
+    GROUNDING_GATE,
     Answer,
     GatePlan,
     GateRecord,
     GateWhen,
     OnTimeout,
     answer_command,
+    grounding_gate,
     waiting_detail,
 )
 from podium.domain.ids import JobId, SheetNum
@@ -23,8 +25,9 @@ from podium.domain.plan import JobPlan
 from podium.domain.policy import CostPolicy
 from podium.domain.records import JobRecord, SheetRecord
 from podium.domain.status import JobStatus, SheetStatus
+from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
 from podium.testing.harness import EngineHarness, launched, launches, make_plan, wakes
-from tests.unit.domain.engine.helpers import job_record, notes, reply_of
+from tests.unit.domain.engine.helpers import NO_DELAYS, job_record, notes, policy, reply_of
 
 BEFORE = GatePlan("deploy", "look first")
 AFTER = GatePlan("review", when=GateWhen.AFTER_CHECKS)
@@ -400,3 +403,47 @@ def test_a_resumed_job_says_again_which_sheets_wait() -> None:
     h.resume()
     assert job_record(h).status is JobStatus.RUNNING
     assert job_record(h).detail == waiting_detail("job", [2])
+
+
+GROUNDED = ValidationRule(ValidationKind.FILE_CHECKSUM, path="/w/ref.csv", pattern="ab12")
+
+
+def _checked(rule: ValidationRule, passed: bool) -> tuple[ValidationResult, ...]:
+    own = ValidationResult(ValidationRule(ValidationKind.FILE_EXISTS, path="/w/out"), True, "")
+    return (own, ValidationResult(rule, passed, "" if passed else "its sha256 checksum is ff"))
+
+
+def _validated(h: EngineHarness, results: tuple[ValidationResult, ...]) -> None:
+    h.feed(ValidationsDone(JobId("job"), SheetNum(1), h.current_attempt("job", 1), results))
+
+
+@pytest.mark.parametrize("answer", [Answer.APPROVE, Answer.REJECT])
+def test_grounding_that_escalates_asks_a_person_after_the_checks(answer: Answer) -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1))
+    h.exit("job", 1)
+    _validated(h, _checked(dataclasses.replace(GROUNDED, advisory=True, escalate=True), False))
+    [gate] = [g for c in h.commands if isinstance(c, Persist) for g in c.gates]
+    assert (gate.name, gate.point) == (GROUNDING_GATE, GateWhen.AFTER_CHECKS)
+    assert gate.message.startswith("grounding failed: ")
+    assert "its sha256 checksum is ff" in gate.message
+    assert job_record(h).status is JobStatus.RUNNING
+    h.answer("job", 1, answer)
+    expected = JobStatus.COMPLETED if answer is Answer.APPROVE else JobStatus.FAILED
+    assert job_record(h).status is expected
+
+
+def test_advisory_grounding_is_noted_and_binding_grounding_fails_the_attempt() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1))
+    h.exit("job", 1)
+    _validated(h, _checked(dataclasses.replace(GROUNDED, advisory=True), False))
+    assert job_record(h).status is JobStatus.COMPLETED
+    assert any(n.startswith("sheet 1: ") and "checksum is ff" in n for n in notes(h))
+    assert grounding_gate(()) is None
+    bound = EngineHarness()
+    bound.submit(make_plan(sheets=1, policy=policy(retry=NO_DELAYS)))
+    bound.exit("job", 1)
+    _validated(bound, _checked(GROUNDED, False))
+    assert job_record(bound).status is JobStatus.RUNNING
+    assert launched(bound.advance(3600)) == [("job", 1)]  # retried, as any failed check
