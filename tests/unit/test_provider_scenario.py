@@ -38,6 +38,9 @@ def test_format_and_parse_round_trip_values_with_commas_and_slashes() -> None:
     assert scenario.file == "a/b,c.txt"
     assert scenario.content == "x = 1"
     assert scenario.prefix == prefix
+    said = parse_scenario(format_scenario("text", say="SCORE: 90\nREASON: fine, mostly"))
+    assert said.say == "SCORE: 90\nREASON: fine, mostly"
+    assert parse_scenario("text").say is None
 
 
 @pytest.mark.parametrize(

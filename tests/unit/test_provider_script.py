@@ -110,8 +110,10 @@ def test_the_working_directory_is_read_from_each_agents_prompt(
     assert working_directory(context) == directory
 
 
-def test_text_scenario_says_hello() -> None:
+def test_text_scenario_says_hello_or_what_it_is_told() -> None:
     assert choose_move("text", turn(CLAUDE_WRITE), "a.txt", "x") == Say(HELLO)
+    told = choose_move("text", turn(CLAUDE_WRITE), "a.txt", "x", "SCORE: 90\nREASON: ok")
+    assert told == Say("SCORE: 90\nREASON: ok")
 
 
 def test_write_scenario_calls_the_tool_then_says_done_after_its_result() -> None:

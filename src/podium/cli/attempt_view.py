@@ -8,6 +8,9 @@ import signal
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
     from podium.ipc.schema import AttemptDetailInfo
 
 JSON_TAIL_LINES = 20
@@ -37,6 +40,24 @@ def feedback_text(value: object) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     text = " ".join(text.split())
     return text if len(text) <= FEEDBACK_SHOWN_CHARS else text[: FEEDBACK_SHOWN_CHARS - 1] + "…"
+
+
+def review_text(review: Mapping[str, Any]) -> str:
+    """An AI review on one line: score, by whom, what it cost, why."""
+    score = review.get("score")
+    parts = [f"{score}/100" if score is not None else "no score"]
+    by = str(review.get("instrument") or "")
+    if review.get("model"):
+        by += f" ({review['model']})"
+    parts.append(f"by {by}")
+    tokens = (review.get("input_tokens") or 0) + (review.get("output_tokens") or 0)
+    if tokens:
+        parts.append(f"{tokens:,} tokens")
+    if review.get("cost") is not None:
+        mark = "~" if review.get("cost_estimated") else ""
+        parts.append(f"{mark}${review['cost']:.4f}")
+    text = " · ".join(parts)
+    return f"{text}: {review['reason']}" if review.get("reason") else text
 
 
 def tail_lines(stream: str, text: str) -> list[str]:

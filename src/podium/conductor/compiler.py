@@ -27,8 +27,14 @@ from podium.domain.notices import Channel, Notification, split_urls
 from podium.domain.plan import JobPlan
 from podium.domain.records import Carried, Usage
 from podium.domain.shell import ShellCommand
-from podium.domain.validation import ValidationRule
-from podium.domain.work import AttemptRequest, OutputReading, SheetWork
+from podium.domain.validation import ValidationKind, ValidationRule
+from podium.domain.work import (
+    AttemptRequest,
+    OutputReading,
+    ReviewRequest,
+    ReviewWork,
+    SheetWork,
+)
 from podium.host.bounded import PROMPT_FILE_MAX_BYTES, RefusedFile, read_user_text
 from podium.instruments import cli as cli_instrument
 from podium.instruments.command import CONNECTION_SETTINGS, build_invocation, choose_model
@@ -213,6 +219,51 @@ class ScoreJob:
             else frozenset({0}),
             read_output=output_reader(profile, model),
             read_feedback=functools.partial(feedback_json, config=score.model.feedback),
+        )
+
+    def review(self, sheet: SheetNum, request: ReviewRequest) -> ReviewWork | None:
+        from podium.score.review import review_prompt  # noqa: PLC0415 - see the docstring
+
+        score = self._compiled()
+        config = score.model.ai_review
+        if not config.enabled:
+            return None
+        instrument = config.instrument or score.sheet(sheet).casting.instrument
+        profile = self._registry.require(instrument)
+        settings = self._connected(instrument, dict(config.instrument_config), True, score)
+        model = choose_model(profile, settings, config.model)
+        prompt = review_prompt(score, sheet, request.task, request.answer, request.results)
+        invocation = build_invocation(
+            profile,
+            prompt=prompt,
+            prompt_file=request.prompt_file,
+            model=model,
+            timeout_seconds=config.timeout_seconds,
+            working_dir=score.workspace,
+            settings=settings,
+            parent_env=self.parent_env(),
+            which=functools.partial(which, path=self._search_path()),
+        )
+        low = config.on_low_score
+        rule = ValidationRule(
+            ValidationKind.AI_REVIEW,
+            description=f"AI review by {instrument}",
+            pattern=str(config.min_score),
+            advisory=low == "warn",
+            # Retried while reviews may still ask for it; after that, a low score is final.
+            fatal=low == "fail"
+            or (low == "retry" and request.attempt > config.max_retry_for_review),
+        )
+        work = SheetWork(
+            argv=invocation.argv,
+            cwd=str(score.workspace),
+            prompt=prompt,
+            env=invocation.env,
+            prompt_on_stdin=invocation.prompt_on_stdin,
+            read_output=output_reader(profile, model),
+        )
+        return ReviewWork(
+            work, rule, config.target_score, instrument, model, config.timeout_seconds
         )
 
     def _connected(

@@ -17,6 +17,7 @@ scripts. They follow Marianne's numbering, so users' filters keep working.
 | E203 | validation: a file lacks the text or pattern |
 | E204 | validation: a command failed |
 | E205 | grounding: a file's checksum is not the one expected |
+| E206 | an AI review scored the work below `ai_review.min_score` |
 | E209 | validation: a rule was not checked |
 | E502 | authentication failed |
 | E601 | the instrument could not be started |
@@ -53,6 +54,7 @@ _BY_RULE = {
     ValidationKind.CONTENT_REGEX: "E203",
     ValidationKind.COMMAND_SUCCEEDS: "E204",
     ValidationKind.FILE_CHECKSUM: "E205",
+    ValidationKind.AI_REVIEW: "E206",
 }
 
 QUOTA = "E104"

@@ -59,6 +59,8 @@ class Ended:
     """For a rate limit: when it ends, when the message said."""
     quota: bool = False
     """For a rate limit: it was a spent quota or budget (E104), not a request rate."""
+    final: bool = False
+    """No retry can help (an AI review's low score with `on_low_score: fail`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,9 @@ def decide(
         return Decision(Action.WAIT_RATE_LIMIT, used, at=rate_limit_end(ended, rate_limit))
     if ended.outcome is AttemptOutcome.AUTH_FAILED:
         return _exhausted(budget, has_fallback, "authentication failed")
+    if ended.final:
+        used = replace(budget, failures=budget.failures + 1)
+        return Decision(Action.FAIL, used, reason="the AI review's score is final (ai_review)")
     if (
         ended.outcome is AttemptOutcome.VALIDATION_FAILED
         and ended.pass_rate * 100 >= retry.completion_threshold_percent

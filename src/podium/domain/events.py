@@ -119,6 +119,10 @@ class ValidationsDone:
     results: tuple[ValidationResult, ...]
     recheck: bool = False
     """The answer to a `RunValidations` of `podium recover`, not to an attempt."""
+    review: str | None = None
+    """The AI review of the attempt (`ai_review`), as JSON text, when one ran."""
+    review_cost: float | None = None
+    """What the review cost, added to the sheet's and the job's."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,6 +69,8 @@ class LiveSheet:
     usage: Usage | None = None
     feedback: str | None = None
     """The latest attempt's feedback (JSON text), kept with its record."""
+    review: str | None = None
+    """The latest attempt's AI review (JSON text), kept with its record."""
     """What the attempt in flight (or the last one) consumed, once it exited."""
     quota: bool = False
     """The last attempt ran into a spent quota."""

@@ -123,6 +123,8 @@ class AttemptRecord:
     """E001 timeout … E102 rate limit, E201 validation, E502 auth (see `podium.domain.codes`)."""
     feedback: str | None = None
     """The agent's feedback block, as JSON text (`feedback` in the score)."""
+    review: str | None = None
+    """The AI review of the attempt's work, as JSON text (`ai_review` in the score)."""
 
 
 class HookOutcome(StrEnum):

@@ -17,10 +17,12 @@ class ValidationKind(StrEnum):
     COMMAND_SUCCEEDS = "command_succeeds"
     FILE_CHECKSUM = "file_checksum"
     """A grounding check: the file's digest (`algorithm`) is `pattern`."""
+    AI_REVIEW = "ai_review"
+    """A review by another agent scores the work at least `pattern` (of 100)."""
 
     @property
     def reads_a_file(self) -> bool:
-        return self is not ValidationKind.COMMAND_SUCCEEDS
+        return self not in (ValidationKind.COMMAND_SUCCEEDS, ValidationKind.AI_REVIEW)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,8 @@ class ValidationRule:
     """Its failure does not fail the attempt (grounding without `fail_on_grounding_failure`):
     it is noted, and with `escalate` a person is asked."""
     escalate: bool = False
+    fatal: bool = False
+    """Its failure fails the sheet at once, without a retry (`ai_review.on_low_score: fail`)."""
 
     @property
     def shown_command(self) -> str | None:
@@ -66,6 +70,8 @@ class ValidationRule:
                 what = f"command_succeeds {self.shown_command}"
             case ValidationKind.FILE_CHECKSUM:
                 what = f"file_checksum {self.path}"
+            case ValidationKind.AI_REVIEW:
+                what = f"ai_review at least {self.pattern}"
         return f"{self.description} ({what})" if self.description else what
 
     def expectation(self) -> str:
@@ -83,6 +89,8 @@ class ValidationRule:
                 return f"the command `{self.shown_command}` exits with code 0"
             case ValidationKind.FILE_CHECKSUM:
                 return f"the file {self.path} has the {self.algorithm} checksum {self.pattern}"
+            case ValidationKind.AI_REVIEW:
+                return f"a review scores the work {self.pattern}/100 or more"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,13 +130,21 @@ class ValidationResult:
                     "run the command in the workspace to see why it fails; its output is in "
                     "the attempt's validation log"
                 )
-            case ValidationKind.FILE_CHECKSUM:
-                return (
-                    f"{rule.path} is grounding the sheet must leave as it is: restore it, or "
-                    "update grounding's expected checksum if the change is meant"
-                )
+            case ValidationKind.FILE_CHECKSUM | ValidationKind.AI_REVIEW:
+                return _FIXES[rule.kind].format(path=rule.path)
             case _:
                 return "check the rule's path and pattern"
+
+
+_FIXES = {
+    ValidationKind.FILE_CHECKSUM: (
+        "{path} is grounding the sheet must leave as it is: restore it, or update grounding's "
+        "expected checksum if the change is meant"
+    ),
+    ValidationKind.AI_REVIEW: (
+        "read the review's reason: the prompt may need to ask for what it missed"
+    ),
+}
 
 
 def failure_summary(results: Sequence[ValidationResult]) -> str:

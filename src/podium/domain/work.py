@@ -2,10 +2,12 @@
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from podium.domain.classify import ErrorPatterns
 from podium.domain.lessons import Lesson
 from podium.domain.records import Usage
+from podium.domain.validation import ValidationResult, ValidationRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +62,30 @@ class SheetWork:
     read_output: Callable[[str], OutputReading] = plain_text
     read_feedback: Callable[[str], str | None] = field(default=lambda _answer: None)
     """The agent's feedback block in its answer, as JSON text (the score's `feedback`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRequest:
+    """What an AI review of an attempt is about."""
+
+    attempt: int
+    prompt_file: Path
+    """Where the review's prompt will be written."""
+    task: str
+    """The attempt's prompt (masked)."""
+    answer: str
+    results: tuple[ValidationResult, ...]
+    """The attempt's checks."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewWork:
+    """What reviews a sheet's work (`ai_review`): the reviewer's command and the check its
+    score makes."""
+
+    work: SheetWork
+    rule: ValidationRule
+    target: int
+    instrument: str
+    model: str | None
+    timeout_seconds: float

@@ -173,6 +173,8 @@ def attempt_info(attempt: AttemptRecord) -> AttemptInfo:
     )
     if attempt.feedback is not None:
         info["feedback"] = json.loads(attempt.feedback)
+    if attempt.review is not None:
+        info["review"] = json.loads(attempt.review)
     return info
 
 

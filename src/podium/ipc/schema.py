@@ -207,6 +207,9 @@ class AttemptInfo(TypedDict):
     """When it was decided (after its validations); None while it runs."""
     feedback: NotRequired[Any]
     """The agent's feedback block, parsed (the score's `feedback`); absent without one."""
+    review: NotRequired[dict[str, Any]]
+    """The AI review of its work (`ai_review`): score, reason, instrument, model, tokens,
+    cost; absent without one."""
 
 
 class UsageInfo(TypedDict):

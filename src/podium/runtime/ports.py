@@ -28,7 +28,7 @@ from podium.domain.records import (
 from podium.domain.shell import ShellCommand
 from podium.domain.status import JobStatus
 from podium.domain.validation import ValidationRule
-from podium.domain.work import AttemptRequest, SheetWork
+from podium.domain.work import AttemptRequest, ReviewRequest, ReviewWork, SheetWork
 from podium.runtime.worktrees.archive import ArchivePolicy
 
 
@@ -142,6 +142,10 @@ class CompiledJob(Protocol):
         when it cannot be run (no such instrument, its program is not installed)."""
 
     def validations(self, sheet: SheetNum) -> tuple[ValidationRule, ...]: ...
+
+    def review(self, sheet: SheetNum, request: ReviewRequest) -> ReviewWork | None:
+        """The AI review of an attempt's work (`ai_review`); None when the score asks for
+        none. Raises UserError when its instrument cannot run."""
 
     @property
     def archive_policy(self) -> ArchivePolicy | None:

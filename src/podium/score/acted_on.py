@@ -13,7 +13,6 @@ from podium.score.yamlsource import SourceMap
 NOT_YET: dict[tuple[str, ...], str] = {
     ("agent_card",): "the agent card is not published",
     ("learning",): "there is no learning yet",
-    ("ai_review",): "there is no AI review yet",
 }
 """What Podium will act on, and what happens meanwhile."""
 

@@ -533,6 +533,13 @@ class AIReviewConfig(Block):
     on_low_score: Literal["retry", "warn", "fail"] = "warn"
     max_retry_for_review: int = Field(default=2, ge=0, le=5)
     review_prompt_template: str | None = None
+    instrument: str | None = None
+    """The instrument that reviews (a Podium key): the sheet's own without it."""
+    model: str | None = None
+    """Its model (a Podium key): a cheap one does."""
+    instrument_config: dict[str, Any] = Field(default_factory=dict)
+    """Its settings, as a sheet's `instrument_config` (a Podium key): `base_url`, …."""
+    timeout_seconds: float = Field(default=600.0, gt=0)
 
     @model_validator(mode="after")
     def _scores(self) -> "AIReviewConfig":

@@ -205,6 +205,7 @@ MIGRATIONS: tuple[str, ...] = (
     -- Waits for a spent quota (E104), counted apart from rate limits' (max_quota_waits).
     ALTER TABLE sheets ADD COLUMN quota_waits INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE attempts ADD COLUMN feedback TEXT;  -- the agent's feedback block, as JSON
+    ALTER TABLE attempts ADD COLUMN review TEXT;  -- the AI review of its work, as JSON
     -- A job's failed attempts, newest first: the lessons of later prompts. Empty for a job
     -- that never failed, so asking costs nothing there.
     CREATE INDEX failed_attempts_by_job ON attempts (job_id, started_at DESC)

@@ -275,3 +275,11 @@ def test_jitter_keeps_a_delay_between_half_and_all_of_the_plain_one(
     assert 0.5 * plain.delay(failures, seed) <= delay <= plain.delay(failures, seed)
     assert plain.delay(failures, seed) <= cap
     assert delay == jittered.delay(failures, seed)
+
+
+def test_a_final_failure_fails_the_sheet_without_a_retry() -> None:
+    ended = Ended(AttemptOutcome.VALIDATION_FAILED, AT, "job/1/1", final=True)
+    decision = decide(ended, Budget(), has_fallback=False, retry=RETRY, rate_limit=RATE_LIMIT)
+    assert decision == Decision(
+        Action.FAIL, Budget(failures=1), reason="the AI review's score is final (ai_review)"
+    )

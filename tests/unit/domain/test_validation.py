@@ -75,6 +75,7 @@ def test_a_failed_rule_says_what_it_expected_and_how_to_fix_it() -> None:
         (ValidationRule(ValidationKind.CONTENT_REGEX, path="/a", pattern="x"), "expected content"),
         (ValidationRule(ValidationKind.COMMAND_SUCCEEDS, command="make"), "run the command"),
         (ValidationRule(ValidationKind.FILE_CHECKSUM, path="/a", pattern="ab"), "restore it"),
+        (ValidationRule(ValidationKind.AI_REVIEW, pattern="60"), "the review's reason"),
     ],
 )
 def test_each_kind_of_rule_suggests_its_own_fix(rule: ValidationRule, words: str) -> None:

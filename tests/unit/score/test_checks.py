@@ -60,7 +60,7 @@ def test_a_clean_score_has_nothing_to_say() -> None:
             Severity.ERROR,
             "unknown instrument 'claud-code'; did you mean 'claude-code'?",
         ),
-        ("ai_review: {enabled: true}", "P001", Severity.WARNING, "accepted, not acted on yet"),
+        ("learning: {enabled: true}", "P001", Severity.WARNING, "accepted, not acted on yet"),
         ("isolation: {enabled: true}", "P007", Severity.WARNING, "is not in a git repository"),
         ("state_backend: json", "P002", Severity.INFO, "accepted, has no effect"),
         ("instrument_config: {modle: x}", "P003", Severity.WARNING, "did you mean 'model'?"),

@@ -14,6 +14,7 @@ from podium.cli.attempt_view import (
     TYPE_COLORS,
     exit_text,
     feedback_text,
+    review_text,
     tail_lines,
 )
 from podium.cli.connect import client
@@ -88,6 +89,8 @@ def attempt_block(attempt: AttemptDetailInfo, color: bool, *, checks: str = "all
         lines.append(f"  {paint('error', 'red', color)}  {attempt['error']}")
     if "feedback" in attempt:
         lines.append(f"  feedback  {feedback_text(attempt['feedback'])}")
+    if "review" in attempt:
+        lines.append(f"  review    {review_text(attempt['review'])}")
     if checks == "all" and attempt["checks"]:
         marks = [
             f"{'✓' if c['passed'] else '✗' if c['checked'] else '-'} {c['check']}"

@@ -126,7 +126,7 @@ class Dispatch:
         sheet.attempts += 1
         sheet.attempt_started_at = now
         sheet.exit, sheet.exited_at, sheet.due, sheet.wait = None, None, None, None
-        sheet.usage, sheet.quota, sheet.feedback = None, False, None
+        sheet.usage, sheet.quota, sheet.feedback, sheet.review = None, False, None, None
         sheet.mode = "completion" if completion else "normal"
         self._slots.take(job, sheet)
         self._state.pacing.last_launch = now

@@ -92,4 +92,5 @@ def attempt_record(
         cost_estimated=usage.cost_estimated if usage else False,
         error_code=error_code(outcome, quota=sheet.quota, validations=validations),
         feedback=sheet.feedback,
+        review=sheet.review,
     )

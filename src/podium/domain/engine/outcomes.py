@@ -106,6 +106,12 @@ class Outcomes:
             return
         job, sheet = found
         self._slots.give(job, sheet)
+        if event.review is not None:
+            sheet.review = event.review
+        if event.review_cost:
+            sheet.cost += event.review_cost
+            job.cost += event.review_cost
+            out.job(job)
         if all(r.passed or r.rule.advisory for r in event.results):
             sheet.error, sheet.failed_checks = None, ()
             out.attempt(
@@ -135,6 +141,7 @@ class Outcomes:
                 error=failure_summary(event.results),
                 validations=event.results,
                 pass_rate=passed / len(event.results),
+                final=any(r.rule.fatal and not r.passed for r in event.results),
             )
         self._rules.settle(job, now, out)
 
@@ -194,6 +201,7 @@ class Outcomes:
         pass_rate: float = 0.0,
         reset_at: float | None = None,
         quota: bool = False,
+        final: bool = False,
     ) -> None:
         """An attempt ended without success: wait, retry, fall back or fail (see `decide`)."""
         sheet.error = error
@@ -201,7 +209,7 @@ class Outcomes:
         seed = f"{job.job_id}/{sheet.plan.num}/{sheet.attempts}"
         policy = job.plan.policy
         decision = decide(
-            Ended(outcome, now, seed, pass_rate, reset_at, quota),
+            Ended(outcome, now, seed, pass_rate, reset_at, quota, final),
             sheet.budget,
             has_fallback=sheet.has_fallback,
             retry=policy.retry,

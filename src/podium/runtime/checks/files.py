@@ -70,8 +70,8 @@ def check_file(rule: ValidationRule, snapshot: dict[str, Signature]) -> Validati
                 return _matches(rule, path)
             case ValidationKind.FILE_CHECKSUM:
                 return _checksum(rule, path)
-            case ValidationKind.COMMAND_SUCCEEDS:
-                raise ValueError("command_succeeds is not a file check")
+            case ValidationKind.COMMAND_SUCCEEDS | ValidationKind.AI_REVIEW:
+                raise ValueError(f"{rule.kind} is not a file check")
     except FileNotFoundError:
         return ValidationResult(rule, False, "file not found")
     except RefusedFile as exc:

@@ -18,6 +18,7 @@ from podium.domain.validation import ValidationKind, ValidationResult, Validatio
 from podium.host.private import make_private_dir
 from podium.runtime.checks.command import last_line, run_check_command
 from podium.runtime.checks.files import Signature, check_file, read_snapshot
+from podium.runtime.checks.review import review
 from podium.runtime.context import WorkerContext
 from podium.runtime.ports import CompiledJob
 
@@ -57,7 +58,24 @@ class Validator:
             snapshot=read_snapshot(attempt_file("snapshot.json")),
             marker=self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt),
         )
-        self._post(ValidationsDone(cmd.job_id, cmd.sheet, cmd.attempt, tuple(results), cmd.recheck))
+        reviewed = None
+        if not cmd.recheck and all(r.passed or r.rule.advisory for r in results):
+            reviewed = await review(
+                job, cmd, results, attempt_file=attempt_file, context=self._context
+            )
+        if reviewed is not None:
+            results.append(reviewed.result)
+        self._post(
+            ValidationsDone(
+                cmd.job_id,
+                cmd.sheet,
+                cmd.attempt,
+                tuple(results),
+                cmd.recheck,
+                review=reviewed.record if reviewed else None,
+                review_cost=reviewed.cost if reviewed else None,
+            )
+        )
 
     async def check_all(
         self,

@@ -28,7 +28,7 @@ from podium.domain.plan import JobPlan
 from podium.domain.records import Carried, JobRecord
 from podium.domain.shell import ShellCommand
 from podium.domain.validation import ValidationRule
-from podium.domain.work import AttemptRequest, SheetWork
+from podium.domain.work import AttemptRequest, ReviewRequest, ReviewWork, SheetWork
 from podium.runtime.conductor_log import job_fields
 from podium.runtime.ports import CompiledJob, Compiler
 from podium.runtime.worktrees.archive import ArchivePolicy
@@ -148,6 +148,9 @@ class DeferredJob:
     def validations(self, sheet: SheetNum) -> tuple[ValidationRule, ...]:
         job = self._compiled()
         return job.validations(sheet) if job is not None else ()
+
+    def review(self, sheet: SheetNum, request: ReviewRequest) -> ReviewWork | None:
+        return self._required().review(sheet, request)
 
     def skip_command(self, sheet: SheetNum) -> ShellCommand | None:
         job = self._compiled()

@@ -41,6 +41,7 @@ SETTINGS = frozenset(
         "tag",
         "tools",
         "arguments",
+        "say",
     }
 )
 
@@ -77,6 +78,11 @@ class Scenario:
     @property
     def content(self) -> str:
         return self.settings.get("content", DEFAULT_CONTENT)
+
+    @property
+    def say(self) -> str | None:
+        """With `text`: what to answer instead of the greeting (`say=SCORE: 90`)."""
+        return self.settings.get("say")
 
     @property
     def retry_after(self) -> int:

@@ -30,12 +30,15 @@ _WORKING_DIRECTORY = (
 )
 
 
-def choose_move(behaviour: str, turn: Turn, file: str, content: str) -> Move:
-    """The reply for `behaviour` ("text" or "write") to this turn."""
+def choose_move(
+    behaviour: str, turn: Turn, file: str, content: str, say: str | None = None
+) -> Move:
+    """The reply for `behaviour` ("text" or "write") to this turn; `say` replaces the text
+    scenario's greeting."""
     if turn.response_schema is not None:
         return Say(json.dumps(example_for(turn.response_schema)))
     if behaviour != "write" or turn.after_tool_result:
-        return Say(HELLO if behaviour != "write" else DONE)
+        return Say((say or HELLO) if behaviour != "write" else DONE)
     call = write_call(turn.tools, file, content, working_directory(turn.context))
     if call is not None:
         return call

@@ -218,7 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
         move = (
             call_move(turn, scenario.tools, scenario.arguments)
             if then == "call"
-            else choose_move(then, turn, scenario.file, scenario.content)
+            else choose_move(then, turn, scenario.file, scenario.content, scenario.say)
         )
         self._record(found, 200, turn, scenario)
         if behaviour == "slow" and self.server.provider.stopping.wait(scenario.delay):

@@ -447,3 +447,21 @@ def test_advisory_grounding_is_noted_and_binding_grounding_fails_the_attempt() -
     _validated(bound, _checked(GROUNDED, False))
     assert job_record(bound).status is JobStatus.RUNNING
     assert launched(bound.advance(3600)) == [("job", 1)]  # retried, as any failed check
+
+
+def test_a_review_is_kept_with_the_attempt_its_cost_counted_and_a_final_low_score_fails() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1, policy=policy(retry=NO_DELAYS)))
+    h.exit("job", 1)
+    review = ValidationRule(ValidationKind.AI_REVIEW, pattern="60", fatal=True)
+    low = ValidationResult(review, False, "scored 40/100")
+    h.feed(
+        ValidationsDone(
+            JobId("job"), SheetNum(1), 1, (low,), review='{"score": 40}', review_cost=0.25
+        )
+    )
+    [record] = [a for c in h.commands if isinstance(c, Persist) for a in c.attempts][-1:]
+    assert (record.review, record.error_code) == ('{"score": 40}', "E206")
+    assert job_record(h).cost == 0.25
+    assert job_record(h).status is JobStatus.FAILED  # no retry, though the budget has two
+    assert launched(h.advance(3600)) == []
