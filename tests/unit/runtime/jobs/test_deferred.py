@@ -99,9 +99,11 @@ class CountingCompiler(ScoreCompiler):
         snapshot: str | None = None,
         workspace: str | None = None,
         environment: Carried | None = None,
+        *,
+        rehearsal: bool = False,
     ) -> ScoreJob:
         self.compiles += 1
-        return super().compile(path, snapshot, workspace, environment)
+        return super().compile(path, snapshot, workspace, environment, rehearsal=rehearsal)
 
 
 def test_what_the_score_says_of_the_job_is_kept_once_it_is_released(tmp_path: Path) -> None:
