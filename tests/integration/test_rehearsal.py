@@ -84,3 +84,34 @@ validations:
     assert done["history"][0]["text"].startswith("rehearsal: ")
     assert not (tmp_path / "played-by-cli").exists()
     assert (tmp_path / "ws-rehearsed" / "out-2.md").read_text() == "DONE\n"
+
+
+def test_the_job_a_rehearsal_chains_into_is_rehearsed_too(
+    conductor: ConductorProcess, tmp_path: Path
+) -> None:
+    for name, then in (
+        ("first", "on_success: [{type: run_job, job_path: second.yaml}]"),
+        ("second", ""),
+    ):
+        (tmp_path / f"{name}.yaml").write_text(
+            f"""
+name: {name}
+workspace: ./ws
+instrument: cli
+pause_between_sheets_seconds: 0
+concert: {{cooldown_between_jobs_seconds: 0}}
+sheet: {{size: 1, total_items: 1}}
+prompt: {{template: 'touch {tmp_path}/played-by-cli'}}
+validations:
+  - {{type: content_contains, path: "{{workspace}}/{name}.md", pattern: "{name} done"}}
+{then}
+"""
+        )
+    request = JOB_SUBMIT({"score_path": str(tmp_path / "first.yaml"), "rehearse": True})
+    parent = conductor.request(request)["job_id"]
+    [hook] = conductor.wait_for_job(parent, "completed")["hooks"]
+    child = conductor.wait_for_job(str(hook["chained_job"]), "completed")
+    assert {s["instrument"] for s in child["sheets"]} == {"rehearsal"}
+    assert child["history"][0]["text"].startswith("rehearsal: ")
+    assert (tmp_path / "ws" / "second.md").read_text() == "second done\n"
+    assert not (tmp_path / "played-by-cli").exists()
