@@ -225,6 +225,9 @@ def test_satisfy_takes_the_checks_file_from_the_command_line_too(tmp_path: Path)
     done = run_agent(tmp_path, "--satisfy", "--checks", "checks.json")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "made.txt").read_text() == MADE
+    calls = (tmp_path / ".fake-agent" / "calls.jsonl").read_text().splitlines()
+    [call] = [json.loads(line) for line in calls]
+    assert call["actions"] == ["satisfy"]
 
 
 def test_satisfy_without_checks_writes_nothing(tmp_path: Path) -> None:

@@ -132,6 +132,8 @@ class _Run:
         self.prompt_file = self.record.save_prompt(prompt)
         self.rule: int | None = None
         self.actions: list[Action] = []
+        self.satisfied = False
+        """Whether --satisfy did the checks' work (no action ended the run first)."""
 
     def go(self) -> int:
         try:
@@ -147,6 +149,7 @@ class _Run:
     def _satisfy(self) -> list[str]:
         """Write what the checks ask; name on stderr those it cannot satisfy."""
         rules = _checks(self.options.checks, self.cwd)
+        self.satisfied = True
         keep_cache_in(_cache())
         written, planned = satisfy(rules, self.cwd)
         for unmet in planned.unmet:
@@ -200,7 +203,7 @@ class _Run:
                 argv=self.argv,
                 prompt_file=str(self.prompt_file),
                 rule=self.rule,
-                actions=[_name(a) for a in self.actions],
+                actions=[_name(a) for a in self.actions] + (["satisfy"] if self.satisfied else []),
                 exit_code=exit_code,
                 error=error,
             )
