@@ -109,7 +109,8 @@ def test_the_checks_it_cannot_satisfy_are_listed_before_the_run_and_fail_their_s
     plan = podium("run", str(score), "--rehearse", "--dry-run")
     assert plan.returncode == 0, plan.stderr
     assert plan.stderr.splitlines()[:2] == [
-        "rehearsal: the fake agent cannot satisfy 1 check(s), so 1 sheet(s) will fail:",
+        "rehearsal: the fake agent cannot satisfy 1 check(s) (it runs no command): 1 sheet(s) "
+        "will fail, unless their commands pass as things are:",
         f"  sheet 2: a person approved it (command_succeeds test -f {tmp_path}/ws/approved)",
     ]
     rows = [line.split() for line in plan.stdout.splitlines()[2:]]

@@ -97,7 +97,8 @@ def declare(p: argparse.ArgumentParser) -> None:
         help="play every sheet with the fake agent (podium-fake-agent --satisfy), which writes "
         "what the sheet's file and content checks ask, instead of the instruments the score "
         "names; the score file is not changed and no model is contacted. The checks it cannot "
-        "satisfy (command_succeeds) are listed first: their sheets will fail. With --dry-run: "
+        "satisfy (command_succeeds) are listed first: their sheets fail unless the command "
+        "passes as things are. With --dry-run: "
         "the plan of the rehearsal",
     )
     p.add_argument(
@@ -200,7 +201,7 @@ def _may_run(args: argparse.Namespace, score: CompiledScore) -> Registry | None:
 
 def _tell_unsatisfiable(score: CompiledScore) -> None:
     """Before a rehearsal: the checks the fake agent cannot satisfy, sheet by sheet, on
-    stderr (their sheets will fail)."""
+    stderr (their sheets fail, unless a command passes as things are)."""
     from podium.score.rehearsal import unsatisfiable  # noqa: PLC0415 - the score model
 
     found = [
@@ -211,8 +212,8 @@ def _tell_unsatisfiable(score: CompiledScore) -> None:
         return
     sheets = len({num for num, _ in found})
     print(
-        f"rehearsal: the fake agent cannot satisfy {len(found)} check(s), so {sheets} "
-        "sheet(s) will fail:",
+        f"rehearsal: the fake agent cannot satisfy {len(found)} check(s) (it runs no command): "
+        f"{sheets} sheet(s) will fail, unless their commands pass as things are:",
         file=sys.stderr,
     )
     redact = Redactor(os.environ)  # a command check may spell out a credential
