@@ -112,6 +112,7 @@ class ScoreJob:
         self._path = score.path
         self._workspace = score.workspace
         self._workspace_override = score.workspace_override
+        self._rehearsal = score.rehearsal
         self._isolation = score.isolation
         self._notifications = score.notifications
         self._archive_policy = _archive_policy(score)
@@ -150,6 +151,10 @@ class ScoreJob:
     @property
     def workspace_override(self) -> str | None:
         return self._workspace_override
+
+    @property
+    def rehearsal(self) -> bool:
+        return self._rehearsal
 
     @property
     def snapshot(self) -> str:
@@ -435,12 +440,15 @@ class ScoreCompiler:
         snapshot: str | None = None,
         workspace: str | None = None,
         environment: Carried | None = None,
+        *,
+        rehearsal: bool = False,
     ) -> ScoreJob:
         """A new submission is read from disk and checked whole, as `podium validate` does
         (every prompt rendered once, every instrument known and installed); a stored job is
         compiled from the snapshot it was submitted with. `environment` is what its client
         carried: narrowed to what the job's instruments and the allow-list name (nothing when
-        the conductor takes no client environment)."""
+        the conductor takes no client environment). With `rehearsal`, the fake agent plays
+        every sheet (`podium.score.rehearsal`); a snapshot says for itself."""
         from podium.score.checks import check, stops_a_run  # noqa: PLC0415 - see the docstring
         from podium.score.compiled import load_score  # noqa: PLC0415
         from podium.score.diagnostics import ScoreError  # noqa: PLC0415
@@ -452,11 +460,11 @@ class ScoreCompiler:
             carried = self._carried(thawed, registry, environment)
             self._learn(thawed, carried)
             return ScoreJob(thawed, registry, snapshot, self._connections, carried)
-        score = load_score(path, workspace)
+        score = load_score(path, workspace, rehearsal=rehearsal)
         carried = self._carried(score, registry, environment)
         self._learn(score, carried)  # before the checks: an error may quote a variable
         found = check(score, registry.names(), registry.problems, registry.takes_mcp)
-        errors = [d for d in found if stops_a_run(d)]
+        errors = [d for d in found if stops_a_run(d, rehearsal=rehearsal)]
         if errors:
             raise ScoreError(errors)
         reason = cannot_play(score, registry, carried)

@@ -22,6 +22,9 @@ class SubmitParams(TypedDict):
     """The submitting shell's PATH and the variables its instruments ask for
     (docs/environment.md): the job's attempts run with them laid over the conductor's
     environment. Absent: the conductor's environment alone."""
+    rehearse: NotRequired[bool]
+    """Play every sheet with the fake agent in its --satisfy mode (`run --rehearse`), whatever
+    the score names: the job's snapshot keeps it, so restarts and resumes rehearse too."""
 
 
 class SubmitResult(TypedDict):

@@ -127,6 +127,10 @@ class CompiledJob(Protocol):
         """The folder `run --workspace` gave instead of the score's own; None: the score's."""
 
     @property
+    def rehearsal(self) -> bool:
+        """Every sheet is played by the fake agent (`run --rehearse`), whatever the score names."""
+
+    @property
     def snapshot(self) -> str:
         """Everything the job needs from its score files, frozen at submission: a restart
         recompiles the job from it, not from files that may have changed since."""
@@ -175,9 +179,12 @@ class Compiler(Protocol):
         snapshot: str | None = None,
         workspace: str | None = None,
         environment: Carried | None = None,
+        *,
+        rehearsal: bool = False,
     ) -> CompiledJob:
         """Compile the score at `path` (or its `snapshot`, as if read from `path`), to run
-        with `environment` (what a client carried) over the conductor's; raise UserError."""
+        with `environment` (what a client carried) over the conductor's; raise UserError.
+        With `rehearsal`, the fake agent plays every sheet (a snapshot says so itself)."""
 
     def batch(self) -> AbstractContextManager[None]:
         """Within it, the instrument profiles of a folder are read once (many compiles at

@@ -20,6 +20,9 @@ MARIANNE_HTTP = ("anthropic_api", "ollama", "recursive_light")
 RUN_REFUSES = frozenset({"P011"})
 """Warnings in `validate` that stop `podium run`: the score is sound, but cannot run here."""
 
+REHEARSED = "; a rehearsal plays the fake agent in its place, but a real run stops here"
+"""What a finding about an instrument adds in a rehearsal, which plays none of them."""
+
 Use = tuple[tuple[str | int, ...], str, str]
 """Where a name is written (a YAML path), the name, and its code (V210 or V211)."""
 
@@ -34,14 +37,16 @@ def instruments(
     for path, name, code in _uses(score):
         if name in names or name == MARIANNE_DEFAULT:
             continue
+        rehearsed = REHEARSED if score.rehearsal else ""
         if name in MARIANNE_HTTP:
             if code == "V210":
-                yield finding(score, path, _http(name, names), "P011", WARNING)
+                yield finding(score, path, _http(name, names) + rehearsed, "P011", WARNING)
             continue  # as a fallback, quietly skipped (`podium run` says so)
-        severity = ERROR if code == "V210" else WARNING
+        severity = ERROR if code == "V210" and not score.rehearsal else WARNING
         then = ", so sheets will not fall back to it" if code == "V211" else ""
         message = f"unknown instrument '{name}'{then}{_hint(name, names)}"
         message += "".join(f"; could not load: {problem}" for problem in unreadable)
+        message += rehearsed if code == "V210" else ""
         key = path[-2:-1] == ("instrument_map",)
         yield finding(score, path, message, code, severity, key=key)
 

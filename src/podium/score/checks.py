@@ -88,10 +88,11 @@ def check(
     return sorted(found, key=lambda d: (order[d.severity], d.line, d.column))
 
 
-def stops_a_run(found: Diagnostic) -> bool:
+def stops_a_run(found: Diagnostic, *, rehearsal: bool = False) -> bool:
     """Whether a finding keeps a score from running here: an error, or a warning about what
-    this machine cannot play (the same answer in `podium run` and in the conductor)."""
-    return found.severity is ERROR or found.code in RUN_REFUSES
+    this machine cannot play (the same answer in `podium run` and in the conductor). A
+    rehearsal plays none of the score's instruments: only errors stop it."""
+    return found.severity is ERROR or (found.code in RUN_REFUSES and not rehearsal)
 
 
 def _rendering(score: CompiledScore) -> Iterator[Diagnostic]:

@@ -24,6 +24,7 @@ from podium.score.model import ScoreModel
 from podium.score.notifications import notifications
 from podium.score.placeholders import PlaceholderError, script_words, shell_command
 from podium.score.planner import PlannedSheet, job_plan, plan_sheets
+from podium.score.rehearsal import recast
 from podium.score.rules import applicable, check_rules, fill, grounding_rules
 from podium.score.template import TemplateProblem, compile_template, render
 from podium.score.variables import (
@@ -55,6 +56,8 @@ class CompiledScore:
         model: ScoreModel,
         source: SourceMap,
         template: TemplateSource | None,
+        *,
+        rehearsal: bool = False,
     ) -> None:
         self.path = path
         self.text = text
@@ -65,6 +68,9 @@ class CompiledScore:
         self.workspace_override: str | None = None
         """The folder `run --workspace` gave instead of the score's own (kept in the
         job's snapshot)."""
+        self.rehearsal = rehearsal
+        """Every sheet played by the fake agent (`run --rehearse`, see `podium.score.rehearsal`;
+        kept in the job's snapshot)."""
         problems: list[Diagnostic] = []
         self._template = _compile(template, problems)
         try:
@@ -72,6 +78,8 @@ class CompiledScore:
         except ScoreError as exc:
             problems.extend(exc.diagnostics)
             self.sheets = []
+        if rehearsal:
+            self.sheets = [recast(s) for s in self.sheets]
         sample = (
             validation_context(self.sheets[0].identity, model.prompt.variables)
             if self.sheets
@@ -304,10 +312,15 @@ def inline_template(source: SourceMap, text: str, template: str) -> TemplateSour
     return TemplateSource(template, source.file, mark.line, mark.column)
 
 
-def load_score(path: Path, workspace: str | None = None) -> CompiledScore:
+def load_score(
+    path: Path, workspace: str | None = None, *, rehearsal: bool = False
+) -> CompiledScore:
     """Read, check and plan the score at `path`; `ScoreError` lists every problem found.
-    `workspace` (an absolute folder) replaces the score's own (`run --workspace`)."""
-    return compile_score(read_text(path), path, workspace)
+    `workspace` (an absolute folder) replaces the score's own (`run --workspace`); with
+    `rehearsal`, the fake agent plays every sheet (`run --rehearse`)."""
+    text = read_text(path)
+    data, source = load_yaml(text, str(path))
+    return compile_data(data, source, text, path, workspace=workspace, rehearsal=rehearsal)
 
 
 def read_text(path: Path, kind: str = "a score") -> str:
@@ -338,9 +351,11 @@ def compile_data(
     *,
     template_file_text: str | None = None,
     workspace: str | None = None,
+    rehearsal: bool = False,
 ) -> CompiledScore:
     """Compile a score already parsed from YAML; `template_file_text` stands in for the
-    template file (from a job's snapshot), `workspace` for the score's own."""
+    template file (from a job's snapshot), `workspace` for the score's own; `rehearsal` casts
+    the fake agent in every sheet."""
     if not isinstance(data, dict):
         raise ScoreError(
             [
@@ -374,6 +389,7 @@ def compile_data(
         model,
         source,
         _template_source(model, source, text, path, template_file_text),
+        rehearsal=rehearsal,
     )
     score.workspace_override = workspace
     return score

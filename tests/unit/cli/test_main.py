@@ -17,7 +17,7 @@ from podium.cli.verbs import COMMANDS, NAMES
 # missing or changes its name breaks this table.
 ARGUMENTS = {
     "run": "SCORE --dry-run -n --show-prompts --wait --no-wait --detach --start-sheet -s "
-    "--workspace -w --fresh --no-start --conductor-env --idempotency-key --json",
+    "--workspace -w --fresh --rehearse --no-start --conductor-env --idempotency-key --json",
     "validate": "FILE --json --verbose -v",
     "init": "NAME --path -p --force -f",
     "status": "JOB --json --watch -W --interval -i --all-sheets",

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from podium.ipc.schema import SubmitParams, SubmitResult
     from podium.score.assembly import Layer
     from podium.score.compiled import CompiledScore
+    from podium.score.diagnostics import Diagnostic
 
 
 def declare(p: argparse.ArgumentParser) -> None:
@@ -91,6 +92,16 @@ def declare(p: argparse.ArgumentParser) -> None:
         "workspace_lifecycle says where); without archive_on_fresh it is left as it is",
     )
     p.add_argument(
+        "--rehearse",
+        action="store_true",
+        help="play every sheet with the fake agent (podium-fake-agent --satisfy), which writes "
+        "what the sheet's file and content checks ask, instead of the instruments the score "
+        "names; the score file is not changed and no model is contacted. The checks it cannot "
+        "satisfy (command_succeeds) are listed first: their sheets fail unless the command "
+        "passes as things are. With --dry-run: "
+        "the plan of the rehearsal",
+    )
+    p.add_argument(
         "--no-start",
         action="store_true",
         help="fail instead of starting the conductor when it is not running",
@@ -125,9 +136,14 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--show-prompts goes with --dry-run")
     path = Path(args.score).absolute()
     if is_fleet_file(path):
+        if args.rehearse:
+            raise UserError(
+                f"--rehearse runs a score, and {args.score} is a fleet; rehearse its scores "
+                "one by one"
+            )
         return fleet_run.run(args, path)
     workspace = _workspace(args.workspace)
-    score = load_score(path, workspace)
+    score = load_score(path, workspace, rehearsal=args.rehearse)
     registry = _may_run(args, score)
     if registry is None:
         return exits.USER
@@ -135,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(
             f"--start-sheet {args.start_sheet}: the score has sheets 1 to {score.plan.total_sheets}"
         )
+    if args.rehearse:
+        _tell_unsatisfiable(score)
     if args.dry_run:
         return _dry_run(args, score)
     return _submit(args, path, workspace, score.plan.name, carry.score_profiles(score, registry))
@@ -152,7 +170,12 @@ def _may_run(args: argparse.Namespace, score: CompiledScore) -> Registry | None:
     registry = discover(score.path.parent)
     found = check(score, registry.names(), registry.problems, registry.takes_mcp)
     color = use_color(sys.stderr)
-    stops = stops_a_run if not args.dry_run else (lambda d: d.severity is Severity.ERROR)
+
+    def stops(found: Diagnostic) -> bool:
+        if args.dry_run:
+            return found.severity is Severity.ERROR
+        return stops_a_run(found, rehearsal=args.rehearse)
+
     refused = [replace(d, severity=Severity.ERROR) for d in found if stops(d)]
     if refused:
         for line in issues_text(refused, color):
@@ -174,6 +197,29 @@ def _may_run(args: argparse.Namespace, score: CompiledScore) -> Registry | None:
                 file=sys.stderr,
             )
     return registry
+
+
+def _tell_unsatisfiable(score: CompiledScore) -> None:
+    """Before a rehearsal: the checks the fake agent cannot satisfy, sheet by sheet, on
+    stderr (their sheets fail, unless a command passes as things are)."""
+    from podium.score.rehearsal import unsatisfiable  # noqa: PLC0415 - the score model
+
+    found = [
+        (s.num, rule) for s in score.plan.sheets for rule in unsatisfiable(score.validations(s.num))
+    ]
+    if not found:
+        print("rehearsal: the fake agent can satisfy every check of this score", file=sys.stderr)
+        return
+    sheets = len({num for num, _ in found})
+    print(
+        f"rehearsal: the fake agent cannot satisfy {len(found)} check(s) (it runs no command): "
+        f"{sheets} sheet(s) will fail, unless their commands pass as things are:",
+        file=sys.stderr,
+    )
+    redact = Redactor(os.environ)  # a command check may spell out a credential
+    redact.learn(score.model.prompt.variables)
+    for num, rule in found:
+        print(f"  sheet {num}: {redact(rule.summary())}", file=sys.stderr)
 
 
 def _workspace(given: str | None) -> str | None:
@@ -313,6 +359,8 @@ def _submit(
         "fresh": args.fresh,
         "idempotency_key": key,
     }
+    if args.rehearse:
+        params["rehearse"] = True
     if workspace:
         params["workspace"] = workspace
     locations = ensure_running(locate(), no_start=args.no_start)

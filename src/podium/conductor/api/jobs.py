@@ -85,6 +85,7 @@ class JobsApi:
             workspace=params.get("workspace"),
             submit_key=key,
             environment=carried(params.get("environment")),
+            rehearsal=params.get("rehearse", False),
         )
         return SubmitResult(
             job_id=done.job_id,

@@ -6,11 +6,14 @@ conductor's private state folder.
 """
 
 import contextlib
+import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from podium.domain.checklist import checklist
+from podium.domain.validation import ValidationRule
 from podium.domain.work import OutputReading, SheetWork
 from podium.host.bounded import LINE_MAX_BYTES, bounded_lines
 from podium.host.private import make_user_dir, open_for_user
@@ -114,6 +117,12 @@ def read_end(path: Path, limit: int) -> str:
 def write_prompt(path: Path, text: str) -> None:
     """The prompt, readable by the owner only (it may hold what the score's author typed)."""
     _write_private(path, text)
+
+
+def write_checks(path: Path, rules: Sequence[ValidationRule], redact: Redact) -> None:
+    """The attempt's checks as a document an instrument can read (see
+    `podium.domain.checklist`), readable by the owner only."""
+    _write_private(path, json.dumps(checklist(rules, redact)))
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -328,6 +328,7 @@ class HookRunner:
                 job_id=chained,
                 chain_depth=cmd.chain_depth,
                 environment=job.environment,
+                rehearsal=job.rehearsal,  # a rehearsal's chain is rehearsed too
                 note=(
                     f"started by on_success hook {cmd.index} of job {cmd.job_id} "
                     f"(chain depth {cmd.chain_depth})"

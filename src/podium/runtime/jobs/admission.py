@@ -29,6 +29,12 @@ from podium.runtime.jobs.submit_keys import KeyLocks
 from podium.runtime.ports import CompiledJob, Compiler, Store
 from podium.runtime.worktrees.isolation import WorktreeFailed, Worktrees
 
+REHEARSAL_NOTE = (
+    "rehearsal: every sheet is played by the fake agent (podium-fake-agent --satisfy), which "
+    "writes what the file and content checks ask; no model is contacted"
+)
+"""The first words of a rehearsal's history (`run --rehearse`)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Submitted:
@@ -52,6 +58,7 @@ class _Asked:
     note: str | None
     submit_key: str | None
     environment: Carried | None = None
+    rehearsal: bool = False
 
 
 class Admission:
@@ -95,6 +102,7 @@ class Admission:
         note: str | None = None,
         submit_key: str | None = None,
         environment: Carried | None = None,
+        rehearsal: bool = False,
     ) -> Submitted:
         """Submit the score at `score_path` (relative to `client_cwd`); `workspace` replaces
         the score's own. A score that changed since its last job completed runs fresh. A
@@ -105,10 +113,12 @@ class Admission:
         With `submit_key` (a client's idempotency key), a key used before gives back the job
         submitted with it, marked `duplicate`, and submits nothing; a new key is stored with
         the job, in the transaction that accepts it. `environment` is what the client carried
-        (see `podium.runtime.ports.Compiler.compile`): it is stored with the job too."""
+        (see `podium.runtime.ports.Compiler.compile`): it is stored with the job too. With
+        `rehearsal`, the fake agent plays every sheet, in the job's snapshot too, and the job's
+        history begins by saying so."""
         path = Path(client_cwd or "/", score_path).absolute()
         folder = str(Path(client_cwd or "/", workspace).absolute()) if workspace else None
-        asked = _Asked(start_sheet, fresh, chain_depth, note, submit_key, environment)
+        asked = _Asked(start_sheet, fresh, chain_depth, note, submit_key, environment, rehearsal)
         submit = functools.partial(self._submit_new, path, folder, asked, job_id)
         if submit_key is None:
             return await submit()
@@ -136,7 +146,10 @@ class Admission:
         # Off the loop: reading a score and rendering each of its prompts takes a while for
         # a big one, and `podium status` must answer meanwhile.
         compiled = await asyncio.to_thread(
-            self._compiler.compile, path, workspace=folder, environment=asked.environment
+            functools.partial(self._compiler.compile, rehearsal=asked.rehearsal),
+            path,
+            workspace=folder,
+            environment=asked.environment,
         )
         job_id = job_id or self._ids.allocate(path.stem)
         try:
@@ -158,7 +171,8 @@ class Admission:
                 if worktree is None and (asked.fresh or changed)
                 else None
             )
-            note = "; ".join(filter(None, (asked.note, placed, fresh_note(changed, archived))))
+            told = (REHEARSAL_NOTE if compiled.rehearsal else None, asked.note, placed)
+            note = "; ".join(filter(None, (*told, fresh_note(changed, archived))))
             await self._requests.ask(
                 lambda request: JobSubmitted(
                     request,
@@ -210,7 +224,7 @@ class Admission:
             return compiled, None, f"warning: no git worktree, runs in the workspace itself: {exc}"
         try:
             isolated = await asyncio.to_thread(
-                self._compiler.compile,
+                functools.partial(self._compiler.compile, rehearsal=asked.rehearsal),
                 path,
                 workspace=worktree.workspace,
                 environment=asked.environment,

@@ -7,6 +7,7 @@ a new submission is. Both are offered to the catalog, kept only if the engine ta
 """
 
 import asyncio
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -297,8 +298,13 @@ class JobControl:
         `snapshot` compiled again, given one."""
         current = revived.compiled if revived else self._catalog.find(job_id)
         workspace = current.workspace_override if current is not None else None
+        rehearsal = current.rehearsal if current is not None else False
         compiled: CompiledJob = await asyncio.to_thread(
-            self._compiler.compile, path, snapshot, workspace, environment
+            functools.partial(self._compiler.compile, rehearsal=rehearsal),
+            path,
+            snapshot,
+            workspace,
+            environment,
         )
         snapshot = compiled.snapshot
         key = hashlib.sha256(snapshot.encode()).hexdigest()[:16]

@@ -14,6 +14,7 @@ raises, as `UserError`, where its caller expects one. What a compiled score says
 (workspace, isolation, notifications…) is kept when the score is released again.
 """
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ Broken = Callable[[StoredScoreBroken], None]
 class _Known:
     workspace: Path
     workspace_override: str | None
+    rehearsal: bool
     isolation: Isolation | None
     archive_policy: ArchivePolicy | None
     notifications: tuple[Notification, ...]
@@ -98,6 +100,7 @@ class DeferredJob:
             self._known = _Known(
                 job.workspace,
                 job.workspace_override,
+                job.rehearsal,
                 job.isolation,
                 job.archive_policy,
                 job.notifications,
@@ -142,6 +145,12 @@ class DeferredJob:
         known = self._facts()
         return known.workspace_override if known is not None else None
 
+    @property
+    def rehearsal(self) -> bool:
+        """For a broken score, what its snapshot says: a modify keeps the job rehearsing."""
+        known = self._facts()
+        return known.rehearsal if known is not None else _rehearsal(self._snapshot)
+
     def work(self, sheet: SheetNum, prompt_file: Path, request: AttemptRequest) -> SheetWork:
         return self._required().work(sheet, prompt_file, request)
 
@@ -174,3 +183,12 @@ class DeferredJob:
     def release(self) -> None:
         """Drop the compiled score whole; the next need compiles it again."""
         self._job = None
+
+
+def _rehearsal(snapshot: str) -> bool:
+    """Whether a snapshot, even of a score that no longer compiles, is of a rehearsal."""
+    try:
+        frozen = json.loads(snapshot)
+    except ValueError:
+        return False
+    return isinstance(frozen, dict) and frozen.get("rehearsal") is True

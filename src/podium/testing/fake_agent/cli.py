@@ -2,6 +2,7 @@
 
 import argparse
 import io
+import json
 import os
 import re
 import resource
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
+from podium.domain.checklist import CHECKS_FILE_ENV, read_checklist
+from podium.domain.validation import ValidationRule
 from podium.testing.fake_agent import script
 from podium.testing.fake_agent.actions import (
     Action,
@@ -26,7 +29,9 @@ from podium.testing.fake_agent.actions import (
 )
 from podium.testing.fake_agent.perform import Performance, perform
 from podium.testing.fake_agent.record import Call, Record
+from podium.testing.fake_agent.regex_text import keep_cache_in
 from podium.testing.fake_agent.reply import api_error, as_json, default_reply, estimate
+from podium.testing.fake_agent.satisfy import satisfy
 
 VERSION = "1.0"
 PROG = "podium-fake-agent"
@@ -45,6 +50,10 @@ class Options:
     prompt_file: str | None
     model: str
     json: bool
+    satisfy: bool = False
+    """Do what the attempt's checks ask (see `podium.testing.fake_agent.satisfy`)."""
+    checks: str | None = None
+    """The checks file; None: the one `$PODIUM_CHECKS_FILE` names."""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -67,6 +76,18 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accepted; the fake agent never asks",
     )
+    p.add_argument(
+        "--satisfy",
+        action="store_true",
+        help="also do what the sheet's checks ask: write the files and the text that its "
+        f"file and content checks want (the checks file is named by ${CHECKS_FILE_ENV}); "
+        "checks it cannot satisfy (command_succeeds) are named on stderr",
+    )
+    p.add_argument(
+        "--checks",
+        metavar="PATH",
+        help=f"with --satisfy: read the checks from this file instead of ${CHECKS_FILE_ENV}",
+    )
     p.add_argument("--version", action="version", version=f"{PROG} {VERSION}")
     ignored = p.add_argument_group("accepted and ignored, as Claude Code takes them")
     for flag in ("--strict-mcp-config", "--verbose"):
@@ -80,7 +101,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the fake agent once; the exit code is what it was told to exit with."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     args = parser().parse_args(argv)
-    options = Options(args.prompt, args.prompt_file, args.model, args.output_format == "json")
+    if args.checks and not args.satisfy:
+        return _fail("--checks goes with --satisfy")
+    options = Options(
+        args.prompt,
+        args.prompt_file,
+        args.model,
+        args.output_format == "json",
+        satisfy=args.satisfy,
+        checks=args.checks,
+    )
     _utf8(sys.stdout)
     cwd = Path.cwd()
     try:
@@ -102,15 +132,33 @@ class _Run:
         self.prompt_file = self.record.save_prompt(prompt)
         self.rule: int | None = None
         self.actions: list[Action] = []
+        self.satisfied = False
+        """Whether --satisfy did the checks' work (no action ended the run first)."""
 
     def go(self) -> int:
         try:
             self.actions = self._plan()
             done = perform(self.actions, self.cwd, self._say)
+            if self.options.satisfy and done.ending is None:
+                done.done += self._satisfy()
         except ScriptError as exc:
             self._log(2, str(exc))
             return _fail(str(exc))
         return self._finish(done)
+
+    def _satisfy(self) -> list[str]:
+        """Write what the checks ask; name on stderr those it cannot satisfy."""
+        rules = _checks(self.options.checks, self.cwd)
+        self.satisfied = True
+        keep_cache_in(_cache())
+        written, planned = satisfy(rules, self.cwd)
+        for unmet in planned.unmet:
+            print(
+                f"{PROG}: cannot satisfy {unmet.rule.summary()}: {unmet.reason}",
+                file=sys.stderr,
+                flush=True,
+            )
+        return written
 
     def _plan(self) -> list[Action]:
         chosen = script.choose(_rules(self.cwd), self.prompt, self.record.claim)
@@ -155,7 +203,7 @@ class _Run:
                 argv=self.argv,
                 prompt_file=str(self.prompt_file),
                 rule=self.rule,
-                actions=[_name(a) for a in self.actions],
+                actions=[_name(a) for a in self.actions] + (["satisfy"] if self.satisfied else []),
                 exit_code=exit_code,
                 error=error,
             )
@@ -185,6 +233,29 @@ def _rules(cwd: Path) -> tuple[script.Rule, ...]:
         return script.load(path)
     path = cwd / SCRIPT_FILE
     return script.load(path) if path.is_file() else ()
+
+
+def _checks(given: str | None, cwd: Path) -> tuple[ValidationRule, ...]:
+    """The rules of the checks file (`--checks`, else `$PODIUM_CHECKS_FILE`); none when
+    Podium gave none (a sheet without checks)."""
+    name = given or os.environ.get(CHECKS_FILE_ENV)
+    if not name:
+        return ()
+    path = cwd / name
+    try:
+        return read_checklist(json.loads(path.read_text(encoding="utf-8")))
+    except OSError as exc:
+        raise ScriptError(
+            f"--satisfy: cannot read the checks file {path}: {exc.strerror}"
+        ) from None
+    except ValueError as exc:
+        raise ScriptError(f"--satisfy: the checks file {path} is not usable: {exc}") from None
+
+
+def _cache() -> Path:
+    """Where hypothesis keeps its Unicode table: the user's cache, shared by every workspace."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "podium" / "hypothesis"
 
 
 def _name(action: Action) -> str:

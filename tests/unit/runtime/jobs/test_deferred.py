@@ -99,9 +99,11 @@ class CountingCompiler(ScoreCompiler):
         snapshot: str | None = None,
         workspace: str | None = None,
         environment: Carried | None = None,
+        *,
+        rehearsal: bool = False,
     ) -> ScoreJob:
         self.compiles += 1
-        return super().compile(path, snapshot, workspace, environment)
+        return super().compile(path, snapshot, workspace, environment, rehearsal=rehearsal)
 
 
 def test_what_the_score_says_of_the_job_is_kept_once_it_is_released(tmp_path: Path) -> None:
@@ -117,3 +119,32 @@ def test_what_the_score_says_of_the_job_is_kept_once_it_is_released(tmp_path: Pa
         )
         assert entry.notifications == fresh.notifications
     assert counting.compiles == compiled_for_the_fixture + 1
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "rehearsal"),
+    [
+        ('{"score": "name: [", "template_file": null, "rehearsal": true}', True),
+        ('{"score": "name: [", "template_file": null}', False),
+        ("not json", False),
+    ],
+)
+def test_a_broken_stored_score_still_says_whether_it_was_a_rehearsal(
+    tmp_path: Path, snapshot: str, rehearsal: bool
+) -> None:
+    """A modify brings the job a new score: a rehearsal must stay one."""
+    entry, _, _ = fixture(tmp_path, snapshot=snapshot)
+    assert entry.rehearsal is rehearsal
+
+
+def test_a_queued_rehearsal_is_known_as_one(tmp_path: Path) -> None:
+    compiler = ScoreCompiler()
+    path = tmp_path / "demo.yaml"
+    path.write_text(textwrap.dedent(SCORE))
+    snapshot = compiler.compile(path, rehearsal=True).snapshot
+    entry, _, _ = fixture(tmp_path, snapshot=snapshot, compiler=compiler)
+    assert entry.rehearsal
+    played = AttemptRequest(attempt=1, instrument="rehearsal", model=None)
+    work = entry.work(SheetNum(1), tmp_path / "prompt", played)
+    assert Path(work.argv[0]).name == "podium-fake-agent"
+    assert "--satisfy" in work.argv

@@ -9,10 +9,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from podium.domain.checklist import CHECKS_FILE_ENV
 from podium.domain.classify import classify
 from podium.domain.commands import Kill, Launch
 from podium.domain.errors import StateUnwritable, UserError
@@ -34,6 +36,7 @@ from podium.runtime.executors.output import (
     Ending,
     publish_logs,
     read_ending,
+    write_checks,
     write_prompt,
 )
 from podium.runtime.executors.output import output_of as output_of_sheet
@@ -66,6 +69,7 @@ class AttemptFiles:
         self.stdout = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "stdout.log")
         self.stderr = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "stderr.log")
         self.snapshot = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "snapshot.json")
+        self.checks = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "checks.json")
         self.result = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, RESULT_FILE)
         self.exit = layout.attempt_file(cmd.job_id, cmd.sheet, cmd.attempt, "exit")
 
@@ -134,9 +138,14 @@ class AttemptRunner:
         write_prompt(files.input, work.prompt)
         with contextlib.suppress(OSError):
             write_prompt(files.prompt, self._redact(work.prompt))
-        take_snapshot(job.validations(cmd.sheet), files.snapshot)
+        rules = job.validations(cmd.sheet)
+        take_snapshot(rules, files.snapshot)
         make_user_dir(Path(work.cwd))
-        return work
+        if not rules:
+            return work
+        # The checks, exactly, for a program to read; the prompt says them in words.
+        write_checks(files.checks, rules, self._redact)
+        return replace(work, env={**work.env, CHECKS_FILE_ENV: str(files.checks)})
 
     async def _start(
         self, cmd: Launch, job: CompiledJob, skipped: frozenset[int], lessons: tuple[Lesson, ...]
