@@ -10,8 +10,9 @@ import math
 import os
 import platform
 import statistics
+import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,8 +72,10 @@ def _number(value: float | None, unit: str) -> str:
     return f"{value:,.{digits}f} {unit}".strip()
 
 
-def table(figures: Iterable[Figure]) -> str:
-    rows = [("metric", "podium", "baseline", "ratio", "target", "verdict")]
+def table(figures: Iterable[Figure], previous: Mapping[str, float] | None = None) -> str:
+    """The figures as a table; with `previous` (figures by metric), each beside the one
+    measured before."""
+    rows = [("metric", "podium", "previous", "baseline", "ratio", "target", "verdict")]
     for f in figures:
         ratio = f.ratio
         target = None if f.target is None else ("≥ " if f.higher_is_better else "≤ ")
@@ -80,6 +83,7 @@ def table(figures: Iterable[Figure]) -> str:
             (
                 f.metric,
                 _number(f.value, f.unit),
+                _number((previous or {}).get(f.metric), f.unit),
                 f"{_number(f.baseline, f.unit)} {f.baseline_name}".strip()
                 if f.baseline is not None
                 else "-",
@@ -110,3 +114,26 @@ def save(figures: Sequence[Figure], mode: str, path: Path = RESULTS) -> None:
         "figures": [asdict(f) | {"ratio": f.ratio, "verdict": f.verdict} for f in figures],
     }
     path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def previous_figures(path: Path = RESULTS) -> dict[str, float]:
+    """The figures of the last committed run, by metric: `path` as git's HEAD has it, or as it
+    is on disk outside a git checkout. Empty when there is none."""
+    try:
+        text = subprocess.run(
+            ["git", "show", f"HEAD:./{path.name}"],
+            cwd=path.parent,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        try:
+            text = path.read_text()
+        except OSError:
+            return {}
+    try:
+        found = json.loads(text)["figures"]
+        return {str(f["metric"]): float(f["value"]) for f in found if f.get("value") is not None}
+    except (ValueError, KeyError, TypeError):
+        return {}

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -25,9 +26,9 @@ from podium.conductor.compiler import ScoreCompiler
 from podium.domain.commands import Kill, Launch, Persist
 from podium.domain.engine import Engine, Limits
 from podium.domain.events import AttemptExited, Event, JobSubmitted
-from podium.domain.ids import JobId
+from podium.domain.ids import JobId, SheetNum
 from podium.domain.outcome import AttemptOutcome
-from podium.domain.records import InFlightAttempt
+from podium.domain.records import InFlightAttempt, ProcessInfo
 from podium.host import platform
 from podium.host.processes import stat
 from podium.runtime import exits
@@ -332,3 +333,53 @@ def test_an_attempt_past_its_timeout_is_stopped_without_waiting_on_virtual_time(
 def no_attempt_left(tmp_path: Path) -> Iterator[None]:
     yield
     kill_leftovers(tmp_path / "state" / "jobs")
+
+
+class HeldRecords(SqliteStore):
+    """The store, with each process record held (in the thread that spawned the process)
+    until `go` is set."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.go = threading.Event()
+
+    def record_process(
+        self,
+        job_id: JobId,
+        sheet: SheetNum,
+        attempt: int,
+        process: ProcessInfo,
+        spawned_at: float | None = None,
+    ) -> None:
+        assert self.go.wait(timeout=30), "the test never let the record through"
+        super().record_process(job_id, sheet, attempt, process, spawned_at)
+
+
+def test_a_local_attempt_killed_while_its_spawn_is_off_the_loop_is_stopped_once_back(
+    tmp_path: Path,
+) -> None:
+    bench = Bench(tmp_path, script(tmp_path, "time.sleep(60)"))
+    held = HeldRecords(bench.store.path)
+
+    def make(context: WorkerContext, store: SqliteStore, clock: Clock) -> Executor:
+        return AttemptRunner(context, held, clock=clock)
+
+    async def main() -> AttemptExited:
+        async with bench.conductor(make, SYSTEM_CLOCK) as conductor:
+            launch = bench.first_launch(SYSTEM_CLOCK)
+            conductor.executor.launch(launch)
+            # Its process runs, while the thread that spawned it is still out recording it.
+            await until(bench.file("started").exists)
+            assert conductor.executor.running == 0
+            conductor.executor.kill(Kill(launch.job_id, launch.sheet, launch.attempt))
+            held.go.set()
+            return await conductor.ending()
+
+    try:
+        ending = SYSTEM_CLOCK.run(main())
+    finally:
+        held.go.set()
+        held.close()
+    assert ending.status.signal == signal.SIGTERM
+    [recorded] = bench.in_flight()
+    assert recorded.process is not None  # recorded before it was reported running

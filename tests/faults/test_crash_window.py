@@ -183,7 +183,7 @@ def test_a_conductor_killed_between_spawning_an_attempt_and_recording_it_runs_it
     first = ConductorProcess(home, {"kill_grace_seconds": 0.5})
     # Each process the conductor starts returns to it two seconds late: the attempt runs, and
     # kills the conductor, before the conductor can record its pid.
-    first.process = subprocess.Popen(
+    first.process = strace = subprocess.Popen(
         [
             "strace",
             "-f",
@@ -211,6 +211,9 @@ def test_a_conductor_killed_between_spawning_an_attempt_and_recording_it_runs_it
             first.submit(score)
         first.wait_until((tmp_path / "ws" / "runs.txt").exists, 30, "the attempt to finish")
         first.wait_until(lambda: not processes.running(pid), 30, "the conductor to die")
+        # The spawning thread, held in its fork by strace, dies last and keeps the conductor's
+        # lock until then; strace ends once every process it traces has ended.
+        first.wait_until(lambda: strace.poll() is not None, 30, "the last of it to end")
         [(job, pid_recorded, outcome)] = first.query("SELECT job_id, pid, outcome FROM attempts")
         assert (pid_recorded, outcome) == (None, "running")
 

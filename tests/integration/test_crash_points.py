@@ -215,3 +215,41 @@ def test_a_chained_job_submitted_just_before_a_crash_is_not_submitted_again(
     assert runs.read_text().split() == ["first", "next"]  # the chained job ran once
     assert [h["chained_job"] for h in done["hooks"]] == [child]
     assert any("interrupted by a restart" in n["text"] for n in done["history"])
+
+
+MANY_SHEETS = """
+    name: many
+    workspace: ./ws
+    instrument: cli
+    retry: {{max_retries: 3, base_delay_seconds: 0.05, max_completion_attempts: 0}}
+    pause_between_sheets_seconds: 0
+    sheet: {{size: 1, total_items: {sheets}, dependencies: {{}}}}
+    parallel: {{enabled: true, max_concurrent: 8}}
+    prompt:
+      template: echo {{{{ sheet_num }}}} >> runs.txt
+"""
+
+
+def test_a_conductor_killed_while_many_sheets_dispatch_runs_each_sheet_once(
+    conductors: Callable[..., ConductorProcess], tmp_path: Path
+) -> None:
+    # Eight at once, the conductor killed at some moment between a batch's commit, its
+    # launches (spawned off the loop) and their records: restart finishes what ran from its
+    # exit file or its live process, and starts again only what never ran.
+    sheets = 80
+    score = tmp_path / "many.yaml"
+    score.write_text(MANY_SHEETS.format(sheets=sheets))
+    runs = tmp_path / "ws" / "runs.txt"
+
+    def ran() -> list[str]:
+        return runs.read_text().split() if runs.exists() else []
+
+    first = conductors({"max_concurrent_sheets": 8})
+    job = first.submit(score)
+    first.wait_until(lambda: len(ran()) >= 20, 30, "some sheets to run")
+    assert first.kill(signal.SIGKILL) == -signal.SIGKILL
+    assert len(ran()) < sheets, "every sheet ran before the kill; nothing was tested"
+
+    second = conductors({"max_concurrent_sheets": 8})
+    second.wait_for_job(job, "completed", timeout=120)
+    assert sorted(map(int, ran())) == list(range(1, sheets + 1))

@@ -1,6 +1,13 @@
 """The one task that owns the engine: it takes events from the inbox, asks the engine what to
 do, commits every `Persist` of the batch in one transaction, then applies the effects.
 
+The commit runs on a thread of its own (the store's writer; see `podium.store.sqlite`): while
+the disk takes one batch, the loop goes on spawning, noticing exits and answering, and the
+events that come meanwhile make the next batch, committed together (group commit). No effect
+of a batch (a launch, a kill, a reply, an event published) is applied before its commit is
+done; the engine's in-memory view may be a batch ahead of the disk meanwhile, as it is
+between deciding and committing anyway.
+
 Time comes from one `Clock` (`podium.runtime.clock`): the engine's `now`, its one wake-up
 timer, the pause between commits the disk refused.
 
@@ -14,6 +21,7 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol, assert_never
 
 from podium.domain.commands import (
@@ -156,17 +164,23 @@ class EngineLoop:
         self._timer: Timer | None = None
 
     async def run(self) -> None:
-        """Handle events until cancelled."""
-        while True:
-            batch = await self._inbox.take_batch()
-            try:
-                commands = self._decide(batch)
-                persists = _persists(commands)
-                if persists:
-                    await self._commit_enduring(persists)
-                self._act(persists, commands)
-            finally:
-                self._inbox.handled(len(batch))
+        """Handle events until cancelled. A commit under way when cancelled is finished (by
+        its thread) before this returns."""
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="podium-commit")
+        try:
+            while True:
+                batch = await self._inbox.take_batch()
+                try:
+                    commands = self._decide(batch)
+                    persists = _persists(commands)
+                    if persists:
+                        await self._commit_enduring(persists, writer)
+                    self._act(persists, commands)
+                finally:
+                    self._inbox.handled(len(batch))
+        finally:
+            # Without holding up the loop's thread, which others share.
+            await asyncio.to_thread(writer.shutdown, wait=True)
 
     def stop_launching(self) -> None:
         """At shutdown: decide and record as usual, but start no attempt or validation. The
@@ -192,13 +206,13 @@ class EngineLoop:
             commands.extend(self._engine.handle(event, self._clock.now()))
         return commands
 
-    async def _commit_enduring(self, persists: list[Persist]) -> None:
-        """Commit the batch, however long the disk takes to accept it. When it commits at
-        the first try, nothing awaits (the usual case: no reader sees a half-step)."""
+    async def _commit_enduring(self, persists: list[Persist], writer: ThreadPoolExecutor) -> None:
+        """Commit the batch on the `writer` thread, however long the disk takes to accept it."""
         pause = RETRY_FIRST_SECONDS
+        loop = asyncio.get_running_loop()
         while True:
             try:
-                self._store.commit(persists)
+                await loop.run_in_executor(writer, self._store.commit, persists)
             except StateUnwritable as exc:
                 if not self.waiting_for_disk:
                     log.error(

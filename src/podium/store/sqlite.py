@@ -1,8 +1,16 @@
-"""The SQLite store: WAL, `synchronous=FULL`, one transaction per engine batch."""
+"""The SQLite store: WAL, `synchronous=FULL`, one transaction per engine batch.
+
+The engine's batches (`commit`) and the records of spawned processes (`record_process`) go
+through a connection of their own, which any one thread may use at a time (a lock keeps them
+in turn): the engine loop commits from a thread of its own, so that it goes on spawning,
+reading exits and answering while the disk takes a batch. Everything else, reads included,
+uses the loop's connection; in WAL mode a read sees what was committed, never half a batch.
+"""
 
 import contextlib
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -95,6 +103,7 @@ class SqliteStore:
         self._backups_dir = backups_dir
         self.commits = 0
         """Transactions committed since the store was opened."""
+        self._write_lock = threading.Lock()
         self._db = sqlite3.connect(path, isolation_level=None)
         try:
             self._db.execute("PRAGMA journal_mode = WAL")
@@ -110,6 +119,7 @@ class SqliteStore:
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA busy_timeout = 5000")
             self._migrate()
+            self._writer = self._connect_writer(path)
         except sqlite3.OperationalError as exc:
             self._db.close()
             if unwritable(exc) or exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_CANTOPEN:
@@ -128,7 +138,23 @@ class SqliteStore:
             self._db.close()
             raise
 
+    @staticmethod
+    def _connect_writer(path: Path) -> sqlite3.Connection:
+        """The connection of the engine's batches: used by one thread at a time (under the
+        store's write lock), whichever thread that is."""
+        writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
+            writer.execute("PRAGMA synchronous = FULL")
+            writer.execute("PRAGMA foreign_keys = ON")
+            writer.execute("PRAGMA busy_timeout = 5000")
+        except BaseException:
+            writer.close()
+            raise
+        return writer
+
     def close(self) -> None:
+        with self._write_lock:
+            self._writer.close()
         self._db.close()
 
     def _migrate(self) -> None:
@@ -152,23 +178,35 @@ class SqliteStore:
 
     @contextlib.contextmanager
     def _transaction(self, *, durable: bool = True) -> Iterator[None]:
-        """One transaction; with `durable=False` its commit does not wait for the disk. A
-        write the disk refuses (full, read-only, failing) raises `StateUnwritable`, with
+        """One transaction on the loop's connection (see `_on`)."""
+        with self._on(self._db, durable=durable):
+            yield
+
+    @contextlib.contextmanager
+    def _writing(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction on the writer's connection, from any thread, one at a time."""
+        with self._write_lock, self._on(self._writer, durable=durable):
+            yield self._writer
+
+    @contextlib.contextmanager
+    def _on(self, db: sqlite3.Connection, *, durable: bool) -> Iterator[None]:
+        """One transaction on `db`; with `durable=False` its commit does not wait for the disk.
+        A write the disk refuses (full, read-only, failing) raises `StateUnwritable`, with
         nothing of the transaction kept: the same transaction may be tried again."""
         if not durable:
-            self._db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA synchronous = NORMAL")
         try:
-            self._db.execute("BEGIN IMMEDIATE")
+            db.execute("BEGIN IMMEDIATE")
             try:
                 yield
-                self._db.execute("COMMIT")
+                db.execute("COMMIT")
                 self.commits += 1
             except BaseException:
                 # A failed COMMIT may leave the transaction open, or SQLite may have rolled
                 # it back already.
-                if self._db.in_transaction:
+                if db.in_transaction:
                     with contextlib.suppress(sqlite3.Error):
-                        self._db.execute("ROLLBACK")
+                        db.execute("ROLLBACK")
                 raise
         except sqlite3.OperationalError as exc:
             if unwritable(exc):
@@ -176,7 +214,7 @@ class SqliteStore:
             raise
         finally:
             if not durable:
-                self._db.execute("PRAGMA synchronous = FULL")
+                db.execute("PRAGMA synchronous = FULL")
 
     def checkpoint(self, *, truncate: bool = False) -> None:
         """Copy what the WAL holds into the database file, so that a lost or broken -wal
@@ -190,39 +228,10 @@ class SqliteStore:
     # ---- writes -----------------------------------------------------------------------
 
     def commit(self, batch: Sequence[Persist]) -> None:
-        with self._transaction():
+        """The batch in one durable transaction. Safe to call from any thread."""
+        with self._writing() as db:
             for persist in batch:
-                self._write(persist)
-
-    def _write(self, p: Persist) -> None:
-        db = self._db
-        db.executemany(_UPSERT_JOB, [_JOBS.row(j) for j in p.jobs])
-        db.executemany(
-            _UPSERT_SPEC,
-            [
-                (s.job_id, plan_to_json(s.plan), s.snapshot, s.submit_key, _carried(s.environment))
-                for s in p.specs
-            ],
-        )
-        db.executemany(_UPSERT_SHEET, [_SHEETS.row(s) for s in p.sheets])
-        db.executemany(_UPSERT_ATTEMPT, [_ATTEMPTS.row(a) for a in p.attempts])
-        db.executemany(
-            "INSERT INTO rate_limits (instrument, model, until, reason) VALUES (?,?,?,?) "
-            "ON CONFLICT (instrument, model) DO UPDATE SET until = excluded.until, "
-            "reason = excluded.reason",
-            [(r.instrument, r.model or "", r.until, r.reason) for r in p.rate_limits],
-        )
-        db.executemany(
-            "DELETE FROM rate_limits WHERE instrument = ? AND model = ?",
-            [(instrument, model or "") for instrument, model in p.rate_limits_cleared],
-        )
-        db.executemany(
-            "INSERT INTO job_history (job_id, at, text) VALUES (?,?,?)",
-            [(n.job_id, n.at, n.text) for n in p.notes],
-        )
-        db.executemany("DELETE FROM hook_results WHERE job_id = ?", [(j,) for j in p.hooks_cleared])
-        db.executemany(_UPSERT_HOOK, [_HOOKS.row(h) for h in p.hooks])
-        db.executemany(_UPSERT_GATE, [_GATES.row(g) for g in p.gates])
+                _write(db, persist)
 
     def record_process(
         self,
@@ -235,9 +244,10 @@ class SqliteStore:
         """Committed without waiting for the disk: this record matters only while its process
         lives, and a power loss that could drop it ends the process too. A conductor crash
         cannot drop it: once committed, it is in the WAL. `spawned_at` (when the process
-        started running) is kept for measuring the conductor's own overhead."""
-        with self._transaction(durable=False):
-            self._db.execute(
+        started running) is kept for measuring the conductor's own overhead. Safe to call from
+        any thread."""
+        with self._writing(durable=False) as db:
+            db.execute(
                 "UPDATE attempts SET pid = ?, pgid = ?, start_ticks = ?, spawned_at = ? "
                 "WHERE job_id = ? AND sheet = ? AND attempt = ?",
                 (
@@ -560,3 +570,33 @@ def _in_flight(row: Sequence[Any]) -> InFlightAttempt:
     pid, pgid, ticks = row[width:]
     process = None if pid is None else ProcessInfo(int(pid), int(pgid), int(ticks))
     return InFlightAttempt(record, process)
+
+
+def _write(db: sqlite3.Connection, p: Persist) -> None:
+    db.executemany(_UPSERT_JOB, [_JOBS.row(j) for j in p.jobs])
+    db.executemany(
+        _UPSERT_SPEC,
+        [
+            (s.job_id, plan_to_json(s.plan), s.snapshot, s.submit_key, _carried(s.environment))
+            for s in p.specs
+        ],
+    )
+    db.executemany(_UPSERT_SHEET, [_SHEETS.row(s) for s in p.sheets])
+    db.executemany(_UPSERT_ATTEMPT, [_ATTEMPTS.row(a) for a in p.attempts])
+    db.executemany(
+        "INSERT INTO rate_limits (instrument, model, until, reason) VALUES (?,?,?,?) "
+        "ON CONFLICT (instrument, model) DO UPDATE SET until = excluded.until, "
+        "reason = excluded.reason",
+        [(r.instrument, r.model or "", r.until, r.reason) for r in p.rate_limits],
+    )
+    db.executemany(
+        "DELETE FROM rate_limits WHERE instrument = ? AND model = ?",
+        [(instrument, model or "") for instrument, model in p.rate_limits_cleared],
+    )
+    db.executemany(
+        "INSERT INTO job_history (job_id, at, text) VALUES (?,?,?)",
+        [(n.job_id, n.at, n.text) for n in p.notes],
+    )
+    db.executemany("DELETE FROM hook_results WHERE job_id = ?", [(j,) for j in p.hooks_cleared])
+    db.executemany(_UPSERT_HOOK, [_HOOKS.row(h) for h in p.hooks])
+    db.executemany(_UPSERT_GATE, [_GATES.row(g) for g in p.gates])

@@ -1,6 +1,8 @@
 """The engine loop's one promise: nothing happens for a state that was not saved."""
 
 import asyncio
+import contextlib
+import threading
 from collections.abc import Sequence
 
 import pytest
@@ -19,6 +21,7 @@ from podium.domain.errors import StateUnwritable
 from podium.domain.events import JobSubmitted
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.records import InFlightAttempt
+from podium.runtime.clock import SYSTEM_CLOCK
 from podium.runtime.jobs.catalog import JobCatalog
 from podium.runtime.loop import EngineLoop, Inbox, Replies
 from podium.testing.clock import VirtualClock
@@ -164,3 +167,105 @@ def test_a_commit_the_disk_refuses_is_tried_again_and_nothing_is_acted_on_before
     assert committed == 1  # the same batch, committed once it could be
     assert launched == 1  # then acted on (one sheet at a time, as the plan says)
     assert answered  # and then the caller was told
+
+
+class HeldStore:
+    """Commits in the loop's writer thread, each held until the test lets it through."""
+
+    def __init__(self) -> None:
+        self.committed: list[Sequence[Persist]] = []
+        self.started = threading.Semaphore(0)
+        self.go = threading.Semaphore(0)
+
+    def commit(self, batch: Sequence[Persist]) -> None:
+        self.started.release()
+        self.go.acquire()
+        self.committed.append(batch)
+
+
+def held_loop(store: HeldStore, runner: RecordingRunner, inbox: Inbox) -> EngineLoop:
+    return EngineLoop(
+        engine=Engine(Limits()),
+        store=store,
+        inbox=inbox,
+        replies=Replies(),
+        attempts=runner,
+        validator=runner,
+        skip_checks=NoSkipChecks(),
+        hooks=NoHooks(),
+        catalog=JobCatalog(),
+        clock=SYSTEM_CLOCK,
+    )
+
+
+async def commit_started(store: HeldStore) -> None:
+    await asyncio.to_thread(store.started.acquire)
+
+
+def submitted(name: str) -> JobSubmitted:
+    return JobSubmitted(0, JobId(name), make_plan(sheets=1), f"/s/{name}.yaml", "/w", "")
+
+
+def test_the_loop_goes_on_while_a_batch_is_committed_and_acts_only_once_it_is() -> None:
+    async def main() -> tuple[list[int], int, list[int]]:
+        store, runner, inbox = HeldStore(), RecordingRunner(), Inbox()
+        loop = held_loop(store, runner, inbox)
+        inbox.post(submitted("a"))
+        task = asyncio.create_task(loop.run())
+        await commit_started(store)
+        # The commit is on the disk: the loop's thread is free (this coroutine runs), and
+        # nothing of the batch is acted on yet.
+        for _ in range(10):
+            await asyncio.sleep(0)
+        before = [len(runner.launched)]
+        store.go.release()
+        await asyncio.wait_for(inbox.drained(), timeout=10)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return before, len(store.committed), [len(runner.launched)]
+
+    before, committed, after = asyncio.run(main())
+    assert before == [0]
+    assert committed == 1
+    assert after == [1]
+
+
+def test_events_that_come_while_a_batch_is_committed_are_committed_together_next() -> None:
+    async def main() -> list[list[str]]:
+        store, runner, inbox = HeldStore(), RecordingRunner(), Inbox()
+        loop = held_loop(store, runner, inbox)
+        inbox.post(submitted("a"))
+        task = asyncio.create_task(loop.run())
+        await commit_started(store)
+        inbox.post(submitted("b"))
+        inbox.post(submitted("c"))
+        store.go.release()
+        await commit_started(store)
+        store.go.release()
+        await asyncio.wait_for(inbox.drained(), timeout=10)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return [sorted(j.job_id for p in batch for j in p.jobs) for batch in store.committed]
+
+    assert asyncio.run(main()) == [["a"], ["b", "c"]]
+
+
+def test_a_loop_cancelled_during_a_commit_finishes_it_and_acts_on_none_of_it() -> None:
+    async def main() -> tuple[int, int]:
+        store, runner, inbox = HeldStore(), RecordingRunner(), Inbox()
+        loop = held_loop(store, runner, inbox)
+        inbox.post(submitted("a"))
+        task = asyncio.create_task(loop.run())
+        await commit_started(store)
+        task.cancel()
+        await asyncio.sleep(0)
+        # The loop waits for its writer: the commit goes through, as a crash just after it
+        # would leave it, and nothing of the batch is acted on.
+        store.go.release()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return len(store.committed), len(runner.launched)
+
+    assert asyncio.run(main()) == (1, 0)

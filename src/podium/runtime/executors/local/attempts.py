@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -81,6 +81,15 @@ class AttemptFiles:
         return total
 
 
+@dataclass(frozen=True, slots=True)
+class Started:
+    """An attempt's process, spawned; `unrecorded`: why its record could not be written."""
+
+    work: SheetWork
+    child: Child
+    unrecorded: StateUnwritable | None
+
+
 class AttemptRunner:
     """The local `Executor`: starts each `Launch` as a process in its own session and posts
     `AttemptExited`."""
@@ -107,8 +116,9 @@ class AttemptRunner:
         self._stopped = False
 
     def launch(self, cmd: Launch) -> None:
-        """Start the attempt. Its prompt is made off the loop (reading earlier sheets' answers
-        and rendering the template can take seconds), then its process is spawned here."""
+        """Start the attempt. Its prompt is made and its process spawned off the loop
+        (reading earlier sheets' answers and rendering the template can take seconds, and a
+        fork holds the thread that makes it), then it is watched here."""
         # The score and the store as they are now, as the engine decided; the store is the
         # loop's, so what the thread needs of it is read here.
         job = self._catalog.get(cmd.job_id)
@@ -147,41 +157,59 @@ class AttemptRunner:
         write_checks(files.checks, rules, self._redact)
         return replace(work, env={**work.env, CHECKS_FILE_ENV: str(files.checks)})
 
+    def _spawn(
+        self,
+        job: CompiledJob,
+        cmd: Launch,
+        files: AttemptFiles,
+        skipped: frozenset[int],
+        lessons: tuple[Lesson, ...],
+    ) -> Started | None:
+        """Prepare the attempt and spawn its process, then record it: in a worker thread.
+        None when the conductor began to stop meanwhile (the attempt stays as the store has
+        it, with no process, and the next start takes it up)."""
+        work = self._prepare(job, cmd, files, skipped, lessons)
+        if self._stopped:
+            return None
+        child = spawn(
+            work.argv,
+            cwd=Path(work.cwd),
+            stdout=files.stdout,
+            stderr=files.stderr,
+            stdin=files.input if work.prompt_on_stdin else None,
+            env={**work.env, MARKER: self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)},
+            exit_file=files.exit,
+        )
+        spawned_at = self._clock.now()
+        self._drop_handed_over_input(files, work)
+        try:
+            self._store.record_process(*cmd_key(cmd), child.info, spawned_at)
+        except StateUnwritable as exc:
+            return Started(work, child, exc)
+        return Started(work, child, None)
+
     async def _start(
         self, cmd: Launch, job: CompiledJob, skipped: frozenset[int], lessons: tuple[Lesson, ...]
     ) -> None:
         files = AttemptFiles(self._layout, cmd)
         try:
             try:
-                work = await asyncio.to_thread(self._prepare, job, cmd, files, skipped, lessons)
+                started = await asyncio.to_thread(self._spawn, job, cmd, files, skipped, lessons)
             finally:
                 stop = self._starting.pop(cmd_key(cmd), False)
-            if self._stopped:
-                # The conductor is shutting down: the attempt stays as the store has it (no
-                # process), and the next start takes it up.
-                return
-            cwd = Path(work.cwd)
-            marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
-            child = spawn(
-                work.argv,
-                cwd=cwd,
-                stdout=files.stdout,
-                stderr=files.stderr,
-                stdin=files.input if work.prompt_on_stdin else None,
-                env={**work.env, MARKER: marker},
-                exit_file=files.exit,
-            )
         except (OSError, ValueError, UserError) as exc:
             # ValueError: what the score put in the prompt or the settings cannot be passed on
             # (an encoding error, a NUL byte); the attempt fails, the conductor goes on.
             self._not_launched(cmd, files, exc)
             return
-        spawned_at = self._clock.now()
-        self._drop_handed_over_input(files, work)
-        self._record(cmd, child, spawned_at)
+        if started is None:
+            return
+        work, child = started.work, started.child
+        if started.unrecorded is not None:
+            self._unrecorded(cmd, started.unrecorded)
         key = (cmd.job_id, cmd.sheet, cmd.attempt)
         self._running[key] = child
-        if stop:  # a Kill came while the prompt was being made
+        if stop:  # a Kill came while the attempt was being started
             self.kill(Kill(*key))
         log.info(
             "job %s sheet %s attempt %s started on %s (pid %s)",
@@ -215,19 +243,16 @@ class AttemptRunner:
                     path.unlink(missing_ok=True)
         self._post(AttemptNotLaunched(*cmd_key(cmd), str(exc), no_room=room))
 
-    def _record(self, cmd: Launch, child: Child, spawned_at: float) -> None:
-        """Record the process, which only a restart needs: a disk that refuses it does not
-        stop the attempt (a restart then finds it by its marker and watches it again)."""
-        try:
-            self._store.record_process(*cmd_key(cmd), child.info, spawned_at)
-        except StateUnwritable as exc:
-            log.warning(
-                "attempt %s/%s/%s runs, but its process could not be recorded: %s",
-                *cmd_key(cmd),
-                exc,
-                extra=job_fields(*cmd_key(cmd)),
-            )
-            self._unwritable(str(exc.__cause__ or exc))
+    def _unrecorded(self, cmd: Launch, exc: StateUnwritable) -> None:
+        """The process runs but the disk refused its record, which only a restart needs: the
+        attempt goes on (a restart finds it by its marker and watches it again)."""
+        log.warning(
+            "attempt %s/%s/%s runs, but its process could not be recorded: %s",
+            *cmd_key(cmd),
+            exc,
+            extra=job_fields(*cmd_key(cmd)),
+        )
+        self._unwritable(str(exc.__cause__ or exc))
 
     def survivors(self, in_flight: Sequence[InFlightAttempt]) -> list[InFlightAttempt]:
         """Of the attempts recorded as running, those whose process still runs or whose
