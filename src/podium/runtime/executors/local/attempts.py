@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from podium.domain.classify import classify
@@ -18,7 +19,7 @@ from podium.domain.commands import Kill, Launch
 from podium.domain.errors import StateUnwritable, UserError
 from podium.domain.events import AttemptExited, AttemptNotLaunched
 from podium.domain.ids import JobId, SheetNum
-from podium.domain.records import InFlightAttempt
+from podium.domain.records import InFlightAttempt, ProcessInfo
 from podium.domain.work import AttemptRequest, SheetWork
 from podium.host.private import make_private_dir, make_user_dir
 from podium.runtime.checks.files import take_snapshot
@@ -27,7 +28,7 @@ from podium.runtime.conductor_log import job_fields
 from podium.runtime.context import WorkerContext
 from podium.runtime.disk import no_room
 from podium.runtime.executors.local.survivors import survivors
-from podium.runtime.executors.local.watch import until_exit
+from podium.runtime.executors.local.watch import Watched, until_exit
 from podium.runtime.executors.output import (
     RESULT_FILE,
     Ending,
@@ -43,6 +44,13 @@ from podium.runtime.process import MARKER, Adopted, Child, spawn, stop_group
 log = logging.getLogger(__name__)
 
 AttemptKey = tuple[JobId, SheetNum, int]
+
+
+class Started(Watched, Protocol):
+    """An attempt's process just started: its pid is known."""
+
+    @property
+    def info(self) -> ProcessInfo: ...
 
 
 def cmd_key(cmd: Launch) -> AttemptKey:
@@ -92,7 +100,7 @@ class AttemptRunner:
         self._tasks = context.tasks
         self._context = context
         self._redact = context.redact
-        self._running: dict[AttemptKey, Child | Adopted] = {}
+        self._running: dict[AttemptKey, Watched] = {}
         self._starting: dict[AttemptKey, bool] = {}
         """Attempts whose prompt is being made, and whether a `Kill` came meanwhile."""
         self._stopped = False
@@ -130,23 +138,14 @@ class AttemptRunner:
         try:
             try:
                 work = await asyncio.to_thread(self._prepare, job, cmd, files, skipped)
+                if self._stopped:
+                    # The conductor is shutting down: the attempt stays as the store has it
+                    # (no process), and the next start takes it up.
+                    return
+                marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
+                child = await self._spawn(cmd, work, files, marker)
             finally:
                 stop = self._starting.pop(cmd_key(cmd), False)
-            if self._stopped:
-                # The conductor is shutting down: the attempt stays as the store has it (no
-                # process), and the next start takes it up.
-                return
-            cwd = Path(work.cwd)
-            marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
-            child = spawn(
-                work.argv,
-                cwd=cwd,
-                stdout=files.stdout,
-                stderr=files.stderr,
-                stdin=files.input if work.prompt_on_stdin else None,
-                env={**work.env, MARKER: marker},
-                exit_file=files.exit,
-            )
         except (OSError, ValueError, UserError) as exc:
             # ValueError: what the score put in the prompt or the settings cannot be passed on
             # (an encoding error, a NUL byte); the attempt fails, the conductor goes on.
@@ -154,16 +153,17 @@ class AttemptRunner:
             return
         spawned_at = self._clock.now()
         self._drop_handed_over_input(files, work)
-        self._record(cmd, child, spawned_at)
+        self._record(cmd, child.info, spawned_at)
         key = (cmd.job_id, cmd.sheet, cmd.attempt)
         self._running[key] = child
         if stop:  # a Kill came while the prompt was being made
             self.kill(Kill(*key))
         log.info(
-            "job %s sheet %s attempt %s started on %s (pid %s)",
+            "job %s sheet %s attempt %s started on %s (pid %s%s)",
             *key,
             cmd.instrument,
             child.info.pid,
+            self._where(child),
             extra=job_fields(*key),
         )
         # The job may have ended (a cancel) by the time the attempt does: what the watcher
@@ -172,6 +172,45 @@ class AttemptRunner:
             self._watch(cmd, child, files, work=work, workspace=job.workspace),
             name=f"attempt {cmd.job_id}/{cmd.sheet}/{cmd.attempt}",
         )
+
+    # The steps an executor that runs attempts elsewhere overrides: start the process, stop
+    # it, watch again one an earlier conductor started, and let go of it once it has ended.
+
+    async def _spawn(
+        self, cmd: Launch, work: SheetWork, files: AttemptFiles, marker: str
+    ) -> Started:
+        """Start the attempt's process (its exit recorded in `files.exit` by the wrapper).
+        Raises OSError, ValueError or UserError when it cannot start."""
+        return spawn(
+            work.argv,
+            cwd=Path(work.cwd),
+            stdout=files.stdout,
+            stderr=files.stderr,
+            stdin=files.input if work.prompt_on_stdin else None,
+            env={**work.env, MARKER: marker},
+            exit_file=files.exit,
+        )
+
+    async def _stop(self, child: Watched, grace: float) -> None:
+        """Stop the attempt's process group: SIGTERM, `grace` seconds, SIGKILL."""
+        if isinstance(child, Child | Adopted) and child.info is not None:
+            await stop_group(child.info.pgid, grace, leader=child)
+
+    def _adopt(self, outlived: InFlightAttempt, files: AttemptFiles) -> Watched:
+        """The process of an attempt an earlier conductor started, to watch again."""
+        return Adopted(outlived.process, files.exit)
+
+    def _stops_leftovers(self) -> bool:
+        """Whether `_stop` also stops what an ended attempt left running (else the watcher
+        stops its process group here)."""
+        return False
+
+    def _release(self, key: AttemptKey) -> None:
+        """The attempt has ended and its end is posted: nothing is left to let go of here."""
+
+    def _where(self, child: Watched) -> str:
+        """Where the process runs, for the log: here, so nothing."""
+        return ""
 
     def _not_launched(self, cmd: Launch, files: AttemptFiles, exc: Exception) -> None:
         """Tell the engine; when the disk refused the attempt's files, the sheet waits for
@@ -191,11 +230,11 @@ class AttemptRunner:
                     path.unlink(missing_ok=True)
         self._post(AttemptNotLaunched(*cmd_key(cmd), str(exc), no_room=room))
 
-    def _record(self, cmd: Launch, child: Child, spawned_at: float) -> None:
+    def _record(self, cmd: Launch, process: ProcessInfo, spawned_at: float) -> None:
         """Record the process, which only a restart needs: a disk that refuses it does not
         stop the attempt (a restart then finds it by its marker and watches it again)."""
         try:
-            self._store.record_process(*cmd_key(cmd), child.info, spawned_at)
+            self._store.record_process(*cmd_key(cmd), process, spawned_at)
         except StateUnwritable as exc:
             log.warning(
                 "attempt %s/%s/%s runs, but its process could not be recorded: %s",
@@ -234,7 +273,7 @@ class AttemptRunner:
             # Only how to read its output is needed now; the plain way will do.
             log.warning("attempt %s/%s/%s: %s", *cmd_key(cmd), exc, extra=job_fields(*cmd_key(cmd)))
             work = SheetWork(argv=(), cwd=str(job.workspace), prompt="", patterns=job.plan.patterns)
-        adopted = Adopted(process, files.exit)
+        adopted = self._adopt(outlived, files)
         self._running[cmd_key(cmd)] = adopted
         log.info(
             "re-attached attempt %s/%s/%s (%s)",
@@ -298,14 +337,13 @@ class AttemptRunner:
             return
         log.info("stopping attempt %s/%s/%s on request", *key, extra=job_fields(*key))
         self._tasks.create_task(
-            stop_group(child.info.pgid, self._context.kill_grace_seconds, leader=child),
-            name=f"stop {key}",
+            self._stop(child, self._context.kill_grace_seconds), name=f"stop {key}"
         )
 
     async def _watch(
         self,
         cmd: Launch,
-        child: Child | Adopted,
+        child: Watched,
         files: AttemptFiles,
         *,
         work: SheetWork,
@@ -319,6 +357,7 @@ class AttemptRunner:
             clock=self._clock,
             grace=lambda: self._context.kill_grace_seconds,
             elapsed=elapsed,
+            stop=(lambda grace: self._stop(child, grace)) if self._stops_leftovers() else None,
         )
         del self._running[cmd_key(cmd)]
         exited_at = self._clock.now()
@@ -343,6 +382,7 @@ class AttemptRunner:
                 exited_at=exited_at,
             )
         )
+        self._release(cmd_key(cmd))
 
     def _ending(self, cmd: Launch, files: AttemptFiles, work: SheetWork, workspace: Path) -> Ending:
         """Read what the attempt printed and put a copy where users look (in a thread). A
