@@ -98,8 +98,9 @@ def virtual_conductor(conductors: Callable[..., ConductorProcess]) -> ConductorP
 
 @pytest.fixture(scope="session")
 def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Two Ray nodes on loopback, started once for the session: node `cli` offers the `cli`
-    instrument, node `fake` the `fake` one (`podium.testing.ray_cluster`). This process is
+    """Two Ray nodes on loopback, started once for the session: node `cli` offers the resource
+    `instrument:cli`, node `fake` the resource `instrument:fake`, and both `instrument:both`
+    (`podium.testing.ray_cluster`). This process is
     connected to it as a driver. Without Ray the test skips, or fails under CI."""
     try:
         import ray
@@ -112,7 +113,10 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     # Short: a node's Unix sockets live under it (107 bytes at most).
     folder = Path(tempfile.mkdtemp(prefix="podray-", dir="/tmp"))
-    nodes = {"cli": {"instrument:cli": 100.0}, "fake": {"instrument:fake": 100.0}}
+    nodes = {
+        "cli": {"instrument:cli": 100.0, "instrument:both": 100.0},
+        "fake": {"instrument:fake": 100.0, "instrument:both": 100.0},
+    }
     with LoopbackCluster(folder, nodes) as cluster:
         ray.init(address=cluster.address, log_to_driver=False, configure_logging=False)
         try:

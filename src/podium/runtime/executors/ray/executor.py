@@ -129,6 +129,9 @@ class RayExecutor(AttemptRunner):
             lifetime="detached",
             num_cpus=0,
             resources={resource: 0.001},
+            # Attempts spread over the nodes that offer their instrument, rather than fill
+            # the first one: an agent's load is its own process, not the actor's.
+            scheduling_strategy="SPREAD",
             max_restarts=0,
         ).remote()
         self._actors[cmd_key(cmd)] = actor
