@@ -243,3 +243,41 @@ def test_a_ray_address_where_nothing_answers_stops_the_start_with_a_way_out(
         conductor.start(timeout=60)
     assert f"no Ray cluster answers at executor.address {address}" in conductor.log
     assert "ray start --head" in conductor.log
+
+
+def test_an_attempt_whose_actor_was_lost_meanwhile_runs_again_without_spending_its_budget(
+    ray_cluster: LoopbackCluster,
+    conductors: Conductors,
+    write_score: Callable[..., Path],
+    tmp_path: Path,
+) -> None:
+    config = on_ray(ray_cluster, cli="instrument:both")
+    namespace = config["executor"]["namespace"]
+    first = conductors(config)
+    score = write_score("""
+        name: lost
+        workspace: ./ws
+        instrument: cli
+        retry: {max_retries: 0, max_completion_attempts: 0}
+        sheet: {size: 1, total_items: 1}
+        prompt:
+          template: |
+            echo run >> runs
+            while [ ! -e go ]; do sleep 0.05; done
+    """)
+    job = first.submit(score)
+    ws = tmp_path / "ws"
+    first.wait_until((ws / "runs").exists, 120, "the sheet to start")
+    assert first.kill(signal.SIGKILL) == -signal.SIGKILL
+    # Its actor is lost while no conductor runs (as with its node): nothing records an end.
+    ray.kill(ray.get_actor(f"{job}/1/1", namespace=namespace), no_restart=True)
+
+    second = conductors(config)
+    # Whatever was left of the attempt is stopped, and it runs again.
+    second.wait_until(lambda: len(lines(ws / "runs")) == 2, 120, "the sheet to run again")
+    (ws / "go").touch()
+    done = second.wait_for_job(job, "completed", timeout=120)
+    rows = second.query("SELECT attempt, outcome FROM attempts ORDER BY attempt")
+    assert rows == [(1, "interrupted"), (2, "succeeded")]
+    assert lines(ws / "runs") == ["run", "run"]
+    assert done["sheets"][0]["status"] == "completed"
