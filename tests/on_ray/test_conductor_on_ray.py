@@ -88,7 +88,7 @@ def test_a_sheet_whose_instrument_no_node_offers_fails_saying_what_to_start(
         name: unplaced
         workspace: ./ws
         instrument: cli
-        retry: {max_retries: 0, max_completion_attempts: 0}
+        retry: {max_retries: 3, base_delay_seconds: 600, max_completion_attempts: 0}
         sheet: {size: 1, total_items: 1}
         prompt: {template: "true"}
     """)
@@ -97,6 +97,8 @@ def test_a_sheet_whose_instrument_no_node_offers_fails_saying_what_to_start(
     error = done["sheets"][0]["error"] or ""
     assert "no live node of the Ray cluster offers instrument 'cli'" in error
     assert "ray start --address HEAD:6379 --resources '{\"instrument:nowhere\": 8}'" in error
+    # Retrying would not help: the three retries (ten minutes apart) are not waited for.
+    assert done["sheets"][0]["attempts"] == 1
 
 
 COUNTING = """\

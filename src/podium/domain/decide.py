@@ -54,6 +54,8 @@ class Ended:
     """For failed validations: the share of the checks that passed, 0 to 1."""
     reset_at: float | None = None
     """For a rate limit: when it ends, when the message said."""
+    final: bool = False
+    """Trying again cannot help (the attempt could not be placed anywhere): never retried."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,8 @@ def decide(
         return Decision(Action.WAIT_RATE_LIMIT, used, at=rate_limit_end(ended, rate_limit))
     if ended.outcome is AttemptOutcome.AUTH_FAILED:
         return _exhausted(budget, has_fallback, "authentication failed")
+    if ended.final:
+        return _exhausted(budget, has_fallback, _EXHAUSTED[ended.outcome])
     if (
         ended.outcome is AttemptOutcome.VALIDATION_FAILED
         and ended.pass_rate * 100 >= retry.completion_threshold_percent

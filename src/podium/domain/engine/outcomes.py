@@ -96,7 +96,7 @@ class Outcomes:
             self._rules.settle(job, now, out)
             return
         failed = Classified(AttemptOutcome.LAUNCH_FAILED, f"could not start: {event.reason}")
-        self._ended_badly(job, sheet, failed, now, out)
+        self._ended_badly(job, sheet, failed, now, out, final=event.final)
         self._rules.settle(job, now, out)
 
     def validated(self, event: ValidationsDone, now: float, out: Changes) -> None:
@@ -158,7 +158,14 @@ class Outcomes:
         return self._state.current(event.job_id, event.sheet, event.attempt, status)
 
     def _ended_badly(
-        self, job: LiveJob, sheet: LiveSheet, result: Classified, now: float, out: Changes
+        self,
+        job: LiveJob,
+        sheet: LiveSheet,
+        result: Classified,
+        now: float,
+        out: Changes,
+        *,
+        final: bool = False,
     ) -> None:
         """The attempt ended without succeeding: it frees its slot, tells the breaker and the
         rate-limit windows, and the sheet waits, retries, falls back or fails."""
@@ -175,6 +182,7 @@ class Outcomes:
             outcome=result.outcome,
             error=result.detail,
             reset_at=result.reset_at,
+            final=final,
         )
 
     def _attempt_failed(
@@ -189,6 +197,7 @@ class Outcomes:
         validations: tuple[ValidationResult, ...] = (),
         pass_rate: float = 0.0,
         reset_at: float | None = None,
+        final: bool = False,
     ) -> None:
         """An attempt ended without success: wait, retry, fall back or fail (see `decide`)."""
         sheet.error = error
@@ -196,7 +205,7 @@ class Outcomes:
         seed = f"{job.job_id}/{sheet.plan.num}/{sheet.attempts}"
         policy = job.plan.policy
         decision = decide(
-            Ended(outcome, now, seed, pass_rate, reset_at),
+            Ended(outcome, now, seed, pass_rate, reset_at, final),
             sheet.budget,
             has_fallback=sheet.has_fallback,
             retry=policy.retry,

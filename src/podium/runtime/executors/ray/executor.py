@@ -113,7 +113,7 @@ class RayExecutor(AttemptRunner):
         if not cluster.offers(resource):
             reason = cluster.missing(cmd.instrument, resource)
             log.warning("attempt %s/%s/%s: %s", *cmd_key(cmd), reason)
-            self._post(AttemptNotLaunched(*cmd_key(cmd), reason))
+            self._post(AttemptNotLaunched(*cmd_key(cmd), reason, final=True))
             return
         super().launch(cmd)
 
