@@ -39,6 +39,12 @@ def on_ray(cluster: LoopbackCluster, **resources: str) -> dict[str, Any]:
     }
 
 
+def actors(namespace: str) -> int:
+    """The named actors of a namespace (attempts a conductor placed and has not let go)."""
+    listed = ray.util.list_named_actors(all_namespaces=True)
+    return len([a for a in listed if a["namespace"] == namespace])
+
+
 def lines(path: Path) -> list[str]:
     return path.read_text().split() if path.exists() else []
 
@@ -133,13 +139,9 @@ def test_the_conductors_cap_holds_across_the_nodes(
     def alive() -> int:
         return len(list(ws.glob("alive-*")))
 
-    def actors() -> int:
-        listed = ray.util.list_named_actors(all_namespaces=True)
-        return len([a for a in listed if a["namespace"] == namespace])
-
     conductor.wait_until(lambda: alive() == 3, 120, "three sheets to run")
     # Eight sheets are ready; the conductor placed three on the cluster and holds the rest.
-    assert actors() == 3
+    assert actors(namespace) == 3
     statuses = [s["status"] for s in conductor.status(job)["sheets"]]
     assert statuses.count("running") == 3
     (ws / "go").touch()
@@ -148,7 +150,9 @@ def test_the_conductors_cap_holds_across_the_nodes(
     assert len(peers) == 8
     assert max(peers) == 3  # three at once, never more
     assert set(lines(ws / "nodes")) == set(ray_cluster.node_ids.values())
-    conductor.wait_until(lambda: actors() == 0, 30, "every actor to go once its attempt ended")
+    conductor.wait_until(
+        lambda: actors(namespace) == 0, 30, "every actor to go once its attempt ended"
+    )
 
 
 STUBBORN = """\
@@ -233,6 +237,8 @@ def test_attempts_outlive_a_killed_conductor_and_are_reattached_not_rerun(
     assert [lines(ws / f"runs-{n}") for n in (1, 2, 3, 4)] == [["run"]] * 4
     assert [s["attempts"] for s in done["sheets"]] == [1, 1, 1, 1]
     assert second.query("SELECT outcome FROM attempts") == [("succeeded",)] * 4
+    namespace = config["executor"]["namespace"]
+    second.wait_until(lambda: actors(namespace) == 0, 30, "every actor to go")
 
 
 def test_a_ray_address_where_nothing_answers_stops_the_start_with_a_way_out(

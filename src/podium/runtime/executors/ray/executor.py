@@ -105,6 +105,8 @@ class RayExecutor(AttemptRunner):
         self._settings = settings
         self._namespace = settings().namespace
         self._actors: dict[AttemptKey, Any] = {}
+        self._nodes: dict[AttemptKey, str] = {}
+        """The node of each actor found again at a restart, until it is watched."""
 
     def launch(self, cmd: Launch) -> None:
         """Start the attempt on a node that offers its instrument; when no live node does, it
@@ -180,13 +182,17 @@ class RayExecutor(AttemptRunner):
     def survivors(self, in_flight: Sequence[InFlightAttempt]) -> list[InFlightAttempt]:
         """Of the attempts recorded as running: those whose actor still has its process (the
         process recorded now if an earlier conductor could not), and those whose exit file
-        says how they ended (with no process: their actor is gone)."""
+        says how they ended (with no process: their actor is gone). The namespace's other
+        actors, whose attempts the store has as ended, go."""
         running = [a for a in in_flight if a.record.outcome is AttemptOutcome.RUNNING]
         named = {
             entry["name"]
             for entry in ray.util.list_named_actors(all_namespaces=True)
             if entry.get("namespace") == self._namespace
         }
+        wanted = {actor_name(a.record.job_id, a.record.sheet, a.record.attempt) for a in running}
+        for name in named - wanted:
+            self._kill_named(name)
         outlived = []
         for attempt in running:
             r = attempt.record
@@ -197,7 +203,7 @@ class RayExecutor(AttemptRunner):
                     self._store.record_process(*key, process)
                 outlived.append(InFlightAttempt(r, process))
                 continue
-            self._forget_actor_named(key)
+            self._kill_named(actor_name(*key))
             exit_file = self._layout.attempt_file(r.job_id, r.sheet, r.attempt, "exit")
             if read_exit_file(exit_file) is not None:
                 outlived.append(InFlightAttempt(r, None))
@@ -213,14 +219,15 @@ class RayExecutor(AttemptRunner):
             return None
         if described is None:
             return None
-        self._actors[key] = actor
-        pid, pgid, ticks, _node = described
+        pid, pgid, ticks, node = described
+        self._actors[key], self._nodes[key] = actor, str(node)
         return ProcessInfo(int(pid), int(pgid), int(ticks))
 
-    def _forget_actor_named(self, key: AttemptKey) -> None:
-        """An actor that never started its attempt (the conductor died in between) goes."""
+    def _kill_named(self, name: str) -> None:
+        """An actor with no attempt to answer for goes: one that never started its attempt
+        (the conductor died in between), or whose attempt's end is recorded."""
         with contextlib.suppress(RayError, ValueError):
-            ray.kill(ray.get_actor(actor_name(*key), namespace=self._namespace), no_restart=True)
+            ray.kill(ray.get_actor(name, namespace=self._namespace), no_restart=True)
 
     def _adopt(self, outlived: InFlightAttempt, files: AttemptFiles) -> Watched:
         r = outlived.record
@@ -228,8 +235,14 @@ class RayExecutor(AttemptRunner):
         actor = self._actors.get(key)
         if actor is None or outlived.process is None:
             return Adopted(None, files.exit)
-        log.info("attempt %s/%s/%s: its Ray actor is watched again", *key, extra=job_fields(*key))
-        return RayAttempt(actor, outlived.process, "", files, self._context.kill_grace_seconds)
+        log.info(
+            "attempt %s/%s/%s: its Ray actor on node %s is watched again",
+            *key,
+            self._nodes.get(key, "?")[:12],
+            extra=job_fields(*key),
+        )
+        node = self._nodes.pop(key, "")
+        return RayAttempt(actor, outlived.process, node, files, self._context.kill_grace_seconds)
 
     def process_groups(self) -> frozenset[int]:
         """None: the attempts' processes run on the cluster's nodes."""
