@@ -289,3 +289,12 @@ def test_an_attempt_whose_actor_was_lost_meanwhile_runs_again_without_spending_i
     assert rows == [(1, "interrupted"), (2, "succeeded")]
     assert lines(ws / "runs") == ["run", "run"]
     assert done["sheets"][0]["status"] == "completed"
+
+
+def test_a_conductor_on_ray_still_stops_cleanly_on_sigterm(
+    ray_cluster: LoopbackCluster, conductors: Conductors
+) -> None:
+    # Ray sets a SIGTERM handler of its own in a driver; the conductor's must stay in force.
+    conductor = conductors(on_ray(ray_cluster))
+    assert conductor.kill(signal.SIGTERM) == 0
+    assert "stopped" in conductor.log.splitlines()[-1]
