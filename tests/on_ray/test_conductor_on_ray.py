@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import ray
 
 from podium.host import processes
 from podium.ipc.methods import JOB_CANCEL
@@ -41,6 +40,8 @@ def on_ray(cluster: LoopbackCluster, **resources: str) -> dict[str, Any]:
 
 def actors(namespace: str) -> int:
     """The named actors of a namespace (attempts a conductor placed and has not let go)."""
+    import ray  # the suite skips, saying why, where Ray is not installed
+
     listed = ray.util.list_named_actors(all_namespaces=True)
     return len([a for a in listed if a["namespace"] == namespace])
 
@@ -278,6 +279,8 @@ def test_an_attempt_whose_actor_was_lost_meanwhile_runs_again_without_spending_i
     first.wait_until((ws / "runs").exists, 120, "the sheet to start")
     assert first.kill(signal.SIGKILL) == -signal.SIGKILL
     # Its actor is lost while no conductor runs (as with its node): nothing records an end.
+    import ray
+
     ray.kill(ray.get_actor(f"{job}/1/1", namespace=namespace), no_restart=True)
 
     second = conductors(config)
