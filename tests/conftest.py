@@ -1,6 +1,8 @@
 """Fixtures shared by every test suite."""
 
 import os
+import shutil
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,6 +12,7 @@ import pytest
 from hypothesis import settings
 
 from podium.testing.conductor import ConductorProcess
+from podium.testing.ray_cluster import LOOPBACK_ENV
 
 # Property tests judge results, never time: a loaded CI machine must not fail one for taking
 # longer than hypothesis's default 200 ms per example.
@@ -22,6 +25,21 @@ SHARED = Path(os.environ.get("PODIUM_SHARED_DIR") or REPO.parent / "shared")
 """The team's shared material beside the clone (real scores, profiles, recorded runs). Tests
 that read it skip when it is absent; `PODIUM_SHARED_DIR=/nonexistent` runs them as a clone
 without it would, which CI does to keep the coverage gate independent of it."""
+
+# Ray reads these when it is imported: a driver (this process, a conductor it starts) then
+# speaks from 127.0.0.1 to the loopback cluster of the Ray suite, never from an outward address.
+for _name, _value in LOOPBACK_ENV.items():
+    os.environ.setdefault(_name, _value)
+
+RAY_TEST_SECONDS = 300
+"""A Ray test's time limit: the first one also waits for the session's cluster to start."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("ray") is not None:
+            item.add_marker(pytest.mark.timeout(RAY_TEST_SECONDS))
+
 
 AUTOJUMP_SECONDS = 0.1
 """Real idleness after which a conductor on virtual time jumps to its next timer (its threads
@@ -76,3 +94,33 @@ def virtual_conductor(conductors: Callable[..., ConductorProcess]) -> ConductorP
     short kill grace: its retry backoffs, rate-limit windows and timeouts pass without
     waiting, its processes and its store stay real."""
     return conductors({"kill_grace_seconds": 1.0}, virtual=True)
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Two Ray nodes on loopback, started once for the session: node `cli` offers the resource
+    `instrument:cli`, node `fake` the resource `instrument:fake`, and both `instrument:both`
+    (`podium.testing.ray_cluster`). This process is
+    connected to it as a driver. Without Ray the test skips, or fails under CI."""
+    try:
+        import ray
+    except ImportError:
+        reason = "Ray is not installed (pip install 'podium[ray]'); the Ray suite needs it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from podium.testing.ray_cluster import LoopbackCluster
+
+    # Short: a node's Unix sockets live under it (107 bytes at most).
+    folder = Path(tempfile.mkdtemp(prefix="podray-", dir="/tmp"))
+    nodes = {
+        "cli": {"instrument:cli": 100.0, "instrument:both": 100.0},
+        "fake": {"instrument:fake": 100.0, "instrument:both": 100.0},
+    }
+    with LoopbackCluster(folder, nodes) as cluster:
+        ray.init(address=cluster.address, log_to_driver=False, configure_logging=False)
+        try:
+            yield cluster
+        finally:
+            ray.shutdown()
+    shutil.rmtree(folder, ignore_errors=True)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -136,6 +136,25 @@ class EnvironmentConfig(BaseModel):
         return value
 
 
+class ExecutorConfig(BaseModel):
+    model_config = _MODEL
+
+    type: Literal["local", "ray"] = "local"
+    """Where attempts run: `local` (process groups on this machine) or `ray` (a Ray cluster,
+    `pip install 'podium[ray]'`; docs/ray.md)."""
+    address: str = Field(default="auto", pattern=r"^(auto|ray://\S+|[^\s:/]+:\d+)$")
+    """The Ray cluster: `auto` (the one this machine belongs to), `host:port` (its head's
+    GCS port, 6379 by default) or `ray://host:10001` (a Ray client server)."""
+    namespace: str = Field(default="podium", pattern=r"^[A-Za-z0-9_.-]+$")
+    """The Ray namespace of the attempts' named actors; one per conductor sharing a cluster."""
+    resources: dict[str, str] = Field(default_factory=dict)
+    """The Ray node resource that offers each instrument (default `instrument:<name>`)."""
+
+    def resource(self, instrument: str) -> str:
+        """The node resource an attempt on `instrument` is placed by."""
+        return self.resources.get(instrument, f"instrument:{instrument}")
+
+
 class ConductorConfig(BaseModel):
     model_config = _MODEL
 
@@ -166,6 +185,8 @@ class ConductorConfig(BaseModel):
     environment: EnvironmentConfig = Field(default_factory=EnvironmentConfig)
     events: EventsConfig = Field(default_factory=EventsConfig)
     """What a submission carries of the submitting shell's environment (docs/environment.md)."""
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
+    """Where attempts run: on this machine, or on a Ray cluster (docs/ray.md)."""
 
     def limits(self, profile_caps: Mapping[tuple[str, str | None], int] | None = None) -> Limits:
         """The engine's limits; the instruments' profiles give per-model caps, which this
@@ -220,7 +241,14 @@ MARIANNE_KEYS: frozenset[tuple[str, ...]] = frozenset(
 )
 """Settings of Marianne's conductor.yaml that Podium does not use: accepted, with a warning."""
 
-RESTART_ONLY: tuple[str, ...] = ("socket.path", "events.keep", "events.subscriber_queue")
+RESTART_ONLY: tuple[str, ...] = (
+    "socket.path",
+    "events.keep",
+    "events.subscriber_queue",
+    "executor.type",
+    "executor.address",
+    "executor.namespace",
+)
 """Settings a running conductor cannot change: a reload only says they need a restart."""
 
 

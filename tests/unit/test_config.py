@@ -1,5 +1,6 @@
 """conductor.yaml: profiles laid over the file, Marianne's keys, unknown keys, the starter file."""
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -179,4 +180,28 @@ def test_a_gateway_setting_that_cannot_work_is_refused(
     tmp_path: Path, text: str, message: str
 ) -> None:
     with pytest.raises(UserError, match=message):
+        load(write(tmp_path, text))
+
+
+def test_attempts_run_here_unless_the_file_names_a_ray_cluster(tmp_path: Path) -> None:
+    assert load(write(tmp_path, "")).config.executor.type == "local"
+    text = """\
+        executor:
+          type: ray
+          address: head.example:6379
+          resources: {claude-code: gpu-box}
+    """
+    executor = load(write(tmp_path, textwrap.dedent(text))).config.executor
+    assert (executor.type, executor.address, executor.namespace) == (
+        "ray",
+        "head.example:6379",
+        "podium",
+    )
+    assert executor.resource("claude-code") == "gpu-box"
+    assert executor.resource("cli") == "instrument:cli"
+
+
+@pytest.mark.parametrize("text", ["executor: {type: remote}", "executor: {address: 'head only'}"])
+def test_an_executor_setting_that_cannot_work_is_refused(tmp_path: Path, text: str) -> None:
+    with pytest.raises(UserError, match="executor"):
         load(write(tmp_path, text))

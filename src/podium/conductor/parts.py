@@ -135,7 +135,8 @@ def build(wiring: Wiring, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts
     side.settings.attach(
         Appliers(inbox.post, context, lambda: profile_caps(compiler.registry(None)))
     )
-    attempts = AttemptRunner(
+    attempts = _executor(
+        side,
         context,
         store,
         unwritable=lambda e: monitor[0].write_failed(e),  # noqa: PLW0108
@@ -206,6 +207,29 @@ def build(wiring: Wiring, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts
         jobs.worktrees,
         notifier,
         feed,
+    )
+
+
+def _executor(
+    side: ConductorSide,
+    context: WorkerContext,
+    store: SqliteStore,
+    *,
+    unwritable: Callable[[str], None],
+    clock: Clock,
+) -> Executor:
+    """The executor conductor.yaml names: local, or Ray (imported only then, and connected to
+    its cluster now, so that a cluster that does not answer stops the start with a message)."""
+    settings = side.config.executor
+    if settings.type == "local":
+        return AttemptRunner(context, store, unwritable=unwritable, clock=clock)
+    from podium.runtime.executors.ray import cluster  # noqa: PLC0415 - Ray only when asked
+
+    cluster.connect(settings.address, settings.namespace)
+    from podium.runtime.executors.ray.executor import RayExecutor  # noqa: PLC0415
+
+    return RayExecutor(
+        context, store, lambda: side.config.executor, unwritable=unwritable, clock=clock
     )
 
 

@@ -60,7 +60,8 @@ class Ended:
     quota: bool = False
     """For a rate limit: it was a spent quota or budget (E104), not a request rate."""
     final: bool = False
-    """No retry can help (an AI review's low score with `on_low_score: fail`)."""
+    """Trying again cannot help (the attempt could be placed nowhere; an AI review's low score
+    with `on_low_score: fail`): never retried on this instrument."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +108,7 @@ def decide(
     if ended.outcome is AttemptOutcome.AUTH_FAILED:
         return _exhausted(budget, has_fallback, "authentication failed")
     if ended.final:
-        used = replace(budget, failures=budget.failures + 1)
-        return Decision(Action.FAIL, used, reason="the AI review's score is final (ai_review)")
+        return _exhausted(budget, has_fallback, _EXHAUSTED[ended.outcome])
     if (
         ended.outcome is AttemptOutcome.VALIDATION_FAILED
         and ended.pass_rate * 100 >= retry.completion_threshold_percent

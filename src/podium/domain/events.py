@@ -109,6 +109,9 @@ class AttemptNotLaunched:
     no_room: bool = False
     """The state folder could not take the attempt's files (full or read-only): not the
     sheet's fault, so it runs again without spending its budget, once dispatch resumes."""
+    final: bool = False
+    """Trying again cannot help (no node of the cluster offers the instrument): the sheet falls
+    back to its next instrument, or fails, at once."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,10 @@ class Child:
     def pid(self) -> int:
         return self.info.pid
 
+    def ended(self) -> bool:
+        """False: this conductor watches its own child from its start."""
+        return False
+
     async def wait(self) -> int:
         """Wait for the exit without SIGCHLD (see `podium.runtime.exits`), then reap it."""
         code = self.popen.poll()

@@ -210,7 +210,13 @@ class EngineHarness:
         )
 
     def not_launched(
-        self, job_id: str, sheet: int, reason: str = "no such file", *, no_room: bool = False
+        self,
+        job_id: str,
+        sheet: int,
+        reason: str = "no such file",
+        *,
+        no_room: bool = False,
+        final: bool = False,
     ) -> list[Command]:
         return self.feed(
             AttemptNotLaunched(
@@ -219,6 +225,7 @@ class EngineHarness:
                 self.current_attempt(job_id, sheet),
                 reason,
                 no_room=no_room,
+                final=final,
             )
         )
 

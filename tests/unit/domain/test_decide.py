@@ -144,6 +144,24 @@ def test_an_authentication_failure_is_never_retried(has_fallback: bool, expected
     )
 
 
+@pytest.mark.parametrize(
+    ("has_fallback", "expected"),
+    [
+        (True, Decision(Action.FALL_BACK, Budget(), reason="could not start")),
+        (False, Decision(Action.FAIL, Budget(failures=1), reason="could not start")),
+    ],
+)
+def test_an_attempt_that_could_be_placed_nowhere_is_never_retried(
+    has_fallback: bool, expected: Decision
+) -> None:
+    ended = Ended(AttemptOutcome.LAUNCH_FAILED, AT, "job/1/1", final=True)
+    decision = decide(
+        ended, Budget(failures=1), has_fallback=has_fallback, retry=RETRY, rate_limit=RATE_LIMIT
+    )
+    assert decision == expected
+    assert after(AttemptOutcome.LAUNCH_FAILED).action is Action.RETRY  # one that may start later
+
+
 # --- completion attempts -------------------------------------------------------------------
 
 
@@ -280,6 +298,4 @@ def test_jitter_keeps_a_delay_between_half_and_all_of_the_plain_one(
 def test_a_final_failure_fails_the_sheet_without_a_retry() -> None:
     ended = Ended(AttemptOutcome.VALIDATION_FAILED, AT, "job/1/1", final=True)
     decision = decide(ended, Budget(), has_fallback=False, retry=RETRY, rate_limit=RATE_LIMIT)
-    assert decision == Decision(
-        Action.FAIL, Budget(failures=1), reason="the AI review's score is final (ai_review)"
-    )
+    assert decision == Decision(Action.FAIL, Budget(), reason="validations failed")

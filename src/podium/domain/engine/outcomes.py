@@ -96,7 +96,7 @@ class Outcomes:
             self._rules.settle(job, now, out)
             return
         failed = Classified(AttemptOutcome.LAUNCH_FAILED, f"could not start: {event.reason}")
-        self._ended_badly(job, sheet, failed, now, out)
+        self._ended_badly(job, sheet, failed, now, out, final=event.final)
         self._rules.settle(job, now, out)
 
     def validated(self, event: ValidationsDone, now: float, out: Changes) -> None:
@@ -168,7 +168,14 @@ class Outcomes:
         return self._state.current(event.job_id, event.sheet, event.attempt, status)
 
     def _ended_badly(
-        self, job: LiveJob, sheet: LiveSheet, result: Classified, now: float, out: Changes
+        self,
+        job: LiveJob,
+        sheet: LiveSheet,
+        result: Classified,
+        now: float,
+        out: Changes,
+        *,
+        final: bool = False,
     ) -> None:
         """The attempt ended without succeeding: it frees its slot, tells the breaker and the
         rate-limit windows, and the sheet waits, retries, falls back or fails."""
@@ -186,6 +193,7 @@ class Outcomes:
             error=result.detail,
             reset_at=result.reset_at,
             quota=result.quota,
+            final=final,
         )
 
     def _attempt_failed(

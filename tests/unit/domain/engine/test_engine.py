@@ -153,6 +153,17 @@ def test_earlier_jobs_get_free_slots_first() -> None:
     assert launched(h.run_sheet("a", 2)) == [("b", 1)]
 
 
+def test_a_sheet_that_can_be_placed_nowhere_fails_at_once_with_retries_left() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1, max_retries=3))
+    commands = h.not_launched("job", 1, "no node offers instrument 'cli'", final=True)
+    persist = persisted(commands)[0]
+    assert [a.outcome for a in persist.attempts] == [AttemptOutcome.LAUNCH_FAILED]
+    assert [s.status for s in persist.sheets] == [SheetStatus.FAILED]
+    assert persist.jobs[0].status is JobStatus.FAILED
+    assert launched(commands) == []
+
+
 def test_launch_failures_count_as_failed_attempts() -> None:
     h = EngineHarness()
     h.submit(make_plan(sheets=1))

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from podium.domain.checklist import CHECKS_FILE_ENV
@@ -21,7 +22,7 @@ from podium.domain.errors import StateUnwritable, UserError
 from podium.domain.events import AttemptExited, AttemptNotLaunched
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.lessons import Lesson, lessons_from
-from podium.domain.records import InFlightAttempt
+from podium.domain.records import InFlightAttempt, ProcessInfo
 from podium.domain.work import AttemptRequest, SheetWork
 from podium.host.private import make_private_dir, make_user_dir
 from podium.runtime.checks.files import take_snapshot
@@ -30,7 +31,7 @@ from podium.runtime.conductor_log import job_fields
 from podium.runtime.context import WorkerContext
 from podium.runtime.disk import no_room
 from podium.runtime.executors.local.survivors import survivors
-from podium.runtime.executors.local.watch import until_exit
+from podium.runtime.executors.local.watch import Watched, until_exit
 from podium.runtime.executors.output import (
     RESULT_FILE,
     Ending,
@@ -51,6 +52,13 @@ AttemptKey = tuple[JobId, SheetNum, int]
 LESSONS_LOOKED_AT = 20
 """The newest failed attempts of a job read for the lessons of a prompt (some teach nothing:
 rate limits, stops)."""
+
+
+class Started(Watched, Protocol):
+    """An attempt's process just started: its pid is known."""
+
+    @property
+    def info(self) -> ProcessInfo: ...
 
 
 def cmd_key(cmd: Launch) -> AttemptKey:
@@ -82,11 +90,11 @@ class AttemptFiles:
 
 
 @dataclass(frozen=True, slots=True)
-class Started:
-    """An attempt's process, spawned; `unrecorded`: why its record could not be written."""
+class Begun:
+    """An attempt whose process started; `unrecorded`: why its record could not be written."""
 
     work: SheetWork
-    child: Child
+    child: Started
     unrecorded: StateUnwritable | None
 
 
@@ -110,7 +118,7 @@ class AttemptRunner:
         self._tasks = context.tasks
         self._context = context
         self._redact = context.redact
-        self._running: dict[AttemptKey, Child | Adopted] = {}
+        self._running: dict[AttemptKey, Watched] = {}
         self._starting: dict[AttemptKey, bool] = {}
         """Attempts whose prompt is being made, and whether a `Kill` came meanwhile."""
         self._stopped = False
@@ -157,14 +165,14 @@ class AttemptRunner:
         write_checks(files.checks, rules, self._redact)
         return replace(work, env={**work.env, CHECKS_FILE_ENV: str(files.checks)})
 
-    def _spawn(
+    def _begin_here(
         self,
         job: CompiledJob,
         cmd: Launch,
         files: AttemptFiles,
         skipped: frozenset[int],
         lessons: tuple[Lesson, ...],
-    ) -> Started | None:
+    ) -> Begun | None:
         """Prepare the attempt and spawn its process, then record it: in a worker thread.
         None when the conductor began to stop meanwhile (the attempt stays as the store has
         it, with no process, and the next start takes it up)."""
@@ -180,13 +188,19 @@ class AttemptRunner:
             env={**work.env, MARKER: self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)},
             exit_file=files.exit,
         )
+        return self._recorded(cmd, work, child, files)
+
+    def _recorded(self, cmd: Launch, work: SheetWork, child: Started, files: AttemptFiles) -> Begun:
+        """The process started: the prompt handed over is dropped, and the process recorded
+        (from any thread), which only a restart needs, so a disk that refuses it does not stop
+        the attempt."""
         spawned_at = self._clock.now()
         self._drop_handed_over_input(files, work)
         try:
             self._store.record_process(*cmd_key(cmd), child.info, spawned_at)
         except StateUnwritable as exc:
-            return Started(work, child, exc)
-        return Started(work, child, None)
+            return Begun(work, child, exc)
+        return Begun(work, child, None)
 
     async def _start(
         self, cmd: Launch, job: CompiledJob, skipped: frozenset[int], lessons: tuple[Lesson, ...]
@@ -194,7 +208,7 @@ class AttemptRunner:
         files = AttemptFiles(self._layout, cmd)
         try:
             try:
-                started = await asyncio.to_thread(self._spawn, job, cmd, files, skipped, lessons)
+                started = await self._begin(job, cmd, files, skipped, lessons)
             finally:
                 stop = self._starting.pop(cmd_key(cmd), False)
         except (OSError, ValueError, UserError) as exc:
@@ -212,10 +226,11 @@ class AttemptRunner:
         if stop:  # a Kill came while the attempt was being started
             self.kill(Kill(*key))
         log.info(
-            "job %s sheet %s attempt %s started on %s (pid %s)",
+            "job %s sheet %s attempt %s started on %s (pid %s%s)",
             *key,
             cmd.instrument,
             child.info.pid,
+            self._where(child),
             extra=job_fields(*key),
         )
         # The job may have ended (a cancel) by the time the attempt does: what the watcher
@@ -224,6 +239,44 @@ class AttemptRunner:
             self._watch(cmd, child, files, work=work, workspace=job.workspace),
             name=f"attempt {cmd.job_id}/{cmd.sheet}/{cmd.attempt}",
         )
+
+    # The steps an executor that runs attempts elsewhere overrides: start the process, stop
+    # it, watch again one an earlier conductor started, and let go of it once it has ended.
+
+    async def _begin(
+        self,
+        job: CompiledJob,
+        cmd: Launch,
+        files: AttemptFiles,
+        skipped: frozenset[int],
+        lessons: tuple[Lesson, ...],
+    ) -> Begun | None:
+        """Prepare the attempt, start its process (its exit recorded in `files.exit` by the
+        wrapper) and record it; None when the conductor began to stop meanwhile. Here, all of
+        it in one worker thread: a fork holds the thread that makes it. Raises OSError,
+        ValueError or UserError when it cannot start."""
+        return await asyncio.to_thread(self._begin_here, job, cmd, files, skipped, lessons)
+
+    async def _stop(self, child: Watched, grace: float) -> None:
+        """Stop the attempt's process group: SIGTERM, `grace` seconds, SIGKILL."""
+        if isinstance(child, Child | Adopted) and child.info is not None:
+            await stop_group(child.info.pgid, grace, leader=child)
+
+    def _adopt(self, outlived: InFlightAttempt, files: AttemptFiles) -> Watched:
+        """The process of an attempt an earlier conductor started, to watch again."""
+        return Adopted(outlived.process, files.exit)
+
+    def _stops_leftovers(self) -> bool:
+        """Whether `_stop` also stops what an ended attempt left running (else the watcher
+        stops its process group here)."""
+        return False
+
+    def _release(self, key: AttemptKey) -> None:
+        """The attempt has ended and its end is posted: nothing is left to let go of here."""
+
+    def _where(self, child: Watched) -> str:
+        """Where the process runs, for the log: here, so nothing."""
+        return ""
 
     def _not_launched(self, cmd: Launch, files: AttemptFiles, exc: Exception) -> None:
         """Tell the engine; when the disk refused the attempt's files, the sheet waits for
@@ -283,7 +336,7 @@ class AttemptRunner:
             # Only how to read its output is needed now; the plain way will do.
             log.warning("attempt %s/%s/%s: %s", *cmd_key(cmd), exc, extra=job_fields(*cmd_key(cmd)))
             work = SheetWork(argv=(), cwd=str(job.workspace), prompt="", patterns=job.plan.patterns)
-        adopted = Adopted(process, files.exit)
+        adopted = self._adopt(outlived, files)
         self._running[cmd_key(cmd)] = adopted
         log.info(
             "re-attached attempt %s/%s/%s (%s)",
@@ -353,14 +406,13 @@ class AttemptRunner:
             return
         log.info("stopping attempt %s/%s/%s on request", *key, extra=job_fields(*key))
         self._tasks.create_task(
-            stop_group(child.info.pgid, self._context.kill_grace_seconds, leader=child),
-            name=f"stop {key}",
+            self._stop(child, self._context.kill_grace_seconds), name=f"stop {key}"
         )
 
     async def _watch(
         self,
         cmd: Launch,
-        child: Child | Adopted,
+        child: Watched,
         files: AttemptFiles,
         *,
         work: SheetWork,
@@ -374,6 +426,7 @@ class AttemptRunner:
             clock=self._clock,
             grace=lambda: self._context.kill_grace_seconds,
             elapsed=elapsed,
+            stop=(lambda grace: self._stop(child, grace)) if self._stops_leftovers() else None,
         )
         del self._running[cmd_key(cmd)]
         exited_at = self._clock.now()
@@ -399,6 +452,7 @@ class AttemptRunner:
                 feedback=ending.feedback,
             )
         )
+        self._release(cmd_key(cmd))
 
     def _ending(self, cmd: Launch, files: AttemptFiles, work: SheetWork, workspace: Path) -> Ending:
         """Read what the attempt printed and put a copy where users look (in a thread). A

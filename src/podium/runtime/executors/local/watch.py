@@ -8,10 +8,12 @@ real.
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from podium.domain.commands import Launch
 from podium.domain.outcome import ExitStatus
+from podium.domain.records import ProcessInfo
 from podium.runtime.clock import Clock, wait_done
 from podium.runtime.conductor_log import job_fields
 from podium.runtime.executors.idle import IdleWatch
@@ -23,28 +25,54 @@ LEFTOVER_GRACE_SECONDS = 2.0
 """At most this long for what an ended attempt left running to stop after SIGTERM."""
 
 
+class Watched(Protocol):
+    """An attempt's process as its watcher sees it: a local `Child` or `Adopted`, or one that
+    runs on another machine (the Ray executor's)."""
+
+    @property
+    def info(self) -> ProcessInfo | None: ...
+
+    def wait(self) -> Awaitable[int]:
+        """Its return code, Popen-style (negative for a signal), once it has ended."""
+        ...
+
+    def ended(self) -> bool:
+        """Whether it is known to have ended already (with no conductor watching)."""
+        ...
+
+
+Stop = Callable[[float], Awaitable[None]]
+"""Stops an attempt's process group, giving it that many seconds between SIGTERM and SIGKILL."""
+
+
 async def until_exit(
     cmd: Launch,
-    child: Child | Adopted,
+    child: Watched,
     *,
     size: Callable[[], int],
     clock: Clock,
     grace: Callable[[], float],
     elapsed: float = 0.0,
+    stop: Stop | None = None,
 ) -> ExitStatus:
     """Wait for the attempt to end, stopping it (SIGTERM, `grace()`, SIGKILL) at its timeout
     (`elapsed` of which had passed before this conductor watched it) or when its output
-    (`size`) stays the same for its idle timeout; then stop whatever it left running."""
+    (`size`) stays the same for its idle timeout; then stop whatever it left running. `stop`
+    replaces the local stop by process group (for a process on another machine, whose
+    executor stops its leftovers itself)."""
     exited = asyncio.ensure_future(child.wait())
-    if isinstance(child, Adopted) and child.ended():
+    if child.ended():
         # It ended while no conductor watched: it ran within its time, whatever the
         # time is now.
         await exited
     timed_out, stale = await _watch(cmd, exited, size, clock, elapsed)
-    if not exited.done() and child.info is not None:
-        await stop_group(child.info.pgid, grace(), leader=child)
+    if not exited.done():
+        if stop is not None:
+            await stop(grace())
+        elif child.info is not None:
+            await stop_group(child.info.pgid, grace(), leader=_local(child))
     code = await exited
-    if child.info is not None and group_exists(child.info.pgid):
+    if stop is None and child.info is not None and group_exists(child.info.pgid):
         # No process of an attempt may outlive it (a sheet that starts a service for later
         # sheets must detach it with setsid).
         log.warning(
@@ -95,6 +123,10 @@ async def _watch(
             )
             return False, True
     return False, False
+
+
+def _local(child: Watched) -> Child | Adopted | None:
+    return child if isinstance(child, Child | Adopted) else None
 
 
 def _key(cmd: Launch) -> tuple[str, int, int]:

@@ -1,0 +1,273 @@
+"""The Ray executor: the local executor's attempt runner, with each attempt's process started,
+stopped and watched through a detached named actor on a node that offers its instrument.
+
+Everything else is the local executor's, unchanged: the prompt made off the loop, the attempt
+recorded in the store before it is reported running, its output read from the attempt's files
+(under the state folder, which every node mounts at the same path), its timeouts on the
+conductor's clock, its ending classified and posted. The conductor's caps stay the authority
+on how many attempts run; Ray's node resources only place them.
+
+After a conductor restart, the attempts the store has as running are reconciled with the named
+actors of the namespace: an actor that still has its attempt is watched again; an attempt
+whose actor is gone but whose exit wrapper recorded how it ended is finished from that file;
+one with neither (its node was lost, say) is interrupted and runs again, as a local attempt
+whose process vanished does.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import ray
+from ray.exceptions import GetTimeoutError, RayError
+
+from podium.config import ExecutorConfig
+from podium.domain.commands import Launch
+from podium.domain.events import AttemptNotLaunched
+from podium.domain.lessons import Lesson
+from podium.domain.outcome import AttemptOutcome
+from podium.domain.records import InFlightAttempt, ProcessInfo
+from podium.domain.work import SheetWork
+from podium.runtime.clock import SYSTEM_CLOCK, Clock
+from podium.runtime.conductor_log import job_fields
+from podium.runtime.context import WorkerContext
+from podium.runtime.executors.local.attempts import (
+    AttemptFiles,
+    AttemptKey,
+    AttemptRunner,
+    Begun,
+    Started,
+    cmd_key,
+)
+from podium.runtime.executors.local.watch import Watched
+from podium.runtime.executors.ray import cluster
+from podium.runtime.executors.ray.actor import AttemptActor, actor_name
+from podium.runtime.ports import CompiledJob, Store
+from podium.runtime.process import MARKER, Adopted, read_exit_file
+
+log = logging.getLogger(__name__)
+
+RemoteAttemptActor = ray.remote(AttemptActor)
+
+START_SECONDS = 300.0
+"""At most this long for an attempt's actor to be placed and its process started (a node
+may have to start a worker process first)."""
+
+ASK_SECONDS = 30.0
+"""At most this long for an actor to answer at a restart."""
+
+
+class RayAttempt:
+    """An attempt's process on a Ray node, as its watcher sees it (`Watched`)."""
+
+    def __init__(
+        self, actor: Any, info: ProcessInfo, node: str, files: AttemptFiles, grace: float
+    ) -> None:
+        self.actor = actor
+        self._info = info
+        self.node = node
+        self._exit_file = files.exit
+        self._grace = grace
+
+    @property
+    def info(self) -> ProcessInfo:
+        return self._info
+
+    def ended(self) -> bool:
+        return False
+
+    async def wait(self) -> int:
+        """Its return code; when the actor is lost (its node, say), what the exit wrapper
+        recorded, or -SIGKILL when it recorded nothing."""
+        try:
+            return int(await self.actor.wait.remote(self._grace))
+        except RayError as exc:
+            log.warning("the actor of an attempt was lost (%s); reading its exit file", exc)
+            return await Adopted(None, self._exit_file).wait()
+
+    async def stop(self, grace: float) -> None:
+        with contextlib.suppress(RayError):
+            await self.actor.stop.remote(grace)
+
+
+class RayExecutor(AttemptRunner):
+    """The `Executor` on a Ray cluster (see the module)."""
+
+    def __init__(
+        self,
+        context: WorkerContext,
+        store: Store,
+        settings: Callable[[], ExecutorConfig],
+        unwritable: Callable[[str], None] = lambda error: None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        super().__init__(context, store, unwritable, clock)
+        self._settings = settings
+        self._namespace = settings().namespace
+        self._actors: dict[AttemptKey, Any] = {}
+        self._nodes: dict[AttemptKey, str] = {}
+        """The node of each actor found again at a restart, until it is watched."""
+
+    def launch(self, cmd: Launch) -> None:
+        """Start the attempt on a node that offers its instrument; when no live node does, it
+        cannot start, and the message says which node resource to declare."""
+        resource = self._settings().resource(cmd.instrument)
+        if not cluster.offers(resource):
+            reason = cluster.missing(cmd.instrument, resource)
+            log.warning("attempt %s/%s/%s: %s", *cmd_key(cmd), reason)
+            self._post(AttemptNotLaunched(*cmd_key(cmd), reason, final=True))
+            return
+        super().launch(cmd)
+
+    async def _begin(
+        self,
+        job: CompiledJob,
+        cmd: Launch,
+        files: AttemptFiles,
+        skipped: frozenset[int],
+        lessons: tuple[Lesson, ...],
+    ) -> Begun | None:
+        """The prompt made off the loop as the local executor makes it, then the attempt's
+        actor started on a node offering its instrument, then the process recorded."""
+        work = await asyncio.to_thread(self._prepare, job, cmd, files, skipped, lessons)
+        if self._stopped:
+            return None
+        marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
+        child = await self._spawn(cmd, work, files, marker)
+        return self._recorded(cmd, work, child, files)
+
+    async def _spawn(
+        self, cmd: Launch, work: SheetWork, files: AttemptFiles, marker: str
+    ) -> Started:
+        """Start the attempt's process through its actor. Raises OSError when the actor
+        cannot, ValueError when its name is taken (the same attempt launched twice)."""
+        name = actor_name(*cmd_key(cmd))
+        resource = self._settings().resource(cmd.instrument)
+        # A name taken (the same attempt launched twice) is refused here, as ValueError.
+        actor = RemoteAttemptActor.options(
+            name=name,
+            namespace=self._namespace,
+            lifetime="detached",
+            num_cpus=0,
+            resources={resource: 0.001},
+            # Attempts spread over the nodes that offer their instrument, rather than fill
+            # the first one: an agent's load is its own process, not the actor's.
+            scheduling_strategy="SPREAD",
+            max_restarts=0,
+        ).remote()
+        self._actors[cmd_key(cmd)] = actor
+        try:
+            started = actor.start.remote(
+                list(work.argv),
+                cwd=work.cwd,
+                stdout=str(files.stdout),
+                stderr=str(files.stderr),
+                stdin=str(files.input) if work.prompt_on_stdin else None,
+                env={**work.env, MARKER: marker},
+                exit_file=str(files.exit),
+            )
+            pid, pgid, ticks, node = await asyncio.wait_for(started, START_SECONDS)
+        except (RayError, TimeoutError) as exc:
+            self._forget(cmd_key(cmd))
+            raise OSError(f"its Ray actor {name!r} could not start it: {exc}") from exc
+        except BaseException:
+            self._forget(cmd_key(cmd))
+            raise
+        info = ProcessInfo(int(pid), int(pgid), int(ticks))
+        return RayAttempt(actor, info, str(node), files, self._context.kill_grace_seconds)
+
+    async def _stop(self, child: Watched, grace: float) -> None:
+        if isinstance(child, RayAttempt):
+            await child.stop(grace)
+        else:
+            await super()._stop(child, grace)
+
+    def _stops_leftovers(self) -> bool:
+        return True
+
+    def _release(self, key: AttemptKey) -> None:
+        """The attempt's end is posted: its actor goes (its exit file stays for a restart)."""
+        self._forget(key)
+
+    def _forget(self, key: AttemptKey) -> None:
+        actor = self._actors.pop(key, None)
+        if actor is not None:
+            with contextlib.suppress(RayError, ValueError):
+                ray.kill(actor, no_restart=True)
+
+    def _where(self, child: Watched) -> str:
+        return f" on Ray node {child.node[:12]}" if isinstance(child, RayAttempt) else ""
+
+    def survivors(self, in_flight: Sequence[InFlightAttempt]) -> list[InFlightAttempt]:
+        """Of the attempts recorded as running: those whose actor still has its process (the
+        process recorded now if an earlier conductor could not), and those whose exit file
+        says how they ended (with no process: their actor is gone). The namespace's other
+        actors, whose attempts the store has as ended, go."""
+        running = [a for a in in_flight if a.record.outcome is AttemptOutcome.RUNNING]
+        named = {
+            entry["name"]
+            for entry in ray.util.list_named_actors(all_namespaces=True)
+            if entry.get("namespace") == self._namespace
+        }
+        wanted = {actor_name(a.record.job_id, a.record.sheet, a.record.attempt) for a in running}
+        for name in named - wanted:
+            self._kill_named(name)
+        outlived = []
+        for attempt in running:
+            r = attempt.record
+            key = (r.job_id, r.sheet, r.attempt)
+            process = self._described(key) if actor_name(*key) in named else None
+            if process is not None:
+                if attempt.process != process:
+                    self._store.record_process(*key, process)
+                outlived.append(InFlightAttempt(r, process))
+                continue
+            self._kill_named(actor_name(*key))
+            exit_file = self._layout.attempt_file(r.job_id, r.sheet, r.attempt, "exit")
+            if read_exit_file(exit_file) is not None:
+                outlived.append(InFlightAttempt(r, None))
+        return outlived
+
+    def _described(self, key: AttemptKey) -> ProcessInfo | None:
+        """The process of the attempt's actor, or None when the actor is gone or never
+        started it."""
+        try:
+            actor = ray.get_actor(actor_name(*key), namespace=self._namespace)
+            described = ray.get(actor.describe.remote(), timeout=ASK_SECONDS)
+        except (RayError, GetTimeoutError, ValueError):
+            return None
+        if described is None:
+            return None
+        pid, pgid, ticks, node = described
+        self._actors[key], self._nodes[key] = actor, str(node)
+        return ProcessInfo(int(pid), int(pgid), int(ticks))
+
+    def _kill_named(self, name: str) -> None:
+        """An actor with no attempt to answer for goes: one that never started its attempt
+        (the conductor died in between), or whose attempt's end is recorded."""
+        with contextlib.suppress(RayError, ValueError):
+            ray.kill(ray.get_actor(name, namespace=self._namespace), no_restart=True)
+
+    def _adopt(self, outlived: InFlightAttempt, files: AttemptFiles) -> Watched:
+        r = outlived.record
+        key = (r.job_id, r.sheet, r.attempt)
+        actor = self._actors.get(key)
+        if actor is None or outlived.process is None:
+            return Adopted(None, files.exit)
+        log.info(
+            "attempt %s/%s/%s: its Ray actor on node %s is watched again",
+            *key,
+            self._nodes.get(key, "?")[:12],
+            extra=job_fields(*key),
+        )
+        node = self._nodes.pop(key, "")
+        return RayAttempt(actor, outlived.process, node, files, self._context.kill_grace_seconds)
+
+    def process_groups(self) -> frozenset[int]:
+        """None: the attempts' processes run on the cluster's nodes."""
+        return frozenset()
+
+    def attempt_groups(self) -> dict[AttemptKey, int]:
+        return {}
