@@ -505,3 +505,15 @@ def test_a_job_comes_back_with_its_newest_notes_only_oldest_first(store: SqliteS
     assert active.job.history == notes[-50:]
     stored = store.get_job(JobId("a"))
     assert stored is not None and stored.history == active.job.history
+
+
+def test_the_count_of_every_job_follows_submissions_and_removals(store: SqliteStore) -> None:
+    assert store.count_jobs() == 0
+    submit(store, job("a", JobStatus.COMPLETED))
+    assert store.count_jobs() == 1
+    store.commit([Persist(jobs=(job("a", JobStatus.COMPLETED, at=5.0),))])  # no new job
+    submit(store, job("b", JobStatus.FAILED))
+    assert store.count_jobs() == 2
+    assert store.delete_jobs([JobId("a")]) == 1
+    assert store.count_jobs() == 1
+    assert store.count_jobs([JobStatus.FAILED]) == 1

@@ -95,6 +95,9 @@ class SqliteStore:
         self._backups_dir = backups_dir
         self.commits = 0
         """Transactions committed since the store was opened."""
+        self._all_jobs: int | None = None
+        """How many jobs there are, once counted, until a job may have come or gone (a
+        count of 100,000 rows takes milliseconds, and `status` asks it every time)."""
         self._db = sqlite3.connect(path, isolation_level=None)
         try:
             self._db.execute("PRAGMA journal_mode = WAL")
@@ -190,6 +193,8 @@ class SqliteStore:
     # ---- writes -----------------------------------------------------------------------
 
     def commit(self, batch: Sequence[Persist]) -> None:
+        if any(p.specs for p in batch):  # a job comes with its spec (a resume rewrites it)
+            self._all_jobs = None
         with self._transaction():
             for persist in batch:
                 self._write(persist)
@@ -302,6 +307,7 @@ class SqliteStore:
     def delete_jobs(self, job_ids: Sequence[JobId]) -> int:
         """Remove finished jobs with everything recorded about them (sheets, attempts,
         history and score snapshot go with the job's row). Returns how many were removed."""
+        self._all_jobs = None
         with self._transaction():
             removed = self._db.executemany(
                 "DELETE FROM jobs WHERE job_id = ?", [(job_id,) for job_id in job_ids]
@@ -390,7 +396,9 @@ class SqliteStore:
 
     def count_jobs(self, statuses: Sequence[JobStatus] | None = None) -> int:
         if statuses is None:
-            return int(self._db.execute("SELECT count(*) FROM jobs").fetchone()[0])
+            if self._all_jobs is None:
+                self._all_jobs = int(self._db.execute("SELECT count(*) FROM jobs").fetchone()[0])
+            return self._all_jobs
         return int(
             self._db.execute(
                 f"SELECT count(*) FROM jobs WHERE status IN ({','.join('?' * len(statuses))})",
