@@ -459,7 +459,7 @@ def test_a_restart_reads_the_jobs_in_progress_then_the_backlog_and_no_job_twice(
     store.commit([Persist(sheets=(flying,), attempts=(attempt,))])
     submit(store, job("done", JobStatus.COMPLETED, at=0.5))
     in_progress = [a.job.record.job_id for a in store.load_in_progress()]
-    backlog = [a.job.record.job_id for a in store.load_backlog()]
+    backlog = [a.job.record.job_id for a in store.load_unfinished(store.backlog())]
     assert in_progress == ["running", "paused", "hooked", "flying"]
     assert backlog == ["waiting"]
     [with_attempt] = [a for a in store.load_in_progress() if a.job.record.job_id == "flying"]
@@ -467,15 +467,15 @@ def test_a_restart_reads_the_jobs_in_progress_then_the_backlog_and_no_job_twice(
     assert sorted(in_progress + backlog) == sorted(a.job.record.job_id for a in store.load_active())
 
 
-def test_the_backlog_is_read_a_page_at_a_time_oldest_first(store: SqliteStore) -> None:
+def test_the_backlog_is_listed_oldest_first_and_read_back_a_slice_at_a_time(
+    store: SqliteStore,
+) -> None:
     for n in range(7):
         submit(store, job(f"q{n}", JobStatus.QUEUED, at=10.0 + n // 2))  # ties in pairs
-    pages, after = [], None
-    while page := store.load_backlog(after=after, limit=3):
-        pages.append([a.job.record.job_id for a in page])
-        last = page[-1].job.record
-        after = (last.submitted_at, last.job_id)
-    assert pages == [["q0", "q1", "q2"], ["q3", "q4", "q5"], ["q6"]]
+    backlog = store.backlog()
+    assert backlog == [f"q{n}" for n in range(7)]
+    read = [a.job.record.job_id for a in store.load_unfinished([*backlog[3:5], JobId("gone")])]
+    assert read == ["q3", "q4"]
 
 
 def test_reading_the_unfinished_jobs_back_takes_as_many_queries_for_many_jobs_as_for_few(

@@ -107,11 +107,11 @@ class Store(Protocol):
         """The unfinished jobs that are not simply queued, and any with an attempt or a hook
         that may still run: what a restart reconciles first."""
 
-    def load_backlog(
-        self, *, after: tuple[float, JobId] | None = None, limit: int = -1
-    ) -> list[ActiveJob]:
-        """The other unfinished jobs (queued, with nothing in flight), oldest first: those
-        submitted after the job `after` (its submission time and id), at most `limit`."""
+    def backlog(self) -> list[JobId]:
+        """The other unfinished jobs (queued, with nothing in flight), oldest first."""
+
+    def load_unfinished(self, job_ids: Sequence[JobId]) -> list[ActiveJob]:
+        """These jobs with what they need to go on, in this order."""
 
     def fleet_jobs(self) -> dict[JobId, JobId]:
         """The jobs of the fleets that have not ended, each with its fleet."""

@@ -123,17 +123,15 @@ async def _hand_backlog(
 ) -> int:
     """Read the queued jobs a slice at a time, oldest first, and give each slice to the
     engine once it has taken the one before (it dispatches in between); how many."""
-    count, after = 0, None
-    while queued := store.load_backlog(after=after, limit=_BACKLOG_SLICE):
+    backlog = store.backlog()
+    for start in range(0, len(backlog), _BACKLOG_SLICE):
+        queued = store.load_unfinished(backlog[start : start + _BACKLOG_SLICE])
         await _stop_leftovers(queued, [], [], layout, grace)  # a skip check left running
         for job in queued:
             _defer(job, compiler, catalog, inbox)
         inbox.post(Restarted(tuple(_restored(job, None, []) for job in queued), ()))
         await inbox.drained()
-        count += len(queued)
-        last = queued[-1].job.record
-        after = (last.submitted_at, last.job_id)
-    return count
+    return len(backlog)
 
 
 def _restored(job: ActiveJob, problem: str | None, adopted: list[InFlightAttempt]) -> RestoredJob:

@@ -9,7 +9,6 @@ most of them when there are many."""
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TypeVar
 
 from podium.domain.ids import JobId
@@ -41,24 +40,31 @@ BACKLOG = f"NOT {IN_PROGRESS}"
 EVERY = "1"
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    """Which of the jobs to read: those in `part` (IN_PROGRESS, BACKLOG or EVERY) submitted
-    after the job `after` (its submission time and id), at most `limit` of them."""
-
-    part: str = EVERY
-    after: tuple[float, str] | None = None
-    limit: int = -1
+def active_ids(
+    db: sqlite3.Connection, statuses: Sequence[JobStatus], part: str = EVERY
+) -> list[JobId]:
+    """The jobs in `statuses` and in `part` (IN_PROGRESS, BACKLOG or EVERY), oldest first."""
+    rows = db.execute(
+        f"SELECT job_id FROM jobs j WHERE status IN ({','.join('?' * len(statuses))}) "
+        f"AND {part} ORDER BY submitted_at, job_id",
+        [s.value for s in statuses],
+    )
+    return [JobId(r[0]) for r in rows]
 
 
 def read_active(
-    db: sqlite3.Connection, statuses: Sequence[JobStatus], history: int, page: Page = Page()
+    db: sqlite3.Connection, statuses: Sequence[JobStatus], history: int, part: str = EVERY
 ) -> list[ActiveJob]:
-    """The jobs in `statuses` and in `page`, oldest first, each with its plan, sheets, latest
-    `history` notes, hooks, approval questions, score text, carried environment and the
-    attempts that held a slot."""
-    reader = _Reader(db, statuses, page)
-    records = [JOBS.record(r) for r in reader.rows(JOBS.columns, "jobs", "submitted_at, job_id")]
+    """The jobs in `statuses` and in `part`, oldest first (see `read_jobs`)."""
+    return read_jobs(db, active_ids(db, statuses, part), history)
+
+
+def read_jobs(db: sqlite3.Connection, job_ids: Sequence[JobId], history: int) -> list[ActiveJob]:
+    """These jobs, in this order (those no longer stored are left out), each with its plan,
+    sheets, latest `history` notes, hooks, approval questions, score text, carried
+    environment and the attempts that held a slot."""
+    reader = _Reader(db, job_ids)
+    records = {r[0]: JOBS.record(r) for r in reader.rows(JOBS.columns, "jobs")}
     specs = {
         str(r[0]): r[1:]
         for r in reader.rows(("job_id", "plan", "snapshot", "environment"), "job_specs")
@@ -77,8 +83,10 @@ def read_active(
     )
     in_flight = _grouped((r[0], attempt_row(r)) for r in reader.in_flight())
     found = []
-    for record in records:
-        job_id = record.job_id
+    for job_id in job_ids:
+        record = records.get(job_id)
+        if record is None:
+            continue
         plan, snapshot, environment = specs[job_id]
         job_hooks: Sequence[InFlightHook] = hooks.get(job_id, ())
         stored = StoredJob(
@@ -103,23 +111,11 @@ def read_active(
 
 
 class _Reader:
-    """Queries over the rows of the jobs in the given statuses and page: the jobs' rows are
-    read first, then each other table's for those jobs (named in one JSON array)."""
+    """Queries over the rows of the given jobs, named in one JSON array."""
 
-    def __init__(self, db: sqlite3.Connection, statuses: Sequence[JobStatus], page: Page) -> None:
+    def __init__(self, db: sqlite3.Connection, job_ids: Sequence[JobId]) -> None:
         self._db = db
-        marks = ",".join("?" * len(statuses))
-        after, args = "", list[object](s.value for s in statuses)
-        if page.after is not None:
-            after = " AND (j.submitted_at, j.job_id) > (?, ?)"
-            args.extend(page.after)
-        rows = db.execute(
-            f"SELECT {', '.join(JOBS.columns)} FROM jobs j WHERE status IN ({marks}) "
-            f"AND {page.part}{after} ORDER BY submitted_at, job_id LIMIT ?",
-            [*args, page.limit],
-        ).fetchall()
-        self.jobs = [JOBS.record(r) for r in rows]
-        self._ids = json.dumps([job.job_id for job in self.jobs])
+        self._ids = json.dumps(list(job_ids))
 
     def rows(self, columns: Sequence[str], table: str, order: str = "job_id") -> sqlite3.Cursor:
         return self._db.execute(

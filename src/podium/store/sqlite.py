@@ -25,7 +25,7 @@ from podium.domain.records import (
 )
 from podium.domain.status import JobStatus, SheetStatus
 from podium.host.private import make_private, make_private_dir
-from podium.store.active import BACKLOG, IN_PROGRESS, Page, read_active
+from podium.store.active import BACKLOG, IN_PROGRESS, active_ids, read_active, read_jobs
 from podium.store.backups import take_backup
 from podium.store.codec import plan_from_json, plan_to_json
 from podium.store.fleets import FleetRows
@@ -458,14 +458,16 @@ class SqliteStore:
     def load_in_progress(self) -> list[ActiveJob]:
         """The unfinished jobs in progress, oldest first: those not simply queued, and any
         with an attempt or a hook that may still run (`podium.store.active`)."""
-        return read_active(self._db, ACTIVE, HISTORY_SHOWN, Page(IN_PROGRESS))
+        return read_active(self._db, ACTIVE, HISTORY_SHOWN, IN_PROGRESS)
 
-    def load_backlog(
-        self, *, after: tuple[float, JobId] | None = None, limit: int = -1
-    ) -> list[ActiveJob]:
-        """The other unfinished jobs (queued, with nothing in flight), oldest first: those
-        submitted after the job `after` (its submission time and id), at most `limit`."""
-        return read_active(self._db, ACTIVE, HISTORY_SHOWN, Page(BACKLOG, after, limit))
+    def backlog(self) -> list[JobId]:
+        """The other unfinished jobs (queued, with nothing in flight), oldest first."""
+        return active_ids(self._db, ACTIVE, BACKLOG)
+
+    def load_unfinished(self, job_ids: Sequence[JobId]) -> list[ActiveJob]:
+        """These jobs with what they need to go on, in this order (one removed meanwhile is
+        left out)."""
+        return read_jobs(self._db, job_ids, HISTORY_SHOWN)
 
     def snapshot(self, job_id: JobId) -> str | None:
         """The score text the job runs on (see `podium.score.snapshot`)."""
