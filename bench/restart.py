@@ -1,8 +1,9 @@
 """Restart recovery: the conductor is killed with SIGKILL while `attempts` attempts run
 (sleeping children) and `queued` jobs wait; a new one starts on the same state. From its
-start: its first answer on the socket, ready (every attempt re-attached, every job back), and
-its first new dispatch (an attempt of a job that was queued). Beside it: the same conductor's
-cold start on an empty state (first answer).
+start: its first answer on the socket, every attempt re-attached (the engine holds them all
+running again), its first new dispatch (an attempt of a job that was queued), and ready
+(every job back, every request answered). Beside it: the same conductor's cold start on an
+empty state (first answer, and ready).
 
     python bench/restart.py [--attempts 200] [--queued 10000]
 """
@@ -13,6 +14,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from figures import Figure, table
@@ -21,9 +24,9 @@ from podium.ipc.methods import DAEMON_STATUS
 from podium.testing.conductor import ConductorProcess
 from submit import hammer, submissions
 
-READY_TARGET_S = 1.0
-REATTACHED_TARGET_S = 3.0
-DISPATCH_TARGET_S = 5.0
+ANSWER_TARGET_S = 0.5
+REATTACHED_TARGET_S = 1.5
+DISPATCH_TARGET_S = 2.0
 COLD_TARGET_S = 0.3
 VOICES = 10
 """Attempts per running job."""
@@ -45,8 +48,21 @@ prompt: {{template: 'sleep 600'}}
 """
 
 
-def timed_start(conductor: ConductorProcess) -> tuple[float, float, float]:
-    """Wall time at launch, and seconds from it to the first answer and to ready."""
+@dataclass(frozen=True, slots=True)
+class Start:
+    """A conductor's start: the wall time at launch, and seconds from it to each step."""
+
+    at: float
+    answer: float
+    """The first answer to `daemon.status`, whatever its state."""
+    reattached: float
+    """The conductor logs that the jobs in progress are back, their attempts re-attached."""
+    ready: float
+    """`daemon.status` says 'ready'."""
+
+
+def timed_start(conductor: ConductorProcess) -> Start:
+    """Launch the conductor and time its start, asking `daemon.status` all along."""
     at = time.time()
     started = time.perf_counter()
     conductor.launch()
@@ -57,11 +73,21 @@ def timed_start(conductor: ConductorProcess) -> tuple[float, float, float]:
         except ConductorUnavailable:
             time.sleep(0.002)
             continue
-        now = time.perf_counter()
+        now = time.perf_counter() - started
         answered = answered or now
         if state["state"] == "ready":
-            return at, answered - started, now - started
+            return Start(at, answered, reattached(conductor) - at, now)
         time.sleep(0.002)
+
+
+def reattached(conductor: ConductorProcess) -> float:
+    """When the conductor logged that the jobs in progress were back (its log's clock: the
+    wall clock, to the millisecond)."""
+    for line in reversed(conductor.log.splitlines()):  # this conductor's, not an earlier one's
+        if "podium.runtime.restart: took back" in line:
+            stamp = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
+            return stamp.timestamp()
+    raise RuntimeError("the conductor did not log its recovery:\n" + conductor.log[-2000:])
 
 
 def config(attempts: int, jobs: int) -> dict[str, object]:
@@ -78,15 +104,16 @@ def config(attempts: int, jobs: int) -> dict[str, object]:
 
 def measure(attempts: int, queued: int, folder: Path, say: Callable[[str], None]) -> list[Figure]:
     running_jobs = -(-attempts // VOICES)
-    cold = ConductorProcess(folder / "cold", config(attempts, running_jobs))
-    _, cold_answer, _ = timed_start(cold)
-    cold.stop()
+    fresh = ConductorProcess(folder / "cold", config(attempts, running_jobs))
+    empty = timed_start(fresh)
+    fresh.stop()
 
     first = ConductorProcess(folder / "home", config(attempts, running_jobs)).start()
     say(f"  starting {attempts} attempts in {running_jobs} jobs")
-    for index, start in enumerate(range(0, attempts, VOICES)):
+    for index, first_voice in enumerate(range(0, attempts, VOICES)):
         score = folder / f"running-{index}.yaml"
-        score.write_text(RUNNING.format(index=index, voices=min(VOICES, attempts - start)))
+        voices = min(VOICES, attempts - first_voice)
+        score.write_text(RUNNING.format(index=index, voices=voices))
         first.submit(score)
     ws = folder / "ws"
     first.wait_until(lambda: len(list(ws.glob("pid-*"))) == attempts, 120, "every attempt")
@@ -98,7 +125,7 @@ def measure(attempts: int, queued: int, folder: Path, say: Callable[[str], None]
 
     say("  SIGKILL; starting again (with one more job slot, for a new dispatch)")
     second = ConductorProcess(folder / "home", config(attempts, running_jobs + 1))
-    at, answer, ready = timed_start(second)
+    again = timed_start(second)
     second.wait_until(
         lambda: bool(second.query("SELECT 1 FROM attempts WHERE job_id LIKE 'queued-%' LIMIT 1")),
         120,
@@ -110,34 +137,50 @@ def measure(attempts: int, queued: int, folder: Path, say: Callable[[str], None]
     alive = second.query("SELECT count(*) FROM attempts WHERE outcome = 'running'")[0][0]
     second.stop()
     first.stop()
+    shape = f"{attempts} running + {queued:,} queued"
+    cold = "cold start"
     return [
         Figure(
             "restart: cold start on an empty state, first answer",
-            cold_answer,
+            empty.answer,
             "s",
             target=COLD_TARGET_S,
         ),
         Figure(
-            f"restart: {attempts} running + {queued:,} queued, SIGKILL → first answer",
-            answer,
+            "restart: cold start on an empty state, ready",
+            empty.ready,
             "s",
-            baseline=cold_answer,
-            baseline_name="cold start",
-            target=READY_TARGET_S,
+            baseline=empty.answer,
+            baseline_name="its first answer",
         ),
         Figure(
-            f"restart: {attempts} running + {queued:,} queued, → every attempt re-attached",
-            ready,
+            f"restart: {shape}, SIGKILL → first answer",
+            again.answer,
             "s",
-            baseline=cold_answer,
-            baseline_name="cold start",
+            baseline=empty.answer,
+            baseline_name=cold,
+            target=ANSWER_TARGET_S,
+        ),
+        Figure(
+            f"restart: {shape}, → every attempt re-attached",
+            again.reattached,
+            "s",
+            baseline=empty.ready,
+            baseline_name=f"{cold}, ready",
             target=REATTACHED_TARGET_S,
         ),
         Figure(
-            f"restart: {attempts} running + {queued:,} queued, → first new dispatch",
-            dispatched - at,
+            f"restart: {shape}, → first new dispatch",
+            dispatched - again.at,
             "s",
             target=DISPATCH_TARGET_S,
+        ),
+        Figure(
+            f"restart: {shape}, → ready (every job back)",
+            again.ready,
+            "s",
+            baseline=empty.ready,
+            baseline_name=f"{cold}, ready",
         ),
         Figure(
             "restart: attempts running after the restart",

@@ -465,3 +465,79 @@ def test_hooks_keep_their_process_and_chained_job_and_start_over_when_cleared(
     ]
     store.commit([Persist(hooks_cleared=(JobId("a"),), hooks=(running,))])
     assert store.hooks(JobId("a")) == (running,)
+
+
+def test_a_restart_reads_the_jobs_in_progress_then_the_backlog_and_no_job_twice(
+    store: SqliteStore,
+) -> None:
+    submit(store, job("running", JobStatus.RUNNING, at=1.0))
+    submit(store, job("paused", JobStatus.PAUSED, at=2.0))
+    submit(store, job("waiting", JobStatus.QUEUED, at=3.0))
+    submit(store, job("hooked", JobStatus.QUEUED, at=4.0))
+    store.commit(
+        [Persist(jobs=(dataclasses.replace(job("hooked", JobStatus.QUEUED, 4.0), hook=1),))]
+    )
+    submit(store, job("flying", JobStatus.QUEUED, at=5.0))
+    flying = SheetRecord(JobId("flying"), SheetNum(1), SheetStatus.RUNNING, 6.0, attempts=1)
+    attempt = AttemptRecord(JobId("flying"), SheetNum(1), 1, 6.0, AttemptOutcome.RUNNING)
+    store.commit([Persist(sheets=(flying,), attempts=(attempt,))])
+    submit(store, job("done", JobStatus.COMPLETED, at=0.5))
+    in_progress = [a.job.record.job_id for a in store.load_in_progress()]
+    backlog = [a.job.record.job_id for a in store.load_unfinished(store.backlog())]
+    assert in_progress == ["running", "paused", "hooked", "flying"]
+    assert backlog == ["waiting"]
+    [with_attempt] = [a for a in store.load_in_progress() if a.job.record.job_id == "flying"]
+    assert [a.record for a in with_attempt.in_flight] == [attempt]
+    assert sorted(in_progress + backlog) == sorted(a.job.record.job_id for a in store.load_active())
+
+
+def test_the_backlog_is_listed_oldest_first_and_read_back_a_slice_at_a_time(
+    store: SqliteStore,
+) -> None:
+    for n in range(7):
+        submit(store, job(f"q{n}", JobStatus.QUEUED, at=10.0 + n // 2))  # ties in pairs
+    backlog = store.backlog()
+    assert backlog == [f"q{n}" for n in range(7)]
+    read = [a.job.record.job_id for a in store.load_unfinished([*backlog[3:5], JobId("gone")])]
+    assert read == ["q3", "q4"]
+
+
+def test_reading_the_unfinished_jobs_back_takes_as_many_queries_for_many_jobs_as_for_few(
+    store: SqliteStore,
+) -> None:
+    def queries(count: int) -> int:
+        for n in range(count):
+            submit(store, job(f"j{count}-{n}", JobStatus.RUNNING, at=float(n)))
+            store.commit([Persist(notes=(JobNote(JobId(f"j{count}-{n}"), 1.0, "noted"),))])
+        statements: list[str] = []
+        store._db.set_trace_callback(statements.append)
+        try:
+            found = store.load_active()
+        finally:
+            store._db.set_trace_callback(None)
+        assert all(len(a.job.history) == 1 for a in found)
+        return len(statements)
+
+    assert queries(2) == queries(40)
+
+
+def test_a_job_comes_back_with_its_newest_notes_only_oldest_first(store: SqliteStore) -> None:
+    submit(store, job("a"))
+    notes = tuple(JobNote(JobId("a"), float(n), f"note {n}") for n in range(60))
+    store.commit([Persist(notes=notes)])
+    [active] = store.load_active()
+    assert active.job.history == notes[-50:]
+    stored = store.get_job(JobId("a"))
+    assert stored is not None and stored.history == active.job.history
+
+
+def test_the_count_of_every_job_follows_submissions_and_removals(store: SqliteStore) -> None:
+    assert store.count_jobs() == 0
+    submit(store, job("a", JobStatus.COMPLETED))
+    assert store.count_jobs() == 1
+    store.commit([Persist(jobs=(job("a", JobStatus.COMPLETED, at=5.0),))])  # no new job
+    submit(store, job("b", JobStatus.FAILED))
+    assert store.count_jobs() == 2
+    assert store.delete_jobs([JobId("a")]) == 1
+    assert store.count_jobs() == 1
+    assert store.count_jobs([JobStatus.FAILED]) == 1

@@ -54,7 +54,7 @@ def test_apprise_is_imported_only_when_a_score_uses_it(tmp_path: Path) -> None:
     cli = ["-m", "podium.cli.main"]
     assert "apprise" not in imported([*cli, "status"], tmp_path)
     assert "apprise" not in imported([*cli, "validate", str(plain)], tmp_path)
-    daemon = "import podium.conductor.daemon, podium.conductor.parts, podium.conductor.compiler"
+    daemon = "import podium.conductor.daemon, podium.conductor.conductor"
     assert "apprise" not in imported(["-c", daemon], tmp_path)
     assert "apprise" in imported([*cli, "validate", str(pushed)], tmp_path)
 

@@ -9,6 +9,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 from podium.host import processes
 from tests.conftest import REPO
@@ -157,6 +158,15 @@ def test_run_with_no_start_refuses_to_start_a_conductor(podium: User, tmp_path: 
     assert podium("conductor-status").returncode == 4
 
 
+def ready(podium: User) -> dict[str, Any]:
+    """The conductor's status once it is ready (it answers before: 'loading', 'starting')."""
+    status = podium("conductor-status", "--json")
+    if status.returncode != 0:
+        return {}
+    info: dict[str, Any] = json.loads(status.stdout)
+    return info if info["state"] == "ready" else {}
+
+
 def test_start_in_the_foreground_logs_here_and_stops_on_ctrl_c(podium: User) -> None:
     with subprocess.Popen(
         [PODIUM, "start", "--foreground"],
@@ -168,9 +178,9 @@ def test_start_in_the_foreground_logs_here_and_stops_on_ctrl_c(podium: User) -> 
         assert conductor.stderr is not None
         try:
             deadline = time.monotonic() + 20
-            while podium("conductor-status").returncode != 0:
+            while not ready(podium):
                 assert conductor.poll() is None, conductor.stderr.read()
-                assert time.monotonic() < deadline, "the conductor never answered"
+                assert time.monotonic() < deadline, "the conductor never became ready"
                 time.sleep(0.05)
             conductor.send_signal(signal.SIGINT)
             assert conductor.wait(timeout=30) == 0
@@ -211,10 +221,10 @@ def test_a_relative_config_is_read_from_where_start_was_run(podium: User, tmp_pa
     ) as conductor:
         try:
             deadline = time.monotonic() + 20
-            while (status := podium("conductor-status", "--json")).returncode != 0:
+            while not (info := ready(podium)):
                 assert conductor.poll() is None and time.monotonic() < deadline
                 time.sleep(0.05)
-            assert json.loads(status.stdout)["max_concurrent_sheets"] == 3
+            assert info["max_concurrent_sheets"] == 3
         finally:
             conductor.send_signal(signal.SIGTERM)
             conductor.wait(timeout=30)

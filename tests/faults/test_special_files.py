@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from podium.config import read_settings
+from podium.config_file import read_settings
 from podium.domain.errors import UserError
 from podium.instruments.registry import ProfileError, load_profile
 from podium.ipc.client import RemoteError

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 
 START_TIMEOUT_SECONDS = 20.0
 
+LOADING = "loading"
+"""The state of a conductor that answers but has not read its settings or store yet: it may
+still fail to start (see `podium.conductor.loading`)."""
+
 
 def client(locations: Locations | None = None, timeout: float = 30.0) -> ConductorClient:
     loc = locations or locate()
@@ -54,10 +58,18 @@ def ensure_running(locations: Locations, *, no_start: bool) -> Locations:
         raise ConductorUnavailable(locations.socket, "not running, and --no-start")
     info = start_in_background(locations)
     print(
-        f"started the conductor in the background (pid {info['pid']}; log: {info['log_file']})",
+        f"started the conductor in the background (pid {info['pid']}{recovering(info)}; "
+        f"log: {info['log_file']})",
         file=sys.stderr,
     )
     return Locations(locations.state_dir, locations.config_file, info["socket"])
+
+
+def recovering(info: ConductorInfo) -> str:
+    """What a started conductor is still doing, to say after its pid."""
+    if info["state"] != "starting":
+        return ""
+    return "; taking back the unfinished jobs of its last run: new work waits until it is done"
 
 
 def daemon_argv(
@@ -80,9 +92,10 @@ def start_in_background(
     profile: str | None = None,
     log_level: str | None = None,
 ) -> ConductorInfo:
-    """Start the conductor in its own session and wait until it answers. It writes its own
-    log (JSON lines); whatever it prints besides (why it could not start, a crash) goes to
-    `locations.stderr_file`. Returns its `daemon.status`."""
+    """Start the conductor in its own session and wait until it answers past loading (it has
+    read its settings and opened its store, so it will not fail to start any more). It
+    writes its own log (JSON lines); whatever it prints besides (why it could not start, a
+    crash) goes to `locations.stderr_file`. Returns its `daemon.status`."""
     argv = [*daemon_argv(config, profile, log_level), "--detached"]
     try:
         # Checked here too, as the conductor does, because conductor.stderr is written first.
@@ -135,7 +148,7 @@ def _wait_until_ready(locations: Locations, pid: int, output_from: int) -> Condu
                 f"(its output is in {locations.stderr_file})"
             )
         info = _answer(locations)
-        if info is not None and info["pid"] == pid:
+        if info is not None and info["pid"] == pid and info["state"] != LOADING:
             return info
         # Another conductor answering means another start won the race: ours is about
         # to find the lock taken and exit, and must not outlive this command.
@@ -149,7 +162,7 @@ def _wait_until_ready(locations: Locations, pid: int, output_from: int) -> Condu
 def _wait_for_other(deadline: float, locations: Locations) -> ConductorInfo:
     while time.monotonic() < deadline:
         info = _answer(locations)
-        if info is not None:
+        if info is not None and info["state"] != LOADING:
             return info
         time.sleep(0.02)
     raise StartFailed(

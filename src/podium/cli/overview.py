@@ -29,10 +29,12 @@ if TYPE_CHECKING:
 
 
 def overview(conductor: ConductorClient) -> Overview:
-    """The conductor, its active jobs and the 5 latest ones (what `--json` prints)."""
-    info = conductor.request(DAEMON_STATUS({}))
+    """The conductor, its active jobs and the 5 latest ones (what `--json` prints). The
+    lists come first: a conductor that is starting answers them once it knows every job,
+    and its status after them agrees with them."""
     active = conductor.request(JOB_LIST({"all": False, "limit": 1000}))
     recent = conductor.request(JOB_LIST({"all": True, "limit": 5}))
+    info = conductor.request(DAEMON_STATUS({}))
     return {"conductor": info, "active": active["jobs"], "recent": recent["jobs"]}
 
 

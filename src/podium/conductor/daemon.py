@@ -1,5 +1,19 @@
-"""The conductor's composition root: it builds every part, then runs startup → serve →
-shutdown. Run it with `python -m podium.conductor.daemon` (the CLI's `podium start` does)."""
+"""The conductor's entry point: `python -m podium.conductor.daemon` (the CLI's `podium start`
+runs it).
+
+It starts in two steps, so that it answers on its socket within a moment of being started,
+whatever it has to load and recover:
+1. With the standard library and a few small modules, it takes the pid-file lock, binds its
+   socket and answers `daemon.status`, `daemon.health` and `daemon.ready`: the state is
+   'loading' (`podium.conductor.loading`). Every other method waits.
+2. In a worker thread, it imports the rest of the conductor (`podium.conductor.conductor`:
+   the engine, the store, the runtime, pydantic) and reads its settings; then the
+   conductor opens its store, builds its parts and serves them ('starting' while it takes
+   back the unfinished jobs of the last run, then 'ready', when every method is answered).
+
+A start that fails in the second step (a bad conductor.yaml, a damaged database) answers
+every waiting call with the reason, stops listening and exits with it, as before it listened.
+"""
 
 import argparse
 import asyncio
@@ -12,17 +26,11 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from podium import __version__
-from podium.conductor.compiler import EnvironmentPolicy, ScoreCompiler, unroutable
-from podium.conductor.parts import Parts, Wiring, build
-from podium.config import PROFILES, ConductorConfig, load
-from podium.domain.errors import (
-    PodiumError,
-    UserError,
-    refused_write,
-)
-from podium.domain.fleet import FleetPlan
+from podium.conductor.api.errors import ERROR_CODES
+from podium.conductor.loading import LoadingApi
+from podium.domain.errors import PodiumError, UserError, refused_write
 from podium.host import platform
 from podium.host.locations import (
     SOCKET_PATH_MAX,
@@ -33,215 +41,118 @@ from podium.host.locations import (
     write_socket_file,
 )
 from podium.host.private import keep_private, make_private_dir, open_private, secure_state_dir
+from podium.ipc.server import RpcServer
 from podium.redact import Redactor
-from podium.runtime.clock import SYSTEM_CLOCK, Clock, wait_done
+from podium.runtime.clock import SYSTEM_CLOCK, Clock
 from podium.runtime.conductor_log import ConductorLog
-from podium.runtime.jobs.clearing import remove_cleared
-from podium.runtime.restart import check_deferred, pick_up
-from podium.runtime.settings import LiveSettings
-from podium.store.integrity import check_not_forgotten, check_readable
-from podium.store.sqlite import SqliteStore
-from podium.store.upkeep import Upkeep
+
+if TYPE_CHECKING:
+    from podium.conductor.conductor import Conductor, StopSignal
+    from podium.runtime.settings import LiveSettings
 
 log = logging.getLogger("podium.conductor")
+
+PROFILE_NAMES = ("dev", "intensive", "minimal")
+"""The built-in profiles (`podium.config.PROFILES`, which this module does not import)."""
 
 
 class AlreadyRunning(PodiumError):
     pass
 
 
-NOTIFY_AT_SHUTDOWN_SECONDS = 5.0
-"""How long a stopping conductor waits for the notifications still queued."""
-
-DISK_WAIT_AT_SHUTDOWN_SECONDS = 5.0
-"""How long a stopping conductor waits for a disk that refuses the engine's commit."""
-
-
-# ---- the conductor --------------------------------------------------------------------
-
-
-async def _remove_cleared(jobs_dir: Path) -> None:
-    """Remove what a clear cut short left aside (see `podium.runtime.jobs.clearing`)."""
-    for problem in await asyncio.to_thread(remove_cleared, jobs_dir):
-        log.warning("%s", problem)
-
-
-class Conductor:
-    """Startup, serve, shutdown. The first SIGTERM or SIGINT drains; a second stops at once."""
+class Daemon:
+    """One run of the conductor process: listen, load, then hand over to the conductor."""
 
     def __init__(
         self,
+        args: argparse.Namespace,
         locations: Locations,
-        settings: LiveSettings,
-        redactor: Redactor | None = None,
-        clock: Clock = SYSTEM_CLOCK,
+        *,
+        early: ConductorLog,
+        sink: ConductorLog,
+        redactor: Redactor,
+        clock: Clock,
+        was_open: int | None = None,
     ) -> None:
-        self.locations = locations
-        self.clock = clock
-        self.settings = settings
-        self.redactor = redactor or Redactor(os.environ)
-        self.started_at = time.time()
-        self._stop = asyncio.Event()
-        self._drain = False
+        self._args = args
+        self._was_open = was_open
+        """The state folder's mode when it was found open to others (it is private now)."""
+        self._locations = locations
+        self._early = early
+        self._sink = sink
+        self._redactor = redactor
+        self._clock = clock
+        self._started_at = time.time()
         self._signals = 0
+        self._stop: StopSignal | None = None
+        self._stop_asked = False
+        self._conductor: Conductor | None = None
 
     async def run(self) -> None:
-        with pid_lock(Path(self.locations.pid_file)):
-            database, backups_dir = Path(self.locations.database), self._backups_dir
-            check_readable(database, backups_dir)
-            store = SqliteStore(database, backups_dir)
+        with pid_lock(Path(self._locations.pid_file)):
+            loading = LoadingApi(self._locations, self._started_at)
+            server = RpcServer(
+                Path(self._locations.socket),
+                loading.routes(),
+                ERROR_CODES,
+                self._redactor,
+                held=True,
+            )
+            self._install_signal_handlers()
+            await server.start()
+            write_socket_file(self._locations.socket_file, self._locations.socket)
             try:
-                jobs_dir = Path(self.locations.jobs_dir)
-                known = len(store.list_jobs(statuses=None, limit=1))  # no count of them all
-                check_not_forgotten(known, jobs_dir, database, backups_dir)
-                await self._serve(store)
-            except BaseExceptionGroup as group:
-                # A failure in startup or in a task arrives wrapped by the task group.
-                first = group.exceptions[0]
-                if len(group.exceptions) == 1 and isinstance(first, PodiumError):
-                    raise first from None
+                await self._hand_over(server)
+            except BaseException as exc:
+                server.refuse(f"the conductor could not start: {_why(exc)}")
                 raise
             finally:
-                store.close()
+                await server.close()
+                remove_socket_file(self._locations.socket_file)
         log.info("stopped")
 
-    @property
-    def _backups_dir(self) -> Path:
-        return Path(self.locations.state_dir) / "backups"
+    async def _hand_over(self, server: RpcServer) -> None:
+        """Load the rest of the conductor and run it until it stops."""
+        settings = await asyncio.to_thread(self._load)
+        from podium.conductor.conductor import Conductor, StopSignal  # noqa: PLC0415 - loaded
 
-    @property
-    def config(self) -> ConductorConfig:
-        """The settings in force; a reload replaces them (read them anew each time)."""
-        return self.settings.config
-
-    def request_stop(self, drain: bool = False) -> None:
-        self._drain = self._drain or drain
-        self._stop.set()
-
-    async def _serve(self, store: SqliteStore) -> None:
-        self._install_signal_handlers()
-        try:
-            async with asyncio.TaskGroup() as tasks:
-                parts = self._build(store, tasks)
-                engine = await self._startup(parts, tasks)
-                await self._stop.wait()
-                await self._shutdown(parts, engine)
-                raise _Stopped
-        except* _Stopped:
-            pass
-
-    def _connection(self, instrument: str) -> dict[str, str]:
-        """The conductor's `base_url` and `config_file` for an instrument (read live, so a
-        reload applies to the next attempt)."""
-        found = self.config.instruments.get(instrument)
-        return found.connection() if found else {}
-
-    def _environment_policy(self) -> EnvironmentPolicy:
-        """What a job may carry of its client's environment (read live, so a reload applies
-        to the next submission)."""
-        given = self.config.environment
-        return EnvironmentPolicy(given.from_client, tuple(given.pass_))
-
-    def _build(self, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts:
-        compiler = ScoreCompiler(
-            connections=self._connection,
-            secrets=self.redactor.learn,
-            policy=self._environment_policy,
-            urls=self.redactor.learn_urls,
-        )
-        connections = {n: i.connection() for n, i in self.config.instruments.items()}
-        for problem in unroutable(compiler.registry(None), connections):
-            log.warning("conductor.yaml: %s", problem)
-        wiring = Wiring(self, self.redactor, self.clock, compiler, _load_fleet)
-        return build(wiring, store, tasks)
-
-    async def _startup(self, parts: Parts, tasks: asyncio.TaskGroup) -> asyncio.Task[None]:
-        """Answer on the socket at once; take new jobs once the unfinished ones are back."""
-        await parts.server.start()
-        write_socket_file(self.locations.socket_file, self.locations.socket)
-        parts.worktrees.after_restart()
-        await pick_up(
-            store=parts.store,
-            compiler=parts.compiler,
-            catalog=parts.catalog,
-            inbox=parts.inbox,
-            layout=parts.layout,
-            kill_grace_seconds=self.config.kill_grace_seconds,
-            executor=parts.attempts,
-            adopt_hook=parts.hooks.adopt,
-        )
-        engine = tasks.create_task(parts.loop.run(), name="engine")
-        tasks.create_task(parts.monitor.run(), name="resource monitor")
-        tasks.create_task(_remove_cleared(parts.layout.jobs_dir), name="cleared folders")
-        upkeep = Upkeep(parts.store, self._backups_dir, self.clock.now)
-        tasks.create_task(upkeep.run(parts.layout.jobs_dir), name="store upkeep")
-        parts.requests.open()
-        parts.fleets.start()
-        tasks.create_task(check_deferred(parts.catalog, parts.compiler), name="deferred scores")
-        log.info(
-            "conductor %s ready on %s (pid %d, state in %s)",
-            __version__,
-            self.locations.socket,
-            os.getpid(),
-            self.locations.state_dir,
-        )
-        return engine
-
-    async def _shutdown(self, parts: Parts, engine: asyncio.Task[None]) -> None:
-        """Take no new work and record what already happened. Running attempts outlive the
-        conductor (the next start re-attaches them); with drain, they are waited for first."""
-        parts.requests.close()
-        parts.loop.stop_launching()
-        if self._drain and parts.attempts.running:
-            log.info(
-                "draining: no new jobs or attempts; waiting for %d running attempt(s) to end",
-                parts.attempts.running,
+        self._early.close()
+        settings.start_logging()
+        _log_host_mode()
+        if self._was_open is not None:
+            log.warning(
+                "the state folder %s was open to other users (mode %o); made it private (700)",
+                self._locations.state_dir,
+                self._was_open,
             )
-            limit = self.config.shutdown_timeout_seconds
-            deadline = self.clock.monotonic() + limit
-            while parts.attempts.running and self.clock.monotonic() < deadline:
-                await self.clock.sleep(0.05)
-            if parts.attempts.running:
-                log.warning(
-                    "drained for shutdown_timeout_seconds (%gs): stopping with %d attempt(s) "
-                    "still running",
-                    limit,
-                    parts.attempts.running,
-                )
-        parts.feed.close("the conductor is stopping; subscribe again once it is back")
-        await parts.server.close()
-        remove_socket_file(self.locations.socket_file)
-        await self._drained(parts)
-        engine.cancel()
-        unsent = await parts.notifier.drained(NOTIFY_AT_SHUTDOWN_SECONDS)
-        if unsent:
-            log.warning("stopping with %d notification(s) not sent", unsent)
-        left = parts.attempts.running
-        log.info(
-            "shutting down: no new jobs or attempts; %d running attempt(s) go on and are "
-            "picked up at the next start",
-            left,
+        self._stop = StopSignal()
+        if self._stop_asked:
+            log.info("stopping before the conductor was loaded")
+            return
+        self._conductor = Conductor(
+            self._locations,
+            settings,
+            server=server,
+            stop=self._stop,
+            started_at=self._started_at,
+            redactor=self._redactor,
+            clock=self._clock,
         )
+        await self._conductor.run()
 
-    async def _drained(self, parts: Parts) -> None:
-        """Wait until the engine has handled every event; but not for a disk that does not
-        take its commit: what was not recorded was not acted on either, and the next start
-        goes on from what was."""
-        drained = asyncio.ensure_future(parts.inbox.drained())
-        stuck_since: float | None = None
-        while not drained.done():
-            await wait_done(self.clock, drained, 0.5)
-            if not parts.loop.waiting_for_disk:
-                stuck_since = None
-                continue
-            stuck_since = stuck_since or self.clock.monotonic()
-            if self.clock.monotonic() - stuck_since >= DISK_WAIT_AT_SHUTDOWN_SECONDS:
-                log.warning(
-                    "stopping with the engine's last step not recorded (the state folder "
-                    "does not take it); the next start goes on from what was recorded"
-                )
-                drained.cancel()
-                return
+    def _load(self) -> "LiveSettings":
+        """Import the running conductor and read the settings, in a worker thread: the event
+        loop answers meanwhile."""
+        from podium.conductor.conductor import load_settings  # noqa: PLC0415 - see the module
+
+        args = self._args
+        return load_settings(
+            self._locations,
+            self._sink,
+            explicit=args.config is not None,
+            profile=args.profile,
+            log_level=args.log_level,
+        )
 
     def _install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()
@@ -250,11 +161,10 @@ class Conductor:
         loop.add_signal_handler(signal.SIGHUP, self._on_hangup)
 
     def _on_hangup(self) -> None:
-        log.info("SIGHUP received: reading %s again", self.settings.loaded.path)
-        try:
-            self.settings.reload()
-        except UserError as exc:
-            log.error("reload refused, the settings in force are kept: %s", exc)
+        if self._conductor is None:
+            log.info("SIGHUP received while loading: the settings are being read already")
+            return
+        self._conductor.on_hangup()
 
     def _on_signal(self, sig: signal.Signals) -> None:
         self._signals += 1
@@ -262,7 +172,9 @@ class Conductor:
             log.info(
                 "%s received: shutting down gracefully (send it again to stop at once)", sig.name
             )
-            self.request_stop()
+            self._stop_asked = True
+            if self._stop is not None:
+                self._stop.request()
         else:
             log.warning(
                 "%s received again: stopping at once; running attempts go on and are "
@@ -272,8 +184,12 @@ class Conductor:
             os._exit(1)
 
 
-class _Stopped(Exception):
-    """Raised inside the task group to end every task at shutdown."""
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        return _why(exc.exceptions[0])
+    if isinstance(exc, PodiumError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}; see its log"
 
 
 @contextlib.contextmanager
@@ -314,25 +230,25 @@ def main(argv: list[str] | None = None, clock: Clock = SYSTEM_CLOCK) -> int:
     early.apply("info", Path(os.devnull))
     sink = ConductorLog(detached=args.detached, redact=redact)
     try:
-        locations, settings = _settings(args, sink)
+        locations = _locations(args)
         _check_platform(locations)
         was_open = secure_state_dir(locations.state_dir)
-        early.close()
-        settings.start_logging()
-        _log_host_mode()
-        if was_open is not None:
-            log.warning(
-                "the state folder %s was open to other users (mode %o); made it private (700)",
-                locations.state_dir,
-                was_open,
-            )
         os.chdir("/")  # hold no directory of the caller's; every path used is absolute
-        clock.run(Conductor(locations, settings, redact, clock).run())
+        daemon = Daemon(
+            args,
+            locations,
+            early=early,
+            sink=sink,
+            redactor=redact,
+            clock=clock,
+            was_open=was_open,
+        )
+        clock.run(daemon.run())
     except AlreadyRunning as exc:
-        _report(exc, sink)
+        _report(exc, sink, args.detached)
         return 3
     except PodiumError as exc:
-        _report(exc, sink)
+        _report(exc, sink, args.detached)
         return 2
     except OSError as exc:
         if not refused_write(exc):
@@ -368,7 +284,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", type=Path, help="conductor.yaml to use")
     parser.add_argument(
-        "--profile", choices=sorted(PROFILES), help="a built-in profile laid over the file"
+        "--profile", choices=PROFILE_NAMES, help="a built-in profile laid over the file"
     )
     parser.add_argument(
         "--log-level", choices=("debug", "info", "warning", "error"), help="overrides log_level"
@@ -381,44 +297,40 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace, sink: ConductorLog) -> tuple[Locations, LiveSettings]:
-    """The settings (file, then profile, then flags) and the locations they give: the socket
-    is `PODIUM_SOCKET`, else the file's `socket.path`, else the default."""
+def _locations(args: argparse.Namespace) -> Locations:
+    """Where the conductor keeps its state and listens: the socket is `PODIUM_SOCKET`, else
+    conductor.yaml's `socket.path`, else the default. The file is read here for that key
+    alone; the settings are read in full (and any mistake in them reported) once the
+    socket answers."""
     named = args.config.absolute() if args.config else None
     found = defaults(config_file=str(named) if named else None)
-    overrides = {"log_level": args.log_level} if args.log_level else {}
-    loaded = load(
-        Path(found.config_file),
-        explicit=named is not None,
-        profile=args.profile,
-        overrides=overrides,
-    )
-    configured = loaded.config.socket.path
-    if configured and not os.environ.get("PODIUM_SOCKET"):
-        found = Locations(
-            found.state_dir, found.config_file, socket_in(found.config_file, configured)
-        )
-    settings = LiveSettings(
-        loaded,
-        explicit=named is not None,
-        overrides=overrides,
-        log_sink=sink,
-        state_dir=found.state_dir,
-    )
-    return found, settings
+    if os.environ.get("PODIUM_SOCKET"):
+        return found
+    configured = configured_socket(found.config_file)
+    if not configured:
+        return found
+    return Locations(found.state_dir, found.config_file, socket_in(found.config_file, configured))
 
 
-def _load_fleet(path: Path) -> FleetPlan:
-    """A fleet file, read with the score reader (imported on first use: see
-    `podium.conductor.compiler`)."""
-    from podium.score.fleet import load_fleet  # noqa: PLC0415
+def configured_socket(config_file: str) -> str | None:
+    """conductor.yaml's `socket.path`, as written; None when the file does not exist or
+    says nothing of it (or cannot be read: the full reading says why, and stops the start)."""
+    if not Path(config_file).exists():
+        return None
+    from podium.config_file import read_settings  # noqa: PLC0415 - only with a file
 
-    return load_fleet(path)
+    try:
+        data, _ = read_settings(Path(config_file))
+    except UserError:
+        return None
+    found = data.get("socket")
+    path = found.get("path") if isinstance(found, dict) else None
+    return path if isinstance(path, str) and path else None
 
 
-def _report(exc: Exception, sink: ConductorLog) -> None:
+def _report(exc: Exception, sink: ConductorLog, detached: bool) -> None:
     log.error("%s", exc)
-    if sink.path is not None:  # the log is a file by now: say it where `podium start` looks
+    if sink.path is not None or detached:  # say it where `podium start` looks, as it reads it
         print(f"error: {exc}", file=sys.stderr)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from podium.conductor.api.approvals import ApprovalsApi
 from podium.conductor.api.conductor import ConductorApi, ConductorSide
-from podium.conductor.api.errors import ERROR_CODES, suggesting
+from podium.conductor.api.errors import suggesting
 from podium.conductor.api.fleets import FleetApi
 from podium.conductor.api.inspection import InspectionApi
 from podium.conductor.api.instruments import InstrumentsApi
@@ -25,8 +25,7 @@ from podium.domain.feed import PRESSURE, Change
 from podium.domain.fleet import FleetPlan
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.pressure import Pressure
-from podium.ipc.routes import routes
-from podium.ipc.server import RpcServer
+from podium.ipc.routes import Route, routes
 from podium.redact import Redactor
 from podium.runtime.checks.skip import SkipCommands
 from podium.runtime.checks.validator import Validator
@@ -74,7 +73,8 @@ class Parts:
     attempts: Executor
     hooks: HookRunner
     loop: EngineLoop
-    server: RpcServer
+    routes: dict[str, Route]
+    """The methods served on the socket."""
     store: SqliteStore
     monitor: ResourceMonitor
     fleets: FleetRunner
@@ -176,7 +176,7 @@ def build(wiring: Wiring, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts
         unwritable=monitor[0].write_failed,
         observers=_observers(catalog, layout, clock, tasks, fleets, jobs.worktrees, notifier, feed),
     )
-    server = _server(
+    served = _routes(
         wiring,
         engine=engine,
         jobs=jobs,
@@ -200,7 +200,7 @@ def build(wiring: Wiring, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts
         attempts,
         hooks,
         loop,
-        server,
+        served,
         store,
         monitor[0],
         fleets,
@@ -272,7 +272,7 @@ def _jobs(
     return _Jobs(worktrees, requests, admission, control, queries)
 
 
-def _server(
+def _routes(
     wiring: Wiring,
     *,
     engine: Engine,
@@ -284,8 +284,8 @@ def _server(
     notifier: Notifier,
     live: LiveApi,
     catalog: JobCatalog,
-) -> RpcServer:
-    """The conductor's methods, by area, served on its socket."""
+) -> dict[str, Route]:
+    """The conductor's methods, by area, to serve on its socket."""
     side = wiring.side
     api = ConductorApi(
         conductor=side,
@@ -322,8 +322,7 @@ def _server(
         *InstrumentsApi(wiring.compiler, wiring.compiler.policy).handlers(),
         *live.handlers(),
     ]
-    served = routes(suggesting(handlers, lambda: _known_ids(store, fleets)))
-    return RpcServer(Path(side.locations.socket), served, ERROR_CODES, wiring.redactor)
+    return routes(suggesting(handlers, lambda: _known_ids(store, fleets)))
 
 
 def _prompt_of(catalog: JobCatalog, job_id: JobId, sheet: SheetNum) -> str:

@@ -8,19 +8,26 @@ a handler for a method the table does not have."""
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, get_args, get_type_hints
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, get_args, get_type_hints
 
-from pydantic import ConfigDict, TypeAdapter
-
-from podium.ipc import approval_schema, fleet_schema, methods, schema
 from podium.ipc.methods import METHODS, Method
+from podium.ipc.wire import shown
+
+if TYPE_CHECKING:
+    from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 P = TypeVar("P", bound=Mapping[str, object])
 R = TypeVar("R")
 
-STRICT_PARAMS = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+STRICT_PARAMS: "ConfigDict" = {"strict": True, "extra": "forbid", "allow_inf_nan": False}
 """Parameters are taken as sent or refused: no "yes" for true, no 2.0 for 2, no unknown
-field silently dropped (a client's typo must not turn into a default)."""
+field silently dropped (a client's typo must not turn into a default). (pydantic's
+`ConfigDict`, which is a plain dict: the table's types and pydantic are imported only when
+the routes are built, so that a conductor answers on its socket before it has them.)"""
+
+
+class BadParams(Exception):
+    """The params do not match the method's type: each mismatch, as the client sees it."""
 
 
 class UnroutedMethods(Exception):
@@ -69,19 +76,57 @@ def handle_stream(method: Method[P, R], call: Callable[[P], Awaitable[Stream[R]]
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """A method's handler and the validator of its params."""
+    """A method's handler and the validator of its params (None: it takes none)."""
 
     handler: Callable[[Any], Awaitable[Any]]
-    params: TypeAdapter[Any]
+    params: "TypeAdapter[Any] | None"
     streams: bool = False
 
     def parse(self, params: Any) -> Any:
-        """`params` as the handler's type; ValidationError when they do not match it."""
-        return self.params.validate_python((params,))[0]
+        """`params` as the handler's type; BadParams when they do not match it."""
+        if self.params is None:
+            return _no_params(params)
+        from pydantic import ValidationError  # noqa: PLC0415 - imported with the adapters
+
+        try:
+            return self.params.validate_python((params,))[0]
+        except ValidationError as exc:
+            raise BadParams(_problems(exc)) from None
+
+
+def without_params(handler: Handler) -> Route:
+    """The route of a method that takes no params, checked without the table's types (the
+    few a starting conductor answers before it has loaded them)."""
+    return Route(handler.call, None, handler.streams)
+
+
+def _no_params(params: Any) -> dict[str, Any]:
+    if not isinstance(params, dict):
+        raise BadParams(f"params: Input should be a valid dictionary, got {shown(params)}")
+    if params:
+        unknown = "; ".join(f"params.{k}: Extra inputs are not permitted" for k in params)
+        raise BadParams(unknown)
+    return {}
+
+
+def _problems(exc: "ValidationError") -> str:
+    """Each mismatch as `params.field: what was expected, got what was sent`."""
+    problems = []
+    for found in exc.errors(include_url=False):
+        path = "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in found["loc"][1:]
+        )
+        text = f"params{path}: {found['msg']}"
+        if found["type"] != "missing":
+            text += f", got {shown(found['input'])}"
+        problems.append(text)
+    return "; ".join(problems)
 
 
 def params_types() -> dict[str, type]:
     """Each method's params type (a TypedDict), by name, read from the table's annotations."""
+    from podium.ipc import approval_schema, fleet_schema, methods, schema  # noqa: PLC0415
+
     names = {
         **vars(schema),
         **vars(fleet_schema),
@@ -133,6 +178,8 @@ def _route(params_type: type, handler: Handler) -> Route:
     """Every method is checked the same strict way. (The TypedDict is wrapped in a tuple
     because pydantic takes a config only for a type that has none of its own; the config
     still reaches the TypedDicts inside.)"""
+    from pydantic import TypeAdapter  # noqa: PLC0415 - see STRICT_PARAMS
+
     return Route(
         handler.call,
         TypeAdapter(tuple[params_type], config=STRICT_PARAMS),  # type: ignore[valid-type]

@@ -435,7 +435,11 @@ class ConductorInfo(TypedDict):
     rate_limits: list[RateLimitInfo]
     memory_mb: float
     state: str
-    """'starting' while unfinished jobs are recovered, then 'ready', then 'stopping'."""
+    """'loading' while the conductor loads its parts, settings and store (only pid, version,
+    uptime, socket and state_dir are known: the rest are zeros, log_file is empty), then
+    'starting' while it takes back the unfinished jobs of its last run (the counts grow as
+    they come back), then 'ready', then 'stopping'. Until 'ready', every method but
+    `daemon.status`, `daemon.health` and `daemon.ready` waits."""
     pressure: PressureInfo
     notifications: NotificationsInfo
     environment: NotRequired[EnvironmentPolicy]

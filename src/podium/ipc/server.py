@@ -10,10 +10,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from podium.domain.errors import PodiumError, UserError
 from podium.host import platform
+from podium.ipc.methods import METHODS
 from podium.ipc.peers import peer_uid, private_socket_problem
 from podium.ipc.protocol import (
     INTERNAL_ERROR,
@@ -22,12 +21,13 @@ from podium.ipc.protocol import (
     MAX_REQUEST_BYTES,
     METHOD_NOT_FOUND,
     PERMISSION_DENIED,
+    SHUTTING_DOWN,
     encode,
     error,
     notification,
     result,
 )
-from podium.ipc.routes import Notification, Route, Stream
+from podium.ipc.routes import BadParams, Notification, Route, Stream
 from podium.ipc.wire import Refusal, read_request, shown, unacceptable
 from podium.redact import MIN_SECRET_CHARS, sparing
 
@@ -39,6 +39,10 @@ STREAM_FAREWELL_SECONDS = 1.0
 """At close, how long streams that were ended are given to send their last words."""
 
 
+_KNOWN = frozenset(m.name for m in METHODS)
+"""The methods of the table: a call of one waits while the server is held; a call of any
+other is answered at once (unknown method)."""
+
 _NAMES = frozenset(
     {"job_id", "job_ids", "fleet_id", "parent", "chained_job", "next_job", "score_path", "path"}
     | {"workspace", "workspace_logs", "log_file", "config_file", "state_dir", "repo", "branch"}
@@ -49,7 +53,12 @@ job by it), in these fields and wherever a reply's text repeats it."""
 
 
 class RpcServer:
-    """Serves the routes on a Unix socket, one JSON-RPC request per line."""
+    """Serves the routes on a Unix socket, one JSON-RPC request per line.
+
+    A server made `held` answers only the methods of its first routes (a starting conductor's
+    `daemon.status`); a call of any other method of the table waits until the server is
+    `open`, or is refused with the reason the conductor gives for not starting (`refuse`).
+    Meanwhile `serve` puts the full table in place."""
 
     def __init__(
         self,
@@ -57,12 +66,20 @@ class RpcServer:
         routes: Mapping[str, Route],
         error_codes: Sequence[tuple[type[Exception], int]],
         redact: Callable[[str], str] = str,
+        *,
+        held: bool = False,
     ) -> None:
         """`routes`: the methods served (`podium.ipc.routes.routes`). `redact` masks
         credentials in every reply: results and error messages are what people read,
         whichever method made them."""
         self.path = path
         self._routes = routes
+        self._early = frozenset(routes)
+        """The methods answered while the server is held."""
+        self._open = asyncio.Event()
+        if not held:
+            self._open.set()
+        self._refused: str | None = None
         self._error_codes = error_codes
         self._redact = redact
         self._server: asyncio.Server | None = None
@@ -84,6 +101,20 @@ class RpcServer:
         finally:
             os.umask(old)
         self.path.chmod(0o600)
+
+    def serve(self, routes: Mapping[str, Route]) -> None:
+        """Answer with these routes from now on (while held, only the early methods)."""
+        self._routes = routes
+
+    def open(self) -> None:
+        """Answer every method: the calls that waited go on."""
+        self._open.set()
+
+    def refuse(self, reason: str) -> None:
+        """The server will not open: the calls that wait, and those to come, are refused
+        with `reason` (the early methods are still answered)."""
+        self._refused = reason
+        self._open.set()
 
     async def close(self) -> None:
         """Stop listening and hang up on every client (a follower polls on an open
@@ -182,6 +213,10 @@ class RpcServer:
         self, name: str, params: Any, request_id: Any
     ) -> tuple[dict[str, Any], Stream[Any] | None]:
         """The reply to one request, and for a method that streams, its stream."""
+        if name not in self._early and name in _KNOWN:
+            await self._open.wait()
+            if self._refused is not None:
+                return error(request_id, SHUTTING_DOWN, self._redact(self._refused)), None
         found = self._routes.get(name)
         if found is None:
             return error(
@@ -196,8 +231,8 @@ class RpcServer:
             return error(request_id, refused.code, message), None
         try:
             typed = found.parse(params)
-        except ValidationError as exc:
-            message = f"bad parameters for '{name}': {_problems(exc)}"
+        except BadParams as exc:
+            message = f"bad parameters for '{name}': {exc}"
             return error(request_id, INVALID_PARAMS, message), None
         try:
             answer = await found.handler(typed)
@@ -249,20 +284,6 @@ class RpcServer:
             if isinstance(exc, cls):
                 return code
         return INTERNAL_ERROR
-
-
-def _problems(exc: ValidationError) -> str:
-    """Each mismatch as `params.field: what was expected, got what was sent`."""
-    problems = []
-    for found in exc.errors(include_url=False):
-        path = "".join(
-            f"[{part}]" if isinstance(part, int) else f".{part}" for part in found["loc"][1:]
-        )
-        text = f"params{path}: {found['msg']}"
-        if found["type"] != "missing":
-            text += f", got {shown(found['input'])}"
-        problems.append(text)
-    return "; ".join(problems)
 
 
 def _refusal(writer: asyncio.StreamWriter, path: Path) -> str | None:

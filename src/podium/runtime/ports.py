@@ -109,6 +109,16 @@ class Store(Protocol):
 
     def load_active(self) -> list[ActiveJob]: ...
 
+    def load_in_progress(self) -> list[ActiveJob]:
+        """The unfinished jobs that are not simply queued, and any with an attempt or a hook
+        that may still run: what a restart reconciles first."""
+
+    def backlog(self) -> list[JobId]:
+        """The other unfinished jobs (queued, with nothing in flight), oldest first."""
+
+    def load_unfinished(self, job_ids: Sequence[JobId]) -> list[ActiveJob]:
+        """These jobs with what they need to go on, in this order."""
+
     def fleet_jobs(self) -> dict[JobId, JobId]:
         """The jobs of the fleets that have not ended, each with its fleet."""
 

@@ -1,10 +1,13 @@
 """Picking up after a conductor that stopped, cleanly or not.
 
 Every unfinished job is compiled again from the score text it was submitted with and handed
-back to the engine in one `Restarted` event, with the rate-limit windows still open. A job
-that was queued, with nothing in flight, is handed back uncompiled (a `DeferredJob`), since
-compiling is most of a recovery's time; `check_deferred` compiles them once the conductor is
-ready, so that a score that no longer compiles fails its job early.
+back to the engine, with the rate-limit windows still open. The jobs that had work in flight
+come back first, in one `Restarted` event, once every attempt of theirs is reconciled; the
+queued jobs with nothing in flight follow in slices of their own, handed back uncompiled
+(`DeferredJob`s), since compiling is most of a recovery's time. The engine takes each slice as
+an event, so it dispatches and the socket answers while the backlog comes back;
+`check_deferred` compiles the deferred scores once the conductor is ready, so that a score
+that no longer compiles fails its job early.
 
 An attempt that was running outlives its conductor: when its process is still alive (the same
 pid *and* start time, never a bare pid) or its exit wrapper recorded how it ended, the executor
@@ -51,6 +54,9 @@ AdoptHook = Callable[[OutlivedHook], None]
 _BETWEEN_ANSWERS = 50
 """Jobs compiled between two turns of the event loop while recovering (a few ms each)."""
 
+_BACKLOG_SLICE = 500
+"""Queued jobs handed back to the engine in one event, once it has taken the ones before."""
+
 _SLICE_SECONDS = 0.01
 """How long `check_deferred` compiles before the event loop gets a turn."""
 
@@ -66,53 +72,82 @@ async def pick_up(
     executor: Executor,
     adopt_hook: AdoptHook,
 ) -> int:
-    """Queue the unfinished jobs for the engine; return how many there were."""
-    active = store.load_active()
+    """Give the engine back the unfinished jobs; return how many there were. The engine loop
+    runs meanwhile: the jobs in progress come back first, in one event, every attempt of
+    theirs reconciled (re-attached, or every process left of it stopped) before it; then the
+    backlog of queued jobs, read and handed over a slice at a time, so that the engine
+    dispatches and the socket answers meanwhile. Returns once the engine has taken every
+    one."""
+    going = store.load_in_progress()
     windows = tuple(store.rate_limits())
-    if not active:
-        if windows:
-            inbox.post(Restarted((), windows))
-        return 0
     problems: dict[str, str | None] = {}
     with compiler.batch():
-        for done, job in enumerate(active, 1):
-            problems[job.job.record.job_id] = _compile(job, compiler, catalog, inbox)
+        for done, job in enumerate(going, 1):
+            problems[job.job.record.job_id] = _compile(job, compiler, catalog)
             if done % _BETWEEN_ANSWERS == 0:
                 await asyncio.sleep(0)  # the socket answers meanwhile ("starting")
-    adopted = executor.survivors(
-        [a for job in active if problems[job.job.record.job_id] is None for a in job.in_flight]
-    )
-    hooks = outlived_hooks(
-        [job for job in active if problems[job.job.record.job_id] is None], layout, store
-    )
-    await _stop_leftovers(active, adopted, hooks, layout, kill_grace_seconds)
-    _drop_handed_over_prompts(active, adopted, layout)
-    jobs = []
-    for job in active:
-        record = job.job.record
-        mine = frozenset(
-            SheetNum(a.record.sheet) for a in adopted if a.record.job_id == record.job_id
-        )
-        jobs.append(
-            RestoredJob(
-                record,
-                job.job.plan,
-                job.job.sheets,
-                tuple(a.record for a in job.in_flight),
-                problems[record.job_id],
-                job.job.history,
-                reattached=mine,
-                hooks=tuple(h.record for h in job.hooks),
-                gates=job.job.gates,
-            )
-        )
+    sound = [job for job in going if problems[job.job.record.job_id] is None]
+    adopted = executor.survivors([a for job in sound for a in job.in_flight])
+    hooks = outlived_hooks(sound, layout, store)
+    await _stop_leftovers(going, adopted, hooks, layout, kill_grace_seconds)
+    _drop_handed_over_prompts(going, adopted, layout)
     for hook in hooks:  # before the engine asks for them again
         adopt_hook(hook)
-    inbox.post(Restarted(tuple(jobs), windows))
+    if going or windows:
+        restored = [_restored(job, problems[job.job.record.job_id], adopted) for job in going]
+        inbox.post(Restarted(tuple(restored), windows))
     for attempt in adopted:
         executor.reattach(attempt)
-    log.info("recovered %d unfinished job(s); re-attached %d attempt(s)", len(jobs), len(adopted))
-    return len(jobs)
+    await inbox.drained()  # the engine has them: it may dispatch while the backlog is read
+    log.info("took back %d job(s) in progress; re-attached %d attempt(s)", len(going), len(adopted))
+    queued = await _hand_backlog(
+        store,
+        compiler=compiler,
+        catalog=catalog,
+        inbox=inbox,
+        layout=layout,
+        grace=kill_grace_seconds,
+    )
+    log.info("recovered %d unfinished job(s), %d of them queued", len(going) + queued, queued)
+    return len(going) + queued
+
+
+async def _hand_backlog(
+    store: Store,
+    *,
+    compiler: Compiler,
+    catalog: JobCatalog,
+    inbox: Inbox,
+    layout: Layout,
+    grace: float,
+) -> int:
+    """Read the queued jobs a slice at a time, oldest first, and give each slice to the
+    engine once it has taken the one before (it dispatches in between); how many."""
+    backlog = store.backlog()
+    for start in range(0, len(backlog), _BACKLOG_SLICE):
+        queued = store.load_unfinished(backlog[start : start + _BACKLOG_SLICE])
+        await _stop_leftovers(queued, [], [], layout, grace)  # a skip check left running
+        for job in queued:
+            _defer(job, compiler, catalog, inbox)
+        inbox.post(Restarted(tuple(_restored(job, None, []) for job in queued), ()))
+        await inbox.drained()
+    return len(backlog)
+
+
+def _restored(job: ActiveJob, problem: str | None, adopted: list[InFlightAttempt]) -> RestoredJob:
+    record = job.job.record
+    mine = frozenset(SheetNum(a.record.sheet) for a in adopted if a.record.job_id == record.job_id)
+    return RestoredJob(
+        record,
+        job.job.plan,
+        job.job.sheets,
+        tuple(a.record for a in job.in_flight),
+        problem,
+        job.job.history,
+        reattached=mine,
+        hooks=tuple(h.record for h in job.hooks),
+        gates=job.job.gates,
+    )
 
 
 async def check_deferred(catalog: JobCatalog, compiler: Compiler) -> None:
@@ -140,14 +175,16 @@ async def check_deferred(catalog: JobCatalog, compiler: Compiler) -> None:
         )
 
 
-def _compile(job: ActiveJob, compiler: Compiler, catalog: JobCatalog, inbox: Inbox) -> str | None:
+def _defer(job: ActiveJob, compiler: Compiler, catalog: JobCatalog, inbox: Inbox) -> None:
     record = job.job.record
-    if record.status is JobStatus.QUEUED and not job.in_flight and not job.hooks:
-        deferred = DeferredJob(
-            record, job.job.plan, job.snapshot, compiler, inbox.post, environment=job.environment
-        )
-        catalog.add(record.job_id, deferred)
-        return None
+    deferred = DeferredJob(
+        record, job.job.plan, job.snapshot, compiler, inbox.post, environment=job.environment
+    )
+    catalog.add(record.job_id, deferred)
+
+
+def _compile(job: ActiveJob, compiler: Compiler, catalog: JobCatalog) -> str | None:
+    record = job.job.record
     try:
         compiled = compiler.compile(
             Path(record.score_path), job.snapshot, environment=job.environment

@@ -8,13 +8,11 @@ uses the loop's connection; in WAL mode a read sees what was committed, never ha
 """
 
 import contextlib
-import json
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 from podium.domain.commands import Persist
 from podium.domain.errors import PodiumError, StateUnwritable
@@ -24,35 +22,37 @@ from podium.domain.records import (
     ActiveJob,
     AttemptRecord,
     Carried,
-    HookOutcome,
     HookRecord,
-    InFlightAttempt,
     InFlightHook,
     JobNote,
     JobRecord,
     ProcessInfo,
     RateLimitRecord,
-    SheetRecord,
     StoredJob,
     Usage,
 )
 from podium.domain.status import JobStatus, SheetStatus
 from podium.host.private import make_private, make_private_dir
+from podium.store.active import BACKLOG, IN_PROGRESS, active_ids, read_active, read_jobs
 from podium.store.backups import take_backup
-from podium.store.codec import RowCodec, plan_from_json, plan_to_json
+from podium.store.codec import plan_from_json, plan_to_json
 from podium.store.fleets import FleetRows
+from podium.store.rows import (
+    ATTEMPTS,
+    GATES,
+    HOOKS,
+    JOBS,
+    SHEETS,
+    carried,
+    carried_from,
+    hook_row,
+)
 from podium.store.schema import MIGRATIONS
 from podium.store.worktrees import WorktreeRows
 
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.PAUSED, JobStatus.PAUSED_AT_CHAIN)
 HISTORY_SHOWN = 50
 """Notes read back with a job (the newest)."""
-
-_JOBS = RowCodec(JobRecord)
-_SHEETS = RowCodec(SheetRecord, json_fields=("failed_checks",))
-_ATTEMPTS = RowCodec(AttemptRecord, json_fields=("validations",))
-_HOOKS = RowCodec(HookRecord)
-_GATES = RowCodec(GateRecord)
 
 
 def _upsert(
@@ -67,17 +67,17 @@ def _upsert(
     )
 
 
-_UPSERT_JOB = _upsert("jobs", _JOBS.columns, ("job_id",), ("submitted_at",))
-_UPSERT_SHEET = _upsert("sheets", _SHEETS.columns, ("job_id", "num"))
-_UPSERT_ATTEMPT = _upsert("attempts", _ATTEMPTS.columns, ("job_id", "sheet", "attempt"))
+_UPSERT_JOB = _upsert("jobs", JOBS.columns, ("job_id",), ("submitted_at",))
+_UPSERT_SHEET = _upsert("sheets", SHEETS.columns, ("job_id", "num"))
+_UPSERT_ATTEMPT = _upsert("attempts", ATTEMPTS.columns, ("job_id", "sheet", "attempt"))
 _UPSERT_SPEC = _upsert(
     "job_specs",
     ("job_id", "plan", "snapshot", "submit_key", "environment"),
     ("job_id",),
     ("submit_key",),
 )
-_UPSERT_HOOK = _upsert("hook_results", _HOOKS.columns, ("job_id", "num"))
-_UPSERT_GATE = _upsert("approvals", _GATES.columns, ("job_id", "sheet"))
+_UPSERT_HOOK = _upsert("hook_results", HOOKS.columns, ("job_id", "num"))
+_UPSERT_GATE = _upsert("approvals", GATES.columns, ("job_id", "sheet"))
 
 
 _UNWRITABLE = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY})
@@ -104,6 +104,9 @@ class SqliteStore:
         self.commits = 0
         """Transactions committed since the store was opened."""
         self._write_lock = threading.Lock()
+        self._all_jobs: int | None = None
+        """How many jobs there are, once counted, until a job may have come or gone (a
+        count of 100,000 rows takes milliseconds, and `status` asks it every time)."""
         self._db = sqlite3.connect(path, isolation_level=None)
         try:
             self._db.execute("PRAGMA journal_mode = WAL")
@@ -229,9 +232,16 @@ class SqliteStore:
 
     def commit(self, batch: Sequence[Persist]) -> None:
         """The batch in one durable transaction. Safe to call from any thread."""
+        # A job comes with its spec (a resume rewrites it): the count is forgotten before the
+        # batch, and again after it, so that one taken meanwhile is not kept.
+        counted = any(p.specs for p in batch)
+        if counted:
+            self._all_jobs = None
         with self._writing() as db:
             for persist in batch:
                 _write(db, persist)
+        if counted:
+            self._all_jobs = None
 
     def record_process(
         self,
@@ -293,9 +303,9 @@ class SqliteStore:
         """The approval questions of a job (of every job when None), oldest first."""
         where, args = ("WHERE job_id = ?", (job_id,)) if job_id is not None else ("", ())
         return tuple(
-            _GATES.record(r)
+            GATES.record(r)
             for r in self._db.execute(
-                f"SELECT {', '.join(_GATES.columns)} FROM approvals {where} "
+                f"SELECT {', '.join(GATES.columns)} FROM approvals {where} "
                 "ORDER BY asked_at, job_id, sheet",
                 args,
             )
@@ -303,22 +313,16 @@ class SqliteStore:
 
     def _hooks(self, job_id: JobId) -> list[InFlightHook]:
         rows = self._db.execute(
-            f"SELECT {', '.join(_HOOKS.columns)}, pid, pgid, start_ticks FROM hook_results "
+            f"SELECT {', '.join(HOOKS.columns)}, pid, pgid, start_ticks FROM hook_results "
             "WHERE job_id = ? ORDER BY num",
             (job_id,),
         )
-        found = []
-        for row in rows:
-            record = _HOOKS.record(row[: len(_HOOKS.columns)])
-            pid, pgid, ticks = row[len(_HOOKS.columns) :]
-            running = record.outcome is HookOutcome.RUNNING and pid is not None
-            process = ProcessInfo(int(pid), int(pgid), int(ticks)) if running else None
-            found.append(InFlightHook(record, process))
-        return found
+        return [hook_row(row) for row in rows]
 
     def delete_jobs(self, job_ids: Sequence[JobId]) -> int:
         """Remove finished jobs with everything recorded about them (sheets, attempts,
         history and score snapshot go with the job's row). Returns how many were removed."""
+        self._all_jobs = None
         with self._transaction():
             removed = self._db.executemany(
                 "DELETE FROM jobs WHERE job_id = ?", [(job_id,) for job_id in job_ids]
@@ -329,21 +333,21 @@ class SqliteStore:
 
     def get_job(self, job_id: JobId) -> StoredJob | None:
         row = self._db.execute(
-            f"SELECT {', '.join(_JOBS.columns)} FROM jobs WHERE job_id = ?", (job_id,)
+            f"SELECT {', '.join(JOBS.columns)} FROM jobs WHERE job_id = ?", (job_id,)
         ).fetchone()
         if row is None:
             return None
-        return self._stored(_JOBS.record(row))
+        return self._stored(JOBS.record(row))
 
     def list_jobs(self, *, statuses: Sequence[JobStatus] | None, limit: int) -> list[JobRecord]:
-        sql = f"SELECT {', '.join(_JOBS.columns)} FROM jobs"
+        sql = f"SELECT {', '.join(JOBS.columns)} FROM jobs"
         args: list[object] = []
         if statuses is not None:
             sql += f" WHERE status IN ({','.join('?' * len(statuses))})"
             args.extend(s.value for s in statuses)
         sql += " ORDER BY submitted_at DESC LIMIT ?"
         args.append(limit)
-        return [_JOBS.record(r) for r in self._db.execute(sql, args)]
+        return [JOBS.record(r) for r in self._db.execute(sql, args)]
 
     def latest_attempts(
         self, job_id: JobId, sheets: Sequence[SheetNum]
@@ -352,12 +356,12 @@ class SqliteStore:
         found: dict[SheetNum, AttemptRecord] = {}
         for sheet in sheets:
             row = self._db.execute(
-                f"SELECT {', '.join(_ATTEMPTS.columns)} FROM attempts "
+                f"SELECT {', '.join(ATTEMPTS.columns)} FROM attempts "
                 "WHERE job_id = ? AND sheet = ? ORDER BY attempt DESC LIMIT 1",
                 (job_id, sheet),
             ).fetchone()
             if row is not None:
-                found[SheetNum(sheet)] = _ATTEMPTS.record(row)
+                found[SheetNum(sheet)] = ATTEMPTS.record(row)
         return found
 
     def attempts(
@@ -383,20 +387,20 @@ class SqliteStore:
         condition = " AND ".join(where)
         total = self._db.execute(f"SELECT count(*) FROM attempts WHERE {condition}", args)
         rows = self._db.execute(
-            f"SELECT {', '.join(_ATTEMPTS.columns)} FROM attempts WHERE {condition} "
+            f"SELECT {', '.join(ATTEMPTS.columns)} FROM attempts WHERE {condition} "
             "ORDER BY started_at DESC, sheet DESC, attempt DESC LIMIT ?",
             [*args, limit],
         )
-        return [_ATTEMPTS.record(r) for r in rows], int(total.fetchone()[0])
+        return [ATTEMPTS.record(r) for r in rows], int(total.fetchone()[0])
 
     def failed_attempts(self, job_id: JobId, limit: int) -> list[AttemptRecord]:
         """A job's attempts that ended badly (with an error code), newest first."""
         rows = self._db.execute(
-            f"SELECT {', '.join(_ATTEMPTS.columns)} FROM attempts "
+            f"SELECT {', '.join(ATTEMPTS.columns)} FROM attempts "
             "WHERE job_id = ? AND error_code IS NOT NULL ORDER BY started_at DESC LIMIT ?",
             (job_id, limit),
         )
-        return [_ATTEMPTS.record(r) for r in rows]
+        return [ATTEMPTS.record(r) for r in rows]
 
     def feedback(self, job_id: JobId) -> dict[SheetNum, str]:
         """Each sheet's latest feedback (JSON text), for the sheets whose agents gave some."""
@@ -425,7 +429,9 @@ class SqliteStore:
 
     def count_jobs(self, statuses: Sequence[JobStatus] | None = None) -> int:
         if statuses is None:
-            return int(self._db.execute("SELECT count(*) FROM jobs").fetchone()[0])
+            if self._all_jobs is None:
+                self._all_jobs = int(self._db.execute("SELECT count(*) FROM jobs").fetchone()[0])
+            return self._all_jobs
         return int(
             self._db.execute(
                 f"SELECT count(*) FROM jobs WHERE status IN ({','.join('?' * len(statuses))})",
@@ -436,20 +442,20 @@ class SqliteStore:
     def latest_job(self, score_path: str) -> JobRecord | None:
         """The job submitted last for the score at `score_path`."""
         row = self._db.execute(
-            f"SELECT {', '.join(_JOBS.columns)} FROM jobs WHERE score_path = ? "
+            f"SELECT {', '.join(JOBS.columns)} FROM jobs WHERE score_path = ? "
             "ORDER BY submitted_at DESC LIMIT 1",
             (score_path,),
         ).fetchone()
-        return None if row is None else _JOBS.record(row)
+        return None if row is None else JOBS.record(row)
 
     def job_for_key(self, submit_key: str) -> JobRecord | None:
         """The job submitted with this idempotency key, while it is stored."""
         row = self._db.execute(
-            f"SELECT {', '.join('j.' + c for c in _JOBS.columns)} FROM job_specs s "
+            f"SELECT {', '.join('j.' + c for c in JOBS.columns)} FROM job_specs s "
             "JOIN jobs j ON j.job_id = s.job_id WHERE s.submit_key = ?",
             (submit_key,),
         ).fetchone()
-        return _JOBS.record(row) if row else None
+        return JOBS.record(row) if row else None
 
     def taken_ids(self, stem: str) -> set[str]:
         # `stem-…` as a range of the (binary) key, which its index answers; LIKE would scan.
@@ -479,9 +485,22 @@ class SqliteStore:
         return WorktreeRows(self._db, self._transaction)
 
     def load_active(self) -> list[ActiveJob]:
-        records = self.list_jobs(statuses=ACTIVE, limit=-1)
-        records.sort(key=lambda r: r.submitted_at)
-        return [self._active(r) for r in records]
+        """Every unfinished job with what it needs to go on, oldest first."""
+        return read_active(self._db, ACTIVE, HISTORY_SHOWN)
+
+    def load_in_progress(self) -> list[ActiveJob]:
+        """The unfinished jobs in progress, oldest first: those not simply queued, and any
+        with an attempt or a hook that may still run (`podium.store.active`)."""
+        return read_active(self._db, ACTIVE, HISTORY_SHOWN, IN_PROGRESS)
+
+    def backlog(self) -> list[JobId]:
+        """The other unfinished jobs (queued, with nothing in flight), oldest first."""
+        return active_ids(self._db, ACTIVE, BACKLOG)
+
+    def load_unfinished(self, job_ids: Sequence[JobId]) -> list[ActiveJob]:
+        """These jobs with what they need to go on, in this order (one removed meanwhile is
+        left out)."""
+        return read_jobs(self._db, job_ids, HISTORY_SHOWN)
 
     def snapshot(self, job_id: JobId) -> str | None:
         """The score text the job runs on (see `podium.score.snapshot`)."""
@@ -495,7 +514,7 @@ class SqliteStore:
         row = self._db.execute(
             "SELECT environment FROM job_specs WHERE job_id = ?", (job_id,)
         ).fetchone()
-        return None if row is None or row[0] is None else _carried_from(str(row[0]))
+        return None if row is None or row[0] is None else carried_from(str(row[0]))
 
     def rate_limits(self) -> list[RateLimitRecord]:
         return [
@@ -517,9 +536,9 @@ class SqliteStore:
             "SELECT plan FROM job_specs WHERE job_id = ?", (record.job_id,)
         ).fetchone()[0]
         sheets = tuple(
-            _SHEETS.record(r)
+            SHEETS.record(r)
             for r in self._db.execute(
-                f"SELECT {', '.join(_SHEETS.columns)} FROM sheets WHERE job_id = ? ORDER BY num",
+                f"SELECT {', '.join(SHEETS.columns)} FROM sheets WHERE job_id = ? ORDER BY num",
                 (record.job_id,),
             )
         )
@@ -532,57 +551,18 @@ class SqliteStore:
             self.gates(record.job_id),
         )
 
-    def _active(self, record: JobRecord) -> ActiveJob:
-        stored = self._stored(record)
-        in_flight = []
-        for sheet in stored.sheets:
-            if not sheet.status.in_flight:
-                continue
-            row = self._db.execute(
-                f"SELECT {', '.join(_ATTEMPTS.columns)}, pid, pgid, start_ticks FROM attempts "
-                "WHERE job_id = ? AND sheet = ? AND attempt = ?",
-                (record.job_id, sheet.num, sheet.attempts),
-            ).fetchone()
-            if row is not None:
-                in_flight.append(_in_flight(row))
-        hooks = tuple(self._hooks(record.job_id)) if record.hook else ()
-        return ActiveJob(
-            stored,
-            self.snapshot(record.job_id) or "",
-            tuple(in_flight),
-            hooks,
-            self.environment(record.job_id),
-        )
-
-
-def _carried(environment: Carried | None) -> str | None:
-    return None if environment is None else json.dumps(dict(environment))
-
-
-def _carried_from(text: str) -> Carried:
-    data = json.loads(text)
-    return tuple((str(k), str(v)) for k, v in data.items())
-
-
-def _in_flight(row: Sequence[Any]) -> InFlightAttempt:
-    width = len(_ATTEMPTS.columns)
-    record = _ATTEMPTS.record(row[:width])
-    pid, pgid, ticks = row[width:]
-    process = None if pid is None else ProcessInfo(int(pid), int(pgid), int(ticks))
-    return InFlightAttempt(record, process)
-
 
 def _write(db: sqlite3.Connection, p: Persist) -> None:
-    db.executemany(_UPSERT_JOB, [_JOBS.row(j) for j in p.jobs])
+    db.executemany(_UPSERT_JOB, [JOBS.row(j) for j in p.jobs])
     db.executemany(
         _UPSERT_SPEC,
         [
-            (s.job_id, plan_to_json(s.plan), s.snapshot, s.submit_key, _carried(s.environment))
+            (s.job_id, plan_to_json(s.plan), s.snapshot, s.submit_key, carried(s.environment))
             for s in p.specs
         ],
     )
-    db.executemany(_UPSERT_SHEET, [_SHEETS.row(s) for s in p.sheets])
-    db.executemany(_UPSERT_ATTEMPT, [_ATTEMPTS.row(a) for a in p.attempts])
+    db.executemany(_UPSERT_SHEET, [SHEETS.row(s) for s in p.sheets])
+    db.executemany(_UPSERT_ATTEMPT, [ATTEMPTS.row(a) for a in p.attempts])
     db.executemany(
         "INSERT INTO rate_limits (instrument, model, until, reason) VALUES (?,?,?,?) "
         "ON CONFLICT (instrument, model) DO UPDATE SET until = excluded.until, "
@@ -598,5 +578,5 @@ def _write(db: sqlite3.Connection, p: Persist) -> None:
         [(n.job_id, n.at, n.text) for n in p.notes],
     )
     db.executemany("DELETE FROM hook_results WHERE job_id = ?", [(j,) for j in p.hooks_cleared])
-    db.executemany(_UPSERT_HOOK, [_HOOKS.row(h) for h in p.hooks])
-    db.executemany(_UPSERT_GATE, [_GATES.row(g) for g in p.gates])
+    db.executemany(_UPSERT_HOOK, [HOOKS.row(h) for h in p.hooks])
+    db.executemany(_UPSERT_GATE, [GATES.row(g) for g in p.gates])

@@ -6,11 +6,17 @@ import sys
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
 from podium.ipc.fleet_schema import FleetParams
 from podium.ipc.methods import DAEMON_STATUS, JOB_STATUS, JOB_SUBMIT, METHODS, Method
-from podium.ipc.routes import Handler, UnroutedMethods, params_types, routes
+from podium.ipc.routes import (
+    BadParams,
+    Handler,
+    UnroutedMethods,
+    params_types,
+    routes,
+    without_params,
+)
 from podium.ipc.schema import NoParams, SubmitParams
 
 
@@ -43,10 +49,19 @@ def test_routes_validate_params_against_the_tables_type() -> None:
     served = routes(every_handler())
     assert set(served) == {m.name for m in METHODS}
     assert served["job.submit"].parse({"score_path": "/s.yaml"}) == {"score_path": "/s.yaml"}
-    with pytest.raises(ValidationError, match="score_path"):
+    with pytest.raises(BadParams, match=r"params\.score_path: Field required"):
         served["job.submit"].parse({"job_id": "demo"})
-    with pytest.raises(ValidationError):
+    with pytest.raises(BadParams, match=r"params\.extra: Extra inputs are not permitted"):
         served["daemon.status"].parse({"extra": 1})
+
+
+def test_a_method_without_params_is_checked_the_same_way_before_the_table_is_loaded() -> None:
+    early = without_params(Handler(DAEMON_STATUS, _answer))
+    assert early.parse({}) == {}
+    with pytest.raises(BadParams, match=r"params\.extra: Extra inputs are not permitted"):
+        early.parse({"extra": 1})
+    with pytest.raises(BadParams, match=r"params: Input should be a valid dictionary, got 3"):
+        early.parse(3)
 
 
 def test_a_method_without_a_handler_stops_the_start_naming_it() -> None:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from podium.ipc.schema import NotificationsInfo, PressureInfo
 
 _STATES = {
+    "loading": "loading (its parts, settings and store; other requests wait)",
     "starting": "starting (recovering unfinished jobs; submissions wait)",
     "ready": "ready",
     "stopping": "stopping (no new jobs)",
@@ -47,6 +48,11 @@ def run(args: argparse.Namespace) -> int:
         f"the conductor is running: pid {info['pid']}, up {duration(info['uptime_seconds'])}, "
         f"version {info['version']}"
     )
+    if info["state"] == "loading":  # nothing else is known yet (podium.conductor.loading)
+        print(f"  state           {_STATES['loading']}")
+        print(f"  socket          {info['socket']}")
+        print(f"  state folder    {info['state_dir']}")
+        return exits.OK
     print(f"  jobs active     {info['active_jobs']}")
     print(f"  sheets running  {info['running_sheets']} of at most {info['max_concurrent_sheets']}")
     print(f"  memory          {info['memory_mb']:.1f} MB")

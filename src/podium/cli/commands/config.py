@@ -172,7 +172,8 @@ def init_main(args: argparse.Namespace) -> int:
 def set_main(args: argparse.Namespace) -> int:
     import yaml  # noqa: PLC0415 - YAML and the settings' model, to change the file
 
-    from podium.config import deep_merge, read_settings, validate  # noqa: PLC0415
+    from podium.config import deep_merge, validate  # noqa: PLC0415
+    from podium.config_file import read_settings  # noqa: PLC0415
 
     locations = locate(config_file=args.config)
     path = Path(locations.config_file)

@@ -18,7 +18,7 @@ import time
 
 from podium.cli import exits
 from podium.cli.arguments import Formatter
-from podium.cli.connect import client, conductor_info, daemon_argv
+from podium.cli.connect import LOADING, client, conductor_info, daemon_argv
 from podium.cli.output import duration
 from podium.domain.errors import UserError
 from podium.host.bounded import CONFIG_MAX_BYTES, RefusedFile, read_user_text
@@ -299,13 +299,14 @@ def _report_answer(manager: ServiceManager, locations: Locations) -> int:
 def _wait_for_answer(
     manager: ServiceManager, locations: Locations
 ) -> tuple[ConductorInfo | None, ServiceState]:
-    """The service's conductor's `daemon.status` once it answers; None when the service stops
+    """The service's conductor's `daemon.status` once it answers past loading (it has read its
+    settings and store, so it will not fail to start any more); None when the service stops
     (or does not start) first, or after ANSWER_TIMEOUT_SECONDS."""
     deadline = time.monotonic() + ANSWER_TIMEOUT_SECONDS
     while True:
         now = manager.state()
         info = _conductor(locations)
-        if info is not None and info["pid"] == now.pid:
+        if info is not None and info["pid"] == now.pid and info["state"] != LOADING:
             return info, now
         if now.active is False or time.monotonic() > deadline:
             return None, now

@@ -5,7 +5,13 @@ import os
 import sys
 
 from podium.cli import exits
-from podium.cli.connect import client, conductor_info, daemon_argv, start_in_background
+from podium.cli.connect import (
+    client,
+    conductor_info,
+    daemon_argv,
+    recovering,
+    start_in_background,
+)
 from podium.host.locations import locate
 
 
@@ -43,5 +49,5 @@ def run(args: argparse.Namespace) -> int:
     if args.foreground:
         os.execv(sys.executable, daemon_argv(args.config, profile, log_level))
     info = start_in_background(locations, args.config, profile, log_level)
-    print(f"started the conductor (pid {info['pid']}); log: {info['log_file']}")
+    print(f"started the conductor (pid {info['pid']}{recovering(info)}); log: {info['log_file']}")
     return exits.OK

@@ -108,7 +108,7 @@ class ConductorApi:
             socket=loc.socket,
             state_dir=loc.state_dir,
             log_file=str(self._conductor.settings.log_path()),
-            active_jobs=len(self._engine.active_jobs()),
+            active_jobs=self._engine.active_count,
             running_jobs=self._engine.running_jobs,
             max_concurrent_jobs=config.max_concurrent_jobs,
             running_sheets=self._engine.in_flight,

@@ -10,6 +10,7 @@ Each call ends the same way: queued jobs are admitted while job slots are free, 
 are dispatched while every limit has room, and a wake-up is asked for the next alarm.
 """
 
+import heapq
 from typing import assert_never
 
 from podium.domain.alarms import AlarmKind
@@ -156,6 +157,17 @@ class Engine:
     def active_jobs(self) -> list[JobRecord]:
         """The records of every job in the engine."""
         return [job.record() for job in self._state.jobs.values()]
+
+    @property
+    def active_count(self) -> int:
+        """How many jobs are in the engine (without making their records)."""
+        return len(self._state.jobs)
+
+    def newest_jobs(self, limit: int) -> list[JobRecord]:
+        """The records of the `limit` jobs submitted last, newest first (only theirs are
+        made: a restart may bring back tens of thousands)."""
+        newest = heapq.nlargest(limit, self._state.jobs.values(), key=lambda j: j.submitted_at)
+        return [job.record() for job in newest]
 
     def rate_limits(self) -> list[RateLimitRecord]:
         """The rate-limit windows open now (some may have just expired: a `Tick` closes them)."""

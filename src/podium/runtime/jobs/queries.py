@@ -75,8 +75,8 @@ class JobQueries:
             found = self._store.list_jobs(statuses=statuses, limit=limit)
             return JobList(found, self._store.count_jobs(statuses))
         if not include_finished:
-            jobs = self._engine.active_jobs()[::-1]  # newest first, like the full list
-            return JobList(jobs[:limit], len(jobs))
+            # Newest first, like the full list.
+            return JobList(self._engine.newest_jobs(limit), self._engine.active_count)
         return JobList(self._store.list_jobs(statuses=None, limit=limit), self._store.count_jobs())
 
     def rate_limits(self) -> list[RateLimitRecord]:
