@@ -5,6 +5,7 @@ a method the table does not have is answered at once."""
 import asyncio
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,14 @@ def full() -> dict[str, Route]:
     return {h.method.name: without_params(h) for h in handlers}
 
 
+async def held(server: RpcServer, timeout: float = 10.0) -> None:
+    """Until a call waits at the held server."""
+    deadline = time.monotonic() + timeout
+    while server.held_calls == 0:
+        assert time.monotonic() < deadline, "no call reached the held server"
+        await asyncio.sleep(0.005)
+
+
 def test_a_call_waits_while_the_server_is_held_and_goes_on_once_it_opens(
     socket_path: Path,
 ) -> None:
@@ -60,7 +69,7 @@ def test_a_call_waits_while_the_server_is_held_and_goes_on_once_it_opens(
                 "state": "loading"
             }
             waiting = asyncio.ensure_future(asyncio.to_thread(ask, socket_path, JOB_LIST({})))
-            await asyncio.sleep(0)
+            await held(server)
             server.serve(full())
             assert not waiting.done()
             server.open()
@@ -79,7 +88,7 @@ def test_a_server_that_will_not_open_refuses_the_waiting_calls_with_the_reason(
         await server.start()
         try:
             waiting = asyncio.ensure_future(asyncio.to_thread(ask, socket_path, JOB_LIST({})))
-            await asyncio.sleep(0.05)  # let the call reach the server (it waits either way)
+            await held(server)
             server.refuse("the conductor could not start: conductor.yaml: bad")
             with pytest.raises(RemoteError, match=r"could not start: conductor\.yaml: bad") as got:
                 await waiting

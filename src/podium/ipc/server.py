@@ -80,6 +80,8 @@ class RpcServer:
         if not held:
             self._open.set()
         self._refused: str | None = None
+        self.held_calls = 0
+        """Calls waiting now for the server to open."""
         self._error_codes = error_codes
         self._redact = redact
         self._server: asyncio.Server | None = None
@@ -214,7 +216,12 @@ class RpcServer:
     ) -> tuple[dict[str, Any], Stream[Any] | None]:
         """The reply to one request, and for a method that streams, its stream."""
         if name not in self._early and name in _KNOWN:
-            await self._open.wait()
+            if not self._open.is_set():
+                self.held_calls += 1
+                try:
+                    await self._open.wait()
+                finally:
+                    self.held_calls -= 1
             if self._refused is not None:
                 return error(request_id, SHUTTING_DOWN, self._redact(self._refused)), None
         found = self._routes.get(name)
