@@ -18,7 +18,15 @@ from podium.runtime.disk import RESERVE_FILE, StateDisk
 from podium.runtime.monitor import ResourceMonitor, measure
 from podium.testing.clock import VirtualClock
 
-SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+# Says so once it runs (a process caught between fork and exec has next to no memory of its own).
+SLEEPER = [sys.executable, "-c", "import time; print('up', flush=True); time.sleep(60)"]
+
+
+def started(command: list[str]) -> "subprocess.Popen[str]":
+    """`command` started, once it has said it is up."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdout.readline() == "up\n"
+    return process
 
 
 @pytest.fixture
@@ -28,7 +36,8 @@ def orphan() -> Iterator[int]:
     spawner = (
         "import subprocess, sys; "
         f"p = subprocess.Popen({SLEEPER!r}, start_new_session=True, "
-        "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); print(p.pid)"
+        "stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True); "
+        "assert p.stdout.readline() == 'up\\n'; print(p.pid)"
     )
     pid = int(
         subprocess.run(
@@ -41,7 +50,7 @@ def orphan() -> Iterator[int]:
 
 def test_children_and_the_groups_of_reattached_attempts_are_counted(orphan: int) -> None:
     alone = measure(frozenset())
-    with subprocess.Popen(SLEEPER) as child:
+    with started(SLEEPER) as child:
         try:
             with_child = measure(frozenset())
             with_both = measure(frozenset({orphan}))
