@@ -38,7 +38,7 @@ from podium.runtime.feed import Feed
 from podium.runtime.feed_output import OutputTails, engine_attempts
 from podium.runtime.hooks.concert_log import ConcertLog
 from podium.runtime.hooks.runner import HookRunner
-from podium.runtime.jobs.admission import Admission
+from podium.runtime.jobs.admission import Admission, ReachCheck
 from podium.runtime.jobs.approvals import Approvals
 from podium.runtime.jobs.card import JobCards
 from podium.runtime.jobs.catalog import JobCatalog
@@ -117,18 +117,6 @@ def build(wiring: Wiring, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts
     # The monitor watches the attempts' process groups, and the job services and attempts
     # report to it: it is looked up when it is needed.
     monitor: list[ResourceMonitor] = []
-    jobs = _jobs(
-        engine,
-        store,
-        inbox=inbox,
-        replies=replies,
-        catalog=catalog,
-        compiler=compiler,
-        layout=layout,
-        tasks=tasks,
-        clock=clock,
-        pressure=lambda: monitor[0].pressure,
-    )
     context = WorkerContext(
         catalog, layout, inbox.post, tasks, side.config.kill_grace_seconds, wiring.redactor
     )
@@ -141,6 +129,19 @@ def build(wiring: Wiring, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts
         store,
         unwritable=lambda e: monitor[0].write_failed(e),  # noqa: PLW0108
         clock=clock,
+    )
+    jobs = _jobs(
+        engine,
+        store,
+        inbox=inbox,
+        replies=replies,
+        catalog=catalog,
+        compiler=compiler,
+        layout=layout,
+        tasks=tasks,
+        clock=clock,
+        pressure=lambda: monitor[0].pressure,
+        reach=attempts.check_reach,
     )
     monitor.append(
         ResourceMonitor(
@@ -245,6 +246,7 @@ def _jobs(
     tasks: asyncio.TaskGroup,
     clock: Clock,
     pressure: Callable[[], Pressure],
+    reach: ReachCheck,
 ) -> _Jobs:
     worktrees = Worktrees(
         records=store.worktrees,
@@ -257,7 +259,12 @@ def _jobs(
         inbox=inbox, replies=replies, catalog=catalog, pressure=pressure, worktrees=worktrees
     )
     admission = Admission(
-        engine=engine, store=store, requests=requests, compiler=compiler, worktrees=worktrees
+        engine=engine,
+        store=store,
+        requests=requests,
+        compiler=compiler,
+        worktrees=worktrees,
+        reach=reach,
     )
     control = JobControl(
         engine=engine,

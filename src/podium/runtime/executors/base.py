@@ -12,6 +12,8 @@ implementation (`tests/contract/test_executors.py` runs one suite against each):
 - re-attach: after a conductor restart, `survivors` says which of the attempts the store
   has as running still exist or left their ending, and `reattach` watches one again under
   the timeouts it started with, its end reported as if this conductor had started it;
+- reach: `check_reach` refuses a job at submission when where its attempts would run cannot
+  see its workspace (nothing to check on this machine);
 - collect: an attempt's exit status, output and classification come back as one
   `AttemptExited`, once, whatever happened to the conductor meanwhile.
 
@@ -20,7 +22,8 @@ machine; a remote one (Ray) implements the same interface without the engine or 
 knowing.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from podium.domain.commands import Kill, Launch
@@ -37,6 +40,11 @@ class Executor(Protocol):
 
     def kill(self, cmd: Kill) -> None:
         """Stop a running attempt, or one being started, on purpose."""
+        ...
+
+    async def check_reach(self, workspace: Path, instruments: Collection[str]) -> None:
+        """Raise `UserError` when the attempts of a job on `instruments` would run where
+        `workspace` (or the attempts' files) cannot be seen."""
         ...
 
     def stop_starting(self) -> None:

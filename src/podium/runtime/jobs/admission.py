@@ -13,6 +13,7 @@ it was recorded before git made it, and its job was never stored.
 
 import asyncio
 import functools
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,9 @@ from podium.runtime.jobs.requests import EngineRequests, Offer
 from podium.runtime.jobs.submit_keys import KeyLocks
 from podium.runtime.ports import CompiledJob, Compiler, Store
 from podium.runtime.worktrees.isolation import WorktreeFailed, Worktrees
+
+ReachCheck = Callable[[Path, Collection[str]], Awaitable[None]]
+"""Raises `UserError` when the attempts on these instruments could not see this workspace."""
 
 REHEARSAL_NOTE = (
     "rehearsal: every sheet is played by the fake agent (podium-fake-agent --satisfy), which "
@@ -72,6 +76,7 @@ class Admission:
         requests: EngineRequests,
         compiler: Compiler,
         worktrees: Worktrees | None = None,
+        reach: ReachCheck | None = None,
     ) -> None:
         self._engine = engine
         self._store = store
@@ -79,6 +84,8 @@ class Admission:
         self._compiler = compiler
         self._worktrees = worktrees
         """Makes a job's git worktree when its score asks for isolation; None: never."""
+        self._reach = reach
+        """Refuses a job whose workspace its attempts could not see (`Executor.check_reach`)."""
         self._ids = JobIds(store)
         self._keys = KeyLocks()
         """Submissions with the same idempotency key, one at a time."""
@@ -164,6 +171,9 @@ class Admission:
         worktree = None
         try:
             compiled, worktree, placed = await self._isolate(job_id, path, compiled, asked)
+            if self._reach is not None:
+                instruments = {name for sheet in compiled.plan.sheets for name in sheet.chain}
+                await self._reach(compiled.workspace, instruments)
             # A new worktree starts clean: there is nothing of an earlier run to archive.
             changed = changed_since(self._store, path, compiled) if worktree is None else None
             archived = (

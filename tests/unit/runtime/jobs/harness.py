@@ -11,7 +11,7 @@ from podium.conductor.compiler import ScoreCompiler
 from podium.domain.commands import JobEnded, Persist, Reply, SwapScore
 from podium.domain.engine import Engine
 from podium.domain.limits import Limits
-from podium.runtime.jobs.admission import Admission
+from podium.runtime.jobs.admission import Admission, ReachCheck
 from podium.runtime.jobs.catalog import JobCatalog
 from podium.runtime.jobs.control import JobControl
 from podium.runtime.jobs.requests import EngineRequests
@@ -66,6 +66,7 @@ def with_jobs(
     tmp_path: Path,
     body: Callable[[Jobs], Awaitable[T]],
     worktrees: Callable[[SqliteStore, asyncio.TaskGroup], Worktrees] | None = None,
+    reach: ReachCheck | None = None,
 ) -> T:
     async def main() -> T:
         async with asyncio.TaskGroup() as tasks:
@@ -85,6 +86,7 @@ def with_jobs(
                     requests=requests,
                     compiler=compiler,
                     worktrees=made,
+                    reach=reach,
                 ),
                 JobControl(
                     engine=engine,

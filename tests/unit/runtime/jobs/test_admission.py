@@ -4,6 +4,7 @@ held id, no stored job, and, for an isolated score, no worktree (none is made)."
 import shutil
 import subprocess
 import textwrap
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,43 @@ def test_a_submission_the_engine_refuses_leaves_no_score_and_no_held_id(tmp_path
         assert jobs.catalog.get(JobId("build")).plan.total_sheets == 2
 
     with_jobs(tmp_path, body)
+
+
+def test_a_job_whose_workspace_its_attempts_could_not_see_is_refused_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    score = write(
+        tmp_path,
+        """
+        name: build
+        workspace: ./ws
+        instrument: cli
+        instrument_fallbacks: [fake-agent]
+        sheet: {size: 1, total_items: 2}
+        prompt: {template: 'true'}
+        """,
+    )
+    asked: list[tuple[Path, set[str]]] = []
+
+    async def reach(workspace: Path, instruments: Collection[str]) -> None:
+        asked.append((workspace, set(instruments)))
+        if len(asked) == 1:
+            raise UserError("not shared with node n1")
+
+    async def body(jobs: Jobs) -> None:
+        with pytest.raises(UserError, match="not shared with node n1"):
+            await jobs.answered(jobs.admission.submit(str(score), None))
+        assert jobs.catalog.find(JobId("build")) is None
+        assert jobs.store.get_job(JobId("build")) is None
+        again = jobs.admission.submit(str(score), None, workspace=str(tmp_path / "w2"))
+        done = await jobs.answered(again)
+        assert done.job_id == "build"
+
+    with_jobs(tmp_path, body, reach=reach)
+    assert asked == [
+        (tmp_path / "ws", {"cli", "fake-agent"}),
+        (tmp_path / "w2", {"cli", "fake-agent"}),
+    ]
 
 
 def test_a_second_submission_of_a_running_score_is_refused_and_leaves_nothing(

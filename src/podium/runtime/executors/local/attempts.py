@@ -8,7 +8,7 @@ exit and output classified with the job's error patterns) to the engine. See
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -389,6 +389,9 @@ class AttemptRunner:
             ),
             lessons=lessons,
         )
+
+    async def check_reach(self, workspace: Path, instruments: Collection[str]) -> None:
+        """Nothing to check: attempts run on this machine, where the workspace is."""
 
     def stop_starting(self) -> None:
         """At shutdown: an attempt whose prompt is still being made is not spawned."""

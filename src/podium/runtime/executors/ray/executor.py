@@ -17,7 +17,8 @@ whose process vanished does.
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from pathlib import Path
 from typing import Any
 
 import ray
@@ -44,6 +45,7 @@ from podium.runtime.executors.local.attempts import (
 from podium.runtime.executors.local.watch import Watched
 from podium.runtime.executors.ray import cluster
 from podium.runtime.executors.ray.actor import AttemptActor, actor_name
+from podium.runtime.executors.ray.reach import Reach
 from podium.runtime.ports import CompiledJob, Store
 from podium.runtime.process import MARKER, Adopted, read_exit_file
 
@@ -109,6 +111,15 @@ class RayExecutor(AttemptRunner):
         self._actors: dict[AttemptKey, Any] = {}
         self._nodes: dict[AttemptKey, str] = {}
         """The node of each actor found again at a restart, until it is watched."""
+        self._reach = Reach()
+
+    async def check_reach(self, workspace: Path, instruments: Collection[str]) -> None:
+        """Every live node offering one of `instruments` must see the workspace and the
+        attempts' files (under the state folder) at the same paths (`reach`)."""
+        settings = self._settings()
+        folders = {"workspace": workspace, "state folder": self._layout.jobs_dir}
+        resources = {name: settings.resource(name) for name in instruments}
+        await asyncio.to_thread(self._reach.check, folders, resources)
 
     def launch(self, cmd: Launch) -> None:
         """Start the attempt on a node that offers its instrument; when no live node does, it
