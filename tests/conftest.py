@@ -96,6 +96,13 @@ def virtual_conductor(conductors: Callable[..., ConductorProcess]) -> ConductorP
     return conductors({"kill_grace_seconds": 1.0}, virtual=True)
 
 
+NODE_BIN = "node-bin"
+"""The folder (in the Ray test cluster's) on the PATH of its nodes alone."""
+
+NODE_ONLY_ENV = {"PROBE_API_KEY": "node-own-key", "NODE_ONLY_TOKEN": "node-own-token"}
+"""Variables in the environment of the Ray test cluster's nodes alone."""
+
+
 @pytest.fixture(scope="session")
 def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Two Ray nodes on loopback, started once for the session: node `cli` offers the resource
@@ -117,7 +124,12 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         "cli": {"instrument:cli": 100.0, "instrument:both": 100.0},
         "fake": {"instrument:fake": 100.0, "instrument:both": 100.0},
     }
-    with LoopbackCluster(folder, nodes) as cluster:
+    # The nodes' own environment differs from a conductor's: a folder of programs on their
+    # PATH, and variables of their own.
+    bin_dir = folder / NODE_BIN
+    bin_dir.mkdir()
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", **NODE_ONLY_ENV}
+    with LoopbackCluster(folder, nodes, env) as cluster:
         ray.init(address=cluster.address, log_to_driver=False, configure_logging=False)
         try:
             yield cluster

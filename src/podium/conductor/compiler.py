@@ -103,9 +103,13 @@ class ScoreJob:
         snapshot: str | None = None,
         connections: Connections | None = None,
         environment: Carried | None = None,
+        *,
+        programs_elsewhere: bool = False,
     ) -> None:
         self._score: CompiledScore | None = score
         self._environment = environment
+        self._programs_elsewhere = programs_elsewhere
+        """Attempts run on other machines, which look their program up themselves."""
         self._registry = registry
         self._connections = connections
         self._plan = playable(score.plan, registry)
@@ -205,7 +209,7 @@ class ScoreJob:
             working_dir=cwd,
             settings=settings,
             parent_env=self.parent_env(),
-            which=functools.partial(which, path=self._search_path()),
+            which=self._which,
             system_prompt=_system_prompt(score, settings),
             mcp_servers={
                 t.name: t.server for t in techniques_for(score, sheet) if t.server is not None
@@ -217,6 +221,7 @@ class ScoreJob:
             cwd=str(cwd),
             prompt=prompt,
             env=env,
+            env_passed=profile.cli.command.required_env if profile.cli else None,
             prompt_on_stdin=invocation.prompt_on_stdin,
             patterns=profile.error_patterns().merged(score.plan.patterns),
             success_codes=frozenset(profile.cli.errors.success_exit_codes)
@@ -247,7 +252,7 @@ class ScoreJob:
             working_dir=score.workspace,
             settings=settings,
             parent_env=self.parent_env(),
-            which=functools.partial(which, path=self._search_path()),
+            which=self._which,
         )
         low = config.on_low_score
         rule = ValidationRule(
@@ -304,6 +309,12 @@ class ScoreJob:
 
     def _search_path(self) -> str:
         return search_path(self._environment)
+
+    def _which(self, executable: str) -> str | None:
+        """Where an instrument's program is here; with programs elsewhere, its name when it is
+        not here (the machine that runs the attempt looks it up)."""
+        found = which(executable, path=self._search_path())
+        return executable if found is None and self._programs_elsewhere else found
 
     def _laid_over(self) -> tuple[tuple[str, str], ...]:
         """The carried variables as a check's command gets them (PATH as attempts search)."""
@@ -405,11 +416,15 @@ class ScoreCompiler:
         secrets: Callable[[Mapping[Any, Any]], None] | None = None,
         policy: Callable[[], EnvironmentPolicy] | None = None,
         urls: Callable[[list[str]], None] | None = None,
+        *,
+        programs_elsewhere: bool = False,
     ) -> None:
         """`secrets` is told each compiled score's variables and each job's carried ones (the
         redactor learns the values of those named like secrets), and `urls` its apprise URLs
         (all of them secret); `policy` says what a job may carry of its client's environment
-        (conductor.yaml's `environment`)."""
+        (conductor.yaml's `environment`). With `programs_elsewhere` (attempts run on a Ray
+        cluster), an instrument's program need not be installed on this machine."""
+        self._programs_elsewhere = programs_elsewhere
         self._env = env
         self._connections = connections
         self._secrets = secrets
@@ -459,7 +474,14 @@ class ScoreCompiler:
             thawed = thaw(snapshot, path)
             carried = self._carried(thawed, registry, environment)
             self._learn(thawed, carried)
-            return ScoreJob(thawed, registry, snapshot, self._connections, carried)
+            return ScoreJob(
+                thawed,
+                registry,
+                snapshot,
+                self._connections,
+                carried,
+                programs_elsewhere=self._programs_elsewhere,
+            )
         score = load_score(path, workspace, rehearsal=rehearsal)
         carried = self._carried(score, registry, environment)
         self._learn(score, carried)  # before the checks: an error may quote a variable
@@ -467,10 +489,16 @@ class ScoreCompiler:
         errors = [d for d in found if stops_a_run(d, rehearsal=rehearsal)]
         if errors:
             raise ScoreError(errors)
-        reason = cannot_play(score, registry, carried)
+        reason = cannot_play(score, registry, carried, programs=not self._programs_elsewhere)
         if reason is not None:
             raise UserError(f"{path}: {reason}")
-        return ScoreJob(score, registry, connections=self._connections, environment=carried)
+        return ScoreJob(
+            score,
+            registry,
+            connections=self._connections,
+            environment=carried,
+            programs_elsewhere=self._programs_elsewhere,
+        )
 
     def policy(self) -> EnvironmentPolicy:
         """What a job may carry of its client's environment, now."""
@@ -509,12 +537,16 @@ def apprise_urls(notifications: Iterable[Notification], environ: Mapping[str, st
 
 
 def cannot_play(
-    score: CompiledScore, registry: Registry, environment: Carried | None = None
+    score: CompiledScore,
+    registry: Registry,
+    environment: Carried | None = None,
+    *,
+    programs: bool = True,
 ) -> str | None:
-    """Why the score cannot run here: an instrument with no profile, or whose program is not
-    installed (on the PATH the job carries, else the conductor's). Fallbacks are not
-    required: one that cannot play fails its attempt when its turn comes, and the sheet moves
-    on along its chain."""
+    """Why the score cannot run here: an instrument with no profile, or (with `programs`)
+    whose program is not installed (on the PATH the job carries, else the conductor's).
+    Fallbacks are not required: one that cannot play fails its attempt when its turn comes,
+    and the sheet moves on along its chain."""
     for sheet in score.plan.sheets:
         if registry.get(sheet.instrument) is None:
             broken = "".join(f"\n  could not load: {p}" for p in registry.problems)
@@ -528,7 +560,7 @@ def cannot_play(
         if profile.cli is None:
             return f"instrument '{name}' is not a command-line instrument; Podium runs cli ones"
         executable = profile.cli.command.executable
-        if which(executable, path=search_path(environment)) is None:
+        if programs and which(executable, path=search_path(environment)) is None:
             return not_found(name, executable, environment)
     for sheet in score.plan.sheets:
         cli = registry.require(sheet.instrument).cli

@@ -162,6 +162,8 @@ class Conductor:
             secrets=self.redactor.learn,
             policy=self._environment_policy,
             urls=self.redactor.learn_urls,
+            # On a Ray cluster, each node looks an instrument's program up itself.
+            programs_elsewhere=self.config.executor.type != "local",
         )
         connections = {n: i.connection() for n, i in self.config.instruments.items()}
         for problem in unroutable(compiler.registry(None), connections):

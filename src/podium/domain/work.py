@@ -56,6 +56,10 @@ class SheetWork:
     prompt: str
     env: Mapping[str, str] = field(default_factory=dict)
     """The attempt's whole environment (already filtered by the instrument's profile)."""
+    env_passed: tuple[str, ...] | None = None
+    """Which of the parent's variables the profile lets through (its `required_env`, names and
+    `PREFIX_*` entries, with the essentials); None: all of them. Another machine filters its
+    own environment by it (`podium.instruments.command.passed_env`)."""
     prompt_on_stdin: bool = False
     patterns: ErrorPatterns = field(default_factory=ErrorPatterns)
     success_codes: frozenset[int] = frozenset({0})

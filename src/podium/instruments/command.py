@@ -17,7 +17,7 @@ import json
 import math
 import re
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -247,18 +247,23 @@ def _prompt_delivery(command: CliCommand, prompt: str, prompt_file: Path) -> tup
 def child_environment(command: CliCommand, parent_env: Mapping[str, str]) -> dict[str, str]:
     """The instrument's environment: the parent's (only the essentials and `required_env`
     when the profile lists it), then the profile's `env` expanded against the parent's."""
-    if command.required_env is None:
-        env = dict(parent_env)
-    else:
-        names = {n for n in command.required_env if not n.endswith("*")}
-        prefixes = tuple(n[:-1] for n in command.required_env if n.endswith("*"))
-        env = {
-            k: v
-            for k, v in parent_env.items()
-            if k in ESSENTIAL_ENV or k in names or k.startswith(("PODIUM_", *prefixes))
-        }
+    env = passed_env(parent_env, command.required_env)
     env.update({k: expand(v, parent_env) for k, v in command.env.items()})
     return env
+
+
+def passed_env(parent_env: Mapping[str, str], required_env: Sequence[str] | None) -> dict[str, str]:
+    """What of `parent_env` an instrument receives: all of it, or with `required_env` (names
+    and `PREFIX_*` entries) the essentials, those, and every `PODIUM_*` variable."""
+    if required_env is None:
+        return dict(parent_env)
+    names = {n for n in required_env if not n.endswith("*")}
+    prefixes = tuple(n[:-1] for n in required_env if n.endswith("*"))
+    return {
+        k: v
+        for k, v in parent_env.items()
+        if k in ESSENTIAL_ENV or k in names or k.startswith(("PODIUM_", *prefixes))
+    }
 
 
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+)|(\$))")

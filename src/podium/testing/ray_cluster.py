@@ -42,11 +42,19 @@ def free_port() -> int:
 
 class LoopbackCluster:
     """Ray nodes on this machine, one per entry of `nodes` (name → custom resources); the
-    first is the head. `node_ids` maps each name to its Ray node id once started."""
+    first is the head. `node_ids` maps each name to its Ray node id once started. `env` is
+    laid over this process's environment for the nodes (and what they run), so that a node's
+    environment can differ from a conductor's."""
 
-    def __init__(self, folder: Path, nodes: Mapping[str, Mapping[str, float]]) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        nodes: Mapping[str, Mapping[str, float]],
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.folder = folder
         self.nodes = dict(nodes)
+        self.env = dict(env or {})
         self.address = ""
         self.node_ids: dict[str, str] = {}
         self._process: subprocess.Popen[str] | None = None
@@ -62,7 +70,7 @@ class LoopbackCluster:
             stdout=subprocess.PIPE,
             stderr=log,
             text=True,
-            env={**os.environ, **LOOPBACK_ENV, "RAY_TMPDIR": str(self.folder)},
+            env={**os.environ, **self.env, **LOOPBACK_ENV, "RAY_TMPDIR": str(self.folder)},
         )
         log.close()
         assert self._process.stdin is not None and self._process.stdout is not None

@@ -12,11 +12,13 @@ in a session of its own), and stops what an ended attempt left in its group.
 The actor's methods are coroutines, so that `stop` and `describe` answer while `wait` waits.
 """
 
+import os
 from pathlib import Path
 
 import ray
 
 from podium.runtime.executors.local.watch import LEFTOVER_GRACE_SECONDS
+from podium.runtime.executors.ray.environment import on_node, program
 from podium.runtime.process import Child, group_exists, spawn, stop_group
 
 NODE_ENV = "PODIUM_RAY_NODE"
@@ -45,21 +47,30 @@ class AttemptActor:
         stderr: str,
         stdin: str | None,
         env: dict[str, str],
+        passed: list[str] | None,
         exit_file: str,
     ) -> tuple[int, int, int, str]:
         """Start the attempt (once: an actor runs one attempt); its pid, process group, start
-        stamp and this node's id. Raises OSError when it cannot start."""
+        stamp and this node's id. `env` is what the conductor decided of its environment, laid
+        over this node's own as the profile filters it (`passed`); the program is looked up
+        here when the conductor's path to it is not (`environment`). Raises OSError, naming
+        this node, when it cannot start."""
         if self._child is not None:
             raise RuntimeError("this actor has started its attempt already")
-        self._child = spawn(
-            argv,
-            cwd=Path(cwd),
-            stdout=Path(stdout),
-            stderr=Path(stderr),
-            stdin=Path(stdin) if stdin else None,
-            env={**env, NODE_ENV: self._node},
-            exit_file=Path(exit_file),
-        )
+        whole = on_node(os.environ, env, tuple(passed) if passed is not None else None)
+        whole[NODE_ENV] = self._node
+        try:
+            self._child = spawn(
+                [program(argv[0], whole.get("PATH", "")), *argv[1:]],
+                cwd=Path(cwd),
+                stdout=Path(stdout),
+                stderr=Path(stderr),
+                stdin=Path(stdin) if stdin else None,
+                env=whole,
+                exit_file=Path(exit_file),
+            )
+        except OSError as exc:
+            raise OSError(f"on Ray node {self._node[:12]}: {exc}") from exc
         info = self._child.info
         return (info.pid, info.pgid, info.start_ticks, self._node)
 

@@ -17,12 +17,13 @@ whose process vanished does.
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 import ray
-from ray.exceptions import GetTimeoutError, RayError
+from ray.exceptions import GetTimeoutError, RayError, RayTaskError
 
 from podium.config import ExecutorConfig
 from podium.domain.commands import Launch
@@ -45,6 +46,7 @@ from podium.runtime.executors.local.attempts import (
 from podium.runtime.executors.local.watch import Watched
 from podium.runtime.executors.ray import cluster
 from podium.runtime.executors.ray.actor import AttemptActor, actor_name
+from podium.runtime.executors.ray.environment import decided
 from podium.runtime.executors.ray.reach import Reach
 from podium.runtime.ports import CompiledJob, Store
 from podium.runtime.process import MARKER, Adopted, read_exit_file
@@ -176,13 +178,15 @@ class RayExecutor(AttemptRunner):
                 stdout=str(files.stdout),
                 stderr=str(files.stderr),
                 stdin=str(files.input) if work.prompt_on_stdin else None,
-                env={**work.env, MARKER: marker},
+                env=decided({**work.env, MARKER: marker}, os.environ),
+                passed=list(work.env_passed) if work.env_passed is not None else None,
                 exit_file=str(files.exit),
             )
             pid, pgid, ticks, node = await asyncio.wait_for(started, START_SECONDS)
         except (RayError, TimeoutError) as exc:
             self._forget(cmd_key(cmd))
-            raise OSError(f"its Ray actor {name!r} could not start it: {exc}") from exc
+            why = exc.cause if isinstance(exc, RayTaskError) and exc.cause else exc
+            raise OSError(f"its Ray actor {name!r} could not start it: {why}") from exc
         except BaseException:
             self._forget(cmd_key(cmd))
             raise
