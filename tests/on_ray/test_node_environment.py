@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from podium.ipc.methods import JOB_SUBMIT
+from podium.ipc.schema import SubmitParams
 from podium.testing.conductor import ConductorProcess
 from podium.testing.ray_cluster import LoopbackCluster
 from tests.conftest import NODE_BIN
@@ -71,7 +72,10 @@ def test_an_attempt_runs_with_the_nodes_environment_and_program(
 
     conductor.wait_for_job(conductor.submit(path), "completed", timeout=120)
     # What the shell that submits carries is the conductor's decision: it goes over the node's.
-    carried = {"score_path": str(path), "environment": {"PROBE_API_KEY": "carried-key"}}
+    carried: SubmitParams = {
+        "score_path": str(path),
+        "environment": {"PROBE_API_KEY": "carried-key"},
+    }
     conductor.wait_for_job(conductor.request(JOB_SUBMIT(carried))["job_id"], "completed", 120)
 
     node = ray_cluster.node_ids["cli"]
@@ -95,3 +99,37 @@ def test_an_instrument_a_node_does_not_have_fails_its_attempt_naming_the_node(
         error
     )
     assert f"{NODE_BIN}:" in error  # where it looked: the node's PATH
+
+
+def test_check_commands_run_on_a_node_that_offers_the_instrument_with_its_environment(
+    ray_cluster: LoopbackCluster,
+    conductors: Callable[..., ConductorProcess],
+    write_score: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CONDUCTOR_ONLY", "the-conductors")
+    conductor = conductors(on_ray(ray_cluster))
+    # What a command sees (a node's variables, not the conductor's; its own placeholders)
+    # is written down; `seen` passes only on a node.
+    seen = 'echo "token=$NODE_ONLY_TOKEN conductor=${CONDUCTOR_ONLY:-unset}" >> {workspace}/seen'
+    score = write_score(f"""
+        name: checked
+        workspace: ./ws
+        instrument: cli
+        retry: {{max_retries: 0, max_completion_attempts: 0}}
+        sheet:
+          size: 1
+          total_items: 2
+          skip_when_command:
+            2: {{command: '{seen} && test "$NODE_ONLY_TOKEN" = node-own-token'}}
+        prompt: {{template: "true"}}
+        validations:
+          - type: command_succeeds
+            command: '{seen} && test "$NODE_ONLY_TOKEN" = node-own-token'
+    """)
+    done = conductor.wait_for_job(conductor.submit(score), "completed", timeout=120)
+    assert [s["status"] for s in done["sheets"]] == ["completed", "skipped"]
+    assert (tmp_path / "ws" / "seen").read_text().splitlines() == [
+        "token=node-own-token conductor=unset"
+    ] * 2

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from podium.domain.environment import joined
 from podium.domain.errors import UserError
 from podium.domain.ids import SheetNum
 from podium.domain.isolation import Isolation
@@ -38,14 +39,7 @@ from podium.domain.work import (
 from podium.host.bounded import PROMPT_FILE_MAX_BYTES, RefusedFile, read_user_text
 from podium.instruments import cli as cli_instrument
 from podium.instruments.command import CONNECTION_SETTINGS, build_invocation, choose_model
-from podium.instruments.environment import (
-    ALWAYS,
-    abbreviated,
-    carried,
-    joined,
-    overlaid,
-    wanted,
-)
+from podium.instruments.environment import ALWAYS, abbreviated, carried, overlaid, wanted
 from podium.instruments.output import estimate_cost, parse_output
 from podium.instruments.profile import InstrumentProfile
 from podium.instruments.registry import Registry, discover

@@ -17,54 +17,18 @@ import json
 import math
 import re
 import shlex
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from podium.domain.environment import passed_env
 from podium.domain.errors import UserError
 from podium.instruments.profile import CliCommand, InstrumentProfile
 
 ARGUMENT_LIMIT = 100 * 1024
 """Prompts longer than this (UTF-8 bytes) always go to stdin: Linux refuses a single argument
 over 128 KiB."""
-
-ESSENTIAL_ENV = frozenset(
-    {
-        "PATH",
-        "HOME",
-        "USER",
-        "LOGNAME",
-        "SHELL",
-        "TERM",
-        "LANG",
-        "LC_ALL",
-        "LC_CTYPE",
-        "TMPDIR",
-        "TMP",
-        "TEMP",
-        "TZ",
-        "XDG_RUNTIME_DIR",
-        "XDG_CONFIG_HOME",
-        "XDG_DATA_HOME",
-        "XDG_CACHE_HOME",
-        "XDG_STATE_HOME",
-        # Network settings every CLI needs to reach its provider at all.
-        "HTTPS_PROXY",
-        "HTTP_PROXY",
-        "ALL_PROXY",
-        "NO_PROXY",
-        "https_proxy",
-        "http_proxy",
-        "all_proxy",
-        "no_proxy",
-        "SSL_CERT_FILE",
-        "SSL_CERT_DIR",
-        "NODE_EXTRA_CA_CERTS",
-        "REQUESTS_CA_BUNDLE",
-    }
-)
-"""What an instrument with `required_env` still receives, with every `PODIUM_*` variable."""
 
 Which = Callable[[str], str | None]
 """Finds an executable by name: its absolute path, or None."""
@@ -250,20 +214,6 @@ def child_environment(command: CliCommand, parent_env: Mapping[str, str]) -> dic
     env = passed_env(parent_env, command.required_env)
     env.update({k: expand(v, parent_env) for k, v in command.env.items()})
     return env
-
-
-def passed_env(parent_env: Mapping[str, str], required_env: Sequence[str] | None) -> dict[str, str]:
-    """What of `parent_env` an instrument receives: all of it, or with `required_env` (names
-    and `PREFIX_*` entries) the essentials, those, and every `PODIUM_*` variable."""
-    if required_env is None:
-        return dict(parent_env)
-    names = {n for n in required_env if not n.endswith("*")}
-    prefixes = tuple(n[:-1] for n in required_env if n.endswith("*"))
-    return {
-        k: v
-        for k, v in parent_env.items()
-        if k in ESSENTIAL_ENV or k in names or k.startswith(("PODIUM_", *prefixes))
-    }
 
 
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+)|(\$))")

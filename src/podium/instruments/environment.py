@@ -70,12 +70,6 @@ def overlaid(base: Mapping[str, str], carried: Mapping[str, str] | None) -> dict
     return {**base, **(carried or {})}
 
 
-def joined(*paths: str | None) -> str:
-    """PATHs searched one after the other, as one (each folder once, in order)."""
-    folders = (f for p in paths if p for f in p.split(":") if f)
-    return ":".join(dict.fromkeys(folders))
-
-
 def abbreviated(path: str, limit: int = 6) -> str:
     """A PATH for a message: its first `limit` folders, then how many more."""
     folders = [f for f in path.split(":") if f]

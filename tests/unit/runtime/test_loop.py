@@ -3,7 +3,8 @@
 import asyncio
 import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +22,7 @@ from podium.domain.errors import StateUnwritable
 from podium.domain.events import JobSubmitted
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.records import InFlightAttempt
+from podium.runtime.checks.command import HERE, CheckCommands
 from podium.runtime.clock import SYSTEM_CLOCK
 from podium.runtime.jobs.catalog import JobCatalog
 from podium.runtime.loop import EngineLoop, Inbox, Replies
@@ -54,6 +56,13 @@ class RecordingRunner:
 
     def stop_starting(self) -> None:
         pass
+
+    async def check_reach(self, workspace: Path, instruments: Collection[str]) -> None:
+        raise AssertionError("no job is submitted here")
+
+    @property
+    def check_commands(self) -> CheckCommands:
+        return HERE
 
     def survivors(self, in_flight: Sequence[InFlightAttempt]) -> list[InFlightAttempt]:
         return []

@@ -8,9 +8,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from podium.conductor.compiler import EnvironmentPolicy, ScoreCompiler, which
+from podium.domain.environment import joined
 from podium.domain.errors import UserError
 from podium.instruments.check import credential_variables
-from podium.instruments.environment import ALWAYS, carried, joined, wanted
+from podium.instruments.environment import ALWAYS, carried, wanted
 from podium.instruments.profile import InstrumentProfile
 from podium.ipc import methods
 from podium.ipc.routes import Handler, handle

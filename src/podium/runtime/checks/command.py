@@ -1,11 +1,17 @@
 """The shell command of a check (a validation's `command_succeeds`, a sheet's
 `skip_when_command`): run by bash in its own session and process group, both streams on one log
 file, the sheet's marker and the values of its placeholders in its environment, stopped (the
-whole group) once it runs past its timeout."""
+whole group) once it runs past its timeout.
+
+Where it runs is the executor's choice (`CheckCommands`): on this machine (`HERE`), or on a
+Ray node that offers the sheet's instrument, the one its attempt ran on if it can.
+"""
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from podium.domain.outcome import ExitStatus
 from podium.runtime.executors.output import read_end
@@ -13,6 +19,64 @@ from podium.runtime.process import exit_status, marked_env, spawn, wait_within
 
 TAIL_BYTES = 1024
 """How much of the end of a command's log is read for its last line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Whose:
+    """The attempt a check's command is about, and the instrument planned for its sheet."""
+
+    job_id: str
+    sheet: int
+    attempt: int
+    instrument: str
+
+
+class CheckCommands(Protocol):
+    """Runs a check's command where the executor's attempts run (see the module)."""
+
+    async def run(
+        self,
+        script: str,
+        *,
+        cwd: Path,
+        log_file: Path,
+        environment: Mapping[str, str],
+        marker: str | None,
+        timeout: float,
+        grace: float,
+        whose: Whose | None,
+    ) -> ExitStatus | None:
+        """As `run_check_command`; `whose` says where it belongs (None: anywhere)."""
+        ...
+
+
+class Here:
+    """Check commands on this machine."""
+
+    async def run(
+        self,
+        script: str,
+        *,
+        cwd: Path,
+        log_file: Path,
+        environment: Mapping[str, str],
+        marker: str | None,
+        timeout: float,
+        grace: float,
+        whose: Whose | None,
+    ) -> ExitStatus | None:
+        return await run_check_command(
+            script,
+            cwd=cwd,
+            log_file=log_file,
+            environment=environment,
+            marker=marker,
+            timeout=timeout,
+            grace=grace,
+        )
+
+
+HERE = Here()
 
 
 async def run_check_command(

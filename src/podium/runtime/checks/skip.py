@@ -11,7 +11,7 @@ import logging
 from podium.domain.commands import RunSkipCheck
 from podium.domain.events import SkipChecked
 from podium.host.private import make_private_dir, make_user_dir
-from podium.runtime.checks.command import run_check_command
+from podium.runtime.checks.command import HERE, CheckCommands, Whose
 from podium.runtime.conductor_log import job_fields
 from podium.runtime.context import WorkerContext
 from podium.runtime.ports import CompiledJob
@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 
 class SkipCommands:
-    def __init__(self, context: WorkerContext) -> None:
+    def __init__(self, context: WorkerContext, commands: CheckCommands = HERE) -> None:
+        self._commands = commands
         self._catalog = context.catalog
         self._layout = context.layout
         self._post = context.post
@@ -41,14 +42,15 @@ class SkipCommands:
         command = job.skip_command(cmd.sheet)
         if command is None:
             return False, "is not set"
-        timeout = next(s.skip_command_timeout for s in job.plan.sheets if s.num == cmd.sheet)
+        planned = next(s for s in job.plan.sheets if s.num == cmd.sheet)
+        timeout = planned.skip_command_timeout
         folder = self._layout.sheet_dir(cmd.job_id, cmd.sheet)
         log_file = folder / "skip-check.log"
         try:
             make_private_dir(folder)
             make_user_dir(job.workspace)
             marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
-            status = await run_check_command(
+            status = await self._commands.run(
                 command.script,
                 cwd=job.workspace,
                 log_file=log_file,
@@ -56,6 +58,7 @@ class SkipCommands:
                 marker=marker,
                 timeout=timeout,
                 grace=self._context.kill_grace_seconds,
+                whose=Whose(cmd.job_id, cmd.sheet, cmd.attempt, planned.instrument),
             )
         except OSError as exc:
             log.warning(

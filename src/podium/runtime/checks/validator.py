@@ -16,7 +16,7 @@ from podium.domain.commands import RunValidations
 from podium.domain.events import ValidationsDone
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
 from podium.host.private import make_private_dir
-from podium.runtime.checks.command import last_line, run_check_command
+from podium.runtime.checks.command import HERE, CheckCommands, Whose, last_line
 from podium.runtime.checks.files import Signature, check_file, read_snapshot
 from podium.runtime.checks.review import review
 from podium.runtime.context import WorkerContext
@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 class Validator:
     """Runs `RunValidations` commands and posts `ValidationsDone` with one result per rule."""
 
-    def __init__(self, context: WorkerContext) -> None:
+    def __init__(self, context: WorkerContext, commands: CheckCommands = HERE) -> None:
+        self._commands = commands
         self._catalog = context.catalog
         self._layout = context.layout
         self._post = context.post
@@ -57,6 +58,7 @@ class Validator:
             logs=lambda name: attempt_file(prefix + name),
             snapshot=read_snapshot(attempt_file("snapshot.json")),
             marker=self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt),
+            whose=Whose(cmd.job_id, cmd.sheet, cmd.attempt, planned_instrument(job, cmd.sheet)),
         )
         reviewed = None
         if not cmd.recheck and all(r.passed or r.rule.advisory for r in results):
@@ -85,8 +87,10 @@ class Validator:
         logs: Callable[[str], Path],
         snapshot: dict[str, Signature] | None = None,
         marker: str | None = None,
+        whose: Whose | None = None,
     ) -> list[ValidationResult]:
-        """Every rule's result, in the rules' order, checked stage by stage."""
+        """Every rule's result, in the rules' order, checked stage by stage; commands run
+        where `whose` attempt's executor runs them."""
         results: dict[int, ValidationResult] = {}
         failed_stage: int | None = None
         for index in sorted(range(len(rules)), key=lambda i: rules[i].stage):
@@ -100,7 +104,9 @@ class Validator:
                 )
                 continue
             log_file = logs(f"validation-{index + 1}.log")
-            results[index] = await self.check(rule, workspace, log_file, marker, snapshot or {})
+            results[index] = await self.check(
+                rule, workspace, log_file, marker, snapshot or {}, whose=whose
+            )
             if not results[index].passed and failed_stage is None:
                 failed_stage = rule.stage
         return [results[i] for i in range(len(rules))]
@@ -112,10 +118,12 @@ class Validator:
         log_file: Path,
         marker: str | None = None,
         snapshot: dict[str, Signature] | None = None,
+        *,
+        whose: Whose | None = None,
     ) -> ValidationResult:
         """One rule's result; a command runs in the workspace with `marker` in its environment."""
         if rule.kind is ValidationKind.COMMAND_SUCCEEDS:
-            result = await self._command(rule, workspace, log_file, marker)
+            result = await self._command(rule, workspace, log_file, marker, whose)
         else:
             result = await self._file(rule, snapshot or {})
         # What was found may quote the file or the command's output: masked, as kept and shown.
@@ -139,7 +147,12 @@ class Validator:
         return await asyncio.to_thread(check_file, rule, snapshot)
 
     async def _command(
-        self, rule: ValidationRule, workspace: Path, log_file: Path, marker: str | None
+        self,
+        rule: ValidationRule,
+        workspace: Path,
+        log_file: Path,
+        marker: str | None,
+        whose: Whose | None,
     ) -> ValidationResult:
         assert rule.command is not None
         make_private_dir(log_file.parent)
@@ -147,7 +160,7 @@ class Validator:
         if not cwd.is_dir():
             return ValidationResult(rule, False, f"its working directory {cwd} does not exist")
         try:
-            status = await run_check_command(
+            status = await self._commands.run(
                 rule.command,
                 cwd=cwd,
                 log_file=log_file,
@@ -155,6 +168,7 @@ class Validator:
                 marker=marker,
                 timeout=rule.timeout_seconds,
                 grace=self._context.kill_grace_seconds,
+                whose=whose,
             )
         except OSError as exc:
             return ValidationResult(rule, False, f"could not run the command: {exc}")
@@ -171,3 +185,8 @@ class Validator:
         if tail:
             detail += f": {tail}"
         return ValidationResult(rule, False, detail)
+
+
+def planned_instrument(job: CompiledJob, sheet: int) -> str:
+    """The instrument a sheet's plan names (its first; a fallback may have played it)."""
+    return next(s.instrument for s in job.plan.sheets if s.num == sheet)

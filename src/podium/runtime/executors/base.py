@@ -29,6 +29,7 @@ from typing import Protocol
 from podium.domain.commands import Kill, Launch
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.records import InFlightAttempt
+from podium.runtime.checks.command import CheckCommands
 
 
 class Executor(Protocol):
@@ -45,6 +46,11 @@ class Executor(Protocol):
     async def check_reach(self, workspace: Path, instruments: Collection[str]) -> None:
         """Raise `UserError` when the attempts of a job on `instruments` would run where
         `workspace` (or the attempts' files) cannot be seen."""
+        ...
+
+    @property
+    def check_commands(self) -> CheckCommands:
+        """Where the commands of validations and skip checks run: where the attempts do."""
         ...
 
     def stop_starting(self) -> None:

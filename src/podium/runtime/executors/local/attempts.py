@@ -25,6 +25,7 @@ from podium.domain.lessons import Lesson, lessons_from
 from podium.domain.records import InFlightAttempt, ProcessInfo
 from podium.domain.work import AttemptRequest, SheetWork
 from podium.host.private import make_private_dir, make_user_dir
+from podium.runtime.checks.command import HERE, CheckCommands
 from podium.runtime.checks.files import take_snapshot
 from podium.runtime.clock import SYSTEM_CLOCK, Clock
 from podium.runtime.conductor_log import job_fields
@@ -392,6 +393,11 @@ class AttemptRunner:
 
     async def check_reach(self, workspace: Path, instruments: Collection[str]) -> None:
         """Nothing to check: attempts run on this machine, where the workspace is."""
+
+    @property
+    def check_commands(self) -> CheckCommands:
+        """On this machine, as the attempts."""
+        return HERE
 
     def stop_starting(self) -> None:
         """At shutdown: an attempt whose prompt is still being made is not spawned."""

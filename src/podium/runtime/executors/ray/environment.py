@@ -15,8 +15,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from podium.instruments.command import passed_env
-from podium.instruments.environment import joined
+from podium.domain.environment import joined, passed_env
 
 
 def decided(env: Mapping[str, str], conductor: Mapping[str, str]) -> dict[str, str]:

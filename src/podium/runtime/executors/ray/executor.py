@@ -32,6 +32,7 @@ from podium.domain.lessons import Lesson
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.records import InFlightAttempt, ProcessInfo
 from podium.domain.work import SheetWork
+from podium.runtime.checks.command import CheckCommands
 from podium.runtime.clock import SYSTEM_CLOCK, Clock
 from podium.runtime.conductor_log import job_fields
 from podium.runtime.context import WorkerContext
@@ -46,6 +47,7 @@ from podium.runtime.executors.local.attempts import (
 from podium.runtime.executors.local.watch import Watched
 from podium.runtime.executors.ray import cluster
 from podium.runtime.executors.ray.actor import AttemptActor, actor_name
+from podium.runtime.executors.ray.commands import NodeCommands
 from podium.runtime.executors.ray.environment import decided
 from podium.runtime.executors.ray.reach import Reach
 from podium.runtime.ports import CompiledJob, Store
@@ -114,6 +116,12 @@ class RayExecutor(AttemptRunner):
         self._nodes: dict[AttemptKey, str] = {}
         """The node of each actor found again at a restart, until it is watched."""
         self._reach = Reach()
+        self._commands = NodeCommands(lambda name: self._settings().resource(name))
+
+    @property
+    def check_commands(self) -> CheckCommands:
+        """On the node that ran the attempt checked, or another offering its instrument."""
+        return self._commands
 
     async def check_reach(self, workspace: Path, instruments: Collection[str]) -> None:
         """Every live node offering one of `instruments` must see the workspace and the
@@ -191,6 +199,7 @@ class RayExecutor(AttemptRunner):
             self._forget(cmd_key(cmd))
             raise
         info = ProcessInfo(int(pid), int(pgid), int(ticks))
+        self._commands.ran_on(*cmd_key(cmd), str(node))
         return RayAttempt(actor, info, str(node), files, self._context.kill_grace_seconds)
 
     async def _stop(self, child: Watched, grace: float) -> None:
@@ -257,6 +266,7 @@ class RayExecutor(AttemptRunner):
             return None
         pid, pgid, ticks, node = described
         self._actors[key], self._nodes[key] = actor, str(node)
+        self._commands.ran_on(*key, str(node))
         return ProcessInfo(int(pid), int(pgid), int(ticks))
 
     def _kill_named(self, name: str) -> None:
