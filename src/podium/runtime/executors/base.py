@@ -27,9 +27,15 @@ from pathlib import Path
 from typing import Protocol
 
 from podium.domain.commands import Kill, Launch
+from podium.domain.errors import UserError
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.records import InFlightAttempt
 from podium.runtime.checks.command import CheckCommands
+
+
+class NowhereToRun(UserError):
+    """No place the executor has can run the attempt (no live node offers its instrument):
+    trying again cannot help, so the sheet moves on to its next instrument, or fails."""
 
 
 class Executor(Protocol):

@@ -27,7 +27,6 @@ from ray.exceptions import GetTimeoutError, RayError, RayTaskError
 
 from podium.config import ExecutorConfig
 from podium.domain.commands import Launch
-from podium.domain.events import AttemptNotLaunched
 from podium.domain.lessons import Lesson
 from podium.domain.outcome import AttemptOutcome
 from podium.domain.records import InFlightAttempt, ProcessInfo
@@ -36,6 +35,7 @@ from podium.runtime.checks.command import CheckCommands
 from podium.runtime.clock import SYSTEM_CLOCK, Clock
 from podium.runtime.conductor_log import job_fields
 from podium.runtime.context import WorkerContext
+from podium.runtime.executors.base import NowhereToRun
 from podium.runtime.executors.local.attempts import (
     AttemptFiles,
     AttemptKey,
@@ -63,6 +63,12 @@ may have to start a worker process first)."""
 
 ASK_SECONDS = 30.0
 """At most this long for an actor to answer at a restart."""
+
+
+def _kill(actor: Any) -> None:
+    """Let an actor go (in a thread: it asks the head)."""
+    with contextlib.suppress(RayError, ValueError):
+        ray.kill(actor, no_restart=True)
 
 
 class RayAttempt:
@@ -131,17 +137,6 @@ class RayExecutor(AttemptRunner):
         resources = {name: settings.resource(name) for name in instruments}
         await asyncio.to_thread(self._reach.check, folders, resources)
 
-    def launch(self, cmd: Launch) -> None:
-        """Start the attempt on a node that offers its instrument; when no live node does, it
-        cannot start, and the message says which node resource to declare."""
-        resource = self._settings().resource(cmd.instrument)
-        if not cluster.offers(resource):
-            reason = cluster.missing(cmd.instrument, resource)
-            log.warning("attempt %s/%s/%s: %s", *cmd_key(cmd), reason)
-            self._post(AttemptNotLaunched(*cmd_key(cmd), reason, final=True))
-            return
-        super().launch(cmd)
-
     async def _begin(
         self,
         job: CompiledJob,
@@ -151,7 +146,13 @@ class RayExecutor(AttemptRunner):
         lessons: tuple[Lesson, ...],
     ) -> Begun | None:
         """The prompt made off the loop as the local executor makes it, then the attempt's
-        actor started on a node offering its instrument, then the process recorded."""
+        actor started on a node offering its instrument, then the process recorded. When no
+        live node offers the instrument, it cannot start (`NowhereToRun`), and the message
+        says which node resource to declare. Nothing here waits on the cluster on the loop:
+        a head that stops answering must not stop the conductor from answering."""
+        resource = self._settings().resource(cmd.instrument)
+        if not await asyncio.to_thread(cluster.offers, resource):
+            raise NowhereToRun(cluster.missing(cmd.instrument, resource))
         work = await asyncio.to_thread(self._prepare, job, cmd, files, skipped, lessons)
         if self._stopped:
             return None
@@ -218,8 +219,7 @@ class RayExecutor(AttemptRunner):
     def _forget(self, key: AttemptKey) -> None:
         actor = self._actors.pop(key, None)
         if actor is not None:
-            with contextlib.suppress(RayError, ValueError):
-                ray.kill(actor, no_restart=True)
+            self._tasks.create_task(asyncio.to_thread(_kill, actor), name=f"let go of {key}")
 
     def _where(self, child: Watched) -> str:
         return f" on Ray node {child.node[:12]}" if isinstance(child, RayAttempt) else ""
