@@ -17,7 +17,8 @@ whose process vanished does.
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import ray
@@ -33,6 +34,7 @@ from podium.domain.work import SheetWork
 from podium.runtime.clock import SYSTEM_CLOCK, Clock
 from podium.runtime.conductor_log import job_fields
 from podium.runtime.context import WorkerContext
+from podium.runtime.executors.base import ExecutorDescription
 from podium.runtime.executors.local.attempts import (
     AttemptFiles,
     AttemptKey,
@@ -42,8 +44,9 @@ from podium.runtime.executors.local.attempts import (
     cmd_key,
 )
 from podium.runtime.executors.local.watch import Watched
-from podium.runtime.executors.ray import cluster
+from podium.runtime.executors.ray import cluster, nodes
 from podium.runtime.executors.ray.actor import AttemptActor, actor_name
+from podium.runtime.executors.ray.nodes import NodeWatch
 from podium.runtime.ports import CompiledJob, Store
 from podium.runtime.process import MARKER, Adopted, read_exit_file
 
@@ -271,3 +274,23 @@ class RayExecutor(AttemptRunner):
 
     def attempt_groups(self) -> dict[AttemptKey, int]:
         return {}
+
+    _node_watch: NodeWatch | None = None
+
+    def watch_nodes(self, instruments: Callable[[], Iterable[str]]) -> None:
+        """From now on, read the cluster's nodes every few seconds in a thread of their own,
+        naming the instruments each offers among `instruments` (for `describe`)."""
+        self._node_watch = NodeWatch(cluster.node_states, instruments, self._clock.now)
+        self._node_watch.start()
+
+    def describe(self) -> ExecutorDescription:
+        """The cluster's nodes as last read, and the attempts running on each."""
+        on = Counter(c.node for c in self._running.values() if isinstance(c, RayAttempt))
+        return nodes.describe(
+            self._node_watch.reading if self._node_watch else nodes.Reading(),
+            self._clock.now(),
+            settings=self._settings(),
+            namespace=self._namespace,
+            running=self.running,
+            on=on,
+        )
