@@ -23,7 +23,7 @@ def executor_line(info: ExecutorInfo) -> str:
     if age is None:
         nodes = "nodes not read yet"
     else:
-        nodes = f"{alive} node(s) alive of {len(info['nodes'])}, read {duration(age)} ago"
+        nodes = f"{alive} node(s) alive of {len(info['nodes'])}, read {_age(age)} ago"
     line = f"ray at {info['address']} (namespace {info['namespace']}): {running} running; {nodes}"
     error = info["error"]
     return f"{line}; {error}" if error else line
@@ -68,6 +68,10 @@ def _of(used: float | None, total: float | None, number: str, unit: str = "") ->
         return "?"
     shown = "?" if used is None else number.format(used)
     return f"{shown}/{number.format(total)}{unit}"
+
+
+def _age(seconds: float) -> str:
+    return duration(seconds) if seconds >= 60 else f"{seconds:.0f}s"
 
 
 def _attempts(count: int) -> str:
