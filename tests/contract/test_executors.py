@@ -35,7 +35,7 @@ from podium.host.processes import stat
 from podium.runtime import exits
 from podium.runtime.clock import SYSTEM_CLOCK, Clock
 from podium.runtime.context import WorkerContext
-from podium.runtime.executors.base import Executor
+from podium.runtime.executors.base import Executor, ExecutorDescription
 from podium.runtime.executors.local.attempts import AttemptRunner
 from podium.runtime.jobs.catalog import JobCatalog
 from podium.runtime.layout import Layout
@@ -241,6 +241,30 @@ def test_a_signalled_attempt_stops_and_its_ending_says_so(
     ending = SYSTEM_CLOCK.run(main())
     assert (ending.status.exit_code, ending.status.signal) == (None, signal.SIGTERM)
     assert not ending.status.timed_out
+
+
+@pytest.mark.parametrize("make", EXECUTORS)
+def test_the_description_says_where_attempts_run_and_how_many(
+    make: MakeExecutor, tmp_path: Path
+) -> None:
+    bench = Bench(tmp_path, script(tmp_path, "time.sleep(60)"))
+
+    async def main() -> tuple[ExecutorDescription, ExecutorDescription]:
+        async with bench.conductor(make, SYSTEM_CLOCK) as conductor:
+            launch = bench.first_launch(SYSTEM_CLOCK)
+            conductor.executor.launch(launch)
+            await until(bench.file("started").exists)
+            running = conductor.executor.describe()
+            conductor.executor.kill(Kill(launch.job_id, launch.sheet, launch.attempt))
+            await conductor.ending()
+            return running, conductor.executor.describe()
+
+    running, ended = SYSTEM_CLOCK.run(main())
+    assert (running.running, ended.running) == (1, 0)
+    if make in RUN_HERE:
+        assert (running.type, running.address, running.nodes) == ("local", "", ())
+    else:
+        assert (running.type, running.namespace) == ("ray", RAY_NAMESPACE[0])
 
 
 @pytest.mark.parametrize("make", EXECUTORS)

@@ -100,6 +100,10 @@ def test_start_status_and_stop_the_conductor(podium: User) -> None:
     assert podium("start").stdout.startswith("the conductor is already running (pid")
     info = json.loads(podium("conductor-status", "--json").stdout)
     assert info["running"] and info["active_jobs"] == 0
+    assert (info["executor"]["type"], info["executor"]["running"]) == ("local", 0)
+    assert info["executor"]["nodes"] == []
+    text = podium("conductor-status").stdout.splitlines()
+    assert "  executor        local (this machine): 0 attempts running" in text
     summary = podium("status")
     assert summary.returncode == 0 and "no active jobs" in summary.stdout
     stopped = podium("stop")

@@ -34,6 +34,12 @@ def running_job(podium: User, tmp_path: Path) -> None:
 
     wait_for(sheet_runs, "sheet 1 to run")
 
+    def attempt_runs() -> bool:
+        found = json.loads(podium("conductor-status", "--json").stdout)
+        return bool(found["executor"]["running"] == 1)
+
+    wait_for(attempt_runs, "its attempt to run on this machine")
+
 
 def test_json_is_the_conductor_its_jobs_their_sheets_and_processes(
     podium: User, tmp_path: Path
@@ -56,7 +62,8 @@ def test_once_prints_one_frame_with_the_jobs_sheets(podium: User, tmp_path: Path
     lines = shown.stdout.splitlines()
     assert lines[0].startswith("conductor ")
     assert lines[2] == "jobs: 1 running · sheets: 1 pending, 1 running"
-    assert [line.split()[:2] for line in lines[6:8]] == [["gated", "running"], ["sheet", "1"]]
+    assert lines[4] == "executor: local (this machine): 1 attempt running"
+    assert [line.split()[:2] for line in lines[7:9]] == [["gated", "running"], ["sheet", "1"]]
     (tmp_path / "ws" / "go").touch()
 
 

@@ -83,6 +83,7 @@ def test_top_pauses_the_selected_job_after_asking(
     terminal.start(User.argv("top"), podium.env)
     terminal.wait_for_text("sleepy")
     terminal.wait_for_text(f"conductor {__version__} up")
+    terminal.wait_for_text("executor: local (this machine)")
     terminal.keys("p")
     terminal.wait_for_text("Pause job sleepy?")
     terminal.keys("y")

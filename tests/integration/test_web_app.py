@@ -163,6 +163,13 @@ def test_pages_of_a_real_job(
         assert web.get(path).status_code == 200, path
 
 
+def test_the_conductor_page_says_the_attempts_run_on_this_machine(web: TestClient) -> None:
+    page = web.get("/conductor")
+    assert page.status_code == 200
+    assert '<dd class="executor">local (this machine): 0 attempts running</dd>' in page.text
+    assert "<h2>Nodes</h2>" not in page.text
+
+
 def test_pause_resume_and_cancel_from_the_page(
     web: TestClient, conductor: ConductorProcess, write_score: Callable[..., Path]
 ) -> None:

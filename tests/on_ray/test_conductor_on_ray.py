@@ -6,6 +6,7 @@ Node `cli` offers `instrument:cli`, node `fake` offers `instrument:fake`, both o
 scripts write down.
 """
 
+import json
 import signal
 import uuid
 from collections.abc import Callable
@@ -85,6 +86,60 @@ def test_sheets_run_only_on_nodes_that_offer_their_instrument(
     started = [line for line in conductor.log.splitlines() if "started on fake-agent" in line]
     assert len(started) == 2
     assert all(f"on Ray node {fake_node[:12]}" in line for line in started)
+
+
+def test_conductor_status_shows_the_nodes_what_they_offer_and_the_attempts_on_each(
+    ray_cluster: LoopbackCluster,
+    conductors: Conductors,
+    write_score: Callable[..., Path],
+    tmp_path: Path,
+) -> None:
+    config = on_ray(ray_cluster, **{"fake-agent": "instrument:fake"})
+    conductor = conductors(config)
+    job = conductor.submit(
+        write_score("""
+        name: shown
+        workspace: ./ws
+        instrument: cli
+        sheet: {size: 1, total_items: 1}
+        prompt: {template: "while [ ! -e go ]; do sleep 0.05; done"}
+    """)
+    )
+    cli_node, fake_node = ray_cluster.node_ids["cli"], ray_cluster.node_ids["fake"]
+
+    def executor() -> dict[str, Any]:
+        shown = conductor.podium("conductor-status", "--json")
+        assert shown.returncode == 0, shown.stderr
+        found: dict[str, Any] = json.loads(shown.stdout)["executor"]
+        return found
+
+    def attempts_on(node: str) -> int | None:
+        return {n["node_id"]: n["attempts"] for n in executor()["nodes"]}.get(node)
+
+    conductor.wait_until(lambda: attempts_on(cli_node) == 1, 120, "the sheet to run on cli")
+    found = executor()
+    assert (found["type"], found["address"], found["running"], found["error"]) == (
+        "ray",
+        ray_cluster.address,
+        1,
+        None,
+    )
+    assert found["namespace"] == config["executor"]["namespace"]
+    nodes = {n["node_id"]: n for n in found["nodes"]}
+    assert set(nodes) == {cli_node, fake_node}
+    offers = {i: (n["instruments"], n["resources"], n["attempts"]) for i, n in nodes.items()}
+    # `instrument:both` is the resource of no instrument this conductor knows: shown as it is.
+    assert offers == {
+        cli_node: (["cli"], ["instrument:both"], 1),
+        fake_node: (["fake-agent"], ["instrument:both"], 0),
+    }
+    assert all(n["alive"] and n["cpu_total"] and n["memory_total_mb"] for n in nodes.values())
+    text = conductor.podium("conductor-status").stdout
+    assert f"executor        ray at {ray_cluster.address}" in text
+    assert f"node {cli_node[:12]} " in text and "offers cli, instrument:both · 1 attempt" in text
+    (tmp_path / "ws" / "go").touch()
+    conductor.wait_for_job(job, "completed", timeout=120)
+    conductor.wait_until(lambda: attempts_on(cli_node) == 0, 30, "the node's attempt to end")
 
 
 def test_a_sheet_whose_instrument_no_node_offers_fails_saying_what_to_start(

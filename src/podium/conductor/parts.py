@@ -25,6 +25,7 @@ from podium.domain.feed import PRESSURE, Change
 from podium.domain.fleet import FleetPlan
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.pressure import Pressure
+from podium.instruments.registry import discover
 from podium.ipc.routes import Route, routes
 from podium.redact import Redactor
 from podium.runtime.checks.skip import SkipCommands
@@ -180,6 +181,7 @@ def build(wiring: Wiring, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts
     served = _routes(
         wiring,
         engine=engine,
+        executor=attempts,
         jobs=jobs,
         store=store,
         layout=layout,
@@ -229,9 +231,11 @@ def _executor(
     cluster.connect(settings.address, settings.namespace)
     from podium.runtime.executors.ray.executor import RayExecutor  # noqa: PLC0415
 
-    return RayExecutor(
+    executor = RayExecutor(
         context, store, lambda: side.config.executor, unwritable=unwritable, clock=clock
     )
+    executor.watch_nodes(lambda: discover().names())
+    return executor
 
 
 def _jobs(
@@ -283,6 +287,7 @@ def _routes(
     wiring: Wiring,
     *,
     engine: Engine,
+    executor: Executor,
     jobs: _Jobs,
     store: SqliteStore,
     layout: Layout,
@@ -301,6 +306,7 @@ def _routes(
         engine=engine,
         monitor=monitor,
         notifications=lambda: notifier.counts,
+        executor=executor.describe,
     )
     job_api = JobsApi(
         admission=jobs.admission, control=jobs.control, queries=jobs.queries, layout=layout

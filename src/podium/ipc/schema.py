@@ -420,6 +420,43 @@ class InstrumentsCheckResult(TypedDict):
     policy: EnvironmentPolicy
 
 
+class NodeInfo(TypedDict):
+    """One node of the cluster the attempts run on, as last read."""
+
+    node_id: str
+    address: str
+    alive: bool
+    instruments: list[str]
+    """The known instruments whose node resource it declares (executor.resources)."""
+    resources: list[str]
+    """The `instrument:*` resources it declares that map to no known instrument."""
+    attempts: int
+    """This conductor's attempts running there now."""
+    cpu: float | None
+    """CPUs in use, as the cluster counts them (what its tasks and actors hold)."""
+    cpu_total: float | None
+    memory_mb: float | None
+    memory_total_mb: float | None
+
+
+class ExecutorInfo(TypedDict):
+    """Where the attempts run (conductor.yaml's `executor`)."""
+
+    type: str
+    """'local' (this machine) or 'ray'."""
+    running: int
+    """Attempts running now."""
+    address: str
+    """The Ray cluster's address ('' for local)."""
+    namespace: str
+    nodes: list[NodeInfo]
+    """The cluster's nodes as last read (none for local)."""
+    nodes_age_seconds: float | None
+    """How long ago the nodes were read; None when they never were."""
+    error: str | None
+    """Why the nodes shown may be out of date: the cluster failed or stopped answering."""
+
+
 class ConductorInfo(TypedDict):
     pid: int
     version: str
@@ -444,6 +481,8 @@ class ConductorInfo(TypedDict):
     notifications: NotificationsInfo
     environment: NotRequired[EnvironmentPolicy]
     """What a submission may carry of the client's environment."""
+    executor: NotRequired[ExecutorInfo]
+    """Where the attempts run (absent while the conductor loads)."""
 
 
 class HistoryParams(TypedDict):

@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from podium.cli import executor_view
 from podium.cli.job_view import eta, rate_limit_text, usage_text
 from podium.cli.output import duration, when
 from podium.web.pictures import CSS
@@ -50,6 +51,11 @@ def environment() -> Environment:
         rate_limit_text=rate_limit_text,
         usage_text=usage_text,
         pictures_css=CSS,
+        executor_line=executor_view.executor_line,
+        node_id=executor_view.short_id,
+        offered=executor_view.offered,
+        cpu_text=executor_view.cpu_text,
+        memory_text=executor_view.memory_text,
     )
     return env
 

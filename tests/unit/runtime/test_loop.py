@@ -24,6 +24,7 @@ from podium.domain.ids import JobId, SheetNum
 from podium.domain.records import InFlightAttempt
 from podium.runtime.checks.command import HERE, CheckCommands
 from podium.runtime.clock import SYSTEM_CLOCK
+from podium.runtime.executors.base import ExecutorDescription
 from podium.runtime.jobs.catalog import JobCatalog
 from podium.runtime.loop import EngineLoop, Inbox, Replies
 from podium.testing.clock import VirtualClock
@@ -79,6 +80,9 @@ class RecordingRunner:
 
     def attempt_groups(self) -> dict[tuple[JobId, SheetNum, int], int]:
         return {}
+
+    def describe(self) -> ExecutorDescription:
+        return ExecutorDescription("local", 0)
 
     def start(self, cmd: RunValidations) -> None:
         self.validated.append(cmd)

@@ -5,6 +5,7 @@ import json
 
 from podium.cli import exits
 from podium.cli.connect import client, conductor_info
+from podium.cli.executor_view import executor_line, node_line
 from podium.cli.output import duration, when
 from podium.host.locations import locate
 
@@ -56,6 +57,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"  jobs active     {info['active_jobs']}")
     print(f"  sheets running  {info['running_sheets']} of at most {info['max_concurrent_sheets']}")
     print(f"  memory          {info['memory_mb']:.1f} MB")
+    executor = info.get("executor")
+    if executor is not None:
+        print(f"  executor        {executor_line(executor)}")
+        for node in executor["nodes"]:
+            print(f"    node {node_line(node)}")
     pressure = info.get("pressure")
     if pressure is not None:
         print(f"  pressure        {pressure_line(pressure)}")

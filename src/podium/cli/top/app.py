@@ -54,7 +54,7 @@ class TopApp(App[None]):
 
     TITLE = "podium top"
     CSS = """
-    #header { height: 4; background: $boost; }
+    #header { height: auto; background: $boost; }
     #header, #detail, #timeline { text-wrap: nowrap; text-overflow: ellipsis; }
     #rows { height: 1fr; }
     #panes { height: 10; border-top: solid $primary; }

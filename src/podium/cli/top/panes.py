@@ -4,6 +4,7 @@ timeline. Pure: given the model, what was sampled and `now`, lines of text."""
 
 from __future__ import annotations
 
+from podium.cli.executor_view import executor_line, node_line
 from podium.cli.output import duration
 
 TYPE_CHECKING = False
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
 OUTPUT_TAIL = 8
 """Lines of the selected sheet's output in its detail."""
 
+NODE_LINES = 6
+"""Nodes of a Ray cluster listed in the header; `podium conductor-status` lists them all."""
+
 
 def header(
     model: TopModel,
@@ -26,7 +30,8 @@ def header(
     trouble: str | None = None,
 ) -> list[str]:
     """Four lines: the conductor; its load and its attempts'; jobs and sheets by state;
-    the rate-limit windows open."""
+    the rate-limit windows open. Then where the attempts run (once the conductor said), and on
+    a Ray cluster a line per node."""
     if conductor is None:
         first = f"conductor: {trouble or 'not reached yet'}"
     else:
@@ -41,7 +46,20 @@ def header(
         first += f" · pressure {pressure.level}: {pressure.reason}"
     else:
         first += f" · pressure {pressure.level}"
-    return [first, _load(processes), _states(model), _windows(model, now)]
+    lines = [first, _load(processes), _states(model), _windows(model, now)]
+    return lines + _executor(conductor)
+
+
+def _executor(conductor: ConductorInfo | None) -> list[str]:
+    executor = None if conductor is None else conductor.get("executor")
+    if executor is None:
+        return []
+    nodes = executor["nodes"]
+    lines = [f"executor: {executor_line(executor)}"]
+    lines += [f"  node {node_line(node)}" for node in nodes[:NODE_LINES]]
+    if len(nodes) > NODE_LINES:
+        lines.append(f"  … {len(nodes) - NODE_LINES} more node(s): podium conductor-status")
+    return lines
 
 
 def _load(processes: Processes) -> str:

@@ -23,8 +23,10 @@ from podium.ipc.schema import (
     ConductorInfo,
     ConfigResult,
     EnvironmentPolicy,
+    ExecutorInfo,
     HealthResult,
     MessageResult,
+    NodeInfo,
     NoParams,
     NotificationFailureInfo,
     NotificationsInfo,
@@ -36,6 +38,7 @@ from podium.ipc.schema import (
     ShutdownParams,
     ShutdownResult,
 )
+from podium.runtime.executors.base import ExecutorDescription
 from podium.runtime.jobs.control import JobControl
 from podium.runtime.jobs.requests import EngineRequests
 from podium.runtime.monitor import ResourceMonitor
@@ -70,6 +73,7 @@ class ConductorApi:
         engine: Engine,
         monitor: ResourceMonitor,
         notifications: Callable[[], NotifyCounts],
+        executor: Callable[[], ExecutorDescription],
     ) -> None:
         self._conductor = conductor
         self._requests = requests
@@ -77,6 +81,7 @@ class ConductorApi:
         self._engine = engine
         self._monitor = monitor
         self._notifications = notifications
+        self._executor = executor
 
     def handlers(self) -> list[Handler]:
         """The conductor's own `daemon.*` methods."""
@@ -122,6 +127,7 @@ class ConductorApi:
                 from_client=config.environment.from_client,
                 passed=list(config.environment.pass_),
             ),
+            executor=executor_info(self._executor()),
         )
 
     async def health(self, _params: NoParams) -> HealthResult:
@@ -231,4 +237,33 @@ def _notifications_info(counts: NotifyCounts) -> NotificationsInfo:
             job_id=last.job_id,
             event=str(last.event),
         ),
+    )
+
+
+def executor_info(described: ExecutorDescription) -> ExecutorInfo:
+    """Where the attempts run, as `daemon.status` says it."""
+    return ExecutorInfo(
+        type=described.type,
+        running=described.running,
+        address=described.address,
+        namespace=described.namespace,
+        nodes=[
+            NodeInfo(
+                node_id=n.node_id,
+                address=n.address,
+                alive=n.alive,
+                instruments=list(n.instruments),
+                resources=list(n.resources),
+                attempts=n.attempts,
+                cpu=n.cpu,
+                cpu_total=n.cpu_total,
+                memory_mb=n.memory_mb,
+                memory_total_mb=n.memory_total_mb,
+            )
+            for n in described.nodes
+        ],
+        nodes_age_seconds=(
+            None if described.nodes_age_seconds is None else round(described.nodes_age_seconds, 1)
+        ),
+        error=described.error,
     )

@@ -20,11 +20,15 @@ implementation (`tests/contract/test_executors.py` runs one suite against each):
 The local executor (`podium.runtime.executors.local`) runs attempts as process groups on this
 machine; a remote one (Ray) implements the same interface without the engine or the loop
 knowing.
+
+`describe` says where attempts run, for `podium conductor-status`, `podium top` and the
+dashboard: it answers at once from what the executor knows, never by asking a cluster then.
 """
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from podium.domain.commands import Kill, Launch
 from podium.domain.errors import UserError
@@ -36,6 +40,42 @@ from podium.runtime.checks.command import CheckCommands
 class NowhereToRun(UserError):
     """No place the executor has can run the attempt (no live node offers its instrument):
     trying again cannot help, so the sheet moves on to its next instrument, or fails."""
+
+
+@dataclass(frozen=True, slots=True)
+class NodeDescription:
+    """One node of a cluster as last read, and the attempts this conductor runs there."""
+
+    node_id: str
+    address: str
+    alive: bool
+    instruments: tuple[str, ...]
+    """The known instruments whose node resource it declares."""
+    resources: tuple[str, ...]
+    """The `instrument:*` resources it declares that map to no known instrument."""
+    attempts: int
+    """The attempts this conductor watches that run there now."""
+    cpu: float | None = None
+    """CPUs in use, as the cluster counts them (what its tasks and actors hold)."""
+    cpu_total: float | None = None
+    memory_mb: float | None = None
+    memory_total_mb: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutorDescription:
+    """Where attempts run: this machine, or a cluster and its nodes as last read."""
+
+    type: Literal["local", "ray"]
+    running: int
+    """Attempts watched now."""
+    address: str = ""
+    namespace: str = ""
+    nodes: tuple[NodeDescription, ...] = ()
+    nodes_age_seconds: float | None = None
+    """How long ago the nodes were read; None when they never were."""
+    error: str | None = None
+    """Why the nodes shown may be out of date (the cluster failed or stopped answering)."""
 
 
 class Executor(Protocol):
@@ -85,4 +125,8 @@ class Executor(Protocol):
     def attempt_groups(self) -> dict[tuple[JobId, SheetNum, int], int]:
         """The process group on this machine of each attempt watched, by (job, sheet,
         attempt); attempts that run elsewhere are left out."""
+        ...
+
+    def describe(self) -> ExecutorDescription:
+        """Where attempts run and how many run there, at once (never waiting for a cluster)."""
         ...

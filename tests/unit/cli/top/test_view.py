@@ -7,6 +7,7 @@ from podium.cli.top import panes
 from podium.cli.top.model import TopModel
 from podium.cli.top.plain import columns_for, fit, frame
 from podium.cli.top.view import Options, Processes, rows
+from podium.ipc.schema import ExecutorInfo, NodeInfo
 from tests.unit.cli.top.recorded import (
     NOW,
     conductor,
@@ -125,6 +126,45 @@ def test_the_header_says_the_conductor_its_load_states_and_windows() -> None:
     assert panes.header(TopModel(), None, Processes(), NOW, "no such socket")[0] == (
         "conductor: no such socket · pressure none"
     )
+
+
+def test_the_header_ends_with_where_the_attempts_run_and_a_line_per_ray_node() -> None:
+    node: NodeInfo = {
+        "node_id": "3f2a1b2c4d5e" + "0" * 44,
+        "address": "10.0.0.2",
+        "alive": True,
+        "instruments": ["cli"],
+        "resources": [],
+        "attempts": 1,
+        "cpu": 0.0,
+        "cpu_total": 8.0,
+        "memory_mb": 0.0,
+        "memory_total_mb": 16384.0,
+    }
+    executor: ExecutorInfo = {
+        "type": "ray",
+        "running": 1,
+        "address": "head:6379",
+        "namespace": "podium",
+        "nodes": [node] * (panes.NODE_LINES + 2),
+        "nodes_age_seconds": 1.0,
+        "error": None,
+    }
+    info = conductor()
+    info["executor"] = executor
+    shown = panes.header(TopModel(), info, Processes(), NOW)
+    assert shown[4:6] == [
+        "executor: ray at head:6379 (namespace podium): 1 attempt running; "
+        f"{panes.NODE_LINES + 2} node(s) alive of {panes.NODE_LINES + 2}, read 1s ago",
+        "  node 3f2a1b2c4d5e 10.0.0.2 alive · offers cli · 1 attempt · CPU 0/8 · "
+        "memory 0.0/16.0 GB",
+    ]
+    assert len(shown) == 5 + panes.NODE_LINES + 1
+    assert shown[-1] == "  … 2 more node(s): podium conductor-status"
+    info["executor"] = {**executor, "type": "local", "nodes": []}
+    assert panes.header(TopModel(), info, Processes(), NOW)[4:] == [
+        "executor: local (this machine): 1 attempt running"
+    ]
 
 
 def test_the_detail_of_a_sheet_has_its_attempts_checks_and_output() -> None:

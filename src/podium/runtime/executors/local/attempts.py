@@ -31,7 +31,7 @@ from podium.runtime.clock import SYSTEM_CLOCK, Clock
 from podium.runtime.conductor_log import job_fields
 from podium.runtime.context import WorkerContext
 from podium.runtime.disk import no_room
-from podium.runtime.executors.base import NowhereToRun
+from podium.runtime.executors.base import ExecutorDescription, NowhereToRun
 from podium.runtime.executors.local.survivors import survivors
 from podium.runtime.executors.local.watch import Watched, until_exit
 from podium.runtime.executors.output import (
@@ -496,6 +496,10 @@ class AttemptRunner:
 
     def attempt_groups(self) -> dict[AttemptKey, int]:
         return {key: c.info.pgid for key, c in self._running.items() if c.info is not None}
+
+    def describe(self) -> ExecutorDescription:
+        """This machine, and the attempts watched."""
+        return ExecutorDescription("local", self.running)
 
 
 def time_zone(name: str) -> tzinfo | None:

@@ -118,3 +118,39 @@ def missing(instrument: str, resource: str) -> str:
         f"--resources '{{\"{resource}\": 8}}' (or map the instrument to another resource in "
         "conductor.yaml's executor.resources)"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class NodeState:
+    """A node as Ray reports it: the resources it declares, and those free now (None when
+    Ray does not say: a dead node, say)."""
+
+    node_id: str
+    address: str
+    alive: bool
+    total: dict[str, float]
+    available: dict[str, float] | None
+
+
+def node_states() -> list[NodeState]:
+    """Every node Ray knows (a dead one too, while it remembers it), with what is free on each
+    now. It asks the cluster, and waits as long as the cluster takes: call it off the loop."""
+    ray = import_ray()
+    # A developer API of Ray (2.9 to 2.60 at least); the public state API gives no free amounts.
+    from ray._private import state  # noqa: PLC0415
+
+    available = state.available_resources_per_node()
+    return [
+        NodeState(
+            str(n["NodeID"]),
+            str(n.get("NodeManagerAddress", "")),
+            bool(n.get("Alive")),
+            _amounts(n.get("Resources", {})),
+            _amounts(available[n["NodeID"]]) if n["NodeID"] in available else None,
+        )
+        for n in ray.nodes()
+    ]
+
+
+def _amounts(resources: dict[str, float]) -> dict[str, float]:
+    return {str(k): float(v) for k, v in resources.items() if not str(k).startswith("node:")}

@@ -18,7 +18,8 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable, Collection, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from podium.runtime.checks.command import CheckCommands
 from podium.runtime.clock import SYSTEM_CLOCK, Clock
 from podium.runtime.conductor_log import job_fields
 from podium.runtime.context import WorkerContext
-from podium.runtime.executors.base import NowhereToRun
+from podium.runtime.executors.base import ExecutorDescription, NowhereToRun
 from podium.runtime.executors.local.attempts import (
     AttemptFiles,
     AttemptKey,
@@ -45,10 +46,11 @@ from podium.runtime.executors.local.attempts import (
     cmd_key,
 )
 from podium.runtime.executors.local.watch import Watched
-from podium.runtime.executors.ray import cluster
+from podium.runtime.executors.ray import cluster, nodes
 from podium.runtime.executors.ray.actor import AttemptActor, actor_name
 from podium.runtime.executors.ray.commands import NodeCommands
 from podium.runtime.executors.ray.environment import decided
+from podium.runtime.executors.ray.nodes import NodeWatch
 from podium.runtime.executors.ray.reach import Reach
 from podium.runtime.ports import CompiledJob, Store
 from podium.runtime.process import MARKER, Adopted, read_exit_file
@@ -296,3 +298,23 @@ class RayExecutor(AttemptRunner):
 
     def attempt_groups(self) -> dict[AttemptKey, int]:
         return {}
+
+    _node_watch: NodeWatch | None = None
+
+    def watch_nodes(self, instruments: Callable[[], Iterable[str]]) -> None:
+        """From now on, read the cluster's nodes every few seconds in a thread of their own,
+        naming the instruments each offers among `instruments` (for `describe`)."""
+        self._node_watch = NodeWatch(cluster.node_states, instruments, self._clock.now)
+        self._node_watch.start()
+
+    def describe(self) -> ExecutorDescription:
+        """The cluster's nodes as last read, and the attempts running on each."""
+        on = Counter(c.node for c in self._running.values() if isinstance(c, RayAttempt))
+        return nodes.describe(
+            self._node_watch.reading if self._node_watch else nodes.Reading(),
+            self._clock.now(),
+            settings=self._settings(),
+            namespace=self._namespace,
+            running=self.running,
+            on=on,
+        )
