@@ -4,8 +4,10 @@ down. `podium.conductor.daemon` starts it (and imports it only once it listens: 
 brings in every part of the conductor)."""
 
 import asyncio
+import contextlib
 import logging
 import os
+import threading
 from pathlib import Path
 
 from podium import __version__
@@ -33,6 +35,16 @@ NOTIFY_AT_SHUTDOWN_SECONDS = 5.0
 
 DISK_WAIT_AT_SHUTDOWN_SECONDS = 5.0
 """How long a stopping conductor waits for a disk that refuses the engine's commit."""
+
+LOST_EXIT_SECONDS = 10.0
+"""A conductor whose executor lost where attempts run stops within this long, done or not: a
+call to a cluster that is gone may never return."""
+
+LOST_EXIT_CODE = 2
+
+
+class ExecutorLost(PodiumError):
+    """Where attempts run is gone for good (a Ray cluster's head): the conductor stopped."""
 
 
 class StopSignal:
@@ -102,6 +114,8 @@ class Conductor:
         self.started_at = started_at
         self._server = server
         self._stop = stop
+        self._lost: str | None = None
+        """Why the executor lost where attempts run, when it did."""
 
     async def run(self) -> None:
         database, backups_dir = Path(self.locations.database), self._backups_dir
@@ -112,6 +126,8 @@ class Conductor:
             known = len(store.list_jobs(statuses=None, limit=1))  # no count of them all
             check_not_forgotten(known, jobs_dir, database, backups_dir)
             await self._serve(store)
+            if self._lost is not None:
+                raise ExecutorLost(_lost_message(self._lost))
         except BaseExceptionGroup as group:
             # A failure in startup or in a task arrives wrapped by the task group.
             first = group.exceptions[0]
@@ -178,6 +194,7 @@ class Conductor:
         self._server.serve(parts.routes)
         parts.worktrees.after_restart()
         engine = tasks.create_task(parts.loop.run(), name="engine")
+        tasks.create_task(parts.attempts.keep_watch(self._executor_lost), name="executor watch")
         tasks.create_task(parts.monitor.run(), name="resource monitor")
         await pick_up(
             store=parts.store,
@@ -261,6 +278,16 @@ class Conductor:
                 drained.cancel()
                 return
 
+    def _executor_lost(self, reason: str) -> None:
+        """Stop, saying why: nothing is lost (the store has every attempt), and the next start
+        reconciles the attempts with what the cluster still has."""
+        log.error("%s", _lost_message(reason))
+        self._lost = reason
+        self.request_stop()
+        leave = threading.Timer(LOST_EXIT_SECONDS, _leave_now, args=(LOST_EXIT_CODE,))
+        leave.daemon = True
+        leave.start()
+
     def on_hangup(self) -> None:
         """SIGHUP: read the settings again and apply what changed."""
         log.info("SIGHUP received: reading %s again", self.settings.loaded.path)
@@ -280,3 +307,19 @@ def _load_fleet(path: Path) -> FleetPlan:
     from podium.score.fleet import load_fleet  # noqa: PLC0415
 
     return load_fleet(path)
+
+
+def _lost_message(reason: str) -> str:
+    return (
+        f"{reason}; the conductor stops (nothing is lost). Start it again once the cluster "
+        "answers (a service restarts it): the attempts lost with the cluster are then recorded "
+        "as interrupted and run again, without spending their retries"
+    )
+
+
+def _leave_now(code: int) -> None:
+    """End the process (from a timer thread) once its log is written."""
+    for handler in logging.getLogger().handlers:
+        with contextlib.suppress(Exception):
+            handler.flush()
+    os._exit(code)

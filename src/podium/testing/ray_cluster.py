@@ -51,10 +51,13 @@ class LoopbackCluster:
         folder: Path,
         nodes: Mapping[str, Mapping[str, float]],
         env: Mapping[str, str] | None = None,
+        port: int | None = None,
     ) -> None:
         self.folder = folder
         self.nodes = dict(nodes)
         self.env = dict(env or {})
+        self.port = port
+        """The head's port: a free one unless given (a cluster started again where one was)."""
         self.address = ""
         self.node_ids: dict[str, str] = {}
         self._process: subprocess.Popen[str] | None = None
@@ -62,7 +65,7 @@ class LoopbackCluster:
     def __enter__(self) -> "LoopbackCluster":
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / "ray").mkdir(exist_ok=True)
-        port = free_port()
+        port = self.port or free_port()
         log = (self.folder / "cluster.log").open("w")
         self._process = subprocess.Popen(
             [sys.executable, "-m", "podium.testing.ray_cluster", str(self.folder), str(port)],

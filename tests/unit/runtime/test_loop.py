@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import pytest
@@ -60,6 +60,9 @@ class RecordingRunner:
 
     async def check_reach(self, workspace: Path, instruments: Collection[str]) -> None:
         raise AssertionError("no job is submitted here")
+
+    async def keep_watch(self, lost: Callable[[str], None]) -> None:
+        pass
 
     @property
     def check_commands(self) -> CheckCommands:

@@ -25,7 +25,7 @@ knowing.
 dashboard: it answers at once from what the executor knows, never by asking a cluster then.
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -92,6 +92,11 @@ class Executor(Protocol):
     async def check_reach(self, workspace: Path, instruments: Collection[str]) -> None:
         """Raise `UserError` when the attempts of a job on `instruments` would run where
         `workspace` (or the attempts' files) cannot be seen."""
+        ...
+
+    async def keep_watch(self, lost: Callable[[str], None]) -> None:
+        """Watch where attempts run until the conductor stops, and call `lost` (once, with
+        why) when that place is gone for good, so that the conductor stops, saying so."""
         ...
 
     @property

@@ -396,6 +396,9 @@ class AttemptRunner:
     async def check_reach(self, workspace: Path, instruments: Collection[str]) -> None:
         """Nothing to check: attempts run on this machine, where the workspace is."""
 
+    async def keep_watch(self, lost: Callable[[str], None]) -> None:
+        """Nothing to watch: attempts run on this machine, with the conductor."""
+
     @property
     def check_commands(self) -> CheckCommands:
         """On this machine, as the attempts."""

@@ -63,6 +63,9 @@ START_SECONDS = 300.0
 """At most this long for an attempt's actor to be placed and its process started (a node
 may have to start a worker process first)."""
 
+LOOK_EVERY_SECONDS = 2.0
+"""How often `keep_watch` looks at how long the cluster has been silent."""
+
 ASK_SECONDS = 30.0
 """At most this long for an actor to answer at a restart."""
 
@@ -306,6 +309,22 @@ class RayExecutor(AttemptRunner):
         naming the instruments each offers among `instruments` (for `describe`)."""
         self._node_watch = NodeWatch(cluster.node_states, instruments, self._clock.now)
         self._node_watch.start()
+
+    async def keep_watch(self, lost: Callable[[str], None]) -> None:
+        """Until the conductor stops: once the cluster has not answered for its nodes for
+        `HEAD_LOST_SECONDS` (its head is gone), say so through `lost`, once."""
+        watch = self._node_watch
+        if watch is None:
+            return
+        while True:
+            await self._clock.sleep(LOOK_EVERY_SECONDS)
+            silent = nodes.silent_for(watch.reading, watch.started_at, self._clock.now())
+            if silent >= nodes.HEAD_LOST_SECONDS:
+                lost(
+                    f"the Ray cluster's head at {self._settings().address} has not answered "
+                    f"for {silent:.0f}s ({watch.reading.error or 'asked for its nodes'})"
+                )
+                return
 
     def describe(self) -> ExecutorDescription:
         """The cluster's nodes as last read, and the attempts running on each."""

@@ -28,6 +28,10 @@ READ_EVERY_SECONDS = 5.0
 SILENT_SECONDS = 15.0
 """A reading that has not ended after this long is said: the cluster does not answer."""
 
+HEAD_LOST_SECONDS = 40.0
+"""A cluster whose nodes could not be read for this long has lost its head: Ray itself ends a
+driver whose head has been gone for a minute, so the conductor stops before, saying why."""
+
 STOP_SECONDS = 2.0
 """At exit, at most this long for a reading under way to end."""
 
@@ -66,6 +70,8 @@ class NodeWatch:
         self._every = every
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self.started_at = clock()
+        """When the watch began: the age of silence before the first reading."""
         # Replaced whole (never changed in place), so the loop's thread reads it without a lock.
         self.reading = Reading()
 
@@ -86,6 +92,7 @@ class NodeWatch:
 
     def start(self) -> None:
         """Read now and every `every` seconds, until the process exits."""
+        self.started_at = self._clock()
         self._thread = threading.Thread(target=self._run, name="ray nodes", daemon=True)
         self._thread.start()
         atexit.register(self.stop)
@@ -100,6 +107,11 @@ class NodeWatch:
         while not self._stopping.is_set():
             self.refresh()
             self._stopping.wait(self._every)
+
+
+def silent_for(reading: Reading, watching_since: float, now: float) -> float:
+    """How long the cluster has gone without answering for its nodes."""
+    return max(0.0, now - (reading.read_at if reading.read_at is not None else watching_since))
 
 
 def describe(
