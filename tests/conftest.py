@@ -103,23 +103,35 @@ NODE_ONLY_ENV = {"PROBE_API_KEY": "node-own-key", "NODE_ONLY_TOKEN": "node-own-t
 """Variables in the environment of the Ray test cluster's nodes alone."""
 
 
+def need_ray() -> None:
+    """Skip the test where Ray is not installed, or fail it under CI."""
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        reason = "Ray is not installed (pip install 'podium[ray]'); the Ray suite needs it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def ray_folder() -> Path:
+    """A new folder for a test cluster's files: short, since a node's Unix sockets live under
+    it (107 bytes at most)."""
+    return Path(tempfile.mkdtemp(prefix="podray-", dir="/tmp"))
+
+
 @pytest.fixture(scope="session")
 def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Two Ray nodes on loopback, started once for the session: node `cli` offers the resource
     `instrument:cli`, node `fake` the resource `instrument:fake`, and both `instrument:both`
     (`podium.testing.ray_cluster`). This process is
     connected to it as a driver. Without Ray the test skips, or fails under CI."""
-    try:
-        import ray
-    except ImportError:
-        reason = "Ray is not installed (pip install 'podium[ray]'); the Ray suite needs it"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    need_ray()
+    import ray
+
     from podium.testing.ray_cluster import LoopbackCluster
 
-    # Short: a node's Unix sockets live under it (107 bytes at most).
-    folder = Path(tempfile.mkdtemp(prefix="podray-", dir="/tmp"))
+    folder = ray_folder()
     nodes = {
         "cli": {"instrument:cli": 100.0, "instrument:both": 100.0},
         "fake": {"instrument:fake": 100.0, "instrument:both": 100.0},

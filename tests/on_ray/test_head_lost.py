@@ -2,7 +2,7 @@
 why, and nothing is lost; started again once the cluster is back, it runs again the attempt
 lost with the cluster, without spending its retries, and nothing runs twice."""
 
-import tempfile
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,6 +10,7 @@ import pytest
 
 from podium.testing.conductor import ConductorProcess, kill_leftovers
 from podium.testing.ray_cluster import LoopbackCluster, free_port
+from tests.conftest import need_ray, ray_folder
 from tests.on_ray.test_conductor_on_ray import lines, on_ray
 
 pytestmark = pytest.mark.ray
@@ -19,13 +20,13 @@ NODES = {"head": {"instrument:cli": 8.0}}
 
 @pytest.fixture
 def folder() -> Iterator[Path]:
-    """Short: a node's Unix sockets live under it."""
-    with tempfile.TemporaryDirectory(prefix="podhead-", dir="/tmp") as name:
-        yield Path(name)
+    need_ray()
+    found = ray_folder()
+    yield found
+    shutil.rmtree(found, ignore_errors=True)
 
 
 def test_a_lost_head_stops_the_conductor_and_its_attempt_runs_again_once_it_is_back(
-    ray_cluster: LoopbackCluster,  # the suite's own, not used here: Ray is there
     conductors: Callable[..., ConductorProcess],
     write_score: Callable[..., Path],
     tmp_path: Path,

@@ -115,6 +115,19 @@ class AttemptNotLaunched:
 
 
 @dataclass(frozen=True, slots=True)
+class AttemptLost:
+    """The attempt's process was lost with the machine that ran it (a Ray node gone, its
+    actor dead) before it recorded how it ended: not the sheet's fault, so it runs again,
+    without spending its budget, wherever its instrument is still offered."""
+
+    job_id: JobId
+    sheet: SheetNum
+    attempt: int
+    reason: str
+    """What was lost, in words ('its Ray actor on node 5f2c… died')."""
+
+
+@dataclass(frozen=True, slots=True)
 class ValidationsDone:
     job_id: JobId
     sheet: SheetNum
@@ -289,6 +302,7 @@ Event = (
     | StoredScoreBroken
     | AttemptExited
     | AttemptNotLaunched
+    | AttemptLost
     | ValidationsDone
     | SkipChecked
     | HookFinished

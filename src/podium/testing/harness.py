@@ -18,6 +18,7 @@ from podium.domain.engine import Engine, Limits
 from podium.domain.events import (
     AnswerGate,
     AttemptExited,
+    AttemptLost,
     AttemptNotLaunched,
     CancelJob,
     ClearRateLimits,
@@ -227,6 +228,14 @@ class EngineHarness:
                 no_room=no_room,
                 final=final,
             )
+        )
+
+    def lost(
+        self, job_id: str, sheet: int, reason: str = "its Ray actor on node n1 died"
+    ) -> list[Command]:
+        """The current attempt of the sheet was lost with the node that ran it."""
+        return self.feed(
+            AttemptLost(JobId(job_id), SheetNum(sheet), self.current_attempt(job_id, sheet), reason)
         )
 
     def validated(

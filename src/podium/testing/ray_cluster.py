@@ -5,7 +5,9 @@
 
 The nodes run in a child process of their own (`python -m podium.testing.ray_cluster`), which
 starts them with `ray.cluster_utils.Cluster` and stops them when its standard input closes, so
-a test process that dies takes its cluster with it. Every node listens on 127.0.0.1 only, keeps
+a test process that dies takes its cluster with it. Meanwhile it takes one command a line on
+its standard input, and answers each with a line: `remove NAME` kills a worker node as a
+failing machine would (`LoopbackCluster.remove`). Every node listens on 127.0.0.1 only, keeps
 its files in the given folder, and reports no usage; the test process, and every conductor it
 starts, must have `LOOPBACK_ENV` in its environment so that a driver also speaks from
 127.0.0.1 (otherwise Ray picks the machine's outward address).
@@ -97,6 +99,21 @@ class LoopbackCluster:
     ) -> None:
         self.stop()
 
+    def remove(self, name: str) -> None:
+        """Kill the worker node `name` (not the head) as a machine that fails: its raylet and
+        its workers die at once. Raises RuntimeError when the cluster does not."""
+        process = self._process
+        if process is None or process.stdin is None or process.stdout is None:
+            raise RuntimeError("the Ray test cluster is not running")
+        process.stdin.write(f"remove {name}\n")
+        process.stdin.flush()
+        answer = _read_line(process.stdout, START_SECONDS).strip()
+        if answer != f"removed {name}":
+            raise RuntimeError(
+                f"the Ray test cluster did not remove node {name!r} ({answer or 'no answer'}); "
+                f"see {self.folder / 'cluster.log'}"
+            )
+
     def stop(self) -> None:
         """Stop every node (the child process shuts the cluster down when stdin closes)."""
         process, self._process = self._process, None
@@ -128,7 +145,8 @@ def _read_line(stream: IO[str], timeout: float) -> str:
 
 
 def _serve(folder: str, port: int) -> None:
-    """The child: start the nodes, say where they are, and stop them when stdin closes."""
+    """The child: start the nodes, say where they are, remove those it is told to, and stop
+    them all when stdin closes."""
     from ray.cluster_utils import Cluster  # noqa: PLC0415 - the child alone needs Ray
 
     wanted: dict[str, dict[str, float]] = json.loads(sys.stdin.readline())
@@ -144,11 +162,18 @@ def _serve(folder: str, port: int) -> None:
         },
     )
     try:
+        workers = {name: cluster.add_node(**common, resources=res) for name, res in others}
         nodes = {head_name: cluster.head_node.node_id}
-        for name, resources in others:
-            nodes[name] = cluster.add_node(**common, resources=resources).node_id
+        nodes.update({name: node.node_id for name, node in workers.items()})
         print(json.dumps({"address": f"127.0.0.1:{port}", "nodes": nodes}), flush=True)
-        sys.stdin.read()
+        for line in sys.stdin:
+            match line.split():
+                case ["remove", name] if name in workers:
+                    # As a machine that fails: its processes are killed, none ends gracefully.
+                    cluster.remove_node(workers.pop(name), allow_graceful=False)
+                    print(f"removed {name}", flush=True)
+                case _:
+                    print(f"refused {line.strip()!r}: not a worker node to remove", flush=True)
     finally:
         cluster.shutdown()
 

@@ -35,6 +35,7 @@ from podium.domain.engine.words import reject
 from podium.domain.events import (
     AnswerGate,
     AttemptExited,
+    AttemptLost,
     AttemptNotLaunched,
     CancelJob,
     ClearRateLimits,
@@ -199,6 +200,8 @@ class Engine:
                 self._outcomes.exited(event, now, out)
             case AttemptNotLaunched():
                 self._outcomes.not_launched(event, now, out)
+            case AttemptLost():
+                self._outcomes.lost(event, now, out)
             case ValidationsDone(recheck=True):
                 self._rechecks.rechecked(event, now, out)
             case ValidationsDone():

@@ -1,6 +1,8 @@
 """What an attempt's end leads to: validations after a clean exit, then completion; otherwise
 a wait, a retry, a fall-back or a failure (the rules are `podium.domain.decide`'s), told to the
-circuit breaker, the rate-limit windows and the cost limits. Also the answer of a skip check.
+circuit breaker, the rate-limit windows and the cost limits; an attempt that ended through no
+fault of its own (no room for its files, its node lost) runs again, its budget untouched.
+Also the answer of a skip check.
 """
 
 from typing import assert_never
@@ -17,7 +19,13 @@ from podium.domain.engine.slots import Slots
 from podium.domain.engine.state import EngineState
 from podium.domain.engine.windows import Windows
 from podium.domain.engine.words import failed_checks
-from podium.domain.events import AttemptExited, AttemptNotLaunched, SkipChecked, ValidationsDone
+from podium.domain.events import (
+    AttemptExited,
+    AttemptLost,
+    AttemptNotLaunched,
+    SkipChecked,
+    ValidationsDone,
+)
 from podium.domain.gates import GateWhen, grounding_gate
 from podium.domain.live import Changes, LiveJob, LiveSheet
 from podium.domain.outcome import AttemptOutcome
@@ -87,16 +95,38 @@ class Outcomes:
         if found is None:
             return
         job, sheet = found
-        sheet.stopping = False
         if event.no_room:
-            self._slots.give(job, sheet)
             error = f"not started: {event.reason}; it starts once the state folder has room"
-            out.attempt(attempt_record(job, sheet, AttemptOutcome.INTERRUPTED, now, error=error))
-            self._moves.sheet(job, sheet, SheetEvent.REQUEUE, now, out)
-            self._rules.settle(job, now, out)
+            self._interrupted(job, sheet, error, now, out)
             return
+        sheet.stopping = False
         failed = Classified(AttemptOutcome.LAUNCH_FAILED, f"could not start: {event.reason}")
         self._ended_badly(job, sheet, failed, now, out, final=event.final)
+        self._rules.settle(job, now, out)
+
+    def lost(self, event: AttemptLost, now: float, out: Changes) -> None:
+        """An attempt was lost with the node that ran it: it runs again, as soon as dispatch
+        allows, wherever its instrument is still offered."""
+        found = self._result_for(event, SheetStatus.RUNNING)
+        if found is None:
+            return
+        job, sheet = found
+        error = (
+            f"lost with the node that ran it: {event.reason}; it runs again, its retries untouched"
+        )
+        self._interrupted(job, sheet, error, now, out)
+
+    def _interrupted(
+        self, job: LiveJob, sheet: LiveSheet, error: str, now: float, out: Changes
+    ) -> None:
+        """The attempt ended through no fault of its own (no room for its files, its node
+        lost): it frees its slot, judges nothing, and the sheet runs again without spending
+        its budget (on resume, when the job is paused meanwhile)."""
+        self._slots.give(job, sheet)
+        sheet.stopping = False
+        self._state.breaker(sheet.instrument).abandoned()
+        out.attempt(attempt_record(job, sheet, AttemptOutcome.INTERRUPTED, now, error=error))
+        self._moves.sheet(job, sheet, SheetEvent.REQUEUE, now, out)
         self._rules.settle(job, now, out)
 
     def validated(self, event: ValidationsDone, now: float, out: Changes) -> None:
@@ -159,7 +189,9 @@ class Outcomes:
         self._rules.settle(job, now, out)
 
     def _result_for(
-        self, event: AttemptExited | AttemptNotLaunched | ValidationsDone, status: SheetStatus
+        self,
+        event: AttemptExited | AttemptNotLaunched | AttemptLost | ValidationsDone,
+        status: SheetStatus,
     ) -> tuple[LiveJob, LiveSheet] | None:
         """The job and sheet a result is for; None when it is stale, or when it ends an
         attempt of a stopped job (whose slot it frees)."""

@@ -1,8 +1,9 @@
 """The executor interface: where attempts run, as the engine loop and a restart see it.
 
 An executor takes the engine's `Launch` and `Kill` commands and reports every attempt's end
-as an `AttemptExited` event (or `AttemptNotLaunched`), posted to the engine: that report is
-how an attempt's ending is collected, whoever started it. The contract, kept by every
+as an `AttemptExited` event (or `AttemptNotLaunched`, or `AttemptLost` for one lost with the
+machine that ran it), posted to the engine: that report is how an attempt's ending is
+collected, whoever started it. The contract, kept by every
 implementation (`tests/contract/test_executors.py` runs one suite against each):
 
 - launch: the attempt is recorded in the store (`Store.record_process`) before it can be

@@ -19,7 +19,7 @@ from podium.domain.checklist import CHECKS_FILE_ENV
 from podium.domain.classify import classify
 from podium.domain.commands import Kill, Launch
 from podium.domain.errors import StateUnwritable, UserError
-from podium.domain.events import AttemptExited, AttemptNotLaunched
+from podium.domain.events import AttemptExited, AttemptLost, AttemptNotLaunched
 from podium.domain.ids import JobId, SheetNum
 from podium.domain.lessons import Lesson, lessons_from
 from podium.domain.records import InFlightAttempt, ProcessInfo
@@ -33,7 +33,7 @@ from podium.runtime.context import WorkerContext
 from podium.runtime.disk import no_room
 from podium.runtime.executors.base import ExecutorDescription, NowhereToRun
 from podium.runtime.executors.local.survivors import survivors
-from podium.runtime.executors.local.watch import Watched, until_exit
+from podium.runtime.executors.local.watch import ProcessLost, Watched, until_exit
 from podium.runtime.executors.output import (
     RESULT_FILE,
     Ending,
@@ -433,15 +433,19 @@ class AttemptRunner:
         workspace: Path,
         elapsed: float = 0.0,
     ) -> None:
-        status = await until_exit(
-            cmd,
-            child,
-            size=files.size,
-            clock=self._clock,
-            grace=lambda: self._context.kill_grace_seconds,
-            elapsed=elapsed,
-            stop=(lambda grace: self._stop(child, grace)) if self._stops_leftovers() else None,
-        )
+        try:
+            status = await until_exit(
+                cmd,
+                child,
+                size=files.size,
+                clock=self._clock,
+                grace=lambda: self._context.kill_grace_seconds,
+                elapsed=elapsed,
+                stop=(lambda grace: self._stop(child, grace)) if self._stops_leftovers() else None,
+            )
+        except ProcessLost as exc:
+            self._lost(cmd, str(exc))
+            return
         del self._running[cmd_key(cmd)]
         exited_at = self._clock.now()
         ending = await asyncio.to_thread(self._ending, cmd, files, work, workspace)
@@ -467,6 +471,20 @@ class AttemptRunner:
             )
         )
         self._release(cmd_key(cmd))
+
+    def _lost(self, cmd: Launch, reason: str) -> None:
+        """The attempt's process was lost with its machine, its ending unrecorded: the engine
+        runs it again."""
+        key = cmd_key(cmd)
+        del self._running[key]
+        log.warning(
+            "attempt %s/%s/%s was lost (%s); it runs again",
+            *key,
+            reason,
+            extra=job_fields(*key),
+        )
+        self._post(AttemptLost(*key, reason))
+        self._release(key)
 
     def _ending(self, cmd: Launch, files: AttemptFiles, work: SheetWork, workspace: Path) -> Ending:
         """Read what the attempt printed and put a copy where users look (in a thread). A

@@ -25,6 +25,11 @@ LEFTOVER_GRACE_SECONDS = 2.0
 """At most this long for what an ended attempt left running to stop after SIGTERM."""
 
 
+class ProcessLost(Exception):
+    """An attempt's process was lost with the machine that ran it, before it recorded how it
+    ended (the message says what was lost): it runs again, as the engine's `AttemptLost`."""
+
+
 class Watched(Protocol):
     """An attempt's process as its watcher sees it: a local `Child` or `Adopted`, or one that
     runs on another machine (the Ray executor's)."""
@@ -33,7 +38,8 @@ class Watched(Protocol):
     def info(self) -> ProcessInfo | None: ...
 
     def wait(self) -> Awaitable[int]:
-        """Its return code, Popen-style (negative for a signal), once it has ended."""
+        """Its return code, Popen-style (negative for a signal), once it has ended. Raises
+        ProcessLost when it ran on another machine, lost meanwhile."""
         ...
 
     def ended(self) -> bool:
@@ -59,7 +65,8 @@ async def until_exit(
     (`elapsed` of which had passed before this conductor watched it) or when its output
     (`size`) stays the same for its idle timeout; then stop whatever it left running. `stop`
     replaces the local stop by process group (for a process on another machine, whose
-    executor stops its leftovers itself)."""
+    executor stops its leftovers itself). Raises ProcessLost when the process was lost with
+    its machine."""
     exited = asyncio.ensure_future(child.wait())
     if child.ended():
         # It ended while no conductor watched: it ran within its time, whatever the

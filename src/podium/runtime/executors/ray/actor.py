@@ -7,7 +7,9 @@ and process group of its own, stdin, stdout and stderr on files, the exit wrappe
 the status in the attempt's exit file), on the node Ray placed it on; the attempt's files are
 under the conductor's state folder, which every node mounts at the same path. It stops the
 attempt by its process group (Ray's own cancel reaches neither an actor's task nor a process
-in a session of its own), and stops what an ended attempt left in its group.
+in a session of its own), and stops what an ended attempt left in its group. The attempt dies
+with the actor: when the actor's process dies (its node lost, say), its tether stops the
+attempt's group (`podium.runtime.executors.ray.tether`).
 
 The actor's methods are coroutines, so that `stop` and `describe` answer while `wait` waits.
 """
@@ -19,6 +21,7 @@ import ray
 
 from podium.runtime.executors.local.watch import LEFTOVER_GRACE_SECONDS
 from podium.runtime.executors.ray.environment import on_node, program
+from podium.runtime.executors.ray.tether import start_tether
 from podium.runtime.process import Child, group_exists, spawn, stop_group
 
 NODE_ENV = "PODIUM_RAY_NODE"
@@ -35,6 +38,8 @@ class AttemptActor:
 
     def __init__(self) -> None:
         self._child: Child | None = None
+        self._tether = start_tether()
+        """Stops the attempt once this actor's process dies (see its module)."""
         self._code: int | None = None
         self._node = ray.get_runtime_context().get_node_id()
 
@@ -69,6 +74,7 @@ class AttemptActor:
                 env=whole,
                 exit_file=Path(exit_file),
             )
+            self._tether.hold(self._child)
         except OSError as exc:
             raise OSError(f"on Ray node {self._node[:12]}: {exc}") from exc
         info = self._child.info

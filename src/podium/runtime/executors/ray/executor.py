@@ -11,7 +11,10 @@ After a conductor restart, the attempts the store has as running are reconciled 
 actors of the namespace: an actor that still has its attempt is watched again; an attempt
 whose actor is gone but whose exit wrapper recorded how it ended is finished from that file;
 one with neither (its node was lost, say) is interrupted and runs again, as a local attempt
-whose process vanished does.
+whose process vanished does. An actor that dies while the conductor watches it is treated
+alike: the attempt (stopped with its actor, by its tether) is finished from its exit file, or
+reported lost (`AttemptLost`) and runs again, its budget untouched, on a node that still
+offers its instrument.
 """
 
 import asyncio
@@ -24,7 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import ray
-from ray.exceptions import GetTimeoutError, RayError, RayTaskError
+from ray.exceptions import (
+    ActorUnavailableError,
+    GetTimeoutError,
+    RayActorError,
+    RayError,
+    RayTaskError,
+)
 
 from podium.config import ExecutorConfig
 from podium.domain.commands import Launch
@@ -45,7 +54,7 @@ from podium.runtime.executors.local.attempts import (
     Started,
     cmd_key,
 )
-from podium.runtime.executors.local.watch import Watched
+from podium.runtime.executors.local.watch import ProcessLost, Watched
 from podium.runtime.executors.ray import cluster, nodes
 from podium.runtime.executors.ray.actor import AttemptActor, actor_name
 from podium.runtime.executors.ray.commands import NodeCommands
@@ -68,6 +77,9 @@ LOOK_EVERY_SECONDS = 2.0
 
 ASK_SECONDS = 30.0
 """At most this long for an actor to answer at a restart."""
+
+UNAVAILABLE_PAUSE_SECONDS = 1.0
+"""Between two calls of an attempt's actor that Ray says is unavailable for now."""
 
 
 def _kill(actor: Any) -> None:
@@ -96,13 +108,24 @@ class RayAttempt:
         return False
 
     async def wait(self) -> int:
-        """Its return code; when the actor is lost (its node, say), what the exit wrapper
-        recorded, or -SIGKILL when it recorded nothing."""
-        try:
-            return int(await self.actor.wait.remote(self._grace))
-        except RayError as exc:
-            log.warning("the actor of an attempt was lost (%s); reading its exit file", exc)
-            return await Adopted(None, self._exit_file).wait()
+        """Its return code. When the actor dies meanwhile (its node lost, say; its tether
+        then stops the attempt), what the exit wrapper recorded if it did, else ProcessLost;
+        when the actor cannot answer otherwise, what the wrapper recorded, or -SIGKILL."""
+        while True:
+            try:
+                return int(await self.actor.wait.remote(self._grace))
+            except ActorUnavailableError as exc:
+                # Not known dead yet: it answers again, or Ray declares it dead.
+                log.warning("the actor of an attempt does not answer (%s); asking again", exc)
+                await asyncio.sleep(UNAVAILABLE_PAUSE_SECONDS)
+            except RayActorError as exc:
+                if read_exit_file(self._exit_file) is None:
+                    raise ProcessLost(f"its Ray actor on node {self.node[:12]} died") from exc
+                log.warning("the actor of an attempt died (%s); reading its exit file", exc)
+                return await Adopted(None, self._exit_file).wait()
+            except RayError as exc:
+                log.warning("the actor of an attempt failed (%s); reading its exit file", exc)
+                return await Adopted(None, self._exit_file).wait()
 
     async def stop(self, grace: float) -> None:
         with contextlib.suppress(RayError):
