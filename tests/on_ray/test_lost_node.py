@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from podium.host import processes
+from podium.ipc.methods import DAEMON_STATUS
 from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess
 from podium.testing.ray_cluster import LoopbackCluster
@@ -87,3 +88,22 @@ def test_an_attempt_on_a_lost_node_stops_and_runs_again_on_another_without_spend
         "the lost attempt's processes to end",
     )
     assert not processes.running(leader)
+
+    # Now no node offers the instrument, which one did a moment ago: a new sheet waits for
+    # one to come back (as after a lost head), rather than fail.
+    lossy_cluster.remove("y" if lost == "x" else "x")
+
+    def alive() -> int:
+        shown = conductor.request(DAEMON_STATUS({})).get("executor")
+        return sum(node["alive"] for node in shown["nodes"]) if shown else -1
+
+    conductor.wait_until(lambda: alive() == 1, 60, "only the head to be seen alive")
+    waiting = conductor.submit(write_score(LOST.replace("lost-node", "waits"), "waits.yaml"))
+    conductor.wait_until(
+        lambda: conductor.status(waiting)["sheets"][0]["status"] == "waiting", 60, "a wait"
+    )
+    sheet = conductor.status(waiting)["sheets"][0]
+    assert sheet["last_attempt"] is not None
+    assert sheet["last_attempt"]["outcome"] == "interrupted"
+    assert "no live node of the Ray cluster offers instrument 'cli'" in (sheet["error"] or "")
+    assert "it tries again in 15s, its retries untouched" in (sheet["error"] or "")

@@ -14,7 +14,7 @@ from podium import __version__
 from podium.conductor.compiler import EnvironmentPolicy, ScoreCompiler, unroutable
 from podium.conductor.parts import Parts, Wiring, build
 from podium.config import ConductorConfig, load
-from podium.domain.errors import PodiumError, UserError
+from podium.domain.errors import PodiumError, Unreachable, UserError
 from podium.domain.fleet import FleetPlan
 from podium.host.locations import Locations, remove_socket_file
 from podium.ipc.server import RpcServer
@@ -40,11 +40,8 @@ LOST_EXIT_SECONDS = 10.0
 """A conductor whose executor lost where attempts run stops within this long, done or not: a
 call to a cluster that is gone may never return."""
 
-LOST_EXIT_CODE = 2
-
-
-class ExecutorLost(PodiumError):
-    """Where attempts run is gone for good (a Ray cluster's head): the conductor stopped."""
+LOST_EXIT_CODE = 4
+"""As a conductor that stops on `Unreachable`: a service starts it again."""
 
 
 class StopSignal:
@@ -127,7 +124,7 @@ class Conductor:
             check_not_forgotten(known, jobs_dir, database, backups_dir)
             await self._serve(store)
             if self._lost is not None:
-                raise ExecutorLost(_lost_message(self._lost))
+                raise Unreachable(_lost_message(self._lost))
         except BaseExceptionGroup as group:
             # A failure in startup or in a task arrives wrapped by the task group.
             first = group.exceptions[0]

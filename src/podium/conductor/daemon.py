@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from podium.conductor.api.errors import ERROR_CODES
 from podium.conductor.loading import LoadingApi
-from podium.domain.errors import PodiumError, UserError, refused_write
+from podium.domain.errors import PodiumError, Unreachable, UserError, refused_write
 from podium.host import platform
 from podium.host.locations import (
     SOCKET_PATH_MAX,
@@ -247,6 +247,9 @@ def main(argv: list[str] | None = None, clock: Clock = SYSTEM_CLOCK) -> int:
     except AlreadyRunning as exc:
         _report(exc, sink, args.detached)
         return 3
+    except Unreachable as exc:
+        _report(exc, sink, args.detached)
+        return 4
     except PodiumError as exc:
         _report(exc, sink, args.detached)
         return 2

@@ -24,6 +24,11 @@ class UserError(PodiumError):
     """Bad input from a person. The message says what happened, the value, and what to do."""
 
 
+class Unreachable(PodiumError):
+    """Where attempts run (a Ray cluster's head) does not answer: the conductor cannot run now,
+    and will once it answers again (a service starts it again: exit status 4)."""
+
+
 class InvalidTransition(PodiumError):
     """A status change that the transition tables do not allow: always a bug in the caller."""
 

@@ -112,6 +112,9 @@ class AttemptNotLaunched:
     final: bool = False
     """Trying again cannot help (no node of the cluster offers the instrument): the sheet falls
     back to its next instrument, or fails, at once."""
+    wait_seconds: float | None = None
+    """No place can run it now, but one may soon (the nodes that offered its instrument are
+    gone, and may come back): the sheet waits this long, its budget untouched, then runs."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -218,6 +218,7 @@ class EngineHarness:
         *,
         no_room: bool = False,
         final: bool = False,
+        wait_seconds: float | None = None,
     ) -> list[Command]:
         return self.feed(
             AttemptNotLaunched(
@@ -227,6 +228,7 @@ class EngineHarness:
                 reason,
                 no_room=no_room,
                 final=final,
+                wait_seconds=wait_seconds,
             )
         )
 

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from podium.domain.errors import UserError
+from podium.domain.errors import Unreachable, UserError
 from podium.runtime.executors.ray import cluster
 from podium.testing.ray_cluster import free_port
 
@@ -17,7 +17,7 @@ def test_a_missing_ray_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -
 
 def test_an_address_where_nothing_listens_is_named_with_how_to_start_a_head() -> None:
     address = f"127.0.0.1:{free_port()}"
-    with pytest.raises(UserError) as raised:
+    with pytest.raises(Unreachable) as raised:
         cluster._check_answers(address)
     assert f"no Ray cluster answers at executor.address {address}" in str(raised.value)
     assert "ray start --head" in str(raised.value)

@@ -99,6 +99,13 @@ class Outcomes:
             error = f"not started: {event.reason}; it starts once the state folder has room"
             self._interrupted(job, sheet, error, now, out)
             return
+        if event.wait_seconds is not None:
+            error = (
+                f"not started: {event.reason}; it tries again in {event.wait_seconds:g}s, "
+                "its retries untouched"
+            )
+            self._interrupted(job, sheet, error, now, out, due=now + event.wait_seconds)
+            return
         sheet.stopping = False
         failed = Classified(AttemptOutcome.LAUNCH_FAILED, f"could not start: {event.reason}")
         self._ended_badly(job, sheet, failed, now, out, final=event.final)
@@ -117,16 +124,29 @@ class Outcomes:
         self._interrupted(job, sheet, error, now, out)
 
     def _interrupted(
-        self, job: LiveJob, sheet: LiveSheet, error: str, now: float, out: Changes
+        self,
+        job: LiveJob,
+        sheet: LiveSheet,
+        error: str,
+        now: float,
+        out: Changes,
+        *,
+        due: float | None = None,
     ) -> None:
         """The attempt ended through no fault of its own (no room for its files, its node
-        lost): it frees its slot, judges nothing, and the sheet runs again without spending
-        its budget (on resume, when the job is paused meanwhile)."""
+        lost, no node to place it on yet): it frees its slot, judges nothing, and the sheet
+        runs again without spending its budget, at once or at `due` (on resume, when the job
+        is paused meanwhile)."""
         self._slots.give(job, sheet)
         sheet.stopping = False
         self._state.breaker(sheet.instrument).abandoned()
         out.attempt(attempt_record(job, sheet, AttemptOutcome.INTERRUPTED, now, error=error))
-        self._moves.sheet(job, sheet, SheetEvent.REQUEUE, now, out)
+        if due is None:
+            self._moves.sheet(job, sheet, SheetEvent.REQUEUE, now, out)
+        else:
+            sheet.error = error  # what it waits for, shown meanwhile
+            self._moves.sheet(job, sheet, SheetEvent.WAIT, now, out)
+            self._flow.wait_until(job, sheet, due, now, out)
         self._rules.settle(job, now, out)
 
     def validated(self, event: ValidationsDone, now: float, out: Changes) -> None:

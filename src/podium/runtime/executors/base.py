@@ -43,6 +43,16 @@ class NowhereToRun(UserError):
     trying again cannot help, so the sheet moves on to its next instrument, or fails."""
 
 
+class NotPlacedYet(UserError):
+    """No place can run the attempt now, but one may soon (the nodes that offered its
+    instrument are gone, and may come back): the sheet waits `wait` seconds, its budget
+    untouched, then runs."""
+
+    def __init__(self, message: str, wait: float) -> None:
+        super().__init__(message)
+        self.wait = wait
+
+
 @dataclass(frozen=True, slots=True)
 class NodeDescription:
     """One node of a cluster as last read, and the attempts this conductor runs there."""

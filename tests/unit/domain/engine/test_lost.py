@@ -79,3 +79,30 @@ def test_a_lost_probe_of_a_half_open_breaker_lets_another_probe_through() -> Non
     assert any("circuit breaker of agent opened" in n for n in notes(h))
     assert launched(h.advance(300.0)) == [("job", 1)]  # the probe
     assert launched(h.lost("job", 1)) == [("job", 1)]  # another probe, at once
+
+
+def test_an_attempt_with_no_node_to_run_it_yet_waits_and_runs_again_with_its_budget() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1, max_retries=0))
+    commands = h.not_launched("job", 1, "no live node offers instrument 'cli'", wait_seconds=15)
+    attempt = attempt_rows(commands)[0]
+    assert attempt.outcome is AttemptOutcome.INTERRUPTED
+    assert attempt.error == (
+        "not started: no live node offers instrument 'cli'; it tries again in 15s, "
+        "its retries untouched"
+    )
+    assert launches(commands) == [] and h.statuses() == {1: "waiting"}
+    assert persisted(commands)[0].sheets[-1].error == attempt.error  # shown while it waits
+    assert launches(h.advance(14)) == []
+    assert [(c.sheet, c.attempt) for c in launches(h.advance(1))] == [(1, 2)]
+    h.run_sheet("job", 1)  # max_retries 0: a spent budget would have failed it
+    assert job_record(h).status is JobStatus.COMPLETED
+
+
+def test_a_paused_job_whose_attempt_waits_for_a_node_runs_it_on_resume() -> None:
+    h = EngineHarness()
+    h.submit(make_plan(sheets=1))
+    h.pause(force=True)
+    assert launches(h.not_launched("job", 1, "no node", wait_seconds=15)) == []
+    assert launches(h.advance(60)) == []
+    assert launched(h.resume()) == [("job", 1)]

@@ -31,7 +31,7 @@ from podium.runtime.clock import SYSTEM_CLOCK, Clock
 from podium.runtime.conductor_log import job_fields
 from podium.runtime.context import WorkerContext
 from podium.runtime.disk import no_room
-from podium.runtime.executors.base import ExecutorDescription, NowhereToRun
+from podium.runtime.executors.base import ExecutorDescription, NotPlacedYet, NowhereToRun
 from podium.runtime.executors.local.survivors import survivors
 from podium.runtime.executors.local.watch import ProcessLost, Watched, until_exit
 from podium.runtime.executors.output import (
@@ -296,8 +296,15 @@ class AttemptRunner:
             for path in (files.input, files.snapshot, files.exit):
                 with contextlib.suppress(OSError):
                     path.unlink(missing_ok=True)
-        final = isinstance(exc, NowhereToRun)
-        self._post(AttemptNotLaunched(*cmd_key(cmd), str(exc), no_room=room, final=final))
+        self._post(
+            AttemptNotLaunched(
+                *cmd_key(cmd),
+                str(exc),
+                no_room=room,
+                final=isinstance(exc, NowhereToRun),
+                wait_seconds=exc.wait if isinstance(exc, NotPlacedYet) else None,
+            )
+        )
 
     def _unrecorded(self, cmd: Launch, exc: StateUnwritable) -> None:
         """The process runs but the disk refused its record, which only a restart needs: the

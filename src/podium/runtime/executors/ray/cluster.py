@@ -1,14 +1,13 @@
 """The conductor's side of a Ray cluster: connecting to it, and which instruments its live
 nodes offer (node resources such as `instrument:claude-code`, declared at `ray start`)."""
 
-import contextlib
 import logging
 import signal
 import socket
 from dataclasses import dataclass
 from types import ModuleType
 
-from podium.domain.errors import UserError
+from podium.domain.errors import Unreachable, UserError
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ def import_ray() -> ModuleType:
 
 def connect(address: str, namespace: str) -> None:
     """Connect this process to the cluster at `address` (`auto`, `host:port`, `ray://…`) as a
-    driver in `namespace`, once. Raises `UserError` naming the address when nothing answers
+    driver in `namespace`, once. Raises `Unreachable` naming the address when nothing answers
     there, and how to start a head node."""
     ray = import_ray()
     if ray.is_initialized():
@@ -50,7 +49,7 @@ def connect(address: str, namespace: str) -> None:
             configure_logging=False,
         )
     except ConnectionError as exc:
-        raise UserError(_not_answering(address, str(exc))) from exc
+        raise Unreachable(_not_answering(address, str(exc))) from exc
     finally:
         for sig, handler in handlers.items():
             if handler is not None:
@@ -67,7 +66,7 @@ def _check_answers(address: str) -> None:
         with socket.create_connection((host, int(port)), timeout=ANSWER_SECONDS):
             pass
     except (OSError, ValueError) as exc:
-        raise UserError(_not_answering(address, str(exc))) from exc
+        raise Unreachable(_not_answering(address, str(exc))) from exc
 
 
 def _not_answering(address: str, why: str) -> str:
@@ -103,11 +102,9 @@ def nodes() -> list[Node]:
 
 
 def offers(resource: str) -> bool:
-    """Whether some live node declares `resource`."""
-    ray = import_ray()
-    with contextlib.suppress(KeyError):
-        return float(ray.cluster_resources()[resource]) > 0
-    return False
+    """Whether some live node declares `resource` (as it registered: the cluster's resource
+    totals lag a node that has just joined)."""
+    return any(node.resources.get(resource, 0.0) > 0 for node in nodes())
 
 
 def missing(instrument: str, resource: str) -> str:

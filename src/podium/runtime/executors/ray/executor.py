@@ -45,7 +45,7 @@ from podium.runtime.checks.command import CheckCommands
 from podium.runtime.clock import SYSTEM_CLOCK, Clock
 from podium.runtime.conductor_log import job_fields
 from podium.runtime.context import WorkerContext
-from podium.runtime.executors.base import ExecutorDescription, NowhereToRun
+from podium.runtime.executors.base import ExecutorDescription, NotPlacedYet, NowhereToRun
 from podium.runtime.executors.local.attempts import (
     AttemptFiles,
     AttemptKey,
@@ -71,6 +71,12 @@ RemoteAttemptActor = ray.remote(AttemptActor)
 START_SECONDS = 300.0
 """At most this long for an attempt's actor to be placed and its process started (a node
 may have to start a worker process first)."""
+
+NODE_WAIT_SECONDS = 600.0
+"""How long attempts wait for a node offering an instrument that some node offered before."""
+
+PLACE_AGAIN_SECONDS = 15.0
+"""How often such an attempt tries again meanwhile."""
 
 LOOK_EVERY_SECONDS = 2.0
 """How often `keep_watch` looks at how long the cluster has been silent."""
@@ -150,6 +156,8 @@ class RayExecutor(AttemptRunner):
         self._nodes: dict[AttemptKey, str] = {}
         """The node of each actor found again at a restart, until it is watched."""
         self._reach = Reach()
+        self._offered: dict[str, float] = {}
+        """When each node resource was last seen offered by a live node."""
         self._commands = NodeCommands(lambda name: self._settings().resource(name))
 
     @property
@@ -179,14 +187,27 @@ class RayExecutor(AttemptRunner):
         says which node resource to declare. Nothing here waits on the cluster on the loop:
         a head that stops answering must not stop the conductor from answering."""
         resource = self._settings().resource(cmd.instrument)
-        if not await asyncio.to_thread(cluster.offers, resource):
-            raise NowhereToRun(cluster.missing(cmd.instrument, resource))
+        await self._placeable(cmd.instrument, resource)
         work = await asyncio.to_thread(self._prepare, job, cmd, files, skipped, lessons)
         if self._stopped:
             return None
         marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
         child = await self._spawn(cmd, work, files, marker)
         return self._recorded(cmd, work, child, files)
+
+    async def _placeable(self, instrument: str, resource: str) -> None:
+        """Return when a live node offers `resource`. Else: when one did lately (its nodes
+        went, and may come back, as after a lost head), `NotPlacedYet`, so the sheet waits for
+        one; when none did, `NowhereToRun`, saying which node resource to declare."""
+        now = self._clock.now()
+        if await asyncio.to_thread(cluster.offers, resource):
+            self._offered[resource] = now
+            return
+        missing = cluster.missing(instrument, resource)
+        since = self._offered.get(resource)
+        if since is not None and now - since < NODE_WAIT_SECONDS:
+            raise NotPlacedYet(missing, PLACE_AGAIN_SECONDS)
+        raise NowhereToRun(missing)
 
     async def _spawn(
         self, cmd: Launch, work: SheetWork, files: AttemptFiles, marker: str
@@ -258,6 +279,10 @@ class RayExecutor(AttemptRunner):
         says how they ended (with no process: their actor is gone). The namespace's other
         actors, whose attempts the store has as ended, go."""
         running = [a for a in in_flight if a.record.outcome is AttemptOutcome.RUNNING]
+        for attempt in running:  # offered when it started: a node not back yet is waited for
+            if attempt.record.instrument is not None:
+                resource = self._settings().resource(attempt.record.instrument)
+                self._offered[resource] = self._clock.now()
         named = {
             entry["name"]
             for entry in ray.util.list_named_actors(all_namespaces=True)
