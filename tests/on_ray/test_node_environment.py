@@ -133,3 +133,49 @@ def test_check_commands_run_on_a_node_that_offers_the_instrument_with_its_enviro
     assert (tmp_path / "ws" / "seen").read_text().splitlines() == [
         "token=node-own-token conductor=unset"
     ] * 2
+
+
+def test_the_checks_of_an_attempt_on_a_fallback_run_where_the_fallback_is_offered(
+    ray_cluster: LoopbackCluster,
+    conductors: Callable[..., ConductorProcess],
+    write_score: Callable[..., Path],
+    tmp_path: Path,
+) -> None:
+    # No node offers the fake agent here: the sheet falls back to cli, whose checks must be
+    # placed where cli is offered, not where the fake agent would have been.
+    conductor = conductors(on_ray(ray_cluster, **{"fake-agent": "instrument:nowhere"}))
+    score = write_score("""
+        name: fallen-back
+        workspace: ./ws
+        instrument: fake-agent
+        instrument_fallbacks: [cli]
+        retry: {max_retries: 0, max_completion_attempts: 0}
+        sheet: {size: 1, total_items: 1}
+        prompt: {template: "echo done > out"}
+        validations:
+          - type: command_succeeds
+            command: 'test "$(cat {workspace}/out)" = done'
+            timeout_seconds: 30
+    """)
+    conductor.wait_for_job(conductor.submit(score), "completed", timeout=120)
+    assert conductor.query("SELECT instrument, outcome FROM attempts ORDER BY attempt") == [
+        ("fake-agent", "launch_failed"),
+        ("cli", "succeeded"),
+    ]
+    assert (tmp_path / "ws" / "out").read_text() == "done\n"
+
+
+def test_the_nodes_are_read_when_what_is_free_on_them_cannot_be(
+    ray_cluster: LoopbackCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ray._private import state
+
+    from podium.runtime.executors.ray import cluster
+
+    def broken() -> dict[str, object]:
+        raise AttributeError("no such function in this Ray")
+
+    monkeypatch.setattr(state, "available_resources_per_node", broken)
+    read = {node.node_id: node for node in cluster.node_states()}
+    assert set(ray_cluster.node_ids.values()) <= set(read)
+    assert all(read[n].alive and read[n].available is None for n in ray_cluster.node_ids.values())

@@ -209,12 +209,17 @@ class ScoreJob:
                 t.name: t.server for t in techniques_for(score, sheet) if t.server is not None
             },
         )
-        env = {**invocation.env, **cli_instrument.environment(request.completion_of)}
+        own = cli_instrument.environment(request.completion_of)
+        env = {**invocation.env, **own}
+        carried = dict(self._environment or ())
         return SheetWork(
             argv=invocation.argv,
             cwd=str(cwd),
             prompt=prompt,
             env=env,
+            env_decided=tuple(
+                sorted(name for name in {*invocation.decided, *own, *carried} if name in env)
+            ),
             env_passed=profile.cli.command.required_env if profile.cli else None,
             prompt_on_stdin=invocation.prompt_on_stdin,
             patterns=profile.error_patterns().merged(score.plan.patterns),

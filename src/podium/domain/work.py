@@ -56,6 +56,10 @@ class SheetWork:
     prompt: str
     env: Mapping[str, str] = field(default_factory=dict)
     """The attempt's whole environment (already filtered by the instrument's profile)."""
+    env_decided: tuple[str, ...] = ()
+    """The variables of `env` the conductor set whatever its own environment holds: the
+    carried ones, the profile's `env`, the routed settings, Podium's own. Another machine
+    keeps them over its own environment."""
     env_passed: tuple[str, ...] | None = None
     """Which of the parent's variables the profile lets through (its `required_env`, names and
     `PREFIX_*` entries, with the essentials); None: all of them. Another machine filters its

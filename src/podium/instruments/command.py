@@ -50,6 +50,8 @@ class Invocation:
     argv: tuple[str, ...]
     prompt_on_stdin: bool
     env: dict[str, str]
+    decided: tuple[str, ...] = ()
+    """The variables of `env` the profile and the settings set (not taken from the parent)."""
 
 
 def build_invocation(
@@ -113,7 +115,7 @@ def build_invocation(
     ]
     env = child_environment(command, parent_env)
     env.update(routed_env)
-    return Invocation(tuple(argv), on_stdin, env)
+    return Invocation(tuple(argv), on_stdin, env, tuple(sorted({*command.env, *routed_env})))
 
 
 def _mcp(name: str, command: CliCommand, servers: Mapping[str, Mapping[str, Any]]) -> list[str]:

@@ -25,6 +25,16 @@ def test_what_the_conductor_decided_is_what_its_own_environment_does_not_hold() 
     }
 
 
+def test_what_the_conductor_set_on_purpose_is_decided_even_at_its_own_value() -> None:
+    # Carried from the shell that submitted, or set by the profile: the node's own value
+    # must not replace it, even when it happens to equal the conductor's.
+    env = {**CONDUCTOR, "MODE": "x"}
+    assert decided(env, CONDUCTOR, always=("API_KEY", "MODE", "ABSENT")) == {
+        "API_KEY": "c-key",
+        "MODE": "x",
+    }
+
+
 def test_on_a_node_its_own_variables_pass_the_profiles_filter_under_the_decided_ones() -> None:
     node = {"PATH": "/opt/n/bin:/usr/bin", "HOME": "/home/n", "API_KEY": "n-key", "STRAY": "s"}
     laid = {"PODIUM_ATTEMPT_ID": "j/1/1"}
@@ -70,7 +80,8 @@ def test_a_compiler_for_attempts_elsewhere_takes_an_instrument_not_installed_her
     folder.mkdir(parents=True)
     (folder / "remote.yaml").write_text(
         "name: remote\nkind: cli\n"
-        "cli: {command: {executable: podium-not-here-tool, required_env: [K, 'AWS_*']}}\n"
+        "cli: {command: {executable: podium-not-here-tool, required_env: [K, 'AWS_*'],"
+        " env: {REMOTE_MODE: 'yes'}}}\n"
     )
     score = tmp_path / "score.yaml"
     score.write_text(
@@ -88,3 +99,8 @@ def test_a_compiler_for_attempts_elsewhere_takes_an_instrument_not_installed_her
     work = job.work(SheetNum(1), tmp_path / "prompt", AttemptRequest(1, "remote"))
     assert work.argv[0] == "podium-not-here-tool"  # the node looks it up
     assert work.env_passed == ("K", "AWS_*")
+    assert work.env_decided == ("PODIUM_ATTEMPT_MODE", "REMOTE_MODE")
+    carried = (("K", "carried"), ("PATH", "/home/u/bin"))
+    job = ScoreCompiler(programs_elsewhere=True).compile(score, environment=carried)
+    work = job.work(SheetNum(1), tmp_path / "prompt", AttemptRequest(1, "remote"))
+    assert work.env_decided == ("K", "PATH", "PODIUM_ATTEMPT_MODE", "REMOTE_MODE")

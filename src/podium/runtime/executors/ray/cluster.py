@@ -133,10 +133,14 @@ def node_states() -> list[NodeState]:
     """Every node Ray knows (a dead one too, while it remembers it), with what is free on each
     now. It asks the cluster, and waits as long as the cluster takes: call it off the loop."""
     ray = import_ray()
-    # A developer API of Ray (2.9 to 2.60 at least); the public state API gives no free amounts.
+    # A developer API of Ray (2.11 to 2.60 at least); the public state API gives no free amounts.
     from ray._private import state  # noqa: PLC0415
 
-    available = state.available_resources_per_node()
+    try:
+        available = state.available_resources_per_node()
+    except Exception as exc:  # noqa: BLE001 - a private API: the nodes are shown all the same
+        log.warning("could not read what is free on the Ray cluster's nodes: %s", exc)
+        available = {}
     return [
         NodeState(
             str(n["NodeID"]),

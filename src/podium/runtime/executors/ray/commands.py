@@ -11,6 +11,7 @@ run: its check fails, saying so.
 
 import asyncio
 import contextlib
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import ray
 from ray.exceptions import RayError, RayTaskError
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+from podium.domain.environment import joined
 from podium.domain.outcome import ExitStatus
 from podium.runtime.checks.command import Whose, run_check_command
 
@@ -27,6 +29,12 @@ PLACE_SECONDS = 300.0
 
 KEPT = 10_000
 """How many attempts' nodes are remembered (the newest): their checks follow soon after."""
+
+
+def _cancel(reply: Any) -> None:
+    """Cancel a check's task (in a thread: it asks the head)."""
+    with contextlib.suppress(RayError, ValueError):
+        ray.cancel(reply, force=True)
 
 
 def _run_here(
@@ -39,7 +47,10 @@ def _run_here(
     timeout: float,
     grace: float,
 ) -> ExitStatus | None:
-    """On a node: the command run there (with the node's own environment), how it ended."""
+    """On a node: the command run there (with the node's own environment, and its PATH
+    searched after the one the job carried), how it ended."""
+    if "PATH" in environment and os.environ.get("PATH"):
+        environment = {**environment, "PATH": joined(environment["PATH"], os.environ["PATH"])}
     return asyncio.run(
         run_check_command(
             script,
@@ -62,12 +73,15 @@ class NodeCommands:
 
     def __init__(self, resource: Callable[[str], str]) -> None:
         self._resource = resource
-        self._nodes: dict[tuple[str, int, int], str] = {}
-        """The node each recent attempt ran on, by (job, sheet, attempt)."""
+        self._nodes: dict[tuple[str, int, int], tuple[str, str | None]] = {}
+        """The node each recent attempt ran on, and the node resource it asked for (that of
+        the instrument that played it: a fallback, maybe), by (job, sheet, attempt)."""
 
-    def ran_on(self, job_id: str, sheet: int, attempt: int, node: str) -> None:
+    def ran_on(
+        self, job_id: str, sheet: int, attempt: int, node: str, resource: str | None
+    ) -> None:
         """Remember where an attempt runs, for its checks."""
-        self._nodes[job_id, sheet, attempt] = node
+        self._nodes[job_id, sheet, attempt] = (node, resource)
         while len(self._nodes) > KEPT:
             del self._nodes[next(iter(self._nodes))]
 
@@ -86,9 +100,9 @@ class NodeCommands:
         """As `run_check_command`, on the node. Raises OSError when it could not run there."""
         options: dict[str, Any] = {}
         if whose is not None:
-            options["resources"] = {self._resource(whose.instrument): 0.001}
-            node = self._nodes.get((whose.job_id, whose.sheet, whose.attempt))
-            if node is not None:
+            node, resource = self._nodes.get((whose.job_id, whose.sheet, whose.attempt), ("", None))
+            options["resources"] = {resource or self._resource(whose.instrument): 0.001}
+            if node:
                 # That node if it still can; else another that offers the instrument.
                 options["scheduling_strategy"] = NodeAffinitySchedulingStrategy(node, soft=True)
         reply = _run_remote.options(**options).remote(
@@ -105,8 +119,7 @@ class NodeCommands:
                 reply, timeout + grace + PLACE_SECONDS
             )
         except TimeoutError as exc:
-            with contextlib.suppress(RayError, ValueError):
-                ray.cancel(reply, force=True)
+            asyncio.get_running_loop().run_in_executor(None, _cancel, reply)
             raise OSError("no Ray node offering its instrument took it in time") from exc
         except RayTaskError as exc:
             raise OSError(f"on its Ray node: {exc.cause or exc}") from exc

@@ -12,16 +12,20 @@ Nothing here imports Ray: the node side calls it from the attempt's actor.
 
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from podium.domain.environment import joined, passed_env
 
 
-def decided(env: Mapping[str, str], conductor: Mapping[str, str]) -> dict[str, str]:
-    """What of an attempt's environment the conductor decided: every variable its own
-    environment does not hold with the same value."""
-    return {k: v for k, v in env.items() if conductor.get(k) != v}
+def decided(
+    env: Mapping[str, str], conductor: Mapping[str, str], always: Iterable[str] = ()
+) -> dict[str, str]:
+    """What of an attempt's environment the conductor decided: the variables named in
+    `always` (carried, set by the profile: whatever the conductor's own value), and every
+    other one its own environment does not hold with the same value."""
+    kept = set(always)
+    return {k: v for k, v in env.items() if k in kept or conductor.get(k) != v}
 
 
 def on_node(

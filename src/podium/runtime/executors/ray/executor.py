@@ -125,7 +125,7 @@ class RayAttempt:
                 log.warning("the actor of an attempt does not answer (%s); asking again", exc)
                 await asyncio.sleep(UNAVAILABLE_PAUSE_SECONDS)
             except RayActorError as exc:
-                if read_exit_file(self._exit_file) is None:
+                if await asyncio.to_thread(read_exit_file, self._exit_file) is None:
                     raise ProcessLost(f"its Ray actor on node {self.node[:12]} died") from exc
                 log.warning("the actor of an attempt died (%s); reading its exit file", exc)
                 return await Adopted(None, self._exit_file).wait()
@@ -200,7 +200,12 @@ class RayExecutor(AttemptRunner):
         went, and may come back, as after a lost head), `NotPlacedYet`, so the sheet waits for
         one; when none did, `NowhereToRun`, saying which node resource to declare."""
         now = self._clock.now()
-        if await asyncio.to_thread(cluster.offers, resource):
+        try:
+            offered = await asyncio.to_thread(cluster.offers, resource)
+        except Exception as exc:  # whatever the cluster's client raises
+            why = f"the Ray cluster could not say which nodes offer {resource!r}: {exc}"
+            raise NotPlacedYet(why, PLACE_AGAIN_SECONDS) from exc
+        if offered:
             self._offered[resource] = now
             return
         missing = cluster.missing(instrument, resource)
@@ -216,18 +221,12 @@ class RayExecutor(AttemptRunner):
         cannot, ValueError when its name is taken (the same attempt launched twice)."""
         name = actor_name(*cmd_key(cmd))
         resource = self._settings().resource(cmd.instrument)
-        # A name taken (the same attempt launched twice) is refused here, as ValueError.
-        actor = RemoteAttemptActor.options(
-            name=name,
-            namespace=self._namespace,
-            lifetime="detached",
-            num_cpus=0,
-            resources={resource: 0.001},
-            # Attempts spread over the nodes that offer their instrument, rather than fill
-            # the first one: an agent's load is its own process, not the actor's.
-            scheduling_strategy="SPREAD",
-            max_restarts=0,
-        ).remote()
+        try:
+            # In a thread: making a named actor asks the head whether the name is taken (the
+            # same attempt launched twice), which is refused as ValueError.
+            actor = await asyncio.to_thread(self._new_actor, name, resource)
+        except RayError as exc:
+            raise OSError(f"its Ray actor {name!r} could not be made: {exc}") from exc
         self._actors[cmd_key(cmd)] = actor
         try:
             started = actor.start.remote(
@@ -236,7 +235,7 @@ class RayExecutor(AttemptRunner):
                 stdout=str(files.stdout),
                 stderr=str(files.stderr),
                 stdin=str(files.input) if work.prompt_on_stdin else None,
-                env=decided({**work.env, MARKER: marker}, os.environ),
+                env=decided({**work.env, MARKER: marker}, os.environ, work.env_decided),
                 passed=list(work.env_passed) if work.env_passed is not None else None,
                 exit_file=str(files.exit),
             )
@@ -249,8 +248,22 @@ class RayExecutor(AttemptRunner):
             self._forget(cmd_key(cmd))
             raise
         info = ProcessInfo(int(pid), int(pgid), int(ticks))
-        self._commands.ran_on(*cmd_key(cmd), str(node))
+        self._commands.ran_on(*cmd_key(cmd), str(node), resource)
         return RayAttempt(actor, info, str(node), files, self._context.kill_grace_seconds)
+
+    def _new_actor(self, name: str, resource: str) -> Any:
+        """A new detached actor for an attempt, on a node offering `resource`."""
+        return RemoteAttemptActor.options(
+            name=name,
+            namespace=self._namespace,
+            lifetime="detached",
+            num_cpus=0,
+            resources={resource: 0.001},
+            # Attempts spread over the nodes that offer their instrument, rather than fill
+            # the first one: an agent's load is its own process, not the actor's.
+            scheduling_strategy="SPREAD",
+            max_restarts=0,
+        ).remote()
 
     async def _stop(self, child: Watched, grace: float) -> None:
         if isinstance(child, RayAttempt):
@@ -266,9 +279,11 @@ class RayExecutor(AttemptRunner):
         self._forget(key)
 
     def _forget(self, key: AttemptKey) -> None:
+        """Let the attempt's actor go, in a thread (it asks the head); not awaited, so that it
+        also works while the conductor stops."""
         actor = self._actors.pop(key, None)
         if actor is not None:
-            self._tasks.create_task(asyncio.to_thread(_kill, actor), name=f"let go of {key}")
+            asyncio.get_running_loop().run_in_executor(None, _kill, actor)
 
     def _where(self, child: Watched) -> str:
         return f" on Ray node {child.node[:12]}" if isinstance(child, RayAttempt) else ""
@@ -295,7 +310,8 @@ class RayExecutor(AttemptRunner):
         for attempt in running:
             r = attempt.record
             key = (r.job_id, r.sheet, r.attempt)
-            process = self._described(key) if actor_name(*key) in named else None
+            placed = self._settings().resource(r.instrument) if r.instrument else None
+            process = self._described(key, placed) if actor_name(*key) in named else None
             if process is not None:
                 if attempt.process != process:
                     self._store.record_process(*key, process)
@@ -307,9 +323,9 @@ class RayExecutor(AttemptRunner):
                 outlived.append(InFlightAttempt(r, None))
         return outlived
 
-    def _described(self, key: AttemptKey) -> ProcessInfo | None:
-        """The process of the attempt's actor, or None when the actor is gone or never
-        started it."""
+    def _described(self, key: AttemptKey, resource: str | None) -> ProcessInfo | None:
+        """The process of the attempt's actor (on a node offering `resource`), or None when
+        the actor is gone or never started it."""
         try:
             actor = ray.get_actor(actor_name(*key), namespace=self._namespace)
             described = ray.get(actor.describe.remote(), timeout=ASK_SECONDS)
@@ -319,7 +335,7 @@ class RayExecutor(AttemptRunner):
             return None
         pid, pgid, ticks, node = described
         self._actors[key], self._nodes[key] = actor, str(node)
-        self._commands.ran_on(*key, str(node))
+        self._commands.ran_on(*key, str(node), resource)
         return ProcessInfo(int(pid), int(pgid), int(ticks))
 
     def _kill_named(self, name: str) -> None:

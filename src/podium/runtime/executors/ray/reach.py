@@ -101,6 +101,7 @@ class Reach:
         node resource) sees each of `folders` (what it is → path) at the same path. Blocking:
         run it off the loop."""
         now = time.monotonic()
+        self._trusted = {key: until for key, until in self._trusted.items() if until > now}
         wanted = {node.node_id: node for node in _offering(nodes(), resources.values())}
         todo = {}
         for node_id in wanted:
