@@ -22,6 +22,23 @@ TAIL_BYTES = 1024
 
 
 @dataclass(frozen=True, slots=True)
+class CheckCommand:
+    """A check's shell command, where it runs and for how long."""
+
+    script: str
+    cwd: Path
+    log_file: Path
+    """Both its streams."""
+    environment: Mapping[str, str]
+    """Laid over the environment it starts from (the values of its placeholders)."""
+    marker: str | None
+    """Set, the processes it starts are findable as the sheet's (`process.MARKER`)."""
+    timeout: float
+    grace: float
+    """Between SIGTERM and SIGKILL once it runs past its timeout."""
+
+
+@dataclass(frozen=True, slots=True)
 class Whose:
     """The attempt a check's command is about, and the instrument planned for its sheet."""
 
@@ -34,18 +51,7 @@ class Whose:
 class CheckCommands(Protocol):
     """Runs a check's command where the executor's attempts run (see the module)."""
 
-    async def run(
-        self,
-        script: str,
-        *,
-        cwd: Path,
-        log_file: Path,
-        environment: Mapping[str, str],
-        marker: str | None,
-        timeout: float,
-        grace: float,
-        whose: Whose | None,
-    ) -> ExitStatus | None:
+    async def run(self, command: CheckCommand, whose: Whose | None) -> ExitStatus | None:
         """As `run_check_command`; `whose` says where it belongs (None: anywhere)."""
         ...
 
@@ -53,54 +59,25 @@ class CheckCommands(Protocol):
 class Here:
     """Check commands on this machine."""
 
-    async def run(
-        self,
-        script: str,
-        *,
-        cwd: Path,
-        log_file: Path,
-        environment: Mapping[str, str],
-        marker: str | None,
-        timeout: float,
-        grace: float,
-        whose: Whose | None,
-    ) -> ExitStatus | None:
-        return await run_check_command(
-            script,
-            cwd=cwd,
-            log_file=log_file,
-            environment=environment,
-            marker=marker,
-            timeout=timeout,
-            grace=grace,
-        )
+    async def run(self, command: CheckCommand, whose: Whose | None) -> ExitStatus | None:
+        return await run_check_command(command)
 
 
 HERE = Here()
 
 
-async def run_check_command(
-    script: str,
-    *,
-    cwd: Path,
-    log_file: Path,
-    environment: Mapping[str, str],
-    marker: str | None,
-    timeout: float,
-    grace: float,
-) -> ExitStatus | None:
-    """How the command ended, or None when it ran past `timeout` (its group was then stopped,
-    SIGTERM then SIGKILL after `grace`). Raises OSError when it cannot start. With `marker`,
-    the processes it starts are findable as the sheet's (`podium.runtime.process.MARKER`)."""
-    base = marked_env(marker) if marker else dict(os.environ)
+async def run_check_command(command: CheckCommand) -> ExitStatus | None:
+    """How the command ended, or None when it ran past its timeout (its group was then
+    stopped). Raises OSError when it cannot start."""
+    base = marked_env(command.marker) if command.marker else dict(os.environ)
     child = spawn(
-        ("bash", "-c", script),
-        cwd=cwd,
-        stdout=log_file,
-        stderr=log_file,
-        env={**base, **environment},
+        ("bash", "-c", command.script),
+        cwd=command.cwd,
+        stdout=command.log_file,
+        stderr=command.log_file,
+        env={**base, **command.environment},
     )
-    code = await wait_within(child, timeout, grace)
+    code = await wait_within(child, command.timeout, command.grace)
     return None if code is None else exit_status(code)
 
 

@@ -11,7 +11,7 @@ import logging
 from podium.domain.commands import RunSkipCheck
 from podium.domain.events import SkipChecked
 from podium.host.private import make_private_dir, make_user_dir
-from podium.runtime.checks.command import HERE, CheckCommands, Whose
+from podium.runtime.checks.command import HERE, CheckCommand, CheckCommands, Whose
 from podium.runtime.conductor_log import job_fields
 from podium.runtime.context import WorkerContext
 from podium.runtime.ports import CompiledJob
@@ -50,16 +50,17 @@ class SkipCommands:
             make_private_dir(folder)
             make_user_dir(job.workspace)
             marker = self._layout.marker(cmd.job_id, cmd.sheet, cmd.attempt)
-            status = await self._commands.run(
+            check = CheckCommand(
                 command.script,
-                cwd=job.workspace,
-                log_file=log_file,
-                environment=dict(command.environment),
-                marker=marker,
-                timeout=timeout,
-                grace=self._context.kill_grace_seconds,
-                whose=Whose(cmd.job_id, cmd.sheet, cmd.attempt, planned.instrument),
+                job.workspace,
+                log_file,
+                dict(command.environment),
+                marker,
+                timeout,
+                self._context.kill_grace_seconds,
             )
+            whose = Whose(cmd.job_id, cmd.sheet, cmd.attempt, planned.instrument)
+            status = await self._commands.run(check, whose)
         except OSError as exc:
             log.warning(
                 "job %s sheet %s: skip_when_command cannot run: %s",

@@ -16,7 +16,7 @@ from podium.domain.commands import RunValidations
 from podium.domain.events import ValidationsDone
 from podium.domain.validation import ValidationKind, ValidationResult, ValidationRule
 from podium.host.private import make_private_dir
-from podium.runtime.checks.command import HERE, CheckCommands, Whose, last_line
+from podium.runtime.checks.command import HERE, CheckCommand, CheckCommands, Whose, last_line
 from podium.runtime.checks.files import Signature, check_file, read_snapshot
 from podium.runtime.checks.review import review
 from podium.runtime.context import WorkerContext
@@ -160,16 +160,16 @@ class Validator:
         if not cwd.is_dir():
             return ValidationResult(rule, False, f"its working directory {cwd} does not exist")
         try:
-            status = await self._commands.run(
+            command = CheckCommand(
                 rule.command,
-                cwd=cwd,
-                log_file=log_file,
-                environment=dict(rule.command_environment),
-                marker=marker,
-                timeout=rule.timeout_seconds,
-                grace=self._context.kill_grace_seconds,
-                whose=whose,
+                cwd,
+                log_file,
+                dict(rule.command_environment),
+                marker,
+                rule.timeout_seconds,
+                self._context.kill_grace_seconds,
             )
+            status = await self._commands.run(command, whose)
         except OSError as exc:
             return ValidationResult(rule, False, f"could not run the command: {exc}")
         if status is None:

@@ -7,24 +7,17 @@ from pathlib import Path
 import pytest
 
 from podium.domain.outcome import ExitStatus
-from podium.runtime.checks.command import last_line, run_check_command
+from podium.runtime.checks.command import CheckCommand, last_line, run_check_command
 from podium.runtime.process import MARKER
 
 
 def _run(
     script: str, folder: Path, *, timeout: float = 10.0, marker: str | None = None
 ) -> ExitStatus | None:
-    return asyncio.run(
-        run_check_command(
-            script,
-            cwd=folder,
-            log_file=folder / "check.log",
-            environment={"PODIUM_VALUE": "a b"},
-            marker=marker,
-            timeout=timeout,
-            grace=0.1,
-        )
+    command = CheckCommand(
+        script, folder, folder / "check.log", {"PODIUM_VALUE": "a b"}, marker, timeout, 0.1
     )
+    return asyncio.run(run_check_command(command))
 
 
 def test_the_exit_code_and_the_last_line_written_come_back(tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ run: its check fails, saying so.
 import asyncio
 import contextlib
 import os
-from collections.abc import Callable, Mapping
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import ray
@@ -22,7 +22,7 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from podium.domain.environment import joined
 from podium.domain.outcome import ExitStatus
-from podium.runtime.checks.command import Whose, run_check_command
+from podium.runtime.checks.command import CheckCommand, Whose, run_check_command
 
 PLACE_SECONDS = 300.0
 """Beyond the command's own timeout, at most this long for it to be placed and answer."""
@@ -37,31 +37,13 @@ def _cancel(reply: Any) -> None:
         ray.cancel(reply, force=True)
 
 
-def _run_here(
-    script: str,
-    *,
-    cwd: str,
-    log_file: str,
-    environment: dict[str, str],
-    marker: str | None,
-    timeout: float,
-    grace: float,
-) -> ExitStatus | None:
+def _run_here(command: CheckCommand) -> ExitStatus | None:
     """On a node: the command run there (with the node's own environment, and its PATH
     searched after the one the job carried), how it ended."""
-    if "PATH" in environment and os.environ.get("PATH"):
-        environment = {**environment, "PATH": joined(environment["PATH"], os.environ["PATH"])}
-    return asyncio.run(
-        run_check_command(
-            script,
-            cwd=Path(cwd),
-            log_file=Path(log_file),
-            environment=environment,
-            marker=marker,
-            timeout=timeout,
-            grace=grace,
-        )
-    )
+    given = command.environment
+    if "PATH" in given and os.environ.get("PATH"):
+        given = {**given, "PATH": joined(given["PATH"], os.environ["PATH"])}
+    return asyncio.run(run_check_command(replace(command, environment=given)))
 
 
 _run_remote: Any = ray.remote(num_cpus=0, max_retries=0)(_run_here)
@@ -85,18 +67,7 @@ class NodeCommands:
         while len(self._nodes) > KEPT:
             del self._nodes[next(iter(self._nodes))]
 
-    async def run(
-        self,
-        script: str,
-        *,
-        cwd: Path,
-        log_file: Path,
-        environment: Mapping[str, str],
-        marker: str | None,
-        timeout: float,
-        grace: float,
-        whose: Whose | None,
-    ) -> ExitStatus | None:
+    async def run(self, command: CheckCommand, whose: Whose | None) -> ExitStatus | None:
         """As `run_check_command`, on the node. Raises OSError when it could not run there."""
         options: dict[str, Any] = {}
         if whose is not None:
@@ -106,17 +77,11 @@ class NodeCommands:
                 # That node if it still can; else another that offers the instrument.
                 options["scheduling_strategy"] = NodeAffinitySchedulingStrategy(node, soft=True)
         reply = _run_remote.options(**options).remote(
-            script,
-            cwd=str(cwd),
-            log_file=str(log_file),
-            environment=dict(environment),
-            marker=marker,
-            timeout=timeout,
-            grace=grace,
+            replace(command, environment=dict(command.environment))
         )
         try:
             found: ExitStatus | None = await asyncio.wait_for(
-                reply, timeout + grace + PLACE_SECONDS
+                reply, command.timeout + command.grace + PLACE_SECONDS
             )
         except TimeoutError as exc:
             asyncio.get_running_loop().run_in_executor(None, _cancel, reply)
