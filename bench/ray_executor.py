@@ -55,7 +55,9 @@ def per_sheet(config: dict[str, object], folder: Path, sheets: int) -> tuple[lis
 
 def reattach_seconds(address: str, folder: Path, count: int) -> float:
     """From a restarted conductor's start to its log saying it re-attached `count` attempts."""
-    config = {**on_ray(address), "max_concurrent_sheets": count}
+    # All at once: the conductor's caps (4 per instrument by default) would hold some back.
+    caps = {"max_concurrent_sheets": count, "instruments": {"cli": {"max_concurrent": count}}}
+    config = {**on_ray(address), **caps}
     folder.mkdir(parents=True, exist_ok=True)
     score = folder / "waiting.yaml"
     score.write_text(WAITING.format(count=count))
