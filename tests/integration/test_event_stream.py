@@ -170,7 +170,8 @@ def test_the_processes_of_a_running_attempt_are_measured(
     while True:
         again = conductor.request(DAEMON_PROCESSES({}))
         mine = [p for p in again["processes"] if p["job_id"] == job]
-        if mine and all(p["cpu_percent"] is not None for p in mine):
+        slept = any("sleep 30" in p["command"] for p in mine)
+        if slept and all(p["cpu_percent"] is not None for p in mine):
             break
         assert time.monotonic() < deadline, again
         time.sleep(0.2)
