@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
@@ -307,11 +308,14 @@ class RayExecutor(AttemptRunner):
         for name in named - wanted:
             self._kill_named(name)
         outlived = []
+        described = self._described_all(
+            [(a.record.job_id, a.record.sheet, a.record.attempt) for a in running], named
+        )
         for attempt in running:
             r = attempt.record
             key = (r.job_id, r.sheet, r.attempt)
             placed = self._settings().resource(r.instrument) if r.instrument else None
-            process = self._described(key, placed) if actor_name(*key) in named else None
+            process = self._known(key, described.get(key), placed)
             if process is not None:
                 if attempt.process != process:
                     self._store.record_process(*key, process)
@@ -323,17 +327,37 @@ class RayExecutor(AttemptRunner):
                 outlived.append(InFlightAttempt(r, None))
         return outlived
 
-    def _described(self, key: AttemptKey, resource: str | None) -> ProcessInfo | None:
+    def _described_all(
+        self, keys: list[AttemptKey], named: set[str]
+    ) -> dict[AttemptKey, tuple[Any, Any]]:
+        """Each named actor of `keys` with what it says of its process, asked all at once
+        (one round trip, not one per attempt); those that do not answer are left out."""
+        asked: dict[AttemptKey, tuple[Any, Any]] = {}
+        for key in keys:
+            if actor_name(*key) not in named:
+                continue
+            try:
+                actor = ray.get_actor(actor_name(*key), namespace=self._namespace)
+                asked[key] = (actor, actor.describe.remote())
+            except (RayError, ValueError):
+                continue
+        found: dict[AttemptKey, tuple[Any, Any]] = {}
+        deadline = time.monotonic() + ASK_SECONDS
+        for key, (actor, reply) in asked.items():
+            try:
+                found[key] = (actor, ray.get(reply, timeout=max(0.0, deadline - time.monotonic())))
+            except (RayError, GetTimeoutError, ValueError):
+                continue
+        return found
+
+    def _known(
+        self, key: AttemptKey, described: tuple[Any, Any] | None, resource: str | None
+    ) -> ProcessInfo | None:
         """The process of the attempt's actor (on a node offering `resource`), or None when
         the actor is gone or never started it."""
-        try:
-            actor = ray.get_actor(actor_name(*key), namespace=self._namespace)
-            described = ray.get(actor.describe.remote(), timeout=ASK_SECONDS)
-        except (RayError, GetTimeoutError, ValueError):
+        if described is None or described[1] is None:
             return None
-        if described is None:
-            return None
-        pid, pgid, ticks, node = described
+        actor, (pid, pgid, ticks, node) = described
         self._actors[key], self._nodes[key] = actor, str(node)
         self._commands.ran_on(*key, str(node), resource)
         return ProcessInfo(int(pid), int(pgid), int(ticks))
