@@ -326,6 +326,28 @@ def test_progress_is_stored_as_sheets_complete(
     conductor.wait_for_job(job, "completed")
 
 
+def test_a_list_never_shows_less_progress_than_a_status_answered_before_it(
+    conductor: ConductorProcess, write_score: Callable[..., Path]
+) -> None:
+    # `status` reads the engine, `list` the store: while a step commits the engine is ahead.
+    score = write_score("""
+        name: many
+        workspace: ./ws
+        instrument: cli
+        pause_between_sheets_seconds: 0
+        sheet: {size: 1, total_items: 60}
+        prompt: {template: "true"}
+    """)
+    job = conductor.submit(score)
+    seen = 0
+    while seen < 60:
+        shown = conductor.status(job)
+        seen = sum(s["status"] == "completed" for s in shown["sheets"])
+        [listed] = conductor.request(JOB_LIST({"all": True}))["jobs"]
+        assert listed["completed_sheets"] >= seen, shown["status"]
+    conductor.wait_for_job(job, "completed")
+
+
 def test_a_script_larger_than_an_argument_may_be_runs(
     conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
 ) -> None:

@@ -19,6 +19,7 @@ from podium.conductor.api.inspection import InspectionApi
 from podium.conductor.api.instruments import InstrumentsApi
 from podium.conductor.api.jobs import JobsApi
 from podium.conductor.api.live import LiveApi
+from podium.conductor.api.settled import Settled, after_commit
 from podium.conductor.compiler import ScoreCompiler, ScoreJob, profile_caps
 from podium.domain.engine import Engine
 from podium.domain.feed import PRESSURE, Change
@@ -192,6 +193,7 @@ def build(wiring: Wiring, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts
             feed=feed, jobs=store, engine=engine, sampler=ProcessSampler(attempts.attempt_groups)
         ),
         catalog=catalog,
+        settled=loop.settled,
     )
     return Parts(
         engine,
@@ -296,6 +298,7 @@ def _routes(
     notifier: Notifier,
     live: LiveApi,
     catalog: JobCatalog,
+    settled: Settled,
 ) -> dict[str, Route]:
     """The conductor's methods, by area, to serve on its socket."""
     side = wiring.side
@@ -335,7 +338,7 @@ def _routes(
         *InstrumentsApi(wiring.compiler, wiring.compiler.policy).handlers(),
         *live.handlers(),
     ]
-    return routes(suggesting(handlers, lambda: _known_ids(store, fleets)))
+    return routes(after_commit(suggesting(handlers, lambda: _known_ids(store, fleets)), settled))
 
 
 def _prompt_of(catalog: JobCatalog, job_id: JobId, sheet: SheetNum) -> str:

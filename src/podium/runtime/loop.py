@@ -6,7 +6,8 @@ the disk takes one batch, the loop goes on spawning, noticing exits and answerin
 events that come meanwhile make the next batch, committed together (group commit). No effect
 of a batch (a launch, a kill, a reply, an event published) is applied before its commit is
 done; the engine's in-memory view may be a batch ahead of the disk meanwhile, as it is
-between deciding and committing anyway.
+between deciding and committing anyway. A reader of the store that must not fall behind what
+the engine already showed waits for `EngineLoop.settled` first.
 
 Time comes from one `Clock` (`podium.runtime.clock`): the engine's `now`, its one wake-up
 timer, the pause between commits the disk refused.
@@ -162,6 +163,9 @@ class EngineLoop:
         self.waiting_for_disk = False
         """A batch is waiting for the disk to take its commit."""
         self._timer: Timer | None = None
+        self._step: asyncio.Future[None] | None = None
+        """Done once the batch decided last is committed and acted on (None: no batch is
+        between deciding and acting)."""
 
     async def run(self) -> None:
         """Handle events until cancelled. A commit under way when cancelled is finished (by
@@ -170,6 +174,7 @@ class EngineLoop:
         try:
             while True:
                 batch = await self._inbox.take_batch()
+                step = self._step = asyncio.get_running_loop().create_future()
                 try:
                     commands = self._decide(batch)
                     persists = _persists(commands)
@@ -178,9 +183,21 @@ class EngineLoop:
                     self._act(persists, commands)
                 finally:
                     self._inbox.handled(len(batch))
+                    self._step = None
+                    _settle(step)
         finally:
             # Without holding up the loop's thread, which others share.
             await asyncio.to_thread(writer.shutdown, wait=True)
+
+    async def settled(self) -> None:
+        """Return once the store holds everything the engine had decided when this was
+        called: what a reader saw of the engine (`status`) is then in the store too (`list`,
+        `history`), so a later answer never shows an older state than an earlier one. It waits
+        for one commit at most, and not at all while the disk refuses commits: readers are
+        answered from the store as it is, and `conductor-status` says why."""
+        step = self._step
+        if step is not None and not self.waiting_for_disk:
+            await asyncio.shield(step)
 
     def stop_launching(self) -> None:
         """At shutdown: decide and record as usual, but start no attempt or validation. The
@@ -215,6 +232,8 @@ class EngineLoop:
                 await loop.run_in_executor(writer, self._store.commit, persists)
             except StateUnwritable as exc:
                 if not self.waiting_for_disk:
+                    if self._step is not None:
+                        _settle(self._step)  # readers go on with the store as it is
                     log.error(
                         "could not record the engine's last step: %s; nothing of it is acted "
                         "on until it is recorded, tried again until the disk takes it",
@@ -282,6 +301,11 @@ class EngineLoop:
         delay = max(0.0, at - self._clock.now())
         when = self._clock.monotonic() + delay
         self._timer = self._clock.call_at(when, lambda: self._inbox.post(Tick()))
+
+
+def _settle(step: asyncio.Future[None]) -> None:
+    if not step.done():
+        step.set_result(None)
 
 
 def _persists(commands: list[Command]) -> list[Persist]:

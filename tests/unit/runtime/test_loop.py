@@ -285,3 +285,70 @@ def test_a_loop_cancelled_during_a_commit_finishes_it_and_acts_on_none_of_it() -
         return len(store.committed), len(runner.launched)
 
     assert asyncio.run(main()) == (1, 0)
+
+
+def test_settled_returns_once_the_batch_decided_before_it_is_committed_and_acted_on() -> None:
+    async def main() -> tuple[bool, int, int, int]:
+        store, runner, inbox = HeldStore(), RecordingRunner(), Inbox()
+        loop = held_loop(store, runner, inbox)
+        await asyncio.wait_for(loop.settled(), timeout=10)  # nothing decided: no wait
+        inbox.post(submitted("a"))
+        task = asyncio.create_task(loop.run())
+        await commit_started(store)
+        impatient = asyncio.create_task(loop.settled())
+        waiter = asyncio.create_task(loop.settled())
+        for _ in range(10):
+            await asyncio.sleep(0)
+        waited = not waiter.done()
+        impatient.cancel()  # a reader that hangs up does not cancel the step
+        store.go.release()
+        await asyncio.wait_for(waiter, timeout=10)
+        seen = len(store.committed), len(runner.launched)
+        await asyncio.wait_for(inbox.drained(), timeout=10)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return waited, *seen, len(runner.launched)
+
+    waited, committed, launched, launched_in_the_end = asyncio.run(main())
+    assert waited
+    assert (committed, launched) == (1, 1)  # in the store, and acted on
+    assert launched_in_the_end == 1
+
+
+class HeldFullDiskStore(HeldStore):
+    """Holds the first commit, then refuses it as a full disk does; takes the next."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = False
+
+    def commit(self, batch: Sequence[Persist]) -> None:
+        if not self.refused:
+            self.started.release()
+            self.go.acquire()
+            self.refused = True
+            raise StateUnwritable("database or disk is full (/state/podium.db)")
+        self.committed.append(batch)
+
+
+def test_settled_does_not_hold_readers_while_the_disk_refuses_commits() -> None:
+    async def main() -> tuple[bool, int, bool]:
+        store, runner, inbox = HeldFullDiskStore(), RecordingRunner(), Inbox()
+        loop = held_loop(store, runner, inbox)
+        inbox.post(submitted("a"))
+        task = asyncio.create_task(loop.run())
+        await commit_started(store)
+        waiter = asyncio.create_task(loop.settled())
+        await asyncio.sleep(0)
+        store.go.release()  # refused: the batch waits for the disk
+        await asyncio.wait_for(waiter, timeout=10)
+        told = loop.waiting_for_disk, len(store.committed)
+        await asyncio.wait_for(loop.settled(), timeout=10)  # nor a reader that comes now
+        await asyncio.wait_for(inbox.drained(), timeout=10)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return *told, loop.waiting_for_disk
+
+    assert asyncio.run(main()) == (True, 0, False)
