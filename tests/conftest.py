@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
@@ -18,6 +19,12 @@ from podium.testing.ray_cluster import LOOPBACK_ENV
 # longer than hypothesis's default 200 ms per example.
 settings.register_profile("podium", deadline=None)
 settings.load_profile("podium")
+
+# A suite started in the background by a script (`pytest … &`) inherits Ctrl-C ignored, and so
+# would every `podium` it starts (an ignored signal stays ignored across exec). The tests that
+# press Ctrl-C need it as a terminal gives it: handled here, it is at its default in children.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parent.parent
 
