@@ -4,6 +4,7 @@ and error is read back through the protocol."""
 
 import contextlib
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -347,19 +348,12 @@ def test_readonly_offers_no_tool_that_changes_anything(
     assert schema["additionalProperties"] is False
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def http_server(env: dict[str, str], cwd: Path) -> Iterator[str]:
-    port = free_port()
+    """`podium mcp --http` on a free port it picks and tells (no other test can take it)."""
     with (cwd / "mcp-http.log").open("w") as log:
         server = subprocess.Popen(
-            [PODIUM, "mcp", "--http", "--port", str(port)],
+            [PODIUM, "mcp", "--http", "--port", "0"],
             env=env,
             cwd=cwd,
             stdout=log,
@@ -368,13 +362,19 @@ def http_server(env: dict[str, str], cwd: Path) -> Iterator[str]:
         )
     try:
         deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)):
+        while not (told := re.search(r"serving MCP at (\S+);", (cwd / "mcp-http.log").read_text())):
+            assert server.poll() is None, (cwd / "mcp-http.log").read_text()
+            assert time.monotonic() < deadline, "podium mcp --http did not say where it listens"
+            time.sleep(0.05)
+        url = told.group(1)
+        host, port = url.split("/")[2].split(":")
+        while True:  # bound before it said so; serving a moment later
+            with contextlib.suppress(OSError), socket.create_connection((host, int(port))):
                 break
             assert server.poll() is None, (cwd / "mcp-http.log").read_text()
             assert time.monotonic() < deadline, "podium mcp --http did not listen"
             time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/mcp"
+        yield url
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -419,3 +419,24 @@ def test_http_serves_only_requests_that_carry_the_users_token(
                 return text(await ok(session, "job_status", job_id="hello"))
 
         assert "hello" in anyio.run(scenario)
+
+
+def test_http_on_a_port_in_use_says_so_and_how_to_pick_another(
+    conductor: ConductorProcess,
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = subprocess.run(
+            [PODIUM, "mcp", "--http", "--port", str(port)],
+            env=conductor.env,
+            check=False,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
+    assert refused.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in refused.stderr
+    assert "another 'podium mcp --http'?" in refused.stderr and "--port N" in refused.stderr

@@ -4,6 +4,7 @@ must carry `Authorization: Bearer TOKEN`, or it is refused with 401 before the S
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from typing import Any
@@ -12,6 +13,7 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from podium.host.access_token import same_token
+from podium.host.listening import bind
 from podium.mcp_server.server import build
 
 HOST = "127.0.0.1"
@@ -69,11 +71,19 @@ def app(readonly: bool, token: str) -> Any:
 
 
 def serve_http(readonly: bool, token: str, port: int, token_file: str) -> None:
-    """Serve until interrupted."""
+    """Serve until interrupted. The port is taken first (0: a free one), then told."""
+    sock = bind(HOST, port, who="podium mcp --http")
+    port = sock.getsockname()[1]
     print(
         f"podium mcp: serving MCP at http://{HOST}:{port}{PATH}; every request needs "
         f"'Authorization: Bearer TOKEN' (the token is in {token_file})",
         file=sys.stderr,
         flush=True,
     )
-    uvicorn.run(app(readonly, token), host=HOST, port=port, log_level="warning")
+    config = uvicorn.Config(app(readonly, token), log_level="warning")
+    try:
+        asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()

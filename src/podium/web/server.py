@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import socket
 import threading
 import webbrowser
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from podium.domain.errors import UserError
+from podium.host.listening import bind
 from podium.web.app import WebSettings, create_app
 from podium.web.security import LOOPBACK_HOSTS, Guard, base_url, link
 
@@ -38,27 +38,6 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host.strip("[]"), port))
-    except OSError as exc:
-        sock.close()
-        raise UserError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
-            + (
-                "; another program (another 'podium web'?) has it: --port N picks another"
-                if exc.errno in (98, 48)
-                else ""
-            )
-        ) from None
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
-
-
 def serve(options: Serve) -> None:
     if not is_loopback(options.host) and not options.allow_remote:
         raise UserError(
@@ -66,7 +45,7 @@ def serve(options: Serve) -> None:
             "--allow-remote to mean it (every request still needs the token; put TLS in front "
             "of it, or use an ssh tunnel to 127.0.0.1 instead)"
         )
-    sock = bind(options.host, options.port)
+    sock = bind(options.host, options.port, who="podium web")
     port = sock.getsockname()[1]
     url = link(base_url(options.host, port), options.token)
     hosts = None if options.allow_remote else frozenset(LOOPBACK_HOSTS)

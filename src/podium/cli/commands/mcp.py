@@ -33,15 +33,15 @@ def declare(p: argparse.ArgumentParser) -> None:
         "--port",
         type=int,
         metavar="N",
-        help=f"with --http: the port to listen on (default {DEFAULT_PORT})",
+        help=f"with --http: the port to listen on (default {DEFAULT_PORT}; 0: a free one, told)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.port is not None and not args.http:
         raise UserError(f"--port goes with --http: 'podium mcp --http --port {args.port}'")
-    if args.port is not None and not 0 < args.port < 65536:
-        raise UserError(f"--port must be between 1 and 65535, got {args.port}")
+    if args.port is not None and not 0 <= args.port < 65536:
+        raise UserError(f"--port must be between 0 and 65535 (0: a free one), got {args.port}")
     try:
         from podium.mcp_server import server  # noqa: PLC0415 - the SDK, for this verb only
     except ModuleNotFoundError as exc:
@@ -62,5 +62,6 @@ def _serve_http(args: argparse.Namespace) -> int:
 
     state_dir = locate().state_dir
     token = access_token(state_dir)
-    serve_http(args.readonly, token, args.port or DEFAULT_PORT, str(token_path(state_dir)))
+    port = DEFAULT_PORT if args.port is None else args.port
+    serve_http(args.readonly, token, port, str(token_path(state_dir)))
     return 0

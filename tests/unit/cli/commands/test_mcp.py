@@ -16,7 +16,9 @@ def test_port_goes_with_http(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_a_port_out_of_range_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["mcp", "--http", "--port", "70000"]) == exits.USER
-    assert "--port must be between 1 and 65535, got 70000" in capsys.readouterr().err
+    assert (
+        "--port must be between 0 and 65535 (0: a free one), got 70000" in capsys.readouterr().err
+    )
 
 
 def test_without_the_sdk_it_says_how_to_install_it(
