@@ -74,10 +74,12 @@ def conductors(tmp_path: Path) -> Iterator[Callable[..., ConductorProcess]]:
         config: dict[str, Any] | None = None,
         home: Path | None = None,
         virtual: bool = False,
+        autojump: float = AUTOJUMP_SECONDS,
     ) -> ConductorProcess:
         """A conductor; `virtual`: on virtual time (see `virtual_conductor`), its resource
-        monitor looking hourly unless told (each look is real work virtual time waits for)."""
-        threshold = AUTOJUMP_SECONDS if virtual else None
+        monitor looking hourly unless told (each look is real work virtual time waits for),
+        its time jumping after `autojump` real seconds of idleness."""
+        threshold = autojump if virtual else None
         if virtual:
             config = {"monitor_interval_seconds": 3600, **(config or {})}
         conductor = ConductorProcess(home or tmp_path / "home", config, threshold)

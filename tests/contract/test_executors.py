@@ -232,7 +232,8 @@ def test_a_signalled_attempt_stops_and_its_ending_says_so(
             launch = bench.first_launch(SYSTEM_CLOCK)
             conductor.executor.launch(launch)
             await until(bench.file("started").exists)
-            assert conductor.executor.running == 1
+            # Counted once its start is back on the loop, a moment after the process runs.
+            await until(lambda: conductor.executor.running == 1)
             conductor.executor.kill(Kill(launch.job_id, launch.sheet, launch.attempt))
             ending = await conductor.ending()
             assert conductor.executor.running == 0
@@ -253,7 +254,7 @@ def test_the_description_says_where_attempts_run_and_how_many(
         async with bench.conductor(make, SYSTEM_CLOCK) as conductor:
             launch = bench.first_launch(SYSTEM_CLOCK)
             conductor.executor.launch(launch)
-            await until(bench.file("started").exists)
+            await until(lambda: conductor.executor.describe().running == 1)
             running = conductor.executor.describe()
             conductor.executor.kill(Kill(launch.job_id, launch.sheet, launch.attempt))
             await conductor.ending()
@@ -294,6 +295,8 @@ async def crash_while_running(bench: Bench, make: MakeExecutor) -> None:
         async with bench.conductor(make, SYSTEM_CLOCK) as conductor:
             conductor.executor.launch(bench.first_launch(SYSTEM_CLOCK))
             await until(bench.file("started").exists)
+            # A crash after the process is recorded (a moment after it runs): the store has it.
+            await until(lambda: all(a.process is not None for a in bench.in_flight()))
             started.set()
             await asyncio.Event().wait()
 

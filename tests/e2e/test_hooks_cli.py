@@ -92,7 +92,12 @@ def test_a_self_chaining_score_stops_at_its_maximum_chain_depth(
     middle = json.loads(podium("status", "loop-2", "--json").stdout)
     assert (middle["parent"], middle["children"]) == ("loop", ["loop-3"])
 
-    told = [json.loads(line) for line in (workspace / "concert.jsonl").read_text().splitlines()]
+    concert = workspace / "concert.jsonl"
+    # Each line is written a moment after its change is committed, by a task of its own.
+    wait_for(
+        lambda: concert.exists() and concert.read_text().count("\n") == 8, "the concert's lines"
+    )
+    told = [json.loads(line) for line in concert.read_text().splitlines()]
     story: dict[str, list[str]] = {}
     for line in told:  # each job's own lines in order; a child may start before its parent ends
         story.setdefault(str(line["job_id"]), []).append(str(line["event"]))

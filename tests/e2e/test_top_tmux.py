@@ -28,9 +28,10 @@ SLEEPY = """
     retry: {max_retries: 0}
     prompt:
       template: |
-        echo sheet {{ sheet_num }} sleeps
-        sleep 3
+        echo sheet {{ sheet_num }} waits
+        while [ ! -e go ]; do sleep 0.05; done
 """
+"""Each sheet runs until the test lets it end: the job is there however long `top` takes."""
 
 
 class Terminal:
@@ -88,6 +89,7 @@ def test_top_pauses_the_selected_job_after_asking(
     terminal.wait_for_text("Pause job sleepy?")
     terminal.keys("y")
     terminal.wait_for_text("job sleepy: ")
+    (tmp_path / "ws" / "go").touch()  # the running sheet ends; the job pauses after it
 
     def paused() -> bool:
         shown = podium("status", "sleepy", "--json")

@@ -122,13 +122,14 @@ def test_an_attempt_that_ended_in_time_while_no_conductor_watched_is_not_timed_o
     recorded: bool,
 ) -> None:
     ws = tmp_path / "ws"
+    timeout = 8  # long enough for the first conductor to be killed before it, however busy
     first, job, pgid = crashed_before_recording(
-        conductors, write_score(GATED.format(timeout=2)), recorded=recorded
+        conductors, write_score(GATED.format(timeout=timeout)), recorded=recorded
     )
     (ws / "go").touch()
     first.wait_until(lambda: not group_exists(pgid), 15, "the attempt to end")
     [(started,)] = first.query("SELECT started_at FROM attempts")
-    first.wait_until(lambda: time.time() > started + 2.5, 15, "its timeout to pass")
+    first.wait_until(lambda: time.time() > started + timeout + 0.5, 30, "its timeout to pass")
 
     second = conductors({"kill_grace_seconds": 0.5})
     second.wait_for_job(job, "completed")

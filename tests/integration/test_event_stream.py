@@ -22,9 +22,19 @@ TWO_SHEETS = """
     instrument: cli
     sheet: {size: 1, total_items: 2}
     prompt:
-      template: echo start {{ sheet_num }}; sleep {{ pause }}; echo end {{ sheet_num }}
+      template: |
+        echo start {{ sheet_num }}
+        while [ ! -e go ]; do sleep 0.02; done
+        sleep {{ pause }}
+        echo end {{ sheet_num }}
       variables: {pause: 0.6}
 """
+"""Each sheet waits for the test to let the job go on (`let_go`): however slow the machine, a
+subscriber that comes after the first attempt started comes before the job ends."""
+
+
+def let_go(tmp_path: Path) -> None:
+    (tmp_path / "ws" / "go").touch()
 
 
 def subscribe(conductor: ConductorProcess, params: SubscribeParams) -> Subscription:
@@ -67,9 +77,13 @@ def watching(conductor: ConductorProcess) -> Iterator[Subscription]:
 
 
 def test_every_committed_change_comes_in_order_and_ends_as_the_store_says(
-    conductor: ConductorProcess, write_score: Callable[..., Path], watching: Subscription
+    conductor: ConductorProcess,
+    write_score: Callable[..., Path],
+    watching: Subscription,
+    tmp_path: Path,
 ) -> None:
     job = conductor.submit(write_score(TWO_SHEETS))
+    let_go(tmp_path)
     events = read_until(watching, job_ended(job))
     seqs = [e["seq"] for e in events]
     assert seqs == sorted(set(seqs))
@@ -87,13 +101,17 @@ def test_every_committed_change_comes_in_order_and_ends_as_the_store_says(
 
 
 def test_a_snapshot_and_the_stream_after_it_have_no_gap_and_no_duplicate(
-    conductor: ConductorProcess, write_score: Callable[..., Path], watching: Subscription
+    conductor: ConductorProcess,
+    write_score: Callable[..., Path],
+    watching: Subscription,
+    tmp_path: Path,
 ) -> None:
     job = conductor.submit(write_score(TWO_SHEETS))
     seen = read_until(watching, lambda e: e["kind"] == "attempt")  # the first is under way
     with subscribe(conductor, {"snapshot": True}) as late:
         at = late.answer["seq"]
         [snapped] = [j for j in late.answer.get("jobs", []) if j["job_id"] == job]
+        let_go(tmp_path)
         after = read_until(late, job_ended(job))
     everything = seen + read_until(watching, job_ended(job))
     assert [e["seq"] for e in after] == [e["seq"] for e in everything if e["seq"] > at]
@@ -103,13 +121,17 @@ def test_a_snapshot_and_the_stream_after_it_have_no_gap_and_no_duplicate(
 
 
 def test_a_subscriber_that_comes_back_gets_what_it_missed_then_the_rest(
-    conductor: ConductorProcess, write_score: Callable[..., Path], watching: Subscription
+    conductor: ConductorProcess,
+    write_score: Callable[..., Path],
+    watching: Subscription,
+    tmp_path: Path,
 ) -> None:
     job = conductor.submit(write_score(TWO_SHEETS))
     with subscribe(conductor, {"job_ids": [job]}) as first:
-        read_until(first, lambda e: e["kind"] == "attempt")
+        let_go(tmp_path)
+        read_until(first, lambda e: e["kind"] == "attempt")  # the first sheet's end
         stream, left_at = first.answer["stream"], first.last
-    # While it is away, the first sheet ends and the second starts.
+    # While it is away, the second sheet starts.
     seen = read_until(watching, lambda e: e["kind"] == "sheet" and e["data"]["num"] == 2)
     missed = [e for e in seen if e["seq"] > left_at]
     with subscribe(
@@ -124,11 +146,10 @@ def test_a_subscriber_that_comes_back_gets_what_it_missed_then_the_rest(
 
 
 def test_after_a_restart_a_subscriber_is_told_to_take_a_fresh_snapshot(
-    conductor: ConductorProcess, write_score: Callable[..., Path]
+    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
 ) -> None:
     job = conductor.submit(write_score(TWO_SHEETS))
     with subscribe(conductor, {}) as before:
-        read_until(before, lambda e: e["kind"] == "attempt")
         position = StreamPosition(stream=before.answer["stream"], seq=before.last)
         conductor.stop()
         with pytest.raises(StreamDropped, match="stopping"):
@@ -139,16 +160,18 @@ def test_after_a_restart_a_subscriber_is_told_to_take_a_fresh_snapshot(
         assert after.answer["stream"] != position["stream"]
         assert after.answer["replayed"] == 0
         assert job in [j["job_id"] for j in after.answer.get("jobs", [])]
+        let_go(tmp_path)
         read_until(after, job_ended(job))
     assert conductor.status(job)["status"] == "completed"
 
 
 def test_output_lines_of_a_sheet_come_as_they_are_written(
-    conductor: ConductorProcess, write_score: Callable[..., Path]
+    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
 ) -> None:
     job = conductor.submit(write_score(TWO_SHEETS))
     wanted: SubscribeParams = {"output": [{"job_id": job, "sheet": 2}], "kinds": ["job"]}
     with subscribe(conductor, wanted) as stream:
+        let_go(tmp_path)
         events = read_until(stream, lambda e: e["kind"] == "output" and "end" in e["data"]["text"])
     lines = [e["data"] for e in events if e["kind"] == "output"]
     assert [(line["sheet"], line["stream"], line["text"]) for line in lines] == [
@@ -159,9 +182,10 @@ def test_output_lines_of_a_sheet_come_as_they_are_written(
 
 
 def test_the_processes_of_a_running_attempt_are_measured(
-    conductor: ConductorProcess, write_score: Callable[..., Path]
+    conductor: ConductorProcess, write_score: Callable[..., Path], tmp_path: Path
 ) -> None:
     job = conductor.submit(write_score(TWO_SHEETS.replace("{pause: 0.6}", "{pause: 30}")))
+    let_go(tmp_path)
     conductor.wait_for_recorded_attempt(1)
     first = conductor.request(DAEMON_PROCESSES({}))
     # A process seen for the first time has no CPU share yet; one seen before has. (The

@@ -104,8 +104,10 @@ def test_a_chained_score_is_found_next_to_its_parent_and_runs_one_level_deeper(
 
 
 def test_a_hook_past_its_timeout_is_stopped_with_its_whole_group(
-    conductor: ConductorProcess, tmp_path: Path
+    virtual_conductor: ConductorProcess, tmp_path: Path
 ) -> None:
+    # On virtual time: the ten minutes pass once the hook's processes wait, never before.
+    conductor = virtual_conductor
     score = write(
         tmp_path / "slow.yaml",
         """
@@ -117,7 +119,7 @@ def test_a_hook_past_its_timeout_is_stopped_with_its_whole_group(
         on_success:
           - type: run_command
             command: sleep 300 & echo $! > sleeper.pid; wait
-            timeout_seconds: 0.5
+            timeout_seconds: 600
             on_failure: abort
         """,
     )
@@ -125,7 +127,7 @@ def test_a_hook_past_its_timeout_is_stopped_with_its_whole_group(
     done = conductor.wait_for_job(job, "failed")
     assert done["error"] == (
         "on_success hook 1 (run_command: sleep 300 & echo $! > sleeper.pid; wait) failed: "
-        "timed out after 0.5s"
+        "timed out after 600s"
     )
     sleeper = int((tmp_path / "ws" / "sleeper.pid").read_text())
     found = processes.stat(sleeper)

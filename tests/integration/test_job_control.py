@@ -17,9 +17,11 @@ from podium.ipc.methods import (
     JOB_RESUME,
     JOB_SUBMIT,
 )
+from podium.ipc.stream import Subscription
 from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess
 from tests.files import written
+from tests.integration.test_event_stream import read_until
 
 GATED = """
     name: gated
@@ -96,7 +98,7 @@ def test_a_forced_pause_stops_the_attempt_and_resume_runs_it_without_spending_bu
     ws = tmp_path / "ws"
     job = conductor.submit(write_score(SECOND_TIME_LUCKY))
     conductor.wait_until(lambda: written(ws / "pid"), 15, "sheet 1 to start")
-    pid = int((ws / "pid").read_text())
+    _, pgid = conductor.wait_for_recorded_attempt(1)  # the script's shell is not its leader
     done = conductor.request(JOB_PAUSE({"job_id": job, "force": True}))
     assert "stopping 1 running attempt(s)" in done["message"]
     conductor.wait_until(
@@ -104,7 +106,7 @@ def test_a_forced_pause_stops_the_attempt_and_resume_runs_it_without_spending_bu
         15,
         "the attempt to stop",
     )
-    assert not group_exists(pid)
+    assert not group_exists(pgid)
     conductor.request(JOB_RESUME({"job_id": job}))
     done_job = conductor.wait_for_job(job, "completed")
     assert done_job["sheets"][0]["attempts"] == 2  # with max_retries: 0
@@ -137,11 +139,11 @@ def test_cancel_stops_the_process_group_and_resume_runs_the_cancelled_sheets(
     ws = tmp_path / "ws"
     job = conductor.submit(write_score(SECOND_TIME_LUCKY))
     conductor.wait_until(lambda: written(ws / "pid"), 15, "sheet 1 to start")
-    pid = int((ws / "pid").read_text())
+    _, pgid = conductor.wait_for_recorded_attempt(1)  # the script's shell is not its leader
     assert conductor.request(JOB_CANCEL({"job_id": job}))["message"] == (
         "cancelled; stopping 1 running attempt(s)"
     )
-    conductor.wait_until(lambda: not group_exists(pid), 15, "the attempt's group to go")
+    conductor.wait_until(lambda: not group_exists(pgid), 15, "the attempt's group to go")
     assert status_of(conductor, job) == ("cancelled", ["cancelled", "cancelled"])
     with pytest.raises(RemoteError) as refused:
         conductor.request(JOB_PAUSE({"job_id": job}))
@@ -215,18 +217,20 @@ def test_a_rate_limited_attempt_waits_for_the_reset_and_spends_no_budget(
 ) -> None:
     conductor = virtual_conductor
     score = write_score(RATE_LIMITED_ONCE.replace("{message}", "Retry after 20 minutes"))
-    job = conductor.submit(score)
-    conductor.wait_until(  # asked often, the conductor's time stands still meanwhile
-        lambda: conductor.status(job)["sheets"][0]["status"] == "waiting",
-        15,
-        "the rate limit",
-        poll=0.01,
-    )
-    waiting = conductor.status(job)
-    [window] = waiting["rate_limits"]
+    # The wait passes in a moment of real time: the stream tells it whole, however brief.
+    with Subscription(str(conductor.socket), {"kinds": ["sheet", "rate_limit"]}) as stream:
+        job = conductor.submit(score)
+        told = read_until(
+            stream, lambda e: e["kind"] == "sheet" and e["data"]["status"] == "completed"
+        )
+    [waiting] = [
+        e["data"] for e in told if e["kind"] == "sheet" and e["data"]["status"] == "waiting"
+    ]
+    assert waiting["wait"] == "rate_limit"
+    [window, cleared] = [e["data"] for e in told if e["kind"] == "rate_limit"]
     assert (window["instrument"], window["model"]) == ("cli", None)
     assert "rate limit exceeded" in window["reason"]
-    assert waiting["sheets"][0]["wait"] == "rate_limit"
+    assert (cleared["instrument"], cleared["until"]) == ("cli", None)
     done = conductor.wait_for_job(job, "completed", timeout=30)
     assert done["sheets"][0]["attempts"] == 2  # with max_retries: 0
     outcomes = conductor.query("SELECT outcome FROM attempts ORDER BY attempt")
@@ -310,12 +314,13 @@ def test_stopping_the_conductor_does_not_cancel_or_lose_a_waiting_retry(
             echo run >> runs.txt
             [ -e second ] || { touch second; exit 1; }
     """)
-    first = conductors(virtual=True)
-    job = first.submit(score)
-    first.wait_until(  # asked often, the conductor's time stands still meanwhile
-        lambda: status_of(first, job)[1] == ["waiting"], 15, "the retry to wait", poll=0.01
-    )
-    first.kill(signal.SIGTERM)
+    # Its time jumps only after 2 s of real idleness: it stops while the retry waits.
+    first = conductors(virtual=True, autojump=2.0)
+    with Subscription(str(first.socket), {"kinds": ["sheet"]}) as stream:
+        job = first.submit(score)
+        read_until(stream, lambda e: e["data"]["status"] == "waiting")
+        assert first.kill(signal.SIGTERM) == 0
+    assert first.query("SELECT attempt FROM attempts") == [(1,)]
     second = conductors(virtual=True)
     done = second.wait_for_job(job, "completed")
     assert done["sheets"][0]["attempts"] == 2

@@ -338,19 +338,20 @@ def test_a_reattached_attempt_keeps_its_timeout_and_can_be_cancelled(
         write_score(
             GATED_CHAIN.replace("name: gated", "name: stuck").replace(
                 "pause_between_sheets_seconds: 0",
-                "pause_between_sheets_seconds: 0\n    instrument_config: {timeout_seconds: 4}",
+                "pause_between_sheets_seconds: 0\n    instrument_config: {timeout_seconds: 10}",
             ),
             "stuck.yaml",
         ),
     )
     second = conductors({"kill_grace_seconds": 0.5})
-    # Started before the crash, it times out 4 s after it started, not 4 s after the restart.
+    # Started before the crash, it times out 10 s after it started, not 10 s after the restart.
+    # (Long enough for the first conductor to be killed before it, however busy the machine.)
     second.wait_until(
         lambda: (
             second.query("SELECT outcome FROM attempts WHERE sheet = 2 AND attempt = 1")
             == [("timed_out",)]
         ),
-        15,
+        30,
         "the re-attached attempt to time out",
     )
     assert not group_exists(pgid)

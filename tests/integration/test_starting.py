@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from podium.ipc.client import ConductorClient, ConductorUnavailable
 from podium.ipc.methods import DAEMON_STATUS, JOB_LIST
 from podium.ipc.schema import ConductorInfo
@@ -115,6 +117,7 @@ def test_a_conductor_killed_while_starting_loses_nothing_and_runs_nothing_twice(
     assert runs(tmp_path) == ["a", "b"]
 
 
+@pytest.mark.timeout(180)  # 1,050 durable submissions, about 10 s on a quiet machine
 def test_many_queued_jobs_come_back_in_slices_and_start_in_submission_order(
     conductors: Callable[..., ConductorProcess], tmp_path: Path
 ) -> None:

@@ -243,8 +243,8 @@ def test_a_cancel_leaves_no_process_on_any_node(
 
     conductor.wait_until(lambda: len(pids()) == 8, 120, "every sheet and its child to start")
     assert set(lines(ws / "nodes")) == set(ray_cluster.node_ids.values())
-    groups = [g for (g,) in conductor.query("SELECT pgid FROM attempts")]
-    assert len(groups) == 4
+    # A process runs a moment before the actor's answer records its group.
+    groups = [conductor.wait_for_recorded_attempt(n, timeout=60)[1] for n in (1, 2, 3, 4)]
     conductor.request(JOB_CANCEL({"job_id": job}))
     conductor.wait_for_job(job, "cancelled", timeout=60)
 
@@ -282,9 +282,10 @@ def test_attempts_outlive_a_killed_conductor_and_are_reattached_not_rerun(
     job = first.submit(write_score(REATTACHED))
     ws = tmp_path / "ws"
     first.wait_until(lambda: len(list(ws.glob("runs-*"))) == 4, 120, "every sheet to start")
+    # A process runs a moment before the actor's answer records its group.
+    groups = [first.wait_for_recorded_attempt(n, timeout=60)[1] for n in (1, 2, 3, 4)]
     assert first.kill(signal.SIGKILL) == -signal.SIGKILL
-    groups = [g for (g,) in first.query("SELECT pgid FROM attempts")]
-    assert len(groups) == 4 and all(group_exists(g) for g in groups)  # they run on
+    assert all(group_exists(g) for g in groups)  # they run on
 
     second = conductors(config)
     second.wait_until(lambda: "re-attached 4 attempt(s)" in second.log, 60, "the re-attach")

@@ -18,6 +18,7 @@ from podium.runtime.process import group_exists
 from podium.testing.conductor import ConductorProcess
 from podium.testing.ray_cluster import LoopbackCluster
 from tests.conftest import need_ray, ray_folder
+from tests.files import written
 from tests.on_ray.test_conductor_on_ray import lines, on_ray
 
 pytestmark = pytest.mark.ray
@@ -60,7 +61,9 @@ def test_an_attempt_on_a_lost_node_stops_and_runs_again_on_another_without_spend
     conductor = conductors(on_ray(lossy_cluster, cli="instrument:both"))
     job = conductor.submit(write_score(LOST))
     ws = tmp_path / "ws"
-    conductor.wait_until(lambda: bool(list(ws.glob("leader-*.pid"))), 120, "the sheet to start")
+    conductor.wait_until(
+        lambda: any(map(written, ws.glob("leader-*.pid"))), 120, "the sheet to start"
+    )
     [first] = lines(ws / "nodes")
     [lost] = [name for name, node in lossy_cluster.node_ids.items() if node == first]
     leader = int((ws / f"leader-{first}.pid").read_text())

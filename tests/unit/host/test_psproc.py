@@ -29,8 +29,11 @@ def test_both_tables_give_every_process_the_same_stamp_group_and_state() -> None
     compared = 0
     for pid in procfs.pids():
         by_proc, by_psutil = procfs.stat(pid), psproc.stat(pid)
-        if by_proc is None or by_psutil is None:
+        again = procfs.stat(pid)
+        if by_proc is None or by_psutil is None or again is None:
             continue  # it ended in between
+        if (again.state, again.pgid) != (by_proc.state, by_proc.pgid):
+            continue  # it ended or changed its group while it was read (others run meanwhile)
         assert (by_psutil.start_ticks, by_psutil.pgid) == (by_proc.start_ticks, by_proc.pgid)
         assert by_psutil.running == by_proc.running
         compared += 1
