@@ -3,11 +3,11 @@ whatever happens to their notices, and `conductor-status` says how sending went.
 
 import json
 import os
-import socket
 import textwrap
 from pathlib import Path
 
 from tests.e2e.conftest import User, wait_for
+from tests.ports import closed_port
 
 
 def without_notify_send(podium: User) -> None:
@@ -50,35 +50,36 @@ def test_a_desktop_notification_without_notify_send_is_a_warning_and_the_job_com
 def test_conductor_status_shows_a_webhook_that_cannot_be_reached(
     podium: User, tmp_path: Path
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    score = tmp_path / "unheard.yaml"
-    score.write_text(
-        textwrap.dedent(f"""
-        name: unheard
-        workspace: ./ws
-        instrument: cli
-        sheet: {{size: 1, total_items: 1}}
-        prompt: {{template: 'true'}}
-        notifications:
-          - type: webhook
-            on_events: [job_complete]
-            config: {{url: 'http://127.0.0.1:{port}/token-abc123', retries: 0}}
-        """)
-    )
-    assert podium("run", str(score), "--wait").returncode == 0
+    with closed_port() as port:
+        score = tmp_path / "unheard.yaml"
+        score.write_text(
+            textwrap.dedent(f"""
+            name: unheard
+            workspace: ./ws
+            instrument: cli
+            sheet: {{size: 1, total_items: 1}}
+            prompt: {{template: 'true'}}
+            notifications:
+              - type: webhook
+                on_events: [job_complete]
+                config: {{url: 'http://127.0.0.1:{port}/token-abc123', retries: 0}}
+            """)
+        )
+        assert podium("run", str(score), "--wait").returncode == 0
 
-    def failed() -> bool:
-        found = json.loads(podium("conductor-status", "--json").stdout)
-        return int(found["notifications"]["failed"]) == 1
+        def failed() -> bool:
+            found = json.loads(podium("conductor-status", "--json").stdout)
+            return int(found["notifications"]["failed"]) == 1
 
-    wait_for(failed, "the notification to fail")
-    [line] = [
-        line for line in podium("conductor-status").stdout.splitlines() if "notifications" in line
-    ]
-    assert line.strip().startswith("notifications   0 sent, 1 failed; last failure ")
-    assert (
-        f"job_complete of job unheard to webhook http://127.0.0.1:{port}: could not reach" in line
-    )
-    assert "token-abc123" not in line
+        wait_for(failed, "the notification to fail")
+        [line] = [
+            line
+            for line in podium("conductor-status").stdout.splitlines()
+            if "notifications" in line
+        ]
+        assert line.strip().startswith("notifications   0 sent, 1 failed; last failure ")
+        assert (
+            f"job_complete of job unheard to webhook http://127.0.0.1:{port}: could not reach"
+            in line
+        )
+        assert "token-abc123" not in line

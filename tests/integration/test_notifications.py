@@ -2,7 +2,6 @@
 
 import json
 import signal
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +13,7 @@ import pytest
 from podium.ipc.methods import DAEMON_STATUS
 from podium.ipc.schema import NotificationsInfo
 from podium.testing.conductor import ConductorProcess
+from tests.ports import closed_port
 
 
 class Receiver:
@@ -56,13 +56,6 @@ def receiver() -> Iterator[Receiver]:
     found = Receiver()
     yield found
     found.close()
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_a_webhook_hears_each_event_of_a_two_sheet_job_in_order(
@@ -117,41 +110,42 @@ def test_a_webhook_hears_each_event_of_a_two_sheet_job_in_order(
 def test_a_webhook_that_fails_never_stops_the_job_and_conductor_status_says_so(
     conductor: ConductorProcess, write_score: Callable[..., Path], receiver: Receiver
 ) -> None:
-    receiver.status = 500
-    dead = f"http://127.0.0.1:{closed_port()}/T000/secret-path"
-    score = write_score(f"""
-        name: unheard
-        workspace: ./ws
-        instrument: cli
-        sheet: {{size: 1, total_items: 1}}
-        prompt: {{template: 'true'}}
-        notifications:
-          - type: webhook
-            on_events: [job_complete]
-            config: {{url: '{receiver.url}/answers-500', retries: 1}}
-          - type: slack
-            on_events: [job_complete]
-            config: {{webhook_url: '{dead}', retries: 0, timeout: 2}}
-    """)
-    job = conductor.submit(score)
-    conductor.wait_for_job(job, "completed")
+    with closed_port() as port:
+        dead = f"http://127.0.0.1:{port}/T000/secret-path"
+        receiver.status = 500
+        score = write_score(f"""
+            name: unheard
+            workspace: ./ws
+            instrument: cli
+            sheet: {{size: 1, total_items: 1}}
+            prompt: {{template: 'true'}}
+            notifications:
+              - type: webhook
+                on_events: [job_complete]
+                config: {{url: '{receiver.url}/answers-500', retries: 1}}
+              - type: slack
+                on_events: [job_complete]
+                config: {{webhook_url: '{dead}', retries: 0, timeout: 2}}
+        """)
+        job = conductor.submit(score)
+        conductor.wait_for_job(job, "completed")
 
-    def both_failed() -> bool:
-        return int(conductor.request(DAEMON_STATUS({}))["notifications"]["failed"]) == 2
+        def both_failed() -> bool:
+            return int(conductor.request(DAEMON_STATUS({}))["notifications"]["failed"]) == 2
 
-    conductor.wait_until(both_failed, 20, "both notifications to fail")
-    assert len(receiver.received) == 2  # the first try, and one more
-    info = conductor.request(DAEMON_STATUS({}))["notifications"]
-    assert info["sent"] == 0
-    last = info["last_failure"]
-    assert last is not None
-    assert last["job_id"] == job
-    assert last["event"] == "job_complete"
-    assert last["destination"] in (f"webhook {receiver.url}", f"slack {dead.rsplit('/', 2)[0]}")
-    assert "secret-path" not in json.dumps(info)
-    assert "secret-path" not in conductor.log
-    assert "the server answered 500" in conductor.log
-    assert "could not reach it" in conductor.log
+        conductor.wait_until(both_failed, 20, "both notifications to fail")
+        assert len(receiver.received) == 2  # the first try, and one more
+        info = conductor.request(DAEMON_STATUS({}))["notifications"]
+        assert info["sent"] == 0
+        last = info["last_failure"]
+        assert last is not None
+        assert last["job_id"] == job
+        assert last["event"] == "job_complete"
+        assert last["destination"] in (f"webhook {receiver.url}", f"slack {dead.rsplit('/', 2)[0]}")
+        assert "secret-path" not in json.dumps(info)
+        assert "secret-path" not in conductor.log
+        assert "the server answered 500" in conductor.log
+        assert "could not reach it" in conductor.log
 
 
 def test_after_a_restart_a_picked_up_job_is_not_started_again_but_its_end_is_told(

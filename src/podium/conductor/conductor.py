@@ -124,7 +124,7 @@ class Conductor:
             check_not_forgotten(known, jobs_dir, database, backups_dir)
             await self._serve(store)
             if self._lost is not None:
-                raise Unreachable(_lost_message(self._lost))
+                raise Unreachable(_lost_message(self._lost), logged=True)
         except BaseExceptionGroup as group:
             # A failure in startup or in a task arrives wrapped by the task group.
             first = group.exceptions[0]

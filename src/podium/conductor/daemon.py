@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None, clock: Clock = SYSTEM_CLOCK) -> int:
         _report(exc, sink, args.detached)
         return 3
     except Unreachable as exc:
-        _report(exc, sink, args.detached)
+        _report(exc, sink, args.detached, logged=exc.logged)
         return 4
     except PodiumError as exc:
         _report(exc, sink, args.detached)
@@ -331,8 +331,9 @@ def configured_socket(config_file: str) -> str | None:
     return path if isinstance(path, str) and path else None
 
 
-def _report(exc: Exception, sink: ConductorLog, detached: bool) -> None:
-    log.error("%s", exc)
+def _report(exc: Exception, sink: ConductorLog, detached: bool, *, logged: bool = False) -> None:
+    if not logged:
+        log.error("%s", exc)
     if sink.path is not None or detached:  # say it where `podium start` looks, as it reads it
         print(f"error: {exc}", file=sys.stderr)
 

@@ -28,6 +28,11 @@ class Unreachable(PodiumError):
     """Where attempts run (a Ray cluster's head) does not answer: the conductor cannot run now,
     and will once it answers again (a service starts it again: exit status 4)."""
 
+    def __init__(self, message: str, *, logged: bool = False) -> None:
+        super().__init__(message)
+        self.logged = logged
+        """The conductor's log has said it already (when it was lost while running)."""
+
 
 class InvalidTransition(PodiumError):
     """A status change that the transition tables do not allow: always a bug in the caller."""

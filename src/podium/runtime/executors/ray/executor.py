@@ -158,6 +158,8 @@ class RayExecutor(AttemptRunner):
         """The node of each actor found again at a restart, until it is watched."""
         self._reach = Reach()
         self._offered: dict[str, float] = {}
+        self._node_watch: NodeWatch | None = None
+        """The cluster's nodes, read in a thread (`watch_nodes`); None until watched."""
         """When each node resource was last seen offered by a live node."""
         self._commands = NodeCommands(lambda name: self._settings().resource(name))
 
@@ -389,8 +391,6 @@ class RayExecutor(AttemptRunner):
 
     def attempt_groups(self) -> dict[AttemptKey, int]:
         return {}
-
-    _node_watch: NodeWatch | None = None
 
     def watch_nodes(self, instruments: Callable[[], Iterable[str]]) -> None:
         """From now on, read the cluster's nodes every few seconds in a thread of their own,
