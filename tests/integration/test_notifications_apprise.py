@@ -10,7 +10,8 @@ import pytest
 from podium.ipc.methods import DAEMON_STATUS
 from podium.ipc.schema import NotificationsInfo
 from podium.testing.conductor import ConductorProcess
-from tests.integration.test_notifications import Receiver, closed_port
+from tests.integration.test_notifications import Receiver
+from tests.ports import closed_port
 
 pytest.importorskip("apprise")
 
@@ -82,34 +83,35 @@ def test_a_jobs_end_reaches_its_apprise_services_with_the_job_and_its_status(
 def test_an_apprise_service_that_cannot_be_reached_is_counted_and_shown_without_its_url(
     conductor: ConductorProcess, write_score: Callable[..., Path]
 ) -> None:
-    dead = f"127.0.0.1:{closed_port()}"
-    score = write_score(f"""
-        name: unheard
-        workspace: ./ws
-        instrument: cli
-        sheet: {{size: 1, total_items: 1}}
-        prompt: {{template: 'true'}}
-        notifications:
-          - type: apprise
-            on_events: [job_complete]
-            config: {{urls: 'json://{dead}/token-abc123456', retries: 1, timeout: 2}}
-    """)
-    job = conductor.submit(score)
-    conductor.wait_for_job(job, "completed")
+    with closed_port() as port:
+        dead = f"127.0.0.1:{port}"
+        score = write_score(f"""
+            name: unheard
+            workspace: ./ws
+            instrument: cli
+            sheet: {{size: 1, total_items: 1}}
+            prompt: {{template: 'true'}}
+            notifications:
+              - type: apprise
+                on_events: [job_complete]
+                config: {{urls: 'json://{dead}/token-abc123456', retries: 1, timeout: 2}}
+        """)
+        job = conductor.submit(score)
+        conductor.wait_for_job(job, "completed")
 
-    def failed() -> bool:
-        return int(conductor.request(DAEMON_STATUS({}))["notifications"]["failed"]) == 1
+        def failed() -> bool:
+            return int(conductor.request(DAEMON_STATUS({}))["notifications"]["failed"]) == 1
 
-    conductor.wait_until(failed, 30, "the notification to fail")
-    info = conductor.request(DAEMON_STATUS({}))["notifications"]
-    last = info["last_failure"]
-    assert last is not None
-    assert (last["job_id"], last["event"], last["destination"]) == (
-        job,
-        "job_complete",
-        "apprise json://",
-    )
-    assert last["error"].startswith("json:// was not told: ")
-    assert "token-abc123456" not in json.dumps(info)
-    assert "token-abc123456" not in conductor.log
-    assert "trying again in 1s" in conductor.log
+        conductor.wait_until(failed, 30, "the notification to fail")
+        info = conductor.request(DAEMON_STATUS({}))["notifications"]
+        last = info["last_failure"]
+        assert last is not None
+        assert (last["job_id"], last["event"], last["destination"]) == (
+            job,
+            "job_complete",
+            "apprise json://",
+        )
+        assert last["error"].startswith("json:// was not told: ")
+        assert "token-abc123456" not in json.dumps(info)
+        assert "token-abc123456" not in conductor.log
+        assert "trying again in 1s" in conductor.log
