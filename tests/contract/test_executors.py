@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -168,8 +169,10 @@ class Bench:
         return self.tmp_path / "ws" / name
 
 
-async def until(condition: Callable[[], bool]) -> None:
+async def until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
     while not condition():
+        assert time.monotonic() < deadline, f"not so within {timeout}s"
         await asyncio.sleep(0.01)
 
 

@@ -129,7 +129,7 @@ def test_a_subscriber_that_comes_back_gets_what_it_missed_then_the_rest(
     job = conductor.submit(write_score(TWO_SHEETS))
     with subscribe(conductor, {"job_ids": [job]}) as first:
         let_go(tmp_path)
-        read_until(first, lambda e: e["kind"] == "attempt")  # the first sheet's end
+        read_until(first, lambda e: e["kind"] == "attempt")  # an attempt of the first sheet
         stream, left_at = first.answer["stream"], first.last
     # While it is away, the second sheet starts.
     seen = read_until(watching, lambda e: e["kind"] == "sheet" and e["data"]["num"] == 2)

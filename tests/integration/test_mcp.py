@@ -368,7 +368,7 @@ def http_server(env: dict[str, str], cwd: Path) -> Iterator[str]:
             time.sleep(0.05)
         url = told.group(1)
         host, port = url.split("/")[2].split(":")
-        while True:  # bound before it said so; serving a moment later
+        while True:  # it says where once bound: a connection waits until it serves
             with contextlib.suppress(OSError), socket.create_connection((host, int(port))):
                 break
             assert server.poll() is None, (cwd / "mcp-http.log").read_text()

@@ -71,5 +71,5 @@ def test_a_lost_head_stops_the_conductor_and_its_attempt_runs_again_once_it_is_b
     assert interrupted and {outcome for outcome, _ in interrupted} == {"interrupted"}
     # Told by the first conductor when it saw the actor die before the head went silent,
     # else by the next one, which finds no actor where the attempt ran.
-    lost = ("lost with the node that ran it", "the conductor stopped while it ran")
+    lost = ("lost with the node that ran it", "stopped with the conductor, its machine or the node")
     assert any(reason in interrupted[0][1] for reason in lost), interrupted[0][1]

@@ -190,7 +190,11 @@ def build(wiring: Wiring, store: SqliteStore, tasks: asyncio.TaskGroup) -> Parts
         fleets=fleets,
         notifier=notifier,
         live=LiveApi(
-            feed=feed, jobs=store, engine=engine, sampler=ProcessSampler(attempts.attempt_groups)
+            feed=feed,
+            jobs=store,
+            engine=engine,
+            sampler=ProcessSampler(attempts.attempt_groups),
+            at_rest=loop.at_rest,
         ),
         catalog=catalog,
         settled=loop.settled,
@@ -322,8 +326,9 @@ def _routes(
         inspector=inspector,
         log_file=lambda: str(side.settings.log_path()),
     )
-    handlers = [
-        *api.handlers(),
+    # What reads the store answers once the engine's step under way is in it; what asks the
+    # conductor alone (its health, its settings) answers at once, however slow the disk.
+    from_the_store = [
         *job_api.handlers(),
         *inspection.handlers(),
         *FleetApi(fleets).handlers(),
@@ -335,10 +340,14 @@ def _routes(
                 prompt_of=lambda job_id, sheet: _prompt_of(catalog, job_id, sheet),
             )
         ).handlers(),
-        *InstrumentsApi(wiring.compiler, wiring.compiler.policy).handlers(),
-        *live.handlers(),
     ]
-    return routes(after_commit(suggesting(handlers, lambda: _known_ids(store, fleets)), settled))
+    handlers = [
+        *after_commit(from_the_store, settled),
+        *api.handlers(),
+        *InstrumentsApi(wiring.compiler, wiring.compiler.policy).handlers(),
+        *live.handlers(),  # its snapshot is read at rest (`LiveApi.subscribe`)
+    ]
+    return routes(suggesting(handlers, lambda: _known_ids(store, fleets)))
 
 
 def _prompt_of(catalog: JobCatalog, job_id: JobId, sheet: SheetNum) -> str:

@@ -6,8 +6,9 @@ the disk takes one batch, the loop goes on spawning, noticing exits and answerin
 events that come meanwhile make the next batch, committed together (group commit). No effect
 of a batch (a launch, a kill, a reply, an event published) is applied before its commit is
 done; the engine's in-memory view may be a batch ahead of the disk meanwhile, as it is
-between deciding and committing anyway. A reader of the store that must not fall behind what
-the engine already showed waits for `EngineLoop.settled` first.
+between deciding and committing anyway. Between batches, and while the disk refuses one, the
+store holds exactly what was acted on (what the observers, the event stream among them, were
+told): `EngineLoop.at_rest` runs a reader there, and `EngineLoop.settled` waits for it.
 
 Time comes from one `Clock` (`podium.runtime.clock`): the engine's `now`, its one wake-up
 timer, the pause between commits the disk refused.
@@ -23,7 +24,8 @@ import itertools
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol, assert_never
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar, assert_never
 
 from podium.domain.commands import (
     Accepted,
@@ -51,8 +53,14 @@ from podium.runtime.jobs.catalog import JobCatalog
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 MAX_BATCH = 256
 """Events handled per transaction: group commit keeps fsyncs few when events arrive together."""
+
+REST_WAIT_SECONDS = 2.0
+"""The longest a reader waits for a commit under way (`EngineLoop.at_rest`): past it, a slow
+disk does not hold up answers."""
 
 RETRY_FIRST_SECONDS = 0.05
 RETRY_MAX_SECONDS = 2.0
@@ -163,9 +171,11 @@ class EngineLoop:
         self.waiting_for_disk = False
         """A batch is waiting for the disk to take its commit."""
         self._timer: Timer | None = None
-        self._step: asyncio.Future[None] | None = None
-        """Done once the batch decided last is committed and acted on (None: no batch is
-        between deciding and acting)."""
+        self._busy = False
+        """A batch is between deciding and acting, its commit under way or done: the store
+        may be ahead of what was acted on, or about to be."""
+        self._at_rest: list[_AtRest[Any]] = []
+        """What waits for the loop to be at rest again."""
 
     async def run(self) -> None:
         """Handle events until cancelled. A commit under way when cancelled is finished (by
@@ -174,7 +184,7 @@ class EngineLoop:
         try:
             while True:
                 batch = await self._inbox.take_batch()
-                step = self._step = asyncio.get_running_loop().create_future()
+                self._busy = True
                 try:
                     commands = self._decide(batch)
                     persists = _persists(commands)
@@ -183,21 +193,39 @@ class EngineLoop:
                     self._act(persists, commands)
                 finally:
                     self._inbox.handled(len(batch))
-                    self._step = None
-                    _settle(step)
+                    self._rest()
         finally:
             # Without holding up the loop's thread, which others share.
             await asyncio.to_thread(writer.shutdown, wait=True)
 
+    async def at_rest(self, read: Callable[[], T], most: float = REST_WAIT_SECONDS) -> T:
+        """`read()`, called when the store holds exactly what was acted on: at once if no
+        batch is between deciding and acting, else once it is acted on (or its commit refused).
+        What the engine had decided when this was called is then in the store, unless the disk
+        refuses it; and the store holds nothing the observers were not told (a snapshot that
+        the event stream continues exactly). A disk slower than `most` seconds: called then,
+        as things stand."""
+        if not self._busy:
+            return read()
+        waiting = _AtRest(read, asyncio.get_running_loop().create_future())
+        self._at_rest.append(waiting)
+        try:
+            return await asyncio.wait_for(waiting.answer, most)  # cancelled: never called
+        except TimeoutError:
+            return read()
+
     async def settled(self) -> None:
-        """Return once the store holds everything the engine had decided when this was
-        called: what a reader saw of the engine (`status`) is then in the store too (`list`,
-        `history`), so a later answer never shows an older state than an earlier one. It waits
-        for one commit at most, and not at all while the disk refuses commits: readers are
-        answered from the store as it is, and `conductor-status` says why."""
-        step = self._step
-        if step is not None and not self.waiting_for_disk:
-            await asyncio.shield(step)
+        """Return once the store holds what the engine had decided when this was called (see
+        `at_rest`): what a reader saw of the engine (`status`) is then in the store too
+        (`list`, `history`), so a later answer never shows less than an earlier one."""
+        await self.at_rest(lambda: None)
+
+    def _rest(self) -> None:
+        """The store holds exactly what was acted on: call the readers that waited for it."""
+        self._busy = False
+        waiting, self._at_rest = self._at_rest, []
+        for reader in waiting:
+            reader.call()
 
     def stop_launching(self) -> None:
         """At shutdown: decide and record as usual, but start no attempt or validation. The
@@ -228,12 +256,12 @@ class EngineLoop:
         pause = RETRY_FIRST_SECONDS
         loop = asyncio.get_running_loop()
         while True:
+            self._busy = True
             try:
                 await loop.run_in_executor(writer, self._store.commit, persists)
             except StateUnwritable as exc:
+                self._rest()  # nothing of the batch is stored: readers go on meanwhile
                 if not self.waiting_for_disk:
-                    if self._step is not None:
-                        _settle(self._step)  # readers go on with the store as it is
                     log.error(
                         "could not record the engine's last step: %s; nothing of it is acted "
                         "on until it is recorded, tried again until the disk takes it",
@@ -303,9 +331,20 @@ class EngineLoop:
         self._timer = self._clock.call_at(when, lambda: self._inbox.post(Tick()))
 
 
-def _settle(step: asyncio.Future[None]) -> None:
-    if not step.done():
-        step.set_result(None)
+@dataclass(slots=True)
+class _AtRest(Generic[T]):
+    """A reader waiting for the loop to be at rest, and the future of its answer."""
+
+    read: Callable[[], T]
+    answer: asyncio.Future[T]
+
+    def call(self) -> None:
+        if self.answer.done():  # its caller gave up (it hung up, or the disk was too slow)
+            return
+        try:
+            self.answer.set_result(self.read())
+        except Exception as exc:  # noqa: BLE001 - the reader's error, raised where it waits
+            self.answer.set_exception(exc)
 
 
 def _persists(commands: list[Command]) -> list[Persist]:

@@ -287,33 +287,62 @@ def test_a_loop_cancelled_during_a_commit_finishes_it_and_acts_on_none_of_it() -
     assert asyncio.run(main()) == (1, 0)
 
 
-def test_settled_returns_once_the_batch_decided_before_it_is_committed_and_acted_on() -> None:
-    async def main() -> tuple[bool, int, int, int]:
+def test_a_reader_at_rest_sees_the_store_hold_exactly_what_was_acted_on() -> None:
+    async def main() -> tuple[tuple[int, int], list[tuple[int, int]], bool, int]:
         store, runner, inbox = HeldStore(), RecordingRunner(), Inbox()
         loop = held_loop(store, runner, inbox)
-        await asyncio.wait_for(loop.settled(), timeout=10)  # nothing decided: no wait
+
+        def read() -> tuple[int, int]:
+            return len(store.committed), len(runner.launched)
+
+        idle = await asyncio.wait_for(loop.at_rest(read), timeout=10)  # nothing under way
         inbox.post(submitted("a"))
         task = asyncio.create_task(loop.run())
         await commit_started(store)
-        impatient = asyncio.create_task(loop.settled())
-        waiter = asyncio.create_task(loop.settled())
+        called: list[tuple[int, int]] = []
+        waiter = asyncio.create_task(loop.at_rest(read))
+        gone = asyncio.create_task(loop.at_rest(lambda: called.append(read())))
+        settled = asyncio.create_task(loop.settled())
         for _ in range(10):
             await asyncio.sleep(0)
-        waited = not waiter.done()
-        impatient.cancel()  # a reader that hangs up does not cancel the step
+        waited = not (waiter.done() or settled.done())
+        gone.cancel()  # its caller hung up: it is never called
         store.go.release()
-        await asyncio.wait_for(waiter, timeout=10)
-        seen = len(store.committed), len(runner.launched)
+        seen = await asyncio.wait_for(waiter, timeout=10)
+        await asyncio.wait_for(settled, timeout=10)
         await asyncio.wait_for(inbox.drained(), timeout=10)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        return waited, *seen, len(runner.launched)
+        return idle, [seen, *called], waited, len(runner.launched)
 
-    waited, committed, launched, launched_in_the_end = asyncio.run(main())
+    idle, seen, waited, launched = asyncio.run(main())
+    assert idle == (0, 0)
     assert waited
-    assert (committed, launched) == (1, 1)  # in the store, and acted on
-    assert launched_in_the_end == 1
+    assert seen == [(1, 1)]  # committed and acted on; the one given up was not called
+    assert launched == 1
+
+
+def test_a_reader_is_not_held_longer_than_it_allows_by_a_slow_disk() -> None:
+    async def main() -> tuple[tuple[int, int], int]:
+        store, runner, inbox = HeldStore(), RecordingRunner(), Inbox()
+        loop = held_loop(store, runner, inbox)
+        inbox.post(submitted("a"))
+        task = asyncio.create_task(loop.run())
+        await commit_started(store)
+        seen = await asyncio.wait_for(
+            loop.at_rest(lambda: (len(store.committed), len(runner.launched)), most=0.05), 10
+        )
+        store.go.release()
+        await asyncio.wait_for(inbox.drained(), timeout=10)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return seen, len(runner.launched)
+
+    seen, launched = asyncio.run(main())
+    assert seen == (0, 0)  # read as things stood, the commit still under way
+    assert launched == 1
 
 
 class HeldFullDiskStore(HeldStore):
@@ -332,23 +361,23 @@ class HeldFullDiskStore(HeldStore):
         self.committed.append(batch)
 
 
-def test_settled_does_not_hold_readers_while_the_disk_refuses_commits() -> None:
-    async def main() -> tuple[bool, int, bool]:
+def test_readers_are_not_held_while_the_disk_refuses_commits() -> None:
+    async def main() -> tuple[tuple[int, int], bool]:
         store, runner, inbox = HeldFullDiskStore(), RecordingRunner(), Inbox()
         loop = held_loop(store, runner, inbox)
         inbox.post(submitted("a"))
         task = asyncio.create_task(loop.run())
         await commit_started(store)
-        waiter = asyncio.create_task(loop.settled())
+        waiter = asyncio.create_task(
+            loop.at_rest(lambda: (len(store.committed), len(runner.launched)))
+        )
         await asyncio.sleep(0)
-        store.go.release()  # refused: the batch waits for the disk
-        await asyncio.wait_for(waiter, timeout=10)
-        told = loop.waiting_for_disk, len(store.committed)
-        await asyncio.wait_for(loop.settled(), timeout=10)  # nor a reader that comes now
+        store.go.release()  # refused: the batch waits for the disk, the reader does not
+        seen = await asyncio.wait_for(waiter, timeout=10)
         await asyncio.wait_for(inbox.drained(), timeout=10)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        return *told, loop.waiting_for_disk
+        return seen, loop.waiting_for_disk
 
-    assert asyncio.run(main()) == (True, 0, False)
+    assert asyncio.run(main()) == ((0, 0), False)

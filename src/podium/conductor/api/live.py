@@ -4,7 +4,7 @@
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from podium.domain.engine import Engine
 from podium.domain.errors import UserError
@@ -27,6 +27,8 @@ from podium.ipc.schema import (
 from podium.runtime.feed import Feed, Subscriber
 from podium.runtime.process_rows import ProcessSample, ProcessSampler
 
+T = TypeVar("T")
+
 SNAPSHOT_JOBS = 1000
 """The most jobs a snapshot holds (the newest)."""
 SHARED_SHAPES = 4096
@@ -35,17 +37,27 @@ SHARED_SHAPES = 4096
 
 class Jobs(Protocol):
     """The stored jobs (`podium.store.sqlite.SqliteStore`): what was committed, which is what
-    the stream has told so far."""
+    the stream has told so far when the engine loop is at rest."""
 
     def list_jobs(self, *, statuses: None, limit: int) -> list[JobRecord]: ...
 
 
+class AtRest(Protocol):
+    """Calls a reader when the store holds exactly what the stream told
+    (`podium.runtime.loop.EngineLoop.at_rest`)."""
+
+    async def __call__(self, read: Callable[[], T]) -> T: ...
+
+
 class LiveApi:
-    def __init__(self, *, feed: Feed, jobs: Jobs, engine: Engine, sampler: ProcessSampler) -> None:
+    def __init__(
+        self, *, feed: Feed, jobs: Jobs, engine: Engine, sampler: ProcessSampler, at_rest: AtRest
+    ) -> None:
         self._feed = feed
         self._jobs = jobs
         self._engine = engine
         self._sampler = sampler
+        self._at_rest = at_rest
         self._shapes: OrderedDict[int, Notification] = OrderedDict()
 
     def handlers(self) -> list[Handler]:
@@ -55,8 +67,9 @@ class LiveApi:
         ]
 
     async def subscribe(self, params: SubscribeParams) -> Stream[SubscribeResult]:
-        """Registers the subscriber and takes the snapshot in one step (nothing awaits in
-        between), so the events that follow start exactly where the snapshot stands."""
+        """Registers the subscriber and takes the snapshot in one step, while the engine loop
+        is at rest (the store then holds what the stream told, no more): the events that
+        follow start exactly where the snapshot stands."""
         unknown = unknown_kinds(params.get("kinds", []))
         if unknown:
             raise UserError(
@@ -71,16 +84,22 @@ class LiveApi:
         since = params.get("since")
         # A position in another run's stream means nothing here: all of it is missed.
         start = since["seq"] if since is not None and since["stream"] == self._feed.stream else None
-        subscriber, gap = self._feed.subscribe(interest, start)
-        replaying = start is not None and not gap
-        answer = SubscribeResult(
-            stream=self._feed.stream,
-            seq=start if start is not None and replaying else self._feed.seq,
-            replayed=subscriber.pending,
-            gap=since is not None and not replaying,
-        )
-        if params.get("snapshot", False):
-            answer["jobs"] = self._snapshot(interest.job_ids)
+        snapshot = params.get("snapshot", False)
+
+        def take() -> tuple[Subscriber, SubscribeResult]:
+            subscriber, gap = self._feed.subscribe(interest, start)
+            replaying = start is not None and not gap
+            answer = SubscribeResult(
+                stream=self._feed.stream,
+                seq=start if start is not None and replaying else self._feed.seq,
+                replayed=subscriber.pending,
+                gap=since is not None and not replaying,
+            )
+            if snapshot:
+                answer["jobs"] = self._snapshot(interest.job_ids)
+            return subscriber, answer
+
+        subscriber, answer = await self._at_rest(take)
         return Stream(answer, _notifications(subscriber, self._wire), subscriber.close)
 
     def _wire(self, event: Numbered[Change]) -> Notification:

@@ -1,10 +1,13 @@
-"""Answers that never go back in time: each method is answered only once the engine's step
-decided before the request came is in the store.
+"""Answers from the store that never show less than an answer given before them: each method
+that reads the store waits, before it answers, until the engine's step under way when the
+request came is committed and acted on (`podium.runtime.loop.EngineLoop.settled`).
 
 Some answers read the engine's memory (`job.status`), which may be one batch ahead of the
 disk while that batch commits; others read the store (`job.list` with finished jobs, history,
-the event stream's snapshot). Without this, `status` could show a sheet done and a `list`
-asked just after could show it not done yet."""
+approvals). Without the wait, `status` could show a sheet done and a `list` asked just after
+could show it not done yet. (Two exceptions: while the disk refuses commits, which
+`conductor-status` says, and when it takes longer than `REST_WAIT_SECONDS` for one, the store
+is read as it stands.)"""
 
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -12,12 +15,12 @@ from typing import Any
 from podium.ipc.routes import Handler
 
 Settled = Callable[[], Awaitable[None]]
-"""Waits until the store holds the engine's last decided step (`EngineLoop.settled`)."""
+"""Waits until the store holds the engine's step under way (`EngineLoop.settled`)."""
 
 
 def after_commit(handlers: Iterable[Handler], settled: Settled) -> list[Handler]:
-    """`handlers`, each answering once the engine's step decided before the request is
-    committed."""
+    """`handlers`, each waiting, before it answers, until the engine's step under way when the
+    request came is committed and acted on."""
     return [Handler(h.method, _after_commit(h.call, settled), h.streams) for h in handlers]
 
 

@@ -163,7 +163,11 @@ class Restart:
                 # Not the sheet's fault: it runs again without spending its budget.
                 sheet.attempt_started_at = attempt.started_at if attempt else now
                 sheet.mode = attempt.mode if attempt else "normal"
-                error = "interrupted: the conductor stopped while it ran"
+                error = (
+                    "interrupted: it no longer ran when the conductor started again (it "
+                    "stopped with the conductor, its machine or the node that ran it); it runs "
+                    "again, its retries untouched"
+                )
                 out.attempt(
                     attempt_record(job, sheet, AttemptOutcome.INTERRUPTED, now, error=error)
                 )

@@ -158,9 +158,9 @@ class RayExecutor(AttemptRunner):
         """The node of each actor found again at a restart, until it is watched."""
         self._reach = Reach()
         self._offered: dict[str, float] = {}
+        """When each node resource was last seen offered by a live node."""
         self._node_watch: NodeWatch | None = None
         """The cluster's nodes, read in a thread (`watch_nodes`); None until watched."""
-        """When each node resource was last seen offered by a live node."""
         self._commands = NodeCommands(lambda name: self._settings().resource(name))
 
     @property
