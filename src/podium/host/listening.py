@@ -1,10 +1,15 @@
 """A TCP socket bound before a server is handed it (`podium web`, `podium mcp --http`): a port
 in use is then a clear error of Podium's, and port 0 picks a free one that can be told."""
 
+import asyncio
 import errno
 import socket
+from typing import TYPE_CHECKING
 
 from podium.domain.errors import UserError
+
+if TYPE_CHECKING:
+    import uvicorn
 
 
 def bind(host: str, port: int, *, who: str) -> socket.socket:
@@ -28,3 +33,15 @@ def bind(host: str, port: int, *, who: str) -> socket.socket:
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
+
+
+def serve_on(sock: socket.socket, config: "uvicorn.Config") -> None:
+    """Serve `config`'s app on `sock` until Ctrl-C, then close the socket."""
+    import uvicorn  # noqa: PLC0415 - imported by the commands that serve alone
+
+    try:
+        asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()

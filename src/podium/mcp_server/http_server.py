@@ -4,7 +4,6 @@ must carry `Authorization: Bearer TOKEN`, or it is refused with 401 before the S
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from typing import Any
@@ -13,7 +12,7 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from podium.host.access_token import same_token
-from podium.host.listening import bind
+from podium.host.listening import bind, serve_on
 from podium.mcp_server.server import build
 
 HOST = "127.0.0.1"
@@ -80,10 +79,4 @@ def serve_http(readonly: bool, token: str, port: int, token_file: str) -> None:
         file=sys.stderr,
         flush=True,
     )
-    config = uvicorn.Config(app(readonly, token), log_level="warning")
-    try:
-        asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sock.close()
+    serve_on(sock, uvicorn.Config(app(readonly, token), log_level="warning"))

@@ -3,7 +3,6 @@ picks a free one), the link printed, then uvicorn until Ctrl-C."""
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import threading
 import webbrowser
@@ -12,7 +11,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from podium.domain.errors import UserError
-from podium.host.listening import bind
+from podium.host.listening import bind, serve_on
 from podium.web.app import WebSettings, create_app
 from podium.web.security import LOOPBACK_HOSTS, Guard, base_url, link
 
@@ -56,10 +55,4 @@ def serve(options: Serve) -> None:
     print("(the link holds your access token: do not share it; Ctrl-C stops)", flush=True)
     if options.open_browser:
         threading.Timer(0.3, webbrowser.open, args=(url,)).start()
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    try:
-        asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sock.close()
+    serve_on(sock, uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
