@@ -12,16 +12,28 @@ is read as it stands.)"""
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from podium.ipc import methods
 from podium.ipc.routes import Handler
 
 Settled = Callable[[], Awaitable[None]]
 """Waits until the store holds the engine's step under way (`EngineLoop.settled`)."""
 
 
+SUBMISSIONS = frozenset({methods.JOB_SUBMIT.name, methods.FLEET_SUBMIT.name})
+"""Methods whose answer shows nothing of the store's that could be behind (a submission says
+the job it made, once that is committed), and which many clients may call at once: they do
+not wait."""
+
+
 def after_commit(handlers: Iterable[Handler], settled: Settled) -> list[Handler]:
     """`handlers`, each waiting, before it answers, until the engine's step under way when the
-    request came is committed and acted on."""
-    return [Handler(h.method, _after_commit(h.call, settled), h.streams) for h in handlers]
+    request came is committed and acted on (but those of `SUBMISSIONS`)."""
+    return [
+        h
+        if h.method.name in SUBMISSIONS
+        else Handler(h.method, _after_commit(h.call, settled), h.streams)
+        for h in handlers
+    ]
 
 
 def _after_commit(
