@@ -167,12 +167,13 @@ def _codex(home: Path, root: Path) -> dict[str, str]:
 
 
 def _gemini(home: Path, root: Path) -> dict[str, str]:
+    # In the form Gemini CLI migrates its settings to: given an older key (`disableAutoUpdate`,
+    # `disableUpdateNag`), it rewrites the file as it starts, and another gemini starting at
+    # the same moment reads it half-written ("Unexpected end of JSON input", exit 52).
     settings = {
         "general": {
             "enableAutoUpdate": False,
             "enableAutoUpdateNotification": False,
-            "disableAutoUpdate": True,
-            "disableUpdateNag": True,
             "maxAttempts": 1,
         },
         "model": {"name": GEMINI_MODEL},
